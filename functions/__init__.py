@@ -1,0 +1,1 @@
+"""Lambda handlers, one package per domain. Each ``<domain>/app.py`` exposes ``handler``."""

@@ -1,0 +1,24 @@
+"""Audit function: a contract's hash-chained events and its verification report."""
+
+from __future__ import annotations
+
+from cms.api.http import SECURED, caller_of, create_resolver, lambda_entry
+from cms.services import container
+
+app = create_resolver()
+ONE = "/api/v1/contracts/<contract_id>"
+
+
+@app.get(ONE + "/events", security=SECURED, summary="The contract's audit events, in order")
+def events(contract_id: str) -> dict:
+    items = container.contracts().events(caller_of(app), contract_id)
+    return {"contract_id": contract_id, "events": [event.to_json() for event in items]}
+
+
+@app.post(ONE + "/verify", security=SECURED,
+          summary="Check the audit chain, the digest and every signature")
+def verify(contract_id: str) -> dict:
+    return container.contracts().verify(caller_of(app), contract_id)
+
+
+handler = lambda_entry(app)

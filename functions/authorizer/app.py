@@ -1,0 +1,56 @@
+"""API Gateway REQUEST authorizer: a valid EdDSA access token of an active identity.
+
+Returns an IAM policy for the whole API (results are cached per token), with the caller's DID
+and roles in the context the handlers read. Any failure is "Unauthorized" (401).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
+    APIGatewayAuthorizerRequestEvent,
+    APIGatewayAuthorizerResponse,
+)
+
+from cms.domain.errors import DomainError
+from cms.domain.identity import IdentityStatus
+from cms.services import container
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway turns into a 401
+
+
+def _bearer(event: APIGatewayAuthorizerRequestEvent) -> str:
+    header = (event.headers or {}).get("Authorization") or event.get_header_value(
+        "authorization", default_value="") or ""
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise PermissionError("no bearer token")
+    return token.strip()
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    request = APIGatewayAuthorizerRequestEvent(event)
+    try:
+        claims = container.tokens().verify(_bearer(request))
+        identity = container.identity_store().get(claims["sub"])
+        if identity is None or identity.status != IdentityStatus.ACTIVE:
+            raise PermissionError("identity is not active")
+    except (DomainError, PermissionError) as error:
+        logger.info("denied", extra={"reason": str(getattr(error, "detail", error))})
+        metrics.add_metric(name="AuthorizerDenials", unit="Count", value=1)
+        raise Exception(UNAUTHORIZED) from None  # noqa: TRY002 - API Gateway's contract
+    arn = request.parsed_arn
+    policy = APIGatewayAuthorizerResponse(
+        principal_id=claims["sub"], region=arn.region, aws_account_id=arn.aws_account_id,
+        api_id=arn.api_id, stage=arn.stage,
+        context={"did": claims["sub"], "roles": ",".join(identity.roles), "jti": claims["jti"]})
+    policy.allow_all_routes()
+    return policy.asdict()

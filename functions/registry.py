@@ -1,0 +1,72 @@
+"""The catalogue of Lambda functions and the HTTP routes each one serves.
+
+The CDK API stack builds API Gateway resources from ``http_routes``, which reads the routes
+from each handler's own Powertools resolver (its OpenAPI schema). The handlers are therefore
+the only place a route is declared; the cloud API and the local gateway both follow them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+# OpenAPI security requirement that marks a route as guarded by the JWT authorizer.
+BEARER = "bearerAuth"
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    description: str
+    http: bool = True
+    memory_mb: int = 512
+    timeout_s: int = 15
+    schedule: str | None = None  # EventBridge schedule expression for scheduled functions
+
+    @property
+    def module(self) -> str:
+        return f"functions.{self.name}.app"
+
+    @property
+    def handler(self) -> str:
+        return f"{self.module}.handler"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # upper case
+    path: str  # API Gateway form: /api/v1/contracts/{contract_id}
+    authorized: bool
+
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec("auth", "DID registration, sign-in challenges, token issue, JWKS"),
+    FunctionSpec("identities", "Identity profiles and administration"),
+    FunctionSpec("contracts", "Contract creation, listing and lifecycle transitions"),
+    FunctionSpec("audit", "Contract audit trail and verification reports", timeout_s=29),
+    FunctionSpec("meta", "Health and OpenAPI document"),
+    FunctionSpec("authorizer", "API Gateway REQUEST authorizer (JWT)", http=False, memory_mb=256),
+    FunctionSpec(
+        "lifecycle",
+        "Expires contracts whose validity has ended",
+        http=False,
+        timeout_s=60,
+        schedule="rate(5 minutes)",
+    ),
+)
+
+
+def function(name: str) -> FunctionSpec:
+    return next(spec for spec in FUNCTIONS if spec.name == name)
+
+
+def http_routes(spec: FunctionSpec) -> list[Route]:
+    """Routes served by an HTTP function, read from its resolver's OpenAPI schema."""
+    app = importlib.import_module(spec.module).app
+    schema = app.get_openapi_schema().model_dump(by_alias=True, exclude_none=True)
+    routes = []
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            secured = any(BEARER in requirement for requirement in operation.get("security", []))
+            routes.append(Route(method.upper(), path, secured))
+    return sorted(routes, key=lambda route: (route.path, route.method))

@@ -1,0 +1,1 @@
+"""Contract Management System: the shared domain library (shipped as a Lambda layer)."""

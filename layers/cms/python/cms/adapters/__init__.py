@@ -1,0 +1,1 @@
+"""Adapters to the outside world: DynamoDB, Secrets Manager, HTTPS fetches."""

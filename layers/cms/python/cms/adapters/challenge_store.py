@@ -1,0 +1,62 @@
+"""Sign-in challenges: stored once, consumed once (conditional update), expired by TTL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from cms.adapters.dynamo import unavailable_on_connection_errors
+from cms.adapters.tables import ChallengeRecord
+from cms.domain.errors import ChallengeUsed, DependencyUnavailable
+
+# Keep records a while after expiry so a late replay is reported as expired, not unknown.
+TTL_GRACE_S = 3600
+
+
+@dataclass(frozen=True)
+class StoredChallenge:
+    nonce: str
+    did: str
+    challenge: str
+    issued_at: str
+    expires_at: str
+    consumed_at: str | None
+
+
+class ChallengeStore:
+    def put(self, challenge: StoredChallenge, expires_epoch: int) -> None:
+        record = ChallengeRecord(
+            challenge.nonce, did=challenge.did, challenge=challenge.challenge,
+            issued_at=challenge.issued_at, expires_at=challenge.expires_at,
+            ttl=expires_epoch + TTL_GRACE_S)
+        try:
+            unavailable_on_connection_errors(
+                lambda: record.save(condition=ChallengeRecord.nonce.does_not_exist()))
+        except PutError as error:
+            raise DependencyUnavailable("could not store the challenge") from error
+
+    def get(self, nonce: str) -> StoredChallenge | None:
+        def load() -> StoredChallenge | None:
+            try:
+                r = ChallengeRecord.get(nonce, consistent_read=True)
+            except ChallengeRecord.DoesNotExist:
+                return None
+            return StoredChallenge(r.nonce, r.did, r.challenge, r.issued_at, r.expires_at,
+                                   r.consumed_at)
+
+        return unavailable_on_connection_errors(load)
+
+    def consume(self, nonce: str, challenge: str, at: str) -> None:
+        """Mark used; exactly one concurrent caller can succeed."""
+        record = ChallengeRecord(nonce)
+        try:
+            unavailable_on_connection_errors(lambda: record.update(
+                actions=[ChallengeRecord.consumed_at.set(at)],
+                condition=(ChallengeRecord.nonce.exists()
+                           & ChallengeRecord.consumed_at.does_not_exist()
+                           & (ChallengeRecord.challenge == challenge))))
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise ChallengeUsed("this challenge has already been used to sign in") from error
+            raise DependencyUnavailable("could not consume the challenge") from error

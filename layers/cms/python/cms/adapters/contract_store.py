@@ -1,0 +1,189 @@
+"""Contracts and their audit events in DynamoDB.
+
+A change is one transaction: the snapshot (conditioned on the version it was computed from)
+and the audit event (conditioned on its sequence number being free, so chains cannot fork).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from pynamodb.indexes import GlobalSecondaryIndex
+
+from cms.adapters.dynamo import (
+    WriteConflict,
+    decode_cursor,
+    encode_cursor,
+    transaction,
+    unavailable_on_connection_errors,
+)
+from cms.adapters.tables import AuditEventRecord, ContractRecord
+from cms.domain.audit import AuditEvent
+from cms.domain.contracts import Content, Contract, Signature, Status, stream_of
+from cms.domain.errors import ValidationFailed
+
+__all__ = ["ContractStore", "Page", "WriteConflict"]
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Contract]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class _Stream:
+    """One sorted GSI partition that a listing reads from (newest first)."""
+
+    name: str
+    index: GlobalSecondaryIndex
+    hash_attribute: str
+    partition: str
+
+
+class ContractStore:
+    def get(self, contract_id: str) -> Contract | None:
+        def load() -> Contract | None:
+            try:
+                return _to_contract(ContractRecord.get(contract_id, consistent_read=True))
+            except ContractRecord.DoesNotExist:
+                return None
+
+        return unavailable_on_connection_errors(load)
+
+    def events(self, contract_id: str) -> list[AuditEvent]:
+        query = AuditEventRecord.query(stream_of(contract_id), consistent_read=True)
+        return unavailable_on_connection_errors(lambda: [_to_event(r) for r in query])
+
+    def commit(self, contract: Contract, event: AuditEvent, expected_version: int | None) -> None:
+        """Write snapshot and event atomically; WriteConflict if someone else got there first."""
+        record = _to_record(contract)
+        lock = (ContractRecord.contract_id.does_not_exist() if expected_version is None
+                else ContractRecord.version == expected_version)
+        with transaction() as tx:
+            tx.save(record, condition=lock)
+            tx.save(_to_event_record(event), condition=AuditEventRecord.seq.does_not_exist())
+
+    def list_for_party(self, did: str, role: str | None, status: str | None,
+                       cursor: str | None, limit: int) -> Page:
+        streams = []
+        if role in (None, "provider"):
+            streams.append(_Stream("provider", ContractRecord.by_provider, "provider_did", did))
+        if role in (None, "consumer"):
+            streams.append(_Stream("consumer", ContractRecord.by_consumer, "consumer_did", did))
+        return self._merged_page(streams, status, cursor, limit)
+
+    def list_all(self, status: str | None, cursor: str | None, limit: int) -> Page:
+        statuses = [status] if status else [s.value for s in Status]
+        streams = [_Stream(s, ContractRecord.by_status, "status", s) for s in statuses]
+        return self._merged_page(streams, None, cursor, limit)
+
+    def due_for_expiry(self, now_iso: str, limit: int = 100) -> list[str]:
+        ids: list[str] = []
+        for status in (Status.DRAFT, Status.REVIEW, Status.SIGNED, Status.ACTIVE):
+            query = ContractRecord.by_expiry.query(
+                status.value, ContractRecord.valid_until <= now_iso, limit=limit)
+            ids.extend(unavailable_on_connection_errors(lambda q=query: [r.contract_id for r in q]))
+        return ids[:limit]
+
+    # Listing merges several newest-first GSI partitions into one page. The cursor keeps,
+    # per partition, the (created_at, id) of the last item handed out, so the partition key
+    # itself always comes from the caller's identity and never from the client.
+    def _merged_page(self, streams: list[_Stream], status: str | None, cursor: str | None,
+                     limit: int) -> Page:
+        state = decode_cursor(cursor) if cursor else {}
+        heads: list[tuple[Contract, _Stream]] = []
+        for stream in streams:
+            position = state.get(stream.name)
+            if position == "done":
+                continue
+            heads.extend((item, stream) for item in
+                         islice(self._read(stream, position, status, limit), limit))
+        heads.sort(key=lambda pair: (pair[0].created_at, pair[0].id), reverse=True)
+        page, seen = heads[:limit], {}
+        for contract, stream in page:
+            seen[stream.name] = [contract.created_at, contract.id]
+        next_state = {}
+        for stream in streams:
+            if state.get(stream.name) == "done":
+                next_state[stream.name] = "done"
+                continue
+            fetched = [pair for pair in heads if pair[1].name == stream.name]
+            consumed = seen.get(stream.name, state.get(stream.name))
+            exhausted = len(fetched) < limit and all(pair in page for pair in fetched)
+            next_state[stream.name] = "done" if exhausted else consumed
+        more = any(value != "done" for value in next_state.values())
+        return Page([contract for contract, _ in page], encode_cursor(next_state) if more else None)
+
+    def _read(self, stream: _Stream, position: Any, status: str | None,
+              limit: int) -> Iterator[Contract]:
+        start_key = None
+        if position is not None:
+            start_key = _start_key(stream, position)
+        condition = ContractRecord.status == status if status else None
+        query = stream.index.query(stream.partition, scan_index_forward=False,
+                                   filter_condition=condition, limit=limit,
+                                   last_evaluated_key=start_key)
+        return iter(unavailable_on_connection_errors(lambda: [_to_contract(r) for r in query]))
+
+
+def _start_key(stream: _Stream, position: Any) -> dict[str, Any]:
+    if not (isinstance(position, list) and len(position) == 2
+            and all(isinstance(part, str) for part in position)):
+        raise ValidationFailed("The cursor is not one this API issued",
+                               [{"pointer": "/cursor", "message": "malformed position"}])
+    created_at, contract_id = position
+    return {
+        "contract_id": {"S": contract_id},
+        stream.hash_attribute: {"S": stream.partition},
+        "created_at": {"S": created_at},
+    }
+
+
+def _to_contract(record: ContractRecord) -> Contract:
+    return Contract(
+        id=record.contract_id,
+        content=Content(
+            title=record.title, description=record.description,
+            provider_did=record.provider_did, consumer_did=record.consumer_did,
+            terms=record.terms, metadata=record.metadata,
+            valid_from=record.valid_from, valid_until=record.valid_until),
+        status=Status(record.status),
+        digest=record.digest,
+        signatures=tuple(Signature.from_json(s) for s in record.signatures),
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+        version=int(record.version),
+        head_hash=record.head_hash,
+    )
+
+
+def _to_record(contract: Contract) -> ContractRecord:
+    content = contract.content
+    return ContractRecord(
+        contract.id,
+        title=content.title, description=content.description,
+        provider_did=content.provider_did, consumer_did=content.consumer_did,
+        status=contract.status.value, terms=content.terms, metadata=content.metadata,
+        valid_from=content.valid_from, valid_until=content.valid_until,
+        digest=contract.digest, signatures=[s.to_json() for s in contract.signatures],
+        created_at=contract.created_at, updated_at=contract.updated_at,
+        version=contract.version, head_hash=contract.head_hash,
+    )
+
+
+def _to_event(record: AuditEventRecord) -> AuditEvent:
+    return AuditEvent(
+        stream=record.stream, seq=int(record.seq), event_id=record.event_id,
+        event_type=record.event_type, actor=record.actor, at=record.at, data=record.data,
+        prev_hash=record.prev_hash, hash=record.hash)
+
+
+def _to_event_record(event: AuditEvent) -> AuditEventRecord:
+    return AuditEventRecord(
+        event.stream, event.seq, event_id=event.event_id, event_type=event.event_type,
+        actor=event.actor, at=event.at, data=event.data, prev_hash=event.prev_hash,
+        hash=event.hash)

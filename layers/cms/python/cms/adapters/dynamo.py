@@ -1,0 +1,78 @@
+"""Shared DynamoDB plumbing: transactions, error translation, cursors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PynamoDBConnectionError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from cms.adapters.tables import _Meta
+from cms.domain.errors import DependencyUnavailable, ValidationFailed
+
+
+class WriteConflict(Exception):
+    """A conditional write lost a race (optimistic lock or uniqueness). Callers may retry."""
+
+
+_connection: Connection | None = None
+
+
+def connection() -> Connection:
+    global _connection  # noqa: PLW0603 - one client per Lambda container, made on first use
+    if _connection is None:
+        _connection = Connection(region=_Meta.region, max_retry_attempts=2)
+    return _connection
+
+
+def cancellation_codes(error: TransactWriteError) -> list[str | None]:
+    return [reason.code if reason else None for reason in error.cancellation_reasons or []]
+
+
+@contextmanager
+def transaction() -> Iterator[TransactWrite]:
+    """A TransactWrite whose lost races surface as WriteConflict."""
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            yield tx
+    except TransactWriteError as error:
+        codes = cancellation_codes(error)
+        if any(code in {"ConditionalCheckFailed", "TransactionConflict"} for code in codes) or (
+            error.cause_response_code == "TransactionConflictException"
+        ):
+            raise WriteConflict(str(codes)) from error
+        raise DependencyUnavailable("the database rejected the transaction") from error
+
+
+def unavailable_on_connection_errors(call: Callable[[], Any]) -> Any:
+    try:
+        return call()
+    except PynamoDBConnectionError as error:
+        raise DependencyUnavailable("the database is unreachable") from error
+
+
+def encode_cursor(state: dict[str, Any]) -> str:
+    raw = json.dumps(state, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        state = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
+        raise _bad_cursor() from error
+    if not isinstance(state, dict):
+        raise _bad_cursor()
+    return state
+
+
+def _bad_cursor() -> ValidationFailed:
+    return ValidationFailed("The cursor is not one this API issued",
+                            [{"pointer": "/cursor", "message": "malformed cursor"}])

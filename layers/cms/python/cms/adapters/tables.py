@@ -1,0 +1,220 @@
+"""DynamoDB tables as pynamodb models.
+
+These models are the one definition of every table: the CDK data stack derives key schemas,
+GSIs and TTL attributes from them (see ``table_specs``), and the local stack creates its tables
+from the synthesized template. Table names come from the environment that the CDK sets.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+
+def _table(env_name: str, default: str) -> str:
+    return os.environ.get(env_name, default)
+
+
+class _Meta:
+    billing_mode = "PAY_PER_REQUEST"
+    region = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+    # Fail fast: a Lambda that cannot reach DynamoDB should answer 503, not hang for a minute.
+    connect_timeout_seconds = 3
+    read_timeout_seconds = 5
+    max_retry_attempts = 2
+
+
+class IdentityRecord(Model):
+    """A party: seed 003's identities row. Keys are kept as CredentialRecord items beside it."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_IDENTITIES_TABLE", "cms-identities")
+
+    did = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    identity_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    type = UnicodeAttribute()
+    status = UnicodeAttribute()
+    roles = ListAttribute(of=UnicodeAttribute)
+    metadata = JSONAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class CredentialRecord(Model):
+    """A public key (or Ethereum address) registered for an identity (seed 003's credentials)."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_IDENTITIES_TABLE", "cms-identities")
+
+    did = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    credential_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    value = UnicodeAttribute()
+    verification_method = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class ByProviderIndex(GlobalSecondaryIndex["ContractRecord"]):
+    class Meta:
+        index_name = "by-provider"
+        projection = AllProjection()
+
+    provider_did = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class ByConsumerIndex(GlobalSecondaryIndex["ContractRecord"]):
+    class Meta:
+        index_name = "by-consumer"
+        projection = AllProjection()
+
+    consumer_did = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class ByStatusIndex(GlobalSecondaryIndex["ContractRecord"]):
+    class Meta:
+        index_name = "by-status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class ByExpiryIndex(GlobalSecondaryIndex["ContractRecord"]):
+    """Live contracts by end of validity: the expiry sweep reads only what is due."""
+
+    class Meta:
+        index_name = "by-expiry"
+        projection = KeysOnlyProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    valid_until = UnicodeAttribute(range_key=True)
+
+
+class ContractRecord(Model):
+    """The current snapshot of a contract. Its audit events are the source of truth;
+    this item is their fold, written in the same transaction as each event."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_CONTRACTS_TABLE", "cms-contracts")
+
+    contract_id = UnicodeAttribute(hash_key=True)
+    title = UnicodeAttribute()
+    description = UnicodeAttribute()
+    provider_did = UnicodeAttribute()
+    consumer_did = UnicodeAttribute()
+    status = UnicodeAttribute()
+    # JSON text, not DynamoDB maps: numbers must round-trip exactly or digests would change.
+    terms = JSONAttribute()
+    metadata = JSONAttribute()
+    valid_from = UnicodeAttribute()
+    valid_until = UnicodeAttribute()
+    digest = UnicodeAttribute(null=True)
+    signatures = JSONAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute()
+    head_hash = UnicodeAttribute()
+
+    by_provider = ByProviderIndex()
+    by_consumer = ByConsumerIndex()
+    by_status = ByStatusIndex()
+    by_expiry = ByExpiryIndex()
+
+
+class AuditEventRecord(Model):
+    """One link of a hash chain. ``stream`` names the chain (e.g. ``contract:<id>``)."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_AUDIT_TABLE", "cms-audit")
+
+    stream = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    at = UnicodeAttribute()
+    data = JSONAttribute()
+    prev_hash = UnicodeAttribute()
+    hash = UnicodeAttribute()
+
+
+class ChallengeRecord(Model):
+    """A sign-in challenge; consumed exactly once by a conditional update."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_CHALLENGES_TABLE", "cms-challenges")
+
+    nonce = UnicodeAttribute(hash_key=True)
+    did = UnicodeAttribute()
+    challenge = UnicodeAttribute()
+    issued_at = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    consumed_at = UnicodeAttribute(null=True)
+    ttl = TTLAttribute()
+
+
+class RateLimitRecord(Model):
+    """A token bucket (sign-in attempts per DID and per source address)."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_RATE_LIMITS_TABLE", "cms-rate-limits")
+
+    bucket = UnicodeAttribute(hash_key=True)
+    tokens = NumberAttribute()
+    refilled_at = NumberAttribute()
+    ttl = TTLAttribute()
+
+
+class IdempotencyRecord(Model):
+    """Schema of the Powertools idempotency table (Powertools writes it, not this model)."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_IDEMPOTENCY_TABLE", "cms-idempotency")
+
+    id = UnicodeAttribute(hash_key=True)
+    expiration = TTLAttribute()
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """What the CDK needs to declare a table: derived from a model, never written by hand."""
+
+    key: str  # stable logical name, e.g. "contracts"
+    env_var: str  # environment variable through which functions learn the table name
+    model: type[Model]
+
+    @property
+    def schema(self) -> dict:
+        return self.model._get_schema()
+
+    @property
+    def ttl_attribute(self) -> str | None:
+        for name, attribute in self.model.get_attributes().items():
+            if isinstance(attribute, TTLAttribute):
+                return attribute.attr_name or name
+        return None
+
+
+TABLE_SPECS: tuple[TableSpec, ...] = (
+    TableSpec("identities", "CMS_IDENTITIES_TABLE", IdentityRecord),
+    TableSpec("contracts", "CMS_CONTRACTS_TABLE", ContractRecord),
+    TableSpec("audit", "CMS_AUDIT_TABLE", AuditEventRecord),
+    TableSpec("challenges", "CMS_CHALLENGES_TABLE", ChallengeRecord),
+    TableSpec("rate_limits", "CMS_RATE_LIMITS_TABLE", RateLimitRecord),
+    TableSpec("idempotency", "CMS_IDEMPOTENCY_TABLE", IdempotencyRecord),
+)

@@ -1,0 +1,156 @@
+"""What every HTTP handler shares: the resolver, problem details, the caller, the entry point.
+
+Errors are RFC 7807 ``application/problem+json`` documents with a stable ``code``; anything
+unexpected becomes a 500 problem without internals (the stack trace goes to the log only).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from cms.config import settings
+from cms.domain.errors import DomainError, PayloadTooLarge, Unauthorized, UnsupportedMediaType
+from cms.domain.identity import Caller
+
+PROBLEM_TYPE_BASE = "https://cms.dev/problems/"
+PROBLEM_JSON = "application/problem+json"
+SECURED: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+API_TITLE = "Contract Management System API"
+API_VERSION = "1.0.0"
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+def problem(status: int, code: str, title: str, detail: str,
+            headers: dict[str, str] | None = None, **extra: Any) -> Response:
+    body = {"type": PROBLEM_TYPE_BASE + code, "title": title, "status": status, "code": code,
+            "detail": detail, **extra}
+    return Response(status_code=status, content_type=PROBLEM_JSON, body=json.dumps(body),
+                    headers=headers or {})
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(status_code=status, content_type="application/json",
+                    body=json.dumps(body), headers=headers or {})
+
+
+def create_resolver() -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True)
+    app.configure_openapi(
+        title=API_TITLE, version=API_VERSION,
+        security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")})
+    app.use(middlewares=[_body_guard])
+    _register_problem_handlers(app)
+    return app
+
+
+def caller_of(app: APIGatewayRestResolver) -> Caller:
+    """The principal the authorizer established; never trust a request without one."""
+    context = app.current_event.request_context.authorizer.get_context() or {}
+    did = context.get("did")
+    if not did:
+        raise Unauthorized("this route requires a bearer token")
+    roles = frozenset(role for role in str(context.get("roles", "")).split(",") if role)
+    return Caller(did, roles)
+
+
+def source_ip_of(app: APIGatewayRestResolver) -> str:
+    return app.current_event.request_context.identity.source_ip or "unknown"
+
+
+def lambda_entry(app: APIGatewayRestResolver) -> Callable[[dict, Any], dict]:
+    """The Lambda handler for ``app`` with Powertools logging, tracing and metrics."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics(capture_cold_start_metric=True)
+    def handler(event: dict, context: Any) -> dict:
+        return app.resolve(event, context)
+
+    return handler
+
+
+def _body_guard(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
+    """Refuse oversized and non-JSON bodies before any parsing happens."""
+    event = app.current_event
+    body = event.body or ""
+    if len(body.encode()) > settings().max_body_bytes:
+        raise PayloadTooLarge(f"the body exceeds {settings().max_body_bytes} bytes")
+    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if body and content_type and not (content_type == "application/json"
+                                      or content_type.endswith("+json")):
+        raise UnsupportedMediaType(f"expected application/json, got {content_type}")
+    return next_middleware(app)
+
+
+def _register_problem_handlers(app: APIGatewayRestResolver) -> None:
+    @app.exception_handler(DomainError)
+    def domain_error(error: DomainError) -> Response:
+        headers = {}
+        if "retry_after" in error.extra:
+            headers["Retry-After"] = str(error.extra["retry_after"])
+        extra = {k: v for k, v in error.extra.items() if k != "retry_after"}
+        if error.status >= 500:
+            logger.warning("dependency failure", extra={"code": error.code}, exc_info=True)
+        return problem(error.status, error.code, error.title, error.detail, headers, **extra)
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(error: RequestValidationError) -> Response:
+        errors = [_validation_item(item) for item in error.errors()]
+        return problem(400, "validation_error", "The request is not valid",
+                       "; ".join(f"{e['pointer']}: {e['message']}" for e in errors),
+                       errors=errors)
+
+    @app.exception_handler(IdempotencyValidationError)
+    def idempotency_reused(_: IdempotencyValidationError) -> Response:
+        return problem(422, "idempotency_key_reused", "Idempotency key reused",
+                       "this Idempotency-Key was already used with a different request body")
+
+    @app.exception_handler(IdempotencyAlreadyInProgressError)
+    def idempotency_in_progress(_: IdempotencyAlreadyInProgressError) -> Response:
+        return problem(409, "idempotency_in_progress", "Request in progress",
+                       "a request with this Idempotency-Key is still being processed",
+                       {"Retry-After": "1"})
+
+    @app.not_found
+    def not_found(_: NotFoundError) -> Response:
+        return problem(404, "route_not_found", "Not found",
+                       f"no route {app.current_event.http_method} {app.current_event.path}")
+
+    @app.exception_handler(Exception)
+    def unexpected(error: Exception) -> Response:
+        logger.exception("unhandled error")
+        metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
+        return problem(500, "internal_error", "Internal error",
+                       "the request failed unexpectedly; it has been logged")
+
+
+def _validation_item(item: dict[str, Any]) -> dict[str, str]:
+    location = [str(part) for part in item.get("loc", ())]
+    where, path = (location[0], location[1:]) if location else ("body", [])
+    if where == "body":
+        pointer = "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in path)
+    else:
+        pointer = f"{where}:{'.'.join(path)}"
+    message = item.get("msg", "invalid")
+    if item.get("type") == "json_invalid":
+        message = "the body is not valid JSON"
+    elif item.get("type") == "extra_forbidden":
+        message = "unknown field"
+    return {"pointer": pointer, "message": message}

@@ -1,0 +1,54 @@
+"""Idempotency-Key support on top of Powertools idempotency (DynamoDB persistence).
+
+The key is scoped to the operation and the caller, so two callers can never collide, and the
+request body is validated: the same key with a different body is refused (422).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+
+from cms.config import settings
+from cms.domain.errors import ValidationFailed
+
+MAX_KEY_LENGTH = 255
+
+
+@cache
+def _persistence() -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(
+        table_name=os.environ.get("CMS_IDEMPOTENCY_TABLE", "cms-idempotency"))
+
+
+def check_key(key: str) -> str:
+    if not (0 < len(key) <= MAX_KEY_LENGTH) or not key.isprintable():
+        raise ValidationFailed("Idempotency-Key must be 1-255 printable characters",
+                               [{"pointer": "header:Idempotency-Key", "message": "invalid"}])
+    return key
+
+
+def run_once(operation: str, caller: str, key: str, payload: dict[str, Any],
+             compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``compute()``'s result for the first request with this key; the stored one after."""
+    config = IdempotencyConfig(
+        event_key_jmespath="[operation, caller, key]",
+        payload_validation_jmespath="payload",
+        expires_after_seconds=settings().idempotency_ttl_s,
+    )
+
+    @idempotent_function(data_keyword_argument="request", persistence_store=_persistence(),
+                         config=config)
+    def once(request: dict[str, Any]) -> dict[str, Any]:
+        return compute()
+
+    return once(request={"operation": operation, "caller": caller, "key": check_key(key),
+                         "payload": payload})

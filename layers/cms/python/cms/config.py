@@ -1,0 +1,90 @@
+"""Runtime settings, read once from the environment the CDK (or the local stack) provides.
+
+Every variable a function reads is listed here; ``ENVIRONMENT_VARIABLES`` is what the CDK
+passes to each function, so cloud and local configuration cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Sign-in (EIP-4361 fields and Ed25519 challenge text are bound to these).
+    siwe_domain: str = "localhost:8080"
+    siwe_uri: str = "http://localhost:8080"
+    chain_id: int = 31337
+    challenge_ttl_s: int = 300
+    # Tokens.
+    jwt_secret_id: str = "cms/jwt-signing-key"
+    jwt_issuer: str = "cms"
+    jwt_audience: str = "cms-api"
+    token_ttl_s: int = 900
+    # Sign-in rate limit: a token bucket per DID and per source address.
+    signin_burst: int = 10
+    signin_per_minute: int = 20
+    # Requests.
+    max_body_bytes: int = 256 * 1024
+    # DID resolution.
+    did_web_allow_private: bool = False
+    did_web_ca_bundle: str | None = None
+    did_web_timeout_s: float = 5.0
+    # Identities listed here receive the admin role when they register.
+    bootstrap_admins: tuple[str, ...] = field(default_factory=tuple)
+    idempotency_ttl_s: int = 3600
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            siwe_domain=os.environ.get("CMS_SIWE_DOMAIN", cls.siwe_domain),
+            siwe_uri=os.environ.get("CMS_SIWE_URI", cls.siwe_uri),
+            chain_id=_int("CMS_CHAIN_ID", cls.chain_id),
+            challenge_ttl_s=_int("CMS_CHALLENGE_TTL_S", cls.challenge_ttl_s),
+            jwt_secret_id=os.environ.get("CMS_JWT_SECRET_ID", cls.jwt_secret_id),
+            jwt_issuer=os.environ.get("CMS_JWT_ISSUER", cls.jwt_issuer),
+            jwt_audience=os.environ.get("CMS_JWT_AUDIENCE", cls.jwt_audience),
+            token_ttl_s=_int("CMS_TOKEN_TTL_S", cls.token_ttl_s),
+            signin_burst=_int("CMS_SIGNIN_BURST", cls.signin_burst),
+            signin_per_minute=_int("CMS_SIGNIN_PER_MINUTE", cls.signin_per_minute),
+            max_body_bytes=_int("CMS_MAX_BODY_BYTES", cls.max_body_bytes),
+            did_web_allow_private=_bool("CMS_DID_WEB_ALLOW_PRIVATE"),
+            did_web_ca_bundle=os.environ.get("CMS_DID_WEB_CA_BUNDLE") or None,
+            did_web_timeout_s=float(os.environ.get("CMS_DID_WEB_TIMEOUT_S", cls.did_web_timeout_s)),
+            bootstrap_admins=_list("CMS_BOOTSTRAP_ADMINS"),
+            idempotency_ttl_s=_int("CMS_IDEMPOTENCY_TTL_S", cls.idempotency_ttl_s),
+        )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+# Variables the CDK sets on every function besides the table names (which come from
+# cms.adapters.tables.TABLE_SPECS). Values here are the cloud defaults; the stack may override.
+ENVIRONMENT_VARIABLES: dict[str, str] = {
+    "CMS_CHAIN_ID": "1",
+    "CMS_CHALLENGE_TTL_S": "180",
+    "CMS_TOKEN_TTL_S": "900",
+    "CMS_JWT_ISSUER": "cms",
+    "CMS_JWT_AUDIENCE": "cms-api",
+    "CMS_SIGNIN_BURST": "10",
+    "CMS_SIGNIN_PER_MINUTE": "20",
+    "POWERTOOLS_METRICS_NAMESPACE": "ContractManagement",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+}

@@ -1,0 +1,398 @@
+"""Contracts and their lifecycle, event-sourced.
+
+``decide`` checks a command against the rules and returns the event to record; ``evolve``
+applies a recorded event to the contract. The write path stores ``evolve``'s result beside the
+event in one transaction, and the verifier replays ``evolve`` over the stored events, so the
+snapshot can never legitimately differ from its history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from cms.domain.audit import GENESIS_HASH, AuditEvent
+from cms.domain.canonical import digest_of, iso_utc, parse_iso
+from cms.domain.did import parse_did
+from cms.domain.errors import DomainError, Forbidden, IllegalTransition, ValidationFailed
+
+CONTENT_SCHEMA = "cms.contract/v1"
+SYSTEM_ACTOR = "system:lifecycle"
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    REVIEW = "review"
+    SIGNED = "signed"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    TERMINATED = "terminated"
+    EXPIRED = "expired"
+
+
+LIVE = frozenset({Status.DRAFT, Status.REVIEW, Status.SIGNED, Status.ACTIVE})
+EXPIRABLE = LIVE
+
+
+class NotYetValid(DomainError):
+    code, status, title = "not_yet_valid", 409, "The contract's validity has not started"
+
+
+class ValidityEnded(DomainError):
+    code, status, title = "validity_ended", 409, "The contract's validity has ended"
+
+
+class AlreadySigned(DomainError):
+    code, status, title = "already_signed", 409, "This party has already signed"
+
+
+@dataclass(frozen=True)
+class Content:
+    """What the parties agree on. Its canonical hash is the contract digest."""
+
+    title: str
+    description: str
+    provider_did: str
+    consumer_did: str
+    terms: dict[str, Any] | str
+    metadata: dict[str, Any]
+    valid_from: str
+    valid_until: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "description": self.description,
+            "provider_did": self.provider_did,
+            "consumer_did": self.consumer_did,
+            "terms": self.terms,
+            "metadata": self.metadata,
+            "valid_from": self.valid_from,
+            "valid_until": self.valid_until,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Content:
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+
+    def validated(self) -> Content:
+        """Semantic checks beyond types; returns the content with normalised timestamps."""
+        errors: list[dict[str, str]] = []
+        if not self.title.strip():
+            errors.append({"pointer": "/title", "message": "must not be blank"})
+        try:
+            parse_did(self.consumer_did)
+        except DomainError as error:
+            errors.append({"pointer": "/consumer_did", "message": error.detail})
+        if self.consumer_did == self.provider_did:
+            errors.append({"pointer": "/consumer_did",
+                           "message": "the consumer must be another party than the provider"})
+        if isinstance(self.terms, str) and not self.terms.strip():
+            errors.append({"pointer": "/terms", "message": "must not be blank"})
+        start, end = parse_iso(self.valid_from), parse_iso(self.valid_until)
+        if end <= start:
+            errors.append({"pointer": "/valid_until", "message": "must be after valid_from"})
+        if errors:
+            raise ValidationFailed("The contract is not valid", errors)
+        return replace(self, valid_from=iso_utc(start), valid_until=iso_utc(end))
+
+
+def content_digest(contract_id: str, content: Content) -> str:
+    """SHA-256 over RFC 8785 JSON of the content, bound to the contract id."""
+    return digest_of({"schema": CONTENT_SCHEMA, "id": contract_id, **content.to_json()})
+
+
+@dataclass(frozen=True)
+class Signature:
+    signer_did: str
+    role: str
+    verification_method: str
+    scheme: str
+    signature: str
+    digest: str
+    signed_at: str
+
+    def to_json(self) -> dict[str, str]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Signature:
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+
+
+@dataclass(frozen=True)
+class Contract:
+    id: str
+    content: Content
+    status: Status
+    digest: str | None
+    signatures: tuple[Signature, ...]
+    created_at: str
+    updated_at: str
+    version: int
+    head_hash: str
+
+    @property
+    def stream(self) -> str:
+        return stream_of(self.id)
+
+    @property
+    def parties(self) -> tuple[str, str]:
+        return (self.content.provider_did, self.content.consumer_did)
+
+    def role_of(self, did: str) -> str | None:
+        if did == self.content.provider_did:
+            return "provider"
+        if did == self.content.consumer_did:
+            return "consumer"
+        return None
+
+    def signed_by(self, did: str) -> Signature | None:
+        return next((s for s in self.signatures if s.signer_did == did), None)
+
+    @property
+    def pending_signers(self) -> list[str]:
+        return [did for did in self.parties if self.signed_by(did) is None]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            **self.content.to_json(),
+            "status": self.status.value,
+            "digest": self.digest,
+            "content_digest": content_digest(self.id, self.content),
+            "signatures": [s.to_json() for s in self.signatures],
+            "required_signers": list(self.parties),
+            "pending_signers": self.pending_signers if self.status == Status.REVIEW else [],
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+            "version": self.version,
+            "head_hash": self.head_hash,
+        }
+
+
+def stream_of(contract_id: str) -> str:
+    return f"contract:{contract_id}"
+
+
+# ---------------------------------------------------------------- commands
+
+
+@dataclass(frozen=True)
+class Create:
+    contract_id: str
+    content: Content
+
+
+@dataclass(frozen=True)
+class Update:
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Submit:
+    pass
+
+
+@dataclass(frozen=True)
+class RequestChanges:
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Sign:
+    signature: Signature
+
+
+@dataclass(frozen=True)
+class Activate:
+    pass
+
+
+@dataclass(frozen=True)
+class Complete:
+    pass
+
+
+@dataclass(frozen=True)
+class Terminate:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Expire:
+    pass
+
+
+Command = Create | Update | Submit | RequestChanges | Sign | Activate | Complete | Terminate | Expire
+
+
+@dataclass(frozen=True)
+class Rule:
+    event_type: str
+    action: str
+    allowed_from: frozenset[Status]
+    who: str  # "provider", "party" or "system"
+
+
+RULES: dict[type, Rule] = {
+    Update: Rule("contract.updated", "update", frozenset({Status.DRAFT}), "provider"),
+    Submit: Rule("contract.submitted", "submit", frozenset({Status.DRAFT}), "provider"),
+    RequestChanges: Rule("contract.changes_requested", "request changes to",
+                         frozenset({Status.REVIEW}), "party"),
+    Sign: Rule("contract.signed", "sign", frozenset({Status.REVIEW}), "party"),
+    Activate: Rule("contract.activated", "activate", frozenset({Status.SIGNED}), "party"),
+    Complete: Rule("contract.completed", "complete", frozenset({Status.ACTIVE}), "party"),
+    Terminate: Rule("contract.terminated", "terminate", LIVE, "party"),
+    Expire: Rule("contract.expired", "expire", EXPIRABLE, "system"),
+}
+RULES_BY_EVENT = {rule.event_type: rule for rule in RULES.values()}
+CREATED = "contract.created"
+
+
+@dataclass(frozen=True)
+class Decision:
+    event_type: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def decide(contract: Contract | None, command: Command, actor: str, now: datetime) -> Decision:
+    """Check ``command`` by ``actor`` against the rules; return the event to record."""
+    if isinstance(command, Create):
+        content = command.content.validated()
+        if content.provider_did != actor:
+            raise Forbidden("the caller must be the contract's provider")
+        return Decision(CREATED, {"content": content.to_json()})
+    if contract is None:
+        raise ValueError("only Create applies to a contract that does not exist")
+    rule = RULES[type(command)]
+    _authorize(contract, rule, actor)
+    if contract.status not in rule.allowed_from:
+        allowed = sorted(status.value for status in rule.allowed_from)
+        raise IllegalTransition(
+            f"cannot {rule.action} a contract in status '{contract.status}'",
+            current_status=contract.status.value, allowed_from=allowed)
+    return Decision(rule.event_type, _event_data(contract, command, actor, now))
+
+
+def _authorize(contract: Contract, rule: Rule, actor: str) -> None:
+    if rule.who == "system":
+        if actor != SYSTEM_ACTOR:
+            raise Forbidden(f"only the platform may {rule.action} a contract")
+    elif rule.who == "provider" and actor != contract.content.provider_did:
+        raise Forbidden(f"only the provider may {rule.action} the contract")
+    elif rule.who == "party" and contract.role_of(actor) is None:
+        raise Forbidden(f"only a party may {rule.action} the contract")
+
+
+def _event_data(contract: Contract, command: Command, actor: str, now: datetime) -> dict:
+    match command:
+        case Update(changes):
+            merged = Content.from_json({**contract.content.to_json(), **changes}).validated()
+            return {"content": merged.to_json(), "changed": sorted(changes)}
+        case Submit():
+            return {"digest": content_digest(contract.id, contract.content)}
+        case RequestChanges(reason):
+            return {"reason": reason}
+        case Sign(signature):
+            return {"signature": _checked_signature(contract, signature, actor).to_json()}
+        case Activate():
+            _check_validity_window(contract, now)
+            return {}
+        case Terminate(reason):
+            return {"reason": reason}
+        case Expire():
+            if now < parse_iso(contract.content.valid_until):
+                raise IllegalTransition("the contract's validity has not ended yet",
+                                        current_status=contract.status.value)
+            return {}
+    return {}
+
+
+def _checked_signature(contract: Contract, signature: Signature, actor: str) -> Signature:
+    if signature.signer_did != actor or signature.role != contract.role_of(actor):
+        raise Forbidden("a party can only add its own signature")
+    if signature.digest != contract.digest:
+        raise IllegalTransition("the signature is over another version of the contract",
+                                current_status=contract.status.value)
+    if contract.signed_by(actor) is not None:
+        raise AlreadySigned(f"{actor} has already signed this contract")
+    return signature
+
+
+def _check_validity_window(contract: Contract, now: datetime) -> None:
+    if now < parse_iso(contract.content.valid_from):
+        raise NotYetValid(f"the contract can be activated from {contract.content.valid_from}",
+                          valid_from=contract.content.valid_from)
+    if now >= parse_iso(contract.content.valid_until):
+        raise ValidityEnded(f"the contract's validity ended at {contract.content.valid_until}",
+                            valid_until=contract.content.valid_until)
+
+
+# ---------------------------------------------------------------- evolution
+
+
+class InvalidHistory(Exception):
+    """A stored event cannot follow the state before it (only possible if history was edited)."""
+
+
+def evolve(contract: Contract | None, event: AuditEvent) -> Contract:
+    """The contract after ``event``. Pure and total over valid histories."""
+    if event.event_type == CREATED:
+        if contract is not None:
+            raise InvalidHistory(f"event {event.seq}: a contract can only be created once")
+        return Contract(
+            id=event.stream.removeprefix("contract:"),
+            content=Content.from_json(event.data["content"]),
+            status=Status.DRAFT, digest=None, signatures=(), created_at=event.at,
+            updated_at=event.at, version=1, head_hash=event.hash)
+    if contract is None:
+        raise InvalidHistory(f"event {event.seq}: history does not start with {CREATED}")
+    rule = RULES_BY_EVENT.get(event.event_type)
+    if rule is None:
+        raise InvalidHistory(f"event {event.seq}: unknown event type {event.event_type!r}")
+    if contract.status not in rule.allowed_from:
+        raise InvalidHistory(
+            f"event {event.seq}: {event.event_type} is not allowed in status {contract.status}")
+    changed = _apply(contract, event)
+    return replace(changed, updated_at=event.at, version=contract.version + 1,
+                   head_hash=event.hash)
+
+
+def _apply(contract: Contract, event: AuditEvent) -> Contract:
+    data = event.data
+    match event.event_type:
+        case "contract.updated":
+            return replace(contract, content=Content.from_json(data["content"]))
+        case "contract.submitted":
+            return replace(contract, status=Status.REVIEW, digest=data["digest"])
+        case "contract.changes_requested":
+            return replace(contract, status=Status.DRAFT, digest=None, signatures=())
+        case "contract.signed":
+            signatures = (*contract.signatures, Signature.from_json(data["signature"]))
+            signed = {s.signer_did for s in signatures} >= set(contract.parties)
+            return replace(contract, signatures=signatures,
+                           status=Status.SIGNED if signed else Status.REVIEW)
+        case "contract.activated":
+            return replace(contract, status=Status.ACTIVE)
+        case "contract.completed":
+            return replace(contract, status=Status.COMPLETED)
+        case "contract.terminated":
+            return replace(contract, status=Status.TERMINATED)
+        case "contract.expired":
+            return replace(contract, status=Status.EXPIRED)
+    raise InvalidHistory(f"event {event.seq}: unhandled event type {event.event_type!r}")
+
+
+def replay(events: list[AuditEvent]) -> Contract | None:
+    contract: Contract | None = None
+    for event in events:
+        contract = evolve(contract, event)
+    return contract
+
+
+def genesis_head() -> tuple[int, str]:
+    """(next seq, prev hash) for a contract that does not exist yet."""
+    return 0, GENESIS_HASH

@@ -1,0 +1,127 @@
+"""Domain errors. Each carries a stable machine-readable code and the HTTP status it maps to.
+
+Handlers turn these into RFC 7807 problem documents; the code is part of the public API and
+must never change once published (see docs/api.md for the list).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every expected failure. Anything else reaching a handler is a bug (500)."""
+
+    code = "error"
+    status = 400
+    title = "Request failed"
+
+    def __init__(self, detail: str, *, status: int | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if status is not None:
+            self.status = status
+        self.extra = extra
+
+
+class ValidationFailed(DomainError):
+    code, status, title = "validation_error", 400, "The request is not valid"
+
+    def __init__(self, detail: str, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(detail, errors=errors or [])
+
+
+class InvalidDid(DomainError):
+    code, status, title = "invalid_did", 400, "Malformed DID"
+
+
+class UnsupportedDidMethod(DomainError):
+    code, status, title = "unsupported_did_method", 400, "Unsupported DID method"
+
+
+class UnsupportedKeyType(DomainError):
+    code, status, title = "unsupported_key_type", 400, "Unsupported key type"
+
+
+class DidResolutionFailed(DomainError):
+    code, status, title = "did_resolution_failed", 422, "The DID could not be resolved"
+
+
+class KeyMismatch(DomainError):
+    code, status, title = "key_mismatch", 400, "The public key does not belong to the DID"
+
+
+class InvalidSignature(DomainError):
+    code, status, title = "invalid_signature", 400, "The signature is not valid"
+
+
+class MalformedSignature(DomainError):
+    code, status, title = "malformed_signature", 400, "The signature cannot be decoded"
+
+
+class ChallengeNotFound(DomainError):
+    code, status, title = "challenge_not_found", 401, "Unknown sign-in challenge"
+
+
+class ChallengeMismatch(DomainError):
+    code, status, title = "challenge_mismatch", 401, "The challenge differs from the one issued"
+
+
+class ChallengeExpired(DomainError):
+    code, status, title = "challenge_expired", 401, "The sign-in challenge has expired"
+
+
+class ChallengeUsed(DomainError):
+    code, status, title = "challenge_used", 401, "The sign-in challenge was already used"
+
+
+class Unauthorized(DomainError):
+    code, status, title = "unauthorized", 401, "Authentication required"
+
+
+class InvalidToken(DomainError):
+    code, status, title = "invalid_token", 401, "The access token is not valid"
+
+
+class Forbidden(DomainError):
+    code, status, title = "forbidden", 403, "Not allowed"
+
+
+class IdentitySuspended(DomainError):
+    code, status, title = "identity_suspended", 403, "The identity is suspended"
+
+
+class IdentityNotFound(DomainError):
+    code, status, title = "identity_not_found", 404, "Unknown identity"
+
+
+class NotFound(DomainError):
+    code, status, title = "not_found", 404, "Not found"
+
+
+class Conflict(DomainError):
+    code, status, title = "conflict", 409, "Conflicting request"
+
+
+class IllegalTransition(DomainError):
+    code, status, title = "illegal_transition", 409, "The contract is not in a state that allows this"
+
+
+class PayloadTooLarge(DomainError):
+    code, status, title = "payload_too_large", 413, "The request body is too large"
+
+
+class UnsupportedMediaType(DomainError):
+    code, status, title = "unsupported_media_type", 415, "The request body must be JSON"
+
+
+class RateLimited(DomainError):
+    code, status, title = "rate_limited", 429, "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+class DependencyUnavailable(DomainError):
+    code, status, title = "dependency_unavailable", 503, "A dependency is unavailable"

@@ -1,0 +1,113 @@
+"""Verification report for a contract: is what we store consistent with what was signed?
+
+Each check has a stable name so a reader (or a test) can see exactly what broke:
+``audit_chain`` and ``audit_chain.event[N]``, ``history``, ``snapshot.<field>``, ``digest``
+and ``signature:<did>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cms.domain.audit import AuditEvent, chain_problems
+from cms.domain.contracts import Contract, InvalidHistory, Signature, content_digest, replay
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+
+
+# Returns None when the signature is valid, else the reason it is not.
+SignatureChecker = Callable[[Contract, Signature], str | None]
+
+
+def verify_contract(
+    stored: Contract, events: list[AuditEvent], check_signature: SignatureChecker
+) -> list[Check]:
+    checks = _chain_checks(stored, events)
+    replayed, history_check = _replay(events)
+    checks.append(history_check)
+    if replayed is not None:
+        checks.extend(_snapshot_checks(stored, replayed))
+    checks.append(_digest_check(stored))
+    checks.extend(_signature_checks(stored, check_signature))
+    return checks
+
+
+def _chain_checks(stored: Contract, events: list[AuditEvent]) -> list[Check]:
+    problems = chain_problems(events, stored.stream)
+    checks = [Check(f"audit_chain.event[{p.seq}]", False, p.detail) for p in problems]
+    if events and events[-1].hash != stored.head_hash:
+        checks.append(Check("audit_chain.head", False,
+                            f"the contract's head hash {stored.head_hash} is not the last "
+                            f"event's hash {events[-1].hash} (events missing or added)"))
+    summary = (f"{len(events)} events, hashes and links intact" if not checks
+               else f"{len(checks)} problem(s) in {len(events)} events")
+    return [Check("audit_chain", not checks, summary), *checks]
+
+
+def _replay(events: list[AuditEvent]) -> tuple[Contract | None, Check]:
+    try:
+        replayed = replay(events)
+    except (InvalidHistory, KeyError, TypeError, ValueError) as error:
+        return None, Check("history", False, f"the events do not form a valid lifecycle: {error}")
+    if replayed is None:
+        return None, Check("history", False, "the contract has no events")
+    return replayed, Check("history", True, "every event is a legal lifecycle step")
+
+
+def _snapshot_fields(contract: Contract) -> dict[str, Any]:
+    return {
+        **contract.content.to_json(),
+        "status": contract.status.value,
+        "digest": contract.digest,
+        "signatures": [s.to_json() for s in contract.signatures],
+        "created_at": contract.created_at,
+        "updated_at": contract.updated_at,
+        "version": contract.version,
+        "head_hash": contract.head_hash,
+    }
+
+
+def _snapshot_checks(stored: Contract, replayed: Contract) -> list[Check]:
+    expected, actual = _snapshot_fields(replayed), _snapshot_fields(stored)
+    mismatches = [
+        Check(f"snapshot.{name}", False,
+              f"stored value {actual[name]!r} differs from the audit history's {value!r}")
+        for name, value in expected.items() if actual[name] != value
+    ]
+    if mismatches:
+        return mismatches
+    return [Check("snapshot", True, "every stored field equals the replayed audit history")]
+
+
+def _digest_check(stored: Contract) -> Check:
+    recomputed = content_digest(stored.id, stored.content)
+    if stored.digest is None:
+        return Check("digest", True, f"not frozen yet (draft); current content {recomputed}")
+    if recomputed != stored.digest:
+        return Check("digest", False,
+                     f"the frozen digest {stored.digest} does not match the stored content, "
+                     f"which hashes to {recomputed}")
+    return Check("digest", True, f"content hashes to the frozen digest {stored.digest}")
+
+
+def _signature_checks(stored: Contract, check_signature: SignatureChecker) -> list[Check]:
+    checks = []
+    for signature in stored.signatures:
+        problem = check_signature(stored, signature)
+        name = f"signature:{signature.signer_did}"
+        if problem is None and signature.digest != stored.digest:
+            problem = f"signed digest {signature.digest} is not the contract digest {stored.digest}"
+        checks.append(Check(name, problem is None,
+                            problem or f"valid {signature.scheme} signature by "
+                                       f"{signature.verification_method}"))
+    return checks

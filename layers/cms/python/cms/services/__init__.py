@@ -1,0 +1,1 @@
+"""Application services: orchestrate domain rules over adapters. Handlers call these."""

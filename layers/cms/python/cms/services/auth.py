@@ -1,0 +1,176 @@
+"""DID registration and sign-in.
+
+Sign-in is challenge/response: the server issues a message (EIP-4361 for Ethereum DIDs, an
+equivalent domain-bound text for the others) with a fresh 128-bit nonce; the client signs it;
+the server checks the text byte for byte, the expiry, the signature against the resolved DID
+document and a registered key, and then consumes the nonce with a conditional write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from cms.adapters.challenge_store import ChallengeStore, StoredChallenge
+from cms.adapters.identity_store import IdentityStore
+from cms.adapters.rate_limit_store import RateLimitStore
+from cms.config import Settings
+from cms.domain.canonical import iso_utc, parse_iso, utc_now
+from cms.domain.did import DidResolver, VerificationMethod, ethereum_address_of, parse_did
+from cms.domain.errors import (
+    ChallengeExpired,
+    ChallengeMismatch,
+    ChallengeNotFound,
+    ChallengeUsed,
+    Forbidden,
+    IdentityNotFound,
+    IdentitySuspended,
+    InvalidSignature,
+    RateLimited,
+    Unauthorized,
+)
+from cms.domain.identity import Credential, Identity, IdentityStatus, IdentityType, Role
+from cms.domain.signatures import match_public_key, verify_message_signature
+from cms.domain.siwe import SiweMessage, new_nonce
+from cms.services.tokens import IssuedToken, TokenService
+
+STATEMENT = "Sign in to the Contract Management System."
+NONCE_LINE = re.compile(r"^Nonce: ([A-Za-z0-9]{8,})$", re.MULTILINE)
+SELF_REGISTERABLE = frozenset({IdentityType.USER, IdentityType.MACHINE})
+
+
+@dataclass(frozen=True)
+class IssuedChallenge:
+    challenge: str
+    nonce: str
+    expires_at: str
+
+    def to_json(self) -> dict[str, str]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Registration:
+    identity: Identity
+    created: bool
+
+
+class AuthService:
+    def __init__(self, *, identities: IdentityStore, challenges: ChallengeStore,
+                 rate_limits: RateLimitStore, resolver: DidResolver, tokens: TokenService,
+                 settings: Settings) -> None:
+        self._identities = identities
+        self._challenges = challenges
+        self._rate_limits = rate_limits
+        self._resolver = resolver
+        self._tokens = tokens
+        self._settings = settings
+
+    # ------------------------------------------------------------ registration
+
+    def register(self, did: str, public_key: str, *, name: str | None = None,
+                 identity_type: IdentityType = IdentityType.USER,
+                 metadata: dict[str, Any] | None = None) -> Registration:
+        parse_did(did)
+        if identity_type not in SELF_REGISTERABLE:
+            raise Forbidden(f"identities of type '{identity_type}' are created by an admin")
+        method = match_public_key(self._resolver.resolve(did), public_key)
+        now = iso_utc(utc_now())
+        roles = (Role.ADMIN.value,) if did in self._settings.bootstrap_admins else ()
+        identity = Identity(
+            did=did, identity_id=str(uuid.uuid4()), name=name or did, type=identity_type,
+            status=IdentityStatus.ACTIVE, roles=roles, metadata=metadata or {},
+            created_at=now, updated_at=now)
+        stored, created = self._identities.register(identity, credential_for(method, now))
+        return Registration(stored, created)
+
+    # ------------------------------------------------------------ sign-in
+
+    def challenge(self, did: str, source_ip: str) -> IssuedChallenge:
+        parse_did(did)
+        self._throttle(did, source_ip)
+        self._active_identity(did)
+        nonce = new_nonce()
+        issued = utc_now()
+        expires = issued + timedelta(seconds=self._settings.challenge_ttl_s)
+        text = self._challenge_text(did, nonce, iso_utc(issued), iso_utc(expires))
+        self._challenges.put(
+            StoredChallenge(nonce, did, text, iso_utc(issued), iso_utc(expires), None),
+            int(expires.timestamp()))
+        return IssuedChallenge(text, nonce, iso_utc(expires))
+
+    def verify(self, did: str, challenge: str, signature: str, source_ip: str) -> IssuedToken:
+        parse_did(did)
+        self._throttle(did, source_ip)
+        stored = self._issued_challenge(did, challenge)
+        identity = self._active_identity(did)
+        document = self._resolver.resolve(did)
+        try:
+            method = verify_message_signature(document, challenge, signature)
+        except InvalidSignature as error:
+            raise InvalidSignature(error.detail, status=401) from error
+        if credential_for(method, "").credential_id not in {
+                c.credential_id for c in identity.credentials}:
+            raise Unauthorized(f"the key {method.id} is not registered for this identity")
+        self._challenges.consume(stored.nonce, challenge, iso_utc(utc_now()))
+        return self._tokens.issue(did, list(identity.roles))
+
+    def _issued_challenge(self, did: str, challenge: str) -> StoredChallenge:
+        match = NONCE_LINE.search(challenge)
+        if match is None:
+            raise ChallengeMismatch("the challenge was not issued by this service")
+        stored = self._challenges.get(match.group(1))
+        if stored is None:
+            raise ChallengeNotFound("no such challenge: request a new one")
+        if stored.did != did or stored.challenge != challenge:
+            raise ChallengeMismatch("the challenge differs from the one issued for this DID")
+        if stored.consumed_at is not None:
+            raise ChallengeUsed("this challenge has already been used to sign in")
+        if utc_now() >= parse_iso(stored.expires_at):
+            raise ChallengeExpired(f"the challenge expired at {stored.expires_at}")
+        return stored
+
+    def _active_identity(self, did: str) -> Identity:
+        identity = self._identities.get(did)
+        if identity is None:
+            raise IdentityNotFound("register the DID before signing in")
+        if identity.status == IdentityStatus.SUSPENDED:
+            raise IdentitySuspended("this identity is suspended and cannot sign in")
+        if identity.status != IdentityStatus.ACTIVE:
+            raise Forbidden(f"this identity is {identity.status.value}")
+        return identity
+
+    def _throttle(self, did: str, source_ip: str) -> None:
+        for bucket in (f"signin:did:{did}", f"signin:ip:{source_ip}"):
+            outcome = self._rate_limits.take(
+                bucket, burst=self._settings.signin_burst,
+                per_minute=self._settings.signin_per_minute)
+            if not outcome.allowed:
+                raise RateLimited("too many sign-in attempts; slow down",
+                                  retry_after=outcome.retry_after_s)
+
+    def _challenge_text(self, did: str, nonce: str, issued: str, expires: str) -> str:
+        address = ethereum_address_of(did)
+        if address is not None:
+            return SiweMessage(
+                domain=self._settings.siwe_domain, address=address, statement=STATEMENT,
+                uri=self._settings.siwe_uri, version="1", chain_id=self._settings.chain_id,
+                nonce=nonce, issued_at=issued, expiration_time=expires, not_before=None,
+                request_id=None, resources=(), scheme=None).to_text()
+        return (f"{self._settings.siwe_domain} wants you to sign in with your DID:\n{did}\n\n"
+                f"{STATEMENT}\n\nURI: {self._settings.siwe_uri}\nVersion: 1\nNonce: {nonce}\n"
+                f"Issued At: {issued}\nExpiration Time: {expires}")
+
+
+def credential_for(method: VerificationMethod, created_at: str) -> Credential:
+    """The credential that records ``method``'s key; its id is stable for the same key."""
+    if method.key_kind == "ed25519":
+        kind, value = "ed25519_public_key", method.ed25519_public_key.hex()
+    else:
+        kind, value = "ethereum_address", method.eth_address
+    credential_id = hashlib.sha256(f"{kind}:{value.lower()}".encode()).hexdigest()[:32]
+    return Credential(credential_id, kind, value, method.id, created_at)

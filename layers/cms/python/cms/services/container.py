@@ -1,0 +1,62 @@
+"""Service wiring for one Lambda container: each service is built on first use and reused.
+
+Nothing here runs at import time, so a handler's cold start pays only for what it touches.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from cms.config import settings
+
+
+@cache
+def resolver():
+    from cms.adapters.did_web_fetch import DidWebFetcher
+    from cms.domain.did import DidResolver
+
+    s = settings()
+    return DidResolver(web_fetcher=DidWebFetcher(
+        allow_private=s.did_web_allow_private, timeout_s=s.did_web_timeout_s,
+        ca_bundle=s.did_web_ca_bundle))
+
+
+@cache
+def tokens():
+    from cms.adapters.signing_keys import SigningKeys
+    from cms.services.tokens import TokenService
+
+    return TokenService(SigningKeys(settings().jwt_secret_id), settings())
+
+
+@cache
+def identity_store():
+    from cms.adapters.identity_store import IdentityStore
+
+    return IdentityStore()
+
+
+@cache
+def auth():
+    from cms.adapters.challenge_store import ChallengeStore
+    from cms.adapters.rate_limit_store import RateLimitStore
+    from cms.services.auth import AuthService
+
+    return AuthService(identities=identity_store(), challenges=ChallengeStore(),
+                       rate_limits=RateLimitStore(), resolver=resolver(), tokens=tokens(),
+                       settings=settings())
+
+
+@cache
+def identities():
+    from cms.services.identities import IdentityService
+
+    return IdentityService(identity_store())
+
+
+@cache
+def contracts():
+    from cms.adapters.contract_store import ContractStore
+    from cms.services.contracts import ContractService
+
+    return ContractService(ContractStore(), resolver(), settings())

@@ -1,0 +1,199 @@
+"""Contract use cases: visibility, lifecycle commands with optimistic retries, verification."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from cms.adapters.contract_store import ContractStore, Page, WriteConflict
+from cms.config import Settings
+from cms.domain.audit import GENESIS_HASH, AuditEvent, seal
+from cms.domain.canonical import iso_utc, utc_now
+from cms.domain.contracts import (
+    SYSTEM_ACTOR,
+    Activate,
+    Command,
+    Complete,
+    Content,
+    Contract,
+    Create,
+    Expire,
+    IllegalTransition,
+    RequestChanges,
+    Sign,
+    Signature,
+    Status,
+    Submit,
+    Terminate,
+    Update,
+    decide,
+    evolve,
+    stream_of,
+)
+from cms.domain.did import DidResolver
+from cms.domain.errors import Conflict, DomainError, Forbidden, NotFound
+from cms.domain.identity import Caller
+from cms.domain.signatures import contract_signing_payload, verify_contract_signature
+from cms.domain.verification import verify_contract
+
+MAX_ATTEMPTS = 5  # optimistic-lock retries; two parties signing at once needs two
+
+
+class ContractService:
+    def __init__(self, store: ContractStore, resolver: DidResolver, settings: Settings,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self._store = store
+        self._resolver = resolver
+        self._settings = settings
+        self._clock = clock
+
+    # ------------------------------------------------------------ reads
+
+    def get(self, caller: Caller, contract_id: str) -> Contract:
+        contract = self._store.get(contract_id)
+        if contract is None or not (caller.is_overseer or contract.role_of(caller.did)):
+            # Non-parties learn nothing, not even that the contract exists.
+            raise NotFound(f"no contract {contract_id}")
+        return contract
+
+    def list(self, caller: Caller, *, status: str | None, role: str | None, scope: str,
+             cursor: str | None, limit: int) -> Page:
+        if scope == "all":
+            if not caller.is_overseer:
+                raise Forbidden("only auditors and admins may list every contract")
+            return self._store.list_all(status, cursor, limit)
+        return self._store.list_for_party(caller.did, role, status, cursor, limit)
+
+    def events(self, caller: Caller, contract_id: str) -> list[AuditEvent]:
+        self.get(caller, contract_id)
+        return self._store.events(contract_id)
+
+    def verify(self, caller: Caller, contract_id: str) -> dict[str, Any]:
+        contract = self.get(caller, contract_id)
+        checks = verify_contract(contract, self._store.events(contract_id),
+                                 self._signature_problem)
+        return {
+            "contract_id": contract_id,
+            "valid": all(check.ok for check in checks),
+            "status": contract.status.value,
+            "digest": contract.digest,
+            "checked_at": iso_utc(self._clock()),
+            "checks": [check.to_json() for check in checks],
+        }
+
+    def signing_payload(self, caller: Caller, contract_id: str) -> dict[str, Any]:
+        contract = self._party_contract(caller, contract_id)
+        if contract.status != Status.REVIEW or contract.digest is None:
+            raise IllegalTransition("only a contract in review can be signed",
+                                    current_status=contract.status.value)
+        return {
+            "contract_id": contract.id,
+            "digest": contract.digest,
+            "signer_did": caller.did,
+            **contract_signing_payload(contract_id=contract.id, digest_hex=contract.digest,
+                                       signer_did=caller.did, chain_id=self._settings.chain_id),
+        }
+
+    # ------------------------------------------------------------ writes
+
+    def create(self, caller: Caller, content: Content) -> Contract:
+        contract_id = str(uuid.uuid4())
+        now = self._clock()
+        decision = decide(None, Create(contract_id, content), caller.did, now)
+        event = seal(stream=stream_of(contract_id), seq=0, prev_hash=GENESIS_HASH,
+                     event_id=str(uuid.uuid4()), event_type=decision.event_type,
+                     actor=caller.did, at=iso_utc(now), data=decision.data)
+        contract = evolve(None, event)
+        self._store.commit(contract, event, expected_version=None)
+        return contract
+
+    def update(self, caller: Caller, contract_id: str, changes: dict[str, Any]) -> Contract:
+        return self._execute(caller, contract_id, Update(changes))
+
+    def submit(self, caller: Caller, contract_id: str) -> Contract:
+        return self._execute(caller, contract_id, Submit())
+
+    def request_changes(self, caller: Caller, contract_id: str, reason: str | None) -> Contract:
+        return self._execute(caller, contract_id, RequestChanges(reason))
+
+    def activate(self, caller: Caller, contract_id: str) -> Contract:
+        return self._execute(caller, contract_id, Activate())
+
+    def complete(self, caller: Caller, contract_id: str) -> Contract:
+        return self._execute(caller, contract_id, Complete())
+
+    def terminate(self, caller: Caller, contract_id: str, reason: str) -> Contract:
+        return self._execute(caller, contract_id, Terminate(reason))
+
+    def sign(self, caller: Caller, contract_id: str, signature: str,
+             verification_method: str | None) -> Contract:
+        contract = self._party_contract(caller, contract_id)
+        existing = contract.signed_by(caller.did)
+        if existing is not None and existing.signature == signature:
+            return contract  # a retried request: the signature already landed once
+        if contract.status != Status.REVIEW or contract.digest is None:
+            raise IllegalTransition(f"cannot sign a contract in status '{contract.status}'",
+                                    current_status=contract.status.value,
+                                    allowed_from=[Status.REVIEW.value])
+        method = verify_contract_signature(
+            self._resolver.resolve(caller.did), contract_id=contract.id,
+            digest_hex=contract.digest, signature=signature, chain_id=self._settings.chain_id,
+            verification_method=verification_method)
+        record = Signature(
+            signer_did=caller.did, role=contract.role_of(caller.did) or "",
+            verification_method=method.id,
+            scheme="eip712" if method.key_kind == "eth_address" else "ed25519-prefixed-digest",
+            signature=signature, digest=contract.digest, signed_at=iso_utc(self._clock()))
+        return self._execute(caller, contract_id, Sign(record))
+
+    def expire_due(self) -> list[str]:
+        """Expire every live contract whose validity has ended; returns their ids."""
+        expired = []
+        system = Caller(SYSTEM_ACTOR)
+        for contract_id in self._store.due_for_expiry(iso_utc(self._clock())):
+            try:
+                self._execute(system, contract_id, Expire())
+                expired.append(contract_id)
+            except (IllegalTransition, NotFound):
+                continue  # changed state since the index was read
+        return expired
+
+    def _execute(self, caller: Caller, contract_id: str, command: Command) -> Contract:
+        """Decide, seal and commit; on a lost race re-read and decide again."""
+        for _ in range(MAX_ATTEMPTS):
+            contract = (self._store.get(contract_id) if caller.did == SYSTEM_ACTOR
+                        else self.get(caller, contract_id))
+            if contract is None:
+                raise NotFound(f"no contract {contract_id}")
+            now = self._clock()
+            decision = decide(contract, command, caller.did, now)
+            event = seal(stream=contract.stream, seq=contract.version,
+                         prev_hash=contract.head_hash, event_id=str(uuid.uuid4()),
+                         event_type=decision.event_type, actor=caller.did, at=iso_utc(now),
+                         data=decision.data)
+            updated = evolve(contract, event)
+            try:
+                self._store.commit(updated, event, expected_version=contract.version)
+                return updated
+            except WriteConflict:
+                continue
+        raise Conflict("the contract changed concurrently too many times; retry the request")
+
+    def _party_contract(self, caller: Caller, contract_id: str) -> Contract:
+        contract = self.get(caller, contract_id)
+        if contract.role_of(caller.did) is None:
+            raise Forbidden("only a party to the contract may do this")
+        return contract
+
+    def _signature_problem(self, contract: Contract, signature: Signature) -> str | None:
+        try:
+            verify_contract_signature(
+                self._resolver.resolve(signature.signer_did), contract_id=contract.id,
+                digest_hex=signature.digest, signature=signature.signature,
+                chain_id=self._settings.chain_id,
+                verification_method=signature.verification_method)
+        except DomainError as error:
+            return error.detail
+        return None

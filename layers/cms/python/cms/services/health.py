@@ -1,0 +1,35 @@
+"""Dependency health for ``GET /health``: each table and the signing-key secret."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+from cms.adapters.tables import TABLE_SPECS
+from cms.services import container
+
+
+def _timed(probe: Callable[[], Any]) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        probe()
+    except Exception as error:  # noqa: BLE001 - any failure means "down", reported by type
+        return {"status": "down", "error": type(error).__name__,
+                "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+    return {"status": "ok", "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def dependency_health() -> dict[str, Any]:
+    dynamodb = boto3.client("dynamodb")
+    checks = {}
+    for spec in TABLE_SPECS:
+        name = os.environ.get(spec.env_var, spec.model.Meta.table_name)
+        checks[f"dynamodb:{spec.key}"] = _timed(
+            lambda n=name: dynamodb.describe_table(TableName=n))
+    checks["secretsmanager:jwt-signing-key"] = _timed(lambda: container.tokens().jwks())
+    healthy = all(check["status"] == "ok" for check in checks.values())
+    return {"status": "ok" if healthy else "degraded", "checks": checks}

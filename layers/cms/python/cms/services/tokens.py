@@ -1,0 +1,79 @@
+"""Access tokens: short-lived EdDSA JWTs with a pinned algorithm."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jwt
+
+from cms.adapters.signing_keys import SigningKey, SigningKeys
+from cms.config import Settings
+from cms.domain.canonical import iso_utc, utc_now
+from cms.domain.errors import InvalidToken
+
+ALGORITHM = "EdDSA"  # the only algorithm accepted: no "none", no HS256 key confusion
+REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]
+LEEWAY_S = 30
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_at: str
+    jti: str
+
+
+class TokenService:
+    def __init__(self, keys: SigningKeys, settings: Settings) -> None:
+        self._keys = keys
+        self._settings = settings
+
+    def issue(self, did: str, roles: list[str]) -> IssuedToken:
+        now = utc_now()
+        expires = now + timedelta(seconds=self._settings.token_ttl_s)
+        key = self._keys.current()
+        jti = uuid.uuid4().hex
+        claims = {
+            "iss": self._settings.jwt_issuer, "aud": self._settings.jwt_audience, "sub": did,
+            "iat": int(now.timestamp()), "nbf": int(now.timestamp()),
+            "exp": int(expires.timestamp()), "jti": jti, "roles": sorted(roles),
+        }
+        token = jwt.encode(claims, key.private_key, algorithm=ALGORITHM,
+                           headers={"kid": key.kid, "typ": "JWT"})
+        return IssuedToken(token, iso_utc(expires), jti)
+
+    def verify(self, token: str) -> dict:
+        """Claims of a valid token; InvalidToken (with the reason) otherwise."""
+        key = self._key_for(token)
+        try:
+            return jwt.decode(
+                token, key.public_key, algorithms=[ALGORITHM],
+                audience=self._settings.jwt_audience, issuer=self._settings.jwt_issuer,
+                leeway=LEEWAY_S, options={"require": REQUIRED_CLAIMS})
+        except jwt.ExpiredSignatureError as error:
+            raise InvalidToken("the token has expired") from error
+        except jwt.InvalidAudienceError as error:
+            raise InvalidToken("the token is for another audience") from error
+        except jwt.InvalidIssuerError as error:
+            raise InvalidToken("the token was issued by someone else") from error
+        except jwt.InvalidTokenError as error:
+            raise InvalidToken(f"the token is not valid: {error}") from error
+
+    def jwks(self) -> dict:
+        return {"keys": [key.public_jwk() for key in self._keys.all()]}
+
+    def _key_for(self, token: str) -> SigningKey:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError as error:
+            raise InvalidToken("the token is malformed") from error
+        if header.get("alg") != ALGORITHM:
+            raise InvalidToken(f"algorithm {header.get('alg')!r} is not accepted")
+        kid = header.get("kid")
+        for refresh in (False, True):  # an unknown kid may mean the key was just rotated
+            for key in self._keys.all(refresh=refresh):
+                if key.kid == kid:
+                    return key
+        raise InvalidToken("the token was signed with an unknown key")
