@@ -38,6 +38,8 @@ class Settings:
     # Sign-in rate limit: a token bucket per DID and per source address.
     signin_burst: int = 10
     signin_per_minute: int = 20
+    signin_ip_burst: int = 60
+    signin_ip_per_minute: int = 120
     # Requests.
     max_body_bytes: int = 256 * 1024
     # DID resolution.
@@ -61,6 +63,8 @@ class Settings:
             token_ttl_s=_int("CMS_TOKEN_TTL_S", cls.token_ttl_s),
             signin_burst=_int("CMS_SIGNIN_BURST", cls.signin_burst),
             signin_per_minute=_int("CMS_SIGNIN_PER_MINUTE", cls.signin_per_minute),
+            signin_ip_burst=_int("CMS_SIGNIN_IP_BURST", cls.signin_ip_burst),
+            signin_ip_per_minute=_int("CMS_SIGNIN_IP_PER_MINUTE", cls.signin_ip_per_minute),
             max_body_bytes=_int("CMS_MAX_BODY_BYTES", cls.max_body_bytes),
             did_web_allow_private=_bool("CMS_DID_WEB_ALLOW_PRIVATE"),
             did_web_ca_bundle=os.environ.get("CMS_DID_WEB_CA_BUNDLE") or None,
@@ -85,6 +89,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "CMS_JWT_AUDIENCE": "cms-api",
     "CMS_SIGNIN_BURST": "10",
     "CMS_SIGNIN_PER_MINUTE": "20",
+    "CMS_SIGNIN_IP_BURST": "60",
+    "CMS_SIGNIN_IP_PER_MINUTE": "120",
     "POWERTOOLS_METRICS_NAMESPACE": "ContractManagement",
     "POWERTOOLS_LOG_LEVEL": "INFO",
 }

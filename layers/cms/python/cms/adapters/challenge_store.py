@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from pynamodb.exceptions import PutError, UpdateError
 
@@ -29,7 +30,7 @@ class ChallengeStore:
         record = ChallengeRecord(
             challenge.nonce, did=challenge.did, challenge=challenge.challenge,
             issued_at=challenge.issued_at, expires_at=challenge.expires_at,
-            ttl=expires_epoch + TTL_GRACE_S)
+            ttl=datetime.fromtimestamp(expires_epoch + TTL_GRACE_S, UTC))
         try:
             unavailable_on_connection_errors(
                 lambda: record.save(condition=ChallengeRecord.nonce.does_not_exist()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from pynamodb.exceptions import PutError
 
@@ -28,7 +29,7 @@ class RateLimitStore:
             updated = RateLimitRecord(
                 bucket_key, tokens=outcome.bucket.tokens, refilled_at=outcome.bucket.refilled_at,
                 # A full bucket is the same as no bucket: let DynamoDB drop idle ones.
-                ttl=int(now + 60 * burst / max(per_minute, 1)) + 60)
+                ttl=datetime.fromtimestamp(now + 60 * burst / max(per_minute, 1) + 60, UTC))
             try:
                 unavailable_on_connection_errors(lambda u=updated, c=condition: u.save(condition=c))
                 return outcome

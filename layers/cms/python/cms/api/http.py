@@ -7,6 +7,7 @@ unexpected becomes a 500 problem without internals (the stack trace goes to the 
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
@@ -35,6 +37,8 @@ API_VERSION = "1.0.0"
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+# Most requests add no business metric; that is expected, not worth a warning per request.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
 def problem(status: int, code: str, title: str, detail: str,
@@ -45,9 +49,11 @@ def problem(status: int, code: str, title: str, detail: str,
                     headers=headers or {})
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(status_code=status, content_type="application/json",
-                    body=json.dumps(body), headers=headers or {})
+def json_response(body: dict[str, Any], status: int = 200,
+                  headers: dict[str, str] | None = None) -> Response[dict]:
+    """A JSON response; Powertools serialises the body (and checks it against the route)."""
+    return Response(status_code=status, content_type="application/json", body=body,
+                    headers=headers or {})
 
 
 def create_resolver() -> APIGatewayRestResolver:
@@ -79,7 +85,8 @@ def lambda_entry(app: APIGatewayRestResolver) -> Callable[[dict, Any], dict]:
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler
-    @metrics.log_metrics(capture_cold_start_metric=True)
+    # Powertools prints the cold-start metric even when metrics are disabled (local runs).
+    @metrics.log_metrics(capture_cold_start_metric=not is_metrics_disabled())
     def handler(event: dict, context: Any) -> dict:
         return app.resolve(event, context)
 

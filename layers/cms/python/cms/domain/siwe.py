@@ -44,8 +44,8 @@ _NONCE_RE = re.compile(r"[A-Za-z0-9]{8,}")
 _REQUEST_ID_RE = re.compile(rf"{_PCHAR}*")
 _CHAIN_ID_RE = re.compile(r"0|[1-9][0-9]*")
 _DATE_TIME_RE = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?"
-    r"(?:[Zz]|([+-])(\d{2}):(\d{2}))"
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
+    r"(?:[Zz]|([+-])([0-9]{2}):([0-9]{2}))"
 )
 
 _REQUIRED = (
@@ -107,7 +107,7 @@ def is_uri(value: str) -> bool:
 def _grammar_errors(message: SiweMessage) -> list[str]:
     """Every field that breaks the EIP-4361 ABNF, as human-readable reasons."""
     checks = [
-        (message.scheme is None or bool(_SCHEME_RE.fullmatch(message.scheme)), "scheme"),
+        (message.scheme is None or bool(_SCHEME_RE.fullmatch(message.scheme)), "scheme is invalid"),
         (is_authority(message.domain, require_host=True), "domain is not an RFC 3986 authority"),
         (_is_eip55(message.address), "address is not an EIP-55 checksummed address"),
         (
@@ -244,19 +244,31 @@ def parse_siwe(text: str) -> SiweMessage:
     if not header.endswith(HEADER_SUFFIX):
         raise ValidationFailed(f"invalid SIWE message: header must end with '{HEADER_SUFFIX}'")
     scheme, domain = _split_origin(header[: -len(HEADER_SUFFIX)])
-    values: dict[str, object] = {"scheme": scheme, "domain": domain}
-    values["address"] = cursor.take("address")
+    address = cursor.take("address")
     cursor.take_blank()
-    values["statement"] = _take_statement(cursor)
-    values.update({name: cursor.take_prefixed(label) for name, label in _REQUIRED})
-    values.update({name: cursor.optional(label) for name, label in _OPTIONAL})
-    values["resources"] = _take_resources(cursor)
+    statement = _take_statement(cursor)
+    required = {name: cursor.take_prefixed(label) for name, label in _REQUIRED}
+    optional = {name: cursor.optional(label) for name, label in _OPTIONAL}
+    resources = _take_resources(cursor)
     if cursor.peek() is not None:
         raise ValidationFailed(
             f"invalid SIWE message: unexpected line {cursor.index + 1}: {cursor.peek()!r}"
         )
-    values["chain_id"] = _chain_id(str(values["chain_id"]))
-    return SiweMessage(**values)  # type: ignore[arg-type]
+    return SiweMessage(
+        domain=domain,
+        address=address,
+        statement=statement,
+        uri=required["uri"],
+        version=required["version"],
+        chain_id=_chain_id(required["chain_id"]),
+        nonce=required["nonce"],
+        issued_at=required["issued_at"],
+        expiration_time=optional["expiration_time"],
+        not_before=optional["not_before"],
+        request_id=optional["request_id"],
+        resources=resources,
+        scheme=scheme,
+    )
 
 
 def _split_origin(origin: str) -> tuple[str | None, str]:
@@ -315,7 +327,7 @@ def check_siwe(
         raise ValidationFailed(
             f"SIWE domain '{message.domain}' does not match the expected '{expected_domain}'"
         )
-    if expected_nonce is not None and not secrets.compare_digest(message.nonce, expected_nonce):
+    if expected_nonce is not None and not _same(message.nonce, expected_nonce):
         raise ValidationFailed("SIWE nonce does not match the issued challenge")
     check_personal_sign(message.to_text(), signature, message.address)
 
@@ -325,3 +337,8 @@ def _check_window(message: SiweMessage, now: datetime) -> None:
         raise ValidationFailed(f"SIWE message expired at {message.expiration_time}")
     if message.not_before is not None and now < parse_datetime(message.not_before):
         raise ValidationFailed(f"SIWE message is not valid before {message.not_before}")
+
+
+def _same(a: str, b: str) -> bool:
+    """Constant-time comparison that also accepts non-ASCII input (compare_digest on str won't)."""
+    return secrets.compare_digest(a.encode("utf-8"), b.encode("utf-8"))

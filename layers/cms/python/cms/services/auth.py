@@ -145,10 +145,11 @@ class AuthService:
         return identity
 
     def _throttle(self, did: str, source_ip: str) -> None:
-        for bucket in (f"signin:did:{did}", f"signin:ip:{source_ip}"):
-            outcome = self._rate_limits.take(
-                bucket, burst=self._settings.signin_burst,
-                per_minute=self._settings.signin_per_minute)
+        s = self._settings
+        for bucket, burst, per_minute in (
+                (f"signin:did:{did}", s.signin_burst, s.signin_per_minute),
+                (f"signin:ip:{source_ip}", s.signin_ip_burst, s.signin_ip_per_minute)):
+            outcome = self._rate_limits.take(bucket, burst=burst, per_minute=per_minute)
             if not outcome.allowed:
                 raise RateLimited("too many sign-in attempts; slow down",
                                   retry_after=outcome.retry_after_s)

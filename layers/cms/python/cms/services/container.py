@@ -60,3 +60,9 @@ def contracts():
     from cms.services.contracts import ContractService
 
     return ContractService(ContractStore(), resolver(), settings())
+
+
+def reset() -> None:
+    """Forget every built service (tests and the local stack change the environment)."""
+    for factory in (resolver, tokens, identity_store, auth, identities, contracts):
+        factory.cache_clear()

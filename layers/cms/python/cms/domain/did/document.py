@@ -52,9 +52,13 @@ _TYPE_CONTEXTS = {
     "EcdsaSecp256k1VerificationKey2019": "https://w3id.org/security/suites/secp256k1-2019/v1",
 }
 _RELATIONSHIPS: tuple[Relationship, ...] = ("authentication", "assertionMethod")
+RECOVERY_METHOD = "EcdsaSecp256k1RecoveryMethod2020"
+_SECP256K1_TYPES = {RECOVERY_METHOD, "EcdsaSecp256k1VerificationKey2019"}
 
 _ADDRESS_RE = re.compile(r"0x[0-9a-fA-F]{40}")
 _CAIP10_EIP155_RE = re.compile(r"eip155:(0|[1-9][0-9]{0,31}):(0x[0-9a-fA-F]{40})")
+MAX_B58_LENGTH = 1024
+_B58_RE = re.compile(rf"[1-9A-HJ-NP-Za-km-z]{{1,{MAX_B58_LENGTH}}}")
 _B64URL_RE = re.compile(r"[A-Za-z0-9_-]*={0,2}")
 _B64STD_RE = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 
@@ -101,12 +105,10 @@ def encode_multikey(codec: int, key: bytes) -> str:
 
 
 def b58decode(value: str) -> bytes:
-    if not value:
-        raise ValueError("empty base58 value")
-    try:
-        return base58.b58decode(value)
-    except ValueError as exc:
-        raise ValueError(f"invalid base58: {exc}") from None
+    """Strict base58btc; the length cap bounds the quadratic big-integer decoding cost."""
+    if not _B58_RE.fullmatch(value):
+        raise ValueError(f"invalid base58 (1 to {MAX_B58_LENGTH} base58btc characters expected)")
+    return base58.b58decode(value)
 
 
 def b64decode_any(value: str) -> bytes:
@@ -130,13 +132,6 @@ def ed25519_key(key: bytes) -> bytes:
     if len(key) != ED25519_KEY_LENGTH:
         raise ValueError(f"Ed25519 public key must be 32 bytes, got {len(key)}")
     return key
-
-
-def ed25519_from_multikey(value: str) -> bytes:
-    codec, key = decode_multikey(value)
-    if codec != ED25519_CODEC:
-        raise ValueError(f"expected an Ed25519 multikey, got a {codec_name(codec)} key")
-    return ed25519_key(key)
 
 
 def eth_address_from_secp256k1(public_key: bytes) -> str:
@@ -196,8 +191,21 @@ class VerificationMethod:
     def key_kind(self) -> KeyKind:
         return "ed25519" if self.ed25519_public_key is not None else "eth_address"
 
+    @property
+    def published_type(self) -> str:
+        """Type used by ``to_json``: Ethereum keys are published as their address (all that
+        verification needs), which Multikey / JsonWebKey2020 cannot express."""
+        if self.eth_address is not None and self.type not in _SECP256K1_TYPES:
+            return RECOVERY_METHOD
+        return self.type
+
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "type": self.type, "controller": self.controller, **self._material()}
+        return {
+            "id": self.id,
+            "type": self.published_type,
+            "controller": self.controller,
+            **self._material(),
+        }
 
     def _material(self) -> dict[str, Any]:
         key = self.ed25519_public_key
@@ -243,7 +251,7 @@ class DidDocument:
         return next((vm for vm in self.verification_methods if vm.id == method_id), None)
 
     def to_json(self) -> dict[str, Any]:
-        types = dict.fromkeys(vm.type for vm in self.verification_methods)
+        types = dict.fromkeys(vm.published_type for vm in self.verification_methods)
         contexts = [DID_CONTEXT, *(_TYPE_CONTEXTS[t] for t in types if t in _TYPE_CONTEXTS)]
         return {
             "@context": contexts,
@@ -329,7 +337,6 @@ class _DocumentParser:
         return None
 
 
-_SECP256K1_TYPES = {"EcdsaSecp256k1RecoveryMethod2020", "EcdsaSecp256k1VerificationKey2019"}
 
 
 def _method_from_json(

@@ -19,6 +19,7 @@ from cms.domain.did.document import (
     CODEC_NAMES,
     ED25519_CODEC,
     ED25519_KEY_LENGTH,
+    RECOVERY_METHOD,
     DidDocument,
     VerificationMethod,
     checksum_address,
@@ -45,7 +46,6 @@ ETHR_NETWORKS = {
     "polygon": 137,
     "sepolia": 11155111,
 }
-RECOVERY_METHOD = "EcdsaSecp256k1RecoveryMethod2020"
 ED25519_2020 = "Ed25519VerificationKey2020"
 
 _ID_CHAR = r"(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})"

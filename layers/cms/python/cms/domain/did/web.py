@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from itertools import accumulate
 from typing import Any
 from urllib.parse import unquote
 
@@ -22,6 +23,9 @@ _LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
 _PORT_RE = re.compile(r"%3A([0-9]{1,5})", re.IGNORECASE)
 _MAX_HOST_LENGTH = 253
 _MAX_PORT = 65535
+_JSON_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_BRACKET_RE = re.compile(r"[\[\]{}]")
+MAX_JSON_DEPTH = 32
 
 
 def did_web_url(did: str) -> str:
@@ -42,12 +46,23 @@ def did_web_url(did: str) -> str:
 def document_from_body(body: bytes, did: str) -> DidDocument:
     """Parse a fetched did.json; it must be a UTF-8 JSON object whose id is exactly ``did``."""
     try:
-        data = json.loads(body.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
+        text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise DidResolutionFailed(f"DID document of {did} is not UTF-8") from None
+    if _nesting_depth(text) > MAX_JSON_DEPTH:
+        raise DidResolutionFailed(f"DID document of {did} nests deeper than {MAX_JSON_DEPTH}")
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except (ValueError, RecursionError) as exc:
         raise DidResolutionFailed(f"DID document of {did} is not valid JSON: {exc}") from None
     return DidDocument.from_json(data, expected_id=did)
+
+
+def _nesting_depth(text: str) -> int:
+    """Deepest array/object nesting, checked before parsing: hostile nesting can exhaust the
+    parser's stack and crash the process rather than raise."""
+    brackets = _JSON_BRACKET_RE.findall(_JSON_STRING_RE.sub("", text))
+    return max(accumulate(1 if b in "[{" else -1 for b in brackets), default=0)
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -1,0 +1,47 @@
+# The two commands: `make run` (whole system locally + demo) and `make test` (whole suite).
+# Both install whatever is missing first: the venv, pinned Python packages, pinned npm packages.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install -q --disable-pip-version-check
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install run test lint bench synth clean
+
+install: $(PY_STAMP) $(NODE_STAMP)
+
+$(PY_STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@echo "Installing Python dependencies into $(VENV)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PIP) --upgrade pip 2> >(grep -v "^WARNING: Location" >&2)
+	@$(PIP) -r requirements-dev.txt 2> >(grep -v "^WARNING: Location" >&2)
+	@$(PIP) --no-deps -e . 2> >(grep -v "^WARNING: Location" >&2)
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@echo "Installing Node dependencies (anvil, solc, ethers, axios, tsx)"
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: install
+	@$(PY) -m local_stack
+
+test: install lint
+	@$(PY) -m pytest -n 2 --dist loadfile -q
+
+lint: $(PY_STAMP)
+	@$(PY) -m ruff check .
+
+bench: install
+	@$(PY) bench/cold_start.py
+	@$(PY) bench/api_throughput.py
+
+synth: $(PY_STAMP)
+	@$(PY) -c "from cdk.synth import synthesize; print(', '.join(synthesize()))"
+
+clean:
+	rm -rf build cdk.out .pytest_cache .ruff_cache

@@ -1,0 +1,475 @@
+"""CmsApi: the shared layer, one Lambda per FunctionSpec, the REST API and the schedules.
+
+Routes are not declared here: ``routes`` comes from ``functions.registry.http_routes``, which
+reads each handler's own resolver, so the API follows the handlers. Every route is a Lambda
+proxy integration; routes that require a bearer token use the JWT REQUEST authorizer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from cms.adapters.tables import TABLE_SPECS
+from cms.config import ENVIRONMENT_VARIABLES
+from constructs import Construct
+from functions.registry import FUNCTIONS, FunctionSpec, Route
+
+from cdk.context import DeployContext
+from cdk.data_stack import DataStack, pascal
+from cdk.gateway_responses import GATEWAY_RESPONSES, PROBLEM_CONTENT_TYPE
+from cdk.nag import acknowledge
+from cdk.packaging import LambdaAssets
+
+STAGE_NAME = "prod"  # route paths already carry the version (/api/v1/...)
+REST_API_NAME = "cms-api"
+AUTHORIZER_FUNCTION = "authorizer"
+AUTHORIZER_CACHE_TTL = Duration.seconds(60)
+CORS_ALLOW_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key")
+CORS_MAX_AGE = Duration.hours(1)
+
+
+class Access(Enum):
+    DESCRIBE = "describe"  # table metadata only (the health check)
+    READ = "read"
+    READ_WRITE = "read_write"
+
+
+@dataclass(frozen=True)
+class Permissions:
+    """What one function may touch. Anything not listed is denied."""
+
+    tables: Mapping[str, Access]
+    reads_signing_secret: bool = False
+
+
+# DynamoDB data-plane actions (transactions are authorized per item with these), and the key
+# actions DynamoDB performs with the caller's credentials for a customer-managed key.
+_DYNAMODB_READ = (
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:ConditionCheckItem",
+)
+_DYNAMODB_WRITE = (
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+)
+DYNAMODB_ACTIONS: Mapping[Access, tuple[str, ...]] = {
+    Access.DESCRIBE: ("dynamodb:DescribeTable",),
+    Access.READ: _DYNAMODB_READ,
+    Access.READ_WRITE: _DYNAMODB_READ + _DYNAMODB_WRITE,
+}
+KMS_READ_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
+KMS_WRITE_ACTIONS = (
+    "kms:Encrypt",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+)
+
+_RW, _R = Access.READ_WRITE, Access.READ
+# Least privilege per function, by table key (cms.adapters.tables.TABLE_SPECS), read from what
+# each handler's services touch: a handler that starts using another table needs a line here.
+PERMISSIONS: Mapping[str, Permissions] = {
+    # Registration, challenges (consumed once), sign-in rate limits, token issue and JWKS.
+    "auth": Permissions(
+        {"identities": _RW, "challenges": _RW, "rate_limits": _RW}, reads_signing_secret=True
+    ),
+    "identities": Permissions({"identities": _RW}),
+    # Each change writes the contract snapshot and its audit event in one transaction;
+    # creation is idempotent (Powertools idempotency table).
+    "contracts": Permissions({"contracts": _RW, "audit": _RW, "idempotency": _RW}),
+    "audit": Permissions({"contracts": _R, "audit": _R}),
+    # /health describes every table and loads the signing keys.
+    "meta": Permissions(
+        {spec.key: Access.DESCRIBE for spec in TABLE_SPECS}, reads_signing_secret=True
+    ),
+    # Verifies the token and that the identity is still active.
+    "authorizer": Permissions({"identities": _R}, reads_signing_secret=True),
+    "lifecycle": Permissions({"contracts": _RW, "audit": _RW}),
+}
+
+# Access log line: one JSON object per request. ``$context.error.messageString`` is already a
+# quoted JSON string, so it is the only value not wrapped in quotes.
+_ACCESS_LOG_FIELDS = {
+    "requestId": "$context.requestId",
+    "extendedRequestId": "$context.extendedRequestId",
+    "requestTime": "$context.requestTime",
+    "ip": "$context.identity.sourceIp",
+    "userAgent": "$context.identity.userAgent",
+    "httpMethod": "$context.httpMethod",
+    "resourcePath": "$context.resourcePath",
+    "path": "$context.path",
+    "protocol": "$context.protocol",
+    "status": "$context.status",
+    "responseLength": "$context.responseLength",
+    "responseLatency": "$context.responseLatency",
+    "integrationLatency": "$context.integrationLatency",
+    "integrationStatus": "$context.integrationStatus",
+    "principalId": "$context.authorizer.principalId",
+    "authorizerError": "$context.authorizer.error",
+    "errorType": "$context.error.responseType",
+    "xrayTraceId": "$context.xrayTraceId",
+}
+
+
+def access_log_format() -> str:
+    quoted = json.dumps(_ACCESS_LOG_FIELDS, separators=(",", ":"))
+    return f'{quoted[:-1]},"errorMessage":$context.error.messageString}}'
+
+
+def function_logical_id(name: str) -> str:
+    return f"{pascal(name)}Function"
+
+
+class ApiStack(Stack):
+    """The serverless API. ``functions`` maps FunctionSpec.name to its Lambda function."""
+
+    layer_logical_id = "CmsLayer"
+    rest_api_logical_id = "RestApi"
+    authorizer_logical_id = "JwtAuthorizer"
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        data: DataStack,
+        assets: LambdaAssets,
+        routes: Mapping[str, Sequence[Route]],
+        deploy: DeployContext,
+        function_specs: Sequence[FunctionSpec] = FUNCTIONS,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.data = data
+        self.deploy = deploy
+        self.architecture = (
+            lambda_.Architecture.ARM_64
+            if deploy.architecture == "arm64"
+            else lambda_.Architecture.X86_64
+        )
+        self.layer = self._layer(assets)
+        self.access_logs = self._log_group("ApiAccessLogs")
+        self.rest_api = self._rest_api()
+        code = lambda_.Code.from_asset(str(assets.functions))
+        self.functions: dict[str, lambda_.Function] = {
+            spec.name: self._function(spec, code) for spec in function_specs
+        }
+        self.authorizer = self._authorizer()
+        self._routes(routes)
+        self._gateway_responses()
+        self._schedules(function_specs)
+        self._acknowledge_api_findings()
+
+    # -- Lambda ---------------------------------------------------------------------------
+
+    def _layer(self, assets: LambdaAssets) -> lambda_.LayerVersion:
+        layer = lambda_.LayerVersion(
+            self,
+            self.layer_logical_id,
+            code=lambda_.Code.from_asset(str(assets.layer)),
+            compatible_runtimes=[lambda_.Runtime.PYTHON_3_11],
+            compatible_architectures=[self.architecture],
+            description="cms domain library and the pinned runtime dependencies",
+        )
+        layer.node.default_child.override_logical_id(self.layer_logical_id)
+        return layer
+
+    def _log_group(self, construct_id: str) -> logs.LogGroup:
+        return logs.LogGroup(
+            self,
+            construct_id,
+            retention=logs.RetentionDays[self.deploy.log_retention],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+
+    def _function(self, spec: FunctionSpec, code: lambda_.Code) -> lambda_.Function:
+        log_group = self._log_group(f"{pascal(spec.name)}Logs")
+        role = self._role(spec, log_group)
+        function = lambda_.Function(
+            self,
+            function_logical_id(spec.name),
+            description=spec.description,
+            runtime=lambda_.Runtime.PYTHON_3_11,
+            architecture=self.architecture,
+            handler=spec.handler,
+            code=code,
+            layers=[self.layer],
+            memory_size=spec.memory_mb,
+            timeout=Duration.seconds(spec.timeout_s),
+            tracing=lambda_.Tracing.ACTIVE,
+            log_group=log_group,
+            role=role,
+            environment=self._environment(spec),
+        )
+        cfn = function.node.default_child
+        cfn.override_logical_id(function_logical_id(spec.name))
+        cfn.add_metadata("cms:function", {"name": spec.name, "http": spec.http})
+        acknowledge(
+            cfn,
+            "AwsSolutions-L1",
+            "Python 3.11 is pinned on purpose: the layer's compiled wheels (cryptography, "
+            "pynacl, pydantic-core) are built for cp311 and the code is tested on 3.11.",
+        )
+        return function
+
+    def _role(self, spec: FunctionSpec, log_group: logs.LogGroup) -> iam.Role:
+        # An own role instead of AWSLambdaBasicExecutionRole: logs go to this function's log
+        # group only, not to any log group in the account.
+        role = iam.Role(
+            self,
+            f"{pascal(spec.name)}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Execution role of the CMS {spec.name} function",
+        )
+        log_group.grant_write(role)
+        permissions = PERMISSIONS.get(spec.name, Permissions({}))
+        self._grant_tables(role, permissions.tables)
+        if permissions.reads_signing_secret:
+            self._grant_signing_secret_read(role)
+        self._acknowledge_role_findings(role)
+        return role
+
+    def _grant_tables(self, role: iam.Role, tables: Mapping[str, Access]) -> None:
+        # Table.grant_* would allow ``<table>/index/*`` and ``kms:GenerateDataKey*``; naming
+        # each index and key action keeps the policy free of wildcards.
+        for key, access in sorted(tables.items()):
+            table = self.data.tables[key]
+            resources = [table.table_arn]
+            if access is not Access.DESCRIBE:
+                resources += [
+                    f"{table.table_arn}/index/{name}" for name in self.data.index_names[key]
+                ]
+            role.add_to_policy(
+                iam.PolicyStatement(actions=list(DYNAMODB_ACTIONS[access]), resources=resources)
+            )
+        levels = set(tables.values())
+        if not levels & {Access.READ, Access.READ_WRITE}:
+            return
+        key_actions = list(KMS_READ_ACTIONS)
+        if Access.READ_WRITE in levels:
+            key_actions += KMS_WRITE_ACTIONS
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=key_actions,
+                resources=[self.data.key.key_arn],
+                conditions={
+                    "StringEquals": {"kms:ViaService": f"dynamodb.{Aws.REGION}.amazonaws.com"}
+                },
+            )
+        )
+
+    def _grant_signing_secret_read(self, role: iam.Role) -> None:
+        # Written out instead of Secret.grant_read: that grant puts this stack's role into the
+        # key policy of CmsData, a reference back from CmsData that would make the two stacks
+        # depend on each other. The key policy already trusts IAM policies of this account.
+        secret, key = self.data.jwt_secret, self.data.key
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                resources=[secret.secret_arn],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["kms:Decrypt"],
+                resources=[key.key_arn],
+                conditions={
+                    "StringEquals": {"kms:ViaService": f"secretsmanager.{Aws.REGION}.amazonaws.com"}
+                },
+            )
+        )
+
+    def _acknowledge_role_findings(self, role: iam.Role) -> None:
+        acknowledge(
+            role.node.find_child("DefaultPolicy"),
+            "AwsSolutions-IAM5[Resource::*]",
+            "Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which "
+            "support no resource-level permissions.",
+        )
+
+    def _environment(self, spec: FunctionSpec) -> dict[str, str]:
+        environment = dict(ENVIRONMENT_VARIABLES)
+        for table_spec in self.data.table_specs:
+            environment[table_spec.env_var] = self.data.tables[table_spec.key].table_name
+        domain, uri = self._siwe_binding()
+        environment.update(
+            {
+                "CMS_JWT_SECRET_ID": self.data.jwt_secret.secret_arn,
+                "CMS_SIWE_DOMAIN": domain,
+                "CMS_SIWE_URI": uri,
+                "POWERTOOLS_SERVICE_NAME": spec.name,
+            }
+        )
+        return environment
+
+    def _siwe_binding(self) -> tuple[str, str]:
+        """The sign-in domain and URI: from context, else the API's execute-api host."""
+        domain = self.deploy.siwe_domain or (
+            f"{self.rest_api.rest_api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}"
+        )
+        return domain, self.deploy.siwe_uri or f"https://{domain}"
+
+    # -- API Gateway ----------------------------------------------------------------------
+
+    def _rest_api(self) -> apigw.RestApi:
+        api = apigw.RestApi(
+            self,
+            self.rest_api_logical_id,
+            rest_api_name=REST_API_NAME,
+            description="Contract Management System API",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            # Execution logging (ERROR level) needs the account-level CloudWatch role.
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=RemovalPolicy.RETAIN,
+            deploy_options=apigw.StageOptions(
+                stage_name=STAGE_NAME,
+                throttling_rate_limit=self.deploy.throttle_rate_limit,
+                throttling_burst_limit=self.deploy.throttle_burst_limit,
+                tracing_enabled=True,
+                metrics_enabled=True,
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                # Bodies carry signatures and personal data: never log them.
+                data_trace_enabled=False,
+                access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
+                access_log_format=apigw.AccessLogFormat.custom(access_log_format()),
+            ),
+        )
+        api.node.default_child.override_logical_id(self.rest_api_logical_id)
+        return api
+
+    def _authorizer(self) -> apigw.RequestAuthorizer:
+        authorizer = apigw.RequestAuthorizer(
+            self,
+            self.authorizer_logical_id,
+            authorizer_name="cms-jwt",
+            handler=self.functions[AUTHORIZER_FUNCTION],
+            identity_sources=[apigw.IdentitySource.header("Authorization")],
+            results_cache_ttl=AUTHORIZER_CACHE_TTL,
+        )
+        authorizer.node.default_child.override_logical_id(self.authorizer_logical_id)
+        return authorizer
+
+    def _routes(self, routes: Mapping[str, Sequence[Route]]) -> None:
+        methods_by_path: dict[str, set[str]] = defaultdict(set)
+        for name, function_routes in sorted(routes.items()):
+            # One integration (and one invoke permission) per function: a permission per
+            # method would grow the function's resource policy towards its 20 KB limit.
+            integration = apigw.LambdaIntegration(
+                self.functions[name],
+                proxy=True,
+                allow_test_invoke=False,
+                scope_permission_to_method=False,
+            )
+            for route in function_routes:
+                self._method(route, integration)
+                methods_by_path[route.path].add(route.method)
+        for path, methods in sorted(methods_by_path.items()):
+            self._cors_preflight(path, methods)
+
+    def _method(self, route: Route, integration: apigw.LambdaIntegration) -> None:
+        resource = self.rest_api.root.resource_for_path(route.path)
+        if route.authorized:
+            method = resource.add_method(
+                route.method,
+                integration,
+                authorizer=self.authorizer,
+                authorization_type=apigw.AuthorizationType.CUSTOM,
+            )
+            acknowledge(
+                method,
+                "AwsSolutions-COG4",
+                "Guarded by the JWT REQUEST authorizer: callers sign in with DIDs and signed "
+                "challenges, so there is no Cognito user pool to authorize against.",
+            )
+            return
+        method = resource.add_method(
+            route.method, integration, authorization_type=apigw.AuthorizationType.NONE
+        )
+        reason = (
+            "Public by design (its OpenAPI operation has no bearerAuth): sign-in routes run "
+            "before a token exists; health, JWKS and OpenAPI are public documents."
+        )
+        acknowledge(method, "AwsSolutions-APIG4", reason)
+        acknowledge(method, "AwsSolutions-COG4", reason)
+
+    def _cors_preflight(self, path: str, methods: set[str]) -> None:
+        # cdk-nag does not flag OPTIONS methods: browsers send no credentials on a preflight.
+        self.rest_api.root.resource_for_path(path).add_cors_preflight(
+            allow_origins=[self.deploy.cors_allow_origin],
+            allow_headers=list(CORS_ALLOW_HEADERS),
+            allow_methods=sorted(methods | {"OPTIONS"}),
+            max_age=CORS_MAX_AGE,
+        )
+
+    def _gateway_responses(self) -> None:
+        for response in GATEWAY_RESPONSES:
+            self.rest_api.add_gateway_response(
+                f"{pascal(response.response_type.lower())}Response",
+                type=apigw.ResponseType.of(response.response_type),
+                status_code=None if response.status is None else str(response.status),
+                response_headers={
+                    "Content-Type": f"'{PROBLEM_CONTENT_TYPE}'",
+                    "Access-Control-Allow-Origin": f"'{self.deploy.cors_allow_origin}'",
+                },
+                templates={"application/json": response.template()},
+            )
+
+    def _acknowledge_api_findings(self) -> None:
+        acknowledge(
+            self.rest_api.node.default_child,
+            "AwsSolutions-APIG2",
+            "Handlers validate every request against the same Pydantic models that generate "
+            "the OpenAPI document; a second copy of the rules in API Gateway models could drift.",
+        )
+        acknowledge(
+            self.rest_api.deployment_stage.node.default_child,
+            "AwsSolutions-APIG3",
+            "No WAF web ACL in this deployment: the stage is throttled and sign-in is "
+            "rate-limited per DID and source address; docs/deploy.md shows where to attach one.",
+        )
+        acknowledge(
+            self.rest_api.node.find_child("CloudWatchRole"),
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+            "AmazonAPIGatewayPushToCloudWatchLogs]",
+            "API Gateway's account-level logging role, needed for execution logs; the AWS "
+            "managed policy is the one API Gateway documents for it and covers only Logs.",
+        )
+
+    # -- Schedules ------------------------------------------------------------------------
+
+    def _schedules(self, function_specs: Sequence[FunctionSpec]) -> None:
+        for spec in function_specs:
+            if spec.schedule is None:
+                continue
+            events.Rule(
+                self,
+                f"{pascal(spec.name)}Schedule",
+                description=f"Runs the CMS {spec.name} function: {spec.description}",
+                schedule=events.Schedule.expression(spec.schedule),
+                targets=[
+                    targets.LambdaFunction(
+                        self.functions[spec.name],
+                        retry_attempts=2,
+                        max_event_age=Duration.minutes(5),
+                    )
+                ],
+            )

@@ -1,0 +1,78 @@
+"""CDK entry point: ``python -m cdk.app`` from the repository root (what cdk.json runs).
+
+The CDK CLI sets CDK_OUTDIR and CDK_CONTEXT_JSON; run bare, the app writes to ./cdk.out and
+reads its context from cdk.json. The AwsSolutions checks run during synthesis and fail it on
+any finding that is not acknowledged with a reason (see cdk/nag.py).
+"""
+
+from __future__ import annotations
+
+import os
+
+# jsii prints a banner on every start under Node 20 unless the major version is listed here
+# (the value is a list of majors, so "1" would not silence it). Set before aws_cdk loads.
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+from collections.abc import Mapping, Sequence  # noqa: E402
+
+from aws_cdk import App, Environment  # noqa: E402
+from functions.registry import FUNCTIONS, Route, http_routes  # noqa: E402
+
+from cdk.api_stack import ApiStack  # noqa: E402
+from cdk.context import DeployContext, cdk_json_context  # noqa: E402
+from cdk.data_stack import DataStack  # noqa: E402
+from cdk.nag import add_checks  # noqa: E402
+from cdk.observability_stack import ObservabilityStack  # noqa: E402
+from cdk.packaging import build_assets  # noqa: E402
+
+DATA_STACK = "CmsData"
+API_STACK = "CmsApi"
+OBSERVABILITY_STACK = "CmsObservability"
+STACK_NAMES = (DATA_STACK, API_STACK, OBSERVABILITY_STACK)
+
+
+def collect_routes() -> dict[str, list[Route]]:
+    """Routes of every HTTP function, read from the handlers (imports each handler module)."""
+    return {spec.name: http_routes(spec) for spec in FUNCTIONS if spec.http}
+
+
+def build_app(routes: Mapping[str, Sequence[Route]] | None = None) -> App:
+    app = App(context=cdk_json_context())
+    deploy = DeployContext.from_node(app.node)
+    environment = Environment(account=deploy.account, region=deploy.region)
+    assets = build_assets(deploy.architecture)
+    data = DataStack(
+        app,
+        DATA_STACK,
+        env=environment,
+        description="CMS data: KMS key, DynamoDB tables, token signing secret",
+    )
+    api = ApiStack(
+        app,
+        API_STACK,
+        data=data,
+        assets=assets,
+        routes=collect_routes() if routes is None else routes,
+        deploy=deploy,
+        env=environment,
+        description="CMS API: Lambda functions, layer, REST API, authorizer, schedules",
+    )
+    ObservabilityStack(
+        app,
+        OBSERVABILITY_STACK,
+        data=data,
+        api=api,
+        deploy=deploy,
+        env=environment,
+        description="CMS observability: dashboard, alarms, alarm topic",
+    )
+    add_checks(app)
+    return app
+
+
+def main() -> None:
+    build_app().synth()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""CmsData: the customer-managed KMS key, the DynamoDB tables and the token signing secret.
+
+Tables are derived from the pynamodb models (``cms.adapters.tables.TABLE_SPECS``): key schema,
+attribute types, GSIs and TTL come from the model, so the code and the table cannot disagree.
+Everything here holds state, so everything is retained when the stack is deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as secretsmanager
+from cms.adapters.tables import TABLE_SPECS, TableSpec
+from constructs import Construct
+
+from cdk.nag import acknowledge
+
+_ATTRIBUTE_TYPES = {
+    "S": dynamodb.AttributeType.STRING,
+    "N": dynamodb.AttributeType.NUMBER,
+    "B": dynamodb.AttributeType.BINARY,
+}
+_PROJECTIONS = {
+    "ALL": dynamodb.ProjectionType.ALL,
+    "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY,
+    "INCLUDE": dynamodb.ProjectionType.INCLUDE,
+}
+JWT_SECRET_LENGTH = 64
+
+
+def pascal(name: str) -> str:
+    """``rate_limits`` -> ``RateLimits``: stable logical ids from registry names."""
+    return "".join(part.capitalize() for part in name.replace("-", "_").split("_"))
+
+
+def table_logical_id(spec: TableSpec) -> str:
+    return f"{pascal(spec.key)}Table"
+
+
+class DataStack(Stack):
+    """Stateful resources. Other stacks receive these constructs by reference."""
+
+    key_logical_id = "CmsKey"
+    secret_logical_id = "JwtSigningKeySecret"
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        table_specs: Sequence[TableSpec] = TABLE_SPECS,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.key = self._key()
+        self.table_specs = tuple(table_specs)
+        self.tables: Mapping[str, dynamodb.Table] = {
+            spec.key: self._table(spec) for spec in self.table_specs
+        }
+        # Index names per table, for grants that name each index instead of ``index/*``.
+        self.index_names: Mapping[str, tuple[str, ...]] = {
+            spec.key: _index_names(spec.schema) for spec in self.table_specs
+        }
+        self.jwt_secret = self._jwt_secret()
+        self._outputs()
+
+    def _key(self) -> kms.Key:
+        key = kms.Key(
+            self,
+            "Key",
+            description="CMS data at rest: DynamoDB tables, token signing secret, alarm topic",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        # The alarm topic (CmsObservability) is encrypted with this key; CloudWatch alarms can
+        # publish to an encrypted topic only if the key lets the CloudWatch service use it.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublishToEncryptedTopic",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+            )
+        )
+        _cfn(key).override_logical_id(self.key_logical_id)
+        return key
+
+    def _table(self, spec: TableSpec) -> dynamodb.Table:
+        schema = spec.schema
+        types = _attribute_types(schema["attribute_definitions"])
+        partition, sort = _keys(schema["key_schema"], types)
+        table = dynamodb.Table(
+            self,
+            table_logical_id(spec),
+            partition_key=partition,
+            sort_key=sort,
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=self.key,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute=spec.ttl_attribute,
+            deletion_protection=True,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        for index in schema.get("global_secondary_indexes", []):
+            index_partition, index_sort = _keys(index["key_schema"], types)
+            projection = index["projection"]
+            table.add_global_secondary_index(
+                index_name=index["index_name"],
+                partition_key=index_partition,
+                sort_key=index_sort,
+                projection_type=_PROJECTIONS[projection["ProjectionType"]],
+                non_key_attributes=projection.get("NonKeyAttributes"),
+            )
+        for index in schema.get("local_secondary_indexes", []):
+            _, index_sort = _keys(index["key_schema"], types)
+            projection = index["projection"]
+            table.add_local_secondary_index(
+                index_name=index["index_name"],
+                sort_key=index_sort,
+                projection_type=_PROJECTIONS[projection["ProjectionType"]],
+                non_key_attributes=projection.get("NonKeyAttributes"),
+            )
+        cfn = _cfn(table)
+        cfn.override_logical_id(table_logical_id(spec))
+        # Lets the local stack map a template table to its model without parsing logical ids.
+        cfn.add_metadata("cms:table", {"key": spec.key, "env_var": spec.env_var})
+        return table
+
+    def _jwt_secret(self) -> secretsmanager.Secret:
+        secret = secretsmanager.Secret(
+            self,
+            "JwtSigningKey",
+            description=(
+                "Seed of the Ed25519 key that signs CMS access tokens "
+                "(the functions derive the key from it with HKDF)"
+            ),
+            encryption_key=self.key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=JWT_SECRET_LENGTH,
+                exclude_punctuation=True,
+            ),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        _cfn(secret).override_logical_id(self.secret_logical_id)
+        acknowledge(
+            _cfn(secret),
+            "AwsSolutions-SMG4",
+            "A signing-key seed, not a credential for another system: an operator rotates it by "
+            "putting a new version, and the functions keep verifying (and publishing in JWKS) "
+            "the AWSPREVIOUS key until old tokens expire, so no rotation Lambda is scheduled.",
+        )
+        return secret
+
+    def _outputs(self) -> None:
+        for spec in self.table_specs:
+            CfnOutput(self, f"{pascal(spec.key)}TableName", value=self.tables[spec.key].table_name)
+        CfnOutput(self, "JwtSigningKeySecretArn", value=self.jwt_secret.secret_arn)
+        CfnOutput(self, "KeyArn", value=self.key.key_arn)
+
+
+def _cfn(construct: Construct) -> Any:
+    """The L1 resource under an L2 construct."""
+    return construct.node.default_child
+
+
+def _index_names(schema: Mapping[str, Any]) -> tuple[str, ...]:
+    indexes = [*schema.get("global_secondary_indexes", []), *schema.get("local_secondary_indexes", [])]
+    return tuple(sorted(index["index_name"] for index in indexes))
+
+
+def _attribute_types(definitions: Sequence[Mapping[str, str]]) -> dict[str, dynamodb.AttributeType]:
+    return {d["AttributeName"]: _ATTRIBUTE_TYPES[d["AttributeType"]] for d in definitions}
+
+
+def _keys(
+    key_schema: Sequence[Mapping[str, str]], types: Mapping[str, dynamodb.AttributeType]
+) -> tuple[dynamodb.Attribute, dynamodb.Attribute | None]:
+    """(partition, sort) attributes; pynamodb does not order HASH before RANGE."""
+    by_type = {element["KeyType"]: element["AttributeName"] for element in key_schema}
+    partition = dynamodb.Attribute(name=by_type["HASH"], type=types[by_type["HASH"]])
+    sort_name = by_type.get("RANGE")
+    sort = dynamodb.Attribute(name=sort_name, type=types[sort_name]) if sort_name else None
+    return partition, sort

@@ -1,0 +1,68 @@
+"""Key holders that sign in and sign contracts. Keys never leave the client."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from eth_account import Account
+from eth_account.messages import encode_defunct, encode_typed_data
+from nacl.signing import SigningKey
+
+from cms.domain.did import did_key_from_ed25519
+
+
+class Signer(Protocol):
+    did: str
+
+    @property
+    def public_key(self) -> str: ...
+
+    def sign_message(self, text: str) -> str: ...
+
+    def sign_contract(self, payload: dict[str, Any]) -> str: ...
+
+
+class EthereumSigner:
+    """secp256k1 key; did:pkh:eip155 by default (did:ethr with ``method="ethr"``)."""
+
+    def __init__(self, private_key: str | None = None, *, chain_id: int = 1,
+                 method: str = "pkh") -> None:
+        self._account = Account.from_key(private_key) if private_key else Account.create()
+        address = self._account.address
+        self.did = (f"did:pkh:eip155:{chain_id}:{address}" if method == "pkh"
+                    else f"did:ethr:{address}")
+
+    @property
+    def public_key(self) -> str:
+        return self._account.address
+
+    @property
+    def private_key(self) -> str:
+        return "0x" + bytes(self._account.key).hex()
+
+    def sign_message(self, text: str) -> str:
+        """EIP-191 personal_sign, as wallets do for Sign-In with Ethereum."""
+        return "0x" + self._account.sign_message(encode_defunct(text=text)).signature.hex()
+
+    def sign_contract(self, payload: dict[str, Any]) -> str:
+        """EIP-712 typed data from the API's signing payload."""
+        typed = encode_typed_data(full_message=payload["typed_data"])
+        return "0x" + self._account.sign_message(typed).signature.hex()
+
+
+class Ed25519Signer:
+    """Ed25519 key as did:key."""
+
+    def __init__(self, seed: bytes | None = None) -> None:
+        self._key = SigningKey(seed) if seed else SigningKey.generate()
+        self.did = did_key_from_ed25519(bytes(self._key.verify_key))
+
+    @property
+    def public_key(self) -> str:
+        return bytes(self._key.verify_key).hex()
+
+    def sign_message(self, text: str) -> str:
+        return self._key.sign(text.encode()).signature.hex()
+
+    def sign_contract(self, payload: dict[str, Any]) -> str:
+        return self.sign_message(payload["message"])

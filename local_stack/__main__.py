@@ -1,0 +1,52 @@
+"""``make run``: start the local stack, play the demo, print where everything is, serve."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+
+from local_stack.demo import run_demo
+from local_stack.stack import LocalStack
+
+
+def main() -> int:
+    port = int(os.environ.get("CMS_PORT", "8080"))
+    stack = LocalStack(api_port=port, schedule_every_s=float(
+        os.environ.get("CMS_SCHEDULE_EVERY_S", "5")))
+    print("Starting the Contract Management System locally (no AWS account, no Docker)")
+    try:
+        stack.start()
+    except OSError as error:
+        print(f"Could not start: {error}. Is port {port} free? Set CMS_PORT to change it.",
+              file=sys.stderr)
+        return 1
+    print("\nDemo: sign in with DIDs, create, submit, both sign, activate, verify")
+    result = run_demo(stack.url)
+    token = result["provider_token"]
+    print(f"""
+Everything is running:
+  API             {stack.url}/api/v1
+  Health          {stack.url}/health
+  OpenAPI         {stack.url}/api/v1/openapi.json
+  JWKS            {stack.url}/.well-known/jwks.json
+  Local AWS       http://127.0.0.1:{stack.moto_port} (moto; dashboard at /moto-api/)
+  Demo contract   {stack.url}/api/v1/contracts/{result['contract_id']}
+
+Try:  curl -s -H "Authorization: Bearer {token}" \\
+        {stack.url}/api/v1/contracts/{result['contract_id']}
+(the token is valid for 15 minutes)
+
+Serving until Ctrl-C.""", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait()
+    print("\nStopping.")
+    stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""Run the template's Lambda functions in this process.
+
+Like Lambda, each instance of a function handles one request at a time; concurrent requests get
+more instances (up to a cap), each a fresh import of the handler module, because Powertools
+resolvers keep per-request state on the resolver object.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import queue
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from local_stack.template import ACCOUNT, REGION, Templates
+
+REPO = Path(__file__).resolve().parents[1]
+MAX_INSTANCES = 4
+
+
+@dataclass
+class LambdaContext:
+    function_name: str
+    memory_limit_in_mb: int
+    timeout_s: int
+    aws_request_id: str
+    started: float
+
+    function_version = "$LATEST"
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}"
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+    log_stream_name = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self.started + self.timeout_s - time.monotonic()) * 1000))
+
+
+class LocalFunction:
+    def __init__(self, name: str, handler: str, environment: dict[str, str], memory_mb: int,
+                 timeout_s: int) -> None:
+        self.name = name
+        self.handler = handler
+        self.environment = environment
+        self.memory_mb = memory_mb
+        self.timeout_s = timeout_s
+        self._idle: queue.Queue[ModuleType] = queue.Queue()
+        self._count = 0
+        self._lock = threading.Lock()
+
+    @property
+    def module_name(self) -> str:
+        return self.handler.rsplit(".", 1)[0]
+
+    def warm(self) -> None:
+        """Import one instance now (fails early on import errors, like an INIT phase)."""
+        with self._lock:
+            self._count += 1
+            number = self._count
+        self._idle.put(self._instance(number))
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        instance = self._acquire()
+        context = LambdaContext(self.name, self.memory_mb, self.timeout_s,
+                                str(uuid.uuid4()), time.monotonic())
+        try:
+            return getattr(instance, self.handler.rsplit(".", 1)[1])(event, context)
+        finally:
+            self._idle.put(instance)
+
+    def _acquire(self) -> ModuleType:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            number = self._count + 1 if self._count < MAX_INSTANCES else None
+            if number is not None:
+                self._count = number
+        return self._idle.get() if number is None else self._instance(number)
+
+    def _instance(self, number: int) -> ModuleType:
+        with _environment(self.environment):
+            if number == 1:
+                return importlib.import_module(self.module_name)
+            return _fresh_import(self.module_name, f"{self.module_name}__{number}")
+
+
+_env_lock = threading.Lock()
+
+
+class _environment:
+    """Apply a function's own variables while its module initialises (e.g. service name)."""
+
+    def __init__(self, variables: dict[str, str]) -> None:
+        self._variables = variables
+        self._saved: dict[str, str | None] = {}
+
+    def __enter__(self) -> None:
+        _env_lock.acquire()
+        for key, value in self._variables.items():
+            self._saved[key] = os.environ.get(key)
+            os.environ[key] = value
+
+    def __exit__(self, *_: object) -> None:
+        for key, value in self._saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        _env_lock.release()
+
+
+def _fresh_import(module_name: str, alias: str) -> ModuleType:
+    path = REPO / (module_name.replace(".", "/") + ".py")
+    spec = importlib.util.spec_from_file_location(alias, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[alias] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_functions(templates: Templates, overrides: dict[str, str]) -> dict[tuple[str, str],
+                                                                         LocalFunction]:
+    """Every AWS::Lambda::Function of the app, keyed by (stack, logical id)."""
+    functions = {}
+    for resource in templates.resources("AWS::Lambda::Function"):
+        handler = resource.properties.get("Handler", "")
+        if not handler.startswith("functions."):
+            continue  # CDK's own helper functions (e.g. log retention) do not run locally
+        variables = templates.resolve(
+            resource.stack, resource.properties.get("Environment", {}).get("Variables", {}))
+        environment = {key: str(value) for key, value in variables.items()}
+        environment.update(overrides)
+        name = environment.get("POWERTOOLS_SERVICE_NAME") or resource.logical_id
+        functions[(resource.stack, resource.logical_id)] = LocalFunction(
+            name, handler, environment, int(resource.properties.get("MemorySize", 128)),
+            int(resource.properties.get("Timeout", 3)))
+    return functions

@@ -1,0 +1,165 @@
+"""The whole system on 127.0.0.1: moto as AWS, the template's resources, its functions behind
+a local API Gateway, and its schedules. Used by ``make run`` and by the end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from local_stack.template import REGION, Templates
+
+Log = Callable[[str], Any]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def aws_environment(moto_port: int) -> dict[str, str]:
+    return {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
+        "MOTO_PORT": str(moto_port),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's dummy credentials
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+    }
+
+
+def local_overrides(api_port: int) -> dict[str, str]:
+    """What differs from the cloud configuration when everything runs on this machine."""
+    return {
+        "CMS_SIWE_DOMAIN": f"localhost:{api_port}",
+        "CMS_SIWE_URI": f"http://localhost:{api_port}",
+        "CMS_CHAIN_ID": os.environ.get("CMS_CHAIN_ID", "31337"),
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("CMS_LOG_LEVEL", "WARNING"),
+        "POWERTOOLS_DEV": "false",
+    }
+
+
+@dataclass
+class LocalStack:
+    api_port: int = 8080
+    schedule_every_s: float = 5.0
+    log: Log = print
+    access_log: Log | None = None
+    moto_port: int = field(default_factory=free_port)
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._stopping = threading.Event()
+        self._moto: Any = None
+        self.gateway: Any = None
+        self.functions: dict = {}
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.api_port}"
+
+    def start(self) -> LocalStack:
+        os.environ.update(aws_environment(self.moto_port))
+        # Before anything imports the handlers (synthesis does): Powertools reads its
+        # settings when a module creates its Logger and Metrics.
+        os.environ.update(self._overrides())
+        self._start_moto()
+        templates = self._synthesize()
+        from local_stack.provision import provision
+
+        self.log("Creating resources from the template in moto:")
+        tables = provision(templates, log=self.log)
+        os.environ.update(tables)
+        os.environ.update(self._overrides())
+        self._start_functions(templates)
+        self._start_gateway(templates)
+        self._start_schedules(templates)
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self.gateway is not None:
+            self.gateway.stop()
+        if self._moto is not None:
+            self._moto.stop()
+
+    def _overrides(self) -> dict[str, str]:
+        return {**local_overrides(self.api_port), **self.extra_env}
+
+    def invoke(self, function_name: str, event: dict[str, Any]) -> Any:
+        function = next(f for f in self.functions.values() if f.name == function_name)
+        return function.invoke(event)
+
+    # ---------------------------------------------------------------- steps
+
+    def _start_moto(self) -> None:
+        import logging
+
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+        self.log(f"Starting moto (local AWS) on 127.0.0.1:{self.moto_port}")
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port,
+                                        verbose=False)
+        self._moto.start()
+
+    def _synthesize(self) -> Templates:
+        from cdk.synth import synthesize
+
+        self.log("Synthesizing the CDK app (cached when sources are unchanged)")
+        return Templates(synthesize())
+
+    def _start_functions(self, templates: Templates) -> None:
+        from local_stack.lambdas import load_functions
+
+        from cms.config import settings
+        from cms.services import container
+
+        self.functions = load_functions(templates, self._overrides())
+        for function in self.functions.values():
+            os.environ.update({k: v for k, v in function.environment.items()
+                               if k != "POWERTOOLS_SERVICE_NAME"})
+        settings.cache_clear()  # all functions share this process: read the new environment
+        container.reset()
+        for function in self.functions.values():
+            function.warm()
+            self.log(f"  function  {function.name:<11} {function.handler}")
+
+    def _start_gateway(self, templates: Templates) -> None:
+        from local_stack.gateway import Gateway, RouteTable
+
+        routes = RouteTable(templates, self.functions)
+        self.gateway = Gateway(routes, self.api_port, self.access_log)
+        self.api_port = self.gateway.port
+        self.gateway.start()
+        self.log(f"API Gateway (local) on {self.url} with {len(routes.methods)} methods")
+
+    def _start_schedules(self, templates: Templates) -> None:
+        from local_stack.template import referenced_logical_id
+
+        for rule in templates.resources("AWS::Events::Rule"):
+            expression = rule.properties.get("ScheduleExpression")
+            for target in rule.properties.get("Targets", []) if expression else []:
+                function = self.functions.get((rule.stack, referenced_logical_id(target["Arn"])))
+                if function is not None:
+                    self.log(f"  schedule  {function.name} ({expression} in the cloud, every "
+                             f"{self.schedule_every_s:g}s here)")
+                    threading.Thread(target=self._every, args=(function,), daemon=True,
+                                     name=f"schedule-{function.name}").start()
+
+    def _every(self, function: Any) -> None:
+        event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+        while not self._stopping.wait(self.schedule_every_s):
+            try:
+                function.invoke(event)
+            except Exception as error:  # noqa: BLE001 - a failed run is retried next tick
+                self.log(f"[schedule] {function.name} failed: {error!r}")

@@ -1,0 +1,89 @@
+"""Shared fixtures. The local stack (moto + functions + gateway) starts once per test worker."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+VECTORS = REPO.parent / "shared" / "vectors"
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "1")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
+
+
+@pytest.fixture(scope="session")
+def vectors() -> Path:
+    assert VECTORS.is_dir(), f"test vectors missing: {VECTORS} (../shared beside the repo)"
+    return VECTORS
+
+
+@dataclass
+class Party:
+    signer: object
+    client: object
+
+    @property
+    def did(self) -> str:
+        return self.signer.did  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def admin_signer():
+    from cms_client import EthereumSigner
+
+    return EthereumSigner(chain_id=31337)
+
+
+@pytest.fixture(scope="session")
+def stack(admin_signer) -> Iterator[object]:
+    from local_stack.stack import LocalStack, free_port
+
+    local = LocalStack(
+        api_port=free_port(), schedule_every_s=1.0, log=lambda *_: None,
+        extra_env={
+            # Every test request comes from 127.0.0.1: keep the per-address limit out of the
+            # way; the per-DID limit keeps its production value and is tested as such.
+            "CMS_SIGNIN_IP_BURST": "100000", "CMS_SIGNIN_IP_PER_MINUTE": "100000",
+            "CMS_BOOTSTRAP_ADMINS": admin_signer.did,
+            "POWERTOOLS_LOG_LEVEL": "ERROR",
+        })
+    local.start()
+    yield local
+    local.stop()
+
+
+@pytest.fixture
+def new_party(stack):
+    """Factory: a freshly keyed party, registered and signed in."""
+    from cms_client import CmsClient, Ed25519Signer, EthereumSigner
+
+    clients = []
+
+    def make(kind: str = "eth") -> Party:
+        signer = EthereumSigner(chain_id=31337) if kind == "eth" else Ed25519Signer()
+        client = CmsClient(stack.url)
+        clients.append(client)
+        client.register(signer)
+        client.sign_in(signer)
+        return Party(signer, client)
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def admin(stack, admin_signer) -> Party:
+    from cms_client import CmsClient
+
+    client = CmsClient(stack.url)
+    client.register(admin_signer)
+    client.sign_in(admin_signer)
+    return Party(admin_signer, client)

@@ -1,0 +1,311 @@
+"""Sign-in over HTTP through the local API Gateway, authorizer included."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+import threading
+import time
+
+import boto3
+import httpx
+import jwt
+import pytest
+
+from cms.adapters.signing_keys import derive_signing_key
+from cms_client import Ed25519Signer, EthereumSigner
+
+pytestmark = pytest.mark.e2e
+
+
+def post(stack, path, body=None, **kwargs):
+    return httpx.post(stack.url + path, json=body, timeout=30, **kwargs)
+
+
+def problem(response, status, code):
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["code"] == code and body["status"] == status and body["title"]
+    return body
+
+
+def register(stack, signer):
+    return post(stack, "/api/v1/auth/register", {"did": signer.did, "public_key": signer.public_key})
+
+
+def challenge(stack, signer):
+    response = post(stack, "/api/v1/auth/challenge", {"did": signer.did})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def verify(stack, signer, text, signature=None):
+    return post(stack, "/api/v1/auth/verify", {
+        "did": signer.did, "challenge": text,
+        "signature": signature if signature is not None else signer.sign_message(text)})
+
+
+# ------------------------------------------------------------------ registration
+
+
+def test_registration_is_idempotent_and_keeps_the_key_as_credential(stack):
+    signer = Ed25519Signer()
+    first = register(stack, signer)
+    assert first.status_code == 201
+    identity = first.json()
+    assert identity["did"] == signer.did and identity["status"] == "active"
+    assert identity["type"] == "user" and identity["roles"] == []
+    assert identity["credentials"][0]["value"] == signer.public_key
+    again = register(stack, signer)
+    assert again.status_code == 200 and again.json()["id"] == identity["id"]
+
+
+def test_ethereum_dids_register_with_their_address(stack):
+    signer = EthereumSigner(chain_id=31337)
+    response = register(stack, signer)
+    assert response.status_code == 201
+    assert response.json()["credentials"][0]["value"] == signer.public_key
+
+
+@pytest.mark.parametrize("did, code", [
+    ("not a did", "invalid_did"),
+    ("did:example:123456", "unsupported_did_method"),
+    ("did:key:zInvalidBase58!!", "invalid_did"),
+    ("did:key:z6LShs9GGnqk85isEBzzshkuVWrVKsRp24GnDuHk8QWkARMW", "unsupported_key_type"),
+    ("did:pkh:eip155:1:0xB9C5714089478a327F09197987f16f9E5d936E8a", "invalid_did"),
+])
+def test_bad_dids_are_refused_with_a_specific_code(stack, did, code):
+    problem(post(stack, "/api/v1/auth/register", {"did": did, "public_key": "00" * 32}),
+            400, code)
+
+
+def test_a_key_that_is_not_the_dids_is_refused(stack):
+    signer, other = Ed25519Signer(), Ed25519Signer()
+    response = post(stack, "/api/v1/auth/register",
+                    {"did": signer.did, "public_key": other.public_key})
+    problem(response, 400, "key_mismatch")
+    eth, other_eth = EthereumSigner(), EthereumSigner()
+    response = post(stack, "/api/v1/auth/register",
+                    {"did": eth.did, "public_key": other_eth.public_key})
+    problem(response, 400, "key_mismatch")
+
+
+def test_unknown_fields_wrong_types_and_bad_bodies(stack):
+    signer = Ed25519Signer()
+    body = problem(post(stack, "/api/v1/auth/register",
+                        {"did": signer.did, "public_key": signer.public_key, "admin": True}),
+                   400, "validation_error")
+    assert {"pointer": "/admin", "message": "unknown field"} in body["errors"]
+    body = problem(post(stack, "/api/v1/auth/register", {"did": 42, "public_key": []}),
+                   400, "validation_error")
+    assert {e["pointer"] for e in body["errors"]} == {"/did", "/public_key"}
+    problem(httpx.post(stack.url + "/api/v1/auth/register", content=b"{not json",
+                       headers={"Content-Type": "application/json"}), 400, "validation_error")
+    problem(httpx.post(stack.url + "/api/v1/auth/register", content=b"did=x",
+                       headers={"Content-Type": "application/x-www-form-urlencoded"}),
+            415, "unsupported_media_type")
+    problem(httpx.post(stack.url + "/api/v1/auth/register",
+                       content=json.dumps({"did": "x" * 300_000}).encode(),
+                       headers={"Content-Type": "application/json"}), 413, "payload_too_large")
+    assert register(stack, signer).status_code == 201  # nothing was written before
+
+
+# ------------------------------------------------------------------ challenges
+
+
+def test_ethereum_challenge_is_a_complete_siwe_message(stack):
+    signer = EthereumSigner(chain_id=31337)
+    register(stack, signer)
+    issued = challenge(stack, signer)
+    text = issued["challenge"]
+    port = stack.url.rsplit(":", 1)[1]
+    assert text.startswith(f"localhost:{port} wants you to sign in with your Ethereum account:\n"
+                           f"{signer.public_key}\n\n")
+    assert f"\nURI: http://localhost:{port}\n" in text and "\nVersion: 1\n" in text
+    assert "\nChain ID: 31337\n" in text and "\nExpiration Time: " in text
+    nonce = re.search(r"\nNonce: ([A-Za-z0-9]+)\n", text).group(1)
+    assert nonce == issued["nonce"] and len(nonce) * 5.95 >= 96  # base62: >= 96 bits
+    from cms.domain.siwe import parse_siwe
+
+    assert parse_siwe(text).nonce == nonce
+
+
+def test_ed25519_challenge_is_domain_bound_text(stack):
+    signer = Ed25519Signer()
+    register(stack, signer)
+    text = challenge(stack, signer)["challenge"]
+    assert "wants you to sign in with your DID:\n" + signer.did in text
+    assert "\nNonce: " in text and "\nExpiration Time: " in text
+
+
+def test_unregistered_dids_get_no_challenge(stack):
+    problem(post(stack, "/api/v1/auth/challenge", {"did": Ed25519Signer().did}),
+            404, "identity_not_found")
+
+
+# ------------------------------------------------------------------ verification
+
+
+@pytest.mark.parametrize("make", [lambda: EthereumSigner(chain_id=31337), Ed25519Signer])
+def test_sign_in_returns_a_pinned_short_lived_jwt(stack, make):
+    signer = make()
+    register(stack, signer)
+    text = challenge(stack, signer)["challenge"]
+    response = verify(stack, signer, text)
+    assert response.status_code == 200, response.text
+    token = response.json()["token"]
+    header = jwt.get_unverified_header(token)
+    assert header["alg"] == "EdDSA"
+    jwks = httpx.get(stack.url + "/.well-known/jwks.json").json()
+    key = next(k for k in jwks["keys"] if k["kid"] == header["kid"])
+    claims = jwt.decode(token, jwt.PyJWK(key).key, algorithms=["EdDSA"], audience="cms-api",
+                        issuer="cms")
+    assert claims["sub"] == signer.did and claims["jti"]
+    assert claims["exp"] - claims["iat"] == 900
+
+
+def test_signature_formats_with_and_without_prefix(stack):
+    eth = EthereumSigner(chain_id=31337)
+    register(stack, eth)
+    text = challenge(stack, eth)["challenge"]
+    assert verify(stack, eth, text, eth.sign_message(text).removeprefix("0x")).status_code == 200
+    ed = Ed25519Signer()
+    register(stack, ed)
+    text = challenge(stack, ed)["challenge"]
+    raw = bytes.fromhex(ed.sign_message(text))
+    b64url = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    assert verify(stack, ed, text, b64url).status_code == 200
+
+
+def test_a_challenge_is_single_use_even_under_concurrency(stack):
+    signer = Ed25519Signer()
+    register(stack, signer)
+    text = challenge(stack, signer)["challenge"]
+    signature = signer.sign_message(text)
+    barrier, results = threading.Barrier(4), []
+
+    def attempt():
+        barrier.wait()
+        results.append(verify(stack, signer, text, signature))
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    statuses = sorted(r.status_code for r in results)
+    assert statuses == [200, 401, 401, 401]
+    assert {r.json()["code"] for r in results if r.status_code == 401} == {"challenge_used"}
+    problem(verify(stack, signer, text, signature), 401, "challenge_used")
+
+
+def test_expired_challenges_are_refused(stack):
+    signer = Ed25519Signer()
+    register(stack, signer)
+    issued = challenge(stack, signer)
+    boto3.client("dynamodb").update_item(
+        TableName="cms-challenges", Key={"nonce": {"S": issued["nonce"]}},
+        UpdateExpression="SET expires_at = :past",
+        ExpressionAttributeValues={":past": {"S": "2020-01-01T00:00:00.000Z"}})
+    problem(verify(stack, signer, issued["challenge"]), 401, "challenge_expired")
+
+
+def test_altered_or_foreign_challenges_are_refused(stack):
+    signer = EthereumSigner(chain_id=31337)
+    register(stack, signer)
+    text = challenge(stack, signer)["challenge"]
+    altered = text.replace("Sign in", "Sign  in")
+    problem(verify(stack, signer, altered), 401, "challenge_mismatch")
+    foreign = text.replace(text.split(" ", 1)[0], "evil.example", 1)
+    problem(verify(stack, signer, foreign), 401, "challenge_mismatch")
+    nonce = re.search(r"\nNonce: ([A-Za-z0-9]+)\n", text).group(1)
+    invented = text.replace(nonce, "A" * len(nonce))
+    problem(verify(stack, signer, invented), 401, "challenge_not_found")
+
+
+def test_a_signature_over_other_text_or_by_another_key_is_refused(stack):
+    signer, other = Ed25519Signer(), Ed25519Signer()
+    register(stack, signer)
+    text = challenge(stack, signer)["challenge"]
+    problem(verify(stack, signer, text, signer.sign_message(text + " ")), 401,
+            "invalid_signature")
+    problem(verify(stack, signer, text, other.sign_message(text)), 401, "invalid_signature")
+    problem(verify(stack, signer, text, "zz-not-a-signature"), 400, "malformed_signature")
+    assert verify(stack, signer, text).status_code == 200  # the challenge survived
+
+
+def test_sign_in_attempts_are_rate_limited_per_did(stack):
+    signer = Ed25519Signer()
+    register(stack, signer)
+    responses = [post(stack, "/api/v1/auth/challenge", {"did": signer.did}) for _ in range(12)]
+    limited = [r for r in responses if r.status_code == 429]
+    assert limited, [r.status_code for r in responses]
+    body = problem(limited[0], 429, "rate_limited")
+    assert int(limited[0].headers["Retry-After"]) >= 1 and body["detail"]
+
+
+# ------------------------------------------------------------------ tokens at the gateway
+
+
+def forged(stack, **overrides):
+    """A token made with the deployment's real signing key (read from local Secrets Manager)."""
+    client = boto3.client("secretsmanager")
+    arn = next(s["ARN"] for s in client.list_secrets()["SecretList"])
+    key = derive_signing_key(client.get_secret_value(SecretId=arn)["SecretString"])
+    now = int(time.time())
+    claims = {"iss": "cms", "aud": "cms-api", "sub": "did:key:z6Mkx", "iat": now, "nbf": now,
+              "exp": now + 600, "jti": "forged", **overrides}
+    return key, jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.kid})
+
+
+def get_me(stack, token):
+    return httpx.get(stack.url + "/api/v1/identities/me",
+                     headers={"Authorization": f"Bearer {token}"} if token else {})
+
+
+def b64(data):
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def test_protected_routes_refuse_missing_and_bad_tokens(stack, new_party):
+    party = new_party("ed25519")
+    assert get_me(stack, party.client.token).status_code == 200
+    problem(get_me(stack, None), 401, "unauthorized")
+    _, expired = forged(stack, sub=party.did, exp=int(time.time()) - 300)
+    problem(get_me(stack, expired), 401, "unauthorized")
+    _, audience = forged(stack, sub=party.did, aud="other-api")
+    problem(get_me(stack, audience), 401, "unauthorized")
+    key, _ = forged(stack)
+    none = f"{b64({'alg': 'none', 'kid': key.kid})}.{b64({'sub': party.did})}."
+    problem(get_me(stack, none), 401, "unauthorized")
+    jwk = httpx.get(stack.url + "/.well-known/jwks.json").json()["keys"][0]
+    header, body = b64({"alg": "HS256", "kid": jwk["kid"]}), b64({"sub": party.did})
+    secret = base64.urlsafe_b64decode(jwk["x"] + "==")
+    mac = hmac.new(secret, f"{header}.{body}".encode(), hashlib.sha256).digest()
+    hs256 = f"{header}.{body}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+    problem(get_me(stack, hs256), 401, "unauthorized")
+    problem(get_me(stack, "garbage"), 401, "unauthorized")
+
+
+def test_suspended_identities_cannot_sign_in_or_use_tokens(stack, new_party, admin):
+    party = new_party("ed25519")
+    token = party.client.token  # issued before the suspension, not yet used (not cached)
+    response = httpx.patch(stack.url + f"/api/v1/identities/{party.did}",
+                           json={"status": "suspended"},
+                           headers={"Authorization": f"Bearer {admin.client.token}"})
+    assert response.status_code == 200 and response.json()["status"] == "suspended"
+    problem(post(stack, "/api/v1/auth/challenge", {"did": party.did}), 403,
+            "identity_suspended")
+    problem(get_me(stack, token), 401, "unauthorized")
+
+
+def test_only_admins_administer_identities(stack, new_party):
+    party, other = new_party("ed25519"), new_party("eth")
+    response = httpx.patch(stack.url + f"/api/v1/identities/{other.did}",
+                           json={"status": "suspended"},
+                           headers={"Authorization": f"Bearer {party.client.token}"})
+    problem(response, 403, "forbidden")

@@ -1,0 +1,253 @@
+"""CmsApi: functions, layer, routes from the handlers, authorizer, stage, gateway responses."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+from cms.adapters.tables import TABLE_SPECS
+from cms.config import ENVIRONMENT_VARIABLES
+from functions.registry import FUNCTIONS, FunctionSpec, http_routes
+
+from cdk.api_stack import (
+    AUTHORIZER_FUNCTION,
+    CORS_ALLOW_HEADERS,
+    PERMISSIONS,
+    STAGE_NAME,
+    ApiStack,
+    function_logical_id,
+)
+from cdk.gateway_responses import GATEWAY_RESPONSES, PROBLEM_CONTENT_TYPE
+from cdk.template_routes import api_methods
+
+pytestmark = pytest.mark.infra
+
+HTTP_FUNCTIONS = [spec for spec in FUNCTIONS if spec.http]
+# Routes that must stay reachable without a token (sign-in, discovery, health).
+PUBLIC_ROUTES = {
+    ("POST", "/api/v1/auth/register"),
+    ("POST", "/api/v1/auth/challenge"),
+    ("POST", "/api/v1/auth/verify"),
+    ("GET", "/.well-known/jwks.json"),
+    ("GET", "/health"),
+    ("GET", "/api/v1/openapi.json"),
+}
+
+
+def _function(templates: dict[str, dict], name: str) -> dict[str, Any]:
+    return templates["CmsApi"]["Resources"][function_logical_id(name)]
+
+
+@pytest.fixture(scope="module")
+def methods(templates: dict[str, dict]):
+    return api_methods(templates["CmsApi"])
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda spec: spec.name)
+def test_function_matches_its_spec(templates, spec: FunctionSpec) -> None:
+    resource = _function(templates, spec.name)
+    assert resource["Type"] == "AWS::Lambda::Function"
+    properties = resource["Properties"]
+    assert properties["Handler"] == spec.handler
+    assert properties["Runtime"] == "python3.11"
+    assert properties["MemorySize"] == spec.memory_mb
+    assert properties["Timeout"] == spec.timeout_s
+    assert properties["TracingConfig"] == {"Mode": "Active"}
+    assert properties["Layers"] == [{"Ref": ApiStack.layer_logical_id}]
+    assert properties["Architectures"] in (["arm64"], ["x86_64"])
+    assert resource["Metadata"]["cms:function"] == {"name": spec.name, "http": spec.http}
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda spec: spec.name)
+def test_function_environment(templates, spec: FunctionSpec) -> None:
+    variables = _function(templates, spec.name)["Properties"]["Environment"]["Variables"]
+    for name, value in ENVIRONMENT_VARIABLES.items():
+        assert variables[name] == value
+    for table in TABLE_SPECS:
+        # The table name, imported from CmsData.
+        assert "Fn::ImportValue" in variables[table.env_var]
+    assert "Fn::ImportValue" in variables["CMS_JWT_SECRET_ID"]
+    assert variables["POWERTOOLS_SERVICE_NAME"] == spec.name
+    # Without context the sign-in domain is the API's own execute-api host.
+    assert {"Ref": ApiStack.rest_api_logical_id} in variables["CMS_SIWE_DOMAIN"]["Fn::Join"][1]
+    assert variables["CMS_SIWE_URI"]["Fn::Join"][1][0] == "https://"
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda spec: spec.name)
+def test_function_logs_to_its_own_retained_log_group(templates, spec: FunctionSpec) -> None:
+    resources = templates["CmsApi"]["Resources"]
+    log_group = _function(templates, spec.name)["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+    assert resources[log_group]["Properties"]["RetentionInDays"] == 30
+    assert resources[log_group]["DeletionPolicy"] == "Retain"
+
+
+def test_permissions_cover_exactly_the_registered_functions() -> None:
+    assert set(PERMISSIONS) == {spec.name for spec in FUNCTIONS}
+    table_keys = {spec.key for spec in TABLE_SPECS}
+    for permissions in PERMISSIONS.values():
+        assert set(permissions.tables) <= table_keys
+
+
+def _policy_statements(templates: dict[str, dict], function_name: str) -> list[dict[str, Any]]:
+    resources = templates["CmsApi"]["Resources"]
+    role = _function(templates, function_name)["Properties"]["Role"]["Fn::GetAtt"][0]
+    return [
+        statement
+        for resource in resources.values()
+        if resource["Type"] == "AWS::IAM::Policy"
+        and {"Ref": role} in resource["Properties"]["Roles"]
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+@pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda spec: spec.name)
+def test_function_policy_has_no_wildcard_actions_and_no_managed_policies(
+    templates, spec: FunctionSpec
+) -> None:
+    statements = _policy_statements(templates, spec.name)
+    actions = [a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    assert all("*" not in action for action in actions)
+    # Only X-Ray (no resource-level permissions) may use Resource "*".
+    for statement in statements:
+        if statement["Resource"] == "*":
+            assert set(statement["Action"]) <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+    role = _function(templates, spec.name)["Properties"]["Role"]["Fn::GetAtt"][0]
+    assert "ManagedPolicyArns" not in templates["CmsApi"]["Resources"][role]["Properties"]
+    reads_secret = any("secretsmanager:GetSecretValue" in s["Action"] for s in statements)
+    assert reads_secret == PERMISSIONS[spec.name].reads_signing_secret
+
+
+def test_one_layer_with_the_function_runtime(api_template) -> None:
+    api_template.resource_count_is("AWS::Lambda::LayerVersion", 1)
+    api_template.has_resource_properties(
+        "AWS::Lambda::LayerVersion", {"CompatibleRuntimes": ["python3.11"]}
+    )
+
+
+@pytest.mark.parametrize("spec", HTTP_FUNCTIONS, ids=lambda spec: spec.name)
+def test_every_route_has_a_method_on_its_function(methods, spec: FunctionSpec) -> None:
+    by_route = {(m.method, m.path): m for m in methods}
+    routes = http_routes(spec)
+    assert routes, f"{spec.name} serves no routes"
+    for route in routes:
+        method = by_route[(route.method, route.path)]
+        assert method.function_logical_id == function_logical_id(spec.name)
+        expected = ApiStack.authorizer_logical_id if route.authorized else None
+        assert method.authorizer_logical_id == expected, route
+
+
+def test_public_routes_are_exactly_the_sign_in_and_discovery_routes(methods) -> None:
+    public = {(m.method, m.path) for m in methods if m.function_logical_id and not m.authorizer_logical_id}
+    assert public == PUBLIC_ROUTES
+
+
+def test_no_method_without_a_route(methods) -> None:
+    routes = {(r.method, r.path) for spec in HTTP_FUNCTIONS for r in http_routes(spec)}
+    served = {(m.method, m.path) for m in methods if m.method != "OPTIONS"}
+    assert served == routes
+
+
+def test_every_path_answers_cors_preflight(templates, methods) -> None:
+    resources = templates["CmsApi"]["Resources"]
+    paths = {m.path for m in methods if m.method != "OPTIONS"}
+    preflights = {m.path: m for m in methods if m.method == "OPTIONS"}
+    assert set(preflights) == paths
+    for preflight in preflights.values():
+        assert preflight.authorizer_logical_id is None
+        integration = resources[preflight.logical_id]["Properties"]["Integration"]
+        headers = integration["IntegrationResponses"][0]["ResponseParameters"]
+        allowed = headers["method.response.header.Access-Control-Allow-Headers"]
+        assert allowed == "'" + ",".join(CORS_ALLOW_HEADERS) + "'"
+
+
+def test_authorizer_is_a_cached_request_authorizer(api_template) -> None:
+    api_template.has_resource_properties(
+        "AWS::ApiGateway::Authorizer",
+        {
+            "Type": "REQUEST",
+            "IdentitySource": "method.request.header.Authorization",
+            "AuthorizerResultTtlInSeconds": 60,
+            "AuthorizerUri": Match.object_like(
+                {
+                    "Fn::Join": Match.array_with(
+                        [
+                            Match.array_with(
+                                [{"Fn::GetAtt": [function_logical_id(AUTHORIZER_FUNCTION), "Arn"]}]
+                            )
+                        ]
+                    )
+                }
+            ),
+        },
+    )
+
+
+def test_stage_is_throttled_traced_and_access_logged(templates, api_template) -> None:
+    stages = api_template.find_resources("AWS::ApiGateway::Stage")
+    (stage,) = stages.values()
+    properties = stage["Properties"]
+    assert properties["StageName"] == STAGE_NAME
+    assert properties["TracingEnabled"] is True
+    (settings,) = properties["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] == 50
+    assert settings["ThrottlingBurstLimit"] == 100
+    assert settings["DataTraceEnabled"] is False
+    log_setting = properties["AccessLogSetting"]
+    log_group = log_setting["DestinationArn"]["Fn::GetAtt"][0]
+    assert templates["CmsApi"]["Resources"][log_group]["Type"] == "AWS::Logs::LogGroup"
+    rendered = json.loads(
+        log_setting["Format"].replace("$context.error.messageString", json.dumps("boom"))
+    )
+    assert {"requestId", "status", "resourcePath", "errorMessage"} <= set(rendered)
+
+
+@pytest.mark.parametrize("response", GATEWAY_RESPONSES, ids=lambda r: r.response_type)
+def test_gateway_response_is_a_problem_document(api_template, response) -> None:
+    found = api_template.find_resources(
+        "AWS::ApiGateway::GatewayResponse",
+        {"Properties": {"ResponseType": response.response_type}},
+    )
+    (resource,) = found.values()
+    properties = resource["Properties"]
+    headers = properties["ResponseParameters"]
+    assert headers["gatewayresponse.header.Content-Type"] == f"'{PROBLEM_CONTENT_TYPE}'"
+    assert properties.get("StatusCode") == (
+        None if response.status is None else str(response.status)
+    )
+    template = properties["ResponseTemplates"]["application/json"]
+    body = json.loads(template.replace("$context.error.messageString", json.dumps("denied")))
+    assert body["type"] == f"https://cms.dev/problems/{response.code}"
+    assert body["code"] == response.code
+    assert body["title"] == response.title
+    assert isinstance(body["detail"], str)
+    assert body.get("status") == response.status
+
+
+def test_required_gateway_responses_exist() -> None:
+    required = {"UNAUTHORIZED", "ACCESS_DENIED", "DEFAULT_4XX", "DEFAULT_5XX", "THROTTLED",
+                "REQUEST_TOO_LARGE"}
+    assert required <= {response.response_type for response in GATEWAY_RESPONSES}
+
+
+@pytest.mark.parametrize(
+    "spec", [s for s in FUNCTIONS if s.schedule], ids=lambda spec: spec.name
+)
+def test_scheduled_function_has_a_rule(templates, api_template, spec: FunctionSpec) -> None:
+    api_template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "ScheduleExpression": spec.schedule,
+            "State": "ENABLED",
+            "Targets": [
+                Match.object_like(
+                    {"Arn": {"Fn::GetAtt": [function_logical_id(spec.name), "Arn"]}}
+                )
+            ],
+        },
+    )
+
+
+def test_lifecycle_runs_on_a_schedule() -> None:
+    assert any(spec.name == "lifecycle" and spec.schedule for spec in FUNCTIONS)

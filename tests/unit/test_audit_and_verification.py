@@ -1,0 +1,100 @@
+"""Hash chain integrity and the verification report: every kind of tampering is named."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from cms.domain.audit import chain_problems, seal
+from cms.domain.contracts import Status, replay
+from cms.domain.verification import verify_contract
+from tests.unit.test_contract_lifecycle import (
+    CONSUMER,
+    PROVIDER,
+    Activate,
+    Create,
+    Sign,
+    Submit,
+    content,
+    decide,
+    evolve,
+    signature,
+    NOW,
+    iso_utc,
+    GENESIS_HASH,
+)
+
+
+def history():
+    events, contract = [], None
+    for command, actor in [(Create("c1", content()), PROVIDER), (Submit(), PROVIDER)]:
+        contract = _append(events, contract, command, actor)
+    contract = _append(events, contract, Sign(signature(contract, PROVIDER, "provider")), PROVIDER)
+    contract = _append(events, contract, Sign(signature(contract, CONSUMER, "consumer")), CONSUMER)
+    contract = _append(events, contract, Activate(), PROVIDER)
+    return contract, events
+
+
+def _append(events, contract, command, actor):
+    decision = decide(contract, command, actor, NOW)
+    prev = events[-1].hash if events else GENESIS_HASH
+    event = seal(stream="contract:c1", seq=len(events), prev_hash=prev, event_id=str(len(events)),
+                 event_type=decision.event_type, actor=actor, at=iso_utc(NOW), data=decision.data)
+    events.append(event)
+    return evolve(contract, event)
+
+
+def accept_all(_contract, _signature):
+    return None
+
+
+def failed(checks):
+    return sorted(c.name for c in checks if not c.ok)
+
+
+def test_an_intact_history_verifies_and_replays_to_the_snapshot():
+    contract, events = history()
+    assert chain_problems(events, "contract:c1") == []
+    assert replay(events) == contract and contract.status == Status.ACTIVE
+    assert failed(verify_contract(contract, events, accept_all)) == []
+
+
+def test_editing_event_content_breaks_its_hash():
+    contract, events = history()
+    events[1] = replace(events[1], data={"digest": "f" * 64})
+    names = failed(verify_contract(contract, events, accept_all))
+    assert "audit_chain.event[1]" in names and "audit_chain" in names
+
+
+def test_rehashing_an_edited_event_breaks_the_next_link():
+    contract, events = history()
+    forged = seal(stream="contract:c1", seq=1, prev_hash=events[0].hash, event_id="1",
+                  event_type="contract.submitted", actor=PROVIDER, at=events[1].at,
+                  data={"digest": "f" * 64})
+    events[1] = forged
+    names = failed(verify_contract(contract, events, accept_all))
+    assert "audit_chain.event[2]" in names  # prev_hash no longer matches
+
+
+def test_dropping_the_last_event_is_seen_at_the_head():
+    contract, events = history()
+    names = failed(verify_contract(contract, events[:-1], accept_all))
+    assert "audit_chain.head" in names and "snapshot.status" in names
+
+
+def test_editing_a_snapshot_field_names_the_field_and_the_digest():
+    contract, events = history()
+    tampered = replace(contract, content=replace(contract.content, title="Other"))
+    assert failed(verify_contract(tampered, events, accept_all)) == ["digest", "snapshot.title"]
+
+
+def test_editing_the_status_is_named():
+    contract, events = history()
+    tampered = replace(contract, status=Status.COMPLETED)
+    assert failed(verify_contract(tampered, events, accept_all)) == ["snapshot.status"]
+
+
+def test_bad_signatures_are_reported_per_signer():
+    contract, events = history()
+    checks = verify_contract(contract, events,
+                             lambda _c, s: "bad" if s.signer_did == CONSUMER else None)
+    assert failed(checks) == [f"signature:{CONSUMER}"]

@@ -1,0 +1,175 @@
+"""The lifecycle rules: who may do what, in which state, and what each step records."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from cms.domain.audit import GENESIS_HASH, seal
+from cms.domain.canonical import digest_of, iso_utc
+from cms.domain.contracts import (
+    SYSTEM_ACTOR,
+    Activate,
+    AlreadySigned,
+    Complete,
+    Content,
+    Create,
+    Expire,
+    NotYetValid,
+    RequestChanges,
+    Sign,
+    Signature,
+    Status,
+    Submit,
+    Terminate,
+    Update,
+    ValidityEnded,
+    content_digest,
+    decide,
+    evolve,
+)
+from cms.domain.errors import Forbidden, IllegalTransition, ValidationFailed
+
+PROVIDER = "did:pkh:eip155:1:0xb9c5714089478a327f09197987f16f9e5d936e8a"
+CONSUMER = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+STRANGER = "did:key:z6MkiTBz1ymuepAQ4HEHYSF1H8quG5GLVVQR3djdX3mDooWp"
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def content(**changes) -> Content:
+    base = Content(
+        title="Data licence", description="", provider_did=PROVIDER, consumer_did=CONSUMER,
+        terms={"epsilon": 3.0, "price": 10}, metadata={},
+        valid_from=iso_utc(NOW), valid_until=iso_utc(NOW + timedelta(days=30)))
+    return replace(base, **changes)
+
+
+def step(contract, command, actor, now=NOW):
+    decision = decide(contract, command, actor, now)
+    seq, prev = (0, GENESIS_HASH) if contract is None else (contract.version, contract.head_hash)
+    event = seal(stream="contract:c1", seq=seq, prev_hash=prev, event_id=f"e{seq}",
+                 event_type=decision.event_type, actor=actor, at=iso_utc(now),
+                 data=decision.data)
+    return evolve(contract, event)
+
+
+def signature(contract, did, role):
+    return Signature(did, role, did + "#k", "test", "sig-" + role, contract.digest, iso_utc(NOW))
+
+
+def in_review():
+    return step(step(None, Create("c1", content()), PROVIDER), Submit(), PROVIDER)
+
+
+def signed():
+    c = in_review()
+    c = step(c, Sign(signature(c, PROVIDER, "provider")), PROVIDER)
+    return step(c, Sign(signature(c, CONSUMER, "consumer")), CONSUMER)
+
+
+def test_create_starts_a_draft_owned_by_the_provider():
+    c = step(None, Create("c1", content()), PROVIDER)
+    assert c.status == Status.DRAFT and c.version == 1 and c.digest is None
+    assert c.role_of(PROVIDER) == "provider" and c.role_of(CONSUMER) == "consumer"
+
+
+def test_only_the_provider_can_create():
+    with pytest.raises(Forbidden):
+        decide(None, Create("c1", content()), CONSUMER, NOW)
+
+
+@pytest.mark.parametrize("bad, pointer", [
+    ({"valid_until": iso_utc(NOW - timedelta(days=1))}, "/valid_until"),
+    ({"consumer_did": PROVIDER}, "/consumer_did"),
+    ({"consumer_did": "not-a-did"}, "/consumer_did"),
+    ({"consumer_did": "did:foo:bar"}, "/consumer_did"),
+    ({"title": "   "}, "/title"),
+    ({"terms": " "}, "/terms"),
+])
+def test_invalid_content_names_the_field(bad, pointer):
+    with pytest.raises(ValidationFailed) as error:
+        decide(None, Create("c1", content(**bad)), PROVIDER, NOW)
+    assert pointer in [e["pointer"] for e in error.value.extra["errors"]]
+
+
+def test_submit_freezes_the_digest_over_canonical_content():
+    c = in_review()
+    expected = digest_of({"schema": "cms.contract/v1", "id": "c1", **content().to_json()})
+    assert c.status == Status.REVIEW and c.digest == expected == content_digest("c1", c.content)
+
+
+def test_the_last_signature_moves_review_to_signed():
+    c = in_review()
+    c = step(c, Sign(signature(c, PROVIDER, "provider")), PROVIDER)
+    assert c.status == Status.REVIEW and c.pending_signers == [CONSUMER]
+    c = step(c, Sign(signature(c, CONSUMER, "consumer")), CONSUMER)
+    assert c.status == Status.SIGNED and len(c.signatures) == 2
+
+
+def test_a_party_signs_once_and_only_for_itself():
+    c = in_review()
+    c = step(c, Sign(signature(c, PROVIDER, "provider")), PROVIDER)
+    with pytest.raises(AlreadySigned):
+        step(c, Sign(signature(c, PROVIDER, "provider")), PROVIDER)
+    with pytest.raises(Forbidden):
+        step(c, Sign(signature(c, PROVIDER, "provider")), CONSUMER)
+
+
+def test_a_signature_over_another_digest_is_refused():
+    c = in_review()
+    stale = replace(signature(c, CONSUMER, "consumer"), digest="0" * 64)
+    with pytest.raises(IllegalTransition):
+        step(c, Sign(stale), CONSUMER)
+
+
+def test_request_changes_returns_to_draft_and_clears_signatures():
+    c = in_review()
+    c = step(c, Sign(signature(c, PROVIDER, "provider")), PROVIDER)
+    c = step(c, RequestChanges("price too high"), CONSUMER)
+    assert c.status == Status.DRAFT and c.signatures == () and c.digest is None
+    c = step(c, Update({"terms": {"price": 5}}), PROVIDER)
+    assert c.content.terms == {"price": 5}
+
+
+def test_activation_waits_for_valid_from_and_stops_at_valid_until():
+    c = signed()
+    with pytest.raises(NotYetValid):
+        step(c, Activate(), PROVIDER, NOW - timedelta(seconds=1))
+    with pytest.raises(ValidityEnded):
+        step(c, Activate(), PROVIDER, NOW + timedelta(days=31))
+    assert step(c, Activate(), CONSUMER).status == Status.ACTIVE
+
+
+def test_complete_and_terminate_end_the_contract():
+    active = step(signed(), Activate(), PROVIDER)
+    assert step(active, Complete(), CONSUMER).status == Status.COMPLETED
+    assert step(active, Terminate("breach"), PROVIDER).status == Status.TERMINATED
+
+
+def test_only_the_platform_expires_and_only_after_valid_until():
+    active = step(signed(), Activate(), PROVIDER)
+    with pytest.raises(Forbidden):
+        step(active, Expire(), PROVIDER, NOW + timedelta(days=31))
+    with pytest.raises(IllegalTransition):
+        step(active, Expire(), SYSTEM_ACTOR, NOW + timedelta(days=1))
+    assert step(active, Expire(), SYSTEM_ACTOR, NOW + timedelta(days=30)).status == Status.EXPIRED
+
+
+@pytest.mark.parametrize("command", [Submit(), Activate(), Complete(), Update({"title": "x"})])
+def test_illegal_transitions_report_the_current_state(command):
+    finished = step(step(signed(), Activate(), PROVIDER), Complete(), PROVIDER)
+    with pytest.raises((IllegalTransition, Forbidden)) as error:
+        step(finished, command, PROVIDER)
+    if isinstance(error.value, IllegalTransition):
+        assert error.value.extra["current_status"] == "completed"
+
+
+@pytest.mark.parametrize("command, actor", [
+    (Submit(), CONSUMER), (Update({"title": "x"}), CONSUMER), (Terminate("x"), STRANGER),
+])
+def test_roles_are_enforced(command, actor):
+    c = step(None, Create("c1", content()), PROVIDER)
+    with pytest.raises(Forbidden):
+        step(c, command, actor)

@@ -1,0 +1,137 @@
+"""Access tokens: only our EdDSA tokens, for our audience, unexpired, are accepted."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import jwt
+import pytest
+
+from cms.adapters.signing_keys import derive_signing_key
+from cms.config import Settings
+from cms.domain.errors import InvalidToken
+from cms.services.tokens import TokenService
+
+
+class StaticKeys:
+    """The key provider's interface over fixed secrets (the Secrets Manager read is
+    exercised by the end-to-end tests)."""
+
+    def __init__(self, *secrets: str) -> None:
+        self.keys = [derive_signing_key(s) for s in secrets]
+
+    def current(self):
+        return self.keys[0]
+
+    def all(self, *, refresh: bool = False):
+        return self.keys
+
+
+SETTINGS = Settings(jwt_issuer="cms", jwt_audience="cms-api", token_ttl_s=900)
+
+
+@pytest.fixture
+def service():
+    return TokenService(StaticKeys("current-secret", "previous-secret"), SETTINGS)
+
+
+def b64(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def claims(**changes):
+    now = int(time.time())
+    return {"iss": "cms", "aud": "cms-api", "sub": "did:key:z6Mk", "iat": now, "nbf": now,
+            "exp": now + 900, "jti": "j1", **changes}
+
+
+def test_issued_tokens_verify_with_pinned_claims(service):
+    issued = service.issue("did:key:z6Mk", ["admin"])
+    header = jwt.get_unverified_header(issued.token)
+    assert header["alg"] == "EdDSA" and header["kid"] == service.jwks()["keys"][0]["kid"]
+    decoded = service.verify(issued.token)
+    assert decoded["sub"] == "did:key:z6Mk" and decoded["roles"] == ["admin"]
+    assert decoded["exp"] - decoded["iat"] == 900 and decoded["jti"] == issued.jti
+
+
+def test_the_previous_key_still_verifies_after_rotation(service):
+    previous = service._keys.keys[1]
+    token = jwt.encode(claims(), previous.private_key, algorithm="EdDSA",
+                       headers={"kid": previous.kid})
+    assert service.verify(token)["sub"] == "did:key:z6Mk"
+
+
+def sign(service, payload, **header):
+    key = service._keys.current()
+    return jwt.encode(payload, key.private_key, algorithm="EdDSA",
+                      headers={"kid": key.kid, **header})
+
+
+@pytest.mark.parametrize("payload, reason", [
+    (claims(exp=int(time.time()) - 120), "expired"),
+    (claims(aud="someone-else"), "audience"),
+    (claims(iss="evil"), "someone else"),
+])
+def test_claims_are_enforced(service, payload, reason):
+    with pytest.raises(InvalidToken, match=reason):
+        service.verify(sign(service, payload))
+
+
+def test_missing_jti_is_refused(service):
+    payload = claims()
+    del payload["jti"]
+    with pytest.raises(InvalidToken, match="jti"):
+        service.verify(sign(service, payload))
+
+
+def test_alg_none_is_refused(service):
+    kid = service._keys.current().kid
+    token = f"{b64({'alg': 'none', 'kid': kid, 'typ': 'JWT'})}.{b64(claims())}."
+    with pytest.raises(InvalidToken, match="algorithm"):
+        service.verify(token)
+
+
+def test_hs256_made_with_the_public_key_is_refused(service):
+    jwk = service.jwks()["keys"][0]
+    public_bytes = base64.urlsafe_b64decode(jwk["x"] + "==")
+    header = b64({"alg": "HS256", "kid": jwk["kid"], "typ": "JWT"})
+    body = b64(claims())
+    import hashlib
+    import hmac
+
+    mac = hmac.new(public_bytes, f"{header}.{body}".encode(), hashlib.sha256).digest()
+    token = f"{header}.{body}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+    with pytest.raises(InvalidToken, match="algorithm"):
+        service.verify(token)
+
+
+def test_unknown_kid_and_foreign_keys_are_refused(service):
+    foreign = derive_signing_key("attacker")
+    token = jwt.encode(claims(), foreign.private_key, algorithm="EdDSA",
+                       headers={"kid": service._keys.current().kid})
+    with pytest.raises(InvalidToken):
+        service.verify(token)
+    token = jwt.encode(claims(), foreign.private_key, algorithm="EdDSA",
+                       headers={"kid": foreign.kid})
+    with pytest.raises(InvalidToken, match="unknown key"):
+        service.verify(token)
+
+
+def test_tampered_payload_is_refused(service):
+    header, _, signature = service.issue("did:key:z6Mk", []).token.split(".")
+    forged = f"{header}.{b64(claims(roles=['admin']))}.{signature}"
+    with pytest.raises(InvalidToken):
+        service.verify(forged)
+
+
+@pytest.mark.parametrize("garbage", ["", "abc", "a.b.c", "e30.e30.e30"])
+def test_garbage_is_refused(service, garbage):
+    with pytest.raises(InvalidToken):
+        service.verify(garbage)
+
+
+def test_key_derivation_is_stable_and_secret_dependent():
+    assert derive_signing_key("s").kid == derive_signing_key("s").kid
+    assert derive_signing_key("s").kid != derive_signing_key("t").kid
