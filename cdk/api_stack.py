@@ -24,13 +24,13 @@ from aws_cdk import aws_logs as logs
 from cms.adapters.tables import TABLE_SPECS
 from cms.config import ENVIRONMENT_VARIABLES
 from constructs import Construct
-from functions.registry import FUNCTIONS, FunctionSpec, Route
 
 from cdk.context import DeployContext
 from cdk.data_stack import DataStack, pascal
 from cdk.gateway_responses import GATEWAY_RESPONSES, PROBLEM_CONTENT_TYPE
 from cdk.nag import acknowledge
 from cdk.packaging import LambdaAssets
+from functions.registry import FUNCTIONS, FunctionSpec, Route
 
 STAGE_NAME = "prod"  # route paths already carry the version (/api/v1/...)
 REST_API_NAME = "cms-api"
@@ -376,7 +376,6 @@ class ApiStack(Stack):
             integration = apigw.LambdaIntegration(
                 self.functions[name],
                 proxy=True,
-                allow_test_invoke=False,
                 scope_permission_to_method=False,
             )
             for route in function_routes:

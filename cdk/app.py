@@ -1,7 +1,7 @@
 """CDK entry point: ``python -m cdk.app`` from the repository root (what cdk.json runs).
 
 The CDK CLI sets CDK_OUTDIR and CDK_CONTEXT_JSON; run bare, the app writes to ./cdk.out and
-reads its context from cdk.json. The AwsSolutions checks run during synthesis and fail it on
+reads its context from cdk.json alone. The AwsSolutions checks run during synthesis and fail it on
 any finding that is not acknowledged with a reason (see cdk/nag.py).
 """
 
@@ -13,17 +13,17 @@ import os
 # (the value is a list of majors, so "1" would not silence it). Set before aws_cdk loads.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from collections.abc import Mapping, Sequence  # noqa: E402
+from collections.abc import Mapping, Sequence
 
-from aws_cdk import App, Environment  # noqa: E402
-from functions.registry import FUNCTIONS, Route, http_routes  # noqa: E402
+from aws_cdk import App, Environment
 
-from cdk.api_stack import ApiStack  # noqa: E402
-from cdk.context import DeployContext, cdk_json_context  # noqa: E402
-from cdk.data_stack import DataStack  # noqa: E402
-from cdk.nag import add_checks  # noqa: E402
-from cdk.observability_stack import ObservabilityStack  # noqa: E402
-from cdk.packaging import build_assets  # noqa: E402
+from cdk.api_stack import ApiStack
+from cdk.context import REPO_ROOT, DeployContext, cdk_json_context
+from cdk.data_stack import DataStack
+from cdk.nag import add_checks
+from cdk.observability_stack import ObservabilityStack
+from cdk.packaging import build_assets
+from functions.registry import FUNCTIONS, Route, http_routes
 
 DATA_STACK = "CmsData"
 API_STACK = "CmsApi"
@@ -37,7 +37,9 @@ def collect_routes() -> dict[str, list[Route]]:
 
 
 def build_app(routes: Mapping[str, Sequence[Route]] | None = None) -> App:
-    app = App(context=cdk_json_context())
+    # Without the CLI (no CDK_OUTDIR) App() would write to a temporary directory.
+    outdir = None if "CDK_OUTDIR" in os.environ else str(REPO_ROOT / "cdk.out")
+    app = App(context=cdk_json_context(), outdir=outdir)
     deploy = DeployContext.from_node(app.node)
     environment = Environment(account=deploy.account, region=deploy.region)
     assets = build_assets(deploy.architecture)

@@ -46,7 +46,7 @@ class DataStack(Stack):
     """Stateful resources. Other stacks receive these constructs by reference."""
 
     key_logical_id = "CmsKey"
-    secret_logical_id = "JwtSigningKeySecret"
+    secret_logical_id = "JwtSigningKeySecret"  # noqa: S105 - a logical id, not a secret
 
     def __init__(
         self,
@@ -172,7 +172,10 @@ def _cfn(construct: Construct) -> Any:
 
 
 def _index_names(schema: Mapping[str, Any]) -> tuple[str, ...]:
-    indexes = [*schema.get("global_secondary_indexes", []), *schema.get("local_secondary_indexes", [])]
+    indexes = [
+        *schema.get("global_secondary_indexes", []),
+        *schema.get("local_secondary_indexes", []),
+    ]
     return tuple(sorted(index["index_name"] for index in indexes))
 
 

@@ -3,8 +3,9 @@
 This table is the only place these bodies are written. The API stack turns each entry into an
 ``AWS::ApiGateway::GatewayResponse`` whose template is rendered by API Gateway (VTL); the local
 gateway renders the same template from the synthesized CloudFormation, substituting
-``$context.error.messageString`` (the error message as a quoted JSON string). Codes follow ``cms.domain.errors`` where the meaning is the same, so a
-client sees one vocabulary whether a request failed at the gateway or in a handler.
+``$context.error.messageString`` (the error message as a quoted JSON string). Codes follow
+``cms.domain.errors`` where the meaning is the same, so a client sees one vocabulary whether a
+request failed at the gateway or in a handler.
 
 This module deliberately imports nothing from aws_cdk, so it is cheap to import elsewhere.
 """
@@ -64,5 +65,7 @@ GATEWAY_RESPONSES: tuple[ProblemResponse, ...] = (
     ProblemResponse("THROTTLED", 429, "rate_limited", "Too many requests"),
     ProblemResponse("REQUEST_TOO_LARGE", 413, "payload_too_large", "The request body is too large"),
     ProblemResponse("DEFAULT_4XX", None, "bad_request", "The request was rejected"),
-    ProblemResponse("DEFAULT_5XX", None, "gateway_error", "The gateway could not complete the request"),
+    ProblemResponse(
+        "DEFAULT_5XX", None, "gateway_error", "The gateway could not complete the request"
+    ),
 )

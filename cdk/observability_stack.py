@@ -84,8 +84,7 @@ class ObservabilityStack(Stack):
             self,
             "Api5xxRateAlarm",
             alarm_description=(
-                f"More than {threshold_percent:g}% of API requests failed with 5XX "
-                "over 5 minutes"
+                f"More than {threshold_percent:g}% of API requests failed with 5XX over 5 minutes"
             ),
             metric=self._api_5xx_rate(),
             threshold=threshold_percent,
@@ -170,7 +169,10 @@ class ObservabilityStack(Stack):
     def _table_widgets(self) -> list[cloudwatch.IWidget]:
         metrics: list[cloudwatch.IMetric] = []
         for key, table in sorted(self.data.tables.items()):
-            for metric_name, kind in (("ReadThrottleEvents", "read"), ("WriteThrottleEvents", "write")):
+            for metric_name, kind in (
+                ("ReadThrottleEvents", "read"),
+                ("WriteThrottleEvents", "write"),
+            ):
                 metrics.append(
                     table.metric(metric_name, period=PERIOD, statistic="Sum", label=f"{key} {kind}")
                 )

@@ -52,11 +52,13 @@ class LambdaAssets:
 
 
 def layer_dependencies_enabled() -> bool:
-    """Whether the layer gets its third-party dependencies (``CMS_LAYER_DEPENDENCIES``, default 1)."""
+    """Whether the layer gets its third-party dependencies (CMS_LAYER_DEPENDENCIES, default 1)."""
     return os.environ.get(LAYER_DEPENDENCIES_ENV, "1").strip().lower() not in {"0", "false", "no"}
 
 
-def build_assets(architecture: str = "arm64", *, with_dependencies: bool | None = None) -> LambdaAssets:
+def build_assets(
+    architecture: str = "arm64", *, with_dependencies: bool | None = None
+) -> LambdaAssets:
     if with_dependencies is None:
         with_dependencies = layer_dependencies_enabled()
     with _build_lock():

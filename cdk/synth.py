@@ -1,7 +1,7 @@
 """Synthesize the CDK app from Python and get the CloudFormation templates, cached.
 
     from cdk.synth import synthesize
-    templates = synthesize()            # {"CmsData": {...}, "CmsApi": {...}, "CmsObservability": {...}}
+    templates = synthesize()  # {"CmsData": {...}, "CmsApi": {...}, "CmsObservability": {...}}
 
 The app runs in a subprocess (``python -m cdk.app``): jsii's Node runtime, the handler imports
 and the asset builds stay out of the caller's process. The result is cached in
@@ -30,6 +30,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTDIR = REPO_ROOT / "build" / "cdk.out"
 SOURCES = ("cdk", "functions", "layers", "requirements.txt", "cdk.json")
 STAMP_FILE = ".cms-source-hash"
+_APP_ENVIRONMENT = ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")
 _SKIPPED_DIRS = {"__pycache__", "tests", ".pytest_cache"}
 _SKIPPED_SUFFIXES = {".pyc", ".pyo"}
 
@@ -53,7 +54,12 @@ def synthesize(
     outdir = Path(outdir or DEFAULT_OUTDIR).resolve()
     if layer_dependencies is None:
         layer_dependencies = _env_flag("CMS_LAYER_DEPENDENCIES", default=True)
-    options = {"layer_dependencies": layer_dependencies, "context": dict(context or {})}
+    options = {
+        "layer_dependencies": layer_dependencies,
+        "context": dict(context or {}),
+        # The only environment the app reads besides CMS_LAYER_DEPENDENCIES (cdk/context.py).
+        "environment": {name: os.environ.get(name) for name in _APP_ENVIRONMENT},
+    }
     fingerprint = source_fingerprint(options)
     with _lock(outdir):
         if _read_stamp(outdir) != fingerprint:
@@ -114,7 +120,7 @@ def _run_app(outdir: Path, layer_dependencies: bool, context: Mapping[str, Any])
         "CDK_CONTEXT_JSON": json.dumps({"aws:cdk:disable-asset-staging": True, **context}),
         "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     }
-    result = subprocess.run(  # noqa: S603 - fixed argv, this interpreter
+    result = subprocess.run(
         [sys.executable, "-m", "cdk.app"],
         cwd=REPO_ROOT,
         env=environment,

@@ -247,7 +247,8 @@ class Gateway:
                 .replace("$context.requestId", str(uuid.uuid4())))
         headers = {key.removeprefix("gatewayresponse.header."): str(value).strip("'")
                    for key, value in spec.get("ResponseParameters", {}).items()}
-        headers["Content-Type"] = content_type
+        if not any(key.lower() == "content-type" for key in headers):
+            headers["Content-Type"] = content_type
         return int(spec.get("StatusCode", status)), headers, body.encode()
 
 

@@ -76,7 +76,7 @@ def test_ethereum_dids_register_with_their_address(stack):
     ("did:example:123456", "unsupported_did_method"),
     ("did:key:zInvalidBase58!!", "invalid_did"),
     ("did:key:z6LShs9GGnqk85isEBzzshkuVWrVKsRp24GnDuHk8QWkARMW", "unsupported_key_type"),
-    ("did:pkh:eip155:1:0xB9C5714089478a327F09197987f16f9E5d936E8a", "invalid_did"),
+    ("did:pkh:eip155:1:0xb9C5714089478a327F09197987f16f9E5d936E8a", "invalid_did"),
 ])
 def test_bad_dids_are_refused_with_a_specific_code(stack, did, code):
     problem(post(stack, "/api/v1/auth/register", {"did": did, "public_key": "00" * 32}),

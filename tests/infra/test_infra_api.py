@@ -9,7 +9,6 @@ import pytest
 from aws_cdk.assertions import Match
 from cms.adapters.tables import TABLE_SPECS
 from cms.config import ENVIRONMENT_VARIABLES
-from functions.registry import FUNCTIONS, FunctionSpec, http_routes
 
 from cdk.api_stack import (
     AUTHORIZER_FUNCTION,
@@ -21,6 +20,7 @@ from cdk.api_stack import (
 )
 from cdk.gateway_responses import GATEWAY_RESPONSES, PROBLEM_CONTENT_TYPE
 from cdk.template_routes import api_methods
+from functions.registry import FUNCTIONS, FunctionSpec, http_routes
 
 pytestmark = pytest.mark.infra
 
@@ -107,7 +107,11 @@ def test_function_policy_has_no_wildcard_actions_and_no_managed_policies(
     templates, spec: FunctionSpec
 ) -> None:
     statements = _policy_statements(templates, spec.name)
-    actions = [a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    actions = [
+        a
+        for s in statements
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    ]
     assert all("*" not in action for action in actions)
     # Only X-Ray (no resource-level permissions) may use Resource "*".
     for statement in statements:
@@ -139,7 +143,9 @@ def test_every_route_has_a_method_on_its_function(methods, spec: FunctionSpec) -
 
 
 def test_public_routes_are_exactly_the_sign_in_and_discovery_routes(methods) -> None:
-    public = {(m.method, m.path) for m in methods if m.function_logical_id and not m.authorizer_logical_id}
+    public = {
+        (m.method, m.path) for m in methods if m.function_logical_id and not m.authorizer_logical_id
+    }
     assert public == PUBLIC_ROUTES
 
 
@@ -226,14 +232,18 @@ def test_gateway_response_is_a_problem_document(api_template, response) -> None:
 
 
 def test_required_gateway_responses_exist() -> None:
-    required = {"UNAUTHORIZED", "ACCESS_DENIED", "DEFAULT_4XX", "DEFAULT_5XX", "THROTTLED",
-                "REQUEST_TOO_LARGE"}
+    required = {
+        "UNAUTHORIZED",
+        "ACCESS_DENIED",
+        "DEFAULT_4XX",
+        "DEFAULT_5XX",
+        "THROTTLED",
+        "REQUEST_TOO_LARGE",
+    }
     assert required <= {response.response_type for response in GATEWAY_RESPONSES}
 
 
-@pytest.mark.parametrize(
-    "spec", [s for s in FUNCTIONS if s.schedule], ids=lambda spec: spec.name
-)
+@pytest.mark.parametrize("spec", [s for s in FUNCTIONS if s.schedule], ids=lambda spec: spec.name)
 def test_scheduled_function_has_a_rule(templates, api_template, spec: FunctionSpec) -> None:
     api_template.has_resource_properties(
         "AWS::Events::Rule",
@@ -241,9 +251,7 @@ def test_scheduled_function_has_a_rule(templates, api_template, spec: FunctionSp
             "ScheduleExpression": spec.schedule,
             "State": "ENABLED",
             "Targets": [
-                Match.object_like(
-                    {"Arn": {"Fn::GetAtt": [function_logical_id(spec.name), "Arn"]}}
-                )
+                Match.object_like({"Arn": {"Fn::GetAtt": [function_logical_id(spec.name), "Arn"]}})
             ],
         },
     )

@@ -71,9 +71,7 @@ def test_table_is_protected_and_encrypted(templates, spec: TableSpec) -> None:
     resource = _table(templates, spec)
     properties = resource["Properties"]
     assert properties["BillingMode"] == "PAY_PER_REQUEST"
-    assert properties["PointInTimeRecoverySpecification"] == {
-        "PointInTimeRecoveryEnabled": True
-    }
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert properties["SSESpecification"] == {
         "KMSMasterKeyId": KEY_REF,
         "SSEEnabled": True,
@@ -104,11 +102,7 @@ def test_key_lets_cloudwatch_publish_to_the_encrypted_alarm_topic(data_template)
         {
             "KeyPolicy": {
                 "Statement": Match.array_with(
-                    [
-                        Match.object_like(
-                            {"Principal": {"Service": "cloudwatch.amazonaws.com"}}
-                        )
-                    ]
+                    [Match.object_like({"Principal": {"Service": "cloudwatch.amazonaws.com"}})]
                 )
             }
         },

@@ -6,9 +6,9 @@ import json
 
 import pytest
 from aws_cdk.assertions import Match
-from functions.registry import FUNCTIONS
 
 from cdk.api_stack import REST_API_NAME
+from functions.registry import FUNCTIONS
 
 pytestmark = pytest.mark.infra
 

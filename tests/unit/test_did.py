@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -557,6 +558,14 @@ def test_did_web_document_round_trips_through_json() -> None:
 def test_malformed_did_web_documents_fail_resolution(body: Any, reason: str) -> None:
     with pytest.raises(DidResolutionFailed, match=reason):
         _resolve_web(body)
+
+
+def test_hostile_json_is_rejected_in_linear_time() -> None:
+    started = time.monotonic()
+    for body in (b'"\\' * 120_000, b'["\\"' * 60_000, b"[" * 200_000):
+        with pytest.raises(DidResolutionFailed):
+            _resolve_web(body)
+    assert time.monotonic() - started < 2
 
 
 def test_did_web_without_fetcher_is_not_configured() -> None:

@@ -51,9 +51,13 @@ def transaction() -> Iterator[TransactWrite]:
 
 
 def unavailable_on_connection_errors(call: Callable[[], Any]) -> Any:
+    """Run a DynamoDB call; infrastructure failures become 503s. A lost conditional write
+    is not a failure of the database: it is re-raised for the caller to interpret."""
     try:
         return call()
     except PynamoDBConnectionError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            raise
         raise DependencyUnavailable("the database is unreachable") from error
 
 

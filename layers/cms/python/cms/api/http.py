@@ -7,18 +7,20 @@ unexpected becomes a 500 problem without internals (the stack trace goes to the 
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
@@ -61,7 +63,6 @@ def create_resolver() -> APIGatewayRestResolver:
     app.configure_openapi(
         title=API_TITLE, version=API_VERSION,
         security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")})
-    app.use(middlewares=[_body_guard])
     _register_problem_handlers(app)
     return app
 
@@ -88,22 +89,27 @@ def lambda_entry(app: APIGatewayRestResolver) -> Callable[[dict, Any], dict]:
     # Powertools prints the cold-start metric even when metrics are disabled (local runs).
     @metrics.log_metrics(capture_cold_start_metric=not is_metrics_disabled())
     def handler(event: dict, context: Any) -> dict:
+        try:
+            _check_body(event)
+        except DomainError as error:  # refused before any parsing or validation
+            refusal = problem(error.status, error.code, error.title, error.detail)
+            return ResponseBuilder(refusal).build(APIGatewayProxyEvent(event))
         return app.resolve(event, context)
 
     return handler
 
 
-def _body_guard(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response:
-    """Refuse oversized and non-JSON bodies before any parsing happens."""
-    event = app.current_event
-    body = event.body or ""
-    if len(body.encode()) > settings().max_body_bytes:
-        raise PayloadTooLarge(f"the body exceeds {settings().max_body_bytes} bytes")
-    content_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
+def _check_body(event: dict[str, Any]) -> None:
+    """Refuse oversized and non-JSON bodies before anything reads them."""
+    body = event.get("body") or ""
+    limit = settings().max_body_bytes
+    if len(body) > limit or len(body.encode()) > limit:
+        raise PayloadTooLarge(f"the body exceeds {limit} bytes")
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    content_type = (headers.get("content-type") or "").split(";")[0].strip().lower()
     if body and content_type and not (content_type == "application/json"
                                       or content_type.endswith("+json")):
         raise UnsupportedMediaType(f"expected application/json, got {content_type}")
-    return next_middleware(app)
 
 
 def _register_problem_handlers(app: APIGatewayRestResolver) -> None:
@@ -119,7 +125,7 @@ def _register_problem_handlers(app: APIGatewayRestResolver) -> None:
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response:
-        errors = [_validation_item(item) for item in error.errors()]
+        errors = list({e["pointer"]: e for e in map(_validation_item, error.errors())}.values())
         return problem(400, "validation_error", "The request is not valid",
                        "; ".join(f"{e['pointer']}: {e['message']}" for e in errors),
                        errors=errors)
@@ -148,8 +154,13 @@ def _register_problem_handlers(app: APIGatewayRestResolver) -> None:
                        "the request failed unexpectedly; it has been logged")
 
 
+# pydantic names the member of a union that failed ("dict[str,any]", "constrained-str");
+# those are not part of the client's document, so they are left out of the pointer.
+_FIELD_PART = re.compile(r"^(?:[A-Za-z_][A-Za-z0-9_]*|\d+)$")
+
+
 def _validation_item(item: dict[str, Any]) -> dict[str, str]:
-    location = [str(part) for part in item.get("loc", ())]
+    location = [str(part) for part in item.get("loc", ()) if _FIELD_PART.match(str(part))]
     where, path = (location[0], location[1:]) if location else ("body", [])
     if where == "body":
         pointer = "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in path)

@@ -337,8 +337,6 @@ class _DocumentParser:
         return None
 
 
-
-
 def _method_from_json(
     entry: dict[str, Any], method_id: str, where: str
 ) -> VerificationMethod | None:

@@ -57,6 +57,9 @@ _ETHR_RE = re.compile(r"(?:([a-z0-9-]+|0x[0-9a-fA-F]+):)?(0x[0-9a-fA-F]{40}|0x[0
 
 @dataclass(frozen=True)
 class ParsedDid:
+    """A syntactically valid DID of a supported method; method-specific checks come with
+    resolution (``resolve_local`` / ``did_web_url``)."""
+
     did: str
     method: str
     identifier: str

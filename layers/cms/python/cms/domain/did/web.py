@@ -23,7 +23,9 @@ _LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
 _PORT_RE = re.compile(r"%3A([0-9]{1,5})", re.IGNORECASE)
 _MAX_HOST_LENGTH = 253
 _MAX_PORT = 65535
-_JSON_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+# Possessive and allowed to run to the end, so a match starting at '"' can never fail: the scan
+# stays linear even on hostile input full of quotes and backslashes.
+_JSON_STRING_RE = re.compile(r'"(?:[^"\\]|\\.)*+(?:"|\\?\Z)', re.DOTALL)
 _JSON_BRACKET_RE = re.compile(r"[\[\]{}]")
 MAX_JSON_DEPTH = 32
 

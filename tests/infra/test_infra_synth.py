@@ -1,0 +1,68 @@
+"""cdk.synth.synthesize: the helper other code (tests, the local stack) calls."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from cdk.app import STACK_NAMES
+from cdk.synth import synthesize
+
+pytestmark = pytest.mark.infra
+
+
+def test_returns_every_stack(templates: dict[str, dict]) -> None:
+    assert set(templates) == set(STACK_NAMES)
+    for template in templates.values():
+        assert template["Resources"]
+
+
+def test_repeated_call_is_served_from_the_cache() -> None:
+    # Brings the cache up to date first: sources may have changed since the session fixture ran.
+    first = synthesize(layer_dependencies=False)
+    started = time.perf_counter()
+    again = synthesize(layer_dependencies=False)
+    assert time.perf_counter() - started < 1.0
+    assert again == first
+
+
+def test_stacks_are_environment_agnostic(templates: dict[str, dict]) -> None:
+    # Synthesis must not need credentials: nothing may be resolved to a concrete account.
+    for template in templates.values():
+        assert "123456789012" not in str(template)
+        assert "Rules" in template  # the bootstrap version check of the default synthesizer
+
+
+def test_context_overrides_reach_the_templates() -> None:
+    from cdk.synth import DEFAULT_OUTDIR
+
+    templates = synthesize(
+        DEFAULT_OUTDIR.with_name("cdk.out-context-test"),
+        layer_dependencies=False,
+        context={
+            "siwe_domain": "cms.example.com",
+            "throttle_rate_limit": 7,
+            "throttle_burst_limit": 9,
+            "alarm_email": "ops@example.com",
+        },
+    )
+    resources = templates["CmsApi"]["Resources"]
+    variables = resources["AuthFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["CMS_SIWE_DOMAIN"] == "cms.example.com"
+    assert variables["CMS_SIWE_URI"] == "https://cms.example.com"
+    (stage,) = [r for r in resources.values() if r["Type"] == "AWS::ApiGateway::Stage"]
+    (settings,) = stage["Properties"]["MethodSettings"]
+    assert (settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]) == (7, 9)
+    subscriptions = [
+        r["Properties"]
+        for r in templates["CmsObservability"]["Resources"].values()
+        if r["Type"] == "AWS::SNS::Subscription"
+    ]
+    assert subscriptions == [
+        {
+            "Protocol": "email",
+            "TopicArn": {"Ref": subscriptions[0]["TopicArn"]["Ref"]},
+            "Endpoint": "ops@example.com",
+        }
+    ]
