@@ -55,14 +55,8 @@ def test_context_overrides_reach_the_templates() -> None:
     (settings,) = stage["Properties"]["MethodSettings"]
     assert (settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]) == (7, 9)
     subscriptions = [
-        r["Properties"]
+        (r["Properties"]["Protocol"], r["Properties"]["Endpoint"])
         for r in templates["CmsObservability"]["Resources"].values()
         if r["Type"] == "AWS::SNS::Subscription"
     ]
-    assert subscriptions == [
-        {
-            "Protocol": "email",
-            "TopicArn": {"Ref": subscriptions[0]["TopicArn"]["Ref"]},
-            "Endpoint": "ops@example.com",
-        }
-    ]
+    assert subscriptions == [("email", "ops@example.com")]
