@@ -1,18 +1,13 @@
 """CDK entry point: ``python -m cdk.app`` from the repository root (what cdk.json runs).
 
 The CDK CLI sets CDK_OUTDIR and CDK_CONTEXT_JSON; run bare, the app writes to ./cdk.out and
-reads its context from cdk.json alone. The AwsSolutions checks run during synthesis and fail it on
-any finding that is not acknowledged with a reason (see cdk/nag.py).
+reads its context from cdk.json alone. The AwsSolutions checks run during synthesis and fail
+it on any finding that is not acknowledged with a reason (see cdk/nag.py).
 """
 
 from __future__ import annotations
 
 import os
-
-# jsii prints a banner on every start under Node 20 unless the major version is listed here
-# (the value is a list of majors, so "1" would not silence it). Set before aws_cdk loads.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
 from collections.abc import Mapping, Sequence
 
 from aws_cdk import App, Environment

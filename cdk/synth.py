@@ -118,7 +118,6 @@ def _run_app(outdir: Path, layer_dependencies: bool, context: Mapping[str, Any])
         # Templates only: asset folders are referenced where they are, not copied (the layer
         # alone is ~150 MB). `cdk deploy` run by the CLI stages them as usual.
         "CDK_CONTEXT_JSON": json.dumps({"aws:cdk:disable-asset-staging": True, **context}),
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     }
     result = subprocess.run(
         [sys.executable, "-m", "cdk.app"],

@@ -55,15 +55,11 @@ class RouteTable:
                    for r in template.get("Resources", {}).values()):
                 self._load(templates, stack, template, functions)
 
-    def match(self, http_method: str, path: str) -> tuple[Method | None, bool]:
-        """(method, path_exists)."""
-        found_path = False
+    def match(self, http_method: str, path: str) -> Method | None:
         for method in self.methods:
-            if method.pattern.fullmatch(path):
-                found_path = True
-                if method.http_method in (http_method, "ANY"):
-                    return method, True
-        return None, found_path
+            if method.http_method in (http_method, "ANY") and method.pattern.fullmatch(path):
+                return method
+        return None
 
     def _load(self, templates: Templates, stack: str, template: dict[str, Any],
               functions: dict[tuple[str, str], LocalFunction]) -> None:
@@ -143,7 +139,7 @@ def _uri_function(uri: Any) -> str:
 
 
 def _identity_header(source: str) -> str:
-    return source.split(",")[0].strip().removeprefix("method.request.header.")
+    return source.split(",", maxsplit=1)[0].strip().removeprefix("method.request.header.")
 
 
 def _mock_headers(integration: dict[str, Any]) -> dict[str, str]:
@@ -180,22 +176,23 @@ class Gateway:
         path = unquote(url.path)
         if len(body) > MAX_BODY_BYTES:
             return self._gateway_response("REQUEST_TOO_LARGE", 413, "Request too large")
-        route, path_exists = self.routes.match(method, path)
+        route = self.routes.match(method, path)
         if route is None:
             return self._gateway_response("MISSING_AUTHENTICATION_TOKEN", 403,
                                           "Missing Authentication Token")
         if route.function is None:
             return 204, dict(route.mock_headers), b""
         request_id = str(uuid.uuid4())
-        event = _proxy_event(route, method, path, url.query, headers, body, source_ip,
-                             request_id)
+        event = _proxy_event(route, method=method, path=path, query=url.query,
+                             headers=headers, body=body, source_ip=source_ip,
+                             request_id=request_id)
         if route.authorizer is not None:
             denied = self._authorize(route.authorizer, event)
             if denied is not None:
                 return denied
         try:
             result = route.function.invoke(event)
-        except Exception as error:  # noqa: BLE001 - a crashed Lambda is a 502, as in AWS
+        except Exception as error:
             print(f"[gateway] {route.function.name} crashed: {error!r}", file=sys.stderr)
             return self._gateway_response("DEFAULT_5XX", 502, "Internal server error")
         return _proxy_result(result)
@@ -216,7 +213,7 @@ class Gateway:
             }
             try:
                 policy = authorizer.function.invoke(auth_event)
-            except Exception as error:  # noqa: BLE001 - "Unauthorized" and crashes alike
+            except Exception as error:
                 status, message = ((401, "Unauthorized") if "Unauthorized" in str(error)
                                    else (500, "Authorizer error"))
                 kind = "UNAUTHORIZED" if status == 401 else "AUTHORIZER_FAILURE"
@@ -274,8 +271,9 @@ def _allows(policy: dict[str, Any], arn: str) -> bool:
     return allowed
 
 
-def _proxy_event(route: Method, method: str, path: str, query: str, headers: dict[str, str],
-                 body: bytes, source_ip: str, request_id: str) -> dict[str, Any]:
+def _proxy_event(route: Method, *, method: str, path: str, query: str,
+                 headers: dict[str, str], body: bytes, source_ip: str,
+                 request_id: str) -> dict[str, Any]:
     params = parse_qs(query, keep_blank_values=True)
     match = route.pattern.fullmatch(path)
     path_parameters = match.groupdict() if match and match.groupdict() else None
@@ -346,7 +344,8 @@ def _handler_class(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
                     "method": self.command, "path": self.path, "status": status,
                     "ms": round((time.perf_counter() - started) * 1000, 1)}))
 
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve
+        # http.server dispatches on these names.
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve  # noqa: N815
 
         def log_message(self, *_: Any) -> None:  # access logging is done above
             return

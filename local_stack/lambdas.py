@@ -94,7 +94,7 @@ class LocalFunction:
         return self._idle.get() if number is None else self._instance(number)
 
     def _instance(self, number: int) -> ModuleType:
-        with _environment(self.environment):
+        with _Environment(self.environment):
             if number == 1:
                 return importlib.import_module(self.module_name)
             return _fresh_import(self.module_name, f"{self.module_name}__{number}")
@@ -103,7 +103,7 @@ class LocalFunction:
 _env_lock = threading.Lock()
 
 
-class _environment:
+class _Environment:
     """Apply a function's own variables while its module initialises (e.g. service name)."""
 
     def __init__(self, variables: dict[str, str]) -> None:

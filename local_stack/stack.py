@@ -27,7 +27,7 @@ def aws_environment(moto_port: int) -> dict[str, str]:
         "AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}",
         "MOTO_PORT": str(moto_port),
         "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",  # noqa: S105 - moto's dummy credentials
+        "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
@@ -119,10 +119,10 @@ class LocalStack:
         return Templates(synthesize())
 
     def _start_functions(self, templates: Templates) -> None:
-        from local_stack.lambdas import load_functions
-
         from cms.config import settings
         from cms.services import container
+
+        from local_stack.lambdas import load_functions
 
         self.functions = load_functions(templates, self._overrides())
         for function in self.functions.values():
@@ -161,5 +161,5 @@ class LocalStack:
         while not self._stopping.wait(self.schedule_every_s):
             try:
                 function.invoke(event)
-            except Exception as error:  # noqa: BLE001 - a failed run is retried next tick
+            except Exception as error:
                 self.log(f"[schedule] {function.name} failed: {error!r}")

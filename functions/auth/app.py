@@ -6,11 +6,10 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from pydantic import BaseModel, ConfigDict, Field
-
 from cms.api.http import create_resolver, json_response, lambda_entry, metrics, source_ip_of
 from cms.domain.identity import IdentityType
 from cms.services import container
+from pydantic import BaseModel, ConfigDict, Field
 
 app = create_resolver()
 
@@ -41,7 +40,8 @@ class VerifyRequest(BaseModel):
 
 
 @app.post("/api/v1/auth/register", summary="Register a DID and its public key",
-          responses={201: {"description": "Registered"}, 200: {"description": "Already registered"}})
+          responses={201: {"description": "Registered"},
+                     200: {"description": "Already registered"}})
 def register(request: Annotated[RegisterRequest, Body()]) -> Response[dict]:
     registration = container.auth().register(
         request.did, request.public_key, name=request.name,

@@ -13,7 +13,6 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
     APIGatewayAuthorizerRequestEvent,
     APIGatewayAuthorizerResponse,
 )
-
 from cms.domain.errors import DomainError
 from cms.domain.identity import IdentityStatus
 from cms.services import container
@@ -46,7 +45,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except (DomainError, PermissionError) as error:
         logger.info("denied", extra={"reason": str(getattr(error, "detail", error))})
         metrics.add_metric(name="AuthorizerDenials", unit="Count", value=1)
-        raise Exception(UNAUTHORIZED) from None  # noqa: TRY002 - API Gateway's contract
+        raise Exception(UNAUTHORIZED) from None
     arn = request.parsed_arn
     policy = APIGatewayAuthorizerResponse(
         principal_id=claims["sub"], region=arn.region, aws_account_id=arn.aws_account_id,

@@ -6,13 +6,12 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-
 from cms.api.http import SECURED, caller_of, create_resolver, json_response, lambda_entry, metrics
 from cms.api.idempotency import run_once
 from cms.domain.canonical import iso_utc
 from cms.domain.contracts import Content, Contract
 from cms.services import container
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 app = create_resolver()
 BASE = "/api/v1/contracts"
@@ -119,7 +118,8 @@ def submit(contract_id: str) -> Response[dict]:
 
 @app.post(ONE + "/request-changes", security=SECURED,
           summary="Send back to draft; signatures are cleared (review→draft)")
-def request_changes(contract_id: str, request: Annotated[Reason | None, Body()] = None) -> Response[dict]:
+def request_changes(contract_id: str,
+                    request: Annotated[Reason | None, Body()] = None) -> Response[dict]:
     reason = request.reason if request else None
     return _contract(container.contracts().request_changes(caller_of(app), contract_id, reason))
 

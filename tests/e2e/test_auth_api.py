@@ -14,7 +14,6 @@ import boto3
 import httpx
 import jwt
 import pytest
-
 from cms.adapters.signing_keys import derive_signing_key
 from cms_client import Ed25519Signer, EthereumSigner
 
@@ -34,7 +33,8 @@ def problem(response, status, code):
 
 
 def register(stack, signer):
-    return post(stack, "/api/v1/auth/register", {"did": signer.did, "public_key": signer.public_key})
+    return post(stack, "/api/v1/auth/register",
+                {"did": signer.did, "public_key": signer.public_key})
 
 
 def challenge(stack, signer):

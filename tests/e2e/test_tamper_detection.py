@@ -29,9 +29,10 @@ def dynamodb():
 
 
 def set_contract(contract_id, attribute, value):
-    dynamodb().update_item(TableName="cms-contracts", Key={"contract_id": {"S": contract_id}},
-                           UpdateExpression="SET #a = :v", ExpressionAttributeNames={"#a": attribute},
-                           ExpressionAttributeValues={":v": value})
+    dynamodb().update_item(
+        TableName="cms-contracts", Key={"contract_id": {"S": contract_id}},
+        UpdateExpression="SET #a = :v", ExpressionAttributeNames={"#a": attribute},
+        ExpressionAttributeValues={":v": value})
 
 
 def set_event(contract_id, seq, attribute, value):
@@ -87,7 +88,7 @@ def test_editing_an_event_breaks_its_hash(active):
 
 
 def test_editing_an_event_actor_breaks_its_hash(active):
-    provider, consumer, contract_id = active
+    provider, _, contract_id = active
     set_event(contract_id, 3, "actor", {"S": provider.did})
     assert "audit_chain.event[3]" in failures(provider, contract_id)
 

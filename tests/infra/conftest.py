@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -12,8 +11,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # `cdk` and `functions` are top-level packages of the repository, not installed ones.
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
-# jsii (used by aws_cdk.assertions) prints a banner under Node 20 unless its major is listed.
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+import cdk  # noqa: E402 - needs the path above
+
+# Before any test module imports aws_cdk: jsii reads the variable when its runtime starts.
+cdk.silence_jsii_node_banner()
 
 
 @pytest.fixture(scope="session")

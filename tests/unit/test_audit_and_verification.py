@@ -7,8 +7,11 @@ from dataclasses import replace
 from cms.domain.audit import chain_problems, seal
 from cms.domain.contracts import Status, replay
 from cms.domain.verification import verify_contract
+
 from tests.unit.test_contract_lifecycle import (
     CONSUMER,
+    GENESIS_HASH,
+    NOW,
     PROVIDER,
     Activate,
     Create,
@@ -17,10 +20,8 @@ from tests.unit.test_contract_lifecycle import (
     content,
     decide,
     evolve,
-    signature,
-    NOW,
     iso_utc,
-    GENESIS_HASH,
+    signature,
 )
 
 

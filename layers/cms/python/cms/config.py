@@ -31,7 +31,7 @@ class Settings:
     chain_id: int = 31337
     challenge_ttl_s: int = 300
     # Tokens.
-    jwt_secret_id: str = "cms/jwt-signing-key"
+    jwt_secret_id: str = "cms/jwt-signing-key"  # noqa: S105 - a secret's name, not a secret
     jwt_issuer: str = "cms"
     jwt_audience: str = "cms-api"
     token_ttl_s: int = 900

@@ -1,1 +1,1 @@
-"""HTTP plumbing shared by the Lambda handlers: resolver factory, problem details, caller context."""
+"""HTTP plumbing shared by the handlers: resolver, problem details, caller context."""

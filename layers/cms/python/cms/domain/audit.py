@@ -29,10 +29,9 @@ class AuditEvent:
 
     def body(self) -> dict[str, Any]:
         """Exactly what the hash covers."""
-        return event_body(
-            self.stream, self.seq, self.event_id, self.event_type, self.actor, self.at,
-            self.data, self.prev_hash,
-        )
+        return event_body(stream=self.stream, seq=self.seq, event_id=self.event_id,
+                          event_type=self.event_type, actor=self.actor, at=self.at,
+                          data=self.data, prev_hash=self.prev_hash)
 
     def recomputed_hash(self) -> str:
         return digest_of(self.body())
@@ -42,7 +41,7 @@ class AuditEvent:
 
 
 def event_body(
-    stream: str, seq: int, event_id: str, event_type: str, actor: str, at: str,
+    *, stream: str, seq: int, event_id: str, event_type: str, actor: str, at: str,
     data: dict[str, Any], prev_hash: str,
 ) -> dict[str, Any]:
     return {
@@ -63,7 +62,8 @@ def seal(
     data: dict[str, Any],
 ) -> AuditEvent:
     """Create the next link of a chain with its hash."""
-    body = event_body(stream, seq, event_id, event_type, actor, at, data, prev_hash)
+    body = event_body(stream=stream, seq=seq, event_id=event_id, event_type=event_type,
+                      actor=actor, at=at, data=data, prev_hash=prev_hash)
     return AuditEvent(stream, seq, event_id, event_type, actor, at, data, prev_hash,
                       digest_of(body))
 

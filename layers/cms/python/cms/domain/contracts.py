@@ -226,7 +226,8 @@ class Expire:
     pass
 
 
-Command = Create | Update | Submit | RequestChanges | Sign | Activate | Complete | Terminate | Expire
+Command = (Create | Update | Submit | RequestChanges | Sign | Activate | Complete | Terminate
+           | Expire)
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,8 @@ class Conflict(DomainError):
 
 
 class IllegalTransition(DomainError):
-    code, status, title = "illegal_transition", 409, "The contract is not in a state that allows this"
+    code, status = "illegal_transition", 409
+    title = "The contract is not in a state that allows this"
 
 
 class PayloadTooLarge(DomainError):
