@@ -21,8 +21,6 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from cms.adapters.tables import TABLE_SPECS
-from cms.config import ENVIRONMENT_VARIABLES
 from constructs import Construct
 
 from cdk.context import DeployContext
@@ -30,6 +28,8 @@ from cdk.data_stack import DataStack, pascal
 from cdk.gateway_responses import GATEWAY_RESPONSES, PROBLEM_CONTENT_TYPE
 from cdk.nag import acknowledge
 from cdk.packaging import LambdaAssets
+from cms.adapters.tables import TABLE_SPECS
+from cms.config import ENVIRONMENT_VARIABLES
 from functions.registry import FUNCTIONS, FunctionSpec, Route
 
 STAGE_NAME = "prod"  # route paths already carry the version (/api/v1/...)
@@ -107,13 +107,13 @@ PERMISSIONS: Mapping[str, Permissions] = {
 }
 
 # Access log line: one JSON object per request. ``$context.error.messageString`` is already a
-# quoted JSON string, so it is the only value not wrapped in quotes.
+# quoted JSON string, so it is the only value not wrapped in quotes. Free-text values API
+# Gateway does not escape (the user agent) are left out so a client cannot break the JSON.
 _ACCESS_LOG_FIELDS = {
     "requestId": "$context.requestId",
     "extendedRequestId": "$context.extendedRequestId",
     "requestTime": "$context.requestTime",
     "ip": "$context.identity.sourceIp",
-    "userAgent": "$context.identity.userAgent",
     "httpMethod": "$context.httpMethod",
     "resourcePath": "$context.resourcePath",
     "path": "$context.path",

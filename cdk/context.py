@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aws_cdk import aws_logs as logs
 from constructs import Node
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +62,11 @@ class DeployContext:
         architecture = _text(node, "architecture", "arm64") or "arm64"
         if architecture not in ARCHITECTURES:
             raise ValueError(f"context 'architecture' must be one of {ARCHITECTURES}")
+        log_retention = _text(node, "log_retention", "ONE_MONTH") or "ONE_MONTH"
+        if log_retention not in logs.RetentionDays.__members__:
+            raise ValueError(
+                "context 'log_retention' must name a RetentionDays member, e.g. ONE_MONTH"
+            )
         return cls(
             # CDK_DEFAULT_* are set by the CLI from the current credentials; without either the
             # stacks stay environment-agnostic, which is what lets synth run with no AWS account.
@@ -71,7 +77,7 @@ class DeployContext:
             siwe_uri=_text(node, "siwe_uri", None),
             throttle_rate_limit=_number(node, "throttle_rate_limit", 50),
             throttle_burst_limit=int(_number(node, "throttle_burst_limit", 100)),
-            log_retention=_text(node, "log_retention", "ONE_MONTH") or "ONE_MONTH",
+            log_retention=log_retention,
             cors_allow_origin=_text(node, "cors_allow_origin", "*") or "*",
             alarm_email=_text(node, "alarm_email", None),
             api_5xx_rate_threshold_percent=_number(node, "api_5xx_rate_threshold_percent", 1),

@@ -15,10 +15,10 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
-from cms.adapters.tables import TABLE_SPECS, TableSpec
 from constructs import Construct
 
 from cdk.nag import acknowledge
+from cms.adapters.tables import TABLE_SPECS, TableSpec
 
 _ATTRIBUTE_TYPES = {
     "S": dynamodb.AttributeType.STRING,

@@ -10,8 +10,8 @@ import secrets
 from typing import Any
 
 import boto3
-from cms.adapters.tables import TABLE_SPECS
 
+from cms.adapters.tables import TABLE_SPECS
 from local_stack.template import Templates, referenced_logical_id
 
 TABLE_PROPERTIES = ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes",

@@ -116,12 +116,13 @@ class LocalStack:
         from cdk.synth import synthesize
 
         self.log("Synthesizing the CDK app (cached when sources are unchanged)")
-        return Templates(synthesize())
+        # The local stack runs the code from the repository, so the Lambda layer does not
+        # need its dependency wheels (no downloads on `make run`).
+        return Templates(synthesize(layer_dependencies=False))
 
     def _start_functions(self, templates: Templates) -> None:
         from cms.config import settings
         from cms.services import container
-
         from local_stack.lambdas import load_functions
 
         self.functions = load_functions(templates, self._overrides())

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from cms.domain.did import did_key_from_ed25519
 from eth_account import Account
 from eth_account.messages import encode_defunct, encode_typed_data
 from nacl.signing import SigningKey
+
+from cms.domain.did import did_key_from_ed25519
 
 
 class Signer(Protocol):

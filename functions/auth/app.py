@@ -6,10 +6,11 @@ from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from pydantic import BaseModel, ConfigDict, Field
+
 from cms.api.http import create_resolver, json_response, lambda_entry, metrics, source_ip_of
 from cms.domain.identity import IdentityType
 from cms.services import container
-from pydantic import BaseModel, ConfigDict, Field
 
 app = create_resolver()
 

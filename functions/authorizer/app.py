@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
     APIGatewayAuthorizerRequestEvent,
     APIGatewayAuthorizerResponse,
 )
+
 from cms.domain.errors import DomainError
 from cms.domain.identity import IdentityStatus
 from cms.services import container

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
+from pydantic import BaseModel, ConfigDict
+
 from cms.api.http import SECURED, caller_of, create_resolver, lambda_entry
 from cms.domain.identity import IdentityStatus, IdentityType, Role
 from cms.services import container
-from pydantic import BaseModel, ConfigDict
 
 app = create_resolver()
 

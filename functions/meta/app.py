@@ -8,9 +8,9 @@ from functools import cache
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
 from cms.api.http import API_TITLE, API_VERSION, create_resolver, json_response, lambda_entry
 from cms.services.health import dependency_health
-
 from functions.registry import FUNCTIONS
 
 app = create_resolver()

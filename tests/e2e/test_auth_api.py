@@ -14,6 +14,7 @@ import boto3
 import httpx
 import jwt
 import pytest
+
 from cms.adapters.signing_keys import derive_signing_key
 from cms_client import Ed25519Signer, EthereumSigner
 

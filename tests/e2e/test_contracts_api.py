@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import rfc8785
+
 from cms_client import ApiError
 
 pytestmark = pytest.mark.e2e

@@ -54,3 +54,11 @@ def test_jwks_publishes_the_signing_key(stack):
     keys = httpx.get(stack.url + "/.well-known/jwks.json").json()["keys"]
     assert keys and all(k["kty"] == "OKP" and k["crv"] == "Ed25519" and k["alg"] == "EdDSA"
                         for k in keys)
+
+
+def test_handler_responses_carry_cors_headers(stack, new_party):
+    party = new_party("ed25519")
+    response = httpx.get(stack.url + "/api/v1/identities/me", headers={
+        "Origin": "https://app.example", "Authorization": f"Bearer {party.client.token}"})
+    assert response.status_code == 200
+    assert response.headers["access-control-allow-origin"] == "*"

@@ -7,8 +7,6 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match
-from cms.adapters.tables import TABLE_SPECS
-from cms.config import ENVIRONMENT_VARIABLES
 
 from cdk.api_stack import (
     AUTHORIZER_FUNCTION,
@@ -20,6 +18,8 @@ from cdk.api_stack import (
 )
 from cdk.gateway_responses import GATEWAY_RESPONSES, PROBLEM_CONTENT_TYPE
 from cdk.template_routes import api_methods
+from cms.adapters.tables import TABLE_SPECS
+from cms.config import ENVIRONMENT_VARIABLES
 from functions.registry import FUNCTIONS, FunctionSpec, http_routes
 
 pytestmark = pytest.mark.infra

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Match
-from cms.adapters.tables import TABLE_SPECS, TableSpec
 
 from cdk.data_stack import JWT_SECRET_LENGTH, DataStack, table_logical_id
+from cms.adapters.tables import TABLE_SPECS, TableSpec
 
 pytestmark = pytest.mark.infra
 

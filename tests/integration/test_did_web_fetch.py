@@ -15,16 +15,17 @@ from pathlib import Path
 
 import pytest
 from base58 import b58encode
-from cms.adapters import did_web_fetch
-from cms.adapters.did_web_fetch import DidWebFetcher, is_public_address
-from cms.domain.did import DidResolver, did_web_url
-from cms.domain.errors import DidResolutionFailed
-from cms.domain.signatures import verify_message_signature
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from nacl.signing import SigningKey
+
+from cms.adapters import did_web_fetch
+from cms.adapters.did_web_fetch import DidWebFetcher, is_public_address
+from cms.domain.did import DidResolver, did_web_url
+from cms.domain.errors import DidResolutionFailed
+from cms.domain.signatures import verify_message_signature
 
 SIGNER = SigningKey(b"\x11" * 32)
 SLOW_DELAY_S = 1.5

@@ -7,7 +7,6 @@ from dataclasses import replace
 from cms.domain.audit import chain_problems, seal
 from cms.domain.contracts import Status, replay
 from cms.domain.verification import verify_contract
-
 from tests.unit.test_contract_lifecycle import (
     CONSUMER,
     GENESIS_HASH,

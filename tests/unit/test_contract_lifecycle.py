@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
 from cms.domain.audit import GENESIS_HASH, seal
 from cms.domain.canonical import digest_of, iso_utc
 from cms.domain.contracts import (

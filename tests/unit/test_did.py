@@ -11,6 +11,11 @@ from typing import Any
 
 import base58
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from eth_account import Account
+from nacl.signing import SigningKey
+
 from cms.domain.did import (
     DidDocument,
     DidResolver,
@@ -27,10 +32,6 @@ from cms.domain.errors import (
     UnsupportedKeyType,
     ValidationFailed,
 )
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from eth_account import Account
-from nacl.signing import SigningKey
 
 VECTORS = json.loads(
     (

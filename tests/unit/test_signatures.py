@@ -9,6 +9,13 @@ from typing import Any
 
 import base58
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from eth_account import Account
+from eth_account.messages import encode_defunct, encode_typed_data
+from eth_utils import keccak
+from nacl.signing import SigningKey
+
 from cms.domain.did import DidDocument, DidResolver, did_key_from_ed25519
 from cms.domain.errors import (
     InvalidSignature,
@@ -23,12 +30,6 @@ from cms.domain.signatures import (
     verify_contract_signature,
     verify_message_signature,
 )
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from eth_account import Account
-from eth_account.messages import encode_defunct, encode_typed_data
-from eth_utils import keccak
-from nacl.signing import SigningKey
 
 VECTORS = json.loads(
     (

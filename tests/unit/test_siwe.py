@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cms.domain.errors import InvalidSignature, MalformedSignature, ValidationFailed
-from cms.domain.siwe import SiweMessage, check_siwe, new_nonce, parse_siwe
 from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import keccak
+
+from cms.domain.errors import InvalidSignature, MalformedSignature, ValidationFailed
+from cms.domain.siwe import SiweMessage, check_siwe, new_nonce, parse_siwe
 
 VECTOR_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "vectors" / "did"
 

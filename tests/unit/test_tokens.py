@@ -8,6 +8,7 @@ import time
 
 import jwt
 import pytest
+
 from cms.adapters.signing_keys import derive_signing_key
 from cms.config import Settings
 from cms.domain.errors import InvalidToken

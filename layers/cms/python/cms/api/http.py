@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -21,10 +21,6 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
 
 from cms.config import settings
 from cms.domain.errors import DomainError, PayloadTooLarge, Unauthorized, UnsupportedMediaType
@@ -59,7 +55,11 @@ def json_response(body: dict[str, Any], status: int = 200,
 
 
 def create_resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    # Bearer tokens, no cookies: any origin may call the API from a browser.
+    cors = CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type",
+                                                       "Idempotency-Key"],
+                      expose_headers=["Location", "Retry-After"], max_age=600)
+    app = APIGatewayRestResolver(enable_validation=True, cors=cors)
     app.configure_openapi(
         title=API_TITLE, version=API_VERSION,
         security_schemes={"bearerAuth": HTTPBearer(bearerFormat="JWT")})
@@ -129,17 +129,6 @@ def _register_problem_handlers(app: APIGatewayRestResolver) -> None:
         return problem(400, "validation_error", "The request is not valid",
                        "; ".join(f"{e['pointer']}: {e['message']}" for e in errors),
                        errors=errors)
-
-    @app.exception_handler(IdempotencyValidationError)
-    def idempotency_reused(_: IdempotencyValidationError) -> Response:
-        return problem(422, "idempotency_key_reused", "Idempotency key reused",
-                       "this Idempotency-Key was already used with a different request body")
-
-    @app.exception_handler(IdempotencyAlreadyInProgressError)
-    def idempotency_in_progress(_: IdempotencyAlreadyInProgressError) -> Response:
-        return problem(409, "idempotency_in_progress", "Request in progress",
-                       "a request with this Idempotency-Key is still being processed",
-                       {"Retry-After": "1"})
 
     @app.not_found
     def not_found(_: NotFoundError) -> Response:

@@ -16,11 +16,23 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 
 from cms.config import settings
-from cms.domain.errors import ValidationFailed
+from cms.domain.errors import DomainError, ValidationFailed
 
 MAX_KEY_LENGTH = 255
+
+
+class IdempotencyKeyReused(DomainError):
+    code, status, title = "idempotency_key_reused", 422, "Idempotency key reused"
+
+
+class IdempotencyInProgress(DomainError):
+    code, status, title = "idempotency_in_progress", 409, "Request in progress"
 
 
 @cache
@@ -50,5 +62,14 @@ def run_once(operation: str, caller: str, key: str, payload: dict[str, Any],
     def once(request: dict[str, Any]) -> dict[str, Any]:
         return compute()
 
-    return once(request={"operation": operation, "caller": caller, "key": check_key(key),
-                         "payload": payload})
+    request = {"operation": operation, "caller": caller, "key": check_key(key),
+               "payload": payload}
+    try:
+        return once(request=request)
+    except IdempotencyValidationError as error:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was already used with a different request body") from error
+    except IdempotencyAlreadyInProgressError as error:
+        raise IdempotencyInProgress(
+            "a request with this Idempotency-Key is still being processed",
+            retry_after=1) from error

@@ -15,7 +15,7 @@ from typing import Any
 
 from cms.domain.audit import GENESIS_HASH, AuditEvent
 from cms.domain.canonical import digest_of, iso_utc, parse_iso
-from cms.domain.did import parse_did
+from cms.domain.did.syntax import parse_did
 from cms.domain.errors import DomainError, Forbidden, IllegalTransition, ValidationFailed
 
 CONTENT_SCHEMA = "cms.contract/v1"

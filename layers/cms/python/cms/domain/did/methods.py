@@ -1,4 +1,4 @@
-"""DID syntax and the locally resolvable methods: did:key, did:pkh and did:ethr.
+"""The locally resolvable methods: did:key, did:pkh and did:ethr.
 
 These documents are derived from the identifier alone, with no I/O:
 
@@ -13,7 +13,6 @@ These documents are derived from the identifier alone, with no I/O:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from cms.domain.did.document import (
     CODEC_NAMES,
@@ -28,6 +27,7 @@ from cms.domain.did.document import (
     encode_multikey,
     eth_address_from_secp256k1,
 )
+from cms.domain.did.syntax import ParsedDid, parse_did
 from cms.domain.errors import (
     InvalidDid,
     UnsupportedDidMethod,
@@ -35,8 +35,6 @@ from cms.domain.errors import (
     ValidationFailed,
 )
 
-MAX_DID_LENGTH = 2048
-SUPPORTED_METHODS = ("key", "pkh", "ethr", "web")
 ETHR_NETWORKS = {
     "mainnet": 1,
     "ropsten": 3,
@@ -48,54 +46,9 @@ ETHR_NETWORKS = {
 }
 ED25519_2020 = "Ed25519VerificationKey2020"
 
-_ID_CHAR = r"(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})"
-_DID_RE = re.compile(rf"did:([a-z0-9]+):((?:{_ID_CHAR}*:)*{_ID_CHAR}+)")
 _PKH_EIP155_RE = re.compile(r"eip155:(0|[1-9][0-9]{0,31}):(0x[0-9a-fA-F]{40})")
 _CAIP2_NAMESPACE_RE = re.compile(r"[-a-z0-9]{3,8}")
 _ETHR_RE = re.compile(r"(?:([a-z0-9-]+|0x[0-9a-fA-F]+):)?(0x[0-9a-fA-F]{40}|0x[0-9a-fA-F]{66})")
-
-
-@dataclass(frozen=True)
-class ParsedDid:
-    """A syntactically valid DID of a supported method; method-specific checks come with
-    resolution (``resolve_local`` / ``did_web_url``)."""
-
-    did: str
-    method: str
-    identifier: str
-
-
-def parse_did(did: str) -> ParsedDid:
-    """Check DID-core syntax and that the method is one this system resolves."""
-    if not isinstance(did, str) or not did:
-        raise InvalidDid("DID must be a non-empty string")
-    if len(did) > MAX_DID_LENGTH:
-        raise InvalidDid(f"DID is longer than {MAX_DID_LENGTH} characters")
-    if any(ch.isspace() or not ch.isprintable() for ch in did):
-        raise InvalidDid("DID must not contain whitespace or control characters")
-    match = _DID_RE.fullmatch(did)
-    if not match:
-        raise InvalidDid(_syntax_problem(did))
-    method, identifier = match.groups()
-    if method not in SUPPORTED_METHODS:
-        raise UnsupportedDidMethod(
-            f"DID method '{method}' is not supported (supported: {', '.join(SUPPORTED_METHODS)})"
-        )
-    return ParsedDid(did, method, identifier)
-
-
-def _syntax_problem(did: str) -> str:
-    parts = did.split(":", 2)
-    if parts[0] != "did":
-        return "DID must start with 'did:'"
-    if len(parts) < 3 or not parts[1]:
-        return "DID must have the form did:<method>:<method-specific-id>"
-    if not re.fullmatch(r"[a-z0-9]+", parts[1]):
-        return f"DID method name '{parts[1]}' must be lowercase letters and digits"
-    return (
-        "DID method-specific id may only contain letters, digits, '.', '-', '_', "
-        "percent-escapes and ':' separators, and must not end with ':'"
-    )
 
 
 def did_key_from_ed25519(public_key: bytes) -> str:
