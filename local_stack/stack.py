@@ -103,13 +103,13 @@ class LocalStack:
     def _start_moto(self) -> None:
         import logging
 
-        from moto.server import ThreadedMotoServer
+        from local_stack.moto_server import LocalMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
         self.log(f"Starting moto (local AWS) on 127.0.0.1:{self.moto_port}")
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port,
-                                        verbose=False)
+        self._moto = LocalMotoServer(ip_address="127.0.0.1", port=self.moto_port,
+                                     verbose=False)
         self._moto.start()
 
     def _synthesize(self) -> Templates:

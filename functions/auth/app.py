@@ -8,7 +8,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from cms.api.http import create_resolver, json_response, lambda_entry, metrics, source_ip_of
+from cms.api.http import create_resolver, json_response, lambda_entry, source_ip_of
+from cms.api.observability import count
 from cms.domain.identity import IdentityType
 from cms.services import container
 
@@ -59,7 +60,7 @@ def challenge(request: Annotated[ChallengeRequest, Body()]) -> dict:
 def verify(request: Annotated[VerifyRequest, Body()]) -> dict:
     issued = container.auth().verify(request.did, request.challenge, request.signature,
                                      source_ip_of(app))
-    metrics.add_metric(name="SignIns", unit="Count", value=1)
+    count("SignIns")
     return {"token": issued.token, "token_type": "Bearer", "expires_at": issued.expires_at,
             "did": request.did}
 

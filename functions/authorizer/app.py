@@ -8,19 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
     APIGatewayAuthorizerRequestEvent,
     APIGatewayAuthorizerResponse,
 )
 
+from cms.api.observability import count, metrics
 from cms.domain.errors import DomainError
 from cms.domain.identity import IdentityStatus
 from cms.services import container
 
 logger = Logger()
 tracer = Tracer()
-metrics = Metrics()
 UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway turns into a 401
 
 
@@ -45,7 +45,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             raise PermissionError("identity is not active")
     except (DomainError, PermissionError) as error:
         logger.info("denied", extra={"reason": str(getattr(error, "detail", error))})
-        metrics.add_metric(name="AuthorizerDenials", unit="Count", value=1)
+        count("AuthorizerDenials")
         raise Exception(UNAUTHORIZED) from None
     arn = request.parsed_arn
     policy = APIGatewayAuthorizerResponse(

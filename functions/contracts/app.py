@@ -8,7 +8,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from cms.api.http import SECURED, caller_of, create_resolver, json_response, lambda_entry, metrics
+from cms.api.http import SECURED, caller_of, create_resolver, json_response, lambda_entry
+from cms.api.observability import count
 from cms.domain.canonical import iso_utc
 from cms.domain.contracts import Content, Contract
 from cms.services import container
@@ -88,7 +89,7 @@ def create(request: Annotated[ContractCreate, Body()]) -> Response[dict]:
         from cms.api.idempotency import run_once
 
         body = run_once("contracts.create", caller.did, key, fields, make)
-    metrics.add_metric(name="ContractsCreated", unit="Count", value=1)
+    count("ContractsCreated")
     return json_response(body, 201, {"Location": f"{BASE}/{body['id']}"})
 
 
@@ -140,7 +141,7 @@ def signing_payload(contract_id: str) -> dict:
 def sign(contract_id: str, request: Annotated[SignRequest, Body()]) -> Response[dict]:
     contract = container.contracts().sign(caller_of(app), contract_id, request.signature,
                                           request.verification_method)
-    metrics.add_metric(name="ContractSignatures", unit="Count", value=1)
+    count("ContractSignatures")
     return _contract(contract)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Tracer
 
+from cms.api.observability import count, metrics
 from cms.services import container
 
 logger = Logger()
-metrics = Metrics()
 tracer = Tracer()
 
 
@@ -18,7 +18,7 @@ tracer = Tracer()
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     expired = container.contracts().expire_due()
-    metrics.add_metric(name="ContractsExpired", unit="Count", value=len(expired))
+    count("ContractsExpired", len(expired))
     if expired:
         logger.info("expired contracts", extra={"contract_ids": expired})
     return {"expired": expired}

@@ -312,3 +312,14 @@ def test_the_seed_typescript_shape_with_string_terms_is_accepted(parties):
     provider, consumer = parties
     contract = provider.client.create_contract(body(consumer.did, terms="Net 30, EU only"))
     assert contract["terms"] == "Net 30, EU only" and contract["metadata"] == {}
+
+
+def test_concurrent_creates_all_land(parties):
+    provider, consumer = parties
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(6) as pool:
+        created = list(pool.map(lambda i: provider.client.create_contract(
+            body(consumer.did, title=f"parallel {i}"))["id"], range(12)))
+    listed = provider.client.list_contracts(role="provider", limit=100)["items"]
+    assert sorted(created) == sorted(c["id"] for c in listed)

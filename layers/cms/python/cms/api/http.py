@@ -12,7 +12,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -22,6 +22,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
+from cms.api.observability import count, metrics
 from cms.config import settings
 from cms.domain.errors import DomainError, PayloadTooLarge, Unauthorized, UnsupportedMediaType
 from cms.domain.identity import Caller
@@ -34,7 +35,6 @@ API_VERSION = "1.0.0"
 
 logger = Logger()
 tracer = Tracer()
-metrics = Metrics()
 # Most requests add no business metric; that is expected, not worth a warning per request.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 
@@ -138,7 +138,7 @@ def _register_problem_handlers(app: APIGatewayRestResolver) -> None:
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:
         logger.exception("unhandled error")
-        metrics.add_metric(name="UnhandledErrors", unit="Count", value=1)
+        count("UnhandledErrors")
         return problem(500, "internal_error", "Internal error",
                        "the request failed unexpectedly; it has been logged")
 
