@@ -24,7 +24,9 @@ $(PY_STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 $(NODE_STAMP): package.json package-lock.json
 	@echo "Installing Node dependencies (anvil, solc, ethers, axios, tsx)"
-	@npm ci --no-audit --no-fund --loglevel=error
+	@# Not `npm ci`: the registry has no optional anvil packages for other platforms, which
+	@# npm ci insists on; `install --no-save` still installs exactly what the lock file pins.
+	@npm install --no-save --no-audit --no-fund --loglevel=error
 	@touch $@
 
 run: install

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-VECTORS = REPO.parent / "shared" / "vectors"
 
 # jsii reads a list of Node major versions whose end-of-life banner to silence.
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
@@ -21,8 +20,10 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
 
 @pytest.fixture(scope="session")
 def vectors() -> Path:
-    assert VECTORS.is_dir(), f"test vectors missing: {VECTORS} (../shared beside the repo)"
-    return VECTORS
+    from tests.vectors import VECTORS_DIR
+
+    assert VECTORS_DIR.is_dir(), f"test vectors missing: {VECTORS_DIR} (../shared beside it)"
+    return VECTORS_DIR
 
 
 @dataclass

@@ -88,7 +88,8 @@ def create(request: Annotated[ContractCreate, Body()]) -> Response[dict]:
         # Imported here: Powertools idempotency pulls in boto3, which most requests never need.
         from cms.api.idempotency import run_once
 
-        body = run_once("contracts.create", caller.did, key, fields, make)
+        body = run_once("contracts.create", caller.did, key, fields, compute=make,
+                        lambda_context=app.lambda_context)
     count("ContractsCreated")
     return json_response(body, 201, {"Location": f"{BASE}/{body['id']}"})
 

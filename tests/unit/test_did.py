@@ -6,7 +6,6 @@ import base64
 import json
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import base58
@@ -32,12 +31,9 @@ from cms.domain.errors import (
     UnsupportedKeyType,
     ValidationFailed,
 )
+from tests.vectors import DID_VECTORS
 
-VECTORS = json.loads(
-    (
-        Path(__file__).resolve().parents[2].parent / "shared" / "vectors" / "did" / "vectors.json"
-    ).read_text(encoding="utf-8")
-)
+VECTORS = DID_VECTORS
 ED25519_KEYS = [v for v in VECTORS["did_key"] if v["type"] == "Ed25519"]
 OTHER_KEYS = [v for v in VECTORS["did_key"] if v["type"] != "Ed25519"]
 SECP256K1_KEYS = [v for v in VECTORS["did_key"] if v["type"] == "secp256k1"]

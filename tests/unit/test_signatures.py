@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 from typing import Any
 
 import base58
@@ -30,12 +29,9 @@ from cms.domain.signatures import (
     verify_contract_signature,
     verify_message_signature,
 )
+from tests.vectors import DID_VECTORS
 
-VECTORS = json.loads(
-    (
-        Path(__file__).resolve().parents[2].parent / "shared" / "vectors" / "did" / "vectors.json"
-    ).read_text(encoding="utf-8")
-)
+VECTORS = DID_VECTORS
 SECP256K1_KEYS = [v for v in VECTORS["did_key"] if v["type"] == "secp256k1"]
 ED25519_KEYS = [v for v in VECTORS["did_key"] if v["type"] == "Ed25519"]
 RESOLVER = DidResolver()

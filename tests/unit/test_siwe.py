@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +14,9 @@ from eth_utils import keccak
 
 from cms.domain.errors import InvalidSignature, MalformedSignature, ValidationFailed
 from cms.domain.siwe import SiweMessage, check_siwe, new_nonce, parse_siwe
+from tests.vectors import DID_VECTORS_DIR
 
-VECTOR_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "vectors" / "did"
+VECTOR_DIR = DID_VECTORS_DIR
 
 
 def _load(name: str) -> Any:

@@ -48,14 +48,17 @@ def check_key(key: str) -> str:
     return key
 
 
-def run_once(operation: str, caller: str, key: str, payload: dict[str, Any],
-             compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def run_once(operation: str, caller: str, key: str, payload: dict[str, Any], *,
+             compute: Callable[[], dict[str, Any]], lambda_context: Any) -> dict[str, Any]:
     """``compute()``'s result for the first request with this key; the stored one after."""
     config = IdempotencyConfig(
         event_key_jmespath="[operation, caller, key]",
         payload_validation_jmespath="payload",
         expires_after_seconds=settings().idempotency_ttl_s,
     )
+    # An in-progress record then expires with this invocation, so a retry after a timeout
+    # is not refused as "in progress" for the whole TTL.
+    config.register_lambda_context(lambda_context)
 
     @idempotent_function(data_keyword_argument="request", persistence_store=_persistence(),
                          config=config)
