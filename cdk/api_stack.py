@@ -88,11 +88,14 @@ _RW, _R = Access.READ_WRITE, Access.READ
 # Least privilege per function, by table key (cms.adapters.tables.TABLE_SPECS), read from what
 # each handler's services touch: a handler that starts using another table needs a line here.
 PERMISSIONS: Mapping[str, Permissions] = {
-    # Registration, challenges (consumed once), sign-in rate limits, token issue and JWKS.
+    # Registration (identity, key and its audit event in one transaction), challenges
+    # (consumed once), sign-in rate limits, token issue and JWKS.
     "auth": Permissions(
-        {"identities": _RW, "challenges": _RW, "rate_limits": _RW}, reads_signing_secret=True
+        {"identities": _RW, "audit": _RW, "challenges": _RW, "rate_limits": _RW},
+        reads_signing_secret=True,
     ),
-    "identities": Permissions({"identities": _RW}),
+    # Admin changes write the profile and its audit event together; events are readable.
+    "identities": Permissions({"identities": _RW, "audit": _RW}),
     # Each change writes the contract snapshot and its audit event in one transaction;
     # creation is idempotent (Powertools idempotency table).
     "contracts": Permissions({"contracts": _RW, "audit": _RW, "idempotency": _RW}),

@@ -44,4 +44,11 @@ def administer(did: str, change: Annotated[IdentityChange, Body()]) -> dict:
     return identity.to_json()
 
 
+@app.get("/api/v1/identities/<did>/events", security=SECURED,
+         summary="The identity's hash-chained audit events (registration, keys, changes)")
+def events(did: str) -> dict:
+    items = container.identities().events(caller_of(app), did)
+    return {"did": did, "events": [event.to_json() for event in items]}
+
+
 handler = lambda_entry(app)

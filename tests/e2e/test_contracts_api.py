@@ -323,3 +323,13 @@ def test_concurrent_creates_all_land(parties):
             body(consumer.did, title=f"parallel {i}"))["id"], range(12)))
     listed = provider.client.list_contracts(role="provider", limit=100)["items"]
     assert sorted(created) == sorted(c["id"] for c in listed)
+
+
+def test_fetched_events_verify_offline(parties):
+    from cms.domain.audit import AuditEvent, chain_problems
+
+    provider, consumer = parties
+    contract = signed_contract(provider, consumer)
+    events = [AuditEvent.from_json(e) for e in consumer.client.events(contract["id"])]
+    assert chain_problems(events, f"contract:{contract['id']}") == []
+    assert events[-1].hash == contract["head_hash"]

@@ -13,6 +13,7 @@ from typing import Any
 
 from pynamodb.indexes import GlobalSecondaryIndex
 
+from cms.adapters import audit_log
 from cms.adapters.dynamo import (
     WriteConflict,
     decode_cursor,
@@ -20,7 +21,7 @@ from cms.adapters.dynamo import (
     transaction,
     unavailable_on_connection_errors,
 )
-from cms.adapters.tables import AuditEventRecord, ContractRecord
+from cms.adapters.tables import ContractRecord
 from cms.domain.audit import AuditEvent
 from cms.domain.contracts import Content, Contract, Signature, Status, stream_of
 from cms.domain.errors import ValidationFailed
@@ -55,8 +56,7 @@ class ContractStore:
         return unavailable_on_connection_errors(load)
 
     def events(self, contract_id: str) -> list[AuditEvent]:
-        query = AuditEventRecord.query(stream_of(contract_id), consistent_read=True)
-        return unavailable_on_connection_errors(lambda: [_to_event(r) for r in query])
+        return audit_log.read_stream(stream_of(contract_id))
 
     def commit(self, contract: Contract, event: AuditEvent, expected_version: int | None) -> None:
         """Write snapshot and event atomically; WriteConflict if someone else got there first."""
@@ -65,7 +65,7 @@ class ContractStore:
                 else ContractRecord.version == expected_version)
         with transaction() as tx:
             tx.save(record, condition=lock)
-            tx.save(_to_event_record(event), condition=AuditEventRecord.seq.does_not_exist())
+            audit_log.append(tx, event)
 
     def list_for_party(self, did: str, role: str | None, status: str | None,
                        cursor: str | None, limit: int) -> Page:
@@ -173,17 +173,3 @@ def _to_record(contract: Contract) -> ContractRecord:
         created_at=contract.created_at, updated_at=contract.updated_at,
         version=contract.version, head_hash=contract.head_hash,
     )
-
-
-def _to_event(record: AuditEventRecord) -> AuditEvent:
-    return AuditEvent(
-        stream=record.stream, seq=int(record.seq), event_id=record.event_id,
-        event_type=record.event_type, actor=record.actor, at=record.at, data=record.data,
-        prev_hash=record.prev_hash, hash=record.hash)
-
-
-def _to_event_record(event: AuditEvent) -> AuditEventRecord:
-    return AuditEventRecord(
-        event.stream, event.seq, event_id=event.event_id, event_type=event.event_type,
-        actor=event.actor, at=event.at, data=event.data, prev_hash=event.prev_hash,
-        hash=event.hash)

@@ -1,10 +1,22 @@
-"""Identities and their credentials in DynamoDB (one partition per DID)."""
+"""Identities and their credentials in DynamoDB (one partition per DID).
+
+Every change is one transaction with its audit event (stream ``identity:<did>``): the profile is
+conditioned on the version it was read at, so lost races surface as WriteConflict.
+"""
 
 from __future__ import annotations
 
-from cms.adapters.dynamo import WriteConflict, transaction, unavailable_on_connection_errors
+from cms.adapters import audit_log
+from cms.adapters.dynamo import transaction, unavailable_on_connection_errors
 from cms.adapters.tables import CredentialRecord, IdentityRecord
-from cms.domain.identity import Credential, Identity, IdentityStatus, IdentityType
+from cms.domain.audit import AuditEvent
+from cms.domain.identity import (
+    Credential,
+    Identity,
+    IdentityStatus,
+    IdentityType,
+    identity_stream,
+)
 
 PROFILE = "IDENTITY"
 CREDENTIAL_PREFIX = "CRED#"
@@ -22,38 +34,28 @@ class IdentityStore:
                 did, CredentialRecord.sk.startswith(CREDENTIAL_PREFIX), consistent_read=True)])
         return _to_identity(profiles[0], tuple(credentials))
 
-    def register(self, identity: Identity, credential: Credential) -> tuple[Identity, bool]:
-        """Create the identity and/or add the credential atomically.
+    def events(self, did: str) -> list[AuditEvent]:
+        return audit_log.read_stream(identity_stream(did))
 
-        Returns the stored identity and whether anything new was written; a repeat of the
-        same registration writes nothing and returns (existing, False).
-        """
-        existing = self.get(identity.did)
-        if existing is not None and any(
-                c.credential_id == credential.credential_id for c in existing.credentials):
-            return existing, False
-        try:
-            with transaction() as tx:
-                if existing is None:
-                    tx.save(_to_record(identity), condition=IdentityRecord.did.does_not_exist())
-                tx.save(_to_credential_record(identity.did, credential),
-                        condition=CredentialRecord.did.does_not_exist())
-        except WriteConflict:
-            # A concurrent registration of the same DID won; the repeat is idempotent.
-            stored = self.get(identity.did)
-            if stored is not None and any(
-                    c.credential_id == credential.credential_id for c in stored.credentials):
-                return stored, False
-            raise
-        stored = self.get(identity.did)
-        assert stored is not None  # just written in a consistent read's partition
-        return stored, True
-
-    def update(self, identity: Identity, expected_updated_at: str) -> None:
-        """Replace the profile if nobody changed it since it was read."""
+    def create(self, identity: Identity, credential: Credential, event: AuditEvent) -> None:
         with transaction() as tx:
-            tx.save(_to_record(identity),
-                    condition=IdentityRecord.updated_at == expected_updated_at)
+            tx.save(_to_record(identity), condition=IdentityRecord.did.does_not_exist())
+            tx.save(_to_credential_record(identity.did, credential),
+                    condition=CredentialRecord.did.does_not_exist())
+            audit_log.append(tx, event)
+
+    def add_credential(self, identity: Identity, credential: Credential, event: AuditEvent,
+                       expected_version: int) -> None:
+        with transaction() as tx:
+            tx.save(_to_record(identity), condition=IdentityRecord.version == expected_version)
+            tx.save(_to_credential_record(identity.did, credential),
+                    condition=CredentialRecord.did.does_not_exist())
+            audit_log.append(tx, event)
+
+    def update(self, identity: Identity, event: AuditEvent, expected_version: int) -> None:
+        with transaction() as tx:
+            tx.save(_to_record(identity), condition=IdentityRecord.version == expected_version)
+            audit_log.append(tx, event)
 
 
 def _to_identity(record: IdentityRecord, credentials: tuple[Credential, ...]) -> Identity:
@@ -61,7 +63,8 @@ def _to_identity(record: IdentityRecord, credentials: tuple[Credential, ...]) ->
         did=record.did, identity_id=record.identity_id, name=record.name,
         type=IdentityType(record.type), status=IdentityStatus(record.status),
         roles=tuple(record.roles or ()), metadata=record.metadata or {},
-        created_at=record.created_at, updated_at=record.updated_at, credentials=credentials)
+        created_at=record.created_at, updated_at=record.updated_at, credentials=credentials,
+        version=int(record.version), head_hash=record.head_hash)
 
 
 def _to_record(identity: Identity) -> IdentityRecord:
@@ -69,7 +72,8 @@ def _to_record(identity: Identity) -> IdentityRecord:
         identity.did, PROFILE, identity_id=identity.identity_id, name=identity.name,
         type=identity.type.value, status=identity.status.value, roles=list(identity.roles),
         metadata=identity.metadata, created_at=identity.created_at,
-        updated_at=identity.updated_at)
+        updated_at=identity.updated_at, version=identity.version,
+        head_hash=identity.head_hash)
 
 
 def _to_credential(record: CredentialRecord) -> Credential:

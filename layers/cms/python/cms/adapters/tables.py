@@ -50,6 +50,9 @@ class IdentityRecord(Model):
     metadata = JSONAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    # Head of the identity's audit chain (stream identity:<did>); version = events so far.
+    version = NumberAttribute()
+    head_hash = UnicodeAttribute()
 
 
 class CredentialRecord(Model):

@@ -39,6 +39,13 @@ class AuditEvent:
     def to_json(self) -> dict[str, Any]:
         return {**self.body(), "hash": self.hash}
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> AuditEvent:
+        """Inverse of ``to_json`` (e.g. events fetched from the API, checked offline)."""
+        return cls(stream=data["stream"], seq=data["seq"], event_id=data["event_id"],
+                   event_type=data["type"], actor=data["actor"], at=data["at"],
+                   data=data["data"], prev_hash=data["prev_hash"], hash=data["hash"])
+
 
 def event_body(
     *, stream: str, seq: int, event_id: str, event_type: str, actor: str, at: str,

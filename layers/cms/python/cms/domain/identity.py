@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
+
+from cms.domain.audit import GENESIS_HASH, AuditEvent, seal
 
 
 class IdentityType(StrEnum):
@@ -55,6 +58,19 @@ class Identity:
     created_at: str
     updated_at: str
     credentials: tuple[Credential, ...] = field(default=())
+    version: int = 0
+    head_hash: str = GENESIS_HASH
+
+    def profile(self) -> dict[str, Any]:
+        """What an audit event records about the identity (keys are recorded separately)."""
+        return {
+            "id": self.identity_id,
+            "name": self.name,
+            "type": self.type.value,
+            "status": self.status.value,
+            "roles": list(self.roles),
+            "metadata": self.metadata,
+        }
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,7 +84,23 @@ class Identity:
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "credentials": [c.to_json() for c in self.credentials],
+            "version": self.version,
+            "head_hash": self.head_hash,
         }
+
+
+def identity_stream(did: str) -> str:
+    return f"identity:{did}"
+
+
+def record_change(before: Identity | None, after: Identity, *, event_type: str, actor: str,
+                  at: str, data: dict[str, Any]) -> tuple[Identity, AuditEvent]:
+    """The next link of the identity's audit chain, and the identity pointing at it."""
+    seq, prev = (0, GENESIS_HASH) if before is None else (before.version, before.head_hash)
+    event = seal(stream=identity_stream(after.did), seq=seq, prev_hash=prev,
+                 event_id=str(uuid.uuid4()), event_type=event_type, actor=actor, at=at,
+                 data=data)
+    return replace(after, version=seq + 1, head_hash=event.hash), event
 
 
 @dataclass(frozen=True)

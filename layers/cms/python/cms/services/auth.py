@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 from cms.adapters.challenge_store import ChallengeStore, StoredChallenge
+from cms.adapters.dynamo import WriteConflict
 from cms.adapters.identity_store import IdentityStore
 from cms.adapters.rate_limit_store import RateLimitStore
 from cms.config import Settings
@@ -26,6 +27,7 @@ from cms.domain.errors import (
     ChallengeMismatch,
     ChallengeNotFound,
     ChallengeUsed,
+    Conflict,
     Forbidden,
     IdentityNotFound,
     IdentitySuspended,
@@ -33,7 +35,14 @@ from cms.domain.errors import (
     RateLimited,
     Unauthorized,
 )
-from cms.domain.identity import Credential, Identity, IdentityStatus, IdentityType, Role
+from cms.domain.identity import (
+    Credential,
+    Identity,
+    IdentityStatus,
+    IdentityType,
+    Role,
+    record_change,
+)
 from cms.domain.signatures import match_public_key, verify_message_signature
 from cms.domain.siwe import SiweMessage, new_nonce
 from cms.services.tokens import IssuedToken, TokenService
@@ -41,6 +50,7 @@ from cms.services.tokens import IssuedToken, TokenService
 STATEMENT = "Sign in to the Contract Management System."
 NONCE_LINE = re.compile(r"^Nonce: ([A-Za-z0-9]{8,})$", re.MULTILINE)
 SELF_REGISTERABLE = frozenset({IdentityType.USER, IdentityType.MACHINE})
+REGISTRATION_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -79,14 +89,42 @@ class AuthService:
         if identity_type not in SELF_REGISTERABLE:
             raise Forbidden(f"identities of type '{identity_type}' are created by an admin")
         method = match_public_key(self._resolver.resolve(did), public_key)
-        now = iso_utc(utc_now())
+        for _ in range(REGISTRATION_ATTEMPTS):
+            existing = self._identities.get(did)
+            now = iso_utc(utc_now())
+            credential = credential_for(method, now)
+            if existing is not None and any(
+                    c.credential_id == credential.credential_id for c in existing.credentials):
+                return Registration(existing, created=False)  # the same pair again
+            try:
+                if existing is None:
+                    return Registration(self._create(did, credential, now, name=name,
+                                                     identity_type=identity_type,
+                                                     metadata=metadata), created=True)
+                return Registration(self._add_key(existing, credential, now), created=True)
+            except WriteConflict:
+                continue  # a concurrent registration of this DID landed first: look again
+        raise Conflict("the identity changed concurrently; retry the registration")
+
+    def _create(self, did: str, credential: Credential, now: str, *, name: str | None,
+                identity_type: IdentityType, metadata: dict[str, Any] | None) -> Identity:
         roles = (Role.ADMIN.value,) if did in self._settings.bootstrap_admins else ()
         identity = Identity(
             did=did, identity_id=str(uuid.uuid4()), name=name or did, type=identity_type,
             status=IdentityStatus.ACTIVE, roles=roles, metadata=metadata or {},
             created_at=now, updated_at=now)
-        stored, created = self._identities.register(identity, credential_for(method, now))
-        return Registration(stored, created)
+        identity, event = record_change(
+            None, identity, event_type="identity.registered", actor=did, at=now,
+            data={"identity": identity.profile(), "credential": credential.to_json()})
+        self._identities.create(identity, credential, event)
+        return replace(identity, credentials=(credential,))
+
+    def _add_key(self, existing: Identity, credential: Credential, now: str) -> Identity:
+        updated, event = record_change(
+            existing, replace(existing, updated_at=now), event_type="identity.key_added",
+            actor=existing.did, at=now, data={"credential": credential.to_json()})
+        self._identities.add_credential(updated, credential, event, existing.version)
+        return replace(updated, credentials=(*existing.credentials, credential))
 
     # ------------------------------------------------------------ sign-in
 

@@ -1,0 +1,36 @@
+"""Audit events in DynamoDB: one hash chain per stream (``contract:<id>``, ``identity:<did>``).
+
+Stores add ``append(tx, event)`` to the transaction that changes the audited item, so an event
+is written exactly when its change is; the condition on the free sequence number stops forks.
+"""
+
+from __future__ import annotations
+
+from pynamodb.transactions import TransactWrite
+
+from cms.adapters.dynamo import unavailable_on_connection_errors
+from cms.adapters.tables import AuditEventRecord
+from cms.domain.audit import AuditEvent
+
+
+def append(tx: TransactWrite, event: AuditEvent) -> None:
+    tx.save(_to_record(event), condition=AuditEventRecord.seq.does_not_exist())
+
+
+def read_stream(stream: str) -> list[AuditEvent]:
+    query = AuditEventRecord.query(stream, consistent_read=True)
+    return unavailable_on_connection_errors(lambda: [_to_event(r) for r in query])
+
+
+def _to_event(record: AuditEventRecord) -> AuditEvent:
+    return AuditEvent(
+        stream=record.stream, seq=int(record.seq), event_id=record.event_id,
+        event_type=record.event_type, actor=record.actor, at=record.at, data=record.data,
+        prev_hash=record.prev_hash, hash=record.hash)
+
+
+def _to_record(event: AuditEvent) -> AuditEventRecord:
+    return AuditEventRecord(
+        event.stream, event.seq, event_id=event.event_id, event_type=event.event_type,
+        actor=event.actor, at=event.at, data=event.data, prev_hash=event.prev_hash,
+        hash=event.hash)
