@@ -1,0 +1,79 @@
+"""A did:web party end to end through the services, on moto and a real local HTTPS server:
+registration, sign-in and contract signing. And the API's default refusal of loopback targets.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from base58 import b58encode
+
+from cms.config import settings
+from cms.domain.contracts import Content
+from cms.domain.did import DidResolver
+from cms.domain.identity import Caller
+from cms.services import container
+from cms.services.auth import AuthService
+from cms.services.contracts import ContractService
+from cms_client import Ed25519Signer
+from tests.integration.test_did_web_fetch import SIGNER, _fetcher, _Handler, server  # noqa: F401
+
+
+@pytest.fixture
+def web_party(server):  # noqa: F811 - the HTTPS server fixture imported above
+    port, ca = server
+    did = f"did:web:localhost%3A{port}:alice"
+    _Handler.documents["/alice/did.json"] = json.dumps({
+        "@context": ["https://www.w3.org/ns/did/v1"], "id": did,
+        "verificationMethod": [{
+            "id": "#signing", "type": "Ed25519VerificationKey2018", "controller": did,
+            "publicKeyBase58": b58encode(bytes(SIGNER.verify_key)).decode()}],
+        "authentication": ["#signing"], "assertionMethod": ["#signing"],
+    }).encode()
+    return did, DidResolver(web_fetcher=_fetcher(ca))
+
+
+def test_a_did_web_party_signs_in_and_signs_a_contract(stack, web_party):
+    did, resolver = web_party
+    base = container.auth()
+    auth = AuthService(identities=base._identities, challenges=base._challenges,
+                       rate_limits=base._rate_limits, resolver=resolver, tokens=base._tokens,
+                       settings=settings())
+    registered = auth.register(did, bytes(SIGNER.verify_key).hex())
+    assert registered.created
+    assert registered.identity.credentials[0].verification_method == f"{did}#signing"
+    issued = auth.challenge(did, "192.0.2.1")
+    signature = SIGNER.sign(issued.challenge.encode()).signature.hex()
+    assert auth.verify(did, issued.challenge, signature, "192.0.2.1").token
+
+    consumer = Ed25519Signer()
+    contracts = ContractService(container.contracts()._store, resolver, settings())
+    now = datetime.now(UTC)
+    contract = contracts.create(Caller(did), Content(
+        title="did:web licence", description="", provider_did=did, consumer_did=consumer.did,
+        terms={"scope": "eval"}, metadata={}, valid_from=now.isoformat(),
+        valid_until=(now + timedelta(days=1)).isoformat()))
+    contracts.submit(Caller(did), contract.id)
+    payload = contracts.signing_payload(Caller(did), contract.id)
+    assert payload["scheme"] == "any" and payload["message"]
+    contracts.sign(Caller(did), contract.id,
+                   SIGNER.sign(payload["message"].encode()).signature.hex(), None)
+    theirs = contracts.signing_payload(Caller(consumer.did), contract.id)
+    signed = contracts.sign(Caller(consumer.did), contract.id,
+                            consumer.sign_contract(theirs), None)
+    assert signed.status == "signed"
+    assert signed.signed_by(did).verification_method == f"{did}#signing"
+    report = contracts.verify(Caller(did), contract.id)
+    assert report["valid"], report
+
+
+def test_the_api_refuses_did_web_on_loopback_by_default(stack, server):  # noqa: F811
+    port, _ = server
+    response = httpx.post(stack.url + "/api/v1/auth/register", json={
+        "did": f"did:web:localhost%3A{port}", "public_key": bytes(SIGNER.verify_key).hex()})
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "did_resolution_failed" and "non-public" in body["detail"]
