@@ -333,3 +333,11 @@ def test_fetched_events_verify_offline(parties):
     events = [AuditEvent.from_json(e) for e in consumer.client.events(contract["id"])]
     assert chain_problems(events, f"contract:{contract['id']}") == []
     assert events[-1].hash == contract["head_hash"]
+
+
+def test_an_empty_or_repeated_edit_writes_nothing(parties):
+    provider, consumer = parties
+    contract = provider.client.create_contract(body(consumer.did))
+    assert provider.client.update_contract(contract["id"], {})["version"] == 1
+    same = provider.client.update_contract(contract["id"], {"title": contract["title"]})
+    assert same["version"] == 1 and len(provider.client.events(contract["id"])) == 1

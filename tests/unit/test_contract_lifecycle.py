@@ -173,3 +173,15 @@ def test_roles_are_enforced(command, actor):
     c = step(None, Create("c1", content()), PROVIDER)
     with pytest.raises(Forbidden):
         step(c, command, actor)
+
+
+def test_an_update_that_changes_nothing_records_nothing():
+    from cms.domain.contracts import NothingToChange
+
+    c = step(None, Create("c1", content()), PROVIDER)
+    with pytest.raises(NothingToChange):
+        decide(c, Update({"title": "Data licence"}), PROVIDER, NOW)
+    with pytest.raises(NothingToChange):
+        decide(c, Update({}), PROVIDER, NOW)
+    assert decide(c, Update({"title": "New", "description": ""}), PROVIDER, NOW).data[
+        "changed"] == ["title"]

@@ -44,6 +44,11 @@ class ValidityEnded(DomainError):
     code, status, title = "validity_ended", 409, "The contract's validity has ended"
 
 
+class NothingToChange(Exception):
+    """An update equal to the current content: nothing is recorded (not an error for clients:
+    the service answers with the unchanged contract)."""
+
+
 class AlreadySigned(DomainError):
     code, status, title = "already_signed", 409, "This party has already signed"
 
@@ -291,8 +296,12 @@ def _authorize(contract: Contract, rule: Rule, actor: str) -> None:
 def _event_data(contract: Contract, command: Command, actor: str, now: datetime) -> dict:
     match command:
         case Update(changes):
-            merged = Content.from_json({**contract.content.to_json(), **changes}).validated()
-            return {"content": merged.to_json(), "changed": sorted(changes)}
+            current = contract.content.to_json()
+            merged = Content.from_json({**current, **changes}).validated().to_json()
+            changed = sorted(name for name in merged if merged[name] != current[name])
+            if not changed:
+                raise NothingToChange("the update changes nothing")
+            return {"content": merged, "changed": changed}
         case Submit():
             return {"digest": content_digest(contract.id, contract.content)}
         case RequestChanges(reason):

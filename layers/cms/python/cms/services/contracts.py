@@ -21,6 +21,7 @@ from cms.domain.contracts import (
     Create,
     Expire,
     IllegalTransition,
+    NothingToChange,
     RequestChanges,
     Sign,
     Signature,
@@ -110,7 +111,10 @@ class ContractService:
         return contract
 
     def update(self, caller: Caller, contract_id: str, changes: dict[str, Any]) -> Contract:
-        return self._execute(caller, contract_id, Update(changes))
+        try:
+            return self._execute(caller, contract_id, Update(changes))
+        except NothingToChange:
+            return self.get(caller, contract_id)  # a repeated or empty edit writes nothing
 
     def submit(self, caller: Caller, contract_id: str) -> Contract:
         return self._execute(caller, contract_id, Submit())
