@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
 from cms.api.http import SECURED, caller_of, create_resolver, lambda_entry
 from cms.services import container
 
@@ -10,9 +14,16 @@ ONE = "/api/v1/contracts/<contract_id>"
 
 
 @app.get(ONE + "/events", security=SECURED, summary="The contract's audit events, in order")
-def events(contract_id: str) -> dict:
-    items = container.contracts().events(caller_of(app), contract_id)
-    return {"contract_id": contract_id, "events": [event.to_json() for event in items]}
+def events(
+    contract_id: str,
+    after: Annotated[int, Query(ge=-1, description="return events with seq > after")] = -1,
+    limit: Annotated[int, Query(ge=1, le=100)] = 100,
+) -> dict:
+    items = container.contracts().events(caller_of(app), contract_id, after=after,
+                                         limit=limit)
+    more = len(items) == limit
+    return {"contract_id": contract_id, "events": [event.to_json() for event in items],
+            "next_after": items[-1].seq if more else None}
 
 
 @app.post(ONE + "/verify", security=SECURED,

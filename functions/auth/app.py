@@ -10,12 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cms.api.http import create_resolver, json_response, lambda_entry, source_ip_of
 from cms.api.observability import count
+from cms.api.types import Did
 from cms.domain.identity import IdentityType
 from cms.services import container
 
 app = create_resolver()
-
-Did = Annotated[str, Field(min_length=7, max_length=2048, description="A DID, e.g. did:key:z6Mk…")]
 
 
 class RegisterRequest(BaseModel):
@@ -46,9 +45,9 @@ class VerifyRequest(BaseModel):
                      200: {"description": "Already registered"}})
 def register(request: Annotated[RegisterRequest, Body()]) -> Response[dict]:
     registration = container.auth().register(
-        request.did, request.public_key, name=request.name,
+        request.did, request.public_key, source_ip=source_ip_of(app), name=request.name,
         identity_type=IdentityType(request.type), metadata=request.metadata)
-    return json_response(registration.identity.to_json(), 201 if registration.created else 200)
+    return json_response(registration.to_json(), 201 if registration.created else 200)
 
 
 @app.post("/api/v1/auth/challenge", summary="Get a sign-in challenge (EIP-4361 for Ethereum DIDs)")

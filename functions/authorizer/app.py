@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 
 from cms.api.observability import count, metrics
-from cms.domain.errors import DomainError
+from cms.domain.errors import DependencyUnavailable, DomainError
 from cms.domain.identity import IdentityStatus
 from cms.services import container
 
@@ -43,6 +43,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         identity = container.identity_store().get(claims["sub"])
         if identity is None or identity.status != IdentityStatus.ACTIVE:
             raise PermissionError("identity is not active")
+    except DependencyUnavailable:
+        # Not the caller's fault: let API Gateway answer 5xx rather than make clients throw
+        # away valid tokens.
+        raise
     except (DomainError, PermissionError) as error:
         logger.info("denied", extra={"reason": str(getattr(error, "detail", error))})
         count("AuthorizerDenials")
@@ -51,6 +55,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     policy = APIGatewayAuthorizerResponse(
         principal_id=claims["sub"], region=arn.region, aws_account_id=arn.aws_account_id,
         api_id=arn.api_id, stage=arn.stage,
-        context={"did": claims["sub"], "roles": ",".join(identity.roles), "jti": claims["jti"]})
+        # Roles come from the live identity, not the token: a change applies within the
+        # authorizer's cache TTL instead of at the next sign-in.
+        context={"did": claims["sub"], "roles": ",".join(identity.roles)})
     policy.allow_all_routes()
     return policy.asdict()

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from cms.api.http import SECURED, caller_of, create_resolver, json_response, lambda_entry
 from cms.api.observability import count
-from cms.domain.canonical import iso_utc
+from cms.api.types import Did, Timestamp
 from cms.domain.contracts import Content, Contract
 from cms.services import container
 
@@ -18,7 +19,6 @@ app = create_resolver()
 BASE = "/api/v1/contracts"
 ONE = BASE + "/<contract_id>"
 
-Did = Annotated[str, Field(min_length=7, max_length=2048)]
 Terms = dict[str, Any] | Annotated[str, Field(min_length=1)]
 
 
@@ -28,8 +28,8 @@ class ContractCreate(BaseModel):
     description: str = Field(default="", max_length=10_000)
     consumer_did: Did
     terms: Terms
-    valid_from: AwareDatetime
-    valid_until: AwareDatetime
+    valid_from: Timestamp
+    valid_until: Timestamp
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -41,8 +41,8 @@ class ContractPatch(BaseModel):
     description: str | None = Field(default=None, max_length=10_000)
     consumer_did: Did | None = None
     terms: Terms | None = None
-    valid_from: AwareDatetime | None = None
-    valid_until: AwareDatetime | None = None
+    valid_from: Timestamp | None = None
+    valid_until: Timestamp | None = None
     metadata: dict[str, Any] | None = None
 
 
@@ -63,8 +63,9 @@ class SignRequest(BaseModel):
 
 
 def _fields(model: BaseModel) -> dict[str, Any]:
-    values = model.model_dump(exclude_unset=True)
-    return {name: iso_utc(value) if name.startswith("valid_") else value
+    """The fields the client sent, without nulls; the domain normalises the timestamps."""
+    values = model.model_dump(exclude_unset=True, exclude_none=True)
+    return {name: value.isoformat() if isinstance(value, datetime) else value
             for name, value in values.items()}
 
 
@@ -115,8 +116,8 @@ def get(contract_id: str) -> Response[dict]:
 
 @app.patch(ONE, security=SECURED, summary="Edit a draft (provider only)")
 def update(contract_id: str, request: Annotated[ContractPatch, Body()]) -> Response[dict]:
-    changes = {k: v for k, v in _fields(request).items() if v is not None}
-    return _contract(container.contracts().update(caller_of(app), contract_id, changes))
+    return _contract(container.contracts().update(caller_of(app), contract_id,
+                                                  _fields(request)))
 
 
 @app.post(ONE + "/submit", security=SECURED, summary="Freeze the terms for review (draft→review)")

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from cms.api.http import SECURED, caller_of, create_resolver, lambda_entry
 from cms.domain.identity import IdentityStatus, IdentityType, Role
 from cms.services import container
 
 app = create_resolver()
+
+
+class ProfileChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    metadata: dict[str, Any] | None = None
+    type: Literal["user", "machine"] | None = None
 
 
 class IdentityChange(BaseModel):
@@ -25,6 +32,15 @@ class IdentityChange(BaseModel):
 def me() -> dict:
     caller = caller_of(app)
     return container.identities().get(caller, caller.did).to_json()
+
+
+@app.patch("/api/v1/identities/me", security=SECURED,
+           summary="Change the caller's own name, metadata or type (user or machine)")
+def update_me(change: Annotated[ProfileChange, Body()]) -> dict:
+    identity = container.identities().update_profile(
+        caller_of(app), name=change.name, metadata=change.metadata,
+        identity_type=IdentityType(change.type) if change.type else None)
+    return identity.to_json()
 
 
 @app.get("/api/v1/identities/<did>", security=SECURED,

@@ -57,19 +57,43 @@ def test_registration_is_idempotent_and_keeps_the_key_as_credential(stack):
     signer = Ed25519Signer()
     first = register(stack, signer)
     assert first.status_code == 201
-    identity = first.json()
-    assert identity["did"] == signer.did and identity["status"] == "active"
-    assert identity["type"] == "user" and identity["roles"] == []
-    assert identity["credentials"][0]["value"] == signer.public_key
+    assert first.json()["did"] == signer.did and first.json()["created"] is True
+    assert first.json()["credential"]["value"] == signer.public_key
     again = register(stack, signer)
-    assert again.status_code == 200 and again.json()["id"] == identity["id"]
+    assert again.status_code == 200 and again.json()["created"] is False
+    assert again.json()["credential"] == first.json()["credential"]
+    token = verify(stack, signer, challenge(stack, signer)["challenge"]).json()["token"]
+    identity = get_me(stack, token).json()
+    assert identity["status"] == "active" and identity["type"] == "user"
+    assert identity["roles"] == [] and identity["credentials"] == [first.json()["credential"]]
+
+
+def test_registration_reveals_nothing_beyond_the_did_and_key(stack, admin):
+    response = register(stack, admin.signer)  # anyone may replay someone else's public data
+    assert response.status_code == 200
+    assert set(response.json()) == {"did", "created", "credential"}
+
+
+def test_owners_edit_their_profile_and_registration_is_not_attributed(stack, new_party):
+    party = new_party("eth")
+    response = httpx.patch(stack.url + "/api/v1/identities/me",
+                           json={"name": "Acme Data", "type": "machine"},
+                           headers={"Authorization": f"Bearer {party.client.token}"})
+    assert response.status_code == 200
+    assert response.json()["name"] == "Acme Data" and response.json()["type"] == "machine"
+    events = party.client._call("GET", f"/api/v1/identities/{party.did}/events")["events"]
+    assert [(e["type"], e["actor"]) for e in events] == [
+        ("identity.registered", "anonymous"), ("identity.updated", party.did)]
+    refused = httpx.patch(stack.url + "/api/v1/identities/me", json={"type": "enclave"},
+                          headers={"Authorization": f"Bearer {party.client.token}"})
+    assert refused.status_code == 400  # enclave identities are made by admins only
 
 
 def test_ethereum_dids_register_with_their_address(stack):
     signer = EthereumSigner(chain_id=31337)
     response = register(stack, signer)
     assert response.status_code == 201
-    assert response.json()["credentials"][0]["value"] == signer.public_key
+    assert response.json()["credential"]["value"] == signer.public_key
 
 
 @pytest.mark.parametrize("did, code", [
@@ -239,7 +263,7 @@ def test_a_signature_over_other_text_or_by_another_key_is_refused(stack):
     assert verify(stack, signer, text).status_code == 200  # the challenge survived
 
 
-def test_sign_in_attempts_are_rate_limited_per_did(stack):
+def test_sign_in_attempts_are_rate_limited_per_did_and_address(stack):
     signer = Ed25519Signer()
     register(stack, signer)
     responses = [post(stack, "/api/v1/auth/challenge", {"did": signer.did}) for _ in range(12)]

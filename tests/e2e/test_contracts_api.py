@@ -341,3 +341,15 @@ def test_an_empty_or_repeated_edit_writes_nothing(parties):
     assert provider.client.update_contract(contract["id"], {})["version"] == 1
     same = provider.client.update_contract(contract["id"], {"title": contract["title"]})
     assert same["version"] == 1 and len(provider.client.events(contract["id"])) == 1
+
+
+def test_events_page_by_sequence(parties):
+    provider, consumer = parties
+    contract = signed_contract(provider, consumer)
+    path = f"/api/v1/contracts/{contract['id']}/events"
+    first = provider.client._call("GET", path, params={"limit": 2})
+    assert [e["seq"] for e in first["events"]] == [0, 1] and first["next_after"] == 1
+    rest = provider.client._call("GET", path, params={"after": 1, "limit": 2})
+    assert [e["seq"] for e in rest["events"]] == [2, 3]
+    last = provider.client._call("GET", path, params={"after": 3})
+    assert last["events"] == [] and last["next_after"] is None

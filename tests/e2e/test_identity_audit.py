@@ -25,7 +25,8 @@ def test_registration_and_admin_changes_form_one_chain(stack, new_party, admin):
     body = events_of(stack, party.client.token, party.did).json()
     events = [AuditEvent.from_json(event) for event in body["events"]]
     assert [e.event_type for e in events] == ["identity.registered", "identity.updated"]
-    assert events[0].actor == party.did and events[1].actor == admin.did
+    # Registering proves no possession of the key: not attributed; the admin's change is.
+    assert events[0].actor == "anonymous" and events[1].actor == admin.did
     assert events[0].data["credential"]["value"] == party.signer.public_key
     assert events[1].data == {"changes": {"roles": ["auditor"]}}
     assert chain_problems(events, f"identity:{party.did}") == []

@@ -106,3 +106,23 @@ def test_editing_the_version_or_timestamps_is_caught(active):
     set_contract(contract_id, "version", {"N": "42"})
     set_contract(contract_id, "created_at", {"S": "2000-01-01T00:00:00.000Z"})
     assert set(failures(provider, contract_id)) == {"snapshot.version", "snapshot.created_at"}
+
+
+@pytest.mark.parametrize("attribute, value", [
+    ("status", {"S": "bogus"}),
+    ("signatures", {"S": "[{}]"}),
+    ("terms", {"S": "{not json"}),
+    ("version", {"S": "forty-two"}),
+    ("title", {"N": "7"}),
+])
+def test_unreadable_values_are_reported_not_500(active, attribute, value):
+    provider, _, contract_id = active
+    set_contract(contract_id, attribute, value)
+    broken = failures(provider, contract_id)
+    assert f"snapshot.{attribute}" in broken and "cannot be read" in broken[f"snapshot.{attribute}"]
+    from cms_client import ApiError
+
+    with pytest.raises(ApiError) as error:
+        provider.client.get_contract(contract_id)
+    assert error.value.status == 500 and error.value.code == "corrupt_record"
+    assert attribute in error.value.problem["fields"]

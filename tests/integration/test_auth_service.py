@@ -24,8 +24,9 @@ def strict_ip_limit(stack):
 
 def test_sign_in_is_limited_per_source_address_across_dids(strict_ip_limit):
     signers = [Ed25519Signer() for _ in range(4)]
-    for signer in signers:
-        strict_ip_limit.register(signer.did, signer.public_key)
+    for number, signer in enumerate(signers):
+        strict_ip_limit.register(signer.did, signer.public_key,
+                                 source_ip=f"198.51.100.{number + 1}")
     for signer in signers[:3]:
         strict_ip_limit.challenge(signer.did, "203.0.113.7")
     with pytest.raises(RateLimited) as refused:
@@ -40,7 +41,20 @@ def test_concurrent_registration_of_one_did_creates_one_identity(stack):
     signer = Ed25519Signer()
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(
-            lambda _: container.auth().register(signer.did, signer.public_key), range(4)))
+            lambda _: container.auth().register(signer.did, signer.public_key,
+                                               source_ip="198.51.100.2"), range(4)))
     assert sum(r.created for r in results) == 1
     assert len({r.identity.identity_id for r in results}) == 1
     assert len(results[0].identity.credentials) == 1
+
+
+def test_nobody_can_lock_a_did_out_from_another_address(stack):
+    signer = Ed25519Signer()
+    auth = container.auth()
+    auth.register(signer.did, signer.public_key, source_ip="192.0.2.10")
+    with pytest.raises(RateLimited):
+        for _ in range(30):
+            auth.challenge(signer.did, "192.0.2.66")  # an attacker hammering the DID
+    issued = auth.challenge(signer.did, "192.0.2.10")  # the owner, elsewhere, still gets in
+    signature = signer.sign_message(issued.challenge)
+    assert auth.verify(signer.did, issued.challenge, signature, "192.0.2.10").token

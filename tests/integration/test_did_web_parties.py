@@ -42,7 +42,7 @@ def test_a_did_web_party_signs_in_and_signs_a_contract(stack, web_party):
     auth = AuthService(identities=base._identities, challenges=base._challenges,
                        rate_limits=base._rate_limits, resolver=resolver, tokens=base._tokens,
                        settings=settings())
-    registered = auth.register(did, bytes(SIGNER.verify_key).hex())
+    registered = auth.register(did, bytes(SIGNER.verify_key).hex(), source_ip="192.0.2.1")
     assert registered.created
     assert registered.identity.credentials[0].verification_method == f"{did}#signing"
     issued = auth.challenge(did, "192.0.2.1")

@@ -185,3 +185,47 @@ def test_an_update_that_changes_nothing_records_nothing():
         decide(c, Update({}), PROVIDER, NOW)
     assert decide(c, Update({"title": "New", "description": ""}), PROVIDER, NOW).data[
         "changed"] == ["title"]
+
+
+SOLANA = ("did:pkh:solana:4sGjMW1sUnHzSxGspuhpqLDx6wiyjNtZ:"
+          "CKg5d12Jhpej1JqtmxLJgaFqqeYjxgPqToJ4LBdvG9Ev")
+SAME_KEY_AS_PROVIDER = "did:ethr:0xB9C5714089478a327F09197987f16f9E5d936E8a"  # PROVIDER's address
+
+
+@pytest.mark.parametrize("bad, pointer", [
+    ({"terms": {"x": float("nan")}}, "/terms"),
+    ({"terms": {"x": float("inf")}}, "/terms"),
+    ({"metadata": {"n": 2**60}}, "/metadata"),
+    ({"terms": {"blob": "x" * 40_000}}, ""),
+    ({"consumer_did": SAME_KEY_AS_PROVIDER}, "/consumer_did"),
+    ({"consumer_did": "did:key:z6LShs9GGnqk85isEBzzshkuVWrVKsRp24GnDuHk8QWkARMW"}, "/consumer_did"),
+    ({"consumer_did": SOLANA}, "/consumer_did"),
+    ({"valid_from": "0001-01-01T00:00:00+01:00"}, "/valid_from"),
+    ({"valid_until": "9999-12-31T23:59:59-01:00"}, "/valid_until"),
+])
+def test_content_that_cannot_be_hashed_or_signed_is_refused(bad, pointer):
+    with pytest.raises(ValidationFailed) as error:
+        decide(None, Create("c1", content(**bad)), PROVIDER, NOW)
+    assert pointer in [e["pointer"] for e in error.value.extra["errors"]]
+
+
+def test_a_contract_must_end_in_the_future():
+    past = content(valid_from=iso_utc(NOW - timedelta(days=2)),
+                   valid_until=iso_utc(NOW - timedelta(days=1)))
+    with pytest.raises(ValidationFailed):
+        decide(None, Create("c1", past), PROVIDER, NOW)
+
+
+def test_nothing_but_expiry_happens_after_valid_until():
+    c = in_review()
+    later = NOW + timedelta(days=30)
+    for command, actor in [(Sign(signature(c, PROVIDER, "provider")), PROVIDER),
+                           (RequestChanges(None), CONSUMER), (Terminate("x"), PROVIDER)]:
+        with pytest.raises(ValidityEnded):
+            step(c, command, actor, later)
+    assert step(c, Expire(), SYSTEM_ACTOR, later).status == Status.EXPIRED
+
+
+def test_an_edit_from_1_to_true_is_a_change():
+    c = step(None, Create("c1", content(terms={"a": 1})), PROVIDER)
+    assert decide(c, Update({"terms": {"a": True}}), PROVIDER, NOW).data["changed"] == ["terms"]

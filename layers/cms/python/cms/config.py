@@ -49,6 +49,7 @@ class Settings:
     # Identities listed here receive the admin role when they register.
     bootstrap_admins: tuple[str, ...] = field(default_factory=tuple)
     idempotency_ttl_s: int = 3600
+    cors_allow_origin: str = "*"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -71,6 +72,7 @@ class Settings:
             did_web_timeout_s=float(os.environ.get("CMS_DID_WEB_TIMEOUT_S", cls.did_web_timeout_s)),
             bootstrap_admins=_list("CMS_BOOTSTRAP_ADMINS"),
             idempotency_ttl_s=_int("CMS_IDEMPOTENCY_TTL_S", cls.idempotency_ttl_s),
+            cors_allow_origin=os.environ.get("CMS_CORS_ALLOW_ORIGIN", cls.cors_allow_origin),
         )
 
 

@@ -17,8 +17,10 @@ def append(tx: TransactWrite, event: AuditEvent) -> None:
     tx.save(_to_record(event), condition=AuditEventRecord.seq.does_not_exist())
 
 
-def read_stream(stream: str) -> list[AuditEvent]:
-    query = AuditEventRecord.query(stream, consistent_read=True)
+def read_stream(stream: str, *, after: int = -1, limit: int | None = None) -> list[AuditEvent]:
+    """Events with ``seq > after`` in order; at most ``limit`` (all when None)."""
+    query = AuditEventRecord.query(stream, AuditEventRecord.seq > after, consistent_read=True,
+                                   limit=limit)
     return unavailable_on_connection_errors(lambda: [_to_event(r) for r in query])
 
 

@@ -16,6 +16,7 @@ from pynamodb.indexes import GlobalSecondaryIndex
 from cms.adapters import audit_log
 from cms.adapters.dynamo import (
     WriteConflict,
+    bad_cursor,
     decode_cursor,
     encode_cursor,
     transaction,
@@ -23,10 +24,20 @@ from cms.adapters.dynamo import (
 )
 from cms.adapters.tables import ContractRecord
 from cms.domain.audit import AuditEvent
-from cms.domain.contracts import Content, Contract, Signature, Status, stream_of
-from cms.domain.errors import ValidationFailed
+from cms.domain.contracts import EXPIRABLE, Content, Contract, Signature, Status, stream_of
+from cms.domain.errors import DomainError
 
 __all__ = ["ContractStore", "Page", "WriteConflict"]
+
+
+class CorruptSnapshot(DomainError):
+    code, status, title = "corrupt_record", 500, "A stored record cannot be read"
+
+    def __init__(self, contract_id: str, fields: list[str], parties: tuple[Any, Any]) -> None:
+        super().__init__(f"contract {contract_id} has unreadable fields: {', '.join(fields)}",
+                         fields=fields)
+        self.fields = fields
+        self.parties = parties
 
 
 @dataclass(frozen=True)
@@ -47,16 +58,18 @@ class _Stream:
 
 class ContractStore:
     def get(self, contract_id: str) -> Contract | None:
-        def load() -> Contract | None:
-            try:
-                return _to_contract(ContractRecord.get(contract_id, consistent_read=True))
-            except ContractRecord.DoesNotExist:
-                return None
+        """The snapshot, or None; CorruptSnapshot (naming the fields) if it cannot be read.
 
-        return unavailable_on_connection_errors(load)
+        Read attribute by attribute rather than through the model, so that a value edited
+        into something invalid is reported as such instead of failing the whole request."""
+        response = unavailable_on_connection_errors(
+            lambda: ContractRecord._get_connection().get_item(contract_id, consistent_read=True))
+        item = response.get("Item")
+        return None if not item else _decode(contract_id, item)
 
-    def events(self, contract_id: str) -> list[AuditEvent]:
-        return audit_log.read_stream(stream_of(contract_id))
+    def events(self, contract_id: str, *, after: int = -1,
+               limit: int | None = None) -> list[AuditEvent]:
+        return audit_log.read_stream(stream_of(contract_id), after=after, limit=limit)
 
     def commit(self, contract: Contract, event: AuditEvent, expected_version: int | None) -> None:
         """Write snapshot and event atomically; WriteConflict if someone else got there first."""
@@ -83,7 +96,7 @@ class ContractStore:
 
     def due_for_expiry(self, now_iso: str, limit: int = 100) -> list[str]:
         ids: list[str] = []
-        for status in (Status.DRAFT, Status.REVIEW, Status.SIGNED, Status.ACTIVE):
+        for status in sorted(EXPIRABLE):
             query = ContractRecord.by_expiry.query(
                 status.value, ContractRecord.valid_until <= now_iso, limit=limit)
             ids.extend(unavailable_on_connection_errors(lambda q=query: [r.contract_id for r in q]))
@@ -133,32 +146,67 @@ class ContractStore:
 def _start_key(stream: _Stream, position: Any) -> dict[str, Any]:
     if not (isinstance(position, list) and len(position) == 2
             and all(isinstance(part, str) for part in position)):
-        raise ValidationFailed("The cursor is not one this API issued",
-                               [{"pointer": "/cursor", "message": "malformed position"}])
+        raise bad_cursor()
     created_at, contract_id = position
     return {
         "contract_id": {"S": contract_id},
         stream.hash_attribute: {"S": stream.partition},
-        "created_at": {"S": created_at},
+        "created_key": {"S": created_key(created_at, contract_id)},
     }
 
 
-def _to_contract(record: ContractRecord) -> Contract:
+def created_key(created_at: str, contract_id: str) -> str:
+    return f"{created_at}#{contract_id}"
+
+
+def _object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError("not a JSON object")
+    return value
+
+
+def _terms(value: Any) -> dict[str, Any] | str:
+    return value if isinstance(value, str) else _object(value)
+
+
+# Domain conversions of stored values; anything else is kept as pynamodb deserialised it.
+_CONVERT: dict[str, Any] = {
+    "status": Status,
+    "terms": _terms,
+    "metadata": _object,
+    "signatures": lambda value: tuple(Signature.from_json(_object(s)) for s in value),
+    "version": int,
+}
+
+
+def _decode(contract_id: str, item: dict[str, Any]) -> Contract:
+    values: dict[str, Any] = {}
+    unreadable = []
+    for name, attribute in ContractRecord.get_attributes().items():
+        raw = item.get(attribute.attr_name)
+        try:
+            if raw is None:
+                if not attribute.null:
+                    raise ValueError("missing")
+                values[name] = None
+                continue
+            value = attribute.deserialize(attribute.get_value(raw))
+            values[name] = _CONVERT.get(name, lambda v: v)(value)
+        except (ValueError, TypeError, KeyError, AttributeError):
+            unreadable.append(name)
+    if unreadable:
+        raise CorruptSnapshot(contract_id, unreadable,
+                              (values.get("provider_did"), values.get("consumer_did")))
     return Contract(
-        id=record.contract_id,
-        content=Content(
-            title=record.title, description=record.description,
-            provider_did=record.provider_did, consumer_did=record.consumer_did,
-            terms=record.terms, metadata=record.metadata,
-            valid_from=record.valid_from, valid_until=record.valid_until),
-        status=Status(record.status),
-        digest=record.digest,
-        signatures=tuple(Signature.from_json(s) for s in record.signatures),
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-        version=int(record.version),
-        head_hash=record.head_hash,
-    )
+        id=values["contract_id"],
+        content=Content.from_json(values),
+        status=values["status"], digest=values["digest"], signatures=values["signatures"],
+        created_at=values["created_at"], updated_at=values["updated_at"],
+        version=values["version"], head_hash=values["head_hash"])
+
+
+def _to_contract(record: ContractRecord) -> Contract:
+    return _decode(record.contract_id, record.serialize())
 
 
 def _to_record(contract: Contract) -> ContractRecord:
@@ -171,5 +219,6 @@ def _to_record(contract: Contract) -> ContractRecord:
         valid_from=content.valid_from, valid_until=content.valid_until,
         digest=contract.digest, signatures=[s.to_json() for s in contract.signatures],
         created_at=contract.created_at, updated_at=contract.updated_at,
+        created_key=created_key(contract.created_at, contract.id),
         version=contract.version, head_hash=contract.head_hash,
     )

@@ -71,12 +71,12 @@ def decode_cursor(cursor: str) -> dict[str, Any]:
         padded = cursor + "=" * (-len(cursor) % 4)
         state = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError) as error:
-        raise _bad_cursor() from error
+        raise bad_cursor() from error
     if not isinstance(state, dict):
-        raise _bad_cursor()
+        raise bad_cursor()
     return state
 
 
-def _bad_cursor() -> ValidationFailed:
+def bad_cursor() -> ValidationFailed:
     return ValidationFailed("The cursor is not one this API issued",
-                            [{"pointer": "/cursor", "message": "malformed cursor"}])
+                            [{"pointer": "query:cursor", "message": "malformed cursor"}])

@@ -76,7 +76,7 @@ class ByProviderIndex(GlobalSecondaryIndex["ContractRecord"]):
         projection = AllProjection()
 
     provider_did = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
+    created_key = UnicodeAttribute(range_key=True)
 
 
 class ByConsumerIndex(GlobalSecondaryIndex["ContractRecord"]):
@@ -85,7 +85,7 @@ class ByConsumerIndex(GlobalSecondaryIndex["ContractRecord"]):
         projection = AllProjection()
 
     consumer_did = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
+    created_key = UnicodeAttribute(range_key=True)
 
 
 class ByStatusIndex(GlobalSecondaryIndex["ContractRecord"]):
@@ -94,7 +94,7 @@ class ByStatusIndex(GlobalSecondaryIndex["ContractRecord"]):
         projection = AllProjection()
 
     status = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
+    created_key = UnicodeAttribute(range_key=True)
 
 
 class ByExpiryIndex(GlobalSecondaryIndex["ContractRecord"]):
@@ -129,6 +129,9 @@ class ContractRecord(Model):
     digest = UnicodeAttribute(null=True)
     signatures = JSONAttribute()
     created_at = UnicodeAttribute()
+    # "<created_at>#<id>": a unique, time-ordered sort key for the listing indexes, so pages
+    # never depend on how DynamoDB orders items created in the same millisecond.
+    created_key = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute()
     head_hash = UnicodeAttribute()

@@ -55,8 +55,10 @@ def json_response(body: dict[str, Any], status: int = 200,
 
 
 def create_resolver() -> APIGatewayRestResolver:
-    # Bearer tokens, no cookies: any origin may call the API from a browser.
-    cors = CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type",
+    # Bearer tokens, no cookies: by default any origin may call the API from a browser; the
+    # CDK passes the deployment's origin (context cors_allow_origin) to narrow it.
+    cors = CORSConfig(allow_origin=settings().cors_allow_origin,
+                      allow_headers=["Authorization", "Content-Type",
                                                        "Idempotency-Key"],
                       expose_headers=["Location", "Retry-After"], max_age=600)
     app = APIGatewayRestResolver(enable_validation=True, cors=cors)
@@ -132,7 +134,7 @@ def _register_problem_handlers(app: APIGatewayRestResolver) -> None:
 
     @app.not_found
     def not_found(_: NotFoundError) -> Response:
-        return problem(404, "route_not_found", "Not found",
+        return problem(404, "not_found", "Not found",
                        f"no route {app.current_event.http_method} {app.current_event.path}")
 
     @app.exception_handler(Exception)

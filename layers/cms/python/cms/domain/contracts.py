@@ -13,13 +13,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from cms.domain.audit import GENESIS_HASH, AuditEvent
-from cms.domain.canonical import digest_of, iso_utc, parse_iso
-from cms.domain.did.syntax import parse_did
+from cms.domain.audit import AuditEvent
+from cms.domain.canonical import canonical_json, digest_of, iso_utc, parse_iso
 from cms.domain.errors import DomainError, Forbidden, IllegalTransition, ValidationFailed
 
 CONTENT_SCHEMA = "cms.contract/v1"
 SYSTEM_ACTOR = "system:lifecycle"
+# Terms stay small enough that a snapshot and its event fit DynamoDB's 400 KB items and a
+# page of 100 contracts fits a Lambda response; documents belong in S3 (issue 4).
+MAX_CONTENT_BYTES = 32 * 1024
+IJSON = "numbers must be finite, and integers within ±(2^53-1) (I-JSON, RFC 7493)"
 
 
 class Status(StrEnum):
@@ -87,21 +90,57 @@ class Content:
         errors: list[dict[str, str]] = []
         if not self.title.strip():
             errors.append({"pointer": "/title", "message": "must not be blank"})
-        try:
-            parse_did(self.consumer_did)
-        except DomainError as error:
-            errors.append({"pointer": "/consumer_did", "message": error.detail})
-        if self.consumer_did == self.provider_did:
-            errors.append({"pointer": "/consumer_did",
-                           "message": "the consumer must be another party than the provider"})
         if isinstance(self.terms, str) and not self.terms.strip():
             errors.append({"pointer": "/terms", "message": "must not be blank"})
-        start, end = parse_iso(self.valid_from), parse_iso(self.valid_until)
-        if end <= start:
-            errors.append({"pointer": "/valid_until", "message": "must be after valid_from"})
-        if errors:
+        errors.extend(_party_errors(self.provider_did, self.consumer_did))
+        errors.extend(_json_errors({"terms": self.terms, "metadata": self.metadata}))
+        window = _window(self.valid_from, self.valid_until, errors)
+        if not errors and len(canonical_json(self.to_json())) > MAX_CONTENT_BYTES:
+            errors.append({"pointer": "", "message": f"the contract content exceeds "
+                                                     f"{MAX_CONTENT_BYTES} bytes"})
+        if errors or window is None:
             raise ValidationFailed("The contract is not valid", errors)
+        start, end = window
         return replace(self, valid_from=iso_utc(start), valid_until=iso_utc(end))
+
+
+def _party_errors(provider: str, consumer: str) -> list[dict[str, str]]:
+    from cms.domain.did import controller_of  # DID checks load key libraries: only when used
+
+    try:
+        consumer_key = controller_of(consumer)
+    except DomainError as error:
+        return [{"pointer": "/consumer_did", "message": error.detail}]
+    if consumer_key == controller_of(provider):
+        return [{"pointer": "/consumer_did",
+                 "message": "the consumer must be another party than the provider"}]
+    return []
+
+
+def _json_errors(values: dict[str, Any]) -> list[dict[str, str]]:
+    errors = []
+    for name, value in values.items():
+        try:
+            canonical_json(value)
+        except ValueError:  # rfc8785's domain errors: NaN, infinities, unsafe integers
+            errors.append({"pointer": f"/{name}", "message": IJSON})
+    return errors
+
+
+def _window(valid_from: str, valid_until: str,
+            errors: list[dict[str, str]]) -> tuple[datetime, datetime] | None:
+    moments = []
+    for name, value in (("valid_from", valid_from), ("valid_until", valid_until)):
+        try:
+            moments.append(parse_iso(value))
+        except (ValueError, OverflowError):
+            errors.append({"pointer": f"/{name}",
+                           "message": "must be an ISO 8601 timestamp with a timezone"})
+    if len(moments) < 2:
+        return None
+    if moments[1] <= moments[0]:
+        errors.append({"pointer": "/valid_until", "message": "must be after valid_from"})
+    return moments[0], moments[1]
 
 
 def content_digest(contract_id: str, content: Content) -> str:
@@ -267,7 +306,7 @@ class Decision:
 def decide(contract: Contract | None, command: Command, actor: str, now: datetime) -> Decision:
     """Check ``command`` by ``actor`` against the rules; return the event to record."""
     if isinstance(command, Create):
-        content = command.content.validated()
+        content = _still_valid(command.content.validated(), now)
         if content.provider_did != actor:
             raise Forbidden("the caller must be the contract's provider")
         return Decision(CREATED, {"content": content.to_json()})
@@ -280,7 +319,18 @@ def decide(contract: Contract | None, command: Command, actor: str, now: datetim
         raise IllegalTransition(
             f"cannot {rule.action} a contract in status '{contract.status}'",
             current_status=contract.status.value, allowed_from=allowed)
+    if rule.who != "system" and now >= parse_iso(contract.content.valid_until):
+        # Past its end the contract only awaits expiry, even before the sweep records it.
+        raise ValidityEnded(f"the contract's validity ended at {contract.content.valid_until}",
+                            valid_until=contract.content.valid_until)
     return Decision(rule.event_type, _event_data(contract, command, actor, now))
+
+
+def _still_valid(content: Content, now: datetime) -> Content:
+    if parse_iso(content.valid_until) <= now:
+        raise ValidationFailed("The contract is not valid", [
+            {"pointer": "/valid_until", "message": "must be in the future"}])
+    return content
 
 
 def _authorize(contract: Contract, rule: Rule, actor: str) -> None:
@@ -297,8 +347,11 @@ def _event_data(contract: Contract, command: Command, actor: str, now: datetime)
     match command:
         case Update(changes):
             current = contract.content.to_json()
-            merged = Content.from_json({**current, **changes}).validated().to_json()
-            changed = sorted(name for name in merged if merged[name] != current[name])
+            merged = _still_valid(Content.from_json({**current, **changes}).validated(),
+                                  now).to_json()
+            # Canonical comparison: in Python True == 1, but they hash differently.
+            changed = sorted(name for name in merged
+                             if canonical_json(merged[name]) != canonical_json(current[name]))
             if not changed:
                 raise NothingToChange("the update changes nothing")
             return {"content": merged, "changed": changed}
@@ -403,6 +456,3 @@ def replay(events: list[AuditEvent]) -> Contract | None:
     return contract
 
 
-def genesis_head() -> tuple[int, str]:
-    """(next seq, prev hash) for a contract that does not exist yet."""
-    return 0, GENESIS_HASH

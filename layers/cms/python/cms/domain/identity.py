@@ -8,6 +8,10 @@ from enum import StrEnum
 from typing import Any
 
 from cms.domain.audit import GENESIS_HASH, AuditEvent, seal
+from cms.domain.canonical import canonical_json
+from cms.domain.errors import ValidationFailed
+
+MAX_METADATA_BYTES = 8 * 1024
 
 
 class IdentityType(StrEnum):
@@ -117,3 +121,17 @@ class Caller:
     @property
     def is_admin(self) -> bool:
         return Role.ADMIN in self.roles
+
+
+def check_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Profile metadata is hashed into audit events: it must be I-JSON and small."""
+    try:
+        size = len(canonical_json(metadata))
+    except ValueError as error:  # NaN, infinities, unsafe integers
+        raise ValidationFailed("metadata must be I-JSON", [
+            {"pointer": "/metadata",
+             "message": "numbers must be finite, integers within ±(2^53-1)"}]) from error
+    if size > MAX_METADATA_BYTES:
+        raise ValidationFailed("metadata is too large", [
+            {"pointer": "/metadata", "message": f"at most {MAX_METADATA_BYTES} bytes"}])
+    return metadata

@@ -32,7 +32,7 @@ SignatureChecker = Callable[[Contract, Signature], str | None]
 def verify_contract(
     stored: Contract, events: list[AuditEvent], check_signature: SignatureChecker
 ) -> list[Check]:
-    checks = _chain_checks(stored, events)
+    checks = _chain_checks(stored.stream, stored.head_hash, events)
     replayed, history_check = _replay(events)
     checks.append(history_check)
     if replayed is not None:
@@ -42,12 +42,22 @@ def verify_contract(
     return checks
 
 
-def _chain_checks(stored: Contract, events: list[AuditEvent]) -> list[Check]:
-    problems = chain_problems(events, stored.stream)
+def verify_unreadable(stream: str, events: list[AuditEvent], fields: list[str]) -> list[Check]:
+    """The report for a snapshot whose stored fields cannot even be decoded."""
+    checks = _chain_checks(stream, None, events)
+    checks.append(_replay(events)[1])
+    checks.extend(Check(f"snapshot.{name}", False,
+                        "the stored value cannot be read: it was changed outside the API")
+                  for name in fields)
+    return checks
+
+
+def _chain_checks(stream: str, head_hash: str | None, events: list[AuditEvent]) -> list[Check]:
+    problems = chain_problems(events, stream)
     checks = [Check(f"audit_chain.event[{p.seq}]", False, p.detail) for p in problems]
-    if events and events[-1].hash != stored.head_hash:
+    if head_hash is not None and events and events[-1].hash != head_hash:
         checks.append(Check("audit_chain.head", False,
-                            f"the contract's head hash {stored.head_hash} is not the last "
+                            f"the contract's head hash {head_hash} is not the last "
                             f"event's hash {events[-1].hash} (events missing or added)"))
     summary = (f"{len(events)} events, hashes and links intact" if not checks
                else f"{len(checks)} problem(s) in {len(events)} events")

@@ -41,6 +41,7 @@ from cms.domain.identity import (
     IdentityStatus,
     IdentityType,
     Role,
+    check_metadata,
     record_change,
 )
 from cms.domain.signatures import match_public_key, verify_message_signature
@@ -49,8 +50,8 @@ from cms.services.tokens import IssuedToken, TokenService
 
 STATEMENT = "Sign in to the Contract Management System."
 NONCE_LINE = re.compile(r"^Nonce: ([A-Za-z0-9]{8,})$", re.MULTILINE)
-SELF_REGISTERABLE = frozenset({IdentityType.USER, IdentityType.MACHINE})
 REGISTRATION_ATTEMPTS = 3
+ANONYMOUS = "anonymous"
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,14 @@ class IssuedChallenge:
 @dataclass(frozen=True)
 class Registration:
     identity: Identity
+    credential: Credential
     created: bool
+
+    def to_json(self) -> dict[str, Any]:
+        """What an unauthenticated caller learns: only what the DID and key already say.
+        The profile (name, roles, status) is for the owner after sign-in."""
+        return {"did": self.identity.did, "created": self.created,
+                "credential": self.credential.to_json()}
 
 
 class AuthService:
@@ -82,26 +90,30 @@ class AuthService:
 
     # ------------------------------------------------------------ registration
 
-    def register(self, did: str, public_key: str, *, name: str | None = None,
+    def register(self, did: str, public_key: str, *, source_ip: str, name: str | None = None,
                  identity_type: IdentityType = IdentityType.USER,
                  metadata: dict[str, Any] | None = None) -> Registration:
         parse_did(did)
-        if identity_type not in SELF_REGISTERABLE:
-            raise Forbidden(f"identities of type '{identity_type}' are created by an admin")
+        # Registration is unauthenticated and may fetch a did:web document: per address only.
+        self._take(f"register:ip:{source_ip}", self._settings.signin_ip_burst,
+                   self._settings.signin_ip_per_minute)
         method = match_public_key(self._resolver.resolve(did), public_key)
         for _ in range(REGISTRATION_ATTEMPTS):
             existing = self._identities.get(did)
             now = iso_utc(utc_now())
             credential = credential_for(method, now)
-            if existing is not None and any(
-                    c.credential_id == credential.credential_id for c in existing.credentials):
-                return Registration(existing, created=False)  # the same pair again
+            known = None if existing is None else next(
+                (c for c in existing.credentials if c.credential_id == credential.credential_id),
+                None)
+            if existing is not None and known is not None:
+                return Registration(existing, known, created=False)  # the same pair again
             try:
                 if existing is None:
-                    return Registration(self._create(did, credential, now, name=name,
-                                                     identity_type=identity_type,
-                                                     metadata=metadata), created=True)
-                return Registration(self._add_key(existing, credential, now), created=True)
+                    identity = self._create(did, credential, now, name=name,
+                                            identity_type=identity_type, metadata=metadata)
+                else:
+                    identity = self._add_key(existing, credential, now)
+                return Registration(identity, credential, created=True)
             except WriteConflict:
                 continue  # a concurrent registration of this DID landed first: look again
         raise Conflict("the identity changed concurrently; retry the registration")
@@ -111,10 +123,12 @@ class AuthService:
         roles = (Role.ADMIN.value,) if did in self._settings.bootstrap_admins else ()
         identity = Identity(
             did=did, identity_id=str(uuid.uuid4()), name=name or did, type=identity_type,
-            status=IdentityStatus.ACTIVE, roles=roles, metadata=metadata or {},
+            status=IdentityStatus.ACTIVE, roles=roles, metadata=check_metadata(metadata or {}),
             created_at=now, updated_at=now)
+        # Registering proves nothing about who holds the key (the key is public), so the event
+        # is not attributed to the DID; its first signed action is.
         identity, event = record_change(
-            None, identity, event_type="identity.registered", actor=did, at=now,
+            None, identity, event_type="identity.registered", actor=ANONYMOUS, at=now,
             data={"identity": identity.profile(), "credential": credential.to_json()})
         self._identities.create(identity, credential, event)
         return replace(identity, credentials=(credential,))
@@ -122,7 +136,7 @@ class AuthService:
     def _add_key(self, existing: Identity, credential: Credential, now: str) -> Identity:
         updated, event = record_change(
             existing, replace(existing, updated_at=now), event_type="identity.key_added",
-            actor=existing.did, at=now, data={"credential": credential.to_json()})
+            actor=ANONYMOUS, at=now, data={"credential": credential.to_json()})
         self._identities.add_credential(updated, credential, event, existing.version)
         return replace(updated, credentials=(*existing.credentials, credential))
 
@@ -183,14 +197,16 @@ class AuthService:
         return identity
 
     def _throttle(self, did: str, source_ip: str) -> None:
+        """Per DID *from an address*, and per address. A bucket per DID alone would let
+        anyone lock any DID (an admin's, say) out of sign-in by spending its tokens."""
         s = self._settings
-        for bucket, burst, per_minute in (
-                (f"signin:did:{did}", s.signin_burst, s.signin_per_minute),
-                (f"signin:ip:{source_ip}", s.signin_ip_burst, s.signin_ip_per_minute)):
-            outcome = self._rate_limits.take(bucket, burst=burst, per_minute=per_minute)
-            if not outcome.allowed:
-                raise RateLimited("too many sign-in attempts; slow down",
-                                  retry_after=outcome.retry_after_s)
+        self._take(f"signin:did:{did}:ip:{source_ip}", s.signin_burst, s.signin_per_minute)
+        self._take(f"signin:ip:{source_ip}", s.signin_ip_burst, s.signin_ip_per_minute)
+
+    def _take(self, bucket: str, burst: int, per_minute: int) -> None:
+        outcome = self._rate_limits.take(bucket, burst=burst, per_minute=per_minute)
+        if not outcome.allowed:
+            raise RateLimited("too many attempts; slow down", retry_after=outcome.retry_after_s)
 
     def _challenge_text(self, did: str, nonce: str, issued: str, expires: str) -> str:
         address = ethereum_address_of(did)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from cms.adapters.contract_store import ContractStore, Page, WriteConflict
+from cms.adapters.contract_store import ContractStore, CorruptSnapshot, Page, WriteConflict
 from cms.config import Settings
 from cms.domain.audit import GENESIS_HASH, AuditEvent, seal
 from cms.domain.canonical import iso_utc, utc_now
@@ -37,7 +37,7 @@ from cms.domain.did import DidResolver
 from cms.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from cms.domain.identity import Caller
 from cms.domain.signatures import contract_signing_payload, verify_contract_signature
-from cms.domain.verification import verify_contract
+from cms.domain.verification import Check, verify_contract, verify_unreadable
 
 MAX_ATTEMPTS = 5  # optimistic-lock retries; two parties signing at once needs two
 
@@ -53,7 +53,12 @@ class ContractService:
     # ------------------------------------------------------------ reads
 
     def get(self, caller: Caller, contract_id: str) -> Contract:
-        contract = self._store.get(contract_id)
+        try:
+            contract = self._store.get(contract_id)
+        except CorruptSnapshot as error:
+            if caller.is_overseer or caller.did in error.parties:
+                raise
+            raise NotFound(f"no contract {contract_id}") from None
         if contract is None or not (caller.is_overseer or contract.role_of(caller.did)):
             # Non-parties learn nothing, not even that the contract exists.
             raise NotFound(f"no contract {contract_id}")
@@ -67,19 +72,29 @@ class ContractService:
             return self._store.list_all(status, cursor, limit)
         return self._store.list_for_party(caller.did, role, status, cursor, limit)
 
-    def events(self, caller: Caller, contract_id: str) -> list[AuditEvent]:
+    def events(self, caller: Caller, contract_id: str, *, after: int = -1,
+               limit: int | None = None) -> list[AuditEvent]:
         self.get(caller, contract_id)
-        return self._store.events(contract_id)
+        return self._store.events(contract_id, after=after, limit=limit)
 
     def verify(self, caller: Caller, contract_id: str) -> dict[str, Any]:
-        contract = self.get(caller, contract_id)
+        try:
+            contract = self.get(caller, contract_id)  # visibility first, then the history
+        except CorruptSnapshot as error:
+            checks = verify_unreadable(stream_of(contract_id), self._store.events(contract_id),
+                                       error.fields)
+            return self._report(contract_id, None, checks)
         checks = verify_contract(contract, self._store.events(contract_id),
                                  self._signature_problem)
+        return self._report(contract_id, contract, checks)
+
+    def _report(self, contract_id: str, contract: Contract | None,
+                checks: list[Check]) -> dict[str, Any]:
         return {
             "contract_id": contract_id,
             "valid": all(check.ok for check in checks),
-            "status": contract.status.value,
-            "digest": contract.digest,
+            "status": contract.status.value if contract else None,
+            "digest": contract.digest if contract else None,
             "checked_at": iso_utc(self._clock()),
             "checks": [check.to_json() for check in checks],
         }
@@ -160,8 +175,10 @@ class ContractService:
             try:
                 self._execute(system, contract_id, Expire())
                 expired.append(contract_id)
-            except (IllegalTransition, NotFound):
-                continue  # changed state since the index was read
+            except DomainError:
+                # Changed since the index was read, or a conflict or outage for this one
+                # contract: the next sweep retries it; the others still expire now.
+                continue
         return expired
 
     def _execute(self, caller: Caller, contract_id: str, command: Command) -> Contract:

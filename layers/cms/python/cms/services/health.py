@@ -7,9 +7,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import boto3
-
-from cms.adapters.tables import TABLE_SPECS
 from cms.services import container
 
 
@@ -24,6 +21,11 @@ def _timed(probe: Callable[[], Any]) -> dict[str, Any]:
 
 
 def dependency_health() -> dict[str, Any]:
+    # Imported here: the meta function also serves the OpenAPI document, which needs neither.
+    import boto3
+
+    from cms.adapters.tables import TABLE_SPECS
+
     dynamodb = boto3.client("dynamodb")
     checks = {}
     for spec in TABLE_SPECS:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from cms.adapters.dynamo import WriteConflict
 from cms.adapters.identity_store import IdentityStore
 from cms.domain.audit import AuditEvent
-from cms.domain.canonical import iso_utc, utc_now
+from cms.domain.canonical import canonical_json, iso_utc, utc_now
 from cms.domain.errors import Conflict, Forbidden, IdentityNotFound
 from cms.domain.identity import (
     Caller,
@@ -15,6 +16,7 @@ from cms.domain.identity import (
     IdentityStatus,
     IdentityType,
     Role,
+    check_metadata,
     record_change,
 )
 
@@ -38,26 +40,46 @@ class IdentityService:
                                   or (roles is not None and Role.ADMIN not in roles)):
             raise Forbidden("admins cannot suspend themselves or drop their own admin role")
         identity = self.get(caller, did)
-        now = iso_utc(utc_now())
         changed = replace(
             identity,
             status=status or identity.status,
             roles=tuple(sorted({r.value for r in roles})) if roles is not None else identity.roles,
             type=identity_type or identity.type,
-            updated_at=now,
         )
-        changes = {key: value for key, value in changed.profile().items()
-                   if identity.profile()[key] != value}
+        return self._record(identity, changed, actor=caller.did)
+
+    def _record(self, identity: Identity, changed: Identity, *, actor: str) -> Identity:
+        """Store a profile change with its audit event; a change to nothing writes nothing."""
+        before, after = identity.profile(), changed.profile()
+        changes = {key: value for key, value in after.items()
+                   if canonical_json(before[key]) != canonical_json(value)}
         if not changes:
             return identity
-        changed, event = record_change(identity, changed, event_type="identity.updated",
-                                       actor=caller.did, at=now, data={"changes": changes})
+        now = iso_utc(utc_now())
+        changed, event = record_change(identity, replace(changed, updated_at=now),
+                                       event_type="identity.updated", actor=actor, at=now,
+                                       data={"changes": changes})
         try:
             self._store.update(changed, event, expected_version=identity.version)
         except WriteConflict as error:
             raise Conflict("the identity changed meanwhile; read it again") from error
         return changed
 
+    def update_profile(self, caller: Caller, *, name: str | None,
+                       metadata: dict[str, Any] | None,
+                       identity_type: IdentityType | None) -> Identity:
+        """The owner's own name, metadata and type (user or machine)."""
+        identity = self.get(caller, caller.did)
+        if identity_type not in (None, IdentityType.USER, IdentityType.MACHINE):
+            raise Forbidden("only an admin can make an identity an enclave")
+        if metadata is not None:
+            check_metadata(metadata)
+        changed = replace(identity, name=name or identity.name,
+                          metadata=identity.metadata if metadata is None else metadata,
+                          type=identity_type or identity.type)
+        return self._record(identity, changed, actor=caller.did)
+
     def events(self, caller: Caller, did: str) -> list[AuditEvent]:
         self.get(caller, did)
         return self._store.events(did)
+

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cms.domain.did.document import DidDocument, VerificationMethod
-    from cms.domain.did.methods import did_key_from_ed25519, ethereum_address_of
+    from cms.domain.did.methods import controller_of, did_key_from_ed25519, ethereum_address_of
     from cms.domain.did.resolver import DidResolver, WebFetcher
     from cms.domain.did.syntax import ParsedDid, parse_did
     from cms.domain.did.web import did_web_url
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "DidDocument": "document",
     "VerificationMethod": "document",
+    "controller_of": "methods",
     "did_key_from_ed25519": "methods",
     "ethereum_address_of": "methods",
     "DidResolver": "resolver",
@@ -34,6 +35,7 @@ __all__ = [
     "ParsedDid",
     "VerificationMethod",
     "WebFetcher",
+    "controller_of",
     "did_key_from_ed25519",
     "did_web_url",
     "ethereum_address_of",

@@ -168,3 +168,22 @@ def _address(value: str, did: str) -> str:
         return checksum_address(value)
     except ValueError as exc:
         raise InvalidDid(f"{did}: {exc}") from None
+
+
+def controller_of(did: str) -> str:
+    """Fully validate ``did`` without I/O and name the key that controls it.
+
+    Two spellings of one key (did:pkh vs did:ethr, another chain id, address case) give the
+    same answer, so "is this the same party?" compares keys, not strings. did:web is checked
+    for syntax and URL form only (its document needs a fetch) and names itself.
+    """
+    parsed = parse_did(did)
+    if parsed.method == "web":
+        from cms.domain.did.web import did_web_url
+
+        did_web_url(did)
+        return f"web:{did}"
+    method = resolve_local(parsed).verification_methods[0]
+    if method.ed25519_public_key is not None:
+        return f"ed25519:{method.ed25519_public_key.hex()}"
+    return f"eth:{(method.eth_address or '').lower()}"
