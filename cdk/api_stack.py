@@ -319,6 +319,10 @@ class ApiStack(Stack):
                 "CMS_JWT_SECRET_ID": self.data.jwt_secret.secret_arn,
                 "CMS_SIWE_DOMAIN": domain,
                 "CMS_SIWE_URI": uri,
+                # Empty means no bootstrap admin; every function gets it so none disagrees.
+                "CMS_BOOTSTRAP_ADMINS": ",".join(self.deploy.bootstrap_admins),
+                # The origin handler responses allow, as preflights and gateway responses do.
+                "CMS_CORS_ALLOW_ORIGIN": self.deploy.cors_allow_origin,
                 "POWERTOOLS_SERVICE_NAME": spec.name,
             }
         )
@@ -431,6 +435,8 @@ class ApiStack(Stack):
                 response_headers={
                     "Content-Type": f"'{PROBLEM_CONTENT_TYPE}'",
                     "Access-Control-Allow-Origin": f"'{self.deploy.cors_allow_origin}'",
+                    # Static values are single-quoted literals in API Gateway mappings.
+                    **{name: f"'{value}'" for name, value in response.headers},
                 },
                 templates={"application/json": response.template()},
             )

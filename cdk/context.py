@@ -15,6 +15,9 @@ from typing import Any
 from aws_cdk import aws_logs as logs
 from constructs import Node
 
+from cms.domain.did import parse_did
+from cms.domain.errors import DomainError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = REPO_ROOT / "cdk.json"
 
@@ -37,6 +40,20 @@ def _text(node: Node, key: str, default: str | None) -> str | None:
     return default if value in (None, "") else str(value)
 
 
+def _dids(node: Node, key: str) -> tuple[str, ...]:
+    """Comma-separated DIDs (a JSON list in cdk.json works too), each checked at synth time."""
+    value = node.try_get_context(key)
+    items = value if isinstance(value, list) else str(value or "").split(",")
+    dids = tuple(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
+    for did in dids:
+        try:
+            parse_did(did)
+        except DomainError as error:
+            # A typo here would only show up as "nobody is admin" after the deploy.
+            raise ValueError(f"context '{key}': '{did}' is not a usable DID: {error}") from None
+    return dids
+
+
 def _number(node: Node, key: str, default: float) -> float:
     value = node.try_get_context(key)
     return default if value in (None, "") else float(value)
@@ -54,6 +71,8 @@ class DeployContext:
     throttle_burst_limit: int
     log_retention: str  # a member name of aws_logs.RetentionDays, e.g. ONE_MONTH
     cors_allow_origin: str
+    # DIDs that get the admin role when they register (CMS_BOOTSTRAP_ADMINS); empty: none.
+    bootstrap_admins: tuple[str, ...]
     alarm_email: str | None
     api_5xx_rate_threshold_percent: float
 
@@ -79,6 +98,7 @@ class DeployContext:
             throttle_burst_limit=int(_number(node, "throttle_burst_limit", 100)),
             log_retention=log_retention,
             cors_allow_origin=_text(node, "cors_allow_origin", "*") or "*",
+            bootstrap_admins=_dids(node, "bootstrap_admins"),
             alarm_email=_text(node, "alarm_email", None),
             api_5xx_rate_threshold_percent=_number(node, "api_5xx_rate_threshold_percent", 1),
         )

@@ -28,6 +28,7 @@ class ProblemResponse:
     code: str  # stable machine-readable code, part of the public API
     title: str
     detail: str = GATEWAY_MESSAGE  # a VTL expression that renders to a JSON string
+    headers: tuple[tuple[str, str], ...] = ()  # extra static response headers (name, value)
 
     @property
     def problem_type(self) -> str:
@@ -62,7 +63,10 @@ GATEWAY_RESPONSES: tuple[ProblemResponse, ...] = (
         "Not found",
         _literal("No route matches this method and path"),
     ),
-    ProblemResponse("THROTTLED", 429, "rate_limited", "Too many requests"),
+    # Stage throttling refills every second; Retry-After tells clients when to try again.
+    ProblemResponse(
+        "THROTTLED", 429, "rate_limited", "Too many requests", headers=(("Retry-After", "1"),)
+    ),
     ProblemResponse("REQUEST_TOO_LARGE", 413, "payload_too_large", "The request body is too large"),
     ProblemResponse("DEFAULT_4XX", None, "bad_request", "The request was rejected"),
     ProblemResponse(

@@ -173,17 +173,18 @@ class Gateway:
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes,
                source_ip: str) -> tuple[int, dict[str, str], bytes]:
         url = urlsplit(target)
-        path = unquote(url.path)
         if len(body) > MAX_BODY_BYTES:
             return self._gateway_response("REQUEST_TOO_LARGE", 413, "Request too large")
-        route = self.routes.match(method, path)
+        # Routes match the path as sent, still percent-encoded: a "%2F" inside a segment stays
+        # inside that segment's parameter instead of adding a segment that changes the route.
+        route = self.routes.match(method, url.path)
         if route is None:
             return self._gateway_response("MISSING_AUTHENTICATION_TOKEN", 403,
                                           "Missing Authentication Token")
         if route.function is None:
             return 204, dict(route.mock_headers), b""
         request_id = str(uuid.uuid4())
-        event = _proxy_event(route, method=method, path=path, query=url.query,
+        event = _proxy_event(route, method=method, raw_path=url.path, query=url.query,
                              headers=headers, body=body, source_ip=source_ip,
                              request_id=request_id)
         if route.authorizer is not None:
@@ -271,12 +272,15 @@ def _allows(policy: dict[str, Any], arn: str) -> bool:
     return allowed
 
 
-def _proxy_event(route: Method, *, method: str, path: str, query: str,
+def _proxy_event(route: Method, *, method: str, raw_path: str, query: str,
                  headers: dict[str, str], body: bytes, source_ip: str,
                  request_id: str) -> dict[str, Any]:
     params = parse_qs(query, keep_blank_values=True)
-    match = route.pattern.fullmatch(path)
-    path_parameters = match.groupdict() if match and match.groupdict() else None
+    match = route.pattern.fullmatch(raw_path)
+    # Each value is decoded on its own, after matching, as API Gateway passes them.
+    path_parameters = ({name: unquote(value) for name, value in match.groupdict().items()}
+                       if match and match.groupdict() else None)
+    path = unquote(raw_path)
     try:
         text, encoded = body.decode(), False
     except UnicodeDecodeError:
@@ -313,6 +317,21 @@ def _proxy_result(result: Any) -> tuple[int, dict[str, str], bytes]:
     return int(result["statusCode"]), headers, raw
 
 
+def _content_length(values: list[str]) -> int | None:
+    """The body length the headers declare (0 if none); None if malformed or ambiguous.
+
+    Only ASCII digits count: int() would also take signs, spaces, "_" and non-ASCII digits.
+    Several Content-Length headers must agree (RFC 9110, section 8.6).
+    """
+    lengths = {value.strip() for value in values}
+    if not lengths:
+        return 0
+    if len(lengths) != 1:
+        return None
+    (text,) = lengths
+    return int(text) if re.fullmatch(r"[0-9]+", text) else None
+
+
 def _handler_class(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -320,11 +339,21 @@ def _handler_class(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self) -> None:
             started = time.perf_counter()
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY_BYTES:
+            length = _content_length(self.headers.get_all("Content-Length") or [])
+            refusal = None
+            if "Transfer-Encoding" in self.headers:
+                # Only Content-Length frames a body here; an unread chunked body would
+                # otherwise be parsed as the next request on this connection.
+                refusal = gateway._gateway_response("DEFAULT_4XX", 411, "Length Required")
+            elif length is None:
+                refusal = gateway._gateway_response("DEFAULT_4XX", 400, "Bad request")
+            elif length > MAX_BODY_BYTES:
                 # Refuse before reading: do not buffer what API Gateway would not accept.
-                status, headers, body = gateway._gateway_response(
+                refusal = gateway._gateway_response(
                     "REQUEST_TOO_LARGE", 413, "Request too large")
+            if refusal is not None:
+                # The body was not read, so the connection cannot carry another request.
+                status, headers, body = refusal
                 self.close_connection = True
             else:
                 payload = self.rfile.read(length) if length else b""
@@ -336,6 +365,8 @@ def _handler_class(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
                 if key.lower() not in {"content-length", "connection", "transfer-encoding"}:
                     self.send_header(key, value)
             self.send_header("Content-Length", str(len(body)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)

@@ -44,6 +44,8 @@ def local_overrides(api_port: int) -> dict[str, str]:
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("CMS_LOG_LEVEL", "WARNING"),
         "POWERTOOLS_DEV": "false",
+        # `CMS_BOOTSTRAP_ADMINS=did:… make run` makes that DID an admin when it registers.
+        "CMS_BOOTSTRAP_ADMINS": os.environ.get("CMS_BOOTSTRAP_ADMINS", ""),
     }
 
 

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
+from cms.domain.contracts import Content, content_digest
+from cms.domain.errors import DomainError
+from cms.domain.signatures import contract_signing_payload
+from cms.domain.siwe import HEADER_SUFFIX, parse_siwe
 from cms_client.signers import Signer
+
+DID_HEADER_SUFFIX = " wants you to sign in with your DID:"
+# contract_signing_payload needs a positive chain id even when the scheme does not use it.
+_UNUSED_CHAIN_ID = 1
 
 
 class ApiError(Exception):
@@ -34,7 +43,9 @@ class CmsClient:
                           {"did": signer.did, "public_key": signer.public_key, **extra})
 
     def sign_in(self, signer: Signer) -> str:
+        """Sign in; the challenge is signed only if it is bound to this client's base URL."""
         issued = self._call("POST", "/api/v1/auth/challenge", {"did": signer.did})
+        self._check_challenge(issued)
         verified = self._call("POST", "/api/v1/auth/verify", {
             "did": signer.did, "challenge": issued["challenge"],
             "signature": signer.sign_message(issued["challenge"])})
@@ -67,9 +78,18 @@ class CmsClient:
         return self._call("POST", f"/api/v1/contracts/{contract_id}/{action}", body)
 
     def sign_contract(self, contract_id: str, signer: Signer) -> dict[str, Any]:
+        """Sign what the client itself derives from the contract's content, never blindly.
+
+        The digest is recomputed from the content the server shows, and the payload rebuilt
+        from that digest; the server's payload must match it (ValueError otherwise).
+        """
+        contract = self.get_contract(contract_id)
+        # Fetched before any local check so that the server's refusals (e.g. 409 for a draft,
+        # which has no digest yet) still surface as ApiError.
         payload = self._call("GET", f"/api/v1/contracts/{contract_id}/signing-payload")
+        expected = self._expected_signing_payload(contract_id, contract, payload, signer)
         return self._call("POST", f"/api/v1/contracts/{contract_id}/sign",
-                          {"signature": signer.sign_contract(payload)})
+                          {"signature": signer.sign_contract(expected)})
 
     def events(self, contract_id: str) -> list[dict[str, Any]]:
         return self._call("GET", f"/api/v1/contracts/{contract_id}/events")["events"]
@@ -79,6 +99,66 @@ class CmsClient:
 
     def health(self) -> dict[str, Any]:
         return self._call("GET", "/health", expect_error=True)
+
+    # ------------------------------------------------------------ checks
+
+    def _check_challenge(self, issued: dict[str, Any]) -> None:
+        """Refuse a challenge meant for another origin (a relay) or with a foreign nonce."""
+        text, nonce = issued.get("challenge"), issued.get("nonce")
+        if not isinstance(text, str) or not isinstance(nonce, str):
+            raise ValueError("the challenge response lacks the challenge text or its nonce")
+        base = urlsplit(self.base_url)
+        header = text.split("\n", 1)[0]
+        if header.endswith(HEADER_SUFFIX):
+            try:
+                siwe = parse_siwe(text)
+            except DomainError as error:
+                raise ValueError(f"the sign-in challenge is not EIP-4361: {error}") from None
+            if siwe.scheme is not None and siwe.scheme.lower() != base.scheme.lower():
+                raise ValueError(f"the challenge scheme '{siwe.scheme}' is not {base.scheme}")
+            domain, uri, text_nonce = siwe.domain, siwe.uri, siwe.nonce
+        elif header.endswith(DID_HEADER_SUFFIX):
+            domain = header[: -len(DID_HEADER_SUFFIX)]
+            uri, text_nonce = _field(text, "URI: "), _field(text, "Nonce: ")
+        else:
+            raise ValueError("the sign-in challenge is in no format this client signs")
+        if domain.lower() != base.netloc.lower():
+            raise ValueError(f"the challenge is for '{domain}', not '{base.netloc}'")
+        origin = f"{base.scheme}://{base.netloc}"
+        if uri.rstrip("/").lower() != origin.lower():
+            raise ValueError(f"the challenge URI '{uri}' is not '{origin}'")
+        if text_nonce != nonce:
+            raise ValueError("the nonce in the challenge text differs from the issued nonce")
+
+    @staticmethod
+    def _expected_signing_payload(contract_id: str, contract: dict[str, Any],
+                                  payload: dict[str, Any], signer: Signer) -> dict[str, Any]:
+        """The payload rebuilt locally; every part the server sent must equal it."""
+        try:
+            digest = content_digest(contract_id, Content.from_json(contract))
+        except (KeyError, TypeError) as error:
+            raise ValueError(f"the contract lacks content fields: {error}") from None
+        if contract.get("digest") != digest:
+            raise ValueError("the contract's digest does not match its content")
+        if not isinstance(payload, dict):
+            raise ValueError("the signing payload is not a JSON object")
+        # The chain id is the server's setting and not derivable from the contract; it only
+        # names the EIP-712 domain, everything bound to the contract is still checked.
+        typed_data = payload.get("typed_data")
+        domain = typed_data.get("domain") if isinstance(typed_data, dict) else None
+        chain_id = domain.get("chainId") if isinstance(domain, dict) else _UNUSED_CHAIN_ID
+        try:
+            expected = contract_signing_payload(contract_id=contract_id, digest_hex=digest,
+                                                signer_did=signer.did, chain_id=chain_id)
+        except DomainError as error:
+            raise ValueError(f"the signing payload cannot be rebuilt: {error}") from None
+        # Every part that any signer might sign (typed_data, message) and the scheme; a signer
+        # then signs the local copy, so nothing else the server sent is ever signed.
+        for key, value in expected.items():
+            if payload.get(key) != value:
+                raise ValueError(f"the server's signing payload '{key}' differs from the "
+                                 "one rebuilt from the contract")
+        return expected
 
     # ------------------------------------------------------------ plumbing
 
@@ -93,3 +173,11 @@ class CmsClient:
         if response.status_code >= 400 and not expect_error:
             raise ApiError(response.status_code, data if isinstance(data, dict) else {})
         return data
+
+
+def _field(text: str, label: str) -> str:
+    """The value of the single line starting with ``label``; ValueError if not exactly one."""
+    values = [line[len(label):] for line in text.split("\n") if line.startswith(label)]
+    if len(values) != 1:
+        raise ValueError(f"the sign-in challenge must have exactly one '{label.strip()}' line")
+    return values[0]

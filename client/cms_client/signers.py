@@ -9,6 +9,7 @@ from eth_account.messages import encode_defunct, encode_typed_data
 from nacl.signing import SigningKey
 
 from cms.domain.did import did_key_from_ed25519
+from cms.domain.signatures import CONTRACT_MESSAGE_PREFIX
 
 
 class Signer(Protocol):
@@ -62,7 +63,22 @@ class Ed25519Signer:
         return bytes(self._key.verify_key).hex()
 
     def sign_message(self, text: str) -> str:
-        return self._key.sign(text.encode()).signature.hex()
+        """Raw Ed25519 over UTF-8 text, for sign-in; never a contract-signature message.
+
+        A server that issued a contract message as a sign-in challenge would otherwise obtain
+        a contract signature; contract messages are signed by ``sign_contract`` only.
+        """
+        if text.startswith(CONTRACT_MESSAGE_PREFIX):
+            raise ValueError("refusing to sign a contract-signature message as a sign-in message")
+        return self._sign_bytes(text.encode("utf-8"))
 
     def sign_contract(self, payload: dict[str, Any]) -> str:
-        return self.sign_message(payload["message"])
+        """The prefixed contract message from the API's signing payload."""
+        message = payload["message"]
+        # The converse of sign_message's refusal: this method signs contract messages only.
+        if not isinstance(message, str) or not message.startswith(CONTRACT_MESSAGE_PREFIX):
+            raise ValueError("a contract message must start with the contract-signature prefix")
+        return self._sign_bytes(message.encode("utf-8"))
+
+    def _sign_bytes(self, data: bytes) -> str:
+        return self._key.sign(data).signature.hex()

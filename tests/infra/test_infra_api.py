@@ -70,6 +70,9 @@ def test_function_environment(templates, spec: FunctionSpec) -> None:
         assert "Fn::ImportValue" in variables[table.env_var]
     assert "Fn::ImportValue" in variables["CMS_JWT_SECRET_ID"]
     assert variables["POWERTOOLS_SERVICE_NAME"] == spec.name
+    # cdk.json defaults: no bootstrap admin, any origin.
+    assert variables["CMS_BOOTSTRAP_ADMINS"] == ""
+    assert variables["CMS_CORS_ALLOW_ORIGIN"] == "*"
     # Without context the sign-in domain is the API's own execute-api host.
     assert {"Ref": ApiStack.rest_api_logical_id} in variables["CMS_SIWE_DOMAIN"]["Fn::Join"][1]
     assert variables["CMS_SIWE_URI"]["Fn::Join"][1][0] == "https://"
@@ -229,6 +232,15 @@ def test_gateway_response_is_a_problem_document(api_template, response) -> None:
     assert body["title"] == response.title
     assert isinstance(body["detail"], str)
     assert body.get("status") == response.status
+
+
+def test_throttled_response_says_when_to_retry(api_template) -> None:
+    (resource,) = api_template.find_resources(
+        "AWS::ApiGateway::GatewayResponse", {"Properties": {"ResponseType": "THROTTLED"}}
+    ).values()
+    headers = resource["Properties"]["ResponseParameters"]
+    assert headers["gatewayresponse.header.Retry-After"] == "'1'"
+    assert resource["Properties"]["StatusCode"] == "429"
 
 
 def test_required_gateway_responses_exist() -> None:

@@ -34,6 +34,30 @@ def test_stacks_are_environment_agnostic(templates: dict[str, dict]) -> None:
         assert "Rules" in template  # the bootstrap version check of the default synthesizer
 
 
+ADMIN_ONE = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+ADMIN_TWO = "did:pkh:eip155:1:0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+
+
+def _deploy_context(context: dict[str, object]):
+    from aws_cdk import App
+
+    from cdk.context import DeployContext
+
+    return DeployContext.from_node(App(context=context).node)
+
+
+def test_bootstrap_admins_default_to_none_and_accept_a_list() -> None:
+    assert _deploy_context({}).bootstrap_admins == ()
+    assert _deploy_context({"bootstrap_admins": ""}).bootstrap_admins == ()
+    listed = _deploy_context({"bootstrap_admins": [ADMIN_ONE, ADMIN_TWO, ADMIN_ONE]})
+    assert listed.bootstrap_admins == (ADMIN_ONE, ADMIN_TWO)
+
+
+def test_a_bootstrap_admin_that_is_not_a_did_fails_synthesis() -> None:
+    with pytest.raises(ValueError, match="'not-a-did' is not a usable DID"):
+        _deploy_context({"bootstrap_admins": f"{ADMIN_ONE},not-a-did"})
+
+
 def test_context_overrides_reach_the_templates() -> None:
     from cdk.synth import DEFAULT_OUTDIR
 
@@ -45,12 +69,20 @@ def test_context_overrides_reach_the_templates() -> None:
             "throttle_rate_limit": 7,
             "throttle_burst_limit": 9,
             "alarm_email": "ops@example.com",
+            "bootstrap_admins": f" {ADMIN_ONE}, {ADMIN_TWO} ,",
+            "cors_allow_origin": "https://app.example.com",
         },
     )
     resources = templates["CmsApi"]["Resources"]
     variables = resources["AuthFunction"]["Properties"]["Environment"]["Variables"]
     assert variables["CMS_SIWE_DOMAIN"] == "cms.example.com"
     assert variables["CMS_SIWE_URI"] == "https://cms.example.com"
+    functions = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Function"]
+    assert functions
+    for function in functions:
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert variables["CMS_BOOTSTRAP_ADMINS"] == f"{ADMIN_ONE},{ADMIN_TWO}"
+        assert variables["CMS_CORS_ALLOW_ORIGIN"] == "https://app.example.com"
     (stage,) = [r for r in resources.values() if r["Type"] == "AWS::ApiGateway::Stage"]
     (settings,) = stage["Properties"]["MethodSettings"]
     assert (settings["ThrottlingRateLimit"], settings["ThrottlingBurstLimit"]) == (7, 9)
