@@ -41,6 +41,7 @@ lint: $(PY_STAMP)
 bench: install
 	@$(PY) bench/cold_start.py
 	@$(PY) bench/api_throughput.py
+	@$(PY) bench/ledger_gas.py
 
 synth: $(PY_STAMP)
 	@$(PY) -c "from cdk.synth import synthesize; print(', '.join(synthesize()))"
