@@ -42,6 +42,7 @@ bench: install
 	@$(PY) bench/cold_start.py
 	@$(PY) bench/api_throughput.py
 	@$(PY) bench/ledger_gas.py
+	@$(PY) bench/merkle_proofs.py
 
 synth: $(PY_STAMP)
 	@$(PY) -c "from cdk.synth import synthesize; print(', '.join(synthesize()))"
