@@ -29,6 +29,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILD_DIR = REPO_ROOT / "build" / "lambda"
 REQUIREMENTS = REPO_ROOT / "requirements.txt"
 CMS_PACKAGE = REPO_ROOT / "layers" / "cms" / "python" / "cms"
+# Compiled Solidity (ABI + bytecode), committed under contracts/: Lambdas never compile.
+CONTRACT_ARTIFACTS = REPO_ROOT / "contracts" / "artifacts"
+LAYER_ARTIFACTS = Path("python") / "cms" / "adapters" / "contract_artifacts"
 FUNCTIONS_PACKAGE = REPO_ROOT / "functions"
 
 LAMBDA_PYTHON_VERSION = "3.11"
@@ -105,6 +108,7 @@ def _build_layer(architecture: str, with_dependencies: bool) -> Path:
     if with_dependencies:
         _install_dependencies(root, architecture)
     _replace_tree(CMS_PACKAGE, root / "python" / "cms")
+    shutil.copytree(CONTRACT_ARTIFACTS, root / LAYER_ARTIFACTS)
     return root
 
 

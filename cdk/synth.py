@@ -28,7 +28,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTDIR = REPO_ROOT / "build" / "cdk.out"
-SOURCES = ("cdk", "functions", "layers", "requirements.txt", "cdk.json")
+SOURCES = ("cdk", "functions", "layers", "contracts/artifacts", "requirements.txt", "cdk.json")
 STAMP_FILE = ".cms-source-hash"
 _APP_ENVIRONMENT = ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")
 _SKIPPED_DIRS = {"__pycache__", "tests", ".pytest_cache"}

@@ -47,6 +47,12 @@ def test_layer_holds_the_required_packages(layer: Path) -> None:
         assert (python / package / "__init__.py").exists(), package
 
 
+def test_layer_ships_the_compiled_ledger_contract(layer: Path) -> None:
+    from cdk.packaging import LAYER_ARTIFACTS
+
+    assert (layer / LAYER_ARTIFACTS / "ContractLedger.json").is_file()
+
+
 def test_native_extensions_are_built_for_the_lambda_architecture(
     layer: Path, architecture: str
 ) -> None:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import cms.adapters.contract_store
+import cms.adapters.ledger_client
 import cms.api.idempotency
 import cms.domain.contracts  # noqa: F401
 from cms.domain.errors import DomainError
