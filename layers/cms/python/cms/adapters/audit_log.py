@@ -12,9 +12,15 @@ from cms.adapters.dynamo import unavailable_on_connection_errors
 from cms.adapters.tables import AuditEventRecord
 from cms.domain.audit import AuditEvent
 
+PENDING = "pending"
+
 
 def append(tx: TransactWrite, event: AuditEvent) -> None:
-    tx.save(_to_record(event), condition=AuditEventRecord.seq.does_not_exist())
+    """Write the event, entering it in the sparse index of events still to anchor."""
+    record = _to_record(event)
+    record.anchor_pending = PENDING
+    record.pending_key = f"{event.at}#{event.stream}#{event.seq:012d}"
+    tx.save(record, condition=AuditEventRecord.seq.does_not_exist())
 
 
 def read_stream(stream: str, *, after: int = -1, limit: int | None = None) -> list[AuditEvent]:

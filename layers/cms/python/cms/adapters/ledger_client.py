@@ -130,6 +130,15 @@ class LedgerClient:
             return None
         return TxOutcome(tx_hash, receipt.blockNumber, receipt.status == 1, receipt.gasUsed)
 
+    def known(self, tx_hash: str) -> bool:
+        """Whether the node still knows the transaction (pending or mined); False once it
+        has vanished, e.g. dropped from the mempool or reorganised out."""
+        try:
+            self._rpc(lambda: self._w3.eth.get_transaction(tx_hash))
+        except TransactionNotFound:
+            return False
+        return True
+
     def confirmations(self, outcome: TxOutcome) -> int:
         return max(0, self.block_number() - outcome.block_number + 1)
 

@@ -17,7 +17,12 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import (
+    AllProjection,
+    GlobalSecondaryIndex,
+    IncludeProjection,
+    KeysOnlyProjection,
+)
 from pynamodb.models import Model
 
 
@@ -142,6 +147,17 @@ class ContractRecord(Model):
     by_expiry = ByExpiryIndex()
 
 
+class UnanchoredIndex(GlobalSecondaryIndex["AuditEventRecord"]):
+    """Sparse: only events not yet in a final anchoring batch, oldest first."""
+
+    class Meta:
+        index_name = "unanchored"
+        projection = IncludeProjection(["hash"])
+
+    anchor_pending = UnicodeAttribute(hash_key=True)
+    pending_key = UnicodeAttribute(range_key=True)
+
+
 class AuditEventRecord(Model):
     """One link of a hash chain. ``stream`` names the chain (e.g. ``contract:<id>``)."""
 
@@ -157,6 +173,47 @@ class AuditEventRecord(Model):
     data = JSONAttribute()
     prev_hash = UnicodeAttribute()
     hash = UnicodeAttribute()
+    # Anchoring: "pending" + a time-ordered key until the event's batch is final on chain,
+    # then the batch, the event's global anchoring sequence number and its inclusion proof.
+    anchor_pending = UnicodeAttribute(null=True)
+    pending_key = UnicodeAttribute(null=True)
+    anchor_batch = NumberAttribute(null=True)
+    anchor_seq = NumberAttribute(null=True)
+    anchor_proof = JSONAttribute(null=True)
+
+    unanchored = UnanchoredIndex()
+
+
+class OpenBatchIndex(GlobalSecondaryIndex["AnchorBatchRecord"]):
+    """Sparse: batches not final yet (normally at most one)."""
+
+    class Meta:
+        index_name = "open"
+        projection = AllProjection()
+
+    open = UnicodeAttribute(hash_key=True)
+    first_seq = NumberAttribute(range_key=True)
+
+
+class AnchorBatchRecord(Model):
+    """A batch of audit events anchored as one Merkle root: written before the transaction is
+    sent (the intent), so a crash at any step is resumed, never repeated or lost."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_ANCHOR_BATCHES_TABLE", "cms-anchor-batches")
+
+    first_seq = NumberAttribute(hash_key=True)
+    last_seq = NumberAttribute()
+    root = UnicodeAttribute()
+    events = JSONAttribute()  # [[stream, seq, hash], …] in leaf order
+    state = UnicodeAttribute()  # prepared → sent → final, or abandoned
+    tx_hash = UnicodeAttribute(null=True)
+    block_number = NumberAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    open = UnicodeAttribute(null=True)
+
+    open_batches = OpenBatchIndex()
 
 
 class ChallengeRecord(Model):
@@ -220,6 +277,7 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
     TableSpec("identities", "CMS_IDENTITIES_TABLE", IdentityRecord),
     TableSpec("contracts", "CMS_CONTRACTS_TABLE", ContractRecord),
     TableSpec("audit", "CMS_AUDIT_TABLE", AuditEventRecord),
+    TableSpec("anchor_batches", "CMS_ANCHOR_BATCHES_TABLE", AnchorBatchRecord),
     TableSpec("challenges", "CMS_CHALLENGES_TABLE", ChallengeRecord),
     TableSpec("rate_limits", "CMS_RATE_LIMITS_TABLE", RateLimitRecord),
     TableSpec("idempotency", "CMS_IDEMPOTENCY_TABLE", IdempotencyRecord),

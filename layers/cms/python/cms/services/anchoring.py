@@ -1,0 +1,86 @@
+"""Anchoring audit events on the ledger: at least once, and never twice.
+
+One batch is in flight at a time. Its record is written before the transaction is sent, and
+every run re-derives what to do from that record and from the chain itself (``anchorOf``,
+``nextSeq``), so the function may die between any two steps: the next run resends a
+transaction that vanished, finishes a batch the chain already holds, or gives up a batch whose
+range the chain gave to another root (its events simply stay queued).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cms.adapters.anchor_store import AnchorStore
+from cms.adapters.dynamo import WriteConflict
+from cms.adapters.ledger_client import LedgerClient, LedgerRejected
+from cms.domain.anchoring import ABANDONED, FINAL, SENT, Batch, prepare
+
+MAX_STEPS = 20  # per invocation; the schedule calls again
+
+
+@dataclass(frozen=True)
+class Step:
+    action: str  # idle, sent, waiting, finalized, abandoned, contended
+    batch: Batch | None = None
+
+
+class AnchorService:
+    def __init__(self, store: AnchorStore, ledger: LedgerClient, *, max_batch: int = 1000,
+                 confirmations: int = 1) -> None:
+        self._store = store
+        self._ledger = ledger
+        self._max_batch = max_batch
+        self._confirmations = confirmations
+
+    def run(self) -> list[Step]:
+        """Advance until there is nothing to do now (idle, or waiting for the chain)."""
+        steps: list[Step] = []
+        for _ in range(MAX_STEPS):
+            step = self.step()
+            steps.append(step)
+            if step.action in {"idle", "waiting", "sent", "contended"}:
+                break
+        return steps
+
+    def step(self) -> Step:
+        open_batches = self._store.open_batches()
+        if open_batches:
+            return self._advance(open_batches[0])
+        pending = self._store.pending(self._max_batch)
+        if not pending:
+            return Step("idle")
+        batch = prepare(self._ledger.next_seq(), pending)
+        try:
+            self._store.create(batch)
+        except WriteConflict:
+            return Step("contended")  # another run prepared this range first
+        return self._advance(batch)
+
+    def _advance(self, batch: Batch) -> Step:
+        anchored = self._ledger.anchor_of(bytes.fromhex(batch.root))
+        if anchored is None:
+            return self._send_or_wait(batch)
+        if anchored.first_seq != batch.first_seq or anchored.count != batch.count:
+            return Step("abandoned", self._store.mark(batch, ABANDONED))
+        confirmations = self._ledger.block_number() - anchored.block_number + 1
+        if confirmations < self._confirmations:
+            return Step("waiting", batch)
+        self._store.settle(batch)
+        return Step("finalized", self._store.mark(batch, FINAL,
+                                                  block_number=anchored.block_number))
+
+    def _send_or_wait(self, batch: Batch) -> Step:
+        if batch.first_seq != self._ledger.next_seq():
+            # The range went to another root (or the batch is stale): its events stay queued.
+            return Step("abandoned", self._store.mark(batch, ABANDONED))
+        if batch.state == SENT and batch.tx_hash and self._ledger.known(batch.tx_hash):
+            return Step("waiting", batch)  # still pending in the mempool
+        try:
+            tx_hash = self._ledger.send_anchor(bytes.fromhex(batch.root), batch.first_seq,
+                                               batch.last_seq, batch.count)
+        except LedgerRejected as refusal:
+            if refusal.error in {"AlreadyAnchored", "OutOfOrder"}:
+                return Step("waiting", batch)  # the chain moved meanwhile: look again next run
+            raise
+        return Step("sent", self._store.mark(batch, SENT, tx_hash=tx_hash))

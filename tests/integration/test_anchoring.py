@@ -1,0 +1,158 @@
+"""Anchoring audit events on anvil: happy path, a crash at every step, a vanished
+transaction, and a chain outage. Events come from real API calls on the local stack."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from web3 import Web3
+
+from cms.adapters.anchor_store import AnchorStore
+from cms.adapters.eth_signers import SecretKeySigner
+from cms.adapters.ledger_abi import artifact
+from cms.adapters.ledger_client import LedgerClient, LedgerConfig, LedgerUnavailable
+from cms.adapters.tables import AnchorBatchRecord, AuditEventRecord
+from cms.domain.anchoring import SENT
+from cms.domain.merkle import InclusionProof
+from cms.services.anchoring import AnchorService
+from local_stack.anvil import Anvil
+from local_stack.stack import free_port
+from tests.e2e.test_contracts_api import signed_contract
+from tests.integration.test_ledger_client import RECORDER_KEY
+
+
+@pytest.fixture(scope="module")
+def chain() -> Iterator[tuple[Web3, LedgerConfig]]:
+    anvil = Anvil(free_port()).start()
+    w3 = Web3(Web3.HTTPProvider(anvil.url))
+    owner = w3.eth.accounts[0]
+    compiled = artifact()
+    deploy = w3.eth.contract(abi=compiled["abi"], bytecode=compiled["bytecode"])
+    address = w3.eth.wait_for_transaction_receipt(
+        deploy.constructor().transact({"from": owner})).contractAddress
+    contract = w3.eth.contract(address=address, abi=compiled["abi"])
+    w3.eth.wait_for_transaction_receipt(contract.functions.setRecorder(
+        SecretKeySigner(RECORDER_KEY).address, True).transact({"from": owner}))
+    yield w3, LedgerConfig(rpc_url=anvil.url, address=address, chain_id=31337)
+    anvil.stop()
+
+
+@pytest.fixture
+def ledger(chain) -> LedgerClient:
+    return LedgerClient(chain[1], SecretKeySigner(RECORDER_KEY))
+
+
+def drain(service: AnchorService) -> list[str]:
+    actions = []
+    for _ in range(50):
+        steps = service.run()
+        actions.extend(step.action for step in steps)
+        if steps[-1].action == "idle":
+            return actions
+    raise AssertionError(f"anchoring did not settle: {actions}")
+
+
+def contract_events(party, contract_id):
+    return [AuditEventRecord.get(f"contract:{contract_id}", e["seq"], consistent_read=True)
+            for e in party.client.events(contract_id)]
+
+
+def assert_anchored(ledger: LedgerClient, records) -> None:
+    for record in records:
+        assert record.anchor_pending is None and record.anchor_proof is not None
+        batch = AnchorBatchRecord.get(int(record.anchor_batch))
+        on_chain = ledger.anchor_of(bytes.fromhex(batch.root))  # the root from the chain
+        proof = InclusionProof.from_json(record.anchor_proof)
+        assert on_chain is not None and proof.size == on_chain.count
+        assert on_chain.first_seq + proof.index == int(record.anchor_seq)
+        assert proof.verifies(bytes.fromhex(record.hash), bytes.fromhex(batch.root))
+
+
+def total_anchored(ledger: LedgerClient) -> int:
+    return sum(int(b.last_seq) - int(b.first_seq) + 1 for b in AnchorBatchRecord.scan(
+        AnchorBatchRecord.state == "final"))
+
+
+def test_events_are_anchored_with_proofs_against_the_on_chain_root(stack, new_party, ledger):
+    provider, consumer = new_party("eth"), new_party("ed25519")
+    contract = signed_contract(provider, consumer)
+    assert "finalized" in drain(AnchorService(AnchorStore(), ledger))
+    assert_anchored(ledger, contract_events(provider, contract["id"]))
+    assert ledger.next_seq() == total_anchored(ledger)  # consecutive, nothing twice
+
+
+def crash_once(monkeypatch, owner, name, when=lambda *a, **k: True):
+    """Make ``owner.name`` die the first time ``when`` holds (the process "crashes")."""
+    real = getattr(owner, name)
+    state = {"crashed": False}
+
+    def failing(*args, **kwargs):
+        if not state["crashed"] and when(*args, **kwargs):
+            state["crashed"] = True
+            raise RuntimeError(f"crash in {name}")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, failing)
+
+
+@pytest.mark.parametrize("where", ["before sending", "after sending, before recording it",
+                                   "half-way through the proofs"])
+def test_a_crash_at_any_step_loses_nothing_and_anchors_nothing_twice(
+        stack, new_party, ledger, monkeypatch, where):
+    provider, consumer = new_party("eth"), new_party("ed25519")
+    contract = signed_contract(provider, consumer)
+    store = AnchorStore()
+    if where == "before sending":
+        crash_once(monkeypatch, ledger, "send_anchor")
+    elif where == "after sending, before recording it":
+        crash_once(monkeypatch, store, "mark", when=lambda batch, state, **_: state == SENT)
+    else:
+        calls = {"n": 0}
+
+        def third(*_args):
+            calls["n"] += 1
+            return calls["n"] == 3
+
+        crash_once(monkeypatch, store, "_settle_event", when=third)
+    with pytest.raises(RuntimeError, match="crash"):
+        drain(AnchorService(store, ledger))
+    monkeypatch.undo()
+    drain(AnchorService(AnchorStore(), ledger))  # a fresh invocation picks up the pieces
+    assert_anchored(ledger, contract_events(provider, contract["id"]))
+    assert ledger.next_seq() == total_anchored(ledger)
+
+
+def test_a_vanished_transaction_is_anchored_again(stack, chain, new_party, ledger):
+    w3, _ = chain
+    provider, consumer = new_party("eth"), new_party("ed25519")
+    contract = signed_contract(provider, consumer)
+    drain(AnchorService(AnchorStore(), ledger))  # anchor whatever was queued before
+    provider.client.transition(contract["id"], "activate")
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
+    service = AnchorService(AnchorStore(), ledger, confirmations=3)  # not final yet
+    assert [s.action for s in service.run()][-1] in {"sent", "waiting"}
+    w3.provider.make_request("evm_revert", [snapshot])  # a reorg: the transaction is gone
+    w3.provider.make_request("anvil_mine", [3])
+    drain(AnchorService(AnchorStore(), ledger, confirmations=1))
+    assert_anchored(ledger, contract_events(provider, contract["id"]))
+    assert ledger.next_seq() == total_anchored(ledger)
+
+
+def test_while_the_chain_is_down_events_queue_and_catch_up(stack, chain, new_party, ledger):
+    provider, consumer = new_party("eth"), new_party("ed25519")
+    down = LedgerClient(LedgerConfig(rpc_url=f"http://127.0.0.1:{free_port()}",
+                                     address=chain[1].address, chain_id=31337, timeout_s=1),
+                        SecretKeySigner(RECORDER_KEY))
+    contract = signed_contract(provider, consumer)  # the API works without the chain
+    with pytest.raises(LedgerUnavailable):
+        AnchorService(AnchorStore(), down).run()
+    assert all(r.anchor_pending == "pending"
+               for r in contract_events(provider, contract["id"]))
+    drain(AnchorService(AnchorStore(), ledger))
+    assert_anchored(ledger, contract_events(provider, contract["id"]))
+
+
+def test_an_empty_queue_is_idle(stack, ledger):
+    drain(AnchorService(AnchorStore(), ledger))
+    assert [s.action for s in AnchorService(AnchorStore(), ledger).run()] == ["idle"]
