@@ -21,6 +21,7 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from cdk.context import DeployContext
@@ -52,6 +53,7 @@ class Permissions:
 
     tables: Mapping[str, Access]
     reads_signing_secret: bool = False
+    uses_ledger: bool = False  # the ledger configuration parameter and signer secret
 
 
 # DynamoDB data-plane actions (transactions are authorized per item with these), and the key
@@ -107,6 +109,9 @@ PERMISSIONS: Mapping[str, Permissions] = {
     # Verifies the token and that the identity is still active.
     "authorizer": Permissions({"identities": _R}, reads_signing_secret=True),
     "lifecycle": Permissions({"contracts": _RW, "audit": _RW}),
+    # Reads the queue of un-anchored events, writes batches and the events' proofs.
+    "anchor": Permissions({"audit": _RW, "anchor_batches": _RW}, uses_ledger=True),
+    "ledger": Permissions({"audit": _R, "anchor_batches": _R}, uses_ledger=True),
 }
 
 # Access log line: one JSON object per request. ``$context.error.messageString`` is already a
@@ -219,6 +224,7 @@ class ApiStack(Stack):
             memory_size=spec.memory_mb,
             timeout=Duration.seconds(spec.timeout_s),
             tracing=lambda_.Tracing.ACTIVE,
+            reserved_concurrent_executions=spec.reserved_concurrency,
             log_group=log_group,
             role=role,
             environment=self._environment(spec),
@@ -247,7 +253,10 @@ class ApiStack(Stack):
         permissions = PERMISSIONS.get(spec.name, Permissions({}))
         self._grant_tables(role, permissions.tables)
         if permissions.reads_signing_secret:
-            self._grant_signing_secret_read(role)
+            self._grant_secret_read(role, self.data.jwt_secret)
+        if permissions.uses_ledger:
+            self._grant_secret_read(role, self.data.ledger_signer_secret)
+            self.data.ledger_parameter.grant_read(role)
         self._acknowledge_role_findings(role)
         return role
 
@@ -280,11 +289,11 @@ class ApiStack(Stack):
             )
         )
 
-    def _grant_signing_secret_read(self, role: iam.Role) -> None:
+    def _grant_secret_read(self, role: iam.Role, secret: secretsmanager.ISecret) -> None:
         # Written out instead of Secret.grant_read: that grant puts this stack's role into the
         # key policy of CmsData, a reference back from CmsData that would make the two stacks
         # depend on each other. The key policy already trusts IAM policies of this account.
-        secret, key = self.data.jwt_secret, self.data.key
+        key = self.data.key
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
@@ -317,6 +326,8 @@ class ApiStack(Stack):
         environment.update(
             {
                 "CMS_JWT_SECRET_ID": self.data.jwt_secret.secret_arn,
+                "CMS_LEDGER_PARAMETER": self.data.ledger_parameter.parameter_name,
+                "CMS_LEDGER_SIGNER_SECRET_ID": self.data.ledger_signer_secret.secret_arn,
                 "CMS_SIWE_DOMAIN": domain,
                 "CMS_SIWE_URI": uri,
                 # Empty means no bootstrap admin; every function gets it so none disagrees.

@@ -7,6 +7,7 @@ Everything here holds state, so everything is retained when the stack is deleted
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from cdk.nag import acknowledge
@@ -67,6 +69,8 @@ class DataStack(Stack):
             spec.key: _index_names(spec.schema) for spec in self.table_specs
         }
         self.jwt_secret = self._jwt_secret()
+        self.ledger_signer_secret = self._ledger_signer_secret()
+        self.ledger_parameter = self._ledger_parameter()
         self._outputs()
 
     def _key(self) -> kms.Key:
@@ -133,6 +137,42 @@ class DataStack(Stack):
         # Lets the local stack map a template table to its model without parsing logical ids.
         cfn.add_metadata("cms:table", {"key": spec.key, "env_var": spec.env_var})
         return table
+
+    def _ledger_signer_secret(self) -> secretsmanager.Secret:
+        secret = secretsmanager.Secret(
+            self,
+            "LedgerSigner",
+            description=(
+                "Seed of the secp256k1 key that sends ContractLedger transactions (the functions "
+                "derive the key with HKDF; fund its address, shown by GET /api/v1/ledger/status)"
+            ),
+            encryption_key=self.key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=JWT_SECRET_LENGTH, exclude_punctuation=True
+            ),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        _cfn(secret).override_logical_id("LedgerSignerSecret")
+        acknowledge(
+            _cfn(secret),
+            "AwsSolutions-SMG4",
+            "The seed of an Ethereum account, not a credential for another system: rotating it "
+            "means a new account that the ledger owner must allow and fund, an operator step "
+            "(docs/operations.md), so no rotation Lambda is scheduled.",
+        )
+        return secret
+
+    def _ledger_parameter(self) -> ssm.StringParameter:
+        # {"rpc_url", "address", "chain_id", "confirmations", "gas_limit"} from context
+        # `ledger`; "{}" means "not configured" and anchoring waits (docs/deploy.md).
+        config = self.node.try_get_context("ledger") or {}
+        parameter = ssm.StringParameter(
+            self,
+            "LedgerConfig",
+            description="Where the CMS ContractLedger is: JSON-RPC URL, address, chain id",
+            string_value=json.dumps(config, sort_keys=True),
+        )
+        return parameter
 
     def _jwt_secret(self) -> secretsmanager.Secret:
         secret = secretsmanager.Secret(

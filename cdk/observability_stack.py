@@ -51,6 +51,8 @@ class ObservabilityStack(Stack):
         }
         for alarm in self.function_alarms.values():
             alarm.add_alarm_action(action)
+        self.anchoring_lag_alarm = self._anchoring_lag_alarm()
+        self.anchoring_lag_alarm.add_alarm_action(action)
         self.dashboard = self._dashboard()
 
     def _topic(self, data: DataStack, deploy: DeployContext) -> sns.Topic:
@@ -106,6 +108,26 @@ class ObservabilityStack(Stack):
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+
+    def _anchoring_lag_alarm(self) -> cloudwatch.Alarm:
+        # The anchor function reports the age of the oldest un-anchored event every run; no
+        # report at all (function broken or not scheduled) is lag too.
+        return cloudwatch.Alarm(
+            self,
+            "AnchoringLagAlarm",
+            alarm_description="Audit events wait too long for their on-chain anchor",
+            metric=cloudwatch.Metric(
+                namespace="ContractManagement",
+                metric_name="UnanchoredAgeSeconds",
+                dimensions_map={"service": "anchor"},
+                period=PERIOD,
+                statistic="Maximum",
+            ),
+            threshold=900,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=3,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
         )
 
     # -- Dashboard --------------------------------------------------------------------------

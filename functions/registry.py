@@ -22,6 +22,7 @@ class FunctionSpec:
     memory_mb: int = 512
     timeout_s: int = 15
     schedule: str | None = None  # EventBridge schedule expression for scheduled functions
+    reserved_concurrency: int | None = None
 
     @property
     def module(self) -> str:
@@ -46,6 +47,15 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("audit", "Contract audit trail and verification reports", timeout_s=29),
     FunctionSpec("meta", "Health and OpenAPI document"),
     FunctionSpec("authorizer", "API Gateway REQUEST authorizer (JWT)", http=False, memory_mb=256),
+    FunctionSpec("ledger", "Ledger and anchoring status"),
+    FunctionSpec(
+        "anchor",
+        "Anchors batches of audit events as Merkle roots on the ledger",
+        http=False,
+        timeout_s=120,
+        schedule="rate(1 minute)",
+        reserved_concurrency=1,  # one batch in flight: a second runner would only contend
+    ),
     FunctionSpec(
         "lifecycle",
         "Expires contracts whose validity has ended",

@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from local_stack.demo import run_demo
 from local_stack.stack import LocalStack
@@ -14,7 +15,8 @@ from local_stack.stack import LocalStack
 def main() -> int:
     port = int(os.environ.get("CMS_PORT", "8080"))
     stack = LocalStack(api_port=port, schedule_every_s=float(
-        os.environ.get("CMS_SCHEDULE_EVERY_S", "5")))
+        os.environ.get("CMS_SCHEDULE_EVERY_S", "5")),
+        chain_dir=Path(__file__).resolve().parents[1] / ".local")
     print("Starting the Contract Management System locally (no AWS account, no Docker)")
     try:
         stack.start()

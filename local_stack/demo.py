@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -44,4 +45,22 @@ def run_demo(base_url: str, log: Callable[[str], Any] = print) -> dict[str, Any]
         log(f"    {'ok ' if check['ok'] else 'BAD'} {check['name']}: {check['detail']}")
     log(f"  verification: {'VALID' if report['valid'] else 'INVALID'}, "
         f"{len(consumer.events(contract_id))} audit events in the hash chain")
+    _wait_for_anchor(provider, log)
     return {"contract_id": contract_id, "report": report, "provider_token": provider.token}
+
+
+def _wait_for_anchor(client: CmsClient, log: Callable[[str], Any], timeout_s: float = 30) -> None:
+    """The anchor schedule puts the events' Merkle root on the local chain within seconds."""
+    deadline = time.monotonic() + timeout_s
+    status = client._call("GET", "/api/v1/ledger/status")
+    while status["unanchored"]["count"] and time.monotonic() < deadline:
+        time.sleep(1)
+        status = client._call("GET", "/api/v1/ledger/status")
+    batch = status.get("last_batch")
+    if status["unanchored"]["count"] or batch is None:
+        log(f"  anchoring: {status['unanchored']['count']} events still waiting "
+            f"({status.get('problem', {}).get('detail', 'see /api/v1/ledger/status')})")
+        return
+    log(f"  anchored  events {batch['first_seq']}..{batch['last_seq']} as Merkle root "
+        f"{batch['root'][:16]}… in block {batch['block_number']} (tx {batch['tx_hash'][:18]}…) "
+        f"on ContractLedger {status['ledger_address']}")

@@ -23,6 +23,7 @@ def provision(templates: Templates, log: Any = print) -> dict[str, str]:
     table_names = _table_names(templates)
     _create_keys(templates)
     _create_secrets(templates, log)
+    _create_parameters(templates, log)
     _create_tables(templates, table_names, log)
     return {spec.env_var: spec.model.Meta.table_name for spec in TABLE_SPECS}
 
@@ -89,6 +90,17 @@ def _create_secrets(templates: Templates, log: Any) -> None:
         arn = client.create_secret(Name=name, SecretString=value)["ARN"]
         templates.assign(secret.stack, secret.logical_id, arn, Arn=arn)
         log(f"  secret    {name}")
+
+
+def _create_parameters(templates: Templates, log: Any) -> None:
+    client = boto3.client("ssm")
+    for parameter in templates.resources("AWS::SSM::Parameter"):
+        name = f"/{parameter.stack}/{parameter.logical_id}"
+        client.put_parameter(Name=name, Type="String", Overwrite=True,
+                             Value=templates.resolve(parameter.stack,
+                                                     parameter.properties["Value"]))
+        templates.assign(parameter.stack, parameter.logical_id, name)
+        log(f"  parameter {name}")
 
 
 def _create_keys(templates: Templates) -> None:

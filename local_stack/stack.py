@@ -7,8 +7,10 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from local_stack.template import REGION, Templates
@@ -57,12 +59,17 @@ class LocalStack:
     access_log: Log | None = None
     moto_port: int = field(default_factory=free_port)
     extra_env: dict[str, str] = field(default_factory=dict)
+    # Where anvil keeps its chain and the ledger's address between runs (None: throw away).
+    chain_dir: Path | None = None
 
     def __post_init__(self) -> None:
         self._stopping = threading.Event()
         self._moto: Any = None
+        self._anvil: Any = None
+        self._paused: set[str] = set()
         self.gateway: Any = None
         self.functions: dict = {}
+        self.ledger: Any = None
 
     @property
     def url(self) -> str:
@@ -81,6 +88,7 @@ class LocalStack:
         tables = provision(templates, log=self.log)
         os.environ.update(tables)
         os.environ.update(self._overrides())
+        self._start_chain(templates)
         self._start_functions(templates)
         self._start_gateway(templates)
         self._start_schedules(templates)
@@ -90,8 +98,19 @@ class LocalStack:
         self._stopping.set()
         if self.gateway is not None:
             self.gateway.stop()
+        if self._anvil is not None:
+            self._anvil.stop()
         if self._moto is not None:
             self._moto.stop()
+
+    @contextmanager
+    def paused(self, function_name: str) -> Iterator[None]:
+        """Hold a scheduled function (tests that drive it themselves)."""
+        self._paused.add(function_name)
+        try:
+            yield
+        finally:
+            self._paused.discard(function_name)
 
     def _overrides(self) -> dict[str, str]:
         return {**local_overrides(self.api_port), **self.extra_env}
@@ -121,6 +140,22 @@ class LocalStack:
         # The local stack runs the code from the repository, so the Lambda layer does not
         # need its dependency wheels (no downloads on `make run`).
         return Templates(synthesize(layer_dependencies=False))
+
+    def _start_chain(self, templates: Templates) -> None:
+        from local_stack.anvil import Anvil
+        from local_stack.ledger import start_ledger
+
+        state = None if self.chain_dir is None else self.chain_dir / "anvil-state.json"
+        self.log("Starting anvil (Ethereum node)" + (f", state in {state}" if state else ""))
+        self._anvil = Anvil(free_port(), state_file=state).start()
+        [parameter] = [templates.physical[(r.stack, r.logical_id)]
+                       for r in templates.resources("AWS::SSM::Parameter")]
+        [secret] = [templates.physical[(r.stack, r.logical_id)]
+                    for r in templates.resources("AWS::SecretsManager::Secret")
+                    if "Ledger" in r.logical_id]
+        self.ledger = start_ledger(
+            self._anvil, parameter=parameter, signer_secret=secret, log=self.log,
+            address_file=None if self.chain_dir is None else self.chain_dir / "ledger.json")
 
     def _start_functions(self, templates: Templates) -> None:
         from cms.config import settings
@@ -162,6 +197,8 @@ class LocalStack:
     def _every(self, function: Any) -> None:
         event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
         while not self._stopping.wait(self.schedule_every_s):
+            if function.name in self._paused:
+                continue
             try:
                 function.invoke(event)
             except Exception as error:

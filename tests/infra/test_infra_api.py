@@ -122,8 +122,12 @@ def test_function_policy_has_no_wildcard_actions_and_no_managed_policies(
             assert set(statement["Action"]) <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
     role = _function(templates, spec.name)["Properties"]["Role"]["Fn::GetAtt"][0]
     assert "ManagedPolicyArns" not in templates["CmsApi"]["Resources"][role]["Properties"]
-    reads_secret = any("secretsmanager:GetSecretValue" in s["Action"] for s in statements)
-    assert reads_secret == PERMISSIONS[spec.name].reads_signing_secret
+    permissions = PERMISSIONS[spec.name]
+    secret_reads = [s for s in statements if "secretsmanager:GetSecretValue" in s["Action"]]
+    expected = int(permissions.reads_signing_secret) + int(permissions.uses_ledger)
+    assert len(secret_reads) == expected  # the JWT seed, the ledger signer seed, or none
+    reads_parameter = any("ssm:GetParameter" in s["Action"] for s in statements)
+    assert reads_parameter == permissions.uses_ledger
 
 
 def test_one_layer_with_the_function_runtime(api_template) -> None:
@@ -271,3 +275,15 @@ def test_scheduled_function_has_a_rule(templates, api_template, spec: FunctionSp
 
 def test_lifecycle_runs_on_a_schedule() -> None:
     assert any(spec.name == "lifecycle" and spec.schedule for spec in FUNCTIONS)
+
+
+def test_the_anchor_function_runs_alone_every_minute(templates) -> None:
+    anchor = _function(templates, "anchor")["Properties"]
+    assert anchor["ReservedConcurrentExecutions"] == 1
+    rules = [r["Properties"] for r in templates["CmsApi"]["Resources"].values()
+             if r["Type"] == "AWS::Events::Rule"]
+    targets = {t["Arn"]["Fn::GetAtt"][0]: rule["ScheduleExpression"]
+               for rule in rules for t in rule["Targets"]}
+    assert targets[function_logical_id("anchor")] == "rate(1 minute)"
+    environment = anchor["Environment"]["Variables"]
+    assert {"CMS_LEDGER_PARAMETER", "CMS_LEDGER_SIGNER_SECRET_ID"} <= set(environment)

@@ -124,7 +124,16 @@ def test_signing_secret_is_generated_and_encrypted_with_the_key(data_template) -
         },
     )
     secrets = data_template.find_resources("AWS::SecretsManager::Secret")
-    assert list(secrets) == [DataStack.secret_logical_id]
+    assert sorted(secrets) == sorted([DataStack.secret_logical_id, "LedgerSignerSecret"])
+    assert secrets["LedgerSignerSecret"]["Properties"]["KmsKeyId"] == KEY_REF
+
+
+def test_the_ledger_configuration_is_an_ssm_parameter(data_template) -> None:
+    parameters = data_template.find_resources("AWS::SSM::Parameter")
+    assert len(parameters) == 1
+    [parameter] = parameters.values()
+    assert parameter["Properties"]["Type"] == "String"
+    assert parameter["Properties"]["Value"] == "{}"  # no `ledger` context: not configured
 
 
 def test_outputs_name_every_table(data_template) -> None:

@@ -91,3 +91,14 @@ def test_dashboard_shows_api_functions_and_tables(templates) -> None:
     latency = next(w for w in widgets if w["properties"].get("title") == "API latency (ms)")
     stats = {metric[-1]["stat"] for metric in latency["properties"]["metrics"]}
     assert stats == {"p50", "p99"}
+
+
+def test_an_alarm_fires_on_anchoring_lag(observability_template) -> None:
+    observability_template.has_resource_properties("AWS::CloudWatch::Alarm", {
+        "MetricName": "UnanchoredAgeSeconds",
+        "Namespace": "ContractManagement",
+        "Dimensions": [{"Name": "service", "Value": "anchor"}],
+        "Statistic": "Maximum",
+        "Threshold": 900,
+        "TreatMissingData": "breaching",
+    })

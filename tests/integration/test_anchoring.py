@@ -9,38 +9,32 @@ import pytest
 from web3 import Web3
 
 from cms.adapters.anchor_store import AnchorStore
-from cms.adapters.eth_signers import SecretKeySigner
-from cms.adapters.ledger_abi import artifact
 from cms.adapters.ledger_client import LedgerClient, LedgerConfig, LedgerUnavailable
 from cms.adapters.tables import AnchorBatchRecord, AuditEventRecord
 from cms.domain.anchoring import SENT
 from cms.domain.merkle import InclusionProof
+from cms.services import container
 from cms.services.anchoring import AnchorService
-from local_stack.anvil import Anvil
 from local_stack.stack import free_port
 from tests.e2e.test_contracts_api import signed_contract
-from tests.integration.test_ledger_client import RECORDER_KEY
 
 
-@pytest.fixture(scope="module")
-def chain() -> Iterator[tuple[Web3, LedgerConfig]]:
-    anvil = Anvil(free_port()).start()
-    w3 = Web3(Web3.HTTPProvider(anvil.url))
-    owner = w3.eth.accounts[0]
-    compiled = artifact()
-    deploy = w3.eth.contract(abi=compiled["abi"], bytecode=compiled["bytecode"])
-    address = w3.eth.wait_for_transaction_receipt(
-        deploy.constructor().transact({"from": owner})).contractAddress
-    contract = w3.eth.contract(address=address, abi=compiled["abi"])
-    w3.eth.wait_for_transaction_receipt(contract.functions.setRecorder(
-        SecretKeySigner(RECORDER_KEY).address, True).transact({"from": owner}))
-    yield w3, LedgerConfig(rpc_url=anvil.url, address=address, chain_id=31337)
-    anvil.stop()
+@pytest.fixture(autouse=True)
+def only_this_test_anchors(stack) -> Iterator[None]:
+    """The stack's scheduled anchor function would race the runs these tests drive."""
+    with stack.paused("anchor"):
+        yield
 
 
 @pytest.fixture
-def ledger(chain) -> LedgerClient:
-    return LedgerClient(chain[1], SecretKeySigner(RECORDER_KEY))
+def chain(stack) -> tuple[Web3, LedgerConfig]:
+    """The local stack's own anvil and ledger, as `make run` sets them up."""
+    return Web3(Web3.HTTPProvider(stack.ledger.rpc_url)), stack.ledger
+
+
+@pytest.fixture
+def ledger(stack) -> LedgerClient:
+    return container.ledger()  # configured from the SSM parameter, signer from its secret
 
 
 def drain(service: AnchorService) -> list[str]:
@@ -143,7 +137,7 @@ def test_while_the_chain_is_down_events_queue_and_catch_up(stack, chain, new_par
     provider, consumer = new_party("eth"), new_party("ed25519")
     down = LedgerClient(LedgerConfig(rpc_url=f"http://127.0.0.1:{free_port()}",
                                      address=chain[1].address, chain_id=31337, timeout_s=1),
-                        SecretKeySigner(RECORDER_KEY))
+                        container.ledger_signer())
     contract = signed_contract(provider, consumer)  # the API works without the chain
     with pytest.raises(LedgerUnavailable):
         AnchorService(AnchorStore(), down).run()

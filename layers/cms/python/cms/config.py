@@ -50,6 +50,12 @@ class Settings:
     bootstrap_admins: tuple[str, ...] = field(default_factory=tuple)
     idempotency_ttl_s: int = 3600
     cors_allow_origin: str = "*"
+    # Ledger: an SSM parameter holding {"rpc_url", "address", "chain_id", "confirmations",
+    # "gas_limit"} (so a redeployed contract needs no redeployed code), and who signs.
+    ledger_parameter: str | None = None
+    ledger_signer_secret_id: str | None = None
+    ledger_kms_key_id: str | None = None
+    anchor_max_batch: int = 1000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -73,6 +79,10 @@ class Settings:
             bootstrap_admins=_list("CMS_BOOTSTRAP_ADMINS"),
             idempotency_ttl_s=_int("CMS_IDEMPOTENCY_TTL_S", cls.idempotency_ttl_s),
             cors_allow_origin=os.environ.get("CMS_CORS_ALLOW_ORIGIN", cls.cors_allow_origin),
+            ledger_parameter=os.environ.get("CMS_LEDGER_PARAMETER") or None,
+            ledger_signer_secret_id=os.environ.get("CMS_LEDGER_SIGNER_SECRET_ID") or None,
+            ledger_kms_key_id=os.environ.get("CMS_LEDGER_KMS_KEY_ID") or None,
+            anchor_max_batch=_int("CMS_ANCHOR_MAX_BATCH", cls.anchor_max_batch),
         )
 
 

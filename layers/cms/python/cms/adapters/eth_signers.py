@@ -12,12 +12,15 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Protocol
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
     PublicFormat,
@@ -31,6 +34,15 @@ from eth_utils import keccak, to_checksum_address
 from cms.domain.errors import DependencyUnavailable
 
 SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+_HEX_KEY = re.compile(r"(0x)?[0-9a-fA-F]{64}")
+
+
+def derive_private_key(secret: str) -> str:
+    """A secp256k1 private key from a long random string (HKDF-SHA256, domain-separated)."""
+    material = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"cms/ledger-signer/v1",
+                    info=b"secp256k1").derive(secret.encode())
+    scalar = int.from_bytes(material, "big") % (SECP256K1_ORDER - 1) + 1  # never 0
+    return "0x" + scalar.to_bytes(32, "big").hex()
 
 
 class TransactionSigner(Protocol):
@@ -48,14 +60,19 @@ class SecretKeySigner:
 
     @classmethod
     def from_secret(cls, secret_id: str) -> SecretKeySigner:
-        """The secret holds the key as hex, or as JSON ``{"private_key": "0x…"}``."""
+        """The secret holds the key as hex, as JSON ``{"private_key": "0x…"}``, or is a
+        random string that Secrets Manager generated, from which the key is derived (as for
+        the JWT key: Secrets Manager cannot generate secp256k1 keys itself)."""
         try:
             value = boto3.client("secretsmanager").get_secret_value(
-                SecretId=secret_id)["SecretString"]
+                SecretId=secret_id)["SecretString"].strip()
         except (ClientError, BotoCoreError) as error:
             raise DependencyUnavailable("the ledger signing key is unavailable") from error
-        key = json.loads(value)["private_key"] if value.lstrip().startswith("{") else value
-        return cls(key.strip())
+        if value.startswith("{"):
+            return cls(json.loads(value)["private_key"])
+        if _HEX_KEY.fullmatch(value):
+            return cls(value)
+        return cls(derive_private_key(value))
 
     @property
     def address(self) -> str:

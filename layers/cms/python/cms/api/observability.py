@@ -17,3 +17,8 @@ metrics = Metrics()
 def count(name: str, value: float = 1) -> None:
     if not is_metrics_disabled():
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def seconds(name: str, value: float) -> None:
+    if not is_metrics_disabled():
+        metrics.add_metric(name=name, unit=MetricUnit.Seconds, value=value)

@@ -62,7 +62,38 @@ def contracts():
     return ContractService(ContractStore(), resolver(), settings())
 
 
+@cache
+def ledger_signer():
+    from cms.adapters.eth_signers import KmsSigner, SecretKeySigner
+    from cms.adapters.ledger_client import LedgerMisconfigured
+
+    s = settings()
+    if s.ledger_kms_key_id:
+        return KmsSigner(s.ledger_kms_key_id)
+    if s.ledger_signer_secret_id:
+        return SecretKeySigner.from_secret(s.ledger_signer_secret_id)
+    raise LedgerMisconfigured("no ledger signer is configured")
+
+
+def ledger():
+    """Built per call: the configuration parameter may change (a redeployed ledger)."""
+    from cms.adapters.ledger_client import LedgerClient
+    from cms.adapters.ledger_config import load_ledger_config
+
+    return LedgerClient(load_ledger_config(settings()), ledger_signer())
+
+
+def anchoring():
+    from cms.adapters.anchor_store import AnchorStore
+    from cms.services.anchoring import AnchorService
+
+    client = ledger()
+    return AnchorService(AnchorStore(), client, max_batch=settings().anchor_max_batch,
+                         confirmations=client.config.confirmations)
+
+
 def reset() -> None:
     """Forget every built service (tests and the local stack change the environment)."""
-    for factory in (resolver, tokens, identity_store, auth, identities, contracts):
+    for factory in (resolver, tokens, identity_store, auth, identities, contracts,
+                    ledger_signer):
         factory.cache_clear()

@@ -1,0 +1,44 @@
+"""``GET /api/v1/ledger/status``: is anchoring healthy? Reports what it can even when the
+chain or its configuration is not there (that is exactly when an operator asks)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cms.adapters.anchor_store import AnchorStore
+from cms.domain.canonical import parse_iso, utc_now
+from cms.domain.errors import DomainError
+from cms.services import container
+
+
+def ledger_status() -> dict[str, Any]:
+    store = AnchorStore()
+    count, oldest = store.pending_count_and_oldest()
+    report: dict[str, Any] = {
+        "unanchored": {
+            "count": count, "oldest_at": oldest,
+            "age_s": round((utc_now() - parse_iso(oldest)).total_seconds(), 1) if oldest else 0,
+        },
+        "last_batch": _batch_json(store.last_final()),
+    }
+    try:
+        client = container.ledger()
+        report.update({"configured": True, "chain_id": client.config.chain_id,
+                       "ledger_address": client.config.address,
+                       "signer_address": client.signer.address,
+                       "confirmations_required": client.config.confirmations})
+        client.check()
+        report.update({"reachable": True, "signer_balance_wei": str(client.balance()),
+                       "next_seq": client.next_seq(), "block_number": client.block_number()})
+    except DomainError as error:
+        report.setdefault("configured", error.code != "ledger_misconfigured")
+        report.update({"reachable": False, "problem": {"code": error.code,
+                                                       "detail": error.detail}})
+    return report
+
+
+def _batch_json(batch: Any) -> dict[str, Any] | None:
+    if batch is None:
+        return None
+    return {"first_seq": batch.first_seq, "last_seq": batch.last_seq, "count": batch.count,
+            "root": batch.root, "tx_hash": batch.tx_hash, "block_number": batch.block_number}
