@@ -19,11 +19,11 @@ def events(
     after: Annotated[int, Query(ge=-1, description="return events with seq > after")] = -1,
     limit: Annotated[int, Query(ge=1, le=100)] = 100,
 ) -> dict:
-    items = container.contracts().events(caller_of(app), contract_id, after=after,
-                                         limit=limit)
+    items = container.contracts().placed_events(caller_of(app), contract_id, after=after,
+                                                limit=limit)
     more = len(items) == limit
-    return {"contract_id": contract_id, "events": [event.to_json() for event in items],
-            "next_after": items[-1].seq if more else None}
+    return {"contract_id": contract_id, "events": items,
+            "next_after": items[-1]["seq"] if more else None}
 
 
 @app.post(ONE + "/verify", security=SECURED,

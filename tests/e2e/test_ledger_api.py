@@ -37,3 +37,53 @@ def test_ledger_status_needs_a_token(stack):
 
     response = httpx.get(stack.url + "/api/v1/ledger/status")
     assert response.status_code == 401 and response.json()["code"] == "unauthorized"
+
+
+def anchored_contract(stack, new_party):
+    provider, consumer = new_party("eth"), new_party("ed25519")
+    contract = signed_contract(provider, consumer)
+    deadline = time.monotonic() + 30
+    while True:
+        events = provider.client._call("GET", f"/api/v1/contracts/{contract['id']}/events")[
+            "events"]
+        if all(e["anchor"]["state"] == "anchored" for e in events):
+            return provider, contract, events
+        assert time.monotonic() < deadline, "events were not anchored"
+        time.sleep(0.5)
+
+
+def test_events_show_their_batch_transaction_and_proof(stack, new_party):
+    _, _, events = anchored_contract(stack, new_party)
+    for event in events:
+        anchor = event["anchor"]
+        assert anchor["tx_hash"].startswith("0x") and anchor["block_number"] > 0
+        assert anchor["proof"]["algorithm"] == "rfc6962-sha256" and len(anchor["root"]) == 64
+
+
+def test_verify_proves_every_event_against_the_root_on_chain(stack, new_party):
+    provider, contract, _ = anchored_contract(stack, new_party)
+    report = provider.client.verify(contract["id"])
+    checks = {c["name"]: c for c in report["checks"]}
+    assert report["valid"] and checks["anchoring"]["ok"]
+    assert "4 of 4 events proven" in checks["anchoring"]["detail"]
+
+
+def test_a_forged_proof_or_root_in_the_database_is_caught(stack, new_party):
+    import boto3
+
+    provider, contract, events = anchored_contract(stack, new_party)
+    stream = f"contract:{contract['id']}"
+    proof = dict(events[1]["anchor"]["proof"])
+    proof["path"] = ["00" * 32 for _ in proof["path"]] or ["00" * 32]
+    record = AuditEventRecord.get(stream, 1)
+    record.update(actions=[AuditEventRecord.anchor_proof.set(proof)])
+    failing = {c["name"] for c in provider.client.verify(contract["id"])["checks"]
+               if not c["ok"]}
+    assert failing == {"anchoring", "anchor:event[1]"}
+    boto3.client("dynamodb").update_item(
+        TableName="cms-anchor-batches", Key={"first_seq": {"N": str(events[2]["anchor"]["batch"])}},
+        UpdateExpression="SET #r = :r", ExpressionAttributeNames={"#r": "root"},
+        ExpressionAttributeValues={":r": {"S": "ab" * 32}})
+    report = provider.client.verify(contract["id"])
+    details = {c["name"]: c["detail"] for c in report["checks"] if not c["ok"]}
+    assert "not anchored on chain" in details["anchor:event[2]"]

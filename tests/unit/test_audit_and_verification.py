@@ -98,3 +98,24 @@ def test_bad_signatures_are_reported_per_signer():
     checks = verify_contract(contract, events,
                              lambda _c, s: "bad" if s.signer_did == CONSUMER else None)
     assert failed(checks) == [f"signature:{CONSUMER}"]
+
+
+def test_anchor_checks_prove_each_placed_event():
+    from cms.domain.anchoring import Placement
+    from cms.domain.merkle import batch
+    from cms.domain.verification import ChainAnchor, anchor_checks
+
+    _, events = history()
+    root, proofs = batch([e.hash for e in events])
+    placed = [(e, Placement(10, 10 + i, p.to_json())) for i, (e, p) in
+              enumerate(zip(events, proofs, strict=True))]
+    on_chain = {10: (root, ChainAnchor(block_number=7, first_seq=10, count=len(events)))}
+    assert failed(anchor_checks(placed, on_chain.__getitem__)) == []
+    assert failed(anchor_checks([(events[0], None)], on_chain.__getitem__)) == []
+    wrong_count = {10: (root, ChainAnchor(7, 10, len(events) + 1))}
+    assert "anchor:event[0]" in failed(anchor_checks(placed, wrong_count.__getitem__))
+    absent = {10: (root, None)}
+    assert failed(anchor_checks(placed[:1], absent.__getitem__)) == [
+        "anchor:event[0]", "anchoring"]
+    swapped = [(events[1], placed[0][1])]
+    assert "anchor:event[1]" in failed(anchor_checks(swapped, on_chain.__getitem__))

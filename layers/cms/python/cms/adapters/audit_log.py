@@ -10,6 +10,7 @@ from pynamodb.transactions import TransactWrite
 
 from cms.adapters.dynamo import unavailable_on_connection_errors
 from cms.adapters.tables import AuditEventRecord
+from cms.domain.anchoring import Placement
 from cms.domain.audit import AuditEvent
 
 PENDING = "pending"
@@ -25,9 +26,22 @@ def append(tx: TransactWrite, event: AuditEvent) -> None:
 
 def read_stream(stream: str, *, after: int = -1, limit: int | None = None) -> list[AuditEvent]:
     """Events with ``seq > after`` in order; at most ``limit`` (all when None)."""
+    return [event for event, _ in read_placed(stream, after=after, limit=limit)]
+
+
+def read_placed(stream: str, *, after: int = -1,
+                limit: int | None = None) -> list[tuple[AuditEvent, Placement | None]]:
+    """Events with where they are anchored (None while still queued)."""
     query = AuditEventRecord.query(stream, AuditEventRecord.seq > after, consistent_read=True,
                                    limit=limit)
-    return unavailable_on_connection_errors(lambda: [_to_event(r) for r in query])
+    return unavailable_on_connection_errors(
+        lambda: [(_to_event(r), _placement(r)) for r in query])
+
+
+def _placement(record: AuditEventRecord) -> Placement | None:
+    if record.anchor_batch is None or record.anchor_proof is None:
+        return None
+    return Placement(int(record.anchor_batch), int(record.anchor_seq), record.anchor_proof)
 
 
 def _to_event(record: AuditEventRecord) -> AuditEvent:

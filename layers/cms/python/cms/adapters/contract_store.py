@@ -23,6 +23,7 @@ from cms.adapters.dynamo import (
     unavailable_on_connection_errors,
 )
 from cms.adapters.tables import ContractRecord
+from cms.domain.anchoring import Placement
 from cms.domain.audit import AuditEvent
 from cms.domain.contracts import EXPIRABLE, Content, Contract, Signature, Status, stream_of
 from cms.domain.errors import DomainError
@@ -70,6 +71,10 @@ class ContractStore:
     def events(self, contract_id: str, *, after: int = -1,
                limit: int | None = None) -> list[AuditEvent]:
         return audit_log.read_stream(stream_of(contract_id), after=after, limit=limit)
+
+    def placed_events(self, contract_id: str, *, after: int = -1,
+                      limit: int | None = None) -> list[tuple[AuditEvent, Placement | None]]:
+        return audit_log.read_placed(stream_of(contract_id), after=after, limit=limit)
 
     def commit(self, contract: Contract, event: AuditEvent, expected_version: int | None) -> None:
         """Write snapshot and event atomically; WriteConflict if someone else got there first."""

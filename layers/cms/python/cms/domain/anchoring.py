@@ -46,6 +46,16 @@ class Batch:
                                                            strict=True))]
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where an event sits once its batch is final: the batch, its global anchoring sequence
+    number, and its inclusion proof (RFC 6962 JSON)."""
+
+    batch_first_seq: int
+    anchor_seq: int
+    proof: dict[str, Any]
+
+
 def prepare(first_seq: int, events: list[PendingEvent]) -> Batch:
     root, _ = batch([event.hash for event in events])
     return Batch(first_seq=first_seq, root=root, events=tuple(events))

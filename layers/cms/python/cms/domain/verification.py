@@ -11,8 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cms.domain.anchoring import Placement
 from cms.domain.audit import AuditEvent, chain_problems
 from cms.domain.contracts import Contract, InvalidHistory, Signature, content_digest, replay
+from cms.domain.merkle import InclusionProof
 
 
 @dataclass(frozen=True)
@@ -121,3 +123,49 @@ def _signature_checks(stored: Contract, check_signature: SignatureChecker) -> li
                             problem or f"valid {signature.scheme} signature by "
                                        f"{signature.verification_method}"))
     return checks
+
+
+@dataclass(frozen=True)
+class ChainAnchor:
+    """What ContractLedger.anchorOf(root) returned: read from the chain, not our database."""
+
+    block_number: int
+    first_seq: int
+    count: int
+
+
+# batch first_seq -> (its root, as recorded with the batch; what the chain says of that root)
+AnchorLookup = Callable[[int], tuple[str, ChainAnchor | None]]
+
+
+def anchor_checks(placed: list[tuple[AuditEvent, Placement | None]],
+                  lookup: AnchorLookup) -> list[Check]:
+    problems = [check for check in (_anchor_problem(e, p, lookup) for e, p in placed) if check]
+    anchored = sum(1 for _, placement in placed if placement is not None)
+    summary = (f"{anchored} of {len(placed)} events proven against on-chain roots"
+               f"{'' if anchored == len(placed) else '; the rest are queued for anchoring'}")
+    if problems:
+        summary = f"{len(problems)} event(s) do not prove to an on-chain root"
+    return [Check("anchoring", not problems, summary), *problems]
+
+
+def _anchor_problem(event: AuditEvent, placement: Placement | None,
+                    lookup: AnchorLookup) -> Check | None:
+    if placement is None:
+        return None
+    name = f"anchor:event[{event.seq}]"
+    root, on_chain = lookup(placement.batch_first_seq)
+    if on_chain is None:
+        return Check(name, False, f"the batch root {root} is not anchored on chain")
+    try:
+        proof = InclusionProof.from_json(placement.proof)
+    except ValueError as error:
+        return Check(name, False, f"the stored inclusion proof is unreadable: {error}")
+    if proof.size != on_chain.count or on_chain.first_seq + proof.index != placement.anchor_seq:
+        return Check(name, False, f"the proof places the event at {placement.anchor_seq} of "
+                                  f"{proof.size}, the chain's batch holds {on_chain.count} from "
+                                  f"{on_chain.first_seq}")
+    # The recomputed hash: the proof must be for the event's content, not its stored label.
+    if not proof.verifies(bytes.fromhex(event.recomputed_hash()), bytes.fromhex(root)):
+        return Check(name, False, f"the event does not prove to the on-chain root {root}")
+    return None

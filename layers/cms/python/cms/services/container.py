@@ -59,7 +59,14 @@ def contracts():
     from cms.adapters.contract_store import ContractStore
     from cms.services.contracts import ContractService
 
-    return ContractService(ContractStore(), resolver(), settings())
+    return ContractService(ContractStore(), resolver(), settings(), anchors=anchor_reader)
+
+
+def anchor_reader():
+    from cms.adapters.anchor_store import AnchorStore
+    from cms.services.anchor_reader import AnchorReader
+
+    return AnchorReader(AnchorStore(), ledger)
 
 
 @cache

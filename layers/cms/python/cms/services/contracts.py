@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cms.adapters.contract_store import ContractStore, CorruptSnapshot, Page, WriteConflict
 from cms.config import Settings
@@ -37,18 +37,23 @@ from cms.domain.did import DidResolver
 from cms.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from cms.domain.identity import Caller
 from cms.domain.signatures import contract_signing_payload, verify_contract_signature
-from cms.domain.verification import Check, verify_contract, verify_unreadable
+from cms.domain.verification import Check, anchor_checks, verify_contract, verify_unreadable
+
+if TYPE_CHECKING:
+    from cms.services.anchor_reader import AnchorReader
 
 MAX_ATTEMPTS = 5  # optimistic-lock retries; two parties signing at once needs two
 
 
 class ContractService:
     def __init__(self, store: ContractStore, resolver: DidResolver, settings: Settings,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now,
+                 anchors: Callable[[], AnchorReader] | None = None) -> None:
         self._store = store
         self._resolver = resolver
         self._settings = settings
         self._clock = clock
+        self._anchors = anchors  # None: no ledger to check against (unit tests)
 
     # ------------------------------------------------------------ reads
 
@@ -86,7 +91,27 @@ class ContractService:
             return self._report(contract_id, None, checks)
         checks = verify_contract(contract, self._store.events(contract_id),
                                  self._signature_problem)
+        checks.extend(self._anchor_checks(contract_id))
         return self._report(contract_id, contract, checks)
+
+    def placed_events(self, caller: Caller, contract_id: str, *, after: int = -1,
+                      limit: int | None = None) -> list[dict[str, Any]]:
+        """The audit events with their anchoring state (batch, transaction, proof)."""
+        self.get(caller, contract_id)
+        reader = self._anchors() if self._anchors else None
+        return [{**event.to_json(),
+                 "anchor": reader.describe(placement) if reader else {"state": "unknown"}}
+                for event, placement in self._store.placed_events(contract_id, after=after,
+                                                                  limit=limit)]
+
+    def _anchor_checks(self, contract_id: str) -> list[Check]:
+        if self._anchors is None:
+            return []
+        try:
+            return anchor_checks(self._store.placed_events(contract_id),
+                                 self._anchors().on_chain)
+        except DomainError as error:
+            return [Check("anchoring", False, f"the ledger cannot be read: {error.detail}")]
 
     def _report(self, contract_id: str, contract: Contract | None,
                 checks: list[Check]) -> dict[str, Any]:
