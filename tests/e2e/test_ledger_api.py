@@ -87,3 +87,25 @@ def test_a_forged_proof_or_root_in_the_database_is_caught(stack, new_party):
     report = provider.client.verify(contract["id"])
     details = {c["name"]: c["detail"] for c in report["checks"] if not c["ok"]}
     assert "not anchored on chain" in details["anchor:event[2]"]
+
+
+def test_the_status_slot_on_chain_backs_the_stored_status(stack, new_party):
+    import boto3
+
+    provider, contract, _ = anchored_contract(stack, new_party)  # signed: significant
+    deadline = time.monotonic() + 30
+    while True:
+        checks = {c["name"]: c for c in provider.client.verify(contract["id"])["checks"]}
+        if "current head" in checks["status_slot"]["detail"]:
+            break
+        assert time.monotonic() < deadline, checks["status_slot"]
+        time.sleep(0.5)
+    assert checks["status_slot"]["ok"] and "'signed'" in checks["status_slot"]["detail"]
+    boto3.client("dynamodb").update_item(
+        TableName="cms-contracts", Key={"contract_id": {"S": contract["id"]}},
+        UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "terminated"}})
+    failing = {c["name"]: c["detail"] for c in provider.client.verify(contract["id"])["checks"]
+               if not c["ok"]}
+    assert "snapshot.status" in failing
+    assert "the chain says 'signed'" in failing["status_slot"]

@@ -9,6 +9,7 @@ import pytest
 from web3 import Web3
 
 from cms.adapters.anchor_store import AnchorStore
+from cms.adapters.contract_store import ContractStore
 from cms.adapters.ledger_client import LedgerClient, LedgerConfig, LedgerUnavailable
 from cms.adapters.tables import AnchorBatchRecord, AuditEventRecord
 from cms.domain.anchoring import SENT
@@ -35,6 +36,11 @@ def chain(stack) -> tuple[Web3, LedgerConfig]:
 @pytest.fixture
 def ledger(stack) -> LedgerClient:
     return container.ledger()  # configured from the SSM parameter, signer from its secret
+
+
+def anchorer(ledger: LedgerClient, store: AnchorStore | None = None,
+             **options: int) -> AnchorService:
+    return AnchorService(store or AnchorStore(), ledger, ContractStore(), **options)
 
 
 def drain(service: AnchorService) -> list[str]:
@@ -71,7 +77,7 @@ def total_anchored(ledger: LedgerClient) -> int:
 def test_events_are_anchored_with_proofs_against_the_on_chain_root(stack, new_party, ledger):
     provider, consumer = new_party("eth"), new_party("ed25519")
     contract = signed_contract(provider, consumer)
-    assert "finalized" in drain(AnchorService(AnchorStore(), ledger))
+    assert "finalized" in drain(anchorer(ledger))
     assert_anchored(ledger, contract_events(provider, contract["id"]))
     assert ledger.next_seq() == total_anchored(ledger)  # consecutive, nothing twice
 
@@ -110,9 +116,9 @@ def test_a_crash_at_any_step_loses_nothing_and_anchors_nothing_twice(
 
         crash_once(monkeypatch, store, "_settle_event", when=third)
     with pytest.raises(RuntimeError, match="crash"):
-        drain(AnchorService(store, ledger))
+        drain(anchorer(ledger, store))
     monkeypatch.undo()
-    drain(AnchorService(AnchorStore(), ledger))  # a fresh invocation picks up the pieces
+    drain(anchorer(ledger))  # a fresh invocation picks up the pieces
     assert_anchored(ledger, contract_events(provider, contract["id"]))
     assert ledger.next_seq() == total_anchored(ledger)
 
@@ -121,14 +127,14 @@ def test_a_vanished_transaction_is_anchored_again(stack, chain, new_party, ledge
     w3, _ = chain
     provider, consumer = new_party("eth"), new_party("ed25519")
     contract = signed_contract(provider, consumer)
-    drain(AnchorService(AnchorStore(), ledger))  # anchor whatever was queued before
+    drain(anchorer(ledger))  # anchor whatever was queued before
     provider.client.transition(contract["id"], "activate")
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
-    service = AnchorService(AnchorStore(), ledger, confirmations=3)  # not final yet
+    service = anchorer(ledger, confirmations=3)  # not final yet
     assert [s.action for s in service.run()][-1] in {"sent", "waiting"}
     w3.provider.make_request("evm_revert", [snapshot])  # a reorg: the transaction is gone
     w3.provider.make_request("anvil_mine", [3])
-    drain(AnchorService(AnchorStore(), ledger, confirmations=1))
+    drain(anchorer(ledger, confirmations=1))
     assert_anchored(ledger, contract_events(provider, contract["id"]))
     assert ledger.next_seq() == total_anchored(ledger)
 
@@ -140,13 +146,30 @@ def test_while_the_chain_is_down_events_queue_and_catch_up(stack, chain, new_par
                         container.ledger_signer())
     contract = signed_contract(provider, consumer)  # the API works without the chain
     with pytest.raises(LedgerUnavailable):
-        AnchorService(AnchorStore(), down).run()
+        anchorer(down).run()
     assert all(r.anchor_pending == "pending"
                for r in contract_events(provider, contract["id"]))
-    drain(AnchorService(AnchorStore(), ledger))
+    drain(anchorer(ledger))
     assert_anchored(ledger, contract_events(provider, contract["id"]))
 
 
 def test_an_empty_queue_is_idle(stack, ledger):
-    drain(AnchorService(AnchorStore(), ledger))
-    assert [s.action for s in AnchorService(AnchorStore(), ledger).run()] == ["idle"]
+    drain(anchorer(ledger))
+    assert [s.action for s in anchorer(ledger).run()] == ["idle"]
+
+
+def test_a_corrupt_contract_does_not_block_anchoring(stack, new_party, ledger):
+    import boto3
+
+    provider, consumer = new_party("eth"), new_party("ed25519")
+    broken = signed_contract(provider, consumer)
+    healthy = signed_contract(provider, consumer)
+    boto3.client("dynamodb").update_item(
+        TableName="cms-contracts", Key={"contract_id": {"S": broken["id"]}},
+        UpdateExpression="SET #s = :s", ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": {"S": "bogus"}})
+    drain(anchorer(ledger))
+    assert_anchored(ledger, contract_events(provider, healthy["id"]))
+    # Its events are anchored too (read from the table: the API answers corrupt_record).
+    assert_anchored(ledger, list(AuditEventRecord.query(f"contract:{broken['id']}",
+                                                        consistent_read=True)))

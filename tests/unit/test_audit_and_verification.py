@@ -119,3 +119,16 @@ def test_anchor_checks_prove_each_placed_event():
         "anchor:event[0]", "anchoring"]
     swapped = [(events[1], placed[0][1])]
     assert "anchor:event[1]" in failed(anchor_checks(swapped, on_chain.__getitem__))
+
+
+def test_status_slot_check_compares_the_chain_with_the_history():
+    from cms.domain.verification import ChainSlot, status_slot_check
+
+    contract, events = history()  # active, head = event 4
+    head = len(events) - 1
+    assert status_slot_check(contract, events, None).ok
+    assert status_slot_check(contract, events, ChainSlot(3, head, events[head].hash)).ok
+    assert status_slot_check(contract, events, ChainSlot(2, 3, events[3].hash)).ok  # earlier
+    assert not status_slot_check(contract, events, ChainSlot(4, head, events[head].hash)).ok
+    assert not status_slot_check(contract, events, ChainSlot(3, head, "00" * 32)).ok
+    assert not status_slot_check(contract, events, ChainSlot(3, head + 1, "00" * 32)).ok

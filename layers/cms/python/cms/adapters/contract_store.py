@@ -72,6 +72,11 @@ class ContractStore:
                limit: int | None = None) -> list[AuditEvent]:
         return audit_log.read_stream(stream_of(contract_id), after=after, limit=limit)
 
+    def head_state(self, contract_id: str) -> tuple[str, int] | None:
+        """(status, seq of the head event): what the ledger's status slot records."""
+        contract = self.get(contract_id)
+        return None if contract is None else (contract.status.value, contract.version - 1)
+
     def placed_events(self, contract_id: str, *, after: int = -1,
                       limit: int | None = None) -> list[tuple[AuditEvent, Placement | None]]:
         return audit_log.read_placed(stream_of(contract_id), after=after, limit=limit)

@@ -10,6 +10,10 @@ from typing import Any
 from cms.domain.merkle import InclusionProof, batch
 
 PREPARED, SENT, FINAL, ABANDONED = "prepared", "sent", "final", "abandoned"
+# ContractLedger's numbering; only the legally significant states get an on-chain slot.
+STATUS_CODES = {"draft": 0, "review": 1, "signed": 2, "active": 3, "completed": 4,
+                "terminated": 5, "expired": 6}
+SIGNIFICANT = frozenset({"signed", "active", "completed", "terminated", "expired"})
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cms.domain.anchoring import Placement
+from cms.domain.anchoring import STATUS_CODES, Placement
 from cms.domain.audit import AuditEvent, chain_problems
 from cms.domain.contracts import Contract, InvalidHistory, Signature, content_digest, replay
 from cms.domain.merkle import InclusionProof
@@ -169,3 +169,33 @@ def _anchor_problem(event: AuditEvent, placement: Placement | None,
     if not proof.verifies(bytes.fromhex(event.recomputed_hash()), bytes.fromhex(root)):
         return Check(name, False, f"the event does not prove to the on-chain root {root}")
     return None
+
+
+@dataclass(frozen=True)
+class ChainSlot:
+    """What ContractLedger.statusOf(contractId) returned."""
+
+    status: int
+    seq: int
+    head_hash: str  # hex
+
+
+def status_slot_check(stored: Contract, events: list[AuditEvent],
+                      slot: ChainSlot | None) -> Check:
+    names = {code: name for name, code in STATUS_CODES.items()}
+    head = stored.version - 1
+    if slot is None:
+        return Check("status_slot", True, "no on-chain status yet (recorded once a legally "
+                                          "significant state is anchored)")
+    if slot.seq > head:
+        return Check("status_slot", False, f"the chain records event {slot.seq}, beyond the "
+                                           f"stored history (head {head}): events are missing")
+    if slot.seq >= len(events) or events[slot.seq].recomputed_hash() != slot.head_hash:
+        return Check("status_slot", False, f"the chain's hash for event {slot.seq} is "
+                                           f"{slot.head_hash}; the stored event differs")
+    said = names.get(slot.status, str(slot.status))
+    if slot.seq == head and said != stored.status.value:
+        return Check("status_slot", False, f"the chain says '{said}' at the head, the stored "
+                                           f"contract says '{stored.status.value}'")
+    where = "the current head" if slot.seq == head else f"event {slot.seq}, an earlier point"
+    return Check("status_slot", True, f"the chain records '{said}' at {where} of this history")

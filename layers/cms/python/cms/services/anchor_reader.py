@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from cms.adapters.anchor_store import AnchorStore
 from cms.domain.anchoring import Batch, Placement
-from cms.domain.verification import ChainAnchor
+from cms.domain.verification import ChainAnchor, ChainSlot
 
 if TYPE_CHECKING:
     from cms.adapters.ledger_client import LedgerClient
@@ -39,6 +39,12 @@ class AnchorReader:
         record = self._ledger.anchor_of(bytes.fromhex(batch.root))
         return batch.root, (None if record is None else
                             ChainAnchor(record.block_number, record.first_seq, record.count))
+
+    def slot(self, contract_id: str) -> ChainSlot | None:
+        if self._ledger is None:
+            self._ledger = self._ledger_factory()
+        slot = self._ledger.status_of(contract_id)
+        return None if slot is None else ChainSlot(slot.status, slot.seq, slot.head_hash.hex())
 
     def describe(self, placement: Placement | None) -> dict[str, Any]:
         if placement is None:

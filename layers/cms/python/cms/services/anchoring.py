@@ -10,13 +10,30 @@ range the chain gave to another root (its events simply stay queued).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from cms.adapters.anchor_store import AnchorStore
+from cms.adapters.contract_store import CorruptSnapshot
 from cms.adapters.dynamo import WriteConflict
 from cms.adapters.ledger_client import LedgerClient, LedgerRejected
-from cms.domain.anchoring import ABANDONED, FINAL, SENT, Batch, prepare
+from cms.domain.anchoring import (
+    ABANDONED,
+    FINAL,
+    SENT,
+    SIGNIFICANT,
+    STATUS_CODES,
+    Batch,
+    PendingEvent,
+    prepare,
+)
 
 MAX_STEPS = 20  # per invocation; the schedule calls again
+
+
+class ContractHeads(Protocol):
+    def head_state(self, contract_id: str) -> tuple[str, int] | None:
+        """(status, seq of the head event) of a contract, or None."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -26,10 +43,11 @@ class Step:
 
 
 class AnchorService:
-    def __init__(self, store: AnchorStore, ledger: LedgerClient, *, max_batch: int = 1000,
-                 confirmations: int = 1) -> None:
+    def __init__(self, store: AnchorStore, ledger: LedgerClient, contracts: ContractHeads, *,
+                 max_batch: int = 1000, confirmations: int = 1) -> None:
         self._store = store
         self._ledger = ledger
+        self._contracts = contracts
         self._max_batch = max_batch
         self._confirmations = confirmations
 
@@ -63,12 +81,39 @@ class AnchorService:
             return self._send_or_wait(batch)
         if anchored.first_seq != batch.first_seq or anchored.count != batch.count:
             return Step("abandoned", self._store.mark(batch, ABANDONED))
+        if batch.block_number != anchored.block_number:  # seen on chain (again, after a reorg)
+            batch = self._store.mark(batch, batch.state, block_number=anchored.block_number)
         confirmations = self._ledger.block_number() - anchored.block_number + 1
         if confirmations < self._confirmations:
             return Step("waiting", batch)
         self._store.settle(batch)
+        self._record_statuses(batch)  # before "final": a crash here is redone, not skipped
         return Step("finalized", self._store.mark(batch, FINAL,
                                                   block_number=anchored.block_number))
+
+    def _record_statuses(self, batch: Batch) -> None:
+        """Status slots for contracts whose current head is in this batch and whose state is
+        legally significant. A slot already at that point is refused as stale: done."""
+        heads: dict[str, PendingEvent] = {}
+        for event in batch.events:
+            if event.stream.startswith("contract:"):
+                heads[event.stream] = event  # events are in order: the last one wins
+        for stream, head in heads.items():
+            contract_id = stream.removeprefix("contract:")
+            try:
+                state = self._contracts.head_state(contract_id)
+            except CorruptSnapshot:
+                # Edited outside the API: its verification report says so. It must not stop
+                # every other contract's events from being anchored.
+                continue
+            if state is None or state[1] != head.seq or state[0] not in SIGNIFICANT:
+                continue  # moved on since (a later batch records it) or not significant
+            try:
+                self._ledger.send_status(contract_id, STATUS_CODES[state[0]], head.seq,
+                                         bytes.fromhex(head.hash))
+            except LedgerRejected as refusal:
+                if refusal.error != "StaleStatus":
+                    raise
 
     def _send_or_wait(self, batch: Batch) -> Step:
         if batch.first_seq != self._ledger.next_seq():

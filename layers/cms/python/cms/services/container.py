@@ -92,10 +92,12 @@ def ledger():
 
 def anchoring():
     from cms.adapters.anchor_store import AnchorStore
+    from cms.adapters.contract_store import ContractStore
     from cms.services.anchoring import AnchorService
 
     client = ledger()
-    return AnchorService(AnchorStore(), client, max_batch=settings().anchor_max_batch,
+    return AnchorService(AnchorStore(), client, ContractStore(),
+                         max_batch=settings().anchor_max_batch,
                          confirmations=client.config.confirmations)
 
 

@@ -37,7 +37,13 @@ from cms.domain.did import DidResolver
 from cms.domain.errors import Conflict, DomainError, Forbidden, NotFound
 from cms.domain.identity import Caller
 from cms.domain.signatures import contract_signing_payload, verify_contract_signature
-from cms.domain.verification import Check, anchor_checks, verify_contract, verify_unreadable
+from cms.domain.verification import (
+    Check,
+    anchor_checks,
+    status_slot_check,
+    verify_contract,
+    verify_unreadable,
+)
 
 if TYPE_CHECKING:
     from cms.services.anchor_reader import AnchorReader
@@ -91,7 +97,7 @@ class ContractService:
             return self._report(contract_id, None, checks)
         checks = verify_contract(contract, self._store.events(contract_id),
                                  self._signature_problem)
-        checks.extend(self._anchor_checks(contract_id))
+        checks.extend(self._chain_checks(contract))
         return self._report(contract_id, contract, checks)
 
     def placed_events(self, caller: Caller, contract_id: str, *, after: int = -1,
@@ -104,12 +110,16 @@ class ContractService:
                 for event, placement in self._store.placed_events(contract_id, after=after,
                                                                   limit=limit)]
 
-    def _anchor_checks(self, contract_id: str) -> list[Check]:
+    def _chain_checks(self, contract: Contract) -> list[Check]:
+        """Against what the chain itself says: anchored roots and the status slot."""
         if self._anchors is None:
             return []
+        reader = self._anchors()
+        placed = self._store.placed_events(contract.id)
         try:
-            return anchor_checks(self._store.placed_events(contract_id),
-                                 self._anchors().on_chain)
+            return [*anchor_checks(placed, reader.on_chain),
+                    status_slot_check(contract, [event for event, _ in placed],
+                                      reader.slot(contract.id))]
         except DomainError as error:
             return [Check("anchoring", False, f"the ledger cannot be read: {error.detail}")]
 
