@@ -139,28 +139,14 @@ class DataStack(Stack):
         return table
 
     def _ledger_signer_secret(self) -> secretsmanager.Secret:
-        secret = secretsmanager.Secret(
-            self,
-            "LedgerSigner",
-            description=(
-                "Seed of the secp256k1 key that sends ContractLedger transactions (the functions "
-                "derive the key with HKDF; fund its address, shown by GET /api/v1/ledger/status)"
-            ),
-            encryption_key=self.key,
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                password_length=JWT_SECRET_LENGTH, exclude_punctuation=True
-            ),
-            removal_policy=RemovalPolicy.RETAIN,
-        )
-        _cfn(secret).override_logical_id("LedgerSignerSecret")
-        acknowledge(
-            _cfn(secret),
-            "AwsSolutions-SMG4",
+        return self._seed_secret(
+            "LedgerSigner", "LedgerSignerSecret",
+            "Seed of the secp256k1 key that sends ContractLedger transactions (the functions "
+            "derive the key with HKDF; fund its address, shown by GET /api/v1/ledger/status)",
             "The seed of an Ethereum account, not a credential for another system: rotating it "
             "means a new account that the ledger owner must allow and fund, an operator step "
             "(docs/operations.md), so no rotation Lambda is scheduled.",
         )
-        return secret
 
     def _ledger_parameter(self) -> ssm.StringParameter:
         # {"rpc_url", "address", "chain_id", "confirmations", "gas_limit"} from context
@@ -175,13 +161,23 @@ class DataStack(Stack):
         return parameter
 
     def _jwt_secret(self) -> secretsmanager.Secret:
+        return self._seed_secret(
+            "JwtSigningKey", self.secret_logical_id,
+            "Seed of the Ed25519 key that signs CMS access tokens "
+            "(the functions derive the key from it with HKDF)",
+            "A signing-key seed, not a credential for another system: an operator rotates it by "
+            "putting a new version, and the functions keep verifying (and publishing in JWKS) "
+            "the AWSPREVIOUS key until old tokens expire, so no rotation Lambda is scheduled.",
+        )
+
+    def _seed_secret(self, construct_id: str, logical_id: str, description: str,
+                     no_rotation_reason: str) -> secretsmanager.Secret:
+        """A random string Secrets Manager generates, from which a function derives a key
+        (Secrets Manager cannot generate Ed25519 or secp256k1 keys itself)."""
         secret = secretsmanager.Secret(
             self,
-            "JwtSigningKey",
-            description=(
-                "Seed of the Ed25519 key that signs CMS access tokens "
-                "(the functions derive the key from it with HKDF)"
-            ),
+            construct_id,
+            description=description,
             encryption_key=self.key,
             generate_secret_string=secretsmanager.SecretStringGenerator(
                 password_length=JWT_SECRET_LENGTH,
@@ -189,14 +185,8 @@ class DataStack(Stack):
             ),
             removal_policy=RemovalPolicy.RETAIN,
         )
-        _cfn(secret).override_logical_id(self.secret_logical_id)
-        acknowledge(
-            _cfn(secret),
-            "AwsSolutions-SMG4",
-            "A signing-key seed, not a credential for another system: an operator rotates it by "
-            "putting a new version, and the functions keep verifying (and publishing in JWKS) "
-            "the AWSPREVIOUS key until old tokens expire, so no rotation Lambda is scheduled.",
-        )
+        _cfn(secret).override_logical_id(logical_id)
+        acknowledge(_cfn(secret), "AwsSolutions-SMG4", no_rotation_reason)
         return secret
 
     def _outputs(self) -> None:

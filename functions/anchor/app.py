@@ -6,21 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
-
 from cms.adapters.anchor_store import AnchorStore
 from cms.adapters.ledger_client import LedgerMisconfigured, LedgerUnavailable
-from cms.api.observability import count, metrics, seconds
+from cms.api.observability import count, instrumented, logger, seconds
 from cms.domain.canonical import parse_iso, utc_now
 from cms.services import container
 
-logger = Logger()
-tracer = Tracer()
 
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@instrumented
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         steps = container.anchoring().run()

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
     APIGatewayAuthorizerRequestEvent,
     APIGatewayAuthorizerResponse,
 )
 
-from cms.api.observability import count, metrics
+from cms.api.observability import count, instrumented, logger
 from cms.domain.errors import DependencyUnavailable, DomainError
 from cms.domain.identity import IdentityStatus
 from cms.services import container
 
-logger = Logger()
-tracer = Tracer()
 UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway turns into a 401
 
 
@@ -33,14 +30,12 @@ def _bearer(event: APIGatewayAuthorizerRequestEvent) -> str:
     return token.strip()
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@instrumented
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = APIGatewayAuthorizerRequestEvent(event)
     try:
         claims = container.tokens().verify(_bearer(request))
-        identity = container.identity_store().get(claims["sub"])
+        identity = container.identity_store().profile(claims["sub"])
         if identity is None or identity.status != IdentityStatus.ACTIVE:
             raise PermissionError("identity is not active")
     except DependencyUnavailable:

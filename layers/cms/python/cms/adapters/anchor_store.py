@@ -14,6 +14,7 @@ from cms.domain.anchoring import ABANDONED, FINAL, Batch, PendingEvent
 from cms.domain.canonical import iso_utc, utc_now
 
 OPEN = "open"
+PENDING_COUNT_LIMIT = 1000
 
 
 class AnchorStore:
@@ -24,7 +25,9 @@ class AnchorStore:
         return unavailable_on_connection_errors(
             lambda: [PendingEvent(r.stream, int(r.seq), r.hash) for r in query])
 
-    def pending_count_and_oldest(self, limit: int = 1000) -> tuple[int, str | None]:
+    def pending_count_and_oldest(self, limit: int = PENDING_COUNT_LIMIT
+                                 ) -> tuple[int, str | None]:
+        """How many events wait (counted up to ``limit``) and when the oldest was written."""
         query = AuditEventRecord.unanchored.query(PENDING, limit=limit)
         keys = unavailable_on_connection_errors(lambda: [r.pending_key for r in query])
         return len(keys), (keys[0].split("#", 1)[0] if keys else None)
@@ -47,9 +50,9 @@ class AnchorStore:
         return unavailable_on_connection_errors(load)
 
     def last_final(self) -> Batch | None:
-        query = AnchorBatchRecord.scan(AnchorBatchRecord.state == FINAL)
+        query = AnchorBatchRecord.final_batches.query(FINAL, scan_index_forward=False, limit=1)
         batches = unavailable_on_connection_errors(lambda: [_to_batch(r) for r in query])
-        return max(batches, key=lambda b: b.first_seq, default=None)
+        return batches[0] if batches else None
 
     def create(self, batch: Batch) -> None:
         now = iso_utc(utc_now())
@@ -73,6 +76,8 @@ class AnchorStore:
             actions.append(AnchorBatchRecord.block_number.set(block_number))
         if state in {FINAL, ABANDONED}:
             actions.append(AnchorBatchRecord.open.remove())
+        if state == FINAL:
+            actions.append(AnchorBatchRecord.final.set(FINAL))
         unavailable_on_connection_errors(
             lambda: AnchorBatchRecord(batch.first_seq).update(actions=actions))
         return replace(batch, state=state, tx_hash=tx_hash or batch.tx_hash,

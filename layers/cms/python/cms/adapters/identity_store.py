@@ -6,6 +6,8 @@ conditioned on the version it was read at, so lost races surface as WriteConflic
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cms.adapters import audit_log
 from cms.adapters.dynamo import transaction, unavailable_on_connection_errors
 from cms.adapters.tables import CredentialRecord, IdentityRecord
@@ -25,14 +27,24 @@ CREDENTIAL_PREFIX = "CRED#"
 class IdentityStore:
     def get(self, did: str) -> Identity | None:
         """The identity with its credentials, or None."""
-        profiles = unavailable_on_connection_errors(lambda: list(IdentityRecord.query(
-            did, IdentityRecord.sk == PROFILE, consistent_read=True)))
-        if not profiles:
+        identity = self.profile(did)
+        if identity is None:
             return None
         credentials = unavailable_on_connection_errors(lambda: [
             _to_credential(record) for record in CredentialRecord.query(
                 did, CredentialRecord.sk.startswith(CREDENTIAL_PREFIX), consistent_read=True)])
-        return _to_identity(profiles[0], tuple(credentials))
+        return replace(identity, credentials=tuple(credentials))
+
+    def profile(self, did: str) -> Identity | None:
+        """The identity without its credentials (one read: the authorizer's hot path)."""
+        def load() -> Identity | None:
+            try:
+                record = IdentityRecord.get(did, PROFILE, consistent_read=True)
+            except IdentityRecord.DoesNotExist:
+                return None
+            return _to_identity(record, ())
+
+        return unavailable_on_connection_errors(load)
 
     def events(self, did: str) -> list[AuditEvent]:
         return audit_log.read_stream(identity_stream(did))

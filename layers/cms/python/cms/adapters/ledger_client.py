@@ -24,26 +24,12 @@ from web3.exceptions import (
 
 from cms.adapters.eth_signers import TransactionSigner
 from cms.adapters.ledger_abi import artifact
-from cms.domain.errors import DomainError
+from cms.domain.errors import LedgerMisconfigured, LedgerRejected, LedgerUnavailable
+
+__all__ = ["LedgerClient", "LedgerConfig", "LedgerMisconfigured", "LedgerRejected",
+           "LedgerUnavailable"]
 
 SEED_GAS_LIMIT = 2_000_000  # the seed configuration's blockchain.gas_limit
-
-
-class LedgerUnavailable(DomainError):
-    code, status, title = "ledger_unavailable", 503, "The ledger's chain is unreachable"
-
-
-class LedgerMisconfigured(DomainError):
-    code, status, title = "ledger_misconfigured", 503, "The ledger configuration is wrong"
-
-
-class LedgerRejected(DomainError):
-    code, status, title = "ledger_rejected", 409, "The ledger contract refused the write"
-
-    def __init__(self, error: str, arguments: list[Any]) -> None:
-        super().__init__(f"ContractLedger refused: {error}{tuple(arguments)}", error=error)
-        self.error = error
-        self.arguments = arguments
 
 
 @dataclass(frozen=True)

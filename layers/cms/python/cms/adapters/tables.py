@@ -195,6 +195,17 @@ class OpenBatchIndex(GlobalSecondaryIndex["AnchorBatchRecord"]):
     first_seq = NumberAttribute(range_key=True)
 
 
+class FinalBatchIndex(GlobalSecondaryIndex["AnchorBatchRecord"]):
+    """Sparse: final batches by range, so the latest one is a one-item query."""
+
+    class Meta:
+        index_name = "final"
+        projection = AllProjection()
+
+    final = UnicodeAttribute(hash_key=True)
+    first_seq = NumberAttribute(range_key=True)
+
+
 class AnchorBatchRecord(Model):
     """A batch of audit events anchored as one Merkle root: written before the transaction is
     sent (the intent), so a crash at any step is resumed, never repeated or lost."""
@@ -212,8 +223,10 @@ class AnchorBatchRecord(Model):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     open = UnicodeAttribute(null=True)
+    final = UnicodeAttribute(null=True)
 
     open_batches = OpenBatchIndex()
+    final_batches = FinalBatchIndex()
 
 
 class ChallengeRecord(Model):

@@ -8,21 +8,18 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
-from cms.api.observability import count, metrics
+from cms.api.observability import count, instrumented, logger
 from cms.config import settings
 from cms.domain.errors import DomainError, PayloadTooLarge, Unauthorized, UnsupportedMediaType
 from cms.domain.identity import Caller
@@ -33,10 +30,6 @@ SECURED: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 API_TITLE = "Contract Management System API"
 API_VERSION = "1.0.0"
 
-logger = Logger()
-tracer = Tracer()
-# Most requests add no business metric; that is expected, not worth a warning per request.
-warnings.filterwarnings("ignore", message="No application metrics to publish")
 
 
 def problem(status: int, code: str, title: str, detail: str,
@@ -86,10 +79,7 @@ def source_ip_of(app: APIGatewayRestResolver) -> str:
 def lambda_entry(app: APIGatewayRestResolver) -> Callable[[dict, Any], dict]:
     """The Lambda handler for ``app`` with Powertools logging, tracing and metrics."""
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-    @tracer.capture_lambda_handler
-    # Powertools prints the cold-start metric even when metrics are disabled (local runs).
-    @metrics.log_metrics(capture_cold_start_metric=not is_metrics_disabled())
+    @instrumented(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     def handler(event: dict, context: Any) -> dict:
         try:
             _check_body(event)

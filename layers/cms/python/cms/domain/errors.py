@@ -126,3 +126,20 @@ class RateLimited(DomainError):
 
 class DependencyUnavailable(DomainError):
     code, status, title = "dependency_unavailable", 503, "A dependency is unavailable"
+
+
+class LedgerUnavailable(DomainError):
+    code, status, title = "ledger_unavailable", 503, "The ledger's chain is unreachable"
+
+
+class LedgerMisconfigured(DomainError):
+    code, status, title = "ledger_misconfigured", 503, "The ledger configuration is wrong"
+
+
+class LedgerRejected(DomainError):
+    code, status, title = "ledger_rejected", 409, "The ledger contract refused the write"
+
+    def __init__(self, error: str, arguments: list[Any]) -> None:
+        super().__init__(f"ContractLedger refused: {error}{tuple(arguments)}", error=error)
+        self.error = error
+        self.arguments = arguments

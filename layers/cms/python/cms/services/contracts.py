@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from cms.adapters.contract_store import ContractStore, CorruptSnapshot, Page, WriteConflict
 from cms.config import Settings
+from cms.domain.anchoring import Placement
 from cms.domain.audit import GENESIS_HASH, AuditEvent, seal
 from cms.domain.canonical import iso_utc, utc_now
 from cms.domain.contracts import (
@@ -34,7 +35,7 @@ from cms.domain.contracts import (
     stream_of,
 )
 from cms.domain.did import DidResolver
-from cms.domain.errors import Conflict, DomainError, Forbidden, NotFound
+from cms.domain.errors import Conflict, DomainError, Forbidden, LedgerMisconfigured, NotFound
 from cms.domain.identity import Caller
 from cms.domain.signatures import contract_signing_payload, verify_contract_signature
 from cms.domain.verification import (
@@ -95,9 +96,10 @@ class ContractService:
             checks = verify_unreadable(stream_of(contract_id), self._store.events(contract_id),
                                        error.fields)
             return self._report(contract_id, None, checks)
-        checks = verify_contract(contract, self._store.events(contract_id),
+        placed = self._store.placed_events(contract_id)  # read the history once
+        checks = verify_contract(contract, [event for event, _ in placed],
                                  self._signature_problem)
-        checks.extend(self._chain_checks(contract))
+        checks.extend(self._chain_checks(contract, placed))
         return self._report(contract_id, contract, checks)
 
     def placed_events(self, caller: Caller, contract_id: str, *, after: int = -1,
@@ -110,16 +112,21 @@ class ContractService:
                 for event, placement in self._store.placed_events(contract_id, after=after,
                                                                   limit=limit)]
 
-    def _chain_checks(self, contract: Contract) -> list[Check]:
+    def _chain_checks(self, contract: Contract,
+                      placed: list[tuple[AuditEvent, Placement | None]]) -> list[Check]:
         """Against what the chain itself says: anchored roots and the status slot."""
         if self._anchors is None:
             return []
         reader = self._anchors()
-        placed = self._store.placed_events(contract.id)
         try:
             return [*anchor_checks(placed, reader.on_chain),
                     status_slot_check(contract, [event for event, _ in placed],
                                       reader.slot(contract.id))]
+        except LedgerMisconfigured as error:
+            if not any(placement for _, placement in placed):
+                # A deployment without a ledger yet: nothing was claimed, nothing is wrong.
+                return [Check("anchoring", True, f"nothing anchored yet ({error.detail})")]
+            return [Check("anchoring", False, f"the ledger cannot be read: {error.detail}")]
         except DomainError as error:
             return [Check("anchoring", False, f"the ledger cannot be read: {error.detail}")]
 

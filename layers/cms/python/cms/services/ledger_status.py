@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cms.adapters.anchor_store import AnchorStore
+from cms.adapters.anchor_store import PENDING_COUNT_LIMIT, AnchorStore
 from cms.domain.canonical import parse_iso, utc_now
 from cms.domain.errors import DomainError
 from cms.services import container
@@ -16,7 +16,7 @@ def ledger_status() -> dict[str, Any]:
     count, oldest = store.pending_count_and_oldest()
     report: dict[str, Any] = {
         "unanchored": {
-            "count": count, "oldest_at": oldest,
+            "count": count, "count_capped": count >= PENDING_COUNT_LIMIT, "oldest_at": oldest,
             "age_s": round((utc_now() - parse_iso(oldest)).total_seconds(), 1) if oldest else 0,
         },
         "last_batch": _batch_json(store.last_final()),
