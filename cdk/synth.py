@@ -61,7 +61,7 @@ def synthesize(
         "environment": {name: os.environ.get(name) for name in _APP_ENVIRONMENT},
     }
     fingerprint = source_fingerprint(options)
-    with _lock(outdir):
+    with _lock():
         if _read_stamp(outdir) != fingerprint:
             _run_app(outdir, layer_dependencies, options["context"])
             (outdir / STAMP_FILE).write_text(fingerprint)
@@ -143,10 +143,12 @@ def _read_stamp(outdir: Path) -> str | None:
 
 
 @contextmanager
-def _lock(outdir: Path) -> Iterator[None]:
-    # pytest-xdist workers and the local stack may synthesize at the same time.
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    with outdir.with_name(outdir.name + ".lock").open("w") as handle:
+def _lock() -> Iterator[None]:
+    # pytest-xdist workers and the local stack may synthesize at the same time. One lock for
+    # every output directory: all syntheses rebuild the same Lambda asset folders
+    # (build/lambda), which one process must not replace while another's app hashes them.
+    DEFAULT_OUTDIR.parent.mkdir(parents=True, exist_ok=True)
+    with (DEFAULT_OUTDIR.parent / "synth.lock").open("w") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
