@@ -53,7 +53,8 @@ class Permissions:
 
     tables: Mapping[str, Access]
     reads_signing_secret: bool = False
-    uses_ledger: bool = False  # the ledger configuration parameter and signer secret
+    reads_ledger: bool = False  # the ledger configuration parameter (where the chain is)
+    signs_ledger: bool = False  # the ledger signer secret (writes, and its address)
 
 
 # DynamoDB data-plane actions (transactions are authorized per item with these), and the key
@@ -101,7 +102,9 @@ PERMISSIONS: Mapping[str, Permissions] = {
     # Each change writes the contract snapshot and its audit event in one transaction;
     # creation is idempotent (Powertools idempotency table).
     "contracts": Permissions({"contracts": _RW, "audit": _RW, "idempotency": _RW}),
-    "audit": Permissions({"contracts": _R, "audit": _R}),
+    # Verification and receipts read the batches and ask the chain (read-only, no signer).
+    "audit": Permissions({"contracts": _R, "audit": _R, "anchor_batches": _R},
+                         reads_ledger=True),
     # /health describes every table and loads the signing keys.
     "meta": Permissions(
         {spec.key: Access.DESCRIBE for spec in TABLE_SPECS}, reads_signing_secret=True
@@ -109,9 +112,13 @@ PERMISSIONS: Mapping[str, Permissions] = {
     # Verifies the token and that the identity is still active.
     "authorizer": Permissions({"identities": _R}, reads_signing_secret=True),
     "lifecycle": Permissions({"contracts": _RW, "audit": _RW}),
-    # Reads the queue of un-anchored events, writes batches and the events' proofs.
-    "anchor": Permissions({"audit": _RW, "anchor_batches": _RW}, uses_ledger=True),
-    "ledger": Permissions({"audit": _R, "anchor_batches": _R}, uses_ledger=True),
+    # Reads the queue of un-anchored events and the contracts' heads (status slots), writes
+    # batches and the events' proofs.
+    "anchor": Permissions({"audit": _RW, "anchor_batches": _RW, "contracts": _R},
+                          reads_ledger=True, signs_ledger=True),
+    # The status shows the signer's address and balance.
+    "ledger": Permissions({"audit": _R, "anchor_batches": _R}, reads_ledger=True,
+                          signs_ledger=True),
 }
 
 # Access log line: one JSON object per request. ``$context.error.messageString`` is already a
@@ -254,8 +261,9 @@ class ApiStack(Stack):
         self._grant_tables(role, permissions.tables)
         if permissions.reads_signing_secret:
             self._grant_secret_read(role, self.data.jwt_secret)
-        if permissions.uses_ledger:
+        if permissions.signs_ledger:
             self._grant_secret_read(role, self.data.ledger_signer_secret)
+        if permissions.reads_ledger:
             self.data.ledger_parameter.grant_read(role)
         self._acknowledge_role_findings(role)
         return role

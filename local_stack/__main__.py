@@ -11,12 +11,21 @@ from pathlib import Path
 from local_stack.demo import run_demo
 from local_stack.stack import LocalStack
 
+LOCAL = Path(__file__).resolve().parents[1] / ".local"
+
+
+def _verify_hint(receipt: Path | None, rpc_url: str) -> str:
+    if receipt is None:
+        return ""
+    shown = receipt.relative_to(LOCAL.parent)  # make run runs from the repository root
+    return ("\nVerify the demo contract's receipt without the API (any JSON-RPC URL of the "
+            f"chain will do):\n  .venv/bin/cms verify-receipt {shown} --rpc {rpc_url}\n")
+
 
 def main() -> int:
     port = int(os.environ.get("CMS_PORT", "8080"))
     stack = LocalStack(api_port=port, schedule_every_s=float(
-        os.environ.get("CMS_SCHEDULE_EVERY_S", "5")),
-        chain_dir=Path(__file__).resolve().parents[1] / ".local")
+        os.environ.get("CMS_SCHEDULE_EVERY_S", "5")), chain_dir=LOCAL)
     print("Starting the Contract Management System locally (no AWS account, no Docker)")
     try:
         stack.start()
@@ -25,7 +34,7 @@ def main() -> int:
               file=sys.stderr)
         return 1
     print("\nDemo: sign in with DIDs, create, submit, both sign, activate, verify")
-    result = run_demo(stack.url)
+    result = run_demo(stack.url, stack.ledger.rpc_url, LOCAL / "receipts")
     token = result["provider_token"]
     print(f"""
 Everything is running:
@@ -39,7 +48,7 @@ Everything is running:
 Try:  curl -s -H "Authorization: Bearer {token}" \\
         {stack.url}/api/v1/contracts/{result['contract_id']}
 (the token is valid for 15 minutes)
-
+{_verify_hint(result["receipt"], stack.ledger.rpc_url)}
 Serving until Ctrl-C.""", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from cms_client import CmsClient, Ed25519Signer, EthereumSigner
 
 
-def run_demo(base_url: str, log: Callable[[str], Any] = print) -> dict[str, Any]:
+def run_demo(base_url: str, rpc_url: str, receipt_dir: Path,
+             log: Callable[[str], Any] = print) -> dict[str, Any]:
     provider_key, consumer_key = EthereumSigner(chain_id=31337), Ed25519Signer()
     provider, consumer = CmsClient(base_url), CmsClient(base_url)
     log(f"  provider  {provider_key.did}  (Ethereum key, Sign-In with Ethereum)")
@@ -46,7 +49,9 @@ def run_demo(base_url: str, log: Callable[[str], Any] = print) -> dict[str, Any]
     log(f"  verification: {'VALID' if report['valid'] else 'INVALID'}, "
         f"{len(consumer.events(contract_id))} audit events in the hash chain")
     _wait_for_anchor(provider, log)
-    return {"contract_id": contract_id, "report": report, "provider_token": provider.token}
+    receipt = _save_receipt(consumer, contract_id, receipt_dir, rpc_url, log=log)
+    return {"contract_id": contract_id, "report": report, "provider_token": provider.token,
+            "receipt": receipt}
 
 
 def _wait_for_anchor(client: CmsClient, log: Callable[[str], Any], timeout_s: float = 30) -> None:
@@ -64,3 +69,28 @@ def _wait_for_anchor(client: CmsClient, log: Callable[[str], Any], timeout_s: fl
     log(f"  anchored  events {batch['first_seq']}..{batch['last_seq']} as Merkle root "
         f"{batch['root'][:16]}… in block {batch['block_number']} (tx {batch['tx_hash'][:18]}…) "
         f"on ContractLedger {status['ledger_address']}")
+
+
+def _save_receipt(client: CmsClient, contract_id: str, directory: Path, rpc_url: str, *,
+                  log: Callable[[str], Any], timeout_s: float = 30) -> Path | None:
+    """Fetch the receipt once every event's batch is final, keep it, and verify it the way
+    anyone would: against the chain alone."""
+    from cms.adapters.ledger_view import LedgerView, ledger_runtime_code
+    from cms.domain.receipts import verify_receipt
+
+    deadline = time.monotonic() + timeout_s
+    raw = client.receipt(contract_id)
+    while not all(event["anchor"] for event in json.loads(raw)["events"]):
+        if time.monotonic() > deadline:
+            log("  receipt   not every event is anchored yet: fetch it again later")
+            return None
+        time.sleep(1)
+        raw = client.receipt(contract_id)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"receipt-{contract_id}.json"
+    path.write_bytes(raw)
+    report = verify_receipt(raw, LedgerView.connector(rpc_url), ledger_runtime_code())
+    verdict = "VALID" if report.valid else "INVALID"
+    log(f"  receipt   {path} ({len(raw)} bytes), checked against the chain alone: "
+        f"{verdict}, {len(report.checks)} checks")
+    return path

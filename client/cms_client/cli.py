@@ -3,6 +3,11 @@
   cms keygen [--type eth|ed25519]          print a new key and its DID
   cms health                               dependency health of a deployment
   cms contract get|events|verify ID        needs CMS_TOKEN
+  cms contract receipt ID [--out FILE]     the contract's receipt, as issued (needs CMS_TOKEN)
+  cms verify-receipt FILE --rpc URL        check a receipt against the chain, without our API
+
+verify-receipt exits 0 if every check passes, 2 if any fails, 3 if the chain could not be
+read (nothing proven either way), 1 for a usage or file error.
 """
 
 from __future__ import annotations
@@ -11,12 +16,34 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 from cms_client.client import ApiError, CmsClient
 from cms_client.signers import Ed25519Signer, EthereumSigner
 
+VALID, INVALID, INCOMPLETE = 0, 2, 3
+
 
 def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "verify-receipt":
+        return verify_receipt(args.file, args.rpc, as_json=args.json, timeout_s=args.timeout)
+    try:
+        result = _run(args)
+    except ApiError as error:
+        print(json.dumps(error.problem, indent=2), file=sys.stderr)
+        return 1
+    if isinstance(result, bytes):
+        if args.out:
+            Path(args.out).write_bytes(result)
+        else:
+            sys.stdout.buffer.write(result)
+        return 0
+    print(json.dumps(result, indent=2))
+    return 0 if not (isinstance(result, dict) and result.get("valid") is False) else 2
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cms", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default=os.environ.get("CMS_URL", "http://localhost:8080"))
@@ -25,16 +52,17 @@ def main(argv: list[str] | None = None) -> int:
     keygen.add_argument("--type", choices=["eth", "ed25519"], default="eth")
     commands.add_parser("health", help="dependency health")
     contract = commands.add_parser("contract", help="read a contract (needs CMS_TOKEN)")
-    contract.add_argument("action", choices=["get", "events", "verify"])
+    contract.add_argument("action", choices=["get", "events", "verify", "receipt"])
     contract.add_argument("contract_id")
-    args = parser.parse_args(argv)
-    try:
-        result = _run(args)
-    except ApiError as error:
-        print(json.dumps(error.problem, indent=2), file=sys.stderr)
-        return 1
-    print(json.dumps(result, indent=2))
-    return 0 if not (isinstance(result, dict) and result.get("valid") is False) else 2
+    contract.add_argument("--out", help="receipt: write it to this file instead of stdout")
+    check = commands.add_parser("verify-receipt", help="verify a receipt against the chain")
+    check.add_argument("file", help="the receipt, as issued ('-' reads standard input)")
+    check.add_argument("--rpc", default=os.environ.get("CMS_RPC_URL"), required=not os.environ
+                       .get("CMS_RPC_URL"), help="an Ethereum JSON-RPC URL you trust "
+                                                 "(default $CMS_RPC_URL)")
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.add_argument("--timeout", type=float, default=10.0, help="seconds per RPC call")
+    return parser
 
 
 def _run(args: argparse.Namespace) -> object:
@@ -48,8 +76,36 @@ def _run(args: argparse.Namespace) -> object:
     client = CmsClient(args.url, token=os.environ.get("CMS_TOKEN"))
     if args.command == "health":
         return client.health()
-    calls = {"get": client.get_contract, "events": client.events, "verify": client.verify}
+    calls = {"get": client.get_contract, "events": client.events, "verify": client.verify,
+             "receipt": client.receipt}
     return calls[args.action](args.contract_id)
+
+
+def verify_receipt(file: str, rpc_url: str, *, as_json: bool = False,
+                   timeout_s: float = 10.0) -> int:
+    # Imported here: the other commands need neither web3 nor the compiled ledger.
+    from cms.adapters.ledger_view import LedgerView, ledger_runtime_code
+    from cms.domain.receipts import verify_receipt as verify
+
+    try:
+        raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except OSError as error:
+        print(f"cannot read {file}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    report = verify(raw, LedgerView.connector(rpc_url, timeout_s), ledger_runtime_code())
+    code = VALID if report.valid else INCOMPLETE if report.incomplete else INVALID
+    if as_json:
+        print(json.dumps({"valid": report.valid, "incomplete": report.incomplete,
+                          "checks": [check.to_json() for check in report.checks]}, indent=2))
+        return code
+    width = min(16, max(len(check.name) for check in report.checks))  # DIDs run long
+    for check in report.checks:
+        print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name:<{width}}  {check.detail}")
+    failed = sum(1 for check in report.checks if not check.ok)
+    print({VALID: f"VALID: all {len(report.checks)} checks passed",
+           INVALID: f"INVALID: {failed} of {len(report.checks)} checks failed",
+           INCOMPLETE: f"INCOMPLETE: {report.incomplete}"}[code])
+    return code
 
 
 if __name__ == "__main__":

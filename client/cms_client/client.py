@@ -97,6 +97,11 @@ class CmsClient:
     def verify(self, contract_id: str) -> dict[str, Any]:
         return self._call("POST", f"/api/v1/contracts/{contract_id}/verify")
 
+    def receipt(self, contract_id: str) -> bytes:
+        """The contract's receipt, byte for byte as issued (keep it so: it is canonical JSON
+        and ``cms verify-receipt`` checks that form)."""
+        return self._request("GET", f"/api/v1/contracts/{contract_id}/receipt").content
+
     def health(self) -> dict[str, Any]:
         return self._call("GET", "/health", expect_error=True)
 
@@ -165,14 +170,21 @@ class CmsClient:
     def _call(self, method: str, path: str, body: Any = None, *,
               params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
               expect_error: bool = False) -> Any:
+        response = self._request(method, path, body, params=params, headers=headers,
+                                 expect_error=expect_error)
+        return response.json() if response.content else {}
+
+    def _request(self, method: str, path: str, body: Any = None, *,
+                 params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+                 expect_error: bool = False) -> httpx.Response:
         all_headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         all_headers.update(headers or {})
         response = self._http.request(method, self.base_url + path, json=body, params=params,
                                       headers=all_headers)
-        data = response.json() if response.content else {}
         if response.status_code >= 400 and not expect_error:
+            data = response.json() if response.content else {}
             raise ApiError(response.status_code, data if isinstance(data, dict) else {})
-        return data
+        return response
 
 
 def _field(text: str, label: str) -> str:

@@ -1,9 +1,10 @@
-"""Audit function: a contract's hash-chained events and its verification report."""
+"""Audit function: a contract's hash-chained events, its verification report and its receipt."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from cms.api.http import SECURED, caller_of, create_resolver, lambda_entry
@@ -30,6 +31,20 @@ def events(
           summary="Check the audit chain, the digest and every signature")
 def verify(contract_id: str) -> dict:
     return container.contracts().verify(caller_of(app), contract_id)
+
+
+@app.get(ONE + "/receipt", security=SECURED,
+         summary="A self-contained receipt (RFC 8785 JSON) to verify offline against the chain",
+         description="The contract, every audit event (sign events carry the DID document "
+                     "used), each event's Merkle inclusion proof, and per batch the root, "
+                     "transaction hash and block, with the ledger's chain id and address. "
+                     "Verify it with `cms verify-receipt FILE --rpc URL`; keep the bytes as "
+                     "served (the verifier requires the canonical form).")
+def receipt(contract_id: str) -> Response[str]:
+    body = container.contracts().receipt(caller_of(app), contract_id)
+    return Response(status_code=200, content_type="application/json", body=body.decode(),
+                    headers={"Content-Disposition":
+                             f'attachment; filename="receipt-{contract_id}.json"'})
 
 
 handler = lambda_entry(app)

@@ -124,10 +124,10 @@ def test_function_policy_has_no_wildcard_actions_and_no_managed_policies(
     assert "ManagedPolicyArns" not in templates["CmsApi"]["Resources"][role]["Properties"]
     permissions = PERMISSIONS[spec.name]
     secret_reads = [s for s in statements if "secretsmanager:GetSecretValue" in s["Action"]]
-    expected = int(permissions.reads_signing_secret) + int(permissions.uses_ledger)
+    expected = int(permissions.reads_signing_secret) + int(permissions.signs_ledger)
     assert len(secret_reads) == expected  # the JWT seed, the ledger signer seed, or none
     reads_parameter = any("ssm:GetParameter" in s["Action"] for s in statements)
-    assert reads_parameter == permissions.uses_ledger
+    assert reads_parameter == permissions.reads_ledger
 
 
 def test_one_layer_with_the_function_runtime(api_template) -> None:

@@ -67,6 +67,11 @@ def assert_anchored(ledger: LedgerClient, records) -> None:
         assert on_chain is not None and proof.size == on_chain.count
         assert on_chain.first_seq + proof.index == int(record.anchor_seq)
         assert proof.verifies(bytes.fromhex(record.hash), bytes.fromhex(batch.root))
+        # The batch names the transaction that anchored it, even if a crash lost the hash.
+        mined = ledger.mined(batch.tx_hash)
+        assert mined is not None and mined.succeeded and mined.block_number == batch.block_number
+        assert [(log.root, log.first_seq) for log in mined.anchored] == [(batch.root,
+                                                                          on_chain.first_seq)]
 
 
 def total_anchored(ledger: LedgerClient) -> int:

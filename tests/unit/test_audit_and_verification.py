@@ -28,8 +28,8 @@ def history():
     events, contract = [], None
     for command, actor in [(Create("c1", content()), PROVIDER), (Submit(), PROVIDER)]:
         contract = _append(events, contract, command, actor)
-    contract = _append(events, contract, Sign(signature(contract, PROVIDER, "provider")), PROVIDER)
-    contract = _append(events, contract, Sign(signature(contract, CONSUMER, "consumer")), CONSUMER)
+    for did, role in [(PROVIDER, "provider"), (CONSUMER, "consumer")]:
+        contract = _append(events, contract, Sign(signature(contract, did, role), {}), did)
     contract = _append(events, contract, Activate(), PROVIDER)
     return contract, events
 

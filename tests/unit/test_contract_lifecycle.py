@@ -56,7 +56,8 @@ def step(contract, command, actor, now=NOW):
 
 
 def signature(contract, did, role):
-    return Signature(did, role, did + "#k", "test", "sig-" + role, contract.digest, iso_utc(NOW))
+    return Signature(did, role, did + "#k", "test", "sig-" + role, contract.digest, iso_utc(NOW),
+                     31337)
 
 
 def in_review():
@@ -65,8 +66,8 @@ def in_review():
 
 def signed():
     c = in_review()
-    c = step(c, Sign(signature(c, PROVIDER, "provider")), PROVIDER)
-    return step(c, Sign(signature(c, CONSUMER, "consumer")), CONSUMER)
+    c = step(c, Sign(signature(c, PROVIDER, "provider"), {}), PROVIDER)
+    return step(c, Sign(signature(c, CONSUMER, "consumer"), {}), CONSUMER)
 
 
 def test_create_starts_a_draft_owned_by_the_provider():
@@ -102,31 +103,31 @@ def test_submit_freezes_the_digest_over_canonical_content():
 
 def test_the_last_signature_moves_review_to_signed():
     c = in_review()
-    c = step(c, Sign(signature(c, PROVIDER, "provider")), PROVIDER)
+    c = step(c, Sign(signature(c, PROVIDER, "provider"), {}), PROVIDER)
     assert c.status == Status.REVIEW and c.pending_signers == [CONSUMER]
-    c = step(c, Sign(signature(c, CONSUMER, "consumer")), CONSUMER)
+    c = step(c, Sign(signature(c, CONSUMER, "consumer"), {}), CONSUMER)
     assert c.status == Status.SIGNED and len(c.signatures) == 2
 
 
 def test_a_party_signs_once_and_only_for_itself():
     c = in_review()
-    c = step(c, Sign(signature(c, PROVIDER, "provider")), PROVIDER)
+    c = step(c, Sign(signature(c, PROVIDER, "provider"), {}), PROVIDER)
     with pytest.raises(AlreadySigned):
-        step(c, Sign(signature(c, PROVIDER, "provider")), PROVIDER)
+        step(c, Sign(signature(c, PROVIDER, "provider"), {}), PROVIDER)
     with pytest.raises(Forbidden):
-        step(c, Sign(signature(c, PROVIDER, "provider")), CONSUMER)
+        step(c, Sign(signature(c, PROVIDER, "provider"), {}), CONSUMER)
 
 
 def test_a_signature_over_another_digest_is_refused():
     c = in_review()
     stale = replace(signature(c, CONSUMER, "consumer"), digest="0" * 64)
     with pytest.raises(IllegalTransition):
-        step(c, Sign(stale), CONSUMER)
+        step(c, Sign(stale, {}), CONSUMER)
 
 
 def test_request_changes_returns_to_draft_and_clears_signatures():
     c = in_review()
-    c = step(c, Sign(signature(c, PROVIDER, "provider")), PROVIDER)
+    c = step(c, Sign(signature(c, PROVIDER, "provider"), {}), PROVIDER)
     c = step(c, RequestChanges("price too high"), CONSUMER)
     assert c.status == Status.DRAFT and c.signatures == () and c.digest is None
     c = step(c, Update({"terms": {"price": 5}}), PROVIDER)
@@ -219,7 +220,7 @@ def test_a_contract_must_end_in_the_future():
 def test_nothing_but_expiry_happens_after_valid_until():
     c = in_review()
     later = NOW + timedelta(days=30)
-    for command, actor in [(Sign(signature(c, PROVIDER, "provider")), PROVIDER),
+    for command, actor in [(Sign(signature(c, PROVIDER, "provider"), {}), PROVIDER),
                            (RequestChanges(None), CONSUMER), (Terminate("x"), PROVIDER)]:
         with pytest.raises(ValidityEnded):
             step(c, command, actor, later)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_abi import decode as abi_decode
+from eth_abi.exceptions import DecodingError
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 from web3 import Web3
 from web3.exceptions import (
@@ -24,22 +25,12 @@ from web3.exceptions import (
 
 from cms.adapters.eth_signers import TransactionSigner
 from cms.adapters.ledger_abi import artifact
+from cms.adapters.ledger_config import LedgerConfig
 from cms.domain.errors import LedgerMisconfigured, LedgerRejected, LedgerUnavailable
+from cms.domain.receipts import ChainTransaction, MinedAnchor
 
 __all__ = ["LedgerClient", "LedgerConfig", "LedgerMisconfigured", "LedgerRejected",
            "LedgerUnavailable"]
-
-SEED_GAS_LIMIT = 2_000_000  # the seed configuration's blockchain.gas_limit
-
-
-@dataclass(frozen=True)
-class LedgerConfig:
-    rpc_url: str
-    address: str
-    chain_id: int
-    gas_limit: int = SEED_GAS_LIMIT
-    confirmations: int = 1  # the seed: 1 locally, 12 in production
-    timeout_s: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -67,27 +58,41 @@ class TxOutcome:
 
 
 class LedgerClient:
-    def __init__(self, config: LedgerConfig, signer: TransactionSigner) -> None:
+    def __init__(self, config: LedgerConfig, signer: TransactionSigner | None = None) -> None:
+        """Without a signer the client only reads (e.g. a receipt verifier)."""
         self.config = config
-        self.signer = signer
+        self._signer = signer
         self._w3 = Web3(Web3.HTTPProvider(config.rpc_url,
                                           request_kwargs={"timeout": config.timeout_s}))
         self._contract = self._w3.eth.contract(address=to_checksum_address(config.address),
                                                abi=artifact()["abi"])
         self._errors = _error_decoders(artifact()["abi"])
+        self._anchored = self._contract.events.Anchored()
+        self._anchored_topic = str(self._anchored.topic).lower()  # "0x…"
         self._send_lock = threading.Lock()
+
+    @property
+    def signer(self) -> TransactionSigner:
+        if self._signer is None:
+            raise LedgerMisconfigured("this ledger client is read-only: no signer configured")
+        return self._signer
 
     # ---------------------------------------------------------------- reads
 
     def check(self) -> None:
         """Refuse to work against the wrong chain or an address without the contract."""
-        chain_id = self._rpc(lambda: self._w3.eth.chain_id)
+        chain_id = self.chain_id()
         if chain_id != self.config.chain_id:
             raise LedgerMisconfigured(
                 f"the RPC endpoint serves chain {chain_id}, not {self.config.chain_id}")
-        code = self._rpc(lambda: self._w3.eth.get_code(self._contract.address))
-        if not code:
+        if not self.code():
             raise LedgerMisconfigured(f"no contract code at {self._contract.address}")
+
+    def chain_id(self) -> int:
+        return self._rpc(lambda: self._w3.eth.chain_id)
+
+    def code(self) -> bytes:
+        return bytes(self._rpc(lambda: self._w3.eth.get_code(self._contract.address)))
 
     def next_seq(self) -> int:
         return self._rpc(lambda: self._contract.functions.nextSeq().call())
@@ -115,6 +120,36 @@ class LedgerClient:
         except TransactionNotFound:
             return None
         return TxOutcome(tx_hash, receipt.blockNumber, receipt.status == 1, receipt.gasUsed)
+
+    def mined(self, tx_hash: str) -> ChainTransaction | None:
+        """A mined transaction with the ``Anchored`` events it emitted (from any address: the
+        caller decides which emitter counts), or None if the chain does not have it."""
+        try:
+            receipt = self._rpc(lambda: self._w3.eth.get_transaction_receipt(tx_hash))
+        except TransactionNotFound:
+            return None
+        anchored = tuple(decoded for log in receipt.logs
+                         if (decoded := self._decode_anchored(log)) is not None)
+        return ChainTransaction(receipt.blockNumber, receipt.status == 1, receipt.get("to"),
+                                anchored)
+
+    def anchoring_tx(self, root: bytes, block_number: int) -> str | None:
+        """The transaction that anchored ``root`` in ``block_number``, found by its log: how a
+        batch whose transaction hash was lost in a crash gets it back."""
+        logs = self._rpc(lambda: self._w3.eth.get_logs({
+            "address": self._contract.address, "fromBlock": block_number,
+            "toBlock": block_number, "topics": [self._anchored_topic, Web3.to_hex(root)]}))
+        return Web3.to_hex(logs[0].transactionHash) if logs else None
+
+    def _decode_anchored(self, log: Any) -> MinedAnchor | None:
+        if not log.topics or Web3.to_hex(log.topics[0]).lower() != self._anchored_topic:
+            return None
+        try:
+            args = self._anchored.process_log(log).args
+        except (Web3Exception, DecodingError):
+            return None  # same topic, other layout: some other contract's event
+        return MinedAnchor(to_checksum_address(log.address), args.root.hex(), args.firstSeq,
+                           args.lastSeq, args["count"])
 
     def known(self, tx_hash: str) -> bool:
         """Whether the node still knows the transaction (pending or mined); False once it

@@ -4,13 +4,26 @@ new ContractLedger or switching chains is a parameter change, not a code deploym
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cms.adapters.ledger_client import LedgerConfig, LedgerMisconfigured
 from cms.config import Settings
-from cms.domain.errors import DependencyUnavailable
+from cms.domain.errors import DependencyUnavailable, LedgerMisconfigured
+
+SEED_GAS_LIMIT = 2_000_000  # the seed configuration's blockchain.gas_limit
+
+
+@dataclass(frozen=True)
+class LedgerConfig:
+    rpc_url: str
+    address: str
+    chain_id: int
+    gas_limit: int = SEED_GAS_LIMIT
+    confirmations: int = 1  # the seed: 1 locally, 12 in production
+    timeout_s: float = 10.0
+
 
 FIELDS = ("rpc_url", "address", "chain_id", "confirmations", "gas_limit", "timeout_s")
 

@@ -157,8 +157,9 @@ class Signature:
     signature: str
     digest: str
     signed_at: str
+    chain_id: int  # the EIP-712 domain's chain id the signature was checked under
 
-    def to_json(self) -> dict[str, str]:
+    def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
     @classmethod
@@ -248,6 +249,9 @@ class RequestChanges:
 @dataclass(frozen=True)
 class Sign:
     signature: Signature
+    # The signer's DID document the signature was checked against, recorded with it so that
+    # verification later (and offline, from a receipt) uses exactly that document.
+    did_document: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -359,8 +363,9 @@ def _event_data(contract: Contract, command: Command, actor: str, now: datetime)
             return {"digest": content_digest(contract.id, contract.content)}
         case RequestChanges(reason):
             return {"reason": reason}
-        case Sign(signature):
-            return {"signature": _checked_signature(contract, signature, actor).to_json()}
+        case Sign(signature, did_document):
+            return {"signature": _checked_signature(contract, signature, actor).to_json(),
+                    "did_document": did_document}
         case Activate():
             _check_validity_window(contract, now)
             return {}

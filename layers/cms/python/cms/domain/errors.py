@@ -47,6 +47,10 @@ class DidResolutionFailed(DomainError):
     code, status, title = "did_resolution_failed", 422, "The DID could not be resolved"
 
 
+class DidDocumentTooLarge(DomainError):
+    code, status, title = "did_document_too_large", 422, "The DID document is too large"
+
+
 class KeyMismatch(DomainError):
     code, status, title = "key_mismatch", 400, "The public key does not belong to the DID"
 
@@ -110,6 +114,10 @@ class IllegalTransition(DomainError):
 
 class PayloadTooLarge(DomainError):
     code, status, title = "payload_too_large", 413, "The request body is too large"
+
+
+class ReceiptTooLarge(DomainError):
+    code, status, title = "receipt_too_large", 422, "The receipt is too large to return"
 
 
 class UnsupportedMediaType(DomainError):

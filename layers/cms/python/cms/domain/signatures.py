@@ -18,6 +18,7 @@ from eth_keys.exceptions import BadSignature
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
+from cms.domain.canonical import canonical_json
 from cms.domain.did.document import (
     ED25519_CODEC,
     SECP256K1_CODEC,
@@ -33,6 +34,7 @@ from cms.domain.did.document import (
 )
 from cms.domain.did.methods import parse_did
 from cms.domain.errors import (
+    DidDocumentTooLarge,
     InvalidSignature,
     KeyMismatch,
     MalformedSignature,
@@ -242,6 +244,21 @@ def verify_contract_signature(
         encode_typed_data(full_message=typed_data),
         "assertionMethod",
     )
+
+
+MAX_RECORDED_DOCUMENT = 32 * 1024  # bytes of canonical JSON
+
+
+def recordable(document: DidDocument) -> dict[str, Any]:
+    """The document as recorded with a contract signature (in the audit history, so it is
+    anchored with it); bounded so that an audit event always fits a DynamoDB item."""
+    data = document.to_json()
+    size = len(canonical_json(data))
+    if size > MAX_RECORDED_DOCUMENT:
+        raise DidDocumentTooLarge(
+            f"the DID document of {document.id} is {size} bytes in normal form; contract "
+            f"signatures record it, up to {MAX_RECORDED_DOCUMENT} bytes")
+    return data
 
 
 def _absolute(document: DidDocument, method_id: str) -> str:

@@ -13,8 +13,14 @@ from typing import Any
 
 from cms.domain.anchoring import STATUS_CODES, Placement
 from cms.domain.audit import AuditEvent, chain_problems
+from cms.domain.canonical import canonical_json
 from cms.domain.contracts import Contract, InvalidHistory, Signature, content_digest, replay
+from cms.domain.did.document import DidDocument
+from cms.domain.did.methods import resolve_local
+from cms.domain.did.syntax import parse_did
+from cms.domain.errors import DomainError
 from cms.domain.merkle import InclusionProof
+from cms.domain.signatures import verify_contract_signature
 
 
 @dataclass(frozen=True)
@@ -34,27 +40,27 @@ SignatureChecker = Callable[[Contract, Signature], str | None]
 def verify_contract(
     stored: Contract, events: list[AuditEvent], check_signature: SignatureChecker
 ) -> list[Check]:
-    checks = _chain_checks(stored.stream, stored.head_hash, events)
-    replayed, history_check = _replay(events)
+    checks = chain_checks(stored.stream, stored.head_hash, events)
+    replayed, history_check = replay_check(events)
     checks.append(history_check)
     if replayed is not None:
         checks.extend(_snapshot_checks(stored, replayed))
-    checks.append(_digest_check(stored))
-    checks.extend(_signature_checks(stored, check_signature))
+    checks.append(digest_check(stored))
+    checks.extend(signature_checks(stored, check_signature))
     return checks
 
 
 def verify_unreadable(stream: str, events: list[AuditEvent], fields: list[str]) -> list[Check]:
     """The report for a snapshot whose stored fields cannot even be decoded."""
-    checks = _chain_checks(stream, None, events)
-    checks.append(_replay(events)[1])
+    checks = chain_checks(stream, None, events)
+    checks.append(replay_check(events)[1])
     checks.extend(Check(f"snapshot.{name}", False,
                         "the stored value cannot be read: it was changed outside the API")
                   for name in fields)
     return checks
 
 
-def _chain_checks(stream: str, head_hash: str | None, events: list[AuditEvent]) -> list[Check]:
+def chain_checks(stream: str, head_hash: str | None, events: list[AuditEvent]) -> list[Check]:
     problems = chain_problems(events, stream)
     checks = [Check(f"audit_chain.event[{p.seq}]", False, p.detail) for p in problems]
     if head_hash is not None and events and events[-1].hash != head_hash:
@@ -66,7 +72,7 @@ def _chain_checks(stream: str, head_hash: str | None, events: list[AuditEvent]) 
     return [Check("audit_chain", not checks, summary), *checks]
 
 
-def _replay(events: list[AuditEvent]) -> tuple[Contract | None, Check]:
+def replay_check(events: list[AuditEvent]) -> tuple[Contract | None, Check]:
     try:
         replayed = replay(events)
     except (InvalidHistory, KeyError, TypeError, ValueError) as error:
@@ -101,7 +107,7 @@ def _snapshot_checks(stored: Contract, replayed: Contract) -> list[Check]:
     return [Check("snapshot", True, "every stored field equals the replayed audit history")]
 
 
-def _digest_check(stored: Contract) -> Check:
+def digest_check(stored: Contract) -> Check:
     recomputed = content_digest(stored.id, stored.content)
     if stored.digest is None:
         return Check("digest", True, f"not frozen yet (draft); current content {recomputed}")
@@ -112,7 +118,7 @@ def _digest_check(stored: Contract) -> Check:
     return Check("digest", True, f"content hashes to the frozen digest {stored.digest}")
 
 
-def _signature_checks(stored: Contract, check_signature: SignatureChecker) -> list[Check]:
+def signature_checks(stored: Contract, check_signature: SignatureChecker) -> list[Check]:
     checks = []
     for signature in stored.signatures:
         problem = check_signature(stored, signature)
@@ -123,6 +129,51 @@ def _signature_checks(stored: Contract, check_signature: SignatureChecker) -> li
                             problem or f"valid {signature.scheme} signature by "
                                        f"{signature.verification_method}"))
     return checks
+
+
+def recorded_documents(events: list[AuditEvent]) -> dict[str, Any]:
+    """Each current signer's DID document, as recorded with its signature."""
+    documents: dict[str, Any] = {}
+    for event in events:
+        if event.event_type == "contract.changes_requested":
+            documents = {}  # the signatures were cleared
+        elif event.event_type == "contract.signed" and isinstance(event.data, dict):
+            signature = event.data.get("signature")
+            if isinstance(signature, dict) and isinstance(signature.get("signer_did"), str):
+                documents[signature["signer_did"]] = event.data.get("did_document")
+    return documents
+
+
+def recorded_signature_checker(events: list[AuditEvent]) -> SignatureChecker:
+    """Checks each signature against the DID document recorded with it: the key that signed
+    then, even if a did:web document has changed since, and no network needed."""
+    documents = recorded_documents(events)
+
+    def check(contract: Contract, signature: Signature) -> str | None:
+        return signature_problem(contract, signature, documents.get(signature.signer_did))
+
+    return check
+
+
+def signature_problem(contract: Contract, signature: Signature, recorded: Any) -> str | None:
+    if recorded is None:
+        return "no DID document was recorded with this signature"
+    try:
+        document = DidDocument.from_json(recorded, signature.signer_did)
+        if canonical_json(document.to_json()) != canonical_json(recorded):
+            return "the recorded DID document has fields that are not part of its normal form"
+        method = parse_did(signature.signer_did).method
+        if method != "web" and resolve_local(parse_did(signature.signer_did)) != document:
+            return f"the recorded DID document is not the one {signature.signer_did} denotes"
+        verify_contract_signature(
+            document, contract_id=contract.id, digest_hex=signature.digest,
+            signature=signature.signature, chain_id=signature.chain_id,
+            verification_method=signature.verification_method)
+    except DomainError as error:
+        return error.detail
+    except (ValueError, TypeError) as error:
+        return f"the recorded DID document is unusable: {error}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -143,7 +194,7 @@ def anchor_checks(placed: list[tuple[AuditEvent, Placement | None]],
     problems = [check for check in (_anchor_problem(e, p, lookup) for e, p in placed) if check]
     anchored = sum(1 for _, placement in placed if placement is not None)
     summary = (f"{anchored} of {len(placed)} events proven against on-chain roots"
-               f"{'' if anchored == len(placed) else '; the rest are queued for anchoring'}")
+               f"{'' if anchored == len(placed) else '; the rest are not anchored yet'}")
     if problems:
         summary = f"{len(problems)} event(s) do not prove to an on-chain root"
     return [Check("anchoring", not problems, summary), *problems]

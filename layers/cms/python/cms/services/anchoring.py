@@ -88,7 +88,10 @@ class AnchorService:
             return Step("waiting", batch)
         self._store.settle(batch)
         self._record_statuses(batch)  # before "final": a crash here is redone, not skipped
-        return Step("finalized", self._store.mark(batch, FINAL,
+        # The chain's own log names the transaction: right even if a crash lost the hash we
+        # sent, or if a resent transaction is the one that was mined.
+        tx_hash = self._ledger.anchoring_tx(bytes.fromhex(batch.root), anchored.block_number)
+        return Step("finalized", self._store.mark(batch, FINAL, tx_hash=tx_hash,
                                                   block_number=anchored.block_number))
 
     def _record_statuses(self, batch: Batch) -> None:

@@ -66,13 +66,13 @@ def anchor_reader():
     from cms.adapters.anchor_store import AnchorStore
     from cms.services.anchor_reader import AnchorReader
 
-    return AnchorReader(AnchorStore(), ledger)
+    return AnchorReader(AnchorStore(), ledger_reader, ledger_config)
 
 
 @cache
 def ledger_signer():
     from cms.adapters.eth_signers import KmsSigner, SecretKeySigner
-    from cms.adapters.ledger_client import LedgerMisconfigured
+    from cms.domain.errors import LedgerMisconfigured
 
     s = settings()
     if s.ledger_kms_key_id:
@@ -82,12 +82,24 @@ def ledger_signer():
     raise LedgerMisconfigured("no ledger signer is configured")
 
 
-def ledger():
-    """Built per call: the configuration parameter may change (a redeployed ledger)."""
-    from cms.adapters.ledger_client import LedgerClient
+def ledger_config():
+    """Read per call: the configuration parameter may change (a redeployed ledger)."""
     from cms.adapters.ledger_config import load_ledger_config
 
-    return LedgerClient(load_ledger_config(settings()), ledger_signer())
+    return load_ledger_config(settings())
+
+
+def ledger():
+    from cms.adapters.ledger_client import LedgerClient
+
+    return LedgerClient(ledger_config(), ledger_signer())
+
+
+def ledger_reader():
+    """Reads only: verification and receipts need no signer (nor access to its secret)."""
+    from cms.adapters.ledger_client import LedgerClient
+
+    return LedgerClient(ledger_config())
 
 
 def anchoring():

@@ -35,12 +35,21 @@ from cms.domain.contracts import (
     stream_of,
 )
 from cms.domain.did import DidResolver
-from cms.domain.errors import Conflict, DomainError, Forbidden, LedgerMisconfigured, NotFound
+from cms.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    LedgerMisconfigured,
+    NotFound,
+    ReceiptTooLarge,
+)
 from cms.domain.identity import Caller
-from cms.domain.signatures import contract_signing_payload, verify_contract_signature
+from cms.domain.receipts import build_receipt, receipt_bytes
+from cms.domain.signatures import contract_signing_payload, recordable, verify_contract_signature
 from cms.domain.verification import (
     Check,
     anchor_checks,
+    recorded_signature_checker,
     status_slot_check,
     verify_contract,
     verify_unreadable,
@@ -50,6 +59,7 @@ if TYPE_CHECKING:
     from cms.services.anchor_reader import AnchorReader
 
 MAX_ATTEMPTS = 5  # optimistic-lock retries; two parties signing at once needs two
+MAX_RECEIPT_BYTES = 5 * 1024 * 1024  # a Lambda response carries at most 6 MB
 
 
 class ContractService:
@@ -97,8 +107,8 @@ class ContractService:
                                        error.fields)
             return self._report(contract_id, None, checks)
         placed = self._store.placed_events(contract_id)  # read the history once
-        checks = verify_contract(contract, [event for event, _ in placed],
-                                 self._signature_problem)
+        events = [event for event, _ in placed]
+        checks = verify_contract(contract, events, recorded_signature_checker(events))
         checks.extend(self._chain_checks(contract, placed))
         return self._report(contract_id, contract, checks)
 
@@ -111,6 +121,25 @@ class ContractService:
                  "anchor": reader.describe(placement) if reader else {"state": "unknown"}}
                 for event, placement in self._store.placed_events(contract_id, after=after,
                                                                   limit=limit)]
+
+    def receipt(self, caller: Caller, contract_id: str) -> bytes:
+        """The contract's receipt as canonical JSON bytes (see cms.domain.receipts)."""
+        contract = self.get(caller, contract_id)
+        if self._anchors is None:
+            raise LedgerMisconfigured("no ledger: receipts need one")
+        reader = self._anchors()
+        chain_id, address = reader.ledger_address()
+        placed = [(event, placement if reader.final_batch(placement) else None)
+                  for event, placement in self._store.placed_events(contract_id)]
+        batches = {placement.batch_first_seq: reader.final_batch(placement)
+                   for _, placement in placed if placement is not None}
+        body = receipt_bytes(build_receipt(contract, placed, batches, chain_id=chain_id,
+                                           address=address))
+        if len(body) > MAX_RECEIPT_BYTES:
+            raise ReceiptTooLarge(f"the receipt would be {len(body)} bytes, over the "
+                                  f"{MAX_RECEIPT_BYTES} a response can carry; "
+                                  f"page through /events instead", size=len(body))
+        return body
 
     def _chain_checks(self, contract: Contract,
                       placed: list[tuple[AuditEvent, Placement | None]]) -> list[Check]:
@@ -198,16 +227,17 @@ class ContractService:
             raise IllegalTransition(f"cannot sign a contract in status '{contract.status}'",
                                     current_status=contract.status.value,
                                     allowed_from=[Status.REVIEW.value])
+        document = self._resolver.resolve(caller.did)
         method = verify_contract_signature(
-            self._resolver.resolve(caller.did), contract_id=contract.id,
-            digest_hex=contract.digest, signature=signature, chain_id=self._settings.chain_id,
-            verification_method=verification_method)
+            document, contract_id=contract.id, digest_hex=contract.digest, signature=signature,
+            chain_id=self._settings.chain_id, verification_method=verification_method)
         record = Signature(
             signer_did=caller.did, role=contract.role_of(caller.did) or "",
             verification_method=method.id,
             scheme="eip712" if method.key_kind == "eth_address" else "ed25519-prefixed-digest",
-            signature=signature, digest=contract.digest, signed_at=iso_utc(self._clock()))
-        return self._execute(caller, contract_id, Sign(record))
+            signature=signature, digest=contract.digest, signed_at=iso_utc(self._clock()),
+            chain_id=self._settings.chain_id)
+        return self._execute(caller, contract_id, Sign(record, recordable(document)))
 
     def expire_due(self) -> list[str]:
         """Expire every live contract whose validity has ended; returns their ids."""
@@ -249,14 +279,3 @@ class ContractService:
         if contract.role_of(caller.did) is None:
             raise Forbidden("only a party to the contract may do this")
         return contract
-
-    def _signature_problem(self, contract: Contract, signature: Signature) -> str | None:
-        try:
-            verify_contract_signature(
-                self._resolver.resolve(signature.signer_did), contract_id=contract.id,
-                digest_hex=signature.digest, signature=signature.signature,
-                chain_id=self._settings.chain_id,
-                verification_method=signature.verification_method)
-        except DomainError as error:
-            return error.detail
-        return None
