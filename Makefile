@@ -43,6 +43,7 @@ bench: install
 	@$(PY) bench/api_throughput.py
 	@$(PY) bench/ledger_gas.py
 	@$(PY) bench/merkle_proofs.py
+	@$(PY) bench/anchoring_throughput.py
 
 synth: $(PY_STAMP)
 	@$(PY) -c "from cdk.synth import synthesize; print(', '.join(synthesize()))"

@@ -3,6 +3,7 @@ audit table) and the batch records that make each anchoring step resumable."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from pynamodb.exceptions import PutError, UpdateError
@@ -15,6 +16,7 @@ from cms.domain.canonical import iso_utc, utc_now
 
 OPEN = "open"
 PENDING_COUNT_LIMIT = 1000
+SETTLE_THREADS = 8  # within botocore's default pool of 10 connections
 
 
 class AnchorStore:
@@ -85,9 +87,11 @@ class AnchorStore:
 
     def settle(self, batch: Batch) -> None:
         """Give every event of a final batch its proof and take it off the queue. Each write
-        is conditional and idempotent, so a crash half-way is completed by the next run."""
-        for event, global_seq, proof in batch.placement():
-            self._settle_event(batch.first_seq, event, global_seq, proof)
+        is conditional and idempotent, so a crash half-way is completed by the next run; they
+        are independent, so they go out in parallel (one per event is the anchoring cost)."""
+        with ThreadPoolExecutor(SETTLE_THREADS) as pool:
+            list(pool.map(lambda placed: self._settle_event(batch.first_seq, *placed),
+                          batch.placement()))
 
     @staticmethod
     def _settle_event(batch_first_seq: int, event: PendingEvent, global_seq: int,
