@@ -69,6 +69,16 @@ def test_a_did_web_party_signs_in_and_signs_a_contract(stack, web_party):
     report = contracts.verify(Caller(did), contract.id)
     assert report["valid"], report
 
+    # Alice rotates her key afterwards: the signature stays valid, because verification uses
+    # the document recorded with it (and asks no web server at all).
+    _Handler.documents["/alice/did.json"] = json.dumps({
+        "@context": ["https://www.w3.org/ns/did/v1"], "id": did,
+        "verificationMethod": [{
+            "id": "#next", "type": "Ed25519VerificationKey2018", "controller": did,
+            "publicKeyBase58": b58encode(bytes.fromhex(consumer.public_key)).decode()}],
+        "authentication": ["#next"], "assertionMethod": ["#next"]}).encode()
+    assert contracts.verify(Caller(did), contract.id)["valid"]
+
 
 def test_the_api_refuses_did_web_on_loopback_by_default(stack, server):  # noqa: F811
     port, _ = server
