@@ -25,6 +25,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         _report_lag()
     anchored = sum(s.batch.count for s in steps if s.action == "finalized" and s.batch)
     count("AnchoredEvents", anchored)
+    reverted = [s.batch.tx_hash for s in steps if s.action == "resent after revert" and s.batch]
+    if reverted:
+        # Sent again at once; if it keeps reverting (a gas limit too low in the ledger
+        # parameter), the lag alarm fires and this log says why.
+        logger.error("an anchor transaction reverted; sent again", extra={"resent": reverted})
+        count("AnchorTransactionsReverted", len(reverted))
     return {"steps": [{"action": s.action,
                        "first_seq": s.batch.first_seq if s.batch else None} for s in steps]}
 

@@ -144,6 +144,22 @@ def test_a_vanished_transaction_is_anchored_again(stack, chain, new_party, ledge
     assert ledger.next_seq() == total_anchored(ledger)
 
 
+def test_a_reverted_transaction_is_sent_again(stack, new_party, ledger):
+    """Out of gas (a gas limit set too low): the transaction is mined but reverts; the next
+    run sends the batch again, and with a sane limit it is anchored once."""
+    from dataclasses import replace
+
+    provider, consumer = new_party("eth"), new_party("ed25519")
+    contract = signed_contract(provider, consumer)
+    starved = LedgerClient(replace(ledger.config, gas_limit=30_000), container.ledger_signer())
+    assert [s.action for s in anchorer(starved).run()] == ["sent"]
+    assert [s.action for s in anchorer(starved).run()] == ["resent after revert"]
+    actions = drain(anchorer(ledger))
+    assert actions[0] == "resent after revert" and "finalized" in actions
+    assert_anchored(ledger, contract_events(provider, contract["id"]))
+    assert ledger.next_seq() == total_anchored(ledger)
+
+
 def test_while_the_chain_is_down_events_queue_and_catch_up(stack, chain, new_party, ledger):
     provider, consumer = new_party("eth"), new_party("ed25519")
     down = LedgerClient(LedgerConfig(rpc_url=f"http://127.0.0.1:{free_port()}",

@@ -38,7 +38,7 @@ class ContractHeads(Protocol):
 
 @dataclass(frozen=True)
 class Step:
-    action: str  # idle, sent, waiting, finalized, abandoned, contended
+    action: str  # idle, sent, resent after revert, waiting, finalized, abandoned, contended
     batch: Batch | None = None
 
 
@@ -57,7 +57,7 @@ class AnchorService:
         for _ in range(MAX_STEPS):
             step = self.step()
             steps.append(step)
-            if step.action in {"idle", "waiting", "sent", "contended"}:
+            if step.action in {"idle", "waiting", "sent", "resent after revert", "contended"}:
                 break
         return steps
 
@@ -122,8 +122,15 @@ class AnchorService:
         if batch.first_seq != self._ledger.next_seq():
             # The range went to another root (or the batch is stale): its events stay queued.
             return Step("abandoned", self._store.mark(batch, ABANDONED))
-        if batch.state == SENT and batch.tx_hash and self._ledger.known(batch.tx_hash):
-            return Step("waiting", batch)  # still pending in the mempool
+        reverted = False
+        if batch.state == SENT and batch.tx_hash:
+            outcome = self._ledger.outcome(batch.tx_hash)
+            if outcome is None and self._ledger.known(batch.tx_hash):
+                return Step("waiting", batch)  # still pending in the mempool
+            if outcome is not None and outcome.succeeded:
+                return Step("waiting", batch)  # mined; the node's state will show it
+            # Vanished (reorg, dropped), or mined and reverted (e.g. out of gas): send again.
+            reverted = outcome is not None
         try:
             tx_hash = self._ledger.send_anchor(bytes.fromhex(batch.root), batch.first_seq,
                                                batch.last_seq, batch.count)
@@ -131,4 +138,5 @@ class AnchorService:
             if refusal.error in {"AlreadyAnchored", "OutOfOrder"}:
                 return Step("waiting", batch)  # the chain moved meanwhile: look again next run
             raise
-        return Step("sent", self._store.mark(batch, SENT, tx_hash=tx_hash))
+        return Step("resent after revert" if reverted else "sent",
+                    self._store.mark(batch, SENT, tx_hash=tx_hash))
