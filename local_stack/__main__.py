@@ -14,12 +14,15 @@ from local_stack.stack import LocalStack
 LOCAL = Path(__file__).resolve().parents[1] / ".local"
 
 
-def _verify_hint(receipt: Path | None, rpc_url: str) -> str:
+def _verify_hint(receipt: Path | None, stack: LocalStack) -> str:
     if receipt is None:
         return ""
     shown = receipt.relative_to(LOCAL.parent)  # make run runs from the repository root
     return ("\nVerify the demo contract's receipt without the API (any JSON-RPC URL of the "
-            f"chain will do):\n  .venv/bin/cms verify-receipt {shown} --rpc {rpc_url}\n")
+            f"chain will do; the ledger pin is published at {stack.url}/api/v1/ledger):\n"
+            f"  .venv/bin/cms verify-receipt {shown} \\\n"
+            f"      --rpc {stack.ledger.rpc_url} --ledger {stack.ledger.chain_id}:"
+            f"{stack.ledger.address}\n")
 
 
 def main() -> int:
@@ -48,7 +51,7 @@ Everything is running:
 Try:  curl -s -H "Authorization: Bearer {token}" \\
         {stack.url}/api/v1/contracts/{result['contract_id']}
 (the token is valid for 15 minutes)
-{_verify_hint(result["receipt"], stack.ledger.rpc_url)}
+{_verify_hint(result["receipt"], stack)}
 Serving until Ctrl-C.""", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -76,7 +76,7 @@ def _save_receipt(client: CmsClient, contract_id: str, directory: Path, rpc_url:
     """Fetch the receipt once every event's batch is final, keep it, and verify it the way
     anyone would: against the chain alone."""
     from cms.adapters.ledger_view import LedgerView, ledger_runtime_code
-    from cms.domain.receipts import verify_receipt
+    from cms.domain.receipts import TrustedLedger, verify_receipt
 
     deadline = time.monotonic() + timeout_s
     raw = client.receipt(contract_id)
@@ -89,7 +89,9 @@ def _save_receipt(client: CmsClient, contract_id: str, directory: Path, rpc_url:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"receipt-{contract_id}.json"
     path.write_bytes(raw)
-    report = verify_receipt(raw, LedgerView.connector(rpc_url), ledger_runtime_code())
+    pin = client._call("GET", "/api/v1/ledger")["pin"]  # what the operator publishes
+    report = verify_receipt(raw, LedgerView.connector(rpc_url), ledger_runtime_code(),
+                            TrustedLedger.parse(pin))
     verdict = "VALID" if report.valid else "INVALID"
     log(f"  receipt   {path} ({len(raw)} bytes), checked against the chain alone: "
         f"{verdict}, {len(report.checks)} checks")

@@ -4,10 +4,13 @@
   cms health                               dependency health of a deployment
   cms contract get|events|verify ID        needs CMS_TOKEN
   cms contract receipt ID [--out FILE]     the contract's receipt, as issued (needs CMS_TOKEN)
-  cms verify-receipt FILE --rpc URL        check a receipt against the chain, without our API
+  cms verify-receipt FILE --rpc URL --ledger CHAIN_ID:ADDRESS
+                                           check a receipt against the chain, without our API
 
-verify-receipt exits 0 if every check passes, 2 if any fails, 3 if the chain could not be
-read (nothing proven either way), 1 for a usage or file error.
+verify-receipt trusts only the ledger you name (the operator publishes it: GET /api/v1/ledger)
+and the RPC endpoint you choose. It exits 0 if every check passes, 2 if any fails, 3 if the
+verdict is incomplete (the chain could not be read, or no --ledger was given), 1 for a usage
+or file error.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ VALID, INVALID, INCOMPLETE = 0, 2, 3
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "verify-receipt":
-        return verify_receipt(args.file, args.rpc, as_json=args.json, timeout_s=args.timeout)
+        return verify_receipt(args.file, args.rpc, args.ledger, as_json=args.json,
+                              timeout_s=args.timeout)
     try:
         result = _run(args)
     except ApiError as error:
@@ -60,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--rpc", default=os.environ.get("CMS_RPC_URL"), required=not os.environ
                        .get("CMS_RPC_URL"), help="an Ethereum JSON-RPC URL you trust "
                                                  "(default $CMS_RPC_URL)")
+    check.add_argument("--ledger", default=os.environ.get("CMS_LEDGER"),
+                       help="the operator's published ledger, CHAIN_ID:ADDRESS "
+                            "(default $CMS_LEDGER); without it the verdict is incomplete")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.add_argument("--timeout", type=float, default=10.0, help="seconds per RPC call")
     return parser
@@ -81,18 +88,24 @@ def _run(args: argparse.Namespace) -> object:
     return calls[args.action](args.contract_id)
 
 
-def verify_receipt(file: str, rpc_url: str, *, as_json: bool = False,
+def verify_receipt(file: str, rpc_url: str, ledger: str | None, *, as_json: bool = False,
                    timeout_s: float = 10.0) -> int:
     # Imported here: the other commands need neither web3 nor the compiled ledger.
     from cms.adapters.ledger_view import LedgerView, ledger_runtime_code
+    from cms.domain.receipts import TrustedLedger
     from cms.domain.receipts import verify_receipt as verify
 
     try:
+        trusted = TrustedLedger.parse(ledger) if ledger else None
         raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except ValueError as error:
+        print(f"--ledger: {error}", file=sys.stderr)
+        return 1
     except OSError as error:
         print(f"cannot read {file}: {error.strerror or error}", file=sys.stderr)
         return 1
-    report = verify(raw, LedgerView.connector(rpc_url, timeout_s), ledger_runtime_code())
+    report = verify(raw, LedgerView.connector(rpc_url, timeout_s), ledger_runtime_code(),
+                    trusted)
     code = VALID if report.valid else INCOMPLETE if report.incomplete else INVALID
     if as_json:
         print(json.dumps({"valid": report.valid, "incomplete": report.incomplete,
@@ -100,12 +113,20 @@ def verify_receipt(file: str, rpc_url: str, *, as_json: bool = False,
         return code
     width = min(16, max(len(check.name) for check in report.checks))  # DIDs run long
     for check in report.checks:
-        print(f"{'ok  ' if check.ok else 'FAIL'}  {check.name:<{width}}  {check.detail}")
+        name, detail = _shown(check.name), _shown(check.detail)
+        print(f"{'ok  ' if check.ok else 'FAIL'}  {name:<{width}}  {detail}")
     failed = sum(1 for check in report.checks if not check.ok)
     print({VALID: f"VALID: all {len(report.checks)} checks passed",
            INVALID: f"INVALID: {failed} of {len(report.checks)} checks failed",
-           INCOMPLETE: f"INCOMPLETE: {report.incomplete}"}[code])
+           INCOMPLETE: f"INCOMPLETE: {_shown(report.incomplete or '')}"}[code])
     return code
+
+
+def _shown(text: str) -> str:
+    """Receipt text made inert for a terminal: control characters (escape sequences, carriage
+    returns that would overwrite a FAIL line) are printed as escapes."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
 
 
 if __name__ == "__main__":

@@ -136,6 +136,14 @@ def test_unknown_fields_wrong_types_and_bad_bodies(stack):
     problem(httpx.post(stack.url + "/api/v1/auth/register",
                        content=json.dumps({"did": "x" * 300_000}).encode(),
                        headers={"Content-Type": "application/json"}), 413, "payload_too_large")
+    # Hostile nesting: this process has loaded eth_account (and py_ecc, which raises the
+    # recursion limit), so a parser reaching it would overflow the stack, not raise.
+    for depth in (33, 100_000):
+        body = problem(httpx.post(stack.url + "/api/v1/auth/register",
+                                  content=b"[" * depth + b"]" * depth,
+                                  headers={"Content-Type": "application/json"}),
+                       400, "validation_error")
+        assert "nests deeper than 32" in body["detail"]
     assert register(stack, signer).status_code == 201  # nothing was written before
 
 

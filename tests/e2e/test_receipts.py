@@ -3,6 +3,7 @@ every change to them caught with a precise reason."""
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import subprocess
@@ -13,7 +14,7 @@ import pytest
 
 from cms.adapters.ledger_view import LedgerView, ledger_runtime_code
 from cms.domain.canonical import canonical_json
-from cms.domain.receipts import verify_receipt
+from cms.domain.receipts import TrustedLedger, verify_receipt
 from cms_client.cli import main as cms
 from local_stack.stack import free_port
 from tests.e2e.test_contracts_api import signed_contract
@@ -57,9 +58,20 @@ def wait_anchored(party, contract_id):
         time.sleep(0.3)
 
 
-def check(stack, raw: bytes):
+def pinned(stack) -> TrustedLedger:
+    """What a relying party learns from the operator, not from the receipt."""
+    return _published_ledger(stack.url)
+
+
+@functools.cache
+def _published_ledger(url: str) -> TrustedLedger:
+    published = httpx.get(f"{url}/api/v1/ledger").json()
+    return TrustedLedger.parse(published["pin"])
+
+
+def check(stack, raw: bytes, trusted: TrustedLedger | None = None):
     return verify_receipt(raw, LedgerView.connector(stack.ledger.rpc_url, 5),
-                          ledger_runtime_code())
+                          ledger_runtime_code(), trusted or pinned(stack))
 
 
 def failing(report) -> dict[str, str]:
@@ -86,14 +98,15 @@ def test_the_cli_verifies_a_receipt_against_the_chain_alone(issued, stack, tmp_p
     path = tmp_path / "receipt.json"
     path.write_bytes(raw)
     # The installed entry point, in a fresh process that knows nothing of the API.
+    ledger = f"31337:{stack.ledger.address}"
     result = subprocess.run([sys.executable, "-m", "cms_client.cli", "verify-receipt",
-                             str(path), "--rpc", stack.ledger.rpc_url],
+                             str(path), "--rpc", stack.ledger.rpc_url, "--ledger", ledger],
                             check=False, capture_output=True, text=True, timeout=120, env={
                                 "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    for name in ("format", "audit_chain", "history", "contract", "digest", "ledger.chain",
-                 "ledger.code", "anchoring", "status_slot"):
+    for name in ("format", "ledger.trusted", "audit_chain", "history", "contract", "digest",
+                 "ledger.chain", "ledger.code", "anchoring", "status_slot"):
         assert any(line.startswith(f"ok    {name} ") for line in lines), (name, result.stdout)
     assert sum(line.startswith("ok    signature:did:") for line in lines) == 2
     assert any(line.startswith("ok    batch[") for line in lines)
@@ -187,8 +200,12 @@ def test_a_re_serialised_receipt_is_flagged_but_still_checked(issued, stack):
 
 @pytest.mark.parametrize(("text", "where"), [
     (b"not json", "not JSON"),
-    (b'{"format": "cms-receipt/v1", "format": "x"}', "duplicate key"),
+    (b'{"format": "cms-receipt/v1", "format": "x"}', "duplicate member"),
     (b'{"format": NaN}', "NaN"),
+    # Deeper than the C stack once py_ecc has raised the recursion limit (it has, here).
+    (b'{"format":' + b"[" * 70_000 + b"]" * 70_000 + b"}", "nests deeper"),
+    (b'{"format": "cms-receipt/v1", "contract": {"id": "c"}, "events": {}, "batches": [], '
+     b'"ledger": {}}', "/events: must be an array"),
     (b'{"format": "cms-receipt/v2", "contract": {}, "events": [], "batches": [], '
      b'"ledger": {}}', "/format"),
     (b'{"format": "cms-receipt/v1"}', "missing"),
@@ -205,17 +222,55 @@ def test_malformed_receipts_are_refused_before_the_chain_is_asked(text, where):
 def test_a_receipt_pointing_at_an_address_without_code(issued, stack):
     *_, raw = issued
     receipt = json.loads(raw)
-    receipt["ledger"]["address"] = "0x000000000000000000000000000000000000dEaD"
-    report = check(stack, canonical_json(receipt))
+    dead = "0x000000000000000000000000000000000000dEaD"
+    receipt["ledger"]["address"] = dead
+    report = check(stack, canonical_json(receipt), TrustedLedger(31337, dead))
     assert "no contract code" in failing(report)["ledger.code"]
 
 
-def test_an_unreachable_rpc_is_incomplete_not_invalid(issued, tmp_path, capsys):
+def test_a_receipt_cannot_vouch_for_its_own_ledger(issued, stack):
+    """Anyone can deploy a ContractLedger (same bytecode) and anchor a forged history on it;
+    only the ledger the verifier trusts counts, and without one there is no verdict."""
+    *_, raw = issued
+    receipt = json.loads(raw)
+    imposter = TrustedLedger(31337, "0x000000000000000000000000000000000000dEaD")
+    assert "not the trusted" in failing(check(stack, raw, imposter))["ledger.trusted"]
+    unpinned = verify_receipt(raw, LedgerView.connector(stack.ledger.rpc_url, 5),
+                              ledger_runtime_code())
+    assert not unpinned.valid and "no trusted ledger" in unpinned.incomplete
+    assert receipt["ledger"]["address"] in failing(unpinned)["ledger.trusted"]
+
+
+def test_the_cli_without_a_pinned_ledger_is_incomplete(issued, stack, tmp_path, capsys):
+    *_, raw = issued
+    path = tmp_path / "receipt.json"
+    path.write_bytes(raw)
+    assert cms(["verify-receipt", str(path), "--rpc", stack.ledger.rpc_url]) == 3
+    assert capsys.readouterr().out.splitlines()[-1].startswith("INCOMPLETE: no trusted ledger")
+    assert cms(["verify-receipt", str(path), "--rpc", stack.ledger.rpc_url,
+                "--ledger", "nonsense"]) == 1
+
+
+def test_control_characters_in_a_receipt_cannot_forge_the_cli_output(issued, stack, tmp_path,
+                                                                     capsys):
+    *_, raw = issued
+    receipt = json.loads(raw)
+    receipt["contract"]["x\r\x1b[2K\x1b[32mok\nVALID: all checks passed\x1b[8m"] = 1
+    path = tmp_path / "receipt.json"
+    path.write_bytes(canonical_json(receipt))
+    code = cms(["verify-receipt", str(path), "--rpc", stack.ledger.rpc_url,
+                "--ledger", f"31337:{stack.ledger.address}"])
+    out = capsys.readouterr().out
+    assert code == 2 and "\x1b" not in out and "\r" not in out
+    assert out.splitlines()[-1].startswith("INVALID")
+
+
+def test_an_unreachable_rpc_is_incomplete_not_invalid(issued, stack, tmp_path, capsys):
     *_, raw = issued
     path = tmp_path / "receipt.json"
     path.write_bytes(raw)
     code = cms(["verify-receipt", str(path), "--rpc", f"http://127.0.0.1:{free_port()}",
-                "--timeout", "1"])
+                "--timeout", "1", "--ledger", f"31337:{stack.ledger.address}"])
     out = capsys.readouterr().out
     assert code == 3 and "INCOMPLETE" in out.splitlines()[-1]
     # What needs no chain was still checked.
@@ -257,3 +312,38 @@ def test_receipts_are_for_parties_only(stack, new_party, issued):
         assert raised.value.status == 404 and raised.value.code == "not_found"
     response = httpx.get(f"{stack.url}/api/v1/contracts/{contract_id}/receipt")
     assert response.status_code == 401
+
+
+def set_at(receipt, path, value):
+    copy = json.loads(json.dumps(receipt))
+    holder = copy
+    for step in path[:-1]:
+        holder = holder[step]
+    if value is DELETE:
+        del holder[path[-1]]
+    else:
+        holder[path[-1]] = value
+    return copy
+
+
+DELETE = object()
+
+
+@pytest.mark.parametrize(("path", "value", "name", "reason"), [
+    # Wrong types where the history is read: a failed check, never a crash.
+    (("events", 2, "data", "signature", "verification_method"), 0, "history",
+     "must be a str"),
+    (("events", 2, "data", "signature", "chain_id"), True, "history", "must be a int"),
+    # A field left out is not a field that is null.
+    (("contract", "description"), DELETE, "contract.description", "missing"),
+    # Rules the write path enforces hold on replay too.
+    (("events", 2, "data", "signature", "role"), "consumer", "history",
+     "only add its own signature"),
+    (("events", 4, "actor"), "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+     "history", "only a party may activate"),
+])
+def test_hostile_history_fields_are_named(issued, stack, path, value, name, reason):
+    *_, raw = issued
+    report = check(stack, canonical_json(set_at(json.loads(raw), path, value)))
+    problems = failing(report)
+    assert name in problems and reason in problems[name], problems

@@ -33,6 +33,7 @@ PUBLIC_ROUTES = {
     ("GET", "/.well-known/jwks.json"),
     ("GET", "/health"),
     ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/ledger"),  # the ledger receipt verifiers pin
 }
 
 
@@ -149,7 +150,7 @@ def test_every_route_has_a_method_on_its_function(methods, spec: FunctionSpec) -
         assert method.authorizer_logical_id == expected, route
 
 
-def test_public_routes_are_exactly_the_sign_in_and_discovery_routes(methods) -> None:
+def test_public_routes_are_exactly_the_sign_in_discovery_and_ledger_routes(methods) -> None:
     public = {
         (m.method, m.path) for m in methods if m.function_logical_id and not m.authorizer_logical_id
     }

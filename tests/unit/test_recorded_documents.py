@@ -112,3 +112,13 @@ def test_a_huge_document_is_refused_at_signing():
     document = DidDocument(did, methods, (), tuple(m.id for m in methods))
     with pytest.raises(DidDocumentTooLarge):
         recordable(document)
+
+
+def test_a_scheme_that_is_not_the_keys_is_named(parties):
+    provider, consumer = parties
+    contract, events = signed_history(provider, consumer)
+    relabelled = replace(contract, signatures=tuple(replace(s, scheme="eip712")
+                                                    for s in contract.signatures))
+    found = problems(relabelled, events)
+    assert found[provider.did] is None
+    assert "recorded as a 'eip712' signature" in found[consumer.did]

@@ -4,12 +4,13 @@ new ContractLedger or switching chains is a parameter change, not a code deploym
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cms.config import Settings
+from cms.domain.did.document import checksum_address
 from cms.domain.errors import DependencyUnavailable, LedgerMisconfigured
 
 SEED_GAS_LIMIT = 2_000_000  # the seed configuration's blockchain.gas_limit
@@ -43,11 +44,12 @@ def load_ledger_config(settings: Settings) -> LedgerConfig:
         raise DependencyUnavailable("the ledger configuration is unavailable") from error
     try:
         data = json.loads(value)
-        return LedgerConfig(**{name: data[name] for name in FIELDS if name in data})
+        config = LedgerConfig(**{name: data[name] for name in FIELDS if name in data})
+        return replace(config, address=checksum_address(config.address))
     except (ValueError, TypeError) as error:
         raise LedgerMisconfigured(
-            f"the ledger parameter {settings.ledger_parameter} is not valid JSON "
-            f"with {', '.join(FIELDS[:3])}") from error
+            f"the ledger parameter {settings.ledger_parameter} is not valid JSON with "
+            f"{', '.join(FIELDS[:3])} (and a 0x address): {error}") from error
 
 
 def save_ledger_config(name: str, config: LedgerConfig) -> None:

@@ -29,6 +29,9 @@ class LedgerView:
     def chain_id(self) -> int:
         return self._client.chain_id()
 
+    def block_number(self) -> int:
+        return self._client.block_number()
+
     def code(self) -> bytes:
         return self._client.code()
 

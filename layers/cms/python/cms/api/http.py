@@ -21,7 +21,14 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from cms.api.observability import count, instrumented, logger
 from cms.config import settings
-from cms.domain.errors import DomainError, PayloadTooLarge, Unauthorized, UnsupportedMediaType
+from cms.domain import strict_json
+from cms.domain.errors import (
+    DomainError,
+    PayloadTooLarge,
+    Unauthorized,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 from cms.domain.identity import Caller
 
 PROBLEM_TYPE_BASE = "https://cms.dev/problems/"
@@ -29,6 +36,7 @@ PROBLEM_JSON = "application/problem+json"
 SECURED: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 API_TITLE = "Contract Management System API"
 API_VERSION = "1.0.0"
+MAX_BODY_DEPTH = 32  # of nested arrays/objects in a request body
 
 
 
@@ -102,6 +110,9 @@ def _check_body(event: dict[str, Any]) -> None:
     if body and content_type and not (content_type == "application/json"
                                       or content_type.endswith("+json")):
         raise UnsupportedMediaType(f"expected application/json, got {content_type}")
+    if strict_json.nesting_depth(body) > MAX_BODY_DEPTH:
+        # Checked before any parser sees it: see cms.domain.strict_json on why this matters.
+        raise ValidationFailed(f"the body nests deeper than {MAX_BODY_DEPTH} levels")
 
 
 def _register_problem_handlers(app: APIGatewayRestResolver) -> None:

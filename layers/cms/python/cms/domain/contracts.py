@@ -164,7 +164,15 @@ class Signature:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Signature:
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__})
+        """Strict: histories are verified from untrusted copies (receipts)."""
+        if not isinstance(data, dict):
+            raise TypeError("a signature must be a JSON object")
+        values = {name: data[name] for name in cls.__dataclass_fields__}
+        for name, value in values.items():
+            kind = int if name == "chain_id" else str
+            if isinstance(value, bool) or not isinstance(value, kind):
+                raise TypeError(f"signature field '{name}' must be a {kind.__name__}")
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -407,10 +415,14 @@ class InvalidHistory(Exception):
 
 
 def evolve(contract: Contract | None, event: AuditEvent) -> Contract:
-    """The contract after ``event``. Pure and total over valid histories."""
+    """The contract after ``event``. Pure and total over valid histories; a history that
+    breaks a rule the write path enforces (who may act, whose signature) is invalid."""
     if event.event_type == CREATED:
         if contract is not None:
             raise InvalidHistory(f"event {event.seq}: a contract can only be created once")
+        if event.actor != event.data["content"]["provider_did"]:
+            raise InvalidHistory(f"event {event.seq}: created by {event.actor}, who is not "
+                                 "the provider")
         return Contract(
             id=event.stream.removeprefix("contract:"),
             content=Content.from_json(event.data["content"]),
@@ -424,7 +436,11 @@ def evolve(contract: Contract | None, event: AuditEvent) -> Contract:
     if contract.status not in rule.allowed_from:
         raise InvalidHistory(
             f"event {event.seq}: {event.event_type} is not allowed in status {contract.status}")
-    changed = _apply(contract, event)
+    try:
+        _authorize(contract, rule, event.actor)
+        changed = _apply(contract, event)
+    except DomainError as error:
+        raise InvalidHistory(f"event {event.seq}: {error.detail}") from None
     return replace(changed, updated_at=event.at, version=contract.version + 1,
                    head_hash=event.hash)
 
@@ -439,7 +455,9 @@ def _apply(contract: Contract, event: AuditEvent) -> Contract:
         case "contract.changes_requested":
             return replace(contract, status=Status.DRAFT, digest=None, signatures=())
         case "contract.signed":
-            signatures = (*contract.signatures, Signature.from_json(data["signature"]))
+            signature = _checked_signature(contract, Signature.from_json(data["signature"]),
+                                           event.actor)
+            signatures = (*contract.signatures, signature)
             signed = {s.signer_did for s in signatures} >= set(contract.parties)
             return replace(contract, signatures=signatures,
                            status=Status.SIGNED if signed else Status.REVIEW)

@@ -12,12 +12,12 @@ JSON, so changing any byte either breaks the canonical form or changes a checked
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from cms.domain import strict_json
 from cms.domain.anchoring import Batch, Placement
 from cms.domain.audit import HASH_VERSION, AuditEvent
 from cms.domain.canonical import canonical_json, sha256_hex
@@ -123,8 +123,8 @@ class Receipt:
 def parse_receipt(text: bytes | str) -> Receipt:
     """Strictly parse a receipt: exact keys, exact types, no duplicate keys, no NaN."""
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as error:
+        data = strict_json.loads(text)
+    except ValueError as error:
         raise ReceiptFormatError("", f"not JSON: {error}") from None
     try:
         canonical_json(data)  # every hash below is over canonical JSON: it must exist
@@ -137,9 +137,10 @@ def parse_receipt(text: bytes | str) -> Receipt:
     contract = data["contract"]
     if not (isinstance(contract, dict) and isinstance(contract.get("id"), str)):
         raise ReceiptFormatError("/contract", "must be an object with a string id")
-    events, placements = zip(*(_event(item, f"/events/{i}")
-                               for i, item in enumerate(_list(data["events"], "/events"))),
-                             strict=True) if data["events"] else ((), ())
+    placed = [_event(item, f"/events/{i}")
+              for i, item in enumerate(_list(data["events"], "/events"))]
+    events = tuple(event for event, _ in placed)
+    placements = tuple(placement for _, placement in placed)
     batches: dict[int, ReceiptBatch] = {}
     for i, item in enumerate(_list(data["batches"], "/batches")):
         batch = _batch(item, f"/batches/{i}")
@@ -154,8 +155,7 @@ def parse_receipt(text: bytes | str) -> Receipt:
             and _checksummed(address) == address):
         raise ReceiptFormatError("/ledger/address",
                                  "must be a 0x-prefixed 20-byte address in EIP-55 checksum case")
-    return Receipt(contract, tuple(events), tuple(placements), batches, chain_id,
-                   ledger["address"])
+    return Receipt(contract, events, placements, batches, chain_id, ledger["address"])
 
 
 def _checksummed(address: str) -> str | None:
@@ -163,19 +163,6 @@ def _checksummed(address: str) -> str | None:
         return checksum_address(address)
     except ValueError:
         return None
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    data = dict(pairs)
-    if len(data) != len(pairs):
-        seen = [key for key, _ in pairs]
-        duplicate = next(key for key in seen if seen.count(key) > 1)
-        raise ValueError(f"duplicate key {duplicate!r}")
-    return data
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 def _keys(value: Any, expected: set[str], where: str) -> None:
@@ -270,6 +257,8 @@ class ChainView(Protocol):
 
     def chain_id(self) -> int: ...
 
+    def block_number(self) -> int: ...
+
     def code(self) -> bytes: ...
 
     def anchor_of(self, root: str) -> ChainAnchor | None: ...
@@ -291,16 +280,45 @@ class ReceiptReport:
         return self.incomplete is None and all(check.ok for check in self.checks)
 
 
+@dataclass(frozen=True)
+class TrustedLedger:
+    """The ledger the verifier trusts, learnt from outside the receipt (the operator publishes
+    it: ``GET /api/v1/ledger``). A receipt cannot vouch for its own ledger: anyone can deploy
+    a ContractLedger and anchor whatever they like on it."""
+
+    chain_id: int
+    address: str
+
+    @classmethod
+    def parse(cls, text: str) -> TrustedLedger:
+        """``CHAIN_ID:ADDRESS``, e.g. ``1:0xAbC…``; ValueError otherwise."""
+        chain, _, address = text.partition(":")
+        if not chain.isdigit() or int(chain) < 1 or not _ADDRESS.fullmatch(address):
+            raise ValueError(f"expected CHAIN_ID:0xADDRESS, got {text!r}")
+        return cls(int(chain), address)
+
+
 def verify_receipt(text: bytes | str, connect: Callable[[Receipt], ChainView],
-                   ledger_code: bytes | None = None) -> ReceiptReport:
+                   ledger_code: bytes | None = None,
+                   trusted: TrustedLedger | None = None) -> ReceiptReport:
     """Every check a receipt's holder can make. ``connect`` opens the chain at the receipt's
-    ledger; ``ledger_code`` is ContractLedger's runtime bytecode, to be found at the address."""
-    raw = text.encode() if isinstance(text, str) else text
+    ledger; ``ledger_code`` is ContractLedger's runtime bytecode, to be found at the address;
+    without ``trusted`` the report can at best be incomplete."""
+    try:
+        return _verify(text, connect, ledger_code, trusted)
+    except Exception as error:  # a verdict, never a stack trace, whatever the input
+        return ReceiptReport([Check("verifier", False, f"the receipt could not be checked: "
+                                                       f"{type(error).__name__}: {error}")])
+
+
+def _verify(text: bytes | str, connect: Callable[[Receipt], ChainView],
+            ledger_code: bytes | None, trusted: TrustedLedger | None) -> ReceiptReport:
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     try:
         receipt = parse_receipt(raw)
     except ReceiptFormatError as error:
         return ReceiptReport([Check("format", False, str(error))])
-    checks = [_canonical_check(raw, receipt)]
+    checks = [_canonical_check(raw, receipt), _trust_check(receipt, trusted)]
     events = list(receipt.events)
     replayed, history = replay_check(events)
     checks.extend(chain_checks(stream_of(receipt.contract_id), None, events))
@@ -314,11 +332,28 @@ def verify_receipt(text: bytes | str, connect: Callable[[Receipt], ChainView],
     except DomainError as error:
         checks.append(Check("ledger", False, f"the chain cannot be read: {error.detail}"))
         return ReceiptReport(checks, incomplete=error.detail)
+    if trusted is None:
+        return ReceiptReport(checks, incomplete=UNPINNED)
     return ReceiptReport(checks)
 
 
+UNPINNED = ("no trusted ledger given: the receipt's own ledger address proves nothing by "
+            "itself (pass the operator's published CHAIN_ID:ADDRESS)")
+
+
+def _trust_check(receipt: Receipt, trusted: TrustedLedger | None) -> Check:
+    named = f"{receipt.chain_id}:{receipt.address}"
+    if trusted is None:
+        return Check("ledger.trusted", False, f"the receipt names ledger {named}; {UNPINNED}")
+    if (trusted.chain_id, trusted.address.lower()) != (receipt.chain_id,
+                                                       receipt.address.lower()):
+        return Check("ledger.trusted", False, f"the receipt names ledger {named}, not the "
+                                              f"trusted {trusted.chain_id}:{trusted.address}")
+    return Check("ledger.trusted", True, f"the receipt's ledger is the trusted {named}")
+
+
 def _canonical_check(raw: bytes, receipt: Receipt) -> Check:
-    canonical = canonical_json(json.loads(raw))
+    canonical = canonical_json(strict_json.loads(raw))
     if raw != canonical:
         return Check("format", False, "the file is not the receipt as issued: it is not RFC "
                                       "8785 canonical JSON (re-serialised or edited); its "
@@ -328,10 +363,13 @@ def _canonical_check(raw: bytes, receipt: Receipt) -> Check:
 
 def _contract_checks(claimed: dict[str, Any], replayed: Contract) -> list[Check]:
     expected = replayed.to_json()
-    problems = [Check(f"contract.{name}", False,
-                      f"the receipt says {claimed.get(name)!r}, the events say {value!r}")
-                for name, value in expected.items()
-                if canonical_json(claimed.get(name)) != canonical_json(value)]
+    problems = [Check(f"contract.{name}", False, "missing; the events say "
+                                                 f"{value!r}")
+                for name, value in expected.items() if name not in claimed]
+    problems += [Check(f"contract.{name}", False,
+                       f"the receipt says {claimed[name]!r}, the events say {value!r}")
+                 for name, value in expected.items()
+                 if name in claimed and canonical_json(claimed[name]) != canonical_json(value)]
     problems += [Check(f"contract.{name}", False, "not a contract field")
                  for name in sorted(set(claimed) - set(expected))]
     if problems:
@@ -374,13 +412,14 @@ def _ledger_checks(receipt: Receipt, chain: ChainView, ledger_code: bytes | None
 
 def _batch_checks(receipt: Receipt, chain: ChainView) -> list[Check]:
     used = {p.batch_first_seq for p in receipt.placements if p is not None}
+    head = chain.block_number() if receipt.batches else 0
     checks = []
     for first_seq, batch in sorted(receipt.batches.items()):
         problem = (f"no event of the receipt is in batch {first_seq}" if first_seq not in used
                    else _batch_problem(receipt, batch, chain))
         checks.append(Check(f"batch[{first_seq}]", problem is None, problem or (
-            f"root {batch.root} of {batch.count} events anchored by {batch.tx_hash} "
-            f"in block {batch.block_number}")))
+            f"root {batch.root} of {batch.count} events anchored by {batch.tx_hash} in block "
+            f"{batch.block_number}, {head - batch.block_number + 1} confirmation(s) deep")))
     return checks
 
 
@@ -397,9 +436,11 @@ def _batch_problem(receipt: Receipt, batch: ReceiptBatch, chain: ChainView) -> s
     mined = chain.transaction(batch.tx_hash)
     if mined is None:
         return f"the chain has no transaction {batch.tx_hash}"
-    if not mined.succeeded or mined.block_number != batch.block_number:
-        return (f"transaction {batch.tx_hash} {'reverted' if not mined.succeeded else ''} in "
-                f"block {mined.block_number}, not the anchoring in block {batch.block_number}")
+    if not mined.succeeded:
+        return f"transaction {batch.tx_hash} reverted (block {mined.block_number})"
+    if mined.block_number != batch.block_number:
+        return (f"transaction {batch.tx_hash} is in block {mined.block_number}, the "
+                f"anchoring in block {batch.block_number}")
     expected = MinedAnchor(receipt.address.lower(), batch.root, batch.first_seq,
                            batch.first_seq + batch.count - 1, batch.count)
     emitted = [MinedAnchor(log.emitter.lower(), log.root, log.first_seq, log.last_seq,

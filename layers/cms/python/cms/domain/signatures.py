@@ -246,6 +246,11 @@ def verify_contract_signature(
     )
 
 
+def scheme_of(method: VerificationMethod) -> str:
+    """The contract-signature scheme a verification method signs with."""
+    return "eip712" if method.key_kind == "eth_address" else "ed25519-prefixed-digest"
+
+
 MAX_RECORDED_DOCUMENT = 32 * 1024  # bytes of canonical JSON
 
 

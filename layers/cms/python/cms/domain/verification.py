@@ -20,7 +20,7 @@ from cms.domain.did.methods import resolve_local
 from cms.domain.did.syntax import parse_did
 from cms.domain.errors import DomainError
 from cms.domain.merkle import InclusionProof
-from cms.domain.signatures import verify_contract_signature
+from cms.domain.signatures import scheme_of, verify_contract_signature
 
 
 @dataclass(frozen=True)
@@ -162,17 +162,23 @@ def signature_problem(contract: Contract, signature: Signature, recorded: Any) -
         document = DidDocument.from_json(recorded, signature.signer_did)
         if canonical_json(document.to_json()) != canonical_json(recorded):
             return "the recorded DID document has fields that are not part of its normal form"
-        method = parse_did(signature.signer_did).method
-        if method != "web" and resolve_local(parse_did(signature.signer_did)) != document:
+        did = parse_did(signature.signer_did)
+        if did.method != "web" and resolve_local(did) != document:
             return f"the recorded DID document is not the one {signature.signer_did} denotes"
-        verify_contract_signature(
+    except DomainError as error:
+        return f"the recorded DID document is unusable: {error.detail}"
+    except (ValueError, TypeError) as error:
+        return f"the recorded DID document is unusable: {error}"
+    try:
+        method = verify_contract_signature(
             document, contract_id=contract.id, digest_hex=signature.digest,
             signature=signature.signature, chain_id=signature.chain_id,
             verification_method=signature.verification_method)
     except DomainError as error:
         return error.detail
-    except (ValueError, TypeError) as error:
-        return f"the recorded DID document is unusable: {error}"
+    if scheme_of(method) != signature.scheme:
+        return (f"recorded as a {signature.scheme!r} signature, but {method.id} signs "
+                f"{scheme_of(method)!r}")
     return None
 
 
@@ -236,8 +242,9 @@ def status_slot_check(stored: Contract, events: list[AuditEvent],
     names = {code: name for name, code in STATUS_CODES.items()}
     head = stored.version - 1
     if slot is None:
-        return Check("status_slot", True, "no on-chain status yet (recorded once a legally "
-                                          "significant state is anchored)")
+        return Check("status_slot", True, "no on-chain status yet (recorded from the first "
+                                          "signed state on): until then the chain cannot tell "
+                                          "whether later events exist")
     if slot.seq > head:
         return Check("status_slot", False, f"the chain records event {slot.seq}, beyond the "
                                            f"stored history (head {head}): events are missing")

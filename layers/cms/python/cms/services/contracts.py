@@ -45,7 +45,12 @@ from cms.domain.errors import (
 )
 from cms.domain.identity import Caller
 from cms.domain.receipts import build_receipt, receipt_bytes
-from cms.domain.signatures import contract_signing_payload, recordable, verify_contract_signature
+from cms.domain.signatures import (
+    contract_signing_payload,
+    recordable,
+    scheme_of,
+    verify_contract_signature,
+)
 from cms.domain.verification import (
     Check,
     anchor_checks,
@@ -234,7 +239,7 @@ class ContractService:
         record = Signature(
             signer_did=caller.did, role=contract.role_of(caller.did) or "",
             verification_method=method.id,
-            scheme="eip712" if method.key_kind == "eth_address" else "ed25519-prefixed-digest",
+            scheme=scheme_of(method),
             signature=signature, digest=contract.digest, signed_at=iso_utc(self._clock()),
             chain_id=self._settings.chain_id)
         return self._execute(caller, contract_id, Sign(record, recordable(document)))
