@@ -20,7 +20,8 @@ from cdk.packaging import (
 
 pytestmark = pytest.mark.infra
 
-REQUIRED_PACKAGES = ("cms", "jwt", "eth_account", "nacl", "pynamodb", "aws_lambda_powertools")
+REQUIRED_PACKAGES = ("cms", "jwt", "eth_account", "nacl", "pynamodb", "aws_lambda_powertools",
+                     "jsonschema", "jinja2")
 # ELF e_machine values.
 ELF_MACHINES = {"arm64": 183, "x86_64": 62}
 
@@ -51,6 +52,13 @@ def test_layer_ships_the_compiled_ledger_contract(layer: Path) -> None:
     from cdk.packaging import LAYER_ARTIFACTS
 
     assert (layer / LAYER_ARTIFACTS / "ContractLedger.json").is_file()
+
+
+def test_layer_ships_the_builtin_templates(layer: Path) -> None:
+    from cms.domain.templates.builtin import BUILTIN_IDS
+
+    directory = layer / "python" / "cms" / "domain" / "templates" / "builtin"
+    assert sorted(p.stem for p in directory.glob("*.json")) == sorted(BUILTIN_IDS)
 
 
 def test_native_extensions_are_built_for_the_lambda_architecture(

@@ -116,6 +116,13 @@ class PayloadTooLarge(DomainError):
     code, status, title = "payload_too_large", 413, "The request body is too large"
 
 
+class TemplateInvalid(DomainError):
+    code, status, title = "template_invalid", 422, "The template version is not valid"
+
+    def __init__(self, detail: str, errors: list[dict[str, str]]) -> None:
+        super().__init__(detail, errors=errors)
+
+
 class ReceiptTooLarge(DomainError):
     code, status, title = "receipt_too_large", 422, "The receipt is too large to return"
 

@@ -1,0 +1,1 @@
+"""Contract templates: versioned definitions (schema, rules, sandboxed body, terms mapping)."""

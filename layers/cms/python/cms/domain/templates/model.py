@@ -1,0 +1,242 @@
+"""A contract template version: variables (JSON Schema 2020-12 plus cross-field rules), a
+Markdown body rendered in a sandbox, and a mapping from variables into contract terms.
+
+A version is checked whole before it is stored: the schema is a valid schema, the rules are
+well-formed, the body passes the sandbox's allowlist, the example satisfies schema and rules,
+and the body renders with it. Its content hash (SHA-256 of the canonical definition) is what a
+contract pins.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
+
+from cms.domain.canonical import canonical_json, digest_of
+from cms.domain.errors import TemplateInvalid, ValidationFailed
+from cms.domain.templates.rendering import TemplateBodyError, check_body, render
+from cms.domain.templates.rules import (
+    _ABSENT,
+    Problem,
+    resolve,
+    rule_definition_problems,
+    rule_problems,
+)
+
+TEMPLATE_ID = re.compile(r"[a-z][a-z0-9_]{2,63}")
+DEFINITION_KEYS = {"name", "description", "category", "variables_schema", "rules", "body",
+                   "terms", "validity", "example"}
+MAX_DEFINITION_BYTES = 128 * 1024
+MAX_MESSAGE = 300
+
+
+@dataclass(frozen=True)
+class TemplateVersion:
+    id: str
+    version: int
+    definition: dict[str, Any]
+
+    @property
+    def content_hash(self) -> str:
+        return digest_of(self.definition)
+
+    @property
+    def name(self) -> str:
+        return self.definition["name"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "version": self.version, "content_hash": self.content_hash,
+                **self.definition}
+
+    def reference(self) -> dict[str, Any]:
+        """What a contract made from this version pins (inside its digested metadata)."""
+        return {"id": self.id, "version": self.version, "content_hash": self.content_hash}
+
+    # ------------------------------------------------------------ using a version
+
+    def check_variables(self, variables: Any) -> None:
+        """Every bad field at once, each with a JSON pointer (ValidationFailed)."""
+        problems = _schema_problems(self.definition["variables_schema"], variables)
+        if not problems:  # rules read typed values: only once the schema holds
+            problems = rule_problems(self.definition["rules"], variables)
+        if problems:
+            raise ValidationFailed(f"the variables do not fit template {self.id} "
+                                   f"v{self.version}", _prefixed(problems, "/variables"))
+
+    def render(self, variables: dict[str, Any]) -> str:
+        self.check_variables(variables)
+        try:
+            return render(self.definition["body"], variables)
+        except TemplateBodyError as error:
+            raise ValidationFailed(f"template {self.id} v{self.version} cannot render these "
+                                   "variables", [{"pointer": "/variables",
+                                                  "message": str(error)}]) from None
+
+    def terms_for(self, variables: dict[str, Any]) -> dict[str, Any]:
+        return _mapped(self.definition["terms"], variables)
+
+    def validity_for(self, variables: dict[str, Any]) -> tuple[str, str]:
+        """valid_from and valid_until: a date starts at 00:00Z; an end date is inclusive."""
+        start = resolve(variables, self.definition["validity"]["from"])
+        end = resolve(variables, self.definition["validity"]["until"])
+        return _instant(start, inclusive_end=False), _instant(end, inclusive_end=True)
+
+    # ------------------------------------------------------------ defining a version
+
+    @classmethod
+    def define(cls, template_id: str, version: int, definition: Any) -> TemplateVersion:
+        """A checked version, or TemplateInvalid listing every problem."""
+        problems = _definition_problems(template_id, definition)
+        if problems:
+            raise TemplateInvalid(f"template {template_id} v{version} is not valid", problems)
+        made = cls(template_id, version, definition)
+        example = definition["example"]
+        problems = _schema_problems(definition["variables_schema"], example)
+        problems = problems or rule_problems(definition["rules"], example)
+        if problems:
+            raise TemplateInvalid("the example does not satisfy the template's own variables",
+                                  _prefixed(problems, "/example"))
+        try:
+            render(definition["body"], example)
+            made.terms_for(example)
+            made.validity_for(example)
+        except (TemplateBodyError, ValueError) as error:
+            raise TemplateInvalid("the body does not render with the example",
+                                  [{"pointer": "/body", "message": str(error)}]) from None
+        return made
+
+
+def _definition_problems(template_id: str, definition: Any) -> list[Problem]:
+    if not TEMPLATE_ID.fullmatch(template_id or ""):
+        return [{"pointer": "/id", "message": "3-64 characters: a-z, 0-9 and _, starting with "
+                                              "a letter"}]
+    if not isinstance(definition, dict):
+        return [{"pointer": "", "message": "a template version is a JSON object"}]
+    problems = [{"pointer": f"/{key}", "message": "required"}
+                for key in sorted(DEFINITION_KEYS - set(definition))]
+    problems += [{"pointer": f"/{key}", "message": "unknown field"}
+                 for key in sorted(set(definition) - DEFINITION_KEYS)]
+    if problems:
+        return problems
+    if len(canonical_json(definition)) > MAX_DEFINITION_BYTES:
+        return [{"pointer": "", "message": f"larger than {MAX_DEFINITION_BYTES} bytes"}]
+    return [*_text_problems(definition), *_schema_definition_problems(
+        definition["variables_schema"]), *_rules_problems(definition["rules"]),
+        *_body_problems(definition["body"]), *_shape_problems(definition)]
+
+
+def _text_problems(definition: dict[str, Any]) -> list[Problem]:
+    problems = []
+    for key in ("name", "category"):
+        if not isinstance(definition[key], str) or not 1 <= len(definition[key]) <= 200:
+            problems.append({"pointer": f"/{key}", "message": "1-200 characters"})
+    if not isinstance(definition["description"], str):
+        problems.append({"pointer": "/description", "message": "must be a string"})
+    return problems
+
+
+def _rules_problems(rules: Any) -> list[Problem]:
+    if not isinstance(rules, list):
+        return [{"pointer": "/rules", "message": "must be an array"}]
+    return [problem for index, rule in enumerate(rules)
+            for problem in rule_definition_problems(rule, f"/rules/{index}")]
+
+
+def _body_problems(body: Any) -> list[Problem]:
+    try:
+        check_body(body)
+    except TemplateBodyError as error:
+        return [{"pointer": "/body", "message": str(error)}]
+    return []
+
+
+def _shape_problems(definition: dict[str, Any]) -> list[Problem]:
+    problems = []
+    if not isinstance(definition["terms"], dict):
+        problems.append({"pointer": "/terms", "message": "must be an object (the mapping "
+                                                        "into contract terms)"})
+    validity = definition["validity"]
+    if not (isinstance(validity, dict) and set(validity) == {"from", "until"}
+            and all(isinstance(v, str) for v in validity.values())):
+        problems.append({"pointer": "/validity", "message": 'must be {"from": pointer, '
+                                                           '"until": pointer}'})
+    if not isinstance(definition["example"], dict):
+        problems.append({"pointer": "/example", "message": "must be an object of variables"})
+    return problems
+
+
+def _schema_definition_problems(schema: Any) -> list[Problem]:
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        return [{"pointer": "/variables_schema", "message": 'must be a JSON Schema with '
+                                                           '"type": "object"'}]
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as error:
+        return [{"pointer": "/variables_schema" + _pointer(error.absolute_path),
+                 "message": _short(error.message)}]
+    if any(not ref.startswith("#") for ref in _refs(schema)):
+        return [{"pointer": "/variables_schema", "message": "only local $ref (#/...) allowed"}]
+    return []
+
+
+def _refs(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        own = [value["$ref"]] if isinstance(value.get("$ref"), str) else []
+        return own + [ref for item in value.values() for ref in _refs(item)]
+    if isinstance(value, list):
+        return [ref for item in value for ref in _refs(item)]
+    return []
+
+
+def _schema_problems(schema: dict[str, Any], instance: Any) -> list[Problem]:
+    validator = _validator(canonical_json(schema))
+    return [{"pointer": _pointer(error.absolute_path), "message": _short(error.message)}
+            for error in sorted(validator.iter_errors(instance),
+                                key=lambda e: list(map(str, e.absolute_path)))]
+
+
+@lru_cache(maxsize=64)
+def _validator(schema: bytes) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema),
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _pointer(path: Any) -> str:
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _short(message: str) -> str:
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE] + "…"
+
+
+def _prefixed(problems: list[Problem], prefix: str) -> list[Problem]:
+    return [{**problem, "pointer": prefix + problem["pointer"]} for problem in problems]
+
+
+def _mapped(mapping: Any, variables: Any) -> Any:
+    """Mapping values ``{"$var": pointer}`` become the variable (absent: left out)."""
+    if isinstance(mapping, dict):
+        if set(mapping) == {"$var"}:
+            return resolve(variables, mapping["$var"])
+        mapped = {key: _mapped(value, variables) for key, value in mapping.items()}
+        return {key: value for key, value in mapped.items() if value is not _ABSENT}
+    if isinstance(mapping, list):
+        return [item for item in (_mapped(value, variables) for value in mapping)
+                if item is not _ABSENT]
+    return mapping
+
+
+def _instant(value: Any, *, inclusive_end: bool) -> str:
+    if not isinstance(value, str):
+        raise ValueError("validity must point at a date or date-time variable")
+    if len(value) == 10:
+        day = date.fromisoformat(value) + timedelta(days=1 if inclusive_end else 0)
+        return f"{day.isoformat()}T00:00:00.000Z"
+    return value
