@@ -44,6 +44,7 @@ bench: install
 	@$(PY) bench/ledger_gas.py
 	@$(PY) bench/merkle_proofs.py
 	@$(PY) bench/anchoring_throughput.py
+	@$(PY) bench/templates.py
 
 synth: $(PY_STAMP)
 	@$(PY) -c "from cdk.synth import synthesize; print(', '.join(synthesize()))"
