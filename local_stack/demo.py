@@ -57,10 +57,10 @@ def run_demo(base_url: str, rpc_url: str, receipt_dir: Path,
 def _wait_for_anchor(client: CmsClient, log: Callable[[str], Any], timeout_s: float = 30) -> None:
     """The anchor schedule puts the events' Merkle root on the local chain within seconds."""
     deadline = time.monotonic() + timeout_s
-    status = client._call("GET", "/api/v1/ledger/status")
+    status = client.ledger_status()
     while status["unanchored"]["count"] and time.monotonic() < deadline:
         time.sleep(1)
-        status = client._call("GET", "/api/v1/ledger/status")
+        status = client.ledger_status()
     batch = status.get("last_batch")
     if status["unanchored"]["count"] or batch is None:
         log(f"  anchoring: {status['unanchored']['count']} events still waiting "
@@ -89,7 +89,7 @@ def _save_receipt(client: CmsClient, contract_id: str, directory: Path, rpc_url:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"receipt-{contract_id}.json"
     path.write_bytes(raw)
-    pin = client._call("GET", "/api/v1/ledger")["pin"]  # what the operator publishes
+    pin = client.ledger()["pin"]  # what the operator publishes
     report = verify_receipt(raw, LedgerView.connector(rpc_url), ledger_runtime_code(),
                             TrustedLedger.parse(pin))
     verdict = "VALID" if report.valid else "INVALID"

@@ -102,6 +102,14 @@ class CmsClient:
         and ``cms verify-receipt`` checks that form)."""
         return self._request("GET", f"/api/v1/contracts/{contract_id}/receipt").content
 
+    def ledger(self) -> dict[str, Any]:
+        """The chain and ledger this deployment anchors on (public): ``pin`` is what
+        ``cms verify-receipt --ledger`` takes."""
+        return self._call("GET", "/api/v1/ledger")
+
+    def ledger_status(self) -> dict[str, Any]:
+        return self._call("GET", "/api/v1/ledger/status")
+
     def health(self) -> dict[str, Any]:
         return self._call("GET", "/health", expect_error=True)
 

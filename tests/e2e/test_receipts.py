@@ -15,6 +15,7 @@ import pytest
 from cms.adapters.ledger_view import LedgerView, ledger_runtime_code
 from cms.domain.canonical import canonical_json
 from cms.domain.receipts import TrustedLedger, verify_receipt
+from cms_client import ApiError, CmsClient
 from cms_client.cli import main as cms
 from local_stack.stack import free_port
 from tests.e2e.test_contracts_api import signed_contract
@@ -65,8 +66,7 @@ def pinned(stack) -> TrustedLedger:
 
 @functools.cache
 def _published_ledger(url: str) -> TrustedLedger:
-    published = httpx.get(f"{url}/api/v1/ledger").json()
-    return TrustedLedger.parse(published["pin"])
+    return TrustedLedger.parse(CmsClient(url).ledger()["pin"])  # no token: a public route
 
 
 def check(stack, raw: bytes, trusted: TrustedLedger | None = None):
@@ -307,7 +307,7 @@ def test_receipts_are_for_parties_only(stack, new_party, issued):
     stranger = new_party("eth")
     _, _, contract_id, _ = issued
     for unknown in (contract_id, "00000000-0000-0000-0000-000000000000"):
-        with pytest.raises(Exception) as raised:
+        with pytest.raises(ApiError) as raised:
             stranger.client.receipt(unknown)
         assert raised.value.status == 404 and raised.value.code == "not_found"
     response = httpx.get(f"{stack.url}/api/v1/contracts/{contract_id}/receipt")
@@ -354,7 +354,7 @@ def test_a_receipt_too_large_for_a_response_is_refused_clearly(issued, monkeypat
 
     provider, _, contract_id, raw = issued
     monkeypatch.setattr(service, "MAX_RECEIPT_BYTES", len(raw) - 1)
-    with pytest.raises(Exception) as raised:
+    with pytest.raises(ApiError) as raised:
         provider.client.receipt(contract_id)
     assert raised.value.status == 422 and raised.value.code == "receipt_too_large"
     assert raised.value.problem["size"] == len(raw)

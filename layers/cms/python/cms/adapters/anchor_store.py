@@ -89,9 +89,12 @@ class AnchorStore:
         """Give every event of a final batch its proof and take it off the queue. Each write
         is conditional and idempotent, so a crash half-way is completed by the next run; they
         are independent, so they go out in parallel (one per event is the anchoring cost)."""
+        first, *rest = batch.placement()
+        # The first write alone: it creates the table connection's botocore client, which is
+        # not safe to create from several threads at once (using it is).
+        self._settle_event(batch.first_seq, *first)
         with ThreadPoolExecutor(SETTLE_THREADS) as pool:
-            list(pool.map(lambda placed: self._settle_event(batch.first_seq, *placed),
-                          batch.placement()))
+            list(pool.map(lambda placed: self._settle_event(batch.first_seq, *placed), rest))
 
     @staticmethod
     def _settle_event(batch_first_seq: int, event: PendingEvent, global_seq: int,

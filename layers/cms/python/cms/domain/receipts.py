@@ -114,6 +114,7 @@ class Receipt:
     batches: dict[int, ReceiptBatch]
     chain_id: int
     address: str
+    canonical: bytes  # the receipt's RFC 8785 form, to compare with the bytes as kept
 
     @property
     def contract_id(self) -> str:
@@ -127,7 +128,7 @@ def parse_receipt(text: bytes | str) -> Receipt:
     except ValueError as error:
         raise ReceiptFormatError("", f"not JSON: {error}") from None
     try:
-        canonical_json(data)  # every hash below is over canonical JSON: it must exist
+        canonical = canonical_json(data)  # every hash below is over canonical JSON
     except ValueError as error:
         raise ReceiptFormatError("", f"not I-JSON (RFC 7493): {error}") from None
     _keys(data, _KEYS, "")
@@ -155,7 +156,8 @@ def parse_receipt(text: bytes | str) -> Receipt:
             and _checksummed(address) == address):
         raise ReceiptFormatError("/ledger/address",
                                  "must be a 0x-prefixed 20-byte address in EIP-55 checksum case")
-    return Receipt(contract, events, placements, batches, chain_id, ledger["address"])
+    return Receipt(contract, events, placements, batches, chain_id, ledger["address"],
+                   canonical)
 
 
 def _checksummed(address: str) -> str | None:
@@ -353,8 +355,7 @@ def _trust_check(receipt: Receipt, trusted: TrustedLedger | None) -> Check:
 
 
 def _canonical_check(raw: bytes, receipt: Receipt) -> Check:
-    canonical = canonical_json(strict_json.loads(raw))
-    if raw != canonical:
+    if raw != receipt.canonical:
         return Check("format", False, "the file is not the receipt as issued: it is not RFC "
                                       "8785 canonical JSON (re-serialised or edited); its "
                                       "content is checked below regardless")

@@ -5,6 +5,7 @@ Nothing here runs at import time, so a handler's cold start pays only for what i
 
 from __future__ import annotations
 
+import time
 from functools import cache
 
 from cms.config import settings
@@ -82,11 +83,21 @@ def ledger_signer():
     raise LedgerMisconfigured("no ledger signer is configured")
 
 
+LEDGER_CONFIG_TTL_S = 60.0
+_ledger_config: list = []  # [(expires at, config)]: kept a minute per container
+
+
 def ledger_config():
-    """Read per call: the configuration parameter may change (a redeployed ledger)."""
+    """Re-read at most once a minute: a redeployed ledger (a parameter change) is picked up
+    within a minute, and no route (``GET /ledger`` is public) can drive SSM traffic."""
     from cms.adapters.ledger_config import load_ledger_config
 
-    return load_ledger_config(settings())
+    now = time.monotonic()
+    if _ledger_config and now < _ledger_config[0][0]:
+        return _ledger_config[0][1]
+    config = load_ledger_config(settings())
+    _ledger_config[:] = [(now + LEDGER_CONFIG_TTL_S, config)]
+    return config
 
 
 def ledger():
@@ -118,3 +129,4 @@ def reset() -> None:
     for factory in (resolver, tokens, identity_store, auth, identities, contracts,
                     ledger_signer):
         factory.cache_clear()
+    _ledger_config.clear()

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from cms.adapters.contract_store import ContractStore, CorruptSnapshot, Page, WriteConflict
 from cms.config import Settings
-from cms.domain.anchoring import Placement
+from cms.domain.anchoring import Batch, Placement
 from cms.domain.audit import GENESIS_HASH, AuditEvent, seal
 from cms.domain.canonical import iso_utc, utc_now
 from cms.domain.contracts import (
@@ -134,10 +134,13 @@ class ContractService:
             raise LedgerMisconfigured("no ledger: receipts need one")
         reader = self._anchors()
         chain_id, address = reader.ledger_address()
-        placed = [(event, placement if reader.final_batch(placement) else None)
-                  for event, placement in self._store.placed_events(contract_id)]
-        batches = {placement.batch_first_seq: reader.final_batch(placement)
-                   for _, placement in placed if placement is not None}
+        placed: list[tuple[AuditEvent, Placement | None]] = []
+        batches: dict[int, Batch] = {}
+        for event, placement in self._store.placed_events(contract_id):
+            batch = reader.final_batch(placement)  # not final yet: shown as not anchored
+            placed.append((event, placement if batch else None))
+            if batch:
+                batches[batch.first_seq] = batch
         body = receipt_bytes(build_receipt(contract, placed, batches, chain_id=chain_id,
                                            address=address))
         if len(body) > MAX_RECEIPT_BYTES:

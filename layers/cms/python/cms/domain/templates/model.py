@@ -23,7 +23,7 @@ from cms.domain.canonical import canonical_json, digest_of
 from cms.domain.errors import TemplateInvalid, ValidationFailed
 from cms.domain.templates.rendering import TemplateBodyError, check_body, render
 from cms.domain.templates.rules import (
-    _ABSENT,
+    ABSENT,
     Problem,
     resolve,
     rule_definition_problems,
@@ -63,9 +63,7 @@ class TemplateVersion:
 
     def check_variables(self, variables: Any) -> None:
         """Every bad field at once, each with a JSON pointer (ValidationFailed)."""
-        problems = _schema_problems(self.definition["variables_schema"], variables)
-        if not problems:  # rules read typed values: only once the schema holds
-            problems = rule_problems(self.definition["rules"], variables)
+        problems = _variable_problems(self.definition, variables)
         if problems:
             raise ValidationFailed(f"the variables do not fit template {self.id} "
                                    f"v{self.version}", _prefixed(problems, "/variables"))
@@ -98,8 +96,7 @@ class TemplateVersion:
             raise TemplateInvalid(f"template {template_id} v{version} is not valid", problems)
         made = cls(template_id, version, definition)
         example = definition["example"]
-        problems = _schema_problems(definition["variables_schema"], example)
-        problems = problems or rule_problems(definition["rules"], example)
+        problems = _variable_problems(definition, example)
         if problems:
             raise TemplateInvalid("the example does not satisfy the template's own variables",
                                   _prefixed(problems, "/example"))
@@ -111,6 +108,12 @@ class TemplateVersion:
             raise TemplateInvalid("the body does not render with the example",
                                   [{"pointer": "/body", "message": str(error)}]) from None
         return made
+
+
+def _variable_problems(definition: dict[str, Any], variables: Any) -> list[Problem]:
+    problems = _schema_problems(definition["variables_schema"], variables)
+    # Rules read typed values: they run only once the schema holds.
+    return problems or rule_problems(definition["rules"], variables)
 
 
 def _definition_problems(template_id: str, definition: Any) -> list[Problem]:
@@ -226,10 +229,10 @@ def _mapped(mapping: Any, variables: Any) -> Any:
         if set(mapping) == {"$var"}:
             return resolve(variables, mapping["$var"])
         mapped = {key: _mapped(value, variables) for key, value in mapping.items()}
-        return {key: value for key, value in mapped.items() if value is not _ABSENT}
+        return {key: value for key, value in mapped.items() if value is not ABSENT}
     if isinstance(mapping, list):
         return [item for item in (_mapped(value, variables) for value in mapping)
-                if item is not _ABSENT]
+                if item is not ABSENT]
     return mapping
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from cms.domain.canonical import parse_iso
 
 Problem = dict[str, str]  # {"pointer", "message"}
-_ABSENT = object()
+ABSENT = object()
 
 RULE_FIELDS: dict[str, dict[str, type]] = {
     "before": {"first": str, "then": str},
@@ -34,7 +34,7 @@ RULE_FIELDS: dict[str, dict[str, type]] = {
 
 
 def resolve(document: Any, pointer: str) -> Any:
-    """RFC 6901 lookup; ``_ABSENT`` when any step is missing."""
+    """RFC 6901 lookup; ``ABSENT`` when any step is missing."""
     if pointer == "":
         return document
     current = document
@@ -45,7 +45,7 @@ def resolve(document: Any, pointer: str) -> Any:
         elif isinstance(current, list) and token.isdigit() and int(token) < len(current):
             current = current[int(token)]
         else:
-            return _ABSENT
+            return ABSENT
     return current
 
 
@@ -91,7 +91,7 @@ def _moment(value: Any) -> datetime | date | Decimal | None:
 
 def _before(rule: dict[str, Any], variables: Any) -> list[Problem]:
     first, then = resolve(variables, rule["first"]), resolve(variables, rule["then"])
-    if first is _ABSENT or then is _ABSENT:
+    if first is ABSENT or then is ABSENT:
         return []
     a, b = _moment(first), _moment(then)
     if a is None or b is None or type(a) is not type(b) or not a < b:
