@@ -45,6 +45,7 @@ bench: install
 	@$(PY) bench/merkle_proofs.py
 	@$(PY) bench/anchoring_throughput.py
 	@$(PY) bench/templates.py
+	@$(PY) bench/lifecycle_latency.py
 
 synth: $(PY_STAMP)
 	@$(PY) -c "from cdk.synth import synthesize; print(', '.join(synthesize()))"

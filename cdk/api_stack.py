@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -20,13 +20,23 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from cdk.context import DeployContext
-from cdk.data_stack import DataStack, pascal
+from cdk.data_stack import DataStack, bucket_name, pascal
 from cdk.gateway_responses import GATEWAY_RESPONSES, PROBLEM_CONTENT_TYPE
+from cdk.lifecycle import (
+    EVENT_BUS_NAME,
+    SCHEDULE_GROUP,
+    Lifecycle,
+    scheduler_role_arn,
+    schedules_arn,
+    state_machine_arn,
+)
 from cdk.nag import acknowledge
 from cdk.packaging import LambdaAssets
 from cms.adapters.tables import TABLE_SPECS
@@ -52,8 +62,15 @@ class Permissions:
     """What one function may touch. Anything not listed is denied."""
 
     tables: Mapping[str, Access]
+    buckets: Mapping[str, Access] = field(default_factory=dict)  # by BUCKET_SPECS key
     reads_signing_secret: bool = False
     reads_ledger: bool = False  # the ledger configuration parameter (where the chain is)
+    starts_workflows: bool = False  # starts lifecycle executions
+    resumes_workflows: bool = False  # sends task success/failure to the lifecycle
+    publishes_events: bool = False  # puts events on the CMS bus
+    manages_schedules: bool = False  # creates one-time schedules (passing the scheduler role)
+    cancels_schedules: bool = False  # deletes them
+    sends_to: tuple[str, ...] = ()  # queues (by FunctionSpec.queue) it sends messages to
     signs_ledger: bool = False  # the ledger signer secret (writes, and its address)
 
 
@@ -78,6 +95,12 @@ DYNAMODB_ACTIONS: Mapping[Access, tuple[str, ...]] = {
     Access.READ: _DYNAMODB_READ,
     Access.READ_WRITE: _DYNAMODB_READ + _DYNAMODB_WRITE,
 }
+S3_ACTIONS: Mapping[Access, tuple[str, ...]] = {
+    Access.READ: ("s3:GetObject", "s3:GetObjectVersion"),
+    # Writes include Object Lock retention (signed documents) and deleting refused uploads.
+    Access.READ_WRITE: ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject",
+                        "s3:PutObjectRetention", "s3:DeleteObject", "s3:DeleteObjectVersion"),
+}
 KMS_READ_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
 KMS_WRITE_ACTIONS = (
     "kms:Encrypt",
@@ -100,8 +123,16 @@ PERMISSIONS: Mapping[str, Permissions] = {
     # Admin changes write the profile and its audit event together; events are readable.
     "identities": Permissions({"identities": _RW, "audit": _RW}),
     # Each change writes the contract snapshot and its audit event in one transaction;
-    # creation is idempotent (Powertools idempotency table).
-    "contracts": Permissions({"contracts": _RW, "audit": _RW, "idempotency": _RW}),
+    # creation is idempotent (Powertools idempotency table). Template contracts read their
+    # version (seeding a built-in on first use) and store the rendered document; signing
+    # locks it; uploads are presigned with this role.
+    "contracts": Permissions({"contracts": _RW, "audit": _RW, "idempotency": _RW,
+                              "templates": _RW},
+                             buckets={"templates": _RW, "documents": _RW}),
+    # The catalogue and admin authoring (versions are written, never replaced).
+    "templates": Permissions({"templates": _RW}, buckets={"templates": _RW}),
+    # Hashes uploads, registers them on the contract (an audit event), deletes refusals.
+    "triggers": Permissions({"contracts": _RW, "audit": _RW}, buckets={"documents": _RW}),
     # Verification and receipts read the batches and ask the chain (read-only, no signer).
     "audit": Permissions({"contracts": _R, "audit": _R, "anchor_batches": _R},
                          reads_ledger=True),
@@ -111,7 +142,21 @@ PERMISSIONS: Mapping[str, Permissions] = {
     ),
     # Verifies the token and that the identity is still active.
     "authorizer": Permissions({"identities": _R}, reads_signing_secret=True),
-    "lifecycle": Permissions({"contracts": _RW, "audit": _RW}),
+    # The workflow's tasks: expire, activate (contract changes), keep the task token, lock
+    # signed documents, schedule expiry and reminders (targeting itself), publish reminders.
+    "lifecycle": Permissions({"contracts": _RW, "audit": _RW, "workflows": _RW},
+                             buckets={"documents": _RW}, resumes_workflows=True,
+                             publishes_events=True, manages_schedules=True),
+    # Registration, listing, deletion; a replay rewrites a delivery and enqueues it.
+    "webhooks": Permissions({"webhooks": _RW, "deliveries": _RW}, sends_to=("deliveries",)),
+    # Fan-out reads the parties' webhooks and writes deliveries; each attempt rewrites its
+    # delivery and enqueues the next (delayed) attempt.
+    "deliveries": Permissions({"webhooks": _R, "deliveries": _RW}, sends_to=("deliveries",)),
+    # Reads the audit stream: starts and resumes executions, publishes every contract event,
+    # cancels the schedules of ended contracts.
+    "events": Permissions({"contracts": _R, "workflows": _R}, starts_workflows=True,
+                          resumes_workflows=True, publishes_events=True,
+                          cancels_schedules=True),
     # Reads the queue of un-anchored events and the contracts' heads (status slots), writes
     # batches and the events' proofs.
     "anchor": Permissions({"audit": _RW, "anchor_batches": _RW, "contracts": _R},
@@ -185,6 +230,8 @@ class ApiStack(Stack):
         self.access_logs = self._log_group("ApiAccessLogs")
         self.rest_api = self._rest_api()
         code = lambda_.Code.from_asset(str(assets.functions))
+        self.queues: dict[str, sqs.Queue] = {
+            spec.queue: self._queue(spec.queue) for spec in function_specs if spec.queue}
         self.functions: dict[str, lambda_.Function] = {
             spec.name: self._function(spec, code) for spec in function_specs
         }
@@ -192,6 +239,12 @@ class ApiStack(Stack):
         self._routes(routes)
         self._gateway_responses()
         self._schedules(function_specs)
+        self._object_event_rules(function_specs)
+        self._table_streams(function_specs)
+        self.lifecycle = Lifecycle(self, "Lifecycle", function=self.functions["lifecycle"],
+                                   log_retention=logs.RetentionDays[deploy.log_retention])
+        self._bus_rules(function_specs)
+        self._queue_sources(function_specs)
         self._acknowledge_api_findings()
 
     # -- Lambda ---------------------------------------------------------------------------
@@ -259,12 +312,18 @@ class ApiStack(Stack):
         log_group.grant_write(role)
         permissions = PERMISSIONS.get(spec.name, Permissions({}))
         self._grant_tables(role, permissions.tables)
+        self._grant_buckets(role, permissions.buckets)
         if permissions.reads_signing_secret:
             self._grant_secret_read(role, self.data.jwt_secret)
         if permissions.signs_ledger:
             self._grant_secret_read(role, self.data.ledger_signer_secret)
         if permissions.reads_ledger:
             self.data.ledger_parameter.grant_read(role)
+        self._grant_lifecycle(role, spec.name, permissions)
+        for queue in permissions.sends_to:
+            role.add_to_policy(iam.PolicyStatement(
+                actions=["sqs:SendMessage", "sqs:GetQueueAttributes"],
+                resources=[self.queues[queue].queue_arn]))
         self._acknowledge_role_findings(role)
         return role
 
@@ -296,6 +355,60 @@ class ApiStack(Stack):
                 },
             )
         )
+
+    def _grant_buckets(self, role: iam.Role, buckets: Mapping[str, Access]) -> None:
+        specs = {spec.key: spec for spec in self.data.bucket_specs}
+        for key, access in sorted(buckets.items()):
+            objects = f"arn:{Aws.PARTITION}:s3:::{bucket_name(specs[key])}/{specs[key].prefix}*"
+            role.add_to_policy(iam.PolicyStatement(actions=list(S3_ACTIONS[access]),
+                                                   resources=[objects]))
+            acknowledge(
+                role.node.find_child("DefaultPolicy"),
+                f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cms-{key}-"
+                f"<AWS::AccountId>-<AWS::Region>/{specs[key].prefix}*]",
+                "Objects are created at run time (a key per template version, document and "
+                "upload), so the grant names the bucket's one prefix the code writes under.",
+            )
+        if not buckets:
+            return
+        key_actions = list(KMS_READ_ACTIONS)
+        if Access.READ_WRITE in buckets.values():
+            key_actions += KMS_WRITE_ACTIONS
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=key_actions,
+                resources=[self.data.key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com"}},
+            )
+        )
+
+    def _grant_lifecycle(self, role: iam.Role, name: str, permissions: Permissions) -> None:
+        """Names are fixed (cdk/lifecycle.py), so these grants need no reference to the
+        lifecycle constructs, which themselves refer to the functions."""
+        statements = []
+        if permissions.starts_workflows:
+            statements.append((["states:StartExecution"], [state_machine_arn()]))
+        if permissions.resumes_workflows:
+            statements.append((["states:SendTaskSuccess", "states:SendTaskFailure"],
+                               [state_machine_arn()]))
+        if permissions.publishes_events:
+            bus = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:event-bus/" \
+                  f"{EVENT_BUS_NAME}"
+            statements.append((["events:PutEvents"], [bus]))
+        if permissions.manages_schedules:
+            statements.append((["scheduler:CreateSchedule", "scheduler:UpdateSchedule",
+                                "scheduler:DeleteSchedule"], [schedules_arn()]))
+            statements.append((["iam:PassRole"], [scheduler_role_arn()]))
+        if permissions.cancels_schedules:
+            statements.append((["scheduler:DeleteSchedule"], [schedules_arn()]))
+        for actions, resources in statements:
+            role.add_to_policy(iam.PolicyStatement(actions=actions, resources=resources))
+        if permissions.manages_schedules or permissions.cancels_schedules:
+            acknowledge(role.node.find_child("DefaultPolicy"),
+                        "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:"
+                        "<AWS::Region>:<AWS::AccountId>:schedule/cms-lifecycle/*]",
+                        "One schedule per contract and purpose is created at run time, all in "
+                        "the lifecycle's own schedule group.")
 
     def _grant_secret_read(self, role: iam.Role, secret: secretsmanager.ISecret) -> None:
         # Written out instead of Secret.grant_read: that grant puts this stack's role into the
@@ -330,6 +443,10 @@ class ApiStack(Stack):
         environment = dict(ENVIRONMENT_VARIABLES)
         for table_spec in self.data.table_specs:
             environment[table_spec.env_var] = self.data.tables[table_spec.key].table_name
+        for bucket_spec in self.data.bucket_specs:
+            environment[bucket_spec.env_var] = bucket_name(bucket_spec)
+        for queue in PERMISSIONS.get(spec.name, Permissions({})).sends_to:
+            environment[f"CMS_{queue.upper()}_QUEUE_URL"] = self.queues[queue].queue_url
         domain, uri = self._siwe_binding()
         environment.update(
             {
@@ -343,6 +460,10 @@ class ApiStack(Stack):
                 # The origin handler responses allow, as preflights and gateway responses do.
                 "CMS_CORS_ALLOW_ORIGIN": self.deploy.cors_allow_origin,
                 "POWERTOOLS_SERVICE_NAME": spec.name,
+                "CMS_LIFECYCLE_STATE_MACHINE_ARN": state_machine_arn(),
+                "CMS_EVENT_BUS_NAME": EVENT_BUS_NAME,
+                "CMS_SCHEDULE_GROUP": SCHEDULE_GROUP,
+                "CMS_SCHEDULER_ROLE_ARN": scheduler_role_arn(),
             }
         )
         return environment
@@ -497,6 +618,91 @@ class ApiStack(Stack):
                         self.functions[spec.name],
                         retry_attempts=2,
                         max_event_age=Duration.minutes(5),
+                    )
+                ],
+            )
+
+    # -- Queues and the bus ---------------------------------------------------------------
+
+    def _queue(self, name: str) -> sqs.Queue:
+        dead_letters = sqs.Queue(self, f"{pascal(name)}DeadLetters",
+                                 encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+                                 retention_period=Duration.days(14))
+        acknowledge(dead_letters, "AwsSolutions-SQS3",
+                    f"This is the dead-letter queue of the {name} queue: messages that failed "
+                    "five receives wait here (14 days) for inspection or redrive.")
+        return sqs.Queue(self, f"{pascal(name)}Queue",
+                         encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+                         visibility_timeout=Duration.minutes(10),
+                         dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters,
+                                                               max_receive_count=5))
+
+    def _queue_sources(self, function_specs: Sequence[FunctionSpec]) -> None:
+        for spec in function_specs:
+            if spec.queue is not None:
+                self.functions[spec.name].add_event_source(sources.SqsEventSource(
+                    self.queues[spec.queue], batch_size=5, report_batch_item_failures=True))
+
+    def _bus_rules(self, function_specs: Sequence[FunctionSpec]) -> None:
+        for spec in function_specs:
+            if not spec.bus_events:
+                continue
+            dead_letters = sqs.Queue(self, f"{pascal(spec.name)}BusFailures",
+                                     encryption=sqs.QueueEncryption.SQS_MANAGED,
+                                     enforce_ssl=True, retention_period=Duration.days(14))
+            acknowledge(dead_letters, "AwsSolutions-SQS3",
+                        "This queue is itself the dead-letter queue of a bus rule's target.")
+            events.Rule(
+                self, f"{pascal(spec.name)}BusEvents", event_bus=self.lifecycle.bus,
+                description=f"Every contract lifecycle event → {spec.name}",
+                event_pattern=events.EventPattern(source=["cms.contracts"]),
+                targets=[targets.LambdaFunction(
+                    self.functions[spec.name], retry_attempts=8,
+                    max_event_age=Duration.hours(6), dead_letter_queue=dead_letters)])
+
+    # -- DynamoDB streams -----------------------------------------------------------------
+
+    def _table_streams(self, function_specs: Sequence[FunctionSpec]) -> None:
+        for spec in function_specs:
+            if spec.table_stream is None:
+                continue
+            dead_letters = sqs.Queue(
+                self, f"{pascal(spec.name)}StreamFailures",
+                encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+                retention_period=Duration.days(14))
+            acknowledge(dead_letters, "AwsSolutions-SQS3",
+                        "This queue is itself the on-failure destination of the stream's "
+                        "event source mapping: records that failed every retry land here.")
+            self.functions[spec.name].add_event_source(sources.DynamoEventSource(
+                self.data.tables[spec.table_stream],
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=25, bisect_batch_on_error=True, retry_attempts=10,
+                max_record_age=Duration.days(1), parallelization_factor=1,
+                filters=[lambda_.FilterCriteria.filter(
+                    {"eventName": lambda_.FilterRule.is_equal("INSERT")})],
+                on_failure=sources.SqsDlq(dead_letters)))
+
+    # -- S3 object events (through EventBridge) -------------------------------------------
+
+    def _object_event_rules(self, function_specs: Sequence[FunctionSpec]) -> None:
+        for spec in function_specs:
+            if spec.object_events is None:
+                continue
+            bucket = next(b for b in self.data.bucket_specs if b.key == spec.object_events)
+            events.Rule(
+                self,
+                f"{pascal(spec.name)}ObjectEvents",
+                description=f"Object Created in the {spec.object_events} bucket → {spec.name}",
+                event_pattern=events.EventPattern(
+                    source=["aws.s3"],
+                    detail_type=["Object Created"],
+                    detail={"bucket": {"name": [bucket_name(bucket)]}},
+                ),
+                targets=[
+                    targets.LambdaFunction(
+                        self.functions[spec.name],
+                        retry_attempts=8,
+                        max_event_age=Duration.hours(6),
                     )
                 ],
             )

@@ -11,15 +11,17 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aws_cdk import CfnOutput, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from cdk.nag import acknowledge
+from cms.adapters.object_store import BUCKET_SPECS, BucketSpec
 from cms.adapters.tables import TABLE_SPECS, TableSpec
 
 _ATTRIBUTE_TYPES = {
@@ -42,6 +44,16 @@ def pascal(name: str) -> str:
 
 def table_logical_id(spec: TableSpec) -> str:
     return f"{pascal(spec.key)}Table"
+
+
+def bucket_logical_id(spec: BucketSpec) -> str:
+    return f"{pascal(spec.key)}Bucket"
+
+
+def bucket_name(spec: BucketSpec) -> str:
+    """Named per account and region (bucket names are global): grants can then name the
+    objects without a reference across stacks."""
+    return f"cms-{spec.key}-{Aws.ACCOUNT_ID}-{Aws.REGION}"
 
 
 class DataStack(Stack):
@@ -67,6 +79,11 @@ class DataStack(Stack):
         # Index names per table, for grants that name each index instead of ``index/*``.
         self.index_names: Mapping[str, tuple[str, ...]] = {
             spec.key: _index_names(spec.schema) for spec in self.table_specs
+        }
+        self.bucket_specs = BUCKET_SPECS
+        self.access_logs_bucket = self._access_logs_bucket()
+        self.buckets: Mapping[str, s3.Bucket] = {
+            spec.key: self._bucket(spec) for spec in self.bucket_specs
         }
         self.jwt_secret = self._jwt_secret()
         self.ledger_signer_secret = self._ledger_signer_secret()
@@ -110,6 +127,7 @@ class DataStack(Stack):
                 point_in_time_recovery_enabled=True
             ),
             time_to_live_attribute=spec.ttl_attribute,
+            stream=dynamodb.StreamViewType.NEW_IMAGE if spec.stream else None,
             deletion_protection=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
@@ -137,6 +155,54 @@ class DataStack(Stack):
         # Lets the local stack map a template table to its model without parsing logical ids.
         cfn.add_metadata("cms:table", {"key": spec.key, "env_var": spec.env_var})
         return table
+
+    def _bucket(self, spec: BucketSpec) -> s3.Bucket:
+        bucket = s3.Bucket(
+            self,
+            bucket_logical_id(spec),
+            bucket_name=bucket_name(spec),
+            versioned=True,  # every template version and document version stays readable
+            object_lock_enabled=spec.object_lock or None,
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            server_access_logs_bucket=self.access_logs_bucket,
+            server_access_logs_prefix=f"{spec.key}/",
+            # Browsers upload attachments straight to S3 with a presigned POST.
+            cors=[s3.CorsRule(allowed_methods=[s3.HttpMethods.POST, s3.HttpMethods.GET],
+                              allowed_origins=[self.node.try_get_context("cors_allow_origin")
+                                               or "*"],
+                              allowed_headers=["*"], max_age=3600)] if spec.events else None,
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        cfn = _cfn(bucket)
+        cfn.override_logical_id(bucket_logical_id(spec))
+        if spec.events:
+            # The bucket's own CloudFormation property, not event_bridge_enabled (which
+            # deploys a notification-handler Lambda to call the S3 API).
+            cfn.add_property_override(
+                "NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled", True)
+        cfn.add_metadata("cms:bucket", {"key": spec.key, "env_var": spec.env_var,
+                                        "object_lock": spec.object_lock, "events": spec.events})
+        return bucket
+
+    def _access_logs_bucket(self) -> s3.Bucket:
+        bucket = s3.Bucket(
+            self,
+            "AccessLogsBucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,  # log delivery cannot use a KMS key
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,  # a policy, no ACLs
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(365))],
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        acknowledge(_cfn(bucket), "AwsSolutions-S1",
+                    "This is the access-log bucket of the template and document buckets; "
+                    "logging it into itself would loop.")
+        return bucket
 
     def _ledger_signer_secret(self) -> secretsmanager.Secret:
         return self._seed_secret(
@@ -192,6 +258,9 @@ class DataStack(Stack):
     def _outputs(self) -> None:
         for spec in self.table_specs:
             CfnOutput(self, f"{pascal(spec.key)}TableName", value=self.tables[spec.key].table_name)
+        for spec in self.bucket_specs:
+            CfnOutput(self, f"{pascal(spec.key)}BucketName",
+                      value=self.buckets[spec.key].bucket_name)
         CfnOutput(self, "JwtSigningKeySecretArn", value=self.jwt_secret.secret_arn)
         CfnOutput(self, "KeyArn", value=self.key.key_arn)
 

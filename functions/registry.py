@@ -23,6 +23,13 @@ class FunctionSpec:
     timeout_s: int = 15
     schedule: str | None = None  # EventBridge schedule expression for scheduled functions
     reserved_concurrency: int | None = None
+    # Key of a bucket (cms.adapters.object_store.BUCKET_SPECS) whose "Object Created" events
+    # EventBridge delivers to this function.
+    object_events: str | None = None
+    # Key of a table (cms.adapters.tables.TABLE_SPECS) whose stream of new items feeds it.
+    table_stream: str | None = None
+    bus_events: bool = False  # every event on the platform's bus (source cms.contracts)
+    queue: str | None = None  # an SQS queue this function consumes (created for it)
 
     @property
     def module(self) -> str:
@@ -48,6 +55,15 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("meta", "Health and OpenAPI document"),
     FunctionSpec("authorizer", "API Gateway REQUEST authorizer (JWT)", http=False, memory_mb=256),
     FunctionSpec("ledger", "Ledger and anchoring status"),
+    FunctionSpec("templates", "Contract templates: catalogue, versions, authoring, previews",
+                 timeout_s=29),
+    FunctionSpec(
+        "triggers",
+        "Registers attachment uploads when S3 reports them (through EventBridge)",
+        http=False,
+        timeout_s=120,  # hashes uploads of up to 25 MB
+        object_events="documents",
+    ),
     FunctionSpec(
         "anchor",
         "Anchors batches of audit events as Merkle roots on the ledger",
@@ -58,10 +74,26 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         "lifecycle",
-        "Expires contracts whose validity has ended",
+        "The lifecycle workflow's tasks, expiry and reminder schedules, the expiry backstop",
         http=False,
         timeout_s=60,
-        schedule="rate(5 minutes)",
+        schedule="rate(1 hour)",  # backstop: drafts past valid_until (no workflow watches)
+    ),
+    FunctionSpec("webhooks", "Webhook registration, delivery listing and replay"),
+    FunctionSpec(
+        "deliveries",
+        "Fans contract events out to webhooks and makes the delivery attempts",
+        http=False,
+        timeout_s=90,  # a batch of at most 5 attempts of at most 10 s each, plus DynamoDB
+        bus_events=True,
+        queue="deliveries",
+    ),
+    FunctionSpec(
+        "events",
+        "Audit stream → lifecycle workflow (start, resume) and the EventBridge bus",
+        http=False,
+        timeout_s=60,
+        table_stream="audit",
     ),
 )
 

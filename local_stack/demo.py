@@ -22,19 +22,17 @@ def run_demo(base_url: str, rpc_url: str, receipt_dir: Path,
         client.register(key)
         client.sign_in(key)
     log("  both registered and signed in (challenge → signature → JWT)")
-    now = datetime.now(UTC)
-    contract = provider.create_contract({
-        "title": "MNIST training data licence",
-        "description": "Differentially private training on the provider's digit images.",
-        "consumer_did": consumer_key.did,
-        "terms": {"purpose": "model training", "privacy_budget": {"epsilon": 3.0,
-                                                                  "delta": 1e-5},
-                  "payment": {"amount": 1000, "currency": "EUR"}},
-        "valid_from": now.isoformat(),
-        "valid_until": (now + timedelta(days=365)).isoformat(),
-    })
+    contract = provider.create_contract({"template_id": "ai_training",
+                                         "consumer_did": consumer_key.did,
+                                         "variables": _training_variables(provider)})
     contract_id = contract["id"]
-    log(f"  created   {contract_id} (draft)")
+    pinned = contract["metadata"]["template"]
+    log(f"  created   {contract_id} (draft) from template {pinned['id']} v{pinned['version']}"
+        f" (sha256:{pinned['content_hash'][:16]}…): terms, validity and a Markdown/HTML/PDF "
+        "document")
+    dpia = b"Data protection impact assessment: MNIST digits, no personal data.\n"
+    attachment_id = consumer.attach(contract_id, "dpia.txt", "text/plain", dpia)
+    _wait_for_attachment(provider, contract_id, attachment_id, log)
     submitted = provider.transition(contract_id, "submit")
     log(f"  submitted digest sha256:{submitted['digest']} (review)")
     provider.sign_contract(contract_id, provider_key)
@@ -43,6 +41,10 @@ def run_demo(base_url: str, rpc_url: str, receipt_dir: Path,
     log(f"  signed    by the consumer (Ed25519) → {signed['status']}")
     active = provider.transition(contract_id, "activate")
     log(f"  activated → {active['status']}")
+    receipt_dir.mkdir(parents=True, exist_ok=True)
+    document = receipt_dir / f"contract-{contract_id}.pdf"
+    document.write_bytes(consumer.document(contract_id, "pdf"))  # checked against its SHA-256
+    log(f"  document  {document} (the signed PDF, under S3 Object Lock)")
     report = consumer.verify(contract_id)
     for check in report["checks"]:
         log(f"    {'ok ' if check['ok'] else 'BAD'} {check['name']}: {check['detail']}")
@@ -52,6 +54,34 @@ def run_demo(base_url: str, rpc_url: str, receipt_dir: Path,
     receipt = _save_receipt(consumer, contract_id, receipt_dir, rpc_url, log=log)
     return {"contract_id": contract_id, "report": report, "provider_token": provider.token,
             "receipt": receipt}
+
+
+def _training_variables(client: CmsClient) -> dict[str, Any]:
+    """The built-in AI-training template's example, starting today."""
+    variables = client.template("ai_training")["example"]
+    today = datetime.now(UTC).date()
+    variables.update(start_date=today.isoformat(),
+                     end_date=(today + timedelta(days=364)).isoformat())
+    half = variables["payment"]["total"] // 2
+    variables["payment"]["installments"] = [
+        {"due": (today + timedelta(days=days)).isoformat(), "amount": half}
+        for days in (14, 180)]
+    return variables
+
+
+def _wait_for_attachment(client: CmsClient, contract_id: str, attachment_id: str,
+                         log: Callable[[str], Any], timeout_s: float = 20) -> None:
+    """S3 reports the upload through EventBridge; the triggers function hashes it."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        attachments = client.get_contract(contract_id)["metadata"].get("attachments", [])
+        if any(a["id"] == attachment_id for a in attachments):
+            record = next(a for a in attachments if a["id"] == attachment_id)
+            log(f"  attached  {record['name']} sha256:{record['sha256'][:16]}… (uploaded to "
+                "S3 by the consumer, hashed by the triggers function)")
+            return
+        time.sleep(0.3)
+    log("  attached  the upload was not registered in time (see the triggers log)")
 
 
 def _wait_for_anchor(client: CmsClient, log: Callable[[str], Any], timeout_s: float = 30) -> None:

@@ -27,7 +27,8 @@ def serialise_dynamodb(app: WsgiApp) -> WsgiApp:
     lock = threading.Lock()
 
     def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+        # DynamoDB and its streams (which read the same tables).
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB"):
             with lock:
                 return list(app(environ, start_response))
         return app(environ, start_response)

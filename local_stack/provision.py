@@ -25,7 +25,11 @@ def provision(templates: Templates, log: Any = print) -> dict[str, str]:
     _create_secrets(templates, log)
     _create_parameters(templates, log)
     _create_tables(templates, table_names, log)
-    return {spec.env_var: spec.model.Meta.table_name for spec in TABLE_SPECS}
+    buckets = _create_buckets(templates, log)
+    _create_queues(templates, log)
+    _create_event_buses(templates, log)
+    _create_schedule_groups(templates)
+    return {**{spec.env_var: spec.model.Meta.table_name for spec in TABLE_SPECS}, **buckets}
 
 
 def _table_names(templates: Templates) -> dict[tuple[str, str], str]:
@@ -72,12 +76,71 @@ def _create_tables(templates: Templates, names: dict[tuple[str, str], str], log:
         params = {key: table.properties[key] for key in TABLE_PROPERTIES
                   if key in table.properties}
         params.setdefault("BillingMode", "PAY_PER_REQUEST")
-        client.create_table(TableName=name, **params)
+        if "StreamSpecification" in params:  # CloudFormation's form omits StreamEnabled
+            params["StreamSpecification"] = {"StreamEnabled": True,
+                                             **params["StreamSpecification"]}
+        created = client.create_table(TableName=name, **params)["TableDescription"]
+        if "LatestStreamArn" in created:
+            templates.assign(table.stack, table.logical_id, name,
+                             Arn=created["TableArn"], StreamArn=created["LatestStreamArn"])
         ttl = table.properties.get("TimeToLiveSpecification")
         if ttl and ttl.get("Enabled"):
             client.update_time_to_live(TableName=name, TimeToLiveSpecification={
                 "Enabled": True, "AttributeName": ttl["AttributeName"]})
         log(f"  table     {name}  ({table.stack}/{table.logical_id})")
+
+
+def _create_buckets(templates: Templates, log: Any) -> dict[str, str]:
+    """The template's buckets (versioning, Object Lock, EventBridge notifications as
+    declared); returns {environment variable: bucket name}."""
+    client = boto3.client("s3")
+    names = {}
+    for bucket in templates.resources("AWS::S3::Bucket"):
+        spec = (templates.stacks[bucket.stack]["Resources"][bucket.logical_id]
+                .get("Metadata", {}).get("cms:bucket"))
+        if spec is None:
+            continue  # the access-log bucket: nothing runs against it locally
+        name = templates.resolve(bucket.stack, bucket.properties["BucketName"])
+        lock = bucket.properties.get("ObjectLockEnabled", False)
+        client.create_bucket(Bucket=name, **({"ObjectLockEnabledForBucket": True} if lock
+                                             else {}))
+        if bucket.properties.get("VersioningConfiguration", {}).get("Status") == "Enabled":
+            client.put_bucket_versioning(Bucket=name,
+                                         VersioningConfiguration={"Status": "Enabled"})
+        if bucket.properties.get("NotificationConfiguration", {}).get(
+                "EventBridgeConfiguration", {}).get("EventBridgeEnabled") or spec["events"]:
+            client.put_bucket_notification_configuration(
+                Bucket=name, NotificationConfiguration={"EventBridgeConfiguration": {}})
+        templates.assign(bucket.stack, bucket.logical_id, name, Arn=f"arn:aws:s3:::{name}")
+        names[spec["env_var"]] = name
+        log(f"  bucket    {name}  ({bucket.stack}/{bucket.logical_id})")
+    return names
+
+
+def _create_queues(templates: Templates, log: Any) -> None:
+    client = boto3.client("sqs")
+    for queue in templates.resources("AWS::SQS::Queue"):
+        url = client.create_queue(QueueName=queue.logical_id[:80])["QueueUrl"]
+        arn = client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        templates.assign(queue.stack, queue.logical_id, url, Arn=arn, QueueName=queue.logical_id)
+        log(f"  queue     {queue.logical_id}")
+
+
+def _create_event_buses(templates: Templates, log: Any) -> None:
+    client = boto3.client("events")
+    for bus in templates.resources("AWS::Events::EventBus"):
+        name = templates.resolve(bus.stack, bus.properties["Name"])
+        arn = client.create_event_bus(Name=name)["EventBusArn"]
+        templates.assign(bus.stack, bus.logical_id, name, Arn=arn, Name=name)
+        log(f"  event bus {name}")
+
+
+def _create_schedule_groups(templates: Templates) -> None:
+    client = boto3.client("scheduler")
+    for group in templates.resources("AWS::Scheduler::ScheduleGroup"):
+        client.create_schedule_group(Name=group.properties["Name"])
+        templates.assign(group.stack, group.logical_id, group.properties["Name"])
 
 
 def _create_secrets(templates: Templates, log: Any) -> None:

@@ -4,6 +4,7 @@ a local API Gateway, and its schedules. Used by ``make run`` and by the end-to-e
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
@@ -16,6 +17,7 @@ from typing import Any
 from local_stack.template import REGION, Templates
 
 Log = Callable[[str], Any]
+RULE_ATTEMPTS = 3  # deliveries of one event to a rule's function before it is dropped
 
 
 def free_port() -> int:
@@ -48,6 +50,8 @@ def local_overrides(api_port: int) -> dict[str, str]:
         "POWERTOOLS_DEV": "false",
         # `CMS_BOOTSTRAP_ADMINS=did:… make run` makes that DID an admin when it registers.
         "CMS_BOOTSTRAP_ADMINS": os.environ.get("CMS_BOOTSTRAP_ADMINS", ""),
+        # Webhook receivers on this machine (loopback) are fine here, never in the cloud.
+        "CMS_WEBHOOKS_ALLOW_PRIVATE": "true",
     }
 
 
@@ -90,8 +94,10 @@ class LocalStack:
         os.environ.update(self._overrides())
         self._start_chain(templates)
         self._start_functions(templates)
+        self._start_integrations(templates)
         self._start_gateway(templates)
         self._start_schedules(templates)
+        self._start_event_rules(templates)
         return self
 
     def stop(self) -> None:
@@ -172,6 +178,19 @@ class LocalStack:
             function.warm()
             self.log(f"  function  {function.name:<11} {function.handler}")
 
+    def _start_integrations(self, templates: Templates) -> None:
+        from local_stack.integrations import (
+            Dispatch,
+            Pollers,
+            create_state_machines,
+            route_lambda_invocations,
+        )
+
+        dispatch = Dispatch(self.functions)
+        route_lambda_invocations(dispatch)
+        create_state_machines(templates, self.functions, self.moto_port, self.log)
+        Pollers(dispatch, self._stopping, self.log).start(templates)
+
     def _start_gateway(self, templates: Templates) -> None:
         from local_stack.gateway import Gateway, RouteTable
 
@@ -193,6 +212,58 @@ class LocalStack:
                              f"{self.schedule_every_s:g}s here)")
                     threading.Thread(target=self._every, args=(function,), daemon=True,
                                      name=f"schedule-{function.name}").start()
+
+    def _start_event_rules(self, templates: Templates) -> None:
+        """Rules with an event pattern: moto matches events (S3's included) against them and
+        delivers to SQS, not to Lambda, so each rule gets a queue that a thread drains into
+        the rule's function, as EventBridge would invoke it."""
+        import boto3
+
+        from local_stack.template import referenced_logical_id
+
+        events, sqs = boto3.client("events"), boto3.client("sqs")
+        for rule in templates.resources("AWS::Events::Rule"):
+            pattern = rule.properties.get("EventPattern")
+            for target in rule.properties.get("Targets", []) if pattern else []:
+                function = self.functions.get((rule.stack, referenced_logical_id(target["Arn"])))
+                if function is None:
+                    continue
+                queue = sqs.create_queue(QueueName=f"rule-{rule.logical_id}"[:80])["QueueUrl"]
+                arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
+                    "Attributes"]["QueueArn"]
+                bus = templates.resolve(rule.stack, rule.properties.get("EventBusName",
+                                                                        "default"))
+                events.put_rule(Name=rule.logical_id[:64], State="ENABLED", EventBusName=bus,
+                                EventPattern=json.dumps(templates.resolve(rule.stack, pattern)))
+                events.put_targets(Rule=rule.logical_id[:64], EventBusName=bus,
+                                   Targets=[{"Id": "local", "Arn": arn}])
+                self.log(f"  rule      {rule.logical_id} → {function.name}")
+                threading.Thread(target=self._drain, args=(queue, function), daemon=True,
+                                 name=f"rule-{function.name}").start()
+
+    def _drain(self, queue_url: str, function: Any) -> None:
+        import boto3
+
+        sqs = boto3.client("sqs")
+        while not self._stopping.is_set():
+            try:
+                messages = sqs.receive_message(
+                    QueueUrl=queue_url, WaitTimeSeconds=1, MaxNumberOfMessages=10,
+                    VisibilityTimeout=5, AttributeNames=["ApproximateReceiveCount"],
+                ).get("Messages", [])
+            except Exception:  # moto stopping
+                if self._stopping.wait(0.5):
+                    return
+                continue
+            for message in messages:
+                try:
+                    function.invoke(json.loads(message["Body"]))
+                except Exception as error:  # EventBridge retries, then gives up
+                    attempts = int(message["Attributes"]["ApproximateReceiveCount"])
+                    self.log(f"[rule] {function.name} failed (attempt {attempts}): {error!r}")
+                    if attempts < RULE_ATTEMPTS:
+                        continue
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     def _every(self, function: Any) -> None:
         event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}

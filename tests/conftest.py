@@ -44,7 +44,15 @@ def admin_signer():
 
 
 @pytest.fixture(scope="session")
-def stack(admin_signer) -> Iterator[object]:
+def webhook_tls(tmp_path_factory) -> tuple[str, str, str]:
+    """(CA, certificate, key) for local HTTPS webhook receivers; the stack trusts the CA."""
+    from tests.integration.test_did_web_fetch import _write_certificates
+
+    return tuple(map(str, _write_certificates(tmp_path_factory.mktemp("webhook-tls"))))
+
+
+@pytest.fixture(scope="session")
+def stack(admin_signer, webhook_tls) -> Iterator[object]:
     from local_stack.stack import LocalStack, free_port
 
     local = LocalStack(
@@ -54,6 +62,9 @@ def stack(admin_signer) -> Iterator[object]:
             # way; the per-DID limit keeps its production value and is tested as such.
             "CMS_SIGNIN_IP_BURST": "100000", "CMS_SIGNIN_IP_PER_MINUTE": "100000",
             "CMS_BOOTSTRAP_ADMINS": admin_signer.did,
+            # Reminders a few seconds ahead, so lifecycle tests with near deadlines see them.
+            "CMS_SIGNING_REMINDER_S": "4", "CMS_EXPIRY_REMINDER_S": "4",
+            "CMS_WEBHOOKS_CA_BUNDLE": webhook_tls[0],
             "POWERTOOLS_LOG_LEVEL": "ERROR",
         })
     local.start()

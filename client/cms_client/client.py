@@ -102,6 +102,66 @@ class CmsClient:
         and ``cms verify-receipt`` checks that form)."""
         return self._request("GET", f"/api/v1/contracts/{contract_id}/receipt").content
 
+    # ------------------------------------------------------------ templates
+
+    def templates(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/api/v1/templates")["items"]
+
+    def template(self, template_id: str, version: int | None = None) -> dict[str, Any]:
+        params = {"version": version} if version is not None else None
+        return self._call("GET", f"/api/v1/templates/{template_id}", params=params)
+
+    def template_versions(self, template_id: str) -> list[dict[str, Any]]:
+        return self._call("GET", f"/api/v1/templates/{template_id}/versions")["items"]
+
+    def create_template(self, definition: dict[str, Any]) -> dict[str, Any]:
+        """Admins: ``definition`` holds ``id`` and the template fields."""
+        return self._call("POST", "/api/v1/templates", definition)
+
+    def revise_template(self, template_id: str, definition: dict[str, Any], *,
+                        base_version: int | None = None) -> dict[str, Any]:
+        params = {"base_version": base_version} if base_version is not None else None
+        return self._call("PUT", f"/api/v1/templates/{template_id}", definition,
+                          params=params)
+
+    def render_template(self, template_id: str, variables: dict[str, Any], *,
+                        version: int | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"variables": variables}
+        if version is not None:
+            body["version"] = version
+        return self._call("POST", f"/api/v1/templates/{template_id}/render", body)
+
+    # ------------------------------------------------------------ documents and attachments
+
+    def document(self, contract_id: str, fmt: str = "pdf") -> bytes:
+        """The rendered document, checked against the SHA-256 the contract records (and its
+        digest covers): a mismatch raises ValueError instead of returning the bytes."""
+        contract = self.get_contract(contract_id)
+        link = self._call("GET", f"/api/v1/contracts/{contract_id}/document",
+                          params={"format": fmt})
+        expected = contract["metadata"]["document"][fmt]["sha256"]
+        return _fetched(self._http, link["url"], expected)
+
+    def attach(self, contract_id: str, name: str, media_type: str,
+               content: bytes) -> str:
+        """Upload a file to a draft through a presigned POST; returns the attachment id.
+        It is registered (and visible on the contract) once S3 has reported it."""
+        grant = self._call("POST", f"/api/v1/contracts/{contract_id}/attachments",
+                           {"name": name, "media_type": media_type, "size": len(content)})
+        form = grant["upload"]
+        response = self._http.post(form["url"], data=form["fields"],
+                                   files={"file": (name, content, media_type)})
+        if response.status_code >= 300:
+            raise ApiError(response.status_code, {"code": "upload_failed",
+                                                  "detail": response.text[:500]})
+        return grant["attachment_id"]
+
+    def attachment(self, contract_id: str, attachment_id: str) -> bytes:
+        """An attachment's bytes, checked against its recorded SHA-256."""
+        record = self._call("GET", f"/api/v1/contracts/{contract_id}/attachments/"
+                                   f"{attachment_id}")
+        return _fetched(self._http, record["url"], record["sha256"])
+
     def ledger(self) -> dict[str, Any]:
         """The chain and ledger this deployment anchors on (public): ``pin`` is what
         ``cms verify-receipt --ledger`` takes."""
@@ -193,6 +253,16 @@ class CmsClient:
             data = response.json() if response.content else {}
             raise ApiError(response.status_code, data if isinstance(data, dict) else {})
         return response
+
+
+def _fetched(http: httpx.Client, url: str, sha256: str) -> bytes:
+    import hashlib
+
+    response = http.get(url)  # a presigned link: no Authorization header goes with it
+    response.raise_for_status()
+    if hashlib.sha256(response.content).hexdigest() != sha256:
+        raise ValueError("the downloaded file does not match the SHA-256 the contract records")
+    return response.content
 
 
 def _field(text: str, label: str) -> str:

@@ -13,6 +13,9 @@ from cms.api.http import SECURED, caller_of, create_resolver, json_response, lam
 from cms.api.observability import count
 from cms.api.types import Did, Timestamp
 from cms.domain.contracts import Content, Contract
+from cms.domain.drafting import TemplateDraft
+from cms.domain.errors import ValidationFailed
+from cms.domain.identity import Caller
 from cms.services import container
 
 app = create_resolver()
@@ -23,14 +26,20 @@ Terms = dict[str, Any] | Annotated[str, Field(min_length=1)]
 
 
 class ContractCreate(BaseModel):
+    """Either explicit terms and validity, or a template version and its variables (which
+    give the terms, the validity and the document)."""
+
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=1, max_length=200)
+    title: str | None = Field(default=None, min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
     consumer_did: Did
-    terms: Terms
-    valid_from: Timestamp
-    valid_until: Timestamp
+    terms: Terms | None = None
+    valid_from: Timestamp | None = None
+    valid_until: Timestamp | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    template_id: str | None = Field(default=None, min_length=1, max_length=64)
+    template_version: int | None = Field(default=None, ge=1, le=1_000_000)
+    variables: dict[str, Any] | None = None
 
 
 class ContractPatch(BaseModel):
@@ -44,6 +53,7 @@ class ContractPatch(BaseModel):
     valid_from: Timestamp | None = None
     valid_until: Timestamp | None = None
     metadata: dict[str, Any] | None = None
+    variables: dict[str, Any] | None = None  # template contracts: re-derives terms and document
 
 
 class Reason(BaseModel):
@@ -78,9 +88,10 @@ def create(request: Annotated[ContractCreate, Body()]) -> Response[dict]:
     caller = caller_of(app)
     fields = {"description": "", "metadata": {}, **_fields(request),
               "provider_did": caller.did}
+    make_contract = _from_template if request.template_id else _from_terms
 
     def make() -> dict[str, Any]:
-        return container.contracts().create(caller, Content.from_json(fields)).to_json()
+        return make_contract(caller, fields).to_json()
 
     key = app.current_event.headers.get("idempotency-key")
     if key is None:
@@ -93,6 +104,36 @@ def create(request: Annotated[ContractCreate, Body()]) -> Response[dict]:
                         lambda_context=app.lambda_context)
     count("ContractsCreated")
     return json_response(body, 201, {"Location": f"{BASE}/{body['id']}"})
+
+
+TEMPLATE_FIELDS = ("template_id", "template_version", "variables")
+TERMS_FIELDS = ("terms", "valid_from", "valid_until")
+
+
+def _from_terms(caller: Caller, fields: dict[str, Any]) -> Contract:
+    _require(fields, ("title", *TERMS_FIELDS), TEMPLATE_FIELDS, "without a template_id")
+    return container.contracts().create(caller, Content.from_json(fields))
+
+
+def _from_template(caller: Caller, fields: dict[str, Any]) -> Contract:
+    _require(fields, ("variables",), TERMS_FIELDS, "with a template_id")
+    draft = TemplateDraft(
+        template_id=fields["template_id"], template_version=fields.get("template_version"),
+        variables=fields["variables"], consumer_did=fields["consumer_did"],
+        title=fields.get("title"), description=fields["description"],
+        metadata=fields["metadata"])
+    return container.contracts().create_from_template(caller, draft)
+
+
+def _require(fields: dict[str, Any], required: tuple[str, ...], forbidden: tuple[str, ...],
+             form: str) -> None:
+    errors = [{"pointer": f"/{name}", "message": f"required {form}"}
+              for name in required if name not in fields]
+    errors += [{"pointer": f"/{name}", "message": f"not allowed {form}"}
+               for name in forbidden if name in fields]
+    if errors:
+        raise ValidationFailed(f"a contract is made either from terms or from a template; "
+                               f"this request is neither ({form})", errors)
 
 
 @app.get(BASE, security=SECURED, summary="List contracts visible to the caller, newest first")
@@ -120,9 +161,18 @@ def update(contract_id: str, request: Annotated[ContractPatch, Body()]) -> Respo
                                                   _fields(request)))
 
 
-@app.post(ONE + "/submit", security=SECURED, summary="Freeze the terms for review (draft→review)")
-def submit(contract_id: str) -> Response[dict]:
-    return _contract(container.contracts().submit(caller_of(app), contract_id))
+class Submission(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # Unsigned by then, the contract expires; default 30 days, never after valid_until.
+    signing_deadline: Timestamp | None = None
+
+
+@app.post(ONE + "/submit", security=SECURED,
+          summary="Freeze the terms for review (draft→review) until a signing deadline")
+def submit(contract_id: str,
+           request: Annotated[Submission | None, Body()] = None) -> Response[dict]:
+    deadline = request.signing_deadline if request else None
+    return _contract(container.contracts().submit(caller_of(app), contract_id, deadline))
 
 
 @app.post(ONE + "/request-changes", security=SECURED,
@@ -160,6 +210,39 @@ def complete(contract_id: str) -> Response[dict]:
 @app.post(ONE + "/terminate", security=SECURED, summary="Terminate a live contract")
 def terminate(contract_id: str, request: Annotated[Termination, Body()]) -> Response[dict]:
     return _contract(container.contracts().terminate(caller_of(app), contract_id, request.reason))
+
+
+class UploadRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    media_type: str = Field(min_length=1, max_length=100)
+    size: int = Field(ge=1)
+
+
+@app.get(ONE + "/document", security=SECURED,
+         summary="The rendered document (markdown, html or pdf): its SHA-256, which the "
+                 "contract digest covers, and a short-lived download link")
+def document(contract_id: str,
+             format: Annotated[Literal["pdf", "html", "markdown"], Query()] = "pdf") -> dict:
+    return container.documents().document(caller_of(app), contract_id, format)
+
+
+@app.post(ONE + "/attachments", security=SECURED,
+          summary="A presigned upload for a file to attach to a draft; it is hashed and added "
+                  "to the contract (and its digest) when it arrives")
+def request_upload(contract_id: str,
+                   request: Annotated[UploadRequest, Body()]) -> Response[dict]:
+    body = container.documents().request_upload(caller_of(app), contract_id,
+                                                name=request.name,
+                                                media_type=request.media_type,
+                                                size=request.size)
+    return json_response(body, 201)
+
+
+@app.get(ONE + "/attachments/<attachment_id>", security=SECURED,
+         summary="An attachment's record (name, type, size, SHA-256) and a download link")
+def attachment(contract_id: str, attachment_id: str) -> dict:
+    return container.documents().attachment(caller_of(app), contract_id, attachment_id)
 
 
 handler = lambda_entry(app)

@@ -42,8 +42,13 @@ def parties(new_party):
     return new_party("eth"), new_party("ed25519")
 
 
-def signed_contract(provider, consumer):
-    contract = provider.client.create_contract(body(consumer.did))
+def signed_contract(provider, consumer, *, starts_in: float = 3600):
+    """Signed by both. By default valid only from an hour on, so that it stays `signed` (the
+    lifecycle workflow activates a contract at valid_from); negative: already valid."""
+    now = datetime.now(UTC)
+    contract = provider.client.create_contract(body(
+        consumer.did, valid_from=(now + timedelta(seconds=starts_in)).isoformat(),
+        valid_until=(now + timedelta(days=30)).isoformat()))
     provider.client.transition(contract["id"], "submit")
     provider.client.sign_contract(contract["id"], provider.signer)
     return consumer.client.sign_contract(contract["id"], consumer.signer)

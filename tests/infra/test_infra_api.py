@@ -117,10 +117,13 @@ def test_function_policy_has_no_wildcard_actions_and_no_managed_policies(
         for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     ]
     assert all("*" not in action for action in actions)
-    # Only X-Ray (no resource-level permissions) may use Resource "*".
+    # Only actions without resource-level permissions may use Resource "*": X-Ray, and the
+    # stream listing a DynamoDB event source needs.
     for statement in statements:
         if statement["Resource"] == "*":
-            assert set(statement["Action"]) <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+            action = statement["Action"]
+            assert set([action] if isinstance(action, str) else action) <= {
+                "xray:PutTraceSegments", "xray:PutTelemetryRecords", "dynamodb:ListStreams"}
     role = _function(templates, spec.name)["Properties"]["Role"]["Fn::GetAtt"][0]
     assert "ManagedPolicyArns" not in templates["CmsApi"]["Resources"][role]["Properties"]
     permissions = PERMISSIONS[spec.name]
@@ -282,9 +285,62 @@ def test_the_anchor_function_runs_alone_every_minute(templates) -> None:
     anchor = _function(templates, "anchor")["Properties"]
     assert anchor["ReservedConcurrentExecutions"] == 1
     rules = [r["Properties"] for r in templates["CmsApi"]["Resources"].values()
-             if r["Type"] == "AWS::Events::Rule"]
+             if r["Type"] == "AWS::Events::Rule" and "ScheduleExpression" in r["Properties"]]
     targets = {t["Arn"]["Fn::GetAtt"][0]: rule["ScheduleExpression"]
                for rule in rules for t in rule["Targets"]}
     assert targets[function_logical_id("anchor")] == "rate(1 minute)"
     environment = anchor["Environment"]["Variables"]
     assert {"CMS_LEDGER_PARAMETER", "CMS_LEDGER_SIGNER_SECRET_ID"} <= set(environment)
+
+
+def test_attachment_uploads_reach_the_triggers_function(templates) -> None:
+    """S3 publishes the documents bucket's events to EventBridge; a rule sends Object Created
+    there to the triggers function, which may touch only that bucket's contracts/ prefix."""
+    buckets = {body["Metadata"]["cms:bucket"]["key"]: body["Properties"]
+               for body in templates["CmsData"]["Resources"].values()
+               if body["Type"] == "AWS::S3::Bucket" and "cms:bucket" in body.get("Metadata", {})}
+    documents = buckets["documents"]
+    assert documents["NotificationConfiguration"]["EventBridgeConfiguration"] == {
+        "EventBridgeEnabled": True}
+    assert documents["ObjectLockEnabled"] is True
+    assert documents["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert buckets["templates"]["VersioningConfiguration"] == {"Status": "Enabled"}
+    rules = [body["Properties"] for body in templates["CmsApi"]["Resources"].values()
+             if body["Type"] == "AWS::Events::Rule"
+             and body["Properties"].get("EventPattern", {}).get("source") == ["aws.s3"]]
+    [rule] = rules
+    assert rule["EventPattern"]["source"] == ["aws.s3"]
+    assert rule["EventPattern"]["detail-type"] == ["Object Created"]
+    [target] = rule["Targets"]
+    assert target["Arn"]["Fn::GetAtt"][0] == function_logical_id("triggers")
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] == 8
+
+
+def test_the_audit_stream_drives_the_events_function(templates) -> None:
+    """New audit events only (a filter), in order, retried and bisected, then dead-lettered."""
+    audit = next(body["Properties"] for body in templates["CmsData"]["Resources"].values()
+                 if body["Type"] == "AWS::DynamoDB::Table"
+                 and body.get("Metadata", {}).get("cms:table", {}).get("key") == "audit")
+    assert audit["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    [mapping] = [body["Properties"] for body in templates["CmsApi"]["Resources"].values()
+                 if body["Type"] == "AWS::Lambda::EventSourceMapping"
+                 and "StreamArn" in json.dumps(body["Properties"]["EventSourceArn"])]
+    assert mapping["FunctionName"] == {"Ref": function_logical_id("events")}
+    assert json.loads(mapping["FilterCriteria"]["Filters"][0]["Pattern"]) == {
+        "eventName": ["INSERT"]}
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["MaximumRetryAttempts"] == 10
+    assert "OnFailure" in mapping["DestinationConfig"]
+
+
+def test_the_lifecycle_state_machine_waits_on_a_token_until_the_signing_deadline(
+        templates) -> None:
+    [machine] = [body["Properties"] for body in templates["CmsApi"]["Resources"].values()
+                 if body["Type"] == "AWS::StepFunctions::StateMachine"]
+    assert machine["StateMachineName"] == "cms-contract-lifecycle"
+    definition = json.dumps(machine["DefinitionString"])
+    for state in ("AwaitSignatures", "SigningDeadlinePassed", "LockDocuments",
+                  "WaitForValidFrom", "Activate", "ScheduleExpiry"):
+        assert state in definition
+    assert "waitForTaskToken" in definition and "TimeoutSecondsPath" in definition
+    assert machine["TracingConfiguration"] == {"Enabled": True}

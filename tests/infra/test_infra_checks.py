@@ -23,6 +23,20 @@ ACKNOWLEDGED_RULES = {
     "AwsSolutions-APIG3",
     "AwsSolutions-APIG4",
     "AwsSolutions-COG4",
+    # The access-log bucket does not log into itself.
+    "AwsSolutions-S1",
+    # Objects are keyed at run time under each bucket's one prefix.
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cms-templates-<AWS::AccountId>-"
+    "<AWS::Region>/templates/*]",
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cms-documents-<AWS::AccountId>-"
+    "<AWS::Region>/contracts/*]",
+    # One schedule per contract and purpose, in the lifecycle's own group.
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:"
+    "<AWS::AccountId>:schedule/cms-lifecycle/*]",
+    # grant_invoke covers the lifecycle function's versions and aliases.
+    "AwsSolutions-IAM5[Resource::<LifecycleFunction.Arn>:*]",
+    # Dead-letter queues have no dead-letter queue of their own.
+    "AwsSolutions-SQS3",
 }
 
 

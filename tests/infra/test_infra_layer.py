@@ -21,7 +21,8 @@ from cdk.packaging import (
 pytestmark = pytest.mark.infra
 
 REQUIRED_PACKAGES = ("cms", "jwt", "eth_account", "nacl", "pynamodb", "aws_lambda_powertools",
-                     "jsonschema", "jinja2")
+                     "jsonschema", "jinja2", "markdown_it", "fpdf", "fontTools",
+                     "fontpkg_fira_sans")
 # ELF e_machine values.
 ELF_MACHINES = {"arm64": 183, "x86_64": 62}
 

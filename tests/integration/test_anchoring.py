@@ -133,7 +133,7 @@ def test_a_vanished_transaction_is_anchored_again(stack, chain, new_party, ledge
     provider, consumer = new_party("eth"), new_party("ed25519")
     contract = signed_contract(provider, consumer)
     drain(anchorer(ledger))  # anchor whatever was queued before
-    provider.client.transition(contract["id"], "activate")
+    provider.client.transition(contract["id"], "terminate", {"reason": "a new event"})
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
     service = anchorer(ledger, confirmations=3)  # not final yet
     assert [s.action for s in service.run()][-1] in {"sent", "waiting"}

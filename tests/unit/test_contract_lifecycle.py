@@ -12,11 +12,13 @@ from cms.domain.canonical import digest_of, iso_utc
 from cms.domain.contracts import (
     SYSTEM_ACTOR,
     Activate,
+    AddAttachment,
     AlreadySigned,
     Complete,
     Content,
     Create,
     Expire,
+    InvalidHistory,
     NotYetValid,
     RequestChanges,
     Sign,
@@ -30,6 +32,7 @@ from cms.domain.contracts import (
     decide,
     evolve,
 )
+from cms.domain.drafting import AttachmentExists, check_client_metadata
 from cms.domain.errors import Forbidden, IllegalTransition, ValidationFailed
 
 PROVIDER = "did:pkh:eip155:1:0xb9c5714089478a327f09197987f16f9e5d936e8a"
@@ -230,3 +233,54 @@ def test_nothing_but_expiry_happens_after_valid_until():
 def test_an_edit_from_1_to_true_is_a_change():
     c = step(None, Create("c1", content(terms={"a": 1})), PROVIDER)
     assert decide(c, Update({"terms": {"a": True}}), PROVIDER, NOW).data["changed"] == ["terms"]
+
+
+# ---------------------------------------------------------------- attachments
+
+
+def attachment(**changes):
+    return {"id": "a1", "name": "dpia.pdf", "media_type": "application/pdf", "size": 10,
+            "sha256": "ab" * 32, "uploaded_by": CONSUMER, "object_version": "v1",
+            "added_at": iso_utc(NOW), **changes}
+
+
+def test_an_attachment_joins_the_draft_content_and_so_the_digest():
+    draft = step(None, Create("c1", content()), PROVIDER)
+    attached = step(draft, AddAttachment(attachment()), SYSTEM_ACTOR)
+    assert attached.content.metadata["attachments"] == [attachment()]
+    assert content_digest("c1", attached.content) != content_digest("c1", draft.content)
+    submitted = step(attached, Submit(), PROVIDER)
+    assert submitted.digest == content_digest("c1", attached.content)
+
+
+def test_attachments_are_registered_once_by_the_platform_on_drafts_only():
+    draft = step(None, Create("c1", content()), PROVIDER)
+    with pytest.raises(Forbidden):
+        step(draft, AddAttachment(attachment()), PROVIDER)  # only the upload trigger
+    attached = step(draft, AddAttachment(attachment()), SYSTEM_ACTOR)
+    with pytest.raises(AttachmentExists):
+        step(attached, AddAttachment(attachment()), SYSTEM_ACTOR)
+    with pytest.raises(IllegalTransition):
+        step(in_review(), AddAttachment(attachment()), SYSTEM_ACTOR)
+    with pytest.raises(Forbidden):
+        step(draft, AddAttachment(attachment(uploaded_by=STRANGER)), SYSTEM_ACTOR)
+    with pytest.raises(ValidationFailed):
+        step(draft, AddAttachment(attachment(size="10")), SYSTEM_ACTOR)
+
+
+def test_a_forged_attachment_event_breaks_the_replay():
+    draft = step(None, Create("c1", content()), PROVIDER)
+    forged = seal(stream="contract:c1", seq=1, prev_hash=draft.head_hash, event_id="e1",
+                  event_type="contract.attachment_added", actor=SYSTEM_ACTOR,
+                  at=iso_utc(NOW), data={"attachment": attachment(uploaded_by=STRANGER)})
+    with pytest.raises(InvalidHistory, match="party"):
+        evolve(draft, forged)
+
+
+def test_client_metadata_cannot_claim_platform_keys():
+    for key in ("template", "document", "attachments"):
+        with pytest.raises(ValidationFailed) as error:
+            check_client_metadata({key: {}, "ok": 1})
+        assert error.value.extra["errors"] == [{"pointer": f"/metadata/{key}",
+                                                "message": "reserved: set by the platform"}]
+    check_client_metadata({"ref": "PO-7"})

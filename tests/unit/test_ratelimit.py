@@ -17,3 +17,4 @@ def test_tokens_refill_with_time_up_to_the_burst():
     assert not take(outcome.bucket, now=0.5, burst=2, per_minute=60).allowed
     assert take(outcome.bucket, now=1.0, burst=2, per_minute=60).allowed
     assert take(outcome.bucket, now=1e6, burst=2, per_minute=60).bucket.tokens == 1.0
+

@@ -56,6 +56,27 @@ class Settings:
     ledger_signer_secret_id: str | None = None
     ledger_kms_key_id: str | None = None
     anchor_max_batch: int = 1000
+    # S3: the versioned template store, and contract documents and attachments (Object Lock).
+    templates_bucket: str = "cms-templates"
+    documents_bucket: str = "cms-documents"
+    # Signed documents and attachments are locked until valid_until plus this many days.
+    document_retention_days: int = 3650
+    document_lock_mode: str = "COMPLIANCE"  # GOVERNANCE lets a privileged operator lift it
+    attachment_max_bytes: int = 25 * 1024 * 1024
+    upload_url_ttl_s: int = 900
+    # Lifecycle: the Step Functions state machine, the bus, one-time schedules, reminders.
+    lifecycle_state_machine_arn: str | None = None
+    event_bus_name: str = "cms-events"
+    schedule_group: str = "default"
+    scheduler_role_arn: str | None = None
+    signing_reminder_s: int = 24 * 3600  # remind this long before the signing deadline
+    expiry_reminder_s: int = 7 * 24 * 3600  # and this long before valid_until
+    # Webhooks: the deliveries queue; loopback/private receivers and a private CA are for
+    # tests and the local stack only; one attempt's deadline (resolution to response).
+    deliveries_queue_url: str | None = None
+    webhooks_allow_private: bool = False
+    webhooks_ca_bundle: str | None = None
+    webhooks_timeout_s: float = 10.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -83,6 +104,25 @@ class Settings:
             ledger_signer_secret_id=os.environ.get("CMS_LEDGER_SIGNER_SECRET_ID") or None,
             ledger_kms_key_id=os.environ.get("CMS_LEDGER_KMS_KEY_ID") or None,
             anchor_max_batch=_int("CMS_ANCHOR_MAX_BATCH", cls.anchor_max_batch),
+            templates_bucket=os.environ.get("CMS_TEMPLATES_BUCKET", cls.templates_bucket),
+            documents_bucket=os.environ.get("CMS_DOCUMENTS_BUCKET", cls.documents_bucket),
+            document_retention_days=_int("CMS_DOCUMENT_RETENTION_DAYS",
+                                         cls.document_retention_days),
+            document_lock_mode=os.environ.get("CMS_DOCUMENT_LOCK_MODE", cls.document_lock_mode),
+            attachment_max_bytes=_int("CMS_ATTACHMENT_MAX_BYTES", cls.attachment_max_bytes),
+            upload_url_ttl_s=_int("CMS_UPLOAD_URL_TTL_S", cls.upload_url_ttl_s),
+            lifecycle_state_machine_arn=os.environ.get("CMS_LIFECYCLE_STATE_MACHINE_ARN")
+            or None,
+            event_bus_name=os.environ.get("CMS_EVENT_BUS_NAME", cls.event_bus_name),
+            schedule_group=os.environ.get("CMS_SCHEDULE_GROUP", cls.schedule_group),
+            scheduler_role_arn=os.environ.get("CMS_SCHEDULER_ROLE_ARN") or None,
+            signing_reminder_s=_int("CMS_SIGNING_REMINDER_S", cls.signing_reminder_s),
+            expiry_reminder_s=_int("CMS_EXPIRY_REMINDER_S", cls.expiry_reminder_s),
+            deliveries_queue_url=os.environ.get("CMS_DELIVERIES_QUEUE_URL") or None,
+            webhooks_allow_private=_bool("CMS_WEBHOOKS_ALLOW_PRIVATE"),
+            webhooks_ca_bundle=os.environ.get("CMS_WEBHOOKS_CA_BUNDLE") or None,
+            webhooks_timeout_s=float(os.environ.get("CMS_WEBHOOKS_TIMEOUT_S",
+                                                    cls.webhooks_timeout_s)),
         )
 
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pynamodb.exceptions import PutError, UpdateError
 
 from cms.adapters.audit_log import PENDING
-from cms.adapters.dynamo import WriteConflict, unavailable_on_connection_errors
+from cms.adapters.dynamo import WriteConflict, is_lost_condition, unavailable_on_connection_errors
 from cms.adapters.tables import AnchorBatchRecord, AuditEventRecord
 from cms.domain.anchoring import ABANDONED, FINAL, Batch, PendingEvent
 from cms.domain.canonical import iso_utc, utc_now
@@ -113,7 +113,7 @@ class AnchorStore:
                 condition=condition))
         except UpdateError as error:
             # Anchored by another batch meanwhile: that batch's proof stands.
-            if error.cause_response_code != "ConditionalCheckFailedException":
+            if not is_lost_condition(error):
                 raise
 
 

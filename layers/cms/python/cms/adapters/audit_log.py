@@ -6,6 +6,8 @@ is written exactly when its change is; the condition on the free sequence number
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.transactions import TransactWrite
 
 from cms.adapters.dynamo import unavailable_on_connection_errors
@@ -56,3 +58,8 @@ def _to_record(event: AuditEvent) -> AuditEventRecord:
         event.stream, event.seq, event_id=event.event_id, event_type=event.event_type,
         actor=event.actor, at=event.at, data=event.data, prev_hash=event.prev_hash,
         hash=event.hash)
+
+
+def event_from_stream_image(image: dict[str, Any]) -> AuditEvent:
+    """An audit event from a DynamoDB stream record's NewImage (DynamoDB JSON)."""
+    return _to_event(AuditEventRecord.from_raw_data(image))

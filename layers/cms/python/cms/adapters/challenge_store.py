@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from cms.adapters.dynamo import unavailable_on_connection_errors
+from cms.adapters.dynamo import is_lost_condition, unavailable_on_connection_errors
 from cms.adapters.tables import ChallengeRecord
 from cms.domain.errors import ChallengeUsed, DependencyUnavailable
 
@@ -58,6 +58,6 @@ class ChallengeStore:
                            & ChallengeRecord.consumed_at.does_not_exist()
                            & (ChallengeRecord.challenge == challenge))))
         except UpdateError as error:
-            if error.cause_response_code == "ConditionalCheckFailedException":
+            if is_lost_condition(error):
                 raise ChallengeUsed("this challenge has already been used to sign in") from error
             raise DependencyUnavailable("could not consume the challenge") from error

@@ -212,7 +212,8 @@ def _decode(contract_id: str, item: dict[str, Any]) -> Contract:
         content=Content.from_json(values),
         status=values["status"], digest=values["digest"], signatures=values["signatures"],
         created_at=values["created_at"], updated_at=values["updated_at"],
-        version=values["version"], head_hash=values["head_hash"])
+        version=values["version"], head_hash=values["head_hash"],
+        signing_deadline=values["signing_deadline"])
 
 
 def _to_contract(record: ContractRecord) -> Contract:
@@ -227,7 +228,8 @@ def _to_record(contract: Contract) -> ContractRecord:
         provider_did=content.provider_did, consumer_did=content.consumer_did,
         status=contract.status.value, terms=content.terms, metadata=content.metadata,
         valid_from=content.valid_from, valid_until=content.valid_until,
-        digest=contract.digest, signatures=[s.to_json() for s in contract.signatures],
+        digest=contract.digest, signing_deadline=contract.signing_deadline,
+        signatures=[s.to_json() for s in contract.signatures],
         created_at=contract.created_at, updated_at=contract.updated_at,
         created_key=created_key(contract.created_at, contract.id),
         version=contract.version, head_hash=contract.head_hash,

@@ -31,6 +31,17 @@ def connection() -> Connection:
     return _connection
 
 
+def response_code(error: PynamoDBConnectionError) -> str | None:
+    """The DynamoDB error code behind ``error``, or None. (pynamodb's cause_response_code
+    raises AttributeError when the cause is a transport error whose response is None.)"""
+    response = getattr(error.cause, "response", None)
+    return (response or {}).get("Error", {}).get("Code")
+
+
+def is_lost_condition(error: PynamoDBConnectionError) -> bool:
+    return response_code(error) == "ConditionalCheckFailedException"
+
+
 def cancellation_codes(error: TransactWriteError) -> list[str | None]:
     return [reason.code if reason else None for reason in error.cancellation_reasons or []]
 
@@ -44,7 +55,7 @@ def transaction() -> Iterator[TransactWrite]:
     except TransactWriteError as error:
         codes = cancellation_codes(error)
         if any(code in {"ConditionalCheckFailed", "TransactionConflict"} for code in codes) or (
-            error.cause_response_code == "TransactionConflictException"
+            response_code(error) == "TransactionConflictException"
         ):
             raise WriteConflict(str(codes)) from error
         raise DependencyUnavailable("the database rejected the transaction") from error
@@ -56,7 +67,7 @@ def unavailable_on_connection_errors(call: Callable[[], Any]) -> Any:
     try:
         return call()
     except PynamoDBConnectionError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
+        if is_lost_condition(error):
             raise
         raise DependencyUnavailable("the database is unreachable") from error
 

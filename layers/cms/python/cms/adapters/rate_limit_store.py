@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from pynamodb.exceptions import PutError
 
-from cms.adapters.dynamo import unavailable_on_connection_errors
+from cms.adapters.dynamo import is_lost_condition, unavailable_on_connection_errors
 from cms.adapters.tables import RateLimitRecord
 from cms.domain.errors import DependencyUnavailable
 from cms.domain.ratelimit import Bucket, Outcome, take
@@ -34,7 +34,7 @@ class RateLimitStore:
                 unavailable_on_connection_errors(lambda u=updated, c=condition: u.save(condition=c))
                 return outcome
             except PutError as error:
-                if error.cause_response_code != "ConditionalCheckFailedException":
+                if not is_lost_condition(error):
                     raise DependencyUnavailable("rate limiter unavailable") from error
         # Heavy contention on one bucket is itself a sign of abuse: refuse.
         return Outcome(False, Bucket(0.0, time.time()), 1)

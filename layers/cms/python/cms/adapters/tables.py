@@ -132,6 +132,7 @@ class ContractRecord(Model):
     valid_from = UnicodeAttribute()
     valid_until = UnicodeAttribute()
     digest = UnicodeAttribute(null=True)
+    signing_deadline = UnicodeAttribute(null=True)
     signatures = JSONAttribute()
     created_at = UnicodeAttribute()
     # "<created_at>#<id>": a unique, time-ordered sort key for the listing indexes, so pages
@@ -266,6 +267,92 @@ class IdempotencyRecord(Model):
     expiration = TTLAttribute()
 
 
+class TemplateHeadsIndex(GlobalSecondaryIndex["TemplateRecord"]):
+    """Sparse: one head item per template (its latest version), for the catalogue."""
+
+    class Meta:
+        index_name = "heads"
+        projection = AllProjection()
+
+    head = UnicodeAttribute(hash_key=True)
+    template_id = UnicodeAttribute(range_key=True)
+
+
+class TemplateRecord(Model):
+    """The template index: one item per version (version >= 1) plus a head item (version 0)
+    naming the latest. The definition itself is an S3 object; its content hash is kept here
+    so a tampered or swapped object is detected on read."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_TEMPLATES_TABLE", "cms-templates")
+
+    template_id = UnicodeAttribute(hash_key=True)
+    version = NumberAttribute(range_key=True)
+    latest = NumberAttribute(null=True)  # head only
+    head = UnicodeAttribute(null=True)  # head only: "head", the sparse index key
+    name = UnicodeAttribute()
+    category = UnicodeAttribute()
+    description = UnicodeAttribute()
+    content_hash = UnicodeAttribute()
+    object_key = UnicodeAttribute()
+    object_version = UnicodeAttribute(null=True)  # S3 version id (null if unversioned)
+    created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+
+    heads = TemplateHeadsIndex()
+
+
+class WorkflowRecord(Model):
+    """A contract's lifecycle execution (Step Functions) and the task token it waits on."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_WORKFLOWS_TABLE", "cms-workflows")
+
+    contract_id = UnicodeAttribute(hash_key=True)
+    submission = NumberAttribute()  # seq of the contract.submitted event it runs for
+    task_token = UnicodeAttribute(null=True)  # what it awaits the signatures with
+    updated_at = UnicodeAttribute()
+
+
+class WebhookRecord(Model):
+    """An HTTPS endpoint a party registered for the events of its contracts."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_WEBHOOKS_TABLE", "cms-webhooks")
+
+    owner_did = UnicodeAttribute(hash_key=True)
+    webhook_id = UnicodeAttribute(range_key=True)
+    url = UnicodeAttribute()
+    secret = UnicodeAttribute()  # HMAC key (the table is KMS-encrypted)
+    event_types = ListAttribute(of=UnicodeAttribute)  # empty: every event
+    status = UnicodeAttribute()  # active | disabled
+    created_at = UnicodeAttribute()
+
+
+class DeliveryRecord(Model):
+    """One event for one webhook: its attempts, outcome and payload (for replay)."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_DELIVERIES_TABLE", "cms-deliveries")
+
+    webhook_id = UnicodeAttribute(hash_key=True)
+    delivery_id = UnicodeAttribute(range_key=True)  # time-ordered: "<created_at>_<32 hex>"
+    owner_did = UnicodeAttribute()
+    event_id = UnicodeAttribute()
+    event_type = UnicodeAttribute()
+    payload = JSONAttribute()
+    # pending | succeeded | dead, or "marker": the item "~event#<event id>" that makes one
+    # delivery per webhook and event (written in the same transaction as the delivery)
+    status = UnicodeAttribute()
+    attempts = NumberAttribute()
+    last_status_code = NumberAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    next_attempt_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    ttl = TTLAttribute(null=True)  # delivered and dead records age out
+
+
 @dataclass(frozen=True)
 class TableSpec:
     """What the CDK needs to declare a table: derived from a model, never written by hand."""
@@ -273,6 +360,7 @@ class TableSpec:
     key: str  # stable logical name, e.g. "contracts"
     env_var: str  # environment variable through which functions learn the table name
     model: type[Model]
+    stream: bool = False  # a stream of new images (read by the function that asks for it)
 
     @property
     def schema(self) -> dict:
@@ -289,9 +377,13 @@ class TableSpec:
 TABLE_SPECS: tuple[TableSpec, ...] = (
     TableSpec("identities", "CMS_IDENTITIES_TABLE", IdentityRecord),
     TableSpec("contracts", "CMS_CONTRACTS_TABLE", ContractRecord),
-    TableSpec("audit", "CMS_AUDIT_TABLE", AuditEventRecord),
+    TableSpec("audit", "CMS_AUDIT_TABLE", AuditEventRecord, stream=True),
     TableSpec("anchor_batches", "CMS_ANCHOR_BATCHES_TABLE", AnchorBatchRecord),
     TableSpec("challenges", "CMS_CHALLENGES_TABLE", ChallengeRecord),
     TableSpec("rate_limits", "CMS_RATE_LIMITS_TABLE", RateLimitRecord),
     TableSpec("idempotency", "CMS_IDEMPOTENCY_TABLE", IdempotencyRecord),
+    TableSpec("templates", "CMS_TEMPLATES_TABLE", TemplateRecord),
+    TableSpec("workflows", "CMS_WORKFLOWS_TABLE", WorkflowRecord),
+    TableSpec("webhooks", "CMS_WEBHOOKS_TABLE", WebhookRecord),
+    TableSpec("deliveries", "CMS_DELIVERIES_TABLE", DeliveryRecord),
 )

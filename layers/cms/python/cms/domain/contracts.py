@@ -9,7 +9,7 @@ snapshot can never legitimately differ from its history.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -50,6 +50,10 @@ class ValidityEnded(DomainError):
 class NothingToChange(Exception):
     """An update equal to the current content: nothing is recorded (not an error for clients:
     the service answers with the unchanged contract)."""
+
+
+class SigningDeadlinePassed(DomainError):
+    code, status, title = "signing_deadline_passed", 409, "The signing deadline has passed"
 
 
 class AlreadySigned(DomainError):
@@ -186,6 +190,8 @@ class Contract:
     updated_at: str
     version: int
     head_hash: str
+    # Set at submit: unsigned by then, the contract expires (the lifecycle workflow).
+    signing_deadline: str | None = None
 
     @property
     def stream(self) -> str:
@@ -219,6 +225,7 @@ class Contract:
             "signatures": [s.to_json() for s in self.signatures],
             "required_signers": list(self.parties),
             "pending_signers": self.pending_signers if self.status == Status.REVIEW else [],
+            "signing_deadline": self.signing_deadline,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
             "version": self.version,
@@ -246,7 +253,7 @@ class Update:
 
 @dataclass(frozen=True)
 class Submit:
-    pass
+    signing_deadline: datetime | None = None  # default: DEFAULT_SIGNING_WINDOW from now
 
 
 @dataclass(frozen=True)
@@ -282,8 +289,16 @@ class Expire:
     pass
 
 
+@dataclass(frozen=True)
+class AddAttachment:
+    """An uploaded file, hashed by the platform, becomes part of the draft's content (and so
+    of the digest the parties sign)."""
+
+    attachment: dict[str, Any]
+
+
 Command = (Create | Update | Submit | RequestChanges | Sign | Activate | Complete | Terminate
-           | Expire)
+           | Expire | AddAttachment)
 
 
 @dataclass(frozen=True)
@@ -300,10 +315,14 @@ RULES: dict[type, Rule] = {
     RequestChanges: Rule("contract.changes_requested", "request changes to",
                          frozenset({Status.REVIEW}), "party"),
     Sign: Rule("contract.signed", "sign", frozenset({Status.REVIEW}), "party"),
-    Activate: Rule("contract.activated", "activate", frozenset({Status.SIGNED}), "party"),
+    # The lifecycle workflow activates at valid_from; a party may do it sooner in the window.
+    Activate: Rule("contract.activated", "activate", frozenset({Status.SIGNED}),
+                   "party_or_system"),
     Complete: Rule("contract.completed", "complete", frozenset({Status.ACTIVE}), "party"),
     Terminate: Rule("contract.terminated", "terminate", LIVE, "party"),
     Expire: Rule("contract.expired", "expire", EXPIRABLE, "system"),
+    AddAttachment: Rule("contract.attachment_added", "add an attachment to",
+                        frozenset({Status.DRAFT}), "system"),
 }
 RULES_BY_EVENT = {rule.event_type: rule for rule in RULES.values()}
 CREATED = "contract.created"
@@ -353,6 +372,9 @@ def _authorize(contract: Contract, rule: Rule, actor: str) -> None:
         raise Forbidden(f"only the provider may {rule.action} the contract")
     elif rule.who == "party" and contract.role_of(actor) is None:
         raise Forbidden(f"only a party may {rule.action} the contract")
+    elif (rule.who == "party_or_system" and actor != SYSTEM_ACTOR
+          and contract.role_of(actor) is None):
+        raise Forbidden(f"only a party or the platform may {rule.action} the contract")
 
 
 def _event_data(contract: Contract, command: Command, actor: str, now: datetime) -> dict:
@@ -367,11 +389,16 @@ def _event_data(contract: Contract, command: Command, actor: str, now: datetime)
             if not changed:
                 raise NothingToChange("the update changes nothing")
             return {"content": merged, "changed": changed}
-        case Submit():
-            return {"digest": content_digest(contract.id, contract.content)}
+        case Submit(deadline):
+            return {"digest": content_digest(contract.id, contract.content),
+                    "signing_deadline": iso_utc(_signing_deadline(contract, deadline, now))}
         case RequestChanges(reason):
             return {"reason": reason}
         case Sign(signature, did_document):
+            if contract.signing_deadline and now >= parse_iso(contract.signing_deadline):
+                raise SigningDeadlinePassed(
+                    f"signatures were due by {contract.signing_deadline}",
+                    signing_deadline=contract.signing_deadline)
             return {"signature": _checked_signature(contract, signature, actor).to_json(),
                     "did_document": did_document}
         case Activate():
@@ -380,11 +407,47 @@ def _event_data(contract: Contract, command: Command, actor: str, now: datetime)
         case Terminate(reason):
             return {"reason": reason}
         case Expire():
-            if now < parse_iso(contract.content.valid_until):
-                raise IllegalTransition("the contract's validity has not ended yet",
-                                        current_status=contract.status.value)
-            return {}
+            return {"reason": _expiry_reason(contract, now)}
+        case AddAttachment(attachment):
+            _with_attachment(contract, attachment)  # checks it is well-formed and fits
+            return {"attachment": attachment}
     return {}
+
+
+DEFAULT_SIGNING_WINDOW = timedelta(days=30)
+
+
+def _signing_deadline(contract: Contract, requested: datetime | None, now: datetime) -> datetime:
+    """When the signatures are due: as requested, else 30 days, never after valid_until."""
+    valid_until = parse_iso(contract.content.valid_until)
+    if requested is None:
+        return min(now + DEFAULT_SIGNING_WINDOW, valid_until)
+    if not now < requested <= valid_until:
+        raise ValidationFailed("The signing deadline is not valid", [
+            {"pointer": "/signing_deadline",
+             "message": "must be in the future and no later than valid_until"}])
+    return requested
+
+
+def _expiry_reason(contract: Contract, now: datetime) -> str:
+    if now >= parse_iso(contract.content.valid_until):
+        return "validity_ended"
+    if (contract.status == Status.REVIEW and contract.signing_deadline
+            and now >= parse_iso(contract.signing_deadline)):
+        return "signing_deadline_passed"
+    raise IllegalTransition("neither the validity nor the signing deadline has ended",
+                            current_status=contract.status.value)
+
+
+def _with_attachment(contract: Contract, attachment: dict[str, Any]) -> Content:
+    from cms.domain.drafting import ATTACHMENTS_KEY, attachments_of, check_attachment
+
+    current = attachments_of(contract.content.metadata)
+    check_attachment(attachment, current)
+    if attachment["uploaded_by"] not in contract.parties:
+        raise Forbidden("only a party's upload can become an attachment")
+    metadata = {**contract.content.metadata, ATTACHMENTS_KEY: [*current, attachment]}
+    return replace(contract.content, metadata=metadata).validated()
 
 
 def _checked_signature(contract: Contract, signature: Signature, actor: str) -> Signature:
@@ -451,9 +514,11 @@ def _apply(contract: Contract, event: AuditEvent) -> Contract:
         case "contract.updated":
             return replace(contract, content=Content.from_json(data["content"]))
         case "contract.submitted":
-            return replace(contract, status=Status.REVIEW, digest=data["digest"])
+            return replace(contract, status=Status.REVIEW, digest=data["digest"],
+                           signing_deadline=data.get("signing_deadline"))
         case "contract.changes_requested":
-            return replace(contract, status=Status.DRAFT, digest=None, signatures=())
+            return replace(contract, status=Status.DRAFT, digest=None, signatures=(),
+                           signing_deadline=None)
         case "contract.signed":
             signature = _checked_signature(contract, Signature.from_json(data["signature"]),
                                            event.actor)
@@ -469,6 +534,8 @@ def _apply(contract: Contract, event: AuditEvent) -> Contract:
             return replace(contract, status=Status.TERMINATED)
         case "contract.expired":
             return replace(contract, status=Status.EXPIRED)
+        case "contract.attachment_added":
+            return replace(contract, content=_with_attachment(contract, data["attachment"]))
     raise InvalidHistory(f"event {event.seq}: unhandled event type {event.event_type!r}")
 
 

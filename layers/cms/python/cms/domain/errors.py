@@ -123,6 +123,24 @@ class TemplateInvalid(DomainError):
         super().__init__(detail, errors=errors)
 
 
+class TemplateNotFound(DomainError):
+    code, status, title = "template_not_found", 404, "Unknown template or template version"
+
+
+class TemplateExists(DomainError):
+    code, status, title = "template_exists", 409, "A template with this id already exists"
+
+
+class DocumentNotFound(DomainError):
+    code, status, title = "document_not_found", 404, "The contract has no such document"
+
+
+class StoredObjectCorrupt(DomainError):
+    """A stored object no longer matches the hash recorded for it: refused, never served."""
+
+    code, status, title = "stored_object_corrupt", 502, "A stored object failed its hash check"
+
+
 class ReceiptTooLarge(DomainError):
     code, status, title = "receipt_too_large", 422, "The receipt is too large to return"
 
@@ -158,3 +176,27 @@ class LedgerRejected(DomainError):
         super().__init__(f"ContractLedger refused: {error}{tuple(arguments)}", error=error)
         self.error = error
         self.arguments = arguments
+
+
+class WebhookUrlInvalid(DomainError):
+    code, status, title = "webhook_url_invalid", 400, "The webhook URL is not allowed"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, errors=[{"pointer": "/url", "message": detail}])
+
+
+class WebhookHostRefused(DomainError):
+    code, status = "webhook_host_refused", 422
+    title = "The webhook's host is not a public internet address"
+
+
+class WebhookLimitReached(DomainError):
+    code, status, title = "webhook_limit_reached", 409, "Too many webhooks"
+
+
+class WebhookNotFound(DomainError):
+    code, status, title = "webhook_not_found", 404, "Unknown webhook"
+
+
+class DeliveryNotFound(DomainError):
+    code, status, title = "delivery_not_found", 404, "The webhook has no such delivery"

@@ -92,6 +92,7 @@ def _snapshot_fields(contract: Contract) -> dict[str, Any]:
         "updated_at": contract.updated_at,
         "version": contract.version,
         "head_hash": contract.head_hash,
+        "signing_deadline": contract.signing_deadline,
     }
 
 

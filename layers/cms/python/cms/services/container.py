@@ -60,7 +60,55 @@ def contracts():
     from cms.adapters.contract_store import ContractStore
     from cms.services.contracts import ContractService
 
-    return ContractService(ContractStore(), resolver(), settings(), anchors=anchor_reader)
+    return ContractService(ContractStore(), resolver(), settings(), anchors=anchor_reader,
+                           drafting=drafting)
+
+
+@cache
+def templates():
+    from cms.adapters.object_store import Bucket
+    from cms.adapters.template_store import TemplateStore
+    from cms.services.templates import TemplateService
+
+    return TemplateService(TemplateStore(Bucket(settings().templates_bucket)))
+
+
+@cache
+def document_store():
+    from cms.adapters.document_store import DocumentStore
+    from cms.adapters.object_store import Bucket
+
+    return DocumentStore(Bucket(settings().documents_bucket))
+
+
+@cache
+def drafting():
+    from cms.services.drafting import DraftingService
+
+    return DraftingService(templates(), document_store())
+
+
+@cache
+def documents():
+    from cms.services.documents import DocumentService
+
+    return DocumentService(contracts(), document_store(), settings())
+
+
+@cache
+def lifecycle():
+    from cms.adapters.event_bus import EventBus
+    from cms.adapters.schedules import Schedules
+    from cms.adapters.workflows import Workflows, WorkflowStore
+    from cms.services.lifecycle import LifecycleService
+
+    s = settings()
+    return LifecycleService(
+        contracts(), workflows=Workflows(s.lifecycle_state_machine_arn),
+        workflow_store=WorkflowStore(), schedules=Schedules(s.schedule_group,
+                                                            s.scheduler_role_arn),
+        bus=EventBus(s.event_bus_name),
+        lock_documents=lambda contract: documents().lock_signed(contract), settings=s)
 
 
 def anchor_reader():
@@ -124,9 +172,35 @@ def anchoring():
                          confirmations=client.config.confirmations)
 
 
+@cache
+def webhook_http():
+    import logging
+
+    from cms.adapters.safe_https import SafeHttpsClient, Wording
+
+    s = settings()
+    wording = Wording(label="webhook", https_only="webhooks are only delivered over https",
+                      action="delivering to")
+    return SafeHttpsClient(wording, logger=logging.getLogger("cms.webhooks"),
+                           allow_private=s.webhooks_allow_private,
+                           timeout_s=s.webhooks_timeout_s, ca_bundle=s.webhooks_ca_bundle)
+
+
+@cache
+def webhooks():
+    from cms.adapters.delivery_queue import DeliveryQueue
+    from cms.adapters.webhook_store import WebhookStore
+    from cms.services.webhooks import WebhookService
+
+    s = settings()
+    return WebhookService(WebhookStore(), DeliveryQueue(s.deliveries_queue_url), webhook_http(),
+                          allow_private=s.webhooks_allow_private)
+
+
 def reset() -> None:
     """Forget every built service (tests and the local stack change the environment)."""
     for factory in (resolver, tokens, identity_store, auth, identities, contracts,
-                    ledger_signer):
+                    ledger_signer, templates, document_store, drafting, documents, lifecycle,
+                    webhook_http, webhooks):
         factory.cache_clear()
     _ledger_config.clear()

@@ -15,6 +15,7 @@ from cms.domain.canonical import iso_utc, utc_now
 from cms.domain.contracts import (
     SYSTEM_ACTOR,
     Activate,
+    AddAttachment,
     Command,
     Complete,
     Content,
@@ -30,13 +31,16 @@ from cms.domain.contracts import (
     Submit,
     Terminate,
     Update,
+    ValidityEnded,
     decide,
     evolve,
     stream_of,
 )
 from cms.domain.did import DidResolver
+from cms.domain.drafting import check_client_metadata
 from cms.domain.errors import (
     Conflict,
+    DependencyUnavailable,
     DomainError,
     Forbidden,
     LedgerMisconfigured,
@@ -61,21 +65,30 @@ from cms.domain.verification import (
 )
 
 if TYPE_CHECKING:
+    from cms.domain.drafting import TemplateDraft
     from cms.services.anchor_reader import AnchorReader
+    from cms.services.drafting import DraftingService
 
 MAX_ATTEMPTS = 5  # optimistic-lock retries; two parties signing at once needs two
 MAX_RECEIPT_BYTES = 5 * 1024 * 1024  # a Lambda response carries at most 6 MB
 
 
 class ContractService:
-    def __init__(self, store: ContractStore, resolver: DidResolver, settings: Settings,
+    def __init__(self, store: ContractStore, resolver: DidResolver, settings: Settings, *,
                  clock: Callable[[], datetime] = utc_now,
-                 anchors: Callable[[], AnchorReader] | None = None) -> None:
+                 anchors: Callable[[], AnchorReader] | None = None,
+                 drafting: Callable[[], DraftingService] | None = None) -> None:
         self._store = store
         self._resolver = resolver
         self._settings = settings
         self._clock = clock
         self._anchors = anchors  # None: no ledger to check against (unit tests)
+        self._drafting_factory = drafting  # None: no template store (unit tests)
+
+    def _drafting(self) -> DraftingService:
+        if self._drafting_factory is None:
+            raise DependencyUnavailable("no template store is configured")
+        return self._drafting_factory()
 
     # ------------------------------------------------------------ reads
 
@@ -194,7 +207,16 @@ class ContractService:
     # ------------------------------------------------------------ writes
 
     def create(self, caller: Caller, content: Content) -> Contract:
+        check_client_metadata(content.metadata)
+        return self._create(caller, str(uuid.uuid4()), content)
+
+    def create_from_template(self, caller: Caller, draft: TemplateDraft) -> Contract:
+        """A draft whose terms, validity and document come from a template version."""
         contract_id = str(uuid.uuid4())
+        return self._create(caller, contract_id,
+                            self._drafting().draft(contract_id, caller.did, draft))
+
+    def _create(self, caller: Caller, contract_id: str, content: Content) -> Contract:
         now = self._clock()
         decision = decide(None, Create(contract_id, content), caller.did, now)
         event = seal(stream=stream_of(contract_id), seq=0, prev_hash=GENESIS_HASH,
@@ -205,19 +227,34 @@ class ContractService:
         return contract
 
     def update(self, caller: Caller, contract_id: str, changes: dict[str, Any]) -> Contract:
+        def edit(contract: Contract) -> Command:
+            if contract.status != Status.DRAFT or caller.did != contract.content.provider_did:
+                return Update(changes)  # refused by the rules, before anything is rendered
+            return Update(self._drafting().redraft(contract.id, contract.content,
+                                                   dict(changes)))
+
         try:
-            return self._execute(caller, contract_id, Update(changes))
+            return self._execute(caller, contract_id, edit)
         except NothingToChange:
             return self.get(caller, contract_id)  # a repeated or empty edit writes nothing
 
-    def submit(self, caller: Caller, contract_id: str) -> Contract:
-        return self._execute(caller, contract_id, Submit())
+    def submit(self, caller: Caller, contract_id: str,
+               signing_deadline: datetime | None = None) -> Contract:
+        return self._execute(caller, contract_id, Submit(signing_deadline))
 
     def request_changes(self, caller: Caller, contract_id: str, reason: str | None) -> Contract:
         return self._execute(caller, contract_id, RequestChanges(reason))
 
     def activate(self, caller: Caller, contract_id: str) -> Contract:
-        return self._execute(caller, contract_id, Activate())
+        """A party activating a contract the lifecycle workflow already activated (at
+        valid_from) gets it as it is: both wanted the same state."""
+        try:
+            return self._execute(caller, contract_id, Activate())
+        except IllegalTransition:
+            contract = self.get(caller, contract_id)
+            if contract.status == Status.ACTIVE:
+                return contract
+            raise
 
     def complete(self, caller: Caller, contract_id: str) -> Contract:
         return self._execute(caller, contract_id, Complete())
@@ -247,6 +284,35 @@ class ContractService:
             chain_id=self._settings.chain_id)
         return self._execute(caller, contract_id, Sign(record, recordable(document)))
 
+    def add_attachment(self, contract_id: str, attachment: dict[str, Any]) -> Contract:
+        """Register an uploaded, hashed file on a draft (the attachments trigger)."""
+        return self._execute(Caller(SYSTEM_ACTOR), contract_id, AddAttachment(attachment))
+
+    # ------------------------------------------------------------ the platform's steps
+
+    def current(self, contract_id: str) -> Contract:
+        """The contract as the platform sees it (no caller, no visibility rules)."""
+        contract = self._store.get(contract_id)
+        if contract is None:
+            raise NotFound(f"no contract {contract_id}")
+        return contract
+
+    def expire(self, contract_id: str) -> Contract:
+        """Expire if due (validity ended, or signatures missing at the deadline); a contract
+        that is not live, or not due, is returned as it is."""
+        return self._system_step(contract_id, Expire())
+
+    def activate_now(self, contract_id: str) -> Contract:
+        """Activate a signed contract at valid_from (a party may have done it already).
+        NotYetValid if woken early: the workflow retries a moment later."""
+        return self._system_step(contract_id, Activate())
+
+    def _system_step(self, contract_id: str, command: Command) -> Contract:
+        try:
+            return self._execute(Caller(SYSTEM_ACTOR), contract_id, command)
+        except (IllegalTransition, ValidityEnded):
+            return self.current(contract_id)
+
     def expire_due(self) -> list[str]:
         """Expire every live contract whose validity has ended; returns their ids."""
         expired = []
@@ -261,15 +327,18 @@ class ContractService:
                 continue
         return expired
 
-    def _execute(self, caller: Caller, contract_id: str, command: Command) -> Contract:
-        """Decide, seal and commit; on a lost race re-read and decide again."""
+    def _execute(self, caller: Caller, contract_id: str,
+                 command: Command | Callable[[Contract], Command]) -> Contract:
+        """Decide, seal and commit; on a lost race re-read and decide again. A command that
+        depends on the current contract is given as a function of it."""
         for _ in range(MAX_ATTEMPTS):
             contract = (self._store.get(contract_id) if caller.did == SYSTEM_ACTOR
                         else self.get(caller, contract_id))
             if contract is None:
                 raise NotFound(f"no contract {contract_id}")
             now = self._clock()
-            decision = decide(contract, command, caller.did, now)
+            decision = decide(contract, command(contract) if callable(command) else command,
+                              caller.did, now)
             event = seal(stream=contract.stream, seq=contract.version,
                          prev_hash=contract.head_hash, event_id=str(uuid.uuid4()),
                          event_type=decision.event_type, actor=caller.did, at=iso_utc(now),

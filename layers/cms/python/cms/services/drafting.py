@@ -1,0 +1,99 @@
+"""Drafting contracts from templates: variables → terms, validity and the rendered document
+(stored in S3 before the contract that names it is written), and render previews."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from cms.adapters.document_store import DocumentStore
+from cms.domain.canonical import iso_utc, utc_now
+from cms.domain.contracts import Content
+from cms.domain.drafting import (
+    DOCUMENT_KEY,
+    TEMPLATE_KEY,
+    TemplateDraft,
+    check_client_metadata,
+    check_template_changes,
+    template_of,
+    with_platform_metadata,
+)
+from cms.domain.errors import ValidationFailed
+from cms.domain.templates.model import TemplateVersion
+from cms.services.templates import TemplateService
+
+
+class DraftingService:
+    def __init__(self, templates: TemplateService, documents: DocumentStore,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self._templates = templates
+        self._documents = documents
+        self._clock = clock
+
+    def preview(self, template_id: str, version: int | None,
+                variables: dict[str, Any]) -> dict[str, Any]:
+        from cms.domain.documents import render_html
+
+        template, markdown = self._templates.preview(template_id, version, variables)
+        valid_from, valid_until = template.validity_for(variables)
+        html = render_html(markdown, title=template.name, issued_at=iso_utc(self._clock()))
+        return {"template": template.reference(), "terms": template.terms_for(variables),
+                "valid_from": valid_from, "valid_until": valid_until, "markdown": markdown,
+                "html": html}
+
+    def draft(self, contract_id: str, provider_did: str, draft: TemplateDraft) -> Content:
+        """The content of a new contract, its document already stored."""
+        check_client_metadata(draft.metadata)
+        template = self._templates.get(draft.template_id, draft.template_version).template
+        content = Content(title=draft.title or template.name, description=draft.description,
+                          provider_did=provider_did, consumer_did=draft.consumer_did,
+                          terms={}, metadata=dict(draft.metadata or {}), valid_from="",
+                          valid_until="")
+        return self._rendered(contract_id, content, template, draft.variables)
+
+    def redraft(self, contract_id: str, content: Content,
+                changes: dict[str, Any]) -> dict[str, Any]:
+        """An edit of a draft as field changes: for a template contract, new variables (or
+        a new title) re-derive the terms, validity and document."""
+        check_client_metadata(changes.get("metadata"))
+        pinned = template_of(content.metadata)
+        if "metadata" in changes:
+            changes = {**changes, "metadata": with_platform_metadata(
+                changes["metadata"], content.metadata)}
+        if pinned is None:
+            if "variables" in changes:
+                raise ValidationFailed("this contract is not made from a template", [
+                    {"pointer": "/variables", "message": "only template contracts have "
+                                                         "variables"}])
+            return changes
+        check_template_changes(changes)
+        variables = changes.pop("variables", pinned["variables"])
+        edited = Content.from_json({**content.to_json(), **changes})
+        if variables == pinned["variables"] and edited.title == content.title:
+            return changes
+        template = self._templates.get(pinned["id"], pinned["version"]).template
+        redrawn = self._rendered(contract_id, edited, template, variables)
+        return {**changes, "terms": redrawn.terms, "valid_from": redrawn.valid_from,
+                "valid_until": redrawn.valid_until, "metadata": redrawn.metadata}
+
+    def _rendered(self, contract_id: str, content: Content, template: TemplateVersion,
+                  variables: dict[str, Any]) -> Content:
+        from cms.domain.documents import render_document
+
+        markdown = template.render(variables)  # checks the variables (schema, then rules)
+        valid_from, valid_until = template.validity_for(variables)
+        document = render_document(markdown, title=content.title,
+                                   issued_at=iso_utc(self._clock()))
+        sizes = {fmt: len(document.content(fmt)) for fmt in document.digests()}
+        metadata = with_platform_metadata(content.metadata, content.metadata, **{
+            TEMPLATE_KEY: {**template.reference(), "variables": variables},
+            DOCUMENT_KEY: {fmt: {"sha256": digest, "size": sizes[fmt]}
+                           for fmt, digest in document.digests().items()}})
+        made = Content(title=content.title, description=content.description,
+                       provider_did=content.provider_did, consumer_did=content.consumer_did,
+                       terms=template.terms_for(variables), metadata=metadata,
+                       valid_from=valid_from, valid_until=valid_until)
+        made.validated()  # refuse before anything is stored
+        self._documents.put_document(contract_id, document)
+        return made

@@ -1,0 +1,356 @@
+"""Templates over HTTP: the catalogue, versions, admin authoring, previews, contracts made
+from a template with their rendered documents, and attachments uploaded to S3."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import time
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+
+from cms.domain.templates.builtin import BUILTIN_IDS, builtin_templates
+from tests.e2e.test_contracts_api import expect_error
+
+pytestmark = pytest.mark.e2e
+
+
+def training_variables(**changes):
+    variables = copy.deepcopy(builtin_templates()["ai_training"].definition["example"])
+    today = datetime.now(UTC).date()
+    variables.update(start_date=today.isoformat(),
+                     end_date=(today + timedelta(days=200)).isoformat())
+    variables["payment"]["installments"] = [
+        {"due": (today + timedelta(days=10)).isoformat(), "amount": 6000},
+        {"due": (today + timedelta(days=100)).isoformat(), "amount": 6000}]
+    variables.update(changes)
+    return variables
+
+
+def from_template(consumer_did, **changes):
+    return {"template_id": "ai_training", "consumer_did": consumer_did,
+            "variables": training_variables(), **changes}
+
+
+def custom_definition(**changes):
+    definition = copy.deepcopy(builtin_templates()["data_sharing"].definition)
+    definition.update({"name": "Custom sharing", **changes})
+    return definition
+
+
+def unique_id(prefix="custom"):
+    return f"{prefix}_{time.time_ns()}"
+
+
+@pytest.fixture
+def parties(new_party):
+    return new_party("eth"), new_party("ed25519")
+
+
+# ---------------------------------------------------------------- catalogue and versions
+
+
+def test_catalogue_holds_the_four_built_ins_as_version_1(new_party):
+    client = new_party().client
+    listed = {item["template_id"]: item for item in client.templates()}
+    assert set(BUILTIN_IDS) <= set(listed)
+    for template_id, template in builtin_templates().items():
+        assert listed[template_id]["content_hash"] == builtin_templates()[template_id].content_hash
+        fetched = client.template(template_id, version=1)
+        assert fetched["version"] == 1 and fetched["content_hash"] == template.content_hash
+        assert fetched["variables_schema"] == template.definition["variables_schema"]
+        assert fetched["created_by"] == "system:builtin"
+
+
+def test_unknown_templates_and_versions_are_404(new_party):
+    client = new_party().client
+    expect_error(lambda: client.template("no_such_template"), 404, "template_not_found")
+    expect_error(lambda: client.template("ai_training", version=999), 404,
+                 "template_not_found")
+    expect_error(lambda: client.template_versions("no_such_template"), 404,
+                 "template_not_found")
+
+
+def test_admin_authors_versions_and_old_ones_stay_retrievable(admin, new_party):
+    template_id = unique_id()
+    first = admin.client.create_template({"id": template_id, **custom_definition()})
+    assert (first["id"], first["version"]) == (template_id, 1)
+    revised = admin.client.revise_template(template_id, custom_definition(name="Revised"))
+    assert revised["version"] == 2 and revised["content_hash"] != first["content_hash"]
+    # Sending back what GET returned changes nothing: no version 3.
+    again = admin.client.revise_template(template_id, admin.client.template(template_id))
+    assert again["version"] == 2
+    assert admin.client.template(template_id, version=1)["name"] == "Custom sharing"
+    assert [v["version"] for v in admin.client.template_versions(template_id)] == [1, 2]
+    expect_error(lambda: admin.client.revise_template(
+        template_id, custom_definition(name="Stale"), base_version=1), 409, "conflict")
+    expect_error(lambda: admin.client.create_template({"id": template_id,
+                                                       **custom_definition()}),
+                 409, "template_exists")
+    expect_error(lambda: admin.client.create_template({"id": "ai_training",
+                                                       **custom_definition()}),
+                 409, "template_exists")
+    user = new_party().client
+    expect_error(lambda: user.create_template({"id": unique_id(), **custom_definition()}),
+                 403, "forbidden")
+    expect_error(lambda: user.revise_template(template_id, custom_definition(name="x")),
+                 403, "forbidden")
+
+
+@pytest.mark.parametrize("body, pointer", [
+    ("{{ ''.__class__.__mro__ }}", "/body"),
+    ("{% for i in range(10**9) %}x{% endfor %}", "/body"),
+    ("{{ cycler.__init__.__globals__ }}", "/body"),
+])
+def test_bodies_that_escape_the_sandbox_are_refused_and_nothing_is_stored(admin, body,
+                                                                         pointer):
+    template_id = unique_id("evil")
+    problem = expect_error(lambda: admin.client.create_template(
+        {"id": template_id, **custom_definition(body=body)}), 422, "template_invalid")
+    assert pointer in [error["pointer"] for error in problem["errors"]]
+    expect_error(lambda: admin.client.template(template_id), 404, "template_not_found")
+
+
+def test_an_invalid_schema_and_a_failing_example_list_every_problem(admin):
+    definition = custom_definition(variables_schema={"type": "object",
+                                                     "properties": {"a": {"type": "nope"}}})
+    problem = expect_error(lambda: admin.client.create_template(
+        {"id": unique_id(), **definition}), 422, "template_invalid")
+    assert any(e["pointer"].startswith("/variables_schema") for e in problem["errors"])
+    broken = custom_definition()
+    broken["example"] = {}
+    problem = expect_error(lambda: admin.client.create_template(
+        {"id": unique_id(), **broken}), 422, "template_invalid")
+    assert all(e["pointer"].startswith("/example") for e in problem["errors"])
+    assert len(problem["errors"]) > 1
+
+
+# ---------------------------------------------------------------- previews
+
+
+def test_render_preview_gives_terms_validity_and_the_document(new_party):
+    client = new_party().client
+    variables = training_variables()
+    preview = client.render_template("ai_training", variables)
+    template = builtin_templates()["ai_training"]
+    assert preview["terms"] == template.terms_for(variables)
+    assert (preview["valid_from"], preview["valid_until"]) == template.validity_for(variables)
+    assert preview["template"] == template.reference()
+    assert preview["markdown"] == template.render(variables)
+    assert "<html" in preview["html"] and "<script" not in preview["html"]
+
+
+def test_bad_variables_are_reported_field_by_field(new_party):
+    client = new_party().client
+    variables = training_variables(jurisdiction="Atlantis", max_epochs=-1)
+    del variables["purpose"]
+    problem = expect_error(lambda: client.render_template("ai_training", variables), 400,
+                           "validation_error")
+    pointers = {error["pointer"] for error in problem["errors"]}
+    assert {"/variables/jurisdiction", "/variables/max_epochs"} <= pointers
+    assert any(p == "/variables" or p == "/variables/purpose" for p in pointers)
+    rules = training_variables(end_date="2000-01-01")
+    problem = expect_error(lambda: client.render_template("ai_training", rules), 400,
+                           "validation_error")
+    assert "/variables/end_date" in {error["pointer"] for error in problem["errors"]}
+
+
+# ---------------------------------------------------------------- contracts from templates
+
+
+def test_a_contract_made_from_a_template_pins_it_and_signs_its_document(parties):
+    provider, consumer = parties
+    variables = training_variables()
+    contract = provider.client.create_contract(from_template(consumer.did))
+    template = builtin_templates()["ai_training"]
+    assert contract["title"] == template.name
+    assert contract["terms"] == template.terms_for(variables)
+    assert (contract["valid_from"], contract["valid_until"]) == template.validity_for(variables)
+    pinned = contract["metadata"]["template"]
+    assert pinned == {**template.reference(), "variables": variables}
+    for fmt in ("markdown", "html", "pdf"):
+        data = consumer.client.document(contract["id"], fmt)  # checks the SHA-256 itself
+        assert contract["metadata"]["document"][fmt]["size"] == len(data)
+    assert consumer.client.document(contract["id"], "markdown").decode() == \
+        template.render(variables) + ("" if template.render(variables).endswith("\n") else "\n")
+    assert consumer.client.document(contract["id"], "pdf").startswith(b"%PDF-")
+    submitted = provider.client.transition(contract["id"], "submit")
+    provider.client.sign_contract(contract["id"], provider.signer)
+    signed = consumer.client.sign_contract(contract["id"], consumer.signer)
+    assert signed["status"] == "signed" and signed["digest"] == submitted["digest"]
+    assert provider.client.verify(contract["id"])["valid"]
+    s3 = boto3.client("s3")
+    bucket = s3.list_buckets()["Buckets"]
+    documents = next(b["Name"] for b in bucket if b["Name"].startswith("cms-documents"))
+    pdf = contract["metadata"]["document"]["pdf"]["sha256"]
+    key = f"contracts/{contract['id']}/document/{pdf}.pdf"
+    deadline = time.monotonic() + 20  # the lifecycle workflow locks them after signing
+    while "ObjectLockMode" not in s3.head_object(Bucket=documents, Key=key) \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    head = s3.head_object(Bucket=documents, Key=key)
+    assert head["ObjectLockMode"] == "COMPLIANCE"
+    assert head["ObjectLockRetainUntilDate"] > datetime.now(UTC) + timedelta(days=3000)
+    with pytest.raises(Exception, match="AccessDenied"):
+        s3.delete_object(Bucket=documents, Key=key, VersionId=head["VersionId"])
+
+
+def test_template_contract_requests_are_either_terms_or_template(parties):
+    provider, consumer = parties
+    before = len(provider.client.list_contracts()["items"])
+    problem = expect_error(lambda: provider.client.create_contract(
+        from_template(consumer.did, terms={"x": 1})), 400, "validation_error")
+    assert [e["pointer"] for e in problem["errors"]] == ["/terms"]
+    expect_error(lambda: provider.client.create_contract(
+        {"consumer_did": consumer.did, "title": "t"}), 400, "validation_error")
+    expect_error(lambda: provider.client.create_contract(
+        from_template(consumer.did, template_id="no_such_template")), 404,
+        "template_not_found")
+    problem = expect_error(lambda: provider.client.create_contract(
+        from_template(consumer.did, variables=training_variables(jurisdiction="Mars",
+                                                                 max_epochs=0))),
+        400, "validation_error")
+    assert {"/variables/jurisdiction", "/variables/max_epochs"} <= {
+        e["pointer"] for e in problem["errors"]}
+    expect_error(lambda: provider.client.create_contract(
+        from_template(consumer.did, metadata={"template": {"id": "forged"}})), 400,
+        "validation_error")
+    assert len(provider.client.list_contracts()["items"]) == before
+
+
+def test_editing_variables_rederives_terms_and_document(parties):
+    provider, consumer = parties
+    contract = provider.client.create_contract(from_template(consumer.did))
+    variables = training_variables(max_epochs=5)
+    edited = provider.client.update_contract(contract["id"], {"variables": variables})
+    assert edited["terms"]["max_epochs"] == 5
+    assert edited["metadata"]["template"]["variables"] == variables
+    assert edited["metadata"]["document"] != contract["metadata"]["document"]
+    assert b"5" in consumer.client.document(contract["id"], "markdown")
+    expect_error(lambda: provider.client.update_contract(contract["id"], {"terms": {"a": 1}}),
+                 400, "validation_error")
+    expect_error(lambda: provider.client.update_contract(
+        contract["id"], {"metadata": {"document": {}}}), 400, "validation_error")
+    kept = provider.client.update_contract(contract["id"], {"metadata": {"ref": "PO-7"}})
+    assert kept["metadata"]["ref"] == "PO-7"
+    assert kept["metadata"]["template"] == edited["metadata"]["template"]
+    expect_error(lambda: consumer.client.update_contract(contract["id"],
+                                                         {"variables": variables}),
+                 403, "forbidden")
+
+
+def test_a_contract_keeps_its_version_when_the_template_changes(admin, parties):
+    provider, consumer = parties
+    template_id = unique_id()
+    admin.client.create_template({"id": template_id, **custom_definition()})
+    variables = custom_definition()["example"]
+    made = provider.client.create_contract({"template_id": template_id,
+                                            "consumer_did": consumer.did,
+                                            "variables": variables})
+    admin.client.revise_template(template_id, custom_definition(name="Second edition"))
+    again = provider.client.get_contract(made["id"])
+    assert again["metadata"]["template"]["version"] == 1
+    assert again["metadata"]["document"] == made["metadata"]["document"]
+    newer = provider.client.create_contract({"template_id": template_id,
+                                             "consumer_did": consumer.did,
+                                             "variables": variables})
+    assert newer["metadata"]["template"]["version"] == 2
+    pinned = provider.client.create_contract({"template_id": template_id,
+                                              "template_version": 1,
+                                              "consumer_did": consumer.did,
+                                              "variables": variables})
+    assert pinned["metadata"]["template"]["content_hash"] == \
+        made["metadata"]["template"]["content_hash"]
+
+
+def test_contracts_without_a_template_have_no_document(parties):
+    provider, consumer = parties
+    now = datetime.now(UTC)
+    contract = provider.client.create_contract({
+        "title": "Plain", "consumer_did": consumer.did, "terms": {"a": 1},
+        "valid_from": now.isoformat(), "valid_until": (now + timedelta(days=1)).isoformat()})
+    expect_error(lambda: provider.client.document(contract["id"]), 404, "document_not_found")
+
+
+# ---------------------------------------------------------------- attachments
+
+
+def wait_for_attachment(client, contract_id, attachment_id, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        contract = client.get_contract(contract_id)
+        found = [a for a in contract["metadata"].get("attachments", [])
+                 if a["id"] == attachment_id]
+        if found:
+            return contract, found[0]
+        time.sleep(0.2)
+    raise AssertionError(f"attachment {attachment_id} was not registered")
+
+
+def test_an_uploaded_attachment_is_hashed_registered_and_signed(parties):
+    provider, consumer = parties
+    contract = provider.client.create_contract(from_template(consumer.did))
+    content = b"Data protection impact assessment\n" * 100
+    attachment_id = consumer.client.attach(contract["id"], "dpia.txt", "text/plain", content)
+    _, record = wait_for_attachment(provider.client, contract["id"], attachment_id)
+    assert record["sha256"] == hashlib.sha256(content).hexdigest()
+    assert (record["size"], record["name"], record["uploaded_by"]) == (
+        len(content), "dpia.txt", consumer.did)
+    assert provider.client.attachment(contract["id"], attachment_id) == content
+    types = [event["type"] for event in provider.client.events(contract["id"])]
+    assert types == ["contract.created", "contract.attachment_added"]
+    submitted = provider.client.transition(contract["id"], "submit")
+    assert submitted["metadata"]["attachments"] == [record]
+    expect_error(lambda: consumer.client.attach(contract["id"], "late.txt", "text/plain",
+                                                b"too late"), 409, "illegal_transition")
+    assert provider.client.verify(contract["id"])["valid"]
+
+
+def test_uploads_outside_the_limits_are_refused(parties, stack):
+    provider, consumer = parties
+    contract = provider.client.create_contract(from_template(consumer.did))
+    expect_error(lambda: provider.client.attach(contract["id"], "x.exe",
+                                                "application/x-msdownload", b"MZ"),
+                 400, "validation_error")
+    expect_error(lambda: provider.client.attach(contract["id"], "../../etc/passwd",
+                                                "text/plain", b"x"), 400, "validation_error")
+    expect_error(lambda: provider.client._call(
+        "POST", f"/api/v1/contracts/{contract['id']}/attachments",
+        {"name": "big.pdf", "media_type": "application/pdf", "size": 10**12}),
+        400, "validation_error")
+
+
+def test_an_upload_that_breaks_its_grant_is_deleted_not_registered(parties, stack):
+    """moto does not enforce a presigned POST's policy; the trigger checks again."""
+    import httpx
+
+    provider, consumer = parties
+    contract = provider.client.create_contract(from_template(consumer.did))
+    grant = provider.client._call("POST", f"/api/v1/contracts/{contract['id']}/attachments",
+                                  {"name": "a.txt", "media_type": "text/plain", "size": 5})
+    form = grant["upload"]
+    response = httpx.post(form["url"], data=form["fields"],
+                          files={"file": ("a.txt", b"much more than five bytes")})
+    assert response.status_code < 300
+    key = f"contracts/{contract['id']}/attachments/{grant['attachment_id']}"
+    bucket = form["url"].rstrip("/").rsplit("/", 1)[1]
+    s3 = boto3.client("s3")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        listed = s3.list_object_versions(Bucket=bucket, Prefix=key)
+        if not listed.get("Versions"):
+            break
+        time.sleep(0.2)
+    assert not s3.list_object_versions(Bucket=bucket, Prefix=key).get("Versions")
+    assert "attachments" not in provider.client.get_contract(contract["id"])["metadata"]
+
+
+def test_outsiders_cannot_upload_or_read(parties, new_party):
+    provider, consumer = parties
+    outsider = new_party()
+    contract = provider.client.create_contract(from_template(consumer.did))
+    expect_error(lambda: outsider.client.attach(contract["id"], "a.txt", "text/plain", b"x"),
+                 404, "not_found")
+    expect_error(lambda: outsider.client.document(contract["id"]), 404, "not_found")

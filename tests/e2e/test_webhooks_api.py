@@ -1,0 +1,100 @@
+"""Webhooks on the local stack: a party registers an HTTPS endpoint and receives its
+contracts' lifecycle events, signed, through the bus, the deliveries queue and function."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from cms.domain.webhooks import verify_signature
+from tests.e2e.test_contracts_api import expect_error
+
+pytestmark = pytest.mark.e2e
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: list[tuple[str, dict[str, str], bytes]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.received.append((self.path, dict(self.headers.items()), body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+@pytest.fixture(scope="module")
+def receiver(webhook_tls) -> Iterator[int]:
+    _, cert, key = webhook_tls
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    server.daemon_threads = True
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+
+
+def received(path: str, count: int, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [r for r in _Receiver.received if r[0] == path]
+        if len(found) >= count:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"{path}: {len([r for r in _Receiver.received if r[0] == path])} "
+                         f"deliveries, expected {count}")
+
+
+def test_a_party_receives_its_contracts_events_signed(new_party, receiver):
+    provider, consumer = new_party("eth"), new_party("ed25519")
+    path = f"/hooks/{time.time_ns()}"
+    hook = consumer.client._call("POST", "/api/v1/webhooks", {
+        "url": f"https://localhost:{receiver}{path}",
+        "event_types": ["contract.submitted", "contract.signed"]})
+    secret = hook["secret"]
+    assert "secret" not in consumer.client._call("GET", "/api/v1/webhooks")["items"][0]
+    now = datetime.now(UTC)
+    contract = provider.client.create_contract({
+        "title": "Hooked", "consumer_did": consumer.did, "terms": {"a": 1},
+        "valid_from": now.isoformat(), "valid_until": (now + timedelta(days=1)).isoformat()})
+    provider.client.transition(contract["id"], "submit")
+    provider.client.sign_contract(contract["id"], provider.signer)
+    deliveries = received(path, 2)
+    for _, headers, body in deliveries:
+        assert verify_signature(secret, headers["CMS-Signature"], body, time.time())
+        assert not verify_signature(secret, headers["CMS-Signature"], body + b" ", time.time())
+    payloads = [json.loads(body) for _, _, body in deliveries]
+    assert [p["type"] for p in payloads] == ["contract.submitted", "contract.signed"]
+    assert all(p["data"]["contract_id"] == contract["id"] for p in payloads)
+    listed = consumer.client._call("GET", f"/api/v1/webhooks/{hook['id']}/deliveries")
+    assert {d["status"] for d in listed["items"]} == {"succeeded"}
+    replayed = listed["items"][0]
+    consumer.client._call("POST", f"/api/v1/webhooks/{hook['id']}/deliveries/"
+                                  f"{replayed['id']}/replay")
+    again = received(path, 3)
+    assert again[-1][1]["CMS-Delivery-Id"] == replayed["id"]
+
+
+def test_webhooks_must_be_https_and_public(new_party):
+    client = new_party().client
+    before = client._call("GET", "/api/v1/webhooks")["items"]
+    expect_error(lambda: client._call("POST", "/api/v1/webhooks",
+                                      {"url": "http://example.com/hook"}),
+                 400, "webhook_url_invalid")
+    expect_error(lambda: client._call("POST", "/api/v1/webhooks",
+                                      {"url": "https://user:pw@example.com/hook"}),
+                 400, "webhook_url_invalid")
+    assert client._call("GET", "/api/v1/webhooks")["items"] == before
