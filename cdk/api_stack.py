@@ -62,7 +62,8 @@ class Permissions:
     """What one function may touch. Anything not listed is denied."""
 
     tables: Mapping[str, Access]
-    buckets: Mapping[str, Access] = field(default_factory=dict)  # by BUCKET_SPECS key
+    # By BUCKET_SPECS key: what it does with the objects ("read", "write", "lock", "delete").
+    buckets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     reads_signing_secret: bool = False
     reads_ledger: bool = False  # the ledger configuration parameter (where the chain is)
     starts_workflows: bool = False  # starts lifecycle executions
@@ -95,11 +96,11 @@ DYNAMODB_ACTIONS: Mapping[Access, tuple[str, ...]] = {
     Access.READ: _DYNAMODB_READ,
     Access.READ_WRITE: _DYNAMODB_READ + _DYNAMODB_WRITE,
 }
-S3_ACTIONS: Mapping[Access, tuple[str, ...]] = {
-    Access.READ: ("s3:GetObject", "s3:GetObjectVersion"),
-    # Writes include Object Lock retention (signed documents) and deleting refused uploads.
-    Access.READ_WRITE: ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject",
-                        "s3:PutObjectRetention", "s3:DeleteObject", "s3:DeleteObjectVersion"),
+S3_ACTIONS: Mapping[str, tuple[str, ...]] = {
+    "read": ("s3:GetObject", "s3:GetObjectVersion"),  # also what presigned downloads need
+    "write": ("s3:PutObject",),  # also what presigned uploads need
+    "lock": ("s3:PutObjectRetention",),  # Object Lock on signed documents
+    "delete": ("s3:DeleteObject", "s3:DeleteObjectVersion"),  # refused uploads
 }
 KMS_READ_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
 KMS_WRITE_ACTIONS = (
@@ -128,11 +129,13 @@ PERMISSIONS: Mapping[str, Permissions] = {
     # locks it; uploads are presigned with this role.
     "contracts": Permissions({"contracts": _RW, "audit": _RW, "idempotency": _RW,
                               "templates": _RW},
-                             buckets={"templates": _RW, "documents": _RW}),
+                             buckets={"templates": ("read", "write"),
+                                      "documents": ("read", "write")}),
     # The catalogue and admin authoring (versions are written, never replaced).
-    "templates": Permissions({"templates": _RW}, buckets={"templates": _RW}),
+    "templates": Permissions({"templates": _RW}, buckets={"templates": ("read", "write")}),
     # Hashes uploads, registers them on the contract (an audit event), deletes refusals.
-    "triggers": Permissions({"contracts": _RW, "audit": _RW}, buckets={"documents": _RW}),
+    "triggers": Permissions({"contracts": _RW, "audit": _RW},
+                            buckets={"documents": ("read", "delete")}),
     # Verification and receipts read the batches and ask the chain (read-only, no signer).
     "audit": Permissions({"contracts": _R, "audit": _R, "anchor_batches": _R},
                          reads_ledger=True),
@@ -145,7 +148,7 @@ PERMISSIONS: Mapping[str, Permissions] = {
     # The workflow's tasks: expire, activate (contract changes), keep the task token, lock
     # signed documents, schedule expiry and reminders (targeting itself), publish reminders.
     "lifecycle": Permissions({"contracts": _RW, "audit": _RW, "workflows": _RW},
-                             buckets={"documents": _RW}, resumes_workflows=True,
+                             buckets={"documents": ("lock",)}, resumes_workflows=True,
                              publishes_events=True, manages_schedules=True),
     # Registration, listing, deletion; a replay rewrites a delivery and enqueues it.
     "webhooks": Permissions({"webhooks": _RW, "deliveries": _RW}, sends_to=("deliveries",)),
@@ -356,12 +359,12 @@ class ApiStack(Stack):
             )
         )
 
-    def _grant_buckets(self, role: iam.Role, buckets: Mapping[str, Access]) -> None:
+    def _grant_buckets(self, role: iam.Role, buckets: Mapping[str, tuple[str, ...]]) -> None:
         specs = {spec.key: spec for spec in self.data.bucket_specs}
-        for key, access in sorted(buckets.items()):
+        for key, uses in sorted(buckets.items()):
             objects = f"arn:{Aws.PARTITION}:s3:::{bucket_name(specs[key])}/{specs[key].prefix}*"
-            role.add_to_policy(iam.PolicyStatement(actions=list(S3_ACTIONS[access]),
-                                                   resources=[objects]))
+            actions = [action for use in uses for action in S3_ACTIONS[use]]
+            role.add_to_policy(iam.PolicyStatement(actions=actions, resources=[objects]))
             acknowledge(
                 role.node.find_child("DefaultPolicy"),
                 f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cms-{key}-"
@@ -372,7 +375,7 @@ class ApiStack(Stack):
         if not buckets:
             return
         key_actions = list(KMS_READ_ACTIONS)
-        if Access.READ_WRITE in buckets.values():
+        if any("write" in uses for uses in buckets.values()):
             key_actions += KMS_WRITE_ACTIONS
         role.add_to_policy(
             iam.PolicyStatement(

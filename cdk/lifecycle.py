@@ -29,6 +29,8 @@ SCHEDULE_GROUP = "cms-lifecycle"
 # Errors of the Lambda service itself (not of our code) worth retrying on any step.
 LAMBDA_TRANSIENT = ["Lambda.ServiceException", "Lambda.AWSLambdaException",
                     "Lambda.SdkClientException", "Lambda.TooManyRequestsException"]
+# Our functions' own transient failures (their exception class names, as Lambda reports them).
+OUR_TRANSIENT = ["DependencyUnavailable", "ConcurrentChanges"]
 
 
 def state_machine_arn() -> str:
@@ -111,9 +113,11 @@ def _definition(scope: Construct, function: lambda_.IFunction) -> sfn.IChainable
             "task_token": sfn.JsonPath.task_token}),
         task_timeout=sfn.Timeout.at("$.signing_timeout_s"),
         result_path="$.signatures")
-    await_signatures.add_retry(errors=LAMBDA_TRANSIENT, interval=Duration.seconds(2),
-                               max_attempts=6, backoff_rate=2)
+    # Not States.TaskFailed: the events function fails this task on purpose (caught below).
+    await_signatures.add_retry(errors=[*LAMBDA_TRANSIENT, *OUR_TRANSIENT],
+                               interval=Duration.seconds(2), max_attempts=6, backoff_rate=2)
     deadline = _task(scope, "SigningDeadlinePassed", function, "deadline_passed")
+    _retry_early_and_all(deadline, "NotDueYet")
     await_signatures.add_catch(deadline, errors=["States.Timeout"], result_path="$.timeout")
     await_signatures.add_catch(ended, errors=[CHANGES_REQUESTED, ENDED],
                                result_path="$.ended")
@@ -122,17 +126,28 @@ def _definition(scope: Construct, function: lambda_.IFunction) -> sfn.IChainable
     lock = _task(scope, "LockDocuments", function, "lock_documents")
     lock.add_retry(errors=["States.ALL"], interval=Duration.seconds(5), max_attempts=5,
                    backoff_rate=2)
+    plan = _task(scope, "PlanActivation", function, "plan_activation")
+    plan.add_retry(errors=["States.ALL"], interval=Duration.seconds(5), max_attempts=5,
+                   backoff_rate=2)
+    lock.add_catch(plan, errors=["States.ALL"], result_path="$.lock_failed")
     wait = sfn.Wait(scope, "WaitForValidFrom",
                     time=sfn.WaitTime.timestamp_path("$.activate_at"))
-    lock.add_catch(wait, errors=["States.ALL"], result_path="$.lock_failed")
     activate = _task(scope, "Activate", function, "activate")
     # Clocks differ a little between Step Functions and Lambda: woken a moment before
     # valid_from, the activation is refused and tried again.
-    activate.add_retry(errors=["NotYetValid"], interval=Duration.seconds(1), max_attempts=10,
-                       backoff_rate=1.5)
+    _retry_early_and_all(activate, "NotYetValid")
     schedule = _task(scope, "ScheduleExpiry", function, "schedule_expiry")
-    for step in (activate, schedule):
-        step.add_retry(errors=["States.ALL"], interval=Duration.seconds(5), max_attempts=5,
+    schedule.add_retry(errors=["States.ALL"], interval=Duration.seconds(5), max_attempts=5,
                        backoff_rate=2)
-    return (await_signatures.next(lock).next(wait).next(activate).next(schedule)
-            .next(sfn.Succeed(scope, "ExpiryScheduled")))
+    waits = sfn.Choice(scope, "WaitsForValidFrom").when(
+        sfn.Condition.boolean_equals("$.plan_activation.result.wait", True),
+        wait.next(activate).next(schedule).next(sfn.Succeed(scope, "ExpiryScheduled")),
+    ).otherwise(sfn.Succeed(scope, "ActivationScheduled"))
+    return await_signatures.next(lock).next(plan).next(waits)
+
+
+def _retry_early_and_all(task: tasks.LambdaInvoke, early: str) -> None:
+    task.add_retry(errors=[early], interval=Duration.seconds(1), max_attempts=10,
+                   backoff_rate=1.5)
+    task.add_retry(errors=["States.ALL"], interval=Duration.seconds(5), max_attempts=5,
+                   backoff_rate=2)

@@ -55,8 +55,16 @@ def webhook_tls(tmp_path_factory) -> tuple[str, str, str]:
 def stack(admin_signer, webhook_tls) -> Iterator[object]:
     from local_stack.stack import LocalStack, free_port
 
+    # CMS_TEST_STACK_LOG=path keeps the stack's own log (pollers, schedules) for debugging.
+    log_path = os.environ.get("CMS_TEST_STACK_LOG")
+
+    def log(line: str) -> None:
+        if log_path:
+            with open(log_path, "a") as out:
+                out.write(f"{line}\n")
+
     local = LocalStack(
-        api_port=free_port(), schedule_every_s=1.0, log=lambda *_: None,
+        api_port=free_port(), schedule_every_s=1.0, log=log,
         extra_env={
             # Every test request comes from 127.0.0.1: keep the per-address limit out of the
             # way; the per-DID limit keeps its production value and is tested as such.

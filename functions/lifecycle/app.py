@@ -43,6 +43,14 @@ def _schedule_expiry(event: dict[str, Any], arn: str) -> dict[str, Any]:
     return {"status": container.lifecycle().schedule_expiry(event["contract_id"], arn)}
 
 
+def _plan(event: dict[str, Any], arn: str) -> dict[str, Any]:
+    return {"wait": container.lifecycle().plan_activation(event["contract_id"], arn)}
+
+
+def _activate_on_schedule(event: dict[str, Any], arn: str) -> dict[str, Any]:
+    return {"status": container.lifecycle().activate_on_schedule(event["contract_id"], arn)}
+
+
 def _expire(event: dict[str, Any], arn: str) -> dict[str, Any]:
     return {"status": container.lifecycle().expire(event["contract_id"])}
 
@@ -58,7 +66,9 @@ ACTIONS: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
     "await_signatures": _await,
     "deadline_passed": _deadline,
     "lock_documents": _lock,
+    "plan_activation": _plan,
     "activate": _activate,
+    "activate_on_schedule": _activate_on_schedule,
     "schedule_expiry": _schedule_expiry,
     "expire": _expire,
     "remind": _remind,

@@ -74,8 +74,9 @@ def executions(contract_id):
     sfn = boto3.client("stepfunctions")
     [machine] = [m for m in sfn.list_state_machines()["stateMachines"]
                  if m["name"] == "cms-contract-lifecycle"]
-    return [e for e in sfn.list_executions(stateMachineArn=machine["stateMachineArn"])[
-        "executions"] if e["name"].startswith(contract_id)]
+    pages = sfn.get_paginator("list_executions").paginate(
+        stateMachineArn=machine["stateMachineArn"])
+    return [e for page in pages for e in page["executions"] if e["name"].startswith(contract_id)]
 
 
 def sign_both(provider, consumer, contract_id):
@@ -176,3 +177,24 @@ def test_termination_before_valid_from_ends_the_workflow(parties):
     assert provider.client.get_contract(contract["id"])["status"] == "terminated"
     types = [e["type"] for e in provider.client.events(contract["id"])]
     assert "contract.activated" not in types
+
+
+def test_a_redelivered_request_for_changes_does_not_end_the_next_submission(parties, stack):
+    """The stream delivers at least once: an old event must not fail a newer task token."""
+    provider, consumer = parties
+    contract = provider.client.create_contract(body(consumer.did))
+    provider.client.transition(contract["id"], "submit")
+    consumer.client.transition(contract["id"], "request-changes", {"reason": "price"})
+    provider.client.transition(contract["id"], "submit")
+    wait_for(lambda: len(executions(contract["id"])) == 2)
+    old = boto3.client("dynamodb").get_item(
+        TableName="cms-audit", Key={"stream": {"S": f"contract:{contract['id']}"},
+                                    "seq": {"N": "2"}})["Item"]
+    assert old["event_type"]["S"] == "contract.changes_requested"
+    wait_for(lambda: boto3.client("dynamodb").get_item(  # the second one awaits its token
+        TableName="cms-workflows", Key={"contract_id": {"S": contract["id"]}}
+    ).get("Item", {}).get("submission", {}).get("N") == "3")
+    stack.invoke("events", {"Records": [{"eventName": "INSERT",
+                                         "dynamodb": {"NewImage": old}}]})
+    sign_both(provider, consumer, contract["id"])
+    status_becomes(provider.client, contract["id"], "active", timeout=20)

@@ -354,3 +354,41 @@ def test_outsiders_cannot_upload_or_read(parties, new_party):
     expect_error(lambda: outsider.client.attach(contract["id"], "a.txt", "text/plain", b"x"),
                  404, "not_found")
     expect_error(lambda: outsider.client.document(contract["id"]), 404, "not_found")
+
+
+def test_a_repeated_upload_event_after_submission_keeps_the_registered_file(parties, stack):
+    """EventBridge delivers at least once: a late duplicate must not delete a file that the
+    contract (and so its digest) already names."""
+    provider, consumer = parties
+    contract = provider.client.create_contract(from_template(consumer.did))
+    content = b"annex\n"
+    attachment_id = consumer.client.attach(contract["id"], "annex.txt", "text/plain", content)
+    _, record = wait_for_attachment(provider.client, contract["id"], attachment_id)
+    provider.client.transition(contract["id"], "submit")
+    key = f"contracts/{contract['id']}/attachments/{attachment_id}"
+    again = stack.invoke("triggers", {
+        "source": "aws.s3", "detail-type": "Object Created",
+        "detail": {"object": {"key": key, "version-id": record["object_version"]}}})
+    assert again["registered"] and again["reason"] == "already registered"
+    assert provider.client.attachment(contract["id"], attachment_id) == content
+
+
+def test_the_served_document_is_the_recorded_version_whatever_is_written_later(parties):
+    provider, consumer = parties
+    contract = provider.client.create_contract(from_template(consumer.did))
+    entry = contract["metadata"]["document"]["pdf"]
+    assert entry["version"]
+    original = consumer.client.document(contract["id"], "pdf")
+    s3 = boto3.client("s3")
+    bucket = next(b["Name"] for b in s3.list_buckets()["Buckets"]
+                  if b["Name"].startswith("cms-documents"))
+    s3.put_object(Bucket=bucket, Key=f"contracts/{contract['id']}/document/"
+                                     f"{entry['sha256']}.pdf", Body=b"%PDF-1.4 forged")
+    assert consumer.client.document(contract["id"], "pdf") == original
+
+
+def test_a_date_beyond_the_calendar_is_a_400(new_party):
+    client = new_party().client
+    problem = expect_error(lambda: client.render_template(
+        "ai_training", training_variables(end_date="9999-12-31")), 400, "validation_error")
+    assert "/variables/end_date" in {e["pointer"] for e in problem["errors"]}

@@ -47,7 +47,7 @@ def receiver(webhook_tls) -> Iterator[int]:
 
 
 
-def received(path: str, count: int, timeout: float = 30.0):
+def received(path: str, count: int, timeout: float = 60.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         found = [r for r in _Receiver.received if r[0] == path]

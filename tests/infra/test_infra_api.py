@@ -344,3 +344,18 @@ def test_the_lifecycle_state_machine_waits_on_a_token_until_the_signing_deadline
         assert state in definition
     assert "waitForTaskToken" in definition and "TimeoutSecondsPath" in definition
     assert machine["TracingConfiguration"] == {"Enabled": True}
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("contracts", {"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"}),
+    ("triggers", {"s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject",
+                  "s3:DeleteObjectVersion"}),
+    ("lifecycle", {"s3:PutObjectRetention"}),
+])
+def test_document_objects_are_touched_only_as_each_function_needs(templates, name, expected):
+    """The internet-facing contracts function can neither delete nor lock documents."""
+    actions = {action for statement in _policy_statements(templates, name)
+               if "cms-documents" in json.dumps(statement["Resource"])
+               for action in ([statement["Action"]] if isinstance(statement["Action"], str)
+                              else statement["Action"]) if action.startswith("s3:")}
+    assert actions == expected

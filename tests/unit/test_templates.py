@@ -219,3 +219,15 @@ def test_the_body_must_render_with_the_example():
 def test_template_ids_are_slugs(template_id):
     with pytest.raises(TemplateInvalid):
         TemplateVersion.define(template_id, 1, definition())
+
+
+def test_a_date_at_the_end_of_the_calendar_is_a_validation_error_not_a_crash():
+    from cms.domain.templates.builtin import builtin_templates
+
+    template = builtin_templates()["compliance"]
+    variables = {**template.definition["example"]}
+    until = template.definition["validity"]["until"]
+    variables[until.lstrip("/")] = "9999-12-31"
+    with pytest.raises(ValidationFailed) as error:
+        template.validity_for(variables)
+    assert error.value.extra["errors"][0]["pointer"] == "/variables" + until

@@ -110,7 +110,12 @@ class ContractStore:
             query = ContractRecord.by_expiry.query(
                 status.value, ContractRecord.valid_until <= now_iso, limit=limit)
             ids.extend(unavailable_on_connection_errors(lambda q=query: [r.contract_id for r in q]))
-        return ids[:limit]
+        # Unsigned at the deadline (a backstop for the workflow; contracts in review are few).
+        unsigned = ContractRecord.by_status.query(
+            Status.REVIEW.value, filter_condition=ContractRecord.signing_deadline <= now_iso,
+            limit=limit)
+        ids.extend(unavailable_on_connection_errors(lambda: [r.contract_id for r in unsigned]))
+        return list(dict.fromkeys(ids))[:limit]
 
     # Listing merges several newest-first GSI partitions into one page. The cursor keeps,
     # per partition, the (created_at, id) of the last item handed out, so the partition key

@@ -40,17 +40,19 @@ class DocumentStore:
     def document_key(contract_id: str, fmt: str, sha256: str) -> str:
         return f"contracts/{contract_id}/document/{sha256}.{EXTENSIONS[fmt]}"
 
-    def put_document(self, contract_id: str, document: RenderedDocument) -> None:
+    def put_document(self, contract_id: str, document: RenderedDocument) -> dict[str, str | None]:
+        """Store each rendering; returns the S3 version id of each, which the contract
+        records: served and locked is that version, whatever is written later."""
         from cms.domain.documents import FORMATS
 
-        for fmt, digest in document.digests().items():
-            self.bucket.put(self.document_key(contract_id, fmt, digest),
-                            document.content(fmt), FORMATS[fmt])
+        return {fmt: self.bucket.put(self.document_key(contract_id, fmt, digest),
+                                     document.content(fmt), FORMATS[fmt])
+                for fmt, digest in document.digests().items()}
 
-    def document_url(self, contract_id: str, fmt: str, sha256: str, *, ttl_s: int,
-                     filename: str) -> str:
-        return self.bucket.download_url(self.document_key(contract_id, fmt, sha256), None,
-                                         ttl_s=ttl_s, filename=filename)
+    def document_url(self, contract_id: str, fmt: str, sha256: str, version_id: str | None, *,
+                     ttl_s: int, filename: str) -> str:
+        return self.bucket.download_url(self.document_key(contract_id, fmt, sha256),
+                                         version_id, ttl_s=ttl_s, filename=filename)
 
     # ------------------------------------------------------------ attachments
 

@@ -4,7 +4,7 @@ lives at most a year, so what happens at valid_until is scheduled, not waited fo
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cms.adapters.aws import attempt, client
@@ -18,9 +18,11 @@ class Schedules:
     def at(self, name: str, when: datetime, target_arn: str, payload: dict[str, Any]) -> None:
         """Invoke ``target_arn`` with ``payload`` once at ``when`` (UTC); replaces a schedule
         of the same name (a retried step schedules the same thing again)."""
+        # at() takes whole seconds: round up, or it would fire before the moment.
+        whole = when.replace(microsecond=0) + timedelta(seconds=1 if when.microsecond else 0)
         arguments = {
             "Name": name, "GroupName": self._group,
-            "ScheduleExpression": f"at({when.strftime('%Y-%m-%dT%H:%M:%S')})",
+            "ScheduleExpression": f"at({whole.strftime('%Y-%m-%dT%H:%M:%S')})",
             "ScheduleExpressionTimezone": "UTC", "FlexibleTimeWindow": {"Mode": "OFF"},
             "ActionAfterCompletion": "DELETE",
             "Target": {"Arn": target_arn, "RoleArn": self._role_arn or "",

@@ -415,6 +415,8 @@ def _event_data(contract: Contract, command: Command, actor: str, now: datetime)
 
 
 DEFAULT_SIGNING_WINDOW = timedelta(days=30)
+# The workflow waits for the signatures in one execution, which lives at most a year.
+MAX_SIGNING_WINDOW = timedelta(days=360)
 
 
 def _signing_deadline(contract: Contract, requested: datetime | None, now: datetime) -> datetime:
@@ -422,10 +424,11 @@ def _signing_deadline(contract: Contract, requested: datetime | None, now: datet
     valid_until = parse_iso(contract.content.valid_until)
     if requested is None:
         return min(now + DEFAULT_SIGNING_WINDOW, valid_until)
-    if not now < requested <= valid_until:
+    if not now < requested <= min(valid_until, now + MAX_SIGNING_WINDOW):
         raise ValidationFailed("The signing deadline is not valid", [
             {"pointer": "/signing_deadline",
-             "message": "must be in the future and no later than valid_until"}])
+             "message": "must be in the future, within 360 days and no later than "
+                        "valid_until"}])
     return requested
 
 

@@ -56,9 +56,13 @@ def check_template_changes(changes: dict[str, Any]) -> None:
 
 
 def template_of(metadata: dict[str, Any]) -> dict[str, Any] | None:
-    """The pinned template reference with its variables, if the contract has one."""
+    """The pinned template reference with its variables, if the contract has one (checked
+    in shape: contracts older than these keys could carry anything under them)."""
     value = metadata.get(TEMPLATE_KEY)
-    return value if isinstance(value, dict) else None
+    if isinstance(value, dict) and isinstance(value.get("variables"), dict) and isinstance(
+            value.get("id"), str) and isinstance(value.get("version"), int):
+        return value
+    return None
 
 
 def with_platform_metadata(client: dict[str, Any], current: dict[str, Any],
@@ -71,7 +75,9 @@ def with_platform_metadata(client: dict[str, Any], current: dict[str, Any],
 
 def attachments_of(metadata: dict[str, Any]) -> list[dict[str, Any]]:
     value = metadata.get(ATTACHMENTS_KEY)
-    return list(value) if isinstance(value, list) else []
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, dict) and isinstance(item.get("id"), str)]
 
 
 class AttachmentExists(Conflict):

@@ -30,6 +30,10 @@ def expiry_schedule(contract_id: str) -> str:
     return f"expire-{contract_id}"
 
 
+def activation_schedule(contract_id: str) -> str:
+    return f"activate-{contract_id}"
+
+
 def reminder_schedule(contract_id: str, kind: str) -> str:
     return f"remind-{kind}-{contract_id}"
 

@@ -73,6 +73,10 @@ MAX_ATTEMPTS = 5  # optimistic-lock retries; two parties signing at once needs t
 MAX_RECEIPT_BYTES = 5 * 1024 * 1024  # a Lambda response carries at most 6 MB
 
 
+class ConcurrentChanges(Conflict):
+    """Lost the optimistic race every time: transient, worth retrying (same public code)."""
+
+
 class ContractService:
     def __init__(self, store: ContractStore, resolver: DidResolver, settings: Settings, *,
                  clock: Callable[[], datetime] = utc_now,
@@ -349,7 +353,8 @@ class ContractService:
                 return updated
             except WriteConflict:
                 continue
-        raise Conflict("the contract changed concurrently too many times; retry the request")
+        raise ConcurrentChanges("the contract changed concurrently too many times; retry the "
+                                "request")
 
     def _party_contract(self, caller: Caller, contract_id: str) -> Contract:
         contract = self.get(caller, contract_id)

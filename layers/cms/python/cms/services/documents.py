@@ -23,14 +23,16 @@ from cms.domain.drafting import (
 )
 from cms.domain.errors import (
     Conflict,
+    DependencyUnavailable,
     DocumentNotFound,
     DomainError,
     Forbidden,
     IllegalTransition,
+    NotFound,
     ValidationFailed,
 )
 from cms.domain.identity import Caller
-from cms.services.contracts import ContractService
+from cms.services.contracts import ConcurrentChanges, ContractService
 
 MEDIA_TYPES = {"markdown": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8",
                "pdf": "application/pdf"}
@@ -75,7 +77,8 @@ class DocumentService:
                 "sha256": entry["sha256"], "size": entry["size"],
                 "signed": contract.status in SIGNED_OR_LATER,
                 "url": self._store.document_url(contract_id, fmt, entry["sha256"],
-                                                ttl_s=DOWNLOAD_TTL_S, filename=filename),
+                                                entry.get("version"), ttl_s=DOWNLOAD_TTL_S,
+                                                filename=filename),
                 "expires_in": DOWNLOAD_TTL_S}
 
     # ------------------------------------------------------------ attachments
@@ -99,25 +102,42 @@ class DocumentService:
                 "max_bytes": size, "media_type": media_type}
 
     def register_upload(self, key: str, version_id: str | None) -> Registration | None:
-        """Hash an uploaded object and add it to its contract; refused uploads are deleted.
-        Repeated deliveries of the same S3 event register it once. None: not an upload."""
+        """Hash an uploaded object and add it to its draft. Refused uploads are deleted;
+        transient failures raise (EventBridge delivers again), and a repeated delivery, or
+        another object version under a registered key, never touches what was registered.
+        None: not an upload."""
         located = self._store.parse_attachment_key(key)
         if located is None:
             return None
         contract_id, attachment_id = located
+        recorded = self._recorded(contract_id, attachment_id)
+        if recorded is not None:
+            if version_id and version_id != recorded["object_version"]:
+                self._store.discard(key, version_id)  # a second POST with the same grant
+            return Registration(contract_id, attachment_id, True, "already registered")
         try:
             hashed = self._store.hash_attachment(key, version_id)
         except KeyError:
             return Registration(contract_id, attachment_id, False, "the object is gone")
         try:
-            attachment = self._attachment_record(attachment_id, hashed)
-            self._contracts.add_attachment(contract_id, attachment)
+            self._contracts.add_attachment(contract_id,
+                                           self._attachment_record(attachment_id, hashed))
         except AttachmentExists:
             return Registration(contract_id, attachment_id, True, "already registered")
-        except DomainError as error:
+        except (DependencyUnavailable, ConcurrentChanges):
+            raise
+        except DomainError as error:  # refused for good: limits, status, uploader
             self._store.discard(key, hashed.head.version_id)
             return Registration(contract_id, attachment_id, False, error.detail)
         return Registration(contract_id, attachment_id, True)
+
+    def _recorded(self, contract_id: str, attachment_id: str) -> dict[str, Any] | None:
+        try:
+            contract = self._contracts.current(contract_id)
+        except NotFound:
+            return None  # refused below (adding to no contract is NotFound)
+        return next((a for a in attachments_of(contract.content.metadata)
+                     if a["id"] == attachment_id), None)
 
     def attachment(self, caller: Caller, contract_id: str, attachment_id: str) -> dict:
         contract = self._contracts.get(caller, contract_id)
@@ -159,7 +179,8 @@ class DocumentService:
 
     def signed_objects(self, contract: Contract) -> list[tuple[str, str | None]]:
         metadata = contract.content.metadata
-        documents = [(self._store.document_key(contract.id, fmt, entry["sha256"]), None)
+        documents = [(self._store.document_key(contract.id, fmt, entry["sha256"]),
+                      entry.get("version"))
                      for fmt, entry in sorted((metadata.get(DOCUMENT_KEY) or {}).items())]
         attachments = [(self._store.attachment_key(contract.id, a["id"]), a["object_version"])
                        for a in attachments_of(metadata)]

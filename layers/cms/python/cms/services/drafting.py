@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cms.adapters.document_store import DocumentStore
 from cms.domain.canonical import iso_utc, utc_now
@@ -21,6 +21,9 @@ from cms.domain.drafting import (
 )
 from cms.domain.errors import ValidationFailed
 from cms.domain.templates.model import TemplateVersion
+
+if TYPE_CHECKING:
+    from cms.domain.documents import RenderedDocument
 from cms.services.templates import TemplateService
 
 
@@ -82,18 +85,24 @@ class DraftingService:
         from cms.domain.documents import render_document
 
         markdown = template.render(variables)  # checks the variables (schema, then rules)
-        valid_from, valid_until = template.validity_for(variables)
         document = render_document(markdown, title=content.title,
                                    issued_at=iso_utc(self._clock()))
-        sizes = {fmt: len(document.content(fmt)) for fmt in document.digests()}
+        made = self._content(content, template, variables, document, versions={})
+        made.validated()  # refuse before anything is stored
+        versions = self._documents.put_document(contract_id, document)
+        return self._content(content, template, variables, document, versions)
+
+    @staticmethod
+    def _content(content: Content, template: TemplateVersion, variables: dict[str, Any],
+                 document: RenderedDocument, versions: dict[str, str | None]) -> Content:
+        valid_from, valid_until = template.validity_for(variables)
+        files = {fmt: {"sha256": digest, "size": len(document.content(fmt)),
+                       "version": versions.get(fmt)}
+                 for fmt, digest in document.digests().items()}
         metadata = with_platform_metadata(content.metadata, content.metadata, **{
             TEMPLATE_KEY: {**template.reference(), "variables": variables},
-            DOCUMENT_KEY: {fmt: {"sha256": digest, "size": sizes[fmt]}
-                           for fmt, digest in document.digests().items()}})
-        made = Content(title=content.title, description=content.description,
+            DOCUMENT_KEY: files})
+        return Content(title=content.title, description=content.description,
                        provider_did=content.provider_did, consumer_did=content.consumer_did,
                        terms=template.terms_for(variables), metadata=metadata,
                        valid_from=valid_from, valid_until=valid_until)
-        made.validated()  # refuse before anything is stored
-        self._documents.put_document(contract_id, document)
-        return made

@@ -19,7 +19,7 @@ from cms.adapters.workflows import Workflows, WorkflowStore
 from cms.config import Settings
 from cms.domain.audit import AuditEvent
 from cms.domain.canonical import iso_utc, parse_iso, utc_now
-from cms.domain.contracts import Contract, Status
+from cms.domain.contracts import LIVE, Contract, Status
 from cms.domain.errors import DependencyUnavailable, DomainError, NotFound
 from cms.domain.lifecycle import (
     CHANGES_REQUESTED,
@@ -28,6 +28,7 @@ from cms.domain.lifecycle import (
     FINAL,
     REMINDER,
     SIGNED_OR_LATER,
+    activation_schedule,
     bus_detail,
     execution_name,
     expiry_schedule,
@@ -38,6 +39,13 @@ from cms.domain.lifecycle import (
     status_after,
 )
 from cms.services.contracts import ContractService
+
+# An execution lives at most a year; a longer wait for valid_from is scheduled instead.
+MAX_WAIT = timedelta(days=300)
+
+
+class NotDueYet(Exception):
+    """A timed step ran a moment early: the caller (Step Functions, Scheduler) retries."""
 
 
 class LifecycleService:
@@ -62,12 +70,15 @@ class LifecycleService:
         the API must not block the stream behind it). Infrastructure failures raise, and the
         stream redelivers the batch."""
         published, skipped = [], []
+        contracts: dict[str, Contract] = {}  # read once per batch: its events come in runs
         for event in events:
             if not event.stream.startswith(CONTRACT_STREAM_PREFIX):
                 continue  # identity events are not lifecycle events
+            contract_id = event.stream.removeprefix(CONTRACT_STREAM_PREFIX)
             try:
-                contract = self._contracts.current(event.stream.removeprefix(
-                    CONTRACT_STREAM_PREFIX))
+                if contract_id not in contracts:
+                    contracts[contract_id] = self._contracts.current(contract_id)
+                contract = contracts[contract_id]
                 self._drive(event, contract)
                 published.append((event.event_type, bus_detail(event, contract)))
             except DependencyUnavailable:
@@ -78,19 +89,21 @@ class LifecycleService:
         return len(published), skipped
 
     def _drive(self, event: AuditEvent, contract: Contract) -> None:
+        """Resume only the execution of the submission this event followed: a redelivered
+        old event must not end a later submission's workflow."""
         match event.event_type:
             case "contract.submitted":
                 self._start(contract, event)
             case "contract.signed" if status_after(event, contract) == "signed":
-                self._resume(contract.id, lambda token: self._workflows.succeed(
+                self._resume(contract.id, event.seq, lambda token: self._workflows.succeed(
                     token, {"status": "signed"}))
             case "contract.changes_requested":
-                self._resume(contract.id, lambda token: self._workflows.fail(
+                self._resume(contract.id, event.seq, lambda token: self._workflows.fail(
                     token, CHANGES_REQUESTED, "a party asked for changes"))
             case "contract.terminated" | "contract.completed" | "contract.expired":
-                self._resume(contract.id, lambda token: self._workflows.fail(
+                self._resume(contract.id, event.seq, lambda token: self._workflows.fail(
                     token, ENDED, event.event_type))
-                for name in (expiry_schedule(contract.id),
+                for name in (expiry_schedule(contract.id), activation_schedule(contract.id),
                              reminder_schedule(contract.id, "expiry"),
                              reminder_schedule(contract.id, "signing_deadline")):
                     self._schedules.cancel(name)
@@ -105,9 +118,9 @@ class LifecycleService:
             "activate_at": iso_seconds_up(contract.content.valid_from),
             "valid_until": contract.content.valid_until})
 
-    def _resume(self, contract_id: str, send: Callable[[str], bool]) -> None:
+    def _resume(self, contract_id: str, event_seq: int, send: Callable[[str], bool]) -> None:
         record = self._workflow_store.get(contract_id)
-        if record is not None and record.task_token:
+        if record is not None and record.task_token and int(record.submission) < event_seq:
             send(record.task_token)  # False: it no longer waits (already resumed or ended)
 
     # ------------------------------------------------------------ the workflow's tasks
@@ -130,8 +143,12 @@ class LifecycleService:
                             timedelta(seconds=self._settings.signing_reminder_s), own_arn)
 
     def deadline_passed(self, contract_id: str) -> str:
-        """The signing deadline passed with signatures missing: the contract expires."""
-        return self._contracts.expire(contract_id).status.value
+        """The signing deadline passed with signatures missing: the contract expires. Woken
+        a moment early (clocks differ), NotDueYet: the workflow retries."""
+        contract = self._contracts.expire(contract_id)
+        if contract.status == Status.REVIEW:
+            raise NotDueYet(f"signatures are due by {contract.signing_deadline}")
+        return contract.status.value
 
     def lock_documents(self, contract_id: str) -> int:
         return self._lock_documents(self._contracts.current(contract_id))
@@ -153,7 +170,26 @@ class LifecycleService:
     # ------------------------------------------------------------ schedules
 
     def expire(self, contract_id: str) -> str:
-        return self._contracts.expire(contract_id).status.value
+        """The expiry schedule: NotDueYet if it fired early (the scheduler retries)."""
+        contract = self._contracts.expire(contract_id)
+        if contract.status in LIVE and self._clock() < parse_iso(contract.content.valid_until):
+            raise NotDueYet(f"the contract is valid until {contract.content.valid_until}")
+        return contract.status.value
+
+    def plan_activation(self, contract_id: str, own_arn: str) -> bool:
+        """True: the workflow waits for valid_from itself. Further off than an execution may
+        live, the activation is scheduled instead (and the workflow ends)."""
+        contract = self._contracts.current(contract_id)
+        start = parse_iso(contract.content.valid_from)
+        if start - self._clock() <= MAX_WAIT or contract.status != Status.SIGNED:
+            return True
+        self._schedules.at(activation_schedule(contract_id), start, own_arn,
+                           {"action": "activate_on_schedule", "contract_id": contract_id})
+        return False
+
+    def activate_on_schedule(self, contract_id: str, own_arn: str) -> str:
+        self._contracts.activate_now(contract_id)  # NotYetValid if early: retried
+        return self.schedule_expiry(contract_id, own_arn)
 
     def remind(self, contract_id: str, kind: str, due: str) -> bool:
         """Publish a reminder if it still applies (nothing was signed or ended meanwhile)."""

@@ -81,10 +81,19 @@ class TemplateVersion:
         return _mapped(self.definition["terms"], variables)
 
     def validity_for(self, variables: dict[str, Any]) -> tuple[str, str]:
-        """valid_from and valid_until: a date starts at 00:00Z; an end date is inclusive."""
-        start = resolve(variables, self.definition["validity"]["from"])
-        end = resolve(variables, self.definition["validity"]["until"])
-        return _instant(start, inclusive_end=False), _instant(end, inclusive_end=True)
+        """valid_from and valid_until: a date starts at 00:00Z; an end date is inclusive.
+        ValidationFailed (pointing at the variable) if one cannot be a moment in time."""
+        instants = []
+        for key, inclusive in (("from", False), ("until", True)):
+            pointer = self.definition["validity"][key]
+            try:
+                instants.append(_instant(resolve(variables, pointer), inclusive_end=inclusive))
+            except (ValueError, OverflowError) as error:
+                raise ValidationFailed(f"template {self.id} v{self.version}: the validity "
+                                       "cannot be derived", [
+                                           {"pointer": "/variables" + pointer,
+                                            "message": str(error)}]) from None
+        return instants[0], instants[1]
 
     # ------------------------------------------------------------ defining a version
 
@@ -104,6 +113,9 @@ class TemplateVersion:
             render(definition["body"], example)
             made.terms_for(example)
             made.validity_for(example)
+        except ValidationFailed as error:
+            raise TemplateInvalid("the example gives no validity window",
+                                  _prefixed(error.extra["errors"], "/example")) from None
         except (TemplateBodyError, ValueError) as error:
             raise TemplateInvalid("the body does not render with the example",
                                   [{"pointer": "/body", "message": str(error)}]) from None
@@ -238,8 +250,11 @@ def _mapped(mapping: Any, variables: Any) -> Any:
 
 def _instant(value: Any, *, inclusive_end: bool) -> str:
     if not isinstance(value, str):
-        raise ValueError("validity must point at a date or date-time variable")
+        raise ValueError("must be a date or date-time (the validity is derived from it)")
     if len(value) == 10:
-        day = date.fromisoformat(value) + timedelta(days=1 if inclusive_end else 0)
+        try:
+            day = date.fromisoformat(value) + timedelta(days=1 if inclusive_end else 0)
+        except OverflowError:
+            raise ValueError("the date is out of range") from None
         return f"{day.isoformat()}T00:00:00.000Z"
     return value
