@@ -36,7 +36,8 @@ def main() -> int:
         print(f"Could not start: {error}. Is port {port} free? Set CMS_PORT to change it.",
               file=sys.stderr)
         return 1
-    print("\nDemo: sign in with DIDs, create, submit, both sign, activate, verify")
+    print("\nDemo: sign in with DIDs, a contract from a template with an attachment, submit, "
+          "both sign, activate, verify, anchor, receipt")
     result = run_demo(stack.url, stack.ledger.rpc_url, LOCAL / "receipts")
     token = result["provider_token"]
     print(f"""

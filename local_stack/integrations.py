@@ -93,7 +93,7 @@ class Pollers:
             source = templates.resolve(mapping.stack, mapping.properties["EventSourceArn"])
             target = self._stream if ":dynamodb:" in source else self._queue
             self._thread(target, source, function, mapping.properties.get("BatchSize", 10))
-            self._log(f"  source    {source.split(':')[-1][:40]} → {function.name}")
+            self._log(f"  source    {_source_name(source)} → {function.name}")
         self._thread(self._schedules)
 
     def _thread(self, target: Callable[..., None], *args: Any) -> None:
@@ -185,6 +185,14 @@ class Pollers:
             self._dispatch(arn).invoke(payload)
         except Exception as error:
             self._log(f"[schedule] {arn.rsplit(':', 1)[-1]} failed: {error!r}")
+
+
+def _source_name(arn: str) -> str:
+    """``table/cms-audit/stream/…`` → ``cms-audit stream``; a queue's ARN → its name."""
+    resource = arn.split(":", 5)[-1]
+    if "/stream/" in resource:
+        return f"{resource.split('/')[1]} stream"
+    return resource
 
 
 def _at(expression: str) -> datetime | None:

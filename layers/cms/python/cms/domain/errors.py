@@ -200,3 +200,20 @@ class WebhookNotFound(DomainError):
 
 class DeliveryNotFound(DomainError):
     code, status, title = "delivery_not_found", 404, "The webhook has no such delivery"
+
+
+class AttestationInvalid(DomainError):
+    """A Nitro attestation document is malformed, forged or not anchored in a trusted root."""
+
+    code, status, title = "attestation_invalid", 422, "The attestation document is not valid"
+
+    def __init__(self, detail: str, reason: str) -> None:
+        super().__init__(detail, reason=reason)
+        self.reason = reason  # which check failed; stable, listed in cms.domain.attestation
+
+
+class AttestationRejected(AttestationInvalid):
+    """A genuine attestation document that fails the caller's policy (age, PCRs, nonce...)."""
+
+    code, status = "attestation_rejected", 422
+    title = "The attestation document does not meet the required policy"
