@@ -46,6 +46,7 @@ bench: install
 	@$(PY) bench/anchoring_throughput.py
 	@$(PY) bench/templates.py
 	@$(PY) bench/lifecycle_latency.py
+	@$(PY) bench/attestation.py
 
 synth: $(PY_STAMP)
 	@$(PY) -c "from cdk.synth import synthesize; print(', '.join(synthesize()))"

@@ -150,6 +150,8 @@ PERMISSIONS: Mapping[str, Permissions] = {
     "lifecycle": Permissions({"contracts": _RW, "audit": _RW, "workflows": _RW},
                              buckets={"documents": ("lock",)}, resumes_workflows=True,
                              publishes_events=True, manages_schedules=True),
+    # Reads contracts (visibility, terms); reserves and settles budgets with their jobs.
+    "training": Permissions({"contracts": _R, "privacy_budgets": _RW, "training_jobs": _RW}),
     # Registration, listing, deletion; a replay rewrites a delivery and enqueues it.
     "webhooks": Permissions({"webhooks": _RW, "deliveries": _RW}, sends_to=("deliveries",)),
     # Fan-out reads the parties' webhooks and writes deliveries; each attempt rewrites its

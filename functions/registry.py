@@ -80,6 +80,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         schedule="rate(1 hour)",  # backstop: drafts past valid_until (no workflow watches)
     ),
     FunctionSpec("webhooks", "Webhook registration, delivery listing and replay"),
+    FunctionSpec("training", "Training jobs under AI-training contracts, privacy budgets"),
     FunctionSpec(
         "deliveries",
         "Fans contract events out to webhooks and makes the delivery attempts",

@@ -29,6 +29,7 @@ from cms.domain.attestation import (
     ES384_PROTECTED_HEADER,
     MAX_DOCUMENT_BYTES,
     TrustedRoot,
+    _fits,
     aws_nitro_root,
     decode_document_text,
     development_root,
@@ -54,7 +55,7 @@ def raw(entry: dict[str, Any]) -> bytes:
     return decode_document_text((NITRO / entry["file"]).read_bytes())
 
 
-def issued(entry: dict[str, Any]) -> datetime:
+def signed_at(entry: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(entry["timestamp_utc"])
 
 
@@ -63,10 +64,20 @@ def window(entry: dict[str, Any]) -> tuple[datetime, datetime]:
     return datetime.fromisoformat(start), datetime.fromisoformat(end)
 
 
+POLICY_REASONS = {"timestamp_in_future", "stale", "debug_mode", "pcr_mismatch", "nonce_mismatch",
+                  "user_data_mismatch"}
+
+
 def reason_of(call, *args: Any, **kwargs: Any) -> str:
+    """The failed check's name; policy failures (and only they) are AttestationRejected."""
     with pytest.raises(AttestationInvalid) as caught:
         call(*args, **kwargs)
-    return caught.value.reason
+    error = caught.value
+    policy = error.reason in POLICY_REASONS
+    assert isinstance(error, AttestationRejected) == policy, error.reason
+    assert error.code == ("attestation_rejected" if policy else "attestation_invalid")
+    assert error.status == 422 and error.extra == {"reason": error.reason}
+    return error.reason
 
 
 def test_vectors_are_all_there():
@@ -100,12 +111,12 @@ def test_pem_wrapped_base64_and_loose_hex_decode_too():
 
 @pytest.mark.parametrize("entry", AWS, ids=ids(AWS))
 def test_aws_document_verifies_at_its_own_timestamp_and_matches_the_manifest(entry):
-    result = verify_document(raw(entry), at=issued(entry))
+    result = verify_document(raw(entry), at=signed_at(entry))
     document = result.document
     assert result.root == aws_nitro_root() and not result.development
     assert document.module_id == entry["module_id"] and document.digest == "SHA384"
     assert document.timestamp_ms == entry["timestamp_ms"]
-    assert document.timestamp == issued(entry)
+    assert document.timestamp == signed_at(entry)
     assert len(document.pcrs) == entry["n_pcrs"]
     nonzero = {str(index): pcr.hex() for index, pcr in document.pcrs.items() if any(pcr)}
     assert nonzero == entry["pcrs_nonzero"]
@@ -124,16 +135,16 @@ def _length(value: bytes | None) -> int | None:
 
 def test_custom_root_sample_is_rejected_unless_its_root_is_passed_as_development():
     document = raw(CUSTOM)
-    assert reason_of(verify_document, document, at=issued(CUSTOM)) == "untrusted_root"
+    assert reason_of(verify_document, document, at=signed_at(CUSTOM)) == "untrusted_root"
     root = x509.load_der_x509_certificate(parse_document(document).cabundle[0])
-    result = verify_document(document, at=issued(CUSTOM),
+    result = verify_document(document, at=signed_at(CUSTOM),
                              trusted_roots=[aws_nitro_root(), development_root(root)])
     assert result.development and result.root.sha256 == CUSTOM["root_sha256"]
 
 
 @pytest.mark.parametrize("entry", DEBUG, ids=ids(DEBUG))
 def test_debug_mode_is_refused_once_pcrs_are_pinned(entry):
-    at, pcr3 = issued(entry), entry["pcrs_nonzero"]["3"]
+    at, pcr3 = signed_at(entry), entry["pcrs_nonzero"]["3"]
     assert verify_document(raw(entry), at=at).debug_mode
     with pytest.raises(AttestationRejected) as caught:
         verify_document(raw(entry), at=at, expected_pcrs={3: pcr3})
@@ -142,7 +153,7 @@ def test_debug_mode_is_refused_once_pcrs_are_pinned(entry):
 
 @pytest.mark.parametrize("entry", PRODUCTION, ids=ids(PRODUCTION))
 def test_pinned_pcrs_must_all_match(entry):
-    document, at = raw(entry), issued(entry)
+    document, at = raw(entry), signed_at(entry)
     pinned = {int(index): pcr for index, pcr in entry["pcrs_nonzero"].items()}
     assert not verify_document(document, at=at, expected_pcrs=pinned).debug_mode
     as_bytes = {index: bytes.fromhex(pcr) for index, pcr in pinned.items()}
@@ -157,7 +168,7 @@ def test_pinned_pcrs_must_all_match(entry):
 
 def test_nonce_and_user_data_policies():
     entry = next(e for e in AWS if e["nonce_len"] and e["user_data_hex"])
-    document, at = raw(entry), issued(entry)
+    document, at = raw(entry), signed_at(entry)
     parsed = parse_document(document)
     verify_document(document, at=at, expected_nonce=parsed.nonce,
                     expected_user_data=parsed.user_data)
@@ -169,7 +180,7 @@ def test_nonce_and_user_data_policies():
     ]:
         assert reason_of(verify_document, document, at=at, **policy) == reason
     no_nonce = next(e for e in AWS if e["nonce_len"] is None)
-    assert reason_of(verify_document, raw(no_nonce), at=issued(no_nonce),
+    assert reason_of(verify_document, raw(no_nonce), at=signed_at(no_nonce),
                      expected_nonce=b"") == "nonce_mismatch"
 
 
@@ -188,7 +199,7 @@ def test_outside_the_chain_window_is_refused(entry):
 
 def test_max_age_and_future_documents():
     entry = next(e for e in AWS if e["file"] == "marlin-sdks_rs_src_testcases_aws.bin")
-    document, at = raw(entry), issued(entry)
+    document, at = raw(entry), signed_at(entry)
     verify_document(document, at=at + timedelta(minutes=5))
     assert reason_of(verify_document, document, at=at + timedelta(minutes=5, seconds=1)) == "stale"
     assert reason_of(verify_document, document, at=at + timedelta(minutes=2),
@@ -209,12 +220,12 @@ def test_max_age_and_future_documents():
 def flip_each(document: bytes, positions: range, mask: int) -> dict[str, int]:
     """Flip one byte at a time; every variant must be refused as invalid. Reasons counted."""
     reasons: dict[str, int] = {}
-    entry_at = datetime.fromtimestamp(parse_document(document).timestamp_ms / 1000, UTC)
+    at = parse_document(document).timestamp
     for position in positions:
         tampered = bytearray(document)
         tampered[position] ^= mask
         with pytest.raises(AttestationInvalid) as caught:
-            verify_document(bytes(tampered), at=entry_at)
+            verify_document(bytes(tampered), at=at)
         assert type(caught.value) is AttestationInvalid, (position, caught.value.reason)
         reasons[caught.value.reason] = reasons.get(caught.value.reason, 0) + 1
     return reasons
@@ -297,6 +308,10 @@ def test_reference_tags_are_refused_before_re_encoding(chain):
     shared = cbor2.dumps(payload_fields(chain), value_sharing=True)
     assert reason_of(parse_document, forge(chain, bomb)) == "noncanonical_cbor"
     assert reason_of(parse_document, forge(chain, shared)) == "malformed_cbor"
+    # The bomb is refused by its decoded size, before any re-encoding is attempted.
+    assert not _fits(cbor2.loads(bomb), len(bomb))
+    payload = parse_document(raw(AWS[0])).payload
+    assert _fits(cbor2.loads(payload), len(payload))
 
 
 # --- Forged documents: a self-made chain -------------------------------------------------------
@@ -314,13 +329,14 @@ class Issued:
 def make_cert(name: str, issuer: Issued | None, *, ca: bool | None, path_length: int | None = None,
               usage: str | None = None, valid: tuple[timedelta, timedelta] | None = None,
               curve: ec.EllipticCurve | None = None, digest: hashes.HashAlgorithm | None = None,
-              critical_extra: bool = False) -> Issued:
+              critical_extra: bool = False, issuer_name: str | None = None) -> Issued:
     """A certificate shaped like the AWS ones; ``issuer`` None makes it self-signed."""
     key = ec.generate_private_key(curve or ec.SECP384R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     before, after = valid or (timedelta(days=-1), timedelta(days=1))
     builder = (x509.CertificateBuilder().subject_name(subject)
-               .issuer_name(issuer.cert.subject if issuer else subject)
+               .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer_name)])
+                            if issuer_name else issuer.cert.subject if issuer else subject)
                .public_key(key.public_key()).serial_number(x509.random_serial_number())
                .not_valid_before(NOW + before).not_valid_after(NOW + after))
     if ca is not None:
@@ -353,8 +369,8 @@ def dev_roots(chain) -> list[TrustedRoot]:
     return [development_root(chain[0].cert, label="local-dev")]
 
 
-def der(issued: Issued) -> bytes:
-    return issued.cert.public_bytes(Encoding.DER)
+def der(item: Issued) -> bytes:
+    return item.cert.public_bytes(Encoding.DER)
 
 
 DROP = object()  # a payload_fields() change that removes the field
@@ -367,7 +383,7 @@ def payload_fields(chain: list[Issued], **changes: Any) -> dict[str, Any]:
         "timestamp": NOW_MS,
         "pcrs": {index: bytes([index + 1]) * 48 for index in range(16)},
         "certificate": der(chain[-1]),
-        "cabundle": [der(issued) for issued in chain[:-1]],
+        "cabundle": [der(item) for item in chain[:-1]],
         "public_key": None,
         "user_data": b"job-42",
         "nonce": b"\x07" * 16,
@@ -524,10 +540,10 @@ def test_signature_by_another_key_is_refused(chain, dev_roots):
 
 def build(*specs: dict[str, Any]) -> list[Issued]:
     """A chain from root to leaf, each issued by the one before it."""
-    issued: list[Issued] = []
+    certs: list[Issued] = []
     for index, spec in enumerate(specs):
-        issued.append(make_cert(f"cert-{index}", issued[-1] if issued else None, **spec))
-    return issued
+        certs.append(make_cert(f"cert-{index}", certs[-1] if certs else None, **spec))
+    return certs
 
 
 CA = {"ca": True}
@@ -554,21 +570,21 @@ LEAF = {"ca": False}
     ([CA, {"ca": True, "digest": hashes.SHA256()}, LEAF], "certificate_invalid"),
 ])
 def test_chain_rules(specs, reason):
-    issued = build(*specs)
-    roots = [development_root(issued[0].cert)]
-    assert reason_of(verify_document, forge(issued), at=NOW, trusted_roots=roots) == reason
+    certs = build(*specs)
+    roots = [development_root(certs[0].cert)]
+    assert reason_of(verify_document, forge(certs), at=NOW, trusted_roots=roots) == reason
 
 
 def test_real_shaped_chain_with_three_intermediates_verifies():
-    issued = build(CA, {"ca": True, "path_length": 2}, {"ca": True, "path_length": 1},
-                   {"ca": True, "path_length": 0}, LEAF)
-    verify_document(forge(issued), at=NOW, trusted_roots=[development_root(issued[0].cert)])
+    certs = build(CA, {"ca": True, "path_length": 2}, {"ca": True, "path_length": 1},
+                  {"ca": True, "path_length": 0}, LEAF)
+    verify_document(forge(certs), at=NOW, trusted_roots=[development_root(certs[0].cert)])
 
 
 def test_bundle_order_and_membership():
     deeper = build(CA, CA, CA, LEAF)
     roots = [development_root(deeper[0].cert)]
-    root, first, second = (der(issued) for issued in deeper[:-1])
+    root, first, second = (der(item) for item in deeper[:-1])
     cases = [
         ([root, second, first], "chain_broken"),  # not in issuing order
         ([first, second], "untrusted_root"),  # the root must lead the bundle
@@ -584,6 +600,12 @@ def test_leaf_signed_by_a_lookalike_issuer_is_refused(chain, dev_roots):
     # Same subject name as the real intermediate, different key: only the signature tells.
     lookalike = Issued(chain[1].cert, ec.generate_private_key(ec.SECP384R1()))
     leaf = make_cert("dev-leaf", lookalike, ca=False)
+    document = forge([chain[0], chain[1], leaf])
+    assert reason_of(verify_document, document, at=NOW, trusted_roots=dev_roots) == "chain_broken"
+
+
+def test_leaf_naming_another_issuer_is_refused_even_with_a_valid_signature(chain, dev_roots):
+    leaf = make_cert("dev-leaf", chain[1], ca=False, issuer_name="someone-else")
     document = forge([chain[0], chain[1], leaf])
     assert reason_of(verify_document, document, at=NOW, trusted_roots=dev_roots) == "chain_broken"
 

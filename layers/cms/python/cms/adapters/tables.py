@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from decimal import Decimal
 
 from pynamodb.attributes import (
     JSONAttribute,
@@ -353,6 +354,65 @@ class DeliveryRecord(Model):
     ttl = TTLAttribute(null=True)  # delivered and dead records age out
 
 
+class DecimalAttribute(NumberAttribute):
+    """A DynamoDB number kept exact (epsilon accounting): Decimal in, Decimal out."""
+
+    def serialize(self, value: Decimal) -> str:
+        return str(value)
+
+    def deserialize(self, value: str) -> Decimal:
+        return Decimal(value)
+
+
+class PrivacyBudgetRecord(Model):
+    """A training contract's privacy budget; ``available`` lets one conditional update
+    reserve atomically (DynamoDB conditions cannot add attributes together)."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_PRIVACY_BUDGETS_TABLE", "cms-privacy-budgets")
+
+    contract_id = UnicodeAttribute(hash_key=True)
+    total = DecimalAttribute()
+    spent = DecimalAttribute()
+    reserved = DecimalAttribute()
+    available = DecimalAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class JobsByContractIndex(GlobalSecondaryIndex["TrainingJobRecord"]):
+    class Meta:
+        index_name = "by-contract"
+        projection = AllProjection()
+
+    contract_id = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class TrainingJobRecord(Model):
+    """Seed 003's training_jobs row, bound to the contract whose budget it reserved."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_TRAINING_JOBS_TABLE", "cms-training-jobs")
+
+    job_id = UnicodeAttribute(hash_key=True)
+    contract_id = UnicodeAttribute()
+    consumer_did = UnicodeAttribute()
+    model_name = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending | running | completed | failed | stopped
+    config = JSONAttribute()
+    metrics = JSONAttribute(null=True)
+    privacy_budget = DecimalAttribute()  # epsilon reserved
+    privacy_budget_spent = DecimalAttribute()
+    result = JSONAttribute(null=True)  # model hash, attestation, accountant
+    error = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    created_key = UnicodeAttribute()  # "<created_at>#<job id>"
+    updated_at = UnicodeAttribute()
+    completed_at = UnicodeAttribute(null=True)
+
+    by_contract = JobsByContractIndex()
+
+
 @dataclass(frozen=True)
 class TableSpec:
     """What the CDK needs to declare a table: derived from a model, never written by hand."""
@@ -386,4 +446,6 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
     TableSpec("workflows", "CMS_WORKFLOWS_TABLE", WorkflowRecord),
     TableSpec("webhooks", "CMS_WEBHOOKS_TABLE", WebhookRecord),
     TableSpec("deliveries", "CMS_DELIVERIES_TABLE", DeliveryRecord),
+    TableSpec("privacy_budgets", "CMS_PRIVACY_BUDGETS_TABLE", PrivacyBudgetRecord),
+    TableSpec("training_jobs", "CMS_TRAINING_JOBS_TABLE", TrainingJobRecord),
 )

@@ -444,7 +444,6 @@ def _check_certificate(cert: x509.Certificate, moment: datetime, *, cas_below: i
     if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:
         raise _invalid("certificate_not_valid",
                        f"{_subject(cert)} is not valid at {moment.isoformat()}")
-    _p384_key(cert)
     extensions = cert.extensions
     for extension in extensions:
         if extension.critical and extension.oid not in _ALLOWED_CRITICAL:

@@ -173,6 +173,14 @@ def anchoring():
 
 
 @cache
+def training():
+    from cms.adapters.budget_store import BudgetStore
+    from cms.services.training import TrainingService
+
+    return TrainingService(contracts(), BudgetStore())
+
+
+@cache
 def webhook_http():
     import logging
 
@@ -201,6 +209,6 @@ def reset() -> None:
     """Forget every built service (tests and the local stack change the environment)."""
     for factory in (resolver, tokens, identity_store, auth, identities, contracts,
                     ledger_signer, templates, document_store, drafting, documents, lifecycle,
-                    webhook_http, webhooks):
+                    webhook_http, webhooks, training):
         factory.cache_clear()
     _ledger_config.clear()

@@ -1,0 +1,56 @@
+"""Training function: training jobs under AI-training contracts and their privacy budgets."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from pydantic import BaseModel, ConfigDict, Field
+
+from cms.api.http import SECURED, caller_of, create_resolver, json_response, lambda_entry
+from cms.api.observability import count
+from cms.services import container
+from cms.services.training import job_json
+
+app = create_resolver()
+BASE = "/api/v1/training-jobs"
+ONE = BASE + "/<job_id>"
+
+
+class JobCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    contract_id: str = Field(min_length=1, max_length=64)
+    model: str = Field(min_length=1, max_length=100)
+    # epochs, epsilon, delta?, datasets?, batch_size?, learning_rate?, max_grad_norm?, ...
+    config: dict[str, Any]
+
+
+@app.post(BASE, security=SECURED,
+          summary="Start a training job under an active AI-training contract (its consumer); "
+                  "the job's epsilon is reserved from the contract's budget")
+def create(request: Annotated[JobCreate, Body()]) -> Response[dict]:
+    job = container.training().create(caller_of(app), request.contract_id, request.model,
+                                      request.config)
+    count("TrainingJobsCreated")
+    return json_response(job_json(job), 201, {"Location": f"{BASE}/{job.job_id}"})
+
+
+@app.get(ONE, security=SECURED, summary="A training job (the contract's parties)")
+def get(job_id: str) -> dict:
+    return job_json(container.training().get(caller_of(app), job_id))
+
+
+@app.post(ONE + "/stop", security=SECURED,
+          summary="Stop a pending job; its reserved epsilon goes back to the contract")
+def stop(job_id: str) -> dict:
+    return job_json(container.training().stop(caller_of(app), job_id))
+
+
+@app.get("/api/v1/contracts/<contract_id>/privacy-budget", security=SECURED,
+         summary="The contract's privacy budget: total, spent, reserved, available, jobs")
+def budget(contract_id: str) -> dict:
+    return container.training().budget(caller_of(app), contract_id)
+
+
+handler = lambda_entry(app)

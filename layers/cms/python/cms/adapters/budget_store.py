@@ -1,0 +1,96 @@
+"""Privacy budgets and training jobs in DynamoDB, changed together.
+
+A reservation is one transaction: the budget's ``available`` goes down by the request on the
+condition that it stays non-negative, and the job is written. Concurrent requests therefore
+cannot over-commit the budget, whatever their interleaving. Settling a job (completed, failed,
+stopped) moves its reservation to ``spent`` and releases the rest, on the condition that the
+job is still open: a retried settlement counts nothing twice.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from cms.adapters.dynamo import (
+    is_lost_condition,
+    transaction,
+    unavailable_on_connection_errors,
+)
+from cms.adapters.tables import PrivacyBudgetRecord, TrainingJobRecord
+from cms.domain.privacy import Budget
+
+OPEN = ("pending", "running")
+
+
+class BudgetStore:
+    def open_budget(self, contract_id: str, total: Decimal, now: str) -> None:
+        """Create the contract's budget the first time a job asks (no-op afterwards)."""
+        record = PrivacyBudgetRecord(contract_id, total=total, spent=Decimal(0),
+                                     reserved=Decimal(0), available=total, updated_at=now)
+        try:
+            unavailable_on_connection_errors(lambda: record.save(
+                condition=PrivacyBudgetRecord.contract_id.does_not_exist()))
+        except PutError as error:  # already open: the normal case after the first job
+            if not is_lost_condition(error):
+                raise
+
+    def budget(self, contract_id: str) -> Budget | None:
+        record = self._budget(contract_id)
+        return None if record is None else Budget(record.total, record.spent, record.reserved)
+
+    def reserve(self, job: TrainingJobRecord, amount: Decimal, now: str) -> None:
+        """WriteConflict if ``amount`` is more than what is available."""
+        budget = PrivacyBudgetRecord(job.contract_id)
+        with transaction() as tx:
+            tx.update(budget, actions=[
+                PrivacyBudgetRecord.available.add(-amount),
+                PrivacyBudgetRecord.reserved.add(amount),
+                PrivacyBudgetRecord.updated_at.set(now)],
+                condition=PrivacyBudgetRecord.available >= amount)
+            tx.save(job, condition=TrainingJobRecord.job_id.does_not_exist())
+
+    def settle(self, job: TrainingJobRecord, status: str, spent: Decimal, now: str,
+               **fields: object) -> None:
+        """Close an open job: its reservation becomes ``spent`` and the rest is released.
+        WriteConflict if the job is no longer open (settled already)."""
+        released = job.privacy_budget - spent
+        budget = PrivacyBudgetRecord(job.contract_id)
+        with transaction() as tx:
+            tx.update(budget, actions=[
+                PrivacyBudgetRecord.reserved.add(-job.privacy_budget),
+                PrivacyBudgetRecord.spent.add(spent),
+                PrivacyBudgetRecord.available.add(released),
+                PrivacyBudgetRecord.updated_at.set(now)])
+            tx.update(TrainingJobRecord(job.job_id), actions=[
+                TrainingJobRecord.status.set(status),
+                TrainingJobRecord.privacy_budget_spent.set(spent),
+                TrainingJobRecord.updated_at.set(now),
+                TrainingJobRecord.completed_at.set(now),
+                *[getattr(TrainingJobRecord, name).set(value) for name, value in fields.items()]],
+                condition=TrainingJobRecord.status.is_in(*OPEN))
+
+    def job(self, job_id: str) -> TrainingJobRecord | None:
+        def read() -> TrainingJobRecord | None:
+            try:
+                return TrainingJobRecord.get(job_id, consistent_read=True)
+            except DoesNotExist:
+                return None
+
+        return unavailable_on_connection_errors(read)
+
+    def jobs_of(self, contract_id: str, limit: int = 100) -> list[TrainingJobRecord]:
+        return unavailable_on_connection_errors(lambda: list(
+            TrainingJobRecord.by_contract.query(contract_id, scan_index_forward=False,
+                                                limit=limit)))
+
+    def _budget(self, contract_id: str) -> PrivacyBudgetRecord | None:
+        def read() -> PrivacyBudgetRecord | None:
+            try:
+                return PrivacyBudgetRecord.get(contract_id, consistent_read=True)
+            except DoesNotExist:
+                return None
+
+        return unavailable_on_connection_errors(read)
+
