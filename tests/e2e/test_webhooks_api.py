@@ -72,7 +72,11 @@ def test_a_party_receives_its_contracts_events_signed(new_party, receiver):
         "valid_from": now.isoformat(), "valid_until": (now + timedelta(days=1)).isoformat()})
     provider.client.transition(contract["id"], "submit")
     provider.client.sign_contract(contract["id"], provider.signer)
-    deliveries = received(path, 2)
+    try:
+        deliveries = received(path, 2)
+    except AssertionError as missing:  # say where the deliveries are (CI has shown a stall)
+        listed = consumer.client._call("GET", f"/api/v1/webhooks/{hook['id']}/deliveries")
+        raise AssertionError(f"{missing}; deliveries: {listed['items']}") from None
     for _, headers, body in deliveries:
         assert verify_signature(secret, headers["CMS-Signature"], body, time.time())
         assert not verify_signature(secret, headers["CMS-Signature"], body + b" ", time.time())
