@@ -129,8 +129,8 @@ class ScatterNet(nn.Module):
     def __init__(self, j: int = 2, angles: int = 8, side: int = IMAGE_SIDE) -> None:
         super().__init__()
         self.j, self.angles, self.side = j, angles, side
-        scale = 2**j
-        self.padded = ((side + scale) // scale + 1) * scale
+        # Kymatio's padding: a multiple of 2**J with room for one cropped border pixel.
+        self.padded = ((side + 2**j) // 2**j + 1) * 2**j
         low_pass = _fourier(_gabor(self.padded, 0.8 * 2 ** (j - 1), 0.0, 0.0, 1.0))
         for scale in range(j):
             self.register_buffer(f"phi{scale}", _periodise(low_pass, scale), persistent=False)
@@ -141,17 +141,9 @@ class ScatterNet(nn.Module):
 
     def _wavelets(self, scale: int) -> torch.Tensor:
         """The L oriented Morlet wavelets of one scale, (L, padded, padded) spectra."""
+        sigma, xi, slant = 0.8 * 2**scale, 0.75 * math.pi / 2**scale, 4 / self.angles
         thetas = [(self.angles // 2 - 1 - k) * math.pi / self.angles for k in range(self.angles)]
-        return torch.stack(
-            [
-                _fourier(
-                    _morlet(
-                        self.padded, 0.8 * 2**scale, t, 0.75 * math.pi / 2**scale, 4 / self.angles
-                    )
-                )
-                for t in thetas
-            ]
-        )
+        return torch.stack([_fourier(_morlet(self.padded, sigma, t, xi, slant)) for t in thetas])
 
     @property
     def channels(self) -> int:
