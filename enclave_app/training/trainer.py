@@ -51,6 +51,10 @@ from .model import MODELS, Classifier, build_model
 ACCOUNTANT = "prv"
 CHECKPOINT_VERSION = 1
 FRONTEND_CHUNK = 1024
+# (model, dataset digest, split) -> front-end features: sweeps and benchmarks train one dataset
+# many times, and ScatterNet takes seconds per split. Two entries: one dataset's two splits.
+FEATURE_CACHE_ENTRIES = 2
+_FEATURES: dict[tuple[str, str, str], torch.Tensor] = {}
 StopReason = Literal["completed", "budget", "stopped"]
 
 
@@ -215,13 +219,14 @@ class _Ema:
 class _Run:
     def __init__(self, config: TrainingConfig, dataset: Dataset, secret_seed: int) -> None:
         self.config, self.dataset = config, dataset
-        torch.manual_seed(config.seed)
-        self.model: Classifier = build_model(config.model)
+        with torch.random.fork_rng():  # seeded initialisation, caller's global RNG untouched
+            torch.manual_seed(config.seed)
+            self.model: Classifier = build_model(config.model)
         self.augment_rng = torch.Generator().manual_seed(config.seed + 1)
         self.sample_rng = torch.Generator().manual_seed(secret_seed)
         self.noise_rng = torch.Generator().manual_seed(secret_seed + 1)
-        self.train_features = self._features(dataset.train_images) if not config.augmult else None
-        self.test_features = self._features(dataset.test_images)
+        self.train_features = None if config.augmult else self._cached_features("train")
+        self.test_features = self._cached_features("test")
         self.progress = _Progress()
         self.head: nn.Module = self.model.head
         self.optimizer: torch.optim.Optimizer = torch.optim.SGD(
@@ -239,6 +244,15 @@ class _Run:
         )
 
     # --- setup -----------------------------------------------------------------------------------
+
+    def _cached_features(self, split: str) -> torch.Tensor:
+        """Front-end output for a whole split; fixed filters, so shared by runs on the data."""
+        key = (self.config.model, self.dataset.sha256(), split)
+        if key not in _FEATURES:
+            while len(_FEATURES) >= FEATURE_CACHE_ENTRIES:
+                _FEATURES.pop(next(iter(_FEATURES)))  # oldest first
+            _FEATURES[key] = self._features(getattr(self.dataset, f"{split}_images"))
+        return _FEATURES[key]
 
     @torch.no_grad()
     def _features(self, images: torch.Tensor) -> torch.Tensor:
@@ -511,7 +525,8 @@ def train(
         run.check_accounted(planned)
         if checkpoint and checkpoint.save and _due(run.progress.epoch, config, checkpoint):
             checkpoint.save(seal(run.state(), checkpoint.key, checkpoint.job_id))
-        if on_epoch and on_epoch(metrics) is False:
+        asked_to_stop = on_epoch is not None and on_epoch(metrics) is False
+        if asked_to_stop and run.progress.epoch < config.epochs:
             stopped = "stopped"
             break
     return run.result(stopped)

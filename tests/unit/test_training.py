@@ -15,6 +15,7 @@ import numpy as np
 import opacus
 import pytest
 import torch
+from torch import nn
 
 from enclave_app.training import data
 from enclave_app.training.checkpoint import CheckpointError, Checkpointing, seal, unseal
@@ -32,6 +33,7 @@ from enclave_app.training.model import ScatterNet, build_model
 from enclave_app.training.trainer import (
     TrainingConfig,
     TrainingConfigError,
+    _Run,
     epsilon_of,
     train,
 )
@@ -214,6 +216,28 @@ def test_augmentation_multiplicity_and_empty_poisson_batches(tiny: Dataset) -> N
     config = replace(TINY, batch_size=1, augmult=2, lr=0.05)
     result = train(config, tiny, secret_seed=7)
     assert result.sample_rate == 1 / 200 and result.epsilon_spent <= 3.0
+
+
+@pytest.mark.filterwarnings("ignore:Full backward hook is firing")
+def test_augmult_gives_each_example_the_mean_of_its_views_gradients(tiny: Dataset) -> None:
+    run = _Run(replace(TINY, augmult=3), tiny, secret_seed=1)
+    inputs, labels = run._batch(torch.tensor([0, 1]))  # 2 examples x 3 views, example-major
+    plain = build_model("cnn").head  # the same weights without Opacus' hooks
+    plain.load_state_dict(run.model.head.state_dict())
+    per_view = [
+        torch.autograd.grad(
+            nn.functional.cross_entropy(plain(inputs[v : v + 1]), labels[v : v + 1]),
+            list(plain.parameters()),
+        )
+        for v in range(6)
+    ]
+    nn.functional.cross_entropy(run.head(inputs), labels).backward()
+    run._average_views(2)
+    for k, p in enumerate(run.model.head.parameters()):
+        expected = torch.stack([torch.stack([per_view[3 * i + v][k] for v in range(3)]).mean(0)
+                                for i in range(2)])  # fmt: skip
+        assert p.grad_sample.shape == (2, *p.shape)
+        assert torch.allclose(p.grad_sample, expected, atol=1e-6)
 
 
 def test_accounting_follows_opacus_poisson_loader_rounding(tiny: Dataset) -> None:
