@@ -55,9 +55,10 @@ def test_every_way_outside_the_terms_is_listed():
     assert {e["pointer"] for e in error.value.extra["errors"]} == {
         "/model", "/config/epochs", "/config/epsilon", "/config/delta", "/config/datasets"}
     with pytest.raises(ValidationFailed) as error:
-        JobRequest.of("mnist_cnn", {"epochs": True, "epsilon": "NaN"}, TrainingTerms.of(terms()))
-    assert {e["pointer"] for e in error.value.extra["errors"]} == {"/config/epochs",
-                                                                   "/config/epsilon"}
+        JobRequest.of("mnist_cnn", {"epochs": True, "epsilon": "NaN", "delta": "x",
+                                    "datasets": 7}, TrainingTerms.of(terms()))
+    assert {e["pointer"] for e in error.value.extra["errors"]} == {
+        "/config/epochs", "/config/epsilon", "/config/delta", "/config/datasets"}
 
 
 def test_epsilon_is_exact_and_rounded_up():

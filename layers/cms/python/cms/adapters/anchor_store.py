@@ -9,7 +9,12 @@ from dataclasses import replace
 from pynamodb.exceptions import PutError, UpdateError
 
 from cms.adapters.audit_log import PENDING
-from cms.adapters.dynamo import WriteConflict, is_lost_condition, unavailable_on_connection_errors
+from cms.adapters.dynamo import (
+    WriteConflict,
+    get_or_none,
+    is_lost_condition,
+    unavailable_on_connection_errors,
+)
 from cms.adapters.tables import AnchorBatchRecord, AuditEventRecord
 from cms.domain.anchoring import ABANDONED, FINAL, Batch, PendingEvent
 from cms.domain.canonical import iso_utc, utc_now
@@ -43,13 +48,8 @@ class AnchorStore:
                       key=lambda b: b.first_seq)
 
     def get(self, first_seq: int) -> Batch | None:
-        def load() -> Batch | None:
-            try:
-                return _to_batch(AnchorBatchRecord.get(first_seq, consistent_read=True))
-            except AnchorBatchRecord.DoesNotExist:
-                return None
-
-        return unavailable_on_connection_errors(load)
+        record = get_or_none(AnchorBatchRecord, first_seq)
+        return None if record is None else _to_batch(record)
 
     def last_final(self) -> Batch | None:
         query = AnchorBatchRecord.final_batches.query(FINAL, scan_index_forward=False, limit=1)

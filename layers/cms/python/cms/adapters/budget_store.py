@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import PutError
 
 from cms.adapters.dynamo import (
+    get_or_none,
     is_lost_condition,
     transaction,
     unavailable_on_connection_errors,
@@ -72,13 +73,7 @@ class BudgetStore:
                 condition=TrainingJobRecord.status.is_in(*OPEN))
 
     def job(self, job_id: str) -> TrainingJobRecord | None:
-        def read() -> TrainingJobRecord | None:
-            try:
-                return TrainingJobRecord.get(job_id, consistent_read=True)
-            except DoesNotExist:
-                return None
-
-        return unavailable_on_connection_errors(read)
+        return get_or_none(TrainingJobRecord, job_id)
 
     def jobs_of(self, contract_id: str, limit: int = 100) -> list[TrainingJobRecord]:
         return unavailable_on_connection_errors(lambda: list(
@@ -86,11 +81,5 @@ class BudgetStore:
                                                 limit=limit)))
 
     def _budget(self, contract_id: str) -> PrivacyBudgetRecord | None:
-        def read() -> PrivacyBudgetRecord | None:
-            try:
-                return PrivacyBudgetRecord.get(contract_id, consistent_read=True)
-            except DoesNotExist:
-                return None
-
-        return unavailable_on_connection_errors(read)
+        return get_or_none(PrivacyBudgetRecord, contract_id)
 

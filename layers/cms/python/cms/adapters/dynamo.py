@@ -7,10 +7,11 @@ import binascii
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PynamoDBConnectionError, TransactWriteError
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from cms.adapters.tables import _Meta
@@ -70,6 +71,20 @@ def unavailable_on_connection_errors(call: Callable[[], Any]) -> Any:
         if is_lost_condition(error):
             raise
         raise DependencyUnavailable("the database is unreachable") from error
+
+
+M = TypeVar("M", bound=Model)
+
+
+def get_or_none(model: type[M], hash_key: Any, range_key: Any = None) -> M | None:
+    """One item by key, read consistently; None if absent, 503 if DynamoDB is unreachable."""
+    def read() -> M | None:
+        try:
+            return model.get(hash_key, range_key, consistent_read=True)
+        except model.DoesNotExist:
+            return None
+
+    return unavailable_on_connection_errors(read)
 
 
 def encode_cursor(state: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from cms.adapters import audit_log
-from cms.adapters.dynamo import transaction, unavailable_on_connection_errors
+from cms.adapters.dynamo import get_or_none, transaction, unavailable_on_connection_errors
 from cms.adapters.tables import CredentialRecord, IdentityRecord
 from cms.domain.audit import AuditEvent
 from cms.domain.identity import (
@@ -37,14 +37,8 @@ class IdentityStore:
 
     def profile(self, did: str) -> Identity | None:
         """The identity without its credentials (one read: the authorizer's hot path)."""
-        def load() -> Identity | None:
-            try:
-                record = IdentityRecord.get(did, PROFILE, consistent_read=True)
-            except IdentityRecord.DoesNotExist:
-                return None
-            return _to_identity(record, ())
-
-        return unavailable_on_connection_errors(load)
+        record = get_or_none(IdentityRecord, did, PROFILE)
+        return None if record is None else _to_identity(record, ())
 
     def events(self, did: str) -> list[AuditEvent]:
         return audit_log.read_stream(identity_stream(did))

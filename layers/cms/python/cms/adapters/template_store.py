@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
-
-from cms.adapters.dynamo import transaction, unavailable_on_connection_errors
+from cms.adapters.dynamo import get_or_none, transaction, unavailable_on_connection_errors
 from cms.adapters.object_store import Bucket
 from cms.adapters.tables import TemplateRecord
 from cms.domain.canonical import canonical_json
@@ -112,13 +110,7 @@ class TemplateStore:
             tx.save(head, condition=previous)
 
     def _record(self, template_id: str, version: int) -> TemplateRecord | None:
-        def read() -> TemplateRecord | None:
-            try:
-                return TemplateRecord.get(template_id, version, consistent_read=True)
-            except DoesNotExist:
-                return None
-
-        return unavailable_on_connection_errors(read)
+        return get_or_none(TemplateRecord, template_id, version)
 
 
 @dataclass(frozen=True)

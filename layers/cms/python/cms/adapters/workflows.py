@@ -7,10 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import PutError
 
 from cms.adapters.aws import attempt, client
-from cms.adapters.dynamo import is_lost_condition, unavailable_on_connection_errors
+from cms.adapters.dynamo import get_or_none, is_lost_condition, unavailable_on_connection_errors
 from cms.adapters.tables import WorkflowRecord
 from cms.domain.errors import DependencyUnavailable
 
@@ -59,10 +59,4 @@ class WorkflowStore:
         return True
 
     def get(self, contract_id: str) -> WorkflowRecord | None:
-        def read() -> WorkflowRecord | None:
-            try:
-                return WorkflowRecord.get(contract_id, consistent_read=True)
-            except DoesNotExist:
-                return None
-
-        return unavailable_on_connection_errors(read)
+        return get_or_none(WorkflowRecord, contract_id)

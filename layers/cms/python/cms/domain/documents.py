@@ -15,8 +15,8 @@ scripts and every external load.
 
 PDF: A4, drawn from the same token stream with fpdf2 and Fira Sans (OFL, installed by pip as
 ``fontpkg-fira-sans``: static faces covering Latin, Greek, Cyrillic, dashes and ``≤ ≥ ≠ →``).
-A character the font lacks (emoji, CJK, ...) is printed as ``[U+XXXX]`` so nothing disappears
-silently; the Markdown and HTML renderings keep the character itself.
+A character the font lacks (emoji, CJK, ...) is printed as its code point, e.g. ``[U+1F600]``,
+so nothing disappears silently; the Markdown and HTML renderings keep the character itself.
 
 The heavy libraries are imported on first render, not when this module is imported.
 """
@@ -218,7 +218,8 @@ def _glyphs() -> frozenset[int]:
 
 
 def _printable(text: str) -> str:
-    """Text the font can draw: composed (NFC), each character it lacks as ``[U+XXXX]``."""
+    """Text the font can draw: composed (NFC), each character it lacks as its code point
+    (``[U+1F600]``)."""
     glyphs = _glyphs()
     text = unicodedata.normalize("NFC", text).expandtabs(4)
     return "".join(char if ord(char) in glyphs or char == "\n" else f"[U+{ord(char):04X}]"

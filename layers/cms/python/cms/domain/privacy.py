@@ -90,8 +90,8 @@ class JobRequest:
         problems: list[Problem] = []
         request = cls(model=model, epochs=_int(config, "epochs", problems),
                       epsilon=_epsilon(config, problems),
-                      delta=float(config.get("delta", terms.delta)),
-                      datasets=tuple(config.get("datasets") or terms.datasets))
+                      delta=_delta(config, terms.delta, problems),
+                      datasets=_datasets(config, terms.datasets, problems))
         problems += request._against(terms)
         if problems:
             raise ValidationFailed("the training job is outside the contract's terms",
@@ -125,6 +125,26 @@ def _int(config: dict[str, Any], name: str, problems: list[Problem]) -> int:
         problems.append({"pointer": f"/config/{name}", "message": "must be an integer"})
         return 0
     return value
+
+
+def _delta(config: dict[str, Any], default: float, problems: list[Problem]) -> float:
+    value = config.get("delta", default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        problems.append({"pointer": "/config/delta", "message": "must be a number"})
+        return default
+    return float(value)
+
+
+def _datasets(config: dict[str, Any], default: tuple[str, ...],
+              problems: list[Problem]) -> tuple[str, ...]:
+    value = config.get("datasets")
+    if value is None:
+        return default
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        problems.append({"pointer": "/config/datasets",
+                         "message": "must be a list of dataset ids"})
+        return default
+    return tuple(value)
 
 
 def _epsilon(config: dict[str, Any], problems: list[Problem]) -> Decimal:

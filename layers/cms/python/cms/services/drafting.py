@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -87,17 +88,19 @@ class DraftingService:
         markdown = template.render(variables)  # checks the variables (schema, then rules)
         document = render_document(markdown, title=content.title,
                                    issued_at=iso_utc(self._clock()))
-        made = self._content(content, template, variables, document, versions={})
+        made = self._content(content, template, variables, document)
         made.validated()  # refuse before anything is stored
         versions = self._documents.put_document(contract_id, document)
-        return self._content(content, template, variables, document, versions)
+        files = {fmt: {**entry, "version": versions[fmt]}
+                 for fmt, entry in made.metadata[DOCUMENT_KEY].items()}
+        return replace(made, metadata={**made.metadata, DOCUMENT_KEY: files})
 
     @staticmethod
     def _content(content: Content, template: TemplateVersion, variables: dict[str, Any],
-                 document: RenderedDocument, versions: dict[str, str | None]) -> Content:
+                 document: RenderedDocument) -> Content:
+        """The content with its document's files (versions filled in once stored)."""
         valid_from, valid_until = template.validity_for(variables)
-        files = {fmt: {"sha256": digest, "size": len(document.content(fmt)),
-                       "version": versions.get(fmt)}
+        files = {fmt: {"sha256": digest, "size": len(document.content(fmt)), "version": None}
                  for fmt, digest in document.digests().items()}
         metadata = with_platform_metadata(content.metadata, content.metadata, **{
             TEMPLATE_KEY: {**template.reference(), "variables": variables},
