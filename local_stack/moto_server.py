@@ -1,17 +1,38 @@
-"""moto's threaded server, with DynamoDB requests serialised.
+"""moto's threaded server, with DynamoDB requests serialised and transactions that keep streams.
 
 moto's DynamoDB backend is not thread-safe: under concurrent TransactWriteItems it fails with
 "dictionary changed size during iteration" (HTTP 500), where real DynamoDB would serialise
 conflicting transactions itself. One lock around DynamoDB calls restores that guarantee
 locally; other services keep running concurrently.
+
+moto's TransactWriteItems also deep-copies every table it touches before writing (O(table),
+stream records included: 0.65 s at 5,000 items, under that lock) and rolls a cancelled
+transaction back by swapping the copy in. The swap orphans the stream shard that readers'
+iterators hold, so after the first conflict on a table its stream consumer never sees another
+record. ``transact_write_items`` below replaces it: conditions are checked first (a cancelled
+transaction writes nothing, as in DynamoDB), and a write that fails midway is undone item by
+item, its stream records removed.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from moto.dynamodb.comparisons import get_filter_expression
+from moto.dynamodb.exceptions import (
+    ConditionalCheckFailed,
+    MockValidationException,
+    MultipleTransactionsException,
+    TooManyTransactionsException,
+    TransactionCanceledException,
+    TransactWriteSingleOpException,
+)
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -36,8 +57,99 @@ def serialise_dynamodb(app: WsgiApp) -> WsgiApp:
     return wrapped
 
 
+@dataclass(frozen=True)
+class _Write:
+    kind: str  # ConditionCheck, Put, Delete or Update
+    request: dict[str, Any]
+    table: Table
+    key: dict[str, Any]
+
+    @classmethod
+    def parse(cls, backend: DynamoDBBackend, item: dict[str, Any]) -> _Write:
+        if len(item) != 1:
+            raise TransactWriteSingleOpException
+        kind, request = next(iter(item.items()))
+        table = backend.get_table(request["TableName"])
+        if kind != "Put":
+            return cls(kind, request, table, request["Key"])
+        key_names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+        return cls(kind, request, table, {name: request["Item"][name] for name in key_names})
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        return self.table.name, str(sorted(self.key.items()))
+
+    def failed_condition(self, backend: DynamoDBBackend) -> tuple[str, str, Any] | None:
+        condition = self.request.get("ConditionExpression")
+        if condition is None:
+            return None
+        current = backend.get_item(self.table.name, self.key)
+        check = get_filter_expression(condition, self.request.get("ExpressionAttributeNames"),
+                                      self.request.get("ExpressionAttributeValues"))
+        if check.expr(current):
+            return None
+        old = (current.to_json()["Attributes"] if current is not None and self.request.get(
+            "ReturnValuesOnConditionCheckFailure") == "ALL_OLD" else None)
+        return "ConditionalCheckFailed", ConditionalCheckFailed().message, old
+
+    def apply(self, backend: DynamoDBBackend) -> None:
+        names = self.request.get("ExpressionAttributeNames")
+        values = self.request.get("ExpressionAttributeValues")
+        if self.kind == "Put":
+            backend.put_item(self.table.name, self.request["Item"])
+        elif self.kind == "Delete":
+            backend.delete_item(self.table.name, self.key)
+        elif self.kind == "Update":
+            backend.update_item(self.table.name, self.key, self.request["UpdateExpression"],
+                                names, values)
+
+
+class _Undo:
+    """The touched items as they were, and each stream's length: enough to take writes back."""
+
+    def __init__(self, backend: DynamoDBBackend, writes: list[_Write]) -> None:
+        self._backend = backend
+        self._items = [(write, copy.deepcopy(backend.get_item(write.table.name, write.key)))
+                       for write in writes if write.kind != "ConditionCheck"]
+        self._streams = {write.table.name: (write.table.stream_shard,
+                                            len(write.table.stream_shard.items))
+                         for write in writes if write.table.stream_shard is not None}
+
+    def __call__(self) -> None:
+        for write, before in self._items:
+            if before is None:
+                self._backend.delete_item(write.table.name, write.key)
+            else:
+                self._backend.put_item(write.table.name, before.to_json()["Attributes"])
+        for shard, length in self._streams.values():
+            del shard.items[length:]
+
+
+def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    writes = [_Write.parse(self, item) for item in transact_items]
+    if len({write.identity for write in writes}) != len(writes):
+        raise MultipleTransactionsException()
+    failures = [write.failed_condition(self) for write in writes]
+    if any(failures):
+        raise TransactionCanceledException([f or (None, None, None) for f in failures])
+    undo = _Undo(self, writes)
+    for position, write in enumerate(writes):
+        try:
+            write.apply(self)
+        except Exception as error:
+            undo()
+            if isinstance(error, MockValidationException):
+                raise
+            reasons: list[Any] = [(None, None, None)] * len(writes)
+            reasons[position] = (type(error).__name__, str(error), None)
+            raise TransactionCanceledException(reasons) from error
+
+
 class LocalMotoServer(ThreadedMotoServer):
     def _server_entry(self) -> None:
+        DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
         app = serialise_dynamodb(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self._ip_address, self._port, app, True,
                                    request_handler=MotoRequestHandler)
