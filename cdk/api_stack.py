@@ -11,7 +11,6 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 from aws_cdk import Aws, Duration, RemovalPolicy, Stack
@@ -27,8 +26,15 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from cdk.context import DeployContext
-from cdk.data_stack import DataStack, bucket_name, pascal
+from cdk.data_stack import (
+    DataStack,
+    bucket_name,
+    function_role_name,
+    pascal,
+    queue_env_var,
+)
 from cdk.gateway_responses import GATEWAY_RESPONSES, PROBLEM_CONTENT_TYPE
+from cdk.grants import Access, grant_buckets, grant_tables
 from cdk.lifecycle import (
     EVENT_BUS_NAME,
     SCHEDULE_GROUP,
@@ -51,12 +57,6 @@ CORS_ALLOW_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key")
 CORS_MAX_AGE = Duration.hours(1)
 
 
-class Access(Enum):
-    DESCRIBE = "describe"  # table metadata only (the health check)
-    READ = "read"
-    READ_WRITE = "read_write"
-
-
 @dataclass(frozen=True)
 class Permissions:
     """What one function may touch. Anything not listed is denied."""
@@ -71,45 +71,15 @@ class Permissions:
     publishes_events: bool = False  # puts events on the CMS bus
     manages_schedules: bool = False  # creates one-time schedules (passing the scheduler role)
     cancels_schedules: bool = False  # deletes them
-    sends_to: tuple[str, ...] = ()  # queues (by FunctionSpec.queue) it sends messages to
+    # Queues it sends messages to, by name: a FunctionSpec.queue (a function consumes it; made
+    # here) or a key of DataStack.queues (consumed elsewhere: training jobs, by the enclave
+    # parent). The function gets the URL as CMS_<NAME>_QUEUE_URL.
+    sends_to: tuple[str, ...] = ()
     signs_ledger: bool = False  # the ledger signer secret (writes, and its address)
+    # kms:GenerateDataKey on the training key (CMS_TRAINING_KEY_ID): datasets are encrypted
+    # for the enclave. The key's policy names these roles, so they get fixed names.
+    generates_training_keys: bool = False
 
-
-# DynamoDB data-plane actions (transactions are authorized per item with these), and the key
-# actions DynamoDB performs with the caller's credentials for a customer-managed key.
-_DYNAMODB_READ = (
-    "dynamodb:DescribeTable",
-    "dynamodb:GetItem",
-    "dynamodb:BatchGetItem",
-    "dynamodb:Query",
-    "dynamodb:Scan",
-    "dynamodb:ConditionCheckItem",
-)
-_DYNAMODB_WRITE = (
-    "dynamodb:PutItem",
-    "dynamodb:UpdateItem",
-    "dynamodb:DeleteItem",
-    "dynamodb:BatchWriteItem",
-)
-DYNAMODB_ACTIONS: Mapping[Access, tuple[str, ...]] = {
-    Access.DESCRIBE: ("dynamodb:DescribeTable",),
-    Access.READ: _DYNAMODB_READ,
-    Access.READ_WRITE: _DYNAMODB_READ + _DYNAMODB_WRITE,
-}
-S3_ACTIONS: Mapping[str, tuple[str, ...]] = {
-    "read": ("s3:GetObject", "s3:GetObjectVersion"),  # also what presigned downloads need
-    "write": ("s3:PutObject",),  # also what presigned uploads need
-    "lock": ("s3:PutObjectRetention",),  # Object Lock on signed documents
-    "delete": ("s3:DeleteObject", "s3:DeleteObjectVersion"),  # refused uploads
-}
-KMS_READ_ACTIONS = ("kms:Decrypt", "kms:DescribeKey")
-KMS_WRITE_ACTIONS = (
-    "kms:Encrypt",
-    "kms:ReEncryptFrom",
-    "kms:ReEncryptTo",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyWithoutPlaintext",
-)
 
 _RW, _R = Access.READ_WRITE, Access.READ
 # Least privilege per function, by table key (cms.adapters.tables.TABLE_SPECS), read from what
@@ -133,9 +103,12 @@ PERMISSIONS: Mapping[str, Permissions] = {
                                       "documents": ("read", "write")}),
     # The catalogue and admin authoring (versions are written, never replaced).
     "templates": Permissions({"templates": _RW}, buckets={"templates": ("read", "write")}),
-    # Hashes uploads, registers them on the contract (an audit event), deletes refusals.
+    # Hashes uploads, registers them on the contract (an audit event), deletes refusals;
+    # registers uploaded training datasets, encrypting them for the enclave.
     "triggers": Permissions({"contracts": _RW, "audit": _RW},
-                            buckets={"documents": ("read", "delete")}),
+                            buckets={"documents": ("read", "delete"),
+                                     "training": ("read", "write", "delete")},
+                            generates_training_keys=True),
     # Verification and receipts read the batches and ask the chain (read-only, no signer).
     "audit": Permissions({"contracts": _R, "audit": _R, "anchor_batches": _R},
                          reads_ledger=True),
@@ -150,8 +123,11 @@ PERMISSIONS: Mapping[str, Permissions] = {
     "lifecycle": Permissions({"contracts": _RW, "audit": _RW, "workflows": _RW},
                              buckets={"documents": ("lock",)}, resumes_workflows=True,
                              publishes_events=True, manages_schedules=True),
-    # Reads contracts (visibility, terms); reserves and settles budgets with their jobs.
-    "training": Permissions({"contracts": _R, "privacy_budgets": _RW, "training_jobs": _RW}),
+    # Reads contracts (visibility, terms); reserves and settles budgets with their jobs;
+    # enqueues jobs for the enclave; presigns dataset uploads and model downloads.
+    "training": Permissions({"contracts": _R, "privacy_budgets": _RW, "training_jobs": _RW},
+                            buckets={"training": ("read", "write")},
+                            sends_to=("training",), generates_training_keys=True),
     # Registration, listing, deletion; a replay rewrites a delivery and enqueues it.
     "webhooks": Permissions({"webhooks": _RW, "deliveries": _RW}, sends_to=("deliveries",)),
     # Fan-out reads the parties' webhooks and writes deliveries; each attempt rewrites its
@@ -193,6 +169,12 @@ _ACCESS_LOG_FIELDS = {
     "errorType": "$context.error.responseType",
     "xrayTraceId": "$context.xrayTraceId",
 }
+
+
+def training_key_users() -> tuple[str, ...]:
+    """Functions the training key's policy lets generate data keys (CmsData needs the list)."""
+    return tuple(sorted(name for name, permissions in PERMISSIONS.items()
+                        if permissions.generates_training_keys))
 
 
 def access_log_format() -> str:
@@ -237,6 +219,8 @@ class ApiStack(Stack):
         code = lambda_.Code.from_asset(str(assets.functions))
         self.queues: dict[str, sqs.Queue] = {
             spec.queue: self._queue(spec.queue) for spec in function_specs if spec.queue}
+        if clash := set(self.queues) & set(data.queues):
+            raise ValueError(f"queue names used twice (CmsApi and CmsData): {sorted(clash)}")
         self.functions: dict[str, lambda_.Function] = {
             spec.name: self._function(spec, code) for spec in function_specs
         }
@@ -308,16 +292,22 @@ class ApiStack(Stack):
     def _role(self, spec: FunctionSpec, log_group: logs.LogGroup) -> iam.Role:
         # An own role instead of AWSLambdaBasicExecutionRole: logs go to this function's log
         # group only, not to any log group in the account.
+        permissions = PERMISSIONS.get(spec.name, Permissions({}))
         role = iam.Role(
             self,
             f"{pascal(spec.name)}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Execution role of the CMS {spec.name} function",
+            role_name=(function_role_name(spec.name) if permissions.generates_training_keys
+                       else None),
         )
         log_group.grant_write(role)
-        permissions = PERMISSIONS.get(spec.name, Permissions({}))
-        self._grant_tables(role, permissions.tables)
-        self._grant_buckets(role, permissions.buckets)
+        grant_tables(role, self.data, permissions.tables)
+        grant_buckets(role, self.data, permissions.buckets)
+        if permissions.generates_training_keys:
+            # The key's policy allows these roles (by name) GenerateDataKey and nothing else.
+            role.add_to_policy(iam.PolicyStatement(
+                actions=["kms:GenerateDataKey"], resources=[self.data.training_key.key_arn]))
         if permissions.reads_signing_secret:
             self._grant_secret_read(role, self.data.jwt_secret)
         if permissions.signs_ledger:
@@ -328,64 +318,13 @@ class ApiStack(Stack):
         for queue in permissions.sends_to:
             role.add_to_policy(iam.PolicyStatement(
                 actions=["sqs:SendMessage", "sqs:GetQueueAttributes"],
-                resources=[self.queues[queue].queue_arn]))
+                resources=[self._queue_named(queue).queue_arn]))
         self._acknowledge_role_findings(role)
         return role
 
-    def _grant_tables(self, role: iam.Role, tables: Mapping[str, Access]) -> None:
-        # Table.grant_* would allow ``<table>/index/*`` and ``kms:GenerateDataKey*``; naming
-        # each index and key action keeps the policy free of wildcards.
-        for key, access in sorted(tables.items()):
-            table = self.data.tables[key]
-            resources = [table.table_arn]
-            if access is not Access.DESCRIBE:
-                resources += [
-                    f"{table.table_arn}/index/{name}" for name in self.data.index_names[key]
-                ]
-            role.add_to_policy(
-                iam.PolicyStatement(actions=list(DYNAMODB_ACTIONS[access]), resources=resources)
-            )
-        levels = set(tables.values())
-        if not levels & {Access.READ, Access.READ_WRITE}:
-            return
-        key_actions = list(KMS_READ_ACTIONS)
-        if Access.READ_WRITE in levels:
-            key_actions += KMS_WRITE_ACTIONS
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=key_actions,
-                resources=[self.data.key.key_arn],
-                conditions={
-                    "StringEquals": {"kms:ViaService": f"dynamodb.{Aws.REGION}.amazonaws.com"}
-                },
-            )
-        )
-
-    def _grant_buckets(self, role: iam.Role, buckets: Mapping[str, tuple[str, ...]]) -> None:
-        specs = {spec.key: spec for spec in self.data.bucket_specs}
-        for key, uses in sorted(buckets.items()):
-            objects = f"arn:{Aws.PARTITION}:s3:::{bucket_name(specs[key])}/{specs[key].prefix}*"
-            actions = [action for use in uses for action in S3_ACTIONS[use]]
-            role.add_to_policy(iam.PolicyStatement(actions=actions, resources=[objects]))
-            acknowledge(
-                role.node.find_child("DefaultPolicy"),
-                f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cms-{key}-"
-                f"<AWS::AccountId>-<AWS::Region>/{specs[key].prefix}*]",
-                "Objects are created at run time (a key per template version, document and "
-                "upload), so the grant names the bucket's one prefix the code writes under.",
-            )
-        if not buckets:
-            return
-        key_actions = list(KMS_READ_ACTIONS)
-        if any("write" in uses for uses in buckets.values()):
-            key_actions += KMS_WRITE_ACTIONS
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=key_actions,
-                resources=[self.data.key.key_arn],
-                conditions={"StringEquals": {"kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com"}},
-            )
-        )
+    def _queue_named(self, name: str) -> sqs.IQueue:
+        """A queue a function sends to: one of this stack's, else one of CmsData's."""
+        return self.queues[name] if name in self.queues else self.data.queues[name]
 
     def _grant_lifecycle(self, role: iam.Role, name: str, permissions: Permissions) -> None:
         """Names are fixed (cdk/lifecycle.py), so these grants need no reference to the
@@ -450,8 +389,11 @@ class ApiStack(Stack):
             environment[table_spec.env_var] = self.data.tables[table_spec.key].table_name
         for bucket_spec in self.data.bucket_specs:
             environment[bucket_spec.env_var] = bucket_name(bucket_spec)
-        for queue in PERMISSIONS.get(spec.name, Permissions({})).sends_to:
-            environment[f"CMS_{queue.upper()}_QUEUE_URL"] = self.queues[queue].queue_url
+        permissions = PERMISSIONS.get(spec.name, Permissions({}))
+        for queue in permissions.sends_to:
+            environment[queue_env_var(queue)] = self._queue_named(queue).queue_url
+        if permissions.generates_training_keys:
+            environment["CMS_TRAINING_KEY_ID"] = self.data.training_key.key_arn
         domain, uri = self._siwe_binding()
         environment.update(
             {
@@ -691,17 +633,23 @@ class ApiStack(Stack):
 
     def _object_event_rules(self, function_specs: Sequence[FunctionSpec]) -> None:
         for spec in function_specs:
-            if spec.object_events is None:
+            if not spec.object_events:
                 continue
-            bucket = next(b for b in self.data.bucket_specs if b.key == spec.object_events)
+            # One bucket key, or several (one rule matching all of them).
+            keys = ((spec.object_events,) if isinstance(spec.object_events, str)
+                    else tuple(spec.object_events))
+            names = [bucket_name(b) for key in keys
+                     for b in self.data.bucket_specs if b.key == key]
+            if len(names) != len(keys):
+                raise ValueError(f"{spec.name}: object_events names an unknown bucket {keys}")
             events.Rule(
                 self,
                 f"{pascal(spec.name)}ObjectEvents",
-                description=f"Object Created in the {spec.object_events} bucket → {spec.name}",
+                description=f"Object Created in the {', '.join(keys)} bucket(s) → {spec.name}",
                 event_pattern=events.EventPattern(
                     source=["aws.s3"],
                     detail_type=["Object Created"],
-                    detail={"bucket": {"name": [bucket_name(bucket)]}},
+                    detail={"bucket": {"name": names}},
                 ),
                 targets=[
                     targets.LambdaFunction(

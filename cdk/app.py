@@ -12,18 +12,20 @@ from collections.abc import Mapping, Sequence
 
 from aws_cdk import App, Environment
 
-from cdk.api_stack import ApiStack
+from cdk.api_stack import ApiStack, training_key_users
 from cdk.context import REPO_ROOT, DeployContext, cdk_json_context
 from cdk.data_stack import DataStack
+from cdk.enclave_stack import EnclaveStack
 from cdk.nag import add_checks
 from cdk.observability_stack import ObservabilityStack
-from cdk.packaging import build_assets
+from cdk.packaging import build_assets, build_parent_bundle
 from functions.registry import FUNCTIONS, Route, http_routes
 
 DATA_STACK = "CmsData"
 API_STACK = "CmsApi"
 OBSERVABILITY_STACK = "CmsObservability"
-STACK_NAMES = (DATA_STACK, API_STACK, OBSERVABILITY_STACK)
+ENCLAVE_STACK = "CmsEnclave"
+STACK_NAMES = (DATA_STACK, API_STACK, OBSERVABILITY_STACK, ENCLAVE_STACK)
 
 
 def collect_routes() -> dict[str, list[Route]]:
@@ -41,8 +43,10 @@ def build_app(routes: Mapping[str, Sequence[Route]] | None = None) -> App:
     data = DataStack(
         app,
         DATA_STACK,
+        training_key_users=training_key_users(),
+        enclave_pcr0=deploy.enclave_pcr0,
         env=environment,
-        description="CMS data: KMS key, DynamoDB tables, token signing secret",
+        description="CMS data: KMS keys, DynamoDB tables, buckets, secrets, training queue",
     )
     api = ApiStack(
         app,
@@ -62,6 +66,15 @@ def build_app(routes: Mapping[str, Sequence[Route]] | None = None) -> App:
         deploy=deploy,
         env=environment,
         description="CMS observability: dashboard, alarms, alarm topic",
+    )
+    EnclaveStack(
+        app,
+        ENCLAVE_STACK,
+        data=data,
+        deploy=deploy,
+        parent_bundle=build_parent_bundle(with_dependencies=assets.with_dependencies),
+        env=environment,
+        description="CMS enclave: VPC without internet, Nitro Enclaves parent instances",
     )
     add_checks(app)
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,18 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = REPO_ROOT / "cdk.json"
 
 ARCHITECTURES = ("arm64", "x86_64")
+
+# Nitro Enclaves run on Nitro instances with at least 4 vCPUs on Intel/AMD (the enclave takes
+# whole cores, the parent keeps the rest). These families support enclaves; ".large" and
+# smaller have 2 vCPUs and do not.
+ENCLAVE_INSTANCE_FAMILIES = frozenset({
+    "c5", "c5a", "c5ad", "c5d", "c5n", "c6a", "c6i", "c6id", "c6in", "c7a", "c7i",
+    "m5", "m5a", "m5ad", "m5d", "m5dn", "m5n", "m5zn", "m6a", "m6i", "m6id", "m6idn", "m6in",
+    "m7a", "m7i", "r5", "r5a", "r5ad", "r5b", "r5d", "r5dn", "r5n", "r6a", "r6i", "r6id",
+    "r6idn", "r6in", "r7a", "r7i", "r7iz",
+})
+_TOO_SMALL_FOR_ENCLAVES = frozenset({"nano", "micro", "small", "medium", "large"})
+_MEASUREMENT = re.compile(r"[0-9a-f]{96}")  # a SHA-384 PCR value in hex
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -42,9 +55,7 @@ def _text(node: Node, key: str, default: str | None) -> str | None:
 
 def _dids(node: Node, key: str) -> tuple[str, ...]:
     """Comma-separated DIDs (a JSON list in cdk.json works too), each checked at synth time."""
-    value = node.try_get_context(key)
-    items = value if isinstance(value, list) else str(value or "").split(",")
-    dids = tuple(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
+    dids = _items(node, key)
     for did in dids:
         try:
             parse_did(did)
@@ -57,6 +68,34 @@ def _dids(node: Node, key: str) -> tuple[str, ...]:
 def _number(node: Node, key: str, default: float) -> float:
     value = node.try_get_context(key)
     return default if value in (None, "") else float(value)
+
+
+def _items(node: Node, key: str) -> tuple[str, ...]:
+    """A JSON list, or a comma-separated string (``-c key=a,b``); blanks dropped, deduplicated."""
+    value = node.try_get_context(key)
+    items = value if isinstance(value, list) else str(value or "").split(",")
+    return tuple(dict.fromkeys(str(item).strip() for item in items if str(item).strip()))
+
+
+def _measurements(node: Node, key: str) -> tuple[str, ...]:
+    """Enclave image measurements (PCR0 = SHA-384 of the EIF), lower-case hex, checked here:
+    a typo would only show as "the enclave can decrypt nothing" after the deploy."""
+    values = tuple(item.lower() for item in _items(node, key))
+    for value in values:
+        if not _MEASUREMENT.fullmatch(value):
+            raise ValueError(f"context '{key}': {value!r} is not a SHA-384 measurement "
+                             "(96 hex digits, as `nitro-cli describe-eif` prints PCR0)")
+        if set(value) == {"0"}:
+            raise ValueError(f"context '{key}': an all-zero PCR0 is what a debug-mode enclave "
+                             "reports; allowing it would let any debug enclave decrypt")
+    return values
+
+
+def enclave_capable(instance_type: str) -> bool:
+    """Whether an EC2 instance type can run a Nitro Enclave beside its parent."""
+    family, _, size = instance_type.partition(".")
+    return family in ENCLAVE_INSTANCE_FAMILIES and bool(size) and (
+        size not in _TOO_SMALL_FOR_ENCLAVES)
 
 
 @dataclass(frozen=True)
@@ -75,6 +114,16 @@ class DeployContext:
     bootstrap_admins: tuple[str, ...]
     alarm_email: str | None
     api_5xx_rate_threshold_percent: float
+    # CmsEnclave (docs/operations.md, "Enclave stack"). Measurements (PCR0) of the enclave
+    # images whose attested requests may decrypt training data; empty: nothing may.
+    enclave_pcr0: tuple[str, ...] = ()
+    enclave_instance_type: str = "m6i.xlarge"
+    enclave_cpu_count: int = 2  # vCPUs given to the enclave (whole cores: even on Intel/AMD)
+    enclave_memory_mib: int = 8192
+    enclave_instances: int = 1  # desired parents (the group's maximum too; minimum 0)
+    # Path (repository-relative or absolute) of the enclave image file CI built and measured;
+    # None: no image to run, so no instance is started.
+    enclave_eif: str | None = None
 
     @classmethod
     def from_node(cls, node: Node) -> DeployContext:
@@ -101,4 +150,32 @@ class DeployContext:
             bootstrap_admins=_dids(node, "bootstrap_admins"),
             alarm_email=_text(node, "alarm_email", None),
             api_5xx_rate_threshold_percent=_number(node, "api_5xx_rate_threshold_percent", 1),
+            **_enclave_settings(node),
         )
+
+
+def _enclave_settings(node: Node) -> dict[str, Any]:
+    instance_type = _text(node, "enclave_instance_type", "m6i.xlarge") or "m6i.xlarge"
+    if not enclave_capable(instance_type):
+        raise ValueError(f"context 'enclave_instance_type': {instance_type} cannot run a Nitro "
+                         "Enclave (needs a Nitro Intel/AMD type with at least 4 vCPUs, e.g. "
+                         "m6i.xlarge)")
+    cpu_count = int(_number(node, "enclave_cpu_count", 2))
+    if cpu_count < 2 or cpu_count % 2:
+        raise ValueError("context 'enclave_cpu_count' must be an even number >= 2 (an enclave "
+                         "takes whole cores, two vCPUs each on Intel/AMD)")
+    memory_mib = int(_number(node, "enclave_memory_mib", 8192))
+    if memory_mib < 1024:
+        raise ValueError("context 'enclave_memory_mib' must be at least 1024 (the image is "
+                         "unpacked into enclave memory)")
+    instances = int(_number(node, "enclave_instances", 1))
+    if instances < 0:
+        raise ValueError("context 'enclave_instances' must not be negative")
+    return {
+        "enclave_pcr0": _measurements(node, "enclave_pcr0"),
+        "enclave_instance_type": instance_type,
+        "enclave_cpu_count": cpu_count,
+        "enclave_memory_mib": memory_mib,
+        "enclave_instances": instances,
+        "enclave_eif": _text(node, "enclave_eif", None),
+    }

@@ -1,4 +1,4 @@
-"""CmsData: the customer-managed KMS key, the DynamoDB tables and the token signing secret.
+"""CmsData: the KMS keys, the DynamoDB tables, the buckets, the secrets and the training queue.
 
 Tables are derived from the pynamodb models (``cms.adapters.tables.TABLE_SPECS``): key schema,
 attribute types, GSIs and TTL come from the model, so the code and the table cannot disagree.
@@ -17,6 +17,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
@@ -56,10 +57,47 @@ def bucket_name(spec: BucketSpec) -> str:
     return f"cms-{spec.key}-{Aws.ACCOUNT_ID}-{Aws.REGION}"
 
 
+# Roles the training key's policy names. CmsData is deployed before the stacks that hold them,
+# so the policy names them by ARN in an ``aws:PrincipalArn`` condition (a role that does not
+# exist yet cannot be a key policy principal) and the roles get these fixed names.
+ENCLAVE_PARENT_ROLE = "cms-enclave-parent"
+
+
+def enclave_parent_role_name() -> str:
+    """The EC2 role of the enclave's parent instance (CmsEnclave)."""
+    return f"{ENCLAVE_PARENT_ROLE}-{Aws.REGION}"
+
+
+def function_role_name(function: str) -> str:
+    """The execution role of a function the training key's policy names (CmsApi)."""
+    return f"cms-{function}-{Aws.REGION}"
+
+
+def role_arn(name: str) -> str:
+    return f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:role/{name}"
+
+
+# KMS actions that administer a key without using it: the account keeps control of the
+# training key (rotation, policy, deletion) but no IAM policy can make it decrypt. Not
+# kms:CreateGrant: a grant could hand out Decrypt without the attestation condition.
+KEY_ADMIN_ACTIONS = (
+    "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias",
+    "kms:DescribeKey", "kms:DisableKey", "kms:DisableKeyRotation", "kms:EnableKey",
+    "kms:EnableKeyRotation", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases",
+    "kms:ListGrants", "kms:ListKeyPolicies", "kms:ListResourceTags", "kms:PutKeyPolicy",
+    "kms:RevokeGrant", "kms:RotateKeyOnDemand", "kms:ScheduleKeyDeletion", "kms:TagResource",
+    "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
+)
+# The Nitro attestation condition key KMS evaluates on requests with a Recipient document.
+ATTESTATION_CONDITION_KEY = "kms:RecipientAttestation:PCR0"
+TRAINING_QUEUE = "training"  # sends_to name; the functions get CMS_TRAINING_QUEUE_URL
+
+
 class DataStack(Stack):
     """Stateful resources. Other stacks receive these constructs by reference."""
 
     key_logical_id = "CmsKey"
+    training_key_logical_id = "TrainingDataKey"
     secret_logical_id = "JwtSigningKeySecret"  # noqa: S105 - a logical id, not a secret
 
     def __init__(
@@ -68,10 +106,15 @@ class DataStack(Stack):
         construct_id: str,
         *,
         table_specs: Sequence[TableSpec] = TABLE_SPECS,
+        training_key_users: Sequence[str] = (),
+        enclave_pcr0: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
+        """``training_key_users``: functions that may generate training data keys;
+        ``enclave_pcr0``: enclave image measurements whose attested requests may decrypt."""
         super().__init__(scope, construct_id, **kwargs)
         self.key = self._key()
+        self.training_key = self._training_key(tuple(training_key_users), tuple(enclave_pcr0))
         self.table_specs = tuple(table_specs)
         self.tables: Mapping[str, dynamodb.Table] = {
             spec.key: self._table(spec) for spec in self.table_specs
@@ -85,6 +128,8 @@ class DataStack(Stack):
         self.buckets: Mapping[str, s3.Bucket] = {
             spec.key: self._bucket(spec) for spec in self.bucket_specs
         }
+        # Queues consumed outside CmsApi, by name (functions send to them through sends_to).
+        self.queues: Mapping[str, sqs.Queue] = {TRAINING_QUEUE: self._training_queue()}
         self.jwt_secret = self._jwt_secret()
         self.ledger_signer_secret = self._ledger_signer_secret()
         self.ledger_parameter = self._ledger_parameter()
@@ -110,6 +155,70 @@ class DataStack(Stack):
         )
         _cfn(key).override_logical_id(self.key_logical_id)
         return key
+
+    def _training_key(self, users: tuple[str, ...], measurements: tuple[str, ...]) -> kms.Key:
+        """The envelope key of training data (datasets, checkpoints). Its policy is the whole
+        access story: the account administers it; the functions that register datasets may
+        only generate data keys; the enclave parent may generate wrapped keys it cannot read
+        (checkpoint keys) and decrypt only in a request that carries a Nitro attestation
+        document of an allowed image (KMS then encrypts the answer to the enclave's own key,
+        so the parent never sees plaintext). Without measurements nothing can decrypt."""
+        account = iam.AccountRootPrincipal()
+        statements = [iam.PolicyStatement(
+            sid="AccountAdministersTheKeyButCannotUseIt", principals=[account],
+            actions=list(KEY_ADMIN_ACTIONS), resources=["*"])]
+        if users:
+            statements.append(iam.PolicyStatement(
+                sid="DatasetRegistrationGeneratesDataKeys", principals=[account],
+                actions=["kms:GenerateDataKey"], resources=["*"],
+                conditions={"ArnEquals": {"aws:PrincipalArn": [
+                    role_arn(function_role_name(name)) for name in users]}}))
+        parent = {"ArnEquals": {"aws:PrincipalArn": role_arn(enclave_parent_role_name())}}
+        statements.append(iam.PolicyStatement(
+            sid="EnclaveParentGeneratesWrappedKeys", principals=[account],
+            actions=["kms:GenerateDataKeyWithoutPlaintext"], resources=["*"],
+            conditions=parent))
+        if measurements:
+            statements.append(iam.PolicyStatement(
+                sid="AttestedEnclaveDecrypts", principals=[account],
+                actions=["kms:Decrypt"], resources=["*"],
+                conditions={**parent, "StringEqualsIgnoreCase": {
+                    ATTESTATION_CONDITION_KEY: list(measurements)}}))
+        key = kms.Key(
+            self,
+            self.training_key_logical_id,
+            description="CMS training datasets (envelope encryption); only an attested enclave "
+                        "image may decrypt",
+            enable_key_rotation=True,
+            policy=iam.PolicyDocument(statements=statements),
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        _cfn(key).override_logical_id(self.training_key_logical_id)
+        return key
+
+    def _training_queue(self) -> sqs.Queue:
+        """Training jobs from the training function to the enclave parent (CmsEnclave)."""
+        dead_letters = sqs.Queue(self, "TrainingDeadLetters",
+                                 encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+                                 retention_period=Duration.days(14))
+        _cfn(dead_letters).override_logical_id("TrainingDeadLetters")
+        acknowledge(dead_letters, "AwsSolutions-SQS3",
+                    "This is the dead-letter queue of the training jobs queue: jobs that failed "
+                    "five receives wait here (14 days) for inspection or redrive.")
+        queue = sqs.Queue(
+            self, "TrainingQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+            # The parent extends the visibility while a job runs (a heartbeat); 15 minutes is
+            # how long a job stays hidden if the parent dies without a word.
+            visibility_timeout=Duration.minutes(15),
+            retention_period=Duration.days(14),  # jobs wait while no parent runs
+            receive_message_wait_time=Duration.seconds(20),  # long polling
+            dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=5))
+        cfn = _cfn(queue)
+        cfn.override_logical_id("TrainingQueue")
+        cfn.add_metadata("cms:queue", {"key": TRAINING_QUEUE,
+                                       "env_var": queue_env_var(TRAINING_QUEUE)})
+        return queue
 
     def _table(self, spec: TableSpec) -> dynamodb.Table:
         schema = spec.schema
@@ -263,6 +372,14 @@ class DataStack(Stack):
                       value=self.buckets[spec.key].bucket_name)
         CfnOutput(self, "JwtSigningKeySecretArn", value=self.jwt_secret.secret_arn)
         CfnOutput(self, "KeyArn", value=self.key.key_arn)
+        CfnOutput(self, "TrainingDataKeyArn", value=self.training_key.key_arn)
+        for name, queue in self.queues.items():
+            CfnOutput(self, f"{pascal(name)}QueueUrl", value=queue.queue_url)
+
+
+def queue_env_var(name: str) -> str:
+    """The variable that carries a queue's URL to the code that sends to (or polls) it."""
+    return f"CMS_{name.upper()}_QUEUE_URL"
 
 
 def _cfn(construct: Construct) -> Any:

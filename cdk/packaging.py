@@ -33,6 +33,12 @@ CMS_PACKAGE = REPO_ROOT / "layers" / "cms" / "python" / "cms"
 CONTRACT_ARTIFACTS = REPO_ROOT / "contracts" / "artifacts"
 LAYER_ARTIFACTS = Path("python") / "cms" / "adapters" / "contract_artifacts"
 FUNCTIONS_PACKAGE = REPO_ROOT / "functions"
+# The enclave parent (CmsEnclave's EC2 instance): training_runner and cms with the same pinned
+# dependencies, for the instance's platform (Python 3.11 on x86_64 Amazon Linux 2023).
+PARENT_DIR = REPO_ROOT / "build" / "enclave-parent"
+TRAINING_RUNNER_PACKAGE = REPO_ROOT / "training_runner"
+ENCLAVE_APP_PACKAGE = REPO_ROOT / "enclave_app"  # the runner speaks its transport
+PARENT_ARCHITECTURE = "x86_64"
 
 LAMBDA_PYTHON_VERSION = "3.11"
 PIP_PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
@@ -72,6 +78,22 @@ def build_assets(
         )
 
 
+def build_parent_bundle(*, with_dependencies: bool | None = None) -> Path:
+    """The enclave parent's code: ``python/`` with ``training_runner``, ``cms``,
+    ``enclave_app`` (its transport; nothing that needs torch is imported) and (with
+    dependencies) requirements.txt as x86_64 wheels; returns the asset root."""
+    if with_dependencies is None:
+        with_dependencies = layer_dependencies_enabled()
+    root = PARENT_DIR / ("bundle" if with_dependencies else "bundle-source-only")
+    with _build_lock():
+        if with_dependencies:
+            _install_dependencies(root, PARENT_ARCHITECTURE, PARENT_DIR / "bundle.stamp")
+        _copy_cms(root)
+        for package in (TRAINING_RUNNER_PACKAGE, ENCLAVE_APP_PACKAGE):
+            _replace_tree(package, root / "python" / package.name)
+    return root
+
+
 def build_layer(architecture: str = "arm64", *, with_dependencies: bool = True) -> Path:
     """Build (or reuse) the layer folder alone; returns its asset root."""
     with _build_lock():
@@ -106,23 +128,28 @@ def _build_layer(architecture: str, with_dependencies: bool) -> Path:
         raise ValueError(f"unsupported architecture {architecture!r}")
     root = BUILD_DIR / ("layer" if with_dependencies else "layer-cms-only")
     if with_dependencies:
-        _install_dependencies(root, architecture)
-    _replace_tree(CMS_PACKAGE, root / "python" / "cms")
-    shutil.copytree(CONTRACT_ARTIFACTS, root / LAYER_ARTIFACTS)
+        _install_dependencies(root, architecture, BUILD_DIR / "layer.stamp")
+    _copy_cms(root)
     return root
 
 
-def _install_dependencies(root: Path, architecture: str) -> None:
-    stamp = BUILD_DIR / "layer.stamp"
+def _copy_cms(root: Path) -> None:
+    """The cms package with the compiled contract artifacts, under ``root/python``."""
+    _replace_tree(CMS_PACKAGE, root / "python" / "cms")
+    shutil.copytree(CONTRACT_ARTIFACTS, root / LAYER_ARTIFACTS)
+
+
+def _install_dependencies(root: Path, architecture: str, stamp: Path) -> None:
     fingerprint = requirements_fingerprint(architecture)
     if (root / "python").is_dir() and stamp.exists() and stamp.read_text() == fingerprint:
         return
-    staging = BUILD_DIR / "layer.partial"
+    staging = root.with_name(root.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     _pip_install(staging / "python", architecture)
     # Swap only after pip succeeded, so an interrupted build never looks complete.
     shutil.rmtree(root, ignore_errors=True)
     staging.rename(root)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(fingerprint)
 
 

@@ -6,8 +6,9 @@
 The app runs in a subprocess (``python -m cdk.app``): jsii's Node runtime, the handler imports
 and the asset builds stay out of the caller's process. The result is cached in
 ``build/cdk.out`` under a hash of everything that shapes it (cdk/, functions/, layers/,
-requirements.txt, cdk.json, the options below); a call with nothing changed only hashes the
-sources and reads three JSON files.
+training_runner/, enclave_app/, requirements.txt, cdk.json, the enclave image file named by context
+``enclave_eif``, the options below); a call with nothing changed only hashes the sources and
+reads the stacks' JSON files.
 
 This module imports nothing from aws_cdk, so importing it is cheap.
 """
@@ -28,7 +29,8 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTDIR = REPO_ROOT / "build" / "cdk.out"
-SOURCES = ("cdk", "functions", "layers", "contracts/artifacts", "requirements.txt", "cdk.json")
+SOURCES = ("cdk", "functions", "layers", "contracts/artifacts", "training_runner",
+           "enclave_app", "requirements.txt", "cdk.json")
 STAMP_FILE = ".cms-source-hash"
 _APP_ENVIRONMENT = ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")
 _SKIPPED_DIRS = {"__pycache__", "tests", ".pytest_cache"}
@@ -88,7 +90,23 @@ def source_fingerprint(options: Mapping[str, Any]) -> str:
     for path in _source_files():
         digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
+    image = _enclave_image(options.get("context", {}))
+    if image is not None and image.is_file():  # an asset of CmsEnclave: its bytes count
+        with image.open("rb") as handle:
+            digest.update(hashlib.file_digest(handle, "sha256").digest())
     return digest.hexdigest()
+
+
+def _enclave_image(context: Mapping[str, Any]) -> Path | None:
+    """The file context ``enclave_eif`` names (given, else from cdk.json), if any."""
+    value = context.get("enclave_eif")
+    if value is None and (REPO_ROOT / "cdk.json").is_file():
+        cdk_json = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))
+        value = cdk_json.get("context", {}).get("enclave_eif")
+    if not value:
+        return None
+    path = Path(str(value))
+    return path if path.is_absolute() else REPO_ROOT / path
 
 
 def _source_files() -> list[Path]:

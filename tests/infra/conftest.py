@@ -45,3 +45,10 @@ def observability_template(templates: dict[str, dict]):
     from aws_cdk.assertions import Template
 
     return Template.from_json(templates["CmsObservability"])
+
+
+@pytest.fixture(scope="session")
+def enclave_template(templates: dict[str, dict]):
+    from aws_cdk.assertions import Template
+
+    return Template.from_json(templates["CmsEnclave"])
