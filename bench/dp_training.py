@@ -52,7 +52,7 @@ PRIVATE = {
 }
 BASELINE = replace(SCATTER, private=False, epochs=20, batch_size=64, lr=0.05)
 SAME_BATCH = replace(PRIVATE[3.0], private=False)
-REFERENCE = TrainingConfig(model="cnn", epochs=10, batch_size=500, lr=1.0, epsilon=3.0)
+REFERENCE = TrainingConfig(model="mnist_cnn", epochs=10, batch_size=500, lr=1.0, epsilon=3.0)
 AUGMULT = replace(REFERENCE, augmult=4)
 
 

@@ -166,6 +166,13 @@ def _certificate(issuer_key: ec.EllipticCurvePrivateKey, subject_key: ec.Ellipti
             .sign(issuer_key, hashes.SHA384()))
 
 
+def measured_pcr0(module: AttestationModule) -> str:
+    """This enclave's image measurement, read from a document of its own module (the real
+    NSM and the simulated one alike)."""
+    _, _, payload, _ = cbor2.loads(module.attest())
+    return bytes(cbor2.loads(payload)["pcrs"][0]).hex()
+
+
 def attestation_module() -> AttestationModule:
     """The real module inside an enclave; the simulated one only when asked for
     (``CMS_ENCLAVE_SIMULATED=1``), never silently."""

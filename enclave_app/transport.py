@@ -19,7 +19,10 @@ from urllib.parse import urlsplit
 
 MAX_FRAME = 64 * 1024 * 1024  # a model or a dataset chunk fits; a hostile length does not
 HEADER = struct.Struct(">I")
-Handler = Callable[[dict[str, Any]], dict[str, Any]]
+# A handler gets the message and ``converse``: send an interim ``progress`` frame, get the
+# peer's reply (a long job reports each epoch and learns whether to go on).
+Converse = Callable[[dict[str, Any]], dict[str, Any]]
+Handler = Callable[[dict[str, Any], Converse], dict[str, Any]]
 
 
 class FrameError(Exception):
@@ -87,16 +90,21 @@ def _exactly(connection: socket.socket, size: int, *, allow_eof: bool) -> bytes 
     return b"".join(chunks)
 
 
-def request(address: Address, message: dict[str, Any], *, timeout_s: float = 30.0) -> dict:
-    """One request, one response (the parent's side)."""
+def request(address: Address, message: dict[str, Any], *, timeout_s: float = 30.0,
+            on_progress: Converse | None = None) -> dict:
+    """One request and its response (the parent's side); ``on_progress`` answers each interim
+    frame before it. ``timeout_s`` bounds each wait for a frame, not the whole exchange."""
     with address.socket() as connection:
         connection.settimeout(timeout_s)
         connection.connect(address.target)
         send_frame(connection, message)
-        response = receive_frame(connection)
-    if response is None:
-        raise FrameError("the enclave closed the connection without answering")
-    return response
+        while True:
+            response = receive_frame(connection)
+            if response is None:
+                raise FrameError("the enclave closed the connection without answering")
+            if "progress" not in response:
+                return response
+            send_frame(connection, on_progress(response["progress"]) if on_progress else {})
 
 
 class Server:
@@ -134,12 +142,23 @@ class Server:
         with connection:
             try:
                 while (message := receive_frame(connection)) is not None:
-                    send_frame(connection, self._answer(message))
+                    send_frame(connection, self._answer(message, _conversation(connection)))
             except (FrameError, OSError):
                 return  # a broken peer: drop it, serve the others
 
-    def _answer(self, message: dict[str, Any]) -> dict[str, Any]:
+    def _answer(self, message: dict[str, Any], converse: Converse) -> dict[str, Any]:
         try:
-            return {"ok": True, "result": self._handler(message)}
+            return {"ok": True, "result": self._handler(message, converse)}
         except Exception as error:  # the parent gets a reason, the enclave keeps serving
             return {"ok": False, "error": type(error).__name__, "detail": str(error)[:500]}
+
+
+def _conversation(connection: socket.socket) -> Converse:
+    def converse(progress: dict[str, Any]) -> dict[str, Any]:
+        send_frame(connection, {"ok": True, "progress": progress})
+        reply = receive_frame(connection)
+        if reply is None:
+            raise FrameError("the parent went away mid-request")
+        return reply
+
+    return converse

@@ -25,6 +25,16 @@ def _verify_hint(receipt: Path | None, stack: LocalStack) -> str:
             f"{stack.ledger.address}\n")
 
 
+def _training_hint(result: Path | None, stack: LocalStack) -> str:
+    if result is None:
+        return ""
+    shown = result.relative_to(LOCAL.parent)
+    root = Path(stack.enclave.root_file)
+    return ("\nVerify the demo's training result without the API (the development root "
+            "stands in for AWS's: the local enclave is simulated):\n"
+            f"  .venv/bin/cms verify-training {shown} --development-root {root}\n")
+
+
 def main() -> int:
     port = int(os.environ.get("CMS_PORT", "8080"))
     stack = LocalStack(api_port=port, schedule_every_s=float(
@@ -37,7 +47,7 @@ def main() -> int:
               file=sys.stderr)
         return 1
     print("\nDemo: sign in with DIDs, a contract from a template with an attachment, submit, "
-          "both sign, activate, verify, anchor, receipt")
+          "both sign, activate, verify, anchor, receipt, DP training in the enclave")
     result = run_demo(stack.url, stack.ledger.rpc_url, LOCAL / "receipts")
     token = result["provider_token"]
     print(f"""
@@ -52,7 +62,7 @@ Everything is running:
 Try:  curl -s -H "Authorization: Bearer {token}" \\
         {stack.url}/api/v1/contracts/{result['contract_id']}
 (the token is valid for 15 minutes)
-{_verify_hint(result["receipt"], stack)}
+{_verify_hint(result["receipt"], stack)}{_training_hint(result["training"], stack)}
 Serving until Ctrl-C.""", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())

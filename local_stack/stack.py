@@ -74,6 +74,7 @@ class LocalStack:
         self.gateway: Any = None
         self.functions: dict = {}
         self.ledger: Any = None
+        self.enclave: Any = None
 
     @property
     def url(self) -> str:
@@ -93,8 +94,10 @@ class LocalStack:
         os.environ.update(tables)
         os.environ.update(self._overrides())
         self._start_chain(templates)
+        self._start_enclave()
         self._start_functions(templates)
         self._start_integrations(templates)
+        self._start_parent()
         self._start_gateway(templates)
         self._start_schedules(templates)
         self._start_event_rules(templates)
@@ -102,6 +105,8 @@ class LocalStack:
 
     def stop(self) -> None:
         self._stopping.set()
+        if self.enclave is not None:
+            self.enclave.stop()
         if self.gateway is not None:
             self.gateway.stop()
         if self._anvil is not None:
@@ -177,6 +182,26 @@ class LocalStack:
         for function in self.functions.values():
             function.warm()
             self.log(f"  function  {function.name:<11} {function.handler}")
+
+    def _start_enclave(self) -> None:
+        """The enclave app starts now (torch imports while the rest comes up); its
+        development root's file is known before the functions read their environment."""
+        import tempfile
+
+        from local_stack.enclave import LocalEnclave
+
+        state = self.chain_dir or Path(tempfile.mkdtemp(prefix="cms-enclave-"))
+        state.mkdir(parents=True, exist_ok=True)
+        self.enclave = LocalEnclave(free_port(), state, self.log).start()
+        self.extra_env["CMS_ATTESTATION_DEV_ROOT"] = str(self.enclave.root_file)
+        os.environ.update(self._overrides())
+
+    def _start_parent(self) -> None:
+        from local_stack.enclave import run_parent, training_environment
+
+        threading.Thread(target=run_parent, daemon=True, name="training-parent", args=(
+            self.enclave, training_environment(self.functions), self._stopping,
+            lambda: "training-parent" in self._paused, self.log)).start()
 
     def _start_integrations(self, templates: Templates) -> None:
         from local_stack.integrations import (

@@ -6,6 +6,11 @@
   cms contract receipt ID [--out FILE]     the contract's receipt, as issued (needs CMS_TOKEN)
   cms verify-receipt FILE --rpc URL --ledger CHAIN_ID:ADDRESS
                                            check a receipt against the chain, without our API
+  cms verify-training FILE [--model FILE] [--development-root PEM]
+                                           check a training result (GET …/verification's
+                                           "result") offline: the attestation chain to the
+                                           AWS Nitro root, the image the contract allows, the
+                                           binding of model, job and contract, the epsilon
 
 verify-receipt trusts only the ledger you name (the operator publishes it: GET /api/v1/ledger)
 and the RPC endpoint you choose. It exits 0 if every check passes, 2 if any fails, 3 if the
@@ -32,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "verify-receipt":
         return verify_receipt(args.file, args.rpc, args.ledger, as_json=args.json,
                               timeout_s=args.timeout)
+    if args.command == "verify-training":
+        return verify_training(args.file, args.model, args.development_root,
+                               as_json=args.json)
     try:
         result = _run(args)
     except ApiError as error:
@@ -69,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
                             "(default $CMS_LEDGER); without it the verdict is incomplete")
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.add_argument("--timeout", type=float, default=10.0, help="seconds per RPC call")
+    training = commands.add_parser("verify-training", help="verify a training result offline")
+    training.add_argument("file", help="the result bundle ('-' reads standard input)")
+    training.add_argument("--model", help="the model file, to check it is the attested one")
+    training.add_argument("--development-root", help="also trust this development root (a "
+                                                     "local simulated enclave; never production)")
+    training.add_argument("--json", action="store_true", help="print the report as JSON")
     return parser
 
 
@@ -111,15 +125,43 @@ def verify_receipt(file: str, rpc_url: str, ledger: str | None, *, as_json: bool
         print(json.dumps({"valid": report.valid, "incomplete": report.incomplete,
                           "checks": [check.to_json() for check in report.checks]}, indent=2))
         return code
-    width = min(16, max(len(check.name) for check in report.checks))  # DIDs run long
-    for check in report.checks:
-        name, detail = _shown(check.name), _shown(check.detail)
-        print(f"{'ok  ' if check.ok else 'FAIL'}  {name:<{width}}  {detail}")
+    _print_checks(report.checks)
     failed = sum(1 for check in report.checks if not check.ok)
     print({VALID: f"VALID: all {len(report.checks)} checks passed",
            INVALID: f"INVALID: {failed} of {len(report.checks)} checks failed",
            INCOMPLETE: f"INCOMPLETE: {_shown(report.incomplete or '')}"}[code])
     return code
+
+
+def verify_training(file: str, model: str | None, development_root: str | None, *,
+                    as_json: bool = False) -> int:
+    from cms.domain.attestation import development_root as dev_root
+    from cms.domain.training_result import verify_result
+
+    try:
+        raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+        bundle = json.loads(raw)
+        roots = [dev_root(Path(development_root).read_bytes())] if development_root else []
+        model_bytes = Path(model).read_bytes() if model else None
+    except (OSError, ValueError) as error:
+        print(f"cannot read the inputs: {error}", file=sys.stderr)
+        return 1
+    report = verify_result(bundle, roots=roots, model=model_bytes)
+    if as_json:
+        print(json.dumps(report.to_json(), indent=2))
+    else:
+        _print_checks(report.checks)
+        failed = sum(1 for check in report.checks if not check.ok)
+        print(f"VALID: all {len(report.checks)} checks passed" if report.valid else
+              f"INVALID: {failed} of {len(report.checks)} checks failed")
+    return VALID if report.valid else INVALID
+
+
+def _print_checks(checks: list) -> None:
+    width = min(16, max(len(check.name) for check in checks))  # DIDs run long
+    for check in checks:
+        name, detail = _shown(check.name), _shown(check.detail)
+        print(f"{'ok  ' if check.ok else 'FAIL'}  {name:<{width}}  {detail}")
 
 
 def _shown(text: str) -> str:

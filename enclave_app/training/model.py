@@ -216,7 +216,7 @@ def _with_scatter(head: Callable[[ScatterNet], nn.Module]) -> Callable[[], Class
 
 
 MODELS: dict[str, Callable[[], Classifier]] = {
-    "cnn": lambda: Classifier(nn.Identity(), mnist_cnn()),
+    "mnist_cnn": lambda: Classifier(nn.Identity(), mnist_cnn()),
     "scatter_linear": _with_scatter(_scatter_linear),
     "scatter_cnn": _with_scatter(_scatter_cnn),
 }

@@ -68,7 +68,7 @@ class PrivacyAccountingError(RuntimeError):
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    model: str = "cnn"
+    model: str = "mnist_cnn"
     epochs: int = 10
     batch_size: int = 500  # expected batch under Poisson sampling
     lr: float = 1.0

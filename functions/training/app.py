@@ -42,9 +42,23 @@ def get(job_id: str) -> dict:
 
 
 @app.post(ONE + "/stop", security=SECURED,
-          summary="Stop a pending job; its reserved epsilon goes back to the contract")
+          summary="Stop a job: a pending one at once (its epsilon goes back), a running one "
+                  "after its current epoch (what it did not spend goes back)")
 def stop(job_id: str) -> dict:
     return job_json(container.training().stop(caller_of(app), job_id))
+
+
+@app.get(ONE + "/verification", security=SECURED,
+         summary="Verify the job's result: attestation chain, enclave image allowed by the "
+                 "contract, user_data bound to model, job and contract, epsilon within budget")
+def verification(job_id: str) -> dict:
+    return container.training().verification(caller_of(app), job_id)
+
+
+@app.get(ONE + "/model", security=SECURED,
+         summary="A short-lived download link for the trained model, with its SHA-256")
+def model(job_id: str) -> dict:
+    return container.training().model_link(caller_of(app), job_id)
 
 
 @app.get("/api/v1/contracts/<contract_id>/privacy-budget", security=SECURED,

@@ -13,6 +13,13 @@ from tests.e2e.test_templates_api import training_variables
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture(autouse=True)
+def jobs_stay_pending(stack):
+    """These tests look at admission and pending jobs: the parent service holds off."""
+    with stack.paused("training-parent"):
+        yield
+
+
 @pytest.fixture
 def active(new_party):
     """An active ai_training contract (epsilon 3.0) and its parties."""

@@ -19,9 +19,14 @@ from enclave_app.transport import (
 
 @pytest.fixture
 def server():
-    def handler(message):
+    def handler(message, converse):
         if message.get("op") == "boom":
             raise RuntimeError("handler failed")
+        if message.get("op") == "count":  # reports each step; the peer may stop it early
+            done = 0
+            while done < message["to"] and converse({"at": done}).get("continue", True):
+                done += 1
+            return {"done": done}
         return {"echo": message}
 
     running = Server(Address.parse("tcp://127.0.0.1:0"), handler).start()
@@ -32,6 +37,19 @@ def server():
 def test_a_request_gets_its_answer(server):
     assert request(server, {"op": "ping", "n": 1}) == {"ok": True,
                                                        "result": {"echo": {"op": "ping", "n": 1}}}
+
+
+def test_progress_frames_are_answered_before_the_result(server):
+    seen = []
+
+    def on_progress(progress):
+        seen.append(progress["at"])
+        return {"continue": len(seen) < 3}
+
+    assert request(server, {"op": "count", "to": 10}, on_progress=on_progress) == {
+        "ok": True, "result": {"done": 2}}
+    assert seen == [0, 1, 2]
+    assert request(server, {"op": "count", "to": 2})["result"] == {"done": 2}
 
 
 def test_a_failing_handler_answers_with_the_reason_and_keeps_serving(server):

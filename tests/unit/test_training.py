@@ -42,7 +42,7 @@ KEY = bytes(range(32))
 JOB = "job-0001"
 # A given noise multiplier skips calibration (a dozen accountant runs); one test calibrates.
 TINY = TrainingConfig(
-    model="cnn", epochs=1, batch_size=50, lr=0.5, epsilon=3.0, noise_multiplier=2.0
+    model="mnist_cnn", epochs=1, batch_size=50, lr=0.5, epsilon=3.0, noise_multiplier=2.0
 )
 
 
@@ -186,7 +186,7 @@ def test_tiny_private_run_stays_within_budget_and_reports_it(tiny: Dataset) -> N
     assert result.sample_rate == 0.25 and result.noise_multiplier > 0
     assert result.model_sha256 == hashlib.sha256(result.model_state).hexdigest()
     assert result.dataset_sha256 == tiny.sha256() and result.samples_per_second > 0
-    build_model("cnn").load_state_dict(torch.load(io.BytesIO(result.model_state)))
+    build_model("mnist_cnn").load_state_dict(torch.load(io.BytesIO(result.model_state)))
 
 
 def test_the_budget_stops_training_before_it_would_be_exceeded(tiny: Dataset) -> None:
@@ -222,7 +222,7 @@ def test_augmentation_multiplicity_and_empty_poisson_batches(tiny: Dataset) -> N
 def test_augmult_gives_each_example_the_mean_of_its_views_gradients(tiny: Dataset) -> None:
     run = _Run(replace(TINY, augmult=3), tiny, secret_seed=1)
     inputs, labels = run._batch(torch.tensor([0, 1]))  # 2 examples x 3 views, example-major
-    plain = build_model("cnn").head  # the same weights without Opacus' hooks
+    plain = build_model("mnist_cnn").head  # the same weights without Opacus' hooks
     plain.load_state_dict(run.model.head.state_dict())
     per_view = [
         torch.autograd.grad(

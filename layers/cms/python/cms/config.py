@@ -77,6 +77,13 @@ class Settings:
     webhooks_allow_private: bool = False
     webhooks_ca_bundle: str | None = None
     webhooks_timeout_s: float = 10.0
+    # Training: the jobs queue the runners read, the bucket of datasets, checkpoints and
+    # models, the KMS key only the attested enclave image may unwrap data keys of, and (local
+    # stack and tests only) a development attestation root whose simulated results verify.
+    training_queue_url: str | None = None
+    training_bucket: str = "cms-training"
+    training_key_id: str | None = None
+    attestation_dev_root: str | None = None  # path of a PEM file
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -123,6 +130,10 @@ class Settings:
             webhooks_ca_bundle=os.environ.get("CMS_WEBHOOKS_CA_BUNDLE") or None,
             webhooks_timeout_s=float(os.environ.get("CMS_WEBHOOKS_TIMEOUT_S",
                                                     cls.webhooks_timeout_s)),
+            training_queue_url=os.environ.get("CMS_TRAINING_QUEUE_URL") or None,
+            training_bucket=os.environ.get("CMS_TRAINING_BUCKET", cls.training_bucket),
+            training_key_id=os.environ.get("CMS_TRAINING_KEY_ID") or None,
+            attestation_dev_root=os.environ.get("CMS_ATTESTATION_DEV_ROOT") or None,
         )
 
 

@@ -10,6 +10,7 @@ job is still open: a retried settlement counts nothing twice.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from pynamodb.exceptions import PutError
 
@@ -71,6 +72,32 @@ class BudgetStore:
                 TrainingJobRecord.completed_at.set(now),
                 *[getattr(TrainingJobRecord, name).set(value) for name, value in fields.items()]],
                 condition=TrainingJobRecord.status.is_in(*OPEN))
+
+    def mark_running(self, job: TrainingJobRecord, checkpoint_key: bytes, now: str) -> None:
+        """pending → running with the job's wrapped checkpoint key; WriteConflict if the job
+        is no longer pending (another runner took it, or it was stopped)."""
+        self._update(job, [TrainingJobRecord.status.set("running"),
+                           TrainingJobRecord.checkpoint_key.set(checkpoint_key),
+                           TrainingJobRecord.updated_at.set(now)],
+                     TrainingJobRecord.status == "pending")
+
+    def record_progress(self, job: TrainingJobRecord, progress: dict[str, Any],
+                        metrics: dict[str, Any], now: str) -> None:
+        """The last epoch's report; WriteConflict unless the job is running."""
+        self._update(job, [TrainingJobRecord.progress.set(progress),
+                           TrainingJobRecord.metrics.set(metrics),
+                           TrainingJobRecord.updated_at.set(now)],
+                     TrainingJobRecord.status == "running")
+
+    def request_stop(self, job: TrainingJobRecord, now: str) -> None:
+        """Ask the runner to stop after the current epoch; WriteConflict unless running."""
+        self._update(job, [TrainingJobRecord.stop_requested.set(True),
+                           TrainingJobRecord.updated_at.set(now)],
+                     TrainingJobRecord.status == "running")
+
+    def _update(self, job: TrainingJobRecord, actions: list[Any], condition: Any) -> None:
+        with transaction() as tx:
+            tx.update(TrainingJobRecord(job.job_id), actions=actions, condition=condition)
 
     def job(self, job_id: str) -> TrainingJobRecord | None:
         return get_or_none(TrainingJobRecord, job_id)

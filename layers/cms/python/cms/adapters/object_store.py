@@ -154,4 +154,6 @@ BUCKET_SPECS: tuple[BucketSpec, ...] = (
     BucketSpec("templates", "CMS_TEMPLATES_BUCKET", "templates/"),
     BucketSpec("documents", "CMS_DOCUMENTS_BUCKET", "contracts/", object_lock=True,
                events=True),
+    # Datasets (uploads, then sealed), checkpoints and models of training jobs.
+    BucketSpec("training", "CMS_TRAINING_BUCKET", "training/", events=True),
 )

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pynamodb.attributes import (
+    BinaryAttribute,
+    BooleanAttribute,
     JSONAttribute,
     ListAttribute,
     NumberAttribute,
@@ -358,7 +360,8 @@ class DecimalAttribute(NumberAttribute):
     """A DynamoDB number kept exact (epsilon accounting): Decimal in, Decimal out."""
 
     def serialize(self, value: Decimal) -> str:
-        return str(value)
+        # Positional, never "0E-9": an exponent is not a number every DynamoDB parser reads.
+        return format(value, "f")
 
     def deserialize(self, value: str) -> Decimal:
         return Decimal(value)
@@ -405,6 +408,11 @@ class TrainingJobRecord(Model):
     privacy_budget_spent = DecimalAttribute()
     result = JSONAttribute(null=True)  # model hash, attestation, accountant
     error = UnicodeAttribute(null=True)
+    # The run: the last epoch's report ({epoch, epsilon_spent, checkpoint}), a stop asked for
+    # while running, and the checkpoint key as KMS wrapped it (only the enclave unwraps it).
+    progress = JSONAttribute(null=True)
+    stop_requested = BooleanAttribute(null=True)
+    checkpoint_key = BinaryAttribute(null=True, legacy_encoding=False)
     created_at = UnicodeAttribute()
     created_key = UnicodeAttribute()  # "<created_at>#<job id>"
     updated_at = UnicodeAttribute()

@@ -28,6 +28,10 @@ class BudgetExceeded(DomainError):
     code, status, title = "privacy_budget_exceeded", 409, "Not enough privacy budget left"
 
 
+class ResultUnavailable(DomainError):
+    code, status, title = "training_result_unavailable", 409, "The job has no result yet"
+
+
 def epsilon(value: Any) -> Decimal:
     """A non-negative epsilon as an exact decimal, rounded up to the quantum."""
     try:

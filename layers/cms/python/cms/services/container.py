@@ -175,9 +175,26 @@ def anchoring():
 @cache
 def training():
     from cms.adapters.budget_store import BudgetStore
+    from cms.adapters.job_queue import JobQueue
+    from cms.adapters.object_store import Bucket
     from cms.services.training import TrainingService
 
-    return TrainingService(contracts(), BudgetStore())
+    s = settings()
+    return TrainingService(contracts(), BudgetStore(), JobQueue(s.training_queue_url),
+                           Bucket(s.training_bucket), roots=attestation_roots())
+
+
+@cache
+def attestation_roots():
+    """Roots trusted besides AWS's: a development root, only where one is configured (the
+    local stack); its results are reported as simulated."""
+    from pathlib import Path
+
+    from cms.domain.attestation import development_root
+
+    path = settings().attestation_dev_root
+    return (development_root(Path(path).read_bytes(), label="local simulated enclave"),
+            ) if path else ()
 
 
 @cache

@@ -1,8 +1,10 @@
 """Training jobs under AI-training contracts: admission against the terms, the privacy budget
-reserved atomically, visibility, and stopping (which releases what was not spent)."""
+reserved atomically, the job handed to the runners' queue, visibility, stopping (which
+releases what was not spent), and the result's verification and model download."""
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -11,13 +13,25 @@ from typing import Any
 
 from cms.adapters.budget_store import BudgetStore
 from cms.adapters.dynamo import WriteConflict
+from cms.adapters.job_queue import JobQueue
+from cms.adapters.object_store import Bucket
 from cms.adapters.tables import TrainingJobRecord
+from cms.domain.attestation import TrustedRoot
 from cms.domain.canonical import iso_utc, utc_now
-from cms.domain.contracts import Contract, Status
-from cms.domain.errors import Conflict, Forbidden, IllegalTransition, NotFound
+from cms.domain.contracts import Contract, Status, content_digest
+from cms.domain.errors import (
+    Conflict,
+    DependencyUnavailable,
+    Forbidden,
+    IllegalTransition,
+    NotFound,
+)
 from cms.domain.identity import Caller
-from cms.domain.privacy import BudgetExceeded, JobRequest, TrainingTerms
+from cms.domain.privacy import BudgetExceeded, JobRequest, ResultUnavailable, TrainingTerms
+from cms.domain.training_result import Statement, bundle, verify_result
 from cms.services.contracts import ContractService
+
+MODEL_LINK_TTL_S = 300
 
 
 def job_json(job: TrainingJobRecord) -> dict[str, Any]:
@@ -26,15 +40,20 @@ def job_json(job: TrainingJobRecord) -> dict[str, Any]:
             "model_name": job.model_name, "status": job.status, "config": job.config,
             "metrics": job.metrics, "privacy_budget": str(job.privacy_budget),
             "privacy_budget_spent": str(job.privacy_budget_spent), "result": job.result,
+            "progress": job.progress, "stop_requested": bool(job.stop_requested),
             "error": job.error, "created_at": job.created_at, "updated_at": job.updated_at,
             "completed_at": job.completed_at}
 
 
 class TrainingService:
-    def __init__(self, contracts: ContractService, budgets: BudgetStore,
+    def __init__(self, contracts: ContractService, budgets: BudgetStore, queue: JobQueue,
+                 bucket: Bucket, *, roots: tuple[TrustedRoot, ...] = (),
                  clock: Callable[[], datetime] = utc_now) -> None:
         self._contracts = contracts
         self._budgets = budgets
+        self._queue = queue
+        self._bucket = bucket
+        self._roots = roots  # besides AWS's: a development root on the local stack only
         self._clock = clock
 
     def create(self, caller: Caller, contract_id: str, model: str,
@@ -59,7 +78,25 @@ class TrainingService:
             left = budget.available if budget else Decimal(0)
             raise BudgetExceeded(f"epsilon {request.epsilon} requested, {left} left",
                                  epsilon_available=str(left)) from None
+        self._enqueue(contract, terms, request, job, now)
         return job
+
+    def _enqueue(self, contract: Contract, terms: TrainingTerms,
+                 request: JobRequest, job: TrainingJobRecord, now: str) -> None:
+        """Hand the job to the runners; if the queue refuses it, the job fails at once and
+        its reservation goes back (nothing is left half-done)."""
+        try:
+            self._queue.send({
+                "job_id": job.job_id, "contract_id": contract.id,
+                "contract_digest": content_digest(contract.id, contract.content),
+                "model": job.model_name, "config": {**job.config, "delta": request.delta},
+                "epsilon": str(job.privacy_budget), "dataset_uri": None,
+                "enclave_measurements": list(terms.enclave_measurements),
+                "output_prefix": f"s3://{self._bucket.name}/training/jobs/{job.job_id}/"})
+        except DependencyUnavailable:
+            self._budgets.settle(job, "failed", Decimal(0), now,
+                                 error="the job could not be queued")
+            raise
 
     def get(self, caller: Caller, job_id: str) -> TrainingJobRecord:
         job = self._budgets.job(job_id)
@@ -72,19 +109,53 @@ class TrainingService:
         return job
 
     def stop(self, caller: Caller, job_id: str) -> TrainingJobRecord:
-        """Stop a pending job now, releasing its whole reservation. (A running job is
-        stopped by its runner, which settles what it spent; that path comes with it.)"""
+        """Stop a job: a pending one at once, releasing its whole reservation; a running one
+        after its current epoch (its runner settles what it spent)."""
         job = self.get(caller, job_id)
         if caller.did != job.consumer_did:
             raise Forbidden("only the job's consumer may stop it")
-        if job.status != "pending":
-            raise IllegalTransition(f"cannot stop a {job.status} job here",
-                                    current_status=job.status, allowed_from=["pending"])
+        now = iso_utc(self._clock())
         try:
-            self._budgets.settle(job, "stopped", Decimal(0), iso_utc(self._clock()))
+            if job.status == "pending":
+                self._budgets.settle(job, "stopped", Decimal(0), now)
+            elif job.status == "running":
+                self._budgets.request_stop(job, now)
+            else:
+                raise IllegalTransition(f"cannot stop a {job.status} job",
+                                        current_status=job.status,
+                                        allowed_from=["pending", "running"])
         except WriteConflict:
             raise Conflict("the job changed meanwhile; read it again") from None
         return self.get(caller, job_id)
+
+    def verification(self, caller: Caller, job_id: str) -> dict[str, Any]:
+        """The result bundle (statement, attestation, contract content) and its report, as
+        the offline verifier (``cms verify-training``) would produce it."""
+        job = self.get(caller, job_id)
+        if not job.result or "attestation" not in job.result:
+            raise ResultUnavailable(f"the job is {job.status} and has no attested result",
+                                    status_now=job.status)
+        contract = self._contracts.get(caller, job.contract_id)
+        result = bundle(Statement.from_json(job.result["statement"]),
+                        base64.b64decode(job.result["attestation"]),
+                        contract.content.to_json())
+        report = verify_result(result, roots=self._roots)
+        return {"job_id": job_id, "valid": report.valid, "checks": report.to_json()["checks"],
+                "simulated": bool(job.result.get("simulated")), "result": result}
+
+    def model_link(self, caller: Caller, job_id: str) -> dict[str, Any]:
+        """A short-lived link to the trained model (the consumer's), with its hash to check."""
+        job = self.get(caller, job_id)
+        if caller.did != job.consumer_did:
+            raise Forbidden("only the job's consumer may download the model")
+        model = (job.result or {}).get("model")
+        if not model:
+            raise ResultUnavailable(f"the job is {job.status} and has no model",
+                                    status_now=job.status)
+        url = self._bucket.download_url(model["key"], model.get("version"),
+                                        ttl_s=MODEL_LINK_TTL_S, filename=f"{job_id}.pt")
+        return {"url": url, "sha256": model["sha256"], "size": model["size"],
+                "expires_in": MODEL_LINK_TTL_S}
 
     def budget(self, caller: Caller, contract_id: str) -> dict[str, Any]:
         contract = self._contracts.get(caller, contract_id)

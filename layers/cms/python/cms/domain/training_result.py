@@ -1,0 +1,211 @@
+"""What a training result claims, how the enclave binds it, and how anyone checks it.
+
+The enclave states the result as a ``Statement`` (job, contract digest, model hash, epsilon
+spent with its accountant) and asks its attestation module for a document whose ``user_data``
+is SHA-256 of the statement's canonical JSON. The document is signed by a key that chains to
+the AWS Nitro root and carries the image's measurements (PCR0), so a verifier holding the
+bundle (statement, document, contract content) learns: this image, which the contract allows,
+produced this model for this job under this contract, spending this much of its budget.
+Nothing else in the bundle is trusted: every field is recomputed or checked against the
+document or the contract's own terms.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from cms.domain.attestation import (
+    AttestationInvalid,
+    AttestationRejected,
+    TrustedRoot,
+    VerifiedAttestation,
+    aws_roots,
+    parse_document,
+    verify_document,
+)
+from cms.domain.canonical import canonical_json, sha256_hex
+from cms.domain.contracts import Content, content_digest
+from cms.domain.privacy import NotATrainingContract, TrainingTerms, epsilon
+from cms.domain.verification import Check
+
+FORMAT = "cms-training-result/v1"
+STATEMENT_FORMAT = "cms-training-statement/v1"
+
+
+@dataclass(frozen=True)
+class Statement:
+    """The facts an enclave attests to about one training run."""
+
+    job_id: str
+    contract_id: str
+    contract_digest: str
+    model: str
+    model_sha256: str
+    dataset_sha256: str
+    epsilon_spent: str  # exact decimal, rounded up (never under-counted)
+    delta: float
+    accountant: str
+    accountant_version: str
+    epochs: int
+    test_accuracy: float
+    stopped: str  # completed | budget | stopped
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": STATEMENT_FORMAT, **asdict(self)}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Statement:
+        """ValueError if the statement is not one this version writes."""
+        if not isinstance(data, dict) or data.get("format") != STATEMENT_FORMAT:
+            raise ValueError(f"not a {STATEMENT_FORMAT} statement")
+        fields = {name: data.get(name) for name in cls.__dataclass_fields__}
+        if set(data) - {"format", *fields} or any(value is None for value in fields.values()):
+            raise ValueError("the statement's fields are not exactly the expected ones")
+        return cls(**fields)
+
+    def user_data(self) -> bytes:
+        """What the attestation document's user_data must be: SHA-256 of the canonical JSON."""
+        return bytes.fromhex(sha256_hex(canonical_json(self.to_json())))
+
+
+def bundle(statement: Statement, document: bytes, contract_content: dict[str, Any], *,
+           attested: bool = True) -> dict[str, Any]:
+    """The self-contained result a verifier needs (what the API and the CLI exchange)."""
+    return {"format": FORMAT, "attested": attested, "statement": statement.to_json(),
+            "attestation": base64.b64encode(document).decode(),
+            "contract": {"id": statement.contract_id, "content": contract_content}}
+
+
+@dataclass(frozen=True)
+class TrainingReport:
+    checks: list[Check]
+
+    @property
+    def valid(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"valid": self.valid, "checks": [check.to_json() for check in self.checks]}
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    statement: Statement
+    document: bytes
+    content: Content
+    contract_id: str
+
+
+def verify_result(result: Any, *, roots: Iterable[TrustedRoot] | None = None,
+                  model: bytes | None = None, at: datetime | None = None) -> TrainingReport:
+    """Check a result bundle; each check says what it found. ``roots`` adds trusted roots
+    (a development root accepts simulated enclaves, and every check then says so); ``model``
+    is the model file, if the verifier has it; ``at`` defaults to the document's own time."""
+    try:
+        parsed = _parse(result)
+    except ValueError as error:
+        return TrainingReport([Check("format", False, str(error))])
+    checks = [Check("format", True, f"{FORMAT}, job {parsed.statement.job_id}")]
+    attestation, attestation_check = _attestation(parsed, roots, at)
+    checks.append(attestation_check)
+    terms = _terms(parsed.content)
+    checks += [
+        _image(attestation, terms),
+        _binding(attestation, parsed.statement),
+        _contract(parsed),
+        _budget(parsed.statement, terms),
+    ]
+    if model is not None:
+        actual = sha256_hex(model)
+        checks.append(Check("model", actual == parsed.statement.model_sha256,
+                            f"the model file hashes to {actual}"))
+    return TrainingReport(checks)
+
+
+def _parse(result: Any) -> _Parsed:
+    if not isinstance(result, dict) or result.get("format") != FORMAT:
+        raise ValueError(f"not a {FORMAT} result")
+    if result.get("attested") is not True:
+        raise ValueError("the result is marked as not attested (trained outside an enclave)")
+    statement = Statement.from_json(result.get("statement"))
+    try:
+        document = base64.b64decode(str(result.get("attestation")), validate=True)
+        contract = result["contract"]
+        content = Content.from_json(contract["content"])
+        contract_id = str(contract["id"])
+    except (binascii.Error, KeyError, TypeError, ValueError, AttributeError):
+        raise ValueError("the attestation (base64) or the contract content is unreadable") \
+            from None
+    return _Parsed(statement, document, content, contract_id)
+
+
+def _attestation(parsed: _Parsed, roots: Iterable[TrustedRoot] | None,
+                 at: datetime | None) -> tuple[VerifiedAttestation | None, Check]:
+    trusted = (*aws_roots(), *(roots or ()))
+    try:
+        moment = at or parse_document(parsed.document).timestamp
+        verified = verify_document(parsed.document, at=moment, max_age=None,
+                                   trusted_roots=trusted)
+    except (AttestationInvalid, AttestationRejected) as error:
+        return None, Check("attestation", False, str(error))
+    kind = ("a DEVELOPMENT root: a simulated enclave, not evidence of a Nitro enclave"
+            if verified.development else "the AWS Nitro Enclaves root")
+    return verified, Check("attestation", True,
+                           f"signed by {verified.document.module_id}, chained to {kind}, "
+                           f"at {verified.document.timestamp.isoformat()}")
+
+
+def _terms(content: Content) -> TrainingTerms | None:
+    try:
+        return TrainingTerms.of(content.terms)
+    except NotATrainingContract:
+        return None
+
+
+def _image(attestation: VerifiedAttestation | None, terms: TrainingTerms | None) -> Check:
+    if attestation is None:
+        return Check("image", False, "no verified attestation to read PCR0 from")
+    if attestation.debug_mode:
+        return Check("image", False, "the enclave ran in debug mode (PCRs are zero)")
+    pcr0 = attestation.document.pcrs.get(0, b"").hex()
+    allowed = terms.enclave_measurements if terms else ()
+    if pcr0 not in allowed:
+        return Check("image", False, f"PCR0 {pcr0[:16]}… is not among the contract's "
+                                     f"{len(allowed)} allowed enclave measurements")
+    return Check("image", True, f"PCR0 {pcr0[:16]}… is allowed by the contract")
+
+
+def _binding(attestation: VerifiedAttestation | None, statement: Statement) -> Check:
+    if attestation is None:
+        return Check("binding", False, "no verified attestation to read user_data from")
+    expected = statement.user_data()
+    ok = attestation.document.user_data == expected
+    return Check("binding", ok, "the document's user_data is SHA-256 of the statement"
+                 if ok else "the document's user_data does not match the statement")
+
+
+def _contract(parsed: _Parsed) -> Check:
+    digest = content_digest(parsed.contract_id, parsed.content)
+    ok = (digest == parsed.statement.contract_digest
+          and parsed.contract_id == parsed.statement.contract_id)
+    return Check("contract", ok, f"the contract's content digest is {digest}" + (
+        "" if ok else f"; the statement names {parsed.statement.contract_digest}"))
+
+
+def _budget(statement: Statement, terms: TrainingTerms | None) -> Check:
+    if terms is None:
+        return Check("budget", False, "the contract has no privacy budget")
+    try:
+        spent = epsilon(statement.epsilon_spent)
+    except ValueError:
+        return Check("budget", False, f"epsilon {statement.epsilon_spent!r} is not a number")
+    ok = (spent <= terms.epsilon and Decimal(str(statement.delta)) <= Decimal(str(terms.delta)))
+    return Check("budget", ok, f"epsilon {spent} at delta {statement.delta} ({statement.accountant}"
+                               f", {statement.accountant_version}) of the contract's "
+                               f"{terms.epsilon} at {terms.delta}")

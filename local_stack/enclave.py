@@ -1,0 +1,116 @@
+"""The enclave app as a local process over TCP, and the parent service beside it.
+
+The process runs ``python -m enclave_app`` with the simulated attestation module, whose
+documents chain to a development root made at its start; that root is written to a file the
+API's verifier trusts (``CMS_ATTESTATION_DEV_ROOT``), and results are reported as simulated.
+The parent service runs as a thread of the local stack with the simulated key release (moto's
+KMS does not evaluate attestation conditions; local_stack stands in for that check).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from enclave_app.transport import Address, FrameError, request
+
+READY_TIMEOUT_S = 120.0  # importing torch and Opacus on a loaded 2-core machine
+
+
+class LocalEnclave:
+    def __init__(self, port: int, state_dir: Path, log: Callable[[str], None]) -> None:
+        self.address = Address("tcp", "127.0.0.1", port)
+        self.root_file = state_dir / "enclave-development-root.pem"
+        self._log_file = state_dir / "enclave.log"
+        self._log = log
+        self._process: subprocess.Popen[bytes] | None = None
+        self._ready = threading.Event()
+        self.pcr0 = ""
+
+    def start(self) -> LocalEnclave:
+        """Start the process; ``ready()`` waits for it (torch takes seconds to import)."""
+        self._log(f"Starting the enclave app (simulated attestation) on tcp://127.0.0.1:"
+                  f"{self.address.port}, log in {self._log_file}")
+        with self._log_file.open("ab") as output:
+            self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [sys.executable, "-m", "enclave_app", "--listen",
+                 f"tcp://127.0.0.1:{self.address.port}"],
+                env={**os.environ, "CMS_ENCLAVE_SIMULATED": "1"}, stdout=output,
+                stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parent.parent)
+        return self
+
+    def ready(self, stopping: threading.Event) -> bool:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while not self._ready.is_set() and time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                self._log(f"[enclave] exited with {self._process.returncode}; see "
+                          f"{self._log_file}")
+                return False
+            try:
+                health = request(self.address, {"op": "health"}, timeout_s=5)["result"]
+            except (OSError, FrameError):
+                if stopping.wait(0.5):
+                    return False
+                continue
+            self.root_file.write_text(health["development_root"])
+            self.pcr0 = health["pcr0"]
+            self._ready.set()
+        return self._ready.is_set()
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+
+
+def run_parent(enclave: LocalEnclave, environment: dict[str, str],
+               stopping: threading.Event, held: Callable[[], bool],
+               log: Callable[[str], None]) -> None:
+    """The parent service with the training function's configuration (queue, bucket, key);
+    while ``held()`` (tests that look at pending jobs) it leaves the queue alone."""
+    if not enclave.ready(stopping):
+        log("[enclave] not ready: training jobs will wait in the queue")
+        return
+    from cms.adapters.budget_store import BudgetStore
+    from cms.adapters.job_queue import JobQueue
+    from cms.adapters.object_store import Bucket
+    from cms.domain.attestation import development_root
+    from cms.services.training_runs import TrainingRuns
+    from training_runner.enclave_runner import EnclaveRunner
+    from training_runner.key_release import SimulatedKeyRelease
+
+    root = development_root(enclave.root_file.read_bytes(), label="local simulated enclave")
+    runner = EnclaveRunner(
+        JobQueue(environment["CMS_TRAINING_QUEUE_URL"]), TrainingRuns(BudgetStore()),
+        Bucket(environment["CMS_TRAINING_BUCKET"]),
+        SimulatedKeyRelease(environment["CMS_TRAINING_KEY_ID"], root, {enclave.pcr0}),
+        enclave.address)
+    log(f"  enclave   parent service: {environment['CMS_TRAINING_QUEUE_URL'].rsplit('/', 1)[-1]}"
+        f" → {enclave.address.kind}://127.0.0.1:{enclave.address.port} (PCR0 "
+        f"{enclave.pcr0[:16]}…)")
+    while not stopping.is_set():
+        if held():
+            stopping.wait(0.2)
+            continue
+        try:
+            runner.run_once(wait_s=1)
+        except Exception as error:  # keep serving; say what happened
+            reasons = getattr(error.__cause__, "cancellation_reasons", None)
+            log(f"[training] runner: {error!r} (cause: {error.__cause__!r} {reasons or ''})")
+            stopping.wait(1)
+
+
+def training_environment(functions: dict[Any, Any]) -> dict[str, str]:
+    """The training function's configuration, which the parent service shares."""
+    return next(f.environment for f in functions.values()
+                if "CMS_TRAINING_QUEUE_URL" in f.environment
+                and "CMS_TRAINING_KEY_ID" in f.environment)

@@ -1,0 +1,125 @@
+"""Training jobs run end to end on the local stack: the queue, the parent service, the enclave
+process (simulated attestation), KMS key release, S3 for checkpoints and the model, the budget
+settled with the attested spend, and the result verified through the API and offline."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import urllib.request
+from decimal import Decimal
+
+import pytest
+
+from enclave_app.attestation_module import local_measurements
+from tests.e2e.test_contracts_api import expect_error
+from tests.e2e.test_templates_api import training_variables
+
+pytestmark = pytest.mark.e2e
+QUICK = {"epochs": 1, "epsilon": 1.0, "batch_size": 400, "lr": 1.0}  # noise calibrated
+
+
+def active_contract(new_party, pcr0: str):
+    provider, consumer = new_party("eth"), new_party("ed25519")
+    contract = provider.client.create_contract({
+        "template_id": "ai_training", "consumer_did": consumer.did,
+        "variables": training_variables(enclave_measurements=[{"pcr0": pcr0}])})
+    provider.client.transition(contract["id"], "submit")
+    provider.client.sign_contract(contract["id"], provider.signer)
+    consumer.client.sign_contract(contract["id"], consumer.signer)
+    consumer.client.transition(contract["id"], "activate")
+    return provider, consumer, contract["id"]
+
+
+def start(client, contract_id, **config):
+    return client._call("POST", "/api/v1/training-jobs", {
+        "contract_id": contract_id, "model": "mnist_cnn", "config": {**QUICK, **config}})
+
+
+def settled(client, job_id, timeout=300.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client._call("GET", f"/api/v1/training-jobs/{job_id}")
+        if job["status"] not in ("pending", "running"):
+            return job
+        time.sleep(1)
+    raise AssertionError(f"job {job_id} still {job['status']} after {timeout}s: {job}")
+
+
+def budget(client, contract_id):
+    return client._call("GET", f"/api/v1/contracts/{contract_id}/privacy-budget")
+
+
+def test_a_job_trains_in_the_enclave_and_its_result_verifies(new_party, stack, tmp_path):
+    provider, consumer, contract_id = active_contract(new_party, local_measurements()[0].hex())
+    job = settled(consumer.client, start(consumer.client, contract_id)["id"])
+    assert job["status"] == "completed", job
+    spent = Decimal(job["privacy_budget_spent"])
+    assert Decimal(0) < spent <= Decimal("1.0")
+    assert [epoch["epoch"] for epoch in job["metrics"]["epochs"]] == [1]
+    left = budget(provider.client, contract_id)
+    assert Decimal(left["epsilon_available"]) == Decimal(3) - spent
+    assert Decimal(left["epsilon_reserved"]) == 0
+
+    verification = provider.client._call("GET",
+                                         f"/api/v1/training-jobs/{job['id']}/verification")
+    assert verification["valid"] and verification["simulated"], verification["checks"]
+    assert {check["name"] for check in verification["checks"]} == {
+        "format", "attestation", "image", "binding", "contract", "budget"}
+
+    link = consumer.client._call("GET", f"/api/v1/training-jobs/{job['id']}/model")
+    with urllib.request.urlopen(link["url"], timeout=10) as response:  # moto, on loopback
+        model = response.read()
+    assert hashlib.sha256(model).hexdigest() == link["sha256"] == \
+        verification["result"]["statement"]["model_sha256"]
+    expect_error(lambda: provider.client._call(
+        "GET", f"/api/v1/training-jobs/{job['id']}/model"), 403, "forbidden")
+
+    offline = tmp_path / "result.json"
+    offline.write_text(json.dumps(verification["result"]))
+    (tmp_path / "model.pt").write_bytes(model)
+    from cms_client.cli import main as cms
+
+    root = os.environ["CMS_ATTESTATION_DEV_ROOT"]
+    assert cms(["verify-training", str(offline), "--model", str(tmp_path / "model.pt"),
+                "--development-root", root]) == 0
+    assert cms(["verify-training", str(offline)]) == 2  # only AWS's root: not attested
+
+
+def test_a_contract_that_does_not_allow_the_image_fails_the_job_without_spending(new_party):
+    _, consumer, contract_id = active_contract(new_party, "ab" * 48)
+    job = settled(consumer.client, start(consumer.client, contract_id)["id"])
+    assert (job["status"], job["privacy_budget_spent"]) == ("failed", "0"), job
+    assert "allowed measurements" in job["error"]
+    assert budget(consumer.client, contract_id)["epsilon_available"] == "3.000000000"
+    expect_error(lambda: consumer.client._call(
+        "GET", f"/api/v1/training-jobs/{job['id']}/verification"), 409,
+        "training_result_unavailable")
+
+
+def test_a_budget_that_cannot_cover_one_epoch_fails_the_job_without_spending(new_party):
+    _, consumer, contract_id = active_contract(new_party, local_measurements()[0].hex())
+    job = settled(consumer.client, start(consumer.client, contract_id, epsilon=0.01,
+                                         noise_multiplier=0.5)["id"])
+    assert (job["status"], job["privacy_budget_spent"]) == ("failed", "0"), job
+    assert "does not cover one epoch" in job["error"]
+
+
+def test_a_running_job_stops_after_its_epoch_and_pays_only_for_what_it_spent(new_party):
+    _, consumer, contract_id = active_contract(new_party, local_measurements()[0].hex())
+    created = start(consumer.client, contract_id, epochs=4, epsilon=2.0)
+    deadline = time.monotonic() + 240
+    while consumer.client._call("GET", f"/api/v1/training-jobs/{created['id']}")[
+            "status"] != "running":
+        assert time.monotonic() < deadline, "the job never started"
+        time.sleep(0.5)
+    stopping = consumer.client._call("POST", f"/api/v1/training-jobs/{created['id']}/stop")
+    assert stopping["stop_requested"] is True
+    job = settled(consumer.client, created["id"])
+    assert job["status"] == "stopped" and len(job["metrics"]["epochs"]) < 4, job
+    spent = Decimal(job["privacy_budget_spent"])
+    assert Decimal(0) < spent < Decimal("2.0")
+    assert Decimal(budget(consumer.client, contract_id)["epsilon_available"]) == \
+        Decimal(3) - spent

@@ -1,0 +1,53 @@
+"""``python -m training_runner``: the parent service on the enclave's EC2 instance.
+
+Configuration comes from the environment the CDK enclave stack writes: the queue, the training
+bucket, the KMS key, the tables (as the training function has them) and the enclave's address.
+``CMS_KEY_RELEASE=simulated`` (local stack only) swaps KMS's attestation check for the
+simulated one, with ``CMS_ATTESTATION_DEV_ROOT`` and ``CMS_ENCLAVE_PCR0``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+
+from cms.adapters.budget_store import BudgetStore
+from cms.adapters.job_queue import JobQueue
+from cms.adapters.object_store import Bucket
+from cms.config import settings
+from cms.domain.attestation import development_root
+from cms.services.training_runs import TrainingRuns
+from enclave_app.transport import Address
+from training_runner.enclave_runner import EnclaveRunner, KeyRelease
+from training_runner.key_release import KmsKeyRelease, SimulatedKeyRelease
+
+
+def key_release(key_id: str) -> KeyRelease:
+    if os.environ.get("CMS_KEY_RELEASE") != "simulated":
+        return KmsKeyRelease(key_id)
+    root = development_root(Path(os.environ["CMS_ATTESTATION_DEV_ROOT"]).read_bytes())
+    return SimulatedKeyRelease(key_id, root, set(os.environ["CMS_ENCLAVE_PCR0"].split(",")))
+
+
+def runner() -> EnclaveRunner:
+    s = settings()
+    if not s.training_key_id:
+        raise SystemExit("CMS_TRAINING_KEY_ID is not set")
+    return EnclaveRunner(JobQueue(s.training_queue_url), TrainingRuns(BudgetStore()),
+                         Bucket(s.training_bucket), key_release(s.training_key_id),
+                         Address.parse(os.environ.get("CMS_ENCLAVE_ADDRESS",
+                                                      "vsock://16:5005")))
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    runner().serve(stopping.is_set)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""The parent service: jobs from the queue to the enclave, and their reports back.
+
+For each job: take it (pending → running), ask the enclave for a recipient key (its public key
+in an attestation document), have KMS release the job's checkpoint key to it, send the job with
+the last checkpoint if it is resuming, store each epoch's sealed checkpoint and report the
+epoch (a stop request is the answer to that report), then store the model and settle the job
+with the attested result.
+
+Nothing is lost if the parent or the enclave dies: the queue message stays invisible only as
+long as epochs keep coming (each report extends it), comes back afterwards, and the next
+attempt resumes from the last checkpoint. After ``max_attempts`` the job fails, charged the
+epsilon of its last reported epoch.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from cms.adapters.job_queue import JobMessage, JobQueue
+from cms.adapters.object_store import Bucket
+from cms.adapters.tables import TrainingJobRecord
+from cms.domain.errors import DependencyUnavailable
+from cms.domain.training_result import Statement
+from cms.services.training_runs import TrainingRuns
+from enclave_app.transport import Address, FrameError, request
+from training_runner.jobs import RunnerJob
+from training_runner.key_release import KeyReleaseRefused
+
+log = logging.getLogger("cms.training_runner")
+HOLD_S = 600  # how long a job stays invisible without an epoch report
+FRAME_TIMEOUT_S = 1800.0  # the longest an epoch may take
+MODEL_TYPE = "application/vnd.pytorch.state-dict"
+
+
+class KeyRelease(Protocol):
+    def new_wrapped_key(self) -> bytes: ...
+
+    def for_recipient(self, wrapped: bytes, document: bytes) -> bytes: ...
+
+
+class RunFailed(Exception):
+    """The job cannot succeed (the enclave refused it, or its key was not released)."""
+
+
+@dataclass
+class EnclaveRunner:
+    queue: JobQueue
+    runs: TrainingRuns
+    bucket: Bucket
+    keys: KeyRelease
+    enclave: Address
+    max_attempts: int = 3
+    attested = True
+
+    def run_once(self, wait_s: int = 20) -> int:
+        """Handle what the queue has (at most one job); returns how many were handled."""
+        messages = self.queue.receive(wait_s=wait_s, hold_s=HOLD_S)
+        for message in messages:
+            self.handle(message)
+        return len(messages)
+
+    def serve(self, stopping: Callable[[], bool]) -> None:
+        while not stopping():
+            try:
+                self.run_once()
+            except DependencyUnavailable as error:  # AWS unreachable: try again shortly
+                log.warning("training queue unavailable: %s", error)
+
+    def handle(self, message: JobMessage) -> None:
+        spec = RunnerJob.from_json(message.body)
+        job = self.runs.take(spec.job_id, self.keys.new_wrapped_key)
+        if job is None:
+            self.queue.delete(message)  # settled already: nothing to run
+            return
+        if message.receives > self.max_attempts:
+            self.runs.fail(job, f"the run broke off {self.max_attempts} times")
+            self.queue.delete(message)
+            return
+        try:
+            result = self._train(job, spec, message)
+        except (FrameError, OSError) as error:
+            log.warning("job %s broke off (will resume): %s", job.job_id, error)
+            return  # the message comes back after HOLD_S and the job resumes
+        except RunFailed as error:
+            self.runs.fail(job, str(error))
+        else:
+            self._finish(job, result)
+        self.queue.delete(message)
+
+    def _train(self, job: TrainingJobRecord, spec: RunnerJob,
+               message: JobMessage) -> dict[str, Any]:
+        recipient = self._call({"op": "recipient"}, timeout_s=60.0)
+        document = base64.b64decode(recipient["document"])
+        try:
+            wrapped = {"checkpoint": self.keys.for_recipient(job.checkpoint_key, document)}
+        except KeyReleaseRefused as error:
+            raise RunFailed(f"the checkpoint key was not released: {error}") from None
+        resume = self._last_checkpoint(job)
+
+        def on_progress(progress: dict[str, Any]) -> dict[str, Any]:
+            key = self._store_checkpoint(job, progress)
+            self.queue.extend(message, HOLD_S)
+            return {"continue": self.runs.report(job, progress["epoch"], key)}
+
+        return self._call({
+            "op": "train", "job": spec.to_json(), "recipient_id": recipient["recipient_id"],
+            "keys": {name: base64.b64encode(key).decode() for name, key in wrapped.items()},
+            "resume": resume and base64.b64encode(resume).decode(),
+        }, timeout_s=FRAME_TIMEOUT_S, on_progress=on_progress)
+
+    def _call(self, message: dict[str, Any], **options: Any) -> dict[str, Any]:
+        response = request(self.enclave, message, **options)
+        if not response.get("ok"):
+            raise RunFailed(f"the enclave refused the job: {response.get('error')}: "
+                            f"{response.get('detail')}")
+        return response["result"]
+
+    def _last_checkpoint(self, job: TrainingJobRecord) -> bytes | None:
+        key = (job.progress or {}).get("checkpoint")
+        return self.bucket.get(key).body if key else None
+
+    def _store_checkpoint(self, job: TrainingJobRecord, progress: dict[str, Any]) -> str | None:
+        sealed = progress.get("checkpoint")
+        if not sealed:
+            return (job.progress or {}).get("checkpoint")
+        key = f"training/jobs/{job.job_id}/checkpoints/{int(progress['epoch']['epoch']):04d}"
+        self.bucket.put(key, base64.b64decode(sealed), "application/octet-stream")
+        return key
+
+    def _finish(self, job: TrainingJobRecord, result: dict[str, Any]) -> None:
+        try:
+            statement = Statement.from_json(result.get("statement"))
+            model = base64.b64decode(str(result.get("model")), validate=True)
+        except ValueError as error:
+            self.runs.fail(job, f"the enclave's result is unusable: {error}")
+            return
+        key = f"training/jobs/{job.job_id}/model.pt"
+        version = self.bucket.put(key, model, MODEL_TYPE)
+        stored = {"statement": result["statement"], "attestation": result["attestation"],
+                  "attested": self.attested, "simulated": bool(result.get("simulated")),
+                  "model": {"key": key, "version": version, "size": len(model),
+                            "sha256": statement.model_sha256}}
+        self.runs.complete(job, statement, stored, result.get("metrics") or {})
