@@ -47,6 +47,7 @@ bench: install
 	@$(PY) bench/templates.py
 	@$(PY) bench/lifecycle_latency.py
 	@$(PY) bench/attestation.py
+	@$(PY) bench/dp_training.py
 
 synth: $(PY_STAMP)
 	@$(PY) -c "from cdk.synth import synthesize; print(', '.join(synthesize()))"

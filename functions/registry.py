@@ -25,7 +25,7 @@ class FunctionSpec:
     reserved_concurrency: int | None = None
     # Key of a bucket (cms.adapters.object_store.BUCKET_SPECS) whose "Object Created" events
     # EventBridge delivers to this function.
-    object_events: str | None = None
+    object_events: str | tuple[str, ...] | None = None
     # Key of a table (cms.adapters.tables.TABLE_SPECS) whose stream of new items feeds it.
     table_stream: str | None = None
     bus_events: bool = False  # every event on the platform's bus (source cms.contracts)
@@ -59,10 +59,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
                  timeout_s=29),
     FunctionSpec(
         "triggers",
-        "Registers attachment uploads when S3 reports them (through EventBridge)",
+        "Registers attachment and dataset uploads when S3 reports them (through EventBridge)",
         http=False,
-        timeout_s=120,  # hashes uploads of up to 25 MB
-        object_events="documents",
+        timeout_s=300,  # hashes 25 MB attachments; checks and seals datasets of up to 40 MB
+        memory_mb=1024,
+        object_events=("documents", "training"),
     ),
     FunctionSpec(
         "anchor",

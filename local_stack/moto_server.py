@@ -12,6 +12,10 @@ iterators hold, so after the first conflict on a table its stream consumer never
 record. ``transact_write_items`` below replaces it: conditions are checked first (a cancelled
 transaction writes nothing, as in DynamoDB), and a write that fails midway is undone item by
 item, its stream records removed.
+
+moto also writes the sum of an ``ADD`` as ``str(Decimal)``, which can be ``0E-9``, and then fails
+to read it back (``int("0E-9")``) in the next arithmetic on it. DynamoDB itself never returns
+exponents; ``_positional_numbers`` keeps moto's numbers positional too.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import copy
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from moto.dynamodb.comparisons import get_filter_expression
@@ -32,6 +37,7 @@ from moto.dynamodb.exceptions import (
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import (
@@ -147,9 +153,24 @@ def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, A
             raise TransactionCanceledException(reasons) from error
 
 
+def _positional_numbers() -> None:
+    original = DynamoType.__init__
+    if getattr(original, "positional", False):
+        return
+
+    def init(self: DynamoType, type_as_dict: Any) -> None:
+        original(self, type_as_dict)
+        if self.type == "N" and isinstance(self.value, str) and "e" in self.value.lower():
+            self.value = format(Decimal(self.value), "f")
+
+    init.positional = True  # type: ignore[attr-defined]
+    DynamoType.__init__ = init  # type: ignore[method-assign]
+
+
 class LocalMotoServer(ThreadedMotoServer):
     def _server_entry(self) -> None:
         DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+        _positional_numbers()
         app = serialise_dynamodb(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self._ip_address, self._port, app, True,
                                    request_handler=MotoRequestHandler)

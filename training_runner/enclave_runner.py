@@ -95,10 +95,14 @@ class EnclaveRunner:
                message: JobMessage) -> dict[str, Any]:
         recipient = self._call({"op": "recipient"}, timeout_s=60.0)
         document = base64.b64decode(recipient["document"])
+        wrapped = {"checkpoint": job.checkpoint_key}
+        if spec.dataset_key:
+            wrapped["dataset"] = base64.b64decode(spec.dataset_key)
         try:
-            wrapped = {"checkpoint": self.keys.for_recipient(job.checkpoint_key, document)}
+            released = {name: self.keys.for_recipient(key, document)
+                        for name, key in wrapped.items()}
         except KeyReleaseRefused as error:
-            raise RunFailed(f"the checkpoint key was not released: {error}") from None
+            raise RunFailed(f"the job's keys were not released: {error}") from None
         resume = self._last_checkpoint(job)
 
         def on_progress(progress: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +112,8 @@ class EnclaveRunner:
 
         return self._call({
             "op": "train", "job": spec.to_json(), "recipient_id": recipient["recipient_id"],
-            "keys": {name: base64.b64encode(key).decode() for name, key in wrapped.items()},
+            "keys": {name: base64.b64encode(key).decode() for name, key in released.items()},
+            "dataset": self._sealed_dataset(spec),
             "resume": resume and base64.b64encode(resume).decode(),
         }, timeout_s=FRAME_TIMEOUT_S, on_progress=on_progress)
 
@@ -118,6 +123,16 @@ class EnclaveRunner:
             raise RunFailed(f"the enclave refused the job: {response.get('error')}: "
                             f"{response.get('detail')}")
         return response["result"]
+
+    def _sealed_dataset(self, spec: RunnerJob) -> str | None:
+        """The registered dataset as sealed (it opens only inside the enclave)."""
+        if not spec.dataset_uri:
+            return None
+        key = spec.dataset_uri.removeprefix(f"s3://{self.bucket.name}/")
+        try:
+            return base64.b64encode(self.bucket.get(key, spec.dataset_version).body).decode()
+        except KeyError:
+            raise RunFailed(f"the dataset {spec.dataset_uri} is gone") from None
 
     def _last_checkpoint(self, job: TrainingJobRecord) -> bytes | None:
         key = (job.progress or {}).get("checkpoint")

@@ -15,6 +15,9 @@ class RunnerJob:
     config: dict[str, Any] = field(default_factory=dict)  # TrainingConfig fields
     epsilon: str = "0"  # the reservation: training never spends more (exact decimal string)
     dataset_uri: str | None = None  # s3://bucket/key of a registered dataset; None: shipped
+    dataset_version: str | None = None  # the S3 version the job trains on
+    dataset_key: str | None = None  # its data key as KMS wrapped it (base64)
+    dataset_sha256: str | None = None  # of the archive, before sealing
     output_prefix: str = ""  # s3://bucket/prefix/ for the model, checkpoints and result
     enclave_measurements: list[str] = field(default_factory=list)  # PCR0s the contract allows
 

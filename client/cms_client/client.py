@@ -148,13 +148,27 @@ class CmsClient:
         It is registered (and visible on the contract) once S3 has reported it."""
         grant = self._call("POST", f"/api/v1/contracts/{contract_id}/attachments",
                            {"name": name, "media_type": media_type, "size": len(content)})
-        form = grant["upload"]
+        self._post_form(grant["upload"], name, content, media_type)
+        return grant["attachment_id"]
+
+    def upload_dataset(self, contract_id: str, dataset_id: str, archive: bytes) -> None:
+        """Upload one of an AI-training contract's datasets (its provider): a zip of the
+        four MNIST IDX files. It is format-checked, sealed for the enclave and listed by
+        ``datasets()`` once S3 has reported it."""
+        grant = self._call("POST", f"/api/v1/contracts/{contract_id}/datasets",
+                           {"dataset_id": dataset_id, "size": len(archive)})
+        self._post_form(grant["upload"], f"{dataset_id}.zip", archive, grant["media_type"])
+
+    def datasets(self, contract_id: str) -> list[dict[str, Any]]:
+        return self._call("GET", f"/api/v1/contracts/{contract_id}/datasets")["items"]
+
+    def _post_form(self, form: dict[str, Any], name: str, content: bytes,
+                   media_type: str) -> None:
         response = self._http.post(form["url"], data=form["fields"],
                                    files={"file": (name, content, media_type)})
         if response.status_code >= 300:
             raise ApiError(response.status_code, {"code": "upload_failed",
                                                   "detail": response.text[:500]})
-        return grant["attachment_id"]
 
     def attachment(self, contract_id: str, attachment_id: str) -> bytes:
         """An attachment's bytes, checked against its recorded SHA-256."""

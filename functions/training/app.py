@@ -61,6 +61,28 @@ def model(job_id: str) -> dict:
     return container.training().model_link(caller_of(app), job_id)
 
 
+class DatasetUpload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dataset_id: str = Field(min_length=1, max_length=64)
+    size: int = Field(gt=0)
+
+
+@app.post("/api/v1/contracts/<contract_id>/datasets", security=SECURED,
+          summary="Upload one of the contract's datasets (its provider): a presigned POST for "
+                  "a zip of the four MNIST IDX files, registered when S3 reports it")
+def upload_dataset(contract_id: str, request: Annotated[DatasetUpload, Body()]
+                   ) -> Response[dict]:
+    grant = container.datasets().upload_grant(caller_of(app), contract_id, request.dataset_id,
+                                              request.size)
+    return json_response(grant, 201)
+
+
+@app.get("/api/v1/contracts/<contract_id>/datasets", security=SECURED,
+         summary="The contract's datasets: registered or not, digest, size, example counts")
+def datasets(contract_id: str) -> dict:
+    return {"items": container.datasets().datasets(caller_of(app), contract_id)}
+
+
 @app.get("/api/v1/contracts/<contract_id>/privacy-budget", security=SECURED,
          summary="The contract's privacy budget: total, spent, reserved, available, jobs")
 def budget(contract_id: str) -> dict:

@@ -1,8 +1,11 @@
-"""Triggers function: S3 events (delivered by EventBridge) for the documents bucket.
+"""Triggers function: S3 events (delivered by EventBridge) for the documents and training
+buckets.
 
 An attachment upload ("Object Created" under ``contracts/<id>/attachments/``) is hashed and
 registered on its contract, or deleted if it breaks the limits or the contract is no longer
-a draft. EventBridge delivers at least once; registration is idempotent.
+a draft. A dataset upload (``training/uploads/<contract>/<dataset>/…``) is format-checked,
+sealed for the enclave and registered, or deleted with the reason. EventBridge delivers at
+least once; registration is idempotent.
 """
 
 from __future__ import annotations
@@ -20,14 +23,20 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                                                "detail_type": event.get("detail-type")})
         return {"ignored": True}
     target = event.get("detail", {}).get("object", {})
-    outcome = container.documents().register_upload(str(target.get("key", "")),
-                                                    target.get("version-id"))
+    key, version = str(target.get("key", "")), target.get("version-id")
+    if key.startswith("training/"):
+        return _reported("Datasets", "dataset_id", container.datasets().register(key, version))
+    return _reported("Attachments", "attachment_id",
+                     container.documents().register_upload(key, version))
+
+
+def _reported(kind: str, id_field: str, outcome: Any) -> dict[str, Any]:
+    """Count and log a registration (an attachment's or a dataset's) and return it."""
     if outcome is None:
         return {"ignored": True}
-    count("AttachmentsRegistered" if outcome.registered else "AttachmentsRefused")
+    count(f"{kind}Registered" if outcome.registered else f"{kind}Refused")
+    summary = {"contract_id": outcome.contract_id, id_field: getattr(outcome, id_field),
+               "registered": outcome.registered, "reason": outcome.reason}
     if not outcome.registered:
-        logger.warning("upload refused", extra={"contract_id": outcome.contract_id,
-                                                "attachment_id": outcome.attachment_id,
-                                                "reason": outcome.reason})
-    return {"contract_id": outcome.contract_id, "attachment_id": outcome.attachment_id,
-            "registered": outcome.registered, "reason": outcome.reason}
+        logger.warning("upload refused", extra=summary)
+    return summary

@@ -51,7 +51,7 @@ def test_the_consumer_reserves_budget_and_stopping_gives_it_back(active):
     assert provider.client._call("GET", f"/api/v1/training-jobs/{created['id']}")["id"] == \
         created["id"]
     stopped = consumer.client._call("POST", f"/api/v1/training-jobs/{created['id']}/stop")
-    assert (stopped["status"], stopped["privacy_budget_spent"]) == ("stopped", "0")
+    assert (stopped["status"], stopped["privacy_budget_spent"]) == ("stopped", "0.000000000")
     budget = consumer.client._call("GET", f"/api/v1/contracts/{contract_id}/privacy-budget")
     assert budget["epsilon_available"] == "3.000000000"
     expect_error(lambda: consumer.client._call(
@@ -87,7 +87,7 @@ def test_jobs_outside_the_terms_or_by_the_wrong_party_are_refused(active, new_pa
     expect_error(lambda: job(provider.client, contract_id), 403, "forbidden")
     expect_error(lambda: job(new_party().client, contract_id), 404, "not_found")
     budget = consumer.client._call("GET", f"/api/v1/contracts/{contract_id}/privacy-budget")
-    assert budget["jobs"] == [] and budget["epsilon_reserved"] == "0"
+    assert budget["jobs"] == [] and budget["epsilon_reserved"] == "0.000000000"
 
 
 def test_only_active_training_contracts_take_jobs(new_party):

@@ -5,15 +5,19 @@ settled with the attested spend, and the result verified through the API and off
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import time
 import urllib.request
+import zipfile
 from decimal import Decimal
 
+import boto3
 import pytest
 
 from enclave_app.attestation_module import local_measurements
+from enclave_app.training.data import IDX_FILES, dataset_from_idx
 from tests.e2e.test_contracts_api import expect_error
 from tests.e2e.test_templates_api import training_variables
 
@@ -61,7 +65,7 @@ def test_a_job_trains_in_the_enclave_and_its_result_verifies(new_party, stack, t
     assert [epoch["epoch"] for epoch in job["metrics"]["epochs"]] == [1]
     left = budget(provider.client, contract_id)
     assert Decimal(left["epsilon_available"]) == Decimal(3) - spent
-    assert Decimal(left["epsilon_reserved"]) == 0
+    assert left["epsilon_reserved"] == "0.000000000"
 
     verification = provider.client._call("GET",
                                          f"/api/v1/training-jobs/{job['id']}/verification")
@@ -91,7 +95,7 @@ def test_a_job_trains_in_the_enclave_and_its_result_verifies(new_party, stack, t
 def test_a_contract_that_does_not_allow_the_image_fails_the_job_without_spending(new_party):
     _, consumer, contract_id = active_contract(new_party, "ab" * 48)
     job = settled(consumer.client, start(consumer.client, contract_id)["id"])
-    assert (job["status"], job["privacy_budget_spent"]) == ("failed", "0"), job
+    assert (job["status"], job["privacy_budget_spent"]) == ("failed", "0.000000000"), job
     assert "allowed measurements" in job["error"]
     assert budget(consumer.client, contract_id)["epsilon_available"] == "3.000000000"
     expect_error(lambda: consumer.client._call(
@@ -103,7 +107,7 @@ def test_a_budget_that_cannot_cover_one_epoch_fails_the_job_without_spending(new
     _, consumer, contract_id = active_contract(new_party, local_measurements()[0].hex())
     job = settled(consumer.client, start(consumer.client, contract_id, epsilon=0.01,
                                          noise_multiplier=0.5)["id"])
-    assert (job["status"], job["privacy_budget_spent"]) == ("failed", "0"), job
+    assert (job["status"], job["privacy_budget_spent"]) == ("failed", "0.000000000"), job
     assert "does not cover one epoch" in job["error"]
 
 
@@ -123,3 +127,49 @@ def test_a_running_job_stops_after_its_epoch_and_pays_only_for_what_it_spent(new
     assert Decimal(0) < spent < Decimal("2.0")
     assert Decimal(budget(consumer.client, contract_id)["epsilon_available"]) == \
         Decimal(3) - spent
+
+
+def test_a_providers_dataset_is_checked_sealed_and_trained_on(new_party, stack):
+    from tests.unit.test_enclave_jobs import mnist_archive
+
+    provider, consumer, contract_id = active_contract(new_party, local_measurements()[0].hex())
+    expect_error(lambda: consumer.client.upload_dataset(contract_id, "mnist-train", b"x"),
+                 403, "forbidden")
+    expect_error(lambda: provider.client.upload_dataset(contract_id, "other", b"x"),
+                 400, "validation_error")
+    provider.client.upload_dataset(contract_id, "mnist-train", b"PK\x03\x04 not a zip")
+    archive = mnist_archive(train=400, test=100)
+    provider.client.upload_dataset(contract_id, "mnist-train", archive)
+    [dataset] = wait(lambda: [d for d in provider.client.datasets(contract_id)
+                              if d["registered"]])
+    assert (dataset["sha256"], dataset["train_examples"], dataset["test_examples"]) == (
+        hashlib.sha256(archive).hexdigest(), 400, 100)
+    bucket = os.environ["CMS_TRAINING_BUCKET"]
+    s3 = boto3.client("s3")
+    wait(lambda: not s3.list_objects_v2(Bucket=bucket, Prefix=f"training/uploads/"
+                                        f"{contract_id}/").get("KeyCount"))  # both deleted
+    sealed = s3.get_object(Bucket=bucket, Key=f"training/datasets/{contract_id}/"
+                                              "mnist-train.sealed")["Body"].read()
+    assert sealed.startswith(b"CMSDATA1") and archive[30:200] not in sealed
+
+    job = settled(consumer.client, start(consumer.client, contract_id,
+                                         datasets=["mnist-train"])["id"])
+    assert job["status"] == "completed", job
+    verification = consumer.client._call("GET",
+                                         f"/api/v1/training-jobs/{job['id']}/verification")
+    assert verification["valid"], verification["checks"]
+    uri = f"s3://{bucket}/training/datasets/{contract_id}/mnist-train.sealed"
+    with zipfile.ZipFile(io.BytesIO(archive)) as files:  # what the enclave trained on
+        parts = {name: files.read(stem) for name, stem in IDX_FILES.items()}
+    assert verification["result"]["statement"]["dataset_sha256"] == \
+        dataset_from_idx(**parts, name=uri).sha256()
+
+
+def wait(check, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"not within {timeout}s")

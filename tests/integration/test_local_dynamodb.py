@@ -4,6 +4,7 @@ TransactWriteItems writes nothing, and the table's stream keeps flowing to the r
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 import boto3
 import pytest
@@ -87,3 +88,17 @@ def test_a_write_failing_midway_is_undone_with_its_stream_records(table):
 def test_two_writes_to_one_item_are_refused(table):
     assert transact(put(table, "a"), put(table, "a")) == "ValidationException"
     assert stored(table) == set()
+
+
+def test_sums_that_reach_zero_stay_numbers(table):
+    dynamodb = boto3.client("dynamodb")
+
+    def add(amount: str) -> None:
+        dynamodb.update_item(TableName=table, Key={"pk": {"S": "budget"}},
+                             UpdateExpression="ADD n :amount",
+                             ExpressionAttributeValues={":amount": {"N": amount}})
+
+    for amount in ("1.000000000", "-1.000000000", "0.250000000"):
+        add(amount)  # moto alone stores 0E-9 after the second and cannot add to it
+    item = dynamodb.get_item(TableName=table, Key={"pk": {"S": "budget"}})["Item"]
+    assert Decimal(item["n"]["N"]) == Decimal("0.25")

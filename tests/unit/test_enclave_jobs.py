@@ -30,13 +30,12 @@ def module() -> SimulatedModule:
     return SimulatedModule()
 
 
-@pytest.fixture(scope="module")
-def archive() -> bytes:
+def mnist_archive(train: int = 300, test: int = 100) -> bytes:
     """A small IDX dataset (the four classic files, zipped) from the shipped digits."""
     shipped = load_shipped_digits()
-    arrays = {"train_images": shipped.train_images[:300], "train_labels":
-              shipped.train_labels[:300], "test_images": shipped.test_images[:100],
-              "test_labels": shipped.test_labels[:100]}
+    arrays = {"train_images": shipped.train_images[:train], "train_labels":
+              shipped.train_labels[:train], "test_images": shipped.test_images[:test],
+              "test_labels": shipped.test_labels[:test]}
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as files:
         for name, tensor in arrays.items():
@@ -45,6 +44,11 @@ def archive() -> bytes:
                 array = np.rint(array[:, 0] * 255)
             files.writestr(IDX_FILES[name], idx(array))
     return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def archive() -> bytes:
+    return mnist_archive()
 
 
 def seal(archive: bytes, key: bytes, uri: str = DATASET_URI) -> str:

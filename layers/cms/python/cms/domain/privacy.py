@@ -32,6 +32,12 @@ class ResultUnavailable(DomainError):
     code, status, title = "training_result_unavailable", 409, "The job has no result yet"
 
 
+def epsilon_text(amount: Decimal) -> str:
+    """Epsilon as the API shows it: nine places, positional. DynamoDB trims trailing zeros
+    (and moto does not), so stored numbers are re-quantized, not printed as read."""
+    return format(amount.quantize(EPSILON_QUANTUM), "f")
+
+
 def epsilon(value: Any) -> Decimal:
     """A non-negative epsilon as an exact decimal, rounded up to the quantum."""
     try:
@@ -174,8 +180,10 @@ class Budget:
         return self.total - self.spent - self.reserved
 
     def to_json(self) -> dict[str, str]:
-        return {"epsilon_total": str(self.total), "epsilon_spent": str(self.spent),
-                "epsilon_reserved": str(self.reserved), "epsilon_available": str(self.available)}
+        return {"epsilon_total": epsilon_text(self.total),
+                "epsilon_spent": epsilon_text(self.spent),
+                "epsilon_reserved": epsilon_text(self.reserved),
+                "epsilon_available": epsilon_text(self.available)}
 
 
 def settlement(reserved: Decimal, spent: Any) -> tuple[Decimal, Decimal]:

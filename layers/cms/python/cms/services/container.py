@@ -181,7 +181,17 @@ def training():
 
     s = settings()
     return TrainingService(contracts(), BudgetStore(), JobQueue(s.training_queue_url),
-                           Bucket(s.training_bucket), roots=attestation_roots())
+                           Bucket(s.training_bucket), datasets(), roots=attestation_roots())
+
+
+def datasets():
+    from cms.adapters.data_keys import DataKeys
+    from cms.adapters.object_store import Bucket
+    from cms.services.datasets import DatasetService
+
+    s = settings()
+    return DatasetService(contracts(), Bucket(s.training_bucket), DataKeys(s.training_key_id),
+                          upload_ttl_s=s.upload_url_ttl_s)
 
 
 @cache

@@ -27,9 +27,17 @@ from cms.domain.errors import (
     NotFound,
 )
 from cms.domain.identity import Caller
-from cms.domain.privacy import BudgetExceeded, JobRequest, ResultUnavailable, TrainingTerms
+from cms.domain.privacy import (
+    Budget,
+    BudgetExceeded,
+    JobRequest,
+    ResultUnavailable,
+    TrainingTerms,
+    epsilon_text,
+)
 from cms.domain.training_result import Statement, bundle, verify_result
 from cms.services.contracts import ContractService
+from cms.services.datasets import DatasetService
 
 MODEL_LINK_TTL_S = 300
 
@@ -38,8 +46,8 @@ def job_json(job: TrainingJobRecord) -> dict[str, Any]:
     """Seed 003's training_jobs row, epsilon as exact decimal strings."""
     return {"id": job.job_id, "contract_id": job.contract_id, "consumer_did": job.consumer_did,
             "model_name": job.model_name, "status": job.status, "config": job.config,
-            "metrics": job.metrics, "privacy_budget": str(job.privacy_budget),
-            "privacy_budget_spent": str(job.privacy_budget_spent), "result": job.result,
+            "metrics": job.metrics, "privacy_budget": epsilon_text(job.privacy_budget),
+            "privacy_budget_spent": epsilon_text(job.privacy_budget_spent), "result": job.result,
             "progress": job.progress, "stop_requested": bool(job.stop_requested),
             "error": job.error, "created_at": job.created_at, "updated_at": job.updated_at,
             "completed_at": job.completed_at}
@@ -47,12 +55,14 @@ def job_json(job: TrainingJobRecord) -> dict[str, Any]:
 
 class TrainingService:
     def __init__(self, contracts: ContractService, budgets: BudgetStore, queue: JobQueue,
-                 bucket: Bucket, *, roots: tuple[TrustedRoot, ...] = (),
+                 bucket: Bucket, datasets: DatasetService, *,
+                 roots: tuple[TrustedRoot, ...] = (),
                  clock: Callable[[], datetime] = utc_now) -> None:
         self._contracts = contracts
         self._budgets = budgets
         self._queue = queue
         self._bucket = bucket
+        self._datasets = datasets
         self._roots = roots  # besides AWS's: a development root on the local stack only
         self._clock = clock
 
@@ -76,8 +86,8 @@ class TrainingService:
         except WriteConflict:
             budget = self._budgets.budget(contract_id)
             left = budget.available if budget else Decimal(0)
-            raise BudgetExceeded(f"epsilon {request.epsilon} requested, {left} left",
-                                 epsilon_available=str(left)) from None
+            raise BudgetExceeded(f"epsilon {request.epsilon} requested, {epsilon_text(left)} left",
+                                 epsilon_available=epsilon_text(left)) from None
         self._enqueue(contract, terms, request, job, now)
         return job
 
@@ -86,13 +96,15 @@ class TrainingService:
         """Hand the job to the runners; if the queue refuses it, the job fails at once and
         its reservation goes back (nothing is left half-done)."""
         try:
+            dataset = self._datasets.sealed(contract.id, request.datasets)
             self._queue.send({
                 "job_id": job.job_id, "contract_id": contract.id,
                 "contract_digest": content_digest(contract.id, contract.content),
                 "model": job.model_name, "config": {**job.config, "delta": request.delta},
-                "epsilon": str(job.privacy_budget), "dataset_uri": None,
+                "epsilon": str(job.privacy_budget),
                 "enclave_measurements": list(terms.enclave_measurements),
-                "output_prefix": f"s3://{self._bucket.name}/training/jobs/{job.job_id}/"})
+                "output_prefix": f"s3://{self._bucket.name}/training/jobs/{job.job_id}/",
+                **(dataset.to_message() if dataset else {})})
         except DependencyUnavailable:
             self._budgets.settle(job, "failed", Decimal(0), now,
                                  error="the job could not be queued")
@@ -161,9 +173,7 @@ class TrainingService:
         contract = self._contracts.get(caller, contract_id)
         terms = TrainingTerms.of(contract.content.terms)
         stored = self._budgets.budget(contract_id)
-        accounted = stored.to_json() if stored else {
-            "epsilon_total": str(terms.epsilon), "epsilon_spent": "0",
-            "epsilon_reserved": "0", "epsilon_available": str(terms.epsilon)}
+        accounted = (stored or Budget(terms.epsilon, Decimal(0), Decimal(0))).to_json()
         return {"contract_id": contract_id, **accounted, "delta": terms.delta,
                 "accountant": terms.accountant,
                 "jobs": [job_json(job) for job in self._budgets.jobs_of(contract_id)]}
