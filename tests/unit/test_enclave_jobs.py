@@ -81,6 +81,8 @@ def test_a_job_trains_reports_each_epoch_and_attests_its_statement(module, archi
     out = run_job(message(recipients, archive, epochs=2), recipients, module, converse)
     statement = Statement.from_json(out["statement"])
     assert [report["epoch"]["epoch"] for report in reports] == [1, 2]
+    assert set(reports[0]["epoch"]) == {"epoch", "test_accuracy", "epsilon", "seconds",
+                                        "samples_per_second"}  # no train-set statistics
     assert all(report["checkpoint"] for report in reports)
     assert statement.stopped == "completed" and statement.epochs == 2
     assert 0 < float(statement.epsilon_spent) <= 2.5  # the reservation, not the config's 99
