@@ -126,3 +126,27 @@ def test_a_job_that_keeps_breaking_off_fails_charged_for_its_reported_epochs(
     budget = consumer.client._call("GET", f"/api/v1/contracts/{contract_id}/privacy-budget")
     assert Decimal(budget["epsilon_available"]) == Decimal(3) - reported
     assert Decimal(budget["epsilon_reserved"]) == 0
+
+
+@pytest.mark.parametrize("claim, reason", [
+    ({"job_id": "another-job"}, "names another job"),  # a replayed result
+    ({"epsilon_spent": "1.000000001"}, "above the 1.000000000 it reserved"),
+])
+def test_a_result_for_another_job_or_beyond_the_reservation_fails_the_job(
+        new_party, parent_held, claim, reason):
+    _, consumer, contract_id = active_contract(new_party, local_measurements()[0].hex())
+    job_id = start(consumer.client, contract_id, epsilon=1.0)["id"]
+    runs = TrainingRuns(BudgetStore())
+    job = runs.take(job_id, lambda: b"wrapped key")
+    statement = Statement(**{
+        "job_id": job_id, "contract_id": contract_id, "contract_digest": "0" * 64,
+        "model": "mnist_cnn", "model_sha256": "1" * 64, "dataset_sha256": "2" * 64,
+        "epsilon_spent": "0.5", "delta": 1e-6, "accountant": "prv",
+        "accountant_version": "opacus 1.6.0", "epochs": 1, "test_accuracy": 0.9,
+        "stopped": "completed", **claim})
+    assert runs.complete(job, statement, {}, {}) == "failed"
+    settled_job = consumer.client._call("GET", f"/api/v1/training-jobs/{job_id}")
+    assert settled_job["status"] == "failed" and reason in settled_job["error"]
+    assert settled_job["privacy_budget_spent"] == "0.000000000"
+    budget = consumer.client._call("GET", f"/api/v1/contracts/{contract_id}/privacy-budget")
+    assert budget["epsilon_available"] == "3.000000000"
