@@ -6,17 +6,20 @@ the last checkpoint if it is resuming, store each epoch's sealed checkpoint and 
 epoch (a stop request is the answer to that report), then store the model and settle the job
 with the attested result.
 
-Nothing is lost if the parent or the enclave dies: the queue message stays invisible only as
-long as epochs keep coming (each report extends it), comes back afterwards, and the next
-attempt resumes from the last checkpoint. After ``max_attempts`` the job fails, charged the
-epsilon of its last reported epoch.
+Nothing is lost if the parent or the enclave dies: while a run is in progress a heartbeat keeps
+the queue message invisible (a short hold, renewed every third of it), so a job is never run
+twice at once however long an epoch takes; when the parent dies the heartbeat stops, the
+message comes back within the hold, and the next attempt resumes from the last checkpoint.
+After ``max_attempts`` the job fails, charged the epsilon of its last reported epoch.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -31,7 +34,7 @@ from training_runner.jobs import RunnerJob
 from training_runner.key_release import KeyReleaseRefused
 
 log = logging.getLogger("cms.training_runner")
-HOLD_S = 600  # how long a job stays invisible without an epoch report
+HOLD_S = 180  # how long a job stays invisible once its parent stops renewing the hold
 FRAME_TIMEOUT_S = 1800.0  # the longest an epoch may take
 MODEL_TYPE = "application/vnd.pytorch.state-dict"
 
@@ -81,7 +84,8 @@ class EnclaveRunner:
             self.queue.delete(message)
             return
         try:
-            result = self._train(job, spec, message)
+            with self._held(message):
+                result = self._train(job, spec)
         except (FrameError, OSError) as error:
             log.warning("job %s broke off (will resume): %s", job.job_id, error)
             return  # the message comes back after HOLD_S and the job resumes
@@ -91,8 +95,7 @@ class EnclaveRunner:
             self._finish(job, result)
         self.queue.delete(message)
 
-    def _train(self, job: TrainingJobRecord, spec: RunnerJob,
-               message: JobMessage) -> dict[str, Any]:
+    def _train(self, job: TrainingJobRecord, spec: RunnerJob) -> dict[str, Any]:
         recipient = self._call({"op": "recipient"}, timeout_s=60.0)
         document = base64.b64decode(recipient["document"])
         wrapped = {"checkpoint": job.checkpoint_key}
@@ -107,7 +110,6 @@ class EnclaveRunner:
 
         def on_progress(progress: dict[str, Any]) -> dict[str, Any]:
             key = self._store_checkpoint(job, progress)
-            self.queue.extend(message, HOLD_S)
             return {"continue": self.runs.report(job, progress["epoch"], key)}
 
         return self._call({
@@ -116,6 +118,26 @@ class EnclaveRunner:
             "dataset": self._sealed_dataset(spec),
             "resume": resume and base64.b64encode(resume).decode(),
         }, timeout_s=FRAME_TIMEOUT_S, on_progress=on_progress)
+
+    @contextmanager
+    def _held(self, message: JobMessage) -> Iterator[None]:
+        """Renew the message's hold while the block runs (the job is ours meanwhile)."""
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(HOLD_S / 3):
+                try:
+                    self.queue.extend(message, HOLD_S)
+                except DependencyUnavailable as error:  # the next renewal may get through
+                    log.warning("could not renew the hold on a job: %s", error)
+
+        heartbeat = threading.Thread(target=renew, daemon=True, name="job-hold")
+        heartbeat.start()
+        try:
+            yield
+        finally:
+            done.set()
+            heartbeat.join()
 
     def _call(self, message: dict[str, Any], **options: Any) -> dict[str, Any]:
         response = request(self.enclave, message, **options)
