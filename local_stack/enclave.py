@@ -102,7 +102,7 @@ def run_parent(enclave: LocalEnclave, environment: dict[str, str],
             stopping.wait(0.2)
             continue
         try:
-            runner.run_once(wait_s=1)
+            runner.run_once(wait_s=1, held=held)
         except Exception as error:  # keep serving; say what happened
             reasons = getattr(error.__cause__, "cancellation_reasons", None)
             log(f"[training] runner: {error!r} (cause: {error.__cause__!r} {reasons or ''})")

@@ -59,11 +59,15 @@ class EnclaveRunner:
     max_attempts: int = 3
     attested = True
 
-    def run_once(self, wait_s: int = 20) -> int:
-        """Handle what the queue has (at most one job); returns how many were handled."""
+    def run_once(self, wait_s: int = 20, held: Callable[[], bool] = lambda: False) -> int:
+        """Handle what the queue has (at most one job); returns how many were handled. A job
+        received while ``held()`` goes back untouched (the local stack's tests hold it)."""
         messages = self.queue.receive(wait_s=wait_s, hold_s=HOLD_S)
         for message in messages:
-            self.handle(message)
+            if held():
+                self.queue.extend(message, 0)
+            else:
+                self.handle(message)
         return len(messages)
 
     def serve(self, stopping: Callable[[], bool]) -> None:

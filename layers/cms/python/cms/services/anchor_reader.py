@@ -39,7 +39,7 @@ class AnchorReader:
         if placement is None:
             return None
         batch = self.batch(placement.batch_first_seq)
-        return batch if batch and batch.state == FINAL and batch.tx_hash else None
+        return batch if _is_final(batch) else None
 
     def ledger_address(self) -> tuple[int, str]:
         """(chain id, ledger address) from the configuration alone: no chain access."""
@@ -59,7 +59,9 @@ class AnchorReader:
         if placement is None:
             return {"state": "pending"}
         batch = self.batch(placement.batch_first_seq)
-        return {"state": "anchored", "batch": placement.batch_first_seq,
+        # "anchored" only once the batch's transaction is final: what a receipt can prove.
+        return {"state": "anchored" if _is_final(batch) else "batched",
+                "batch": placement.batch_first_seq,
                 "anchor_seq": placement.anchor_seq, "proof": placement.proof,
                 "root": batch.root if batch else None,
                 "tx_hash": batch.tx_hash if batch else None,
@@ -71,3 +73,7 @@ class AnchorReader:
 
             self._view = LedgerView(self._ledger_factory())
         return self._view
+
+
+def _is_final(batch: Batch | None) -> bool:
+    return bool(batch and batch.state == FINAL and batch.tx_hash)
