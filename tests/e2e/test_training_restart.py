@@ -62,26 +62,38 @@ def runner_for(enclave: LocalEnclave, environment: dict[str, str], **options) ->
 def crash_after_first_epoch(runner: EnclaveRunner, enclave: LocalEnclave, job_id: str):
     """Run the job until it has reported an epoch, then kill the enclave; returns the job's
     queue message (still held)."""
+    done = threading.Event()
+
     def kill_when_reported() -> None:
-        while not (BudgetStore().job(job_id).progress or {}).get("checkpoint"):
-            time.sleep(0.2)
-        enclave.stop()
+        while not done.wait(0.2):
+            if (BudgetStore().job(job_id).progress or {}).get("checkpoint"):
+                enclave.stop()
+                return
 
     killer = threading.Thread(target=kill_when_reported, daemon=True)
     killer.start()
-    message = next_message(runner.queue, job_id)
-    runner.handle(message)  # returns when the connection breaks: the message stays
-    killer.join(timeout=60)
+    try:
+        message = next_message(runner.queue, job_id)
+        runner.handle(message)  # returns when the connection breaks: the message stays
+    finally:
+        done.set()
+        killer.join(timeout=10)
     return message
 
 
 def next_message(queue: JobQueue, job_id: str):
+    """This job's message. Earlier tests' jobs may still wait in the queue (the stack's parent
+    is held); SQS hands out the oldest first, so take ten at a time and give the others back."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        for message in queue.receive(wait_s=1, hold_s=600):
+        found = None
+        for message in queue.receive(wait_s=1, hold_s=600, max_messages=10):
             if message.body["job_id"] == job_id:
-                return message
-            queue.extend(message, 0)  # another test's job: give it back
+                found = message
+            else:
+                queue.extend(message, 0)
+        if found:
+            return found
     raise AssertionError(f"job {job_id} never came from the queue")
 
 

@@ -37,9 +37,10 @@ class JobQueue:
         attempt("enqueue a training job", lambda: client("sqs").send_message(
             QueueUrl=self._queue(), MessageBody=body))
 
-    def receive(self, wait_s: int = 20, hold_s: int = 300) -> list[JobMessage]:
+    def receive(self, wait_s: int = 20, hold_s: int = 300,
+                max_messages: int = 1) -> list[JobMessage]:
         response = attempt("receive training jobs", lambda: client("sqs").receive_message(
-            QueueUrl=self._queue(), MaxNumberOfMessages=1, WaitTimeSeconds=wait_s,
+            QueueUrl=self._queue(), MaxNumberOfMessages=max_messages, WaitTimeSeconds=wait_s,
             VisibilityTimeout=hold_s, AttributeNames=["ApproximateReceiveCount"]))
         return [JobMessage(json.loads(m["Body"]), m["ReceiptHandle"],
                            int(m.get("Attributes", {}).get("ApproximateReceiveCount", 1)))
