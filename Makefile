@@ -48,6 +48,7 @@ bench: install
 	@$(PY) bench/lifecycle_latency.py
 	@$(PY) bench/attestation.py
 	@$(PY) bench/dp_training.py
+	@$(PY) bench/engine_erc20.py
 
 synth: $(PY_STAMP)
 	@$(PY) -c "from cdk.synth import synthesize; print(', '.join(synthesize()))"
