@@ -39,12 +39,7 @@ class Anvil:
         return self
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
+        stop_process(self._process)
 
     def _wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -61,3 +56,13 @@ class Anvil:
             except OSError:
                 time.sleep(0.1)
         raise RuntimeError("anvil did not answer in time")
+
+
+def stop_process(process: subprocess.Popen | None, grace_s: float = 10) -> None:
+    """Terminate a child the local stack started, killing it if it ignores that."""
+    if process is not None and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            process.kill()

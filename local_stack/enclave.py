@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from enclave_app.transport import Address, FrameError, request
+from local_stack.anvil import stop_process
 
 READY_TIMEOUT_S = 120.0  # importing torch and Opacus on a loaded 2-core machine
 
@@ -64,12 +65,7 @@ class LocalEnclave:
         return self._ready.is_set()
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
+        stop_process(self._process)
 
 
 def run_parent(enclave: LocalEnclave, environment: dict[str, str],

@@ -9,6 +9,8 @@ import pytest
 
 from tests.e2e.test_contracts_api import expect_error
 from tests.e2e.test_templates_api import training_variables
+from tests.e2e.test_training_runs import active_contract
+from tests.e2e.test_training_runs import start as job
 
 pytestmark = pytest.mark.e2e
 
@@ -22,22 +24,7 @@ def jobs_stay_pending(stack):
 
 @pytest.fixture
 def active(new_party):
-    """An active ai_training contract (epsilon 3.0) and its parties."""
-    provider, consumer = new_party("eth"), new_party("ed25519")
-    contract = provider.client.create_contract({
-        "template_id": "ai_training", "consumer_did": consumer.did,
-        "variables": training_variables()})
-    provider.client.transition(contract["id"], "submit")
-    provider.client.sign_contract(contract["id"], provider.signer)
-    consumer.client.sign_contract(contract["id"], consumer.signer)
-    consumer.client.transition(contract["id"], "activate")
-    return provider, consumer, contract["id"]
-
-
-def job(client, contract_id, **config):
-    return client._call("POST", "/api/v1/training-jobs", {
-        "contract_id": contract_id, "model": "mnist_cnn",
-        "config": {"epochs": 3, "epsilon": 1.0, **config}})
+    return active_contract(new_party)
 
 
 def test_the_consumer_reserves_budget_and_stopping_gives_it_back(active):

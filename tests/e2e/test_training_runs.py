@@ -25,11 +25,14 @@ pytestmark = pytest.mark.e2e
 QUICK = {"epochs": 1, "epsilon": 1.0, "batch_size": 400, "lr": 1.0}  # noise calibrated
 
 
-def active_contract(new_party, pcr0: str):
+def active_contract(new_party, pcr0: str | None = None):
+    """An active ai_training contract (epsilon 3.0) allowing ``pcr0`` (default: the
+    template example's, which no local enclave measures as)."""
     provider, consumer = new_party("eth"), new_party("ed25519")
+    measured = {"enclave_measurements": [{"pcr0": pcr0}]} if pcr0 else {}
     contract = provider.client.create_contract({
         "template_id": "ai_training", "consumer_did": consumer.did,
-        "variables": training_variables(enclave_measurements=[{"pcr0": pcr0}])})
+        "variables": training_variables(**measured)})
     provider.client.transition(contract["id"], "submit")
     provider.client.sign_contract(contract["id"], provider.signer)
     consumer.client.sign_contract(contract["id"], consumer.signer)

@@ -35,7 +35,6 @@ from cms.domain.privacy import (
     TrainingTerms,
     epsilon_text,
 )
-from cms.domain.training_result import Statement, bundle, verify_result
 from cms.services.contracts import ContractService
 from cms.services.datasets import DatasetService
 
@@ -143,6 +142,10 @@ class TrainingService:
     def verification(self, caller: Caller, job_id: str) -> dict[str, Any]:
         """The result bundle (statement, attestation, contract content) and its report, as
         the offline verifier (``cms verify-training``) would produce it."""
+        # Here, not at module level: the attestation verifier (CBOR, X.509) costs the training
+        # function's cold start about 45 ms, and only this route needs it.
+        from cms.domain.training_result import Statement, bundle, verify_result
+
         job = self.get(caller, job_id)
         if not job.result or "attestation" not in job.result:
             raise ResultUnavailable(f"the job is {job.status} and has no attested result",
