@@ -15,12 +15,14 @@ import hashlib
 import os
 import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
 import cbor2
+import rfc8785
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -171,6 +173,19 @@ def measured_pcr0(module: AttestationModule) -> str:
     NSM and the simulated one alike)."""
     _, _, payload, _ = cbor2.loads(module.attest())
     return bytes(cbor2.loads(payload)["pcrs"][0]).hex()
+
+
+def unlisted_image(module: AttestationModule, allowed: Iterable[str]) -> str | None:
+    """This image's PCR0 if ``allowed`` does not list it, else None. Callers refuse such work
+    before spending anything: a result from an unlisted image could never verify."""
+    pcr0 = measured_pcr0(module)
+    return None if pcr0 in {str(value).lower() for value in allowed} else pcr0
+
+
+def statement_user_data(statement: dict) -> bytes:
+    """SHA-256 of a statement's RFC 8785 form: the user_data that binds it to a document, and
+    what every verifier recomputes."""
+    return hashlib.sha256(rfc8785.dumps(statement)).digest()
 
 
 def attestation_module() -> AttestationModule:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import io
 import zipfile
 from collections.abc import Callable
@@ -24,11 +23,14 @@ from dataclasses import asdict, fields
 from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-import rfc8785
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from enclave_app.attestation_module import AttestationModule, measured_pcr0
+from enclave_app.attestation_module import (
+    AttestationModule,
+    statement_user_data,
+    unlisted_image,
+)
 from enclave_app.key_release import Recipients
 from enclave_app.training.checkpoint import Checkpointing
 from enclave_app.training.data import (
@@ -78,7 +80,7 @@ def run_job(message: dict[str, Any], recipients: Recipients, module: Attestation
 
     result = train(config, dataset, on_epoch=on_epoch, checkpoint=checkpoint)
     statement = _statement(job, result)
-    document = module.attest(user_data=_user_data(statement))
+    document = module.attest(user_data=statement_user_data(statement))
     return {"statement": statement, "attestation": base64.b64encode(document).decode(),
             "simulated": module.simulated,
             "model": base64.b64encode(result.model_state).decode(),
@@ -93,8 +95,8 @@ def _check_image(job: dict[str, Any], module: AttestationModule) -> None:
     """Refuse, before training spends anything, a job whose contract does not allow this
     image: its result could never verify."""
     allowed = {str(value).lower() for value in job.get("enclave_measurements") or ()}
-    pcr0 = measured_pcr0(module)
-    if pcr0 not in allowed:
+    pcr0 = unlisted_image(module, allowed)
+    if pcr0 is not None:
         raise JobError(f"this enclave image (PCR0 {pcr0[:16]}…) is not among the "
                        f"contract's {len(allowed)} allowed measurements")
 
@@ -134,11 +136,6 @@ def _statement(job: dict[str, Any], result: TrainingResult) -> dict[str, Any]:
             "accountant_version": result.accountant_version or "",
             "epochs": len(result.epochs), "test_accuracy": result.test_accuracy,
             "stopped": result.stopped}
-
-
-def _user_data(statement: dict[str, Any]) -> bytes:
-    """SHA-256 of the statement's RFC 8785 form: what the verifier recomputes."""
-    return hashlib.sha256(rfc8785.dumps(statement)).digest()
 
 
 def _checkpointing(job_id: str, keys: dict[str, bytes],

@@ -3,7 +3,8 @@
 ``health`` says which attestation module answers (a simulated one says so) and the image
 measurement; ``attest`` returns a document binding the caller's nonce and user data;
 ``recipient`` makes a key pair for KMS to wrap keys to (its public key in an attestation
-document); ``train`` runs a job (enclave_app/jobs.py).
+document); ``train`` runs a job (enclave_app/jobs.py); ``evaluate_circuit`` evaluates a
+boolean-circuit contract on its parties' encrypted inputs (enclave_app/circuits.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from enclave_app.attestation_module import AttestationModule
+from enclave_app.circuits import evaluate_circuit
 from enclave_app.jobs import run_job
 from enclave_app.key_release import Recipients
 from enclave_app.transport import Converse
@@ -31,7 +33,7 @@ class EnclaveApp:
         self._recipients = Recipients()
         self._operations: dict[str, Callable[[dict[str, Any], Converse], dict[str, Any]]] = {
             "health": self._health, "attest": self._attest, "recipient": self._recipient,
-            "train": self._train}
+            "train": self._train, "evaluate_circuit": self._evaluate_circuit}
 
     def handle(self, message: dict[str, Any], converse: Converse) -> dict[str, Any]:
         operation = self._operations.get(str(message.get("op")))
@@ -54,6 +56,9 @@ class EnclaveApp:
 
     def _train(self, message: dict[str, Any], converse: Converse) -> dict[str, Any]:
         return run_job(message, self._recipients, self._module, converse)
+
+    def _evaluate_circuit(self, message: dict[str, Any], _: Converse) -> dict[str, Any]:
+        return evaluate_circuit(message, self._recipients, self._module)
 
     def _attest(self, message: dict[str, Any], _: Converse) -> dict[str, Any]:
         nonce = _bytes(message, "nonce", MAX_NONCE)
