@@ -71,7 +71,7 @@ def parse_signed(value: object, name: str) -> int:
     return value
 
 
-class _MeteredSlots:
+class MeteredSlots:
     """Storage access priced at the base schedule times the running function's multiplier."""
 
     def __init__(self, state: ContractState, gas: GasMeter, multiplier: int) -> None:
@@ -97,7 +97,7 @@ class _PrivacyContract:
 
     def __init__(self, state: ContractState, gas: GasMeter) -> None:
         self._state, self._gas = state, gas
-        self._slots: _MeteredSlots | None = None
+        self._slots: MeteredSlots | None = None
 
     def init(self, public_key: object, authority: object) -> None:
         """Store the Paillier public key and the one address allowed to act for its holder."""
@@ -134,7 +134,7 @@ class _PrivacyContract:
         """Run ``body`` on a staged overlay at the function's multiplier; commit on success."""
         multiplier = PRIVACY_MULTIPLIERS[function_name]
         stage = StagedState(self._state)
-        self._slots = _MeteredSlots(stage, self._gas, multiplier)
+        self._slots = MeteredSlots(stage, self._gas, multiplier)
         try:
             self._gas.charge(self._gas.schedule.call_base * multiplier, "privacy_call")
             result = body()
@@ -144,7 +144,7 @@ class _PrivacyContract:
         return result
 
     @property
-    def _s(self) -> _MeteredSlots:
+    def _s(self) -> MeteredSlots:
         assert self._slots is not None, "storage is only reachable inside a call"
         return self._slots
 
