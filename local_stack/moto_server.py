@@ -16,17 +16,26 @@ item, its stream records removed.
 moto also writes the sum of an ``ADD`` as ``str(Decimal)``, which can be ``0E-9``, and then fails
 to read it back (``int("0E-9")``) in the next arithmetic on it. DynamoDB itself never returns
 exponents; ``_positional_numbers`` keeps moto's numbers positional too.
+
+moto's KMS lacks ``GenerateDataKeyPair`` and ``GenerateDataKeyPairWithoutPlaintext`` (circuit
+contracts' input keys). ``_data_key_pairs`` adds them as AWS documents them: a fresh pair of
+the requested ``KeyPairSpec``, its private key (DER PKCS#8) encrypted under a symmetric
+encryption key exactly as moto's ``Encrypt`` does, so that moto's ``Decrypt`` opens it.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
     ConditionalCheckFailed,
@@ -39,6 +48,8 @@ from moto.dynamodb.exceptions import (
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from moto.kms.exceptions import InvalidKeyUsageException, ValidationException
+from moto.kms.responses import KmsResponse
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -167,10 +178,68 @@ def _positional_numbers() -> None:
     DynamoType.__init__ = init  # type: ignore[method-assign]
 
 
+_KEY_PAIR_SPECS: dict[str, Callable[[], Any]] = {
+    **{f"RSA_{bits}": lambda bits=bits: rsa.generate_private_key(65537, bits)
+       for bits in (2048, 3072, 4096)},
+    "ECC_NIST_P256": lambda: ec.generate_private_key(ec.SECP256R1()),
+    "ECC_NIST_P384": lambda: ec.generate_private_key(ec.SECP384R1()),
+    "ECC_NIST_P521": lambda: ec.generate_private_key(ec.SECP521R1()),
+    "ECC_SECG_P256K1": lambda: ec.generate_private_key(ec.SECP256K1()),
+}
+
+
+def _data_key_pair(self: KmsResponse) -> dict[str, str]:
+    """GenerateDataKeyPair's answer, plaintext private key included."""
+    key_id = self._get_param("KeyId")
+    spec = self._get_param("KeyPairSpec")
+    self._validate_key_id(key_id)
+    if spec not in _KEY_PAIR_SPECS:
+        raise ValidationException(f"1 validation error detected: Value '{spec}' at "
+                                  f"'keyPairSpec' failed to satisfy constraint: Member must "
+                                  f"satisfy enum value set: {sorted(_KEY_PAIR_SPECS)}")
+    key = self.kms_backend.describe_key(self.kms_backend.any_id_to_key_id(key_id))
+    # moto leaves KeyUsage unset when CreateKey did not name it; AWS's default applies.
+    if key.key_spec != "SYMMETRIC_DEFAULT" or (key.key_usage or "ENCRYPT_DECRYPT") != (
+            "ENCRYPT_DECRYPT"):
+        raise InvalidKeyUsageException()  # AWS: only a symmetric encryption key wraps pairs
+    private = _KEY_PAIR_SPECS[spec]()
+    der = private.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    public = private.public_key().public_bytes(serialization.Encoding.DER,
+                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    blob, arn = self.kms_backend.encrypt(key_id=key_id, plaintext=der,
+                                         encryption_context=self._get_param(
+                                             "EncryptionContext", {}))
+    return {"KeyId": arn, "KeyPairSpec": spec,
+            "PublicKey": base64.b64encode(public).decode(),
+            "PrivateKeyCiphertextBlob": base64.b64encode(blob).decode(),
+            "PrivateKeyPlaintext": base64.b64encode(der).decode()}
+
+
+def _generate_data_key_pair(self: KmsResponse) -> str:
+    return json.dumps(_data_key_pair(self))
+
+
+def _generate_data_key_pair_without_plaintext(self: KmsResponse) -> str:
+    answer = _data_key_pair(self)
+    del answer["PrivateKeyPlaintext"]
+    return json.dumps(answer)
+
+
+def _data_key_pairs() -> None:
+    """Add the two operations unless moto has them (a later moto may)."""
+    for name, method in (("generate_data_key_pair", _generate_data_key_pair),
+                         ("generate_data_key_pair_without_plaintext",
+                          _generate_data_key_pair_without_plaintext)):
+        if not hasattr(KmsResponse, name):
+            setattr(KmsResponse, name, method)
+
+
 class LocalMotoServer(ThreadedMotoServer):
     def _server_entry(self) -> None:
         DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
         _positional_numbers()
+        _data_key_pairs()
         app = serialise_dynamodb(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self._ip_address, self._port, app, True,
                                    request_handler=MotoRequestHandler)
