@@ -128,6 +128,8 @@ PERMISSIONS: Mapping[str, Permissions] = {
     "training": Permissions({"contracts": _R, "privacy_budgets": _RW, "training_jobs": _RW},
                             buckets={"training": ("read", "write")},
                             sends_to=("training",), generates_training_keys=True),
+    # Contracts, their state and their history, in one table.
+    "engine": Permissions({"engine": _RW}),
     # Registration, listing, deletion; a replay rewrites a delivery and enqueues it.
     "webhooks": Permissions({"webhooks": _RW, "deliveries": _RW}, sends_to=("deliveries",)),
     # Fan-out reads the parties' webhooks and writes deliveries; each attempt rewrites its

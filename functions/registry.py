@@ -82,6 +82,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec("webhooks", "Webhook registration, delivery listing and replay"),
     FunctionSpec("training", "Training jobs under AI-training contracts, privacy budgets"),
+    FunctionSpec("engine", "The unified contract engine: ERC20, WebAssembly and privacy "
+                 "contracts", memory_mb=1024, timeout_s=29),
     FunctionSpec(
         "deliveries",
         "Fans contract events out to webhooks and makes the delivery attempts",

@@ -247,6 +247,58 @@ class CmsClient:
                                  "one rebuilt from the contract")
         return expected
 
+    # ------------------------------------------------------------ contract engine
+
+    def deploy_engine_contract(self, kind: str, *, name: str | None = None,
+                               init_args: dict[str, Any] | None = None,
+                               code: str | bytes | None = None,
+                               manifest: dict[str, Any] | None = None,
+                               salt: str | None = None,
+                               gas_limit: int | None = None) -> dict[str, Any]:
+        """Deploy an engine contract; a WebAssembly ``code`` is WAT text or the binary."""
+        body: dict[str, Any] = {"kind": kind, "name": name, "init_args": init_args,
+                                "manifest": manifest, "salt": salt, "gas_limit": gas_limit}
+        if isinstance(code, bytes):
+            body.update(code=code.hex(), code_encoding="hex")
+        elif code is not None:
+            body.update(code=code, code_encoding="wat")
+        return self._call("POST", "/api/v1/engine/contracts",
+                          {k: v for k, v in body.items() if v is not None})
+
+    def engine_contract(self, address: str) -> dict[str, Any]:
+        return self._call("GET", f"/api/v1/engine/contracts/{address}")
+
+    def execute(self, address: str, function: str, args: dict[str, Any] | None = None, *,
+                gas_limit: int | None = None) -> dict[str, Any]:
+        """Run one function as this client's identity; a failure raises ApiError with the
+        contract's error (contract_reverted, gas_exhausted, execution_timeout)."""
+        return self._call("POST", f"/api/v1/engine/contracts/{address}/execute",
+                          _call_body(function, args, gas_limit))
+
+    def execute_batch(self, address: str, calls: list[dict[str, Any]]) -> dict[str, Any]:
+        """Run calls ({function, args?, gas_limit?}) in order; per-call results."""
+        return self._call("POST", f"/api/v1/engine/contracts/{address}/execute",
+                          {"calls": calls})
+
+    def estimate_gas(self, address: str, function: str, args: dict[str, Any] | None = None
+                     ) -> dict[str, Any]:
+        return self._call("POST", f"/api/v1/engine/contracts/{address}/estimate-gas",
+                          _call_body(function, args, None))
+
+    def engine_history(self, address: str, *, limit: int = 50,
+                       cursor: str | None = None) -> dict[str, Any]:
+        params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+        return self._call("GET", f"/api/v1/engine/contracts/{address}/history", params=params)
+
+    def engine_health(self, address: str) -> dict[str, Any]:
+        return self._call("GET", f"/api/v1/engine/contracts/{address}/health")
+
+    def engine_info(self) -> dict[str, Any]:
+        return self._call("GET", "/api/v1/engine/info")
+
+    def engine_metrics(self) -> dict[str, Any]:
+        return self._call("GET", "/api/v1/engine/metrics")
+
     # ------------------------------------------------------------ plumbing
 
     def _call(self, method: str, path: str, body: Any = None, *,
@@ -277,6 +329,16 @@ def _fetched(http: httpx.Client, url: str, sha256: str) -> bytes:
     if hashlib.sha256(response.content).hexdigest() != sha256:
         raise ValueError("the downloaded file does not match the SHA-256 the contract records")
     return response.content
+
+
+def _call_body(function: str, args: dict[str, Any] | None,
+               gas_limit: int | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"function": function}
+    if args is not None:
+        body["args"] = args
+    if gas_limit is not None:
+        body["gas_limit"] = gas_limit
+    return body
 
 
 def _field(text: str, label: str) -> str:

@@ -19,6 +19,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.indexes import (
     AllProjection,
@@ -421,6 +422,61 @@ class TrainingJobRecord(Model):
     by_contract = JobsByContractIndex()
 
 
+class EngineContractRecord(Model):
+    """The unified engine's table (issue 6): one partition per contract address.
+
+    Items: ``contract`` (metadata, state version, running totals), ``state#<key>`` (one state
+    value each), ``exec#<time>#<id>`` (the records of one commit). The ``#engine`` partition
+    holds engine-wide totals and per-minute buckets for recent figures.
+    """
+
+    class Meta(_Meta):
+        table_name = _table("CMS_ENGINE_TABLE", "cms-engine")
+
+    address = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    metadata = JSONAttribute(null=True)
+    version = NumberAttribute(null=True)  # committed state-changing executions
+    executions = NumberAttribute(null=True)
+    failures = NumberAttribute(null=True)
+    gas_used = NumberAttribute(null=True)
+    gas_limit = NumberAttribute(null=True)
+    duration_us = NumberAttribute(null=True)
+    last_execution_at = UnicodeAttribute(null=True)
+    contracts = NumberAttribute(null=True)  # totals item: contracts deployed
+    ttl = TTLAttribute(null=True)  # the table's TTL attribute (minute buckets expire)
+
+
+class EngineStateRecord(Model):
+    class Meta(_Meta):
+        table_name = _table("CMS_ENGINE_TABLE", "cms-engine")
+
+    address = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # "state#<key>"
+    value = BinaryAttribute(legacy_encoding=False)
+
+
+class EngineHistoryRecord(Model):
+    class Meta(_Meta):
+        table_name = _table("CMS_ENGINE_TABLE", "cms-engine")
+
+    address = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # "exec#<first record's history key>"
+    records = JSONAttribute()  # the commit's execution records, in order
+
+
+class EngineMinuteRecord(Model):
+    class Meta(_Meta):
+        table_name = _table("CMS_ENGINE_TABLE", "cms-engine")
+
+    address = UnicodeAttribute(hash_key=True)  # "#engine"
+    sk = UnicodeAttribute(range_key=True)  # "minute#YYYY-MM-DDTHH:MM"
+    executions = NumberAttribute(null=True)
+    failures = NumberAttribute(null=True)
+    active = UnicodeSetAttribute(null=True)  # contract addresses executed in the minute
+    ttl = TTLAttribute(null=True)
+
+
 @dataclass(frozen=True)
 class TableSpec:
     """What the CDK needs to declare a table: derived from a model, never written by hand."""
@@ -456,4 +512,5 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
     TableSpec("deliveries", "CMS_DELIVERIES_TABLE", DeliveryRecord),
     TableSpec("privacy_budgets", "CMS_PRIVACY_BUDGETS_TABLE", PrivacyBudgetRecord),
     TableSpec("training_jobs", "CMS_TRAINING_JOBS_TABLE", TrainingJobRecord),
+    TableSpec("engine", "CMS_ENGINE_TABLE", EngineContractRecord),
 )

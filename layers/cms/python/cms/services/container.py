@@ -239,3 +239,12 @@ def reset() -> None:
                     webhook_http, webhooks, training):
         factory.cache_clear()
     _ledger_config.clear()
+
+
+@cache
+def engine():
+    from cms.adapters.engine_store import DynamoContractStorage
+    from cms.domain.engine.unified import UnifiedContractEngine
+    from cms.services.engine import EngineService
+
+    return EngineService(UnifiedContractEngine(DynamoContractStorage()))

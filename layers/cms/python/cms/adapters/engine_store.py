@@ -1,0 +1,310 @@
+"""The unified engine's storage on DynamoDB (the seed's ContractStateStorage, issue 6 §4).
+
+One commit is one TransactWriteItems: the contract item's version (condition: unchanged since
+the snapshot, then moved on if anything is written) and running totals, every state write
+(Put, or Delete for a removal) and one history item holding the commit's records. A lost
+condition is ``StateConflict`` and the engine runs the call again. Engine-wide totals and the
+per-minute buckets are updated after the commit with atomic ADDs: metrics, not records of
+truth, so a crash between the two loses a count, never a write.
+
+State reads are cached per container by (contract, version): state items change only in
+commits, and commits move the version, so values read at a version stay right for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pynamodb.exceptions import PynamoDBConnectionError
+
+from cms.adapters.dynamo import (
+    WriteConflict,
+    get_or_none,
+    transaction,
+    unavailable_on_connection_errors,
+)
+from cms.adapters.tables import (
+    EngineContractRecord,
+    EngineHistoryRecord,
+    EngineMinuteRecord,
+    EngineStateRecord,
+)
+from cms.domain.engine.errors import StorageError
+from cms.domain.engine.records import (
+    ContractMetadata,
+    ContractStats,
+    ExecutionRecord,
+    MinuteStats,
+    minute_of,
+)
+from cms.domain.engine.storage import (
+    ContractExists,
+    Snapshot,
+    StateConflict,
+    Writes,
+    history_key,
+)
+from cms.domain.errors import DependencyUnavailable
+
+log = logging.getLogger(__name__)
+
+CONTRACT_SK, TOTALS_SK = "contract", "totals"
+ENGINE_PARTITION = "#engine"
+STATE_PREFIX, HISTORY_PREFIX, MINUTE_PREFIX = "state#", "exec#", "minute#"
+MINUTE_RETENTION = timedelta(days=1)
+_COUNTERS = ("executions", "failures", "gas_used", "gas_limit", "duration_us")
+
+
+def _storage_errors(call: Any) -> Any:
+    try:
+        return unavailable_on_connection_errors(call)
+    except DependencyUnavailable as error:
+        raise StorageError(f"the contract state store failed: {error.detail}") from error
+
+
+class DynamoContractStorage:
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[int, dict[str, bytes | None]]] = {}
+        self._lock = threading.Lock()
+
+    # -- the seed's interface --
+
+    def store_contract_metadata(self, metadata: ContractMetadata) -> None:
+        _storage_errors(lambda: _contract_item(metadata).save())
+
+    def get_contract_metadata(self, address: str) -> ContractMetadata | None:
+        item = _storage_errors(lambda: get_or_none(EngineContractRecord, address, CONTRACT_SK))
+        return ContractMetadata.from_json(item.metadata) if item else None
+
+    def set_contract_state(self, contract: str, key: str, value: bytes) -> None:
+        """Write one value outside any execution (migrations, repairs): moves the version."""
+        def write() -> None:
+            with transaction() as tx:
+                tx.update(EngineContractRecord(contract, CONTRACT_SK),
+                          actions=[EngineContractRecord.version.add(1)],
+                          condition=EngineContractRecord.address.exists())
+                tx.save(EngineStateRecord(contract, STATE_PREFIX + key, value=bytes(value)))
+        self._transact(write, on_conflict=lambda: StorageError(f"no contract at {contract}"))
+
+    def get_contract_state(self, contract: str, key: str) -> bytes | None:
+        item = _storage_errors(
+            lambda: get_or_none(EngineStateRecord, contract, STATE_PREFIX + key))
+        return item.value if item else None
+
+    def list_contracts(self) -> list[str]:
+        def scan() -> list[str]:
+            items = EngineContractRecord.scan(EngineContractRecord.sk == CONTRACT_SK,
+                                              attributes_to_get=["address"])
+            return sorted(item.address for item in items)
+        return _storage_errors(scan)
+
+    def store_execution(self, record: ExecutionRecord) -> None:
+        _storage_errors(lambda: _history_item([record]).save())
+
+    def get_execution_history(self, contract: str, limit: int = 50,
+                              before: str | None = None) -> list[ExecutionRecord]:
+        upper = HISTORY_PREFIX + (before or "\uffff")
+
+        def query() -> list[ExecutionRecord]:
+            records: list[ExecutionRecord] = []
+            for item in EngineHistoryRecord.query(
+                    contract, EngineHistoryRecord.sk.between(HISTORY_PREFIX, upper),
+                    scan_index_forward=False, consistent_read=True):
+                batch = [ExecutionRecord.from_json(r) for r in reversed(item.records)]
+                records += [r for r in batch if before is None or history_key(r) < before]
+                if len(records) >= limit:
+                    break
+            return records[:limit]
+        return _storage_errors(query)
+
+    # -- atomic executions --
+
+    def snapshot(self, address: str) -> Snapshot | None:
+        item = _storage_errors(lambda: get_or_none(EngineContractRecord, address, CONTRACT_SK))
+        if item is None:
+            return None
+        version = int(item.version or 0)
+        return Snapshot(ContractMetadata.from_json(item.metadata), version,
+                        _StateView(address, self._values(address, version)))
+
+    def deploy(self, metadata: ContractMetadata, writes: Writes,
+               record: ExecutionRecord) -> None:
+        def write() -> None:
+            with transaction() as tx:
+                contract = _contract_item(metadata)
+                contract.version = 1
+                for name in _COUNTERS:
+                    setattr(contract, name, 0)
+                _add_record_totals(contract, [record])
+                tx.save(contract, condition=EngineContractRecord.address.does_not_exist())
+                _stage_writes(tx, metadata.address, writes)
+                tx.save(_history_item([record]))
+        self._transact(write, on_conflict=lambda: ContractExists(
+            f"a contract already exists at {metadata.address}"))
+        self._after_commit([record], deployed=True)
+
+    def commit(self, address: str, version: int, writes: Writes,
+               records: Sequence[ExecutionRecord]) -> None:
+        def write() -> None:
+            with transaction() as tx:
+                tx.update(EngineContractRecord(address, CONTRACT_SK),
+                          actions=_contract_actions(records, moves=bool(writes)),
+                          condition=EngineContractRecord.version == version)
+                _stage_writes(tx, address, writes)
+                tx.save(_history_item(records))
+        self._transact(write, on_conflict=lambda: StateConflict(address))
+        if writes:
+            self._remember(address, version, writes)
+        self._after_commit(records)
+
+    # -- analytics --
+
+    def contract_stats(self, address: str) -> ContractStats:
+        item = _storage_errors(lambda: get_or_none(EngineContractRecord, address, CONTRACT_SK))
+        return _stats(address, item)
+
+    def engine_stats(self) -> ContractStats:
+        item = _storage_errors(
+            lambda: get_or_none(EngineContractRecord, ENGINE_PARTITION, TOTALS_SK))
+        return _stats(None, item)
+
+    def contract_count(self) -> int:
+        item = _storage_errors(
+            lambda: get_or_none(EngineContractRecord, ENGINE_PARTITION, TOTALS_SK))
+        return int(item.contracts or 0) if item else 0
+
+    def recent_minutes(self, since_minute: str) -> list[MinuteStats]:
+        def query() -> list[MinuteStats]:
+            items = EngineMinuteRecord.query(
+                ENGINE_PARTITION, EngineMinuteRecord.sk >= MINUTE_PREFIX + since_minute)
+            return [MinuteStats(item.sk.removeprefix(MINUTE_PREFIX), int(item.executions or 0),
+                                int(item.failures or 0), frozenset(item.active or ()))
+                    for item in items if item.sk.startswith(MINUTE_PREFIX)]
+        return _storage_errors(query)
+
+    # -- internals --
+
+    def _transact(self, write: Any, on_conflict: Any) -> None:
+        try:
+            _storage_errors(write)
+        except WriteConflict:
+            raise on_conflict() from None
+
+    def _values(self, address: str, version: int) -> dict[str, bytes | None]:
+        with self._lock:
+            cached = self._cache.get(address)
+            if cached is None or cached[0] != version:
+                cached = (version, {})
+                self._cache[address] = cached
+            return cached[1]
+
+    def _remember(self, address: str, version: int, writes: Writes) -> None:
+        """After our own commit the next version's values are known: keep the cache warm."""
+        with self._lock:
+            cached = self._cache.get(address)
+            values = dict(cached[1]) if cached and cached[0] == version else {}
+            values.update(writes)
+            self._cache[address] = (version + 1, values)
+
+    def _after_commit(self, records: Sequence[ExecutionRecord], deployed: bool = False) -> None:
+        """Engine-wide totals and the minute bucket: best effort (see the module docstring)."""
+        try:
+            totals = EngineContractRecord(ENGINE_PARTITION, TOTALS_SK)
+            actions = _total_actions(records)
+            if deployed:
+                actions.append(EngineContractRecord.contracts.add(1))
+            totals.update(actions=actions)
+            for minute, group in _by_minute(records).items():
+                expires = datetime.now(UTC) + MINUTE_RETENTION
+                EngineMinuteRecord(ENGINE_PARTITION, MINUTE_PREFIX + minute).update(actions=[
+                    EngineMinuteRecord.executions.add(len(group)),
+                    EngineMinuteRecord.failures.add(sum(not r.success for r in group)),
+                    EngineMinuteRecord.active.add({r.address for r in group}),
+                    EngineMinuteRecord.ttl.set(expires)])
+        except PynamoDBConnectionError as error:
+            log.warning("engine totals not updated: %s", error)
+
+
+class _StateView:
+    """A contract's committed state at one version, read item by item and cached."""
+
+    def __init__(self, address: str, values: dict[str, bytes | None]) -> None:
+        self._address, self._values = address, values
+
+    def get(self, key: str) -> bytes | None:
+        if key not in self._values:
+            item = _storage_errors(
+                lambda: get_or_none(EngineStateRecord, self._address, STATE_PREFIX + key))
+            self._values[key] = item.value if item else None
+        return self._values[key]
+
+    def set(self, key: str, value: bytes) -> None:
+        raise TypeError("a snapshot is read-only: executions stage their writes")
+
+    def remove(self, key: str) -> None:
+        raise TypeError("a snapshot is read-only: executions stage their writes")
+
+
+def _contract_item(metadata: ContractMetadata) -> EngineContractRecord:
+    return EngineContractRecord(metadata.address, CONTRACT_SK, metadata=metadata.to_json())
+
+
+def _history_item(records: Sequence[ExecutionRecord]) -> EngineHistoryRecord:
+    return EngineHistoryRecord(records[0].address, HISTORY_PREFIX + history_key(records[0]),
+                               records=[r.to_json() for r in records])
+
+
+def _stage_writes(tx: Any, address: str, writes: Writes) -> None:
+    for key, value in sorted(writes.items()):
+        item = EngineStateRecord(address, STATE_PREFIX + key)
+        if value is None:
+            tx.delete(item)
+        else:
+            item.value = bytes(value)
+            tx.save(item)
+
+
+def _sums(records: Sequence[ExecutionRecord]) -> dict[str, int]:
+    return {"executions": len(records), "failures": sum(not r.success for r in records),
+            "gas_used": sum(r.gas_used for r in records),
+            "gas_limit": sum(r.gas_limit for r in records),
+            "duration_us": sum(r.duration_us for r in records)}
+
+
+def _total_actions(records: Sequence[ExecutionRecord]) -> list[Any]:
+    actions = [getattr(EngineContractRecord, name).add(value)
+               for name, value in _sums(records).items()]
+    actions.append(EngineContractRecord.last_execution_at.set(
+        max(r.timestamp for r in records)))
+    return actions
+
+
+def _contract_actions(records: Sequence[ExecutionRecord], *, moves: bool) -> list[Any]:
+    actions = _total_actions(records)
+    if moves:
+        actions.append(EngineContractRecord.version.add(1))
+    return actions
+
+
+def _add_record_totals(item: EngineContractRecord, records: Sequence[ExecutionRecord]) -> None:
+    for name, value in _sums(records).items():
+        setattr(item, name, (getattr(item, name) or 0) + value)
+    item.last_execution_at = max(r.timestamp for r in records)
+
+
+def _by_minute(records: Sequence[ExecutionRecord]) -> dict[str, list[ExecutionRecord]]:
+    groups: dict[str, list[ExecutionRecord]] = {}
+    for record in records:
+        groups.setdefault(minute_of(record.timestamp), []).append(record)
+    return groups
+
+
+def _stats(address: str | None, item: EngineContractRecord | None) -> ContractStats:
+    if item is None:
+        return ContractStats(address)
+    return ContractStats(address, *(int(getattr(item, name) or 0) for name in _COUNTERS),
+                         item.last_execution_at)

@@ -1,0 +1,94 @@
+"""What the engine stores about contracts and executions, shared by every storage backend."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Contract kinds the engine runs. ``wasm`` carries its module; the others are built in.
+CONTRACT_KINDS = ("erc20", "wasm", "confidential_ledger", "sealed_bid_tally", "circuit")
+
+
+@dataclass(frozen=True)
+class ContractMetadata:
+    """A deployed contract (the seed's UnifiedContractMetadata)."""
+
+    address: str
+    kind: str
+    name: str
+    owner: str  # the deployer's address
+    created_at: str  # ISO-8601 UTC
+    code_hash: str | None = None  # "0x" + sha256 of a WebAssembly module
+    manifest: dict[str, Any] = field(default_factory=dict)  # callable functions and their ABI
+    init_args: dict[str, Any] = field(default_factory=dict)  # as deployed (module excluded)
+    description: str = ""
+    owner_did: str | None = None  # the identity that deployed it, when deployed through the API
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ContractMetadata:
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
+
+
+@dataclass(frozen=True)
+class ExecutionRecord:
+    """One execution as history keeps it (the seed's ContractExecutionRecord)."""
+
+    execution_id: str
+    address: str
+    function: str
+    caller: str
+    success: bool
+    read_only: bool
+    gas_used: int
+    gas_limit: int
+    duration_us: int
+    timestamp: str  # ISO-8601 UTC, also the time context the contract saw
+    sequence: int  # the contract's state version the execution ran on
+    return_value: Any = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    error: dict[str, Any] | None = None  # {"code", "detail", ...} for a failed execution
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ExecutionRecord:
+        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
+
+
+@dataclass(frozen=True)
+class ContractStats:
+    """Running totals for one contract (or, with ``address`` None, for the engine)."""
+
+    address: str | None = None
+    executions: int = 0
+    failures: int = 0
+    gas_used: int = 0
+    gas_limit: int = 0  # the limits granted, summed: gas efficiency is used / granted
+    duration_us: int = 0
+    last_execution_at: str | None = None
+
+    def add(self, record: ExecutionRecord) -> ContractStats:
+        return ContractStats(
+            self.address, self.executions + 1, self.failures + (not record.success),
+            self.gas_used + record.gas_used, self.gas_limit + record.gas_limit,
+            self.duration_us + record.duration_us,
+            max(self.last_execution_at or "", record.timestamp))
+
+
+@dataclass(frozen=True)
+class MinuteStats:
+    """Executions in one minute across the engine: the window recent figures read."""
+
+    minute: str  # "YYYY-MM-DDTHH:MM"
+    executions: int = 0
+    failures: int = 0
+    contracts: frozenset[str] = frozenset()
+
+
+def minute_of(timestamp: str) -> str:
+    """The minute bucket of an ISO-8601 timestamp."""
+    return timestamp[:16]

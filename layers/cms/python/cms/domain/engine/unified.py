@@ -1,0 +1,494 @@
+"""The unified contract engine (seed 004): one interface over every kind of contract.
+
+``UnifiedContractEngine`` is the seed's UnifiedContractEngine and EnhancedUnifiedContractEngine
+in one: deploy, execute (one call or a batch), get, estimate gas, engine info, with result
+caching, analytics and health reports (cms.domain.engine.analytics). It is pure: storage is a
+``ContractStateStorage`` (in memory, or DynamoDB through cms.adapters.engine_store) and
+WebAssembly runs in a ``WasmRuntime`` handed in.
+
+How one execution runs:
+1. validate the request (unknown contract, function, arguments, gas limit: nothing runs);
+2. a read-only call whose result is cached at the contract's current state version returns
+   it (the version is in the key, so a hit is never stale);
+3. the kind's adapter runs the call on a ``StagedState`` over a snapshot, metered by a
+   ``GasMeter``;
+4. success commits the staged writes with the execution record at the snapshot's version; a
+   revert, ``GasExhausted`` or a timeout commits the record alone. If another execution
+   committed first, the call runs again on the new state (optimistic concurrency).
+
+Gas billed on failure follows the EVM: out of gas or out of time spends the whole limit; a
+revert spends what was used up to it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from eth_utils import keccak, to_checksum_address
+
+from cms.domain.canonical import canonical_json, iso_utc
+from cms.domain.engine import analytics
+from cms.domain.engine.erc20 import parse_address
+from cms.domain.engine.errors import (
+    ContractNotFound,
+    ContractReverted,
+    EngineValidationError,
+    ExecutionTimeout,
+    GasExhausted,
+)
+from cms.domain.engine.gas import MAX_GAS_LIMIT, GasMeter, validate_gas_limit
+from cms.domain.engine.kinds import (
+    CallContext,
+    ContractKind,
+    Erc20Kind,
+    Invocation,
+    Prepared,
+    PrivacyKind,
+)
+from cms.domain.engine.privacy_contracts import ConfidentialLedger, SealedBidTally
+from cms.domain.engine.records import (
+    CONTRACT_KINDS,
+    ContractMetadata,
+    ContractStats,
+    ExecutionRecord,
+    minute_of,
+)
+from cms.domain.engine.state import ContractState, StagedState
+from cms.domain.engine.storage import (
+    MAX_WRITES_PER_EXECUTION,
+    ContractStateStorage,
+    Snapshot,
+    StateConflict,
+)
+from cms.domain.errors import DomainError
+
+ENGINE_NAME = "cms-unified-contract-engine"
+ENGINE_VERSION = "1.0"
+MAX_BATCH = 100  # calls in one batch request
+MAX_NAME_LENGTH = 100
+_FUNCTION_NAME_LIMIT = 64
+
+
+class ContractBusy(DomainError):
+    code, status, title = "contract_busy", 409, "The contract is busy: try again"
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """The seed's EnhancedEngineConfig (parallel execution is the platform's: Lambda)."""
+
+    enable_caching: bool = True
+    cache_ttl_secs: float = 300.0
+    max_cache_entries: int = 1000
+    enable_analytics: bool = True
+    max_execution_time_ms: int = 5_000  # wall clock per call (WebAssembly: epoch interruption)
+    default_gas_limit: int = 3_000_000
+    conflict_retries: int = 5
+
+
+@dataclass(frozen=True)
+class Execution:
+    """One call (the seed's UnifiedContractExecution)."""
+
+    address: str
+    function: str
+    caller: str
+    args: Any = None  # named arguments (JSON object)
+    input: bytes | None = None  # raw input, for WebAssembly functions without a manifest entry
+    gas_limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Deployment:
+    kind: str
+    deployer: str  # becomes the owner
+    name: str = ""
+    init_args: Any = None
+    code: bytes | str | None = None  # a WebAssembly module (binary, or WAT text)
+    manifest: Any = None  # the module's ABI
+    salt: bytes | None = None  # 32 bytes: a predictable address (CREATE2); random if None
+    gas_limit: int | None = None
+    description: str = ""
+    owner_did: str | None = None
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    """The seed's UnifiedContractResult, plus what a caller needs to find it again."""
+
+    execution_id: str | None
+    address: str
+    function: str
+    success: bool
+    return_value: Any
+    gas_used: int
+    gas_limit: int
+    events: list[dict[str, Any]]
+    error: dict[str, Any] | None
+    duration_us: int
+    read_only: bool
+    cached: bool = False
+    sequence: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class _Outcome:
+    """One call's run, before it is recorded."""
+
+    return_value: Any = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    error: DomainError | None = None
+    gas_used: int = 0
+    duration_us: int = 0
+    writes: dict[str, bytes | None] = field(default_factory=dict)
+
+
+def problem_of(error: DomainError) -> dict[str, Any]:
+    """An error as results and history carry it: its API code, detail and extensions."""
+    return {"code": error.code, "title": error.title, "detail": error.detail, **error.extra}
+
+
+def create2_address(deployer: str, salt: bytes, init_code: bytes) -> str:
+    """EIP-1014: keccak256(0xff ++ deployer ++ salt ++ keccak256(init_code))[12:]."""
+    digest = keccak(b"\xff" + bytes.fromhex(deployer[2:]) + salt + keccak(init_code))
+    return to_checksum_address(digest[12:])
+
+
+class UnifiedContractEngine:
+    def __init__(self, storage: ContractStateStorage, config: EngineConfig | None = None, *,
+                 kinds: Mapping[str, ContractKind] | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.storage = storage
+        self.config = config or EngineConfig()
+        self.kinds = dict(kinds or builtin_kinds())
+        self._clock = clock
+        self.cache = analytics.ResultCache(self.config.cache_ttl_secs,
+                                           self.config.max_cache_entries)
+
+    # -- the seed's interface ----------------------------------------------------------------
+
+    def deploy_contract(self, deployment: Deployment) -> ContractMetadata:
+        """Validate, construct (metered, atomic) and store a contract; returns its metadata."""
+        kind = self._kind(deployment.kind)
+        deployer = parse_address(deployment.deployer, "deployer")
+        name = _name(deployment.name or deployment.kind)
+        prepared = kind.prepare(deployment.init_args, deployment.code, deployment.manifest)
+        salt = _salt(deployment.salt)
+        address = create2_address(deployer, salt, canonical_json(
+            {"kind": deployment.kind, "code_hash": prepared.code_hash,
+             "init_args": prepared.init_args}))
+        metadata = ContractMetadata(
+            address=address, kind=deployment.kind, name=name, owner=deployer,
+            created_at=iso_utc(self._clock()), code_hash=prepared.code_hash,
+            manifest=prepared.manifest, init_args=prepared.init_args,
+            description=deployment.description, owner_did=deployment.owner_did)
+        gas_limit = self._gas_limit(deployment.gas_limit)
+        now = self._clock()
+        outcome = self._construct(kind, metadata, prepared, gas_limit, now)
+        constructor = _Call(Execution(address, "constructor", deployer, gas_limit=gas_limit),
+                            deployer, gas_limit, False, ())
+        record = _record(Snapshot(metadata, 0, _CodeOnly({})), constructor, outcome, now, 0)
+        if outcome.error is not None:
+            raise outcome.error
+        self.storage.deploy(metadata, {**(prepared.code_writes or {}), **outcome.writes}, record)
+        return metadata
+
+    def execute_contract(self, execution: Execution) -> ExecutionResult:
+        return self.execute_batch([execution])[0]
+
+    def get_contract(self, address: str) -> ContractMetadata | None:
+        return self.storage.get_contract_metadata(_address(address))
+
+    def estimate_gas(self, execution: Execution) -> int:
+        """Gas the call would use now: a dry run (nothing is written, recorded or cached).
+
+        A call that would revert raises its revert, as eth_estimateGas does."""
+        snapshot = self.snapshot(execution.address)
+        kind = self._kind(snapshot.metadata.kind)
+        call = self._validated(execution, snapshot, default_limit=MAX_GAS_LIMIT)
+        outcome = self._run(kind, snapshot, call, StagedState(snapshot.state), self._clock())
+        if outcome.error is not None:
+            raise outcome.error
+        return outcome.gas_used
+
+    def engine_info(self) -> dict[str, Any]:
+        config = asdict(self.config)
+        return {"name": ENGINE_NAME, "version": ENGINE_VERSION,
+                "contract_kinds": sorted(self.kinds), "max_gas_limit": MAX_GAS_LIMIT,
+                "max_batch": MAX_BATCH, "max_writes_per_execution": MAX_WRITES_PER_EXECUTION,
+                "config": config}
+
+    # -- batches ------------------------------------------------------------------------------
+
+    def execute_batch(self, executions: Sequence[Execution]) -> list[ExecutionResult]:
+        """Run calls on one contract in order. Each call is atomic on its own: a failed call
+        changes nothing and the rest go on. Successful writes commit together (in as few
+        commits as the storage's transaction size allows)."""
+        if not executions:
+            raise EngineValidationError("a batch needs at least one call", "calls")
+        if len(executions) > MAX_BATCH:
+            raise EngineValidationError(f"a batch takes at most {MAX_BATCH} calls", "calls")
+        addresses = {_address(e.address) for e in executions}
+        if len(addresses) != 1:
+            raise EngineValidationError("a batch runs calls on one contract", "calls")
+        for attempt in range(self.config.conflict_retries + 1):
+            try:
+                return self._execute_batch_once(executions)
+            except StateConflict:
+                if attempt == self.config.conflict_retries:
+                    break
+        raise ContractBusy("other executions kept committing first; try again")
+
+    def _execute_batch_once(self, executions: Sequence[Execution]) -> list[ExecutionResult]:
+        snapshot = self.snapshot(executions[0].address)
+        kind = self._kind(snapshot.metadata.kind)
+        calls = [self._validated(e, snapshot) for e in executions]
+        results: list[ExecutionResult | None] = [None] * len(calls)
+        pending = [i for i, call in enumerate(calls) if not self._serve_cached(call, results, i)]
+        if pending:
+            self._run_and_commit(kind, snapshot, [calls[i] for i in pending], pending, results)
+        return [r for r in results if r is not None]
+
+    def _run_and_commit(self, kind: ContractKind, snapshot: Snapshot, calls: list[_Call],
+                        positions: list[int], results: list[ExecutionResult | None]) -> None:
+        batch = StagedState(snapshot.state)
+        now = self._clock()
+        records, outcomes = [], []
+        for index, call in enumerate(calls):
+            outcome = self._run(kind, snapshot, call, StagedState(batch), now)
+            if outcome.error is None and len(set(batch.pending) | set(outcome.writes)) > \
+                    MAX_WRITES_PER_EXECUTION:
+                outcome = _Outcome(error=_too_many_writes(), gas_used=outcome.gas_used,
+                                   duration_us=outcome.duration_us)
+            for key, value in outcome.writes.items():
+                _stage(batch, key, value)
+            outcomes.append(outcome)
+            records.append(_record(snapshot, call, outcome, now, index))
+        self.storage.commit(snapshot.metadata.address, snapshot.version, batch.pending, records)
+        for position, call, record in zip(positions, calls, records, strict=True):
+            results[position] = _result(record)
+            if call.read_only and record.success and self.config.enable_caching:
+                self.cache.put(call.cache_key, results[position])
+
+    # -- analytics ----------------------------------------------------------------------------
+
+    def performance_metrics(self) -> analytics.PerformanceMetrics:
+        since = self._clock() - timedelta(minutes=analytics.RECENT_MINUTES - 1)
+        recent = self.storage.recent_minutes(minute_of(iso_utc(since)))
+        return analytics.performance_metrics(
+            self.storage.engine_stats(), recent, self.storage.contract_count(),
+            self.cache.stats())
+
+    def health_report(self, address: str) -> analytics.ContractHealthReport:
+        metadata = self.metadata(address)
+        stats: ContractStats = self.storage.contract_stats(metadata.address)
+        recent = self.storage.get_execution_history(metadata.address, analytics.HEALTH_SAMPLE)
+        return analytics.health_report(stats, recent)
+
+    # -- one call -----------------------------------------------------------------------------
+
+    def _run(self, kind: ContractKind, snapshot: Snapshot, call: _Call, stage: StagedState,
+             now: datetime) -> _Outcome:
+        gas = GasMeter(call.gas_limit)
+        outcome = _Outcome()
+        context = CallContext(snapshot.metadata.address, call.caller, snapshot.version,
+                              int(now.timestamp()))
+        started = time.perf_counter_ns()
+        try:
+            outcome.return_value = kind.call(Invocation(
+                snapshot.metadata, call.execution.function, call.execution.args,
+                call.execution.input, stage, gas, outcome.events.append, context))
+        except (GasExhausted, ExecutionTimeout) as error:
+            outcome.error, outcome.events = error, []
+            gas.used = gas.limit  # the EVM rule: out of gas or time spends the whole limit
+        except ContractReverted as error:
+            outcome.error, outcome.events = error, []
+        outcome.duration_us = (time.perf_counter_ns() - started) // 1000
+        outcome.gas_used = gas.used
+        if outcome.error is None:
+            if call.read_only and stage.pending:
+                outcome.error = _read_only_wrote(call.execution.function)
+                outcome.return_value, outcome.events = None, []
+            else:
+                outcome.writes = stage.pending
+        return outcome
+
+    def _construct(self, kind: ContractKind, metadata: ContractMetadata, prepared: Prepared,
+                   gas_limit: int, now: datetime) -> _Outcome:
+        base = _CodeOnly(prepared.code_writes or {})
+        stage, gas, outcome = StagedState(base), GasMeter(gas_limit), _Outcome()
+        context = CallContext(metadata.address, metadata.owner, 0, int(now.timestamp()))
+        started = time.perf_counter_ns()
+        try:
+            kind.construct(Invocation(metadata, "constructor", metadata.init_args, None, stage,
+                                      gas, outcome.events.append, context))
+        except (GasExhausted, ExecutionTimeout, ContractReverted) as error:
+            outcome.error = error
+        outcome.duration_us = (time.perf_counter_ns() - started) // 1000
+        outcome.gas_used, outcome.writes = gas.used, stage.pending
+        if outcome.error is None and len(outcome.writes) > MAX_WRITES_PER_EXECUTION:
+            outcome.error = _too_many_writes()
+        return outcome
+
+    def _validated(self, execution: Execution, snapshot: Snapshot,
+                   default_limit: int | None = None) -> _Call:
+        function = execution.function
+        if not isinstance(function, str) or not 0 < len(function) <= _FUNCTION_NAME_LIMIT:
+            raise EngineValidationError("function must be a function name", "function")
+        kind = self._kind(snapshot.metadata.kind)
+        caller = parse_address(execution.caller, "caller")
+        read_only = kind.is_read_only(snapshot.metadata, function)
+        limit = self._gas_limit(execution.gas_limit, default_limit)
+        shared = kind.caller_independent(snapshot.metadata)
+        key = () if not _jsonable(execution.args) else (
+            snapshot.metadata.address, snapshot.version, function,
+            canonical_json(execution.args), execution.input, None if shared else caller, limit)
+        return _Call(execution, caller, limit, read_only, key)
+
+    def _serve_cached(self, call: _Call, results: list[ExecutionResult | None],
+                      position: int) -> bool:
+        if not (call.read_only and self.config.enable_caching and call.cache_key):
+            return False
+        hit, value = self.cache.get(call.cache_key)
+        if hit:
+            results[position] = replace(value, cached=True, execution_id=None, duration_us=0)
+        return hit
+
+    # -- lookups ------------------------------------------------------------------------------
+
+    def snapshot(self, address: str) -> Snapshot:
+        snapshot = self.storage.snapshot(_address(address))
+        if snapshot is None:
+            raise ContractNotFound(f"no contract at {address}")
+        return snapshot
+
+    def metadata(self, address: str) -> ContractMetadata:
+        metadata = self.get_contract(address)
+        if metadata is None:
+            raise ContractNotFound(f"no contract at {address}")
+        return metadata
+
+    def _kind(self, name: str) -> ContractKind:
+        kind = self.kinds.get(name) if isinstance(name, str) else None
+        if kind is None:
+            raise EngineValidationError(
+                f"unknown contract kind {name!r} (kinds: {sorted(self.kinds)})", "kind")
+        return kind
+
+    def _gas_limit(self, limit: int | None, default: int | None = None) -> int:
+        if limit is None:
+            return default or self.config.default_gas_limit
+        return validate_gas_limit(limit)
+
+
+@dataclass(frozen=True)
+class _Call:
+    execution: Execution
+    caller: str
+    gas_limit: int
+    read_only: bool
+    cache_key: tuple[Any, ...]
+
+
+class _CodeOnly:
+    """The state a constructor starts from: empty but for the contract's own code."""
+
+    def __init__(self, code: Mapping[str, bytes]) -> None:
+        self._code = code
+
+    def get(self, key: str) -> bytes | None:
+        return self._code.get(key)
+
+    def set(self, key: str, value: bytes) -> None:
+        raise TypeError("constructors write through a StagedState")
+
+    def remove(self, key: str) -> None:
+        raise TypeError("constructors write through a StagedState")
+
+
+def builtin_kinds() -> dict[str, ContractKind]:
+    return {"erc20": Erc20Kind(), "confidential_ledger": PrivacyKind(ConfidentialLedger),
+            "sealed_bid_tally": PrivacyKind(SealedBidTally)}
+
+
+def _record(snapshot: Snapshot, call: _Call, outcome: _Outcome, now: datetime,
+            index: int) -> ExecutionRecord:
+    return ExecutionRecord(
+        execution_id=_execution_id(now, index), address=snapshot.metadata.address,
+        function=call.execution.function, caller=call.caller, success=outcome.error is None,
+        read_only=call.read_only, gas_used=outcome.gas_used, gas_limit=call.gas_limit,
+        duration_us=outcome.duration_us, timestamp=iso_utc(now), sequence=snapshot.version,
+        return_value=outcome.return_value, events=outcome.events,
+        error=problem_of(outcome.error) if outcome.error else None)
+
+
+def _execution_id(now: datetime, index: int) -> str:
+    """Sortable within a millisecond's history page: microseconds, position, randomness."""
+    return f"{now.microsecond:06d}{index:03d}-{uuid.uuid4().hex[:16]}"
+
+
+def _result(record: ExecutionRecord) -> ExecutionResult:
+    return ExecutionResult(
+        execution_id=record.execution_id, address=record.address, function=record.function,
+        success=record.success, return_value=record.return_value, gas_used=record.gas_used,
+        gas_limit=record.gas_limit, events=record.events, error=record.error,
+        duration_us=record.duration_us, read_only=record.read_only, sequence=record.sequence)
+
+
+def _stage(state: ContractState, key: str, value: bytes | None) -> None:
+    if value is None:
+        state.remove(key)
+    else:
+        state.set(key, value)
+
+
+def _address(value: object) -> str:
+    try:
+        return parse_address(value, "address")
+    except EngineValidationError:
+        raise ContractNotFound(f"no contract at {value!r}: not an address") from None
+
+
+def _name(value: object) -> str:
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_NAME_LENGTH:
+        raise EngineValidationError(f"name must be 1 to {MAX_NAME_LENGTH} characters", "name")
+    return value
+
+
+def _salt(value: bytes | None) -> bytes:
+    if value is None:
+        return os.urandom(32)
+    if not isinstance(value, bytes) or len(value) != 32:
+        raise EngineValidationError("salt must be 32 bytes", "salt")
+    return value
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        canonical_json(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _too_many_writes() -> ContractReverted:
+    return ContractReverted("Error", ["string"], [
+        f"an execution may write at most {MAX_WRITES_PER_EXECUTION} storage keys"])
+
+
+def _read_only_wrote(function: str) -> ContractReverted:
+    return ContractReverted("Error", ["string"], [
+        f"{function} is declared read-only but wrote state"])
+
+
+__all__ = ["CONTRACT_KINDS", "ContractBusy", "Deployment", "EngineConfig", "Execution",
+           "ExecutionResult", "UnifiedContractEngine", "create2_address", "problem_of"]
