@@ -4,6 +4,10 @@ Configuration comes from the environment the CDK enclave stack writes: the queue
 bucket, the KMS key, the tables (as the training function has them) and the enclave's address.
 ``CMS_KEY_RELEASE=simulated`` (local stack only) swaps KMS's attestation check for the
 simulated one, with ``CMS_ATTESTATION_DEV_ROOT`` and ``CMS_ENCLAVE_PCR0``.
+
+Circuit contracts' evaluations arrive on the same queue; the parent records their results
+through the contract engine (its tables, as the engine function has them), as
+``CMS_CIRCUIT_RUNNER_ADDRESS`` (default: a fixed address; anyone may relay a result).
 """
 
 from __future__ import annotations
@@ -19,8 +23,10 @@ from cms.adapters.job_queue import JobQueue
 from cms.adapters.object_store import Bucket
 from cms.config import settings
 from cms.domain.attestation import development_root
+from cms.services import container
 from cms.services.training_runs import TrainingRuns
 from enclave_app.transport import Address
+from training_runner.circuit_runner import DEFAULT_CALLER, CircuitRunner
 from training_runner.enclave_runner import EnclaveRunner, KeyRelease
 from training_runner.key_release import KmsKeyRelease, SimulatedKeyRelease
 
@@ -36,10 +42,12 @@ def runner() -> EnclaveRunner:
     s = settings()
     if not s.training_key_id:
         raise SystemExit("CMS_TRAINING_KEY_ID is not set")
+    keys = key_release(s.training_key_id)
+    enclave = Address.parse(os.environ.get("CMS_ENCLAVE_ADDRESS", "vsock://16:5005"))
+    circuits = CircuitRunner(container.engine(), keys, enclave,
+                             caller=os.environ.get("CMS_CIRCUIT_RUNNER_ADDRESS", DEFAULT_CALLER))
     return EnclaveRunner(JobQueue(s.training_queue_url), TrainingRuns(BudgetStore()),
-                         Bucket(s.training_bucket), key_release(s.training_key_id),
-                         Address.parse(os.environ.get("CMS_ENCLAVE_ADDRESS",
-                                                      "vsock://16:5005")))
+                         Bucket(s.training_bucket), keys, enclave, circuits=circuits)
 
 
 def main() -> None:

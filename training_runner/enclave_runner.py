@@ -11,6 +11,9 @@ the queue message invisible (a short hold, renewed every third of it), so a job 
 twice at once however long an epoch takes; when the parent dies the heartbeat stops, the
 message comes back within the hold, and the next attempt resumes from the last checkpoint.
 After ``max_attempts`` the job fails, charged the epsilon of its last reported epoch.
+
+The same queue carries circuit contracts' evaluations (``{"kind": "circuit", ...}``; training
+jobs have no kind): they go to ``circuits`` (training_runner/circuit_runner.py).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any, Protocol
 from cms.adapters.job_queue import JobMessage, JobQueue
 from cms.adapters.object_store import Bucket
 from cms.adapters.tables import TrainingJobRecord
+from cms.domain.engine.circuit_contract import CIRCUIT_JOB_KIND
 from cms.domain.errors import DependencyUnavailable
 from cms.domain.training_result import Statement
 from cms.services.training_runs import TrainingRuns
@@ -49,6 +53,19 @@ class RunFailed(Exception):
     """The job cannot succeed (the enclave refused it, or its key was not released)."""
 
 
+class CircuitJobs(Protocol):
+    def handle(self, message: JobMessage, queue: JobQueue) -> None: ...
+
+
+def call_enclave(enclave: Address, message: dict[str, Any], **options: Any) -> dict[str, Any]:
+    """One request to the enclave; its refusal is ``RunFailed`` with the enclave's reason."""
+    response = request(enclave, message, **options)
+    if not response.get("ok"):
+        raise RunFailed(f"the enclave refused the job: {response.get('error')}: "
+                        f"{response.get('detail')}")
+    return response["result"]
+
+
 @dataclass
 class EnclaveRunner:
     queue: JobQueue
@@ -57,6 +74,7 @@ class EnclaveRunner:
     keys: KeyRelease
     enclave: Address
     max_attempts: int = 3
+    circuits: CircuitJobs | None = None
     attested = True
 
     def run_once(self, wait_s: int = 20, held: Callable[[], bool] = lambda: False) -> int:
@@ -78,6 +96,12 @@ class EnclaveRunner:
                 log.warning("training queue unavailable: %s", error)
 
     def handle(self, message: JobMessage) -> None:
+        if message.body.get("kind") == CIRCUIT_JOB_KIND:
+            if self.circuits is None:  # left for a parent that evaluates circuits
+                log.error("a circuit evaluation arrived but this parent has no engine access")
+                return
+            self.circuits.handle(message, self.queue)
+            return
         spec = RunnerJob.from_json(message.body)
         job = self.runs.take(spec.job_id, self.keys.new_wrapped_key)
         if job is None:
@@ -144,11 +168,7 @@ class EnclaveRunner:
             heartbeat.join()
 
     def _call(self, message: dict[str, Any], **options: Any) -> dict[str, Any]:
-        response = request(self.enclave, message, **options)
-        if not response.get("ok"):
-            raise RunFailed(f"the enclave refused the job: {response.get('error')}: "
-                            f"{response.get('detail')}")
-        return response["result"]
+        return call_enclave(self.enclave, message, **options)
 
     def _sealed_dataset(self, spec: RunnerJob) -> str | None:
         """The registered dataset as sealed (it opens only inside the enclave)."""

@@ -87,6 +87,9 @@ from cms.domain.engine.privacy_contracts import MeteredSlots
 from cms.domain.engine.state import ContractState, StagedState
 
 CIRCUIT_KIND = "circuit"  # the engine's kind name (records.CONTRACT_KINDS)
+# The training queue carries circuit evaluations too: {"kind": "circuit", "address": ...}
+# (training jobs have no "kind").
+CIRCUIT_JOB_KIND = "circuit"
 CIRCUIT_MULTIPLIERS: dict[str, int] = {
     "init": 2, "submitInput": 3, "inputStatus": 2, "circuitInfo": 2, "result": 2,
     "requestEvaluation": 2, "recordResult": 10}
@@ -117,6 +120,11 @@ _STATEMENT_KEYS = {"format", "contract", "circuit_hash", "input_key_sha256", "in
                    "status", "outputs", "invalid_inputs", "gates"}
 _CIRCUIT, _SUMMARY, _INPUT_KEY, _WRAPPED_KEY = "circuit", "summary", "inputKey", "wrappedKey"
 _REQUESTED, _RESULT = "requested", "result"
+
+
+def evaluation_job(address: str) -> dict[str, str]:
+    """The queue message that asks the enclave's parent to evaluate a contract's circuit."""
+    return {"kind": CIRCUIT_JOB_KIND, "address": address}
 
 
 def _input_slot(party: str) -> str:

@@ -1,0 +1,212 @@
+"""Circuit evaluations end to end on the parent's side: a deployment gets a KMS-style input key
+pair, a committed requestEvaluation queues a job, and the parent (training_runner) has the key
+released to the real enclave app (over TCP, simulated attestation), evaluates and records the
+result through the engine service, which the contract verifies."""
+
+from __future__ import annotations
+
+import base64
+import os
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from cms.adapters.job_queue import JobMessage
+from cms.domain.attestation import development_root
+from cms.domain.engine import circuits
+from cms.domain.engine.circuit_contract import (
+    CIRCUIT_KIND,
+    READ_ONLY_FUNCTIONS,
+    CircuitContract,
+    evaluation_job,
+)
+from cms.domain.engine.circuit_library import comparator
+from cms.domain.engine.errors import EngineValidationError
+from cms.domain.engine.kinds import Invocation, Prepared
+from cms.domain.engine.storage import InMemoryContractStorage
+from cms.domain.engine.unified import Deployment, UnifiedContractEngine, builtin_kinds
+from cms.services.circuit_evaluations import CircuitEvaluations
+from cms.services.engine import EngineService
+from enclave_app.attestation_module import SimulatedModule
+from enclave_app.server import EnclaveApp
+from enclave_app.transport import Address, Server
+from local_stack.stack import free_port
+from training_runner.circuit_runner import CircuitRunner
+from training_runner.enclave_runner import EnclaveRunner
+from training_runner.key_release import SimulatedKeyRelease
+
+ALICE, BOB, CAROL = "0x" + "a1" * 20, "0x" + "b2" * 20, "0x" + "c3" * 20
+
+
+class FakeKms:
+    """KMS's part of key custody: pairs whose private half is only ever handed out wrapped,
+    and Decrypt (SimulatedKeyRelease checks the attestation before calling it)."""
+
+    def __init__(self) -> None:
+        self.wrapped: dict[bytes, bytes] = {}
+
+    def generate_input_key_pair(self) -> tuple[bytes, bytes]:
+        private = ec.generate_private_key(ec.SECP256R1())
+        blob = b"wrapped:" + os.urandom(16)
+        self.wrapped[blob] = private.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption())
+        return circuits.public_key_der(private.public_key()), blob
+
+    def decrypt(self, KeyId: str, CiphertextBlob: bytes) -> dict[str, bytes]:  # noqa: N803
+        return {"Plaintext": self.wrapped[CiphertextBlob]}
+
+
+class FakeQueue:
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+        self.deleted: list[str] = []
+
+    def send(self, job: dict) -> None:
+        self.sent.append(job)
+
+    def delete(self, message: JobMessage) -> None:
+        self.deleted.append(message.receipt)
+
+
+class CircuitKind:
+    """The engine adapter for circuit contracts (as the engine's own kinds are written)."""
+
+    def __init__(self, roots: tuple) -> None:
+        self.roots = roots
+
+    def prepare(self, init_args: Any, code: Any, manifest: Any) -> Prepared:
+        return Prepared({"functions": {}}, dict(init_args))
+
+    def _contract(self, call: Invocation) -> CircuitContract:
+        return CircuitContract(call.state, call.gas, roots=self.roots,
+                               address=call.context.contract_address,
+                               events=lambda event: call.emit(event.to_dict()),
+                               now=datetime.fromtimestamp(call.context.timestamp, UTC))
+
+    def construct(self, call: Invocation) -> None:
+        self._contract(call).init(**call.metadata.init_args)
+
+    def call(self, call: Invocation) -> Any:
+        return self._contract(call).call(call.function, call.args, call.context.caller)
+
+    def is_read_only(self, metadata: Any, function: str) -> bool:
+        return function in READ_ONLY_FUNCTIONS
+
+    def caller_independent(self, metadata: Any) -> bool:
+        return True
+
+
+@pytest.fixture(scope="module")
+def enclave():
+    module = SimulatedModule()
+    server = Server(Address.parse("tcp://127.0.0.1:0"), EnclaveApp(module).handle).start()
+    yield module, Address("tcp", "127.0.0.1", server.port)
+    server.stop()
+
+
+class Platform:
+    def __init__(self, enclave, *, allowed: list[str] | None = None) -> None:
+        module, self.address = enclave
+        self.pcr0 = module.pcrs[0].hex()
+        root = development_root(module.root_pem)
+        self.kms, self.queue = FakeKms(), FakeQueue()
+        self.evaluations = CircuitEvaluations(self.queue, self.kms)  # type: ignore[arg-type]
+        self.engine = EngineService(
+            UnifiedContractEngine(InMemoryContractStorage(),
+                                  kinds={**builtin_kinds(), CIRCUIT_KIND: CircuitKind((root,))}),
+            hooks=[self.evaluations.on_committed])
+        self.keys = SimulatedKeyRelease("training-key", root, {self.pcr0}, kms=self.kms)
+        self.runner = EnclaveRunner(self.queue, None, None, self.keys,  # type: ignore[arg-type]
+                                    self.address,
+                                    circuits=CircuitRunner(self.engine, self.keys, self.address))
+        self.circuit = comparator(16)
+        init_args = self.evaluations.prepare_deploy({
+            "circuit": self.circuit, "parties": {"alice": ALICE, "bob": BOB},
+            "enclave_pcr0s": allowed or [self.pcr0]})
+        self.contract = self.engine.engine.deploy_contract(Deployment(
+            kind=CIRCUIT_KIND, deployer=CAROL, init_args=init_args,
+            gas_limit=10_000_000)).address
+
+    def call(self, caller: str, function: str, **args: Any) -> Any:
+        result = self.engine.execute(caller, self.contract, function, args or None,
+                                     gas_limit=10_000_000)
+        assert result.success, result.error
+        return result.return_value
+
+    def submit(self, party: str, caller: str, value: int) -> None:
+        info = self.call(caller, "circuitInfo")
+        self.call(caller, "submitInput", ciphertext=circuits.encrypt_input(
+            info["input_public_key"], self.contract, party, info["circuit_hash"],
+            circuits.uint_bits(value, 16)))
+
+    def requested(self) -> JobMessage:
+        self.submit("alice", ALICE, 30_000)
+        self.submit("bob", BOB, 40_000)
+        assert self.queue.sent == []  # inputs alone queue nothing
+        self.call(ALICE, "requestEvaluation")
+        [job] = self.queue.sent
+        return JobMessage(job, "receipt-1", 1)
+
+
+def test_a_requested_evaluation_is_queued_evaluated_and_recorded(enclave):
+    platform = Platform(enclave)
+    message = platform.requested()
+    assert message.body == {"kind": "circuit", "address": platform.contract}
+    platform.runner.handle(message)
+    assert platform.queue.deleted == ["receipt-1"]
+    result = platform.call(CAROL, "result")
+    assert result["status"] == "evaluated" and result["outputs"] == {"a_greater": False}
+    assert result["pcr0"] == platform.pcr0 and result["development"] is True
+    platform.runner.handle(JobMessage(message.body, "receipt-2", 1))  # a duplicate job
+    assert platform.queue.deleted == ["receipt-1", "receipt-2"]
+    assert platform.call(CAROL, "result") == result
+
+
+def test_a_job_for_an_unrequested_evaluation_is_dropped(enclave):
+    platform = Platform(enclave)
+    platform.runner.handle(JobMessage(evaluation_job(platform.contract), "r", 1))
+    platform.runner.handle(JobMessage(evaluation_job(CAROL), "r-none", 1))  # no contract
+    assert platform.queue.deleted == ["r", "r-none"]
+    assert platform.call(CAROL, "result") is None
+
+
+def test_an_unreachable_enclave_leaves_the_job_for_a_retry(enclave):
+    platform = Platform(enclave)
+    message = platform.requested()
+    closed = Address("tcp", "127.0.0.1", free_port())
+    runner = CircuitRunner(platform.engine, platform.keys, closed)
+    runner.handle(message, platform.queue)  # type: ignore[arg-type]
+    assert platform.queue.deleted == []
+    runner.handle(JobMessage(message.body, "last", 3), platform.queue)  # type: ignore[arg-type]
+    assert platform.queue.deleted == ["last"]
+
+
+def test_an_image_the_contract_does_not_allow_records_nothing(enclave):
+    platform = Platform(enclave, allowed=["ab" * 48])
+    platform.runner.handle(platform.requested())
+    assert platform.queue.deleted == ["receipt-1"]
+    assert platform.call(CAROL, "result") is None
+    assert platform.call(CAROL, "inputStatus")["requested"] is True
+
+
+def test_the_platform_makes_the_input_key_and_refuses_one_supplied(enclave):
+    platform = Platform(enclave)
+    args = platform.evaluations.prepare_deploy({"circuit": {}})
+    assert set(args) == {"circuit", "input_public_key", "wrapped_input_key"}
+    assert base64.b64decode(args["wrapped_input_key"]) in platform.kms.wrapped
+    with pytest.raises(EngineValidationError, match="do not send"):
+        platform.evaluations.prepare_deploy({"input_public_key": "mine"})
+
+
+def test_only_a_circuit_contracts_evaluation_request_queues_a_job(enclave):
+    platform = Platform(enclave)
+    requested = [{"event": "EvaluationRequested", "args": {}}]
+    platform.evaluations.on_committed(CAROL, "erc20", requested)
+    platform.evaluations.on_committed(CAROL, CIRCUIT_KIND, [{"event": "InputSubmitted"}])
+    assert platform.queue.sent == []
+    platform.evaluations.on_committed(CAROL, CIRCUIT_KIND, requested)
+    assert platform.queue.sent == [{"kind": "circuit", "address": CAROL}]

@@ -1,0 +1,125 @@
+"""The parent's side of circuit contracts: evaluate in the enclave, record through the engine.
+
+For a queued evaluation (``{"kind": "circuit", "address": ...}``, queued by
+cms.services.circuit_evaluations when a party requested it) the runner reads the contract's
+stored circuit, ciphertexts, wrapped input key and allowed PCR0s from engine storage, asks the
+enclave for a recipient key (its public key in an attestation document), has KMS release the
+input key to it, sends ``evaluate_circuit``, and executes the contract's ``recordResult`` with
+the attested statement through the engine. The parent never sees a plaintext input or the
+private key, and cannot alter the result: the contract verifies the statement itself.
+
+A run that breaks off (the enclave unreachable) is left on the queue and tried again, up to
+``max_attempts`` receives; a refusal (an image the contract does not allow, a key KMS would
+not release, a statement the contract rejects) is logged and the job dropped, the contract
+staying ``requested``. A job whose result is already recorded is dropped: duplicates are
+harmless.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from eth_utils import keccak, to_checksum_address
+
+from cms.adapters.job_queue import JobMessage, JobQueue
+from cms.domain.engine.circuit_contract import StoredCircuit, read_stored
+from cms.domain.engine.errors import ContractNotFound
+from cms.domain.engine.state import ContractState
+from cms.domain.errors import DependencyUnavailable, DomainError
+from enclave_app.transport import Address, FrameError
+from training_runner.enclave_runner import KeyRelease, RunFailed, call_enclave
+from training_runner.key_release import KeyReleaseRefused
+
+log = logging.getLogger("cms.training_runner.circuits")
+# recordResult verifies an attestation at the 10x privacy rate: ~3M gas for two parties, more
+# with eight; well under one call's 30M maximum.
+RECORD_GAS_LIMIT = 10_000_000
+EVALUATION_TIMEOUT_S = 120.0  # 10,000 gates take ~25 ms; decryption and attestation ~100 ms
+# The address recordResult runs as when none is configured (anyone may relay a result).
+DEFAULT_CALLER = to_checksum_address(keccak(text="cms circuit runner")[12:])
+
+
+class Engine(Protocol):
+    """What the runner needs of cms.services.engine.EngineService."""
+
+    def contract_state(self, address: str) -> ContractState: ...
+
+    def execute(self, caller: str, address: str, function: str, args: Any = None,
+                gas_limit: int | None = None) -> Any: ...
+
+
+@dataclass
+class CircuitRunner:
+    engine: Engine
+    keys: KeyRelease
+    enclave: Address
+    caller: str = DEFAULT_CALLER
+    max_attempts: int = 3
+
+    def handle(self, message: JobMessage, queue: JobQueue) -> None:
+        address = str(message.body.get("address"))
+        try:
+            outcome = self.run(address)
+        except (FrameError, OSError) as error:
+            if message.receives < self.max_attempts:
+                log.warning("circuit %s broke off (will retry): %s", address, error)
+                return  # the message comes back after its hold
+            log.error("circuit %s: gave up after %d attempts: %s", address, message.receives,
+                      error)
+        except RunFailed as error:
+            log.error("circuit %s: %s", address, error)
+        else:
+            log.info("circuit %s: %s", address, outcome)
+        queue.delete(message)
+
+    def run(self, address: str) -> str:
+        """Evaluate and record; returns what happened (raises ``RunFailed`` on a refusal)."""
+        stored = self._stored(address)
+        if stored.recorded:
+            return "already recorded"
+        if not stored.requested:
+            raise RunFailed("the contract's evaluation was not requested")
+        answer = self._evaluate(address, stored)
+        try:
+            result = self.engine.execute(self.caller, address, "recordResult",
+                                         {"statement": answer["statement"],
+                                          "document": answer["document"]},
+                                         gas_limit=RECORD_GAS_LIMIT)
+        except DependencyUnavailable:
+            raise  # storage unreachable: the job stays on the queue
+        except DomainError as error:  # the call itself was refused (a malformed answer)
+            raise RunFailed(f"the engine refused the result: {error}") from None
+        if result.success:
+            return f"recorded ({answer['statement']['status']})"
+        error = result.error or {}
+        if error.get("error") == "CircuitResultAlreadyRecorded":
+            return "already recorded"
+        raise RunFailed(f"the contract refused the result: {error.get('detail', error)}")
+
+    def _stored(self, address: str) -> StoredCircuit:
+        try:
+            return read_stored(self.engine.contract_state(address))
+        except ContractNotFound as error:  # no such contract, or not a circuit contract
+            raise RunFailed(f"not a circuit contract: {error}") from None
+        except (KeyError, ValueError) as error:
+            raise RunFailed(f"the contract's state is unreadable: {error!r}") from None
+
+    def _evaluate(self, address: str, stored: StoredCircuit) -> dict[str, Any]:
+        recipient = call_enclave(self.enclave, {"op": "recipient"}, timeout_s=60.0)
+        try:
+            released = self.keys.for_recipient(stored.wrapped_input_key,
+                                               base64.b64decode(recipient["document"]))
+        except KeyReleaseRefused as error:
+            raise RunFailed(f"the input key was not released: {error}") from None
+        return call_enclave(self.enclave, {
+            "op": "evaluate_circuit", "recipient_id": recipient["recipient_id"],
+            "key": base64.b64encode(released).decode(), "contract": address,
+            "circuit": stored.circuit, "circuit_hash": stored.circuit_hash,
+            "input_public_key": base64.b64encode(stored.input_public_key).decode(),
+            "enclave_measurements": stored.enclave_pcr0s,
+            "inputs": {name: base64.b64encode(data).decode()
+                       for name, data in stored.inputs.items()},
+        }, timeout_s=EVALUATION_TIMEOUT_S)
