@@ -183,9 +183,11 @@ class UnifiedContractEngine:
         name = _name(deployment.name or deployment.kind)
         prepared = kind.prepare(deployment.init_args, deployment.code, deployment.manifest)
         salt = _salt(deployment.salt)
-        address = create2_address(deployer, salt, canonical_json(
-            {"kind": deployment.kind, "code_hash": prepared.code_hash,
-             "init_args": prepared.init_args}))
+        init_code = _canonical({"kind": deployment.kind, "code_hash": prepared.code_hash,
+                                "init_args": prepared.init_args})
+        if init_code is None:
+            raise EngineValidationError("init_args must be JSON", "init_args")
+        address = create2_address(deployer, salt, init_code)
         metadata = ContractMetadata(
             address=address, kind=deployment.kind, name=name, owner=deployer,
             created_at=iso_utc(self._clock()), code_hash=prepared.code_hash,
@@ -349,9 +351,9 @@ class UnifiedContractEngine:
         read_only = kind.is_read_only(snapshot.metadata, function)
         limit = self._gas_limit(execution.gas_limit, default_limit)
         shared = kind.caller_independent(snapshot.metadata)
-        key = () if not _jsonable(execution.args) else (
-            snapshot.metadata.address, snapshot.version, function,
-            canonical_json(execution.args), execution.input, None if shared else caller, limit)
+        args = _canonical(execution.args)
+        key = () if args is None else (snapshot.metadata.address, snapshot.version, function,
+                                       args, execution.input, None if shared else caller, limit)
         return _Call(execution, caller, limit, read_only, key)
 
     def _serve_cached(self, call: _Call, results: list[ExecutionResult | None],
@@ -472,12 +474,23 @@ def _salt(value: bytes | None) -> bytes:
     return value
 
 
-def _jsonable(value: Any) -> bool:
+def _canonical(value: Any) -> bytes | None:
+    """RFC 8785 bytes of a JSON value, integers past 2**53 as decimal strings (JCS only
+    takes what a double holds exactly); None for what is not JSON at all."""
     try:
-        canonical_json(value)
+        return canonical_json(_wide_ints_as_text(value))
     except (TypeError, ValueError):
-        return False
-    return True
+        return None
+
+
+def _wide_ints_as_text(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _wide_ints_as_text(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_wide_ints_as_text(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 2**53:
+        return str(value)
+    return value
 
 
 def _too_many_writes() -> ContractReverted:
