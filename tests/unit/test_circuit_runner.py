@@ -30,6 +30,7 @@ from cms.domain.engine.storage import InMemoryContractStorage
 from cms.domain.engine.unified import Deployment, UnifiedContractEngine, builtin_kinds
 from cms.services.circuit_evaluations import CircuitEvaluations
 from cms.services.engine import EngineService
+from cms_client.circuits import encrypt_for, submit_input
 from enclave_app.attestation_module import SimulatedModule
 from enclave_app.server import EnclaveApp
 from enclave_app.transport import Address, Server
@@ -138,10 +139,9 @@ class Platform:
         return result.return_value
 
     def submit(self, party: str, caller: str, value: int) -> None:
-        info = self.call(caller, "circuitInfo")
-        self.call(caller, "submitInput", ciphertext=circuits.encrypt_input(
-            info["input_public_key"], self.contract, party, info["circuit_hash"],
-            circuits.uint_bits(value, 16)))
+        """As a party's SDK does it (cms_client.circuits), through a client for ``caller``."""
+        submit_input(PartyClient(self, caller), self.contract, party,  # type: ignore[arg-type]
+                     value)
 
     def requested(self) -> JobMessage:
         self.submit("alice", ALICE, 30_000)
@@ -150,6 +150,16 @@ class Platform:
         self.call(ALICE, "requestEvaluation")
         [job] = self.queue.sent
         return JobMessage(job, "receipt-1", 1)
+
+
+class PartyClient:
+    """CmsClient.execute's shape over the engine service, as one party."""
+
+    def __init__(self, platform: Platform, caller: str) -> None:
+        self.platform, self.caller = platform, caller
+
+    def execute(self, address: str, function: str, args: dict | None = None) -> dict:
+        return {"return_value": self.platform.call(self.caller, function, **(args or {}))}
 
 
 def test_a_requested_evaluation_is_queued_evaluated_and_recorded(enclave):
@@ -210,3 +220,12 @@ def test_only_a_circuit_contracts_evaluation_request_queues_a_job(enclave):
     assert platform.queue.sent == []
     platform.evaluations.on_committed(CAROL, CIRCUIT_KIND, requested)
     assert platform.queue.sent == [{"kind": "circuit", "address": CAROL}]
+
+
+def test_the_sdk_refuses_a_party_the_circuit_does_not_have(enclave):
+    platform = Platform(enclave)
+    info = platform.call(ALICE, "circuitInfo")
+    with pytest.raises(ValueError, match="not a party"):
+        encrypt_for(info, "carol", 5)
+    bits = encrypt_for(info, "bob", [True] * 16)  # bits work as well as an integer
+    assert len(base64.b64decode(bits)) == circuits.ciphertext_size(16)
