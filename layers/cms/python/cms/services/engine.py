@@ -35,11 +35,11 @@ class ExecutionFailed(DomainError):
     """A call that ran and failed, reported with its own code (contract_reverted,
     gas_exhausted, execution_timeout) plus the execution's id and gas."""
 
-    status, title = 422, "The execution failed"
+    code, status, title = "contract_reverted", 422, "The execution failed"
 
     def __init__(self, result: ExecutionResult) -> None:
         error = dict(result.error or {})
-        self.code = str(error.pop("code", "execution_failed"))
+        self.code = str(error.pop("code", self.code))
         self.title = str(error.pop("title", self.title))
         detail = str(error.pop("detail", "the execution failed"))
         super().__init__(detail, **{**error, "execution_id": result.execution_id,
