@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import boto3
+from botocore.exceptions import ClientError
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -28,9 +29,14 @@ from cms.domain.attestation import (
     TrustedRoot,
     verify_document,
 )
+from cms.domain.errors import DependencyUnavailable
 
 RECIPIENT_ALGORITHM = "RSAES_OAEP_SHA_256"
 DOCUMENT_MAX_AGE = timedelta(minutes=5)  # a recipient document is made just before use
+# KMS's refusals of a release (an image outside the key policy, a blob of another key); other
+# errors are outages, which the caller retries.
+REFUSALS = frozenset({"AccessDeniedException", "InvalidCiphertextException",
+                      "IncorrectKeyException"})
 
 
 class KeyReleaseRefused(Exception):
@@ -47,10 +53,16 @@ class KmsKeyRelease:
             KeyId=self.key_id, KeySpec="AES_256")["CiphertextBlob"]
 
     def for_recipient(self, wrapped: bytes, document: bytes) -> bytes:
-        return self._kms.decrypt(  # type: ignore[attr-defined]
-            KeyId=self.key_id, CiphertextBlob=wrapped,
-            Recipient={"KeyEncryptionAlgorithm": RECIPIENT_ALGORITHM,
-                       "AttestationDocument": document})["CiphertextForRecipient"]
+        try:
+            return self._kms.decrypt(  # type: ignore[attr-defined]
+                KeyId=self.key_id, CiphertextBlob=wrapped,
+                Recipient={"KeyEncryptionAlgorithm": RECIPIENT_ALGORITHM,
+                           "AttestationDocument": document})["CiphertextForRecipient"]
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in REFUSALS:  # the policy's answer: retrying cannot change it
+                raise KeyReleaseRefused(f"KMS refused to release the key ({code})") from None
+            raise DependencyUnavailable(f"KMS could not release the key ({code})") from error
 
 
 class SimulatedKeyRelease(KmsKeyRelease):

@@ -20,7 +20,7 @@ from enclave_app.attestation_module import SimulatedModule
 from enclave_app.key_release import Recipients
 from local_stack.moto_server import LocalMotoServer
 from local_stack.stack import aws_environment, free_port
-from training_runner.key_release import SimulatedKeyRelease
+from training_runner.key_release import KeyReleaseRefused, KmsKeyRelease, SimulatedKeyRelease
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +94,9 @@ def test_an_input_key_is_released_only_to_the_attested_enclave(kms, key_id):
     assert private.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo) == public_der
     assert base64.b64encode(wrapped)  # the wrapped key is what the contract stores
+
+
+def test_kms_refusing_a_release_is_a_refusal_not_an_outage(kms, key_id):
+    """A blob KMS will not decrypt ends the job with a reason instead of being retried."""
+    with pytest.raises(KeyReleaseRefused, match="InvalidCiphertextException"):
+        KmsKeyRelease(key_id, kms=kms).for_recipient(b"not a ciphertext", b"document")

@@ -6,7 +6,7 @@ Two parties, ``alice`` and ``bob`` by default, each contributing an ``n``-bit un
 - ``comparator(n)``: Yao's millionaires' problem, output ``a_greater`` (alice's > bob's); 4
   gates a bit plus one constant;
 - ``adder(n)``: output ``sum``, ``n + 1`` bits; 5 gates a bit plus one constant;
-- ``equality(n)``: output ``equal``; 3 gates a bit.
+- ``equality(n)``: output ``equal``; 2 gates a bit.
 
 Neither party learns the other's number: only the named output leaves the enclave.
 """
