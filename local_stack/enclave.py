@@ -4,7 +4,8 @@ The process runs ``python -m enclave_app`` with the simulated attestation module
 documents chain to a development root made at its start; that root is written to a file the
 API's verifier trusts (``CMS_ATTESTATION_DEV_ROOT``), and results are reported as simulated.
 The parent service runs as a thread of the local stack with the simulated key release (moto's
-KMS does not evaluate attestation conditions; local_stack stands in for that check).
+KMS does not evaluate attestation conditions; local_stack stands in for that check); it also
+evaluates circuit contracts (training_runner/circuit_runner.py).
 """
 
 from __future__ import annotations
@@ -80,16 +81,20 @@ def run_parent(enclave: LocalEnclave, environment: dict[str, str],
     from cms.adapters.job_queue import JobQueue
     from cms.adapters.object_store import Bucket
     from cms.domain.attestation import development_root
+    from cms.services import container
     from cms.services.training_runs import TrainingRuns
+    from training_runner.circuit_runner import CircuitRunner
     from training_runner.enclave_runner import EnclaveRunner
     from training_runner.key_release import SimulatedKeyRelease
 
     root = development_root(enclave.root_file.read_bytes(), label="local simulated enclave")
+    keys = SimulatedKeyRelease(environment["CMS_TRAINING_KEY_ID"], root, {enclave.pcr0})
+    # Circuit contracts' evaluations share the queue; results are recorded through the same
+    # engine service the engine function uses (this process holds every function's settings).
     runner = EnclaveRunner(
         JobQueue(environment["CMS_TRAINING_QUEUE_URL"]), TrainingRuns(BudgetStore()),
-        Bucket(environment["CMS_TRAINING_BUCKET"]),
-        SimulatedKeyRelease(environment["CMS_TRAINING_KEY_ID"], root, {enclave.pcr0}),
-        enclave.address)
+        Bucket(environment["CMS_TRAINING_BUCKET"]), keys, enclave.address,
+        circuits=CircuitRunner(container.engine(), keys, enclave.address))
     log(f"  enclave   parent service: {environment['CMS_TRAINING_QUEUE_URL'].rsplit('/', 1)[-1]}"
         f" → {enclave.address.kind}://127.0.0.1:{enclave.address.port} (PCR0 "
         f"{enclave.pcr0[:16]}…)")
