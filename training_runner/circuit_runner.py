@@ -104,7 +104,7 @@ class CircuitRunner:
             return read_stored(self.engine.contract_state(address))
         except ContractNotFound as error:  # no such contract, or not a circuit contract
             raise RunFailed(f"not a circuit contract: {error}") from None
-        except (KeyError, ValueError) as error:
+        except (KeyError, TypeError, ValueError) as error:
             raise RunFailed(f"the contract's state is unreadable: {error!r}") from None
 
     def _evaluate(self, address: str, stored: StoredCircuit) -> dict[str, Any]:
