@@ -18,7 +18,9 @@ from cms.domain.engine import circuits
 from cms.domain.engine.circuit_contract import (
     CIRCUIT_MULTIPLIERS,
     CODE_DEPOSIT_GAS,
+    INIT_ARGS,
     CircuitContract,
+    init_arguments,
     read_stored,
 )
 from cms.domain.engine.circuit_library import adder, comparator, equality
@@ -398,3 +400,12 @@ def test_the_parent_reads_what_the_enclave_needs(ready):
     info = ready.call("circuitInfo")
     assert base64.b64decode(info["input_public_key"]) == ready.public_der
     assert info["circuit_hash"] == ready.hash and info["contract"] == ADDRESS
+
+
+def test_init_arguments_are_exactly_the_five(module):
+    args = Setup(module, comparator(2)).init_args()
+    assert init_arguments(args) == args and set(args) == set(INIT_ARGS)
+    for wrong in ({**args, "owner": ALICE}, {k: v for k, v in args.items() if k != "circuit"},
+                  None):
+        with pytest.raises(EngineValidationError, match="takes init_args"):
+            init_arguments(wrong)

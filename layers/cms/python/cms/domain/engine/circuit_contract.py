@@ -127,6 +127,15 @@ def evaluation_job(address: str) -> dict[str, str]:
     return {"kind": CIRCUIT_JOB_KIND, "address": address}
 
 
+def init_arguments(init_args: object) -> dict[str, Any]:
+    """The init arguments as ``init(**args)`` takes them: exactly ``INIT_ARGS`` (the two key
+    arguments come from the platform's ``prepare_deploy``)."""
+    if not isinstance(init_args, Mapping) or set(init_args) != set(INIT_ARGS):
+        raise EngineValidationError(f"a circuit contract takes init_args {list(INIT_ARGS)}",
+                                    "init_args")
+    return dict(init_args)
+
+
 def _input_slot(party: str) -> str:
     return "input:" + party
 
