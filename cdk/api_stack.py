@@ -79,6 +79,13 @@ class Permissions:
     # kms:GenerateDataKey on the training key (CMS_TRAINING_KEY_ID): datasets are encrypted
     # for the enclave. The key's policy names these roles, so they get fixed names.
     generates_training_keys: bool = False
+    # kms:GenerateDataKeyPairWithoutPlaintext on the training key: circuit contracts' input
+    # key pairs, whose private half only the attested enclave can have released.
+    generates_input_key_pairs: bool = False
+
+    @property
+    def uses_training_key(self) -> bool:
+        return self.generates_training_keys or self.generates_input_key_pairs
 
 
 _RW, _R = Access.READ_WRITE, Access.READ
@@ -128,8 +135,10 @@ PERMISSIONS: Mapping[str, Permissions] = {
     "training": Permissions({"contracts": _R, "privacy_budgets": _RW, "training_jobs": _RW},
                             buckets={"training": ("read", "write")},
                             sends_to=("training",), generates_training_keys=True),
-    # Contracts, their state and their history, in one table.
-    "engine": Permissions({"engine": _RW}),
+    # Contracts, their state and their history, in one table; a circuit contract's input key
+    # pair is made under the training key and its evaluation queued for the enclave.
+    "engine": Permissions({"engine": _RW}, sends_to=("training",),
+                          generates_input_key_pairs=True),
     # Registration, listing, deletion; a replay rewrites a delivery and enqueues it.
     "webhooks": Permissions({"webhooks": _RW, "deliveries": _RW}, sends_to=("deliveries",)),
     # Fan-out reads the parties' webhooks and writes deliveries; each attempt rewrites its
@@ -177,6 +186,12 @@ def training_key_users() -> tuple[str, ...]:
     """Functions the training key's policy lets generate data keys (CmsData needs the list)."""
     return tuple(sorted(name for name, permissions in PERMISSIONS.items()
                         if permissions.generates_training_keys))
+
+
+def input_key_pair_users() -> tuple[str, ...]:
+    """Functions the training key's policy lets generate wrapped key pairs."""
+    return tuple(sorted(name for name, permissions in PERMISSIONS.items()
+                        if permissions.generates_input_key_pairs))
 
 
 def access_log_format() -> str:
@@ -300,7 +315,7 @@ class ApiStack(Stack):
             f"{pascal(spec.name)}Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Execution role of the CMS {spec.name} function",
-            role_name=(function_role_name(spec.name) if permissions.generates_training_keys
+            role_name=(function_role_name(spec.name) if permissions.uses_training_key
                        else None),
         )
         log_group.grant_write(role)
@@ -310,6 +325,11 @@ class ApiStack(Stack):
             # The key's policy allows these roles (by name) GenerateDataKey and nothing else.
             role.add_to_policy(iam.PolicyStatement(
                 actions=["kms:GenerateDataKey"], resources=[self.data.training_key.key_arn]))
+        if permissions.generates_input_key_pairs:
+            role.add_to_policy(iam.PolicyStatement(
+                actions=["kms:GenerateDataKeyPairWithoutPlaintext"],
+                resources=[self.data.training_key.key_arn],
+                conditions={"StringEquals": {"kms:DataKeyPairSpec": "ECC_NIST_P256"}}))
         if permissions.reads_signing_secret:
             self._grant_secret_read(role, self.data.jwt_secret)
         if permissions.signs_ledger:
@@ -394,7 +414,7 @@ class ApiStack(Stack):
         permissions = PERMISSIONS.get(spec.name, Permissions({}))
         for queue in permissions.sends_to:
             environment[queue_env_var(queue)] = self._queue_named(queue).queue_url
-        if permissions.generates_training_keys:
+        if permissions.uses_training_key:
             environment["CMS_TRAINING_KEY_ID"] = self.data.training_key.key_arn
         domain, uri = self._siwe_binding()
         environment.update(

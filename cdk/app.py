@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from aws_cdk import App, Environment
 
-from cdk.api_stack import ApiStack, training_key_users
+from cdk.api_stack import ApiStack, input_key_pair_users, training_key_users
 from cdk.context import REPO_ROOT, DeployContext, cdk_json_context
 from cdk.data_stack import DataStack
 from cdk.enclave_stack import EnclaveStack
@@ -44,6 +44,7 @@ def build_app(routes: Mapping[str, Sequence[Route]] | None = None) -> App:
         app,
         DATA_STACK,
         training_key_users=training_key_users(),
+        input_key_pair_users=input_key_pair_users(),
         enclave_pcr0=deploy.enclave_pcr0,
         env=environment,
         description="CMS data: KMS keys, DynamoDB tables, buckets, secrets, training queue",

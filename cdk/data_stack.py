@@ -107,14 +107,18 @@ class DataStack(Stack):
         *,
         table_specs: Sequence[TableSpec] = TABLE_SPECS,
         training_key_users: Sequence[str] = (),
+        input_key_pair_users: Sequence[str] = (),
         enclave_pcr0: Sequence[str] = (),
         **kwargs: Any,
     ) -> None:
         """``training_key_users``: functions that may generate training data keys;
-        ``enclave_pcr0``: enclave image measurements whose attested requests may decrypt."""
+        ``input_key_pair_users``: functions that may generate wrapped key pairs (circuit
+        contracts' input keys); ``enclave_pcr0``: enclave image measurements whose attested
+        requests may decrypt."""
         super().__init__(scope, construct_id, **kwargs)
         self.key = self._key()
-        self.training_key = self._training_key(tuple(training_key_users), tuple(enclave_pcr0))
+        self.training_key = self._training_key(tuple(training_key_users),
+                                               tuple(input_key_pair_users), tuple(enclave_pcr0))
         self.table_specs = tuple(table_specs)
         self.tables: Mapping[str, dynamodb.Table] = {
             spec.key: self._table(spec) for spec in self.table_specs
@@ -156,7 +160,8 @@ class DataStack(Stack):
         _cfn(key).override_logical_id(self.key_logical_id)
         return key
 
-    def _training_key(self, users: tuple[str, ...], measurements: tuple[str, ...]) -> kms.Key:
+    def _training_key(self, users: tuple[str, ...], pair_users: tuple[str, ...],
+                      measurements: tuple[str, ...]) -> kms.Key:
         """The envelope key of training data (datasets, checkpoints). Its policy is the whole
         access story: the account administers it; the functions that register datasets may
         only generate data keys; the enclave parent may generate wrapped keys it cannot read
@@ -173,6 +178,13 @@ class DataStack(Stack):
                 actions=["kms:GenerateDataKey"], resources=["*"],
                 conditions={"ArnEquals": {"aws:PrincipalArn": [
                     role_arn(function_role_name(name)) for name in users]}}))
+        if pair_users:
+            statements.append(iam.PolicyStatement(
+                sid="CircuitDeploymentsGenerateWrappedKeyPairs", principals=[account],
+                actions=["kms:GenerateDataKeyPairWithoutPlaintext"], resources=["*"],
+                conditions={"ArnEquals": {"aws:PrincipalArn": [
+                    role_arn(function_role_name(name)) for name in pair_users]},
+                    "StringEquals": {"kms:DataKeyPairSpec": "ECC_NIST_P256"}}))
         parent = {"ArnEquals": {"aws:PrincipalArn": role_arn(enclave_parent_role_name())}}
         statements.append(iam.PolicyStatement(
             sid="EnclaveParentGeneratesWrappedKeys", principals=[account],

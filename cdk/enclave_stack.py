@@ -54,6 +54,7 @@ PARENT_TABLES: Mapping[str, Access] = {
     "training_jobs": Access.READ_WRITE,
     "privacy_budgets": Access.READ_WRITE,
     "contracts": Access.READ,
+    "engine": Access.READ_WRITE,  # circuit contracts: reads their inputs, records results
 }
 PARENT_BUCKETS: Mapping[str, tuple[str, ...]] = {"training": ("read", "write")}
 # Interface endpoints (private DNS): the AWS APIs the instance calls besides S3 and DynamoDB.

@@ -14,7 +14,12 @@ from typing import Any
 
 import pytest
 
-from cdk.api_stack import PERMISSIONS, function_logical_id, training_key_users
+from cdk.api_stack import (
+    PERMISSIONS,
+    function_logical_id,
+    input_key_pair_users,
+    training_key_users,
+)
 from cdk.context import enclave_capable
 from cdk.data_stack import ATTESTATION_CONDITION_KEY, ENCLAVE_PARENT_ROLE, DataStack
 from cdk.enclave_stack import (
@@ -246,11 +251,13 @@ def test_parent_role_has_a_fixed_name_and_least_privilege(templates) -> None:
             if "s3:::cms-" in text:  # CmsData's buckets: the training prefix only
                 assert "cms-training-" in text and "/training/*" in text, statement
     tables = {table for table in ("TrainingJobsTable", "PrivacyBudgetsTable", "ContractsTable",
-                                  "AuditTable", "IdentitiesTable")
+                                  "AuditTable", "IdentitiesTable", "EngineTable")
               if any(_mentions(s["Resource"], table) for s in statements
                      if any(a.startswith("dynamodb:") for a in _listed(s["Action"])))}
-    assert tables == {"TrainingJobsTable", "PrivacyBudgetsTable", "ContractsTable"}
-    assert set(PARENT_TABLES) == {"training_jobs", "privacy_budgets", "contracts"}
+    # The engine's table: circuit contracts' inputs are read and their results recorded.
+    assert tables == {"TrainingJobsTable", "PrivacyBudgetsTable", "ContractsTable",
+                      "EngineTable"}
+    assert set(PARENT_TABLES) == {"training_jobs", "privacy_budgets", "contracts", "engine"}
 
 
 # -- The training key: only an attested enclave decrypts -----------------------------------
@@ -319,12 +326,30 @@ def test_dataset_registration_may_only_generate_data_keys(templates) -> None:
         variables = resources[function_logical_id(name)]["Properties"]["Environment"]["Variables"]
         assert _mentions(variables["CMS_TRAINING_KEY_ID"], TRAINING_KEY)
     users = {_function_role(templates, name) for name in training_key_users()}
+    engine = _function_role(templates, "engine")
     for _, role, statement in _policy_statements(templates):
-        if _mentions(statement["Resource"], TRAINING_KEY) and role not in users:
+        if not _mentions(statement["Resource"], TRAINING_KEY):
+            continue
+        if role == engine:
+            assert _listed(statement["Action"]) == ["kms:GenerateDataKeyPairWithoutPlaintext"]
+        elif role not in users:
             assert role == EnclaveStack.parent_role_logical_id, (role, statement)
             assert _listed(statement["Action"]) == ["kms:GenerateDataKeyWithoutPlaintext"]
-        elif _mentions(statement["Resource"], TRAINING_KEY):
+        else:
             assert _listed(statement["Action"]) == ["kms:GenerateDataKey"]
+
+
+def test_circuit_deployments_may_only_generate_wrapped_p256_key_pairs(templates) -> None:
+    assert input_key_pair_users() == ("engine",)
+    [statement] = [s for s in _key_statements(templates)
+                   if s["Sid"] == "CircuitDeploymentsGenerateWrappedKeyPairs"]
+    assert statement["Action"] == "kms:GenerateDataKeyPairWithoutPlaintext"
+    assert statement["Condition"]["StringEquals"] == {"kms:DataKeyPairSpec": "ECC_NIST_P256"}
+    assert ":role/cms-engine-" in json.dumps(statement["Condition"]["ArnEquals"])
+    resources = templates["CmsApi"]["Resources"]
+    variables = resources[function_logical_id("engine")]["Properties"]["Environment"][
+        "Variables"]
+    assert _mentions(variables["CMS_TRAINING_KEY_ID"], TRAINING_KEY)
 
 
 # -- The training queue --------------------------------------------------------------------
@@ -349,17 +374,20 @@ def test_training_queue_is_encrypted_with_a_dead_letter_queue(templates) -> None
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def test_only_the_training_function_sends_training_jobs(templates) -> None:
+def test_only_training_and_the_engine_send_to_the_training_queue(templates) -> None:
     senders = {(stack, role) for stack, role, statement in _policy_statements(templates)
                if "sqs:SendMessage" in _listed(statement["Action"])
                and _mentions(statement["Resource"], "TrainingQueue")}
-    assert senders == {("CmsApi", _function_role(templates, "training"))}
-    assert [name for name, p in PERMISSIONS.items() if "training" in p.sends_to] == ["training"]
+    # Training jobs, and circuit contracts' evaluations (the engine).
+    senders_by_name = ("engine", "training")
+    assert senders == {("CmsApi", _function_role(templates, name)) for name in senders_by_name}
+    assert sorted(name for name, p in PERMISSIONS.items()
+                  if "training" in p.sends_to) == list(senders_by_name)
     resources = templates["CmsApi"]["Resources"]
     for name in PERMISSIONS:
         variables = resources[function_logical_id(name)]["Properties"]["Environment"][
             "Variables"]
-        assert ("CMS_TRAINING_QUEUE_URL" in variables) == (name == "training"), name
+        assert ("CMS_TRAINING_QUEUE_URL" in variables) == (name in senders_by_name), name
     url = resources[function_logical_id("training")]["Properties"]["Environment"]["Variables"][
         "CMS_TRAINING_QUEUE_URL"]
     assert _mentions(url, "TrainingQueue")

@@ -194,17 +194,23 @@ def datasets():
                           upload_ttl_s=s.upload_url_ttl_s)
 
 
-@cache
 def attestation_roots():
     """Roots trusted besides AWS's: a development root, only where one is configured (the
-    local stack); its results are reported as simulated."""
+    local stack, whose enclave writes it once it is up: until then, none); its results are
+    reported as simulated."""
+    from pathlib import Path
+
+    path = settings().attestation_dev_root
+    return _development_roots(path) if path and Path(path).is_file() else ()
+
+
+@cache
+def _development_roots(path: str):
     from pathlib import Path
 
     from cms.domain.attestation import development_root
 
-    path = settings().attestation_dev_root
-    return (development_root(Path(path).read_bytes(), label="local simulated enclave"),
-            ) if path else ()
+    return (development_root(Path(path).read_bytes(), label="local simulated enclave"),)
 
 
 @cache
@@ -236,7 +242,8 @@ def reset() -> None:
     """Forget every built service (tests and the local stack change the environment)."""
     for factory in (resolver, tokens, identity_store, auth, identities, contracts,
                     ledger_signer, templates, document_store, drafting, documents, lifecycle,
-                    webhook_http, webhooks, training):
+                    webhook_http, webhooks, training, engine, circuit_evaluations,
+                    _development_roots):
         factory.cache_clear()
     _ledger_config.clear()
 
@@ -244,7 +251,23 @@ def reset() -> None:
 @cache
 def engine():
     from cms.adapters.engine_store import DynamoContractStorage
-    from cms.domain.engine.unified import UnifiedContractEngine
+    from cms.domain.engine.unified import UnifiedContractEngine, builtin_kinds
     from cms.services.engine import EngineService
 
-    return EngineService(UnifiedContractEngine(DynamoContractStorage()))
+    kinds = builtin_kinds(attestation_roots)
+    return EngineService(UnifiedContractEngine(DynamoContractStorage(), kinds=kinds),
+                         circuits=circuit_evaluations())
+
+
+@cache
+def circuit_evaluations():
+    """Circuit contracts' input keys (KMS) and evaluation jobs (the enclave's queue); None
+    where neither is configured."""
+    from cms.adapters.data_keys import DataKeys
+    from cms.adapters.job_queue import JobQueue
+    from cms.services.circuit_evaluations import CircuitEvaluations
+
+    s = settings()
+    if not (s.training_queue_url and s.training_key_id):
+        return None
+    return CircuitEvaluations(JobQueue(s.training_queue_url), DataKeys(s.training_key_id))

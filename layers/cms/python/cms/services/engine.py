@@ -11,6 +11,7 @@ from typing import Any
 
 from cms.adapters.dynamo import decode_cursor, encode_cursor
 from cms.domain.engine.callers import caller_address
+from cms.domain.engine.circuit_contract import CIRCUIT_KIND
 from cms.domain.engine.errors import EngineValidationError
 from cms.domain.engine.records import ContractMetadata
 from cms.domain.engine.state import ContractState
@@ -23,6 +24,7 @@ from cms.domain.engine.unified import (
 )
 from cms.domain.errors import DomainError
 from cms.domain.identity import Caller
+from cms.services.circuit_evaluations import CircuitEvaluations
 
 # Called after a commit with the contract's address, kind and the events of its successful
 # calls (e.g. a circuit contract's EvaluationRequested queues the enclave's evaluation).
@@ -48,17 +50,25 @@ class ExecutionFailed(DomainError):
 
 
 class EngineService:
-    def __init__(self, engine: UnifiedContractEngine,
-                 hooks: Sequence[CommitHook] = ()) -> None:
+    def __init__(self, engine: UnifiedContractEngine, hooks: Sequence[CommitHook] = (),
+                 circuits: CircuitEvaluations | None = None) -> None:
         self.engine = engine
         self._hooks = list(hooks)
+        self._circuits = circuits
+        if circuits is not None:
+            self._hooks.append(circuits.on_committed)
 
     # -- for the API (callers are identities) --
 
     def deploy(self, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
+        init_args = request.get("init_args")
+        if request["kind"] == CIRCUIT_KIND:
+            if self._circuits is None:
+                raise EngineValidationError("circuit contracts are not configured here", "kind")
+            init_args = self._circuits.prepare_deploy(init_args)
         deployment = Deployment(
             kind=request["kind"], deployer=caller_address(caller.did),
-            name=request.get("name") or "", init_args=request.get("init_args"),
+            name=request.get("name") or "", init_args=init_args,
             code=_code(request.get("code"), request.get("code_encoding", "wat")),
             manifest=request.get("manifest"), salt=_salt(request.get("salt")),
             gas_limit=request.get("gas_limit"), description=request.get("description") or "",

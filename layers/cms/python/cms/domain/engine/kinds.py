@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from cms.domain.engine import erc20
+from cms.domain.attestation import TrustedRoot
+from cms.domain.engine import circuit_contract, erc20
 from cms.domain.engine.errors import EngineValidationError
 from cms.domain.engine.gas import GasMeter
 from cms.domain.engine.privacy_contracts import (
@@ -183,3 +185,40 @@ class PrivacyKind:
 
     def caller_independent(self, metadata: ContractMetadata) -> bool:
         return True
+
+
+class CircuitKind:
+    """A boolean-circuit contract (cms.domain.engine.circuit_contract), evaluated in the
+    enclave. ``roots()`` are trusted for its results besides the AWS Nitro root; asked for at
+    each call, because a local enclave publishes its development root only once it is up."""
+
+    def __init__(self, roots: Callable[[], tuple[TrustedRoot, ...]] = tuple) -> None:
+        self._roots = roots
+
+    def prepare(self, init_args: Mapping[str, Any], code: Any, manifest: Any) -> Prepared:
+        _no_code(code, manifest, "circuit")
+        functions = {name: {"params": [{"name": p, "type": "json"} for p in params],
+                            "read_only": name in circuit_contract.READ_ONLY_FUNCTIONS,
+                            "gas_multiplier": circuit_contract.CIRCUIT_MULTIPLIERS[name]}
+                     for name, params in circuit_contract.FUNCTIONS.items()}
+        return Prepared({"functions": functions},
+                        circuit_contract.init_arguments(init_args))
+
+    def construct(self, call: Invocation) -> None:
+        self._contract(call).init(**call.metadata.init_args)
+
+    def call(self, call: Invocation) -> Any:
+        _no_raw_input(call.raw_input, "circuit")
+        return self._contract(call).call(call.function, call.args, call.context.caller)
+
+    def is_read_only(self, metadata: ContractMetadata, function: str) -> bool:
+        return function in circuit_contract.READ_ONLY_FUNCTIONS
+
+    def caller_independent(self, metadata: ContractMetadata) -> bool:
+        return True  # its reads show every party the same thing
+
+    def _contract(self, call: Invocation) -> circuit_contract.CircuitContract:
+        return circuit_contract.CircuitContract(
+            call.state, call.gas, roots=self._roots(), address=call.context.contract_address,
+            events=lambda event: call.emit(event.to_dict()),
+            now=datetime.fromtimestamp(call.context.timestamp, UTC))

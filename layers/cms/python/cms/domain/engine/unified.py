@@ -32,6 +32,7 @@ from typing import Any
 
 from eth_utils import keccak, to_checksum_address
 
+from cms.domain.attestation import TrustedRoot
 from cms.domain.canonical import canonical_json, iso_utc
 from cms.domain.engine import analytics
 from cms.domain.engine.erc20 import parse_address
@@ -45,6 +46,7 @@ from cms.domain.engine.errors import (
 from cms.domain.engine.gas import MAX_GAS_LIMIT, GasMeter, validate_gas_limit
 from cms.domain.engine.kinds import (
     CallContext,
+    CircuitKind,
     ContractKind,
     Erc20Kind,
     Invocation,
@@ -417,9 +419,12 @@ class _CodeOnly:
         raise TypeError("constructors write through a StagedState")
 
 
-def builtin_kinds() -> dict[str, ContractKind]:
+def builtin_kinds(roots: Callable[[], tuple[TrustedRoot, ...]] = tuple
+                  ) -> dict[str, ContractKind]:
+    """Every kind the engine runs; ``roots()`` gives the attestation roots circuit results
+    may chain to besides AWS's (a development root on the local stack)."""
     return {"erc20": Erc20Kind(), "confidential_ledger": PrivacyKind(ConfidentialLedger),
-            "sealed_bid_tally": PrivacyKind(SealedBidTally)}
+            "sealed_bid_tally": PrivacyKind(SealedBidTally), "circuit": CircuitKind(roots)}
 
 
 def _record(snapshot: Snapshot, call: _Call, outcome: _Outcome, now: datetime,

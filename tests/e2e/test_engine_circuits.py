@@ -1,0 +1,82 @@
+"""A boolean-circuit contract through the HTTP API on the local stack: two parties compare
+secret numbers (Yao's millionaires), each encrypting on its own machine; the enclave process
+evaluates, and the contract verifies the attested result before recording it."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from cms.domain.engine.callers import caller_address
+from cms.domain.engine.circuit_library import comparator
+from cms_client.circuits import submit_input
+from enclave_app.attestation_module import local_measurements
+from tests.e2e.test_contracts_api import expect_error
+
+pytestmark = pytest.mark.e2e
+
+
+def deploy(alice, bob, pcr0: str) -> str:
+    contract = alice.client.deploy_engine_contract(
+        "circuit", name="Who bids more", init_args={
+            "circuit": comparator(16),
+            "parties": {"alice": caller_address(alice.did), "bob": caller_address(bob.did)},
+            "enclave_pcr0s": [pcr0]})
+    return contract["address"]
+
+
+def recorded(client, address: str, timeout_s: float = 90.0) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        result = client.execute(address, "result")["return_value"]
+        if result is not None:
+            return result
+        time.sleep(0.5)
+    raise AssertionError("the enclave's result was never recorded")
+
+
+def test_two_parties_learn_only_who_is_greater(new_party):
+    alice, bob = new_party("eth"), new_party("ed25519")
+    address = deploy(alice, bob, local_measurements()[0].hex())
+    info = alice.client.engine_contract(address)
+    assert "input_public_key" in info["init_args"] and "wrapped_input_key" in info["init_args"]
+
+    submit_input(alice.client, address, "alice", 41_000)
+    expect_error(lambda: alice.client.execute(address, "requestEvaluation"), 422,
+                 "contract_reverted")  # bob's input is missing
+    submit_input(bob.client, address, "bob", 39_500)
+    status = bob.client.execute(address, "inputStatus")["return_value"]
+    assert status["complete"] and not status["requested"]
+    requested = bob.client.execute(address, "requestEvaluation")
+    assert [e["event"] for e in requested["events"]] == ["EvaluationRequested"]
+
+    result = recorded(alice.client, address)
+    assert result["status"] == "evaluated" and result["outputs"] == {"a_greater": True}
+    assert result["development"] is True  # the local enclave's development root
+    history = alice.client.engine_history(address)["items"]
+    recorder = next(r for r in history if r["function"] == "recordResult")
+    assert recorder["success"] and recorder["events"][0]["event"] == "ResultRecorded"
+    # Nobody can record another result now, nor submit again.
+    expect_error(lambda: alice.client.execute(address, "requestEvaluation"), 422,
+                 "contract_reverted")
+
+
+def test_an_enclave_image_the_contract_does_not_allow_never_evaluates(new_party):
+    alice, bob = new_party("eth"), new_party("eth")
+    address = deploy(alice, bob, "ab" * 48)
+    submit_input(alice.client, address, "alice", 1)
+    submit_input(bob.client, address, "bob", 2)
+    bob.client.execute(address, "requestEvaluation")
+    time.sleep(8)  # the parent had the job: the enclave refused it
+    assert alice.client.execute(address, "result")["return_value"] is None
+
+
+def test_a_caller_cannot_supply_the_input_key(new_party):
+    alice, bob = new_party("eth"), new_party("eth")
+    problem = expect_error(lambda: alice.client.deploy_engine_contract("circuit", init_args={
+        "circuit": comparator(4),
+        "parties": {"alice": caller_address(alice.did), "bob": caller_address(bob.did)},
+        "enclave_pcr0s": ["ab" * 48], "input_public_key": "x"}),
+        400, "engine_validation_error")
+    assert "input key" in problem["detail"]
