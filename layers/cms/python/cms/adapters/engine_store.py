@@ -39,13 +39,13 @@ from cms.domain.engine.records import (
     ContractStats,
     ExecutionRecord,
     MinuteStats,
-    minute_of,
 )
 from cms.domain.engine.storage import (
     ContractExists,
     Snapshot,
     StateConflict,
     Writes,
+    by_minute,
     history_key,
 )
 from cms.domain.errors import DependencyUnavailable
@@ -56,7 +56,6 @@ CONTRACT_SK, TOTALS_SK = "contract", "totals"
 ENGINE_PARTITION = "#engine"
 STATE_PREFIX, HISTORY_PREFIX, MINUTE_PREFIX = "state#", "exec#", "minute#"
 MINUTE_RETENTION = timedelta(days=1)
-_COUNTERS = ("executions", "failures", "gas_used", "gas_limit", "duration_us")
 
 
 def _storage_errors(call: Any) -> Any:
@@ -137,7 +136,7 @@ class DynamoContractStorage:
             with transaction() as tx:
                 contract = _contract_item(metadata)
                 contract.version = 1
-                for name in _COUNTERS:
+                for name in ContractStats.COUNTERS:
                     setattr(contract, name, 0)
                 _add_record_totals(contract, [record])
                 tx.save(contract, condition=EngineContractRecord.address.does_not_exist())
@@ -218,7 +217,7 @@ class DynamoContractStorage:
             if deployed:
                 actions.append(EngineContractRecord.contracts.add(1))
             totals.update(actions=actions)
-            for minute, group in _by_minute(records).items():
+            for minute, group in by_minute(records).items():
                 expires = datetime.now(UTC) + MINUTE_RETENTION
                 EngineMinuteRecord(ENGINE_PARTITION, MINUTE_PREFIX + minute).update(actions=[
                     EngineMinuteRecord.executions.add(len(group)),
@@ -269,10 +268,8 @@ def _stage_writes(tx: Any, address: str, writes: Writes) -> None:
 
 
 def _sums(records: Sequence[ExecutionRecord]) -> dict[str, int]:
-    return {"executions": len(records), "failures": sum(not r.success for r in records),
-            "gas_used": sum(r.gas_used for r in records),
-            "gas_limit": sum(r.gas_limit for r in records),
-            "duration_us": sum(r.duration_us for r in records)}
+    totals = ContractStats.of(records)
+    return {name: getattr(totals, name) for name in ContractStats.COUNTERS}
 
 
 def _total_actions(records: Sequence[ExecutionRecord]) -> list[Any]:
@@ -296,15 +293,8 @@ def _add_record_totals(item: EngineContractRecord, records: Sequence[ExecutionRe
     item.last_execution_at = max(r.timestamp for r in records)
 
 
-def _by_minute(records: Sequence[ExecutionRecord]) -> dict[str, list[ExecutionRecord]]:
-    groups: dict[str, list[ExecutionRecord]] = {}
-    for record in records:
-        groups.setdefault(minute_of(record.timestamp), []).append(record)
-    return groups
-
-
 def _stats(address: str | None, item: EngineContractRecord | None) -> ContractStats:
     if item is None:
         return ContractStats(address)
-    return ContractStats(address, *(int(getattr(item, name) or 0) for name in _COUNTERS),
-                         item.last_execution_at)
+    counters = (int(getattr(item, name) or 0) for name in ContractStats.COUNTERS)
+    return ContractStats(address, *counters, item.last_execution_at)

@@ -25,7 +25,6 @@ costs ~32.7k gas here against ~35k-52k for an OpenZeppelin ERC20 on a chain.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from cms.domain.engine.errors import EngineValidationError, GasExhausted
@@ -78,7 +77,7 @@ class GasMeter:
         self.limit = validate_gas_limit(limit)
         self.schedule = schedule
         self.used = 0
-        self.breakdown: Counter[str] = Counter()
+        self.breakdown: dict[str, int] = {}
 
     @property
     def remaining(self) -> int:
@@ -91,7 +90,7 @@ class GasMeter:
         if self.used + amount > self.limit:
             raise GasExhausted(self.limit, self.used, amount)
         self.used += amount
-        self.breakdown[kind] += amount
+        self.breakdown[kind] = self.breakdown.get(kind, 0) + amount
 
     def charge_call(self) -> None:
         self.charge(self.schedule.call_base, "call")

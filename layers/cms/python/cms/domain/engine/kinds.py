@@ -9,7 +9,7 @@ is committed. Events reach the engine through ``emit`` as JSON-ready dicts.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -50,6 +50,10 @@ class Invocation:
     gas: GasMeter
     emit: EmitEvent
     context: CallContext
+    # Shared by the calls of one batch segment: a kind may keep what is costly to set up
+    # (a WebAssembly instance), provided no call can see what an earlier one left behind
+    # except through ``state``.
+    session: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

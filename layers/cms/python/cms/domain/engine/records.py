@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 # Contract kinds the engine runs. ``wasm`` carries its module; the others are built in.
 CONTRACT_KINDS = ("erc20", "wasm", "confidential_ledger", "sealed_bid_tally", "circuit")
@@ -71,12 +72,22 @@ class ContractStats:
     duration_us: int = 0
     last_execution_at: str | None = None
 
-    def add(self, record: ExecutionRecord) -> ContractStats:
-        return ContractStats(
-            self.address, self.executions + 1, self.failures + (not record.success),
-            self.gas_used + record.gas_used, self.gas_limit + record.gas_limit,
-            self.duration_us + record.duration_us,
-            max(self.last_execution_at or "", record.timestamp))
+    COUNTERS: ClassVar[tuple[str, ...]] = (
+        "executions", "failures", "gas_used", "gas_limit", "duration_us")
+
+    @classmethod
+    def of(cls, records: Sequence[ExecutionRecord], address: str | None = None) -> ContractStats:
+        """The totals of some executions (one commit's, say)."""
+        return cls(address, len(records), sum(not r.success for r in records),
+                   sum(r.gas_used for r in records), sum(r.gas_limit for r in records),
+                   sum(r.duration_us for r in records),
+                   max((r.timestamp for r in records), default=None))
+
+    def __add__(self, other: ContractStats) -> ContractStats:
+        last = max(filter(None, (self.last_execution_at, other.last_execution_at)),
+                   default=None)
+        return ContractStats(self.address, *(getattr(self, name) + getattr(other, name)
+                                              for name in self.COUNTERS), last)
 
 
 @dataclass(frozen=True)

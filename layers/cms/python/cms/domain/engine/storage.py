@@ -85,6 +85,14 @@ class ContractStateStorage(Protocol):
     def contract_count(self) -> int: ...
 
 
+def by_minute(records: Sequence[ExecutionRecord]) -> dict[str, list[ExecutionRecord]]:
+    """Records grouped by the minute they ran in (the recent-figures buckets)."""
+    groups: dict[str, list[ExecutionRecord]] = {}
+    for record in records:
+        groups.setdefault(minute_of(record.timestamp), []).append(record)
+    return groups
+
+
 def history_key(record: ExecutionRecord) -> str:
     """The order of history: time, then id (ids break ties within a microsecond)."""
     return f"{record.timestamp}#{record.execution_id}"
@@ -126,7 +134,7 @@ class InMemoryContractStorage:
 
     def store_execution(self, record: ExecutionRecord) -> None:
         with self._lock:
-            self._record(record)
+            self._record([record])
 
     def get_execution_history(self, contract: str, limit: int = 50,
                               before: str | None = None) -> list[ExecutionRecord]:
@@ -154,7 +162,7 @@ class InMemoryContractStorage:
             self._state[metadata.address] = {}
             self._versions[metadata.address] = 0
             self._apply(metadata.address, writes)
-            self._record(record)
+            self._record([record])
 
     def commit(self, address: str, version: int, writes: Writes,
                records: Sequence[ExecutionRecord]) -> None:
@@ -163,8 +171,7 @@ class InMemoryContractStorage:
                 raise StateConflict(address)
             if writes:
                 self._apply(address, writes)
-            for record in records:
-                self._record(record)
+            self._record(records)
 
     # -- analytics --
 
@@ -191,17 +198,19 @@ class InMemoryContractStorage:
                 state[key] = bytes(value)
         self._versions[address] += 1
 
-    def _record(self, record: ExecutionRecord) -> None:
-        self._history.setdefault(record.address, []).append(record)
-        address = record.address
-        self._stats[address] = self._stats.get(address, ContractStats(address)).add(record)
-        self._totals = self._totals.add(record)
-        minute = minute_of(record.timestamp)
-        bucket = self._minutes.get(minute, MinuteStats(minute))
-        self._minutes[minute] = replace(
-            bucket, executions=bucket.executions + 1,
-            failures=bucket.failures + (not record.success),
-            contracts=bucket.contracts | {address})
+    def _record(self, records: Sequence[ExecutionRecord]) -> None:
+        """One commit's records (of one contract) into history and every counter."""
+        address = records[0].address
+        self._history.setdefault(address, []).extend(records)
+        added = ContractStats.of(records, address)
+        self._stats[address] = self._stats.get(address, ContractStats(address)) + added
+        self._totals = self._totals + added
+        for minute, group in by_minute(records).items():
+            bucket = self._minutes.get(minute, MinuteStats(minute))
+            self._minutes[minute] = replace(
+                bucket, executions=bucket.executions + len(group),
+                failures=bucket.failures + sum(not r.success for r in group),
+                contracts=bucket.contracts | {address})
 
 
 class _ContractView:

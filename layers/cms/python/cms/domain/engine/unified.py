@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from eth_utils import keccak, to_checksum_address
 
@@ -200,7 +199,8 @@ class UnifiedContractEngine:
         outcome = self._construct(kind, metadata, prepared, gas_limit, now)
         constructor = _Call(Execution(address, "constructor", deployer, gas_limit=gas_limit),
                             deployer, gas_limit, False, ())
-        record = _record(Snapshot(metadata, 0, _CodeOnly({})), constructor, outcome, now, 0)
+        record = _record(Snapshot(metadata, 0, _CodeOnly({})), constructor, outcome,
+                         _Moment.of(now), 0)
         if outcome.error is not None:
             raise outcome.error
         self.storage.deploy(metadata, {**(prepared.code_writes or {}), **outcome.writes}, record)
@@ -218,7 +218,7 @@ class UnifiedContractEngine:
         A call that would revert raises its revert, as eth_estimateGas does."""
         snapshot = self.snapshot(execution.address)
         kind = self._kind(snapshot.metadata.kind)
-        call = self._validated(execution, snapshot, default_limit=MAX_GAS_LIMIT)
+        call = self._validated(execution, snapshot.metadata, default_limit=MAX_GAS_LIMIT)
         outcome = self._run(kind, snapshot, call, StagedState(snapshot.state), self._clock())
         if outcome.error is not None:
             raise outcome.error
@@ -244,44 +244,58 @@ class UnifiedContractEngine:
         addresses = {_address(e.address) for e in executions}
         if len(addresses) != 1:
             raise EngineValidationError("a batch runs calls on one contract", "calls")
-        for attempt in range(self.config.conflict_retries + 1):
+        metadata = self.metadata(executions[0].address)
+        calls = [self._validated(e, metadata) for e in executions]  # all before any runs
+        results: list[ExecutionResult] = []
+        while len(results) < len(calls):
+            results += self._with_retries(calls[len(results):])
+        return results
+
+    def _with_retries(self, calls: Sequence[_Call]) -> list[ExecutionResult]:
+        for _ in range(self.config.conflict_retries + 1):
             try:
-                return self._execute_batch_once(executions)
+                return self._execute_segment(calls)
             except StateConflict:
-                if attempt == self.config.conflict_retries:
-                    break
+                continue
         raise ContractBusy("other executions kept committing first; try again")
 
-    def _execute_batch_once(self, executions: Sequence[Execution]) -> list[ExecutionResult]:
-        snapshot = self.snapshot(executions[0].address)
+    def _execute_segment(self, calls: Sequence[_Call]) -> list[ExecutionResult]:
+        """Run a prefix of the calls on one snapshot and commit it once: the whole batch,
+        unless its writes would outgrow one commit (then the rest runs after, on the new
+        state). Returns the prefix's results."""
+        snapshot = self.snapshot(calls[0].execution.address)
         kind = self._kind(snapshot.metadata.kind)
-        calls = [self._validated(e, snapshot) for e in executions]
-        results: list[ExecutionResult | None] = [None] * len(calls)
-        pending = [i for i, call in enumerate(calls) if not self._serve_cached(call, results, i)]
-        if pending:
-            self._run_and_commit(kind, snapshot, [calls[i] for i in pending], pending, results)
-        return [r for r in results if r is not None]
-
-    def _run_and_commit(self, kind: ContractKind, snapshot: Snapshot, calls: list[_Call],
-                        positions: list[int], results: list[ExecutionResult | None]) -> None:
-        batch = StagedState(snapshot.state)
-        now = self._clock()
-        records, outcomes = [], []
-        for index, call in enumerate(calls):
-            outcome = self._run(kind, snapshot, call, StagedState(batch), now)
+        batch, now, session = StagedState(snapshot.state), self._clock(), {}
+        moment = _Moment.of(now)
+        results: list[ExecutionResult] = []
+        ran: list[ExecutionRecord] = []
+        to_cache: list[tuple[tuple[Any, ...], ExecutionResult]] = []
+        for call in calls:
+            clean = not batch.pending  # the state is still the snapshot's: the cache applies
+            cached = self._cached(call, snapshot.version) if clean else None
+            if cached is not None:
+                results.append(cached)
+                continue
+            outcome = self._run(kind, snapshot, call, StagedState(batch), now, session=session)
             if outcome.error is None and len(set(batch.pending) | set(outcome.writes)) > \
                     MAX_WRITES_PER_EXECUTION:
+                if batch.pending:
+                    break  # commit what ran; this call runs again on the new state
                 outcome = _Outcome(error=_too_many_writes(), gas_used=outcome.gas_used,
                                    duration_us=outcome.duration_us)
             for key, value in outcome.writes.items():
                 _stage(batch, key, value)
-            outcomes.append(outcome)
-            records.append(_record(snapshot, call, outcome, now, index))
-        self.storage.commit(snapshot.metadata.address, snapshot.version, batch.pending, records)
-        for position, call, record in zip(positions, calls, records, strict=True):
-            results[position] = _result(record)
-            if call.read_only and record.success and self.config.enable_caching:
-                self.cache.put(call.cache_key, results[position])
+            record = _record(snapshot, call, outcome, moment, len(ran))
+            ran.append(record)
+            results.append(_result(record))
+            if clean and call.cache_key and record.success:
+                to_cache.append(((snapshot.version, *call.cache_key), results[-1]))
+        if ran:
+            self.storage.commit(snapshot.metadata.address, snapshot.version, batch.pending, ran)
+        if self.config.enable_caching:
+            for key, result in to_cache:
+                self.cache.put(key, result)
+        return results
 
     # -- analytics ----------------------------------------------------------------------------
 
@@ -301,7 +315,7 @@ class UnifiedContractEngine:
     # -- one call -----------------------------------------------------------------------------
 
     def _run(self, kind: ContractKind, snapshot: Snapshot, call: _Call, stage: StagedState,
-             now: datetime) -> _Outcome:
+             now: datetime, *, session: dict[str, Any] | None = None) -> _Outcome:
         gas = GasMeter(call.gas_limit)
         outcome = _Outcome()
         context = CallContext(snapshot.metadata.address, call.caller, snapshot.version,
@@ -310,7 +324,8 @@ class UnifiedContractEngine:
         try:
             outcome.return_value = kind.call(Invocation(
                 snapshot.metadata, call.execution.function, call.execution.args,
-                call.execution.input, stage, gas, outcome.events.append, context))
+                call.execution.input, stage, gas, outcome.events.append, context,
+                {} if session is None else session))
         except (GasExhausted, ExecutionTimeout) as error:
             outcome.error, outcome.events = error, []
             gas.used = gas.limit  # the EVM rule: out of gas or time spends the whole limit
@@ -343,29 +358,35 @@ class UnifiedContractEngine:
             outcome.error = _too_many_writes()
         return outcome
 
-    def _validated(self, execution: Execution, snapshot: Snapshot,
+    def _validated(self, execution: Execution, metadata: ContractMetadata,
                    default_limit: int | None = None) -> _Call:
         function = execution.function
         if not isinstance(function, str) or not 0 < len(function) <= _FUNCTION_NAME_LIMIT:
             raise EngineValidationError("function must be a function name", "function")
-        kind = self._kind(snapshot.metadata.kind)
+        kind = self._kind(metadata.kind)
         caller = parse_address(execution.caller, "caller")
-        read_only = kind.is_read_only(snapshot.metadata, function)
+        read_only = kind.is_read_only(metadata, function)
         limit = self._gas_limit(execution.gas_limit, default_limit)
-        shared = kind.caller_independent(snapshot.metadata)
-        args = _canonical(execution.args)
-        key = () if args is None else (snapshot.metadata.address, snapshot.version, function,
-                                       args, execution.input, None if shared else caller, limit)
-        return _Call(execution, caller, limit, read_only, key)
+        return _Call(execution, caller, limit, read_only,
+                     self._cache_key(kind, metadata, execution, caller, limit)
+                     if read_only else ())
 
-    def _serve_cached(self, call: _Call, results: list[ExecutionResult | None],
-                      position: int) -> bool:
-        if not (call.read_only and self.config.enable_caching and call.cache_key):
-            return False
-        hit, value = self.cache.get(call.cache_key)
-        if hit:
-            results[position] = replace(value, cached=True, execution_id=None, duration_us=0)
-        return hit
+    @staticmethod
+    def _cache_key(kind: ContractKind, metadata: ContractMetadata, execution: Execution,
+                   caller: str, limit: int) -> tuple[Any, ...]:
+        """What a read-only result depends on besides the state version (() if uncacheable)."""
+        args = _canonical(execution.args)
+        if args is None:
+            return ()
+        shared = kind.caller_independent(metadata)
+        return (metadata.address, execution.function, args, execution.input,
+                None if shared else caller, limit)
+
+    def _cached(self, call: _Call, version: int) -> ExecutionResult | None:
+        if not (self.config.enable_caching and call.cache_key):
+            return None
+        hit, value = self.cache.get((version, *call.cache_key))
+        return replace(value, cached=True, execution_id=None, duration_us=0) if hit else None
 
     # -- lookups ------------------------------------------------------------------------------
 
@@ -427,20 +448,31 @@ def builtin_kinds(roots: Callable[[], tuple[TrustedRoot, ...]] = tuple
             "sealed_bid_tally": PrivacyKind(SealedBidTally), "circuit": CircuitKind(roots)}
 
 
-def _record(snapshot: Snapshot, call: _Call, outcome: _Outcome, now: datetime,
+class _Moment(NamedTuple):
+    """A segment's time, formatted once for all its records."""
+
+    iso: str
+    microsecond: int
+
+    @classmethod
+    def of(cls, now: datetime) -> _Moment:
+        return cls(iso_utc(now), now.microsecond)
+
+
+def _record(snapshot: Snapshot, call: _Call, outcome: _Outcome, now: _Moment,
             index: int) -> ExecutionRecord:
     return ExecutionRecord(
         execution_id=_execution_id(now, index), address=snapshot.metadata.address,
         function=call.execution.function, caller=call.caller, success=outcome.error is None,
         read_only=call.read_only, gas_used=outcome.gas_used, gas_limit=call.gas_limit,
-        duration_us=outcome.duration_us, timestamp=iso_utc(now), sequence=snapshot.version,
+        duration_us=outcome.duration_us, timestamp=now.iso, sequence=snapshot.version,
         return_value=outcome.return_value, events=outcome.events,
         error=problem_of(outcome.error) if outcome.error else None)
 
 
-def _execution_id(now: datetime, index: int) -> str:
+def _execution_id(now: _Moment, index: int) -> str:
     """Sortable within a millisecond's history page: microseconds, position, randomness."""
-    return f"{now.microsecond:06d}{index:03d}-{uuid.uuid4().hex[:16]}"
+    return f"{now.microsecond:06d}{index:03d}-{os.urandom(8).hex()}"
 
 
 def _result(record: ExecutionRecord) -> ExecutionResult:
