@@ -49,6 +49,7 @@ bench: install
 	@$(PY) bench/attestation.py
 	@$(PY) bench/dp_training.py
 	@$(PY) bench/engine_erc20.py
+	@$(PY) bench/engine_wasm.py
 
 synth: $(PY_STAMP)
 	@$(PY) -c "from cdk.synth import synthesize; print(', '.join(synthesize()))"
