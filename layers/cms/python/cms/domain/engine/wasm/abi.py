@@ -67,6 +67,8 @@ class _Int:
         self.as_number = size <= 4  # wider values are decimal strings in JSON
 
     def encode(self, value: object, field: str) -> bytes:
+        if type(value) is int and self.low <= value <= self.high:  # the common case, first
+            return value.to_bytes(self.size, "little", signed=self.signed)
         if isinstance(value, str) and _DECIMAL.fullmatch(value):
             value = int(value)
         if not isinstance(value, int) or isinstance(value, bool):
