@@ -14,7 +14,11 @@ result decoded. Lines:
   batch sharing one instance; then the same with the inputs encoded beforehand (the
   runtime's own share);
 - ``transferBatch``: the token's own batch function (100 transfers in one call, all or
-  nothing), run through ``execute_batch`` too: batching as a contract API.
+  nothing), run through ``execute_batch`` too: batching as a contract API;
+- the unified engine (in-memory storage) over the same module: one ``execute_contract`` per
+  transfer, ``execute_batch`` of 100 transfers (what ``POST …/execute`` with ``calls`` runs:
+  validation, staged state, execution records, counters and one commit per segment), and a
+  batch of ``transferBatch`` calls.
 
 The process pins itself to one CPU (``os.sched_setaffinity``) when it can. The seed claims
 16,000+ operations/s.
@@ -37,6 +41,12 @@ import wasmtime  # noqa: E402
 
 from cms.domain.engine.gas import GasMeter  # noqa: E402
 from cms.domain.engine.state import MemoryState, StagedState  # noqa: E402
+from cms.domain.engine.storage import InMemoryContractStorage  # noqa: E402
+from cms.domain.engine.unified import (  # noqa: E402
+    Deployment,
+    Execution,
+    UnifiedContractEngine,
+)
 from cms.domain.engine.wasm import (  # noqa: E402
     CallContext,
     WasmCall,
@@ -48,6 +58,7 @@ from cms.domain.engine.wasm.native import NativeInstance, engine  # noqa: E402
 
 TRANSFERS = int(os.environ.get("BENCH_WASM_TRANSFERS", "20000"))
 BATCH = 100
+IN_GUEST = 50
 SEED_CLAIM = 16_000
 GAS_LIMIT = 100_000
 OWNER = "0x" + "11" * 20
@@ -170,6 +181,46 @@ def contract_batch_latencies(runtime: WasmRuntime, info: WasmModuleInfo, state: 
     return latencies
 
 
+def unified_token() -> tuple[UnifiedContractEngine, str]:
+    token = REPO / "contracts" / "wasm" / "token"
+    unified = UnifiedContractEngine(InMemoryContractStorage())
+    address = unified.deploy_contract(Deployment(
+        "wasm", OWNER, "token", {"supply": 10**18}, token.with_suffix(".wat").read_text(),
+        json.loads(token.with_suffix(".manifest.json").read_text()))).address
+    return unified, address
+
+
+def unified_single_latencies() -> list[float]:
+    unified, address = unified_token()
+    latencies = []
+    for i in range(TRANSFERS):
+        started = time.perf_counter()
+        result = unified.execute_contract(Execution(
+            address, "transfer", OWNER, {"to": HOLDERS[i % len(HOLDERS)], "amount": 1},
+            gas_limit=GAS_LIMIT))
+        latencies.append(time.perf_counter() - started)
+        assert result.success, result.error
+    return latencies
+
+
+def unified_batch_latencies(function: str = "transfer", per_call: int = 1) -> list[float]:
+    """Seconds per engine batch of BATCH calls (each ``per_call`` transfers)."""
+    unified, address = unified_token()
+    if per_call == 1:
+        args = [{"to": HOLDERS[i % len(HOLDERS)], "amount": 1} for i in range(BATCH)]
+    else:
+        args = [{"to": HOLDERS[:per_call], "amount": [1] * per_call}] * BATCH
+    latencies = []
+    for _ in range(0, TRANSFERS, BATCH * per_call):
+        begun = time.perf_counter()
+        results = unified.execute_batch([Execution(address, function, OWNER, a,
+                                                   gas_limit=GAS_LIMIT * per_call)
+                                         for a in args])
+        latencies.append(time.perf_counter() - begun)
+        assert all(r.success for r in results), results[0].error
+    return latencies
+
+
 def percentiles(seconds: list[float], scale: float = 1e6) -> tuple[float, float]:
     ordered = sorted(seconds)
     return statistics.median(ordered) * scale, ordered[int(len(ordered) * 0.99)] * scale
@@ -184,6 +235,10 @@ def main() -> None:
     batched = batch_latencies(runtime, info, state)
     preencoded = preencoded_latencies(runtime, info, state)
     in_guest = contract_batch_latencies(runtime, info, state)
+    unified_single = unified_single_latencies()
+    unified_batch = unified_batch_latencies()
+    # An execution writes at most 64 keys (one DynamoDB transaction), so 50 recipients a call.
+    unified_in_guest = unified_batch_latencies("transferBatch", IN_GUEST)
 
     print(f"WebAssembly token ({TRANSFERS} transfers per line), in-memory state, metering on, "
           f"{pinned}")
@@ -192,7 +247,11 @@ def main() -> None:
     lines = [("execute (fresh instance each)", single, 1),
              (f"execute_batch ({BATCH} transfer calls)", batched, BATCH),
              ("  the same, inputs encoded beforehand", preencoded, BATCH),
-             (f"execute_batch ({BATCH} x transferBatch({BATCH}))", in_guest, BATCH * BATCH)]
+             (f"execute_batch ({BATCH} x transferBatch({BATCH}))", in_guest, BATCH * BATCH),
+             ("unified engine, one call per transfer", unified_single, 1),
+             (f"unified engine, batch of {BATCH} transfer calls", unified_batch, BATCH),
+             (f"unified engine, batch of {BATCH} x transferBatch({IN_GUEST})", unified_in_guest,
+              BATCH * IN_GUEST)]
     for label, latencies, per_sample in lines:
         transfers_per_s = per_sample * len(latencies) / sum(latencies)
         p50, p99 = percentiles([s / per_sample for s in latencies])

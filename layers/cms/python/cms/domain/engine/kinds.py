@@ -8,12 +8,16 @@ is committed. Events reach the engine through ``emit`` as JSON-ready dicts.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Protocol
 
 from cms.domain.attestation import TrustedRoot
+from cms.domain.canonical import canonical_json
 from cms.domain.engine import circuit_contract, erc20
 from cms.domain.engine.errors import EngineValidationError
 from cms.domain.engine.gas import GasMeter
@@ -36,6 +40,7 @@ class CallContext:
     caller: str
     block_number: int  # the contract's state version: committed executions so far
     timestamp: int  # unix seconds of the execution (recorded with it)
+    timeout_ms: int = 2_000  # the wall-clock limit of one call
 
 
 @dataclass(frozen=True)
@@ -51,9 +56,9 @@ class Invocation:
     emit: EmitEvent
     context: CallContext
     # Shared by the calls of one batch segment: a kind may keep what is costly to set up
-    # (a WebAssembly instance), provided no call can see what an earlier one left behind
-    # except through ``state``.
-    session: dict[str, Any] = field(default_factory=dict)
+    # (a WebAssembly instance). ``session["close"]`` is an ExitStack closed when the segment
+    # ends.
+    session: dict[str, Any] = field(default_factory=lambda: {"close": ExitStack()})
 
 
 @dataclass(frozen=True)
@@ -226,3 +231,123 @@ class CircuitKind:
             call.state, call.gas, roots=self._roots(), address=call.context.contract_address,
             events=lambda event: call.emit(event.to_dict()),
             now=datetime.fromtimestamp(call.context.timestamp, UTC))
+
+
+@cache
+def _shared_runtime() -> Any:
+    """One runtime per process (wasmtime's engine, epoch ticker and instance pool are
+    process-wide anyway), made on first use: importing wasmtime costs a cold start ~30 ms."""
+    from cms.domain.engine.wasm import WasmRuntime
+
+    return WasmRuntime()
+
+
+CODE_CHUNK = 256 * 1024  # a module is stored in state items of at most this size
+CODE_DEPOSIT_GAS = 200  # per byte of module stored: the EVM's G_codedeposit
+_CODE_PREFIX, _MANIFEST_KEY = "~code:", "~manifest"
+
+
+class WasmKind:
+    """A WebAssembly module (cms.domain.engine.wasm). The module and its manifest live in
+    the contract's state (``~code:<n>``, ``~manifest``; guest keys never start with ``~``)
+    and compiled modules are kept per code hash. The calls of one batch segment share an
+    instance (a ``WasmSession``), dropped after any failed call."""
+
+    def __init__(self, runtime: Any = None, max_modules: int = 64) -> None:
+        self._runtime = runtime
+        self._modules: dict[str, Any] = {}
+        self._max_modules = max_modules
+
+    def prepare(self, init_args: Mapping[str, Any], code: Any, manifest: Any) -> Prepared:
+        from cms.domain.engine import wasm
+
+        if code is None:
+            raise EngineValidationError("a wasm contract needs its module in code", "code")
+        info = wasm.validate_module(code, manifest)
+        self._remember(info)
+        writes = {f"{_CODE_PREFIX}{i // CODE_CHUNK}": info.wasm[i:i + CODE_CHUNK]
+                  for i in range(0, len(info.wasm), CODE_CHUNK)}
+        writes[_MANIFEST_KEY] = canonical_json(manifest) if manifest is not None else b"null"
+        return Prepared(info.manifest_json(), _init_mapping(init_args), info.code_hash, writes)
+
+    def construct(self, call: Invocation) -> None:
+        module = self._module(call)
+        call.gas.charge(CODE_DEPOSIT_GAS * module.size, "code_deposit")
+        function = module.init_function
+        if function is None:
+            if call.metadata.init_args:
+                raise EngineValidationError("the module exports no init function, so it "
+                                            "takes no init_args", "init_args")
+            return
+        self.runtime.init(module, function.encode_args(call.metadata.init_args),
+                          state=call.state, gas=call.gas, context=self._context(call),
+                          events=lambda event: call.emit(event.to_dict()),
+                          timeout_ms=call.context.timeout_ms)
+
+    def call(self, call: Invocation) -> Any:
+        module = self._module(call)
+        function = module.function(call.function)
+        if call.raw_input is not None:
+            if not function.raw:
+                raise EngineValidationError(f"{call.function} takes named args (its manifest "
+                                            "declares them), not raw input", "input")
+            data = call.raw_input
+        else:
+            data = function.encode_args(call.args)
+        session = call.session.get("wasm")
+        if session is None:
+            session = call.session["wasm"] = call.session["close"].enter_context(
+                self.runtime.session(module, self._context(call),
+                                     timeout_ms=call.context.timeout_ms))
+        output = session.call(call.function, data, state=call.state, gas=call.gas,
+                              caller=call.context.caller,
+                              events=lambda event: call.emit(event.to_dict()))
+        return function.decode_result(output)
+
+    def is_read_only(self, metadata: ContractMetadata, function: str) -> bool:
+        entry = metadata.manifest.get("functions", {}).get(function)
+        return bool(entry and entry.get("read_only"))
+
+    def caller_independent(self, metadata: ContractMetadata) -> bool:
+        return False  # a module may read its caller
+
+    @property
+    def runtime(self) -> Any:
+        if self._runtime is None:
+            self._runtime = _shared_runtime()
+        return self._runtime
+
+    def _module(self, call: Invocation) -> Any:
+        code_hash = call.metadata.code_hash or ""
+        module = self._modules.get(code_hash)
+        if module is None:
+            module = self._load(call.state, code_hash)
+        return module
+
+    def _load(self, state: ContractState, code_hash: str) -> Any:
+        from cms.domain.engine import wasm
+        from cms.domain.engine.errors import StorageError
+
+        chunks, index = [], 0
+        while (chunk := state.get(f"{_CODE_PREFIX}{index}")) is not None:
+            chunks.append(chunk)
+            index += 1
+        manifest = json.loads(state.get(_MANIFEST_KEY) or b"null")
+        info = wasm.validate_module(b"".join(chunks), manifest)
+        if info.code_hash != code_hash:
+            raise StorageError(f"the stored module does not hash to {code_hash}")
+        self._remember(info)
+        return info
+
+    def _remember(self, info: Any) -> None:
+        if len(self._modules) >= self._max_modules:
+            self._modules.pop(next(iter(self._modules)))
+        self._modules[info.code_hash] = info
+
+    @staticmethod
+    def _context(call: Invocation) -> Any:
+        from cms.domain.engine import wasm
+
+        context = call.context
+        return wasm.CallContext(context.contract_address, context.caller,
+                                context.block_number, context.timestamp)

@@ -20,11 +20,13 @@ from cms.domain.engine.wasm.runtime import (
     WasmCall,
     WasmCallOutcome,
     WasmRuntime,
+    WasmSession,
 )
 from cms.domain.engine.wasm.validation import WasmModuleInfo, validate_module
 
 __all__ = [
     "DEFAULT_WASM_SCHEDULE", "HOST_FUNCTIONS", "HOST_MODULE", "TYPES", "AbiDecodeError",
     "CallContext", "Param", "WasmCall", "WasmCallOutcome", "WasmEvent", "WasmFunction",
-    "WasmGasSchedule", "WasmModuleInfo", "WasmRuntime", "storage_key", "validate_module",
+    "WasmGasSchedule", "WasmModuleInfo", "WasmRuntime", "WasmSession", "storage_key",
+    "validate_module",
 ]

@@ -50,7 +50,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple
@@ -243,6 +244,21 @@ class WasmRuntime:
                 TICKER.release()
         return outcomes
 
+    @contextmanager
+    def session(self, module: WasmModuleInfo, context: CallContext, *,
+                timeout_ms: int | None = None) -> Iterator[WasmSession]:
+        """Calls run and committed one by one by the caller, on one instance as a batch's
+        are (dropped after a failed call): the unified engine's batch segments. The runtime
+        is held for the session's length."""
+        ticks = self._ticks(timeout_ms)
+        with self._lock:
+            TICKER.hold()
+            try:
+                yield WasmSession(self, module, context, ticks)
+            finally:
+                self._host.unbind()
+                TICKER.release()
+
     # -- one call --
 
     def _execute_one(self, module: WasmModuleInfo, function: WasmFunction, data: bytes, *,
@@ -371,6 +387,36 @@ class WasmRuntime:
     def _ticks(self, timeout_ms: int | None) -> int:
         """Epoch ticks for a deadline: one per millisecond, plus the tick in progress."""
         return (self.default_timeout_ms if timeout_ms is None else _timeout(timeout_ms)) + 1
+
+
+class WasmSession:
+    """One instance for successive calls (see ``WasmRuntime.session``)."""
+
+    def __init__(self, runtime: WasmRuntime, module: WasmModuleInfo, context: CallContext,
+                 ticks: int) -> None:
+        self._runtime, self._module, self._context, self._ticks = runtime, module, context, ticks
+        self._instance: NativeInstance | None = None
+
+    def call(self, function: str, data: bytes, *, state: ContractState, gas: GasMeter,
+             caller: str, events: EventSink | None = None) -> bytes:
+        """Run one call (its writes reach ``state`` only if it succeeds); raises as
+        ``execute`` does. A call that ran and failed costs the session its instance."""
+        target = self._module.function(function)
+        if self._instance is None:
+            self._instance = self._runtime._instantiate(self._module, self._context)
+        try:
+            output, emitted, _ = self._runtime._run(
+                self._instance, target, data, state, gas,
+                caller=address_bytes(caller, "caller"), ticks=self._ticks, lump=True)
+        except EngineValidationError:
+            raise  # nothing ran: the instance is untouched
+        except BaseException:
+            self._instance = None  # a trap can leave memory half-written
+            raise
+        if events is not None:
+            for event in emitted:
+                events(event)
+        return output
 
 
 def _timeout(value: object) -> int:
