@@ -171,3 +171,55 @@ def test_bad_requests_are_clear_errors(token, new_party):
                  409, "contract_exists")
     other = new_party("eth").client.deploy_engine_contract("erc20", init_args=args, salt=salt)
     assert other["address"] != first["address"]  # CREATE2: the deployer is in the address
+
+
+def wasm_source(name: str) -> tuple[str, dict]:
+    import json
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "contracts" / "wasm"
+    return ((folder / f"{name}.wat").read_text(),
+            json.loads((folder / f"{name}.manifest.json").read_text()))
+
+
+def test_a_webassembly_token_runs_through_the_api(new_party):
+    owner, holder = new_party("eth"), new_party("ed25519")
+    code, manifest = wasm_source("token")
+    token = owner.client.deploy_engine_contract("wasm", name="WASM token", code=code,
+                                                manifest=manifest, init_args={"supply": 500})
+    assert token["kind"] == "wasm" and token["code_hash"].startswith("0x")
+    address, to = token["address"], caller_address(holder.did)
+    sent = owner.client.execute(address, "transfer", {"to": to, "amount": 120})
+    assert sent["return_value"] is True and sent["events"][0]["event"] == "Transfer"
+    problem = expect_error(lambda: holder.client.execute(
+        address, "transfer", {"to": caller_address(owner.did), "amount": 121}),
+        422, "contract_reverted")
+    assert problem["error"] == "Error"  # the module's abort message, as Error(string)
+    batch = owner.client.execute_batch(address, [
+        {"function": "transferBatch", "args": {"to": [to, to], "amount": [1, 2]}},
+        {"function": "balanceOf", "args": {"account": to}}])
+    assert [r["return_value"] for r in batch["results"]] == [True, "123"]
+
+
+def test_bad_modules_and_runaway_calls_are_clear_errors(new_party):
+    client = new_party("eth").client
+    for code, encoding in (("(module", "wat"), ("AGFzbQEAAAAB", "base64"),
+                           ('(module (import "env" "now" (func)) (memory (export "memory") 1))',
+                            "wat")):
+        problem = expect_error(lambda code=code, encoding=encoding: client._call(
+            "POST", "/api/v1/engine/contracts",
+            {"kind": "wasm", "code": code, "code_encoding": encoding}),
+            400, "engine_validation_error")
+        assert problem["errors"][0]["pointer"] == "/module"
+    spin = client.deploy_engine_contract("wasm", code=(
+        '(module (memory (export "memory") 1) (func (export "spin") (loop $l (br $l)))'
+        ' (func (export "grow") (loop $l (br_if $l (i32.ne (memory.grow (i32.const 1))'
+        ' (i32.const -1)))) unreachable))'))
+    problem = expect_error(lambda: client.execute(spin["address"], "spin",
+                                                  gas_limit=30_000_000), 422, None)
+    assert problem["code"] in {"execution_timeout", "gas_exhausted"}
+    assert problem["gas_used"] == 30_000_000
+    bomb = expect_error(lambda: client.execute(spin["address"], "grow"), 422,
+                        "contract_reverted")
+    assert bomb["error"] == "Trap"  # memory.grow refused at the limit, then the trap
+    assert client.engine_info()["name"]  # the engine still answers
