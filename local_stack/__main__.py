@@ -47,7 +47,8 @@ def main() -> int:
               file=sys.stderr)
         return 1
     print("\nDemo: sign in with DIDs, a contract from a template with an attachment, submit, "
-          "both sign, activate, verify, anchor, receipt, DP training in the enclave")
+          "both sign, activate, verify, anchor, receipt, DP training in the enclave, the "
+          "contract engine")
     result = run_demo(stack.url, stack.ledger.rpc_url, LOCAL / "receipts")
     token = result["provider_token"]
     print(f"""
@@ -58,6 +59,8 @@ Everything is running:
   JWKS            {stack.url}/.well-known/jwks.json
   Local AWS       http://127.0.0.1:{stack.moto_port} (moto; dashboard at /moto-api/)
   Demo contract   {stack.url}/api/v1/contracts/{result['contract_id']}
+  Engine          {stack.url}/api/v1/engine/contracts/{result['engine']['wasm']} (and /info,
+                  /metrics; the demo's ERC20, WebAssembly and circuit contracts)
 
 Try:  curl -s -H "Authorization: Bearer {token}" \\
         {stack.url}/api/v1/contracts/{result['contract_id']}

@@ -10,8 +10,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cms.domain.engine.callers import caller_address
+from cms.domain.engine.circuit_library import comparator
 from cms_client import CmsClient, Ed25519Signer, EthereumSigner
+from cms_client.circuits import submit_input
 from enclave_app.attestation_module import local_measurements
+
+CONTRACTS = Path(__file__).resolve().parents[1] / "contracts" / "wasm"
 
 
 def run_demo(base_url: str, rpc_url: str, receipt_dir: Path,
@@ -55,8 +60,47 @@ def run_demo(base_url: str, rpc_url: str, receipt_dir: Path,
     _wait_for_anchor(provider, log)
     receipt = _save_receipt(consumer, contract_id, receipt_dir, rpc_url, log=log)
     training = _train(consumer, contract_id, receipt_dir, log)
+    engine = _engine(provider, consumer, (provider_key.did, consumer_key.did), log)
     return {"contract_id": contract_id, "report": report, "provider_token": provider.token,
-            "receipt": receipt, "training": training}
+            "receipt": receipt, "training": training, "engine": engine}
+
+
+def _engine(provider: CmsClient, consumer: CmsClient, dids: tuple[str, str],
+            log: Callable[[str], Any], timeout_s: float = 60) -> dict[str, str]:
+    """The contract engine: an ERC20 payment token, a WebAssembly token, and a sealed
+    comparison of the two parties' prices evaluated in the enclave."""
+    to = caller_address(dids[1])
+    credits = provider.deploy_engine_contract(
+        "erc20", name="Data credits", init_args={"name": "Data credits", "symbol": "DCR",
+                                                 "initial_supply": str(10**24)})
+    batch = provider.execute_batch(credits["address"], [
+        {"function": "transfer", "args": {"to": to, "value": str(n * 10**18)}}
+        for n in (1, 2, 3)])
+    log(f"  engine    ERC20 {credits['address']}: 3 transfers in one batch, "
+        f"{batch['results'][0]['gas_used']:,} gas the first")
+    code = (CONTRACTS / "token.wat").read_text()
+    manifest = json.loads((CONTRACTS / "token.manifest.json").read_text())
+    wasm = provider.deploy_engine_contract("wasm", name="WASM token", code=code,
+                                           manifest=manifest, init_args={"supply": 1000})
+    sent = provider.execute(wasm["address"], "transfer", {"to": to, "amount": 25})
+    log(f"  engine    WebAssembly token {wasm['address']} (code {wasm['code_hash'][:18]}…): "
+        f"transfer, {sent['gas_used']:,} gas metered by fuel")
+    circuit = provider.deploy_engine_contract("circuit", name="Sealed price check", init_args={
+        "circuit": comparator(32), "enclave_pcr0s": [local_measurements()[0].hex()],
+        "parties": {"alice": caller_address(dids[0]), "bob": to}})
+    submit_input(provider, circuit["address"], "alice", 1_250)  # the provider's ask
+    submit_input(consumer, circuit["address"], "bob", 1_400)  # the consumer's bid
+    consumer.execute(circuit["address"], "requestEvaluation")
+    deadline, result = time.monotonic() + timeout_s, None
+    while result is None and time.monotonic() < deadline:
+        time.sleep(1)
+        result = consumer.execute(circuit["address"], "result")["return_value"]
+    outcome = result["outputs"] if result else "not evaluated in time"
+    log(f"  engine    circuit {circuit['address']}: the provider's ask and the consumer's bid, "
+        f"each encrypted to the enclave, compared inside it: {outcome} (ask above bid?)")
+    return {"erc20": credits["address"], "wasm": wasm["address"],
+            "circuit": circuit["address"]}
+
 
 
 def _train(client: CmsClient, contract_id: str, directory: Path,

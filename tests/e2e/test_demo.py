@@ -24,3 +24,5 @@ def test_the_demo_ends_with_a_verified_template_contract_and_receipt(stack, tmp_
     receipt = json.loads(result["receipt"].read_bytes())
     assert receipt["contract"]["metadata"]["template"]["id"] == "ai_training"
     assert "checked against the chain alone: VALID" in text
+    assert "3 transfers in one batch" in text and "metered by fuel" in text
+    assert "compared inside it: {'a_greater': False}" in text, text
