@@ -20,9 +20,9 @@ SHA-256 of the statement's RFC 8785 form, which the contract checks before recor
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import rfc8785
@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from enclave_app import messages
 from enclave_app.attestation_module import (
     AttestationModule,
     statement_user_data,
@@ -204,15 +205,5 @@ def _point(key: ec.EllipticCurvePrivateKey) -> bytes:
                                          serialization.PublicFormat.UncompressedPoint)
 
 
-def _field(message: dict[str, Any], name: str, kind: type) -> Any:
-    value = message.get(name)
-    if not isinstance(value, kind):
-        raise CircuitError(f"{name} is missing or not a {kind.__name__}")
-    return value
-
-
-def _b64(value: Any, name: str) -> bytes:
-    try:
-        return base64.b64decode(str(value), validate=True)
-    except (binascii.Error, ValueError):
-        raise CircuitError(f"{name} must be base64") from None
+_field = partial(messages.field, error=CircuitError)
+_b64 = partial(messages.b64, error=CircuitError)

@@ -15,17 +15,18 @@ trainer's hard budget, and only TrainingConfig's tuning fields come from the con
 from __future__ import annotations
 
 import base64
-import binascii
 import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, fields
 from decimal import ROUND_CEILING, Decimal
+from functools import partial
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from enclave_app import messages
 from enclave_app.attestation_module import (
     AttestationModule,
     statement_user_data,
@@ -183,15 +184,5 @@ def _member(files: zipfile.ZipFile, stem: str) -> bytes:
     raise KeyError(f"{stem} is missing from the archive")
 
 
-def _field(message: dict[str, Any], name: str, kind: type) -> Any:
-    value = message.get(name)
-    if not isinstance(value, kind):
-        raise JobError(f"{name} is missing or not a {kind.__name__}")
-    return value
-
-
-def _b64(value: Any, name: str) -> bytes:
-    try:
-        return base64.b64decode(str(value), validate=True)
-    except (binascii.Error, ValueError):
-        raise JobError(f"{name} must be base64") from None
+_field = partial(messages.field, error=JobError)
+_b64 = partial(messages.b64, error=JobError)

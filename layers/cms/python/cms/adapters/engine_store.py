@@ -40,6 +40,7 @@ from cms.domain.engine.records import (
     ExecutionRecord,
     MinuteStats,
 )
+from cms.domain.engine.state import ReadOnlyState
 from cms.domain.engine.storage import (
     ContractExists,
     Snapshot,
@@ -228,10 +229,11 @@ class DynamoContractStorage:
             log.warning("engine totals not updated: %s", error)
 
 
-class _StateView:
+class _StateView(ReadOnlyState):
     """A contract's committed state at one version, read item by item and cached."""
 
     def __init__(self, address: str, values: dict[str, bytes | None]) -> None:
+        super().__init__(values)
         self._address, self._values = address, values
 
     def get(self, key: str) -> bytes | None:
@@ -240,12 +242,6 @@ class _StateView:
                 lambda: get_or_none(EngineStateRecord, self._address, STATE_PREFIX + key))
             self._values[key] = item.value if item else None
         return self._values[key]
-
-    def set(self, key: str, value: bytes) -> None:
-        raise TypeError("a snapshot is read-only: executions stage their writes")
-
-    def remove(self, key: str) -> None:
-        raise TypeError("a snapshot is read-only: executions stage their writes")
 
 
 def _contract_item(metadata: ContractMetadata) -> EngineContractRecord:

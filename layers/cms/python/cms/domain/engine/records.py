@@ -10,8 +10,20 @@ from typing import Any, ClassVar
 CONTRACT_KINDS = ("erc20", "wasm", "confidential_ledger", "sealed_bid_tally", "circuit")
 
 
+class _Json:
+    """Records travel as JSON (API responses, DynamoDB items)."""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Any:
+        names = cls.__dataclass_fields__  # type: ignore[attr-defined]
+        return cls(**{name: data[name] for name in names if name in data})
+
+
 @dataclass(frozen=True)
-class ContractMetadata:
+class ContractMetadata(_Json):
     """A deployed contract (the seed's UnifiedContractMetadata)."""
 
     address: str
@@ -25,16 +37,9 @@ class ContractMetadata:
     description: str = ""
     owner_did: str | None = None  # the identity that deployed it, when deployed through the API
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ContractMetadata:
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
-
 
 @dataclass(frozen=True)
-class ExecutionRecord:
+class ExecutionRecord(_Json):
     """One execution as history keeps it (the seed's ContractExecutionRecord)."""
 
     execution_id: str
@@ -51,13 +56,6 @@ class ExecutionRecord:
     return_value: Any = None
     events: list[dict[str, Any]] = field(default_factory=list)
     error: dict[str, Any] | None = None  # {"code", "detail", ...} for a failed execution
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ExecutionRecord:
-        return cls(**{name: data[name] for name in cls.__dataclass_fields__ if name in data})
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ overlay, so a failed call changes nothing, as in the EVM.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 
@@ -87,3 +88,20 @@ class StagedState:
     def discard(self) -> None:
         """Drop the buffered writes explicitly."""
         self._writes.clear()
+
+
+class ReadOnlyState:
+    """A ``ContractState`` over a mapping that executions only read: they write through a
+    ``StagedState`` on top, and the storage applies what they commit."""
+
+    def __init__(self, values: Mapping[str, bytes]) -> None:
+        self._values = values
+
+    def get(self, key: str) -> bytes | None:
+        return self._values.get(key)
+
+    def set(self, key: str, value: bytes) -> None:
+        raise TypeError("this state is read-only: executions stage their writes")
+
+    def remove(self, key: str) -> None:
+        raise TypeError("this state is read-only: executions stage their writes")

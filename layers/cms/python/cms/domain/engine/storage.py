@@ -25,7 +25,7 @@ from cms.domain.engine.records import (
     MinuteStats,
     minute_of,
 )
-from cms.domain.engine.state import ContractState
+from cms.domain.engine.state import ContractState, ReadOnlyState
 from cms.domain.errors import DomainError
 
 # Writes one execution may make: DynamoDB's TransactWriteItems takes 100 items, and a commit
@@ -151,7 +151,7 @@ class InMemoryContractStorage:
             return None
         with self._lock:
             version = self._versions[address]
-        return Snapshot(metadata, version, _ContractView(self, address))
+        return Snapshot(metadata, version, ReadOnlyState(self._state[address]))
 
     def deploy(self, metadata: ContractMetadata, writes: Writes,
                record: ExecutionRecord) -> None:
@@ -211,19 +211,3 @@ class InMemoryContractStorage:
                 bucket, executions=bucket.executions + len(group),
                 failures=bucket.failures + sum(not r.success for r in group),
                 contracts=bucket.contracts | {address})
-
-
-class _ContractView:
-    """Reads one contract's committed state (executions write through a StagedState)."""
-
-    def __init__(self, storage: InMemoryContractStorage, address: str) -> None:
-        self._values = storage._state[address]
-
-    def get(self, key: str) -> bytes | None:
-        return self._values.get(key)
-
-    def set(self, key: str, value: bytes) -> None:
-        raise TypeError("a snapshot is read-only: executions stage their writes")
-
-    def remove(self, key: str) -> None:
-        raise TypeError("a snapshot is read-only: executions stage their writes")

@@ -62,7 +62,7 @@ from cms.domain.engine.records import (
     ExecutionRecord,
     minute_of,
 )
-from cms.domain.engine.state import ContractState, StagedState
+from cms.domain.engine.state import ContractState, ReadOnlyState, StagedState
 from cms.domain.engine.storage import (
     MAX_WRITES_PER_EXECUTION,
     ContractStateStorage,
@@ -203,7 +203,7 @@ class UnifiedContractEngine:
         outcome = self._construct(kind, metadata, prepared, gas_limit, now)
         constructor = _Call(Execution(address, "constructor", deployer, gas_limit=gas_limit),
                             deployer, gas_limit, False, ())
-        record = _record(Snapshot(metadata, 0, _CodeOnly({})), constructor, outcome,
+        record = _record(Snapshot(metadata, 0, ReadOnlyState({})), constructor, outcome,
                          _Moment.of(now), 0)
         if outcome.error is not None:
             raise outcome.error
@@ -356,7 +356,7 @@ class UnifiedContractEngine:
 
     def _construct(self, kind: ContractKind, metadata: ContractMetadata, prepared: Prepared,
                    gas_limit: int, now: datetime) -> _Outcome:
-        base = _CodeOnly(prepared.code_writes or {})
+        base = ReadOnlyState(prepared.code_writes or {})
         stage, gas, outcome = StagedState(base), GasMeter(gas_limit), _Outcome()
         context = CallContext(metadata.address, metadata.owner, 0, int(now.timestamp()),
                               self.config.max_execution_time_ms)
@@ -436,22 +436,6 @@ class _Call:
     gas_limit: int
     read_only: bool
     cache_key: tuple[Any, ...]
-
-
-class _CodeOnly:
-    """The state a constructor starts from: empty but for the contract's own code."""
-
-    def __init__(self, code: Mapping[str, bytes]) -> None:
-        self._code = code
-
-    def get(self, key: str) -> bytes | None:
-        return self._code.get(key)
-
-    def set(self, key: str, value: bytes) -> None:
-        raise TypeError("constructors write through a StagedState")
-
-    def remove(self, key: str) -> None:
-        raise TypeError("constructors write through a StagedState")
 
 
 def builtin_kinds(roots: Callable[[], tuple[TrustedRoot, ...]] = tuple

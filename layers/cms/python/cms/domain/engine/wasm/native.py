@@ -18,6 +18,7 @@ instance and host functions read and write it through a memoryview.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import os
 import threading
@@ -156,6 +157,15 @@ def _pooling(config: wasmtime.Config) -> None:
         getattr(bindings, f"wasmtime_pooling_allocation_config_{setting}_set")(pool, value)
     bindings.wasmtime_pooling_allocation_strategy_set(config.ptr(), pool)
     bindings.wasmtime_pooling_allocation_config_delete(pool)
+
+
+def _skip_frees_at_exit() -> None:
+    """At interpreter exit wasmtime-py's finalizers run after its ctypes bindings are torn
+    down and print a TypeError each; the process is ending, so there is nothing to free."""
+    wasmtime._managed.Managed.__del__ = lambda _self: None  # type: ignore[method-assign]
+
+
+atexit.register(_skip_frees_at_exit)
 
 
 def engine() -> wasmtime.Engine:
