@@ -88,3 +88,17 @@ def test_deploying_to_a_taken_address_is_refused_whole(stack):
     assert len(engine.storage.get_execution_history(address)) == 1
     metrics = engine.performance_metrics()
     assert metrics.contracts >= 1 and metrics.total_executions >= 1
+
+
+def test_records_too_large_for_one_item_keep_a_digest_of_what_was_returned(stack):
+    engine = new_engine()
+    big = engine.deploy_contract(Deployment("wasm", OWNER, "big", None, (
+        '(module (import "cms" "return_data" (func $r (param i32 i32)))'
+        ' (memory (export "memory") 2)'
+        ' (func (export "big") (call $r (i32.const 0) (i32.const 61440))))'))).address
+    results = engine.execute_batch([Execution(big, "big", OWNER, None, b"")] * 8)
+    assert all(r.success for r in results) and len(results[0].return_value) == 2 + 2 * 61440
+    history = engine.storage.get_execution_history(big, 8)
+    assert len(history) == 8
+    omitted = [r.return_value for r in history if isinstance(r.return_value, dict)]
+    assert omitted and all(set(value) == {"omitted_bytes", "sha256"} for value in omitted)

@@ -13,6 +13,8 @@ commits, and commits move the version, so values read at a version stay right fo
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import threading
 from collections.abc import Sequence
@@ -57,6 +59,7 @@ CONTRACT_SK, TOTALS_SK = "contract", "totals"
 ENGINE_PARTITION = "#engine"
 STATE_PREFIX, HISTORY_PREFIX, MINUTE_PREFIX = "state#", "exec#", "minute#"
 MINUTE_RETENTION = timedelta(days=1)
+HISTORY_ITEM_BYTES = 300_000  # DynamoDB items hold 400 KB with keys and attribute names
 
 
 def _storage_errors(call: Any) -> Any:
@@ -250,7 +253,25 @@ def _contract_item(metadata: ContractMetadata) -> EngineContractRecord:
 
 def _history_item(records: Sequence[ExecutionRecord]) -> EngineHistoryRecord:
     return EngineHistoryRecord(records[0].address, HISTORY_PREFIX + history_key(records[0]),
-                               records=[r.to_json() for r in records])
+                               records=_fitted([r.to_json() for r in records]))
+
+
+def _fitted(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records that fit one item: past HISTORY_ITEM_BYTES, the largest return values and
+    event lists are replaced by their SHA-256 (the caller had them in the response; the
+    history keeps proof of what they were), so an execution never fails for its record."""
+    sizes = sorted(((len(json.dumps(r[part], default=str)), i, part)
+                    for i, r in enumerate(records) for part in ("return_value", "events")),
+                   reverse=True)
+    total = len(json.dumps(records, default=str))
+    for size, i, part in sizes:
+        if total <= HISTORY_ITEM_BYTES:
+            break
+        text = json.dumps(records[i][part], default=str, sort_keys=True)
+        records[i][part] = {"omitted_bytes": size,
+                            "sha256": hashlib.sha256(text.encode()).hexdigest()}
+        total -= size
+    return records
 
 
 def _stage_writes(tx: Any, address: str, writes: Writes) -> None:
