@@ -211,3 +211,31 @@ def test_metrics_and_health_follow_the_executions():
     metrics = engine.performance_metrics()
     assert (metrics.active_contracts, metrics.recent_executions) == (0, 0)
     assert metrics.total_executions == 6
+
+
+def test_a_batch_past_one_commit_reports_every_call_and_never_half_fails(engine, monkeypatch):
+    token = deploy_token(engine)
+    holders = ["0x" + f"{i:040x}" for i in range(1, 81)]
+    calls = [Execution(token, "transfer", OWNER, {"to": h, "value": 1}) for h in holders]
+    calls.insert(70, Execution(token, "transfer", OWNER, {"to": ALICE, "value": "abc"}))
+    results = engine.execute_batch(calls)
+    assert len(results) == 81 and sum(r.success for r in results) == 80
+    refused = results[70]
+    assert refused.execution_id is None and refused.error["code"] == "engine_validation_error"
+    assert call(engine, token, "totalSupply").return_value == "1000000"
+    assert len(engine.storage.get_execution_history(token, 200)) == 1 + 80 + 1
+
+    commits = []
+    real_commit = engine.storage.commit
+
+    def second_commit_busy(*args):
+        commits.append(1)
+        if len(commits) > 1:
+            raise StateConflict(token)
+        real_commit(*args)
+
+    monkeypatch.setattr(engine.storage, "commit", second_commit_busy)
+    results = engine.execute_batch(calls[:80])
+    ran = [r for r in results if r.execution_id]
+    assert ran and all(r.success for r in ran) and len(results) == 80
+    assert {r.error["code"] for r in results if not r.execution_id} == {"contract_busy"}

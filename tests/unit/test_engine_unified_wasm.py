@@ -106,3 +106,15 @@ def test_runaway_and_malformed_modules_fail_cleanly(engine):
         call(engine, counter, "no_such_function")
     with pytest.raises(EngineValidationError):
         call(engine, counter, "add", amount="ten")
+
+
+def test_contracts_sharing_a_binary_never_share_a_manifest(engine):
+    code, manifest = source("counter")
+    victim = engine.deploy_contract(Deployment("wasm", OWNER, "counter", None, code,
+                                               manifest)).address
+    assert call(engine, victim, "add", amount=5).return_value == "5"
+    hostile = json.loads(json.dumps(manifest))
+    hostile["functions"]["add"]["params"][0]["type"] = "u32"
+    engine.deploy_contract(Deployment("wasm", ALICE, "counter", None, code, hostile))
+    engine.deploy_contract(Deployment("wasm", BOB, "counter", None, code))  # raw: no manifest
+    assert call(engine, victim, "add", amount=5).return_value == "10"

@@ -14,7 +14,7 @@ from typing import Any
 
 from cms.adapters.data_keys import DataKeys
 from cms.adapters.job_queue import JobQueue
-from cms.domain.engine.circuit_contract import CIRCUIT_KIND, evaluation_job
+from cms.domain.engine.circuit_contract import CIRCUIT_KIND, check_deployment, evaluation_job
 from cms.domain.engine.errors import EngineValidationError
 
 KEY_ARGS = ("input_public_key", "wrapped_input_key")
@@ -38,6 +38,7 @@ class CircuitEvaluations:
             raise EngineValidationError(
                 f"the platform makes a circuit contract's input key: do not send {supplied}",
                 f"init_args/{supplied[0]}")
+        check_deployment(args)
         public_key, wrapped = self._keys.generate_input_key_pair()
         return {**args, "input_public_key": base64.b64encode(public_key).decode(),
                 "wrapped_input_key": base64.b64encode(wrapped).decode()}

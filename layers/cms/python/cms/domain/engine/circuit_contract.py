@@ -136,6 +136,14 @@ def init_arguments(init_args: object) -> dict[str, Any]:
     return dict(init_args)
 
 
+def check_deployment(init_args: Mapping[str, Any]) -> None:
+    """The deployer's part of the init arguments (circuit, parties, enclave images) checked
+    before the platform spends a KMS call on the input key pair."""
+    parsed = parse_circuit(init_args.get("circuit"))
+    _party_addresses(init_args.get("parties"), parsed)
+    _pcr0s(init_args.get("enclave_pcr0s"))
+
+
 def _input_slot(party: str) -> str:
     return "input:" + party
 

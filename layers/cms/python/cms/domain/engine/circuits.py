@@ -196,7 +196,8 @@ def _parties(value: object) -> tuple[Party, ...]:
 
 def _gate(value: object, index: int, assigned: bytearray) -> tuple[Any, ...]:
     pointer = f"/gates/{index}"
-    if not isinstance(value, list) or not value or value[0] not in ARITY:
+    if not isinstance(value, list) or not value or not isinstance(value[0], str) \
+            or value[0] not in ARITY:
         raise _invalid(f"a gate is [op, inputs..., output] with op one of {sorted(ARITY)}",
                        pointer)
     op, *operands = value

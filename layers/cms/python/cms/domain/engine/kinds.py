@@ -8,6 +8,7 @@ is committed. Events reach the engine through ``emit`` as JSON-ready dicts.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
@@ -255,7 +256,7 @@ class WasmKind:
 
     def __init__(self, runtime: Any = None, max_modules: int = 64) -> None:
         self._runtime = runtime
-        self._modules: dict[str, Any] = {}
+        self._modules: dict[tuple[str, str], Any] = {}
         self._max_modules = max_modules
 
     def prepare(self, init_args: Mapping[str, Any], code: Any, manifest: Any) -> Prepared:
@@ -264,10 +265,14 @@ class WasmKind:
         if code is None:
             raise EngineValidationError("a wasm contract needs its module in code", "code")
         info = wasm.validate_module(code, manifest)
-        self._remember(info)
+        try:
+            stored_manifest = canonical_json(manifest)
+        except (TypeError, ValueError) as error:  # e.g. an integer JSON cannot hold exactly
+            raise EngineValidationError(f"the manifest is not plain JSON: {error}",
+                                        "manifest") from None
         writes = {f"{_CODE_PREFIX}{i // CODE_CHUNK}": info.wasm[i:i + CODE_CHUNK]
                   for i in range(0, len(info.wasm), CODE_CHUNK)}
-        writes[_MANIFEST_KEY] = canonical_json(manifest) if manifest is not None else b"null"
+        writes[_MANIFEST_KEY] = stored_manifest
         return Prepared(info.manifest_json(), _init_mapping(init_args), info.code_hash, writes)
 
     def construct(self, call: Invocation) -> None:
@@ -318,13 +323,21 @@ class WasmKind:
         return self._runtime
 
     def _module(self, call: Invocation) -> Any:
-        code_hash = call.metadata.code_hash or ""
-        module = self._modules.get(code_hash)
+        """The contract's validated module. Cached by code hash AND manifest: contracts may
+        share a binary with different manifests (encoders, read-only flags), and one
+        deployer's manifest must never be another contract's."""
+        manifest = call.state.get(_MANIFEST_KEY) or b"null"
+        key = (call.metadata.code_hash or "", hashlib.sha256(manifest).hexdigest())
+        module = self._modules.get(key)
         if module is None:
-            module = self._load(call.state, code_hash)
+            module = self._load(call.state, key[0], manifest)
+            if len(self._modules) >= self._max_modules:
+                self._modules.pop(next(iter(self._modules)))
+            self._modules[key] = module
         return module
 
-    def _load(self, state: ContractState, code_hash: str) -> Any:
+    @staticmethod
+    def _load(state: ContractState, code_hash: str, manifest: bytes) -> Any:
         from cms.domain.engine import wasm
         from cms.domain.engine.errors import StorageError
 
@@ -332,17 +345,10 @@ class WasmKind:
         while (chunk := state.get(f"{_CODE_PREFIX}{index}")) is not None:
             chunks.append(chunk)
             index += 1
-        manifest = json.loads(state.get(_MANIFEST_KEY) or b"null")
-        info = wasm.validate_module(b"".join(chunks), manifest)
+        info = wasm.validate_module(b"".join(chunks), json.loads(manifest))
         if info.code_hash != code_hash:
             raise StorageError(f"the stored module does not hash to {code_hash}")
-        self._remember(info)
         return info
-
-    def _remember(self, info: Any) -> None:
-        if len(self._modules) >= self._max_modules:
-            self._modules.pop(next(iter(self._modules)))
-        self._modules[info.code_hash] = info
 
     @staticmethod
     def _context(call: Invocation) -> Any:

@@ -42,6 +42,7 @@ from cms.domain.engine.errors import (
     EngineValidationError,
     ExecutionTimeout,
     GasExhausted,
+    StorageError,
 )
 from cms.domain.engine.gas import MAX_GAS_LIMIT, GasMeter, validate_gas_limit
 from cms.domain.engine.kinds import (
@@ -241,8 +242,11 @@ class UnifiedContractEngine:
 
     def execute_batch(self, executions: Sequence[Execution]) -> list[ExecutionResult]:
         """Run calls on one contract in order. Each call is atomic on its own: a failed call
-        changes nothing and the rest go on. Successful writes commit together (in as few
-        commits as the storage's transaction size allows)."""
+        changes nothing and the rest go on. Successful writes commit together, in as few
+        commits as the write limit allows; a batch never raises once a commit is made: a
+        call refused before running (bad arguments) and the calls a later commit could not
+        make are results that were not run (``execution_id`` None). A single call that is
+        refused raises its error."""
         if not executions:
             raise EngineValidationError("a batch needs at least one call", "calls")
         if len(executions) > MAX_BATCH:
@@ -254,28 +258,34 @@ class UnifiedContractEngine:
         calls = [self._validated(e, metadata) for e in executions]  # all before any runs
         results: list[ExecutionResult] = []
         while len(results) < len(calls):
-            results += self._with_retries(calls[len(results):])
+            try:
+                results += self._with_retries(calls[len(results):], single=len(calls) == 1)
+            except (ContractBusy, StorageError) as error:
+                if not results:
+                    raise  # nothing committed: the whole request failed
+                results += [_not_run(call, error) for call in calls[len(results):]]
         return results
 
-    def _with_retries(self, calls: Sequence[_Call]) -> list[ExecutionResult]:
+    def _with_retries(self, calls: Sequence[_Call], *, single: bool) -> list[ExecutionResult]:
         for _ in range(self.config.conflict_retries + 1):
             try:
-                return self._execute_segment(calls)
+                return self._execute_segment(calls, single=single)
             except StateConflict:
                 continue
         raise ContractBusy("other executions kept committing first; try again")
 
-    def _execute_segment(self, calls: Sequence[_Call]) -> list[ExecutionResult]:
+    def _execute_segment(self, calls: Sequence[_Call], *, single: bool
+                         ) -> list[ExecutionResult]:
         """Run a prefix of the calls on one snapshot and commit it once: the whole batch,
         unless its writes would outgrow one commit (then the rest runs after, on the new
         state). Returns the prefix's results."""
         snapshot = self.snapshot(calls[0].execution.address)
         kind = self._kind(snapshot.metadata.kind)
         with ExitStack() as closing:
-            return self._run_segment(kind, snapshot, calls, {"close": closing})
+            return self._run_segment(kind, snapshot, calls, {"close": closing}, single=single)
 
     def _run_segment(self, kind: ContractKind, snapshot: Snapshot, calls: Sequence[_Call],
-                     session: dict[str, Any]) -> list[ExecutionResult]:
+                     session: dict[str, Any], *, single: bool) -> list[ExecutionResult]:
         batch, now = StagedState(snapshot.state), self._clock()
         moment = _Moment.of(now)
         results: list[ExecutionResult] = []
@@ -289,6 +299,11 @@ class UnifiedContractEngine:
                 results.append(cached)
                 continue
             outcome = self._run(kind, snapshot, call, StagedState(batch), now, session=session)
+            if isinstance(outcome.error, EngineValidationError):
+                if single:
+                    raise outcome.error  # the request itself is refused
+                results.append(_not_run(call, outcome.error))  # never ran: not recorded
+                continue
             new = [key for key in outcome.writes if key not in written]
             if outcome.error is None and len(written) + len(new) > MAX_WRITES_PER_EXECUTION:
                 if written:
@@ -342,7 +357,7 @@ class UnifiedContractEngine:
         except (GasExhausted, ExecutionTimeout) as error:
             outcome.error, outcome.events = error, []
             gas.used = gas.limit  # the EVM rule: out of gas or time spends the whole limit
-        except ContractReverted as error:
+        except (ContractReverted, EngineValidationError) as error:
             outcome.error, outcome.events = error, []
         outcome.duration_us = (time.perf_counter_ns() - started) // 1000
         outcome.gas_used = gas.used
@@ -472,6 +487,14 @@ def _record(snapshot: Snapshot, call: _Call, outcome: _Outcome, now: _Moment,
 def _execution_id(now: _Moment, index: int) -> str:
     """Sortable within a millisecond's history page: microseconds, position, randomness."""
     return f"{now.microsecond:06d}{index:03d}-{os.urandom(8).hex()}"
+
+
+def _not_run(call: _Call, error: DomainError) -> ExecutionResult:
+    """A call of a batch that did not run (refused, or not reached): nothing recorded."""
+    return ExecutionResult(
+        execution_id=None, address=call.execution.address, function=call.execution.function,
+        success=False, return_value=None, gas_used=0, gas_limit=call.gas_limit, events=[],
+        error=problem_of(error), duration_us=0, read_only=call.read_only)
 
 
 def _result(record: ExecutionRecord) -> ExecutionResult:

@@ -82,7 +82,7 @@ def _function(name: object, spec: object, exported: Collection[str]) -> WasmFunc
         raise EngineValidationError("a function must be described by an object", where)
     _no_unknown_keys(spec, _FUNCTION_KEYS, where)
     returns = spec.get("returns")
-    if returns is not None and returns not in TYPES:
+    if returns is not None and (not isinstance(returns, str) or returns not in TYPES):
         raise EngineValidationError(f"unknown return type {returns!r} (types: {TYPE_NAMES})",
                                     f"{where}/returns")
     read_only = spec.get("read_only", False)
@@ -126,7 +126,7 @@ def _params(specs: object, where: str) -> tuple[Param, ...]:
             raise EngineValidationError("a parameter is an object with exactly \"name\" and "
                                         "\"type\"", at)
         _identifier(spec["name"], f"{at}/name")
-        if spec["type"] not in TYPES:
+        if not isinstance(spec["type"], str) or spec["type"] not in TYPES:
             raise EngineValidationError(f"unknown type {spec['type']!r} (types: {TYPE_NAMES})",
                                         f"{at}/type")
         if any(p.name == spec["name"] for p in params):
