@@ -239,3 +239,14 @@ def test_a_batch_past_one_commit_reports_every_call_and_never_half_fails(engine,
     ran = [r for r in results if r.execution_id]
     assert ran and all(r.success for r in ran) and len(results) == 80
     assert {r.error["code"] for r in results if not r.execution_id} == {"contract_busy"}
+
+
+def test_a_batch_that_runs_out_of_time_commits_what_ran_and_says_what_did_not():
+    engine = UnifiedContractEngine(InMemoryContractStorage(), EngineConfig(max_batch_time_ms=0))
+    token = deploy_token(engine)
+    results = engine.execute_batch(
+        [Execution(token, "transfer", OWNER, {"to": ALICE, "value": 1})] * 3)
+    assert results[0].success and results[0].execution_id
+    assert [r.error["code"] for r in results[1:]] == ["execution_timeout"] * 2
+    assert all(r.execution_id is None for r in results[1:])
+    assert call(engine, token, "balanceOf", account=ALICE).return_value == "1"

@@ -96,6 +96,9 @@ class EngineConfig:
     max_execution_time_ms: int = 2_000
     default_gas_limit: int = 3_000_000
     conflict_retries: int = 5
+    # A batch stops starting calls after this long (what ran is committed, the rest comes
+    # back as not run): it must end within the engine function's 29 s.
+    max_batch_time_ms: int = 15_000
 
 
 @dataclass(frozen=True)
@@ -257,24 +260,31 @@ class UnifiedContractEngine:
         metadata = self.metadata(executions[0].address)
         calls = [self._validated(e, metadata) for e in executions]  # all before any runs
         results: list[ExecutionResult] = []
+        deadline = time.monotonic() + self.config.max_batch_time_ms / 1000
         while len(results) < len(calls):
+            if results and time.monotonic() > deadline:
+                late = ExecutionTimeout("the batch ran out of time before this call: send it "
+                                        "again")
+                return results + [_not_run(call, late) for call in calls[len(results):]]
             try:
-                results += self._with_retries(calls[len(results):], single=len(calls) == 1)
+                results += self._with_retries(calls[len(results):], single=len(calls) == 1,
+                                              deadline=deadline)
             except (ContractBusy, StorageError) as error:
                 if not results:
                     raise  # nothing committed: the whole request failed
                 results += [_not_run(call, error) for call in calls[len(results):]]
         return results
 
-    def _with_retries(self, calls: Sequence[_Call], *, single: bool) -> list[ExecutionResult]:
+    def _with_retries(self, calls: Sequence[_Call], *, single: bool, deadline: float
+                      ) -> list[ExecutionResult]:
         for _ in range(self.config.conflict_retries + 1):
             try:
-                return self._execute_segment(calls, single=single)
+                return self._execute_segment(calls, single=single, deadline=deadline)
             except StateConflict:
                 continue
         raise ContractBusy("other executions kept committing first; try again")
 
-    def _execute_segment(self, calls: Sequence[_Call], *, single: bool
+    def _execute_segment(self, calls: Sequence[_Call], *, single: bool, deadline: float
                          ) -> list[ExecutionResult]:
         """Run a prefix of the calls on one snapshot and commit it once: the whole batch,
         unless its writes would outgrow one commit (then the rest runs after, on the new
@@ -282,10 +292,12 @@ class UnifiedContractEngine:
         snapshot = self.snapshot(calls[0].execution.address)
         kind = self._kind(snapshot.metadata.kind)
         with ExitStack() as closing:
-            return self._run_segment(kind, snapshot, calls, {"close": closing}, single=single)
+            return self._run_segment(kind, snapshot, calls, {"close": closing}, single=single,
+                                     deadline=deadline)
 
     def _run_segment(self, kind: ContractKind, snapshot: Snapshot, calls: Sequence[_Call],
-                     session: dict[str, Any], *, single: bool) -> list[ExecutionResult]:
+                     session: dict[str, Any], *, single: bool, deadline: float
+                     ) -> list[ExecutionResult]:
         batch, now = StagedState(snapshot.state), self._clock()
         moment = _Moment.of(now)
         results: list[ExecutionResult] = []
@@ -293,6 +305,8 @@ class UnifiedContractEngine:
         written: set[str] = set()
         to_cache: list[tuple[tuple[Any, ...], ExecutionResult]] = []
         for call in calls:
+            if results and time.monotonic() > deadline:
+                break  # commit what ran; the batch reports the rest as not run
             clean = not batch.pending  # the state is still the snapshot's: the cache applies
             cached = self._cached(call, snapshot.version) if clean else None
             if cached is not None:
@@ -319,12 +333,19 @@ class UnifiedContractEngine:
             results.append(_result(record))
             if clean and call.cache_key and record.success:
                 to_cache.append(((snapshot.version, *call.cache_key), results[-1]))
+        session["close"].close()  # free the runtime (WebAssembly) before the storage round trip
+        self._commit(snapshot, batch, ran, to_cache)
+        return results
+
+    def _commit(self, snapshot: Snapshot, batch: StagedState, ran: list[ExecutionRecord],
+                to_cache: list[tuple[tuple[Any, ...], ExecutionResult]]) -> None:
+        """One commit for a segment's writes and records; its read-only results are cached
+        only once the commit stands (a lost race would have run them on an old state)."""
         if ran:
             self.storage.commit(snapshot.metadata.address, snapshot.version, batch.pending, ran)
         if self.config.enable_caching:
             for key, result in to_cache:
                 self.cache.put(key, result)
-        return results
 
     # -- analytics ----------------------------------------------------------------------------
 
