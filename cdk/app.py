@@ -72,6 +72,7 @@ def build_app(routes: Mapping[str, Sequence[Route]] | None = None) -> App:
         app,
         ENCLAVE_STACK,
         data=data,
+        engine_function=api.functions["engine"],
         deploy=deploy,
         parent_bundle=build_parent_bundle(with_dependencies=assets.with_dependencies),
         env=environment,

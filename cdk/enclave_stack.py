@@ -1,18 +1,20 @@
 """CmsEnclave: the EC2 parent that runs the training enclave (AWS Nitro Enclaves).
 
 One Auto Scaling group of Nitro instances in a VPC without internet access: private isolated
-subnets, gateway endpoints for S3 and DynamoDB, interface endpoints for SQS, KMS, CloudWatch
-Logs and Systems Manager (sessions instead of SSH), flow logs. Each instance installs the Nitro
-Enclaves CLI, reserves CPUs and memory for the enclave, downloads the enclave image (EIF, built
-and measured by CI from ``enclave_app/Dockerfile``) and the parent's code (a CDK asset), checks
-the image's PCR0 against the allowed measurements, runs the enclave (CID 16) and the parent
-service ``python -m training_runner`` under systemd.
+subnets, gateway endpoints for S3 and DynamoDB, interface endpoints for SQS, KMS, Lambda,
+CloudWatch Logs and Systems Manager (sessions instead of SSH), flow logs. Each instance
+installs the Nitro Enclaves CLI, reserves CPUs and memory for the enclave, downloads the enclave
+image (EIF, built and measured by CI from ``enclave_app/Dockerfile``) and the parent's code (a
+CDK asset), checks the image's PCR0 against the allowed measurements, runs the enclave (CID 16)
+and the parent service ``python -m training_runner`` under systemd.
 
 The parent's role (a fixed name, so CmsData's training key policy can name it) may take jobs
 from the training queue, update jobs and budgets, read datasets and write checkpoints and models
 under the training bucket's prefix, make wrapped checkpoint keys, and call kms:Decrypt on the
 training key only with a Nitro attestation document of an allowed image (docs/operations.md,
-"Enclave stack").
+"Enclave stack"). It reads circuit contracts from the engine table but records their results
+only by invoking CmsApi's engine function (which runs nothing but ``recordResult`` on a circuit
+contract for a direct invocation): it cannot write any contract's state itself.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
@@ -42,6 +45,7 @@ from cdk.data_stack import (
 )
 from cdk.grants import Access, grant_buckets, grant_tables
 from cdk.nag import acknowledge
+from cms.adapters.engine_function import ENGINE_FUNCTION_ENV
 
 ENCLAVE_CID = 16  # the enclave's vsock address; the parent is CID 3
 ENCLAVE_PORT = 5005
@@ -54,13 +58,17 @@ PARENT_TABLES: Mapping[str, Access] = {
     "training_jobs": Access.READ_WRITE,
     "privacy_budgets": Access.READ_WRITE,
     "contracts": Access.READ,
-    "engine": Access.READ_WRITE,  # circuit contracts: reads their inputs, records results
+    # Circuit contracts: their circuit, ciphertexts and wrapped input key are read here; the
+    # results are recorded through the engine function (lambda:InvokeFunction on it alone),
+    # so the parent cannot write any contract's state (balances, results) past its checks.
+    "engine": Access.READ,
 }
 PARENT_BUCKETS: Mapping[str, tuple[str, ...]] = {"training": ("read", "write")}
 # Interface endpoints (private DNS): the AWS APIs the instance calls besides S3 and DynamoDB.
 INTERFACE_ENDPOINTS = {
     "Sqs": ec2.InterfaceVpcEndpointAwsService.SQS,
     "Kms": ec2.InterfaceVpcEndpointAwsService.KMS,
+    "Lambda": ec2.InterfaceVpcEndpointAwsService.LAMBDA_,  # the engine function (circuits)
     "Logs": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
     "Ssm": ec2.InterfaceVpcEndpointAwsService.SSM,
     "SsmMessages": ec2.InterfaceVpcEndpointAwsService.SSM_MESSAGES,
@@ -83,12 +91,14 @@ class EnclaveStack(Stack):
         construct_id: str,
         *,
         data: DataStack,
+        engine_function: lambda_.IFunction,
         deploy: DeployContext,
         parent_bundle: Path,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
         self.data = data
+        self.engine_function = engine_function  # CmsApi's: records circuit results
         self.deploy = deploy
         retention = logs.RetentionDays[deploy.log_retention]
         self.vpc = self._vpc(retention)
@@ -195,6 +205,9 @@ class EnclaveStack(Stack):
             resources=[queue.queue_arn]))
         grant_tables(role, self.data, PARENT_TABLES)
         grant_buckets(role, self.data, PARENT_BUCKETS)
+        # Circuit results: the engine function runs recordResult with every contract check.
+        role.add_to_policy(iam.PolicyStatement(
+            actions=["lambda:InvokeFunction"], resources=[self.engine_function.function_arn]))
         # Checkpoint keys: made wrapped, released only to the enclave (below).
         role.add_to_policy(iam.PolicyStatement(
             actions=["kms:GenerateDataKeyWithoutPlaintext"],
@@ -282,6 +295,7 @@ class EnclaveStack(Stack):
             queue_env_var(TRAINING_QUEUE): self.data.queues[TRAINING_QUEUE].queue_url,
             "CMS_TRAINING_KEY_ID": self.data.training_key.key_arn,
             "CMS_ENCLAVE_ADDRESS": ENCLAVE_ADDRESS,
+            ENGINE_FUNCTION_ENV: self.engine_function.function_name,
             "PYTHONPATH": f"{PARENT_HOME}/parent/python",
             "PYTHONUNBUFFERED": "1",
         })

@@ -5,7 +5,8 @@ documents chain to a development root made at its start; that root is written to
 API's verifier trusts (``CMS_ATTESTATION_DEV_ROOT``), and results are reported as simulated.
 The parent service runs as a thread of the local stack with the simulated key release (moto's
 KMS does not evaluate attestation conditions; local_stack stands in for that check); it also
-evaluates circuit contracts (training_runner/circuit_runner.py).
+evaluates circuit contracts (training_runner/circuit_runner.py), recording their results by
+invoking the engine function as in the cloud (moto's lambda.invoke runs the local function).
 """
 
 from __future__ import annotations
@@ -72,12 +73,14 @@ class LocalEnclave:
 def run_parent(enclave: LocalEnclave, environment: dict[str, str],
                stopping: threading.Event, held: Callable[[], bool],
                log: Callable[[str], None]) -> None:
-    """The parent service with the training function's configuration (queue, bucket, key);
-    while ``held()`` (tests that look at pending jobs) it leaves the queue alone."""
+    """The parent service with the training function's configuration (queue, bucket, key) and
+    the engine function's name (``CMS_ENGINE_FUNCTION``); while ``held()`` (tests that look at
+    pending jobs) it leaves the queue alone."""
     if not enclave.ready(stopping):
         log("[enclave] not ready: training jobs will wait in the queue")
         return
     from cms.adapters.budget_store import BudgetStore
+    from cms.adapters.engine_function import ENGINE_FUNCTION_ENV
     from cms.adapters.job_queue import JobQueue
     from cms.adapters.object_store import Bucket
     from cms.domain.attestation import development_root
@@ -85,16 +88,19 @@ def run_parent(enclave: LocalEnclave, environment: dict[str, str],
     from cms.services.training_runs import TrainingRuns
     from training_runner.circuit_runner import CircuitRunner
     from training_runner.enclave_runner import EnclaveRunner
+    from training_runner.engine_invoker import EngineFunction
     from training_runner.key_release import SimulatedKeyRelease
 
     root = development_root(enclave.root_file.read_bytes(), label="local simulated enclave")
     keys = SimulatedKeyRelease(environment["CMS_TRAINING_KEY_ID"], root, {enclave.pcr0})
-    # Circuit contracts' evaluations share the queue; results are recorded through the same
-    # engine service the engine function uses (this process holds every function's settings).
+    # Circuit contracts' evaluations share the queue; their inputs are read from the engine
+    # table (this process holds every function's settings) and their results recorded by
+    # invoking the engine function, as the parent in the cloud does (it may not write there).
+    engine = EngineFunction(container.engine(), environment[ENGINE_FUNCTION_ENV])
     runner = EnclaveRunner(
         JobQueue(environment["CMS_TRAINING_QUEUE_URL"]), TrainingRuns(BudgetStore()),
         Bucket(environment["CMS_TRAINING_BUCKET"]), keys, enclave.address,
-        circuits=CircuitRunner(container.engine(), keys, enclave.address))
+        circuits=CircuitRunner(engine, keys, enclave.address))
     log(f"  enclave   parent service: {environment['CMS_TRAINING_QUEUE_URL'].rsplit('/', 1)[-1]}"
         f" → {enclave.address.kind}://127.0.0.1:{enclave.address.port} (PCR0 "
         f"{enclave.pcr0[:16]}…)")
@@ -108,6 +114,15 @@ def run_parent(enclave: LocalEnclave, environment: dict[str, str],
             reasons = getattr(error.__cause__, "cancellation_reasons", None)
             log(f"[training] runner: {error!r} (cause: {error.__cause__!r} {reasons or ''})")
             stopping.wait(1)
+
+
+def parent_environment(functions: dict[Any, Any]) -> dict[str, str]:
+    """The training function's configuration, which the parent service shares, and the engine
+    function's name (what lambda.invoke finds it by here), as CmsEnclave configures it."""
+    from cms.adapters.engine_function import ENGINE_FUNCTION_ENV
+
+    engine = next(f.name for f in functions.values() if f.module_name == "functions.engine.app")
+    return {**training_environment(functions), ENGINE_FUNCTION_ENV: engine}
 
 
 def training_environment(functions: dict[Any, Any]) -> dict[str, str]:

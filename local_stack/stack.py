@@ -197,10 +197,10 @@ class LocalStack:
         os.environ.update(self._overrides())
 
     def _start_parent(self) -> None:
-        from local_stack.enclave import run_parent, training_environment
+        from local_stack.enclave import parent_environment, run_parent
 
         threading.Thread(target=run_parent, daemon=True, name="training-parent", args=(
-            self.enclave, training_environment(self.functions), self._stopping,
+            self.enclave, parent_environment(self.functions), self._stopping,
             lambda: "training-parent" in self._paused, self.log)).start()
 
     def _start_integrations(self, templates: Templates) -> None:

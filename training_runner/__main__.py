@@ -5,9 +5,10 @@ bucket, the KMS key, the tables (as the training function has them) and the encl
 ``CMS_KEY_RELEASE=simulated`` (local stack only) swaps KMS's attestation check for the
 simulated one, with ``CMS_ATTESTATION_DEV_ROOT`` and ``CMS_ENCLAVE_PCR0``.
 
-Circuit contracts' evaluations arrive on the same queue; the parent records their results
-through the contract engine (its tables, as the engine function has them), as
-``CMS_CIRCUIT_RUNNER_ADDRESS`` (default: a fixed address; anyone may relay a result).
+Circuit contracts' evaluations arrive on the same queue; the parent reads their inputs from the
+engine table (read-only) and records their results by invoking the engine function
+``CMS_ENGINE_FUNCTION`` (its name or ARN), which runs ``recordResult`` as the platform's relayer
+address (cms.adapters.engine_function).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import threading
 from pathlib import Path
 
 from cms.adapters.budget_store import BudgetStore
+from cms.adapters.engine_function import ENGINE_FUNCTION_ENV
 from cms.adapters.job_queue import JobQueue
 from cms.adapters.object_store import Bucket
 from cms.config import settings
@@ -26,8 +28,9 @@ from cms.domain.attestation import development_root
 from cms.services import container
 from cms.services.training_runs import TrainingRuns
 from enclave_app.transport import Address
-from training_runner.circuit_runner import DEFAULT_CALLER, CircuitRunner
+from training_runner.circuit_runner import CircuitRunner
 from training_runner.enclave_runner import EnclaveRunner, KeyRelease
+from training_runner.engine_invoker import EngineFunction
 from training_runner.key_release import KmsKeyRelease, SimulatedKeyRelease
 
 
@@ -44,8 +47,14 @@ def runner() -> EnclaveRunner:
         raise SystemExit("CMS_TRAINING_KEY_ID is not set")
     keys = key_release(s.training_key_id)
     enclave = Address.parse(os.environ.get("CMS_ENCLAVE_ADDRESS", "vsock://16:5005"))
-    circuits = CircuitRunner(container.engine(), keys, enclave,
-                             caller=os.environ.get("CMS_CIRCUIT_RUNNER_ADDRESS", DEFAULT_CALLER))
+    engine_function = os.environ.get(ENGINE_FUNCTION_ENV)
+    circuits = None
+    if engine_function:
+        circuits = CircuitRunner(EngineFunction(container.engine(), engine_function), keys,
+                                 enclave)
+    else:  # training still runs; circuit jobs are logged and left on the queue
+        logging.getLogger("cms.training_runner").warning(
+            "%s is not set: circuit evaluations are not handled", ENGINE_FUNCTION_ENV)
     return EnclaveRunner(JobQueue(s.training_queue_url), TrainingRuns(BudgetStore()),
                          Bucket(s.training_bucket), keys, enclave, circuits=circuits)
 

@@ -5,7 +5,8 @@ cms.services.circuit_evaluations when a party requested it) the runner reads the
 stored circuit, ciphertexts, wrapped input key and allowed PCR0s from engine storage, asks the
 enclave for a recipient key (its public key in an attestation document), has KMS release the
 input key to it, sends ``evaluate_circuit``, and executes the contract's ``recordResult`` with
-the attested statement through the engine. The parent never sees a plaintext input or the
+the attested statement through the engine function (training_runner/engine_invoker.py: the
+parent may read the engine table, not write it). The parent never sees a plaintext input or the
 private key, and cannot alter the result: the contract verifies the statement itself.
 
 A run that breaks off (the enclave unreachable) is left on the queue and tried again, up to
@@ -22,8 +23,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from eth_utils import keccak, to_checksum_address
-
+from cms.adapters.engine_function import CIRCUIT_RELAYER
 from cms.adapters.job_queue import JobMessage, JobQueue
 from cms.domain.engine.circuit_contract import StoredCircuit, read_stored
 from cms.domain.engine.errors import ContractNotFound
@@ -38,12 +38,13 @@ log = logging.getLogger("cms.training_runner.circuits")
 # with eight; well under one call's 30M maximum.
 RECORD_GAS_LIMIT = 10_000_000
 EVALUATION_TIMEOUT_S = 120.0  # 10,000 gates take ~25 ms; decryption and attestation ~100 ms
-# The address recordResult runs as when none is configured (anyone may relay a result).
-DEFAULT_CALLER = to_checksum_address(keccak(text="cms circuit runner")[12:])
 
 
 class Engine(Protocol):
-    """What the runner needs of cms.services.engine.EngineService."""
+    """What the runner needs of the engine: training_runner.engine_invoker.EngineFunction on
+    the parent (reads from the table, calls through the engine function), or a
+    cms.services.engine.EngineService in process (tests). ``execute``'s result has
+    ``success``, ``error`` and ``return_value`` like an ExecutionResult."""
 
     def contract_state(self, address: str) -> ContractState: ...
 
@@ -56,7 +57,7 @@ class CircuitRunner:
     engine: Engine
     keys: KeyRelease
     enclave: Address
-    caller: str = DEFAULT_CALLER
+    caller: str = CIRCUIT_RELAYER  # what the engine function runs recordResult as
     max_attempts: int = 3
 
     def handle(self, message: JobMessage, queue: JobQueue) -> None:

@@ -1,5 +1,10 @@
 """Engine function: the unified contract engine (deploy, execute, estimate, history, health,
-info, metrics). The caller's identity is the contract caller (cms.domain.engine.callers)."""
+info, metrics). The caller's identity is the contract caller (cms.domain.engine.callers).
+
+Invoked directly (lambda.invoke with an ``engine_call`` event, no API Gateway), it records a
+circuit contract's result for the enclave parent, which may read the engine table but not write
+it: only ``recordResult`` on a circuit contract, as ``CIRCUIT_RELAYER``
+(cms.adapters.engine_function has the event and the answers)."""
 
 from __future__ import annotations
 
@@ -9,8 +14,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from cms.adapters.engine_function import CIRCUIT_RELAYER, DIRECT_FUNCTIONS, ENGINE_CALL
 from cms.api.http import SECURED, caller_of, create_resolver, json_response, lambda_entry
-from cms.api.observability import count
+from cms.api.observability import count, instrumented, logger
+from cms.domain.engine.circuit_contract import CIRCUIT_KIND
+from cms.domain.errors import DomainError, Forbidden, ValidationFailed
 from cms.services import container
 
 app = create_resolver()
@@ -110,4 +118,55 @@ def metrics() -> dict:
     return container.engine().metrics()
 
 
-handler = lambda_entry(app)
+def direct_call(event: dict[str, Any], engine: Any) -> dict[str, Any]:
+    """A direct invocation's call run by ``engine`` (cms.services.engine.EngineService): the
+    execution result, or ``{"error": {code, detail}}`` if it was refused before running."""
+    try:
+        address, function, args, gas_limit = _engine_call(event)
+        if engine.get_contract(address).kind != CIRCUIT_KIND:
+            raise Forbidden(f"{function} runs here only on circuit contracts")
+        result = engine.execute(CIRCUIT_RELAYER, address, function, args, gas_limit=gas_limit)
+    except DomainError as error:
+        logger.warning("direct engine call refused",
+                       extra={"code": error.code, "detail": error.detail})
+        return {"error": {"code": error.code, "detail": error.detail}}
+    count("EngineExecutions")
+    return result.to_json()
+
+
+def _engine_call(event: Any) -> tuple[str, str, dict[str, Any] | None, int | None]:
+    call = event.get(ENGINE_CALL) if isinstance(event, dict) else None
+    if not isinstance(call, dict):
+        raise ValidationFailed(f"a direct invocation carries an {ENGINE_CALL!r} object")
+    if unknown := set(call) - {"address", "function", "args", "gas_limit"}:
+        raise ValidationFailed(f"unknown fields in {ENGINE_CALL!r}: {sorted(unknown)}")
+    address, function = call.get("address"), call.get("function")
+    args, gas_limit = call.get("args"), call.get("gas_limit")
+    if function not in DIRECT_FUNCTIONS:
+        raise Forbidden(f"a direct invocation may run only {sorted(DIRECT_FUNCTIONS)}, not "
+                        f"{str(function)[:64]!r}")
+    if not isinstance(address, str) or not 0 < len(address) <= 64:
+        raise ValidationFailed("address must be a contract address")
+    if args is not None and not isinstance(args, dict):
+        raise ValidationFailed("args must be an object")
+    if gas_limit is not None and (not isinstance(gas_limit, int) or isinstance(gas_limit, bool)
+                                  or gas_limit <= 0):
+        raise ValidationFailed("gas_limit must be a positive integer")
+    return address, function, args, gas_limit
+
+
+@instrumented
+def _direct(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return direct_call(event, container.engine())
+
+
+_http = lambda_entry(app)
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """API Gateway's requests (they always carry ``httpMethod``) go to the resolver; any other
+    event is a direct invocation (CmsEnclave grants lambda:InvokeFunction on this function to
+    the enclave parent's role alone)."""
+    if not isinstance(event, dict) or not {"httpMethod", "requestContext"} & set(event):
+        return _direct(event, context)
+    return _http(event, context)

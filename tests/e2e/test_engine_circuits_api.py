@@ -1,6 +1,8 @@
 """A boolean-circuit contract through the HTTP API on the local stack: two parties compare
 secret numbers (Yao's millionaires), each encrypting on its own machine; the enclave process
-evaluates, and the contract verifies the attested result before recording it."""
+evaluates, and the contract verifies the attested result before recording it. The parent
+records it by invoking the engine function (it may only read the engine table), which runs
+recordResult as the platform's relayer address."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import time
 
 import pytest
 
+from cms.adapters.engine_function import CIRCUIT_RELAYER
 from cms.domain.engine.callers import caller_address
 from cms.domain.engine.circuit_library import comparator
 from cms_client.circuits import submit_input
@@ -57,6 +60,7 @@ def test_two_parties_learn_only_who_is_greater(new_party):
     history = alice.client.engine_history(address)["items"]
     recorder = next(r for r in history if r["function"] == "recordResult")
     assert recorder["success"] and recorder["events"][0]["event"] == "ResultRecorded"
+    assert recorder["caller"] == CIRCUIT_RELAYER  # through the engine function
     # Nobody can record another result now, nor submit again.
     expect_error(lambda: alice.client.execute(address, "requestEvaluation"), 422,
                  "contract_reverted")

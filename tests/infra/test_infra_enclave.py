@@ -29,6 +29,7 @@ from cdk.enclave_stack import (
     PARENT_TABLES,
     EnclaveStack,
 )
+from cms.adapters.engine_function import ENGINE_FUNCTION_ENV
 
 pytestmark = pytest.mark.infra
 
@@ -221,7 +222,7 @@ def test_the_vpc_has_no_internet_and_reaches_aws_through_endpoints(templates) ->
     assert {"s3", "dynamodb"} <= set(services)
     assert services["s3"]["VpcEndpointType"] == services["dynamodb"]["VpcEndpointType"] == "Gateway"
     interface = {name for name, e in services.items() if e.get("VpcEndpointType") == "Interface"}
-    assert interface == {"sqs", "kms", "logs", "ssm", "ssmmessages", "ec2messages"}
+    assert interface == {"sqs", "kms", "lambda", "logs", "ssm", "ssmmessages", "ec2messages"}
     assert len(interface) == len(INTERFACE_ENDPOINTS)
     assert all(services[name]["PrivateDnsEnabled"] for name in interface)
     [flow_log] = _resources(template, "AWS::EC2::FlowLog").values()
@@ -250,14 +251,40 @@ def test_parent_role_has_a_fixed_name_and_least_privilege(templates) -> None:
             text = json.dumps(resource)
             if "s3:::cms-" in text:  # CmsData's buckets: the training prefix only
                 assert "cms-training-" in text and "/training/*" in text, statement
+    dynamodb = [s for s in statements if any(a.startswith("dynamodb:")
+                                             for a in _listed(s["Action"]))]
     tables = {table for table in ("TrainingJobsTable", "PrivacyBudgetsTable", "ContractsTable",
                                   "AuditTable", "IdentitiesTable", "EngineTable")
-              if any(_mentions(s["Resource"], table) for s in statements
-                     if any(a.startswith("dynamodb:") for a in _listed(s["Action"])))}
-    # The engine's table: circuit contracts' inputs are read and their results recorded.
+              if any(_mentions(s["Resource"], table) for s in dynamodb)}
     assert tables == {"TrainingJobsTable", "PrivacyBudgetsTable", "ContractsTable",
                       "EngineTable"}
     assert set(PARENT_TABLES) == {"training_jobs", "privacy_budgets", "contracts", "engine"}
+    # The engine's table is read only (circuit contracts' inputs): results are recorded by
+    # invoking the engine function, so no contract's state can be written past its checks.
+    for table in ("EngineTable", "ContractsTable"):
+        actions_on = {a for s in dynamodb if _mentions(s["Resource"], table)
+                      for a in _listed(s["Action"])}
+        assert "dynamodb:GetItem" in actions_on and "dynamodb:Query" in actions_on, table
+        assert not actions_on & {"dynamodb:PutItem", "dynamodb:UpdateItem",
+                                 "dynamodb:DeleteItem", "dynamodb:BatchWriteItem",
+                                 "dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate",
+                                 "dynamodb:PartiQLDelete"}, (table, actions_on)
+    # Lambda: invoke the engine function, and nothing else.
+    lambda_statements = [s for s in statements
+                         if any(a.startswith("lambda:") for a in _listed(s["Action"]))]
+    assert [_listed(s["Action"]) for s in lambda_statements] == [["lambda:InvokeFunction"]]
+    [engine] = _listed(lambda_statements[0]["Resource"])
+    assert _mentions(engine, function_logical_id("engine")), engine
+    assert all(not _mentions(engine, function_logical_id(name))
+               for name in PERMISSIONS if name != "engine")
+
+
+def test_the_parent_knows_the_engine_function_by_name(measured) -> None:
+    script = _user_data(measured)
+    environment = script.split("<<'ENV'\n", 1)[1].split("\nENV\n", 1)[0]
+    [line] = [line for line in environment.splitlines()
+              if line.startswith(f"{ENGINE_FUNCTION_ENV}=")]
+    assert _mentions(line, function_logical_id("engine")), line
 
 
 # -- The training key: only an attested enclave decrypts -----------------------------------

@@ -1,11 +1,14 @@
 """Circuit evaluations end to end on the parent's side: a deployment gets a KMS-style input key
 pair, a committed requestEvaluation queues a job, and the parent (training_runner) has the key
 released to the real enclave app (over TCP, simulated attestation), evaluates and records the
-result through the engine service, which the contract verifies."""
+result through the engine function's direct invocation (its handler's routing, over an
+in-memory engine service), which the contract verifies."""
 
 from __future__ import annotations
 
 import base64
+import io
+import json
 import os
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from cms.adapters.engine_function import CIRCUIT_RELAYER
 from cms.adapters.job_queue import JobMessage
 from cms.domain.attestation import development_root
 from cms.domain.engine import circuits
@@ -34,9 +38,11 @@ from cms_client.circuits import encrypt_for, submit_input
 from enclave_app.attestation_module import SimulatedModule
 from enclave_app.server import EnclaveApp
 from enclave_app.transport import Address, Server
+from functions.engine.app import direct_call
 from local_stack.stack import free_port
 from training_runner.circuit_runner import CircuitRunner
 from training_runner.enclave_runner import EnclaveRunner
+from training_runner.engine_invoker import EngineFunction
 from training_runner.key_release import SimulatedKeyRelease
 
 ALICE, BOB, CAROL = "0x" + "a1" * 20, "0x" + "b2" * 20, "0x" + "c3" * 20
@@ -109,6 +115,23 @@ def enclave():
     server.stop()
 
 
+class EngineFunctionInvoke:
+    """lambda.invoke (RequestResponse) of the engine function, run here: the event and the
+    answer go through JSON like Lambda's payloads."""
+
+    def __init__(self, engine: EngineService) -> None:
+        self.engine = engine
+        self.events: list[dict] = []
+
+    def __call__(self, **request: Any) -> dict:
+        assert request["FunctionName"] == "cms-engine"
+        assert request["InvocationType"] == "RequestResponse"
+        event = json.loads(request["Payload"])
+        self.events.append(event)
+        answer = json.dumps(direct_call(event, self.engine)).encode()
+        return {"StatusCode": 200, "Payload": io.BytesIO(answer)}
+
+
 class Platform:
     def __init__(self, enclave, *, allowed: list[str] | None = None) -> None:
         module, self.address = enclave
@@ -121,9 +144,12 @@ class Platform:
                                   kinds={**builtin_kinds(), CIRCUIT_KIND: CircuitKind((root,))}),
             hooks=[self.evaluations.on_committed])
         self.keys = SimulatedKeyRelease("training-key", root, {self.pcr0}, kms=self.kms)
+        # The parent's engine: reads from the service, calls through the engine function.
+        self.invoke = EngineFunctionInvoke(self.engine)
+        self.parent_engine = EngineFunction(self.engine, "cms-engine", self.invoke)
         self.runner = EnclaveRunner(self.queue, None, None, self.keys,  # type: ignore[arg-type]
-                                    self.address,
-                                    circuits=CircuitRunner(self.engine, self.keys, self.address))
+                                    self.address, circuits=CircuitRunner(
+                                        self.parent_engine, self.keys, self.address))
         self.circuit = comparator(16)
         init_args = self.evaluations.prepare_deploy({
             "circuit": self.circuit, "parties": {"alice": ALICE, "bob": BOB},
@@ -171,6 +197,14 @@ def test_a_requested_evaluation_is_queued_evaluated_and_recorded(enclave):
     result = platform.call(CAROL, "result")
     assert result["status"] == "evaluated" and result["outputs"] == {"a_greater": False}
     assert result["pcr0"] == platform.pcr0 and result["development"] is True
+    [event] = platform.invoke.events  # recorded by invoking the engine function
+    assert set(event) == {"engine_call"}
+    assert {k: v for k, v in event["engine_call"].items() if k != "args"} == {
+        "address": platform.contract, "function": "recordResult", "gas_limit": 10_000_000}
+    assert set(event["engine_call"]["args"]) == {"statement", "document"}
+    [record] = [r for r in platform.engine.history(platform.contract, 50, None)["items"]
+                if r["function"] == "recordResult"]
+    assert record["caller"] == CIRCUIT_RELAYER and record["success"]
     platform.runner.handle(JobMessage(message.body, "receipt-2", 1))  # a duplicate job
     assert platform.queue.deleted == ["receipt-1", "receipt-2"]
     assert platform.call(CAROL, "result") == result
@@ -188,7 +222,7 @@ def test_an_unreachable_enclave_leaves_the_job_for_a_retry(enclave):
     platform = Platform(enclave)
     message = platform.requested()
     closed = Address("tcp", "127.0.0.1", free_port())
-    runner = CircuitRunner(platform.engine, platform.keys, closed)
+    runner = CircuitRunner(platform.parent_engine, platform.keys, closed)
     runner.handle(message, platform.queue)  # type: ignore[arg-type]
     assert platform.queue.deleted == []
     runner.handle(JobMessage(message.body, "last", 3), platform.queue)  # type: ignore[arg-type]
