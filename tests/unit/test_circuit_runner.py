@@ -239,8 +239,14 @@ def test_an_image_the_contract_does_not_allow_records_nothing(enclave):
 
 def test_the_platform_makes_the_input_key_and_refuses_one_supplied(enclave):
     platform = Platform(enclave)
-    args = platform.evaluations.prepare_deploy({"circuit": {}})
-    assert set(args) == {"circuit", "input_public_key", "wrapped_input_key"}
+    mine = {"circuit": comparator(4), "enclave_pcr0s": [platform.pcr0],
+            "parties": {"alice": "0x" + "0a" * 20, "bob": "0x" + "0b" * 20}}
+    made = len(platform.kms.wrapped)
+    with pytest.raises(EngineValidationError):  # checked before KMS makes a key pair
+        platform.evaluations.prepare_deploy({**mine, "circuit": {}})
+    assert len(platform.kms.wrapped) == made
+    args = platform.evaluations.prepare_deploy(mine)
+    assert set(args) == {*mine, "input_public_key", "wrapped_input_key"}
     assert base64.b64decode(args["wrapped_input_key"]) in platform.kms.wrapped
     with pytest.raises(EngineValidationError, match="do not send"):
         platform.evaluations.prepare_deploy({"input_public_key": "mine"})
