@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from cms.adapters.engine_function import CIRCUIT_RELAYER
 from cms.adapters.job_queue import JobMessage, JobQueue
 from cms.domain.engine.circuit_contract import StoredCircuit, read_stored
-from cms.domain.engine.errors import ContractNotFound
+from cms.domain.engine.errors import ContractNotFound, StorageError
 from cms.domain.engine.state import ContractState
 from cms.domain.errors import DependencyUnavailable, DomainError
 from enclave_app.transport import Address, FrameError
@@ -105,6 +105,8 @@ class CircuitRunner:
             return read_stored(self.engine.contract_state(address))
         except ContractNotFound as error:  # no such contract, or not a circuit contract
             raise RunFailed(f"not a circuit contract: {error}") from None
+        except StorageError as error:  # the engine table is unreachable: the job waits
+            raise DependencyUnavailable(str(error)) from error
         except (KeyError, TypeError, ValueError) as error:
             raise RunFailed(f"the contract's state is unreadable: {error!r}") from None
 

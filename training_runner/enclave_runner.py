@@ -30,7 +30,7 @@ from cms.adapters.job_queue import JobMessage, JobQueue
 from cms.adapters.object_store import Bucket
 from cms.adapters.tables import TrainingJobRecord
 from cms.domain.engine.circuit_contract import CIRCUIT_JOB_KIND
-from cms.domain.errors import DependencyUnavailable
+from cms.domain.errors import DependencyUnavailable, DomainError
 from cms.domain.training_result import Statement
 from cms.services.training_runs import TrainingRuns
 from enclave_app.transport import Address, FrameError, request
@@ -94,6 +94,8 @@ class EnclaveRunner:
                 self.run_once()
             except DependencyUnavailable as error:  # AWS unreachable: try again shortly
                 log.warning("training queue unavailable: %s", error)
+            except DomainError as error:  # one job's refusal must not stop the service
+                log.error("a job was refused: %s", error)
 
     def handle(self, message: JobMessage) -> None:
         if message.body.get("kind") == CIRCUIT_JOB_KIND:

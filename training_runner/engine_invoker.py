@@ -21,6 +21,10 @@ from cms.domain.errors import DependencyUnavailable, DomainError
 INVOKE_READ_TIMEOUT_S = 60
 
 
+# Answers that say "not now" rather than "no": the job stays on the queue.
+RETRYABLE = frozenset({DependencyUnavailable.code, "storage_error", "contract_busy"})
+
+
 class EngineCallRefused(DomainError):
     """The engine function refused the call before running it (its ``{"error": …}``)."""
 
@@ -87,7 +91,7 @@ class EngineFunction:
         if set(payload) == {"error"}:
             code = str(payload["error"].get("code", "error"))
             detail = str(payload["error"].get("detail", ""))
-            if code == DependencyUnavailable.code:
+            if code in RETRYABLE:  # the engine's storage, or a busy contract: try again later
                 raise DependencyUnavailable(detail)
             raise EngineCallRefused(code, detail)
         return InvokedResult(bool(payload["success"]), payload.get("return_value"),

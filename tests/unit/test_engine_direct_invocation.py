@@ -178,9 +178,10 @@ def test_the_parent_reads_refusals_failures_and_reverts():
     with pytest.raises(EngineCallRefused, match="forbidden: not here") as caught:
         refused.execute(CIRCUIT_RELAYER, CIRCUIT, "recordResult", ARGS)
     assert isinstance(caught.value, DomainError) and caught.value.code == "forbidden"
-    unavailable = engine(Invoke({"error": {"code": "dependency_unavailable", "detail": "x"}}))
-    with pytest.raises(DependencyUnavailable):
-        unavailable.execute(CIRCUIT_RELAYER, CIRCUIT, "recordResult", ARGS)
+    for not_now in ("dependency_unavailable", "storage_error", "contract_busy"):
+        unavailable = engine(Invoke({"error": {"code": not_now, "detail": "x"}}))
+        with pytest.raises(DependencyUnavailable):  # the job stays on the queue
+            unavailable.execute(CIRCUIT_RELAYER, CIRCUIT, "recordResult", ARGS)
     crashed = engine(Invoke({"errorType": "RuntimeError", "errorMessage": "a bug"}, "Unhandled"))
     with pytest.raises(DependencyUnavailable, match="Unhandled"):
         crashed.execute(CIRCUIT_RELAYER, CIRCUIT, "recordResult", ARGS)
