@@ -414,6 +414,8 @@ class ApiStack(Stack):
         permissions = PERMISSIONS.get(spec.name, Permissions({}))
         for queue in permissions.sends_to:
             environment[queue_env_var(queue)] = self._queue_named(queue).queue_url
+        if permissions.generates_input_key_pairs:  # circuit contracts name only these images
+            environment["CMS_ENCLAVE_PCR0S"] = ",".join(self.deploy.enclave_pcr0)
         if permissions.uses_training_key:
             environment["CMS_TRAINING_KEY_ID"] = self.data.training_key.key_arn
         domain, uri = self._siwe_binding()

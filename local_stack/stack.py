@@ -188,12 +188,15 @@ class LocalStack:
         development root's file is known before the functions read their environment."""
         import tempfile
 
+        from enclave_app.attestation_module import local_measurements
         from local_stack.enclave import LocalEnclave
 
         state = self.chain_dir or Path(tempfile.mkdtemp(prefix="cms-enclave-"))
         state.mkdir(parents=True, exist_ok=True)
         self.enclave = LocalEnclave(free_port(), state, self.log).start()
         self.extra_env["CMS_ATTESTATION_DEV_ROOT"] = str(self.enclave.root_file)
+        # The image circuit contracts may name: the local app's (its PCR0 hashes its source).
+        self.extra_env["CMS_ENCLAVE_PCR0S"] = local_measurements()[0].hex()
         os.environ.update(self._overrides())
 
     def _start_parent(self) -> None:

@@ -66,14 +66,11 @@ def test_two_parties_learn_only_who_is_greater(new_party):
                  "contract_reverted")
 
 
-def test_an_enclave_image_the_contract_does_not_allow_never_evaluates(new_party):
+def test_a_contract_may_only_name_the_platforms_enclave_images(new_party):
     alice, bob = new_party("eth"), new_party("eth")
-    address = deploy(alice, bob, "ab" * 48)
-    submit_input(alice.client, address, "alice", 1)
-    submit_input(bob.client, address, "bob", 2)
-    bob.client.execute(address, "requestEvaluation")
-    time.sleep(8)  # the parent had the job: the enclave refused it
-    assert alice.client.execute(address, "result")["return_value"] is None
+    problem = expect_error(lambda: deploy(alice, bob, "ab" * 48), 400,
+                           "engine_validation_error")
+    assert problem["errors"][0]["pointer"] == "/init_args/enclave_pcr0s"
 
 
 def test_a_caller_cannot_supply_the_input_key(new_party):

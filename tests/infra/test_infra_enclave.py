@@ -377,6 +377,7 @@ def test_circuit_deployments_may_only_generate_wrapped_p256_key_pairs(templates)
     variables = resources[function_logical_id("engine")]["Properties"]["Environment"][
         "Variables"]
     assert _mentions(variables["CMS_TRAINING_KEY_ID"], TRAINING_KEY)
+    assert "CMS_ENCLAVE_PCR0S" in variables  # the images circuit contracts may name
 
 
 # -- The training queue --------------------------------------------------------------------

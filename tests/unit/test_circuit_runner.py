@@ -269,3 +269,20 @@ def test_the_sdk_refuses_a_party_the_circuit_does_not_have(enclave):
         encrypt_for(info, "carol", 5)
     bits = encrypt_for(info, "bob", [True] * 16)  # bits work as well as an integer
     assert len(base64.b64decode(bits)) == circuits.ciphertext_size(16)
+
+
+def test_a_circuit_may_only_name_the_platforms_enclave_images(enclave):
+    platform = Platform(enclave)
+    evaluations = CircuitEvaluations(platform.queue, platform.kms,
+                                     platform_pcr0s=[platform.pcr0.upper()])
+    mine = {"circuit": comparator(4), "parties": {"alice": ALICE, "bob": BOB}}
+    made = len(platform.kms.wrapped)
+    with pytest.raises(EngineValidationError, match="images this platform runs") as refused:
+        evaluations.prepare_deploy({**mine, "enclave_pcr0s": [platform.pcr0, "ab" * 48]})
+    assert refused.value.field == "init_args/enclave_pcr0s"
+    assert len(platform.kms.wrapped) == made  # refused before any key pair was made
+    assert "wrapped_input_key" in evaluations.prepare_deploy(
+        {**mine, "enclave_pcr0s": [platform.pcr0]})
+    nothing = CircuitEvaluations(platform.queue, platform.kms, platform_pcr0s=())
+    with pytest.raises(EngineValidationError, match="none is configured"):
+        nothing.prepare_deploy({**mine, "enclave_pcr0s": [platform.pcr0]})

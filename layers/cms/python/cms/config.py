@@ -84,6 +84,9 @@ class Settings:
     training_bucket: str = "cms-training"
     training_key_id: str | None = None
     attestation_dev_root: str | None = None  # path of a PEM file
+    # The enclave images (PCR0, hex) this platform runs: the only ones a circuit contract may
+    # accept results from (the deployment's enclave_pcr0 context; locally, the local app's).
+    enclave_pcr0s: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -134,6 +137,7 @@ class Settings:
             training_bucket=os.environ.get("CMS_TRAINING_BUCKET", cls.training_bucket),
             training_key_id=os.environ.get("CMS_TRAINING_KEY_ID") or None,
             attestation_dev_root=os.environ.get("CMS_ATTESTATION_DEV_ROOT") or None,
+            enclave_pcr0s=tuple(value.lower() for value in _list("CMS_ENCLAVE_PCR0S")),
         )
 
 

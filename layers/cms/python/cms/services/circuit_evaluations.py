@@ -9,7 +9,7 @@ goes on the training queue, which the enclave's parent reads (training_runner).
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from cms.adapters.data_keys import DataKeys
@@ -21,9 +21,16 @@ KEY_ARGS = ("input_public_key", "wrapped_input_key")
 
 
 class CircuitEvaluations:
-    def __init__(self, queue: JobQueue, keys: DataKeys) -> None:
+    """``platform_pcr0s``: the enclave images this platform runs. A circuit contract may only
+    list those (a deployer naming an image it controls could otherwise have any outputs
+    attested); None leaves the check to the caller (tests of the contract itself)."""
+
+    def __init__(self, queue: JobQueue, keys: DataKeys,
+                 platform_pcr0s: Collection[str] | None = None) -> None:
         self._queue = queue
         self._keys = keys
+        self._platform = None if platform_pcr0s is None else frozenset(
+            pcr0.lower() for pcr0 in platform_pcr0s)
 
     def prepare_deploy(self, init_args: Mapping[str, Any] | None) -> dict[str, Any]:
         """The init arguments with a fresh input key pair (KMS-made; its private half only
@@ -39,6 +46,7 @@ class CircuitEvaluations:
                 f"the platform makes a circuit contract's input key: do not send {supplied}",
                 f"init_args/{supplied[0]}")
         check_deployment(args)
+        self._check_images(args["enclave_pcr0s"])
         public_key, wrapped = self._keys.generate_input_key_pair()
         return {**args, "input_public_key": base64.b64encode(public_key).decode(),
                 "wrapped_input_key": base64.b64encode(wrapped).decode()}
@@ -55,3 +63,13 @@ class CircuitEvaluations:
         """Send the job (again). The runner drops a job whose result is already recorded, so
         a duplicate costs one queue message."""
         self._queue.send(evaluation_job(address))
+
+    def _check_images(self, pcr0s: list[str]) -> None:
+        if self._platform is None:
+            return
+        foreign = sorted({pcr0.lower() for pcr0 in pcr0s} - self._platform)
+        if foreign:
+            raise EngineValidationError(
+                f"enclave_pcr0s may only name images this platform runs "
+                f"({sorted(self._platform) or 'none is configured'}); not {foreign[0]}",
+                "init_args/enclave_pcr0s")

@@ -270,4 +270,5 @@ def circuit_evaluations():
     s = settings()
     if not (s.training_queue_url and s.training_key_id):
         return None
-    return CircuitEvaluations(JobQueue(s.training_queue_url), DataKeys(s.training_key_id))
+    return CircuitEvaluations(JobQueue(s.training_queue_url), DataKeys(s.training_key_id),
+                              platform_pcr0s=s.enclave_pcr0s)
