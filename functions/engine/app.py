@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cms.adapters.engine_function import CIRCUIT_RELAYER, DIRECT_FUNCTIONS, ENGINE_CALL
 from cms.api.http import SECURED, caller_of, create_resolver, json_response, lambda_entry
 from cms.api.observability import count, instrumented, logger
-from cms.domain.engine.circuit_contract import CIRCUIT_KIND
+from cms.domain.engine.records import CIRCUIT_KIND
 from cms.domain.errors import DomainError, Forbidden, ValidationFailed
 from cms.services import container
 
@@ -142,7 +142,7 @@ def _engine_call(event: Any) -> tuple[str, str, dict[str, Any] | None, int | Non
         raise ValidationFailed(f"unknown fields in {ENGINE_CALL!r}: {sorted(unknown)}")
     address, function = call.get("address"), call.get("function")
     args, gas_limit = call.get("args"), call.get("gas_limit")
-    if function not in DIRECT_FUNCTIONS:
+    if not isinstance(function, str) or function not in DIRECT_FUNCTIONS:
         raise Forbidden(f"a direct invocation may run only {sorted(DIRECT_FUNCTIONS)}, not "
                         f"{str(function)[:64]!r}")
     if not isinstance(address, str) or not 0 < len(address) <= 64:

@@ -22,7 +22,6 @@ from cms.adapters.job_queue import JobMessage
 from cms.domain.attestation import development_root
 from cms.domain.engine import circuits
 from cms.domain.engine.circuit_contract import (
-    CIRCUIT_KIND,
     READ_ONLY_FUNCTIONS,
     CircuitContract,
     evaluation_job,
@@ -30,6 +29,7 @@ from cms.domain.engine.circuit_contract import (
 from cms.domain.engine.circuit_library import comparator
 from cms.domain.engine.errors import EngineValidationError
 from cms.domain.engine.kinds import Invocation, Prepared
+from cms.domain.engine.records import CIRCUIT_KIND
 from cms.domain.engine.storage import InMemoryContractStorage
 from cms.domain.engine.unified import Deployment, UnifiedContractEngine, builtin_kinds
 from cms.services.circuit_evaluations import CircuitEvaluations

@@ -18,8 +18,8 @@ from cms.adapters.engine_function import (
     ENGINE_CALL,
     engine_call_event,
 )
-from cms.domain.engine.circuit_contract import CIRCUIT_KIND
 from cms.domain.engine.errors import ContractNotFound
+from cms.domain.engine.records import CIRCUIT_KIND
 from cms.domain.engine.unified import ExecutionResult
 from cms.domain.errors import DependencyUnavailable, DomainError
 from functions.engine import app as engine_app

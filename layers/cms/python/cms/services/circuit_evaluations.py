@@ -14,8 +14,8 @@ from typing import Any
 
 from cms.adapters.data_keys import DataKeys
 from cms.adapters.job_queue import JobQueue
-from cms.domain.engine.circuit_contract import CIRCUIT_KIND, check_deployment, evaluation_job
 from cms.domain.engine.errors import EngineValidationError
+from cms.domain.engine.records import CIRCUIT_KIND
 
 KEY_ARGS = ("input_public_key", "wrapped_input_key")
 
@@ -45,6 +45,8 @@ class CircuitEvaluations:
             raise EngineValidationError(
                 f"the platform makes a circuit contract's input key: do not send {supplied}",
                 f"init_args/{supplied[0]}")
+        from cms.domain.engine.circuit_contract import check_deployment
+
         check_deployment(args)
         self._check_images(args["enclave_pcr0s"])
         public_key, wrapped = self._keys.generate_input_key_pair()
@@ -62,6 +64,8 @@ class CircuitEvaluations:
     def enqueue(self, address: str) -> None:
         """Send the job (again). The runner drops a job whose result is already recorded, so
         a duplicate costs one queue message."""
+        from cms.domain.engine.circuit_contract import evaluation_job
+
         self._queue.send(evaluation_job(address))
 
     def _check_images(self, pcr0s: list[str]) -> None:

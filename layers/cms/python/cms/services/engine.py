@@ -11,9 +11,8 @@ from typing import Any
 
 from cms.adapters.dynamo import decode_cursor, encode_cursor
 from cms.domain.engine.callers import caller_address
-from cms.domain.engine.circuit_contract import CIRCUIT_KIND
 from cms.domain.engine.errors import EngineValidationError
-from cms.domain.engine.records import ContractMetadata
+from cms.domain.engine.records import CIRCUIT_KIND, ContractMetadata
 from cms.domain.engine.state import ContractState
 from cms.domain.engine.storage import history_key
 from cms.domain.engine.unified import (

@@ -86,7 +86,6 @@ from cms.domain.engine.gas import GasMeter
 from cms.domain.engine.privacy_contracts import MeteredSlots
 from cms.domain.engine.state import ContractState, StagedState
 
-CIRCUIT_KIND = "circuit"  # the engine's kind name (records.CONTRACT_KINDS)
 # The training queue carries circuit evaluations too: {"kind": "circuit", "address": ...}
 # (training jobs have no "kind").
 CIRCUIT_JOB_KIND = "circuit"

@@ -15,11 +15,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from cms.domain.attestation import TrustedRoot
 from cms.domain.canonical import canonical_json
-from cms.domain.engine import circuit_contract, erc20
+from cms.domain.engine import erc20
 from cms.domain.engine.errors import EngineValidationError
 from cms.domain.engine.gas import GasMeter
 from cms.domain.engine.privacy_contracts import (
@@ -29,6 +28,10 @@ from cms.domain.engine.privacy_contracts import (
 )
 from cms.domain.engine.records import ContractMetadata
 from cms.domain.engine.state import ContractState
+
+if TYPE_CHECKING:  # the attestation verifier (X.509, CBOR) loads only for circuit contracts
+    from cms.domain.attestation import TrustedRoot
+    from cms.domain.engine.circuit_contract import CircuitContract
 
 EmitEvent = Callable[[dict[str, Any]], None]
 
@@ -206,6 +209,8 @@ class CircuitKind:
         self._roots = roots
 
     def prepare(self, init_args: Mapping[str, Any], code: Any, manifest: Any) -> Prepared:
+        from cms.domain.engine import circuit_contract
+
         _no_code(code, manifest, "circuit")
         functions = {name: {"params": [{"name": p, "type": "json"} for p in params],
                             "read_only": name in circuit_contract.READ_ONLY_FUNCTIONS,
@@ -222,13 +227,17 @@ class CircuitKind:
         return self._contract(call).call(call.function, call.args, call.context.caller)
 
     def is_read_only(self, metadata: ContractMetadata, function: str) -> bool:
-        return function in circuit_contract.READ_ONLY_FUNCTIONS
+        from cms.domain.engine.circuit_contract import READ_ONLY_FUNCTIONS
+
+        return function in READ_ONLY_FUNCTIONS
 
     def caller_independent(self, metadata: ContractMetadata) -> bool:
         return True  # its reads show every party the same thing
 
-    def _contract(self, call: Invocation) -> circuit_contract.CircuitContract:
-        return circuit_contract.CircuitContract(
+    def _contract(self, call: Invocation) -> CircuitContract:
+        from cms.domain.engine.circuit_contract import CircuitContract
+
+        return CircuitContract(
             call.state, call.gas, roots=self._roots(), address=call.context.contract_address,
             events=lambda event: call.emit(event.to_dict()),
             now=datetime.fromtimestamp(call.context.timestamp, UTC))

@@ -28,11 +28,10 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from eth_utils import keccak, to_checksum_address
 
-from cms.domain.attestation import TrustedRoot
 from cms.domain.canonical import canonical_json, iso_utc
 from cms.domain.engine import analytics
 from cms.domain.engine.erc20 import parse_address
@@ -71,6 +70,9 @@ from cms.domain.engine.storage import (
     StateConflict,
 )
 from cms.domain.errors import DomainError
+
+if TYPE_CHECKING:
+    from cms.domain.attestation import TrustedRoot
 
 ENGINE_NAME = "cms-unified-contract-engine"
 ENGINE_VERSION = "1.0"

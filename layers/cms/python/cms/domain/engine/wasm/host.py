@@ -41,7 +41,7 @@ from typing import Any
 
 from cms.domain.engine.errors import ContractReverted, GasExhausted
 from cms.domain.engine.gas import WORD, GasMeter
-from cms.domain.engine.state import ContractState, MemoryState
+from cms.domain.engine.state import ContractState, ReadOnlyState
 from cms.domain.engine.wasm.abi import Param, WasmEvent
 from cms.domain.engine.wasm.gas import MeterPrices, WasmGasSchedule
 from cms.domain.engine.wasm.limits import (
@@ -113,7 +113,8 @@ class Host:
         self._prices = MeterPrices(schedule.storage)
         self._instance: NativeInstance | None = None
         self.memory, self.size = memoryview(b""), 0
-        self.state: ContractState = MemoryState()  # placeholders until the first bind
+        # Unbound: no state until ``bind_call`` (a stray host call could not write anywhere).
+        self.state: ContractState = ReadOnlyState({})
         self.gas = GasMeter(1)
         self.spent = self.budget = self.read_gas = self.write_gas = self.event_gas = 0
         self.input = self.caller_bytes = self.contract_bytes = self.output = b""
