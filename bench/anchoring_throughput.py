@@ -42,13 +42,13 @@ def queue_events(count: int, tag: str) -> None:
                 pending_key=f"{event.at}#{stream}#{seq:012d}"))
 
 
-def anchor_all(size: int) -> tuple[float, float]:
+def anchor_all(services, size: int) -> tuple[float, float]:
     """Seconds to anchor ``size`` queued events, and of those the seconds writing proofs."""
     from cms.adapters.anchor_store import AnchorStore
     from cms.adapters.contract_store import ContractStore
-    from cms.services import container
     from cms.services.anchoring import AnchorService
 
+    services.tables("audit", "anchor_batches", "contracts")
     store = AnchorStore()
     settling = {"s": 0.0}
     settle = store.settle
@@ -59,18 +59,16 @@ def anchor_all(size: int) -> tuple[float, float]:
         settling["s"] += time.perf_counter() - started
 
     store.settle = timed_settle  # type: ignore[method-assign]
-    service = AnchorService(store, container.ledger(), ContractStore(), max_batch=size)
+    service = AnchorService(store, services.ledger(), ContractStore(), max_batch=size)
     started = time.perf_counter()
     while service.run()[-1].action != "idle":
         pass
     return time.perf_counter() - started, settling["s"]
 
 
-def seed_rate(count: int) -> float:
+def seed_rate(services, count: int) -> float:
     """Events/s of one recordEvent transaction per event, each waited for."""
-    from cms.services import container
-
-    ledger = container.ledger()
+    ledger = services.ledger()
     started = time.perf_counter()
     for i in range(count):
         tx_hash = ledger.send_record_event(f"contract-{i % 4}", "contract.updated",
@@ -87,15 +85,16 @@ def main() -> None:
     stack = LocalStack(api_port=free_port(), log=lambda *_: None).start()
     try:
         with stack.paused("anchor"):
-            anchor_all(1000)  # whatever the stack queued at start
-            seed = seed_rate(SEED_EVENTS)
+            services = stack.services("anchor")
+            anchor_all(services, 1000)  # whatever the stack queued at start
+            seed = seed_rate(services, SEED_EVENTS)
             print("anchoring throughput on the local stack (moto DynamoDB + anvil, 2 cores)")
             print(f"{'path':<36} {'events/s':>9} {'x seed':>8} {'proof writes':>13}")
             print(f"{'seed: recordEvent, 1 tx per event':<36} {seed:9.1f} {1.0:8.2f} "
                   f"{'-':>13}")
             for size in SIZES:
                 queue_events(size, f"n{size}")
-                elapsed, settling = anchor_all(size)
+                elapsed, settling = anchor_all(services, size)
                 rate = size / elapsed
                 print(f"{f'batched: {size} events, 1 anchor tx':<36} {rate:9.1f} "
                       f"{rate / seed:8.2f} {settling / elapsed:12.0%}")

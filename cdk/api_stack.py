@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from aws_cdk import Aws, Duration, RemovalPolicy, Stack
@@ -33,8 +32,12 @@ from cdk.data_stack import (
     pascal,
     queue_env_var,
 )
-from cdk.gateway_responses import GATEWAY_RESPONSES, PROBLEM_CONTENT_TYPE
-from cdk.grants import Access, grant_buckets, grant_tables
+from cdk.gateway_responses import (
+    GATEWAY_RESPONSES,
+    PROBLEM_CONTENT_TYPE,
+    method_not_allowed_template,
+)
+from cdk.grants import grant_buckets, grant_tables
 from cdk.lifecycle import (
     EVENT_BUS_NAME,
     SCHEDULE_GROUP,
@@ -45,118 +48,20 @@ from cdk.lifecycle import (
 )
 from cdk.nag import acknowledge
 from cdk.packaging import LambdaAssets
-from cms.adapters.tables import TABLE_SPECS
 from cms.config import ENVIRONMENT_VARIABLES
+from functions.permissions import Permissions
 from functions.registry import FUNCTIONS, FunctionSpec, Route
 
 STAGE_NAME = "prod"  # route paths already carry the version (/api/v1/...)
 REST_API_NAME = "cms-api"
 AUTHORIZER_FUNCTION = "authorizer"
 AUTHORIZER_CACHE_TTL = Duration.seconds(60)
-CORS_ALLOW_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key")
+CORS_ALLOW_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "If-None-Match")
 CORS_MAX_AGE = Duration.hours(1)
 
 
-@dataclass(frozen=True)
-class Permissions:
-    """What one function may touch. Anything not listed is denied."""
-
-    tables: Mapping[str, Access]
-    # By BUCKET_SPECS key: what it does with the objects ("read", "write", "lock", "delete").
-    buckets: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    reads_signing_secret: bool = False
-    reads_ledger: bool = False  # the ledger configuration parameter (where the chain is)
-    starts_workflows: bool = False  # starts lifecycle executions
-    resumes_workflows: bool = False  # sends task success/failure to the lifecycle
-    publishes_events: bool = False  # puts events on the CMS bus
-    manages_schedules: bool = False  # creates one-time schedules (passing the scheduler role)
-    cancels_schedules: bool = False  # deletes them
-    # Queues it sends messages to, by name: a FunctionSpec.queue (a function consumes it; made
-    # here) or a key of DataStack.queues (consumed elsewhere: training jobs, by the enclave
-    # parent). The function gets the URL as CMS_<NAME>_QUEUE_URL.
-    sends_to: tuple[str, ...] = ()
-    signs_ledger: bool = False  # the ledger signer secret (writes, and its address)
-    # kms:GenerateDataKey on the training key (CMS_TRAINING_KEY_ID): datasets are encrypted
-    # for the enclave. The key's policy names these roles, so they get fixed names.
-    generates_training_keys: bool = False
-    # kms:GenerateDataKeyPairWithoutPlaintext on the training key: circuit contracts' input
-    # key pairs, whose private half only the attested enclave can have released.
-    generates_input_key_pairs: bool = False
-
-    @property
-    def uses_training_key(self) -> bool:
-        return self.generates_training_keys or self.generates_input_key_pairs
-
-
-_RW, _R = Access.READ_WRITE, Access.READ
-# Least privilege per function, by table key (cms.adapters.tables.TABLE_SPECS), read from what
-# each handler's services touch: a handler that starts using another table needs a line here.
-PERMISSIONS: Mapping[str, Permissions] = {
-    # Registration (identity, key and its audit event in one transaction), challenges
-    # (consumed once), sign-in rate limits, token issue and JWKS.
-    "auth": Permissions(
-        {"identities": _RW, "audit": _RW, "challenges": _RW, "rate_limits": _RW},
-        reads_signing_secret=True,
-    ),
-    # Admin changes write the profile and its audit event together; events are readable.
-    "identities": Permissions({"identities": _RW, "audit": _RW}),
-    # Each change writes the contract snapshot and its audit event in one transaction;
-    # creation is idempotent (Powertools idempotency table). Template contracts read their
-    # version (seeding a built-in on first use) and store the rendered document; signing
-    # locks it; uploads are presigned with this role.
-    "contracts": Permissions({"contracts": _RW, "audit": _RW, "idempotency": _RW,
-                              "templates": _RW},
-                             buckets={"templates": ("read", "write"),
-                                      "documents": ("read", "write")}),
-    # The catalogue and admin authoring (versions are written, never replaced).
-    "templates": Permissions({"templates": _RW}, buckets={"templates": ("read", "write")}),
-    # Hashes uploads, registers them on the contract (an audit event), deletes refusals;
-    # registers uploaded training datasets, encrypting them for the enclave.
-    "triggers": Permissions({"contracts": _RW, "audit": _RW},
-                            buckets={"documents": ("read", "delete"),
-                                     "training": ("read", "write", "delete")},
-                            generates_training_keys=True),
-    # Verification and receipts read the batches and ask the chain (read-only, no signer).
-    "audit": Permissions({"contracts": _R, "audit": _R, "anchor_batches": _R},
-                         reads_ledger=True),
-    # /health describes every table and loads the signing keys.
-    "meta": Permissions(
-        {spec.key: Access.DESCRIBE for spec in TABLE_SPECS}, reads_signing_secret=True
-    ),
-    # Verifies the token and that the identity is still active.
-    "authorizer": Permissions({"identities": _R}, reads_signing_secret=True),
-    # The workflow's tasks: expire, activate (contract changes), keep the task token, lock
-    # signed documents, schedule expiry and reminders (targeting itself), publish reminders.
-    "lifecycle": Permissions({"contracts": _RW, "audit": _RW, "workflows": _RW},
-                             buckets={"documents": ("lock",)}, resumes_workflows=True,
-                             publishes_events=True, manages_schedules=True),
-    # Reads contracts (visibility, terms); reserves and settles budgets with their jobs;
-    # enqueues jobs for the enclave; presigns dataset uploads and model downloads.
-    "training": Permissions({"contracts": _R, "privacy_budgets": _RW, "training_jobs": _RW},
-                            buckets={"training": ("read", "write")},
-                            sends_to=("training",), generates_training_keys=True),
-    # Contracts, their state and their history, in one table; a circuit contract's input key
-    # pair is made under the training key and its evaluation queued for the enclave.
-    "engine": Permissions({"engine": _RW}, sends_to=("training",),
-                          generates_input_key_pairs=True),
-    # Registration, listing, deletion; a replay rewrites a delivery and enqueues it.
-    "webhooks": Permissions({"webhooks": _RW, "deliveries": _RW}, sends_to=("deliveries",)),
-    # Fan-out reads the parties' webhooks and writes deliveries; each attempt rewrites its
-    # delivery and enqueues the next (delayed) attempt.
-    "deliveries": Permissions({"webhooks": _R, "deliveries": _RW}, sends_to=("deliveries",)),
-    # Reads the audit stream: starts and resumes executions, publishes every contract event,
-    # cancels the schedules of ended contracts.
-    "events": Permissions({"contracts": _R, "workflows": _R}, starts_workflows=True,
-                          resumes_workflows=True, publishes_events=True,
-                          cancels_schedules=True),
-    # Reads the queue of un-anchored events and the contracts' heads (status slots), writes
-    # batches and the events' proofs.
-    "anchor": Permissions({"audit": _RW, "anchor_batches": _RW, "contracts": _R},
-                          reads_ledger=True, signs_ledger=True),
-    # The status shows the signer's address and balance.
-    "ledger": Permissions({"audit": _R, "anchor_batches": _R}, reads_ledger=True,
-                          signs_ledger=True),
-}
+# What each function may touch, declared beside its definition (functions/registry.py).
+PERMISSIONS: Mapping[str, Permissions] = {spec.name: spec.permissions for spec in FUNCTIONS}
 
 # Access log line: one JSON object per request. ``$context.error.messageString`` is already a
 # quoted JSON string, so it is the only value not wrapped in quotes. Free-text values API
@@ -309,7 +214,7 @@ class ApiStack(Stack):
     def _role(self, spec: FunctionSpec, log_group: logs.LogGroup) -> iam.Role:
         # An own role instead of AWSLambdaBasicExecutionRole: logs go to this function's log
         # group only, not to any log group in the account.
-        permissions = PERMISSIONS.get(spec.name, Permissions({}))
+        permissions = spec.permissions
         role = iam.Role(
             self,
             f"{pascal(spec.name)}Role",
@@ -406,24 +311,22 @@ class ApiStack(Stack):
         )
 
     def _environment(self, spec: FunctionSpec) -> dict[str, str]:
+        """The function's settings: the platform's, and the name of each resource its
+        permissions let it use, nothing else (a resource it may not use, it cannot find)."""
+        permissions = spec.permissions
         environment = dict(ENVIRONMENT_VARIABLES)
         for table_spec in self.data.table_specs:
-            environment[table_spec.env_var] = self.data.tables[table_spec.key].table_name
+            if table_spec.key in permissions.tables:
+                environment[table_spec.env_var] = self.data.tables[table_spec.key].table_name
         for bucket_spec in self.data.bucket_specs:
-            environment[bucket_spec.env_var] = bucket_name(bucket_spec)
-        permissions = PERMISSIONS.get(spec.name, Permissions({}))
+            if bucket_spec.key in permissions.buckets:
+                environment[bucket_spec.env_var] = bucket_name(bucket_spec)
         for queue in permissions.sends_to:
             environment[queue_env_var(queue)] = self._queue_named(queue).queue_url
-        if permissions.generates_input_key_pairs:  # circuit contracts name only these images
-            environment["CMS_ENCLAVE_PCR0S"] = ",".join(self.deploy.enclave_pcr0)
-        if permissions.uses_training_key:
-            environment["CMS_TRAINING_KEY_ID"] = self.data.training_key.key_arn
+        environment.update(self._grant_variables(permissions))
         domain, uri = self._siwe_binding()
         environment.update(
             {
-                "CMS_JWT_SECRET_ID": self.data.jwt_secret.secret_arn,
-                "CMS_LEDGER_PARAMETER": self.data.ledger_parameter.parameter_name,
-                "CMS_LEDGER_SIGNER_SECRET_ID": self.data.ledger_signer_secret.secret_arn,
                 "CMS_SIWE_DOMAIN": domain,
                 "CMS_SIWE_URI": uri,
                 # Empty means no bootstrap admin; every function gets it so none disagrees.
@@ -431,13 +334,31 @@ class ApiStack(Stack):
                 # The origin handler responses allow, as preflights and gateway responses do.
                 "CMS_CORS_ALLOW_ORIGIN": self.deploy.cors_allow_origin,
                 "POWERTOOLS_SERVICE_NAME": spec.name,
-                "CMS_LIFECYCLE_STATE_MACHINE_ARN": state_machine_arn(),
-                "CMS_EVENT_BUS_NAME": EVENT_BUS_NAME,
-                "CMS_SCHEDULE_GROUP": SCHEDULE_GROUP,
-                "CMS_SCHEDULER_ROLE_ARN": scheduler_role_arn(),
             }
         )
         return environment
+
+    def _grant_variables(self, permissions: Permissions) -> dict[str, str]:
+        """Names of the secrets, keys, parameters and workflow pieces the function may use."""
+        variables: dict[str, str] = {}
+        if permissions.reads_signing_secret:
+            variables["CMS_JWT_SECRET_ID"] = self.data.jwt_secret.secret_arn
+        if permissions.reads_ledger:
+            variables["CMS_LEDGER_PARAMETER"] = self.data.ledger_parameter.parameter_name
+        if permissions.signs_ledger:
+            variables["CMS_LEDGER_SIGNER_SECRET_ID"] = self.data.ledger_signer_secret.secret_arn
+        if permissions.generates_input_key_pairs:  # circuit contracts name only these images
+            variables["CMS_ENCLAVE_PCR0S"] = ",".join(self.deploy.enclave_pcr0)
+        if permissions.uses_training_key:
+            variables["CMS_TRAINING_KEY_ID"] = self.data.training_key.key_arn
+        if permissions.uses_lifecycle:
+            variables["CMS_LIFECYCLE_STATE_MACHINE_ARN"] = state_machine_arn()
+        if permissions.publishes_events:
+            variables["CMS_EVENT_BUS_NAME"] = EVENT_BUS_NAME
+        if permissions.uses_schedules:
+            variables["CMS_SCHEDULE_GROUP"] = SCHEDULE_GROUP
+            variables["CMS_SCHEDULER_ROLE_ARN"] = scheduler_role_arn()
+        return variables
 
     def _siwe_binding(self) -> tuple[str, str]:
         """The sign-in domain and URI: from context, else the API's execute-api host."""
@@ -501,6 +422,7 @@ class ApiStack(Stack):
                 methods_by_path[route.path].add(route.method)
         for path, methods in sorted(methods_by_path.items()):
             self._cors_preflight(path, methods)
+            self._method_not_allowed(path, methods)
 
     def _method(self, route: Route, integration: apigw.LambdaIntegration) -> None:
         resource = self.rest_api.root.resource_for_path(route.path)
@@ -536,6 +458,32 @@ class ApiStack(Stack):
             allow_methods=sorted(methods | {"OPTIONS"}),
             max_age=CORS_MAX_AGE,
         )
+
+    def _method_not_allowed(self, path: str, methods: set[str]) -> None:
+        """Any other method on a known path is 405 with ``Allow`` (RFC 9110), not the 403
+        "Missing Authentication Token" REST APIs answer by default. The specific methods of
+        the path take precedence over ANY, so this catches only the rest."""
+        allow = ", ".join(sorted(methods | {"OPTIONS"}))
+        headers = {"Allow": f"'{allow}'", "Content-Type": f"'{PROBLEM_CONTENT_TYPE}'",
+                   "Access-Control-Allow-Origin": f"'{self.deploy.cors_allow_origin}'"}
+        integration = apigw.MockIntegration(
+            request_templates={"application/json": '{"statusCode": 405}'},
+            passthrough_behavior=apigw.PassthroughBehavior.NEVER,
+            integration_responses=[apigw.IntegrationResponse(
+                status_code="405",
+                response_parameters={f"method.response.header.{name}": value
+                                     for name, value in headers.items()},
+                response_templates={"application/json": method_not_allowed_template()})])
+        method = self.rest_api.root.resource_for_path(path).add_method(
+            "ANY", integration, authorization_type=apigw.AuthorizationType.NONE,
+            method_responses=[apigw.MethodResponse(
+                status_code="405",
+                response_parameters={f"method.response.header.{name}": True
+                                     for name in headers})])
+        reason = ("Answers 405 Method Not Allowed from a MOCK integration: no function, no "
+                  "data, nothing to authorize.")
+        acknowledge(method, "AwsSolutions-APIG4", reason)
+        acknowledge(method, "AwsSolutions-COG4", reason)
 
     def _gateway_responses(self) -> None:
         for response in GATEWAY_RESPONSES:

@@ -43,9 +43,10 @@ from cdk.data_stack import (
     enclave_parent_role_name,
     queue_env_var,
 )
-from cdk.grants import Access, grant_buckets, grant_tables
+from cdk.grants import grant_buckets, grant_tables
 from cdk.nag import acknowledge
 from cms.adapters.engine_function import ENGINE_FUNCTION_ENV
+from functions.permissions import Access
 
 ENCLAVE_CID = 16  # the enclave's vsock address; the parent is CID 3
 ENCLAVE_PORT = 5005

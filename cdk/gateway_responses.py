@@ -73,3 +73,16 @@ GATEWAY_RESPONSES: tuple[ProblemResponse, ...] = (
         "DEFAULT_5XX", None, "gateway_error", "The gateway could not complete the request"
     ),
 )
+
+
+def method_not_allowed_template() -> str:
+    """The body of the 405 a path answers for a method it does not have (a MOCK integration;
+    ``$context.httpMethod`` is rendered by API Gateway, and by the local gateway)."""
+    members = {"type": PROBLEM_TYPE_BASE + METHOD_NOT_ALLOWED, "title": "Method not allowed",
+               "status": 405, "code": METHOD_NOT_ALLOWED}
+    static = json.dumps(members, separators=(",", ":"))
+    return (f'{static[:-1]},"detail":"$context.httpMethod is not a method of this path: '
+            f'see Allow"}}')
+
+
+METHOD_NOT_ALLOWED = "method_not_allowed"

@@ -6,22 +6,16 @@ parent). Written out instead of Table.grant_* / Bucket.grant_*: those allow ``in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import Enum
 from typing import TYPE_CHECKING
 
 from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 
 from cdk.nag import acknowledge
+from functions.permissions import Access
 
 if TYPE_CHECKING:
     from cdk.data_stack import DataStack
-
-
-class Access(Enum):
-    DESCRIBE = "describe"  # table metadata only (the health check)
-    READ = "read"
-    READ_WRITE = "read_write"
 
 
 # DynamoDB data-plane actions (transactions are authorized per item with these), and the key

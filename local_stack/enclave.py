@@ -82,9 +82,9 @@ def run_parent(enclave: LocalEnclave, environment: dict[str, str],
     from cms.adapters.budget_store import BudgetStore
     from cms.adapters.engine_function import ENGINE_FUNCTION_ENV
     from cms.adapters.job_queue import JobQueue
-    from cms.adapters.object_store import Bucket
+    from cms.bootstrap import Services
+    from cms.config import Settings
     from cms.domain.attestation import development_root
-    from cms.services import container
     from cms.services.training_runs import TrainingRuns
     from training_runner.circuit_runner import CircuitRunner
     from training_runner.enclave_runner import EnclaveRunner
@@ -93,13 +93,16 @@ def run_parent(enclave: LocalEnclave, environment: dict[str, str],
 
     root = development_root(enclave.root_file.read_bytes(), label="local simulated enclave")
     keys = SimulatedKeyRelease(environment["CMS_TRAINING_KEY_ID"], root, {enclave.pcr0})
+    aws = {key: value for key, value in os.environ.items() if key.startswith("AWS_")}
+    services = Services(Settings.from_environ({**aws, **environment}))
+    services.tables("privacy_budgets", "training_jobs")
     # Circuit contracts' evaluations share the queue; their inputs are read from the engine
-    # table (this process holds every function's settings) and their results recorded by
-    # invoking the engine function, as the parent in the cloud does (it may not write there).
-    engine = EngineFunction(container.engine(), environment[ENGINE_FUNCTION_ENV])
+    # table and their results recorded by invoking the engine function, as the parent in the
+    # cloud does (it may not write there).
+    engine = EngineFunction(services.engine, environment[ENGINE_FUNCTION_ENV])
     runner = EnclaveRunner(
         JobQueue(environment["CMS_TRAINING_QUEUE_URL"]), TrainingRuns(BudgetStore()),
-        Bucket(environment["CMS_TRAINING_BUCKET"]), keys, enclave.address,
+        services.bucket("CMS_TRAINING_BUCKET"), keys, enclave.address,
         circuits=CircuitRunner(engine, keys, enclave.address))
     log(f"  enclave   parent service: {environment['CMS_TRAINING_QUEUE_URL'].rsplit('/', 1)[-1]}"
         f" → {enclave.address.kind}://127.0.0.1:{enclave.address.port} (PCR0 "
@@ -117,12 +120,14 @@ def run_parent(enclave: LocalEnclave, environment: dict[str, str],
 
 
 def parent_environment(functions: dict[Any, Any]) -> dict[str, str]:
-    """The training function's configuration, which the parent service shares, and the engine
-    function's name (what lambda.invoke finds it by here), as CmsEnclave configures it."""
+    """The training function's configuration, which the parent service shares, the engine
+    table (read-only) and the engine function's name (what lambda.invoke finds it by here),
+    as CmsEnclave configures it."""
     from cms.adapters.engine_function import ENGINE_FUNCTION_ENV
 
-    engine = next(f.name for f in functions.values() if f.module_name == "functions.engine.app")
-    return {**training_environment(functions), ENGINE_FUNCTION_ENV: engine}
+    engine = next(f for f in functions.values() if f.module_name == "functions.engine.app")
+    return {**training_environment(functions), ENGINE_FUNCTION_ENV: engine.name,
+            "CMS_ENGINE_TABLE": engine.environment["CMS_ENGINE_TABLE"]}
 
 
 def training_environment(functions: dict[Any, Any]) -> dict[str, str]:

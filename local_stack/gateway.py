@@ -28,13 +28,26 @@ API_ID = "local"
 
 
 @dataclass(frozen=True)
+class Mock:
+    """A MOCK integration's answer (CORS preflights, 405 for a path's other methods)."""
+
+    status: int
+    headers: dict[str, str]
+    template: str  # VTL; only $context.httpMethod is used by ours
+
+    def render(self, method: str) -> tuple[int, dict[str, str], bytes]:
+        return (self.status, dict(self.headers),
+                self.template.replace("$context.httpMethod", method).encode())
+
+
+@dataclass(frozen=True)
 class Method:
     http_method: str
     path: str
     pattern: re.Pattern
-    function: LocalFunction | None  # None for MOCK integrations (CORS preflight)
+    function: LocalFunction | None  # None for MOCK integrations
     authorizer: Authorizer | None
-    mock_headers: dict[str, str]
+    mock: Mock | None
 
 
 @dataclass
@@ -90,9 +103,10 @@ class RouteTable:
                 authorizer = authorizers[referenced_logical_id(props["AuthorizerId"])]
             self.methods.append(Method(
                 props["HttpMethod"], path, _path_pattern(path), function, authorizer,
-                _mock_headers(integration)))
-        # Literal segments win over {parameters}, as in API Gateway.
-        self.methods.sort(key=lambda m: m.path.count("{"))
+                _mock(integration)))
+        # Literal segments win over {parameters}, and a path's own methods over its ANY, as
+        # in API Gateway.
+        self.methods.sort(key=lambda m: (m.path.count("{"), m.http_method == "ANY"))
 
 
 def _resource_paths(resources: dict[str, Any]) -> dict[str, str]:
@@ -142,13 +156,14 @@ def _identity_header(source: str) -> str:
     return source.split(",", maxsplit=1)[0].strip().removeprefix("method.request.header.")
 
 
-def _mock_headers(integration: dict[str, Any]) -> dict[str, str]:
+def _mock(integration: dict[str, Any]) -> Mock | None:
     if integration.get("Type") != "MOCK":
-        return {}
-    responses = integration.get("IntegrationResponses") or [{}]
-    parameters = responses[0].get("ResponseParameters", {})
-    return {key.removeprefix("method.response.header."): str(value).strip("'")
-            for key, value in parameters.items()}
+        return None
+    response = (integration.get("IntegrationResponses") or [{}])[0]
+    headers = {key.removeprefix("method.response.header."): str(value).strip("'")
+               for key, value in response.get("ResponseParameters", {}).items()}
+    template = next(iter(response.get("ResponseTemplates", {}).values()), "")
+    return Mock(int(response.get("StatusCode", 200)), headers, template)
 
 
 class Gateway:
@@ -182,7 +197,7 @@ class Gateway:
             return self._gateway_response("MISSING_AUTHENTICATION_TOKEN", 403,
                                           "Missing Authentication Token")
         if route.function is None:
-            return 204, dict(route.mock_headers), b""
+            return route.mock.render(method) if route.mock else (204, {}, b"")
         request_id = str(uuid.uuid4())
         event = _proxy_event(route, method=method, raw_path=url.path, query=url.query,
                              headers=headers, body=body, source_ip=source_ip,
@@ -375,8 +390,12 @@ def _handler_class(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
                     "method": self.command, "path": self.path, "status": status,
                     "ms": round((time.perf_counter() - started) * 1000, 1)}))
 
-        # http.server dispatches on these names.
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _serve  # noqa: N815
+        # http.server dispatches on do_<METHOD>; every method, standard or not (TRACE, FOO),
+        # goes to the route table, which answers 405 for a known path's other methods.
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
 
         def log_message(self, *_: Any) -> None:  # access logging is done above
             return

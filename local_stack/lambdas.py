@@ -2,7 +2,9 @@
 
 Like Lambda, each instance of a function handles one request at a time; concurrent requests get
 more instances (up to a cap), each a fresh import of the handler module, because Powertools
-resolvers keep per-request state on the resolver object.
+resolvers keep per-request state on the resolver object. Each instance gets the settings of
+its own function's environment (the template's variables, resolved), never the process's: a
+variable missing from one function's definition fails here as it would in Lambda.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from cms.config import Settings
 from local_stack.template import ACCOUNT, REGION, Templates
 
 REPO = Path(__file__).resolve().parents[1]
@@ -94,10 +97,28 @@ class LocalFunction:
         return self._idle.get() if number is None else self._instance(number)
 
     def _instance(self, number: int) -> ModuleType:
-        with _Environment(self.environment):
+        # Powertools reads its own variables (service name, log level) when the module first
+        # creates its logger; everything of ours comes from the settings handed over below.
+        with _Environment(_powertools_only(self.environment)):
             if number == 1:
-                return importlib.import_module(self.module_name)
-            return _fresh_import(self.module_name, f"{self.module_name}__{number}")
+                module = importlib.import_module(self.module_name)
+            else:
+                module = fresh_instance(self.module_name, f"{self.module_name}__{number}")
+        runtime = getattr(module, "runtime", None)
+        if runtime is not None:
+            runtime.configure(self.settings())
+        return module
+
+    def settings(self) -> Settings:
+        """This function's settings: the AWS endpoint of the process (moto) and its own
+        variables."""
+        aws = {key: value for key, value in os.environ.items() if key.startswith("AWS_")}
+        return Settings.from_environ({**aws, **self.environment})
+
+
+def _powertools_only(environment: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in environment.items()
+            if key.startswith("POWERTOOLS_")}
 
 
 _env_lock = threading.Lock()
@@ -125,7 +146,10 @@ class _Environment:
         _env_lock.release()
 
 
-def _fresh_import(module_name: str, alias: str) -> ModuleType:
+def fresh_instance(module_name: str, alias: str | None = None) -> ModuleType:
+    """Another instance of a handler module (its own resolver and runtime), as Lambda runs
+    each concurrent request in a container of its own."""
+    alias = alias or f"{module_name}__{uuid.uuid4().hex}"
     path = REPO / (module_name.replace(".", "/") + ".py")
     spec = importlib.util.spec_from_file_location(alias, path)
     if spec is None or spec.loader is None:

@@ -126,6 +126,14 @@ class LocalStack:
     def _overrides(self) -> dict[str, str]:
         return {**local_overrides(self.api_port), **self.extra_env}
 
+    def services(self, function_name: str) -> Any:
+        """Services wired as the function ``function_name`` has them (tests and benchmarks
+        that call services directly against the stack's AWS)."""
+        from cms.bootstrap import Services
+
+        function = next(f for f in self.functions.values() if f.name == function_name)
+        return Services(function.settings())
+
     def invoke(self, function_name: str, event: dict[str, Any]) -> Any:
         function = next(f for f in self.functions.values() if f.name == function_name)
         return function.invoke(event)
@@ -169,16 +177,9 @@ class LocalStack:
             address_file=None if self.chain_dir is None else self.chain_dir / "ledger.json")
 
     def _start_functions(self, templates: Templates) -> None:
-        from cms.config import settings
-        from cms.services import container
         from local_stack.lambdas import load_functions
 
         self.functions = load_functions(templates, self._overrides())
-        for function in self.functions.values():
-            os.environ.update({k: v for k, v in function.environment.items()
-                               if k != "POWERTOOLS_SERVICE_NAME"})
-        settings.cache_clear()  # all functions share this process: read the new environment
-        container.reset()
         for function in self.functions.values():
             function.warm()
             self.log(f"  function  {function.name:<11} {function.handler}")

@@ -22,10 +22,9 @@ from pathlib import Path
 from cms.adapters.budget_store import BudgetStore
 from cms.adapters.engine_function import ENGINE_FUNCTION_ENV
 from cms.adapters.job_queue import JobQueue
-from cms.adapters.object_store import Bucket
-from cms.config import settings
+from cms.bootstrap import Services
+from cms.config import Settings
 from cms.domain.attestation import development_root
-from cms.services import container
 from cms.services.training_runs import TrainingRuns
 from enclave_app.transport import Address
 from training_runner.circuit_runner import CircuitRunner
@@ -42,21 +41,24 @@ def key_release(key_id: str) -> KeyRelease:
 
 
 def runner() -> EnclaveRunner:
-    s = settings()
+    services = Services(Settings.from_environ(os.environ))
+    s = services.settings
     if not s.training_key_id:
         raise SystemExit("CMS_TRAINING_KEY_ID is not set")
+    services.tables("privacy_budgets", "training_jobs")
     keys = key_release(s.training_key_id)
     enclave = Address.parse(os.environ.get("CMS_ENCLAVE_ADDRESS", "vsock://16:5005"))
     engine_function = os.environ.get(ENGINE_FUNCTION_ENV)
     circuits = None
     if engine_function:
-        circuits = CircuitRunner(EngineFunction(container.engine(), engine_function), keys,
+        circuits = CircuitRunner(EngineFunction(services.engine, engine_function), keys,
                                  enclave)
     else:  # training still runs; circuit jobs are logged and left on the queue
         logging.getLogger("cms.training_runner").warning(
             "%s is not set: circuit evaluations are not handled", ENGINE_FUNCTION_ENV)
-    return EnclaveRunner(JobQueue(s.training_queue_url), TrainingRuns(BudgetStore()),
-                         Bucket(s.training_bucket), keys, enclave, circuits=circuits)
+    return EnclaveRunner(JobQueue(s.resource("CMS_TRAINING_QUEUE_URL")),
+                         TrainingRuns(BudgetStore()), services.bucket("CMS_TRAINING_BUCKET"),
+                         keys, enclave, circuits=circuits)
 
 
 def main() -> None:

@@ -10,13 +10,15 @@ from cms.adapters.anchor_store import AnchorStore
 from cms.adapters.ledger_client import LedgerMisconfigured, LedgerUnavailable
 from cms.api.observability import count, instrumented, logger, seconds
 from cms.domain.canonical import parse_iso, utc_now
-from cms.services import container
+from cms.runtime import FunctionRuntime
+
+runtime = FunctionRuntime()
 
 
 @instrumented
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
-        steps = container.anchoring().run()
+        steps = runtime.services.anchoring().run()
     except (LedgerMisconfigured, LedgerUnavailable) as error:
         logger.warning("anchoring skipped", extra={"code": error.code, "detail": error.detail})
         count("AnchoringSkipped")

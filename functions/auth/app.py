@@ -2,71 +2,90 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
-from pydantic import BaseModel, ConfigDict, Field
 
-from cms.api.http import create_resolver, json_response, lambda_entry, source_ip_of
+from cms.api.http import http_entry, json_response, source_ip_of
 from cms.api.observability import count
-from cms.api.types import Did
+from cms.api.operations import Api
+from cms.api.schemas.auth import (
+    AccessToken,
+    Challenge,
+    ChallengeRequest,
+    Jwks,
+    RegisterRequest,
+    Registration,
+    VerifyRequest,
+)
+from cms.domain.errors import (
+    ChallengeExpired,
+    ChallengeMismatch,
+    ChallengeNotFound,
+    ChallengeUsed,
+    Conflict,
+    DidDocumentTooLarge,
+    DidResolutionFailed,
+    Forbidden,
+    IdentityNotFound,
+    IdentitySuspended,
+    InvalidDid,
+    InvalidSignature,
+    KeyMismatch,
+    MalformedSignature,
+    Unauthorized,
+    UnsupportedDidMethod,
+    UnsupportedKeyType,
+    ValidationFailed,
+)
 from cms.domain.identity import IdentityType
-from cms.services import container
+from cms.runtime import FunctionRuntime
 
-app = create_resolver()
-
-
-class RegisterRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    did: Did
-    public_key: str = Field(min_length=1, max_length=512,
-                            description="Ed25519 key (hex, base58, multibase) or Ethereum "
-                                        "address / secp256k1 public key")
-    name: str | None = Field(default=None, min_length=1, max_length=255)
-    type: Literal["user", "machine"] = "user"
-    metadata: dict[str, Any] | None = None
+api = Api("auth")
+runtime = FunctionRuntime()
+DID_ERRORS = (InvalidDid, UnsupportedDidMethod, DidResolutionFailed, DidDocumentTooLarge)
 
 
-class ChallengeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    did: Did
-
-
-class VerifyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    did: Did
-    challenge: str = Field(min_length=1, max_length=4096)
-    signature: str = Field(min_length=1, max_length=1024)
-
-
-@app.post("/api/v1/auth/register", summary="Register a DID and its public key",
-          responses={201: {"description": "Registered"},
-                     200: {"description": "Already registered"}})
-def register(request: Annotated[RegisterRequest, Body()]) -> Response[dict]:
-    registration = container.auth().register(
-        request.did, request.public_key, source_ip=source_ip_of(app), name=request.name,
+@api.post("/api/v1/auth/register", "registerIdentity", status=201, secured=False,
+          summary="Register a DID and its public key (201; 200 for the same pair again)",
+          errors=(*DID_ERRORS, KeyMismatch, UnsupportedKeyType, ValidationFailed, Conflict))
+def register(request: Annotated[RegisterRequest, Body()]) -> Response[Registration]:
+    registration = runtime.services.auth.register(
+        request.did, request.public_key, source_ip=source_ip_of(api), name=request.name,
         identity_type=IdentityType(request.type), metadata=request.metadata)
-    return json_response(registration.to_json(), 201 if registration.created else 200)
+    body = Registration.model_validate(registration.to_json())
+    return json_response(body, 201 if registration.created else 200)
 
 
-@app.post("/api/v1/auth/challenge", summary="Get a sign-in challenge (EIP-4361 for Ethereum DIDs)")
-def challenge(request: Annotated[ChallengeRequest, Body()]) -> dict:
-    return container.auth().challenge(request.did, source_ip_of(app)).to_json()
+@api.post("/api/v1/auth/challenge", "createChallenge", secured=False,
+          summary="Get a sign-in challenge (EIP-4361 for Ethereum DIDs)",
+          errors=(InvalidDid, UnsupportedDidMethod, IdentityNotFound, IdentitySuspended,
+                  Forbidden))
+def challenge(request: Annotated[ChallengeRequest, Body()]) -> Challenge:
+    issued = runtime.services.auth.challenge(request.did, source_ip_of(api))
+    return Challenge.model_validate(issued, from_attributes=True)
 
 
-@app.post("/api/v1/auth/verify", summary="Exchange a signed challenge for an access token")
-def verify(request: Annotated[VerifyRequest, Body()]) -> dict:
-    issued = container.auth().verify(request.did, request.challenge, request.signature,
-                                     source_ip_of(app))
+@api.post("/api/v1/auth/verify", "createToken", secured=False,
+          summary="Exchange a signed challenge for an access token",
+          errors=(*DID_ERRORS, IdentityNotFound, IdentitySuspended, Forbidden,
+                  ChallengeExpired, ChallengeMismatch, ChallengeNotFound, ChallengeUsed,
+                  Unauthorized, (401, InvalidSignature.code), MalformedSignature,
+                  ValidationFailed))
+def verify(request: Annotated[VerifyRequest, Body()]) -> AccessToken:
+    issued = runtime.services.auth.verify(request.did, request.challenge, request.signature,
+                                          source_ip_of(api))
     count("SignIns")
-    return {"token": issued.token, "token_type": "Bearer", "expires_at": issued.expires_at,
-            "did": request.did}
+    return AccessToken(token=issued.token, token_type="Bearer",  # noqa: S106 - a scheme
+                       expires_at=issued.expires_at, did=request.did)
 
 
-@app.get("/.well-known/jwks.json", summary="Public keys that verify access tokens")
-def jwks() -> Response[dict]:
-    return json_response(container.tokens().jwks(), headers={"Cache-Control": "max-age=300"})
+@api.get("/.well-known/jwks.json", "getJwks", secured=False,
+         summary="Public keys that verify access tokens")
+def jwks() -> Response[Jwks]:
+    return json_response(Jwks.model_validate(runtime.services.tokens.jwks()),
+                         headers={"Cache-Control": "max-age=300"})
 
 
-handler = lambda_entry(app)
+handler = http_entry(api, runtime)

@@ -16,7 +16,9 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 from cms.api.observability import count, instrumented, logger
 from cms.domain.errors import DependencyUnavailable, DomainError
 from cms.domain.identity import IdentityStatus
-from cms.services import container
+from cms.runtime import FunctionRuntime
+
+runtime = FunctionRuntime()
 
 UNAUTHORIZED = "Unauthorized"  # the exact message API Gateway turns into a 401
 
@@ -34,8 +36,8 @@ def _bearer(event: APIGatewayAuthorizerRequestEvent) -> str:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = APIGatewayAuthorizerRequestEvent(event)
     try:
-        claims = container.tokens().verify(_bearer(request))
-        identity = container.identity_store().profile(claims["sub"])
+        claims = runtime.services.tokens.verify(_bearer(request))
+        identity = runtime.services.identity_store.profile(claims["sub"])
         if identity is None or identity.status != IdentityStatus.ACTIVE:
             raise PermissionError("identity is not active")
     except DependencyUnavailable:

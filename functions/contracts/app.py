@@ -9,16 +9,43 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from cms.api.http import SECURED, caller_of, create_resolver, json_response, lambda_entry
+from cms.api.http import caller_of, header_of, http_entry, json_response
 from cms.api.observability import count
+from cms.api.operations import Api
 from cms.api.types import Did, Timestamp
-from cms.domain.contracts import Content, Contract
+from cms.domain.contracts import (
+    AlreadySigned,
+    Content,
+    Contract,
+    NotYetValid,
+    SigningDeadlinePassed,
+    ValidityEnded,
+)
 from cms.domain.drafting import TemplateDraft
-from cms.domain.errors import ValidationFailed
+from cms.domain.errors import (
+    Conflict,
+    DidDocumentTooLarge,
+    DidResolutionFailed,
+    DocumentNotFound,
+    Forbidden,
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
+    IllegalTransition,
+    InvalidDid,
+    InvalidSignature,
+    MalformedSignature,
+    NotFound,
+    StoredObjectCorrupt,
+    TemplateInvalid,
+    TemplateNotFound,
+    UnsupportedDidMethod,
+    ValidationFailed,
+)
 from cms.domain.identity import Caller
-from cms.services import container
+from cms.runtime import FunctionRuntime
 
-app = create_resolver()
+api = Api("contracts")
+runtime = FunctionRuntime()
 BASE = "/api/v1/contracts"
 ONE = BASE + "/<contract_id>"
 
@@ -72,6 +99,11 @@ class SignRequest(BaseModel):
     verification_method: str | None = Field(default=None, max_length=2300)
 
 
+# Every change: the contract may be unknown (or not the caller's), in the wrong state, out of
+# its validity, or changed concurrently past the retries.
+CHANGE_ERRORS = (NotFound, Forbidden, IllegalTransition, ValidityEnded, Conflict)
+
+
 def _fields(model: BaseModel) -> dict[str, Any]:
     """The fields the client sent, without nulls; the domain normalises the timestamps."""
     values = model.model_dump(exclude_unset=True, exclude_none=True)
@@ -83,9 +115,12 @@ def _contract(contract: Contract, status: int = 200) -> Response[dict]:
     return json_response(contract.to_json(), status)
 
 
-@app.post(BASE, security=SECURED, summary="Create a draft contract (the caller is the provider)")
+@api.post(BASE, "createContract", status=201,
+          summary="Create a draft contract (the caller is the provider)",
+          errors=(InvalidDid, UnsupportedDidMethod, TemplateNotFound, TemplateInvalid,
+                  StoredObjectCorrupt, IdempotencyKeyReused, IdempotencyInProgress))
 def create(request: Annotated[ContractCreate, Body()]) -> Response[dict]:
-    caller = caller_of(app)
+    caller = caller_of(api)
     fields = {"description": "", "metadata": {}, **_fields(request),
               "provider_did": caller.did}
     make_contract = _from_template if request.template_id else _from_terms
@@ -93,15 +128,15 @@ def create(request: Annotated[ContractCreate, Body()]) -> Response[dict]:
     def make() -> dict[str, Any]:
         return make_contract(caller, fields).to_json()
 
-    key = app.current_event.headers.get("idempotency-key")
+    key = header_of(api, "idempotency-key")
     if key is None:
         body = make()
     else:
         # Imported here: Powertools idempotency pulls in boto3, which most requests never need.
         from cms.api.idempotency import run_once
 
-        body = run_once("contracts.create", caller.did, key, fields, compute=make,
-                        lambda_context=app.lambda_context)
+        body = run_once(runtime.services, "contracts.create", caller.did, key, fields,
+                        compute=make, lambda_context=api.lambda_context)
     count("ContractsCreated")
     return json_response(body, 201, {"Location": f"{BASE}/{body['id']}"})
 
@@ -112,7 +147,7 @@ TERMS_FIELDS = ("terms", "valid_from", "valid_until")
 
 def _from_terms(caller: Caller, fields: dict[str, Any]) -> Contract:
     _require(fields, ("title", *TERMS_FIELDS), TEMPLATE_FIELDS, "without a template_id")
-    return container.contracts().create(caller, Content.from_json(fields))
+    return runtime.services.contracts.create(caller, Content.from_json(fields))
 
 
 def _from_template(caller: Caller, fields: dict[str, Any]) -> Contract:
@@ -122,7 +157,7 @@ def _from_template(caller: Caller, fields: dict[str, Any]) -> Contract:
         variables=fields["variables"], consumer_did=fields["consumer_did"],
         title=fields.get("title"), description=fields["description"],
         metadata=fields["metadata"])
-    return container.contracts().create_from_template(caller, draft)
+    return runtime.services.contracts.create_from_template(caller, draft)
 
 
 def _require(fields: dict[str, Any], required: tuple[str, ...], forbidden: tuple[str, ...],
@@ -136,7 +171,8 @@ def _require(fields: dict[str, Any], required: tuple[str, ...], forbidden: tuple
                                f"this request is neither ({form})", errors)
 
 
-@app.get(BASE, security=SECURED, summary="List contracts visible to the caller, newest first")
+@api.get(BASE, "listContracts", summary="List contracts visible to the caller, newest first",
+         errors=(Forbidden,))
 def list_contracts(
     status: Annotated[Literal["draft", "review", "signed", "active", "completed", "terminated",
                               "expired"] | None, Query()] = None,
@@ -145,20 +181,22 @@ def list_contracts(
     cursor: Annotated[str | None, Query(max_length=4096)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict:
-    page = container.contracts().list(caller_of(app), status=status, role=role, scope=scope,
+    page = runtime.services.contracts.list(caller_of(api), status=status, role=role, scope=scope,
                                       cursor=cursor, limit=limit)
     return {"items": [c.to_json() for c in page.items], "next_cursor": page.next_cursor}
 
 
-@app.get(ONE, security=SECURED, summary="Get a contract")
+@api.get(ONE, "getContract", summary="Get a contract", errors=(NotFound,))
 def get(contract_id: str) -> Response[dict]:
-    return _contract(container.contracts().get(caller_of(app), contract_id))
+    return _contract(runtime.services.contracts.get(caller_of(api), contract_id))
 
 
-@app.patch(ONE, security=SECURED, summary="Edit a draft (provider only)")
+@api.patch(ONE, "updateContract", summary="Edit a draft (provider only)",
+           errors=(*CHANGE_ERRORS, InvalidDid, UnsupportedDidMethod, TemplateNotFound,
+                   StoredObjectCorrupt))
 def update(contract_id: str, request: Annotated[ContractPatch, Body()]) -> Response[dict]:
-    return _contract(container.contracts().update(caller_of(app), contract_id,
-                                                  _fields(request)))
+    return _contract(runtime.services.contracts.update(caller_of(api), contract_id,
+                                                       _fields(request)))
 
 
 class Submission(BaseModel):
@@ -167,49 +205,60 @@ class Submission(BaseModel):
     signing_deadline: Timestamp | None = None
 
 
-@app.post(ONE + "/submit", security=SECURED,
-          summary="Freeze the terms for review (draft→review) until a signing deadline")
+@api.post(ONE + "/submit", "submitContract",
+          summary="Freeze the terms for review (draft→review) until a signing deadline",
+          errors=CHANGE_ERRORS)
 def submit(contract_id: str,
            request: Annotated[Submission | None, Body()] = None) -> Response[dict]:
     deadline = request.signing_deadline if request else None
-    return _contract(container.contracts().submit(caller_of(app), contract_id, deadline))
+    return _contract(runtime.services.contracts.submit(caller_of(api), contract_id, deadline))
 
 
-@app.post(ONE + "/request-changes", security=SECURED,
-          summary="Send back to draft; signatures are cleared (review→draft)")
+@api.post(ONE + "/request-changes", "requestContractChanges",
+          summary="Send back to draft; signatures are cleared (review→draft)",
+          errors=(*CHANGE_ERRORS, SigningDeadlinePassed))
 def request_changes(contract_id: str,
                     request: Annotated[Reason | None, Body()] = None) -> Response[dict]:
     reason = request.reason if request else None
-    return _contract(container.contracts().request_changes(caller_of(app), contract_id, reason))
+    return _contract(runtime.services.contracts.request_changes(caller_of(api), contract_id,
+                                                                reason))
 
 
-@app.get(ONE + "/signing-payload", security=SECURED,
-         summary="What the caller must sign: EIP-712 typed data or an Ed25519 message")
+@api.get(ONE + "/signing-payload", "getSigningPayload",
+         summary="What the caller must sign: EIP-712 typed data or an Ed25519 message",
+         errors=(NotFound, Forbidden, IllegalTransition))
 def signing_payload(contract_id: str) -> dict:
-    return container.contracts().signing_payload(caller_of(app), contract_id)
+    return runtime.services.contracts.signing_payload(caller_of(api), contract_id)
 
 
-@app.post(ONE + "/sign", security=SECURED, summary="Add the caller's signature over the digest")
+@api.post(ONE + "/sign", "signContract", summary="Add the caller's signature over the digest",
+          errors=(*CHANGE_ERRORS, SigningDeadlinePassed, AlreadySigned, InvalidSignature,
+                  MalformedSignature, DidResolutionFailed, DidDocumentTooLarge))
 def sign(contract_id: str, request: Annotated[SignRequest, Body()]) -> Response[dict]:
-    contract = container.contracts().sign(caller_of(app), contract_id, request.signature,
-                                          request.verification_method)
+    contract = runtime.services.contracts.sign(caller_of(api), contract_id, request.signature,
+                                               request.verification_method)
     count("ContractSignatures")
     return _contract(contract)
 
 
-@app.post(ONE + "/activate", security=SECURED, summary="Start a signed contract (signed→active)")
+@api.post(ONE + "/activate", "activateContract",
+          summary="Start a signed contract (signed→active)",
+          errors=(*CHANGE_ERRORS, NotYetValid))
 def activate(contract_id: str) -> Response[dict]:
-    return _contract(container.contracts().activate(caller_of(app), contract_id))
+    return _contract(runtime.services.contracts.activate(caller_of(api), contract_id))
 
 
-@app.post(ONE + "/complete", security=SECURED, summary="Complete an active contract")
+@api.post(ONE + "/complete", "completeContract", summary="Complete an active contract",
+          errors=CHANGE_ERRORS)
 def complete(contract_id: str) -> Response[dict]:
-    return _contract(container.contracts().complete(caller_of(app), contract_id))
+    return _contract(runtime.services.contracts.complete(caller_of(api), contract_id))
 
 
-@app.post(ONE + "/terminate", security=SECURED, summary="Terminate a live contract")
+@api.post(ONE + "/terminate", "terminateContract", summary="Terminate a live contract",
+          errors=CHANGE_ERRORS)
 def terminate(contract_id: str, request: Annotated[Termination, Body()]) -> Response[dict]:
-    return _contract(container.contracts().terminate(caller_of(app), contract_id, request.reason))
+    return _contract(runtime.services.contracts.terminate(caller_of(api), contract_id,
+                                                          request.reason))
 
 
 class UploadRequest(BaseModel):
@@ -219,30 +268,33 @@ class UploadRequest(BaseModel):
     size: int = Field(ge=1)
 
 
-@app.get(ONE + "/document", security=SECURED,
+@api.get(ONE + "/document", "getContractDocument",
          summary="The rendered document (markdown, html or pdf): its SHA-256, which the "
-                 "contract digest covers, and a short-lived download link")
+                 "contract digest covers, and a short-lived download link",
+         errors=(NotFound, DocumentNotFound, StoredObjectCorrupt))
 def document(contract_id: str,
              format: Annotated[Literal["pdf", "html", "markdown"], Query()] = "pdf") -> dict:
-    return container.documents().document(caller_of(app), contract_id, format)
+    return runtime.services.documents.document(caller_of(api), contract_id, format)
 
 
-@app.post(ONE + "/attachments", security=SECURED,
+@api.post(ONE + "/attachments", "createAttachmentUpload", status=201,
           summary="A presigned upload for a file to attach to a draft; it is hashed and added "
-                  "to the contract (and its digest) when it arrives")
+                  "to the contract (and its digest) when it arrives",
+          errors=(NotFound, Forbidden, IllegalTransition, Conflict))
 def request_upload(contract_id: str,
                    request: Annotated[UploadRequest, Body()]) -> Response[dict]:
-    body = container.documents().request_upload(caller_of(app), contract_id,
+    body = runtime.services.documents.request_upload(caller_of(api), contract_id,
                                                 name=request.name,
                                                 media_type=request.media_type,
                                                 size=request.size)
     return json_response(body, 201)
 
 
-@app.get(ONE + "/attachments/<attachment_id>", security=SECURED,
-         summary="An attachment's record (name, type, size, SHA-256) and a download link")
+@api.get(ONE + "/attachments/<attachment_id>", "getAttachment",
+         summary="An attachment's record (name, type, size, SHA-256) and a download link",
+         errors=(NotFound, DocumentNotFound))
 def attachment(contract_id: str, attachment_id: str) -> dict:
-    return container.documents().attachment(caller_of(app), contract_id, attachment_id)
+    return runtime.services.documents.attachment(caller_of(api), contract_id, attachment_id)
 
 
-handler = lambda_entry(app)
+handler = http_entry(api, runtime)

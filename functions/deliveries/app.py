@@ -14,8 +14,10 @@ from typing import Any
 
 from cms.api.observability import count, instrumented, logger
 from cms.domain.webhooks import ContractEvent
-from cms.services import container
+from cms.runtime import FunctionRuntime
 from cms.services.webhooks import AttemptMessage, Outcome
+
+runtime = FunctionRuntime()
 
 # Leave the rest of a batch to SQS rather than be cut off mid-attempt (one takes <= ~10 s).
 TIME_RESERVE_MS = 15_000
@@ -51,7 +53,7 @@ def _fan_out(event: dict[str, Any]) -> dict[str, Any]:
         logger.warning("malformed contract event", extra={"reason": str(error),
                                                           "event_id": event.get("id")})
         return {"ignored": True}
-    queued = container.webhooks().fan_out(contract_event)
+    queued = runtime.services.webhooks.fan_out(contract_event)
     count("WebhookDeliveriesQueued", len(queued))
     return {"event_id": contract_event.event_id, "deliveries": len(queued)}
 
@@ -76,7 +78,7 @@ def _attempt(record: dict[str, Any]) -> bool:
                                                             "message_id": record.get("messageId")})
         return True
     try:
-        outcome = container.webhooks().attempt(message)
+        outcome = runtime.services.webhooks.attempt(message)
     except Exception:  # DynamoDB or SQS unavailable, or a bug: SQS retries, then dead-letters
         logger.exception("delivery attempt failed", extra={"delivery_id": message.delivery_id})
         return False

@@ -15,13 +15,27 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from cms.adapters.engine_function import CIRCUIT_RELAYER, DIRECT_FUNCTIONS, ENGINE_CALL
-from cms.api.http import SECURED, caller_of, create_resolver, json_response, lambda_entry
+from cms.api.http import caller_of, http_entry, json_response
 from cms.api.observability import count, instrumented, logger
+from cms.api.operations import Api
+from cms.domain.engine.errors import (
+    ContractNotFound,
+    ContractReverted,
+    EngineValidationError,
+    ExecutionTimeout,
+    GasExhausted,
+    StorageError,
+)
 from cms.domain.engine.records import CIRCUIT_KIND
-from cms.domain.errors import DomainError, Forbidden, ValidationFailed
-from cms.services import container
+from cms.domain.engine.storage import ContractExists
+from cms.domain.engine.unified import ContractBusy
+from cms.domain.errors import AttestationInvalid, DomainError, Forbidden, ValidationFailed
+from cms.runtime import FunctionRuntime
 
-app = create_resolver()
+api = Api("engine")
+runtime = FunctionRuntime()
+EXECUTION_ERRORS = (ContractNotFound, EngineValidationError, ContractBusy, StorageError,
+                    Forbidden)
 BASE = "/api/v1/engine"
 CONTRACTS = BASE + "/contracts"
 ONE = CONTRACTS + "/<address>"
@@ -61,61 +75,70 @@ class ExecuteRequest(BaseModel):
     calls: list[Call] | None = Field(default=None, description="a batch, run in order")
 
 
-@app.post(CONTRACTS, security=SECURED,
+@api.post(CONTRACTS, "deployEngineContract", status=201,
           summary="Deploy a contract (the caller is its owner): built-in ERC20, a WebAssembly "
-                  "module, a Paillier privacy contract or a boolean-circuit contract")
+                  "module, a Paillier privacy contract or a boolean-circuit contract",
+          errors=(EngineValidationError, ContractExists, StorageError, ContractReverted,
+                  GasExhausted, ExecutionTimeout))
 def deploy(request: Annotated[DeployRequest, Body()]) -> Response[dict]:
-    contract = container.engine().deploy(caller_of(app), request.model_dump(exclude_none=True))
+    contract = runtime.services.engine.deploy(caller_of(api),
+                                              request.model_dump(exclude_none=True))
     count("EngineContractsDeployed")
     return json_response(contract, 201, {"Location": f"{CONTRACTS}/{contract['address']}"})
 
 
-@app.get(ONE, security=SECURED, summary="A contract's metadata, ABI and execution count")
+@api.get(ONE, "getEngineContract", summary="A contract's metadata, ABI and execution count",
+         errors=(ContractNotFound, EngineValidationError))
 def get(address: str) -> dict:
-    return container.engine().contract(address)
+    return runtime.services.engine.contract(address)
 
 
-@app.post(ONE + "/execute", security=SECURED,
+@api.post(ONE + "/execute", "executeEngineContract",
           summary="Execute a function as the caller (atomic; a failure is a problem with the "
-                  "contract's error), or a batch of calls with per-call results")
+                  "contract's error), or a batch of calls with per-call results",
+          errors=(*EXECUTION_ERRORS, ContractReverted, GasExhausted, ExecutionTimeout,
+                  AttestationInvalid))
 def execute(address: str, request: Annotated[ExecuteRequest, Body()]) -> dict:
-    result = container.engine().execute_request(caller_of(app), address,
-                                                request.model_dump(exclude_none=True))
+    result = runtime.services.engine.execute_request(caller_of(api), address,
+                                                     request.model_dump(exclude_none=True))
     count("EngineExecutions", len(result["results"]) if "results" in result else 1)
     return result
 
 
-@app.post(ONE + "/estimate-gas", security=SECURED,
-          summary="The gas a call would use now: a dry run that changes nothing")
+@api.post(ONE + "/estimate-gas", "estimateEngineGas",
+          summary="The gas a call would use now: a dry run that changes nothing",
+          errors=(*EXECUTION_ERRORS, ContractReverted, GasExhausted, ExecutionTimeout))
 def estimate_gas(address: str, request: Annotated[Call, Body()]) -> dict:
-    return container.engine().estimate(caller_of(app), address,
-                                       request.model_dump(exclude_none=True))
+    return runtime.services.engine.estimate(caller_of(api), address,
+                                            request.model_dump(exclude_none=True))
 
 
-@app.get(ONE + "/history", security=SECURED,
-         summary="The contract's executions, newest first (paged)")
+@api.get(ONE + "/history", "listEngineHistory",
+         summary="The contract's executions, newest first (paged)",
+         errors=(ContractNotFound, EngineValidationError, StorageError))
 def history(address: str,
             limit: Annotated[int, Query(ge=1, le=100)] = 50,
             cursor: Annotated[str | None, Query(max_length=512)] = None) -> dict:
-    return container.engine().history(address, limit, cursor)
+    return runtime.services.engine.history(address, limit, cursor)
 
 
-@app.get(ONE + "/health", security=SECURED,
-         summary="The contract's health: score, status, recent errors, recommendations")
+@api.get(ONE + "/health", "getEngineContractHealth",
+         summary="The contract's health: score, status, recent errors, recommendations",
+         errors=(ContractNotFound, EngineValidationError, StorageError))
 def health(address: str) -> dict:
-    return container.engine().health(address)
+    return runtime.services.engine.health(address)
 
 
-@app.get(BASE + "/info", security=SECURED, summary="The engine: kinds, limits, configuration")
+@api.get(BASE + "/info", "getEngineInfo", summary="The engine: kinds, limits, configuration")
 def info() -> dict:
-    return container.engine().info()
+    return runtime.services.engine.info()
 
 
-@app.get(BASE + "/metrics", security=SECURED,
+@api.get(BASE + "/metrics", "getEngineMetrics",
          summary="Performance metrics across the deployment (the cache figures are the serving "
-                 "instance's)")
+                 "instance's)", errors=(StorageError,))
 def metrics() -> dict:
-    return container.engine().metrics()
+    return runtime.services.engine.metrics()
 
 
 def direct_call(event: dict[str, Any], engine: Any) -> dict[str, Any]:
@@ -157,10 +180,10 @@ def _engine_call(event: Any) -> tuple[str, str, dict[str, Any] | None, int | Non
 
 @instrumented
 def _direct(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return direct_call(event, container.engine())
+    return direct_call(event, runtime.services.engine)
 
 
-_http = lambda_entry(app)
+_http = http_entry(api, runtime)
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

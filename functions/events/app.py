@@ -11,7 +11,9 @@ from typing import Any
 
 from cms.adapters.audit_log import event_from_stream_image
 from cms.api.observability import count, instrumented, logger
-from cms.services import container
+from cms.runtime import FunctionRuntime
+
+runtime = FunctionRuntime()
 
 
 @instrumented
@@ -19,7 +21,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     events = [event_from_stream_image(record["dynamodb"]["NewImage"])
               for record in event.get("Records", [])
               if record.get("eventName") == "INSERT" and "NewImage" in record.get("dynamodb", {})]
-    published, skipped = container.lifecycle().on_events(events)
+    published, skipped = runtime.services.lifecycle.on_events(events)
     count("LifecycleEventsPublished", published)
     if skipped:
         count("LifecycleEventsSkipped", len(skipped))

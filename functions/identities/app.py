@@ -2,69 +2,71 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Body
-from pydantic import BaseModel, ConfigDict, Field
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from cms.api.http import SECURED, caller_of, create_resolver, lambda_entry
-from cms.domain.identity import IdentityStatus, IdentityType, Role
-from cms.services import container
+from cms.api.http import caller_of, http_entry
+from cms.api.operations import Api
+from cms.api.schemas.common import DID_PATTERN
+from cms.api.schemas.identities import Identity, IdentityChange, IdentityEvents, ProfileChange
+from cms.domain import identity as domain
+from cms.domain.did.syntax import MAX_DID_LENGTH
+from cms.domain.errors import Conflict, Forbidden, IdentityNotFound, ValidationFailed
+from cms.runtime import FunctionRuntime
 
-app = create_resolver()
-
-
-class ProfileChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str | None = Field(default=None, min_length=1, max_length=255)
-    metadata: dict[str, Any] | None = None
-    type: Literal["user", "machine"] | None = None
-
-
-class IdentityChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    status: Literal["active", "inactive", "suspended"] | None = None
-    roles: list[Literal["admin", "auditor", "enclave"]] | None = None
-    type: Literal["user", "machine", "enclave"] | None = None
+api = Api("identities")
+runtime = FunctionRuntime()
+DidPath = Annotated[str, Path(min_length=7, max_length=MAX_DID_LENGTH, pattern=DID_PATTERN)]
 
 
-@app.get("/api/v1/identities/me", security=SECURED, summary="The caller's identity")
-def me() -> dict:
-    caller = caller_of(app)
-    return container.identities().get(caller, caller.did).to_json()
+def _identity(identity: domain.Identity) -> Identity:
+    return Identity.model_validate(identity.to_json())
 
 
-@app.patch("/api/v1/identities/me", security=SECURED,
-           summary="Change the caller's own name, metadata or type (user or machine)")
-def update_me(change: Annotated[ProfileChange, Body()]) -> dict:
-    identity = container.identities().update_profile(
-        caller_of(app), name=change.name, metadata=change.metadata,
-        identity_type=IdentityType(change.type) if change.type else None)
-    return identity.to_json()
+@api.get("/api/v1/identities/me", "getMe", summary="The caller's identity",
+         errors=(IdentityNotFound,))
+def me() -> Identity:
+    caller = caller_of(api)
+    return _identity(runtime.services.identities.get(caller, caller.did))
 
 
-@app.get("/api/v1/identities/<did>", security=SECURED,
-         summary="An identity (the caller's own, or any for auditors and admins)")
-def get(did: str) -> dict:
-    return container.identities().get(caller_of(app), did).to_json()
+@api.patch("/api/v1/identities/me", "updateMe",
+           summary="Change the caller's own name, metadata or type (user or machine)",
+           errors=(IdentityNotFound, Forbidden, Conflict, ValidationFailed))
+def update_me(change: Annotated[ProfileChange, Body()]) -> Identity:
+    identity = runtime.services.identities.update_profile(
+        caller_of(api), name=change.name, metadata=change.metadata,
+        identity_type=domain.IdentityType(change.type) if change.type else None)
+    return _identity(identity)
 
 
-@app.patch("/api/v1/identities/<did>", security=SECURED,
-           summary="Suspend, reactivate or change roles (admins)")
-def administer(did: str, change: Annotated[IdentityChange, Body()]) -> dict:
-    identity = container.identities().administer(
-        caller_of(app), did,
-        status=IdentityStatus(change.status) if change.status else None,
-        roles=[Role(r) for r in change.roles] if change.roles is not None else None,
-        identity_type=IdentityType(change.type) if change.type else None)
-    return identity.to_json()
+@api.get("/api/v1/identities/<did>", "getIdentity",
+         summary="An identity (the caller's own, or any for auditors and admins)",
+         errors=(IdentityNotFound,))
+def get(did: DidPath) -> Identity:
+    return _identity(runtime.services.identities.get(caller_of(api), did))
 
 
-@app.get("/api/v1/identities/<did>/events", security=SECURED,
-         summary="The identity's hash-chained audit events (registration, keys, changes)")
-def events(did: str) -> dict:
-    items = container.identities().events(caller_of(app), did)
-    return {"did": did, "events": [event.to_json() for event in items]}
+@api.patch("/api/v1/identities/<did>", "administerIdentity",
+           summary="Suspend, reactivate or change roles (admins)",
+           errors=(IdentityNotFound, Forbidden, Conflict))
+def administer(did: DidPath, change: Annotated[IdentityChange, Body()]) -> Identity:
+    identity = runtime.services.identities.administer(
+        caller_of(api), did,
+        status=domain.IdentityStatus(change.status) if change.status else None,
+        roles=[domain.Role(r) for r in change.roles] if change.roles is not None else None,
+        identity_type=domain.IdentityType(change.type) if change.type else None)
+    return _identity(identity)
 
 
-handler = lambda_entry(app)
+@api.get("/api/v1/identities/<did>/events", "listIdentityEvents",
+         summary="The identity's hash-chained audit events (registration, keys, changes)",
+         errors=(IdentityNotFound,))
+def events(did: DidPath) -> IdentityEvents:
+    items = runtime.services.identities.events(caller_of(api), did)
+    return IdentityEvents.model_validate({"did": did,
+                                          "events": [event.to_json() for event in items]})
+
+
+handler = http_entry(api, runtime)

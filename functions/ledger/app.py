@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
-from cms.api.http import SECURED, caller_of, create_resolver, lambda_entry
-from cms.services import container
+from cms.adapters.anchor_store import AnchorStore
+from cms.api.http import caller_of, http_entry
+from cms.api.operations import Api
+from cms.domain.errors import LedgerMisconfigured
+from cms.runtime import FunctionRuntime
 from cms.services.ledger_status import ledger_status
 
-app = create_resolver()
+api = Api("ledger")
+runtime = FunctionRuntime()
 
 
-@app.get("/api/v1/ledger", summary="The chain and ContractLedger this deployment anchors on: "
-                                   "what receipt verifiers pin (--ledger CHAIN_ID:ADDRESS)")
+@api.get("/api/v1/ledger", "getLedger", secured=False,
+         summary="The chain and ContractLedger this deployment anchors on: what receipt "
+                 "verifiers pin (--ledger CHAIN_ID:ADDRESS)",
+         errors=(LedgerMisconfigured,))
 def identity() -> dict:
-    config = container.ledger_config()  # the address comes back in EIP-55 case
+    config = runtime.services.ledger_config()  # the address comes back in EIP-55 case
     return {"chain_id": config.chain_id, "address": config.address,
             "pin": f"{config.chain_id}:{config.address}"}
 
 
-@app.get("/api/v1/ledger/status", security=SECURED,
+@api.get("/api/v1/ledger/status", "getLedgerStatus",
          summary="Chain, ledger, signer balance, last batch, un-anchored events and their age")
 def status() -> dict:
-    caller_of(app)  # any signed-in caller; the route is behind the authorizer anyway
-    return ledger_status()
+    caller_of(api)  # any signed-in caller; the route is behind the authorizer anyway
+    services = runtime.services
+    services.tables("audit", "anchor_batches")
+    return ledger_status(AnchorStore(), services.ledger)
 
 
-handler = lambda_entry(app)
+handler = http_entry(api, runtime)

@@ -7,11 +7,13 @@ from collections.abc import Callable
 from typing import Any
 
 from cms.api.observability import count, instrumented, logger
-from cms.services import container
+from cms.runtime import FunctionRuntime
+
+runtime = FunctionRuntime()
 
 
 def _sweep(event: dict[str, Any], arn: str) -> dict[str, Any]:
-    expired = container.lifecycle().sweep()
+    expired = runtime.services.lifecycle.sweep()
     count("ContractsExpired", len(expired))
     if expired:
         logger.info("expired contracts", extra={"contract_ids": expired})
@@ -19,44 +21,44 @@ def _sweep(event: dict[str, Any], arn: str) -> dict[str, Any]:
 
 
 def _await(event: dict[str, Any], arn: str) -> dict[str, Any]:
-    container.lifecycle().await_signatures(event["contract_id"], int(event["submission"]),
+    runtime.services.lifecycle.await_signatures(event["contract_id"], int(event["submission"]),
                                            event["task_token"], arn)
     return {}
 
 
 def _deadline(event: dict[str, Any], arn: str) -> dict[str, Any]:
-    status = container.lifecycle().deadline_passed(event["contract_id"])
+    status = runtime.services.lifecycle.deadline_passed(event["contract_id"])
     if status == "expired":
         count("ContractsExpired")
     return {"status": status}
 
 
 def _lock(event: dict[str, Any], arn: str) -> dict[str, Any]:
-    return {"locked": container.lifecycle().lock_documents(event["contract_id"])}
+    return {"locked": runtime.services.lifecycle.lock_documents(event["contract_id"])}
 
 
 def _activate(event: dict[str, Any], arn: str) -> dict[str, Any]:
-    return {"status": container.lifecycle().activate(event["contract_id"])}
+    return {"status": runtime.services.lifecycle.activate(event["contract_id"])}
 
 
 def _schedule_expiry(event: dict[str, Any], arn: str) -> dict[str, Any]:
-    return {"status": container.lifecycle().schedule_expiry(event["contract_id"], arn)}
+    return {"status": runtime.services.lifecycle.schedule_expiry(event["contract_id"], arn)}
 
 
 def _plan(event: dict[str, Any], arn: str) -> dict[str, Any]:
-    return {"wait": container.lifecycle().plan_activation(event["contract_id"], arn)}
+    return {"wait": runtime.services.lifecycle.plan_activation(event["contract_id"], arn)}
 
 
 def _activate_on_schedule(event: dict[str, Any], arn: str) -> dict[str, Any]:
-    return {"status": container.lifecycle().activate_on_schedule(event["contract_id"], arn)}
+    return {"status": runtime.services.lifecycle.activate_on_schedule(event["contract_id"], arn)}
 
 
 def _expire(event: dict[str, Any], arn: str) -> dict[str, Any]:
-    return {"status": container.lifecycle().expire(event["contract_id"])}
+    return {"status": runtime.services.lifecycle.expire(event["contract_id"])}
 
 
 def _remind(event: dict[str, Any], arn: str) -> dict[str, Any]:
-    sent = container.lifecycle().remind(event["contract_id"], event["kind"], event["due"])
+    sent = runtime.services.lifecycle.remind(event["contract_id"], event["kind"], event["due"])
     if sent:
         count("RemindersSent")
     return {"sent": sent}

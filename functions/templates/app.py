@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from cms.api.http import SECURED, caller_of, create_resolver, json_response, lambda_entry
+from cms.api.http import caller_of, http_entry, json_response
 from cms.api.observability import count
-from cms.services import container
+from cms.api.operations import Api
+from cms.domain.errors import (
+    Conflict,
+    Forbidden,
+    StoredObjectCorrupt,
+    TemplateExists,
+    TemplateInvalid,
+    TemplateNotFound,
+)
+from cms.runtime import FunctionRuntime
 
-app = create_resolver()
+api = Api("templates")
+runtime = FunctionRuntime()
 BASE = "/api/v1/templates"
 ONE = BASE + "/<template_id>"
 # Fields a GET returns beside the definition: accepted (and ignored) in a PUT, so a client
@@ -28,41 +39,48 @@ class RenderRequest(BaseModel):
     version: int | None = Field(default=None, ge=1, le=1_000_000)
 
 
-@app.get(BASE, security=SECURED, summary="Every template's latest version")
+@api.get(BASE, "listTemplates", summary="Every template's latest version",
+         errors=(StoredObjectCorrupt,))
 def catalogue() -> dict:
-    caller_of(app)
-    return {"items": [info.to_json() for info in container.templates().catalogue()]}
+    caller_of(api)
+    return {"items": [info.to_json() for info in runtime.services.templates.catalogue()]}
 
 
-@app.get(ONE, security=SECURED, summary="A template version (default: the latest)")
+@api.get(ONE, "getTemplate", summary="A template version (default: the latest)",
+         errors=(TemplateNotFound, StoredObjectCorrupt))
 def get(template_id: str, version: Version = None) -> dict:
-    caller_of(app)
-    return container.templates().get(template_id, version).to_json()
+    caller_of(api)
+    return runtime.services.templates.get(template_id, version).to_json()
 
 
-@app.get(ONE + "/versions", security=SECURED, summary="Every version of a template")
+@api.get(ONE + "/versions", "listTemplateVersions", summary="Every version of a template",
+         errors=(TemplateNotFound,))
 def versions(template_id: str) -> dict:
-    caller_of(app)
-    return {"items": [info.to_json() for info in container.templates().versions(template_id)]}
+    caller_of(api)
+    return {"items": [info.to_json()
+                      for info in runtime.services.templates.versions(template_id)]}
 
 
-@app.post(BASE, security=SECURED, summary="Create a template as version 1 (admins)")
+@api.post(BASE, "createTemplate", status=201, summary="Create a template as version 1 (admins)",
+          errors=(Forbidden, TemplateExists, TemplateInvalid, Conflict))
 def create(request: Annotated[dict[str, Any], Body()]) -> Response[dict]:
     template_id = request.get("id")
     definition = {k: v for k, v in request.items() if k not in SERVER_FIELDS}
-    stored = container.templates().create(caller_of(app), template_id
-                                          if isinstance(template_id, str) else "", definition)
+    stored = runtime.services.templates.create(caller_of(api), template_id
+                                               if isinstance(template_id, str) else "",
+                                               definition)
     count("TemplateVersionsCreated")
     return json_response(stored.to_json(), 201, {"Location": f"{BASE}/{template_id}"})
 
 
-@app.put(ONE, security=SECURED,
-         summary="Add a version (admins); identical content returns the latest unchanged")
+@api.put(ONE, "reviseTemplate", status=201,
+         summary="Add a version (admins); identical content returns the latest unchanged (200)",
+         errors=(Forbidden, TemplateNotFound, TemplateInvalid, Conflict, StoredObjectCorrupt))
 def revise(template_id: str, request: Annotated[dict[str, Any], Body()],
            base_version: Version = None) -> Response[dict]:
     definition = {k: v for k, v in request.items() if k not in SERVER_FIELDS}
-    stored, created = container.templates().revise(caller_of(app), template_id, definition,
-                                                   base_version)
+    stored, created = runtime.services.templates.revise(caller_of(api), template_id,
+                                                        definition, base_version)
     if created:
         count("TemplateVersionsCreated")
     version = stored.template.version
@@ -70,11 +88,14 @@ def revise(template_id: str, request: Annotated[dict[str, Any], Body()],
                          {"Location": f"{BASE}/{template_id}?version={version}"})
 
 
-@app.post(ONE + "/render", security=SECURED,
-          summary="Preview: the terms, validity and document a contract made now would get")
+@api.post(ONE + "/render", "renderTemplate",
+          summary="Preview: the terms, validity and document a contract made now would get",
+          errors=(TemplateNotFound, StoredObjectCorrupt))
 def render(template_id: str, request: Annotated[RenderRequest, Body()]) -> dict:
-    caller_of(app)
-    return container.drafting().preview(template_id, request.version, request.variables)
+    caller_of(api)
+    preview = runtime.services.templates.preview(template_id, request.version,
+                                                 request.variables)
+    return asdict(preview)
 
 
-handler = lambda_entry(app)
+handler = http_entry(api, runtime)

@@ -13,7 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from cms.api.observability import count, instrumented, logger
-from cms.services import container
+from cms.runtime import FunctionRuntime
+
+runtime = FunctionRuntime()
 
 
 @instrumented
@@ -25,9 +27,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     target = event.get("detail", {}).get("object", {})
     key, version = str(target.get("key", "")), target.get("version-id")
     if key.startswith("training/"):
-        return _reported("Datasets", "dataset_id", container.datasets().register(key, version))
+        return _reported("Datasets", "dataset_id", runtime.services.datasets.register(key, version))
     return _reported("Attachments", "attachment_id",
-                     container.documents().register_upload(key, version))
+                     runtime.services.documents.register_upload(key, version))
 
 
 def _reported(kind: str, id_field: str, outcome: Any) -> dict[str, Any]:

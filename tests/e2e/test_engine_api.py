@@ -161,8 +161,14 @@ def test_bad_requests_are_clear_errors(token, new_party):
     expect_error(lambda: client._call("POST", f"/api/v1/engine/contracts/{address}/execute",
                                       {"function": "name", "unknown": 1}),
                  400, "validation_error")
-    wide = client.deploy_engine_contract(  # a JSON integer past 2**53 is still exact
-        "erc20", init_args={"name": "Wide", "symbol": "W", "initial_supply": 10**30})
+    # Bodies are I-JSON: an integer past 2**53 (which JavaScript would round) is refused as a
+    # number and taken, exactly, as a decimal string.
+    problem = expect_error(lambda: client.deploy_engine_contract(
+        "erc20", init_args={"name": "Wide", "symbol": "W", "initial_supply": 10**30}),
+        400, "validation_error")
+    assert "decimal string" in problem["detail"]
+    wide = client.deploy_engine_contract(
+        "erc20", init_args={"name": "Wide", "symbol": "W", "initial_supply": str(10**30)})
     assert client.execute(wide["address"], "totalSupply")["return_value"] == str(10**30)
     salt = "0x" + "07" * 32
     args = {"name": "Salted", "symbol": "SLT"}

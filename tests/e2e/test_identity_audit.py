@@ -34,14 +34,6 @@ def test_registration_and_admin_changes_form_one_chain(stack, new_party, admin):
     assert me["head_hash"] == events[-1].hash and me["version"] == len(events)
 
 
-def test_a_no_op_change_writes_nothing(stack, new_party, admin):
-    party = new_party("eth")
-    response = httpx.patch(stack.url + f"/api/v1/identities/{party.did}",
-                           json={"status": "active"},
-                           headers={"Authorization": f"Bearer {admin.client.token}"})
-    assert response.status_code == 200 and response.json()["version"] == 1
-
-
 def test_others_cannot_read_an_identitys_events(stack, new_party):
     party, stranger = new_party("ed25519"), new_party("ed25519")
     response = events_of(stack, stranger.client.token, party.did)

@@ -38,8 +38,17 @@ def test_unknown_routes_and_methods_are_problems(stack):
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["code"] == "not_found"
-    response = httpx.delete(stack.url + "/api/v1/contracts")
-    assert response.status_code == 404 and response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("method", ["DELETE", "PUT", "TRACE", "HEAD", "FROB"])
+def test_a_method_a_path_does_not_have_is_405_with_allow(stack, method):
+    response = httpx.request(method, stack.url + "/api/v1/contracts")
+    assert response.status_code == 405
+    assert set(response.headers["allow"].split(", ")) == {"GET", "POST", "OPTIONS"}
+    if method != "HEAD":  # no body, by definition
+        assert response.headers["content-type"].startswith("application/problem+json")
+        problem = response.json()
+        assert problem["code"] == "method_not_allowed" and method in problem["detail"]
 
 
 def test_cors_preflight(stack):

@@ -66,10 +66,17 @@ def test_function_environment(templates, spec: FunctionSpec) -> None:
     variables = _function(templates, spec.name)["Properties"]["Environment"]["Variables"]
     for name, value in ENVIRONMENT_VARIABLES.items():
         assert variables[name] == value
+    permissions = spec.permissions
     for table in TABLE_SPECS:
-        # The table name, imported from CmsData.
-        assert "Fn::ImportValue" in variables[table.env_var]
-    assert "Fn::ImportValue" in variables["CMS_JWT_SECRET_ID"]
+        # The name of each table the function may use (imported from CmsData), and only those.
+        if table.key in permissions.tables:
+            assert "Fn::ImportValue" in variables[table.env_var]
+        else:
+            assert table.env_var not in variables
+    assert ("CMS_JWT_SECRET_ID" in variables) == permissions.reads_signing_secret
+    assert ("CMS_LEDGER_PARAMETER" in variables) == permissions.reads_ledger
+    assert ("CMS_LEDGER_SIGNER_SECRET_ID" in variables) == permissions.signs_ledger
+    assert ("CMS_TRAINING_KEY_ID" in variables) == permissions.uses_training_key
     assert variables["POWERTOOLS_SERVICE_NAME"] == spec.name
     # cdk.json defaults: no bootstrap admin, any origin.
     assert variables["CMS_BOOTSTRAP_ADMINS"] == ""
@@ -162,8 +169,25 @@ def test_public_routes_are_exactly_the_sign_in_discovery_and_ledger_routes(metho
 
 def test_no_method_without_a_route(methods) -> None:
     routes = {(r.method, r.path) for spec in HTTP_FUNCTIONS for r in http_routes(spec)}
-    served = {(m.method, m.path) for m in methods if m.method != "OPTIONS"}
+    served = {(m.method, m.path) for m in methods if m.method not in ("OPTIONS", "ANY")}
     assert served == routes
+
+
+def test_every_other_method_of_a_path_is_405_with_allow(templates, methods) -> None:
+    resources = templates["CmsApi"]["Resources"]
+    paths = {m.path for m in methods if m.method not in ("OPTIONS", "ANY")}
+    catch_alls = {m.path: m for m in methods if m.method == "ANY"}
+    assert set(catch_alls) == paths
+    for path, method in catch_alls.items():
+        assert method.authorizer_logical_id is None
+        response = resources[method.logical_id]["Properties"]["Integration"][
+            "IntegrationResponses"][0]
+        assert response["StatusCode"] == "405"
+        allow = response["ResponseParameters"]["method.response.header.Allow"].strip("'")
+        declared = {m.method for m in methods if m.path == path and m.method != "ANY"}
+        assert set(allow.split(", ")) == declared
+        assert '"code":"method_not_allowed"' in response["ResponseTemplates"][
+            "application/json"]
 
 
 def test_every_path_answers_cors_preflight(templates, methods) -> None:

@@ -14,7 +14,6 @@ from cms.adapters.ledger_client import LedgerClient, LedgerConfig, LedgerUnavail
 from cms.adapters.tables import AnchorBatchRecord, AuditEventRecord
 from cms.domain.anchoring import SENT
 from cms.domain.merkle import InclusionProof
-from cms.services import container
 from cms.services.anchoring import AnchorService
 from local_stack.stack import free_port
 from tests.e2e.test_contracts_api import signed_contract
@@ -34,8 +33,17 @@ def chain(stack) -> tuple[Web3, LedgerConfig]:
 
 
 @pytest.fixture
-def ledger(stack) -> LedgerClient:
-    return container.ledger()  # configured from the SSM parameter, signer from its secret
+def anchor_services(stack):
+    """The anchor function's services: the ledger from the SSM parameter, signer from its
+    secret, its tables bound."""
+    services = stack.services("anchor")
+    services.tables("audit", "anchor_batches", "contracts")
+    return services
+
+
+@pytest.fixture
+def ledger(anchor_services) -> LedgerClient:
+    return anchor_services.ledger()
 
 
 def anchorer(ledger: LedgerClient, store: AnchorStore | None = None,
@@ -144,14 +152,15 @@ def test_a_vanished_transaction_is_anchored_again(stack, chain, new_party, ledge
     assert ledger.next_seq() == total_anchored(ledger)
 
 
-def test_a_reverted_transaction_is_sent_again(stack, new_party, ledger):
+def test_a_reverted_transaction_is_sent_again(stack, new_party, ledger, anchor_services):
     """Out of gas (a gas limit set too low): the transaction is mined but reverts; the next
     run sends the batch again, and with a sane limit it is anchored once."""
     from dataclasses import replace
 
     provider, consumer = new_party("eth"), new_party("ed25519")
     contract = signed_contract(provider, consumer)
-    starved = LedgerClient(replace(ledger.config, gas_limit=30_000), container.ledger_signer())
+    starved = LedgerClient(replace(ledger.config, gas_limit=30_000),
+                           anchor_services.ledger_signer)
     assert [s.action for s in anchorer(starved).run()] == ["sent"]
     assert [s.action for s in anchorer(starved).run()] == ["resent after revert"]
     actions = drain(anchorer(ledger))
@@ -160,11 +169,12 @@ def test_a_reverted_transaction_is_sent_again(stack, new_party, ledger):
     assert ledger.next_seq() == total_anchored(ledger)
 
 
-def test_while_the_chain_is_down_events_queue_and_catch_up(stack, chain, new_party, ledger):
+def test_while_the_chain_is_down_events_queue_and_catch_up(stack, chain, new_party, ledger,
+                                                          anchor_services):
     provider, consumer = new_party("eth"), new_party("ed25519")
     down = LedgerClient(LedgerConfig(rpc_url=f"http://127.0.0.1:{free_port()}",
                                      address=chain[1].address, chain_id=31337, timeout_s=1),
-                        container.ledger_signer())
+                        anchor_services.ledger_signer)
     contract = signed_contract(provider, consumer)  # the API works without the chain
     with pytest.raises(LedgerUnavailable):
         anchorer(down).run()

@@ -11,11 +11,9 @@ import httpx
 import pytest
 from base58 import b58encode
 
-from cms.config import settings
 from cms.domain.contracts import Content
 from cms.domain.did import DidResolver
 from cms.domain.identity import Caller
-from cms.services import container
 from cms.services.auth import AuthService
 from cms.services.contracts import ContractService
 from cms_client import Ed25519Signer
@@ -38,10 +36,10 @@ def web_party(server):  # noqa: F811 - the HTTPS server fixture imported above
 
 def test_a_did_web_party_signs_in_and_signs_a_contract(stack, web_party):
     did, resolver = web_party
-    base = container.auth()
+    base = stack.services("auth").auth
     auth = AuthService(identities=base._identities, challenges=base._challenges,
                        rate_limits=base._rate_limits, resolver=resolver, tokens=base._tokens,
-                       settings=settings())
+                       settings=base._settings)
     registered = auth.register(did, bytes(SIGNER.verify_key).hex(), source_ip="192.0.2.1")
     assert registered.created
     assert registered.identity.credentials[0].verification_method == f"{did}#signing"
@@ -50,7 +48,8 @@ def test_a_did_web_party_signs_in_and_signs_a_contract(stack, web_party):
     assert auth.verify(did, issued.challenge, signature, "192.0.2.1").token
 
     consumer = Ed25519Signer()
-    contracts = ContractService(container.contracts()._store, resolver, settings())
+    contracts = ContractService(stack.services("contracts").contracts._store, resolver,
+                                base._settings)
     now = datetime.now(UTC)
     contract = contracts.create(Caller(did), Content(
         title="did:web licence", description="", provider_did=did, consumer_did=consumer.did,

@@ -24,7 +24,7 @@ from cms.adapters.delivery_queue import DeliveryQueue
 from cms.adapters.safe_https import SafeHttpsClient, Wording
 from cms.adapters.tables import DeliveryRecord, WebhookRecord, _Meta
 from cms.adapters.webhook_store import WebhookStore
-from cms.config import settings
+from cms.config import Settings
 from cms.domain.errors import (
     Conflict,
     DependencyUnavailable,
@@ -42,7 +42,6 @@ from cms.domain.webhooks import (
     DeliveryStatus,
     verify_signature,
 )
-from cms.services import container
 from cms.services.webhooks import USER_AGENT, AttemptMessage, Outcome, WebhookService
 from tests.integration.test_did_web_fetch import _QuietServer, _write_certificates
 
@@ -497,16 +496,28 @@ class _LambdaContext:
         return 60_000
 
 
+@dataclass
+class Functions:
+    webhooks: Any
+    deliveries: Any
+
+
 @pytest.fixture
-def wired(queue: Queue, endpoint: Endpoint, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("CMS_DELIVERIES_QUEUE_URL", queue.url)
-    monkeypatch.setenv("CMS_WEBHOOKS_ALLOW_PRIVATE", "true")
-    monkeypatch.setenv("CMS_WEBHOOKS_CA_BUNDLE", endpoint.ca)
-    settings.cache_clear()
-    container.reset()
-    yield
-    settings.cache_clear()
-    container.reset()
+def wired(queue: Queue, endpoint: Endpoint) -> Iterator[Functions]:
+    """Instances of the webhooks and deliveries functions of their own, configured as their
+    definitions would be against this module's AWS."""
+    from local_stack.lambdas import fresh_instance
+
+    settings = Settings.from_environ({
+        "AWS_REGION": _Meta.region, "CMS_DELIVERIES_QUEUE_URL": queue.url,
+        "CMS_WEBHOOKS_TABLE": WebhookRecord.Meta.table_name,
+        "CMS_DELIVERIES_TABLE": DeliveryRecord.Meta.table_name,
+        "CMS_WEBHOOKS_ALLOW_PRIVATE": "true", "CMS_WEBHOOKS_CA_BUNDLE": endpoint.ca})
+    functions = Functions(fresh_instance("functions.webhooks.app"),
+                          fresh_instance("functions.deliveries.app"))
+    for function in (functions.webhooks, functions.deliveries):
+        function.runtime.configure(settings)
+    yield functions
 
 
 def _api_event(method: str, path: str, did: str, body: dict[str, Any] | None = None) -> dict:
@@ -522,8 +533,8 @@ def _api_event(method: str, path: str, did: str, body: dict[str, Any] | None = N
     }
 
 
-def test_the_http_routes(wired: None, endpoint: Endpoint) -> None:
-    from functions.webhooks.app import handler
+def test_the_http_routes(wired: Functions, endpoint: Endpoint) -> None:
+    handler = wired.webhooks.handler
 
     owner, context = new_owner(), _LambdaContext()
     created = handler(_api_event("POST", "/api/v1/webhooks", owner.did,
@@ -550,11 +561,11 @@ def test_the_http_routes(wired: None, endpoint: Endpoint) -> None:
     assert (gone["statusCode"], json.loads(gone["body"])["code"]) == (404, "webhook_not_found")
 
 
-def test_the_deliveries_function(wired: None, queue: Queue, endpoint: Endpoint) -> None:
-    from functions.deliveries.app import handler
-
+def test_the_deliveries_function(wired: Functions, queue: Queue, endpoint: Endpoint) -> None:
+    handler = wired.deliveries.handler
     owner = new_owner()
-    webhook = container.webhooks().register(owner, endpoint.url("/function"), [])
+    webhook = wired.deliveries.runtime.services.webhooks.register(owner, endpoint.url("/function"),
+                                                                  [])
     event = contract_event(owner.did)
     bus_event = {"source": "cms.contracts", "detail-type": event.type, "id": "eb-1",
                  "detail": event.detail}
@@ -573,9 +584,9 @@ def test_the_deliveries_function(wired: None, queue: Queue, endpoint: Endpoint) 
                             time.time())
 
 
-def test_an_unreachable_database_is_a_batch_item_failure(wired: None, queue: Queue,
+def test_an_unreachable_database_is_a_batch_item_failure(wired: Functions, queue: Queue,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from functions.deliveries.app import handler
+    handler = wired.deliveries.handler
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{_free_port()}")  # nothing there
     _forget_connections()

@@ -18,12 +18,14 @@ from cms.adapters.engine_function import (
     ENGINE_CALL,
     engine_call_event,
 )
+from cms.bootstrap import Services
+from cms.config import Settings
 from cms.domain.engine.errors import ContractNotFound
 from cms.domain.engine.records import CIRCUIT_KIND
 from cms.domain.engine.unified import ExecutionResult
 from cms.domain.errors import DependencyUnavailable, DomainError
 from functions.engine import app as engine_app
-from local_stack.lambdas import LambdaContext
+from local_stack.lambdas import LambdaContext, fresh_instance
 from training_runner.engine_invoker import EngineCallRefused, EngineFunction
 
 CIRCUIT, TOKEN, NOBODY = "0x" + "c1" * 20, "0x" + "e2" * 20, "0x" + "00" * 20
@@ -106,9 +108,28 @@ def test_an_event_without_a_call_is_refused(event):
     assert answer["error"]["code"] == "validation_error"
 
 
-def test_domain_errors_are_answers_and_anything_else_fails_the_invocation(monkeypatch):
+class EngineServices(Services):
+    """The engine function's services with a fake engine in place of the real one."""
+
+    def __init__(self, engine: FakeEngine) -> None:
+        super().__init__(Settings())
+        self._engine = engine
+
+    @property
+    def engine(self) -> Any:
+        return self._engine
+
+
+def engine_function(engine: FakeEngine) -> Any:
+    """An instance of the engine function of its own, serving with ``engine``."""
+    instance = fresh_instance("functions.engine.app")
+    instance.runtime.use(EngineServices(engine))
+    return instance
+
+
+def test_domain_errors_are_answers_and_anything_else_fails_the_invocation():
     engine = FakeEngine(fail_with=DependencyUnavailable("DynamoDB is unreachable"))
-    monkeypatch.setattr(engine_app.container, "engine", lambda: engine)
+    engine_app = engine_function(engine)
     event = engine_call_event(CIRCUIT, "recordResult", ARGS)
     assert engine_app.handler(event, context()) == {"error": {
         "code": "dependency_unavailable", "detail": "DynamoDB is unreachable"}}
@@ -117,9 +138,9 @@ def test_domain_errors_are_answers_and_anything_else_fails_the_invocation(monkey
         engine_app.handler(event, context())
 
 
-def test_the_handler_routes_direct_invocations_and_leaves_http_to_the_resolver(monkeypatch):
+def test_the_handler_routes_direct_invocations_and_leaves_http_to_the_resolver():
     engine = FakeEngine()
-    monkeypatch.setattr(engine_app.container, "engine", lambda: engine)
+    engine_app = engine_function(engine)
     answer = engine_app.handler(engine_call_event(CIRCUIT, "recordResult", ARGS), context())
     assert answer["success"] is True and len(engine.calls) == 1
     # An API Gateway request (httpMethod, requestContext) never takes the direct path, even

@@ -9,32 +9,18 @@ import time
 import jwt
 import pytest
 
-from cms.adapters.signing_keys import derive_signing_key
+from cms.adapters.memory.keys import MemorySigningKeys
 from cms.config import Settings
 from cms.domain.errors import InvalidToken
+from cms.domain.signing_keys import derive_signing_key
 from cms.services.tokens import TokenService
-
-
-class StaticKeys:
-    """The key provider's interface over fixed secrets (the Secrets Manager read is
-    exercised by the end-to-end tests)."""
-
-    def __init__(self, *secrets: str) -> None:
-        self.keys = [derive_signing_key(s) for s in secrets]
-
-    def current(self):
-        return self.keys[0]
-
-    def all(self, *, refresh: bool = False):
-        return self.keys
-
 
 SETTINGS = Settings(jwt_issuer="cms", jwt_audience="cms-api", token_ttl_s=900)
 
 
 @pytest.fixture
 def service():
-    return TokenService(StaticKeys("current-secret", "previous-secret"), SETTINGS)
+    return TokenService(MemorySigningKeys("current-secret", "previous-secret"), SETTINGS)
 
 
 def b64(data: dict) -> str:

@@ -1,26 +1,59 @@
-"""Runtime settings, read once from the environment the CDK (or the local stack) provides.
+"""Runtime settings: one value per function, built once from that function's own environment.
 
-Every variable a function reads is listed here; ``ENVIRONMENT_VARIABLES`` is what the CDK
-passes to each function, so cloud and local configuration cannot drift apart.
+Nothing here reads ``os.environ``: a function's entry point (or the local stack, which gives
+each function its own environment as Lambda does) hands its variables to
+``Settings.from_environ``. Names of tables, buckets and queues have no defaults: a function
+whose definition lacks one fails with ``Misconfigured`` when it first needs it, locally as in
+AWS. ``ENVIRONMENT_VARIABLES`` is what the CDK passes to every function.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from cms.domain.errors import DomainError
 
 
-def _int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+class Misconfigured(DomainError):
+    """The function's definition lacks a variable it needs: a deployment bug, not the
+    caller's; the detail names the variable."""
+
+    code, status, title = "misconfigured", 503, "The service is misconfigured"
 
 
-def _bool(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+# Variables whose value names a resource: read from the environment by prefix and suffix, so a
+# new table or queue needs no change here.
+_RESOURCE_SUFFIXES = ("_TABLE", "_BUCKET", "_QUEUE_URL")
 
 
-def _list(name: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
+def _text(value: str) -> str:
+    return value
+
+
+def _int(value: str) -> int:
+    return int(value)
+
+
+def _float(value: str) -> float:
+    return float(value)
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def _lower_list(value: str) -> tuple[str, ...]:
+    return tuple(item.lower() for item in _list(value))
+
+
+def _optional(value: str) -> str | None:
+    return value or None
 
 
 @dataclass(frozen=True)
@@ -47,7 +80,7 @@ class Settings:
     did_web_ca_bundle: str | None = None
     did_web_timeout_s: float = 5.0
     # Identities listed here receive the admin role when they register.
-    bootstrap_admins: tuple[str, ...] = field(default_factory=tuple)
+    bootstrap_admins: tuple[str, ...] = ()
     idempotency_ttl_s: int = 3600
     cors_allow_origin: str = "*"
     # Ledger: an SSM parameter holding {"rpc_url", "address", "chain_id", "confirmations",
@@ -56,9 +89,6 @@ class Settings:
     ledger_signer_secret_id: str | None = None
     ledger_kms_key_id: str | None = None
     anchor_max_batch: int = 1000
-    # S3: the versioned template store, and contract documents and attachments (Object Lock).
-    templates_bucket: str = "cms-templates"
-    documents_bucket: str = "cms-documents"
     # Signed documents and attachments are locked until valid_until plus this many days.
     document_retention_days: int = 3650
     document_lock_mode: str = "COMPLIANCE"  # GOVERNANCE lets a privileged operator lift it
@@ -71,83 +101,88 @@ class Settings:
     scheduler_role_arn: str | None = None
     signing_reminder_s: int = 24 * 3600  # remind this long before the signing deadline
     expiry_reminder_s: int = 7 * 24 * 3600  # and this long before valid_until
-    # Webhooks: the deliveries queue; loopback/private receivers and a private CA are for
-    # tests and the local stack only; one attempt's deadline (resolution to response).
-    deliveries_queue_url: str | None = None
+    # Webhooks: loopback/private receivers and a private CA are for tests and the local stack
+    # only; one attempt's deadline (resolution to response).
     webhooks_allow_private: bool = False
     webhooks_ca_bundle: str | None = None
     webhooks_timeout_s: float = 10.0
-    # Training: the jobs queue the runners read, the bucket of datasets, checkpoints and
-    # models, the KMS key only the attested enclave image may unwrap data keys of, and (local
-    # stack and tests only) a development attestation root whose simulated results verify.
-    training_queue_url: str | None = None
-    training_bucket: str = "cms-training"
+    # Training: the KMS key only the attested enclave image may unwrap data keys of, and
+    # (local stack and tests only) a development attestation root whose simulated results
+    # verify.
     training_key_id: str | None = None
     attestation_dev_root: str | None = None  # path of a PEM file
     # The enclave images (PCR0, hex) this platform runs: the only ones a circuit contract may
     # accept results from (the deployment's enclave_pcr0 context; locally, the local app's).
     enclave_pcr0s: tuple[str, ...] = ()
+    region: str = "us-east-1"
+    # Tables, buckets and queues by variable name (CMS_CONTRACTS_TABLE → its name).
+    resources: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls) -> Settings:
-        return cls(
-            siwe_domain=os.environ.get("CMS_SIWE_DOMAIN", cls.siwe_domain),
-            siwe_uri=os.environ.get("CMS_SIWE_URI", cls.siwe_uri),
-            chain_id=_int("CMS_CHAIN_ID", cls.chain_id),
-            challenge_ttl_s=_int("CMS_CHALLENGE_TTL_S", cls.challenge_ttl_s),
-            jwt_secret_id=os.environ.get("CMS_JWT_SECRET_ID", cls.jwt_secret_id),
-            jwt_issuer=os.environ.get("CMS_JWT_ISSUER", cls.jwt_issuer),
-            jwt_audience=os.environ.get("CMS_JWT_AUDIENCE", cls.jwt_audience),
-            token_ttl_s=_int("CMS_TOKEN_TTL_S", cls.token_ttl_s),
-            signin_burst=_int("CMS_SIGNIN_BURST", cls.signin_burst),
-            signin_per_minute=_int("CMS_SIGNIN_PER_MINUTE", cls.signin_per_minute),
-            signin_ip_burst=_int("CMS_SIGNIN_IP_BURST", cls.signin_ip_burst),
-            signin_ip_per_minute=_int("CMS_SIGNIN_IP_PER_MINUTE", cls.signin_ip_per_minute),
-            max_body_bytes=_int("CMS_MAX_BODY_BYTES", cls.max_body_bytes),
-            did_web_allow_private=_bool("CMS_DID_WEB_ALLOW_PRIVATE"),
-            did_web_ca_bundle=os.environ.get("CMS_DID_WEB_CA_BUNDLE") or None,
-            did_web_timeout_s=float(os.environ.get("CMS_DID_WEB_TIMEOUT_S", cls.did_web_timeout_s)),
-            bootstrap_admins=_list("CMS_BOOTSTRAP_ADMINS"),
-            idempotency_ttl_s=_int("CMS_IDEMPOTENCY_TTL_S", cls.idempotency_ttl_s),
-            cors_allow_origin=os.environ.get("CMS_CORS_ALLOW_ORIGIN", cls.cors_allow_origin),
-            ledger_parameter=os.environ.get("CMS_LEDGER_PARAMETER") or None,
-            ledger_signer_secret_id=os.environ.get("CMS_LEDGER_SIGNER_SECRET_ID") or None,
-            ledger_kms_key_id=os.environ.get("CMS_LEDGER_KMS_KEY_ID") or None,
-            anchor_max_batch=_int("CMS_ANCHOR_MAX_BATCH", cls.anchor_max_batch),
-            templates_bucket=os.environ.get("CMS_TEMPLATES_BUCKET", cls.templates_bucket),
-            documents_bucket=os.environ.get("CMS_DOCUMENTS_BUCKET", cls.documents_bucket),
-            document_retention_days=_int("CMS_DOCUMENT_RETENTION_DAYS",
-                                         cls.document_retention_days),
-            document_lock_mode=os.environ.get("CMS_DOCUMENT_LOCK_MODE", cls.document_lock_mode),
-            attachment_max_bytes=_int("CMS_ATTACHMENT_MAX_BYTES", cls.attachment_max_bytes),
-            upload_url_ttl_s=_int("CMS_UPLOAD_URL_TTL_S", cls.upload_url_ttl_s),
-            lifecycle_state_machine_arn=os.environ.get("CMS_LIFECYCLE_STATE_MACHINE_ARN")
-            or None,
-            event_bus_name=os.environ.get("CMS_EVENT_BUS_NAME", cls.event_bus_name),
-            schedule_group=os.environ.get("CMS_SCHEDULE_GROUP", cls.schedule_group),
-            scheduler_role_arn=os.environ.get("CMS_SCHEDULER_ROLE_ARN") or None,
-            signing_reminder_s=_int("CMS_SIGNING_REMINDER_S", cls.signing_reminder_s),
-            expiry_reminder_s=_int("CMS_EXPIRY_REMINDER_S", cls.expiry_reminder_s),
-            deliveries_queue_url=os.environ.get("CMS_DELIVERIES_QUEUE_URL") or None,
-            webhooks_allow_private=_bool("CMS_WEBHOOKS_ALLOW_PRIVATE"),
-            webhooks_ca_bundle=os.environ.get("CMS_WEBHOOKS_CA_BUNDLE") or None,
-            webhooks_timeout_s=float(os.environ.get("CMS_WEBHOOKS_TIMEOUT_S",
-                                                    cls.webhooks_timeout_s)),
-            training_queue_url=os.environ.get("CMS_TRAINING_QUEUE_URL") or None,
-            training_bucket=os.environ.get("CMS_TRAINING_BUCKET", cls.training_bucket),
-            training_key_id=os.environ.get("CMS_TRAINING_KEY_ID") or None,
-            attestation_dev_root=os.environ.get("CMS_ATTESTATION_DEV_ROOT") or None,
-            enclave_pcr0s=tuple(value.lower() for value in _list("CMS_ENCLAVE_PCR0S")),
-        )
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        """The settings a function's environment gives; a malformed number is Misconfigured."""
+        values: dict[str, Any] = {}
+        for name, (variable, parse) in _VARIABLES.items():
+            raw = environ.get(variable)
+            if raw is None:
+                continue
+            try:
+                values[name] = parse(raw)
+            except ValueError:
+                raise Misconfigured(f"{variable}={raw!r} is not a valid value") from None
+        region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION")
+        if region:
+            values["region"] = region
+        values["resources"] = {name: value for name, value in environ.items()
+                               if name.startswith("CMS_") and name.endswith(_RESOURCE_SUFFIXES)
+                               and value}
+        return cls(**values)
+
+    def resource(self, variable: str) -> str:
+        """The name of a table, bucket or queue this function was given (``CMS_…``)."""
+        value = self.resources.get(variable)
+        if not value:
+            raise Misconfigured(f"{variable} is not set for this function: its definition "
+                                f"does not give it this resource")
+        return value
+
+    def required(self, name: str) -> Any:
+        """A setting without which this use cannot work (e.g. ``training_key_id``)."""
+        value = getattr(self, name)
+        if value in (None, "", ()):
+            variable = _VARIABLES[name][0]
+            raise Misconfigured(f"{variable} is not set for this function")
+        return value
 
 
-@lru_cache(maxsize=1)
-def settings() -> Settings:
-    return Settings.from_env()
+_PARSERS = {int: _int, float: _float, bool: _bool, str: _text}
+_SPECIAL: dict[str, tuple[str, Any]] = {
+    "bootstrap_admins": ("CMS_BOOTSTRAP_ADMINS", _list),
+    "enclave_pcr0s": ("CMS_ENCLAVE_PCR0S", _lower_list),
+}
 
 
-# Variables the CDK sets on every function besides the table names (which come from
-# cms.adapters.tables.TABLE_SPECS). Values here are the cloud defaults; the stack may override.
+def _variables() -> dict[str, tuple[str, Any]]:
+    """Field → (variable, parser): CMS_<FIELD IN CAPITALS>, parsed by the field's type."""
+    defaults = Settings()
+    table: dict[str, tuple[str, Any]] = {}
+    for spec in fields(Settings):
+        if spec.name in ("region", "resources"):
+            continue
+        if spec.name in _SPECIAL:
+            table[spec.name] = _SPECIAL[spec.name]
+            continue
+        default = getattr(defaults, spec.name)
+        parse = _optional if default is None else _PARSERS[type(default)]
+        table[spec.name] = (f"CMS_{spec.name.upper()}", parse)
+    return table
+
+
+_VARIABLES = _variables()
+
+
+# Variables the CDK sets on every function besides resource names. Values here are the cloud
+# defaults; the stack may override.
 ENVIRONMENT_VARIABLES: dict[str, str] = {
     "CMS_CHAIN_ID": "1",
     "CMS_CHALLENGE_TTL_S": "180",

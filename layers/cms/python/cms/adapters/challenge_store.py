@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pynamodb.exceptions import PutError, UpdateError
@@ -10,22 +9,13 @@ from pynamodb.exceptions import PutError, UpdateError
 from cms.adapters.dynamo import is_lost_condition, unavailable_on_connection_errors
 from cms.adapters.tables import ChallengeRecord
 from cms.domain.errors import ChallengeUsed, DependencyUnavailable
+from cms.ports.sign_in import StoredChallenge
 
 # Keep records a while after expiry so a late replay is reported as expired, not unknown.
 TTL_GRACE_S = 3600
 
 
-@dataclass(frozen=True)
-class StoredChallenge:
-    nonce: str
-    did: str
-    challenge: str
-    issued_at: str
-    expires_at: str
-    consumed_at: str | None
-
-
-class ChallengeStore:
+class DynamoChallengeStore:
     def put(self, challenge: StoredChallenge, expires_epoch: int) -> None:
         record = ChallengeRecord(
             challenge.nonce, did=challenge.did, challenge=challenge.challenge,

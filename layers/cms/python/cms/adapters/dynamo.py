@@ -16,11 +16,7 @@ from pynamodb.transactions import TransactWrite
 
 from cms.adapters.tables import _Meta
 from cms.domain.errors import DependencyUnavailable, ValidationFailed
-
-
-class WriteConflict(Exception):
-    """A conditional write lost a race (optimistic lock or uniqueness). Callers may retry."""
-
+from cms.ports.errors import WriteConflict
 
 _connection: Connection | None = None
 

@@ -24,7 +24,7 @@ PROFILE = "IDENTITY"
 CREDENTIAL_PREFIX = "CRED#"
 
 
-class IdentityStore:
+class DynamoIdentityStore:
     def get(self, did: str) -> Identity | None:
         """The identity with its credentials, or None."""
         identity = self.profile(did)

@@ -15,7 +15,7 @@ from cms.domain.ratelimit import Bucket, Outcome, take
 ATTEMPTS = 4
 
 
-class RateLimitStore:
+class DynamoRateLimitStore:
     def take(self, bucket_key: str, *, burst: int, per_minute: int) -> Outcome:
         """Take a token from ``bucket_key``; retried when a concurrent taker wrote first."""
         for _ in range(ATTEMPTS):

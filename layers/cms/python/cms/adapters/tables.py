@@ -2,12 +2,12 @@
 
 These models are the one definition of every table: the CDK data stack derives key schemas,
 GSIs and TTL attributes from them (see ``table_specs``), and the local stack creates its tables
-from the synthesized template. Table names come from the environment that the CDK sets.
+from the synthesized template. The names here are defaults; ``bind_tables`` gives the models
+the names a function's settings carry (the CDK sets one variable per table it may use).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -29,14 +29,20 @@ from pynamodb.indexes import (
 )
 from pynamodb.models import Model
 
+from cms.config import Settings
 
-def _table(env_name: str, default: str) -> str:
-    return os.environ.get(env_name, default)
+# Default table name → the variable that names the table in a function's environment.
+_VARIABLE_OF: dict[str, str] = {}
+
+
+def _table(variable: str, default: str) -> str:
+    _VARIABLE_OF[default] = variable
+    return default
 
 
 class _Meta:
     billing_mode = "PAY_PER_REQUEST"
-    region = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+    region = "us-east-1"
     # Fail fast: a Lambda that cannot reach DynamoDB should answer 503, not hang for a minute.
     connect_timeout_seconds = 3
     read_timeout_seconds = 5
@@ -514,3 +520,27 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
     TableSpec("training_jobs", "CMS_TRAINING_JOBS_TABLE", TrainingJobRecord),
     TableSpec("engine", "CMS_ENGINE_TABLE", EngineContractRecord),
 )
+
+
+def _models() -> list[tuple[type[Model], str]]:
+    """Every model of this module with its table's variable (read while names are defaults)."""
+    found = [value for value in globals().values()
+             if isinstance(value, type) and issubclass(value, Model) and value is not Model]
+    return [(model, _VARIABLE_OF[model.Meta.table_name]) for model in found]
+
+
+_MODELS = _models()
+_SPEC_BY_KEY = {spec.key: spec for spec in TABLE_SPECS}
+
+
+def bind_tables(settings: Settings, *required: str) -> None:
+    """Point the models at the table names ``settings`` gives; Misconfigured if one of the
+    ``required`` tables (TABLE_SPECS keys) was not given to the function. Names are the same
+    in every function of a deployment, so binding the shared model classes is idempotent."""
+    for key in required:
+        settings.resource(_SPEC_BY_KEY[key].env_var)
+    for model, variable in _MODELS:
+        model.Meta.region = settings.region
+        name = settings.resources.get(variable)
+        if name:
+            model.Meta.table_name = name

@@ -6,10 +6,8 @@ request body is validated: the same key with a different body is refused (422).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -21,24 +19,22 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 
-from cms.config import settings
-from cms.domain.errors import DomainError, ValidationFailed
+from cms.domain.errors import IdempotencyInProgress, IdempotencyKeyReused, ValidationFailed
+
+if TYPE_CHECKING:
+    from cms.bootstrap import Services
 
 MAX_KEY_LENGTH = 255
 
 
-class IdempotencyKeyReused(DomainError):
-    code, status, title = "idempotency_key_reused", 422, "Idempotency key reused"
+_PERSISTENCE: dict[str, DynamoDBPersistenceLayer] = {}
 
 
-class IdempotencyInProgress(DomainError):
-    code, status, title = "idempotency_in_progress", 409, "Request in progress"
-
-
-@cache
-def _persistence() -> DynamoDBPersistenceLayer:
-    return DynamoDBPersistenceLayer(
-        table_name=os.environ.get("CMS_IDEMPOTENCY_TABLE", "cms-idempotency"))
+def _persistence(table_name: str) -> DynamoDBPersistenceLayer:
+    """One per table and container: it keeps its DynamoDB client."""
+    if table_name not in _PERSISTENCE:
+        _PERSISTENCE[table_name] = DynamoDBPersistenceLayer(table_name=table_name)
+    return _PERSISTENCE[table_name]
 
 
 def check_key(key: str) -> str:
@@ -48,19 +44,23 @@ def check_key(key: str) -> str:
     return key
 
 
-def run_once(operation: str, caller: str, key: str, payload: dict[str, Any], *,
-             compute: Callable[[], dict[str, Any]], lambda_context: Any) -> dict[str, Any]:
+def run_once(services: Services, operation: str, caller: str, key: str,
+             payload: dict[str, Any], *, compute: Callable[[], dict[str, Any]],
+             lambda_context: Any) -> dict[str, Any]:
     """``compute()``'s result for the first request with this key; the stored one after."""
+    settings = services.settings
     config = IdempotencyConfig(
         event_key_jmespath="[operation, caller, key]",
         payload_validation_jmespath="payload",
-        expires_after_seconds=settings().idempotency_ttl_s,
+        expires_after_seconds=settings.idempotency_ttl_s,
     )
     # An in-progress record then expires with this invocation, so a retry after a timeout
     # is not refused as "in progress" for the whole TTL.
     config.register_lambda_context(lambda_context)
 
-    @idempotent_function(data_keyword_argument="request", persistence_store=_persistence(),
+    persistence = _persistence(settings.resource("CMS_IDEMPOTENCY_TABLE"))
+
+    @idempotent_function(data_keyword_argument="request", persistence_store=persistence,
                          config=config)
     def once(request: dict[str, Any]) -> dict[str, Any]:
         return compute()

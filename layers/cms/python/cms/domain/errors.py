@@ -112,6 +112,14 @@ class IllegalTransition(DomainError):
     title = "The contract is not in a state that allows this"
 
 
+class IdempotencyKeyReused(DomainError):
+    code, status, title = "idempotency_key_reused", 422, "Idempotency key reused"
+
+
+class IdempotencyInProgress(DomainError):
+    code, status, title = "idempotency_in_progress", 409, "Request in progress"
+
+
 class PayloadTooLarge(DomainError):
     code, status, title = "payload_too_large", 413, "The request body is too large"
 

@@ -15,10 +15,6 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from cms.adapters.challenge_store import ChallengeStore, StoredChallenge
-from cms.adapters.dynamo import WriteConflict
-from cms.adapters.identity_store import IdentityStore
-from cms.adapters.rate_limit_store import RateLimitStore
 from cms.config import Settings
 from cms.domain.canonical import iso_utc, parse_iso, utc_now
 from cms.domain.did import DidResolver, VerificationMethod, ethereum_address_of, parse_did
@@ -46,6 +42,9 @@ from cms.domain.identity import (
 )
 from cms.domain.signatures import match_public_key, verify_message_signature
 from cms.domain.siwe import SiweMessage, new_nonce
+from cms.ports.errors import WriteConflict
+from cms.ports.identities import IdentityStore
+from cms.ports.sign_in import ChallengeStore, RateLimitStore, StoredChallenge
 from cms.services.tokens import IssuedToken, TokenService
 
 STATEMENT = "Sign in to the Contract Management System."

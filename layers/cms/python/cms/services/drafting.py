@@ -35,17 +35,6 @@ class DraftingService:
         self._documents = documents
         self._clock = clock
 
-    def preview(self, template_id: str, version: int | None,
-                variables: dict[str, Any]) -> dict[str, Any]:
-        from cms.domain.documents import render_html
-
-        template, markdown = self._templates.preview(template_id, version, variables)
-        valid_from, valid_until = template.validity_for(variables)
-        html = render_html(markdown, title=template.name, issued_at=iso_utc(self._clock()))
-        return {"template": template.reference(), "terms": template.terms_for(variables),
-                "valid_from": valid_from, "valid_until": valid_until, "markdown": markdown,
-                "html": html}
-
     def draft(self, contract_id: str, provider_did: str, draft: TemplateDraft) -> Content:
         """The content of a new contract, its document already stored."""
         check_client_metadata(draft.metadata)

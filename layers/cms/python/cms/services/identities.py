@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from cms.adapters.dynamo import WriteConflict
-from cms.adapters.identity_store import IdentityStore
 from cms.domain.audit import AuditEvent
 from cms.domain.canonical import canonical_json, iso_utc, utc_now
 from cms.domain.errors import Conflict, Forbidden, IdentityNotFound
@@ -19,6 +17,8 @@ from cms.domain.identity import (
     check_metadata,
     record_change,
 )
+from cms.ports.errors import WriteConflict
+from cms.ports.identities import IdentityStore
 
 
 class IdentityService:

@@ -3,16 +3,18 @@ chain or its configuration is not there (that is exactly when an operator asks).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from cms.adapters.anchor_store import PENDING_COUNT_LIMIT, AnchorStore
 from cms.domain.canonical import parse_iso, utc_now
 from cms.domain.errors import DomainError
-from cms.services import container
+
+if TYPE_CHECKING:
+    from cms.adapters.ledger_client import LedgerClient
 
 
-def ledger_status() -> dict[str, Any]:
-    store = AnchorStore()
+def ledger_status(store: AnchorStore, ledger: Callable[[], LedgerClient]) -> dict[str, Any]:
     count, oldest = store.pending_count_and_oldest()
     report: dict[str, Any] = {
         "unanchored": {
@@ -22,7 +24,7 @@ def ledger_status() -> dict[str, Any]:
         "last_batch": _batch_json(store.last_final()),
     }
     try:
-        client = container.ledger()
+        client = ledger()
         report.update({"configured": True, "chain_id": client.config.chain_id,
                        "ledger_address": client.config.address,
                        "signer_address": client.signer.address,

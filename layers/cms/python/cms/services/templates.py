@@ -8,6 +8,7 @@ source, so an edited built-in file can never change what an existing contract pi
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,16 @@ from cms.domain.templates.model import TemplateVersion
 
 BUILTIN_AUTHOR = "system:builtin"
 MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Preview:
+    template: dict[str, Any]
+    terms: dict[str, Any]
+    valid_from: str
+    valid_until: str
+    markdown: str
+    html: str
 
 
 class TemplateService:
@@ -60,10 +71,18 @@ class TemplateService:
         return found
 
     def preview(self, template_id: str, version: int | None,
-                variables: dict[str, Any]) -> tuple[TemplateVersion, str]:
-        """The Markdown a contract made now would carry (ValidationFailed if it cannot)."""
+                variables: dict[str, Any]) -> Preview:
+        """What a contract made now would get: terms, validity and document (ValidationFailed
+        if the variables do not fit). Nothing is stored."""
+        from cms.domain.documents import render_html
+
         template = self.get(template_id, version).template
-        return template, template.render(variables)
+        markdown = template.render(variables)  # checks the variables (schema, then rules)
+        valid_from, valid_until = template.validity_for(variables)
+        html = render_html(markdown, title=template.name, issued_at=iso_utc(self._clock()))
+        return Preview(template=template.reference(), terms=template.terms_for(variables),
+                       valid_from=valid_from, valid_until=valid_until, markdown=markdown,
+                       html=html)
 
     # ------------------------------------------------------------ admin writes
 

@@ -8,10 +8,11 @@ from datetime import timedelta
 
 import jwt
 
-from cms.adapters.signing_keys import SigningKey, SigningKeys
 from cms.config import Settings
 from cms.domain.canonical import iso_utc, utc_now
 from cms.domain.errors import InvalidToken
+from cms.domain.signing_keys import SigningKey
+from cms.ports.keys import SigningKeySource
 
 ALGORITHM = "EdDSA"  # the only algorithm accepted: no "none", no HS256 key confusion
 REQUIRED_CLAIMS = ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]
@@ -26,7 +27,7 @@ class IssuedToken:
 
 
 class TokenService:
-    def __init__(self, keys: SigningKeys, settings: Settings) -> None:
+    def __init__(self, keys: SigningKeySource, settings: Settings) -> None:
         self._keys = keys
         self._settings = settings
 

@@ -12,6 +12,9 @@ SUPPORTED_METHODS = ("key", "pkh", "ethr", "web")
 
 _ID_CHAR = r"(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})"
 _DID_RE = re.compile(rf"did:([a-z0-9]+):((?:{_ID_CHAR}*:)*{_ID_CHAR}+)")
+# The DIDs this system takes, as a JSON Schema pattern (the API's document says it).
+SUPPORTED_DID_PATTERN = (rf"^did:(?:{'|'.join(SUPPORTED_METHODS)}):"
+                         rf"(?:{_ID_CHAR}*:)*{_ID_CHAR}+$")
 
 @dataclass(frozen=True)
 class ParsedDid:

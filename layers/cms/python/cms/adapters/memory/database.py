@@ -1,0 +1,47 @@
+"""One in-memory database shared by the in-memory stores: a lock and the audit log.
+
+Stores that write an audit event with a change do both under the lock, after checking every
+condition, so a change and its event land together or not at all, as in a DynamoDB
+transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from cms.domain.anchoring import Placement
+from cms.domain.audit import AuditEvent
+from cms.ports.errors import WriteConflict
+
+
+@dataclass
+class MemoryDatabase:
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    streams: dict[str, dict[int, AuditEvent]] = field(default_factory=lambda: defaultdict(dict))
+    placements: dict[tuple[str, int], Placement] = field(default_factory=dict)
+
+    def check_free(self, events: Iterable[AuditEvent]) -> None:
+        """WriteConflict if any event's sequence number is taken (a fork). Call under lock."""
+        for event in events:
+            if event.seq in self.streams[event.stream]:
+                raise WriteConflict(f"{event.stream} #{event.seq} exists")
+
+    def append(self, events: Iterable[AuditEvent]) -> None:
+        """Write checked events. Call under lock, after ``check_free``."""
+        for event in events:
+            self.streams[event.stream][event.seq] = event
+
+    def read_placed(self, stream: str, *, after: int = -1, limit: int | None = None
+                    ) -> list[tuple[AuditEvent, Placement | None]]:
+        with self.lock:
+            events = [self.streams[stream][seq] for seq in sorted(self.streams[stream])
+                      if seq > after]
+            chosen = events if limit is None else events[:limit]
+            return [(event, self.placements.get((stream, event.seq))) for event in chosen]
+
+    def read_stream(self, stream: str, *, after: int = -1,
+                    limit: int | None = None) -> list[AuditEvent]:
+        return [event for event, _ in self.read_placed(stream, after=after, limit=limit)]

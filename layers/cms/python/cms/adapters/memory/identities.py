@@ -1,0 +1,63 @@
+"""Identities in memory (the port: cms.ports.identities)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from cms.adapters.memory.database import MemoryDatabase
+from cms.domain.audit import AuditEvent
+from cms.domain.identity import Credential, Identity, identity_stream
+from cms.ports.errors import WriteConflict
+
+
+class MemoryIdentityStore:
+    def __init__(self, database: MemoryDatabase) -> None:
+        self._db = database
+        self._profiles: dict[str, Identity] = {}
+        self._credentials: dict[str, dict[str, Credential]] = {}
+
+    def get(self, did: str) -> Identity | None:
+        with self._db.lock:
+            identity = self._profiles.get(did)
+            if identity is None:
+                return None
+            return replace(identity, credentials=tuple(self._credentials[did].values()))
+
+    def profile(self, did: str) -> Identity | None:
+        with self._db.lock:
+            return self._profiles.get(did)
+
+    def events(self, did: str) -> list[AuditEvent]:
+        return self._db.read_stream(identity_stream(did))
+
+    def create(self, identity: Identity, credential: Credential, event: AuditEvent) -> None:
+        with self._db.lock:
+            if identity.did in self._profiles:
+                raise WriteConflict(f"{identity.did} exists")
+            self._db.check_free([event])
+            self._profiles[identity.did] = replace(identity, credentials=())
+            self._credentials[identity.did] = {credential.credential_id: credential}
+            self._db.append([event])
+
+    def add_credential(self, identity: Identity, credential: Credential, event: AuditEvent,
+                       expected_version: int) -> None:
+        with self._db.lock:
+            self._check_version(identity.did, expected_version)
+            if credential.credential_id in self._credentials[identity.did]:
+                raise WriteConflict(f"{credential.credential_id} is registered")
+            self._db.check_free([event])
+            self._profiles[identity.did] = replace(identity, credentials=())
+            self._credentials[identity.did][credential.credential_id] = credential
+            self._db.append([event])
+
+    def update(self, identity: Identity, event: AuditEvent, expected_version: int) -> None:
+        with self._db.lock:
+            self._check_version(identity.did, expected_version)
+            self._db.check_free([event])
+            self._profiles[identity.did] = replace(identity, credentials=())
+            self._db.append([event])
+
+    def _check_version(self, did: str, expected: int) -> None:
+        current = self._profiles.get(did)
+        if current is None or current.version != expected:
+            raise WriteConflict(f"{did} is not at version {expected}")

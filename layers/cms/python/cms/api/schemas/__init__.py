@@ -1,0 +1,1 @@
+"""The API's wire formats: pydantic models that are the OpenAPI document's named schemas."""

@@ -1,0 +1,79 @@
+"""Registration and sign-in: DIDs, challenges, access tokens, the keys that verify them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cms.api.schemas.common import Did, Instant, JsonObject
+from cms.api.schemas.identities import Credential
+
+_DID_EXAMPLE = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+
+
+class RegisterRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"did": _DID_EXAMPLE,
+         "public_key": "2e6fcce36701dc791488e0d0b1745cc1e33a4c1c9fcc41c63bd343dbbe0970e6"}]})
+    did: Did
+    public_key: str = Field(min_length=1, max_length=512,
+                            description="Ed25519 key (hex, base58, multibase) or Ethereum "
+                                        "address / secp256k1 public key")
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    type: Literal["user", "machine"] = "user"
+    metadata: JsonObject | None = Field(default=None,
+                                        description="At most 8 KiB as canonical JSON")
+
+
+class Registration(BaseModel):
+    """What registration tells an unauthenticated caller: only what the DID and key already
+    say. The profile (name, roles, status) is for the owner after sign-in."""
+
+    did: Did
+    created: bool = Field(description="False when this DID and key were already registered")
+    credential: Credential
+
+
+class ChallengeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid",
+                              json_schema_extra={"examples": [{"did": _DID_EXAMPLE}]})
+    did: Did
+
+
+class Challenge(BaseModel):
+    challenge: str = Field(description="The exact text to sign: an EIP-4361 message for "
+                                       "Ethereum DIDs, a domain-bound text for others")
+    nonce: str
+    expires_at: Instant
+
+
+class VerifyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"did": _DID_EXAMPLE, "challenge": "localhost:8080 wants you to sign in with your "
+                                           "DID:\n…", "signature": "9f1c…"}]})
+    did: Did
+    challenge: str = Field(min_length=1, max_length=4096)
+    signature: str = Field(min_length=1, max_length=1024,
+                           description="personal_sign (65 bytes hex) or Ed25519 (64 bytes, "
+                                       "hex or base64url)")
+
+
+class AccessToken(BaseModel):
+    token: str = Field(description="An EdDSA JWT; send it as Authorization: Bearer")
+    token_type: Literal["Bearer"]
+    expires_at: Instant
+    did: Did
+
+
+class Jwk(BaseModel):
+    kty: Literal["OKP"]
+    crv: Literal["Ed25519"]
+    x: str
+    kid: str
+    use: Literal["sig"]
+    alg: Literal["EdDSA"]
+
+
+class Jwks(BaseModel):
+    keys: list[Jwk]

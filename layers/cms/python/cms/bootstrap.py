@@ -1,0 +1,378 @@
+"""The composition root: one function's services, wired from its settings.
+
+``Services(settings)`` builds each service (and the adapters under it) on first use and keeps
+it for the container's life, so a handler's cold start pays only for what it touches and
+nothing runs at import. Tables are bound to the names the function's own settings give; a
+service whose table, bucket or key the function was not given fails with ``Misconfigured``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cms.config import Settings
+
+if TYPE_CHECKING:
+    from cms.adapters.ledger_client import LedgerClient
+    from cms.adapters.ledger_config import LedgerConfig
+    from cms.adapters.memory.database import MemoryDatabase
+    from cms.adapters.object_store import Bucket
+    from cms.adapters.safe_https import SafeHttpsClient
+    from cms.domain.attestation import TrustedRoot
+    from cms.domain.did import DidResolver
+    from cms.ports.identities import IdentityStore
+    from cms.ports.keys import SigningKeySource
+    from cms.ports.sign_in import ChallengeStore, RateLimitStore
+    from cms.services.anchor_reader import AnchorReader
+    from cms.services.anchoring import AnchorService
+    from cms.services.auth import AuthService
+    from cms.services.circuit_evaluations import CircuitEvaluations
+    from cms.services.contracts import ContractService
+    from cms.services.datasets import DatasetService
+    from cms.services.documents import DocumentService
+    from cms.services.drafting import DraftingService
+    from cms.services.engine import EngineService
+    from cms.services.identities import IdentityService
+    from cms.services.lifecycle import LifecycleService
+    from cms.services.templates import TemplateService
+    from cms.services.tokens import TokenService
+    from cms.services.training import TrainingService
+    from cms.services.webhooks import WebhookService
+
+LEDGER_CONFIG_TTL_S = 60.0
+
+
+class Services:
+    """Everything one function may use, built lazily from its settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._ledger_config: tuple[float, LedgerConfig] | None = None
+
+    # ------------------------------------------------------------ adapters
+
+    def tables(self, *required: str) -> None:
+        """Bind the tables to this function's names; ``required`` (TABLE_SPECS keys) must be
+        among them. A table used only on some paths (the audit table when a function reads
+        contracts without changing them) is bound when given, not required."""
+        from cms.adapters.tables import bind_tables
+
+        bind_tables(self.settings, *required)
+
+    def bucket(self, variable: str) -> Bucket:
+        from cms.adapters.object_store import Bucket
+
+        return Bucket(self.settings.resource(variable))
+
+    @cached_property
+    def resolver(self) -> DidResolver:
+        from cms.adapters.did_web_fetch import DidWebFetcher
+        from cms.domain.did import DidResolver
+
+        s = self.settings
+        return DidResolver(web_fetcher=DidWebFetcher(
+            allow_private=s.did_web_allow_private, timeout_s=s.did_web_timeout_s,
+            ca_bundle=s.did_web_ca_bundle))
+
+    # Stores: each a port (cms.ports) with a DynamoDB adapter here; MemoryServices puts the
+    # in-memory adapters in their place.
+
+    @cached_property
+    def identity_store(self) -> IdentityStore:
+        from cms.adapters.identity_store import DynamoIdentityStore
+
+        self.tables("identities")
+        return DynamoIdentityStore()
+
+    @cached_property
+    def challenge_store(self) -> ChallengeStore:
+        from cms.adapters.challenge_store import DynamoChallengeStore
+
+        self.tables("challenges")
+        return DynamoChallengeStore()
+
+    @cached_property
+    def rate_limit_store(self) -> RateLimitStore:
+        from cms.adapters.rate_limit_store import DynamoRateLimitStore
+
+        self.tables("rate_limits")
+        return DynamoRateLimitStore()
+
+    @cached_property
+    def webhook_http(self) -> SafeHttpsClient:
+        from cms.adapters.safe_https import SafeHttpsClient, Wording
+
+        s = self.settings
+        wording = Wording(label="webhook", https_only="webhooks are only delivered over https",
+                          action="delivering to")
+        return SafeHttpsClient(wording, logger=logging.getLogger("cms.webhooks"),
+                               allow_private=s.webhooks_allow_private,
+                               timeout_s=s.webhooks_timeout_s, ca_bundle=s.webhooks_ca_bundle)
+
+    # ------------------------------------------------------------ identity and sign-in
+
+    @cached_property
+    def signing_keys(self) -> SigningKeySource:
+        from cms.adapters.signing_keys import SecretSigningKeys
+
+        return SecretSigningKeys(self.settings.jwt_secret_id)
+
+    @cached_property
+    def tokens(self) -> TokenService:
+        from cms.services.tokens import TokenService
+
+        return TokenService(self.signing_keys, self.settings)
+
+    @cached_property
+    def auth(self) -> AuthService:
+        from cms.services.auth import AuthService
+
+        return AuthService(identities=self.identity_store, challenges=self.challenge_store,
+                           rate_limits=self.rate_limit_store, resolver=self.resolver,
+                           tokens=self.tokens, settings=self.settings)
+
+    @cached_property
+    def identities(self) -> IdentityService:
+        from cms.services.identities import IdentityService
+
+        return IdentityService(self.identity_store)
+
+    # ------------------------------------------------------------ contracts
+
+    @cached_property
+    def contracts(self) -> ContractService:
+        from cms.adapters.contract_store import ContractStore
+        from cms.services.contracts import ContractService
+
+        self.tables("contracts")
+        return ContractService(ContractStore(), self.resolver, self.settings,
+                               anchors=self.anchor_reader,
+                               drafting=lambda: self.drafting)
+
+    @cached_property
+    def templates(self) -> TemplateService:
+        from cms.adapters.template_store import TemplateStore
+        from cms.services.templates import TemplateService
+
+        self.tables("templates")
+        return TemplateService(TemplateStore(self.bucket("CMS_TEMPLATES_BUCKET")))
+
+    @cached_property
+    def drafting(self) -> DraftingService:
+        from cms.services.drafting import DraftingService
+
+        return DraftingService(self.templates, self._document_store)
+
+    @cached_property
+    def documents(self) -> DocumentService:
+        from cms.services.documents import DocumentService
+
+        return DocumentService(self.contracts, self._document_store, self.settings)
+
+    @cached_property
+    def _document_store(self) -> Any:
+        from cms.adapters.document_store import DocumentStore
+
+        return DocumentStore(self.bucket("CMS_DOCUMENTS_BUCKET"))
+
+    @cached_property
+    def lifecycle(self) -> LifecycleService:
+        from cms.adapters.event_bus import EventBus
+        from cms.adapters.schedules import Schedules
+        from cms.adapters.workflows import Workflows, WorkflowStore
+        from cms.services.lifecycle import LifecycleService
+
+        s = self.settings
+        self.tables("workflows")
+        return LifecycleService(
+            self.contracts, workflows=Workflows(s.lifecycle_state_machine_arn),
+            workflow_store=WorkflowStore(), schedules=Schedules(s.schedule_group,
+                                                                s.scheduler_role_arn),
+            bus=EventBus(s.event_bus_name),
+            lock_documents=self._lock_documents, settings=s)
+
+    def _lock_documents(self, contract: Any) -> int:
+        return self.documents.lock_signed(contract)  # built only when a contract is signed
+
+    # ------------------------------------------------------------ the ledger
+
+    def anchor_reader(self) -> AnchorReader:
+        """A reader per request: it caches the batches it has looked up."""
+        from cms.adapters.anchor_store import AnchorStore
+        from cms.services.anchor_reader import AnchorReader
+
+        self.tables("anchor_batches")
+        return AnchorReader(AnchorStore(), self.ledger_reader, self.ledger_config)
+
+    def ledger_config(self) -> LedgerConfig:
+        """Re-read at most once a minute: a redeployed ledger (a parameter change) is picked up
+        within a minute, and no route (``GET /ledger`` is public) can drive SSM traffic."""
+        from cms.adapters.ledger_config import load_ledger_config
+
+        now = time.monotonic()
+        if self._ledger_config is not None and now < self._ledger_config[0]:
+            return self._ledger_config[1]
+        config = load_ledger_config(self.settings)
+        self._ledger_config = (now + LEDGER_CONFIG_TTL_S, config)
+        return config
+
+    @cached_property
+    def ledger_signer(self) -> Any:
+        from cms.adapters.eth_signers import KmsSigner, SecretKeySigner
+        from cms.domain.errors import LedgerMisconfigured
+
+        s = self.settings
+        if s.ledger_kms_key_id:
+            return KmsSigner(s.ledger_kms_key_id)
+        if s.ledger_signer_secret_id:
+            return SecretKeySigner.from_secret(s.ledger_signer_secret_id)
+        raise LedgerMisconfigured("no ledger signer is configured")
+
+    def ledger(self) -> LedgerClient:
+        from cms.adapters.ledger_client import LedgerClient
+
+        return LedgerClient(self.ledger_config(), self.ledger_signer)
+
+    def ledger_reader(self) -> LedgerClient:
+        """Reads only: verification and receipts need no signer (nor access to its secret)."""
+        from cms.adapters.ledger_client import LedgerClient
+
+        return LedgerClient(self.ledger_config())
+
+    def anchoring(self) -> AnchorService:
+        from cms.adapters.anchor_store import AnchorStore
+        from cms.adapters.contract_store import ContractStore
+        from cms.services.anchoring import AnchorService
+
+        self.tables("audit", "anchor_batches")
+        client = self.ledger()
+        return AnchorService(AnchorStore(), client, ContractStore(),
+                             max_batch=self.settings.anchor_max_batch,
+                             confirmations=client.config.confirmations)
+
+    # ------------------------------------------------------------ training
+
+    @cached_property
+    def training(self) -> TrainingService:
+        from cms.adapters.budget_store import BudgetStore
+        from cms.adapters.job_queue import JobQueue
+        from cms.services.training import TrainingService
+
+        self.tables("privacy_budgets", "training_jobs")
+        return TrainingService(
+            self.contracts, BudgetStore(),
+            JobQueue(self.settings.resources.get("CMS_TRAINING_QUEUE_URL")),
+            self.bucket("CMS_TRAINING_BUCKET"), self.datasets,
+            roots=self.attestation_roots())
+
+    @cached_property
+    def datasets(self) -> DatasetService:
+        from cms.adapters.data_keys import DataKeys
+        from cms.services.datasets import DatasetService
+
+        s = self.settings
+        return DatasetService(self.contracts, self.bucket("CMS_TRAINING_BUCKET"),
+                              DataKeys(s.training_key_id), upload_ttl_s=s.upload_url_ttl_s)
+
+    def attestation_roots(self) -> tuple[TrustedRoot, ...]:
+        """Roots trusted besides AWS's: a development root, only where one is configured (the
+        local stack, whose enclave writes it once it is up: until then, none); its results are
+        reported as simulated."""
+        path = self.settings.attestation_dev_root
+        return _development_roots(path) if path and Path(path).is_file() else ()
+
+    # ------------------------------------------------------------ webhooks and the engine
+
+    @cached_property
+    def webhooks(self) -> WebhookService:
+        from cms.adapters.delivery_queue import DeliveryQueue
+        from cms.adapters.webhook_store import WebhookStore
+        from cms.services.webhooks import WebhookService
+
+        s = self.settings
+        self.tables("webhooks", "deliveries")
+        return WebhookService(WebhookStore(),
+                              DeliveryQueue(s.resources.get("CMS_DELIVERIES_QUEUE_URL")),
+                              self.webhook_http, allow_private=s.webhooks_allow_private)
+
+    @cached_property
+    def engine(self) -> EngineService:
+        from cms.adapters.engine_store import DynamoContractStorage
+        from cms.domain.engine.unified import UnifiedContractEngine, builtin_kinds
+        from cms.services.engine import EngineService
+
+        self.tables("engine")
+        kinds = builtin_kinds(self.attestation_roots)
+        return EngineService(UnifiedContractEngine(DynamoContractStorage(), kinds=kinds),
+                             circuits=self.circuit_evaluations)
+
+    @cached_property
+    def circuit_evaluations(self) -> CircuitEvaluations | None:
+        """Circuit contracts' input keys (KMS) and evaluation jobs (the enclave's queue); None
+        where neither is configured."""
+        from cms.adapters.data_keys import DataKeys
+        from cms.adapters.job_queue import JobQueue
+        from cms.services.circuit_evaluations import CircuitEvaluations
+
+        s = self.settings
+        queue = s.resources.get("CMS_TRAINING_QUEUE_URL")
+        if not (queue and s.training_key_id):
+            return None
+        return CircuitEvaluations(JobQueue(queue), DataKeys(s.training_key_id),
+                                  platform_pcr0s=s.enclave_pcr0s)
+
+
+_ROOTS: dict[str, tuple[Any, ...]] = {}
+
+
+def _development_roots(path: str) -> tuple[Any, ...]:
+    """Read once per process: the file does not change while the local enclave runs."""
+    if path not in _ROOTS:
+        from cms.domain.attestation import development_root
+
+        _ROOTS[path] = (development_root(Path(path).read_bytes(),
+                                         label="local simulated enclave"),)
+    return _ROOTS[path]
+
+
+class MemoryServices(Services):
+    """The same services on the in-memory adapters, sharing one database: service tests
+    run in milliseconds, and behave as on DynamoDB (the contract tests hold both to it)."""
+
+    def __init__(self, settings: Settings | None = None,
+                 database: MemoryDatabase | None = None) -> None:
+        from cms.adapters.memory.database import MemoryDatabase
+
+        super().__init__(settings or Settings())
+        self.database = database or MemoryDatabase()
+
+    def tables(self, *required: str) -> None:
+        """Nothing to bind: the stores are in memory."""
+
+    @cached_property
+    def identity_store(self) -> IdentityStore:
+        from cms.adapters.memory.identities import MemoryIdentityStore
+
+        return MemoryIdentityStore(self.database)
+
+    @cached_property
+    def challenge_store(self) -> ChallengeStore:
+        from cms.adapters.memory.sign_in import MemoryChallengeStore
+
+        return MemoryChallengeStore()
+
+    @cached_property
+    def rate_limit_store(self) -> RateLimitStore:
+        from cms.adapters.memory.sign_in import MemoryRateLimitStore
+
+        return MemoryRateLimitStore()
+
+    @cached_property
+    def signing_keys(self) -> SigningKeySource:
+        from cms.adapters.memory.keys import MemorySigningKeys
+
+        return MemorySigningKeys()

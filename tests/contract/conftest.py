@@ -1,0 +1,67 @@
+"""The contract tests: each port's behaviour, checked on the in-memory adapter and on the
+DynamoDB adapter against moto's server (the local stack's, with DynamoDB serialised as real
+DynamoDB serialises conflicting transactions).
+
+``services`` is ``MemoryServices`` or ``Services`` on moto, so a contract test reaches a store
+as a service would (``services.identity_store``); both run every test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from cms.bootstrap import MemoryServices, Services
+from cms.config import Settings
+
+REGION = "us-east-1"
+
+
+def _forget_connections() -> None:
+    """pynamodb keeps a client per model, dynamo.py one for transactions and aws.py one per
+    service: make new ones against whatever endpoint the environment names now."""
+    from cms.adapters import aws, dynamo
+    from cms.adapters.tables import _MODELS
+
+    for model, _ in _MODELS:
+        model._connection = None
+    dynamo._connection = None
+    aws.client.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def moto_dynamodb() -> Iterator[dict[str, str]]:
+    """moto's server with every table created from the models; the environment pointing at
+    it while this module's tests run. Yields the tables' variables."""
+    from cms.adapters.tables import TABLE_SPECS
+    from local_stack.moto_server import LocalMotoServer
+    from local_stack.stack import free_port
+
+    port = free_port()
+    server = LocalMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    variables = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "MOTO_PORT": str(port),
+                 "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                 "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION,
+                 "AWS_REGION": REGION}
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in variables.items():
+            env.setenv(name, value)
+        _forget_connections()
+        tables = {spec.env_var: spec.model.Meta.table_name for spec in TABLE_SPECS}
+        Services(Settings.from_environ({**os.environ, **tables})).tables()
+        for spec in TABLE_SPECS:
+            spec.model.create_table(wait=True)
+        yield {"AWS_REGION": REGION, **tables}
+        _forget_connections()
+    server.stop()
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def services(request: pytest.FixtureRequest) -> Services:
+    if request.param == "memory":
+        return MemoryServices()
+    tables = request.getfixturevalue("moto_dynamodb")
+    return Services(Settings.from_environ(tables))

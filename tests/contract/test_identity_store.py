@@ -1,0 +1,100 @@
+"""The identity store: atomic changes with their audit events, optimistic versions."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+import pytest
+
+from cms.domain.identity import (
+    Credential,
+    Identity,
+    IdentityStatus,
+    IdentityType,
+    record_change,
+)
+from cms.ports.errors import WriteConflict
+
+NOW = "2026-12-07T06:00:00.000Z"
+
+
+def new_identity(name: str = "Ada") -> Identity:
+    return Identity(did=f"did:key:z6Mk{uuid.uuid4().hex}", identity_id=str(uuid.uuid4()),
+                    name=name, type=IdentityType.USER, status=IdentityStatus.ACTIVE, roles=(),
+                    metadata={"team": "data"}, created_at=NOW, updated_at=NOW)
+
+
+def credential(value: str = "ab" * 32) -> Credential:
+    return Credential(credential_id=uuid.uuid4().hex, type="ed25519_public_key", value=value,
+                      verification_method="did:key:z6Mk#key", created_at=NOW)
+
+
+def created(store, identity: Identity) -> tuple[Identity, Credential]:
+    key = credential()
+    stored, event = record_change(None, identity, event_type="identity.registered",
+                                  actor="anonymous", at=NOW, data={"x": 1})
+    store.create(stored, key, event)
+    return stored, key
+
+
+def test_a_created_identity_reads_back_with_its_credential_and_event(services):
+    store = services.identity_store
+    identity, key = created(store, new_identity())
+    assert store.get(identity.did) == replace(identity, credentials=(key,))
+    assert store.profile(identity.did) == identity
+    [event] = store.events(identity.did)
+    assert (event.seq, event.event_type, event.hash) == (0, "identity.registered",
+                                                         identity.head_hash)
+
+
+def test_an_unknown_identity_is_none(services):
+    store = services.identity_store
+    assert store.get("did:key:z6MkNobody") is None
+    assert store.profile("did:key:z6MkNobody") is None
+    assert store.events("did:key:z6MkNobody") == []
+
+
+def test_creating_an_identity_twice_conflicts_and_changes_nothing(services):
+    store = services.identity_store
+    identity, key = created(store, new_identity())
+    again, event = record_change(None, replace(identity, name="Mallory"),
+                                 event_type="identity.registered", actor="anonymous", at=NOW,
+                                 data={})
+    with pytest.raises(WriteConflict):
+        store.create(again, credential(), event)
+    assert store.get(identity.did) == replace(identity, credentials=(key,))
+    assert len(store.events(identity.did)) == 1
+
+
+def test_an_update_at_a_stale_version_conflicts_and_writes_no_event(services):
+    store = services.identity_store
+    identity, _ = created(store, new_identity())
+    renamed, event = record_change(identity, replace(identity, name="Grace"),
+                                   event_type="identity.updated", actor=identity.did, at=NOW,
+                                   data={"changes": {"name": "Grace"}})
+    store.update(renamed, event, expected_version=identity.version)
+    stale, late = record_change(identity, replace(identity, name="Eve"),
+                                event_type="identity.updated", actor=identity.did, at=NOW,
+                                data={})
+    with pytest.raises(WriteConflict):
+        store.update(stale, late, expected_version=identity.version)
+    assert store.profile(identity.did).name == "Grace"
+    assert [e.event_type for e in store.events(identity.did)] == [
+        "identity.registered", "identity.updated"]
+
+
+def test_credentials_are_added_once(services):
+    store = services.identity_store
+    identity, first = created(store, new_identity())
+    second = credential("cd" * 32)
+    updated, event = record_change(identity, identity, event_type="identity.key_added",
+                                   actor="anonymous", at=NOW, data={})
+    store.add_credential(updated, second, event, expected_version=identity.version)
+    assert {c.credential_id for c in store.get(identity.did).credentials} == {
+        first.credential_id, second.credential_id}
+    again, late = record_change(updated, updated, event_type="identity.key_added",
+                                actor="anonymous", at=NOW, data={})
+    with pytest.raises(WriteConflict):
+        store.add_credential(again, second, late, expected_version=updated.version)
+    assert len(store.events(identity.did)) == 2
