@@ -30,7 +30,7 @@ from cms.domain.attestation import (
     verify_document,
 )
 from cms.domain.canonical import canonical_json, sha256_hex
-from cms.domain.contracts import Content, content_digest
+from cms.domain.contracts.content import Content, content_digest
 from cms.domain.privacy import NotATrainingContract, TrainingTerms, epsilon
 from cms.domain.verification import Check
 
