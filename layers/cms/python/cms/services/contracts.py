@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from cms.adapters.contract_store import ContractStore, CorruptSnapshot, Page, WriteConflict
 from cms.config import Settings
 from cms.domain.anchoring import Batch, Placement
-from cms.domain.audit import GENESIS_HASH, AuditEvent, seal
+from cms.domain.audit import AuditEvent
 from cms.domain.canonical import iso_utc, utc_now
 from cms.domain.contracts import (
     SYSTEM_ACTOR,
@@ -22,7 +22,6 @@ from cms.domain.contracts import (
     Contract,
     Create,
     Expire,
-    IllegalTransition,
     NothingToChange,
     RequestChanges,
     Sign,
@@ -32,8 +31,7 @@ from cms.domain.contracts import (
     Terminate,
     Update,
     ValidityEnded,
-    decide,
-    evolve,
+    record_change,
     stream_of,
 )
 from cms.domain.did import DidResolver
@@ -43,6 +41,7 @@ from cms.domain.errors import (
     DependencyUnavailable,
     DomainError,
     Forbidden,
+    IllegalTransition,
     LedgerMisconfigured,
     NotFound,
     ReceiptTooLarge,
@@ -221,12 +220,8 @@ class ContractService:
                             self._drafting().draft(contract_id, caller.did, draft))
 
     def _create(self, caller: Caller, contract_id: str, content: Content) -> Contract:
-        now = self._clock()
-        decision = decide(None, Create(contract_id, content), caller.did, now)
-        event = seal(stream=stream_of(contract_id), seq=0, prev_hash=GENESIS_HASH,
-                     event_id=str(uuid.uuid4()), event_type=decision.event_type,
-                     actor=caller.did, at=iso_utc(now), data=decision.data)
-        contract = evolve(None, event)
+        contract, event = record_change(None, Create(contract_id, content), actor=caller.did,
+                                        now=self._clock(), event_id=str(uuid.uuid4()))
         self._store.commit(contract, event, expected_version=None)
         return contract
 
@@ -340,14 +335,9 @@ class ContractService:
                         else self.get(caller, contract_id))
             if contract is None:
                 raise NotFound(f"no contract {contract_id}")
-            now = self._clock()
-            decision = decide(contract, command(contract) if callable(command) else command,
-                              caller.did, now)
-            event = seal(stream=contract.stream, seq=contract.version,
-                         prev_hash=contract.head_hash, event_id=str(uuid.uuid4()),
-                         event_type=decision.event_type, actor=caller.did, at=iso_utc(now),
-                         data=decision.data)
-            updated = evolve(contract, event)
+            updated, event = record_change(
+                contract, command(contract) if callable(command) else command,
+                actor=caller.did, now=self._clock(), event_id=str(uuid.uuid4()))
             try:
                 self._store.commit(updated, event, expected_version=contract.version)
                 return updated

@@ -1,16 +1,18 @@
 """Contracts and their lifecycle, event-sourced.
 
 ``decide`` checks a command against the rules and returns the event to record; ``evolve``
-applies a recorded event to the contract. The write path stores ``evolve``'s result beside the
-event in one transaction, and the verifier replays ``evolve`` over the stored events, so the
-snapshot can never legitimately differ from its history.
+applies a recorded event to the contract; ``record_change`` is the two with the event sealed
+into the contract's hash chain in between, the one way a contract changes. The write path
+stores its snapshot beside its event in one transaction, and the verifier replays ``evolve``
+over the stored events, so the snapshot can never legitimately differ from its history.
 
 The modules, inside out: ``content`` (what the parties agree on, and its digest), ``model``
 (the snapshot: status, signatures, roles), ``commands``, ``errors``, ``rules`` (who may do
-what from which status), ``decisions`` (``decide``) and ``evolution`` (``evolve``,
-``replay``). Importers outside the package use the names below.
+what from which status), ``decisions`` (``decide``), ``evolution`` (``evolve``, ``replay``)
+and ``changes`` (``record_change``). Importers outside the package use the names below.
 """
 
+from cms.domain.contracts.changes import record_change
 from cms.domain.contracts.commands import (
     Activate,
     AddAttachment,
@@ -55,6 +57,6 @@ __all__ = [
     "Activate", "AddAttachment", "AlreadySigned", "Command", "Complete", "Content", "Contract",
     "Create", "Decision", "Expire", "InvalidHistory", "NotYetValid", "NothingToChange",
     "RequestChanges", "Rule", "Sign", "Signature", "SigningDeadlinePassed", "Status", "Submit",
-    "Terminate", "Update", "ValidityEnded", "content_digest", "decide", "evolve", "replay",
-    "stream_of",
+    "Terminate", "Update", "ValidityEnded", "content_digest", "decide", "evolve",
+    "record_change", "replay", "stream_of",
 ]
