@@ -20,17 +20,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from cms.domain.attestation import (
-    AttestationInvalid,
-    AttestationRejected,
-    TrustedRoot,
-    VerifiedAttestation,
-    aws_roots,
-    parse_document,
-    verify_document,
-)
+from cms.domain.attestation.document import parse_document
+from cms.domain.attestation.roots import TrustedRoot, aws_roots
+from cms.domain.attestation.verification import VerifiedAttestation, verify_document
 from cms.domain.canonical import canonical_json, sha256_hex
 from cms.domain.contracts.content import Content, content_digest
+from cms.domain.errors import AttestationInvalid, AttestationRejected
 from cms.domain.privacy import NotATrainingContract, TrainingTerms, epsilon
 from cms.domain.verification import Check
 

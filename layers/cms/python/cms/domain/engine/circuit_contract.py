@@ -63,12 +63,8 @@ from typing import Any
 import rfc8785
 from eth_utils import keccak
 
-from cms.domain.attestation import (
-    AttestationInvalid,
-    TrustedRoot,
-    aws_roots,
-    verify_document,
-)
+from cms.domain.attestation.roots import TrustedRoot, aws_roots
+from cms.domain.attestation.verification import verify_document
 from cms.domain.canonical import canonical_json, iso_utc
 from cms.domain.engine.circuits import (
     INPUT_MAGIC,
@@ -85,6 +81,7 @@ from cms.domain.engine.errors import ContractNotFound, ContractReverted, EngineV
 from cms.domain.engine.gas import GasMeter
 from cms.domain.engine.privacy_contracts import MeteredSlots
 from cms.domain.engine.state import ContractState, StagedState
+from cms.domain.errors import AttestationInvalid
 
 # The training queue carries circuit evaluations too: {"kind": "circuit", "address": ...}
 # (training jobs have no "kind").

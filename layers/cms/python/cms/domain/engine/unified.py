@@ -72,7 +72,7 @@ from cms.domain.engine.storage import (
 from cms.domain.errors import DomainError
 
 if TYPE_CHECKING:
-    from cms.domain.attestation import TrustedRoot
+    from cms.domain.attestation.roots import TrustedRoot
 
 ENGINE_NAME = "cms-unified-contract-engine"
 ENGINE_VERSION = "1.0"
