@@ -66,22 +66,16 @@ from eth_utils import keccak
 from cms.domain.attestation.roots import TrustedRoot, aws_roots
 from cms.domain.attestation.verification import verify_document
 from cms.domain.canonical import canonical_json, iso_utc
-from cms.domain.engine.circuits import (
-    INPUT_MAGIC,
-    MAX_PARTY_BITS,
-    RESULT_FORMAT,
-    Circuit,
-    ciphertext_size,
-    load_public_key,
-    parse_circuit,
-    public_key_der,
-)
+from cms.domain.engine.circuits import Circuit, load_public_key, parse_circuit, public_key_der
 from cms.domain.engine.erc20 import ZERO_ADDRESS, Event, EventSink, parse_address
 from cms.domain.engine.errors import ContractNotFound, ContractReverted, EngineValidationError
 from cms.domain.engine.gas import GasMeter
 from cms.domain.engine.privacy_contracts import MeteredSlots
 from cms.domain.engine.state import ContractState, StagedState
 from cms.domain.errors import AttestationInvalid
+from cms_wire.circuit_inputs import INPUT_MAGIC, ciphertext_size
+from cms_wire.circuits import MAX_PARTY_BITS, RESULT_FIELDS, RESULT_FORMAT
+from cms_wire.statements import statement_user_data
 
 # The training queue carries circuit evaluations too: {"kind": "circuit", "address": ...}
 # (training jobs have no "kind").
@@ -112,8 +106,6 @@ MAX_DOCUMENT_BYTES = 16 * 1024
 RESULT_MAX_AGE = timedelta(minutes=10)
 _PCR0 = re.compile(r"[0-9a-f]{96}")  # SHA-384, as Nitro measures an image
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,77}")
-_STATEMENT_KEYS = {"format", "contract", "circuit_hash", "input_key_sha256", "inputs",
-                   "status", "outputs", "invalid_inputs", "gates"}
 _CIRCUIT, _SUMMARY, _INPUT_KEY, _WRAPPED_KEY = "circuit", "summary", "inputKey", "wrappedKey"
 _REQUESTED, _RESULT = "requested", "result"
 
@@ -431,7 +423,8 @@ class CircuitContract:
         if self._s.read(_REQUESTED) is None:
             raise _revert("CircuitEvaluationNotRequested")
         summary = self._summary()
-        pcr0, development, attested_at = self._verified(raw, canonical, summary)
+        pcr0, development, attested_at = self._verified(raw, statement_user_data(statement),
+                                                        summary)
         mismatch = _statement_mismatch(statement, summary, self._address,
                                        self._input_hashes(summary))
         if mismatch:
@@ -444,7 +437,7 @@ class CircuitContract:
         self._emit("ResultRecorded", {"contract": self._address, **result})
         return result
 
-    def _verified(self, raw: bytes, canonical: bytes,
+    def _verified(self, raw: bytes, user_data: bytes,
                   summary: dict[str, Any]) -> tuple[str, bool, str]:
         """(PCR0, anchored in a development root, attestation time) of a valid document
         binding this statement, from an allowed image not in debug mode."""
@@ -452,7 +445,7 @@ class CircuitContract:
             verified = verify_document(
                 raw, at=self._now, max_age=RESULT_MAX_AGE,
                 trusted_roots=(*aws_roots(), *self._roots),
-                expected_user_data=hashlib.sha256(canonical).digest())
+                expected_user_data=user_data)
         except AttestationInvalid as error:
             raise _revert("CircuitInvalidAttestation", ("string", error.reason)) from None
         if verified.debug_mode:
@@ -492,7 +485,7 @@ def _pcr0s(value: object) -> list[str]:
 def _statement_mismatch(statement: dict[str, Any], summary: dict[str, Any], address: str,
                         hashes: dict[str, str | None]) -> str | None:
     """The first statement field that does not match this contract, or None."""
-    if set(statement) != _STATEMENT_KEYS:
+    if set(statement) != RESULT_FIELDS:
         return "fields"
     expected = {"format": RESULT_FORMAT, "contract": address,
                 "circuit_hash": summary["circuit_hash"],
