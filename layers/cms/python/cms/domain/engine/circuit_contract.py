@@ -1,4 +1,4 @@
-"""Boolean-circuit contracts (issue 6, §5): parties' secret inputs, evaluated in the enclave.
+"""Boolean-circuit contracts: parties' secret inputs, evaluated in the enclave.
 
 A contract holds one circuit (``cms-circuit/v1``, circuits.py), a named address for each of
 its parties, the enclave images (PCR0s) allowed to evaluate it, and an input key pair's public
@@ -25,8 +25,9 @@ garbage) makes the enclave attest a ``rejected`` statement naming that party; it
 like a result, so a cheating party cannot keep the contract waiting, and no output leaks.
 
 Gas: base steps as in ``gas.GasSchedule`` (call, storage per 32-byte word, events) times a
-privacy multiplier in the seed's 2x-10x range; the circuit itself is stored at the EVM's code
-deposit price, and the evaluation the enclave does is charged per gate at request time:
+privacy multiplier in the engine design's 2x-10x range; the circuit itself is stored at the
+EVM's code deposit price, and the evaluation the enclave does is charged per gate at request
+time:
 
 ==================  ====  =================================================================
 function            x     why

@@ -1,10 +1,10 @@
-"""The unified contract engine (seed 004): one interface over every kind of contract.
+"""The unified contract engine: one interface over every kind of contract.
 
-``UnifiedContractEngine`` is the seed's UnifiedContractEngine and EnhancedUnifiedContractEngine
-in one: deploy, execute (one call or a batch), get, estimate gas, engine info, with result
-caching, analytics and health reports (cms.domain.engine.analytics). It is pure: storage is a
-``ContractStateStorage`` (in memory, or DynamoDB through cms.adapters.engine_store) and
-WebAssembly runs in a ``WasmRuntime`` handed in.
+``UnifiedContractEngine`` is the engine design's UnifiedContractEngine and
+EnhancedUnifiedContractEngine in one: deploy, execute (one call or a batch), get, estimate gas,
+engine info, with result caching, analytics and health reports (cms.domain.engine.analytics).
+It is pure: storage is a ``ContractStateStorage`` (in memory, or DynamoDB through
+cms.adapters.engine_store) and WebAssembly runs in a ``WasmRuntime`` handed in.
 
 How one execution runs:
 1. validate the request (unknown contract, function, arguments, gas limit: nothing runs);

@@ -77,7 +77,7 @@ class UnifiedContractEngine:
         self.cache = analytics.ResultCache(self.config.cache_ttl_secs,
                                            self.config.max_cache_entries)
 
-    # -- the seed's interface ----------------------------------------------------------------
+    # -- the engine design's interface -------------------------------------------------------
 
     def deploy_contract(self, deployment: Deployment) -> ContractMetadata:
         """Validate, construct (metered, atomic) and store a contract; returns its metadata."""

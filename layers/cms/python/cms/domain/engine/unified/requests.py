@@ -19,7 +19,7 @@ class ContractBusy(DomainError):
 
 @dataclass(frozen=True)
 class EngineConfig:
-    """The seed's EnhancedEngineConfig (parallel execution is the platform's: Lambda)."""
+    """The engine design's EnhancedEngineConfig (parallel execution is the platform's: Lambda)."""
 
     enable_caching: bool = True
     cache_ttl_secs: float = 300.0
@@ -37,7 +37,7 @@ class EngineConfig:
 
 @dataclass(frozen=True)
 class Execution:
-    """One call (the seed's UnifiedContractExecution)."""
+    """One call (UnifiedContractExecution in the engine design)."""
 
     address: str
     function: str
@@ -63,7 +63,7 @@ class Deployment:
 
 @dataclass(frozen=True)
 class ExecutionResult:
-    """The seed's UnifiedContractResult, plus what a caller needs to find it again."""
+    """The engine design's UnifiedContractResult, plus what a caller needs to find it again."""
 
     execution_id: str | None
     address: str
