@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Protocol
 
 import cbor2
-import rfc8785
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
+
+import cms_wire
 
 NSM_DEVICE = "/dev/nsm"
 # _IOWR(0x0A, 0, struct nsm_message): two iovecs (request, response) = 32 bytes on 64-bit.
@@ -35,7 +36,9 @@ NSM_IOCTL_REQUEST = (3 << 30) | (32 << 16) | (0x0A << 8)
 NSM_RESPONSE_MAX = 0x3000
 PCR_COUNT = 16
 LEAF_LIFETIME = timedelta(hours=3)  # like AWS's leaf certificates
-SOURCE = Path(__file__).resolve().parent
+# The image's own code: this app and the wire formats it shares with the platform (the
+# Dockerfile copies both, side by side, under /app).
+MEASURED_PACKAGES = (Path(__file__).resolve().parent, Path(cms_wire.__file__).resolve().parent)
 
 
 class AttestationModule(Protocol):
@@ -89,14 +92,16 @@ class NitroSecureModule:
         return response_buffer.raw[:message.response.length]
 
 
-def local_measurements(source: Path = SOURCE) -> dict[int, bytes]:
-    """PCRs for the simulated module: PCR0 measures this enclave app's source (so a changed
-    trainer is a different "image"), PCR1/PCR2 fixed labels, the rest zero, like a real
-    enclave's 16 SHA-384 registers. Not zero: debug-mode documents have PCR0-2 all zero."""
+def local_measurements(packages: Iterable[Path] = MEASURED_PACKAGES) -> dict[int, bytes]:
+    """PCRs for the simulated module: PCR0 measures the Python source of the image's packages
+    (so a changed trainer or wire format is a different "image"), PCR1/PCR2 fixed labels, the
+    rest zero, like a real enclave's 16 SHA-384 registers. Not zero: debug-mode documents have
+    PCR0-2 all zero."""
     image = hashlib.sha384()
-    for path in sorted(source.rglob("*.py")):
-        image.update(path.relative_to(source).as_posix().encode() + b"\0")
-        image.update(path.read_bytes() + b"\0")
+    for package in packages:
+        for path in sorted(package.rglob("*.py")):
+            image.update(path.relative_to(package.parent).as_posix().encode() + b"\0")
+            image.update(path.read_bytes() + b"\0")
     pcrs = {index: bytes(48) for index in range(PCR_COUNT)}
     pcrs[0] = image.digest()
     pcrs[1] = hashlib.sha384(b"cms simulated kernel").digest()
@@ -180,12 +185,6 @@ def unlisted_image(module: AttestationModule, allowed: Iterable[str]) -> str | N
     before spending anything: a result from an unlisted image could never verify."""
     pcr0 = measured_pcr0(module)
     return None if pcr0 in {str(value).lower() for value in allowed} else pcr0
-
-
-def statement_user_data(statement: dict) -> bytes:
-    """SHA-256 of a statement's RFC 8785 form: the user_data that binds it to a document, and
-    what every verifier recomputes."""
-    return hashlib.sha256(rfc8785.dumps(statement)).digest()
 
 
 def attestation_module() -> AttestationModule:

@@ -6,7 +6,7 @@ enclave made, the encrypted dataset, and the last sealed checkpoint if the job i
 After every epoch the enclave reports the metrics, the epsilon spent so far and a sealed
 checkpoint, and the parent answers whether to go on (a stop request ends the run there). The
 result is the model, the metrics and an attestation document whose user_data binds the
-statement (``cms.domain.training_result``).
+statement (``cms_wire.training``, which the platform's verifier reads back).
 
 The enclave decides the privacy parameters itself from the job: the reservation is the
 trainer's hard budget, and only TrainingConfig's tuning fields come from the consumer.
@@ -19,19 +19,15 @@ import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, fields
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
+from cms_wire import datasets
+from cms_wire.statements import statement_user_data
+from cms_wire.training import Statement, spent_epsilon
 from enclave_app import messages
-from enclave_app.attestation_module import (
-    AttestationModule,
-    statement_user_data,
-    unlisted_image,
-)
+from enclave_app.attestation_module import AttestationModule, unlisted_image
 from enclave_app.key_release import Recipients
 from enclave_app.training.checkpoint import Checkpointing
 from enclave_app.training.data import (
@@ -46,10 +42,6 @@ from enclave_app.training.trainer import EpochMetrics, TrainingConfig, TrainingR
 # What the consumer may tune; the model, budget, delta and privacy switch come from the job.
 TUNABLE = {"epochs", "batch_size", "lr", "momentum", "cosine", "max_grad_norm",
            "noise_multiplier", "augmult", "ema_decay", "seed"}
-STATEMENT_FORMAT = "cms-training-statement/v1"
-DATASET_MAGIC = b"CMSDATA1"
-NONCE_BYTES = 12
-EPSILON_QUANTUM = Decimal("0.000000001")
 PRIVATE_METRICS = {"loss", "train_accuracy"}
 Converse = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -127,16 +119,14 @@ def job_config(job: dict[str, Any]) -> TrainingConfig:
 
 
 def _statement(job: dict[str, Any], result: TrainingResult) -> dict[str, Any]:
-    spent = Decimal(str(result.epsilon_spent or 0)).quantize(EPSILON_QUANTUM,
-                                                             rounding=ROUND_CEILING)
-    return {"format": STATEMENT_FORMAT, "job_id": job["job_id"],
-            "contract_id": job["contract_id"], "contract_digest": job["contract_digest"],
-            "model": result.config.model, "model_sha256": result.model_sha256,
-            "dataset_sha256": result.dataset_sha256, "epsilon_spent": str(spent),
-            "delta": result.config.delta, "accountant": result.accountant or "",
-            "accountant_version": result.accountant_version or "",
-            "epochs": len(result.epochs), "test_accuracy": result.test_accuracy,
-            "stopped": result.stopped}
+    return Statement(
+        job_id=job["job_id"], contract_id=job["contract_id"],
+        contract_digest=job["contract_digest"], model=result.config.model,
+        model_sha256=result.model_sha256, dataset_sha256=result.dataset_sha256,
+        epsilon_spent=spent_epsilon(result.epsilon_spent), delta=result.config.delta,
+        accountant=result.accountant or "", accountant_version=result.accountant_version or "",
+        epochs=len(result.epochs), test_accuracy=result.test_accuracy,
+        stopped=result.stopped).to_json()
 
 
 def _checkpointing(job_id: str, keys: dict[str, bytes],
@@ -165,16 +155,11 @@ def _dataset(job: dict[str, Any], sealed: Any, key: bytes | None) -> Dataset:
 
 
 def open_dataset(sealed: bytes, key: bytes, dataset_uri: str) -> bytes:
-    """``MAGIC || nonce || AES-GCM(archive)``, bound to where the dataset was registered."""
-    if not sealed.startswith(DATASET_MAGIC) or len(sealed) < len(DATASET_MAGIC) + NONCE_BYTES:
-        raise JobError("the dataset is not a sealed CMS dataset")
-    nonce = sealed[len(DATASET_MAGIC):len(DATASET_MAGIC) + NONCE_BYTES]
+    """The provider's archive, sealed to its key and to where the dataset was registered."""
     try:
-        return AESGCM(key).decrypt(nonce, sealed[len(DATASET_MAGIC) + NONCE_BYTES:],
-                                   DATASET_MAGIC + dataset_uri.encode())
-    except (InvalidTag, ValueError):
-        raise JobError("the dataset does not decrypt under its key (tampered or "
-                       "another dataset)") from None
+        return datasets.open_dataset(sealed, key, dataset_uri)
+    except datasets.SealedDatasetError as error:
+        raise JobError(str(error)) from None
 
 
 def _member(files: zipfile.ZipFile, stem: str) -> bytes:

@@ -35,7 +35,7 @@ class Classifier(nn.Module):
         return self.head(self.frontend(x))
 
 
-# --- the seed's small CNN ------------------------------------------------------------------------
+# --- the classic small CNN ----------------------------------------------------------------------
 
 
 def mnist_cnn() -> nn.Sequential:

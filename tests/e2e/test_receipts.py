@@ -350,7 +350,7 @@ def test_hostile_history_fields_are_named(issued, stack, path, value, name, reas
 
 
 def test_a_receipt_too_large_for_a_response_is_refused_clearly(issued, monkeypatch):
-    import cms.services.contracts as service
+    import cms.services.contracts.verification as service
 
     provider, _, contract_id, raw = issued
     monkeypatch.setattr(service, "MAX_RECEIPT_BYTES", len(raw) - 1)

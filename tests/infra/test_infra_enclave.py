@@ -35,6 +35,7 @@ pytestmark = pytest.mark.infra
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENCLAVE_APP = REPO_ROOT / "enclave_app"
+WIRE_FORMATS = REPO_ROOT / "cms_wire"  # shipped in the image beside the app
 PCR0_A = "a1" * 48
 PCR0_B = "B2" * 48  # upper case in context; the policy keeps it lower case
 TRAINING_KEY = DataStack.training_key_logical_id
@@ -487,13 +488,14 @@ def test_enclave_pins_match_the_tested_environment() -> None:
 
 def test_the_enclave_app_imports_only_what_the_image_installs() -> None:
     imported = set()
-    for path in ENCLAVE_APP.rglob("*.py"):
+    for path in [*ENCLAVE_APP.rglob("*.py"), *WIRE_FORMATS.rglob("*.py")]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 imported |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 imported.add(node.module.split(".")[0])
-    third_party = imported - set(sys.stdlib_module_names) - {"enclave_app", "__future__"}
+    third_party = imported - set(sys.stdlib_module_names) - {"enclave_app", "cms_wire",
+                                                              "__future__"}
     assert "cms" not in third_party  # the enclave carries none of the platform's code
     assert third_party <= set(ENCLAVE_DIRECT), third_party - set(ENCLAVE_DIRECT)
 
@@ -511,10 +513,17 @@ def test_dockerfile_builds_the_pinned_cpu_image_of_the_enclave_app() -> None:
     # torch alone from the CPU index, the rest of the pinned closure with --no-deps.
     assert "--index-url https://download.pytorch.org/whl/cpu" in dockerfile
     assert "--no-deps -r /tmp/rest.txt" in dockerfile
-    assert "COPY requirements-enclave.txt" in dockerfile
-    # Only the enclave app goes in (the build context is enclave_app/), run as a module.
-    assert "COPY . /src/enclave_app/" in instructions
+    assert "COPY enclave_app/requirements-enclave.txt" in dockerfile
+    # Only the enclave app and the wire formats go in, each by name, run as a module.
+    assert "COPY enclave_app /src/enclave_app/" in instructions
+    assert "COPY cms_wire /src/cms_wire/" in instructions
     assert "COPY --from=source /src/enclave_app /app/enclave_app" in instructions
+    assert "COPY --from=source /src/cms_wire /app/cms_wire" in instructions
+    assert not any(line.startswith("COPY . ") for line in instructions)
+    # The context is the repository root: its ignore file sends only those two packages.
+    ignore = (ENCLAVE_APP / "Dockerfile.dockerignore").read_text(encoding="utf-8")
+    rules = [line for line in ignore.splitlines() if line and not line.startswith("#")]
+    assert rules[:3] == ["*", "!enclave_app", "!cms_wire"]
     assert not any(line.startswith(("ADD ", "COPY ../")) for line in instructions)
     [entrypoint] = [line for line in instructions if line.startswith("ENTRYPOINT")]
     assert json.loads(entrypoint.removeprefix("ENTRYPOINT").strip()) == [

@@ -29,13 +29,13 @@ from cms.domain.attestation import (
     ES384_PROTECTED_HEADER,
     MAX_DOCUMENT_BYTES,
     TrustedRoot,
-    _fits,
     aws_nitro_root,
     decode_document_text,
     development_root,
     parse_document,
     verify_document,
 )
+from cms.domain.attestation.strict_cbor import fits
 from cms.domain.errors import AttestationInvalid, AttestationRejected
 
 NITRO = Path(__file__).resolve().parents[2].parent / "shared" / "vectors" / "nitro"
@@ -309,9 +309,9 @@ def test_reference_tags_are_refused_before_re_encoding(chain):
     assert reason_of(parse_document, forge(chain, bomb)) == "noncanonical_cbor"
     assert reason_of(parse_document, forge(chain, shared)) == "malformed_cbor"
     # The bomb is refused by its decoded size, before any re-encoding is attempted.
-    assert not _fits(cbor2.loads(bomb), len(bomb))
+    assert not fits(cbor2.loads(bomb), len(bomb))
     payload = parse_document(raw(AWS[0])).payload
-    assert _fits(cbor2.loads(payload), len(payload))
+    assert fits(cbor2.loads(payload), len(payload))
 
 
 # --- Forged documents: a self-made chain -------------------------------------------------------

@@ -9,7 +9,6 @@ from cms.domain.contracts import Status, replay
 from cms.domain.verification import verify_contract
 from tests.unit.test_contract_lifecycle import (
     CONSUMER,
-    GENESIS_HASH,
     NOW,
     PROVIDER,
     Activate,
@@ -17,9 +16,7 @@ from tests.unit.test_contract_lifecycle import (
     Sign,
     Submit,
     content,
-    decide,
-    evolve,
-    iso_utc,
+    record_change,
     signature,
 )
 
@@ -35,12 +32,10 @@ def history():
 
 
 def _append(events, contract, command, actor):
-    decision = decide(contract, command, actor, NOW)
-    prev = events[-1].hash if events else GENESIS_HASH
-    event = seal(stream="contract:c1", seq=len(events), prev_hash=prev, event_id=str(len(events)),
-                 event_type=decision.event_type, actor=actor, at=iso_utc(NOW), data=decision.data)
+    contract, event = record_change(contract, command, actor=actor, now=NOW,
+                                    event_id=str(len(events)))
     events.append(event)
-    return evolve(contract, event)
+    return contract
 
 
 def accept_all(_contract, _signature):

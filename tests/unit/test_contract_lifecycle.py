@@ -31,6 +31,8 @@ from cms.domain.contracts import (
     content_digest,
     decide,
     evolve,
+    record_change,
+    replay,
 )
 from cms.domain.drafting import AttachmentExists, check_client_metadata
 from cms.domain.errors import Forbidden, IllegalTransition, ValidationFailed
@@ -50,12 +52,9 @@ def content(**changes) -> Content:
 
 
 def step(contract, command, actor, now=NOW):
-    decision = decide(contract, command, actor, now)
-    seq, prev = (0, GENESIS_HASH) if contract is None else (contract.version, contract.head_hash)
-    event = seal(stream="contract:c1", seq=seq, prev_hash=prev, event_id=f"e{seq}",
-                 event_type=decision.event_type, actor=actor, at=iso_utc(now),
-                 data=decision.data)
-    return evolve(contract, event)
+    seq = 0 if contract is None else contract.version
+    changed, _ = record_change(contract, command, actor=actor, now=now, event_id=f"e{seq}")
+    return changed
 
 
 def signature(contract, did, role):
@@ -77,6 +76,27 @@ def test_create_starts_a_draft_owned_by_the_provider():
     c = step(None, Create("c1", content()), PROVIDER)
     assert c.status == Status.DRAFT and c.version == 1 and c.digest is None
     assert c.role_of(PROVIDER) == "provider" and c.role_of(CONSUMER) == "consumer"
+
+
+def test_a_change_is_the_next_link_of_the_chain_and_the_snapshot_points_at_it():
+    draft, created = record_change(None, Create("c1", content()), actor=PROVIDER, now=NOW,
+                                   event_id="e0")
+    assert (created.stream, created.seq, created.prev_hash) == ("contract:c1", 0, GENESIS_HASH)
+    assert created.event_type == "contract.created" and created.event_id == "e0"
+    assert created.actor == PROVIDER and created.at == iso_utc(NOW)
+    review, submitted = record_change(draft, Submit(), actor=PROVIDER, now=NOW, event_id="e1")
+    assert (submitted.seq, submitted.prev_hash) == (1, created.hash)
+    assert (review.version, review.head_hash) == (2, submitted.hash)
+    assert replay([created, submitted]) == review  # exactly what verification rebuilds
+
+
+def test_a_refused_change_records_nothing():
+    draft, _ = record_change(None, Create("c1", content()), actor=PROVIDER, now=NOW,
+                             event_id="e0")
+    with pytest.raises(Forbidden):
+        record_change(draft, Submit(), actor=CONSUMER, now=NOW, event_id="e1")
+    with pytest.raises(ValueError, match="only Create"):
+        record_change(None, Submit(), actor=PROVIDER, now=NOW, event_id="e0")
 
 
 def test_only_the_provider_can_create():

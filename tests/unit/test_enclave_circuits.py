@@ -1,12 +1,11 @@
 """Boolean circuits inside the enclave: inputs encrypted by the parties open only under the
-contract's binding, both evaluators agree, refusals come before anything is opened, and the
-statement is attested the way the contract checks it."""
+contract's binding, refusals come before anything is opened, and the statement is attested the
+way the contract checks it."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import random
 
 import pytest
 import rfc8785
@@ -61,37 +60,6 @@ def request(recipients: Recipients, key: InputKey, circuit: dict, values: dict[s
             "inputs": {party: domain.encrypt_input(key.public_der, CONTRACT, party, circuit_hash,
                                                    domain.uint_bits(value, widths[party]))
                        for party, value in values.items()}}
-
-
-def test_the_shared_constants_agree():
-    for name in ("INPUT_FORMAT", "INPUT_MAGIC", "RESULT_FORMAT", "POINT_BYTES", "NONCE_BYTES",
-                 "MAX_GATES", "MAX_WIRES"):
-        assert getattr(enclave, name) == getattr(domain, name), name
-    assert enclave.input_aad(CONTRACT, "bob", "f" * 64) == domain.input_aad(CONTRACT, "bob",
-                                                                           "f" * 64)
-
-
-@pytest.mark.parametrize("build", [comparator, adder, equality])
-def test_the_enclave_evaluator_agrees_with_the_domain_one(build):
-    rng = random.Random(7)
-    for bits in (1, 2, 8, 33):
-        circuit = build(bits)
-        for _ in range(20):
-            values = {"alice": rng.randrange(1 << bits), "bob": rng.randrange(1 << bits)}
-            values["bob"] = values["alice"] if rng.random() < 0.2 else values["bob"]
-            plain = {p: domain.uint_bits(v, bits) for p, v in values.items()}
-            expected = domain.evaluate(circuit, plain)
-            assert enclave.evaluate(circuit, {p: [int(b) for b in bits_]
-                                              for p, bits_ in plain.items()}) == \
-                domain.outputs_json(expected)
-            _check_meaning(build, values, expected)
-
-
-def _check_meaning(build, values: dict[str, int], outputs: dict) -> None:
-    a, b = values["alice"], values["bob"]
-    meaning = {comparator: {"a_greater": a > b}, adder: {"sum": a + b},
-               equality: {"equal": a == b}}[build]
-    assert outputs == meaning
 
 
 def test_a_circuit_is_evaluated_on_inputs_only_the_enclave_opens(module, key):

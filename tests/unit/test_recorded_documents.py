@@ -7,9 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from cms.domain.audit import GENESIS_HASH, seal
 from cms.domain.canonical import iso_utc
-from cms.domain.contracts import Create, Sign, Signature, Submit, decide, evolve
+from cms.domain.contracts import Create, Sign, Signature, Submit, record_change
 from cms.domain.did import DidResolver
 from cms.domain.errors import DidDocumentTooLarge
 from cms.domain.signatures import contract_signing_payload, recordable
@@ -27,13 +26,9 @@ def signed_history(provider, consumer, documents=None):
 
     def record(command, actor):
         nonlocal contract
-        decision = decide(contract, command, actor, NOW)
-        event = seal(stream="contract:c1", seq=len(events),
-                     prev_hash=events[-1].hash if events else GENESIS_HASH,
-                     event_id=str(len(events)), event_type=decision.event_type, actor=actor,
-                     at=iso_utc(NOW), data=decision.data)
+        contract, event = record_change(contract, command, actor=actor, now=NOW,
+                                        event_id=str(len(events)))
         events.append(event)
-        contract = evolve(contract, event)
 
     record(Create("c1", replace(content(), provider_did=provider.did,
                                 consumer_did=consumer.did)), provider.did)

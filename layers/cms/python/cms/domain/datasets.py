@@ -12,15 +12,19 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
-import os
 import re
 import struct
 import zipfile
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from cms.domain.errors import DomainError
+from cms_wire.datasets import seal_dataset
+
+# seal_dataset: an upload is stored for the enclave sealed to its key and location, in the
+# format the enclave image shares.
+__all__ = ["DATASET_ID", "IDX_FILES", "IMAGE_SIDE", "MAX_ARCHIVE_BYTES", "MAX_EXAMPLES",
+           "MAX_FILE_BYTES", "MEDIA_TYPE", "DatasetRejected", "DatasetSummary",
+           "check_mnist_archive", "seal_dataset"]
 
 MEDIA_TYPE = "application/zip"
 MAX_ARCHIVE_BYTES = 40 * 1024 * 1024  # base64 in one enclave frame (64 MB); MNIST gzipped is 11 MB
@@ -32,10 +36,6 @@ DATASET_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 IDX_FILES = (("train-images-idx3-ubyte", 3, "train"), ("train-labels-idx1-ubyte", 1, "train"),
              ("t10k-images-idx3-ubyte", 3, "test"), ("t10k-labels-idx1-ubyte", 1, "test"))
 _UNSIGNED_BYTE = 0x08
-# A sealed dataset: MAGIC || nonce || AES-GCM(archive), the associated data MAGIC || its S3
-# URI, so it opens only as the dataset it was registered as (enclave_app/jobs.open_dataset).
-SEALED_MAGIC = b"CMSDATA1"
-NONCE_BYTES = 12
 
 
 class DatasetRejected(DomainError):
@@ -111,9 +111,3 @@ def _count(data: bytes, rank: int, name: str) -> int:
     if rank == 1 and max(data[header:]) > 9:
         raise DatasetRejected(f"{name}: a label is outside 0-9")
     return shape[0]
-
-
-def seal_dataset(archive: bytes, key: bytes, uri: str) -> bytes:
-    nonce = os.urandom(NONCE_BYTES)
-    return SEALED_MAGIC + nonce + AESGCM(key).encrypt(nonce, archive,
-                                                      SEALED_MAGIC + uri.encode())

@@ -1,4 +1,4 @@
-"""Identities (seed 003): who a DID is on the platform, and its registered keys."""
+"""Identities: who a DID is on the platform, and its registered keys."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from cms.domain.audit import AuditEvent
 from cms.domain.canonical import parse_iso
-from cms.domain.contracts import Contract, Status
+from cms.domain.contracts.model import Contract, Status
 
 CONTRACT_STREAM_PREFIX = "contract:"
 # Published as "contract.<name>": the audit event types, plus reminders.

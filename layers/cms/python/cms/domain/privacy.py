@@ -14,9 +14,8 @@ from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from typing import Any
 
 from cms.domain.errors import DomainError, ValidationFailed
+from cms_wire.training import EPSILON_QUANTUM  # the quantum the enclave's statements use
 
-# Epsilon is kept to nine decimal places, rounded up where it is spent: never under-counted.
-EPSILON_QUANTUM = Decimal("0.000000001")
 Problem = dict[str, str]
 
 

@@ -21,7 +21,7 @@ from cms.domain import strict_json
 from cms.domain.anchoring import Batch, Placement
 from cms.domain.audit import HASH_VERSION, AuditEvent
 from cms.domain.canonical import canonical_json, sha256_hex
-from cms.domain.contracts import Contract, stream_of
+from cms.domain.contracts.model import Contract, stream_of
 from cms.domain.did.document import checksum_address
 from cms.domain.errors import DomainError
 from cms.domain.merkle import InclusionProof

@@ -1,13 +1,13 @@
 """What a training result claims, how the enclave binds it, and how anyone checks it.
 
-The enclave states the result as a ``Statement`` (job, contract digest, model hash, epsilon
-spent with its accountant) and asks its attestation module for a document whose ``user_data``
-is SHA-256 of the statement's canonical JSON. The document is signed by a key that chains to
-the AWS Nitro root and carries the image's measurements (PCR0), so a verifier holding the
-bundle (statement, document, contract content) learns: this image, which the contract allows,
-produced this model for this job under this contract, spending this much of its budget.
-Nothing else in the bundle is trusted: every field is recomputed or checked against the
-document or the contract's own terms.
+The enclave states the result as a ``Statement`` (``cms_wire.training``: job, contract digest,
+model hash, epsilon spent with its accountant) and asks its attestation module for a document
+whose ``user_data`` is SHA-256 of the statement's canonical JSON. The document is signed by a
+key that chains to the AWS Nitro root and carries the image's measurements (PCR0), so a
+verifier holding the bundle (statement, document, contract content) learns: this image,
+which the contract allows, produced this model for this job under this contract, spending
+this much of its budget. Nothing else in the bundle is trusted: every field is recomputed or
+checked against the document or the contract's own terms.
 """
 
 from __future__ import annotations
@@ -15,63 +15,25 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from cms.domain.attestation import (
-    AttestationInvalid,
-    AttestationRejected,
-    TrustedRoot,
-    VerifiedAttestation,
-    aws_roots,
-    parse_document,
-    verify_document,
-)
-from cms.domain.canonical import canonical_json, sha256_hex
-from cms.domain.contracts import Content, content_digest
+from cms.domain.attestation.document import parse_document
+from cms.domain.attestation.roots import TrustedRoot, aws_roots
+from cms.domain.attestation.verification import VerifiedAttestation, verify_document
+from cms.domain.canonical import sha256_hex
+from cms.domain.contracts.content import Content, content_digest
+from cms.domain.errors import AttestationInvalid, AttestationRejected
 from cms.domain.privacy import NotATrainingContract, TrainingTerms, epsilon
 from cms.domain.verification import Check
+from cms_wire.training import STATEMENT_FORMAT, Statement
+
+__all__ = ["FORMAT", "STATEMENT_FORMAT", "Statement", "TrainingReport", "bundle",
+           "verify_result"]
 
 FORMAT = "cms-training-result/v1"
-STATEMENT_FORMAT = "cms-training-statement/v1"
-
-
-@dataclass(frozen=True)
-class Statement:
-    """The facts an enclave attests to about one training run."""
-
-    job_id: str
-    contract_id: str
-    contract_digest: str
-    model: str
-    model_sha256: str
-    dataset_sha256: str
-    epsilon_spent: str  # exact decimal, rounded up (never under-counted)
-    delta: float
-    accountant: str
-    accountant_version: str
-    epochs: int
-    test_accuracy: float
-    stopped: str  # completed | budget | stopped
-
-    def to_json(self) -> dict[str, Any]:
-        return {"format": STATEMENT_FORMAT, **asdict(self)}
-
-    @classmethod
-    def from_json(cls, data: Any) -> Statement:
-        """ValueError if the statement is not one this version writes."""
-        if not isinstance(data, dict) or data.get("format") != STATEMENT_FORMAT:
-            raise ValueError(f"not a {STATEMENT_FORMAT} statement")
-        fields = {name: data.get(name) for name in cls.__dataclass_fields__}
-        if set(data) - {"format", *fields} or any(value is None for value in fields.values()):
-            raise ValueError("the statement's fields are not exactly the expected ones")
-        return cls(**fields)
-
-    def user_data(self) -> bytes:
-        """What the attestation document's user_data must be: SHA-256 of the canonical JSON."""
-        return bytes.fromhex(sha256_hex(canonical_json(self.to_json())))
 
 
 def bundle(statement: Statement, document: bytes, contract_content: dict[str, Any], *,

@@ -14,7 +14,10 @@ from typing import Any
 from cms.domain.anchoring import STATUS_CODES, Placement
 from cms.domain.audit import AuditEvent, chain_problems
 from cms.domain.canonical import canonical_json
-from cms.domain.contracts import Contract, InvalidHistory, Signature, content_digest, replay
+from cms.domain.contracts.content import content_digest
+from cms.domain.contracts.errors import InvalidHistory
+from cms.domain.contracts.evolution import replay
+from cms.domain.contracts.model import Contract, Signature
 from cms.domain.did.document import DidDocument
 from cms.domain.did.methods import resolve_local
 from cms.domain.did.syntax import parse_did

@@ -1,4 +1,4 @@
-"""The unified contract engine's pure domain (issue 6): state, gas, errors, built-in ERC20.
+"""The unified contract engine's pure domain: state, gas, errors, built-in ERC20.
 
 No I/O here: storage backends, WebAssembly execution and the REST handlers build on these.
 """

@@ -64,7 +64,7 @@ class ResultCache:
 
 @dataclass(frozen=True)
 class PerformanceMetrics:
-    """The seed's PerformanceMetrics, over every execution the storage has counted."""
+    """The engine design's PerformanceMetrics, over every execution the storage has counted."""
 
     total_executions: int
     total_gas_consumed: int
@@ -112,7 +112,7 @@ TIGHT_GAS = 0.9  # using 90% of the limit risks GasExhausted on the next larger 
 
 @dataclass(frozen=True)
 class ContractHealthReport:
-    """The seed's ContractHealthReport: score 0..1, status and what to do about it."""
+    """The engine design's ContractHealthReport: score 0..1, status and what to do about it."""
 
     contract_address: str
     health_score: float

@@ -1,4 +1,4 @@
-"""Which address an API caller has inside the engine (issue 6: the caller is the contract caller).
+"""Which address an API caller has inside the engine: the API caller is the contract caller.
 
 Contracts see 20-byte addresses, callers are DIDs. An Ethereum-backed DID (``did:pkh:eip155``,
 ``did:ethr``, including a did:ethr named by its public key) acts as its own address, as the

@@ -1,4 +1,4 @@
-"""Boolean-circuit contracts (issue 6, §5): parties' secret inputs, evaluated in the enclave.
+"""Boolean-circuit contracts: parties' secret inputs, evaluated in the enclave.
 
 A contract holds one circuit (``cms-circuit/v1``, circuits.py), a named address for each of
 its parties, the enclave images (PCR0s) allowed to evaluate it, and an input key pair's public
@@ -25,8 +25,9 @@ garbage) makes the enclave attest a ``rejected`` statement naming that party; it
 like a result, so a cheating party cannot keep the contract waiting, and no output leaks.
 
 Gas: base steps as in ``gas.GasSchedule`` (call, storage per 32-byte word, events) times a
-privacy multiplier in the seed's 2x-10x range; the circuit itself is stored at the EVM's code
-deposit price, and the evaluation the enclave does is charged per gate at request time:
+privacy multiplier in the engine design's 2x-10x range; the circuit itself is stored at the
+EVM's code deposit price, and the evaluation the enclave does is charged per gate at request
+time:
 
 ==================  ====  =================================================================
 function            x     why
@@ -63,28 +64,19 @@ from typing import Any
 import rfc8785
 from eth_utils import keccak
 
-from cms.domain.attestation import (
-    AttestationInvalid,
-    TrustedRoot,
-    aws_roots,
-    verify_document,
-)
+from cms.domain.attestation.roots import TrustedRoot, aws_roots
+from cms.domain.attestation.verification import verify_document
 from cms.domain.canonical import canonical_json, iso_utc
-from cms.domain.engine.circuits import (
-    INPUT_MAGIC,
-    MAX_PARTY_BITS,
-    RESULT_FORMAT,
-    Circuit,
-    ciphertext_size,
-    load_public_key,
-    parse_circuit,
-    public_key_der,
-)
+from cms.domain.engine.circuits import Circuit, load_public_key, parse_circuit, public_key_der
 from cms.domain.engine.erc20 import ZERO_ADDRESS, Event, EventSink, parse_address
 from cms.domain.engine.errors import ContractNotFound, ContractReverted, EngineValidationError
 from cms.domain.engine.gas import GasMeter
 from cms.domain.engine.privacy_contracts import MeteredSlots
 from cms.domain.engine.state import ContractState, StagedState
+from cms.domain.errors import AttestationInvalid
+from cms_wire.circuit_inputs import INPUT_MAGIC, ciphertext_size
+from cms_wire.circuits import MAX_PARTY_BITS, RESULT_FIELDS, RESULT_FORMAT
+from cms_wire.statements import statement_user_data
 
 # The training queue carries circuit evaluations too: {"kind": "circuit", "address": ...}
 # (training jobs have no "kind").
@@ -115,8 +107,6 @@ MAX_DOCUMENT_BYTES = 16 * 1024
 RESULT_MAX_AGE = timedelta(minutes=10)
 _PCR0 = re.compile(r"[0-9a-f]{96}")  # SHA-384, as Nitro measures an image
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,77}")
-_STATEMENT_KEYS = {"format", "contract", "circuit_hash", "input_key_sha256", "inputs",
-                   "status", "outputs", "invalid_inputs", "gates"}
 _CIRCUIT, _SUMMARY, _INPUT_KEY, _WRAPPED_KEY = "circuit", "summary", "inputKey", "wrappedKey"
 _REQUESTED, _RESULT = "requested", "result"
 
@@ -434,7 +424,8 @@ class CircuitContract:
         if self._s.read(_REQUESTED) is None:
             raise _revert("CircuitEvaluationNotRequested")
         summary = self._summary()
-        pcr0, development, attested_at = self._verified(raw, canonical, summary)
+        pcr0, development, attested_at = self._verified(raw, statement_user_data(statement),
+                                                        summary)
         mismatch = _statement_mismatch(statement, summary, self._address,
                                        self._input_hashes(summary))
         if mismatch:
@@ -447,7 +438,7 @@ class CircuitContract:
         self._emit("ResultRecorded", {"contract": self._address, **result})
         return result
 
-    def _verified(self, raw: bytes, canonical: bytes,
+    def _verified(self, raw: bytes, user_data: bytes,
                   summary: dict[str, Any]) -> tuple[str, bool, str]:
         """(PCR0, anchored in a development root, attestation time) of a valid document
         binding this statement, from an allowed image not in debug mode."""
@@ -455,7 +446,7 @@ class CircuitContract:
             verified = verify_document(
                 raw, at=self._now, max_age=RESULT_MAX_AGE,
                 trusted_roots=(*aws_roots(), *self._roots),
-                expected_user_data=hashlib.sha256(canonical).digest())
+                expected_user_data=user_data)
         except AttestationInvalid as error:
             raise _revert("CircuitInvalidAttestation", ("string", error.reason)) from None
         if verified.debug_mode:
@@ -495,7 +486,7 @@ def _pcr0s(value: object) -> list[str]:
 def _statement_mismatch(statement: dict[str, Any], summary: dict[str, Any], address: str,
                         hashes: dict[str, str | None]) -> str | None:
     """The first statement field that does not match this contract, or None."""
-    if set(statement) != _STATEMENT_KEYS:
+    if set(statement) != RESULT_FIELDS:
         return "fields"
     expected = {"format": RESULT_FORMAT, "contract": address,
                 "circuit_hash": summary["circuit_hash"],

@@ -1,4 +1,4 @@
-"""Ready-made boolean circuits (``cms-circuit/v1``, see circuits.py) and a builder for more.
+"""Ready-made boolean circuits (``cms-circuit/v1``, see cms_wire.circuits) and a builder.
 
 Two parties, ``alice`` and ``bob`` by default, each contributing an ``n``-bit unsigned integer
 (least significant bit first):
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cms.domain.engine.circuits import CIRCUIT_FORMAT
+from cms_wire.circuits import CIRCUIT_FORMAT
 
 
 class CircuitBuilder:

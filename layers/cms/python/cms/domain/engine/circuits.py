@@ -1,53 +1,13 @@
-"""Boolean circuits (issue 6, §5): the format, its validation, evaluation, and input encryption.
+"""Boolean circuits on the platform's side: validation that names what is wrong, plaintext
+evaluation, and encrypting a party's input.
 
-A circuit is JSON (``cms-circuit/v1``)::
-
-    {"format": "cms-circuit/v1",
-     "parties": [{"name": "alice", "bits": 8}, {"name": "bob", "bits": 8}],
-     "wires": 40,
-     "gates": [["XOR", 0, 8, 16], ["NOT", 16, 17], ["AND", 3, 17, 18], ["ONE", 19], ...],
-     "outputs": [{"name": "a_greater", "type": "bool", "wires": [39]}]}
-
-- Input wires come first: each party in the listed order contributes ``bits`` consecutive
-  wires (alice 0-7, bob 8-15 above). A party's bit ``i`` is wire ``offset + i``; integers are
-  encoded least significant bit first (``uint_bits``).
-- A gate is ``[op, input wires..., output wire]``: ``AND``, ``OR``, ``XOR`` take two inputs,
-  ``NOT`` one, the constants ``ZERO`` and ``ONE`` none. Every wire is assigned once (an input
-  wire, or one gate's output) and a gate reads only wires assigned before it, so the list
-  order is a topological order and evaluation is one pass.
-- An output is a named group of wires: ``bool`` (one wire) or ``uint`` (up to 256 wires, least
-  significant first; shown as a decimal string in JSON, which loses integers past 2**53).
-
-``circuit_hash`` is the SHA-256 of the circuit's RFC 8785 canonical JSON. It names the circuit
-everywhere: in each party's input encryption (AAD), in the enclave's statement and in the
-contract's check of that statement.
-
-Limits, and why. Evaluating is cheap: the enclave's pure-Python evaluator does about 400,000
-gates a second. Storing is not: a circuit contract keeps its circuit in contract storage at
-the EVM's code-deposit price (200 gas a byte, doubled by the privacy multiplier), so under the
-30,000,000 gas limit of one call a circuit's canonical JSON must stay within 64 KiB: some
-3,000 gates (a gate takes 12 to 25 bytes). The other limits sit at or above what fits:
-
-================  =======  ====================================================================
-limit             value    why
-================  =======  ====================================================================
-canonical JSON    64 KiB   the storage price (above); also well inside a DynamoDB item
-gates             10,000   more cannot fit in 64 KiB of JSON (the enclave evaluates 10,000 in
-                           about 25 ms)
-wires             18,192   every input bit and every gate output
-parties           8        a fixed party list; each submits one ciphertext
-bits per party    1024     a 128-byte input; the circuit must still fit: a 1024-bit equality
-                           test does (2,048 gates, 45 KB), the largest comparator is ~700 bits
-                           (2,801 gates, 62 KB) and the largest adder ~550 bits
-outputs           16       each at most 256 wires
-================  =======  ====================================================================
-
-Inputs are encrypted by each party on their own machine to the contract's input key (P-256)
-with ECIES: an ephemeral ECDH key, HKDF-SHA256 (info: the format, the ephemeral and the
-recipient points) and AES-256-GCM whose AAD binds the ciphertext to the contract address, the
-party's name and the circuit hash (``encrypt_input``). The enclave holds the private key; the
-API, the engine and the parent only ever see ciphertexts. The enclave's side of all of this is
-``enclave_app/circuits.py``, a separate deployable that repeats the shared constants below.
+The format itself (``cms-circuit/v1``: parties, wires, gates, outputs, the circuit hash and
+the limits, with why each limit is what it is), the evaluator and the input encryption are
+``cms_wire.circuits`` and ``cms_wire.circuit_inputs``, which the enclave image ships too.
+Here a circuit is validated whole when its contract is deployed (``parse_circuit``: every
+problem is an ``EngineValidationError`` whose pointer names the offending part), and a party
+encrypts its input on its own machine (``encrypt_input``) to the contract's input key. The API,
+the engine and the parent only ever see ciphertexts; the enclave alone opens them.
 """
 
 from __future__ import annotations
@@ -55,40 +15,55 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from cms.domain.canonical import canonical_json
 from cms.domain.engine.errors import EngineValidationError
+from cms_wire import circuits as circuit_format
+from cms_wire.circuit_inputs import (
+    INPUT_FORMAT,
+    INPUT_MAGIC,
+    NONCE_BYTES,
+    POINT_BYTES,
+    TAG_BYTES,
+    ciphertext_size,
+    input_aad,
+    pack_bits,
+    seal_input,
+)
+from cms_wire.circuits import (
+    ARITY,
+    CIRCUIT_FORMAT,
+    MAX_CIRCUIT_BYTES,
+    MAX_GATES,
+    MAX_OUTPUT_BITS,
+    MAX_OUTPUTS,
+    MAX_PARTIES,
+    MAX_PARTY_BITS,
+    MAX_WIRES,
+    OUTPUT_TYPES,
+    RESULT_FORMAT,
+    outputs_json,
+)
 
-CIRCUIT_FORMAT = "cms-circuit/v1"
-# Shared with enclave_app/circuits.py (tests/unit/test_enclave_circuits.py checks they match).
-INPUT_FORMAT = "cms-circuit-input/v1"
-INPUT_MAGIC = b"CMSCIN01"
-RESULT_FORMAT = "cms-circuit-result/v1"
-POINT_BYTES = 65  # an uncompressed P-256 point
-NONCE_BYTES = 12
-TAG_BYTES = 16
-MAX_GATES = 10_000
-MAX_WIRES = 18_192
-
-MAX_PARTIES = 8
-MAX_PARTY_BITS = 1024
-MAX_OUTPUTS = 16
-MAX_OUTPUT_BITS = 256
-MAX_CIRCUIT_BYTES = 64 * 1024
-ARITY = {"AND": 2, "OR": 2, "XOR": 2, "NOT": 1, "ZERO": 0, "ONE": 0}
-OUTPUT_TYPES = ("bool", "uint")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,31}")
 _KEYS = {"format", "parties", "wires", "gates", "outputs"}
+
+# Importers elsewhere use this module for the format's names as well as for validation.
+__all__ = [
+    "ARITY", "CIRCUIT_FORMAT", "INPUT_FORMAT", "INPUT_MAGIC", "MAX_CIRCUIT_BYTES", "MAX_GATES",
+    "MAX_OUTPUTS", "MAX_OUTPUT_BITS", "MAX_PARTIES", "MAX_PARTY_BITS", "MAX_WIRES", "NONCE_BYTES",
+    "OUTPUT_TYPES", "POINT_BYTES", "RESULT_FORMAT", "TAG_BYTES", "Circuit", "Output", "Party",
+    "ciphertext_size", "circuit_hash", "encrypt_input", "evaluate", "input_aad",
+    "load_public_key", "outputs_json", "pack_bits", "parse_circuit", "public_key_der",
+    "uint_bits",
+]
 
 
 @dataclass(frozen=True)
@@ -235,51 +210,26 @@ def _outputs(value: object, assigned: bytearray) -> tuple[Output, ...]:
 
 # --- evaluation ---------------------------------------------------------------------------
 
-_FUNCTIONS = {"AND": lambda a, b: a & b, "OR": lambda a, b: a | b,
-              "XOR": lambda a, b: a ^ b, "NOT": lambda a: a ^ 1,
-              "ZERO": lambda: 0, "ONE": lambda: 1}
-
-
 def evaluate(circuit: Circuit | Mapping[str, Any],
              inputs: Mapping[str, Sequence[bool | int]]) -> dict[str, bool | int]:
     """The outputs for plaintext inputs (tests, examples, checking the enclave). Inside the
     platform nobody calls this: the enclave evaluates on inputs only it can decrypt."""
     parsed = circuit if isinstance(circuit, Circuit) else parse_circuit(circuit)
-    wires = [0] * parsed.wires
-    offset = 0
-    for party, bits in _input_bits(parsed, inputs):
-        wires[offset:offset + party.bits] = bits
-        offset += party.bits
-    for op, *operands in parsed.gates:
-        wires[operands[-1]] = _FUNCTIONS[op](*(wires[w] for w in operands[:-1]))
-    return {output.name: _decoded(output, [wires[w] for w in output.wires])
-            for output in parsed.outputs}
+    return circuit_format.evaluate(parsed.to_json(), _input_bits(parsed, inputs))
 
 
 def _input_bits(circuit: Circuit, inputs: Mapping[str, Sequence[bool | int]],
-                ) -> list[tuple[Party, list[int]]]:
+                ) -> dict[str, list[int]]:
     if set(inputs) != {party.name for party in circuit.parties}:
         raise EngineValidationError("inputs must name exactly the circuit's parties", "inputs")
-    pairs = []
+    bits = {}
     for party in circuit.parties:
-        bits = list(inputs[party.name])
-        if len(bits) != party.bits or any(bit not in (0, 1) for bit in bits):
+        values = list(inputs[party.name])
+        if len(values) != party.bits or any(bit not in (0, 1) for bit in values):
             raise EngineValidationError(f"{party.name} contributes {party.bits} bits",
                                         f"inputs/{party.name}")
-        pairs.append((party, [int(bit) for bit in bits]))
-    return pairs
-
-
-def _decoded(output: Output, values: list[int]) -> bool | int:
-    if output.type == "bool":
-        return values[0] == 1
-    return sum(bit << index for index, bit in enumerate(values))
-
-
-def outputs_json(values: Mapping[str, bool | int]) -> dict[str, bool | str]:
-    """Outputs as statements and results carry them: uints as decimal strings."""
-    return {name: value if isinstance(value, bool) else str(value)
-            for name, value in values.items()}
+        bits[party.name] = [int(bit) for bit in values]
+    return bits
 
 
 def uint_bits(value: int, width: int) -> list[bool]:
@@ -290,11 +240,6 @@ def uint_bits(value: int, width: int) -> list[bool]:
 
 
 # --- input encryption ---------------------------------------------------------------------
-
-def ciphertext_size(bits: int) -> int:
-    """The exact size of a party's encrypted input of ``bits`` bits."""
-    return len(INPUT_MAGIC) + POINT_BYTES + NONCE_BYTES + (bits + 7) // 8 + TAG_BYTES
-
 
 def load_public_key(value: bytes | str) -> ec.EllipticCurvePublicKey:
     """A P-256 public key from PEM (bytes or text), DER, or base64 DER text."""
@@ -318,44 +263,15 @@ def public_key_der(key: ec.EllipticCurvePublicKey) -> bytes:
                             serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def input_aad(contract_address: str, party: str, circuit_hash: str) -> bytes:
-    """What a ciphertext is bound to: the contract (lower-case hex), the party, the circuit."""
-    return canonical_json({"format": INPUT_FORMAT, "contract": contract_address.lower(),
-                           "party": party, "circuit_hash": circuit_hash})
-
-
-def pack_bits(bits: Sequence[bool | int]) -> bytes:
-    """Bits into bytes, least significant bit first; unused high bits of the last byte zero."""
-    packed = bytearray((len(bits) + 7) // 8)
-    for index, bit in enumerate(bits):
-        if bit not in (0, 1):
-            raise EngineValidationError("input bits must be booleans or 0/1", "bits")
-        packed[index // 8] |= int(bit) << (index % 8)
-    return bytes(packed)
-
-
 def encrypt_input(public_key: bytes | str, contract_address: str, party: str,
                   circuit_hash: str, bits: Sequence[bool | int]) -> str:
-    """A party's input, encrypted on its own machine for the enclave (base64 text).
-
-    ``MAGIC || ephemeral P-256 point || nonce || AES-256-GCM(packed bits)``, the AES key from
-    ECDH with the contract's input key through HKDF-SHA256, the AAD binding contract, party
-    and circuit: a ciphertext copied to another party, contract or circuit does not open.
-    """
+    """A party's input, encrypted on its own machine for the enclave (base64 text): the
+    ``cms-circuit-input/v1`` ciphertext, bound to contract, party and circuit."""
     if not bits:
         raise EngineValidationError("an input has at least one bit", "bits")
     recipient = load_public_key(public_key)
-    ephemeral = ec.generate_private_key(ec.SECP256R1())
-    point = _point(ephemeral.public_key())
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-               info=INPUT_FORMAT.encode() + point + _point(recipient)).derive(
-        ephemeral.exchange(ec.ECDH(), recipient))
-    nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(key).encrypt(nonce, pack_bits(bits),
-                                 input_aad(contract_address, party, circuit_hash))
-    return base64.b64encode(INPUT_MAGIC + point + nonce + sealed).decode()
-
-
-def _point(key: ec.EllipticCurvePublicKey) -> bytes:
-    return key.public_bytes(serialization.Encoding.X962,
-                            serialization.PublicFormat.UncompressedPoint)
+    try:
+        sealed = seal_input(recipient, input_aad(contract_address, party, circuit_hash), bits)
+    except ValueError as error:  # a value that is not a bit
+        raise EngineValidationError(str(error), "bits") from None
+    return base64.b64encode(sealed).decode()

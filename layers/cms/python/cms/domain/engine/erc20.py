@@ -1,4 +1,4 @@
-"""The built-in ERC20 token, behaving exactly like OpenZeppelin Contracts 5.x (issue 6, §2).
+"""The built-in ERC20 token, behaving exactly like OpenZeppelin Contracts 5.x.
 
 The reference is ``contracts/erc20_reference/ReferenceToken.sol``: OZ 5 ``ERC20`` +
 ``ERC20Burnable`` + ``Ownable``, with an owner-only ``mint``, a configurable ``decimals`` and the

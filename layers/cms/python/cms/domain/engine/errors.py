@@ -1,4 +1,4 @@
-"""Errors of the unified contract engine (issue 6), each with a stable API code and HTTP status.
+"""Errors of the unified contract engine, each with a stable API code and HTTP status.
 
 Two kinds of failure are kept apart on purpose:
 - the request itself is wrong (unknown function, malformed address, gas limit zero): an

@@ -30,7 +30,7 @@ from cms.domain.engine.records import ContractMetadata
 from cms.domain.engine.state import ContractState
 
 if TYPE_CHECKING:  # the attestation verifier (X.509, CBOR) loads only for circuit contracts
-    from cms.domain.attestation import TrustedRoot
+    from cms.domain.attestation.roots import TrustedRoot
     from cms.domain.engine.circuit_contract import CircuitContract
 
 EmitEvent = Callable[[dict[str, Any]], None]

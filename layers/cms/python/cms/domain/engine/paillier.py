@@ -3,7 +3,7 @@
 Why Paillier: it is additively homomorphic, so a contract can add encrypted amounts, add a
 public constant and multiply by a public scalar without ever holding a key, while only the key
 holder can decrypt. That is exactly what confidential balances and sealed-bid sums need, and it
-runs in milliseconds (issue 6, §5: indistinguishability obfuscation is far out of reach).
+runs in milliseconds (indistinguishability obfuscation, the alternative, is far out of reach).
 
 Written by hand rather than wrapping ``phe`` (python-paillier): its last release (1.5.0) dates
 from 2022, it is pure Python as well, and it would add a dependency for ~150 lines of textbook

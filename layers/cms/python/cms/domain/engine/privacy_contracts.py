@@ -1,4 +1,4 @@
-"""Privacy contracts over Paillier ciphertexts (issue 6, §5): the contract computes, never reads.
+"""Privacy contracts over Paillier ciphertexts: the contract computes, never reads.
 
 Two built-in contracts run on a ``ContractState`` and a ``GasMeter`` like ``Erc20``, and are
 all-or-nothing the same way (a ``StagedState`` committed only when the call succeeds):
@@ -22,7 +22,8 @@ holds the key; both are out of scope here. One key for everyone also means its h
 
 Gas: each function costs what the same base steps cost an ordinary contract (call, storage
 read and write per 32-byte word, from ``gas.GasSchedule``), times a privacy multiplier in the
-seed's 2x-10x range, chosen by the arithmetic the function does on top of the storage:
+2x-10x range the engine design gives privacy contracts, chosen by the arithmetic the function
+does on top of the storage:
 
 =================  ====  ===================================================================
 function           x     why

@@ -25,7 +25,7 @@ class _Json:
 
 @dataclass(frozen=True)
 class ContractMetadata(_Json):
-    """A deployed contract (the seed's UnifiedContractMetadata)."""
+    """A deployed contract (UnifiedContractMetadata in the engine design)."""
 
     address: str
     kind: str
@@ -41,7 +41,7 @@ class ContractMetadata(_Json):
 
 @dataclass(frozen=True)
 class ExecutionRecord(_Json):
-    """One execution as history keeps it (the seed's ContractExecutionRecord)."""
+    """One execution as history keeps it (ContractExecutionRecord in the engine design)."""
 
     execution_id: str
     address: str

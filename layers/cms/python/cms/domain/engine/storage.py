@@ -1,7 +1,7 @@
-"""Where the engine keeps contracts, their state and their history (the seed's
-ContractStateStorage), and the in-memory backend.
+"""Where the engine keeps contracts, their state and their history (ContractStateStorage in
+the engine design), and the in-memory backend.
 
-The seed's seven operations are here under its names. Two more make executions atomic: a
+The design's seven storage operations are here under its names. Two more make executions atomic: a
 ``snapshot`` reads a contract's state at a version, and ``commit`` applies one execution's
 writes, its record and its counters together, only if the version has not moved since (an
 optimistic lock: two executions racing on one contract cannot both commit against the same
@@ -53,7 +53,7 @@ class Snapshot:
 
 
 class ContractStateStorage(Protocol):
-    # -- the seed's interface --
+    # -- the engine design's operations --
     def store_contract_metadata(self, metadata: ContractMetadata) -> None: ...
     def get_contract_metadata(self, address: str) -> ContractMetadata | None: ...
     def set_contract_state(self, contract: str, key: str, value: bytes) -> None: ...
@@ -111,7 +111,7 @@ class InMemoryContractStorage:
         self._totals = ContractStats()
         self._minutes: dict[str, MinuteStats] = {}
 
-    # -- the seed's interface --
+    # -- the engine design's operations --
 
     def store_contract_metadata(self, metadata: ContractMetadata) -> None:
         with self._lock:

@@ -1,4 +1,4 @@
-"""WebAssembly contracts for the unified engine (issue 6, section 3), on wasmtime.
+"""WebAssembly contracts for the unified engine, on wasmtime.
 
 - ``validation``: deployment checks (``validate_module`` -> ``WasmModuleInfo``);
 - ``manifest`` and ``abi``: the contract's ABI and the binary encoding of values;

@@ -1,0 +1,88 @@
+"""What the engine is asked and answers: deployments, executions, their results, its
+configuration, and the problem form failures take in results and history."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from cms.domain.errors import DomainError
+
+ENGINE_NAME = "cms-unified-contract-engine"
+ENGINE_VERSION = "1.0"
+MAX_BATCH = 100  # calls in one batch request
+
+
+class ContractBusy(DomainError):
+    code, status, title = "contract_busy", 409, "The contract is busy: try again"
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """The engine design's EnhancedEngineConfig (parallel execution is the platform's: Lambda)."""
+
+    enable_caching: bool = True
+    cache_ttl_secs: float = 300.0
+    max_cache_entries: int = 1000
+    enable_analytics: bool = True
+    # Wall clock per call, enforced on WebAssembly by epoch interruption (the built-in kinds
+    # are bounded Python); at most 10 s (the runtime's limit).
+    max_execution_time_ms: int = 2_000
+    default_gas_limit: int = 3_000_000
+    conflict_retries: int = 5
+    # A batch stops starting calls after this long (what ran is committed, the rest comes
+    # back as not run): it must end within the engine function's 29 s.
+    max_batch_time_ms: int = 15_000
+
+
+@dataclass(frozen=True)
+class Execution:
+    """One call (UnifiedContractExecution in the engine design)."""
+
+    address: str
+    function: str
+    caller: str
+    args: Any = None  # named arguments (JSON object)
+    input: bytes | None = None  # raw input, for WebAssembly functions without a manifest entry
+    gas_limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Deployment:
+    kind: str
+    deployer: str  # becomes the owner
+    name: str = ""
+    init_args: Any = None
+    code: bytes | str | None = None  # a WebAssembly module (binary, or WAT text)
+    manifest: Any = None  # the module's ABI
+    salt: bytes | None = None  # 32 bytes: a predictable address (CREATE2); random if None
+    gas_limit: int | None = None
+    description: str = ""
+    owner_did: str | None = None
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    """The engine design's UnifiedContractResult, plus what a caller needs to find it again."""
+
+    execution_id: str | None
+    address: str
+    function: str
+    success: bool
+    return_value: Any
+    gas_used: int
+    gas_limit: int
+    events: list[dict[str, Any]]
+    error: dict[str, Any] | None
+    duration_us: int
+    read_only: bool
+    cached: bool = False
+    sequence: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def problem_of(error: DomainError) -> dict[str, Any]:
+    """An error as results and history carry it: its API code, detail and extensions."""
+    return {"code": error.code, "title": error.title, "detail": error.detail, **error.extra}
