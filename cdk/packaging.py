@@ -29,6 +29,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BUILD_DIR = REPO_ROOT / "build" / "lambda"
 REQUIREMENTS = REPO_ROOT / "requirements.txt"
 CMS_PACKAGE = REPO_ROOT / "layers" / "cms" / "python" / "cms"
+WIRE_PACKAGE = REPO_ROOT / "cms_wire"  # the wire formats cms shares with the enclave image
 # Compiled Solidity (ABI + bytecode), committed under contracts/: Lambdas never compile.
 CONTRACT_ARTIFACTS = REPO_ROOT / "contracts" / "artifacts"
 LAYER_ARTIFACTS = Path("python") / "cms" / "adapters" / "contract_artifacts"
@@ -134,8 +135,10 @@ def _build_layer(architecture: str, with_dependencies: bool) -> Path:
 
 
 def _copy_cms(root: Path) -> None:
-    """The cms package with the compiled contract artifacts, under ``root/python``."""
+    """The cms package (and the wire formats it shares with the enclave) with the compiled
+    contract artifacts, under ``root/python``."""
     _replace_tree(CMS_PACKAGE, root / "python" / "cms")
+    _replace_tree(WIRE_PACKAGE, root / "python" / "cms_wire")
     shutil.copytree(CONTRACT_ARTIFACTS, root / LAYER_ARTIFACTS)
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTDIR = REPO_ROOT / "build" / "cdk.out"
-SOURCES = ("cdk", "functions", "layers", "contracts/artifacts", "training_runner",
+SOURCES = ("cdk", "functions", "layers", "cms_wire", "contracts/artifacts", "training_runner",
            "enclave_app", "requirements.txt", "cdk.json")
 STAMP_FILE = ".cms-source-hash"
 _APP_ENVIRONMENT = ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")

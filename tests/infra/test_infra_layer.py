@@ -20,9 +20,9 @@ from cdk.packaging import (
 
 pytestmark = pytest.mark.infra
 
-REQUIRED_PACKAGES = ("cms", "jwt", "eth_account", "nacl", "pynamodb", "aws_lambda_powertools",
-                     "jsonschema", "jinja2", "markdown_it", "fpdf", "fontTools",
-                     "fontpkg_fira_sans")
+REQUIRED_PACKAGES = ("cms", "cms_wire", "jwt", "eth_account", "nacl", "pynamodb",
+                     "aws_lambda_powertools", "jsonschema", "jinja2", "markdown_it", "fpdf",
+                     "fontTools", "fontpkg_fira_sans")
 # ELF e_machine values.
 ELF_MACHINES = {"arm64": 183, "x86_64": 62}
 
