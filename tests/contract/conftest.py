@@ -1,6 +1,6 @@
 """The contract tests: each port's behaviour, checked on the in-memory adapter and on the
-DynamoDB adapter against moto's server (the local stack's, with DynamoDB serialised as real
-DynamoDB serialises conflicting transactions).
+AWS adapter against moto's server (the local stack's, with DynamoDB serialised as real
+DynamoDB serialises conflicting transactions; S3 with versioning and Object Lock).
 
 ``services`` is ``MemoryServices`` or ``Services`` on moto, so a contract test reaches a store
 as a service would (``services.identity_store``); both run every test.
@@ -54,9 +54,24 @@ def moto_dynamodb() -> Iterator[dict[str, str]]:
         Services(Settings.from_environ({**os.environ, **tables})).tables()
         for spec in TABLE_SPECS:
             spec.model.create_table(wait=True)
-        yield {"AWS_REGION": REGION, **tables}
+        yield {"AWS_REGION": REGION, **tables, **_buckets()}
         _forget_connections()
     server.stop()
+
+
+def _buckets() -> dict[str, str]:
+    """Every bucket, versioned (and with Object Lock where the platform's has it)."""
+    import boto3
+
+    from cms.adapters.object_store import BUCKET_SPECS
+
+    s3, names = boto3.client("s3", region_name=REGION), {}
+    for spec in BUCKET_SPECS:
+        name = f"contract-{spec.key}"
+        s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=spec.object_lock)
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+        names[spec.env_var] = name
+    return names
 
 
 @pytest.fixture(params=["memory", "dynamodb"])

@@ -20,12 +20,12 @@ if TYPE_CHECKING:
     from cms.adapters.ledger_client import LedgerClient
     from cms.adapters.ledger_config import LedgerConfig
     from cms.adapters.memory.database import MemoryDatabase
-    from cms.adapters.object_store import Bucket
     from cms.adapters.safe_https import SafeHttpsClient
     from cms.domain.attestation import TrustedRoot
     from cms.domain.did import DidResolver
     from cms.ports.identities import IdentityStore
     from cms.ports.keys import SigningKeySource
+    from cms.ports.objects import ObjectStore
     from cms.ports.sign_in import ChallengeStore, RateLimitStore
     from cms.services.anchor_reader import AnchorReader
     from cms.services.anchoring import AnchorService
@@ -63,7 +63,7 @@ class Services:
 
         bind_tables(self.settings, *required)
 
-    def bucket(self, variable: str) -> Bucket:
+    def bucket(self, variable: str) -> ObjectStore:
         from cms.adapters.object_store import Bucket
 
         return Bucket(self.settings.resource(variable))
@@ -349,9 +349,20 @@ class MemoryServices(Services):
 
         super().__init__(settings or Settings())
         self.database = database or MemoryDatabase()
+        self._buckets: dict[str, ObjectStore] = {}
 
     def tables(self, *required: str) -> None:
         """Nothing to bind: the stores are in memory."""
+
+    def bucket(self, variable: str) -> ObjectStore:
+        """One bucket per variable, kept for the services' life (every use sees its
+        objects); named as in the settings when they name it."""
+        from cms.adapters.memory.objects import MemoryBucket
+
+        if variable not in self._buckets:
+            name = self.settings.resources.get(variable) or variable.lower()
+            self._buckets[variable] = MemoryBucket(name)
+        return self._buckets[variable]
 
     @cached_property
     def identity_store(self) -> IdentityStore:

@@ -11,10 +11,7 @@ from typing import Any
 
 from cms.adapters.aws import client
 from cms.domain.errors import DependencyUnavailable
-
-
-class ObjectExists(Exception):
-    """A write with ``if_absent`` found the key taken."""
+from cms.ports.objects import ObjectExists, ObjectHead, StoredObject
 
 
 def _client() -> Any:
@@ -38,25 +35,9 @@ def _s3_errors(action: str) -> Iterator[None]:
         raise DependencyUnavailable(f"S3 is unreachable ({action})") from error
 
 
-@dataclass(frozen=True)
-class StoredObject:
-    body: bytes
-    content_type: str
-    version_id: str | None
-    metadata: dict[str, str]
-
-
-@dataclass(frozen=True)
-class ObjectHead:
-    size: int
-    content_type: str
-    version_id: str | None
-    metadata: dict[str, str]
-    lock_mode: str | None
-    locked_until: datetime | None
-
-
 class Bucket:
+    """An S3 bucket (the port: cms.ports.objects.ObjectStore)."""
+
     def __init__(self, name: str) -> None:
         self.name = name
 
