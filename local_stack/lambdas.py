@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from cms.config import Settings
+from local_stack.iam import FunctionPolicy, acting_as, function_policies
 from local_stack.template import ACCOUNT, REGION, Templates
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,8 +56,9 @@ class LambdaContext:
 
 class LocalFunction:
     def __init__(self, name: str, handler: str, environment: dict[str, str], memory_mb: int,
-                 timeout_s: int) -> None:
+                 timeout_s: int, *, policy: FunctionPolicy | None = None) -> None:
         self.name = name
+        self.policy = policy  # its role's IAM policies: what its AWS calls may do
         self.handler = handler
         self.environment = environment
         self.memory_mb = memory_mb
@@ -81,7 +83,8 @@ class LocalFunction:
         context = LambdaContext(self.name, self.memory_mb, self.timeout_s,
                                 str(uuid.uuid4()), time.monotonic())
         try:
-            return getattr(instance, self.handler.rsplit(".", 1)[1])(event, context)
+            with acting_as(self.policy):
+                return getattr(instance, self.handler.rsplit(".", 1)[1])(event, context)
         finally:
             self._idle.put(instance)
 
@@ -162,7 +165,9 @@ def fresh_instance(module_name: str, alias: str | None = None) -> ModuleType:
 
 def load_functions(templates: Templates, overrides: dict[str, str]) -> dict[tuple[str, str],
                                                                          LocalFunction]:
-    """Every AWS::Lambda::Function of the app, keyed by (stack, logical id)."""
+    """Every AWS::Lambda::Function of the app, keyed by (stack, logical id), each acting
+    under its role's policies."""
+    policies = function_policies(templates)
     functions = {}
     for resource in templates.resources("AWS::Lambda::Function"):
         handler = resource.properties.get("Handler", "")
@@ -175,5 +180,6 @@ def load_functions(templates: Templates, overrides: dict[str, str]) -> dict[tupl
         name = environment.get("POWERTOOLS_SERVICE_NAME") or resource.logical_id
         functions[(resource.stack, resource.logical_id)] = LocalFunction(
             name, handler, environment, int(resource.properties.get("MemorySize", 128)),
-            int(resource.properties.get("Timeout", 3)))
+            int(resource.properties.get("Timeout", 3)),
+            policy=policies.get((resource.stack, resource.logical_id)))
     return functions

@@ -158,7 +158,9 @@ def _create_secrets(templates: Templates, log: Any) -> None:
 def _create_parameters(templates: Templates, log: Any) -> None:
     client = boto3.client("ssm")
     for parameter in templates.resources("AWS::SSM::Parameter"):
-        name = f"/{parameter.stack}/{parameter.logical_id}"
+        # No leading slash, as CloudFormation names them: the grants the CDK writes append
+        # the name to "parameter/".
+        name = f"{parameter.stack}-{parameter.logical_id}"
         client.put_parameter(Name=name, Type="String", Overwrite=True,
                              Value=templates.resolve(parameter.stack,
                                                      parameter.properties["Value"]))

@@ -177,8 +177,10 @@ class LocalStack:
             address_file=None if self.chain_dir is None else self.chain_dir / "ledger.json")
 
     def _start_functions(self, templates: Templates) -> None:
+        from local_stack import iam
         from local_stack.lambdas import load_functions
 
+        iam.install()  # each function's AWS calls are checked against its role
         self.functions = load_functions(templates, self._overrides())
         for function in self.functions.values():
             function.warm()
