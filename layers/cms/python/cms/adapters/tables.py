@@ -50,7 +50,8 @@ class _Meta:
 
 
 class IdentityRecord(Model):
-    """A party: seed 003's identities row. Keys are kept as CredentialRecord items beside it."""
+    """A party (the design's identities row). Keys are kept as CredentialRecord items beside
+    it."""
 
     class Meta(_Meta):
         table_name = _table("CMS_IDENTITIES_TABLE", "cms-identities")
@@ -71,7 +72,8 @@ class IdentityRecord(Model):
 
 
 class CredentialRecord(Model):
-    """A public key (or Ethereum address) registered for an identity (seed 003's credentials)."""
+    """A public key (or Ethereum address) registered for an identity (the design's
+    credentials row)."""
 
     class Meta(_Meta):
         table_name = _table("CMS_IDENTITIES_TABLE", "cms-identities")
@@ -429,7 +431,7 @@ class TrainingJobRecord(Model):
 
 
 class EngineContractRecord(Model):
-    """The unified engine's table (issue 6): one partition per contract address.
+    """The unified engine's table: one partition per contract address.
 
     Items: ``contract`` (metadata, state version, running totals), ``state#<key>`` (one state
     value each), ``exec#<time>#<id>`` (the records of one commit). The ``#engine`` partition
