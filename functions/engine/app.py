@@ -19,6 +19,7 @@ from cms.api.http import caller_of, http_entry, json_response
 from cms.api.observability import count, instrumented, logger
 from cms.api.operations import Api
 from cms.domain.engine.errors import (
+    ContractExists,
     ContractNotFound,
     ContractReverted,
     EngineValidationError,
@@ -27,7 +28,6 @@ from cms.domain.engine.errors import (
     StorageError,
 )
 from cms.domain.engine.records import CIRCUIT_KIND
-from cms.domain.engine.storage import ContractExists
 from cms.domain.engine.unified import ContractBusy
 from cms.domain.errors import AttestationInvalid, DomainError, Forbidden, ValidationFailed
 from cms.runtime import FunctionRuntime

@@ -24,12 +24,7 @@ from cms.domain.engine.kinds import CircuitKind, ContractKind, Erc20Kind, Privac
 from cms.domain.engine.privacy_contracts import ConfidentialLedger, SealedBidTally
 from cms.domain.engine.records import ContractMetadata, ContractStats, ExecutionRecord, minute_of
 from cms.domain.engine.state import ReadOnlyState, StagedState
-from cms.domain.engine.storage import (
-    MAX_WRITES_PER_EXECUTION,
-    ContractStateStorage,
-    Snapshot,
-    StateConflict,
-)
+from cms.domain.engine.storage import MAX_WRITES_PER_EXECUTION, Snapshot, StateConflict
 from cms.domain.engine.unified.calls import (
     Call,
     Moment,
@@ -62,6 +57,7 @@ from cms.domain.engine.unified.requests import (
 
 if TYPE_CHECKING:
     from cms.domain.attestation.roots import TrustedRoot
+    from cms.ports.engine import ContractStateStorage
 
 _FUNCTION_NAME_LIMIT = 64
 
