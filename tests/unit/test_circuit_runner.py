@@ -202,9 +202,9 @@ def test_a_requested_evaluation_is_queued_evaluated_and_recorded(enclave):
     assert {k: v for k, v in event["engine_call"].items() if k != "args"} == {
         "address": platform.contract, "function": "recordResult", "gas_limit": 10_000_000}
     assert set(event["engine_call"]["args"]) == {"statement", "document"}
-    [record] = [r for r in platform.engine.history(platform.contract, 50, None)["items"]
-                if r["function"] == "recordResult"]
-    assert record["caller"] == CIRCUIT_RELAYER and record["success"]
+    [record] = [r for r in platform.engine.history(platform.contract).records
+                if r.function == "recordResult"]
+    assert record.caller == CIRCUIT_RELAYER and record.success
     platform.runner.handle(JobMessage(message.body, "receipt-2", 1))  # a duplicate job
     assert platform.queue.deleted == ["receipt-1", "receipt-2"]
     assert platform.call(CAROL, "result") == result

@@ -122,7 +122,7 @@ def test_cached_reads_are_keyed_by_state_version(engine):
     call(engine, token, "transfer", to=ALICE, value=9)
     fresh = call(engine, token, "balanceOf", account=ALICE)
     assert (fresh.cached, fresh.return_value) == (False, "9")
-    assert engine.cache.stats()["hits"] == 1
+    assert engine.cache.stats().hits == 1
 
 
 def test_cache_entries_expire_and_are_bounded():

@@ -8,9 +8,11 @@ A ``Snapshot`` is a contract as one execution reads it, at a state version; the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from cms.domain.engine.errors import EngineValidationError
 from cms.domain.engine.records import ContractMetadata, ExecutionRecord, minute_of
 from cms.domain.engine.state import ContractState
 
@@ -45,3 +47,24 @@ def by_minute(records: Sequence[ExecutionRecord]) -> dict[str, list[ExecutionRec
 def history_key(record: ExecutionRecord) -> str:
     """The order of history: time, then id (ids break ties within a microsecond)."""
     return f"{record.timestamp}#{record.execution_id}"
+
+
+# A page of history continues below a position: the last record's key, with "_" for "#" so
+# that it travels in a query string as it is. Any string of this shape is a position (the
+# records that sort below it), so a client may also make one from a time.
+HISTORY_CURSOR_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z"
+                          r"_[0-9]{9}-[0-9a-f]{16}$")
+_CURSOR = re.compile(HISTORY_CURSOR_PATTERN)
+
+
+def history_cursor(record: ExecutionRecord) -> str:
+    """The position just below ``record``."""
+    return history_key(record).replace("#", "_", 1)
+
+
+def cursor_position(cursor: str) -> str:
+    """The history key a cursor stands for (``get_execution_history``'s ``before``)."""
+    if not _CURSOR.fullmatch(cursor):
+        raise EngineValidationError("the cursor is not a history position (as next_cursor "
+                                    "gives it)", "cursor")
+    return cursor.replace("_", "#", 1)

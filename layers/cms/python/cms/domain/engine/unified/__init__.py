@@ -34,11 +34,13 @@ from cms.domain.engine.unified.requests import (
     ContractBusy,
     Deployment,
     EngineConfig,
+    EngineInfo,
     Execution,
     ExecutionResult,
     problem_of,
 )
 
 __all__ = ["CONTRACT_KINDS", "ENGINE_NAME", "ENGINE_VERSION", "MAX_BATCH", "MAX_NAME_LENGTH",
-           "ContractBusy", "Deployment", "EngineConfig", "Execution", "ExecutionResult",
-           "UnifiedContractEngine", "builtin_kinds", "create2_address", "problem_of"]
+           "ContractBusy", "Deployment", "EngineConfig", "EngineInfo", "Execution",
+           "ExecutionResult", "UnifiedContractEngine", "builtin_kinds", "create2_address",
+           "problem_of"]
