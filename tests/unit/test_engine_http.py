@@ -165,6 +165,10 @@ def test_addresses_are_checked_by_shape_then_looked_up(api):
     ({"kind": "wasm", "code": "(module)", "manifest": {"functions": {"a-b": {}}}},
      "/manifest/functions"),
     ({"kind": "circuit", "init_args": {"input_public_key": "x"}}, "/init_args/circuit"),
+    # The platform makes a circuit contract's input key: a deployer cannot send one.
+    ({**CircuitDeployment.model_config["json_schema_extra"]["examples"][0], "init_args": {
+        **CircuitDeployment.model_config["json_schema_extra"]["examples"][0]["init_args"],
+        "input_public_key": "x"}}, "/init_args/input_public_key"),
 ])
 def test_a_deployment_out_of_its_shape_is_a_validation_problem(api, body, pointer):
     status, _, problem = api("POST", "/contracts", body)
