@@ -55,7 +55,7 @@ TOKEN = ENGINE.deploy(OWNER, ContractDeployment(
     "erc20", init_args={"name": "T", "symbol": "T"})).metadata.address
 
 
-@settings(max_examples=200, deadline=None,
+@settings(max_examples=50, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cursor=st.from_regex(HISTORY_CURSOR_PATTERN, fullmatch=True))
 def test_every_cursor_of_the_documented_shape_is_a_position(cursor):
