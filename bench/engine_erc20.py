@@ -20,10 +20,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "layers" / "cms" / "python"))
 
+from cms.adapters.memory.engine import MemoryContractStorage  # noqa: E402
 from cms.domain.engine.erc20 import Erc20  # noqa: E402
 from cms.domain.engine.gas import GasMeter  # noqa: E402
 from cms.domain.engine.state import MemoryState  # noqa: E402
-from cms.domain.engine.storage import InMemoryContractStorage  # noqa: E402
 from cms.domain.engine.unified import (  # noqa: E402
     Deployment,
     Execution,
@@ -50,7 +50,7 @@ def engine_latencies() -> list[float]:
 
 
 def unified_engine() -> tuple[UnifiedContractEngine, str]:
-    engine = UnifiedContractEngine(InMemoryContractStorage())
+    engine = UnifiedContractEngine(MemoryContractStorage())
     token = engine.deploy_contract(Deployment(
         "erc20", OWNER, "Bench", {"name": "Bench", "symbol": "BNC",
                                   "initial_supply": 10**30})).address

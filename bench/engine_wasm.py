@@ -39,9 +39,9 @@ sys.path.insert(0, str(REPO / "layers" / "cms" / "python"))
 
 import wasmtime  # noqa: E402
 
+from cms.adapters.memory.engine import MemoryContractStorage  # noqa: E402
 from cms.domain.engine.gas import GasMeter  # noqa: E402
 from cms.domain.engine.state import MemoryState, StagedState  # noqa: E402
-from cms.domain.engine.storage import InMemoryContractStorage  # noqa: E402
 from cms.domain.engine.unified import (  # noqa: E402
     Deployment,
     Execution,
@@ -183,7 +183,7 @@ def contract_batch_latencies(runtime: WasmRuntime, info: WasmModuleInfo, state: 
 
 def unified_token() -> tuple[UnifiedContractEngine, str]:
     token = REPO / "contracts" / "wasm" / "token"
-    unified = UnifiedContractEngine(InMemoryContractStorage())
+    unified = UnifiedContractEngine(MemoryContractStorage())
     address = unified.deploy_contract(Deployment(
         "wasm", OWNER, "token", {"supply": 10**18}, token.with_suffix(".wat").read_text(),
         json.loads(token.with_suffix(".manifest.json").read_text()))).address

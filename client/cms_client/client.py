@@ -277,7 +277,7 @@ class CmsClient:
 
     def execute_batch(self, address: str, calls: list[dict[str, Any]]) -> dict[str, Any]:
         """Run calls ({function, args?, gas_limit?}) in order; per-call results."""
-        return self._call("POST", f"/api/v1/engine/contracts/{address}/execute",
+        return self._call("POST", f"/api/v1/engine/contracts/{address}/execute-batch",
                           {"calls": calls})
 
     def estimate_gas(self, address: str, function: str, args: dict[str, Any] | None = None

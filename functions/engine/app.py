@@ -8,17 +8,33 @@ it: only ``recordResult`` on a circuit contract, as ``CIRCUIT_RELAYER``
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import re
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from pydantic import BaseModel, ConfigDict, Field
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from cms.adapters.engine_function import CIRCUIT_RELAYER, DIRECT_FUNCTIONS, ENGINE_CALL
 from cms.api.http import caller_of, http_entry, json_response
 from cms.api.observability import count, instrumented, logger
 from cms.api.operations import Api
+from cms.api.schemas.engine import (
+    ADDRESS_PATTERN,
+    BatchRequest,
+    BatchResult,
+    Call,
+    ContractHealth,
+    EngineContract,
+    EngineInfo,
+    EngineMetrics,
+    ExecutionHistory,
+    ExecutionResult,
+    GasEstimate,
+    HistoryCursor,
+)
+from cms.api.schemas.engine_deploy import DeployRequest
 from cms.domain.engine.errors import (
+    ContractExists,
     ContractNotFound,
     ContractReverted,
     EngineValidationError,
@@ -26,119 +42,106 @@ from cms.domain.engine.errors import (
     GasExhausted,
     StorageError,
 )
+from cms.domain.engine.gas import MAX_GAS_LIMIT
 from cms.domain.engine.records import CIRCUIT_KIND
-from cms.domain.engine.storage import ContractExists
 from cms.domain.engine.unified import ContractBusy
-from cms.domain.errors import AttestationInvalid, DomainError, Forbidden, ValidationFailed
+from cms.domain.errors import DomainError, Forbidden, ValidationFailed
 from cms.runtime import FunctionRuntime
+from cms.services.engine import ContractCall, ContractDeployment
 
 api = Api("engine")
 runtime = FunctionRuntime()
-EXECUTION_ERRORS = (ContractNotFound, EngineValidationError, ContractBusy, StorageError,
-                    Forbidden)
+_ADDRESS = re.compile(ADDRESS_PATTERN)
 BASE = "/api/v1/engine"
 CONTRACTS = BASE + "/contracts"
 ONE = CONTRACTS + "/<address>"
-
-
-class DeployRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    kind: str = Field(min_length=1, max_length=32,
-                      description="erc20, wasm, confidential_ledger, sealed_bid_tally, circuit")
-    name: str | None = Field(default=None, max_length=100)
-    description: str | None = Field(default=None, max_length=1000)
-    init_args: dict[str, Any] | None = None
-    code: str | None = Field(default=None, description="a WebAssembly module: WAT text, or "
-                                                       "the binary in base64 or hex")
-    code_encoding: Literal["wat", "base64", "hex"] = "wat"
-    manifest: dict[str, Any] | None = None
-    salt: str | None = Field(default=None, description="32 bytes of hex: a predictable "
-                                                       "(CREATE2) address")
-    gas_limit: int | None = None
-
-
-class Call(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    function: str = Field(min_length=1, max_length=64)
-    args: dict[str, Any] | None = None
-    input: str | None = Field(default=None, description="raw input as hex (functions without "
-                                                        "a manifest entry)")
-    gas_limit: int | None = None
-
-
-class ExecuteRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    function: str | None = Field(default=None, min_length=1, max_length=64)
-    args: dict[str, Any] | None = None
-    input: str | None = None
-    gas_limit: int | None = None
-    calls: list[Call] | None = Field(default=None, description="a batch, run in order")
+AddressPath = Annotated[str, Path(pattern=ADDRESS_PATTERN, description=(
+    "The contract's address (0x and 40 hex digits)"))]
+# A call that ran and failed answers with its own code; a constructor's failure too.
+FAILED_RUN = (ContractReverted, GasExhausted, ExecutionTimeout)
+# Before anything runs: the contract, its function and arguments, the store.
+REFUSED = (ContractNotFound, EngineValidationError, StorageError)
 
 
 @api.post(CONTRACTS, "deployEngineContract", status=201,
           summary="Deploy a contract (the caller is its owner): built-in ERC20, a WebAssembly "
                   "module, a Paillier privacy contract or a boolean-circuit contract",
-          errors=(EngineValidationError, ContractExists, StorageError, ContractReverted,
-                  GasExhausted, ExecutionTimeout))
-def deploy(request: Annotated[DeployRequest, Body()]) -> Response[dict]:
-    contract = runtime.services.engine.deploy(caller_of(api),
-                                              request.model_dump(exclude_none=True))
+          errors=(EngineValidationError, ContractExists, StorageError, *FAILED_RUN))
+def deploy(request: Annotated[DeployRequest, Body()]) -> Response[EngineContract]:
+    fields = request.model_dump(exclude_unset=True, exclude_none=True)
+    contract = runtime.services.engine.deploy(caller_of(api), ContractDeployment(**fields))
     count("EngineContractsDeployed")
-    return json_response(contract, 201, {"Location": f"{CONTRACTS}/{contract['address']}"})
+    body = EngineContract.model_validate(contract.to_json())
+    return json_response(body, 201, {"Location": f"{CONTRACTS}/{body.address}"})
 
 
 @api.get(ONE, "getEngineContract", summary="A contract's metadata, ABI and execution count",
-         errors=(ContractNotFound, EngineValidationError))
-def get(address: str) -> dict:
-    return runtime.services.engine.contract(address)
+         errors=(ContractNotFound, StorageError))
+def get(address: AddressPath) -> EngineContract:
+    return EngineContract.model_validate(runtime.services.engine.contract(address).to_json())
 
 
 @api.post(ONE + "/execute", "executeEngineContract",
-          summary="Execute a function as the caller (atomic; a failure is a problem with the "
-                  "contract's error), or a batch of calls with per-call results",
-          errors=(*EXECUTION_ERRORS, ContractReverted, GasExhausted, ExecutionTimeout,
-                  AttestationInvalid))
-def execute(address: str, request: Annotated[ExecuteRequest, Body()]) -> dict:
-    result = runtime.services.engine.execute_request(caller_of(api), address,
-                                                     request.model_dump(exclude_none=True))
-    count("EngineExecutions", len(result["results"]) if "results" in result else 1)
-    return result
+          summary="Execute a function as the caller: atomic; a call that runs and fails is a "
+                  "problem with the contract's error",
+          errors=(*REFUSED, ContractBusy, *FAILED_RUN))
+def execute(address: AddressPath, request: Annotated[Call, Body()]) -> ExecutionResult:
+    result = runtime.services.engine.call(caller_of(api), address, _call(request))
+    count("EngineExecutions")
+    return ExecutionResult.model_validate(result.to_json())
+
+
+@api.post(ONE + "/execute-batch", "executeEngineBatch",
+          summary="Execute calls in order, each atomic on its own: per-call results, "
+                  "failures included",
+          errors=(*REFUSED, ContractBusy))
+def execute_batch(address: AddressPath, request: Annotated[BatchRequest, Body()]
+                  ) -> BatchResult:
+    outcome = runtime.services.engine.batch(caller_of(api), address,
+                                            [_call(call) for call in request.calls])
+    count("EngineExecutions", len(outcome.results))
+    return BatchResult.model_validate(outcome.to_json())
 
 
 @api.post(ONE + "/estimate-gas", "estimateEngineGas",
           summary="The gas a call would use now: a dry run that changes nothing",
-          errors=(*EXECUTION_ERRORS, ContractReverted, GasExhausted, ExecutionTimeout))
-def estimate_gas(address: str, request: Annotated[Call, Body()]) -> dict:
-    return runtime.services.engine.estimate(caller_of(api), address,
-                                            request.model_dump(exclude_none=True))
+          errors=(*REFUSED, *FAILED_RUN))
+def estimate_gas(address: AddressPath, request: Annotated[Call, Body()]) -> GasEstimate:
+    estimate = runtime.services.engine.estimate(caller_of(api), address, _call(request))
+    return GasEstimate.model_validate(estimate.to_json())
 
 
 @api.get(ONE + "/history", "listEngineHistory",
          summary="The contract's executions, newest first (paged)",
-         errors=(ContractNotFound, EngineValidationError, StorageError))
-def history(address: str,
+         errors=(ContractNotFound, StorageError))
+def history(address: AddressPath,
             limit: Annotated[int, Query(ge=1, le=100)] = 50,
-            cursor: Annotated[str | None, Query(max_length=512)] = None) -> dict:
-    return runtime.services.engine.history(address, limit, cursor)
+            cursor: Annotated[HistoryCursor | None, Query()] = None) -> ExecutionHistory:
+    page = runtime.services.engine.history(address, limit, cursor)
+    return ExecutionHistory.model_validate(page.to_json())
 
 
 @api.get(ONE + "/health", "getEngineContractHealth",
          summary="The contract's health: score, status, recent errors, recommendations",
-         errors=(ContractNotFound, EngineValidationError, StorageError))
-def health(address: str) -> dict:
-    return runtime.services.engine.health(address)
+         errors=(ContractNotFound, StorageError))
+def health(address: AddressPath) -> ContractHealth:
+    return ContractHealth.model_validate(runtime.services.engine.health(address).to_json())
 
 
 @api.get(BASE + "/info", "getEngineInfo", summary="The engine: kinds, limits, configuration")
-def info() -> dict:
-    return runtime.services.engine.info()
+def info() -> EngineInfo:
+    return EngineInfo.model_validate(runtime.services.engine.info().to_json())
 
 
 @api.get(BASE + "/metrics", "getEngineMetrics",
          summary="Performance metrics across the deployment (the cache figures are the serving "
                  "instance's)", errors=(StorageError,))
-def metrics() -> dict:
-    return runtime.services.engine.metrics()
+def metrics() -> EngineMetrics:
+    return EngineMetrics.model_validate(runtime.services.engine.metrics().to_json())
+
+
+def _call(request: Call) -> ContractCall:
+    return ContractCall(**request.model_dump(exclude_unset=True, exclude_none=True))
 
 
 def direct_call(event: dict[str, Any], engine: Any) -> dict[str, Any]:
@@ -168,13 +171,13 @@ def _engine_call(event: Any) -> tuple[str, str, dict[str, Any] | None, int | Non
     if not isinstance(function, str) or function not in DIRECT_FUNCTIONS:
         raise Forbidden(f"a direct invocation may run only {sorted(DIRECT_FUNCTIONS)}, not "
                         f"{str(function)[:64]!r}")
-    if not isinstance(address, str) or not 0 < len(address) <= 64:
-        raise ValidationFailed("address must be a contract address")
+    if not isinstance(address, str) or not _ADDRESS.fullmatch(address):
+        raise ValidationFailed("address must be a contract address (0x and 40 hex digits)")
     if args is not None and not isinstance(args, dict):
         raise ValidationFailed("args must be an object")
     if gas_limit is not None and (not isinstance(gas_limit, int) or isinstance(gas_limit, bool)
-                                  or gas_limit <= 0):
-        raise ValidationFailed("gas_limit must be a positive integer")
+                                  or not 0 < gas_limit <= MAX_GAS_LIMIT):
+        raise ValidationFailed(f"gas_limit must be an integer from 1 to {MAX_GAS_LIMIT}")
     return address, function, args, gas_limit
 
 

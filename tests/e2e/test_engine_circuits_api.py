@@ -67,17 +67,8 @@ def test_two_parties_learn_only_who_is_greater(new_party):
 
 
 def test_a_contract_may_only_name_the_platforms_enclave_images(new_party):
+    """The function's own environment names the images the platform runs."""
     alice, bob = new_party("eth"), new_party("eth")
     problem = expect_error(lambda: deploy(alice, bob, "ab" * 48), 400,
                            "engine_validation_error")
     assert problem["errors"][0]["pointer"] == "/init_args/enclave_pcr0s"
-
-
-def test_a_caller_cannot_supply_the_input_key(new_party):
-    alice, bob = new_party("eth"), new_party("eth")
-    problem = expect_error(lambda: alice.client.deploy_engine_contract("circuit", init_args={
-        "circuit": comparator(4),
-        "parties": {"alice": caller_address(alice.did), "bob": caller_address(bob.did)},
-        "enclave_pcr0s": ["ab" * 48], "input_public_key": "x"}),
-        400, "engine_validation_error")
-    assert "input key" in problem["detail"]

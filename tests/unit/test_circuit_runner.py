@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from cms.adapters.engine_function import CIRCUIT_RELAYER
 from cms.adapters.job_queue import JobMessage
+from cms.adapters.memory.engine import MemoryContractStorage
 from cms.domain.attestation import development_root
 from cms.domain.engine import circuits
 from cms.domain.engine.circuit_contract import (
@@ -30,7 +31,6 @@ from cms.domain.engine.circuit_library import comparator
 from cms.domain.engine.errors import EngineValidationError
 from cms.domain.engine.kinds import Invocation, Prepared
 from cms.domain.engine.records import CIRCUIT_KIND
-from cms.domain.engine.storage import InMemoryContractStorage
 from cms.domain.engine.unified import Deployment, UnifiedContractEngine, builtin_kinds
 from cms.services.circuit_evaluations import CircuitEvaluations
 from cms.services.engine import EngineService
@@ -140,7 +140,7 @@ class Platform:
         self.kms, self.queue = FakeKms(), FakeQueue()
         self.evaluations = CircuitEvaluations(self.queue, self.kms)  # type: ignore[arg-type]
         self.engine = EngineService(
-            UnifiedContractEngine(InMemoryContractStorage(),
+            UnifiedContractEngine(MemoryContractStorage(),
                                   kinds={**builtin_kinds(), CIRCUIT_KIND: CircuitKind((root,))}),
             hooks=[self.evaluations.on_committed])
         self.keys = SimulatedKeyRelease("training-key", root, {self.pcr0}, kms=self.kms)
@@ -202,9 +202,9 @@ def test_a_requested_evaluation_is_queued_evaluated_and_recorded(enclave):
     assert {k: v for k, v in event["engine_call"].items() if k != "args"} == {
         "address": platform.contract, "function": "recordResult", "gas_limit": 10_000_000}
     assert set(event["engine_call"]["args"]) == {"statement", "document"}
-    [record] = [r for r in platform.engine.history(platform.contract, 50, None)["items"]
-                if r["function"] == "recordResult"]
-    assert record["caller"] == CIRCUIT_RELAYER and record["success"]
+    [record] = [r for r in platform.engine.history(platform.contract).records
+                if r.function == "recordResult"]
+    assert record.caller == CIRCUIT_RELAYER and record.success
     platform.runner.handle(JobMessage(message.body, "receipt-2", 1))  # a duplicate job
     assert platform.queue.deleted == ["receipt-1", "receipt-2"]
     assert platform.call(CAROL, "result") == result

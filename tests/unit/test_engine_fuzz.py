@@ -8,8 +8,8 @@ import contextlib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cms.adapters.memory.engine import MemoryContractStorage
 from cms.domain.engine.circuit_library import comparator
-from cms.domain.engine.storage import InMemoryContractStorage
 from cms.domain.engine.unified import Deployment, Execution, UnifiedContractEngine
 from cms.domain.errors import DomainError
 
@@ -29,7 +29,7 @@ objects = st.dictionaries(st.sampled_from(
      "read_only", "init", "events", "type", "circuit", "parties", "enclave_pcr0s",
      "input_public_key", "wrapped_input_key", "public_key", "authority", "to", "value",
      "amount", "account", "x"]), json_values, max_size=5)
-engine = UnifiedContractEngine(InMemoryContractStorage())
+engine = UnifiedContractEngine(MemoryContractStorage())
 token = engine.deploy_contract(Deployment("erc20", OWNER, "T", {"name": "T", "symbol": "T",
                                                                  "initial_supply": 10})).address
 FUZZ = settings(max_examples=150, deadline=None,

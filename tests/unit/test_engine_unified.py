@@ -7,10 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from cms.adapters.memory.engine import MemoryContractStorage
 from cms.domain.engine.callers import caller_address
-from cms.domain.engine.errors import ContractNotFound, ContractReverted, EngineValidationError
+from cms.domain.engine.errors import (
+    ContractExists,
+    ContractNotFound,
+    ContractReverted,
+    EngineValidationError,
+)
 from cms.domain.engine.kinds import Erc20Kind, Invocation
-from cms.domain.engine.storage import ContractExists, InMemoryContractStorage, StateConflict
+from cms.domain.engine.storage import StateConflict
 from cms.domain.engine.unified import (
     ContractBusy,
     Deployment,
@@ -36,7 +42,7 @@ def call(engine, address, function, caller=OWNER, gas_limit=None, **args):
 
 @pytest.fixture
 def engine() -> UnifiedContractEngine:
-    return UnifiedContractEngine(InMemoryContractStorage())
+    return UnifiedContractEngine(MemoryContractStorage())
 
 
 def test_create2_addresses_match_eip_1014():
@@ -116,7 +122,7 @@ def test_cached_reads_are_keyed_by_state_version(engine):
     call(engine, token, "transfer", to=ALICE, value=9)
     fresh = call(engine, token, "balanceOf", account=ALICE)
     assert (fresh.cached, fresh.return_value) == (False, "9")
-    assert engine.cache.stats()["hits"] == 1
+    assert engine.cache.stats().hits == 1
 
 
 def test_cache_entries_expire_and_are_bounded():
@@ -166,7 +172,7 @@ class _Writer(Erc20Kind):
 
 
 def test_write_limits_and_lying_read_only_functions_are_refused():
-    engine = UnifiedContractEngine(InMemoryContractStorage(), kinds={"erc20": _Writer()})
+    engine = UnifiedContractEngine(MemoryContractStorage(), kinds={"erc20": _Writer()})
     token = deploy_token(engine)
     assert call(engine, token, "spray", count=64).success
     too_many = call(engine, token, "spray", count=65)
@@ -194,7 +200,7 @@ def test_deployments_are_validated_and_addresses_unique(engine):
 
 def test_metrics_and_health_follow_the_executions():
     clock = [datetime(2026, 11, 22, 12, 0, tzinfo=UTC)]
-    engine = UnifiedContractEngine(InMemoryContractStorage(), clock=lambda: clock[0])
+    engine = UnifiedContractEngine(MemoryContractStorage(), clock=lambda: clock[0])
     token = deploy_token(engine)
     for _ in range(3):
         call(engine, token, "transfer", to=ALICE, value=1)
@@ -242,7 +248,7 @@ def test_a_batch_past_one_commit_reports_every_call_and_never_half_fails(engine,
 
 
 def test_a_batch_that_runs_out_of_time_commits_what_ran_and_says_what_did_not():
-    engine = UnifiedContractEngine(InMemoryContractStorage(), EngineConfig(max_batch_time_ms=0))
+    engine = UnifiedContractEngine(MemoryContractStorage(), EngineConfig(max_batch_time_ms=0))
     token = deploy_token(engine)
     results = engine.execute_batch(
         [Execution(token, "transfer", OWNER, {"to": ALICE, "value": 1})] * 3)

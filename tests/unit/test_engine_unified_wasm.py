@@ -8,9 +8,9 @@ import json
 
 import pytest
 
+from cms.adapters.memory.engine import MemoryContractStorage
 from cms.domain.engine.errors import EngineValidationError
 from cms.domain.engine.kinds import CODE_DEPOSIT_GAS, WasmKind
-from cms.domain.engine.storage import InMemoryContractStorage
 from cms.domain.engine.unified import Deployment, EngineConfig, Execution, UnifiedContractEngine
 from tests.unit.wasm_helpers import ALICE, BOB, CONTRACTS, OWNER
 
@@ -33,7 +33,7 @@ def call(engine, address, function, caller=OWNER, gas_limit=None, **args):
 
 @pytest.fixture
 def engine() -> UnifiedContractEngine:
-    return UnifiedContractEngine(InMemoryContractStorage(),
+    return UnifiedContractEngine(MemoryContractStorage(),
                                  EngineConfig(max_execution_time_ms=200))
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from cms.adapters.safe_https import SafeHttpsClient
     from cms.domain.attestation import TrustedRoot
     from cms.domain.did import DidResolver
+    from cms.ports.engine import ContractStateStorage
     from cms.ports.identities import IdentityStore
     from cms.ports.keys import SigningKeySource
     from cms.ports.objects import ObjectStore
@@ -300,14 +301,19 @@ class Services:
                               self.webhook_http, allow_private=s.webhooks_allow_private)
 
     @cached_property
-    def engine(self) -> EngineService:
+    def engine_storage(self) -> ContractStateStorage:
         from cms.adapters.engine_store import DynamoContractStorage
+
+        self.tables("engine")
+        return DynamoContractStorage()
+
+    @cached_property
+    def engine(self) -> EngineService:
         from cms.domain.engine.unified import UnifiedContractEngine, builtin_kinds
         from cms.services.engine import EngineService
 
-        self.tables("engine")
         kinds = builtin_kinds(self.attestation_roots)
-        return EngineService(UnifiedContractEngine(DynamoContractStorage(), kinds=kinds),
+        return EngineService(UnifiedContractEngine(self.engine_storage, kinds=kinds),
                              circuits=self.circuit_evaluations)
 
     @cached_property
@@ -387,3 +393,9 @@ class MemoryServices(Services):
         from cms.adapters.memory.keys import MemorySigningKeys
 
         return MemorySigningKeys()
+
+    @cached_property
+    def engine_storage(self) -> ContractStateStorage:
+        from cms.adapters.memory.engine import MemoryContractStorage
+
+        return MemoryContractStorage(self.database)

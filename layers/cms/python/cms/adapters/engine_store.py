@@ -1,4 +1,4 @@
-"""The unified engine's storage on DynamoDB (the seed's ContractStateStorage, issue 6 §4).
+"""The contract engine's storage on DynamoDB (the port: cms.ports.engine).
 
 One commit is one TransactWriteItems: the contract item's version (condition: unchanged since
 the snapshot, then moved on if anything is written) and running totals, every state write
@@ -35,7 +35,7 @@ from cms.adapters.tables import (
     EngineMinuteRecord,
     EngineStateRecord,
 )
-from cms.domain.engine.errors import StorageError
+from cms.domain.engine.errors import ContractExists, ContractNotFound, StorageError
 from cms.domain.engine.records import (
     ContractMetadata,
     ContractStats,
@@ -44,7 +44,6 @@ from cms.domain.engine.records import (
 )
 from cms.domain.engine.state import ReadOnlyState
 from cms.domain.engine.storage import (
-    ContractExists,
     Snapshot,
     StateConflict,
     Writes,
@@ -74,24 +73,33 @@ class DynamoContractStorage:
         self._cache: dict[str, tuple[int, dict[str, bytes | None]]] = {}
         self._lock = threading.Lock()
 
-    # -- the seed's interface --
+    # -- the engine design's operations --
 
     def store_contract_metadata(self, metadata: ContractMetadata) -> None:
-        _storage_errors(lambda: _contract_item(metadata).save())
+        def create() -> None:
+            with transaction() as tx:
+                tx.save(_new_contract(metadata, version=0),
+                        condition=EngineContractRecord.address.does_not_exist())
+        try:
+            _storage_errors(create)
+        except WriteConflict:  # it exists: its metadata alone changes
+            _storage_errors(lambda: EngineContractRecord(metadata.address, CONTRACT_SK).update(
+                actions=[EngineContractRecord.metadata.set(metadata.to_json())]))
+            return
+        self._after_commit([], deployed=True)
 
     def get_contract_metadata(self, address: str) -> ContractMetadata | None:
         item = _storage_errors(lambda: get_or_none(EngineContractRecord, address, CONTRACT_SK))
         return ContractMetadata.from_json(item.metadata) if item else None
 
     def set_contract_state(self, contract: str, key: str, value: bytes) -> None:
-        """Write one value outside any execution (migrations, repairs): moves the version."""
         def write() -> None:
             with transaction() as tx:
                 tx.update(EngineContractRecord(contract, CONTRACT_SK),
                           actions=[EngineContractRecord.version.add(1)],
                           condition=EngineContractRecord.address.exists())
                 tx.save(EngineStateRecord(contract, STATE_PREFIX + key, value=bytes(value)))
-        self._transact(write, on_conflict=lambda: StorageError(f"no contract at {contract}"))
+        self._transact(write, on_conflict=lambda: ContractNotFound(f"no contract at {contract}"))
 
     def get_contract_state(self, contract: str, key: str) -> bytes | None:
         item = _storage_errors(
@@ -106,7 +114,15 @@ class DynamoContractStorage:
         return _storage_errors(scan)
 
     def store_execution(self, record: ExecutionRecord) -> None:
-        _storage_errors(lambda: _history_item([record]).save())
+        def write() -> None:
+            with transaction() as tx:
+                tx.update(EngineContractRecord(record.address, CONTRACT_SK),
+                          actions=_total_actions([record]),
+                          condition=EngineContractRecord.address.exists())
+                tx.save(_history_item([record]))
+        self._transact(write, on_conflict=lambda: ContractNotFound(
+            f"no contract at {record.address}"))
+        self._after_commit([record])
 
     def get_execution_history(self, contract: str, limit: int = 50,
                               before: str | None = None) -> list[ExecutionRecord]:
@@ -138,10 +154,7 @@ class DynamoContractStorage:
                record: ExecutionRecord) -> None:
         def write() -> None:
             with transaction() as tx:
-                contract = _contract_item(metadata)
-                contract.version = 1
-                for name in ContractStats.COUNTERS:
-                    setattr(contract, name, 0)
+                contract = _new_contract(metadata, version=1)
                 _add_record_totals(contract, [record])
                 tx.save(contract, condition=EngineContractRecord.address.does_not_exist())
                 _stage_writes(tx, metadata.address, writes)
@@ -217,7 +230,7 @@ class DynamoContractStorage:
         """Engine-wide totals and the minute bucket: best effort (see the module docstring)."""
         try:
             totals = EngineContractRecord(ENGINE_PARTITION, TOTALS_SK)
-            actions = _total_actions(records)
+            actions = _total_actions(records) if records else []
             if deployed:
                 actions.append(EngineContractRecord.contracts.add(1))
             totals.update(actions=actions)
@@ -247,8 +260,12 @@ class _StateView(ReadOnlyState):
         return self._values[key]
 
 
-def _contract_item(metadata: ContractMetadata) -> EngineContractRecord:
-    return EngineContractRecord(metadata.address, CONTRACT_SK, metadata=metadata.to_json())
+def _new_contract(metadata: ContractMetadata, *, version: int) -> EngineContractRecord:
+    contract = EngineContractRecord(metadata.address, CONTRACT_SK, metadata=metadata.to_json(),
+                                    version=version)
+    for name in ContractStats.COUNTERS:
+        setattr(contract, name, 0)
+    return contract
 
 
 def _history_item(records: Sequence[ExecutionRecord]) -> EngineHistoryRecord:

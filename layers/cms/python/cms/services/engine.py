@@ -6,17 +6,20 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
-from cms.adapters.dynamo import decode_cursor, encode_cursor
+from cms.domain.engine.analytics import ContractHealthReport, PerformanceMetrics
 from cms.domain.engine.callers import caller_address
 from cms.domain.engine.errors import EngineValidationError
-from cms.domain.engine.records import CIRCUIT_KIND, ContractMetadata
+from cms.domain.engine.gas import MAX_GAS_LIMIT
+from cms.domain.engine.records import CIRCUIT_KIND, ContractMetadata, ExecutionRecord
 from cms.domain.engine.state import ContractState
-from cms.domain.engine.storage import history_key
+from cms.domain.engine.storage import cursor_position, history_cursor
 from cms.domain.engine.unified import (
     Deployment,
+    EngineInfo,
     Execution,
     ExecutionResult,
     UnifiedContractEngine,
@@ -30,6 +33,85 @@ from cms.services.circuit_evaluations import CircuitEvaluations
 CommitHook = Callable[[str, str, list[dict[str, Any]]], None]
 MAX_HISTORY_PAGE = 100
 _HEX = re.compile(r"(0x)?([0-9a-fA-F]{2})*")
+
+
+@dataclass(frozen=True)
+class ContractCall:
+    """One call as a client asks for it: ``input`` is hex (raw WebAssembly input)."""
+
+    function: str
+    args: Mapping[str, Any] | None = None
+    input: str | None = None
+    gas_limit: int | None = None
+
+
+@dataclass(frozen=True)
+class ContractDeployment:
+    """A deployment as a client asks for it: ``code`` is WAT text, or the binary in base64 or
+    hex; ``salt`` is 32 bytes of hex."""
+
+    kind: str
+    init_args: Mapping[str, Any] | None = None
+    name: str | None = None
+    description: str | None = None
+    code: str | None = None
+    code_encoding: Literal["wat", "base64", "hex"] = "wat"
+    manifest: Mapping[str, Any] | None = None
+    salt: str | None = None
+    gas_limit: int | None = None
+
+
+@dataclass(frozen=True)
+class EngineContract:
+    """A contract's metadata with its execution totals."""
+
+    metadata: ContractMetadata
+    executions: int
+    last_execution_at: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.metadata.to_json(), "executions": self.executions,
+                "last_execution_at": self.last_execution_at}
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    results: list[ExecutionResult]
+
+    @property
+    def succeeded(self) -> int:
+        return sum(result.success for result in self.results)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"results": [result.to_json() for result in self.results],
+                "succeeded": self.succeeded, "failed": len(self.results) - self.succeeded}
+
+
+@dataclass(frozen=True)
+class GasEstimate:
+    address: str
+    function: str
+    gas: int
+
+    @property
+    def suggested_gas_limit(self) -> int:
+        """20% headroom, within the limit a call may have."""
+        return min(self.gas * 6 // 5 + 1, MAX_GAS_LIMIT)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"address": self.address, "function": self.function, "gas": self.gas,
+                "suggested_gas_limit": self.suggested_gas_limit}
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    address: str
+    records: list[ExecutionRecord]
+    next_cursor: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"address": self.address, "items": [r.to_json() for r in self.records],
+                "next_cursor": self.next_cursor}
 
 
 class ExecutionFailed(DomainError):
@@ -59,66 +141,62 @@ class EngineService:
 
     # -- for the API (callers are identities) --
 
-    def deploy(self, caller: Caller, request: dict[str, Any]) -> dict[str, Any]:
-        init_args = request.get("init_args")
-        if request["kind"] == CIRCUIT_KIND:
+    def deploy(self, caller: Caller, request: ContractDeployment) -> EngineContract:
+        init_args = request.init_args
+        if request.kind == CIRCUIT_KIND:
             if self._circuits is None:
                 raise EngineValidationError("circuit contracts are not configured here", "kind")
             init_args = self._circuits.prepare_deploy(init_args)
         deployment = Deployment(
-            kind=request["kind"], deployer=caller_address(caller.did),
-            name=request.get("name") or "", init_args=init_args,
-            code=_code(request.get("code"), request.get("code_encoding", "wat")),
-            manifest=request.get("manifest"), salt=_salt(request.get("salt")),
-            gas_limit=request.get("gas_limit"), description=request.get("description") or "",
-            owner_did=caller.did)
-        return self.contract_json(self.engine.deploy_contract(deployment))
+            kind=request.kind, deployer=caller_address(caller.did), name=request.name or "",
+            init_args=init_args, code=_code(request.code, request.code_encoding),
+            manifest=request.manifest, salt=_salt(request.salt), gas_limit=request.gas_limit,
+            description=request.description or "", owner_did=caller.did)
+        return self._with_totals(self.engine.deploy_contract(deployment))
 
-    def contract(self, address: str) -> dict[str, Any]:
-        return self.contract_json(self.get_contract(address))
+    def contract(self, address: str) -> EngineContract:
+        return self._with_totals(self.get_contract(address))
 
-    def execute_request(self, caller: Caller, address: str,
-                        request: dict[str, Any]) -> dict[str, Any]:
-        """One call (problem details if it fails) or, with ``calls``, a batch (per-call
-        results, failures included)."""
-        who = caller_address(caller.did)
-        if request.get("calls") is not None:
-            if set(request) - {"calls"}:
-                raise EngineValidationError("send either one call or calls, not both", "calls")
-            calls = [_execution(address, who, call) for call in request["calls"]]
-            results = self._executed(self.engine.execute_batch(calls))
-            return {"results": [r.to_json() for r in results],
-                    "succeeded": sum(r.success for r in results), "failed":
-                    sum(not r.success for r in results)}
-        result = self._executed(self.engine.execute_batch([_execution(address, who,
-                                                                      request)]))[0]
+    def call(self, caller: Caller, address: str, call: ContractCall) -> ExecutionResult:
+        """Run one call; a call that ran and failed raises ``ExecutionFailed``."""
+        execution = _execution(address, caller_address(caller.did), call)
+        result = self._executed(self.engine.execute_batch([execution]))[0]
         if not result.success:
             raise ExecutionFailed(result)
-        return result.to_json()
+        return result
 
-    def estimate(self, caller: Caller, address: str, request: dict[str, Any]) -> dict[str, Any]:
-        gas = self.engine.estimate_gas(_execution(address, caller_address(caller.did), request))
-        return {"address": self.get_contract(address).address, "function": request["function"],
-                "gas": gas, "suggested_gas_limit": min(gas * 6 // 5 + 1, 30_000_000)}
+    def batch(self, caller: Caller, address: str, calls: Sequence[ContractCall]
+              ) -> BatchOutcome:
+        """Run calls in order, each atomic on its own; failures are results."""
+        who = caller_address(caller.did)
+        executions = [_execution(address, who, call) for call in calls]
+        return BatchOutcome(self._executed(self.engine.execute_batch(executions)))
 
-    def history(self, address: str, limit: int, cursor: str | None) -> dict[str, Any]:
+    def estimate(self, caller: Caller, address: str, call: ContractCall) -> GasEstimate:
+        gas = self.engine.estimate_gas(_execution(address, caller_address(caller.did), call))
+        return GasEstimate(self.get_contract(address).address, call.function, gas)
+
+    def history(self, address: str, limit: int = 50, cursor: str | None = None
+                ) -> HistoryPage:
+        """Newest first; ``cursor`` is a page's ``next_cursor`` (or any position of its
+        shape)."""
+        if not 1 <= limit <= MAX_HISTORY_PAGE:
+            raise EngineValidationError(f"limit must be 1 to {MAX_HISTORY_PAGE}", "limit")
         metadata = self.get_contract(address)
-        before = _cursor_key(cursor) if cursor else None
+        before = cursor_position(cursor) if cursor is not None else None
         records = self.engine.storage.get_execution_history(metadata.address, limit + 1, before)
         page = records[:limit]
         more = len(records) > limit
-        return {"address": metadata.address, "items": [r.to_json() for r in page],
-                "next_cursor": encode_cursor({"before": history_key(page[-1])})
-                if more else None}
+        return HistoryPage(metadata.address, page, history_cursor(page[-1]) if more else None)
 
-    def health(self, address: str) -> dict[str, Any]:
-        return self.engine.health_report(address).to_json()
+    def health(self, address: str) -> ContractHealthReport:
+        return self.engine.health_report(address)
 
-    def info(self) -> dict[str, Any]:
+    def info(self) -> EngineInfo:
         return self.engine.engine_info()
 
-    def metrics(self) -> dict[str, Any]:
-        return self.engine.performance_metrics().to_json()
+    def metrics(self) -> PerformanceMetrics:
+        return self.engine.performance_metrics()
 
     # -- for platform components (callers are addresses) --
 
@@ -134,10 +212,9 @@ class EngineService:
         snapshot = self.engine.snapshot(address)
         return snapshot.state
 
-    def contract_json(self, metadata: ContractMetadata) -> dict[str, Any]:
+    def _with_totals(self, metadata: ContractMetadata) -> EngineContract:
         stats = self.engine.storage.contract_stats(metadata.address)
-        return {**metadata.to_json(), "executions": stats.executions,
-                "last_execution_at": stats.last_execution_at}
+        return EngineContract(metadata, stats.executions, stats.last_execution_at)
 
     def _executed(self, results: list[ExecutionResult]) -> list[ExecutionResult]:
         committed = [r for r in results if r.success and not r.cached and r.events]
@@ -149,21 +226,16 @@ class EngineService:
         return results
 
 
-def _execution(address: str, caller: str, request: Any) -> Execution:
-    if not isinstance(request, dict) or not isinstance(request.get("function"), str):
-        raise EngineValidationError("each call needs a function name", "function")
-    raw = request.get("input")
-    return Execution(address, request["function"], caller, request.get("args"),
-                     _hex_bytes(raw, "input") if raw is not None else None,
-                     request.get("gas_limit"))
+def _execution(address: str, caller: str, call: ContractCall) -> Execution:
+    raw = _hex_bytes(call.input, "input") if call.input is not None else None
+    return Execution(address, call.function, caller,
+                     dict(call.args) if call.args is not None else None, raw, call.gas_limit)
 
 
-def _code(code: Any, encoding: str) -> bytes | str | None:
+def _code(code: str | None, encoding: str) -> bytes | str | None:
     """A module as the API carries it: WAT text, or the binary in base64 or hex."""
     if code is None or encoding == "wat":
         return code
-    if not isinstance(code, str):
-        raise EngineValidationError("code must be a string", "code")
     if encoding == "hex":
         return _hex_bytes(code, "code")
     try:
@@ -172,23 +244,16 @@ def _code(code: Any, encoding: str) -> bytes | str | None:
         raise EngineValidationError("code is not valid base64", "code") from None
 
 
-def _hex_bytes(value: Any, field: str) -> bytes:
-    if not isinstance(value, str) or not _HEX.fullmatch(value):
+def _hex_bytes(value: str, field: str) -> bytes:
+    if not _HEX.fullmatch(value):
         raise EngineValidationError(f"{field} must be hex bytes (0x-prefixed or bare)", field)
     return bytes.fromhex(value.removeprefix("0x"))
 
 
-def _salt(value: Any) -> bytes | None:
+def _salt(value: str | None) -> bytes | None:
     if value is None:
         return None
     salt = _hex_bytes(value, "salt")
     if len(salt) != 32:
         raise EngineValidationError("salt must be 32 bytes of hex", "salt")
     return salt
-
-
-def _cursor_key(cursor: str) -> str:
-    before = decode_cursor(cursor).get("before")
-    if not isinstance(before, str):
-        raise EngineValidationError("the cursor is not one this API issued", "cursor")
-    return before

@@ -13,7 +13,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from cms.domain.engine.records import ContractStats, ExecutionRecord, MinuteStats
@@ -53,13 +53,26 @@ class ResultCache:
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self) -> CacheStats:
         lookups = self.hits + self.misses
-        return {"scope": "instance", "hits": self.hits, "misses": self.misses,
-                "hit_rate": self.hits / lookups if lookups else 0.0,
-                "entries": len(self._entries), "max_entries": self.max_entries,
-                "utilization": len(self._entries) / self.max_entries,
-                "ttl_s": self.ttl_s}
+        return CacheStats(hits=self.hits, misses=self.misses,
+                          hit_rate=self.hits / lookups if lookups else 0.0,
+                          entries=len(self._entries), max_entries=self.max_entries,
+                          utilization=len(self._entries) / self.max_entries, ttl_s=self.ttl_s)
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """The serving instance's result cache (a Lambda container's is private to it)."""
+
+    hits: int
+    misses: int
+    hit_rate: float
+    entries: int
+    max_entries: int
+    utilization: float
+    ttl_s: float
+    scope: str = "instance"
 
 
 @dataclass(frozen=True)
@@ -76,15 +89,15 @@ class PerformanceMetrics:
     active_contracts: int  # executed in the last RECENT_MINUTES
     recent_executions: int
     recent_error_rate: float
+    cache: CacheStats
     window_minutes: int = RECENT_MINUTES
-    cache: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def performance_metrics(totals: ContractStats, recent: Sequence[MinuteStats], contracts: int,
-                        cache: dict[str, Any]) -> PerformanceMetrics:
+                        cache: CacheStats) -> PerformanceMetrics:
     recent_executions = sum(m.executions for m in recent)
     recent_failures = sum(m.failures for m in recent)
     active = frozenset().union(*(m.contracts for m in recent)) if recent else frozenset()
@@ -93,8 +106,8 @@ def performance_metrics(totals: ContractStats, recent: Sequence[MinuteStats], co
         total_gas_consumed=totals.gas_used,
         avg_execution_time_ms=_ratio(totals.duration_us, totals.executions) / 1000,
         success_rate=_success_rate(totals),
-        cache_hit_rate=cache.get("hit_rate", 0.0),
-        cache_utilization=cache.get("utilization", 0.0),
+        cache_hit_rate=cache.hit_rate,
+        cache_utilization=cache.utilization,
         contracts=contracts,
         active_contracts=len(active),
         recent_executions=recent_executions,

@@ -24,6 +24,12 @@ class ContractNotFound(DomainError):
     code, status, title = "contract_not_found", 404, "No contract at this address"
 
 
+class ContractExists(DomainError):
+    """A deployment's address is taken (the same deployer, salt and init code again)."""
+
+    code, status, title = "contract_exists", 409, "A contract already exists at this address"
+
+
 class GasExhausted(DomainError):
     """The next charge would cross the gas limit; the caller discards the staged state."""
 
@@ -93,3 +99,4 @@ PANIC_ARITHMETIC_OVERFLOW = 0x11
 def panic(code: int) -> ContractReverted:
     """Solidity's built-in ``Panic(uint256)`` (0x11: checked arithmetic over- or underflow)."""
     return ContractReverted("Panic", ["uint256"], [code])
+

@@ -3,8 +3,8 @@
 ``UnifiedContractEngine`` is the engine design's UnifiedContractEngine and
 EnhancedUnifiedContractEngine in one: deploy, execute (one call or a batch), get, estimate gas,
 engine info, with result caching, analytics and health reports (cms.domain.engine.analytics).
-It is pure: storage is a ``ContractStateStorage`` (in memory, or DynamoDB through
-cms.adapters.engine_store) and WebAssembly runs in a ``WasmRuntime`` handed in.
+It is pure: storage is a ``ContractStateStorage`` handed in (the port, cms.ports.engine: in
+memory or on DynamoDB) and WebAssembly runs in a ``WasmRuntime``.
 
 How one execution runs:
 1. validate the request (unknown contract, function, arguments, gas limit: nothing runs);
@@ -34,11 +34,13 @@ from cms.domain.engine.unified.requests import (
     ContractBusy,
     Deployment,
     EngineConfig,
+    EngineInfo,
     Execution,
     ExecutionResult,
     problem_of,
 )
 
 __all__ = ["CONTRACT_KINDS", "ENGINE_NAME", "ENGINE_VERSION", "MAX_BATCH", "MAX_NAME_LENGTH",
-           "ContractBusy", "Deployment", "EngineConfig", "Execution", "ExecutionResult",
-           "UnifiedContractEngine", "builtin_kinds", "create2_address", "problem_of"]
+           "ContractBusy", "Deployment", "EngineConfig", "EngineInfo", "Execution",
+           "ExecutionResult", "UnifiedContractEngine", "builtin_kinds", "create2_address",
+           "problem_of"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -24,12 +24,7 @@ from cms.domain.engine.kinds import CircuitKind, ContractKind, Erc20Kind, Privac
 from cms.domain.engine.privacy_contracts import ConfidentialLedger, SealedBidTally
 from cms.domain.engine.records import ContractMetadata, ContractStats, ExecutionRecord, minute_of
 from cms.domain.engine.state import ReadOnlyState, StagedState
-from cms.domain.engine.storage import (
-    MAX_WRITES_PER_EXECUTION,
-    ContractStateStorage,
-    Snapshot,
-    StateConflict,
-)
+from cms.domain.engine.storage import MAX_WRITES_PER_EXECUTION, Snapshot, StateConflict
 from cms.domain.engine.unified.calls import (
     Call,
     Moment,
@@ -50,18 +45,18 @@ from cms.domain.engine.unified.inputs import (
     deployment_salt,
 )
 from cms.domain.engine.unified.requests import (
-    ENGINE_NAME,
-    ENGINE_VERSION,
     MAX_BATCH,
     ContractBusy,
     Deployment,
     EngineConfig,
+    EngineInfo,
     Execution,
     ExecutionResult,
 )
 
 if TYPE_CHECKING:
     from cms.domain.attestation.roots import TrustedRoot
+    from cms.ports.engine import ContractStateStorage
 
 _FUNCTION_NAME_LIMIT = 64
 
@@ -130,12 +125,8 @@ class UnifiedContractEngine:
             raise outcome.error
         return outcome.gas_used
 
-    def engine_info(self) -> dict[str, Any]:
-        config = asdict(self.config)
-        return {"name": ENGINE_NAME, "version": ENGINE_VERSION,
-                "contract_kinds": sorted(self.kinds), "max_gas_limit": MAX_GAS_LIMIT,
-                "max_batch": MAX_BATCH, "max_writes_per_execution": MAX_WRITES_PER_EXECUTION,
-                "config": config}
+    def engine_info(self) -> EngineInfo:
+        return EngineInfo(contract_kinds=sorted(self.kinds), config=self.config)
 
     # -- batches ------------------------------------------------------------------------------
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from cms.domain.engine.gas import MAX_GAS_LIMIT
+from cms.domain.engine.storage import MAX_WRITES_PER_EXECUTION
 from cms.domain.errors import DomainError
 
 ENGINE_NAME = "cms-unified-contract-engine"
@@ -33,6 +35,22 @@ class EngineConfig:
     # A batch stops starting calls after this long (what ran is committed, the rest comes
     # back as not run): it must end within the engine function's 29 s.
     max_batch_time_ms: int = 15_000
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    """What the engine runs and within which limits."""
+
+    contract_kinds: list[str]
+    config: EngineConfig
+    name: str = ENGINE_NAME
+    version: str = ENGINE_VERSION
+    max_gas_limit: int = MAX_GAS_LIMIT
+    max_batch: int = MAX_BATCH
+    max_writes_per_execution: int = MAX_WRITES_PER_EXECUTION
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from cms.domain.engine.wasm.limits import MAX_FUNCTIONS, MAX_NAME_LENGTH, MAX_PA
 INIT = "init"
 MEMORY = "memory"
 RESERVED_EXPORTS = frozenset({INIT, MEMORY})
-_IDENTIFIER = re.compile(rf"[A-Za-z_][A-Za-z0-9_]{{0,{MAX_NAME_LENGTH - 1}}}")
+IDENTIFIER = re.compile(rf"[A-Za-z_][A-Za-z0-9_]{{0,{MAX_NAME_LENGTH - 1}}}")
 _TOP_KEYS = frozenset({"functions", "init", "events", "name", "description"})
 _FUNCTION_KEYS = frozenset({"params", "returns", "read_only", "description"})
 
@@ -136,7 +136,7 @@ def _params(specs: object, where: str) -> tuple[Param, ...]:
 
 
 def _identifier(name: object, where: str) -> None:
-    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
+    if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
         raise EngineValidationError(f"{name!r} is not a valid name (letters, digits and _, "
                                     f"not starting with a digit, at most {MAX_NAME_LENGTH})",
                                     where)

@@ -12,7 +12,8 @@ refuses (``EngineValidationError``, field ``module`` or a pointer into ``manifes
 - imports other than functions of the host ABI module ``"cms"`` with their exact signatures;
 - no exported ``memory``;
 - exported functions that are not ``() -> ()`` (arguments travel through the input buffer),
-  or more than 256 of them;
+  or more than 256 of them, or named other than a call names a function (an identifier of
+  at most 64 characters);
 - anything a trial instantiation within the limits refuses (segments out of bounds);
 - a manifest that is malformed or names a function the module does not export.
 
@@ -36,10 +37,12 @@ from cms.domain.engine.wasm.limits import (
     MAX_FUNCTIONS,
     MAX_MEMORY_BYTES,
     MAX_MODULE_BYTES,
+    MAX_NAME_LENGTH,
     MAX_WAT_BYTES,
     WASM_PAGE,
 )
 from cms.domain.engine.wasm.manifest import (
+    IDENTIFIER,
     INIT,
     MEMORY,
     Manifest,
@@ -212,6 +215,11 @@ def _check_exports(module: wasmtime.Module) -> set[str]:
                     f"the exported function {item.name!r} is {signature}; exported functions "
                     "must be () -> () (arguments and results travel through input_read and "
                     "return_data)", "module")
+            if not IDENTIFIER.fullmatch(item.name):
+                raise EngineValidationError(
+                    f"the exported function {item.name[:80]!r} cannot be called: function "
+                    f"names are a letter or _, then letters, digits or _ (at most "
+                    f"{MAX_NAME_LENGTH})", "module")
             functions.add(item.name)
         elif item.name == MEMORY and isinstance(item.type, wasmtime.MemoryType):
             memory = item.type
