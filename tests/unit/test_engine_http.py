@@ -156,7 +156,7 @@ def test_addresses_are_checked_by_shape_then_looked_up(api):
 
 
 @pytest.mark.parametrize("body, pointer", [
-    ({"kind": "solidity"}, "/"),
+    ({"kind": "solidity"}, ""),  # no kind it knows: the whole body
     ({"kind": "erc20", "init_args": {"name": "x"}}, "/init_args/symbol"),
     ({"kind": "erc20", "init_args": {"name": "x", "symbol": "X", "initial_supply": -1}},
      "/init_args/initial_supply"),

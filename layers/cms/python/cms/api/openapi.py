@@ -150,6 +150,8 @@ def _error_codes(operation: Operation, path: dict[str, Any]) -> dict[int, list[s
         declared += _SECURED
     if path.get("parameters") or operation.method in _BODY_METHODS:
         declared += _WITH_INPUT
+    if "{" in operation.openapi_path:  # a value the route cannot match is no route at all
+        declared.append((404, "not_found"))
     if operation.method in _BODY_METHODS:
         declared += _WITH_BODY
     codes: dict[int, list[str]] = defaultdict(list)
@@ -172,8 +174,8 @@ def _declare_etag(path: dict[str, Any], responses: dict[Any, Any],
     if not any(p.get("name", "").lower() == "if-none-match" for p in parameters):
         parameters.append({
             "name": "If-None-Match", "in": "header", "required": False,
-            "description": "An ETag from an earlier answer: 304 if it is still current",
-            "schema": {"type": "string", "maxLength": 1024}})
+            "description": "ETags from earlier answers (or *): 304 if one is still current",
+            "schema": {"type": "string"}})
 
 
 def merge(parts: Iterable[dict[str, Any]], *, title: str, version: str,

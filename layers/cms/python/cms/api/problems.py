@@ -78,8 +78,8 @@ def _validation_item(item: dict[str, Any]) -> dict[str, str]:
                 + (f": {reason}" if reason else "")}
     location = [str(part) for part in item.get("loc", ()) if _FIELD_PART.match(str(part))]
     where, path = (location[0], location[1:]) if location else ("body", [])
-    if where == "body":
-        pointer = "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in path)
+    if where == "body":  # RFC 6901: "" is the whole body, "/name" a member
+        pointer = "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in path)
     else:
         pointer = f"{where}:{'.'.join(path)}"
     message = item.get("msg", "invalid")
