@@ -79,13 +79,10 @@ def run_parent(enclave: LocalEnclave, environment: dict[str, str],
     if not enclave.ready(stopping):
         log("[enclave] not ready: training jobs will wait in the queue")
         return
-    from cms.adapters.budget_store import BudgetStore
     from cms.adapters.engine_function import ENGINE_FUNCTION_ENV
-    from cms.adapters.job_queue import JobQueue
     from cms.bootstrap import Services
     from cms.config import Settings
     from cms.domain.attestation import development_root
-    from cms.services.training_runs import TrainingRuns
     from training_runner.circuit_runner import CircuitRunner
     from training_runner.enclave_runner import EnclaveRunner
     from training_runner.engine_invoker import EngineFunction
@@ -95,14 +92,13 @@ def run_parent(enclave: LocalEnclave, environment: dict[str, str],
     keys = SimulatedKeyRelease(environment["CMS_TRAINING_KEY_ID"], root, {enclave.pcr0})
     aws = {key: value for key, value in os.environ.items() if key.startswith("AWS_")}
     services = Services(Settings.from_environ({**aws, **environment}))
-    services.tables("privacy_budgets", "training_jobs")
     # Circuit contracts' evaluations share the queue; their inputs are read from the engine
     # table and their results recorded by invoking the engine function, as the parent in the
     # cloud does (it may not write there).
     engine = EngineFunction(services.engine, environment[ENGINE_FUNCTION_ENV])
     runner = EnclaveRunner(
-        JobQueue(environment["CMS_TRAINING_QUEUE_URL"]), TrainingRuns(BudgetStore()),
-        services.bucket("CMS_TRAINING_BUCKET"), keys, enclave.address,
+        services.job_queue, services.training_runs, services.bucket("CMS_TRAINING_BUCKET"),
+        keys, enclave.address,
         circuits=CircuitRunner(engine, keys, enclave.address))
     log(f"  enclave   parent service: {environment['CMS_TRAINING_QUEUE_URL'].rsplit('/', 1)[-1]}"
         f" → {enclave.address.kind}://127.0.0.1:{enclave.address.port} (PCR0 "

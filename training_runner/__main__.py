@@ -19,13 +19,11 @@ import signal
 import threading
 from pathlib import Path
 
-from cms.adapters.budget_store import BudgetStore
 from cms.adapters.engine_function import ENGINE_FUNCTION_ENV
-from cms.adapters.job_queue import JobQueue
+from cms.adapters.job_queue import SqsJobQueue
 from cms.bootstrap import Services
 from cms.config import Settings
 from cms.domain.attestation import development_root
-from cms.services.training_runs import TrainingRuns
 from enclave_app.transport import Address
 from training_runner.circuit_runner import CircuitRunner
 from training_runner.enclave_runner import EnclaveRunner, KeyRelease
@@ -45,7 +43,6 @@ def runner() -> EnclaveRunner:
     s = services.settings
     if not s.training_key_id:
         raise SystemExit("CMS_TRAINING_KEY_ID is not set")
-    services.tables("privacy_budgets", "training_jobs")
     keys = key_release(s.training_key_id)
     enclave = Address.parse(os.environ.get("CMS_ENCLAVE_ADDRESS", "vsock://16:5005"))
     engine_function = os.environ.get(ENGINE_FUNCTION_ENV)
@@ -56,8 +53,8 @@ def runner() -> EnclaveRunner:
     else:  # training still runs; circuit jobs are logged and left on the queue
         logging.getLogger("cms.training_runner").warning(
             "%s is not set: circuit evaluations are not handled", ENGINE_FUNCTION_ENV)
-    return EnclaveRunner(JobQueue(s.resource("CMS_TRAINING_QUEUE_URL")),
-                         TrainingRuns(BudgetStore()), services.bucket("CMS_TRAINING_BUCKET"),
+    return EnclaveRunner(SqsJobQueue(s.resource("CMS_TRAINING_QUEUE_URL")),
+                         services.training_runs, services.bucket("CMS_TRAINING_BUCKET"),
                          keys, enclave, circuits=circuits)
 
 

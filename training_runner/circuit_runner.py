@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cms.adapters.engine_function import CIRCUIT_RELAYER
-from cms.adapters.job_queue import JobMessage, JobQueue
 from cms.domain.engine.circuit_contract import StoredCircuit, read_stored
 from cms.domain.engine.errors import ContractNotFound, StorageError
 from cms.domain.engine.state import ContractState
 from cms.domain.errors import DependencyUnavailable, DomainError
+from cms.ports.job_queue import JobMessage, JobQueue
 from enclave_app.transport import Address, FrameError
 from training_runner.enclave_runner import KeyRelease, RunFailed, call_enclave
 from training_runner.key_release import KeyReleaseRefused

@@ -26,13 +26,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from cms.adapters.job_queue import JobMessage, JobQueue
-from cms.adapters.object_store import Bucket
-from cms.adapters.tables import TrainingJobRecord
 from cms.domain.engine.circuit_contract import CIRCUIT_JOB_KIND
 from cms.domain.errors import DependencyUnavailable, DomainError
-from cms.domain.training_result import Statement
+from cms.domain.training_jobs import JobResult, ModelFile, TrainingJob
+from cms.ports.job_queue import JobMessage, JobQueue
+from cms.ports.objects import ObjectStore
 from cms.services.training_runs import TrainingRuns
+from cms_wire.training import Statement
 from enclave_app.transport import Address, FrameError, request
 from training_runner.jobs import RunnerJob
 from training_runner.key_release import KeyReleaseRefused
@@ -70,7 +70,7 @@ def call_enclave(enclave: Address, message: dict[str, Any], **options: Any) -> d
 class EnclaveRunner:
     queue: JobQueue
     runs: TrainingRuns
-    bucket: Bucket
+    bucket: ObjectStore
     keys: KeyRelease
     enclave: Address
     max_attempts: int = 3
@@ -125,7 +125,7 @@ class EnclaveRunner:
             self._finish(job, result)
         self.queue.delete(message)
 
-    def _train(self, job: TrainingJobRecord, spec: RunnerJob) -> dict[str, Any]:
+    def _train(self, job: TrainingJob, spec: RunnerJob) -> dict[str, Any]:
         recipient = self._call({"op": "recipient"}, timeout_s=60.0)
         document = base64.b64decode(recipient["document"])
         wrapped = {"checkpoint": job.checkpoint_key}
@@ -137,10 +137,11 @@ class EnclaveRunner:
         except KeyReleaseRefused as error:
             raise RunFailed(f"the job's keys were not released: {error}") from None
         resume = self._last_checkpoint(job)
+        stored = [job.progress.checkpoint if job.progress else None]
 
         def on_progress(progress: dict[str, Any]) -> dict[str, Any]:
-            key = self._store_checkpoint(job, progress)
-            return {"continue": self.runs.report(job, progress["epoch"], key)}
+            stored[0] = self._store_checkpoint(job, progress) or stored[0]
+            return {"continue": self.runs.report(job, progress.get("epoch"), stored[0])}
 
         return self._call({
             "op": "train", "job": spec.to_json(), "recipient_id": recipient["recipient_id"],
@@ -182,29 +183,30 @@ class EnclaveRunner:
         except KeyError:
             raise RunFailed(f"the dataset {spec.dataset_uri} is gone") from None
 
-    def _last_checkpoint(self, job: TrainingJobRecord) -> bytes | None:
-        key = (job.progress or {}).get("checkpoint")
+    def _last_checkpoint(self, job: TrainingJob) -> bytes | None:
+        key = job.progress.checkpoint if job.progress else None
         return self.bucket.get(key).body if key else None
 
-    def _store_checkpoint(self, job: TrainingJobRecord, progress: dict[str, Any]) -> str | None:
-        sealed = progress.get("checkpoint")
-        if not sealed:
-            return (job.progress or {}).get("checkpoint")
-        key = f"training/jobs/{job.job_id}/checkpoints/{int(progress['epoch']['epoch']):04d}"
+    def _store_checkpoint(self, job: TrainingJob, progress: dict[str, Any]) -> str | None:
+        """The sealed checkpoint's key (None if the report carries none or no epoch)."""
+        sealed, epoch = progress.get("checkpoint"), (progress.get("epoch") or {}).get("epoch")
+        if not sealed or isinstance(epoch, bool) or not isinstance(epoch, int):
+            return None
+        key = f"training/jobs/{job.job_id}/checkpoints/{epoch:04d}"
         self.bucket.put(key, base64.b64decode(sealed), "application/octet-stream")
         return key
 
-    def _finish(self, job: TrainingJobRecord, result: dict[str, Any]) -> None:
+    def _finish(self, job: TrainingJob, result: dict[str, Any]) -> None:
         try:
             statement = Statement.from_json(result.get("statement"))
             model = base64.b64decode(str(result.get("model")), validate=True)
-        except ValueError as error:
+            attestation = str(result["attestation"])
+        except (KeyError, ValueError) as error:
             self.runs.fail(job, f"the enclave's result is unusable: {error}")
             return
         key = f"training/jobs/{job.job_id}/model.pt"
         version = self.bucket.put(key, model, MODEL_TYPE)
-        stored = {"statement": result["statement"], "attestation": result["attestation"],
-                  "attested": self.attested, "simulated": bool(result.get("simulated")),
-                  "model": {"key": key, "version": version, "size": len(model),
-                            "sha256": statement.model_sha256}}
-        self.runs.complete(job, statement, stored, result.get("metrics") or {})
+        stored = JobResult(result["statement"], attestation, self.attested,
+                           bool(result.get("simulated")),
+                           ModelFile(key, version, len(model), str(statement.model_sha256)))
+        self.runs.complete(job, result["statement"], stored, result.get("metrics"))

@@ -135,12 +135,13 @@ def verify_receipt(file: str, rpc_url: str, ledger: str | None, *, as_json: bool
 
 def verify_training(file: str, model: str | None, development_root: str | None, *,
                     as_json: bool = False) -> int:
+    from cms.domain import strict_json
     from cms.domain.attestation import development_root as dev_root
     from cms.domain.training_result import verify_result
 
     try:
         raw = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
-        bundle = json.loads(raw)
+        bundle = strict_json.loads(raw)  # bounded nesting and numbers, no NaN
         roots = [dev_root(Path(development_root).read_bytes())] if development_root else []
         model_bytes = Path(model).read_bytes() if model else None
     except (OSError, ValueError) as error:

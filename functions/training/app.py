@@ -2,113 +2,131 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
-from pydantic import BaseModel, ConfigDict, Field
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from cms.api.http import caller_of, http_entry, json_response
 from cms.api.observability import count
 from cms.api.operations import Api
-from cms.domain.datasets import DatasetRejected
-from cms.domain.errors import (
-    AttestationInvalid,
-    Conflict,
-    Forbidden,
-    IllegalTransition,
-    NotFound,
-    ValidationFailed,
+from cms.api.schemas import training as wire
+from cms.api.schemas.common import UUID_PATTERN
+from cms.domain import training_jobs, training_settings
+from cms.domain.errors import Conflict, Forbidden, IllegalTransition, NotFound, ValidationFailed
+from cms.domain.privacy import (
+    BudgetExceeded,
+    NotATrainingContract,
+    ResultUnavailable,
+    epsilon_text,
 )
-from cms.domain.privacy import BudgetExceeded, NotATrainingContract, ResultUnavailable
 from cms.runtime import FunctionRuntime
-from cms.services.training import job_json
+from cms.services.training import PrivacyBudget, TrainingVerification
 
 api = Api("training")
 runtime = FunctionRuntime()
 BASE = "/api/v1/training-jobs"
 ONE = BASE + "/<job_id>"
+DATASETS = "/api/v1/contracts/<contract_id>/datasets"
+JobId = Annotated[str, Path(pattern=UUID_PATTERN, description="A training job's id")]
+ContractId = Annotated[str, Path(pattern=UUID_PATTERN, description="A contract's id")]
+# Every route reads the contract; one whose stored snapshot cannot be decoded answers so.
+CORRUPT_CONTRACT = (500, "corrupt_record")
 
 
-class JobCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-    contract_id: str = Field(min_length=1, max_length=64)
-    model: str = Field(min_length=1, max_length=100)
-    # epochs, epsilon, delta?, datasets?, batch_size?, learning_rate?, max_grad_norm?, ...
-    config: dict[str, Any]
+def _job(job: training_jobs.TrainingJob) -> wire.TrainingJob:
+    return wire.TrainingJob.model_validate(job.to_json())
 
 
 @api.post(BASE, "createTrainingJob", status=201,
           summary="Start a training job under an active AI-training contract (its consumer); "
                   "the job's epsilon is reserved from the contract's budget",
           errors=(NotFound, Forbidden, IllegalTransition, NotATrainingContract, BudgetExceeded,
-                  ValidationFailed, Conflict))
-def create(request: Annotated[JobCreate, Body()]) -> Response[dict]:
+                  ValidationFailed, CORRUPT_CONTRACT))
+def create(request: Annotated[wire.TrainingJobRequest, Body()]) -> Response[wire.TrainingJob]:
+    settings = training_settings.TrainingSettings.from_json(
+        request.config.model_dump(mode="json", exclude_none=True))
     job = runtime.services.training.create(caller_of(api), request.contract_id, request.model,
-                                           request.config)
+                                           settings)
     count("TrainingJobsCreated")
-    return json_response(job_json(job), 201, {"Location": f"{BASE}/{job.job_id}"})
+    return json_response(_job(job), 201, {"Location": f"{BASE}/{job.job_id}"})
 
 
 @api.get(ONE, "getTrainingJob", summary="A training job (the contract's parties)",
-         errors=(NotFound,))
-def get(job_id: str) -> dict:
-    return job_json(runtime.services.training.get(caller_of(api), job_id))
+         errors=(NotFound, CORRUPT_CONTRACT))
+def get(job_id: JobId) -> wire.TrainingJob:
+    return _job(runtime.services.training.get(caller_of(api), job_id))
 
 
 @api.post(ONE + "/stop", "stopTrainingJob",
           summary="Stop a job: a pending one at once (its epsilon goes back), a running one "
                   "after its current epoch (what it did not spend goes back)",
-          errors=(NotFound, Forbidden, IllegalTransition, Conflict))
-def stop(job_id: str) -> dict:
-    return job_json(runtime.services.training.stop(caller_of(api), job_id))
+          errors=(NotFound, Forbidden, IllegalTransition, Conflict, CORRUPT_CONTRACT))
+def stop(job_id: JobId) -> wire.TrainingJob:
+    return _job(runtime.services.training.stop(caller_of(api), job_id))
 
 
 @api.get(ONE + "/verification", "getTrainingVerification",
          summary="Verify the job's result: attestation chain, enclave image allowed by the "
                  "contract, user_data bound to model, job and contract, epsilon within budget",
-         errors=(NotFound, ResultUnavailable, NotATrainingContract, AttestationInvalid))
-def verification(job_id: str) -> dict:
-    return runtime.services.training.verification(caller_of(api), job_id)
+         errors=(NotFound, ResultUnavailable, CORRUPT_CONTRACT))
+def verification(job_id: JobId) -> wire.TrainingVerification:
+    return _verification(runtime.services.training.verification(caller_of(api), job_id))
+
+
+def _verification(verified: TrainingVerification) -> wire.TrainingVerification:
+    report = verified.report.to_json()
+    return wire.TrainingVerification.model_validate({
+        "job_id": verified.job_id, "valid": report["valid"], "checks": report["checks"],
+        "simulated": verified.simulated, "result": verified.bundle})
 
 
 @api.get(ONE + "/model", "getTrainingModel",
          summary="A short-lived download link for the trained model, with its SHA-256",
-         errors=(NotFound, ResultUnavailable))
-def model(job_id: str) -> dict:
-    return runtime.services.training.model_link(caller_of(api), job_id)
+         errors=(NotFound, Forbidden, ResultUnavailable, CORRUPT_CONTRACT))
+def model(job_id: JobId) -> wire.ModelLink:
+    link = runtime.services.training.model_link(caller_of(api), job_id)
+    return wire.ModelLink.model_validate(link, from_attributes=True)
 
 
-class DatasetUpload(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    dataset_id: str = Field(min_length=1, max_length=64)
-    size: int = Field(gt=0)
-
-
-@api.post("/api/v1/contracts/<contract_id>/datasets", "createDatasetUpload", status=201,
+@api.post(DATASETS, "createDatasetUpload", status=201,
           summary="Upload one of the contract's datasets (its provider): a presigned POST for "
                   "a zip of the four MNIST IDX files, registered when S3 reports it",
           errors=(NotFound, Forbidden, IllegalTransition, NotATrainingContract,
-                  DatasetRejected))
-def upload_dataset(contract_id: str, request: Annotated[DatasetUpload, Body()]
-                   ) -> Response[dict]:
+                  ValidationFailed, CORRUPT_CONTRACT))
+def upload_dataset(contract_id: ContractId,
+                   request: Annotated[wire.DatasetUploadRequest, Body()]
+                   ) -> Response[wire.DatasetUploadGrant]:
     grant = runtime.services.datasets.upload_grant(caller_of(api), contract_id,
                                                    request.dataset_id, request.size)
-    return json_response(grant, 201)
+    return json_response(wire.DatasetUploadGrant.model_validate(grant, from_attributes=True),
+                         201)
 
 
-@api.get("/api/v1/contracts/<contract_id>/datasets", "listDatasets",
+@api.get(DATASETS, "listDatasets",
          summary="The contract's datasets: registered or not, digest, size, example counts",
-         errors=(NotFound, NotATrainingContract))
-def datasets(contract_id: str) -> dict:
-    return {"items": runtime.services.datasets.datasets(caller_of(api), contract_id)}
+         errors=(NotFound, NotATrainingContract, CORRUPT_CONTRACT))
+def datasets(contract_id: ContractId) -> wire.DatasetList:
+    items = runtime.services.datasets.datasets(caller_of(api), contract_id)
+    return wire.DatasetList(items=[wire.Dataset.model_validate(item, from_attributes=True)
+                                   for item in items])
 
 
 @api.get("/api/v1/contracts/<contract_id>/privacy-budget", "getPrivacyBudget",
          summary="The contract's privacy budget: total, spent, reserved, available, jobs",
-         errors=(NotFound, NotATrainingContract))
-def budget(contract_id: str) -> dict:
-    return runtime.services.training.budget(caller_of(api), contract_id)
+         errors=(NotFound, NotATrainingContract, CORRUPT_CONTRACT))
+def budget(contract_id: ContractId) -> wire.PrivacyBudget:
+    return _budget(runtime.services.training.budget(caller_of(api), contract_id))
+
+
+def _budget(budget: PrivacyBudget) -> wire.PrivacyBudget:
+    accounted = budget.accounted
+    return wire.PrivacyBudget(
+        contract_id=budget.contract_id, epsilon_total=epsilon_text(accounted.total),
+        epsilon_spent=epsilon_text(accounted.spent),
+        epsilon_reserved=epsilon_text(accounted.reserved),
+        epsilon_available=epsilon_text(accounted.available), delta=budget.delta,
+        accountant=budget.accountant, jobs=[_job(job) for job in budget.jobs])
 
 
 handler = http_entry(api, runtime)

@@ -1,6 +1,6 @@
 """The contract tests: each port's behaviour, checked on the in-memory adapter and on the
 AWS adapter against moto's server (the local stack's, with DynamoDB serialised as real
-DynamoDB serialises conflicting transactions; S3 with versioning and Object Lock).
+DynamoDB serialises conflicting transactions; S3 with versioning and Object Lock; SQS; KMS).
 
 ``services`` is ``MemoryServices`` or ``Services`` on moto, so a contract test reaches a store
 as a service would (``services.identity_store``); both run every test.
@@ -54,7 +54,7 @@ def moto_dynamodb() -> Iterator[dict[str, str]]:
         Services(Settings.from_environ({**os.environ, **tables})).tables()
         for spec in TABLE_SPECS:
             spec.model.create_table(wait=True)
-        yield {"AWS_REGION": REGION, **tables, **_buckets()}
+        yield {"AWS_REGION": REGION, **tables, **_buckets(), **_enclave_resources()}
         _forget_connections()
     server.stop()
 
@@ -72,6 +72,16 @@ def _buckets() -> dict[str, str]:
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
         names[spec.env_var] = name
     return names
+
+
+def _enclave_resources() -> dict[str, str]:
+    """The enclave's job queue and the training data key (KMS)."""
+    import boto3
+
+    queue = boto3.client("sqs", region_name=REGION).create_queue(QueueName="contract-jobs")
+    key = boto3.client("kms", region_name=REGION).create_key(Description="training data")
+    return {"CMS_TRAINING_QUEUE_URL": queue["QueueUrl"],
+            "CMS_TRAINING_KEY_ID": key["KeyMetadata"]["KeyId"]}
 
 
 @pytest.fixture(params=["memory", "dynamodb"])

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from cms.adapters import aws
-from cms.adapters.data_keys import DataKeys
+from cms.adapters.data_keys import KmsDataKeys
 from cms.domain.attestation import development_root
 from enclave_app.attestation_module import SimulatedModule
 from enclave_app.key_release import Recipients
@@ -83,7 +83,7 @@ def test_refusals_are_the_ones_aws_gives(kms, key_id):
 
 
 def test_an_input_key_is_released_only_to_the_attested_enclave(kms, key_id):
-    public_der, wrapped = DataKeys(key_id).generate_input_key_pair()
+    public_der, wrapped = KmsDataKeys(key_id).generate_input_key_pair()
     module, recipients = SimulatedModule(), Recipients()
     recipient_id, recipient_key = recipients.new()
     document = module.attest(public_key=recipient_key)

@@ -3,36 +3,11 @@ dataset it was registered as)."""
 
 from __future__ import annotations
 
-import gzip
-import io
-import struct
-import zipfile
-
 import pytest
 
 from cms.domain.datasets import DatasetRejected, check_mnist_archive, seal_dataset
 from enclave_app.jobs import JobError, open_dataset
-
-STEMS = {"train_images": "train-images-idx3-ubyte", "train_labels": "train-labels-idx1-ubyte",
-         "test_images": "t10k-images-idx3-ubyte", "test_labels": "t10k-labels-idx1-ubyte"}
-
-
-def idx(count: int, rank: int, label: int = 3) -> bytes:
-    shape = (count, 28, 28) if rank == 3 else (count,)
-    body = bytes(count * 784) if rank == 3 else bytes([label]) * count
-    return struct.pack(">HBB", 0, 8, rank) + struct.pack(f">{rank}I", *shape) + body
-
-
-def archive(*, gzipped: bool = False, **files: bytes | None) -> bytes:
-    contents = {"train_images": idx(30, 3), "train_labels": idx(30, 1),
-                "test_images": idx(10, 3), "test_labels": idx(10, 1), **files}
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as out:
-        for name, data in contents.items():
-            if data is not None:
-                stem = STEMS[name] + (".gz" if gzipped else "")
-                out.writestr(stem, gzip.compress(data) if gzipped else data)
-    return buffer.getvalue()
+from tests.unit.services.training_setup import archive, idx
 
 
 @pytest.mark.parametrize("gzipped", [False, True])

@@ -309,3 +309,35 @@ def test_resume_continues_at_the_next_epoch_and_matches_an_uninterrupted_run(
     assert resumed.epsilon_spent == full.epsilon_spent
     with pytest.raises(CheckpointError, match="another training config"):
         train(replace(config, lr=0.1), tiny, checkpoint=resume)
+
+
+# --- the platform admits what the trainer accepts ------------------------------------------------
+
+
+def _edges(allowed) -> tuple[list, list]:
+    """(values inside, values just outside) a cms.domain.training_settings.Range."""
+    step = 1 if allowed.integer else 1e-9
+    inside = [allowed.low + step if allowed.low_open else allowed.low,
+              allowed.high - step if allowed.high_open else allowed.high]
+    outside = [allowed.low if allowed.low_open else allowed.low - step,
+               allowed.high if allowed.high_open else allowed.high + step]
+    return inside, outside
+
+
+def test_the_platforms_setting_ranges_are_the_trainers() -> None:
+    from cms.domain.privacy import MAX_EPSILON
+    from cms.domain.training_settings import EPOCHS, MODEL_ARCHITECTURES, TUNING
+    from enclave_app.training.model import MODELS
+
+    assert set(MODEL_ARCHITECTURES) == set(MODELS)
+    checked = {name: TUNING[name] for name in TUNING if name != "seed"}  # any int seeds
+    for name, allowed in {**checked, "epochs": EPOCHS}.items():
+        inside, outside = _edges(allowed)
+        for value in inside:
+            replace(TINY, **{name: value})
+        for value in outside:
+            with pytest.raises(TrainingConfigError):
+                replace(TINY, **{name: value})
+    replace(TINY, epsilon=float(MAX_EPSILON))
+    with pytest.raises(TrainingConfigError):
+        replace(TINY, epsilon=float(MAX_EPSILON) + 1e-9)

@@ -7,6 +7,8 @@ import copy
 import dataclasses
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cms.domain.attestation import development_root
 from cms.domain.contracts import Content, content_digest
@@ -53,6 +55,11 @@ def result(module: SimulatedModule, made: Content | None = None, *,
     claimed = statement(made, **changes)
     document = module.attest(user_data=(attested_statement or claimed).user_data())
     return bundle(claimed, document, made.to_json())
+
+
+_MODULE = SimulatedModule()
+ROOT = development_root(_MODULE.root_pem)
+BUNDLE = None  # set below, once content() and statement() exist
 
 
 def failed(report) -> set[str]:
@@ -121,3 +128,73 @@ def test_statement_round_trips_and_refuses_extra_fields(module):
     with pytest.raises(ValueError):
         Statement.from_json({**made.to_json(), "extra": 1})
     assert dataclasses.replace(made, epochs=3).user_data() != made.user_data()
+
+
+BUNDLE = result(_MODULE)
+
+
+@pytest.mark.parametrize("change", [
+    {"epsilon_spent": "1e20"}, {"epsilon_spent": "9" * 10_000}, {"epsilon_spent": "NaN"},
+    {"epsilon_spent": 0.5}, {"epsilon_spent": "-1"}, {"delta": "1e-6"}, {"delta": 2.0},
+    {"delta": float("nan")}, {"delta": True}, {"epochs": 10**400}, {"epochs": "2"},
+    {"test_accuracy": float("inf")}, {"stopped": "maybe"}, {"model_sha256": "x" * 64},
+    {"job_id": {"id": 1}}, {"accountant": None},
+])
+def test_a_statement_with_hostile_fields_fails_the_format_check(module, root, change):
+    bundled = result(module)
+    bundled["statement"] = {**bundled["statement"], **change}
+    report = verify_result(bundled, roots=[root])
+    assert [check.name for check in report.checks] == ["format"] and not report.valid
+
+
+@pytest.mark.parametrize("budget_change", [
+    {"epsilon": "1e20"}, {"epsilon": "9" * 10_000}, {"delta": "NaN"}, {"epsilon": -1}])
+def test_hostile_contract_terms_fail_the_budget_check_with_the_reason(module, root,
+                                                                       budget_change):
+    made = content(module)
+    made.terms["privacy_budget"].update(budget_change)
+    report = verify_result(result(module, made), roots=[root])
+    [budget] = [check for check in report.checks if check.name == "budget"]
+    assert not budget.ok and "privacy_budget." in budget.detail
+    assert failed(report) == {"budget", "image"}  # no usable terms: no allowed images either
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=12), children, max_size=4), max_leaves=20))
+def test_any_json_in_any_place_of_a_bundle_is_a_report_never_an_exception(value):
+    import json
+
+    bundled = json.loads(json.dumps(BUNDLE))
+    for path in (("statement",), ("statement", "epsilon_spent"), ("statement", "delta"),
+                 ("contract",), ("contract", "content"), ("contract", "content", "terms"),
+                 ("contract", "content", "terms", "privacy_budget"), ("attestation",)):
+        changed = json.loads(json.dumps(bundled))
+        target = changed
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        assert isinstance(verify_result(changed, roots=[ROOT]).valid, bool)
+    assert isinstance(verify_result(value).valid, bool)
+
+
+def test_cms_verify_training_reports_hostile_bundles_and_refuses_unreadable_files(
+        module, root, tmp_path, capsys):
+    import json
+
+    from cms_client.cli import main as cms
+
+    made = content(module)
+    made.terms["privacy_budget"]["epsilon"] = "1e20"
+    bundled = tmp_path / "hostile.json"
+    bundled.write_text(json.dumps(result(module, made)))
+    pem = tmp_path / "root.pem"
+    pem.write_bytes(module.root_pem)
+    assert cms(["verify-training", str(bundled), "--development-root", str(pem)]) == 2
+    assert "privacy_budget.epsilon" in capsys.readouterr().out
+    for raw in (b'{"format": NaN}', b"[" * 100_000, b'{"a": ' + b"9" * 5000 + b"}",
+                b"\xff\xfe"):
+        bundled.write_bytes(raw)
+        assert cms(["verify-training", str(bundled)]) == 1

@@ -23,11 +23,14 @@ if TYPE_CHECKING:
     from cms.adapters.safe_https import SafeHttpsClient
     from cms.domain.attestation import TrustedRoot
     from cms.domain.did import DidResolver
+    from cms.ports.data_keys import DataKeys
     from cms.ports.engine import ContractStateStorage
     from cms.ports.identities import IdentityStore
+    from cms.ports.job_queue import JobQueue
     from cms.ports.keys import SigningKeySource
     from cms.ports.objects import ObjectStore
     from cms.ports.sign_in import ChallengeStore, RateLimitStore
+    from cms.ports.training import BudgetStore
     from cms.services.anchor_reader import AnchorReader
     from cms.services.anchoring import AnchorService
     from cms.services.auth import AuthService
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
     from cms.services.templates import TemplateService
     from cms.services.tokens import TokenService
     from cms.services.training import TrainingService
+    from cms.services.training_runs import TrainingRuns
     from cms.services.webhooks import WebhookService
 
 LEDGER_CONFIG_TTL_S = 60.0
@@ -258,26 +262,46 @@ class Services:
     # ------------------------------------------------------------ training
 
     @cached_property
-    def training(self) -> TrainingService:
-        from cms.adapters.budget_store import BudgetStore
-        from cms.adapters.job_queue import JobQueue
-        from cms.services.training import TrainingService
+    def budget_store(self) -> BudgetStore:
+        from cms.adapters.budget_store import DynamoBudgetStore
 
         self.tables("privacy_budgets", "training_jobs")
-        return TrainingService(
-            self.contracts, BudgetStore(),
-            JobQueue(self.settings.resources.get("CMS_TRAINING_QUEUE_URL")),
-            self.bucket("CMS_TRAINING_BUCKET"), self.datasets,
-            roots=self.attestation_roots())
+        return DynamoBudgetStore()
+
+    @cached_property
+    def job_queue(self) -> JobQueue:
+        """The enclave's queue (training jobs, circuit evaluations); a function not given
+        it fails with dependency_unavailable when it sends."""
+        from cms.adapters.job_queue import SqsJobQueue
+
+        return SqsJobQueue(self.settings.resources.get("CMS_TRAINING_QUEUE_URL"))
+
+    @cached_property
+    def data_keys(self) -> DataKeys:
+        from cms.adapters.data_keys import KmsDataKeys
+
+        return KmsDataKeys(self.settings.training_key_id)
+
+    @cached_property
+    def training(self) -> TrainingService:
+        from cms.services.training import TrainingService
+
+        return TrainingService(self.contracts, self.budget_store, self.job_queue,
+                               self.bucket("CMS_TRAINING_BUCKET"), self.datasets,
+                               roots=self.attestation_roots())
+
+    @cached_property
+    def training_runs(self) -> TrainingRuns:
+        from cms.services.training_runs import TrainingRuns
+
+        return TrainingRuns(self.budget_store)
 
     @cached_property
     def datasets(self) -> DatasetService:
-        from cms.adapters.data_keys import DataKeys
         from cms.services.datasets import DatasetService
 
-        s = self.settings
         return DatasetService(self.contracts, self.bucket("CMS_TRAINING_BUCKET"),
-                              DataKeys(s.training_key_id), upload_ttl_s=s.upload_url_ttl_s)
+                              self.data_keys, upload_ttl_s=self.settings.upload_url_ttl_s)
 
     def attestation_roots(self) -> tuple[TrustedRoot, ...]:
         """Roots trusted besides AWS's: a development root, only where one is configured (the
@@ -320,15 +344,12 @@ class Services:
     def circuit_evaluations(self) -> CircuitEvaluations | None:
         """Circuit contracts' input keys (KMS) and evaluation jobs (the enclave's queue); None
         where neither is configured."""
-        from cms.adapters.data_keys import DataKeys
-        from cms.adapters.job_queue import JobQueue
         from cms.services.circuit_evaluations import CircuitEvaluations
 
         s = self.settings
-        queue = s.resources.get("CMS_TRAINING_QUEUE_URL")
-        if not (queue and s.training_key_id):
+        if not (s.resources.get("CMS_TRAINING_QUEUE_URL") and s.training_key_id):
             return None
-        return CircuitEvaluations(JobQueue(queue), DataKeys(s.training_key_id),
+        return CircuitEvaluations(self.job_queue, self.data_keys,
                                   platform_pcr0s=s.enclave_pcr0s)
 
 
@@ -399,3 +420,21 @@ class MemoryServices(Services):
         from cms.adapters.memory.engine import MemoryContractStorage
 
         return MemoryContractStorage(self.database)
+
+    @cached_property
+    def budget_store(self) -> BudgetStore:
+        from cms.adapters.memory.training import MemoryBudgetStore
+
+        return MemoryBudgetStore(self.database)
+
+    @cached_property
+    def job_queue(self) -> JobQueue:
+        from cms.adapters.memory.job_queue import MemoryJobQueue
+
+        return MemoryJobQueue()
+
+    @cached_property
+    def data_keys(self) -> DataKeys:
+        from cms.adapters.memory.data_keys import MemoryDataKeys
+
+        return MemoryDataKeys()

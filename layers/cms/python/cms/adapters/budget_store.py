@@ -1,4 +1,5 @@
-"""Privacy budgets and training jobs in DynamoDB, changed together.
+"""Privacy budgets and training jobs in DynamoDB, changed together (the port:
+cms.ports.training.BudgetStore).
 
 A reservation is one transaction: the budget's ``available`` goes down by the request on the
 condition that it stays non-negative, and the job is written. Concurrent requests therefore
@@ -22,13 +23,19 @@ from cms.adapters.dynamo import (
 )
 from cms.adapters.tables import PrivacyBudgetRecord, TrainingJobRecord
 from cms.domain.privacy import Budget
+from cms.domain.training_jobs import (
+    OPEN,
+    JobProgress,
+    JobResult,
+    JobStatus,
+    TrainingJob,
+    TrainingMetrics,
+)
+from cms.domain.training_settings import TrainingSettings
 
-OPEN = ("pending", "running")
 
-
-class BudgetStore:
+class DynamoBudgetStore:
     def open_budget(self, contract_id: str, total: Decimal, now: str) -> None:
-        """Create the contract's budget the first time a job asks (no-op afterwards)."""
         record = PrivacyBudgetRecord(contract_id, total=total, spent=Decimal(0),
                                      reserved=Decimal(0), available=total, updated_at=now)
         try:
@@ -39,74 +46,95 @@ class BudgetStore:
                 raise
 
     def budget(self, contract_id: str) -> Budget | None:
-        record = self._budget(contract_id)
+        record = get_or_none(PrivacyBudgetRecord, contract_id)
         return None if record is None else Budget(record.total, record.spent, record.reserved)
 
-    def reserve(self, job: TrainingJobRecord, amount: Decimal, now: str) -> None:
-        """WriteConflict if ``amount`` is more than what is available."""
-        budget = PrivacyBudgetRecord(job.contract_id)
+    def reserve(self, job: TrainingJob, now: str) -> None:
+        amount = job.privacy_budget
         with transaction() as tx:
-            tx.update(budget, actions=[
+            tx.update(PrivacyBudgetRecord(job.contract_id), actions=[
                 PrivacyBudgetRecord.available.add(-amount),
                 PrivacyBudgetRecord.reserved.add(amount),
                 PrivacyBudgetRecord.updated_at.set(now)],
                 condition=PrivacyBudgetRecord.available >= amount)
-            tx.save(job, condition=TrainingJobRecord.job_id.does_not_exist())
+            tx.save(_record(job), condition=TrainingJobRecord.job_id.does_not_exist())
 
-    def settle(self, job: TrainingJobRecord, status: str, spent: Decimal, now: str,
-               **fields: object) -> None:
-        """Close an open job: its reservation becomes ``spent`` and the rest is released.
-        WriteConflict if the job is no longer open (settled already)."""
+    def settle(self, job: TrainingJob, status: JobStatus, spent: Decimal, now: str, *,
+               result: JobResult | None = None, metrics: TrainingMetrics | None = None,
+               error: str | None = None) -> None:
         released = job.privacy_budget - spent
-        budget = PrivacyBudgetRecord(job.contract_id)
+        fields: list[Any] = []
+        if result is not None:
+            fields.append(TrainingJobRecord.result.set(result.to_json()))
+        if metrics is not None:
+            fields.append(TrainingJobRecord.metrics.set(metrics.to_json()))
+        if error is not None:
+            fields.append(TrainingJobRecord.error.set(error))
         with transaction() as tx:
-            tx.update(budget, actions=[
+            tx.update(PrivacyBudgetRecord(job.contract_id), actions=[
                 PrivacyBudgetRecord.reserved.add(-job.privacy_budget),
                 PrivacyBudgetRecord.spent.add(spent),
                 PrivacyBudgetRecord.available.add(released),
                 PrivacyBudgetRecord.updated_at.set(now)])
             tx.update(TrainingJobRecord(job.job_id), actions=[
-                TrainingJobRecord.status.set(status),
+                TrainingJobRecord.status.set(status.value),
                 TrainingJobRecord.privacy_budget_spent.set(spent),
                 TrainingJobRecord.updated_at.set(now),
-                TrainingJobRecord.completed_at.set(now),
-                *[getattr(TrainingJobRecord, name).set(value) for name, value in fields.items()]],
+                TrainingJobRecord.completed_at.set(now), *fields],
                 condition=TrainingJobRecord.status.is_in(*OPEN))
 
-    def mark_running(self, job: TrainingJobRecord, checkpoint_key: bytes, now: str) -> None:
-        """pending → running with the job's wrapped checkpoint key; WriteConflict if the job
-        is no longer pending (another runner took it, or it was stopped)."""
-        self._update(job, [TrainingJobRecord.status.set("running"),
+    def mark_running(self, job: TrainingJob, checkpoint_key: bytes, now: str) -> None:
+        self._update(job, [TrainingJobRecord.status.set(JobStatus.RUNNING.value),
                            TrainingJobRecord.checkpoint_key.set(checkpoint_key),
                            TrainingJobRecord.updated_at.set(now)],
-                     TrainingJobRecord.status == "pending")
+                     TrainingJobRecord.status == JobStatus.PENDING.value)
 
-    def record_progress(self, job: TrainingJobRecord, progress: dict[str, Any],
-                        metrics: dict[str, Any], now: str) -> None:
-        """The last epoch's report; WriteConflict unless the job is running."""
-        self._update(job, [TrainingJobRecord.progress.set(progress),
-                           TrainingJobRecord.metrics.set(metrics),
+    def record_progress(self, job: TrainingJob, progress: JobProgress,
+                        metrics: TrainingMetrics, now: str) -> None:
+        self._update(job, [TrainingJobRecord.progress.set(progress.to_json()),
+                           TrainingJobRecord.metrics.set(metrics.to_json()),
                            TrainingJobRecord.updated_at.set(now)],
-                     TrainingJobRecord.status == "running")
+                     TrainingJobRecord.status == JobStatus.RUNNING.value)
 
-    def request_stop(self, job: TrainingJobRecord, now: str) -> None:
-        """Ask the runner to stop after the current epoch; WriteConflict unless running."""
+    def request_stop(self, job: TrainingJob, now: str) -> None:
         self._update(job, [TrainingJobRecord.stop_requested.set(True),
                            TrainingJobRecord.updated_at.set(now)],
-                     TrainingJobRecord.status == "running")
+                     TrainingJobRecord.status == JobStatus.RUNNING.value)
 
-    def _update(self, job: TrainingJobRecord, actions: list[Any], condition: Any) -> None:
+    def _update(self, job: TrainingJob, actions: list[Any], condition: Any) -> None:
         with transaction() as tx:
             tx.update(TrainingJobRecord(job.job_id), actions=actions, condition=condition)
 
-    def job(self, job_id: str) -> TrainingJobRecord | None:
-        return get_or_none(TrainingJobRecord, job_id)
+    def job(self, job_id: str) -> TrainingJob | None:
+        record = get_or_none(TrainingJobRecord, job_id)
+        return None if record is None else _job(record)
 
-    def jobs_of(self, contract_id: str, limit: int = 100) -> list[TrainingJobRecord]:
-        return unavailable_on_connection_errors(lambda: list(
+    def jobs_of(self, contract_id: str, limit: int = 100) -> list[TrainingJob]:
+        return unavailable_on_connection_errors(lambda: [_job(record) for record in
             TrainingJobRecord.by_contract.query(contract_id, scan_index_forward=False,
-                                                limit=limit)))
+                                                limit=limit)])
 
-    def _budget(self, contract_id: str) -> PrivacyBudgetRecord | None:
-        return get_or_none(PrivacyBudgetRecord, contract_id)
 
+def _record(job: TrainingJob) -> TrainingJobRecord:
+    """A new job's item (reserve writes it; later changes update single attributes)."""
+    return TrainingJobRecord(
+        job.job_id, contract_id=job.contract_id, consumer_did=job.consumer_did,
+        model_name=job.model_name, status=job.status.value, config=job.settings.to_json(),
+        privacy_budget=job.privacy_budget, privacy_budget_spent=job.privacy_budget_spent,
+        created_at=job.created_at, created_key=f"{job.created_at}#{job.job_id}",
+        updated_at=job.updated_at)
+
+
+def _job(record: TrainingJobRecord) -> TrainingJob:
+    return TrainingJob(
+        job_id=record.job_id, contract_id=record.contract_id,
+        consumer_did=record.consumer_did, model_name=record.model_name,
+        status=JobStatus(record.status), settings=TrainingSettings.from_json(record.config),
+        privacy_budget=record.privacy_budget,
+        privacy_budget_spent=record.privacy_budget_spent, created_at=record.created_at,
+        updated_at=record.updated_at,
+        metrics=TrainingMetrics.from_json(record.metrics) if record.metrics else None,
+        result=JobResult.from_json(record.result) if record.result else None,
+        progress=JobProgress.from_json(record.progress) if record.progress else None,
+        stop_requested=bool(record.stop_requested), error=record.error,
+        completed_at=record.completed_at, checkpoint_key=record.checkpoint_key)

@@ -1,6 +1,7 @@
 """Keys under the training data key, the KMS key only the attested enclave image may use to
 decrypt (its key policy's ``kms:RecipientAttestation`` condition, cdk/data_stack.py): AES data
-keys that seal training datasets, and circuit contracts' input key pairs."""
+keys that seal training datasets, and circuit contracts' input key pairs (the port:
+cms.ports.data_keys.DataKeys)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from cms.domain.errors import DependencyUnavailable
 INPUT_KEY_PAIR_SPEC = "ECC_NIST_P256"  # what cms.domain.engine.circuits encrypts to
 
 
-class DataKeys:
+class KmsDataKeys:
     def __init__(self, key_id: str | None) -> None:
         self.key_id = key_id
 

@@ -1,5 +1,5 @@
-"""The SQS queue of training jobs, between the training API and the runners on the enclave's
-parent instance.
+"""The SQS queue of training jobs (the port: cms.ports.training.JobQueue), between the
+training API and the runners on the enclave's parent instance.
 
 A runner keeps a job's message invisible while it trains (``extend`` on each epoch report) and
 deletes it only when the job is settled; if the runner dies, the message comes back and the
@@ -9,21 +9,16 @@ next runner resumes the job from its last checkpoint.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from cms.adapters.aws import attempt, client
 from cms.domain.errors import DependencyUnavailable
+from cms.ports.job_queue import JobMessage
+
+__all__ = ["JobMessage", "SqsJobQueue"]
 
 
-@dataclass(frozen=True)
-class JobMessage:
-    body: dict[str, Any]
-    receipt: str
-    receives: int  # how many times SQS has handed this job out
-
-
-class JobQueue:
+class SqsJobQueue:
     def __init__(self, queue_url: str | None) -> None:
         self.url = queue_url
 

@@ -1,22 +1,45 @@
-"""Privacy budgets of AI-training contracts, and what a training job may ask for.
+"""Privacy budgets of AI-training contracts: the terms that fix them and epsilon arithmetic.
 
 A contract's terms fix the budget (``privacy_budget: {epsilon, delta, accountant}``) and what
-training may do (model architectures, maximum epochs, datasets, allowed operations). Epsilon is
-accounted in exact decimals (DynamoDB numbers are decimal too): ``spent + reserved`` never
-exceeds the contract's epsilon, a job reserves what it asks for before it starts, and on
-completion, failure or stop the part it did not spend goes back.
+training may do (model architectures, maximum epochs, datasets, allowed operations, enclave
+images). Epsilon is accounted in exact decimals (DynamoDB numbers are decimal too):
+``spent + reserved`` never exceeds the contract's epsilon, a job reserves what it asks for
+before it starts, and on completion, failure or stop the part it did not spend goes back.
+
+Terms are free-form JSON that anyone drafting a contract may write, so every value read from
+them is checked for type and range before any arithmetic: a contract whose terms say
+``epsilon: "1e20"`` is not a training contract (and says why), it is not an overflow.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
-from cms.domain.errors import DomainError, ValidationFailed
+from cms.domain.datasets import DATASET_ID
+from cms.domain.errors import DomainError
 from cms_wire.training import EPSILON_QUANTUM  # the quantum the enclave's statements use
 
-Problem = dict[str, str]
+# Beyond epsilon 100 a guarantee says nothing (e**100 bounds no likelihood ratio anyone cares
+# about), and the enclave's trainer refuses a budget above it for a run.
+MAX_EPSILON = Decimal(100)
+# The trainer's own bound on a run's epochs (enclave_app.training.trainer.TrainingConfig).
+MAX_EPOCHS = 1000
+ACCOUNTANTS = ("prv", "rdp", "gdp")
+# Bounds on the lists terms carry: the ai_training template allows 20 datasets and 10 images;
+# anything far beyond that is not a contract anyone trains under.
+MAX_TERM_ITEMS = 32
+MAX_NAME_CHARS = 100
+PCR0 = re.compile(r"[0-9a-f]{96}")  # SHA-384, hex
+# A number written as text: digits, an optional fraction and exponent, at most 40 characters
+# (more than any epsilon or delta needs; a 10,000-digit string is refused before conversion).
+MAX_NUMBER_CHARS = 40
+_NUMBER_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]{1,4})?")
+NOT_TRAINING = ("the contract's terms have no privacy budget and training permissions (make "
+                "it from the ai_training template)")
 
 
 class NotATrainingContract(DomainError):
@@ -37,15 +60,51 @@ def epsilon_text(amount: Decimal) -> str:
     return format(amount.quantize(EPSILON_QUANTUM), "f")
 
 
-def epsilon(value: Any) -> Decimal:
-    """A non-negative epsilon as an exact decimal, rounded up to the quantum."""
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise ValueError(f"not a number: {value!r}") from None
-    if isinstance(value, bool) or not amount.is_finite() or amount < 0:
-        raise ValueError(f"not a non-negative finite number: {value!r}")
+def decimal_of(value: Any) -> Decimal:
+    """A finite decimal from a JSON number or a decimal string; ValueError says why not.
+    Nothing is converted before its size is known: text is at most MAX_NUMBER_CHARS."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError("must be a number")
+    if isinstance(value, str):
+        if len(value) > MAX_NUMBER_CHARS or not _NUMBER_TEXT.fullmatch(value):
+            raise ValueError(f"must be a decimal number of at most {MAX_NUMBER_CHARS} "
+                             "characters")
+        return Decimal(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return Decimal(repr(value))  # the shortest text that reads back as this float
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise ValueError("must be a finite number")
+    return Decimal(value)
+
+
+def epsilon(value: Any, *, positive: bool = False) -> Decimal:
+    """An epsilon as an exact decimal, rounded up to the quantum (never under-counted): from 0
+    (above 0 if ``positive``) to MAX_EPSILON. ValueError says what is wrong. The range is
+    checked before rounding, so no value can overflow the decimal context."""
+    amount = decimal_of(value)
+    if not (amount > 0 if positive else amount >= 0) or amount > MAX_EPSILON:
+        raise ValueError(f"must be {'above' if positive else 'at least'} 0 and at most "
+                         f"{MAX_EPSILON}")
     return amount.quantize(EPSILON_QUANTUM, rounding=ROUND_CEILING)
+
+
+def delta(value: Any) -> float:
+    """A delta: a number (or decimal string) above 0 and below 1, as (epsilon, delta)-DP
+    defines it. ValueError says what is wrong."""
+    amount = decimal_of(value)
+    if not 0 < amount < 1 or not 0 < float(amount) < 1:  # 1e-400 is 0.0 as a float
+        raise ValueError("must be above 0 and below 1")
+    return float(amount)
+
+
+def whole_number(value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("must be an integer")
+    if not low <= value <= high:
+        raise ValueError(f"must be from {low} to {high}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -64,106 +123,88 @@ class TrainingTerms:
     @classmethod
     def of(cls, terms: Any) -> TrainingTerms:
         """NotATrainingContract unless the terms carry a usable privacy budget and training
-        permissions (the ai_training template's shape)."""
+        permissions (the ai_training template's shape), saying which term is unusable."""
+        if not isinstance(terms, dict) or not isinstance(terms.get("privacy_budget"), dict):
+            raise NotATrainingContract(NOT_TRAINING)
+        budget = terms["privacy_budget"]
         try:
-            budget = terms["privacy_budget"]
             made = cls(
-                epsilon=epsilon(budget["epsilon"]), delta=float(budget["delta"]),
-                accountant=str(budget["accountant"]),
-                model_architectures=tuple(map(str, terms["model_architectures"])),
-                max_epochs=int(terms["max_epochs"]),
-                datasets=tuple(str(d["id"]) for d in terms["datasets"]),
-                allowed_operations=tuple(map(str, terms["allowed_operations"])),
-                enclave_measurements=tuple(str(m["pcr0"]).lower()
-                                           for m in terms.get("enclave_measurements", [])))
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise NotATrainingContract("the contract's terms have no privacy budget and "
-                                       "training permissions (make it from the ai_training "
-                                       "template)") from None
-        if "training" not in made.allowed_operations or made.epsilon <= 0:
+                epsilon=_term("privacy_budget.epsilon", budget, "epsilon",
+                              lambda v: epsilon(v, positive=True)),
+                delta=_term("privacy_budget.delta", budget, "delta", delta),
+                accountant=_term("privacy_budget.accountant", budget, "accountant",
+                                 _accountant),
+                model_architectures=_term("model_architectures", terms,
+                                          "model_architectures", _names),
+                max_epochs=_term("max_epochs", terms, "max_epochs",
+                                 lambda v: whole_number(v, 1, MAX_EPOCHS)),
+                datasets=_term("datasets", terms, "datasets", _dataset_ids),
+                allowed_operations=_term("allowed_operations", terms, "allowed_operations",
+                                         _names),
+                enclave_measurements=_term("enclave_measurements", terms,
+                                           "enclave_measurements", _measurements, []))
+        except _Unusable as error:
+            raise NotATrainingContract(f"the contract's terms cannot be trained under: "
+                                       f"{error}", term=error.term) from None
+        if "training" not in made.allowed_operations:
             raise NotATrainingContract("the contract's terms do not allow training")
         return made
 
 
-@dataclass(frozen=True)
-class JobRequest:
-    model: str
-    epochs: int
-    epsilon: Decimal
-    delta: float
-    datasets: tuple[str, ...]
-
-    @classmethod
-    def of(cls, model: str, config: dict[str, Any], terms: TrainingTerms) -> JobRequest:
-        """The request checked against the terms; ValidationFailed lists every problem."""
-        problems: list[Problem] = []
-        request = cls(model=model, epochs=_int(config, "epochs", problems),
-                      epsilon=_epsilon(config, problems),
-                      delta=_delta(config, terms.delta, problems),
-                      datasets=_datasets(config, terms.datasets, problems))
-        problems += request._against(terms)
-        if problems:
-            raise ValidationFailed("the training job is outside the contract's terms",
-                                   problems)
-        return request
-
-    def _against(self, terms: TrainingTerms) -> list[Problem]:
-        problems = []
-        if self.model not in terms.model_architectures:
-            problems.append({"pointer": "/model", "message": "allowed: " + ", ".join(
-                terms.model_architectures)})
-        if not 1 <= self.epochs <= terms.max_epochs:
-            problems.append({"pointer": "/config/epochs",
-                             "message": f"1 to {terms.max_epochs} (the contract's maximum)"})
-        if self.epsilon > terms.epsilon:
-            problems.append({"pointer": "/config/epsilon",
-                             "message": f"at most the contract's {terms.epsilon}"})
-        if not 0 < self.delta <= terms.delta:
-            problems.append({"pointer": "/config/delta",
-                             "message": f"above 0 and at most the contract's {terms.delta}"})
-        unknown = sorted(set(self.datasets) - set(terms.datasets))
-        if unknown:
-            problems.append({"pointer": "/config/datasets",
-                             "message": "not in the contract: " + ", ".join(unknown)})
-        return problems
+class _Unusable(Exception):
+    def __init__(self, term: str, reason: str) -> None:
+        super().__init__(f"{term} {reason}")
+        self.term = term
 
 
-def _int(config: dict[str, Any], name: str, problems: list[Problem]) -> int:
-    value = config.get(name)
-    if isinstance(value, bool) or not isinstance(value, int):
-        problems.append({"pointer": f"/config/{name}", "message": "must be an integer"})
-        return 0
+_MISSING = object()
+
+
+def _term(name: str, source: dict[str, Any], key: str, parse: Any,
+          default: Any = _MISSING) -> Any:
+    value = source.get(key, default)
+    if value is _MISSING:
+        raise _Unusable(name, "is missing")
+    try:
+        return parse(value)
+    except ValueError as error:
+        raise _Unusable(name, str(error)) from None
+
+
+def _accountant(value: Any) -> str:
+    if value not in ACCOUNTANTS:
+        raise ValueError("must be one of " + ", ".join(ACCOUNTANTS))
+    return str(value)
+
+
+def _items(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise ValueError("must be a list")
+    if len(value) > MAX_TERM_ITEMS:
+        raise ValueError(f"must have at most {MAX_TERM_ITEMS} items")
     return value
 
 
-def _delta(config: dict[str, Any], default: float, problems: list[Problem]) -> float:
-    value = config.get("delta", default)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        problems.append({"pointer": "/config/delta", "message": "must be a number"})
-        return default
-    return float(value)
+def _names(value: Any) -> tuple[str, ...]:
+    items = _items(value)
+    if not all(isinstance(item, str) and 0 < len(item) <= MAX_NAME_CHARS for item in items):
+        raise ValueError(f"must be names of 1 to {MAX_NAME_CHARS} characters")
+    return tuple(items)
 
 
-def _datasets(config: dict[str, Any], default: tuple[str, ...],
-              problems: list[Problem]) -> tuple[str, ...]:
-    value = config.get("datasets")
-    if value is None:
-        return default
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        problems.append({"pointer": "/config/datasets",
-                         "message": "must be a list of dataset ids"})
-        return default
-    return tuple(value)
+def _dataset_ids(value: Any) -> tuple[str, ...]:
+    ids = [item.get("id") if isinstance(item, dict) else None for item in _items(value)]
+    if not all(isinstance(i, str) and DATASET_ID.fullmatch(i) for i in ids):
+        raise ValueError("must be objects whose id is 1 to 64 letters, digits, '.', '_' "
+                         "or '-'")
+    return tuple(ids)
 
 
-def _epsilon(config: dict[str, Any], problems: list[Problem]) -> Decimal:
-    try:
-        amount = epsilon(config.get("epsilon"))
-    except ValueError:
-        amount = Decimal(0)
-    if amount <= 0:
-        problems.append({"pointer": "/config/epsilon", "message": "must be a positive number"})
-    return amount
+def _measurements(value: Any) -> tuple[str, ...]:
+    pcr0s = [item.get("pcr0") if isinstance(item, dict) else None for item in _items(value)]
+    if not all(isinstance(p, str) and PCR0.fullmatch(p.lower()) for p in pcr0s):
+        raise ValueError("must be objects whose pcr0 is 96 hex digits")
+    return tuple(p.lower() for p in pcr0s)
 
 
 @dataclass(frozen=True)
@@ -178,16 +219,11 @@ class Budget:
     def available(self) -> Decimal:
         return self.total - self.spent - self.reserved
 
-    def to_json(self) -> dict[str, str]:
-        return {"epsilon_total": epsilon_text(self.total),
-                "epsilon_spent": epsilon_text(self.spent),
-                "epsilon_reserved": epsilon_text(self.reserved),
-                "epsilon_available": epsilon_text(self.available)}
-
 
 def settlement(reserved: Decimal, spent: Any) -> tuple[Decimal, Decimal]:
     """(spent, released) for a job that reserved ``reserved`` and reports ``spent``: the
-    report is trusted only up to the reservation (the accountant stops training there)."""
+    report is trusted only up to the reservation (the accountant stops training there).
+    ValueError if the report is not an epsilon at all."""
     amount = epsilon(spent)
     if amount > reserved:
         raise BudgetExceeded(f"the job reports {amount} spent, above the {reserved} it "

@@ -17,7 +17,6 @@ import binascii
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from cms.domain.attestation.document import parse_document
@@ -26,12 +25,13 @@ from cms.domain.attestation.verification import VerifiedAttestation, verify_docu
 from cms.domain.canonical import sha256_hex
 from cms.domain.contracts.content import Content, content_digest
 from cms.domain.errors import AttestationInvalid, AttestationRejected
-from cms.domain.privacy import NotATrainingContract, TrainingTerms, epsilon
+from cms.domain.privacy import NotATrainingContract, TrainingTerms, epsilon, epsilon_text
+from cms.domain.training_jobs import checked_statement
 from cms.domain.verification import Check
 from cms_wire.training import STATEMENT_FORMAT, Statement
 
 __all__ = ["FORMAT", "STATEMENT_FORMAT", "Statement", "TrainingReport", "bundle",
-           "verify_result"]
+           "result_bundle", "verify_result"]
 
 FORMAT = "cms-training-result/v1"
 
@@ -42,6 +42,16 @@ def bundle(statement: Statement, document: bytes, contract_content: dict[str, An
     return {"format": FORMAT, "attested": attested, "statement": statement.to_json(),
             "attestation": base64.b64encode(document).decode(),
             "contract": {"id": statement.contract_id, "content": contract_content}}
+
+
+def result_bundle(statement: dict[str, Any], attestation: str, contract_id: str,
+                  contract_content: dict[str, Any]) -> dict[str, Any]:
+    """The bundle of a stored result, its statement and document as stored: the verifier
+    reads them as it reads anyone's, so a stored value that does not read is a failed
+    check."""
+    return {"format": FORMAT, "attested": True, "statement": statement,
+            "attestation": attestation,
+            "contract": {"id": contract_id, "content": contract_content}}
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,7 @@ class _Parsed:
     document: bytes
     content: Content
     contract_id: str
+    content_digest: str
 
 
 def verify_result(result: Any, *, roots: Iterable[TrustedRoot] | None = None,
@@ -76,12 +87,12 @@ def verify_result(result: Any, *, roots: Iterable[TrustedRoot] | None = None,
     checks = [Check("format", True, f"{FORMAT}, job {parsed.statement.job_id}")]
     attestation, attestation_check = _attestation(parsed, roots, at)
     checks.append(attestation_check)
-    terms = _terms(parsed.content)
+    terms, unusable = _terms(parsed.content)
     checks += [
         _image(attestation, terms),
         _binding(attestation, parsed.statement),
         _contract(parsed),
-        _budget(parsed.statement, terms),
+        _budget(parsed.statement, terms, unusable),
     ]
     if model is not None:
         actual = sha256_hex(model)
@@ -95,16 +106,17 @@ def _parse(result: Any) -> _Parsed:
         raise ValueError(f"not a {FORMAT} result")
     if result.get("attested") is not True:
         raise ValueError("the result is marked as not attested (trained outside an enclave)")
-    statement = Statement.from_json(result.get("statement"))
+    statement = checked_statement(result.get("statement"))
     try:
         document = base64.b64decode(str(result.get("attestation")), validate=True)
         contract = result["contract"]
         content = Content.from_json(contract["content"])
         contract_id = str(contract["id"])
+        digest = content_digest(contract_id, content)  # ValueError unless I-JSON
     except (binascii.Error, KeyError, TypeError, ValueError, AttributeError):
         raise ValueError("the attestation (base64) or the contract content is unreadable") \
             from None
-    return _Parsed(statement, document, content, contract_id)
+    return _Parsed(statement, document, content, contract_id, digest)
 
 
 def _attestation(parsed: _Parsed, roots: Iterable[TrustedRoot] | None,
@@ -123,11 +135,11 @@ def _attestation(parsed: _Parsed, roots: Iterable[TrustedRoot] | None,
                            f"at {verified.document.timestamp.isoformat()}")
 
 
-def _terms(content: Content) -> TrainingTerms | None:
+def _terms(content: Content) -> tuple[TrainingTerms | None, str]:
     try:
-        return TrainingTerms.of(content.terms)
-    except NotATrainingContract:
-        return None
+        return TrainingTerms.of(content.terms), ""
+    except NotATrainingContract as error:
+        return None, error.detail
 
 
 def _image(attestation: VerifiedAttestation | None, terms: TrainingTerms | None) -> Check:
@@ -153,21 +165,19 @@ def _binding(attestation: VerifiedAttestation | None, statement: Statement) -> C
 
 
 def _contract(parsed: _Parsed) -> Check:
-    digest = content_digest(parsed.contract_id, parsed.content)
+    digest = parsed.content_digest
     ok = (digest == parsed.statement.contract_digest
           and parsed.contract_id == parsed.statement.contract_id)
     return Check("contract", ok, f"the contract's content digest is {digest}" + (
         "" if ok else f"; the statement names {parsed.statement.contract_digest}"))
 
 
-def _budget(statement: Statement, terms: TrainingTerms | None) -> Check:
+def _budget(statement: Statement, terms: TrainingTerms | None, unusable: str) -> Check:
     if terms is None:
-        return Check("budget", False, "the contract has no privacy budget")
-    try:
-        spent = epsilon(statement.epsilon_spent)
-    except ValueError:
-        return Check("budget", False, f"epsilon {statement.epsilon_spent!r} is not a number")
-    ok = (spent <= terms.epsilon and Decimal(str(statement.delta)) <= Decimal(str(terms.delta)))
-    return Check("budget", ok, f"epsilon {spent} at delta {statement.delta} ({statement.accountant}"
-                               f", {statement.accountant_version}) of the contract's "
-                               f"{terms.epsilon} at {terms.delta}")
+        return Check("budget", False, unusable)
+    spent = epsilon(statement.epsilon_spent)  # checked_statement read it already
+    ok = spent <= terms.epsilon and statement.delta <= terms.delta
+    return Check("budget", ok, f"epsilon {epsilon_text(spent)} at delta {statement.delta:g} "
+                               f"({statement.accountant}, {statement.accountant_version}) of "
+                               f"the contract's {epsilon_text(terms.epsilon)} at "
+                               f"{terms.delta:g}")

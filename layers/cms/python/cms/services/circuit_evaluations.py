@@ -12,10 +12,10 @@ import base64
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from cms.adapters.data_keys import DataKeys
-from cms.adapters.job_queue import JobQueue
 from cms.domain.engine.errors import EngineValidationError
 from cms.domain.engine.records import CIRCUIT_KIND
+from cms.ports.data_keys import DataKeys
+from cms.ports.job_queue import JobQueue
 
 KEY_ARGS = ("input_public_key", "wrapped_input_key")
 

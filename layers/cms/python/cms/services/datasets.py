@@ -19,21 +19,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cms.adapters.data_keys import DataKeys
-from cms.adapters.object_store import Bucket
 from cms.domain.canonical import iso_utc, utc_now
 from cms.domain.contracts import Contract, Status
 from cms.domain.datasets import (
     DATASET_ID,
     MAX_ARCHIVE_BYTES,
+    MAX_EXAMPLES,
     MEDIA_TYPE,
     DatasetRejected,
     check_mnist_archive,
     seal_dataset,
 )
-from cms.domain.errors import Forbidden, IllegalTransition, ValidationFailed
+from cms.domain.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
 from cms.domain.identity import Caller
-from cms.domain.privacy import TrainingTerms
+from cms.domain.privacy import NotATrainingContract, TrainingTerms
+from cms.ports.data_keys import DataKeys
+from cms.ports.objects import ObjectStore
 from cms.services.contracts import ContractService
 
 UPLOAD_KEY = re.compile(r"training/uploads/(?P<contract>[0-9a-f-]{36})/"
@@ -54,6 +55,33 @@ class DatasetRegistration:
 
 
 @dataclass(frozen=True)
+class UploadGrant:
+    """A presigned POST ({url, fields}) for one of the contract's datasets."""
+
+    contract_id: str
+    dataset_id: str
+    upload: dict[str, Any]
+    media_type: str
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One of the contract's datasets: registered or not; once registered, the archive's
+    digest, size and example counts, who uploaded it, when, and its S3 version."""
+
+    id: str
+    registered: bool
+    sha256: str | None = None
+    size: int | None = None
+    train_examples: int | None = None
+    test_examples: int | None = None
+    uploader: str | None = None
+    registered_at: str | None = None
+    version: str | None = None
+
+
+@dataclass(frozen=True)
 class SealedDataset:
     """What a training job needs to have its dataset opened in the enclave."""
 
@@ -70,7 +98,7 @@ class SealedDataset:
 
 
 class DatasetService:
-    def __init__(self, contracts: ContractService, bucket: Bucket, keys: DataKeys, *,
+    def __init__(self, contracts: ContractService, bucket: ObjectStore, keys: DataKeys, *,
                  upload_ttl_s: int, clock: Callable[[], datetime] = utc_now) -> None:
         self._contracts = contracts
         self._bucket = bucket
@@ -79,7 +107,7 @@ class DatasetService:
         self._clock = clock
 
     def upload_grant(self, caller: Caller, contract_id: str, dataset_id: str,
-                     size: int) -> dict[str, Any]:
+                     size: int) -> UploadGrant:
         """A presigned POST for one of the contract's datasets (its provider only)."""
         contract = self._contracts.get(caller, contract_id)
         _check_provider(caller, contract)
@@ -91,8 +119,7 @@ class DatasetService:
         form = self._bucket.upload_form(key, content_type=MEDIA_TYPE, max_bytes=size,
                                         ttl_s=self._upload_ttl_s,
                                         metadata={"uploader": caller.did})
-        return {"contract_id": contract_id, "dataset_id": dataset_id, "upload": form,
-                "media_type": MEDIA_TYPE, "expires_in": self._upload_ttl_s}
+        return UploadGrant(contract_id, dataset_id, form, MEDIA_TYPE, self._upload_ttl_s)
 
     def register(self, key: str, version_id: str | None) -> DatasetRegistration | None:
         """Check, seal and register an upload (None: not a dataset upload). Refused uploads
@@ -108,7 +135,8 @@ class DatasetService:
         try:
             summary = check_mnist_archive(stored.body)
             self._check_uploader(contract_id, dataset_id, stored.metadata.get("uploader", ""))
-        except (DatasetRejected, Forbidden, IllegalTransition, ValidationFailed) as error:
+        except (DatasetRejected, Forbidden, IllegalTransition, NotATrainingContract, NotFound,
+                ValidationFailed) as error:
             self._bucket.delete(key, version_id)
             return DatasetRegistration(contract_id, dataset_id, False, error.detail)
         plaintext, wrapped = self._keys.generate()
@@ -124,7 +152,7 @@ class DatasetService:
         self._bucket.delete(key, version_id)
         return DatasetRegistration(contract_id, dataset_id, True)
 
-    def datasets(self, caller: Caller, contract_id: str) -> list[dict[str, Any]]:
+    def datasets(self, caller: Caller, contract_id: str) -> list[Dataset]:
         """The contract's datasets and whether each is registered (digest, size, counts)."""
         contract = self._contracts.get(caller, contract_id)
         return [self._listed(contract.id, dataset_id)
@@ -143,18 +171,20 @@ class DatasetService:
                                  head.metadata["sha256"])
         return None
 
-    def _listed(self, contract_id: str, dataset_id: str) -> dict[str, Any]:
+    def _listed(self, contract_id: str, dataset_id: str) -> Dataset:
         try:
             head = self._bucket.head(sealed_key(contract_id, dataset_id))
         except KeyError:
-            return {"id": dataset_id, "registered": False}
+            return Dataset(dataset_id, registered=False)
         meta = head.metadata
-        return {"id": dataset_id, "registered": True, "sha256": meta.get("sha256"),
-                "size": int(meta.get("size", 0)),
-                "train_examples": int(meta.get("train-examples", 0)),
-                "test_examples": int(meta.get("test-examples", 0)),
-                "uploader": meta.get("uploader"), "registered_at": meta.get("registered-at"),
-                "version": head.version_id}
+        # Written by ``register`` alone (the bucket takes no other writes there); a count
+        # that does not read back is shown as unknown rather than failing the listing.
+        return Dataset(dataset_id, True, sha256=meta.get("sha256"),
+                       size=_count(meta.get("size"), MAX_ARCHIVE_BYTES),
+                       train_examples=_count(meta.get("train-examples"), MAX_EXAMPLES),
+                       test_examples=_count(meta.get("test-examples"), MAX_EXAMPLES),
+                       uploader=meta.get("uploader") or None,
+                       registered_at=meta.get("registered-at"), version=head.version_id)
 
     def _check_uploader(self, contract_id: str, dataset_id: str, uploader: str) -> None:
         contract = self._contracts.current(contract_id)
@@ -163,6 +193,12 @@ class DatasetService:
 
     def _uri(self, key: str) -> str:
         return f"s3://{self._bucket.name}/{key}"
+
+
+def _count(text: str | None, limit: int) -> int | None:
+    if text is None or not re.fullmatch(r"[0-9]{1,10}", text) or int(text) > limit:
+        return None
+    return int(text)
 
 
 def _check_provider(caller: Caller, contract: Contract) -> None:

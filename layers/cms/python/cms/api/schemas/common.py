@@ -29,8 +29,8 @@ Did = Annotated[str, Field(min_length=7, max_length=MAX_DID_LENGTH, pattern=DID_
                            description="A DID of a supported method (key, pkh, ethr, web), "
                                        "e.g. did:key:z6Mk…")]
 Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256, hex")]
-Uuid = Annotated[str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
-                                     r"[0-9a-f]{12}$", description="A UUID (lower case)")]
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+Uuid = Annotated[str, Field(pattern=UUID_PATTERN, description="A UUID (lower case)")]
 # Timestamps as the platform writes them: UTC, milliseconds, "Z".
 Instant = Annotated[str, Field(description="ISO 8601 UTC timestamp, e.g. "
                                            "2026-12-07T06:00:00.000Z",

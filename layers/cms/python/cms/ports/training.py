@@ -1,0 +1,54 @@
+"""Training: contracts' privacy budgets with their jobs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Protocol
+
+from cms.domain.privacy import Budget
+from cms.domain.training_jobs import (
+    JobProgress,
+    JobResult,
+    JobStatus,
+    TrainingJob,
+    TrainingMetrics,
+)
+
+
+class BudgetStore(Protocol):
+    """Contracts' privacy budgets and their training jobs, changed together. Conditional
+    changes raise ``WriteConflict`` (cms.ports.errors) when their condition does not hold."""
+
+    def open_budget(self, contract_id: str, total: Decimal, now: str) -> None:
+        """Create the contract's budget the first time a job asks (no-op afterwards: the
+        first total stands)."""
+
+    def budget(self, contract_id: str) -> Budget | None: ...
+
+    def reserve(self, job: TrainingJob, now: str) -> None:
+        """Write the new job and reserve its ``privacy_budget`` in one atomic change, only if
+        that much is available (WriteConflict otherwise, and nothing is written): concurrent
+        reservations never over-commit the budget."""
+
+    def settle(self, job: TrainingJob, status: JobStatus, spent: Decimal, now: str, *,
+               result: JobResult | None = None, metrics: TrainingMetrics | None = None,
+               error: str | None = None) -> None:
+        """Close an open job atomically with its budget: ``spent`` (at most its reservation)
+        becomes spent, the rest of the reservation is released. WriteConflict if the job is
+        no longer open: a retried settlement counts nothing twice."""
+
+    def mark_running(self, job: TrainingJob, checkpoint_key: bytes, now: str) -> None:
+        """pending → running with the job's wrapped checkpoint key; WriteConflict unless
+        pending (another runner took it, or it was stopped)."""
+
+    def record_progress(self, job: TrainingJob, progress: JobProgress,
+                        metrics: TrainingMetrics, now: str) -> None:
+        """The last epoch's report; WriteConflict unless running."""
+
+    def request_stop(self, job: TrainingJob, now: str) -> None:
+        """Ask the runner to stop after its current epoch; WriteConflict unless running."""
+
+    def job(self, job_id: str) -> TrainingJob | None: ...
+
+    def jobs_of(self, contract_id: str, limit: int = 100) -> list[TrainingJob]:
+        """The contract's jobs, newest first."""
