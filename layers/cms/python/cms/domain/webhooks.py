@@ -54,7 +54,11 @@ _URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 _MAX_HOST_LENGTH = 253
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-DELIVERY_ID = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z_[0-9a-f]{32}")
+# "<created_at>_<32 hex>": time-ordered, so an id is also a position in a newest-first
+# listing. ASCII digits only ([0-9], not \d, which also matches other scripts' digits).
+DELIVERY_ID_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z"
+                       r"_[0-9a-f]{32}$")
+DELIVERY_ID = re.compile(DELIVERY_ID_PATTERN)
 
 
 class WebhookStatus(StrEnum):
@@ -246,6 +250,32 @@ def payload_bytes(delivery: Delivery) -> bytes:
 
 
 # ------------------------------------------------------------------ attempts
+
+
+@dataclass(frozen=True)
+class AttemptMessage:
+    """What the deliveries queue carries: an attempt of one delivery. A message whose number
+    no longer matches the stored delivery is stale (a duplicate) and is dropped."""
+
+    webhook_id: str
+    delivery_id: str
+    attempt: int | None = None  # None: whatever attempt is due
+
+    def to_json(self) -> dict[str, Any]:
+        return {"webhook_id": self.webhook_id, "delivery_id": self.delivery_id,
+                "attempt": self.attempt}
+
+    @classmethod
+    def from_json(cls, body: Any) -> AttemptMessage:
+        """ValueError if ``body`` is not an attempt message."""
+        if not isinstance(body, dict):
+            raise ValueError("not an object")
+        webhook_id, delivery_id, attempt = (body.get("webhook_id"), body.get("delivery_id"),
+                                            body.get("attempt"))
+        if not (isinstance(webhook_id, str) and isinstance(delivery_id, str)
+                and (attempt is None or (isinstance(attempt, int) and attempt >= 1))):
+            raise ValueError("webhook_id, delivery_id (strings) and attempt (>= 1) expected")
+        return cls(webhook_id, delivery_id, attempt)
 
 
 @dataclass(frozen=True)

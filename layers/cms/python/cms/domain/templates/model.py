@@ -24,17 +24,22 @@ from cms.domain.errors import TemplateInvalid, ValidationFailed
 from cms.domain.templates.rendering import TemplateBodyError, check_body, render
 from cms.domain.templates.rules import (
     ABSENT,
+    MAX_MESSAGE,
     Problem,
     resolve,
     rule_definition_problems,
     rule_problems,
 )
 
-TEMPLATE_ID = re.compile(r"[a-z][a-z0-9_]{2,63}")
+TEMPLATE_ID_PATTERN = r"^[a-z][a-z0-9_]{2,63}$"
+TEMPLATE_ID = re.compile(TEMPLATE_ID_PATTERN)
+# Versions are numbered from 1; a template stops taking new ones at the last, so a version
+# number always fits what clients (and the API's parameters) accept.
+MAX_VERSION = 1_000_000
 DEFINITION_KEYS = {"name", "description", "category", "variables_schema", "rules", "body",
                    "terms", "validity", "example"}
-MAX_DEFINITION_BYTES = 128 * 1024
-MAX_MESSAGE = 300
+MAX_DEFINITION_BYTES = 128 * 1024  # canonical JSON; what a version's object may hold
+MAX_NAME = 200
 
 
 @dataclass(frozen=True)
@@ -150,8 +155,8 @@ def _definition_problems(template_id: str, definition: Any) -> list[Problem]:
 def _text_problems(definition: dict[str, Any]) -> list[Problem]:
     problems = []
     for key in ("name", "category"):
-        if not isinstance(definition[key], str) or not 1 <= len(definition[key]) <= 200:
-            problems.append({"pointer": f"/{key}", "message": "1-200 characters"})
+        if not isinstance(definition[key], str) or not 1 <= len(definition[key]) <= MAX_NAME:
+            problems.append({"pointer": f"/{key}", "message": f"1-{MAX_NAME} characters"})
     if not isinstance(definition["description"], str):
         problems.append({"pointer": "/description", "message": "must be a string"})
     return problems

@@ -23,6 +23,7 @@ from cms.domain.canonical import parse_iso
 
 Problem = dict[str, str]  # {"pointer", "message"}
 ABSENT = object()
+MAX_MESSAGE = 300  # a rule's own message, and any message quoted back to the caller
 
 RULE_FIELDS: dict[str, dict[str, type]] = {
     "before": {"first": str, "then": str},
@@ -31,6 +32,11 @@ RULE_FIELDS: dict[str, dict[str, type]] = {
     "each_within": {"items": str, "field": str, "from": str, "until": str},
     "unique": {"items": str, "field": str},
 }
+# Members a rule may have besides its required fields: a rule is exactly what its kind says,
+# so what the API documents for it is all a stored rule can hold.
+OPTIONAL_FIELDS: dict[str, frozenset[str]] = {
+    kind: frozenset({"message", "of", "of_sum"} if kind == "below_reciprocal" else {"message"})
+    for kind in RULE_FIELDS}
 
 
 def resolve(document: Any, pointer: str) -> Any:
@@ -54,14 +60,31 @@ def rule_definition_problems(rule: Any, where: str) -> list[Problem]:
     if not isinstance(rule, dict) or rule.get("rule") not in RULE_FIELDS:
         return [{"pointer": where, "message": f"a rule is an object whose 'rule' is one of "
                                               f"{sorted(RULE_FIELDS)}"}]
+    kind = rule["rule"]
     problems = [{"pointer": f"{where}/{name}", "message": "must be a JSON pointer string"}
-                for name, kind in RULE_FIELDS[rule["rule"]].items()
-                if not isinstance(rule.get(name), kind)]
-    if rule["rule"] == "below_reciprocal" and not (
-            isinstance(rule.get("of"), str) or _is_pair(rule.get("of_sum"))):
-        problems.append({"pointer": where, "message": "needs 'of' (a pointer) or 'of_sum' "
-                                                      "([items pointer, field])"})
+                for name, expected in RULE_FIELDS[kind].items()
+                if not isinstance(rule.get(name), expected)]
+    known = {"rule", *RULE_FIELDS[kind], *OPTIONAL_FIELDS[kind]}
+    problems += [{"pointer": f"{where}/{name}", "message": "unknown field"}
+                 for name in sorted(set(rule) - known)]
+    message = rule.get("message", "")
+    if not isinstance(message, str) or len(message) > MAX_MESSAGE:
+        problems.append({"pointer": f"{where}/message",
+                         "message": f"a string of at most {MAX_MESSAGE} characters"})
+    if kind == "below_reciprocal":
+        problems += _denominator_problems(rule, where)
     return problems
+
+
+def _denominator_problems(rule: dict[str, Any], where: str) -> list[Problem]:
+    if ("of" in rule) == ("of_sum" in rule):
+        return [{"pointer": where, "message": "needs exactly one of 'of' (a pointer) and "
+                                              "'of_sum' ([items pointer, field])"}]
+    if "of" in rule and not isinstance(rule["of"], str):
+        return [{"pointer": f"{where}/of", "message": "must be a JSON pointer string"}]
+    if "of_sum" in rule and not _is_pair(rule["of_sum"]):
+        return [{"pointer": f"{where}/of_sum", "message": "must be [items pointer, field]"}]
+    return []
 
 
 def _is_pair(value: Any) -> bool:
