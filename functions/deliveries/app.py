@@ -13,9 +13,9 @@ import json
 from typing import Any
 
 from cms.api.observability import count, instrumented, logger
-from cms.domain.webhooks import ContractEvent
+from cms.domain.webhooks import AttemptMessage, ContractEvent
 from cms.runtime import FunctionRuntime
-from cms.services.webhooks import AttemptMessage, Outcome
+from cms.services.webhooks import Outcome
 
 runtime = FunctionRuntime()
 

@@ -28,9 +28,12 @@ if TYPE_CHECKING:
     from cms.ports.identities import IdentityStore
     from cms.ports.job_queue import JobQueue
     from cms.ports.keys import SigningKeySource
+    from cms.ports.ledger import AnchoringProgress
     from cms.ports.objects import ObjectStore
     from cms.ports.sign_in import ChallengeStore, RateLimitStore
+    from cms.ports.templates import TemplateStore
     from cms.ports.training import BudgetStore
+    from cms.ports.webhooks import DeliveryQueue, WebhookStore
     from cms.services.anchor_reader import AnchorReader
     from cms.services.anchoring import AnchorService
     from cms.services.auth import AuthService
@@ -40,7 +43,9 @@ if TYPE_CHECKING:
     from cms.services.documents import DocumentService
     from cms.services.drafting import DraftingService
     from cms.services.engine import EngineService
+    from cms.services.health import HealthService, Probe
     from cms.services.identities import IdentityService
+    from cms.services.ledger_status import LedgerStatusService
     from cms.services.lifecycle import LifecycleService
     from cms.services.templates import TemplateService
     from cms.services.tokens import TokenService
@@ -108,6 +113,46 @@ class Services:
         return DynamoRateLimitStore()
 
     @cached_property
+    def template_store(self) -> TemplateStore:
+        from cms.adapters.template_store import DynamoTemplateStore
+
+        self.tables("templates")
+        return DynamoTemplateStore(self.bucket("CMS_TEMPLATES_BUCKET"))
+
+    @cached_property
+    def webhook_store(self) -> WebhookStore:
+        from cms.adapters.webhook_store import DynamoWebhookStore
+
+        self.tables("webhooks", "deliveries")
+        return DynamoWebhookStore()
+
+    @cached_property
+    def delivery_queue(self) -> DeliveryQueue:
+        from cms.adapters.delivery_queue import SqsDeliveryQueue
+
+        return SqsDeliveryQueue(self.settings.resources.get("CMS_DELIVERIES_QUEUE_URL"))
+
+    @cached_property
+    def anchoring_progress(self) -> AnchoringProgress:
+        """The read side of the anchor store: what the ledger status reports."""
+        from cms.adapters.anchor_store import AnchorStore
+
+        self.tables("audit", "anchor_batches")
+        return AnchorStore()
+
+    def health_probes(self) -> dict[str, Probe]:
+        """Every table (one the function was not given is reported down) and the token
+        keys."""
+        from cms.adapters.table_probes import table_probes
+
+        return {**table_probes(self.settings),
+                "secretsmanager:jwt-signing-key": self._load_token_keys}
+
+    def _load_token_keys(self) -> object:
+        # Built when probed: a signing secret the function cannot read is reported down.
+        return self.tokens.jwks()
+
+    @cached_property
     def webhook_http(self) -> SafeHttpsClient:
         from cms.adapters.safe_https import SafeHttpsClient, Wording
 
@@ -160,11 +205,9 @@ class Services:
 
     @cached_property
     def templates(self) -> TemplateService:
-        from cms.adapters.template_store import TemplateStore
         from cms.services.templates import TemplateService
 
-        self.tables("templates")
-        return TemplateService(TemplateStore(self.bucket("CMS_TEMPLATES_BUCKET")))
+        return TemplateService(self.template_store)
 
     @cached_property
     def drafting(self) -> DraftingService:
@@ -212,6 +255,18 @@ class Services:
 
         self.tables("anchor_batches")
         return AnchorReader(AnchorStore(), self.ledger_reader, self.ledger_config)
+
+    @cached_property
+    def ledger_status(self) -> LedgerStatusService:
+        from cms.services.ledger_status import LedgerStatusService
+
+        return LedgerStatusService(self.anchoring_progress, self.ledger)
+
+    @cached_property
+    def health(self) -> HealthService:
+        from cms.services.health import HealthService
+
+        return HealthService(self.health_probes())
 
     def ledger_config(self) -> LedgerConfig:
         """Re-read at most once a minute: a redeployed ledger (a parameter change) is picked up
@@ -314,15 +369,10 @@ class Services:
 
     @cached_property
     def webhooks(self) -> WebhookService:
-        from cms.adapters.delivery_queue import DeliveryQueue
-        from cms.adapters.webhook_store import WebhookStore
         from cms.services.webhooks import WebhookService
 
-        s = self.settings
-        self.tables("webhooks", "deliveries")
-        return WebhookService(WebhookStore(),
-                              DeliveryQueue(s.resources.get("CMS_DELIVERIES_QUEUE_URL")),
-                              self.webhook_http, allow_private=s.webhooks_allow_private)
+        return WebhookService(self.webhook_store, self.delivery_queue, self.webhook_http,
+                              allow_private=self.settings.webhooks_allow_private)
 
     @cached_property
     def engine_storage(self) -> ContractStateStorage:
@@ -438,3 +488,31 @@ class MemoryServices(Services):
         from cms.adapters.memory.data_keys import MemoryDataKeys
 
         return MemoryDataKeys()
+
+    @cached_property
+    def template_store(self) -> TemplateStore:
+        from cms.adapters.memory.templates import MemoryTemplateStore
+
+        return MemoryTemplateStore(self.bucket("CMS_TEMPLATES_BUCKET"))
+
+    @cached_property
+    def webhook_store(self) -> WebhookStore:
+        from cms.adapters.memory.webhooks import MemoryWebhookStore
+
+        return MemoryWebhookStore()
+
+    @cached_property
+    def delivery_queue(self) -> DeliveryQueue:
+        from cms.adapters.memory.webhooks import MemoryDeliveryQueue
+
+        return MemoryDeliveryQueue()
+
+    @cached_property
+    def anchoring_progress(self) -> AnchoringProgress:
+        from cms.adapters.memory.ledger import MemoryAnchoringProgress
+
+        return MemoryAnchoringProgress(self.database)
+
+    def health_probes(self) -> dict[str, Probe]:
+        """The in-memory stores are always there; the token keys are loaded."""
+        return {"keys:jwt-signing-key": self._load_token_keys}

@@ -10,20 +10,12 @@ Markers sort after every delivery id, so listings never see them.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from pynamodb.exceptions import PynamoDBConnectionError
 
-from cms.adapters.dynamo import (
-    WriteConflict,
-    bad_cursor,
-    decode_cursor,
-    encode_cursor,
-    transaction,
-    unavailable_on_connection_errors,
-)
+from cms.adapters.dynamo import transaction, unavailable_on_connection_errors
 from cms.adapters.tables import DeliveryRecord, WebhookRecord
 from cms.domain.canonical import parse_iso
 from cms.domain.errors import DependencyUnavailable
@@ -34,8 +26,8 @@ from cms.domain.webhooks import (
     Webhook,
     WebhookStatus,
 )
-
-__all__ = ["DeliveryPage", "WebhookStore", "WriteConflict"]
+from cms.ports.errors import WriteConflict
+from cms.ports.webhooks import DeliveryPage
 
 MARKER_PREFIX = "~event#"  # "~" sorts after the digits every delivery id starts with
 MARKER_STATUS = "marker"
@@ -44,13 +36,13 @@ RETENTION = timedelta(days=30)
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class DeliveryPage:
-    items: list[Delivery]
-    next_cursor: str | None
+def listing_bound(before: str | None) -> str:
+    """The exclusive upper bound of a newest-first page: below ``before``, and always below
+    the markers, so any position a client names lists deliveries only."""
+    return before if before is not None and before < MARKER_PREFIX else MARKER_PREFIX
 
 
-class WebhookStore:
+class DynamoWebhookStore:
     def __init__(self, retention: timedelta = RETENTION) -> None:
         self._retention = retention
 
@@ -129,23 +121,15 @@ class WebhookStore:
                      & (DeliveryRecord.status == expected_status.value))
         _conditional(lambda: record.save(condition=condition))
 
-    def deliveries(self, webhook_id: str, cursor: str | None, limit: int) -> DeliveryPage:
-        """Newest first; the cursor holds only the last id handed out (never the partition,
-        which comes from the caller's own webhook)."""
-        start = None
-        if cursor:
-            after = decode_cursor(cursor).get("after")
-            if not isinstance(after, str) or not DELIVERY_ID.fullmatch(after):
-                raise bad_cursor()
-            start = {"webhook_id": {"S": webhook_id}, "delivery_id": {"S": after}}
+    def deliveries(self, webhook_id: str, before: str | None, limit: int) -> DeliveryPage:
+        """Newest first, below ``before`` (the last id of the previous page); the partition
+        always comes from the caller's own webhook, never from the cursor."""
         query = DeliveryRecord.query(
-            webhook_id, DeliveryRecord.delivery_id < MARKER_PREFIX, scan_index_forward=False,
-            limit=limit + 1, last_evaluated_key=start)
+            webhook_id, DeliveryRecord.delivery_id < listing_bound(before),
+            scan_index_forward=False, limit=limit + 1)
         items = unavailable_on_connection_errors(lambda: [_delivery(r) for r in query])
         page = items[:limit]
-        more = len(items) > limit
-        return DeliveryPage(page, encode_cursor({"after": page[-1].delivery_id})
-                            if more else None)
+        return DeliveryPage(page, page[-1].delivery_id if len(items) > limit else None)
 
     # ------------------------------------------------------------ internals
 

@@ -4,43 +4,91 @@ chain or its configuration is not there (that is exactly when an operator asks).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from datetime import datetime
 
-from cms.adapters.anchor_store import PENDING_COUNT_LIMIT, AnchorStore
+from cms.domain.anchoring import Batch
 from cms.domain.canonical import parse_iso, utc_now
 from cms.domain.errors import DomainError
+from cms.ports.ledger import AnchoringProgress, LedgerConnection
 
-if TYPE_CHECKING:
-    from cms.adapters.ledger_client import LedgerClient
-
-
-def ledger_status(store: AnchorStore, ledger: Callable[[], LedgerClient]) -> dict[str, Any]:
-    count, oldest = store.pending_count_and_oldest()
-    report: dict[str, Any] = {
-        "unanchored": {
-            "count": count, "count_capped": count >= PENDING_COUNT_LIMIT, "oldest_at": oldest,
-            "age_s": round((utc_now() - parse_iso(oldest)).total_seconds(), 1) if oldest else 0,
-        },
-        "last_batch": _batch_json(store.last_final()),
-    }
-    try:
-        client = ledger()
-        report.update({"configured": True, "chain_id": client.config.chain_id,
-                       "ledger_address": client.config.address,
-                       "signer_address": client.signer.address,
-                       "confirmations_required": client.config.confirmations})
-        client.check()
-        report.update({"reachable": True, "signer_balance_wei": str(client.balance()),
-                       "next_seq": client.next_seq(), "block_number": client.block_number()})
-    except DomainError as error:
-        report.setdefault("configured", error.code != "ledger_misconfigured")
-        report.update({"reachable": False, "problem": {"code": error.code,
-                                                       "detail": error.detail}})
-    return report
+PENDING_COUNT_LIMIT = 1000  # counting further would cost a read per event on every call
 
 
-def _batch_json(batch: Any) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class Unanchored:
+    count: int
+    count_capped: bool  # there may be more than ``count``
+    oldest_at: str | None
+    age_s: float  # of the oldest; 0 when none waits
+
+
+@dataclass(frozen=True)
+class FinalBatch:
+    first_seq: int
+    last_seq: int
+    count: int
+    root: str
+    tx_hash: str | None
+    block_number: int | None
+
+
+@dataclass(frozen=True)
+class StatusProblem:
+    code: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class LedgerStatus:
+    configured: bool
+    reachable: bool
+    unanchored: Unanchored
+    last_batch: FinalBatch | None
+    chain_id: int | None = None
+    ledger_address: str | None = None
+    signer_address: str | None = None
+    confirmations_required: int | None = None
+    signer_balance_wei: int | None = None
+    next_seq: int | None = None
+    block_number: int | None = None
+    problem: StatusProblem | None = None
+
+
+class LedgerStatusService:
+    def __init__(self, progress: AnchoringProgress, ledger: Callable[[], LedgerConnection],
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        self._progress = progress
+        self._ledger = ledger  # built per call: the configuration may be what is wrong
+        self._clock = clock
+
+    def status(self) -> LedgerStatus:
+        report = LedgerStatus(configured=False, reachable=False,
+                              unanchored=self._unanchored(),
+                              last_batch=_final(self._progress.last_final()))
+        try:
+            client = self._ledger()
+            report = replace(report, configured=True, chain_id=client.config.chain_id,
+                             ledger_address=client.config.address,
+                             signer_address=client.signer.address,
+                             confirmations_required=client.config.confirmations)
+            client.check()
+            return replace(report, reachable=True, signer_balance_wei=client.balance(),
+                           next_seq=client.next_seq(), block_number=client.block_number())
+        except DomainError as error:
+            configured = report.configured or error.code != "ledger_misconfigured"
+            return replace(report, configured=configured,
+                           problem=StatusProblem(error.code, error.detail))
+
+    def _unanchored(self) -> Unanchored:
+        count, oldest = self._progress.pending_count_and_oldest(PENDING_COUNT_LIMIT)
+        age = (self._clock() - parse_iso(oldest)).total_seconds() if oldest else 0.0
+        return Unanchored(count, count >= PENDING_COUNT_LIMIT, oldest,
+                          round(max(age, 0.0), 1))  # a clock behind the writer's: not negative
+
+
+def _final(batch: Batch | None) -> FinalBatch | None:
     if batch is None:
         return None
-    return {"first_seq": batch.first_seq, "last_seq": batch.last_seq, "count": batch.count,
-            "root": batch.root, "tx_hash": batch.tx_hash, "block_number": batch.block_number}
+    return FinalBatch(batch.first_seq, batch.last_seq, batch.count, batch.root, batch.tx_hash,
+                      batch.block_number)

@@ -12,22 +12,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cms.adapters.dynamo import WriteConflict
-from cms.adapters.template_store import StoredTemplate, TemplateStore, VersionInfo
 from cms.domain.canonical import iso_utc, utc_now
 from cms.domain.errors import Conflict, Forbidden, TemplateExists, TemplateNotFound
 from cms.domain.identity import Caller
 from cms.domain.templates.builtin import BUILTIN_IDS, builtin_templates
-from cms.domain.templates.model import TemplateVersion
+from cms.domain.templates.model import MAX_VERSION, TemplateVersion
+from cms.ports.errors import WriteConflict
+from cms.ports.templates import StoredTemplate, TemplateStore, VersionInfo
 
 BUILTIN_AUTHOR = "system:builtin"
 MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
+class PinnedVersion:
+    """What a contract made from a version pins (inside its digested metadata)."""
+
+    id: str
+    version: int
+    content_hash: str
+
+
+@dataclass(frozen=True)
 class Preview:
-    template: dict[str, Any]
-    terms: dict[str, Any]
+    template: PinnedVersion
+    terms: dict[str, Any]  # free-form: the template's mapping of the variables
     valid_from: str
     valid_until: str
     markdown: str
@@ -80,7 +89,8 @@ class TemplateService:
         markdown = template.render(variables)  # checks the variables (schema, then rules)
         valid_from, valid_until = template.validity_for(variables)
         html = render_html(markdown, title=template.name, issued_at=iso_utc(self._clock()))
-        return Preview(template=template.reference(), terms=template.terms_for(variables),
+        pinned = PinnedVersion(template.id, template.version, template.content_hash)
+        return Preview(template=pinned, terms=template.terms_for(variables),
                        valid_from=valid_from, valid_until=valid_until, markdown=markdown,
                        html=html)
 
@@ -110,6 +120,9 @@ class TemplateService:
             template = TemplateVersion.define(template_id, number + 1, definition)
             if template.content_hash == latest.template.content_hash:
                 return latest, False
+            if number >= MAX_VERSION:
+                raise Conflict(f"template {template_id} has reached v{MAX_VERSION}, its last "
+                               "version: create a new template", latest_version=number)
             try:
                 return self._add(template, caller.did), True
             except WriteConflict:

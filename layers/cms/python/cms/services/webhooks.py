@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
 
-from cms.adapters.dynamo import WriteConflict
 from cms.adapters.safe_https import HttpsRequestFailed
-from cms.adapters.webhook_store import DeliveryPage, WebhookStore
 from cms.domain.canonical import iso_utc, utc_now
 from cms.domain.errors import (
     Conflict,
@@ -33,6 +29,7 @@ from cms.domain.identity import Caller
 from cms.domain.webhooks import (
     MAX_WEBHOOKS_PER_OWNER,
     SIGNATURE_HEADER,
+    AttemptMessage,
     AttemptResult,
     ContractEvent,
     Delivery,
@@ -50,21 +47,13 @@ from cms.domain.webhooks import (
     payload_bytes,
     signature_header,
 )
+from cms.ports.errors import WriteConflict
+from cms.ports.webhooks import DeliveryPage, DeliveryQueue, WebhookHttp, WebhookStore
+
+__all__ = ["AttemptMessage", "Outcome", "WebhookService"]
 
 logger = logging.getLogger("cms.webhooks")
 USER_AGENT = "CMS-Webhooks/1.0"
-
-
-class WebhookHttp(Protocol):
-    """The SSRF-safe HTTPS client (cms.adapters.safe_https.SafeHttpsClient)."""
-
-    def vet(self, url: str) -> list[str]: ...
-
-    def post(self, url: str, body: bytes, headers: Mapping[str, str]) -> int: ...
-
-
-class AttemptQueue(Protocol):
-    def send(self, message: Mapping[str, Any], delay_s: int = 0) -> None: ...
 
 
 class Outcome(StrEnum):
@@ -75,31 +64,8 @@ class Outcome(StrEnum):
     STALE = "stale"  # a duplicate or outdated message
 
 
-@dataclass(frozen=True)
-class AttemptMessage:
-    webhook_id: str
-    delivery_id: str
-    attempt: int | None = None  # None: whatever attempt is due
-
-    def to_json(self) -> dict[str, Any]:
-        return {"webhook_id": self.webhook_id, "delivery_id": self.delivery_id,
-                "attempt": self.attempt}
-
-    @classmethod
-    def from_json(cls, body: Any) -> AttemptMessage:
-        """ValueError if ``body`` is not an attempt message."""
-        if not isinstance(body, dict):
-            raise ValueError("not an object")
-        webhook_id, delivery_id, attempt = (body.get("webhook_id"), body.get("delivery_id"),
-                                            body.get("attempt"))
-        if not (isinstance(webhook_id, str) and isinstance(delivery_id, str)
-                and (attempt is None or (isinstance(attempt, int) and attempt >= 1))):
-            raise ValueError("webhook_id, delivery_id (strings) and attempt (>= 1) expected")
-        return cls(webhook_id, delivery_id, attempt)
-
-
 class WebhookService:
-    def __init__(self, store: WebhookStore, queue: AttemptQueue, http: WebhookHttp, *,
+    def __init__(self, store: WebhookStore, queue: DeliveryQueue, http: WebhookHttp, *,
                  allow_private: bool = False,
                  clock: Callable[[], datetime] = utc_now) -> None:
         self._store = store
@@ -137,6 +103,7 @@ class WebhookService:
 
     def deliveries(self, caller: Caller, webhook_id: str, cursor: str | None,
                    limit: int) -> DeliveryPage:
+        """Newest first; ``cursor`` is the last delivery id of the previous page."""
         self._owned(caller, webhook_id)
         return self._store.deliveries(webhook_id, cursor, limit)
 
@@ -173,8 +140,7 @@ class WebhookService:
             # Not created but never attempted: the run that created it may have died before
             # enqueueing. A duplicate message is harmless (it goes stale).
             if created or (delivery.status is DeliveryStatus.PENDING and delivery.attempts == 0):
-                self._queue.send(AttemptMessage(webhook.webhook_id, delivery.delivery_id,
-                                                1).to_json(), 0)
+                self._queue.send(AttemptMessage(webhook.webhook_id, delivery.delivery_id, 1))
                 queued.append(delivery)
         return queued
 
@@ -191,7 +157,7 @@ class WebhookService:
         updated, delay = after_attempt(delivery, result, self._clock())
         if delay is not None:
             self._queue.send(AttemptMessage(delivery.webhook_id, delivery.delivery_id,
-                                            updated.attempts + 1).to_json(), delay)
+                                            updated.attempts + 1), delay)
         try:
             self._store.record(updated, expected_attempts=delivery.attempts,
                                expected_status=DeliveryStatus.PENDING)
@@ -236,8 +202,7 @@ class WebhookService:
     def _enqueue_or_undo(self, replayed: Delivery, previous: Delivery) -> None:
         """A replay whose message cannot be sent is put back, so it can be replayed again."""
         try:
-            self._queue.send(AttemptMessage(replayed.webhook_id, replayed.delivery_id,
-                                            1).to_json(), 0)
+            self._queue.send(AttemptMessage(replayed.webhook_id, replayed.delivery_id, 1))
         except DomainError:
             try:
                 self._store.record(previous, expected_attempts=0,

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from cms.domain.anchoring import Placement
+from cms.domain.anchoring import Batch, Placement
 from cms.domain.audit import AuditEvent
 from cms.ports.errors import WriteConflict
 
@@ -22,6 +22,7 @@ class MemoryDatabase:
     lock: threading.RLock = field(default_factory=threading.RLock)
     streams: dict[str, dict[int, AuditEvent]] = field(default_factory=lambda: defaultdict(dict))
     placements: dict[tuple[str, int], Placement] = field(default_factory=dict)
+    anchor_batches: dict[int, Batch] = field(default_factory=dict)  # by first_seq
 
     def check_free(self, events: Iterable[AuditEvent]) -> None:
         """WriteConflict if any event's sequence number is taken (a fork). Call under lock."""
