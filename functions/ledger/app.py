@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from cms.adapters.anchor_store import AnchorStore
 from cms.api.http import caller_of, http_entry
 from cms.api.operations import Api
+from cms.api.schemas.ledger import Ledger, LedgerStatus
 from cms.domain.errors import LedgerMisconfigured
 from cms.runtime import FunctionRuntime
-from cms.services.ledger_status import ledger_status
 
 api = Api("ledger")
 runtime = FunctionRuntime()
@@ -17,19 +16,18 @@ runtime = FunctionRuntime()
          summary="The chain and ContractLedger this deployment anchors on: what receipt "
                  "verifiers pin (--ledger CHAIN_ID:ADDRESS)",
          errors=(LedgerMisconfigured,))
-def identity() -> dict:
+def identity() -> Ledger:
     config = runtime.services.ledger_config()  # the address comes back in EIP-55 case
-    return {"chain_id": config.chain_id, "address": config.address,
-            "pin": f"{config.chain_id}:{config.address}"}
+    return Ledger(chain_id=config.chain_id, address=config.address,
+                  pin=f"{config.chain_id}:{config.address}")
 
 
 @api.get("/api/v1/ledger/status", "getLedgerStatus",
          summary="Chain, ledger, signer balance, last batch, un-anchored events and their age")
-def status() -> dict:
+def status() -> LedgerStatus:
     caller_of(api)  # any signed-in caller; the route is behind the authorizer anyway
-    services = runtime.services
-    services.tables("audit", "anchor_batches")
-    return ledger_status(AnchorStore(), services.ledger)
+    return LedgerStatus.model_validate(runtime.services.ledger_status.status(),
+                                       from_attributes=True)
 
 
 handler = http_entry(api, runtime)

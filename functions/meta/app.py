@@ -5,14 +5,15 @@ from __future__ import annotations
 import importlib
 import json
 from functools import cache
+from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
 from cms.api.http import API_TITLE, API_VERSION, http_entry, json_response
 from cms.api.openapi import merge
 from cms.api.operations import Api
+from cms.api.schemas.meta import Health, OpenApiDocument
 from cms.runtime import FunctionRuntime
-from cms.services.health import dependency_health
 from functions.registry import FUNCTIONS
 
 api = Api("meta")
@@ -23,32 +24,52 @@ API_DESCRIPTION = (
     "training in an attested enclave, and a contract engine. Errors are RFC 9457 problem "
     "details (application/problem+json) with a stable `code`; every GET answers with an "
     "ETag and honours If-None-Match.")
+HEALTH = "/health"
 
 
-@api.get("/health", "getHealth", secured=False,
-         summary="State of each dependency (200 when all are up, else 503)")
-def health() -> Response[dict]:
-    services = runtime.services
-    report = dependency_health(services.settings, services.tokens)
-    return json_response(report, 200 if report["status"] == "ok" else 503,
-                         {"Cache-Control": "no-store"})
+@api.get(HEALTH, "getHealth", secured=False,
+         summary="State of each dependency (200 when all are up, else 503 with the same body)")
+def health() -> Response[Health]:
+    report = runtime.services.health.check()
+    return json_response(Health.model_validate(report, from_attributes=True),
+                         200 if report.healthy else 503, {"Cache-Control": "no-store"})
 
 
 @api.get("/api/v1/openapi.json", "getOpenApi", secured=False,
          summary="This API's OpenAPI 3.1 document")
-def openapi() -> Response[str]:
-    return Response(status_code=200, content_type="application/json", body=merged_openapi(),
-                    headers={"Cache-Control": "max-age=300"})
+def openapi() -> Response[OpenApiDocument]:
+    return json_response(_document_model(), headers={"Cache-Control": "max-age=300"})
+
+
+@cache
+def _document_model() -> OpenApiDocument:
+    return OpenApiDocument.model_validate_json(merged_openapi())
 
 
 @cache
 def merged_openapi() -> str:
     """One document from every HTTP function's operations (the handlers are the source)."""
-    parts = [api.document() if spec.name == "meta"
+    parts = [meta_document() if spec.name == "meta"
              else importlib.import_module(spec.module).api.document()
              for spec in FUNCTIONS if spec.http]
     return json.dumps(merge(parts, title=API_TITLE, version=API_VERSION,
                             description=API_DESCRIPTION), separators=(",", ":"))
+
+
+def meta_document() -> dict[str, Any]:
+    """This function's part. A degraded health check answers 503 with the health report
+    itself (what load balancers and operators read); the gateway's own 503s stay problems."""
+    document = api.document()
+    operation = document["paths"][HEALTH]["get"]
+    problems = operation["responses"].get("503", {})
+    if "$ref" in problems:  # a shared answer: components.responses.<name>
+        problems = document["components"]["responses"][problems["$ref"].rsplit("/", 1)[1]]
+    operation["responses"]["503"] = {
+        "description": "Degraded: a dependency is down (or the gateway could not answer)",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}},
+                    **problems.get("content", {})},
+        **({"headers": problems["headers"]} if "headers" in problems else {})}
+    return document
 
 
 handler = http_entry(api, runtime)

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from pydantic import BaseModel, ConfigDict, Field
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from cms.api.http import caller_of, http_entry, json_response
 from cms.api.observability import count
 from cms.api.operations import Api
+from cms.api.schemas.templates import (
+    NewTemplate,
+    TemplateCatalogue,
+    TemplateDefinition,
+    TemplatePreview,
+    TemplatePreviewRequest,
+    TemplateSummary,
+    TemplateVersion,
+    TemplateVersions,
+)
 from cms.domain.errors import (
     Conflict,
     Forbidden,
@@ -20,82 +28,82 @@ from cms.domain.errors import (
     TemplateInvalid,
     TemplateNotFound,
 )
+from cms.domain.templates.model import MAX_VERSION, TEMPLATE_ID_PATTERN
+from cms.ports.templates import StoredTemplate, VersionInfo
 from cms.runtime import FunctionRuntime
 
 api = Api("templates")
 runtime = FunctionRuntime()
 BASE = "/api/v1/templates"
 ONE = BASE + "/<template_id>"
-# Fields a GET returns beside the definition: accepted (and ignored) in a PUT, so a client
-# can fetch a version, edit it and send it back.
-SERVER_FIELDS = ("id", "version", "content_hash", "created_at", "created_by")
 
-Version = Annotated[int | None, Query(ge=1, le=1_000_000)]
-
-
-class RenderRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    variables: dict[str, Any]
-    version: int | None = Field(default=None, ge=1, le=1_000_000)
+TemplateIdPath = Annotated[str, Path(min_length=3, max_length=64, pattern=TEMPLATE_ID_PATTERN)]
+# Optional: absent means the latest (the schema says integer; a query cannot carry null).
+Version = Annotated[int, Query(ge=1, le=MAX_VERSION)]
+# Reading a built-in for the first time stores it (a conditional write): a concurrent first
+# read may be told to retry, and what it reads is checked against its hash.
+SEEDING = (Conflict, StoredObjectCorrupt)
 
 
-@api.get(BASE, "listTemplates", summary="Every template's latest version",
-         errors=(StoredObjectCorrupt,))
-def catalogue() -> dict:
+def _version(stored: StoredTemplate) -> TemplateVersion:
+    return TemplateVersion.model_validate(stored.to_json())
+
+
+def _summaries(infos: list[VersionInfo]) -> list[TemplateSummary]:
+    return [TemplateSummary.model_validate(info, from_attributes=True) for info in infos]
+
+
+@api.get(BASE, "listTemplates", summary="Every template's latest version", errors=SEEDING)
+def catalogue() -> TemplateCatalogue:
     caller_of(api)
-    return {"items": [info.to_json() for info in runtime.services.templates.catalogue()]}
+    return TemplateCatalogue(items=_summaries(runtime.services.templates.catalogue()))
 
 
 @api.get(ONE, "getTemplate", summary="A template version (default: the latest)",
-         errors=(TemplateNotFound, StoredObjectCorrupt))
-def get(template_id: str, version: Version = None) -> dict:
+         errors=(TemplateNotFound, *SEEDING))
+def get(template_id: TemplateIdPath, version: Version = None) -> TemplateVersion:
     caller_of(api)
-    return runtime.services.templates.get(template_id, version).to_json()
+    return _version(runtime.services.templates.get(template_id, version))
 
 
 @api.get(ONE + "/versions", "listTemplateVersions", summary="Every version of a template",
-         errors=(TemplateNotFound,))
-def versions(template_id: str) -> dict:
+         errors=(TemplateNotFound, *SEEDING))
+def versions(template_id: TemplateIdPath) -> TemplateVersions:
     caller_of(api)
-    return {"items": [info.to_json()
-                      for info in runtime.services.templates.versions(template_id)]}
+    return TemplateVersions(items=_summaries(runtime.services.templates.versions(template_id)))
 
 
 @api.post(BASE, "createTemplate", status=201, summary="Create a template as version 1 (admins)",
-          errors=(Forbidden, TemplateExists, TemplateInvalid, Conflict))
-def create(request: Annotated[dict[str, Any], Body()]) -> Response[dict]:
-    template_id = request.get("id")
-    definition = {k: v for k, v in request.items() if k not in SERVER_FIELDS}
-    stored = runtime.services.templates.create(caller_of(api), template_id
-                                               if isinstance(template_id, str) else "",
-                                               definition)
+          errors=(Forbidden, TemplateExists, TemplateInvalid))
+def create(request: Annotated[NewTemplate, Body()]) -> Response[TemplateVersion]:
+    stored = runtime.services.templates.create(caller_of(api), request.id, request.content())
     count("TemplateVersionsCreated")
-    return json_response(stored.to_json(), 201, {"Location": f"{BASE}/{template_id}"})
+    return json_response(_version(stored), 201, {"Location": f"{BASE}/{request.id}"})
 
 
 @api.put(ONE, "reviseTemplate", status=201,
          summary="Add a version (admins); identical content returns the latest unchanged (200)",
-         errors=(Forbidden, TemplateNotFound, TemplateInvalid, Conflict, StoredObjectCorrupt))
-def revise(template_id: str, request: Annotated[dict[str, Any], Body()],
-           base_version: Version = None) -> Response[dict]:
-    definition = {k: v for k, v in request.items() if k not in SERVER_FIELDS}
+         errors=(Forbidden, TemplateNotFound, TemplateInvalid, *SEEDING))
+def revise(template_id: TemplateIdPath, request: Annotated[TemplateDefinition, Body()],
+           base_version: Version = None) -> Response[TemplateVersion]:
     stored, created = runtime.services.templates.revise(caller_of(api), template_id,
-                                                        definition, base_version)
+                                                        request.content(), base_version)
     if created:
         count("TemplateVersionsCreated")
     version = stored.template.version
-    return json_response(stored.to_json(), 201 if created else 200,
+    return json_response(_version(stored), 201 if created else 200,
                          {"Location": f"{BASE}/{template_id}?version={version}"})
 
 
 @api.post(ONE + "/render", "renderTemplate",
           summary="Preview: the terms, validity and document a contract made now would get",
-          errors=(TemplateNotFound, StoredObjectCorrupt))
-def render(template_id: str, request: Annotated[RenderRequest, Body()]) -> dict:
+          errors=(TemplateNotFound, *SEEDING))
+def render(template_id: TemplateIdPath,
+           request: Annotated[TemplatePreviewRequest, Body()]) -> TemplatePreview:
     caller_of(api)
     preview = runtime.services.templates.preview(template_id, request.version,
                                                  request.variables)
-    return asdict(preview)
+    return TemplatePreview.model_validate(preview, from_attributes=True)
 
 
 handler = http_entry(api, runtime)

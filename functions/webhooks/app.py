@@ -6,12 +6,22 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from pydantic import BaseModel, ConfigDict, Field
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from cms.api.http import caller_of, http_entry, json_response
 from cms.api.observability import count
 from cms.api.operations import Api
+from cms.api.schemas.common import Uuid
+from cms.api.schemas.webhooks import (
+    Delivery,
+    DeliveryId,
+    DeliveryPage,
+    NewWebhook,
+    Webhook,
+    WebhookList,
+    WebhookWithSecret,
+)
+from cms.domain import webhooks as domain
 from cms.domain.errors import (
     Conflict,
     DeliveryNotFound,
@@ -27,36 +37,41 @@ runtime = FunctionRuntime()
 BASE = "/api/v1/webhooks"
 ONE = BASE + "/<webhook_id>"
 
+WebhookIdPath = Annotated[Uuid, Path()]
+DeliveryIdPath = Annotated[DeliveryId, Path()]
+# A position in the newest-first listing: the last delivery id of the previous page. Any id
+# is a position (ids sort by time), so every value of its pattern is accepted.
+Cursor = Annotated[DeliveryId, Query(description=(
+    "next_cursor of the previous page: the page goes on with the deliveries created before "
+    "that one"))]
 
-class WebhookCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    url: str  # the service explains what a URL must be (webhook_url_invalid)
-    event_types: list[str] = Field(default_factory=list, max_length=50,
-                                   description="Empty: every event")
+
+def _delivery(delivery: domain.Delivery) -> Delivery:
+    return Delivery.model_validate(delivery.to_json())
 
 
 @api.post(BASE, "createWebhook", status=201,
           summary="Register an HTTPS endpoint for the caller's contract events; the response "
                   "carries the signing secret, shown only this once",
           errors=(WebhookUrlInvalid, WebhookHostRefused, WebhookLimitReached))
-def register(request: Annotated[WebhookCreate, Body()]) -> Response[dict]:
+def register(request: Annotated[NewWebhook, Body()]) -> Response[WebhookWithSecret]:
     webhook = runtime.services.webhooks.register(caller_of(api), request.url,
-                                                 request.event_types)
+                                                 list(request.event_types))
     count("WebhooksRegistered")
-    return json_response(webhook.to_json(with_secret=True), 201,
-                         {"Location": f"{BASE}/{webhook.webhook_id}"})
+    return json_response(WebhookWithSecret.model_validate(webhook.to_json(with_secret=True)),
+                         201, {"Location": f"{BASE}/{webhook.webhook_id}"})
 
 
 @api.get(BASE, "listWebhooks", summary="The caller's webhooks (without their secrets)")
-def list_webhooks() -> dict:
-    return {"items": [w.to_json() for w in runtime.services.webhooks.list_webhooks(
-        caller_of(api))]}
+def list_webhooks() -> WebhookList:
+    webhooks = runtime.services.webhooks.list_webhooks(caller_of(api))
+    return WebhookList(items=[Webhook.model_validate(w.to_json()) for w in webhooks])
 
 
 @api.delete(ONE, "deleteWebhook", status=204,
             summary="Delete a webhook; its pending deliveries are dropped",
             errors=(WebhookNotFound,))
-def delete(webhook_id: str) -> Response[None]:
+def delete(webhook_id: WebhookIdPath) -> Response[None]:
     runtime.services.webhooks.delete(caller_of(api), webhook_id)
     return Response(status_code=204)
 
@@ -64,21 +79,21 @@ def delete(webhook_id: str) -> Response[None]:
 @api.get(ONE + "/deliveries", "listWebhookDeliveries",
          summary="A webhook's deliveries, newest first", errors=(WebhookNotFound,))
 def deliveries(
-    webhook_id: str,
-    cursor: Annotated[str | None, Query(max_length=4096)] = None,
+    webhook_id: WebhookIdPath,
+    cursor: Cursor = None,  # absent: the newest
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict:
+) -> DeliveryPage:
     page = runtime.services.webhooks.deliveries(caller_of(api), webhook_id, cursor, limit)
-    return {"items": [d.to_json() for d in page.items], "next_cursor": page.next_cursor}
+    return DeliveryPage(items=[_delivery(d) for d in page.items], next_cursor=page.next_cursor)
 
 
 @api.post(ONE + "/deliveries/<delivery_id>/replay", "replayWebhookDelivery", status=202,
           summary="Send a succeeded or dead delivery again (a new series of attempts)",
           errors=(WebhookNotFound, DeliveryNotFound, Conflict))
-def replay(webhook_id: str, delivery_id: str) -> Response[dict]:
+def replay(webhook_id: WebhookIdPath, delivery_id: DeliveryIdPath) -> Response[Delivery]:
     delivery = runtime.services.webhooks.replay(caller_of(api), webhook_id, delivery_id)
     count("WebhookReplays")
-    return json_response(delivery.to_json(), 202)
+    return json_response(_delivery(delivery), 202)
 
 
 handler = http_entry(api, runtime)

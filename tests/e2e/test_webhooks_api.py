@@ -14,7 +14,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from cms.domain.webhooks import verify_signature
-from tests.e2e.test_contracts_api import expect_error
 
 pytestmark = pytest.mark.e2e
 
@@ -43,8 +42,6 @@ def receiver(webhook_tls) -> Iterator[int]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server.server_address[1]
     server.shutdown()
-
-
 
 
 def received(path: str, count: int, timeout: float = 60.0):
@@ -83,22 +80,17 @@ def test_a_party_receives_its_contracts_events_signed(new_party, receiver):
     payloads = [json.loads(body) for _, _, body in deliveries]
     assert [p["type"] for p in payloads] == ["contract.submitted", "contract.signed"]
     assert all(p["data"]["contract_id"] == contract["id"] for p in payloads)
-    listed = consumer.client._call("GET", f"/api/v1/webhooks/{hook['id']}/deliveries")
+    deliveries_path = f"/api/v1/webhooks/{hook['id']}/deliveries"
+    listed = consumer.client._call("GET", deliveries_path)
     assert {d["status"] for d in listed["items"]} == {"succeeded"}
+    # The cursor (the last id, with its ":"s) goes through the gateway's query string.
+    first = consumer.client._call("GET", deliveries_path, params={"limit": 1})
+    rest = consumer.client._call("GET", deliveries_path,
+                                 params={"limit": 1, "cursor": first["next_cursor"]})
+    assert [first["items"][0]["id"], rest["items"][0]["id"]] == [
+        d["id"] for d in listed["items"]]
     replayed = listed["items"][0]
     consumer.client._call("POST", f"/api/v1/webhooks/{hook['id']}/deliveries/"
                                   f"{replayed['id']}/replay")
     again = received(path, 3)
     assert again[-1][1]["CMS-Delivery-Id"] == replayed["id"]
-
-
-def test_webhooks_must_be_https_and_public(new_party):
-    client = new_party().client
-    before = client._call("GET", "/api/v1/webhooks")["items"]
-    expect_error(lambda: client._call("POST", "/api/v1/webhooks",
-                                      {"url": "http://example.com/hook"}),
-                 400, "webhook_url_invalid")
-    expect_error(lambda: client._call("POST", "/api/v1/webhooks",
-                                      {"url": "https://user:pw@example.com/hook"}),
-                 400, "webhook_url_invalid")
-    assert client._call("GET", "/api/v1/webhooks")["items"] == before
