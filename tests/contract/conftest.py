@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -31,10 +32,11 @@ def _forget_connections() -> None:
     aws.client.cache_clear()
 
 
-@pytest.fixture(scope="module")
-def moto_dynamodb() -> Iterator[dict[str, str]]:
-    """moto's server with every table created from the models; the environment pointing at
-    it while this module's tests run. Yields the tables' variables."""
+@pytest.fixture(scope="session")
+def _moto() -> Iterator[tuple[dict[str, str], dict[str, str]]]:
+    """moto's server, started once for every contract module (tests use fresh keys), with
+    every table created from the models, every bucket, the enclave's queue and key. Yields
+    the environment that points at it and the resources' variables."""
     from cms.adapters.tables import TABLE_SPECS
     from local_stack.moto_server import LocalMotoServer
     from local_stack.stack import free_port
@@ -46,17 +48,33 @@ def moto_dynamodb() -> Iterator[dict[str, str]]:
                  "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                  "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION,
                  "AWS_REGION": REGION}
-    with pytest.MonkeyPatch.context() as env:
-        for name, value in variables.items():
-            env.setenv(name, value)
-        _forget_connections()
+    with _pointing_at(variables):
         tables = {spec.env_var: spec.model.Meta.table_name for spec in TABLE_SPECS}
         Services(Settings.from_environ({**os.environ, **tables})).tables()
         for spec in TABLE_SPECS:
             spec.model.create_table(wait=True)
-        yield {"AWS_REGION": REGION, **tables, **_buckets(), **_enclave_resources()}
-        _forget_connections()
+        resources = {"AWS_REGION": REGION, **tables, **_buckets(), **_enclave_resources()}
+    yield variables, resources
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def moto_dynamodb(_moto: tuple[dict[str, str], dict[str, str]]) -> Iterator[dict[str, str]]:
+    """The environment pointing at moto's server while this module's tests run. Yields the
+    resources' variables."""
+    variables, resources = _moto
+    with _pointing_at(variables):
+        yield resources
+
+
+@contextmanager
+def _pointing_at(variables: dict[str, str]) -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in variables.items():
+            env.setenv(name, value)
+        _forget_connections()
+        yield
+        _forget_connections()
 
 
 def _buckets() -> dict[str, str]:
