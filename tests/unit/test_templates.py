@@ -186,7 +186,8 @@ def test_a_valid_new_version_gets_a_stable_content_hash():
      "/variables_schema/properties/a/type"),
     ({"variables_schema": {"type": "array"}}, "/variables_schema"),
     ({"variables_schema": {"type": "object", "properties": {
-        "a": {"$ref": "https://evil.example/schema.json"}}}}, "/variables_schema"),
+        "a": {"$ref": "https://evil.example/schema.json"}}}},
+     "/variables_schema/properties/a/$ref"),
     ({"rules": [{"rule": "teleport"}]}, "/rules/0"),
     ({"rules": [{"rule": "before", "first": 1}]}, "/rules/0/first"),
     ({"body": "{{ x.__class__ }}"}, "/body"),
@@ -231,3 +232,72 @@ def test_a_date_at_the_end_of_the_calendar_is_a_validation_error_not_a_crash():
     with pytest.raises(ValidationFailed) as error:
         template.validity_for(variables)
     assert error.value.extra["errors"][0]["pointer"] == "/variables" + until
+
+
+# ------------------------------------------------------------------ the variables schema
+
+
+def with_schema(**properties):
+    return definition(variables_schema={"type": "object", "properties": properties})
+
+
+def chain(length):
+    links = {f"a{n}": {"$ref": f"#/$defs/a{n + 1}"} for n in range(length)}
+    return {**links, f"a{length}": {"type": "integer"}}
+
+
+@pytest.mark.parametrize(("schema", "pointer", "message"), [
+    ({"type": "object", "properties": {"x": {"$ref": "#/nowhere"}}},
+     "/variables_schema/properties/x/$ref", "naming a subschema"),
+    ({"type": "object", "properties": {"x": {"$ref": "#/properties"}}},
+     "/variables_schema/properties/x/$ref", "naming a subschema"),
+    ({"type": "object", "properties": {"x": {"$ref": "#an-anchor"}}},
+     "/variables_schema/properties/x/$ref", "naming a subschema"),
+    ({"type": "object", "properties": {"x": {"$dynamicRef": "#meta"}}},
+     "/variables_schema/properties/x/$dynamicRef", "one document"),
+    ({"type": "object", "properties": {"x": {"$id": "https://elsewhere.example/x"}}},
+     "/variables_schema/properties/x/$id", "one document"),
+    ({"type": "object", "$defs": {"a": {"$ref": "#/$defs/a"}}}, "/variables_schema/$defs/a",
+     "never end"),
+    ({"type": "object", "$defs": {"a": {"allOf": [{"$ref": "#/$defs/b"}]},
+                                  "b": {"not": {"$ref": "#/$defs/a"}}}},
+     "/variables_schema/$defs/b/not", "never end"),
+    ({"type": "object", "$defs": chain(65)}, None, "more than 64"),
+    ({"type": "object", "properties": {"x": {"$ref": "https://evil.example/schema.json"}}},
+     "/variables_schema/properties/x/$ref", "naming a subschema"),
+])
+def test_schemas_whose_references_cannot_be_followed_are_refused(schema, pointer, message):
+    """Validating with them would fail or recurse without end, whatever the variables."""
+    with pytest.raises(TemplateInvalid) as raised:
+        TemplateVersion.define("data_sharing", 2, definition(variables_schema=schema))
+    found = pointers(raised)
+    if pointer is None:  # somewhere along the chain
+        assert any(message in text for text in found.values()), found
+    else:
+        assert message in found[pointer]
+
+
+def test_references_that_reach_smaller_values_may_recur():
+    tree = {"type": "object", "properties": {"children": {"type": "array",
+                                                          "items": {"$ref": "#/$defs/node"}}}}
+    refs = {**definition()["variables_schema"], "$defs": {"node": tree, **chain(60)}}
+    refs["properties"] = {**refs["properties"], "tree": {"$ref": "#/$defs/node"},
+                          "n": {"$ref": "#/$defs/a0"}, "root": {"$ref": "#"},
+                          "spaced": {"$ref": "#/$defs/a%2060"}}
+    refs["$defs"]["a 60"] = {"type": "integer"}
+    template = TemplateVersion.define("data_sharing", 2, definition(variables_schema=refs))
+    variables = {**definition()["example"], "tree": {"children": [{"children": []}]}, "n": 1}
+    template.check_variables(variables)
+    with pytest.raises(ValidationFailed) as raised:
+        template.check_variables({**variables, "n": "one", "spaced": "x"})
+    assert {"/variables/n", "/variables/spaced"} <= set(pointers(raised))
+
+
+def test_a_stored_schema_that_cannot_be_applied_is_a_validation_error_not_a_crash():
+    """Versions stored before references were checked are applied without a 500."""
+    looping = definition(variables_schema={"type": "object", "properties": {
+        "x": {"$ref": "#/$defs/a"}}, "$defs": {"a": {"$ref": "#/$defs/a"}}})
+    template = TemplateVersion("data_sharing", 2, looping)
+    with pytest.raises(ValidationFailed) as raised:
+        template.check_variables({**looping["example"], "x": 1})
+    assert "/variables" in pointers(raised)

@@ -9,27 +9,22 @@ contract pins.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
 from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
 
 from cms.domain.canonical import canonical_json, digest_of
 from cms.domain.errors import TemplateInvalid, ValidationFailed
 from cms.domain.templates.rendering import TemplateBodyError, check_body, render
 from cms.domain.templates.rules import (
     ABSENT,
-    MAX_MESSAGE,
     Problem,
     resolve,
     rule_definition_problems,
     rule_problems,
 )
+from cms.domain.templates.variables_schema import schema_definition_problems, schema_problems
 
 TEMPLATE_ID_PATTERN = r"^[a-z][a-z0-9_]{2,63}$"
 TEMPLATE_ID = re.compile(TEMPLATE_ID_PATTERN)
@@ -128,7 +123,7 @@ class TemplateVersion:
 
 
 def _variable_problems(definition: dict[str, Any], variables: Any) -> list[Problem]:
-    problems = _schema_problems(definition["variables_schema"], variables)
+    problems = schema_problems(definition["variables_schema"], variables)
     # Rules read typed values: they run only once the schema holds.
     return problems or rule_problems(definition["rules"], variables)
 
@@ -147,7 +142,7 @@ def _definition_problems(template_id: str, definition: Any) -> list[Problem]:
         return problems
     if len(canonical_json(definition)) > MAX_DEFINITION_BYTES:
         return [{"pointer": "", "message": f"larger than {MAX_DEFINITION_BYTES} bytes"}]
-    return [*_text_problems(definition), *_schema_definition_problems(
+    return [*_text_problems(definition), *schema_definition_problems(
         definition["variables_schema"]), *_rules_problems(definition["rules"]),
         *_body_problems(definition["body"]), *_shape_problems(definition)]
 
@@ -190,50 +185,6 @@ def _shape_problems(definition: dict[str, Any]) -> list[Problem]:
     if not isinstance(definition["example"], dict):
         problems.append({"pointer": "/example", "message": "must be an object of variables"})
     return problems
-
-
-def _schema_definition_problems(schema: Any) -> list[Problem]:
-    if not isinstance(schema, dict) or schema.get("type") != "object":
-        return [{"pointer": "/variables_schema", "message": 'must be a JSON Schema with '
-                                                           '"type": "object"'}]
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as error:
-        return [{"pointer": "/variables_schema" + _pointer(error.absolute_path),
-                 "message": _short(error.message)}]
-    if any(not ref.startswith("#") for ref in _refs(schema)):
-        return [{"pointer": "/variables_schema", "message": "only local $ref (#/...) allowed"}]
-    return []
-
-
-def _refs(value: Any) -> list[str]:
-    if isinstance(value, dict):
-        own = [value["$ref"]] if isinstance(value.get("$ref"), str) else []
-        return own + [ref for item in value.values() for ref in _refs(item)]
-    if isinstance(value, list):
-        return [ref for item in value for ref in _refs(item)]
-    return []
-
-
-def _schema_problems(schema: dict[str, Any], instance: Any) -> list[Problem]:
-    validator = _validator(canonical_json(schema))
-    return [{"pointer": _pointer(error.absolute_path), "message": _short(error.message)}
-            for error in sorted(validator.iter_errors(instance),
-                                key=lambda e: list(map(str, e.absolute_path)))]
-
-
-@lru_cache(maxsize=64)
-def _validator(schema: bytes) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema),
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
-
-
-def _pointer(path: Any) -> str:
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
-
-
-def _short(message: str) -> str:
-    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE] + "…"
 
 
 def _prefixed(problems: list[Problem], prefix: str) -> list[Problem]:
