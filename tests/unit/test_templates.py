@@ -193,6 +193,7 @@ def test_a_valid_new_version_gets_a_stable_content_hash():
     ({"body": "{{ x.__class__ }}"}, "/body"),
     ({"body": ""}, "/body"),
     ({"terms": []}, "/terms"),
+    ({"terms": {"a": [{"$var": 5}]}}, "/terms/a/0/$var"),
     ({"validity": {"from": "/start_date"}}, "/validity"),
     ({"surprise": 1}, "/surprise"),
 ])

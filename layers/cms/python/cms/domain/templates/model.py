@@ -114,8 +114,9 @@ class TemplateVersion:
             made.terms_for(example)
             made.validity_for(example)
         except ValidationFailed as error:
-            raise TemplateInvalid("the example gives no validity window",
-                                  _prefixed(error.extra["errors"], "/example")) from None
+            raise TemplateInvalid("the example gives no validity window", [
+                {**problem, "pointer": "/example" + problem["pointer"].removeprefix(
+                    "/variables")} for problem in error.extra["errors"]]) from None
         except (TemplateBodyError, ValueError) as error:
             raise TemplateInvalid("the body does not render with the example",
                                   [{"pointer": "/body", "message": str(error)}]) from None
@@ -177,6 +178,9 @@ def _shape_problems(definition: dict[str, Any]) -> list[Problem]:
     if not isinstance(definition["terms"], dict):
         problems.append({"pointer": "/terms", "message": "must be an object (the mapping "
                                                         "into contract terms)"})
+    problems += [{"pointer": f"/terms{where}/$var", "message": "must be a JSON pointer string"}
+                 for where, pointer in _variable_references(definition["terms"], "")
+                 if not isinstance(pointer, str)]
     validity = definition["validity"]
     if not (isinstance(validity, dict) and set(validity) == {"from", "until"}
             and all(isinstance(v, str) for v in validity.values())):
@@ -189,6 +193,23 @@ def _shape_problems(definition: dict[str, Any]) -> list[Problem]:
 
 def _prefixed(problems: list[Problem], prefix: str) -> list[Problem]:
     return [{**problem, "pointer": prefix + problem["pointer"]} for problem in problems]
+
+
+def _variable_references(mapping: Any, where: str) -> list[tuple[str, Any]]:
+    """Every ``{"$var": pointer}`` in a terms mapping, with where it is."""
+    if isinstance(mapping, dict):
+        if set(mapping) == {"$var"}:
+            return [(where, mapping["$var"])]
+        return [found for key, value in mapping.items()
+                for found in _variable_references(value, f"{where}/{_escaped(key)}")]
+    if isinstance(mapping, list):
+        return [found for index, value in enumerate(mapping)
+                for found in _variable_references(value, f"{where}/{index}")]
+    return []
+
+
+def _escaped(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
 
 
 def _mapped(mapping: Any, variables: Any) -> Any:

@@ -39,8 +39,10 @@ OPTIONAL_FIELDS: dict[str, frozenset[str]] = {
     for kind in RULE_FIELDS}
 
 
-def resolve(document: Any, pointer: str) -> Any:
-    """RFC 6901 lookup; ``ABSENT`` when any step is missing."""
+def resolve(document: Any, pointer: Any) -> Any:
+    """RFC 6901 lookup; ``ABSENT`` when any step is missing (or it is not a pointer)."""
+    if not isinstance(pointer, str):
+        return ABSENT
     if pointer == "":
         return document
     current = document
