@@ -223,7 +223,8 @@ def test_a_webhook_is_shown_with_its_secret_once(webhooks):
 @pytest.mark.parametrize(("body", "code", "pointer"), [
     ({"url": "http://hooks.example.com/"}, "webhook_url_invalid", "/url"),
     ({"url": "https://u:p@hooks.example.com/"}, "webhook_url_invalid", "/url"),
-    ({"url": "https://hooks.example.com/" + "a" * 2048}, "validation_error", "/url"),
+    ({"url": "https://hooks.example.com/" + "a" * 2048}, "webhook_url_invalid", "/url"),
+    ({"url": "https://hooks.example.com:0443/"}, "webhook_url_invalid", "/url"),
     ({"url": "https://hooks.example.com/", "event_types": ["contract.exploded"]},
      "validation_error", "/event_types/0"),
     ({"url": "https://hooks.example.com/", "secret": "mine"}, "validation_error", "/secret"),

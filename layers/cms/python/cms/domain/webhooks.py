@@ -52,6 +52,35 @@ MAX_ATTEMPTS = len(BACKOFF_S)
 # which also keeps parsers that disagree about such characters from seeing different hosts.
 _URL_CHARS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def _url_pattern() -> str:
+    """What a webhook URL may look like, as a regular expression the API document carries:
+    https, a host name, a dotted IPv4 address or a bracketed IPv6 address (RFC 3986's
+    grammar), a port from 1 to 65535, a path and a query of RFC 3986 characters; no user
+    info, no fragment. Whether the host may be reached is DNS's answer, checked apart."""
+    h16, octet = "[0-9A-Fa-f]{1,4}", "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+    ipv4 = rf"{octet}(?:\.{octet}){{3}}"
+    ls32 = f"(?:{h16}:{h16}|{ipv4})"
+    ipv6 = "|".join([
+        f"(?:{h16}:){{6}}{ls32}", f"::(?:{h16}:){{5}}{ls32}",
+        f"(?:{h16})?::(?:{h16}:){{4}}{ls32}",
+        f"(?:(?:{h16}:){{0,1}}{h16})?::(?:{h16}:){{3}}{ls32}",
+        f"(?:(?:{h16}:){{0,2}}{h16})?::(?:{h16}:){{2}}{ls32}",
+        f"(?:(?:{h16}:){{0,3}}{h16})?::{h16}:{ls32}",
+        f"(?:(?:{h16}:){{0,4}}{h16})?::{ls32}", f"(?:(?:{h16}:){{0,5}}{h16})?::{h16}",
+        f"(?:(?:{h16}:){{0,6}}{h16})?::"])
+    label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    host = rf"(?:{label}(?:\.{label})*|\[(?:{ipv6})\])"
+    port = ("(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}"
+            "|655[0-2][0-9]|6553[0-5])")
+    pchar = "A-Za-z0-9._~!$&'()*+,;=%:@"  # RFC 3986 (percent-encoded or not); "-" last below
+    return (f"^[Hh][Tt][Tt][Pp][Ss]://{host}(?::{port})?(?:/[{pchar}/-]*)?"
+            f"(?:\\?[{pchar}/?-]*)?$")
+
+
+WEBHOOK_URL_PATTERN = _url_pattern()
+_WEBHOOK_URL = re.compile(WEBHOOK_URL_PATTERN)
 _MAX_HOST_LENGTH = 253
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 # "<created_at>_<32 hex>": time-ordered, so an id is also a position in a newest-first
@@ -99,25 +128,39 @@ def check_url(url: str, *, allow_private: bool = False) -> str:
         raise WebhookUrlInvalid("the URL's port is not valid") from None
     if port == 0:
         raise WebhookUrlInvalid("the URL's port is not valid")
-    _check_host(parts.hostname or "", bracketed=parts.netloc.startswith("["),
-                allow_private=allow_private)
+    host, bracketed = parts.hostname or "", parts.netloc.startswith("[")
+    literal = _host_literal(host, bracketed)
+    # The rest of the shape, as the API document's pattern says it.
+    if not _WEBHOOK_URL.fullmatch(url):
+        raise WebhookUrlInvalid("the URL must be https://host[:port][/path][?query] with a "
+                                "host name, a dotted IPv4 address or a bracketed IPv6 address")
+    _check_reach(host, literal, allow_private=allow_private)
     return url
 
 
-def _check_host(host: str, *, bracketed: bool, allow_private: bool) -> None:
+def _host_literal(host: str, bracketed: bool) -> IpAddress | None:
+    """The host's address if it is one; WebhookUrlInvalid unless it is a well-formed name
+    or address."""
     if not host:
         raise WebhookUrlInvalid("the URL must name a host")
     literal = _ip_literal(host, bracketed)
+    if literal is None and not all(_LABEL.fullmatch(label) for label in host.split(".")):
+        raise WebhookUrlInvalid(f"'{host}' is not a valid host name")
+    return literal
+
+
+def _check_reach(host: str, literal: IpAddress | None, *, allow_private: bool) -> None:
+    """A well-formed host that no public address answers for: WebhookHostRefused."""
     if literal is not None:
         if not allow_private and not is_public_address(literal):
             raise WebhookHostRefused(
                 f"'{host}' is not a public address (private, loopback, link-local or reserved)")
         return
     labels = host.split(".")
-    if len(host) > _MAX_HOST_LENGTH or not all(_LABEL.fullmatch(label) for label in labels):
-        raise WebhookUrlInvalid(f"'{host}' is not a valid host name")
+    if len(host) > _MAX_HOST_LENGTH:
+        raise WebhookHostRefused(f"'{host[:64]}…' is longer than a name that resolves")
     if labels[-1].isdigit():  # "127.1", "2130706433": IPv4 in forms resolvers still accept
-        raise WebhookUrlInvalid(f"'{host}' is neither a host name nor a dotted IPv4 address")
+        raise WebhookHostRefused(f"'{host}' is neither a host name nor a dotted IPv4 address")
     if len(labels) < 2 and not allow_private:  # "localhost", "metadata": never public names
         raise WebhookHostRefused(f"'{host}' is not a fully qualified domain name")
 

@@ -7,15 +7,24 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from cms.api.schemas.common import Instant, Uuid
-from cms.domain.webhooks import DELIVERY_ID_PATTERN, EVENT_TYPES, MAX_ATTEMPTS, MAX_URL_LENGTH
+from cms.domain.webhooks import (
+    DELIVERY_ID_PATTERN,
+    EVENT_TYPES,
+    MAX_ATTEMPTS,
+    MAX_URL_LENGTH,
+    WEBHOOK_URL_PATTERN,
+)
 
 # The contract events a webhook may filter on (the platform bus's detail-types).
 ContractEventType = Literal[tuple(sorted(EVENT_TYPES))]
 DeliveryId = Annotated[str, Field(pattern=DELIVERY_ID_PATTERN, description=(
     "<created_at>_<32 hex>: ids sort by creation time"))]
-WebhookUrl = Annotated[str, Field(max_length=MAX_URL_LENGTH, description=(
-    "https, without user info or fragment, on a host that resolves only to public "
-    "addresses (checked again at every delivery)"))]
+# Checked by the domain (check_url applies this very pattern and length), so that a URL out
+# of shape is webhook_url_invalid with its reason, as the API has always answered.
+WebhookUrl = Annotated[str, Field(
+    description="https, without user info or fragment, on a host that resolves only to "
+                "public addresses (checked again at every delivery)",
+    json_schema_extra={"maxLength": MAX_URL_LENGTH, "pattern": WEBHOOK_URL_PATTERN})]
 
 
 class NewWebhook(BaseModel):
