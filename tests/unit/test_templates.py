@@ -281,7 +281,8 @@ def test_schemas_whose_references_cannot_be_followed_are_refused(schema, pointer
 def test_references_that_reach_smaller_values_may_recur():
     tree = {"type": "object", "properties": {"children": {"type": "array",
                                                           "items": {"$ref": "#/$defs/node"}}}}
-    refs = {**definition()["variables_schema"], "$defs": {"node": tree, **chain(60)}}
+    refs = {**definition()["variables_schema"], "$defs": {"node": tree, **chain(60)},
+            "$id": "https://templates.example/data_sharing"}
     refs["properties"] = {**refs["properties"], "tree": {"$ref": "#/$defs/node"},
                           "n": {"$ref": "#/$defs/a0"}, "root": {"$ref": "#"},
                           "spaced": {"$ref": "#/$defs/a%2060"}}

@@ -2,10 +2,11 @@
 that applying it to any variables ends, and applied to variables field by field.
 
 Beyond the metaschema, a variables schema keeps to one document whose references can be
-followed statically: ``$ref`` only to ``#`` or a ``#/…`` pointer at a subschema, no ``$id``,
-anchors or dynamic references, and no chain of references (through ``allOf``, ``not``, ``if``
-and the like, which apply to the same value) that comes back to where it started: validating
-would recurse without end, whatever the variables.
+followed statically: ``$ref`` only to ``#`` or a ``#/…`` pointer at a subschema, no ``$id``
+below the root, no anchors or dynamic references, and no chain of references (through
+``allOf``, ``not``, ``if`` and the like, which apply to the same value) that comes back to
+where it started or runs past a bound: validating would recurse without end (or deeper than
+the stack), whatever the variables.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from urllib.parse import unquote
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from referencing.exceptions import Unresolvable
 
 from cms.domain.canonical import canonical_json
 from cms.domain.templates.rules import MAX_MESSAGE, Problem
@@ -58,12 +58,11 @@ def schema_definition_problems(schema: Any) -> list[Problem]:
 def schema_problems(schema: dict[str, Any], instance: Any) -> list[Problem]:
     """Every way ``instance`` breaks ``schema``, each at its JSON pointer."""
     validator = _validator(canonical_json(schema))
-    try:
-        errors = sorted(validator.iter_errors(instance),
-                        key=lambda e: list(map(str, e.absolute_path)))
-    except (RecursionError, Unresolvable):  # versions defined before these were checked
-        return [{"pointer": "", "message": "the template's variables schema cannot be "
-                                           "applied (it refers to itself without end)"}]
+    if validator is None:  # a version stored before its references were checked
+        return [{"pointer": "", "message": "the template's variables schema cannot be applied "
+                                           "(its references cannot be followed to an end)"}]
+    errors = sorted(validator.iter_errors(instance),
+                    key=lambda e: list(map(str, e.absolute_path)))
     return [{"pointer": pointer_of(error.absolute_path), "message": shortened(error.message)}
             for error in errors]
 
@@ -77,9 +76,14 @@ def shortened(message: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _validator(schema: bytes) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema),
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+def _validator(schema: bytes) -> Draft202012Validator | None:
+    """None for a schema whose references would recurse without end: never run, since where
+    py_ecc is loaded (it raises the recursion limit to 100,000) the recursion would overflow
+    the C stack before Python noticed."""
+    loaded = json.loads(schema)
+    if schema_definition_problems(loaded):
+        return None
+    return Draft202012Validator(loaded, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _subschemas(schema: Any, at: str) -> Iterator[tuple[str, Any]]:
@@ -110,9 +114,12 @@ def _reference_problems(at: str, subschema: Any,
                         subschemas: dict[str, Any]) -> list[Problem]:
     if not isinstance(subschema, dict):
         return []
+    # The root may name itself ($id): its own "#/…" references still resolve in it.
+    refused = [keyword for keyword in _REFUSED if keyword in subschema
+               and not (keyword == "$id" and at == "")]
     problems = [{"pointer": f"{WHERE}{at}/{keyword}",
                  "message": "not supported: a variables schema is one document"}
-                for keyword in _REFUSED if keyword in subschema]
+                for keyword in refused]
     reference = subschema.get("$ref")
     if isinstance(reference, str) and _target(reference) not in subschemas:
         problems.append({"pointer": f"{WHERE}{at}/$ref", "message": (
