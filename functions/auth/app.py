@@ -47,7 +47,7 @@ runtime = FunctionRuntime()
 DID_ERRORS = (InvalidDid, UnsupportedDidMethod, DidResolutionFailed, DidDocumentTooLarge)
 
 
-@api.post("/api/v1/auth/register", "registerIdentity", status=201, secured=False,
+@api.post("/api/v1/auth/register", "registerIdentity", status=201, also=(200,), secured=False,
           summary="Register a DID and its public key (201; 200 for the same pair again)",
           errors=(*DID_ERRORS, KeyMismatch, UnsupportedKeyType, ValidationFailed, Conflict))
 def register(request: Annotated[RegisterRequest, Body()]) -> Response[Registration]:

@@ -81,7 +81,7 @@ def create(request: Annotated[NewTemplate, Body()]) -> Response[TemplateVersion]
     return json_response(_version(stored), 201, {"Location": f"{BASE}/{request.id}"})
 
 
-@api.put(ONE, "reviseTemplate", status=201,
+@api.put(ONE, "reviseTemplate", status=201, also=(200,),
          summary="Add a version (admins); identical content returns the latest unchanged (200)",
          errors=(Forbidden, TemplateNotFound, TemplateInvalid, *SEEDING))
 def revise(template_id: TemplateIdPath, request: Annotated[TemplateDefinition, Body()],

@@ -55,6 +55,7 @@ _SHARED: dict[int, tuple[str, list[str]]] = {
                                         _GATEWAY])),
     504: ("GatewayTimeout", [_GATEWAY]),
 }
+_SAME_BODY = {200: "Nothing new: the same body, as it already was"}
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again",
                                 "schema": {"type": "integer", "minimum": 0}}}
 
@@ -132,6 +133,9 @@ def _finish_operation(path: dict[str, Any], operation: Operation) -> None:
     responses.pop("422", None)
     if operation.status == 204:
         responses[str(operation.status)] = {"description": operation.summary}
+    success = responses.get(str(operation.status)) or responses.get(operation.status)
+    for status in operation.also:
+        responses[str(status)] = {**success, "description": _SAME_BODY.get(status, "Success")}
     if operation.method == "GET":
         _declare_etag(path, responses, operation)
     for status, codes in sorted(_error_codes(operation, path).items()):

@@ -46,6 +46,7 @@ class Operation:
     status: int
     errors: tuple[ErrorSpec, ...]
     function: Callable[..., Any]
+    also: tuple[int, ...] = ()  # other success statuses with the same body (200 for "again")
 
     @property
     def openapi_path(self) -> str:
@@ -92,10 +93,12 @@ class Api:
 
     def _declare(self, method: str, path: str, operation_id: str, *, summary: str,
                  description: str | None = None, status: int = 200, secured: bool = True,
-                 errors: tuple[ErrorSpec, ...] = ()) -> Callable[[F], F]:
+                 errors: tuple[ErrorSpec, ...] = (), also: tuple[int, ...] = ()
+                 ) -> Callable[[F], F]:
         def register(function: F) -> F:
             self.operations.append(Operation(method, path, operation_id, summary, description,
-                                             self.tag, secured, status, errors, function))
+                                             self.tag, secured, status, errors, function,
+                                             also))
             return function
 
         return register

@@ -21,9 +21,16 @@ JSON_MEDIA_TYPE = "application/json"
 MAX_BODY_DEPTH = 32  # of nested arrays/objects in a request body
 
 
+# Methods whose body has no meaning here (RFC 9110): it is dropped unread.
+_BODILESS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
+
+
 def normalise_request(event: dict[str, Any], max_body_bytes: int) -> None:
     """Check the body in place: decoded to text (never base64 past this point) and the
     content type in its canonical spelling. DomainError (as a problem) if refused."""
+    if event.get("httpMethod") in _BODILESS:
+        event["body"], event["isBase64Encoded"] = None, False
+        return
     text = _body_text(event, max_body_bytes)
     headers = event.get("headers") or {}
     names = [name for name in headers if name.lower() == "content-type"]

@@ -20,7 +20,7 @@ SafeNumber = Annotated[float, Field(ge=-MAX_SAFE_INTEGER, le=MAX_SAFE_INTEGER,
 # parsed (cms.api.requests), so every client reads and hashes a value the same way.
 JsonValue = TypeAliasType(
     "JsonValue",
-    "Annotated[str, Field(max_length=1_000_000)] | bool | SafeInt | SafeNumber "
+    "Annotated[str, Field(max_length=262_144)] | bool | SafeInt | SafeNumber "
     "| list[JsonValue] | dict[str, JsonValue] | None")
 JsonObject = dict[str, JsonValue]
 
