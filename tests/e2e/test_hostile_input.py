@@ -164,15 +164,18 @@ def bodies() -> st.SearchStrategy[bytes | None]:
 
 
 def assert_refusal_is_a_problem(response: httpx.Response, method: str) -> None:
-    assert response.status_code < 500, (response.status_code, response.text[:500])
+    request = response.request
+    sent = f"{request.method} {request.url.path} {request.headers.get('content-type')!r} " \
+           f"{request.content[:120]!r}"
+    assert response.status_code < 500, (sent, response.status_code, response.text[:300])
     if response.status_code < 400 or method == "HEAD":
         return
     media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-    assert media_type == "application/problem+json", (response.status_code, media_type,
+    assert media_type == "application/problem+json", (sent, response.status_code, media_type,
                                                       response.text[:300])
     problem = response.json()
-    assert isinstance(problem, dict) and isinstance(problem.get("code"), str), problem
-    assert problem.get("status") == response.status_code, problem
+    assert isinstance(problem, dict) and isinstance(problem.get("code"), str), (sent, problem)
+    assert problem.get("status") == response.status_code, (sent, problem)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -191,7 +194,8 @@ def test_no_input_gets_a_server_error_or_writes_half(target: Target, data: st.Da
     if response.status_code >= 400:
         after = dynamodb_digest()
         changed = sorted(name for name in after if after[name] != before.get(name))
-        assert not changed, f"refused with {response.status_code} but wrote {changed}"
+        assert not changed, (f"{method} {route.target} {content_type!r} {body!r:.200}: refused "
+                             f"with {response.status_code} but wrote {changed}")
 
 
 # ------------------------------------------------------------------ the inputs that broke it
