@@ -45,7 +45,7 @@ FUZZ_EXAMPLES ?= 300
 FUZZ_REQUESTS ?= 10000
 fuzz: install
 	@CMS_FUZZ_MAX_EXAMPLES=$(FUZZ_EXAMPLES) CMS_FUZZ_MIN_REQUESTS=$(FUZZ_REQUESTS) \
-		CMS_FUZZ_SEED=$(FUZZ_SEED) $(PY) -m pytest -n 0 -q -s -p no:cacheprovider \
+		CMS_FUZZ_SEED=$(FUZZ_SEED) $(PY) -m pytest -n 0 -q -p no:cacheprovider \
 		--show-capture=no tests/e2e/test_api_conformance.py
 
 bench: install

@@ -64,8 +64,8 @@ def answered_requests(stack: Any) -> Iterator[_Counter]:
 
 # make fuzz runs as long as its request count takes; the suite's run gets a bound.
 @pytest.mark.timeout(0 if MIN_REQUESTS else 900)
-def test_the_api_answers_as_its_document_says_under_schemathesis(stack: Any,
-                                                                 world: World) -> None:
+def test_the_api_answers_as_its_document_says_under_schemathesis(
+        stack: Any, world: World, capsys: pytest.CaptureFixture[str]) -> None:
     document = httpx.get(stack.url + DOCUMENT_PATH, timeout=30).json()
     WORKDIR.mkdir(parents=True, exist_ok=True)
     with SignInRelay(world) as relay, answered_requests(stack) as answered:
@@ -75,8 +75,9 @@ def test_the_api_answers_as_its_document_says_under_schemathesis(stack: Any,
                                seed=SEED)
         outcome = run(stack.url, config, WORKDIR)
     summary = outcome.summary()
-    print(f"\n{summary}\nthe gateway answered {answered.count} requests; "
-          f"seed {outcome.report.get('seed')}")
+    with capsys.disabled():  # the count and the result, whatever pytest captures
+        print(f"\n{summary}\nthe gateway answered {answered.count} requests; "
+              f"seed {outcome.report.get('seed')}")
     assert outcome.report, f"schemathesis did not finish:\n{outcome.output[-5000:]}"
     assert outcome.requests >= MIN_REQUESTS, (
         f"{outcome.requests} requests, fewer than the {MIN_REQUESTS} asked for")
