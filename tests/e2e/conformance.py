@@ -264,7 +264,7 @@ class Outcome:
         return dict(sorted(groups.items()))
 
     def summary(self, examples_per_group: int = 3) -> str:
-        lines = [f"schemathesis: exit {self.exit_code}, {self.requests} requests, "
+        lines = [f"schemathesis: exit {self.exit_code}, {self.requests} test cases, "
                  f"{self.failure_count} failures (full output: {self.output_path})"]
         for group, failures in self.grouped().items():
             operations = sorted({f.operation for f in failures})
