@@ -215,6 +215,9 @@ def configuration(document: dict[str, Any], world: World, *, wfc_path: Path,
         # One worker: the stack serves from the test process and the machine has two cores.
         "workers": 1,
         "request-timeout": 30.0,
+        # Every operation gets its full share of examples after a first failure: one run lists
+        # all that is wrong, and how long it takes does not depend on how much is.
+        "continue-on-failure": True,
         "generation": {"max-examples": max_examples},
         "auth": {"wfc": {
             "path": str(wfc_path), "user": "owner", "refresh_interval": REFRESH_S,
