@@ -275,8 +275,8 @@ class Outcome:
             for failure in failures[:examples_per_group]:
                 first = failure.message.strip().splitlines()
                 lines.append(f"  - {failure.operation}: {' / '.join(first[:3])}")
-                lines.append(f"      {failure.request} -> {failure.status} "
-                             f"{failure.response[:200]}")
+                lines.append(f"      {failure.request[:400]} -> {failure.status} "
+                             f"{' '.join(failure.response[:200].split())}")
             if len(failures) > examples_per_group:
                 lines.append(f"  ... and {len(failures) - examples_per_group} more: "
                              + ", ".join(operations[:12]))
