@@ -130,6 +130,9 @@ SEMANTIC_REFUSALS: dict[tuple[str, str], tuple[list[int], str]] = {
     ("POST", "/api/v1/templates"): (
         [422], "template_invalid: a version is checked whole (its variables schema is itself "
                "valid JSON Schema, the body passes the sandbox and renders the example)"),
+    ("POST", "/api/v1/templates/{}/render"): (
+        [400], "the variables answer to that template's own schema and rules, stored with it "
+               "(the document has one body schema for every template)"),
     ("PUT", "/api/v1/templates/{}"): (
         [422], "template_invalid: as for a new template, the version is checked whole"),
     ("POST", "/api/v1/webhooks"): (

@@ -75,12 +75,15 @@ def test_the_api_answers_as_its_document_says_under_schemathesis(
                                seed=SEED)
         outcome = run(stack.url, config, WORKDIR)
     summary = outcome.summary()
+    # The gateway's count has the checks' own probes; the test cases include methods its HTTP
+    # server refuses before the handler sees them. Either way, these many were answered.
+    requests = max(outcome.requests, answered.count)
     with capsys.disabled():  # the count and the result, whatever pytest captures
-        print(f"\n{summary}\nthe API answered {answered.count} requests in "
-              f"{outcome.report.get('running_time', 0):.0f} s (test cases and the checks' "
-              f"probes); seed {outcome.report.get('seed')}")
+        print(f"\n{summary}\n{requests} requests in "
+              f"{outcome.report.get('running_time', 0):.0f} s ({outcome.requests} test cases; "
+              f"the gateway's handler served {answered.count}, the checks' probes included); "
+              f"seed {outcome.report.get('seed')}")
     assert outcome.report, f"schemathesis did not finish:\n{outcome.output[-5000:]}"
-    # Every request the API answered: test cases, and the checks' own probes.
-    assert answered.count >= MIN_REQUESTS, (
-        f"{answered.count} requests, fewer than the {MIN_REQUESTS} asked for")
+    assert requests >= MIN_REQUESTS, (
+        f"{requests} requests, fewer than the {MIN_REQUESTS} asked for")
     assert outcome.exit_code == 0 and not outcome.failures, summary
