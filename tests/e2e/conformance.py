@@ -100,6 +100,7 @@ def bindings(world: World) -> dict[tuple[str, str], Binding]:
         ("GET", "/api/v1/contracts/{}/privacy-budget"): Binding((training,)),
         ("GET", "/api/v1/engine/contracts/{}"): Binding(engine),
         ("POST", "/api/v1/engine/contracts/{}/execute"): Binding(engine),
+        ("POST", "/api/v1/engine/contracts/{}/execute-batch"): Binding(engine),
         ("POST", "/api/v1/engine/contracts/{}/estimate-gas"): Binding(engine),
         ("GET", "/api/v1/engine/contracts/{}/history"): Binding(engine),
         ("GET", "/api/v1/engine/contracts/{}/health"): Binding(engine),
@@ -147,6 +148,8 @@ SEMANTIC_REFUSALS: dict[tuple[str, str], tuple[list[int], str]] = {
     ("POST", "/api/v1/engine/contracts/{}/execute"): (
         [400, 422], "the functions and their arguments are each contract's manifest, not the "
                     "document's; a call that runs may revert or run out of gas (422)"),
+    ("POST", "/api/v1/engine/contracts/{}/execute-batch"): (
+        [400, 422], "as for execute: each call names a function of the contract's manifest"),
     ("POST", "/api/v1/engine/contracts/{}/estimate-gas"): (
         [400, 422], "as for execute: the manifest names the functions; a call that would "
                     "revert is that problem (422)"),
