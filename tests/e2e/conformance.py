@@ -156,6 +156,17 @@ SEMANTIC_REFUSALS: dict[tuple[str, str], tuple[list[int], str]] = {
 }
 
 
+# Reads where another signed-in party getting the owner's object is the product, not a leak;
+# object_level_authorization is off there, for this reason.
+SHARED_BY_DESIGN: dict[tuple[str, str], str] = {
+    route: "engine contracts are shared as on a chain: any signed-in identity may read and call "
+           "any of them as itself (docs/api.md, contract engine)"
+    for route in (("GET", "/api/v1/engine/contracts/{}"),
+                  ("GET", "/api/v1/engine/contracts/{}/history"),
+                  ("GET", "/api/v1/engine/contracts/{}/health"))
+}
+
+
 def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
@@ -194,10 +205,15 @@ def operation_configs(document: dict[str, Any], world: World
                 parameters[f"body.{name}"] = (dictionary(value, 1.0) if isinstance(value, list)
                                               else value)
             config["parameters"] = parameters
+        checks: dict[str, Any] = {}
         if key in SEMANTIC_REFUSALS:
             statuses, _reason = SEMANTIC_REFUSALS[key]
-            config["checks"] = {"positive_data_acceptance": {"expected-statuses": [
-                "2xx", "3xx", "401", "403", "404", "409", "429", *map(str, statuses)]}}
+            checks["positive_data_acceptance"] = {"expected-statuses": [
+                "2xx", "3xx", "401", "403", "404", "409", "429", *map(str, statuses)]}
+        if key in SHARED_BY_DESIGN:
+            checks["object_level_authorization"] = {"enabled": False}
+        if checks:
+            config["checks"] = checks
         if len(config) > 1:
             configs.append(config)
     return configs, dictionaries
