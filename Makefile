@@ -41,7 +41,7 @@ lint: $(PY_STAMP)
 # schemathesis with every check against a fresh local stack, as the suite's conformance test
 # but at least FUZZ_REQUESTS requests (about FUZZ_EXAMPLES an operation; FUZZ_SEED replays a
 # run). Prints the request count and the failures; build/api-conformance/ keeps the reports.
-FUZZ_EXAMPLES ?= 100
+FUZZ_EXAMPLES ?= 150
 FUZZ_REQUESTS ?= 10000
 fuzz: install
 	@CMS_FUZZ_MAX_EXAMPLES=$(FUZZ_EXAMPLES) CMS_FUZZ_MIN_REQUESTS=$(FUZZ_REQUESTS) \
