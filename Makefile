@@ -10,7 +10,7 @@ NODE_STAMP := node_modules/.installed
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test lint bench synth clean
+.PHONY: install run test lint fuzz bench synth clean
 
 install: $(PY_STAMP) $(NODE_STAMP)
 
@@ -37,6 +37,16 @@ test: install lint
 
 lint: $(PY_STAMP)
 	@$(PY) -m ruff check .
+
+# schemathesis with every check against a fresh local stack, as the suite's conformance test
+# but at least FUZZ_REQUESTS requests (about FUZZ_EXAMPLES an operation; FUZZ_SEED replays a
+# run). Prints the request count and the failures; build/api-conformance/ keeps the reports.
+FUZZ_EXAMPLES ?= 150
+FUZZ_REQUESTS ?= 10000
+fuzz: install
+	@CMS_FUZZ_MAX_EXAMPLES=$(FUZZ_EXAMPLES) CMS_FUZZ_MIN_REQUESTS=$(FUZZ_REQUESTS) \
+		CMS_FUZZ_SEED=$(FUZZ_SEED) $(PY) -m pytest -n 0 -q -p no:cacheprovider \
+		--show-capture=no tests/e2e/test_api_conformance.py
 
 bench: install
 	@$(PY) bench/cold_start.py
