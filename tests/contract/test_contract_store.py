@@ -174,3 +174,31 @@ def test_due_for_expiry_names_ended_and_unsigned_contracts(services):
     deadline = iso_utc(START + timedelta(days=2))
     assert in_review.id in store.due_for_expiry(deadline, limit=1000)
     assert live.id not in store.due_for_expiry(deadline, limit=1000)
+
+
+@pytest.mark.parametrize("attribute, value", [
+    ("status", {"S": "bogus"}),
+    ("signatures", {"S": "[{}]"}),
+    ("terms", {"S": "{not json"}),
+    ("version", {"S": "forty-two"}),
+    ("title", {"N": "7"}),
+])
+def test_a_record_edited_into_something_unreadable_names_the_field(moto_dynamodb, attribute,
+                                                                   value):
+    """DynamoDB only: the in-memory store holds decoded contracts, it has nothing to decode."""
+    import boto3
+
+    from cms.bootstrap import Services
+    from cms.config import Settings
+    from cms.ports.contracts import CorruptSnapshot
+
+    store = Services(Settings.from_environ(moto_dynamodb)).contract_store
+    contract = made(store, party(), party())
+    boto3.client("dynamodb").update_item(
+        TableName=moto_dynamodb["CMS_CONTRACTS_TABLE"], Key={"contract_id": {"S": contract.id}},
+        UpdateExpression="SET #a = :v", ExpressionAttributeNames={"#a": attribute},
+        ExpressionAttributeValues={":v": value})
+    with pytest.raises(CorruptSnapshot) as unreadable:
+        store.get(contract.id)
+    assert unreadable.value.fields == [attribute]
+    assert unreadable.value.parties == contract.parties
