@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypeAliasType
 
 from cms.api.schemas.common import (
     Did,
     Instant,
     JsonObject,
     SafeInt,
+    SafeNumber,  # noqa: F401 - named in the ContentValue alias
     Sha256Hex,
     Timestamp,
     Uuid,
@@ -40,21 +42,28 @@ _CONTENT_LIMIT = (f"The whole content (title, description, parties, terms, metad
 # Not blank: at least one character that is not white space (a search, as JSON Schema means).
 NOT_BLANK = r"\S"
 Title = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK)]
+# I-JSON as a contract's content holds it: no string longer than the whole content may be.
+ContentValue = TypeAliasType(
+    "ContentValue",
+    f"Annotated[str, Field(max_length={MAX_CONTENT_BYTES})] | bool | SafeInt | SafeNumber "
+    "| list[ContentValue] | dict[str, ContentValue] | None")
+ContentObject = dict[str, ContentValue]
 Description = Annotated[str, Field(max_length=10_000)]
 # Terms are what the parties agree on, in the product's own words: free-form on purpose.
 Terms = Annotated[
-    JsonObject | Annotated[str, Field(min_length=1, max_length=MAX_CONTENT_BYTES,
-                                      pattern=NOT_BLANK)],
+    ContentObject | Annotated[str, Field(min_length=1, max_length=MAX_CONTENT_BYTES,
+                                         pattern=NOT_BLANK)],
     Field(description=f"A JSON object (I-JSON) or text. {_CONTENT_LIMIT}.")]
-Metadata = Annotated[JsonObject, Field(description=(
-    "Free-form I-JSON. The keys template, document and attachments are the platform's."))]
+Metadata = Annotated[ContentObject, Field(description=(
+    f"Free-form I-JSON. The keys template, document and attachments are the platform's. "
+    f"{_CONTENT_LIMIT}."))]
 ValidFrom = Annotated[Timestamp, Field(description=f"ISO 8601 with a timezone, "
                                                    f"{VALID_FROM_RANGE}")]
 ValidUntil = Annotated[Timestamp, Field(description=f"ISO 8601 with a timezone, "
                                                     f"{VALID_UNTIL_RANGE}")]
 TemplateId = Annotated[str, Field(pattern=f"^{TEMPLATE_ID.pattern}$")]
 TemplateVersion = Annotated[int, Field(ge=1, le=1_000_000)]
-Variables = Annotated[JsonObject, Field(
+Variables = Annotated[ContentObject, Field(
     description="The template's variables, checked against its own schema")]
 
 
