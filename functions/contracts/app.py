@@ -70,8 +70,10 @@ ContractId = Annotated[str, Path(pattern=UUID_PATTERN,
                                  description="The contract's id (a lower-case UUID)")]
 AttachmentId = Annotated[str, Path(pattern=UUID_PATTERN,
                                    description="The attachment's id (a lower-case UUID)")]
+# Optional parameters, headers and bodies are typed without None (their default): each is
+# absent or has a value, so the document states its type (and a body's example) directly.
 # Printable ASCII without surrounding spaces (proxies trim them, which would change the key).
-IdempotencyKey = Annotated[str | None, Header(
+IdempotencyKey = Annotated[str, Header(
     alias="Idempotency-Key", min_length=1, max_length=MAX_KEY_LENGTH,
     pattern=r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$",
     description="Repeat a create safely: the same key and body answer the same contract")]
@@ -156,13 +158,12 @@ def _require(fields: dict[str, Any], required: tuple[str, ...], forbidden: tuple
 @api.get(BASE, "listContracts", summary="List contracts visible to the caller, newest first",
          errors=(Forbidden, CorruptSnapshot))
 def list_contracts(
-    status: Annotated[ContractStatus | None, Query()] = None,
-    role: Annotated[PartyRole | None, Query(description="The caller's role (default: either)")
-                    ] = None,
+    status: Annotated[ContractStatus, Query(description="Only contracts in this status")] = None,
+    role: Annotated[PartyRole, Query(description="The caller's role (default: either)")] = None,
     scope: Annotated[ListingScope, Query(description=(
         "mine: contracts the caller is a party to; all: every contract (auditors and "
         "admins)"))] = "mine",
-    cursor: Annotated[Cursor | None, Query()] = None,
+    cursor: Annotated[Cursor, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ContractPage:
     page = runtime.services.contracts.list(caller_of(api), status=status, role=role,
@@ -186,7 +187,7 @@ def update(contract_id: ContractId, request: Annotated[ContractChange, Body()]) 
           summary="Freeze the terms for review (draft→review) until a signing deadline",
           errors=CHANGE_ERRORS)
 def submit(contract_id: ContractId,
-           request: Annotated[ContractSubmission | None, Body()] = None) -> Contract:
+           request: Annotated[ContractSubmission, Body()] = None) -> Contract:
     deadline = request.signing_deadline if request else None
     return _contract(runtime.services.contracts.submit(caller_of(api), contract_id, deadline))
 
@@ -195,7 +196,7 @@ def submit(contract_id: ContractId,
           summary="Send back to draft; signatures are cleared (review→draft)",
           errors=CHANGE_ERRORS)
 def request_changes(contract_id: ContractId,
-                    request: Annotated[ChangeRequest | None, Body()] = None) -> Contract:
+                    request: Annotated[ChangeRequest, Body()] = None) -> Contract:
     reason = request.reason if request else None
     return _contract(runtime.services.contracts.request_changes(caller_of(api), contract_id,
                                                                 reason))

@@ -99,7 +99,7 @@ def test_a_signing_deadline_out_of_range_is_refused(http, parties):
                        {"signing_deadline": deadline})
         assert (refused.status, refused.pointers()) == (400, ["/signing_deadline"])
     # Not an object: refused (Powertools alone would read an array as its first element).
-    for body in ("[null, null]", '[{"signing_deadline": null}]', '"now"'):
+    for body in ("[null, null]", '[{"signing_deadline": null}]', '"now"', "null"):
         refused = http("POST", f"{BASE}/{contract['id']}/submit", provider, body)
         assert (refused.status, refused.code) == (400, "validation_error"), body
     submitted = http("POST", f"{BASE}/{contract['id']}/submit", provider, {})
