@@ -3,17 +3,15 @@ make and change it."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from typing_extensions import TypeAliasType
 
 from cms.api.schemas.common import (
     Did,
     Instant,
-    JsonObject,
     SafeInt,
-    SafeNumber,  # noqa: F401 - named in the ContentValue alias
+    SafeNumber,
     Sha256Hex,
     Timestamp,
     Uuid,
@@ -42,11 +40,13 @@ _CONTENT_LIMIT = (f"The whole content (title, description, parties, terms, metad
 # Not blank: at least one character that is not white space (a search, as JSON Schema means).
 NOT_BLANK = r"\S"
 Title = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK)]
-# I-JSON as a contract's content holds it: no string longer than the whole content may be.
-ContentValue = TypeAliasType(
-    "ContentValue",
-    f"Annotated[str, Field(max_length={MAX_CONTENT_BYTES})] | bool | SafeInt | SafeNumber "
-    "| list[ContentValue] | dict[str, ContentValue] | None")
+# I-JSON as a contract's content holds it, declared one level deep: request bodies are parsed
+# as I-JSON with bounded nesting (cms.api.requests) and the content's size is bounded as a
+# whole, so deeper levels need no schema of their own, and a recursive union would defeat
+# client generators (openapi-python-client cannot parse one). No string may be longer than
+# the whole content.
+ContentValue = (Annotated[str, Field(max_length=MAX_CONTENT_BYTES)] | bool | SafeInt
+                | SafeNumber | list[Any] | dict[str, Any] | None)
 ContentObject = dict[str, ContentValue]
 Description = Annotated[str, Field(max_length=10_000)]
 # Terms are what the parties agree on, in the product's own words: free-form on purpose.
@@ -89,8 +89,8 @@ class Contract(BaseModel):
     description: str
     provider_did: Did
     consumer_did: Did
-    terms: JsonObject | str
-    metadata: JsonObject
+    terms: ContentObject | str
+    metadata: ContentObject
     valid_from: Instant
     valid_until: Instant
     status: ContractStatus
