@@ -66,12 +66,12 @@ runtime = FunctionRuntime()
 BASE = "/api/v1/contracts"
 ONE = BASE + "/<contract_id>"
 
+# Optional parameters, headers and bodies are typed without None (their default): each is
+# absent or has a value, so the document states its type (and a body's example) directly.
 ContractId = Annotated[str, Path(pattern=UUID_PATTERN,
                                  description="The contract's id (a lower-case UUID)")]
 AttachmentId = Annotated[str, Path(pattern=UUID_PATTERN,
                                    description="The attachment's id (a lower-case UUID)")]
-# Optional parameters, headers and bodies are typed without None (their default): each is
-# absent or has a value, so the document states its type (and a body's example) directly.
 # Printable ASCII without surrounding spaces (proxies trim them, which would change the key).
 IdempotencyKey = Annotated[str, Header(
     alias="Idempotency-Key", min_length=1, max_length=MAX_KEY_LENGTH,
