@@ -139,18 +139,6 @@ def test_unsigned_at_the_signing_deadline_the_contract_expires(parties, bus_even
                                           "due_at": submitted["signing_deadline"]}
 
 
-def test_a_deadline_must_be_in_the_future_and_within_validity(parties):
-    provider, consumer = parties
-    contract = provider.client.create_contract(body(consumer.did, lasts=60))
-    for moment in (datetime.now(UTC) - timedelta(seconds=1),
-                   datetime.now(UTC) + timedelta(days=2)):
-        problem = expect_error(lambda m=moment: provider.client.transition(
-            contract["id"], "submit", {"signing_deadline": m.isoformat()}), 400,
-            "validation_error")
-        assert problem["errors"][0]["pointer"] == "/signing_deadline"
-    assert provider.client.get_contract(contract["id"])["status"] == "draft"
-
-
 def test_changes_end_the_execution_and_a_resubmission_starts_another(parties):
     provider, consumer = parties
     contract = provider.client.create_contract(body(consumer.did))

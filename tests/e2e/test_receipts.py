@@ -347,14 +347,3 @@ def test_hostile_history_fields_are_named(issued, stack, path, value, name, reas
     report = check(stack, canonical_json(set_at(json.loads(raw), path, value)))
     problems = failing(report)
     assert name in problems and reason in problems[name], problems
-
-
-def test_a_receipt_too_large_for_a_response_is_refused_clearly(issued, monkeypatch):
-    import cms.services.contracts.verification as service
-
-    provider, _, contract_id, raw = issued
-    monkeypatch.setattr(service, "MAX_RECEIPT_BYTES", len(raw) - 1)
-    with pytest.raises(ApiError) as raised:
-        provider.client.receipt(contract_id)
-    assert raised.value.status == 422 and raised.value.code == "receipt_too_large"
-    assert raised.value.problem["size"] == len(raw)

@@ -1,5 +1,6 @@
-"""A did:web party end to end through the services, on moto and a real local HTTPS server:
-registration, sign-in and contract signing. And the API's default refusal of loopback targets.
+"""A did:web party end to end through the services, on the in-memory stores and a real local
+HTTPS server: registration, sign-in and contract signing. And the API's default refusal of
+loopback targets (on the local stack).
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import httpx
 import pytest
 from base58 import b58encode
 
+from cms.bootstrap import MemoryServices
+from cms.config import Settings
 from cms.domain.contracts import Content
 from cms.domain.did import DidResolver
 from cms.domain.identity import Caller
-from cms.services.auth import AuthService
-from cms.services.contracts import ContractService
 from cms_client import Ed25519Signer
 from tests.integration.test_did_web_fetch import SIGNER, _fetcher, _Handler, server  # noqa: F401
 
@@ -34,12 +35,11 @@ def web_party(server):  # noqa: F811 - the HTTPS server fixture imported above
     return did, DidResolver(web_fetcher=_fetcher(ca))
 
 
-def test_a_did_web_party_signs_in_and_signs_a_contract(stack, web_party):
+def test_a_did_web_party_signs_in_and_signs_a_contract(web_party):
     did, resolver = web_party
-    base = stack.services("auth").auth
-    auth = AuthService(identities=base._identities, challenges=base._challenges,
-                       rate_limits=base._rate_limits, resolver=resolver, tokens=base._tokens,
-                       settings=base._settings)
+    services = MemoryServices(Settings(chain_id=31337))
+    services.__dict__["resolver"] = resolver  # the one that trusts the test server's CA
+    auth, contracts = services.auth, services.contracts
     registered = auth.register(did, bytes(SIGNER.verify_key).hex(), source_ip="192.0.2.1")
     assert registered.created
     assert registered.identity.credentials[0].verification_method == f"{did}#signing"
@@ -48,8 +48,6 @@ def test_a_did_web_party_signs_in_and_signs_a_contract(stack, web_party):
     assert auth.verify(did, issued.challenge, signature, "192.0.2.1").token
 
     consumer = Ed25519Signer()
-    contracts = ContractService(stack.services("contracts").contracts._store, resolver,
-                                base._settings)
     now = datetime.now(UTC)
     contract = contracts.create(Caller(did), Content(
         title="did:web licence", description="", provider_did=did, consumer_did=consumer.did,
@@ -57,16 +55,16 @@ def test_a_did_web_party_signs_in_and_signs_a_contract(stack, web_party):
         valid_until=(now + timedelta(days=1)).isoformat()))
     contracts.submit(Caller(did), contract.id)
     payload = contracts.signing_payload(Caller(did), contract.id)
-    assert payload["scheme"] == "any" and payload["message"]
+    assert payload.scheme == "any" and payload.message and payload.typed_data
     contracts.sign(Caller(did), contract.id,
-                   SIGNER.sign(payload["message"].encode()).signature.hex(), None)
+                   SIGNER.sign(payload.message.encode()).signature.hex(), None)
     theirs = contracts.signing_payload(Caller(consumer.did), contract.id)
     signed = contracts.sign(Caller(consumer.did), contract.id,
-                            consumer.sign_contract(theirs), None)
+                            consumer.sign_contract({"message": theirs.message}), None)
     assert signed.status == "signed"
     assert signed.signed_by(did).verification_method == f"{did}#signing"
     report = contracts.verify(Caller(did), contract.id)
-    assert report["valid"], report
+    assert report.valid, report
 
     # Alice rotates her key afterwards: the signature stays valid, because verification uses
     # the document recorded with it (and asks no web server at all).
@@ -76,7 +74,7 @@ def test_a_did_web_party_signs_in_and_signs_a_contract(stack, web_party):
             "id": "#next", "type": "Ed25519VerificationKey2018", "controller": did,
             "publicKeyBase58": b58encode(bytes.fromhex(consumer.public_key)).decode()}],
         "authentication": ["#next"], "assertionMethod": ["#next"]}).encode()
-    assert contracts.verify(Caller(did), contract.id)["valid"]
+    assert contracts.verify(Caller(did), contract.id).valid
 
 
 def test_the_api_refuses_did_web_on_loopback_by_default(stack, server):  # noqa: F811

@@ -17,12 +17,16 @@ from typing import TYPE_CHECKING, Any
 from cms.config import Settings
 
 if TYPE_CHECKING:
+    from cms.adapters.document_store import DocumentStore
     from cms.adapters.ledger_client import LedgerClient
     from cms.adapters.ledger_config import LedgerConfig
+    from cms.adapters.memory.anchors import MemoryLedger
     from cms.adapters.memory.database import MemoryDatabase
     from cms.adapters.safe_https import SafeHttpsClient
     from cms.domain.attestation import TrustedRoot
     from cms.domain.did import DidResolver
+    from cms.ports.anchors import AnchorBatches, LedgerReads
+    from cms.ports.contracts import ContractStore
     from cms.ports.data_keys import DataKeys
     from cms.ports.engine import ContractStateStorage
     from cms.ports.identities import IdentityStore
@@ -54,6 +58,7 @@ if TYPE_CHECKING:
     from cms.services.webhooks import WebhookService
 
 LEDGER_CONFIG_TTL_S = 60.0
+MEMORY_LEDGER_ADDRESS = "0x00000000000000000000000000000000000C0DE5"
 
 
 class Services:
@@ -194,12 +199,17 @@ class Services:
     # ------------------------------------------------------------ contracts
 
     @cached_property
-    def contracts(self) -> ContractService:
-        from cms.adapters.contract_store import ContractStore
-        from cms.services.contracts import ContractService
+    def contract_store(self) -> ContractStore:
+        from cms.adapters.contract_store import DynamoContractStore
 
         self.tables("contracts")
-        return ContractService(ContractStore(), self.resolver, self.settings,
+        return DynamoContractStore()
+
+    @cached_property
+    def contracts(self) -> ContractService:
+        from cms.services.contracts import ContractService
+
+        return ContractService(self.contract_store, self.resolver, self.settings,
                                anchors=self.anchor_reader,
                                drafting=lambda: self.drafting)
 
@@ -222,7 +232,7 @@ class Services:
         return DocumentService(self.contracts, self._document_store, self.settings)
 
     @cached_property
-    def _document_store(self) -> Any:
+    def _document_store(self) -> DocumentStore:
         from cms.adapters.document_store import DocumentStore
 
         return DocumentStore(self.bucket("CMS_DOCUMENTS_BUCKET"))
@@ -250,11 +260,26 @@ class Services:
 
     def anchor_reader(self) -> AnchorReader:
         """A reader per request: it caches the batches it has looked up."""
-        from cms.adapters.anchor_store import AnchorStore
         from cms.services.anchor_reader import AnchorReader
 
+        return AnchorReader(self.anchor_batches, self.ledger_reads, self.ledger_address)
+
+    @cached_property
+    def anchor_batches(self) -> AnchorBatches:
+        from cms.adapters.anchor_store import AnchorStore
+
         self.tables("anchor_batches")
-        return AnchorReader(AnchorStore(), self.ledger_reader, self.ledger_config)
+        return AnchorStore()
+
+    def ledger_reads(self) -> LedgerReads:
+        """The ledger contract's state, read from the chain (web3 is loaded only now)."""
+        from cms.adapters.ledger_view import LedgerView
+
+        return LedgerView(self.ledger_reader())
+
+    def ledger_address(self) -> tuple[int, str]:
+        config = self.ledger_config()
+        return config.chain_id, config.address
 
     @cached_property
     def ledger_status(self) -> LedgerStatusService:
@@ -516,3 +541,29 @@ class MemoryServices(Services):
     def health_probes(self) -> dict[str, Probe]:
         """The in-memory stores are always there; the token keys are loaded."""
         return {"keys:jwt-signing-key": self._load_token_keys}
+
+    @cached_property
+    def contract_store(self) -> ContractStore:
+        from cms.adapters.memory.contracts import MemoryContractStore
+
+        return MemoryContractStore(self.database)
+
+    @cached_property
+    def anchor_batches(self) -> AnchorBatches:
+        from cms.adapters.memory.anchors import MemoryAnchorStore
+
+        return MemoryAnchorStore(self.database)
+
+    @cached_property
+    def memory_ledger(self) -> MemoryLedger:
+        """A deployed ledger contract, empty until a test anchors something on it."""
+        from cms.adapters.memory.anchors import MemoryLedger
+
+        return MemoryLedger()
+
+    def ledger_reads(self) -> LedgerReads:
+        return self.memory_ledger
+
+    def ledger_address(self) -> tuple[int, str]:
+        return self.settings.chain_id, MEMORY_LEDGER_ADDRESS
+

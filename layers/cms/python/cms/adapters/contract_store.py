@@ -1,63 +1,31 @@
-"""Contracts and their audit events in DynamoDB.
+"""Contracts and their audit events in DynamoDB (the port: cms.ports.contracts).
 
 A change is one transaction: the snapshot (conditioned on the version it was computed from)
 and the audit event (conditioned on its sequence number being free, so chains cannot fork).
+Listings read the newest-first GSI partitions the caller may see (as provider, as consumer;
+or one per status) from below the cursor's listing key, and merge them into one page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
 from pynamodb.indexes import GlobalSecondaryIndex
 
 from cms.adapters import audit_log
-from cms.adapters.dynamo import (
-    WriteConflict,
-    bad_cursor,
-    decode_cursor,
-    encode_cursor,
-    transaction,
-    unavailable_on_connection_errors,
-)
+from cms.adapters.dynamo import transaction, unavailable_on_connection_errors
 from cms.adapters.tables import ContractRecord
 from cms.domain.anchoring import Placement
 from cms.domain.audit import AuditEvent
 from cms.domain.contracts import EXPIRABLE, Content, Contract, Signature, Status, stream_of
-from cms.domain.errors import DomainError
+from cms.domain.contracts.listing import listing_key, merged_page
+from cms.ports.contracts import ContractPage, CorruptSnapshot
+from cms.ports.errors import WriteConflict
 
-__all__ = ["ContractStore", "Page", "WriteConflict"]
-
-
-class CorruptSnapshot(DomainError):
-    code, status, title = "corrupt_record", 500, "A stored record cannot be read"
-
-    def __init__(self, contract_id: str, fields: list[str], parties: tuple[Any, Any]) -> None:
-        super().__init__(f"contract {contract_id} has unreadable fields: {', '.join(fields)}",
-                         fields=fields)
-        self.fields = fields
-        self.parties = parties
+__all__ = ["ContractStore", "CorruptSnapshot", "DynamoContractStore", "WriteConflict"]
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[Contract]
-    next_cursor: str | None
-
-
-@dataclass(frozen=True)
-class _Stream:
-    """One sorted GSI partition that a listing reads from (newest first)."""
-
-    name: str
-    index: GlobalSecondaryIndex
-    hash_attribute: str
-    partition: str
-
-
-class ContractStore:
+class DynamoContractStore:
     def get(self, contract_id: str) -> Contract | None:
         """The snapshot, or None; CorruptSnapshot (naming the fields) if it cannot be read.
 
@@ -91,18 +59,18 @@ class ContractStore:
             audit_log.append(tx, event)
 
     def list_for_party(self, did: str, role: str | None, status: str | None,
-                       cursor: str | None, limit: int) -> Page:
-        streams = []
+                       before: str | None, limit: int) -> ContractPage:
+        partitions = []
         if role in (None, "provider"):
-            streams.append(_Stream("provider", ContractRecord.by_provider, "provider_did", did))
+            partitions.append((ContractRecord.by_provider, did))
         if role in (None, "consumer"):
-            streams.append(_Stream("consumer", ContractRecord.by_consumer, "consumer_did", did))
-        return self._merged_page(streams, status, cursor, limit)
+            partitions.append((ContractRecord.by_consumer, did))
+        return self._merged_page(partitions, status, before, limit)
 
-    def list_all(self, status: str | None, cursor: str | None, limit: int) -> Page:
+    def list_all(self, status: str | None, before: str | None, limit: int) -> ContractPage:
         statuses = [status] if status else [s.value for s in Status]
-        streams = [_Stream(s, ContractRecord.by_status, "status", s) for s in statuses]
-        return self._merged_page(streams, None, cursor, limit)
+        return self._merged_page([(ContractRecord.by_status, s) for s in statuses], None,
+                                 before, limit)
 
     def due_for_expiry(self, now_iso: str, limit: int = 100) -> list[str]:
         ids: list[str] = []
@@ -117,61 +85,28 @@ class ContractStore:
         ids.extend(unavailable_on_connection_errors(lambda: [r.contract_id for r in unsigned]))
         return list(dict.fromkeys(ids))[:limit]
 
-    # Listing merges several newest-first GSI partitions into one page. The cursor keeps,
-    # per partition, the (created_at, id) of the last item handed out, so the partition key
-    # itself always comes from the caller's identity and never from the client.
-    def _merged_page(self, streams: list[_Stream], status: str | None, cursor: str | None,
-                     limit: int) -> Page:
-        state = decode_cursor(cursor) if cursor else {}
-        heads: list[tuple[Contract, _Stream]] = []
-        for stream in streams:
-            position = state.get(stream.name)
-            if position == "done":
-                continue
-            heads.extend((item, stream) for item in
-                         islice(self._read(stream, position, status, limit), limit))
-        heads.sort(key=lambda pair: (pair[0].created_at, pair[0].id), reverse=True)
-        page, seen = heads[:limit], {}
-        for contract, stream in page:
-            seen[stream.name] = [contract.created_at, contract.id]
-        next_state = {}
-        for stream in streams:
-            if state.get(stream.name) == "done":
-                next_state[stream.name] = "done"
-                continue
-            fetched = [pair for pair in heads if pair[1].name == stream.name]
-            consumed = seen.get(stream.name, state.get(stream.name))
-            exhausted = len(fetched) < limit and all(pair in page for pair in fetched)
-            next_state[stream.name] = "done" if exhausted else consumed
-        more = any(value != "done" for value in next_state.values())
-        return Page([contract for contract, _ in page], encode_cursor(next_state) if more else None)
+    def _merged_page(self, partitions: list[tuple[GlobalSecondaryIndex, str]],
+                     status: str | None, before: str | None, limit: int) -> ContractPage:
+        """One more than a page from each partition: more remain exactly when the merged
+        candidates outnumber the page (cms.domain.contracts.listing.merged_page)."""
+        candidates = []
+        for index, partition in partitions:
+            candidates.extend(self._read(index, partition, status, before, limit + 1))
+        items, cursor = merged_page(candidates, limit)
+        return ContractPage(items, cursor)
 
-    def _read(self, stream: _Stream, position: Any, status: str | None,
-              limit: int) -> Iterator[Contract]:
-        start_key = None
-        if position is not None:
-            start_key = _start_key(stream, position)
-        condition = ContractRecord.status == status if status else None
-        query = stream.index.query(stream.partition, scan_index_forward=False,
-                                   filter_condition=condition, limit=limit,
-                                   last_evaluated_key=start_key)
-        return iter(unavailable_on_connection_errors(lambda: [_to_contract(r) for r in query]))
+    @staticmethod
+    def _read(index: GlobalSecondaryIndex, partition: str, status: str | None,
+              before: str | None, count: int) -> list[Contract]:
+        query = index.query(
+            partition, ContractRecord.created_key < before if before else None,
+            scan_index_forward=False,
+            filter_condition=ContractRecord.status == status if status else None, limit=count)
+        return unavailable_on_connection_errors(lambda: [_to_contract(r) for r in query])
 
 
-def _start_key(stream: _Stream, position: Any) -> dict[str, Any]:
-    if not (isinstance(position, list) and len(position) == 2
-            and all(isinstance(part, str) for part in position)):
-        raise bad_cursor()
-    created_at, contract_id = position
-    return {
-        "contract_id": {"S": contract_id},
-        stream.hash_attribute: {"S": stream.partition},
-        "created_key": {"S": created_key(created_at, contract_id)},
-    }
-
-
-def created_key(created_at: str, contract_id: str) -> str:
-    return f"{created_at}#{contract_id}"
+# The name the other services' wiring still uses.
+ContractStore = DynamoContractStore
 
 
 def _object(value: Any) -> dict[str, Any]:
@@ -236,6 +171,6 @@ def _to_record(contract: Contract) -> ContractRecord:
         digest=contract.digest, signing_deadline=contract.signing_deadline,
         signatures=[s.to_json() for s in contract.signatures],
         created_at=contract.created_at, updated_at=contract.updated_at,
-        created_key=created_key(contract.created_at, contract.id),
+        created_key=listing_key(contract.created_at, contract.id),
         version=contract.version, head_hash=contract.head_hash,
     )

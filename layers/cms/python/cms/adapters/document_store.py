@@ -1,4 +1,5 @@
-"""Contract documents and attachments in the documents bucket (versioned, Object Lock).
+"""Contract documents and attachments in the documents bucket (versioned, Object Lock), on
+the object store port (cms.ports.objects): S3, or a bucket in memory.
 
 Rendered documents are content-addressed (``contracts/<id>/document/<sha256>.<ext>``): a
 re-render of a draft adds objects, never replaces one a contract may already name.
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from cms.adapters.object_store import Bucket, ObjectHead
+from cms.ports.objects import ObjectHead, ObjectStore
 
 if TYPE_CHECKING:
     from cms.domain.documents import RenderedDocument
@@ -31,7 +32,7 @@ class HashedObject:
 
 
 class DocumentStore:
-    def __init__(self, bucket: Bucket) -> None:
+    def __init__(self, bucket: ObjectStore) -> None:
         self.bucket = bucket
 
     # ------------------------------------------------------------ rendered documents

@@ -47,6 +47,9 @@ class Operation:
     errors: tuple[ErrorSpec, ...]
     function: Callable[..., Any]
     also: tuple[int, ...] = ()  # other success statuses with the same body (200 for "again")
+    # The body's schema when the handler sends prepared bytes (annotated Response[Any]) that
+    # must go out as they are, e.g. canonical JSON: documented, never re-serialised.
+    response_model: type | None = None
 
     @property
     def openapi_path(self) -> str:
@@ -93,12 +96,12 @@ class Api:
 
     def _declare(self, method: str, path: str, operation_id: str, *, summary: str,
                  description: str | None = None, status: int = 200, secured: bool = True,
-                 errors: tuple[ErrorSpec, ...] = (), also: tuple[int, ...] = ()
-                 ) -> Callable[[F], F]:
+                 errors: tuple[ErrorSpec, ...] = (), also: tuple[int, ...] = (),
+                 response_model: type | None = None) -> Callable[[F], F]:
         def register(function: F) -> F:
             self.operations.append(Operation(method, path, operation_id, summary, description,
                                              self.tag, secured, status, errors, function,
-                                             also))
+                                             also, response_model))
             return function
 
         return register
@@ -138,10 +141,12 @@ class Api:
                                      json_body_deserializer=parse_json_body)
         register_problem_handlers(app)
         for operation in self.operations:
+            success: dict[str, Any] = {"description": operation.summary}
+            if operation.response_model is not None:
+                success["content"] = {"application/json": {"model": operation.response_model}}
             app.route(operation.path, operation.method, summary=operation.summary,
                       description=operation.description, operation_id=operation.operation_id,
                       tags=[operation.tag], security=SECURED if operation.secured else None,
-                      status_code=operation.status,
-                      responses={operation.status: {"description": operation.summary}},
+                      status_code=operation.status, responses={operation.status: success},
                       )(operation.function)
         return app

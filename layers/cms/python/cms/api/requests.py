@@ -95,10 +95,18 @@ class BodyNotJson(json.JSONDecodeError):
 
 def parse_json_body(text: str) -> Any:
     """Request bodies: strict JSON (no duplicate members, bounded nesting) with I-JSON
-    numbers, so every value a route sees means the same in every client's language."""
+    numbers, so every value a route sees means the same in every client's language.
+
+    Every request body of this API is an object (an optional one is left out, not null).
+    Anything else is refused here: Powertools would otherwise read an array as its first
+    element, and null as no body."""
     try:
-        return strict_json.loads(text, max_depth=MAX_BODY_DEPTH, i_json=True)
+        value = strict_json.loads(text, max_depth=MAX_BODY_DEPTH, i_json=True)
     except json.JSONDecodeError as error:
         raise BodyNotJson(error.msg, error.doc, error.pos) from None
     except ValueError as error:
         raise BodyNotJson(str(error), text, 0) from None
+    if not isinstance(value, dict):
+        raise ValidationFailed("the body must be a JSON object",
+                               [_whole(f"a JSON object, not {type(value).__name__}")])
+    return value

@@ -6,27 +6,40 @@ request actually asks the chain something."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-from cms.adapters.anchor_store import AnchorStore
 from cms.domain.anchoring import FINAL, Batch, Placement
 from cms.domain.verification import ChainAnchor, ChainSlot
+from cms.ports.anchors import AnchorBatches, LedgerReads
 
-if TYPE_CHECKING:
-    from cms.adapters.ledger_client import LedgerClient
-    from cms.adapters.ledger_config import LedgerConfig
-    from cms.adapters.ledger_view import LedgerView
+PENDING, BATCHED, ANCHORED, UNKNOWN = "pending", "batched", "anchored", "unknown"
+
+
+@dataclass(frozen=True)
+class AnchorState:
+    """Where an audit event is in its anchoring: ``pending`` (queued), ``batched`` (in a
+    batch whose transaction is not final yet), ``anchored`` (final: what a receipt can
+    prove), or ``unknown`` (no ledger to ask)."""
+
+    state: str
+    batch: int | None = None
+    anchor_seq: int | None = None
+    proof: dict[str, Any] | None = None
+    root: str | None = None
+    tx_hash: str | None = None
+    block_number: int | None = None
 
 
 class AnchorReader:
     """Batches and their on-chain records for one request (each batch looked up once)."""
 
-    def __init__(self, store: AnchorStore, ledger: Callable[[], LedgerClient],
-                 config: Callable[[], LedgerConfig]) -> None:
-        self._store = store
+    def __init__(self, batches: AnchorBatches, ledger: Callable[[], LedgerReads],
+                 address: Callable[[], tuple[int, str]]) -> None:
+        self._store = batches
         self._ledger_factory = ledger
-        self._config = config
-        self._view: LedgerView | None = None
+        self._address = address
+        self._ledger: LedgerReads | None = None
         self._batches: dict[int, Batch | None] = {}
 
     def batch(self, first_seq: int) -> Batch | None:
@@ -43,8 +56,7 @@ class AnchorReader:
 
     def ledger_address(self) -> tuple[int, str]:
         """(chain id, ledger address) from the configuration alone: no chain access."""
-        config = self._config()
-        return config.chain_id, config.address
+        return self._address()
 
     def on_chain(self, first_seq: int) -> tuple[str, ChainAnchor | None]:
         batch = self.batch(first_seq)
@@ -55,24 +67,21 @@ class AnchorReader:
     def slot(self, contract_id: str) -> ChainSlot | None:
         return self._chain().status_of(contract_id)
 
-    def describe(self, placement: Placement | None) -> dict[str, Any]:
+    def describe(self, placement: Placement | None) -> AnchorState:
         if placement is None:
-            return {"state": "pending"}
+            return AnchorState(PENDING)
         batch = self.batch(placement.batch_first_seq)
         # "anchored" only once the batch's transaction is final: what a receipt can prove.
-        return {"state": "anchored" if _is_final(batch) else "batched",
-                "batch": placement.batch_first_seq,
-                "anchor_seq": placement.anchor_seq, "proof": placement.proof,
-                "root": batch.root if batch else None,
-                "tx_hash": batch.tx_hash if batch else None,
-                "block_number": batch.block_number if batch else None}
+        return AnchorState(ANCHORED if _is_final(batch) else BATCHED,
+                           batch=placement.batch_first_seq, anchor_seq=placement.anchor_seq,
+                           proof=placement.proof, root=batch.root if batch else None,
+                           tx_hash=batch.tx_hash if batch else None,
+                           block_number=batch.block_number if batch else None)
 
-    def _chain(self) -> LedgerView:
-        if self._view is None:
-            from cms.adapters.ledger_view import LedgerView
-
-            self._view = LedgerView(self._ledger_factory())
-        return self._view
+    def _chain(self) -> LedgerReads:
+        if self._ledger is None:
+            self._ledger = self._ledger_factory()
+        return self._ledger
 
 
 def _is_final(batch: Batch | None) -> bool:

@@ -3,7 +3,6 @@ registration when S3 reports them, and Object Lock once the contract is signed."
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,11 +10,13 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, unquote
 
-from cms.adapters.document_store import DocumentStore
+from cms.adapters.document_store import DocumentStore, HashedObject
 from cms.config import Settings
 from cms.domain.canonical import iso_utc, parse_iso, utc_now
 from cms.domain.contracts import Contract, Status
+from cms.domain.contracts.attachments import upload_errors
 from cms.domain.drafting import (
+    ATTACHMENT_FIELDS,
     DOCUMENT_KEY,
     MAX_ATTACHMENTS,
     AttachmentExists,
@@ -36,14 +37,56 @@ from cms.services.contracts import ConcurrentChanges, ContractService
 
 MEDIA_TYPES = {"markdown": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8",
                "pdf": "application/pdf"}
-ATTACHMENT_TYPES = frozenset({
-    "application/pdf", "text/plain", "text/markdown", "text/csv", "application/json",
-    "image/png", "image/jpeg", "application/zip",
-})
-FILENAME = re.compile(r"[^\x00-\x1f\x7f/\\\\]{1,200}")
 DOWNLOAD_TTL_S = 300
 SIGNED_OR_LATER = frozenset({Status.SIGNED, Status.ACTIVE, Status.COMPLETED, Status.TERMINATED,
                              Status.EXPIRED})
+
+
+@dataclass(frozen=True)
+class DocumentLink:
+    """One rendering of a contract's document: what the digest covers, and where to get it."""
+
+    contract_id: str
+    format: str
+    media_type: str
+    sha256: str
+    size: int
+    signed: bool  # the contract is signed: this rendering is what the parties signed
+    url: str
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class UploadForm:
+    """A presigned POST: send ``fields`` and then the file as multipart form data."""
+
+    url: str
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True)
+class UploadGrant:
+    attachment_id: str
+    upload: UploadForm
+    expires_in: int
+    max_bytes: int
+    media_type: str
+
+
+@dataclass(frozen=True)
+class AttachmentLink:
+    """A registered attachment (as the contract records it) and a download link."""
+
+    id: str
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    uploaded_by: str
+    object_version: str | None
+    added_at: str
+    url: str
+    expires_in: int
 
 
 @dataclass(frozen=True)
@@ -66,25 +109,24 @@ class DocumentService:
 
     # ------------------------------------------------------------ the rendered document
 
-    def document(self, caller: Caller, contract_id: str, fmt: str) -> dict[str, Any]:
+    def document(self, caller: Caller, contract_id: str, fmt: str) -> DocumentLink:
         contract = self._contracts.get(caller, contract_id)
         entry = (contract.content.metadata.get(DOCUMENT_KEY) or {}).get(fmt)
         if not isinstance(entry, dict):
             raise DocumentNotFound(f"contract {contract_id} has no {fmt} document (only "
                                    "contracts made from a template have one)")
         filename = f"contract-{contract_id}.{'md' if fmt == 'markdown' else fmt}"
-        return {"contract_id": contract_id, "format": fmt, "media_type": MEDIA_TYPES[fmt],
-                "sha256": entry["sha256"], "size": entry["size"],
-                "signed": contract.status in SIGNED_OR_LATER,
-                "url": self._store.document_url(contract_id, fmt, entry["sha256"],
-                                                entry.get("version"), ttl_s=DOWNLOAD_TTL_S,
-                                                filename=filename),
-                "expires_in": DOWNLOAD_TTL_S}
+        return DocumentLink(
+            contract_id, fmt, MEDIA_TYPES[fmt], entry["sha256"], entry["size"],
+            signed=contract.status in SIGNED_OR_LATER,
+            url=self._store.document_url(contract_id, fmt, entry["sha256"], entry.get("version"),
+                                         ttl_s=DOWNLOAD_TTL_S, filename=filename),
+            expires_in=DOWNLOAD_TTL_S)
 
     # ------------------------------------------------------------ attachments
 
     def request_upload(self, caller: Caller, contract_id: str, *, name: str, media_type: str,
-                       size: int) -> dict[str, Any]:
+                       size: int) -> UploadGrant:
         """A presigned POST for one file; it becomes an attachment once S3 reports it."""
         contract = self._contracts.get(caller, contract_id)
         if contract.role_of(caller.did) is None:
@@ -97,9 +139,9 @@ class DocumentService:
             ttl_s=self._settings.upload_url_ttl_s,
             metadata={"uploaded-by": caller.did, "name": quote(name, safe=""),
                       "declared-size": str(size)})
-        return {"attachment_id": attachment_id, "upload": form,
-                "expires_in": self._settings.upload_url_ttl_s,
-                "max_bytes": size, "media_type": media_type}
+        return UploadGrant(attachment_id, UploadForm(form["url"], dict(form["fields"])),
+                           expires_in=self._settings.upload_url_ttl_s, max_bytes=size,
+                           media_type=media_type)
 
     def register_upload(self, key: str, version_id: str | None) -> Registration | None:
         """Hash an uploaded object and add it to its draft. Refused uploads are deleted;
@@ -139,18 +181,20 @@ class DocumentService:
         return next((a for a in attachments_of(contract.content.metadata)
                      if a["id"] == attachment_id), None)
 
-    def attachment(self, caller: Caller, contract_id: str, attachment_id: str) -> dict:
+    def attachment(self, caller: Caller, contract_id: str,
+                   attachment_id: str) -> AttachmentLink:
         contract = self._contracts.get(caller, contract_id)
         found = next((a for a in attachments_of(contract.content.metadata)
                       if a["id"] == attachment_id), None)
         if found is None:
             raise DocumentNotFound(f"contract {contract_id} has no attachment {attachment_id}")
         key = self._store.attachment_key(contract_id, attachment_id)
-        return {**found, "url": self._store.attachment_url(
-            key, found["object_version"], ttl_s=DOWNLOAD_TTL_S, filename=quote(found["name"])),
-            "expires_in": DOWNLOAD_TTL_S}
+        url = self._store.attachment_url(key, found["object_version"], ttl_s=DOWNLOAD_TTL_S,
+                                         filename=quote(found["name"]))
+        return AttachmentLink(**{name: found[name] for name in ATTACHMENT_FIELDS}, url=url,
+                              expires_in=DOWNLOAD_TTL_S)
 
-    def _attachment_record(self, attachment_id: str, hashed: Any) -> dict[str, Any]:
+    def _attachment_record(self, attachment_id: str, hashed: HashedObject) -> dict[str, Any]:
         metadata = hashed.head.metadata
         declared = metadata.get("declared-size", "")
         media_type = hashed.head.content_type
@@ -188,15 +232,7 @@ class DocumentService:
 
 
 def _check_upload(name: str, media_type: str, size: int, max_bytes: int) -> None:
-    errors = []
-    if not FILENAME.fullmatch(name or ""):
-        errors.append({"pointer": "/name", "message": "1-200 characters, no slashes or "
-                                                      "control characters"})
-    if media_type not in ATTACHMENT_TYPES:
-        errors.append({"pointer": "/media_type",
-                       "message": f"one of {', '.join(sorted(ATTACHMENT_TYPES))}"})
-    if not 1 <= size <= max_bytes:
-        errors.append({"pointer": "/size", "message": f"1 to {max_bytes} bytes"})
+    errors = upload_errors(name, media_type, size, max_bytes)
     if errors:
         raise ValidationFailed("the upload is not acceptable", errors)
 

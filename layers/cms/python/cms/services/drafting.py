@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cms.adapters.document_store import DocumentStore
-from cms.domain.canonical import iso_utc, utc_now
+from cms.domain.canonical import iso_utc, parse_iso, utc_now
 from cms.domain.contracts import Content
+from cms.domain.contracts.ranges import validity_errors
 from cms.domain.drafting import (
     DOCUMENT_KEY,
     TEMPLATE_KEY,
@@ -78,7 +79,13 @@ class DraftingService:
         document = render_document(markdown, title=content.title,
                                    issued_at=iso_utc(self._clock()))
         made = self._content(content, template, variables, document)
-        made.validated()  # refuse before anything is stored
+        # Refuse before anything is stored: the content, and the validity's range.
+        checked = made.validated()
+        errors = validity_errors(parse_iso(checked.valid_from), parse_iso(checked.valid_until),
+                                 self._clock())
+        if errors:
+            raise ValidationFailed("The template's variables give a validity out of range",
+                                   [{**e, "pointer": "/variables"} for e in errors])
         versions = self._documents.put_document(contract_id, document)
         files = {fmt: {**entry, "version": versions[fmt]}
                  for fmt, entry in made.metadata[DOCUMENT_KEY].items()}

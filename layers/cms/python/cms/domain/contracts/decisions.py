@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from cms.domain.canonical import canonical_json, iso_utc, parse_iso
@@ -27,6 +27,12 @@ from cms.domain.contracts.errors import (
     ValidityEnded,
 )
 from cms.domain.contracts.model import Contract, Status
+from cms.domain.contracts.ranges import (
+    DEFAULT_SIGNING_WINDOW,
+    SIGNING_DEADLINE_RANGE,
+    signing_deadline_ok,
+    validity_errors,
+)
 from cms.domain.contracts.rules import (
     CREATED,
     RULES,
@@ -35,10 +41,6 @@ from cms.domain.contracts.rules import (
     with_attachment,
 )
 from cms.domain.errors import Forbidden, IllegalTransition, ValidationFailed
-
-DEFAULT_SIGNING_WINDOW = timedelta(days=30)
-# The workflow waits for the signatures in one execution, which lives at most a year.
-MAX_SIGNING_WINDOW = timedelta(days=360)
 
 
 @dataclass(frozen=True)
@@ -71,9 +73,10 @@ def decide(contract: Contract | None, command: Command, actor: str, now: datetim
 
 
 def _still_valid(content: Content, now: datetime) -> Content:
-    if parse_iso(content.valid_until) <= now:
-        raise ValidationFailed("The contract is not valid", [
-            {"pointer": "/valid_until", "message": "must be in the future"}])
+    """A new or edited contract's validity is within range (cms.domain.contracts.ranges)."""
+    errors = validity_errors(parse_iso(content.valid_from), parse_iso(content.valid_until), now)
+    if errors:
+        raise ValidationFailed("The contract is not valid", errors)
     return content
 
 
@@ -122,11 +125,9 @@ def _signing_deadline(contract: Contract, requested: datetime | None, now: datet
     valid_until = parse_iso(contract.content.valid_until)
     if requested is None:
         return min(now + DEFAULT_SIGNING_WINDOW, valid_until)
-    if not now < requested <= min(valid_until, now + MAX_SIGNING_WINDOW):
+    if not signing_deadline_ok(requested, valid_until, now):
         raise ValidationFailed("The signing deadline is not valid", [
-            {"pointer": "/signing_deadline",
-             "message": "must be in the future, within 360 days and no later than "
-                        "valid_until"}])
+            {"pointer": "/signing_deadline", "message": f"must be {SIGNING_DEADLINE_RANGE}"}])
     return requested
 
 

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from cms.adapters.contract_store import WriteConflict
 from cms.domain.canonical import iso_utc
 from cms.domain.contracts.changes import record_change
 from cms.domain.contracts.commands import (
@@ -42,6 +41,7 @@ from cms.domain.errors import (
 )
 from cms.domain.identity import Caller
 from cms.domain.signatures import recordable, scheme_of, verify_contract_signature
+from cms.ports.errors import WriteConflict
 from cms.services.contracts.reads import ContractReads
 
 if TYPE_CHECKING:

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from cms.adapters.contract_store import ContractStore, CorruptSnapshot, Page
 from cms.config import Settings
 from cms.domain.audit import AuditEvent
 from cms.domain.canonical import utc_now
+from cms.domain.contracts.listing import key_of_cursor
 from cms.domain.contracts.model import Contract, Status
 from cms.domain.did import DidResolver
-from cms.domain.errors import Forbidden, IllegalTransition, NotFound
+from cms.domain.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
 from cms.domain.identity import Caller
 from cms.domain.signatures import contract_signing_payload
+from cms.ports.contracts import ContractPage, ContractStore, CorruptSnapshot
+from cms.services.contracts.results import SigningPayload
 
 if TYPE_CHECKING:
     from cms.services.anchor_reader import AnchorReader
@@ -51,13 +53,19 @@ class ContractReads:
             raise NotFound(f"no contract {contract_id}")
         return contract
 
-    def list(self, caller: Caller, *, status: str | None, role: str | None, scope: str,
-             cursor: str | None, limit: int) -> Page:
+    def list(self, caller: Caller, *, status: str | None = None, role: str | None = None,
+             scope: str = "mine", cursor: str | None = None, limit: int = 20) -> ContractPage:
+        """Newest first, ``limit`` at a time; ``cursor`` is a page's ``next_cursor``."""
+        try:
+            before = key_of_cursor(cursor) if cursor is not None else None
+        except ValueError as error:
+            raise ValidationFailed("The cursor is not a listing position", [
+                {"pointer": "query:cursor", "message": str(error)}]) from None
         if scope == "all":
             if not caller.is_overseer:
                 raise Forbidden("only auditors and admins may list every contract")
-            return self._store.list_all(status, cursor, limit)
-        return self._store.list_for_party(caller.did, role, status, cursor, limit)
+            return self._store.list_all(status, before, limit)
+        return self._store.list_for_party(caller.did, role, status, before, limit)
 
     def events(self, caller: Caller, contract_id: str, *, after: int = -1,
                limit: int | None = None) -> list[AuditEvent]:
@@ -71,18 +79,16 @@ class ContractReads:
             raise NotFound(f"no contract {contract_id}")
         return contract
 
-    def signing_payload(self, caller: Caller, contract_id: str) -> dict[str, Any]:
+    def signing_payload(self, caller: Caller, contract_id: str) -> SigningPayload:
         contract = self._party_contract(caller, contract_id)
         if contract.status != Status.REVIEW or contract.digest is None:
             raise IllegalTransition("only a contract in review can be signed",
-                                    current_status=contract.status.value)
-        return {
-            "contract_id": contract.id,
-            "digest": contract.digest,
-            "signer_did": caller.did,
-            **contract_signing_payload(contract_id=contract.id, digest_hex=contract.digest,
-                                       signer_did=caller.did, chain_id=self._settings.chain_id),
-        }
+                                    current_status=contract.status.value,
+                                    allowed_from=[Status.REVIEW.value])
+        return SigningPayload.of(contract.id, contract.digest, caller.did,
+                                 contract_signing_payload(
+                                     contract_id=contract.id, digest_hex=contract.digest,
+                                     signer_did=caller.did, chain_id=self._settings.chain_id))
 
     def _party_contract(self, caller: Caller, contract_id: str) -> Contract:
         contract = self.get(caller, contract_id)

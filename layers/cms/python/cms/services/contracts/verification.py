@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from cms.adapters.contract_store import CorruptSnapshot
 from cms.domain.anchoring import Batch, Placement
 from cms.domain.audit import AuditEvent
 from cms.domain.canonical import iso_utc
@@ -20,13 +17,16 @@ from cms.domain.verification import (
     verify_contract,
     verify_unreadable,
 )
+from cms.ports.contracts import CorruptSnapshot
+from cms.services.anchor_reader import UNKNOWN, AnchorState
 from cms.services.contracts.reads import ContractReads
+from cms.services.contracts.results import PlacedEvent, VerificationReport
 
 MAX_RECEIPT_BYTES = 5 * 1024 * 1024  # a Lambda response carries at most 6 MB
 
 
 class ContractVerification(ContractReads):
-    def verify(self, caller: Caller, contract_id: str) -> dict[str, Any]:
+    def verify(self, caller: Caller, contract_id: str) -> VerificationReport:
         try:
             contract = self.get(caller, contract_id)  # visibility first, then the history
         except CorruptSnapshot as error:
@@ -40,12 +40,12 @@ class ContractVerification(ContractReads):
         return self._report(contract_id, contract, checks)
 
     def placed_events(self, caller: Caller, contract_id: str, *, after: int = -1,
-                      limit: int | None = None) -> list[dict[str, Any]]:
+                      limit: int | None = None) -> list[PlacedEvent]:
         """The audit events with their anchoring state (batch, transaction, proof)."""
         self.get(caller, contract_id)
         reader = self._anchors() if self._anchors else None
-        return [{**event.to_json(),
-                 "anchor": reader.describe(placement) if reader else {"state": "unknown"}}
+        return [PlacedEvent(event, reader.describe(placement) if reader
+                            else AnchorState(UNKNOWN))
                 for event, placement in self._store.placed_events(contract_id, after=after,
                                                                   limit=limit)]
 
@@ -90,12 +90,7 @@ class ContractVerification(ContractReads):
             return [Check("anchoring", False, f"the ledger cannot be read: {error.detail}")]
 
     def _report(self, contract_id: str, contract: Contract | None,
-                checks: list[Check]) -> dict[str, Any]:
-        return {
-            "contract_id": contract_id,
-            "valid": all(check.ok for check in checks),
-            "status": contract.status.value if contract else None,
-            "digest": contract.digest if contract else None,
-            "checked_at": iso_utc(self._clock()),
-            "checks": [check.to_json() for check in checks],
-        }
+                checks: list[Check]) -> VerificationReport:
+        return VerificationReport(contract_id, contract.status.value if contract else None,
+                                  contract.digest if contract else None,
+                                  iso_utc(self._clock()), checks)
