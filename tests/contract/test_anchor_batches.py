@@ -22,7 +22,7 @@ def pending_of(services, contract) -> list[PendingEvent]:
 def test_a_settled_batch_places_its_events_with_their_proofs(services):
     store, batches = services.contract_store, services.anchor_batches
     contract = changed(store, made(store, party(), party()), Submit())
-    first_seq = random.randrange(10**9, 10**12)
+    first_seq = random.randrange(10**9, 10**12)  # below test_anchoring_progress's
     batch = prepare(first_seq, pending_of(services, contract))
     batches.create(batch)
     assert batches.get(first_seq) == batch

@@ -79,7 +79,8 @@ def test_settled_events_leave_the_queue_and_their_batch_is_the_last_final(servic
     events = [audit_event(stream(), 0, "2000-06-01T00:00:00.000Z") for _ in range(2)]
     write_events(services, events)
     before, _ = progress.pending_count_and_oldest()
-    first_seq = 10**9 + uuid.uuid4().int % 10**6  # after any other test's batch
+    # After any other test's batch in the same store (their first_seq stay below 10**12).
+    first_seq = 10**13 + uuid.uuid4().int % 10**6
     settle(services, first_seq, events)
     count, oldest = progress.pending_count_and_oldest()
     assert count == before - 2 and oldest != "2000-06-01T00:00:00.000Z"
