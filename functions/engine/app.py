@@ -32,7 +32,7 @@ from cms.api.schemas.engine import (
     GasEstimate,
     HistoryCursor,
 )
-from cms.api.schemas.engine_deploy import DeployRequest
+from cms.api.schemas.engine_deploy import DEPLOY_EXAMPLES, DeployRequest
 from cms.domain.engine.errors import (
     ContractExists,
     ContractNotFound,
@@ -67,7 +67,8 @@ REFUSED = (ContractNotFound, EngineValidationError, StorageError)
           summary="Deploy a contract (the caller is its owner): built-in ERC20, a WebAssembly "
                   "module, a Paillier privacy contract or a boolean-circuit contract",
           errors=(EngineValidationError, ContractExists, StorageError, *FAILED_RUN))
-def deploy(request: Annotated[DeployRequest, Body()]) -> Response[EngineContract]:
+def deploy(request: Annotated[DeployRequest, Body(openapi_examples=DEPLOY_EXAMPLES)]
+           ) -> Response[EngineContract]:
     fields = request.model_dump(exclude_unset=True, exclude_none=True)
     contract = runtime.services.engine.deploy(caller_of(api), ContractDeployment(**fields))
     count("EngineContractsDeployed")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import json
 from functools import cache
-from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 
@@ -14,6 +13,7 @@ from cms.api.openapi import merge
 from cms.api.operations import Api
 from cms.api.schemas.meta import Health, OpenApiDocument
 from cms.runtime import FunctionRuntime
+from cms.services.health import ServiceDegraded
 from functions.registry import FUNCTIONS
 
 api = Api("meta")
@@ -28,11 +28,12 @@ HEALTH = "/health"
 
 
 @api.get(HEALTH, "getHealth", secured=False,
-         summary="State of each dependency (200 when all are up, else 503 with the same body)")
+         summary="State of each dependency: 200 when all are up, else a 503 problem whose "
+                 "checks member says which is down", errors=(ServiceDegraded,))
 def health() -> Response[Health]:
-    report = runtime.services.health.check()
+    report = runtime.services.health.check().require_healthy()
     return json_response(Health.model_validate(report, from_attributes=True),
-                         200 if report.healthy else 503, {"Cache-Control": "no-store"})
+                         headers={"Cache-Control": "no-store"})
 
 
 @api.get("/api/v1/openapi.json", "getOpenApi", secured=False,
@@ -49,27 +50,11 @@ def _document_model() -> OpenApiDocument:
 @cache
 def merged_openapi() -> str:
     """One document from every HTTP function's operations (the handlers are the source)."""
-    parts = [meta_document() if spec.name == "meta"
+    parts = [api.document() if spec.name == "meta"
              else importlib.import_module(spec.module).api.document()
              for spec in FUNCTIONS if spec.http]
     return json.dumps(merge(parts, title=API_TITLE, version=API_VERSION,
                             description=API_DESCRIPTION), separators=(",", ":"))
-
-
-def meta_document() -> dict[str, Any]:
-    """This function's part. A degraded health check answers 503 with the health report
-    itself (what load balancers and operators read); the gateway's own 503s stay problems."""
-    document = api.document()
-    operation = document["paths"][HEALTH]["get"]
-    problems = operation["responses"].get("503", {})
-    if "$ref" in problems:  # a shared answer: components.responses.<name>
-        problems = document["components"]["responses"][problems["$ref"].rsplit("/", 1)[1]]
-    operation["responses"]["503"] = {
-        "description": "Degraded: a dependency is down (or the gateway could not answer)",
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}},
-                    **problems.get("content", {})},
-        **({"headers": problems["headers"]} if "headers" in problems else {})}
-    return document
 
 
 handler = http_entry(api, runtime)

@@ -117,8 +117,10 @@ SEMANTIC_REFUSALS: dict[tuple[str, str], tuple[list[int], str]] = {
         [400, 422], "key_mismatch: whether a public key is the DID's own is arithmetic on the "
                     "key; did_resolution_failed: a did:web document is fetched from its host"),
     ("POST", "/api/v1/contracts"): (
-        [400], "valid_from before valid_until relates two fields, and a template contract's "
-               "variables answer to that template's own schema, stored with it"),
+        [400, 422], "valid_from before valid_until relates two fields, and a template "
+                    "contract's variables answer to that template's own schema, stored with it; "
+                    "an Idempotency-Key already used with another body is refused "
+                    "(idempotency_key_reused, 422): the key's history is the server's"),
     ("PATCH", "/api/v1/contracts/{}"): (
         [400], "the edited validity must still start before it ends (two fields, one of them "
                "possibly stored), and template variables answer to the template's schema"),
@@ -159,11 +161,15 @@ SEMANTIC_REFUSALS: dict[tuple[str, str], tuple[list[int], str]] = {
 # Reads where another signed-in party getting the owner's object is the product, not a leak;
 # object_level_authorization is off there, for this reason.
 SHARED_BY_DESIGN: dict[tuple[str, str], str] = {
-    route: "engine contracts are shared as on a chain: any signed-in identity may read and call "
-           "any of them as itself (docs/api.md, contract engine)"
-    for route in (("GET", "/api/v1/engine/contracts/{}"),
-                  ("GET", "/api/v1/engine/contracts/{}/history"),
-                  ("GET", "/api/v1/engine/contracts/{}/health"))
+    **{route: "engine contracts are shared as on a chain: any signed-in identity may read and "
+              "call any of them as itself (docs/api.md, contract engine)"
+       for route in (("GET", "/api/v1/engine/contracts/{}"),
+                     ("GET", "/api/v1/engine/contracts/{}/history"),
+                     ("GET", "/api/v1/engine/contracts/{}/health"))},
+    **{route: "templates are the platform's catalogue: every signed-in party reads every "
+              "version (docs/api.md, templates); only admins write them"
+       for route in (("GET", "/api/v1/templates/{}"),
+                     ("GET", "/api/v1/templates/{}/versions"))},
 }
 
 
@@ -258,6 +264,12 @@ def configuration(document: dict[str, Any], world: World, *, wfc_path: Path,
         },
         "dictionaries": dictionaries,
         "operations": configs,
+        # Links between operations from Location headers only. Dependency analysis guesses
+        # links from path words: it takes /contracts/{contract_id} and
+        # /engine/contracts/{address} for one resource and sends a contract's UUID as an
+        # engine address, a request the document itself calls invalid (and schemathesis then
+        # calls valid). Every create answers with a Location, so the real links remain.
+        "phases": {"stateful": {"inference": {"algorithms": ["location-headers"]}}},
     }
     if seed is not None:
         config["seed"] = seed

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 
-from cms.api.caching import entity_tag, matches, tag_response
+import pytest
+
+from cms.api.caching import check_conditions, entity_tag, matches, tag_response
+from cms.domain.errors import ValidationFailed
 
 
 def result(body: str = '{"a":1}', status: int = 200) -> dict:
@@ -48,3 +51,15 @@ def test_writes_errors_and_explicit_cache_rules_are_left_alone():
     kept = {**result(), "multiValueHeaders": {"Cache-Control": ["max-age=300"]}}
     tagged = tag_response({"httpMethod": "GET", "headers": {}}, kept)
     assert tagged["multiValueHeaders"]["Cache-Control"] == ["max-age=300"]
+
+
+@pytest.mark.parametrize("value", ['"abc"', 'W/"abc"', '"a", W/"b"', "*", ' "a" '])
+def test_well_formed_if_none_match_passes(value):
+    check_conditions({"httpMethod": "GET", "headers": {"If-None-Match": value}})
+
+
+@pytest.mark.parametrize("value", ["abc", '"a', "", "W/abc", '"a" "b"', '"' + "a" * 1030 + '"'])
+def test_malformed_if_none_match_is_refused_on_reads(value):
+    with pytest.raises(ValidationFailed):
+        check_conditions({"httpMethod": "GET", "headers": {"if-none-match": value}})
+    check_conditions({"httpMethod": "POST", "headers": {"if-none-match": value}})  # not a read

@@ -315,7 +315,7 @@ def test_the_ledger_routes_without_a_ledger(services):
                                          "age_s": 0.0}
 
 
-def test_health_is_200_or_503_with_the_same_report(services):
+def test_health_is_200_or_a_503_problem_with_the_checks(services):
     meta = Function("meta", services)
     healthy = meta("GET", "/health")
     assert healthy.status == 200 and healthy.body["status"] == "ok"
@@ -326,10 +326,12 @@ def test_health_is_200_or_503_with_the_same_report(services):
 
     services.health = HealthService({"dynamodb:contracts": down})
     degraded = meta("GET", "/health")
-    assert degraded.status == 503 and degraded.headers["content-type"] == "application/json"
-    assert degraded.body == {"status": "degraded", "checks": {"dynamodb:contracts": {
+    assert degraded.status == 503
+    assert degraded.headers["content-type"] == "application/problem+json"
+    assert degraded.body["code"] == "service_degraded"
+    assert degraded.body["checks"] == {"dynamodb:contracts": {
         "status": "down", "latency_ms": degraded.body["checks"]["dynamodb:contracts"][
-            "latency_ms"], "error": "TimeoutError"}}}
+            "latency_ms"], "error": "TimeoutError"}}
 
 
 def test_the_openapi_document_names_every_answer_of_these_functions(services):

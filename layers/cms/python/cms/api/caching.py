@@ -10,10 +10,31 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from typing import Any
+
+from cms.domain.errors import ValidationFailed
 
 # Authenticated reads may be kept by the caller's own client only, and checked before reuse.
 PRIVATE_REVALIDATE = "private, no-cache"
+# RFC 9110 section 13.1.2: "*", or a list of (weak or strong) entity tags.
+_TAG = r'(?:W/)?"[\x21\x23-\x7E]*"'
+IF_NONE_MATCH_PATTERN = rf"^\s*(?:\*|{_TAG}(?:\s*,\s*{_TAG})*)\s*$"
+IF_NONE_MATCH_MAX = 1024
+_IF_NONE_MATCH = re.compile(IF_NONE_MATCH_PATTERN)
+
+
+def check_conditions(event: dict[str, Any]) -> None:
+    """A malformed If-None-Match on a read is refused (400), not ignored: a client that
+    sends one means to revalidate and should learn that it cannot this way."""
+    value = _header(event, "if-none-match")
+    if event.get("httpMethod") != "GET" or value is None:
+        return
+    if len(value) > IF_NONE_MATCH_MAX or not _IF_NONE_MATCH.fullmatch(value):
+        raise ValidationFailed("If-None-Match must be * or a list of entity tags", [
+            {"pointer": "header:If-None-Match",
+             "message": f'"*" or quoted tags such as "abc", W/"abc"; at most '
+                        f'{IF_NONE_MATCH_MAX} characters'}])
 
 
 def entity_tag(body: bytes) -> str:

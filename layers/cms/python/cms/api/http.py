@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
-from cms.api.caching import tag_response
+from cms.api.caching import check_conditions, tag_response
 from cms.api.observability import instrumented
 from cms.api.operations import Api, cors_config
 from cms.api.problems import domain_problem
@@ -63,6 +63,7 @@ def http_entry(api: Api, runtime: FunctionRuntime) -> Callable[[dict, Any], dict
             serving.append(api.serve(runtime.settings))
         try:
             normalise_request(event, runtime.settings.max_body_bytes)
+            check_conditions(event)
         except DomainError as error:  # refused before any parsing or validation
             return _refusal(error, event, runtime)
         return tag_response(event, serving[0].resolve(event, context))

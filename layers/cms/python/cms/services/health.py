@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Literal
+
+from cms.domain.errors import DomainError
 
 Probe = Callable[[], object]  # raises if the dependency cannot be used
 
@@ -25,6 +27,22 @@ class Health:
     @property
     def healthy(self) -> bool:
         return self.status == "ok"
+
+    def require_healthy(self) -> Health:
+        """The report, or ServiceDegraded carrying it (a 503 problem with the checks)."""
+        if not self.healthy:
+            down = sorted(name for name, check in self.checks.items() if check.status == "down")
+            raise ServiceDegraded(f"down: {', '.join(down)}",
+                                  checks={name: asdict(check)
+                                          for name, check in self.checks.items()})
+        return self
+
+
+class ServiceDegraded(DomainError):
+    """A dependency is down: the problem carries every check (``checks``), as load balancers
+    and operators read them."""
+
+    code, status, title = "service_degraded", 503, "A dependency is down"
 
 
 class HealthService:

@@ -13,7 +13,7 @@ _DID_EXAMPLE = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 
 
 class RegisterRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"did": _DID_EXAMPLE,
          "public_key": "2e6fcce36701dc791488e0d0b1745cc1e33a4c1c9fcc41c63bd343dbbe0970e6"}]})
     did: Did
@@ -36,7 +36,7 @@ class Registration(BaseModel):
 
 
 class ChallengeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid",
+    model_config = ConfigDict(extra="forbid", strict=True,
                               json_schema_extra={"examples": [{"did": _DID_EXAMPLE}]})
     did: Did
 
@@ -49,7 +49,7 @@ class Challenge(BaseModel):
 
 
 class VerifyRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"did": _DID_EXAMPLE, "challenge": "localhost:8080 wants you to sign in with your "
                                            "DID:\n…", "signature": "9f1c…"}]})
     did: Did

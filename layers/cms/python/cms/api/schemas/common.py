@@ -16,12 +16,15 @@ SafeInt = Annotated[int, Field(ge=-MAX_SAFE_INTEGER, le=MAX_SAFE_INTEGER)]
 SafeNumber = Annotated[float, Field(ge=-MAX_SAFE_INTEGER, le=MAX_SAFE_INTEGER,
                                     allow_inf_nan=False)]
 # Free-form JSON where the product means it (contract terms, metadata, template variables,
-# engine arguments), and only I-JSON: numbers within ±(2**53 - 1), as request bodies are
-# parsed (cms.api.requests), so every client reads and hashes a value the same way.
+# engine arguments), and only I-JSON: numbers within ±(2**53 - 1). Declared one level deep:
+# every request body is parsed as I-JSON with bounded nesting before any route sees it
+# (cms.api.requests), so deeper levels need no schema of their own, and a recursive schema
+# defeats client generators (openapi-python-client cannot parse one; openapi-typescript's
+# output does not compile).
 JsonValue = TypeAliasType(
     "JsonValue",
-    "Annotated[str, Field(max_length=262_144)] | bool | SafeInt | SafeNumber "
-    "| list[JsonValue] | dict[str, JsonValue] | None")
+    Annotated[str, Field(max_length=262_144)] | bool | SafeInt | SafeNumber | list[Any]
+    | dict[str, Any] | None)
 JsonObject = dict[str, JsonValue]
 
 DID_PATTERN = SUPPORTED_DID_PATTERN
@@ -44,4 +47,6 @@ def _text_only(value: Any) -> Any:
     return value
 
 
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_text_only)]
+# Request models are strict (a JSON true is not an integer, "1" is not a number); a timestamp
+# is the one value parsed from text.
+Timestamp = Annotated[AwareDatetime, Field(strict=False), BeforeValidator(_text_only)]

@@ -168,7 +168,7 @@ class NewContract(BaseModel):
     required), or a template version and its variables, which give the terms, the validity
     and the rendered document."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{
         "title": "Training data licence", "description": "DP training on provider data",
         "consumer_did": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
         "terms": {"purpose": "training", "epsilon": 3.0},
@@ -190,7 +190,7 @@ class ContractChange(BaseModel):
     """Changes to a draft (provider only); omitted fields stay as they are. A template
     contract changes its terms and validity through ``variables``."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"title": "Training data licence (revised)"},
         {"terms": {"purpose": "training", "epsilon": 2.0}}]})
     title: Title | None = None
@@ -204,20 +204,20 @@ class ContractChange(BaseModel):
 
 
 class ContractSubmission(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{}]})
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{}]})
     signing_deadline: Timestamp | None = Field(default=None, description=(
         f"Unsigned by then, the contract expires: {SIGNING_DEADLINE_RANGE}. Default: 30 "
         f"days from now, or valid_until if sooner"))
 
 
 class ChangeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"reason": "lower the price"}]})
     reason: str | None = Field(default=None, max_length=2000)
 
 
 class Termination(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"reason": "no longer needed"}]})
     reason: str = Field(min_length=1, max_length=2000)
 
@@ -225,7 +225,7 @@ class Termination(BaseModel):
 class SignRequest(BaseModel):
     """A signature over the signing payload (GET …/signing-payload)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"signature": "0x" + "11" * 64 + "1b"}]})
     signature: str = Field(min_length=1, max_length=1024, description=(
         "Hex (0x optional): 65 bytes r‖s‖v for EIP-712, 64 bytes for Ed25519"))

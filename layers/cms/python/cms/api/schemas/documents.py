@@ -39,7 +39,7 @@ class UploadForm(BaseModel):
 
 
 class AttachmentUploadRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"name": "annex.pdf", "media_type": "application/pdf", "size": 1024}]})
     name: str = Field(min_length=1, max_length=200, pattern=FILENAME_PATTERN,
                       description="No slashes or control characters")

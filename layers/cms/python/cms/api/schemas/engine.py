@@ -57,7 +57,7 @@ _TRANSFER = {"function": "transfer",
 class Call(BaseModel):
     """One call of a contract function, as the signed-in identity."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         _TRANSFER, {"function": "totalSupply"}, {**_TRANSFER, "gas_limit": 100_000}]})
     function: FunctionName
     args: JsonObject | None = Field(default=None, description=(
@@ -70,7 +70,7 @@ class Call(BaseModel):
 class BatchRequest(BaseModel):
     """Calls on one contract, run in order."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"calls": [_TRANSFER, {"function": "balanceOf", "args": {
             "account": "0x5B38Da6a701c568545dCfcB03FcB875f56beddC4"}}]}]})
     calls: list[Call] = Field(min_length=1, max_length=MAX_BATCH)

@@ -48,7 +48,7 @@ Wire = Annotated[int, Field(ge=0, le=MAX_WIRES - 1)]
 class _Deployment(BaseModel):
     """What every deployment may say besides its kind's own."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: str | None = Field(default=None, min_length=1, max_length=MAX_NAME_LENGTH,
                              description="Default: the kind")
     description: str | None = Field(default=None, max_length=1000)
@@ -59,7 +59,7 @@ class _Deployment(BaseModel):
 # -- erc20 --------------------------------------------------------------------------------------
 
 class Erc20InitArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: str = Field(max_length=MAX_TEXT_LENGTH)
     symbol: str = Field(max_length=MAX_TEXT_LENGTH)
     decimals: int | None = Field(default=None, ge=0, le=255, description="Default 18")
@@ -101,13 +101,13 @@ class WasmDeployment(_Deployment):
 # -- Paillier contracts -----------------------------------------------------------------------
 
 class PaillierPublicKey(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     n: str = Field(pattern=r"^[0-9a-f]{1,2048}$", description=(
         "The modulus, lower-case hex (2048 bits or more in production)"))
 
 
 class PrivacyInitArgs(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     public_key: PaillierPublicKey
     authority: Address | None = Field(default=None, description="Default: the deployer")
 
@@ -124,13 +124,13 @@ class PrivacyDeployment(_Deployment):
 # -- circuits -----------------------------------------------------------------------------------
 
 class CircuitParty(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: PartyName
     bits: int = Field(ge=1, le=MAX_PARTY_BITS)
 
 
 class CircuitOutput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: PartyName
     type: Literal["bool", "uint"]
     wires: list[Wire] = Field(min_length=1, max_length=MAX_OUTPUT_BITS,
@@ -145,7 +145,7 @@ Gate = Annotated[list[Literal["AND", "OR", "XOR", "NOT", "ZERO", "ONE"] | Wire],
 class Circuit(BaseModel):
     """A boolean circuit (cms-circuit/v1); at most 64 KiB as canonical JSON."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     format: Literal["cms-circuit/v1"]
     parties: list[CircuitParty] = Field(min_length=1, max_length=MAX_PARTIES)
     wires: int = Field(ge=1, le=MAX_WIRES)
@@ -157,7 +157,7 @@ class CircuitInitArgs(BaseModel):
     """The platform adds the input key pair (``input_public_key``, ``wrapped_input_key``):
     a deployer cannot supply its own."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     circuit: Circuit
     parties: named(Address, MAX_PARTIES, PartyName) = Field(  # type: ignore[valid-type]
         description="Each of the circuit's parties' address")
@@ -192,6 +192,11 @@ def _kind_of(value: Any) -> str | None:
 _TAGS = {"erc20": "kind erc20", "wasm": "kind wasm", "confidential_ledger": "kind privacy",
          "sealed_bid_tally": "kind privacy", "circuit": "kind circuit"}
 _REF = "#/components/schemas/"
+# One example of each kind, for the request body as a whole (its members carry theirs too).
+DEPLOY_EXAMPLES = {
+    model.__name__: {"summary": (model.__doc__ or model.__name__).strip().split("\n")[0],
+                     "value": model.model_config["json_schema_extra"]["examples"][0]}
+    for model in (Erc20Deployment, WasmDeployment, PrivacyDeployment, CircuitDeployment)}
 DeployRequest = Annotated[
     Annotated[Erc20Deployment, Tag("kind erc20")] | Annotated[WasmDeployment, Tag("kind wasm")]
     | Annotated[PrivacyDeployment, Tag("kind privacy")]

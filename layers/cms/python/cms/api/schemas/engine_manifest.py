@@ -30,7 +30,7 @@ def identifier_map(value: Any, max_items: int, key: Any = Identifier) -> Any:
 
 
 class ManifestParam(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     name: Identifier
     type: WasmType
 
@@ -39,7 +39,7 @@ Params = Annotated[list[ManifestParam], Field(max_length=MAX_PARAMS)]
 
 
 class ManifestFunction(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     params: Params = []
     returns: WasmType | None = None
     read_only: bool = Field(default=False, description="A read-only function that writes "
@@ -48,7 +48,7 @@ class ManifestFunction(BaseModel):
 
 
 class ManifestInit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     params: Params = []
     description: str | None = Field(default=None, max_length=1000)
 
@@ -57,7 +57,7 @@ class WasmManifest(BaseModel):
     """``functions`` name the module's exports that may be called; ``init`` describes the
     init export's arguments; ``events`` let event data be decoded into named args."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     functions: identifier_map(ManifestFunction, MAX_FUNCTIONS) = Field(  # type: ignore[valid-type]
         min_length=1)
     init: ManifestInit | None = None

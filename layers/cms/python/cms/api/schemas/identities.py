@@ -47,7 +47,7 @@ class IdentityEvents(BaseModel):
 class ProfileChange(BaseModel):
     """The caller's own name, metadata or type; omitted fields stay as they are."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"name": "Acme Data Ltd", "metadata": {"website": "https://acme.example"}}]})
     name: str | None = Field(default=None, min_length=1, max_length=255)
     metadata: JsonObject | None = Field(default=None,
@@ -58,7 +58,7 @@ class ProfileChange(BaseModel):
 class IdentityChange(BaseModel):
     """An admin's change of another identity; omitted fields stay as they are."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"status": "suspended"}, {"roles": ["auditor"]}]})
     status: IdentityStatus | None = None
     roles: list[AssignableRole] | None = Field(default=None, max_length=3)

@@ -9,7 +9,7 @@ class ProblemItem(BaseModel):
     """One thing wrong with the request, located by a JSON pointer into the body (``/terms``)
     or by ``query:``, ``path:`` or ``header:`` and the parameter's name."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     pointer: str
     message: str
 

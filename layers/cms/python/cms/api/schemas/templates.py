@@ -24,7 +24,7 @@ Author = Annotated[str, Field(description="The admin's DID, or system:builtin")]
 
 # Cross-field rules: exactly the members each kind has (the domain refuses any other), as
 # TypedDicts so that an optional member left out stays out of a version's content.
-_EXACT = ConfigDict(extra="forbid")
+_EXACT = ConfigDict(extra="forbid", strict=True)
 
 
 @with_config(_EXACT)
@@ -46,7 +46,7 @@ class BelowReciprocalRule(TypedDict):
     rule: Literal["below_reciprocal"]
     path: Pointer
     of: NotRequired[Pointer]
-    of_sum: NotRequired[tuple[Pointer, str]]
+    of_sum: NotRequired[Annotated[tuple[Pointer, str], Field(strict=False)]]  # a JSON array
     message: NotRequired[RuleMessage]
 
 
@@ -146,7 +146,8 @@ class TemplateDefinition(TemplateContent):
     ``content_hash``, ``created_at``, ``created_by``) is accepted and ignored, so a fetched
     version can be edited and sent back as it is."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+    model_config = ConfigDict(extra="forbid", strict=True,
+                              json_schema_extra={"examples": [_EXAMPLE]})
     id: TemplateId | None = Field(default=None, description="Ignored")
     version: VersionNumber | None = Field(default=None, description="Ignored")
     content_hash: Sha256Hex | None = Field(default=None, description="Ignored")
@@ -162,7 +163,7 @@ class TemplateDefinition(TemplateContent):
 class NewTemplate(TemplateDefinition):
     """A new template: its id and the content of its version 1."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         TEMPLATE_EXAMPLE]})
     id: TemplateId
 
@@ -201,7 +202,7 @@ class TemplateVersions(BaseModel):
 class TemplatePreviewRequest(BaseModel):
     """Variables to preview a contract with (nothing is stored)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{
         "variables": {"start_date": "2027-01-01", "end_date": "2027-12-31",
                       "jurisdiction": "EU", "regulations": ["GDPR"],
                       "audit_frequency": "quarterly", "data_residency": ["EU"],

@@ -57,7 +57,7 @@ class TrainingSettings(BaseModel):
     """A job's settings. Epochs, epsilon, delta and datasets must be within the contract's
     terms; the tuning goes to the enclave's trainer (unset: its defaults)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     epochs: int = Field(ge=EPOCHS.low, le=EPOCHS.high,
                         description="At most the contract's max_epochs")
     epsilon: EpsilonInput = Field(description=(
@@ -83,7 +83,8 @@ class TrainingSettings(BaseModel):
 
 
 class TrainingJobRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", protected_namespaces=(), json_schema_extra={
+    model_config = ConfigDict(extra="forbid", strict=True, protected_namespaces=(),
+                              json_schema_extra={
         "examples": [{"contract_id": "7d5b0f7e-2a51-4a47-9c43-3f6f0e4f7a10",
                       "model": "mnist_cnn",
                       "config": {"epochs": 2, "epsilon": "1.5", "batch_size": 400,
@@ -237,7 +238,7 @@ class ModelLink(BaseModel):
 
 
 class DatasetUploadRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={
         "examples": [{"dataset_id": "mnist-train", "size": 11_594_722}]})
     dataset_id: DatasetId
     size: int = Field(ge=1, le=MAX_ARCHIVE_BYTES, description="The archive's size in bytes")

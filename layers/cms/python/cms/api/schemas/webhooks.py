@@ -28,7 +28,7 @@ WebhookUrl = Annotated[str, Field(
 
 
 class NewWebhook(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"url": "https://hooks.example.com/cms", "event_types": ["contract.signed"]}]})
     url: WebhookUrl
     event_types: list[ContractEventType] = Field(
