@@ -22,6 +22,7 @@ from typing import Any
 
 from enclave_app.transport import Address, FrameError, request
 from local_stack.anvil import stop_process
+from local_stack.background import GATE
 
 READY_TIMEOUT_S = 120.0  # importing torch and Opacus on a loaded 2-core machine
 
@@ -108,7 +109,8 @@ def run_parent(enclave: LocalEnclave, environment: dict[str, str],
             stopping.wait(0.2)
             continue
         try:
-            runner.run_once(wait_s=1, held=held)
+            with GATE.passage():  # a test pointing this process's clients elsewhere waits
+                runner.run_once(wait_s=1, held=held)
         except Exception as error:  # keep serving; say what happened
             reasons = getattr(error.__cause__, "cancellation_reasons", None)
             log(f"[training] runner: {error!r} (cause: {error.__cause__!r} {reasons or ''})")

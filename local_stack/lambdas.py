@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from cms.config import Settings
+from local_stack.background import GATE
 from local_stack.iam import FunctionPolicy, acting_as, function_policies
 from local_stack.template import ACCOUNT, REGION, Templates
 
@@ -83,7 +84,7 @@ class LocalFunction:
         context = LambdaContext(self.name, self.memory_mb, self.timeout_s,
                                 str(uuid.uuid4()), time.monotonic())
         try:
-            with acting_as(self.policy):
+            with GATE.passage(), acting_as(self.policy):
                 return getattr(instance, self.handler.rsplit(".", 1)[1])(event, context)
         finally:
             self._idle.put(instance)

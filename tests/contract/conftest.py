@@ -16,20 +16,48 @@ import pytest
 
 from cms.bootstrap import MemoryServices, Services
 from cms.config import Settings
+from tests.aws_environment import pointing_at
 
 REGION = "us-east-1"
 
 
-def _forget_connections() -> None:
-    """pynamodb keeps a client per model, dynamo.py one for transactions and aws.py one per
-    service: make new ones against whatever endpoint the environment names now."""
-    from cms.adapters import aws, dynamo
-    from cms.adapters.tables import _MODELS
+# moto keeps its state in module globals, shared by every server in a process: the local
+# stack's (which the end-to-end tests start in this same worker process) would see these
+# tables, named as the platform names them, and refuse to create its own. Here moto runs in
+# a process of its own.
+_SERVE = ("import sys, threading; from local_stack.moto_server import LocalMotoServer; "
+          "LocalMotoServer(ip_address='127.0.0.1', port=int(sys.argv[1]), verbose=False)"
+          ".start(); threading.Event().wait()")
 
-    for model, _ in _MODELS:
-        model._connection = None
-    dynamo._connection = None
-    aws.client.cache_clear()
+
+@contextmanager
+def _moto_process() -> Iterator[int]:
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from local_stack.stack import free_port
+
+    port = free_port()
+    root = Path(__file__).resolve().parents[2]
+    process = subprocess.Popen([sys.executable, "-c", _SERVE, str(port)], cwd=root,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("moto did not start") from None
+                time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -38,24 +66,24 @@ def _moto() -> Iterator[tuple[dict[str, str], dict[str, str]]]:
     every table created from the models, every bucket, the enclave's queue and key. Yields
     the environment that points at it and the resources' variables."""
     from cms.adapters.tables import TABLE_SPECS
-    from local_stack.moto_server import LocalMotoServer
-    from local_stack.stack import free_port
 
-    port = free_port()
-    server = LocalMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    with _moto_process() as port:
+        yield from _provisioned(port, TABLE_SPECS)
+
+
+def _provisioned(port: int, table_specs: tuple) -> Iterator[tuple[dict[str, str],
+                                                              dict[str, str]]]:
     variables = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "MOTO_PORT": str(port),
                  "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                  "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION,
                  "AWS_REGION": REGION}
-    with _pointing_at(variables):
-        tables = {spec.env_var: spec.model.Meta.table_name for spec in TABLE_SPECS}
+    with pointing_at(variables):
+        tables = {spec.env_var: spec.model.Meta.table_name for spec in table_specs}
         Services(Settings.from_environ({**os.environ, **tables})).tables()
-        for spec in TABLE_SPECS:
+        for spec in table_specs:
             spec.model.create_table(wait=True)
         resources = {"AWS_REGION": REGION, **tables, **_buckets(), **_enclave_resources()}
     yield variables, resources
-    server.stop()
 
 
 @pytest.fixture(scope="module")
@@ -63,18 +91,8 @@ def moto_dynamodb(_moto: tuple[dict[str, str], dict[str, str]]) -> Iterator[dict
     """The environment pointing at moto's server while this module's tests run. Yields the
     resources' variables."""
     variables, resources = _moto
-    with _pointing_at(variables):
+    with pointing_at(variables):
         yield resources
-
-
-@contextmanager
-def _pointing_at(variables: dict[str, str]) -> Iterator[None]:
-    with pytest.MonkeyPatch.context() as env:
-        for name, value in variables.items():
-            env.setenv(name, value)
-        _forget_connections()
-        yield
-        _forget_connections()
 
 
 def _buckets() -> dict[str, str]:

@@ -13,13 +13,13 @@ from botocore.exceptions import ClientError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from cms.adapters import aws
 from cms.adapters.data_keys import KmsDataKeys
 from cms.domain.attestation import development_root
 from enclave_app.attestation_module import SimulatedModule
 from enclave_app.key_release import Recipients
 from local_stack.moto_server import LocalMotoServer
 from local_stack.stack import aws_environment, free_port
+from tests.aws_environment import pointing_at
 from training_runner.key_release import KeyReleaseRefused, KmsKeyRelease, SimulatedKeyRelease
 
 
@@ -33,12 +33,9 @@ def moto_env():
 
 
 @pytest.fixture
-def kms(moto_env, monkeypatch):
-    for name, value in moto_env.items():
-        monkeypatch.setenv(name, value)
-    aws.client.cache_clear()  # the adapters' shared clients follow this server
-    yield boto3.client("kms")
-    aws.client.cache_clear()
+def kms(moto_env):
+    with pointing_at(moto_env):  # the adapters' shared clients follow this server
+        yield boto3.client("kms")
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from moto.server import ThreadedMotoServer
 
 from enclave_app.training.trainer import TrainingConfig
 from local_stack.stack import free_port
+from tests.aws_environment import pointing_at
 from training_runner.jobs import RunnerJob
 from training_runner.sagemaker_runner import (
     SageMakerRunner,
@@ -54,12 +55,11 @@ def aws() -> Iterator[None]:
     assert port != 5000
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
-    with pytest.MonkeyPatch.context() as patch:
+    with pytest.MonkeyPatch.context() as patch, pointing_at({
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION}):
         patch.setattr(SageMakerResponse, "stop_training_job", _stop_training_job, raising=False)
-        for name, value in {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-                            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                            "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION}.items():
-            patch.setenv(name, value)
         boto3.client("s3", region_name=REGION).create_bucket(
             Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
         yield

@@ -14,11 +14,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from cms.adapters import aws as aws_clients
-from cms.adapters import dynamo
 from cms.adapters.tables import DeliveryRecord, WebhookRecord, _Meta
 from cms.config import Settings
 from local_stack.lambdas import fresh_instance
+from tests.aws_environment import pointing_at
 
 
 class Context:
@@ -30,26 +29,15 @@ class Context:
         return 60_000
 
 
-def _forget_connections() -> None:
-    for model in (WebhookRecord, DeliveryRecord):
-        model._connection = None
-    dynamo._connection = None
-    aws_clients.client.cache_clear()
-
-
 @pytest.fixture
-def nowhere(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def nowhere() -> Iterator[None]:
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    for name, value in {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
-                        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_REGION": _Meta.region, "AWS_DEFAULT_REGION": _Meta.region}.items():
-        monkeypatch.setenv(name, value)
-    _forget_connections()
-    yield
-    monkeypatch.undo()
-    _forget_connections()
+    with pointing_at({"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+                      "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                      "AWS_REGION": _Meta.region, "AWS_DEFAULT_REGION": _Meta.region}):
+        yield
 
 
 @pytest.mark.usefixtures("nowhere")
