@@ -13,20 +13,9 @@ import pytest
 
 from cms.domain.templates.builtin import BUILTIN_IDS, builtin_templates
 from tests.e2e.test_contracts_api import expect_error
+from tests.template_variables import training_variables
 
 pytestmark = pytest.mark.e2e
-
-
-def training_variables(**changes):
-    variables = copy.deepcopy(builtin_templates()["ai_training"].definition["example"])
-    today = datetime.now(UTC).date()
-    variables.update(start_date=today.isoformat(),
-                     end_date=(today + timedelta(days=200)).isoformat())
-    variables["payment"]["installments"] = [
-        {"due": (today + timedelta(days=10)).isoformat(), "amount": 6000},
-        {"due": (today + timedelta(days=100)).isoformat(), "amount": 6000}]
-    variables.update(changes)
-    return variables
 
 
 def from_template(consumer_did, **changes):

@@ -18,17 +18,7 @@ from cms.domain.errors import (
     IllegalTransition,
     ValidationFailed,
 )
-from tests.unit.services.contract_world import World, ed_party, eth_party
-
-
-@pytest.fixture
-def world() -> World:
-    return World()
-
-
-@pytest.fixture
-def parties():
-    return eth_party(), ed_party()
+from tests.unit.services.contract_world import eth_party
 
 
 def upload(world, grant, body: bytes) -> tuple[str, str]:

@@ -14,17 +14,7 @@ from cms.domain.contracts import Status
 from cms.domain.errors import NotFound, ReceiptTooLarge
 from cms.ports.contracts import CorruptSnapshot
 from cms.services.anchor_reader import AnchorState
-from tests.unit.services.contract_world import World, ed_party, eth_party
-
-
-@pytest.fixture
-def world() -> World:
-    return World()
-
-
-@pytest.fixture
-def parties():
-    return eth_party(), ed_party()
+from tests.unit.services.contract_world import ed_party
 
 
 @pytest.fixture

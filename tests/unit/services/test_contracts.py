@@ -28,15 +28,10 @@ from cms.domain.errors import (
 )
 from cms.ports.errors import WriteConflict
 from cms.services.contracts import MAX_ATTEMPTS, ConcurrentChanges
-from tests.unit.services.contract_world import World, ed_party, eth_party
+from tests.unit.services.contract_world import ed_party, eth_party
 
 CONTENT_FIELDS = ("title", "description", "provider_did", "consumer_did", "terms", "metadata",
                   "valid_from", "valid_until")
-
-
-@pytest.fixture
-def world() -> World:
-    return World()
 
 
 @pytest.fixture

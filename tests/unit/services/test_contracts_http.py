@@ -11,25 +11,15 @@ import pytest
 from cms.api.schemas.contracts import NewContract
 from cms.domain.canonical import canonical_json, iso_utc
 from cms_client.client import CmsClient
-from tests.unit.services.contract_world import World, ed_party, eth_party
+from tests.unit.services.contract_world import ed_party
 from tests.unit.services.http import Http
 
 BASE = "/api/v1/contracts"
 
 
 @pytest.fixture
-def world() -> World:
-    return World()
-
-
-@pytest.fixture
 def http(world) -> Http:
     return Http(world)
-
-
-@pytest.fixture
-def parties():
-    return eth_party(), ed_party()
 
 
 def new(consumer_did: str, **changes):

@@ -14,7 +14,7 @@ from cms.domain.errors import TemplateNotFound, ValidationFailed
 from cms.domain.templates.builtin import builtin_templates
 from cms.domain.templates.model import TemplateVersion
 from cms.services.drafting import DraftingService
-from tests.unit.services.contract_world import World, ed_party, eth_party
+from tests.unit.services.contract_world import World
 
 TEMPLATE = "data_sharing"
 
@@ -43,11 +43,6 @@ def world() -> World:
     s.__dict__["drafting"] = DraftingService(BuiltinTemplates(), s._document_store,
                                              clock=world.clock)
     return world
-
-
-@pytest.fixture
-def parties():
-    return eth_party(), ed_party()
 
 
 def variables(world, **changes):

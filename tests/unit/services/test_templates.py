@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -23,6 +22,7 @@ from cms.domain.errors import (
 )
 from cms.domain.identity import Caller, Role
 from cms.domain.templates.builtin import BUILTIN_IDS, builtin_templates
+from tests.template_variables import training_variables
 
 ADMIN = Caller("did:key:z6MkAdmin", frozenset({Role.ADMIN.value}))
 USER = Caller("did:key:z6MkUser")
@@ -37,18 +37,6 @@ def custom_definition(**changes):
     definition = copy.deepcopy(builtin_templates()["data_sharing"].definition)
     definition.update({"name": "Custom sharing", **changes})
     return definition
-
-
-def training_variables(**changes):
-    variables = copy.deepcopy(builtin_templates()["ai_training"].definition["example"])
-    today = datetime.now(UTC).date()
-    variables.update(start_date=today.isoformat(),
-                     end_date=(today + timedelta(days=200)).isoformat())
-    variables["payment"]["installments"] = [
-        {"due": (today + timedelta(days=10)).isoformat(), "amount": 6000},
-        {"due": (today + timedelta(days=100)).isoformat(), "amount": 6000}]
-    variables.update(changes)
-    return variables
 
 
 def pointers(raised) -> set[str]:
