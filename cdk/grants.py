@@ -86,6 +86,13 @@ def grant_buckets(role: iam.Role, data: DataStack,
         objects = f"arn:{Aws.PARTITION}:s3:::{bucket_name(specs[key])}/{specs[key].prefix}*"
         actions = [action for use in uses for action in S3_ACTIONS[use]]
         role.add_to_policy(iam.PolicyStatement(actions=actions, resources=[objects]))
+        if "read" in uses:
+            # Without it S3 answers a read of a missing key 403, not 404: the code's "not
+            # there yet" (a dataset not uploaded, an upload already registered) would be an
+            # outage. The bucket ARN alone: listing keys, no object access.
+            role.add_to_policy(iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[f"arn:{Aws.PARTITION}:s3:::{bucket_name(specs[key])}"]))
         acknowledge(
             role.node.find_child("DefaultPolicy"),
             f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cms-{key}-"

@@ -42,6 +42,14 @@ class Gate:
                     self._active -= 1
                     self._condition.notify_all()
 
+    @property
+    def is_held(self) -> bool:
+        """For long-running work (the enclave parent's jobs) that checks before starting
+        rather than passing: a job can take minutes, and it invokes functions from other
+        threads (moto's Lambda), which a held gate would stop while the job waited on them."""
+        with self._condition:
+            return bool(self._holders)
+
     @contextmanager
     def held(self) -> Iterator[None]:
         """No work passes until released; returns once the work under way is done."""

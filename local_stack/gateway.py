@@ -36,8 +36,10 @@ class Mock:
     template: str  # VTL; only $context.httpMethod is used by ours
 
     def render(self, method: str) -> tuple[int, dict[str, str], bytes]:
+        # Inside a JSON string: any verb a client sends stays text (API Gateway's are plain).
+        spelled = json.dumps(method)[1:-1]
         return (self.status, dict(self.headers),
-                self.template.replace("$context.httpMethod", method).encode())
+                self.template.replace("$context.httpMethod", spelled).encode())
 
 
 @dataclass(frozen=True)

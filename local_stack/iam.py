@@ -109,21 +109,37 @@ def install() -> None:
 
     def checked(client: Any, operation: str, params: dict[str, Any]) -> Any:
         policy = _CURRENT.get()
-        if policy is not None:
-            service = client.meta.service_model.signing_name
-            for request in requests(service, operation, params):
-                if not policy.allows(request.action, request.resource, request.context):
-                    message = (f"{policy.function} is not authorized to perform: "
-                               f"{request.action} on resource: {request.resource or '*'} "
-                               f"because no identity-based policy allows it")
-                    print(f"[iam] {message}", file=sys.stderr)
-                    code = "AccessDenied" if service == "s3" else "AccessDeniedException"
-                    raise ClientError({"Error": {"Code": code, "Message": message}},
-                                      operation)
-        return original(client, operation, params)
+        if policy is None:
+            return original(client, operation, params)
+        service = client.meta.service_model.signing_name
+        for request in requests(service, operation, params):
+            if not policy.allows(request.action, request.resource, request.context):
+                _deny(policy, service, operation, request.action, request.resource)
+        try:
+            return original(client, operation, params)
+        except ClientError as error:
+            # S3 tells a missing key (404) only to who may list the bucket; others get 403.
+            if (service == "s3" and operation in ("GetObject", "HeadObject")
+                    and error.response.get("Error", {}).get("Code") in ("NoSuchKey", "404")
+                    and not policy.allows("s3:ListBucket",
+                                          f"arn:aws:s3:::{params.get('Bucket', '')}", {})):
+                _deny(policy, service, operation, "s3:ListBucket",
+                      f"arn:aws:s3:::{params.get('Bucket', '')}")
+            raise
 
     checked._checks_local_iam = True  # type: ignore[attr-defined]
     BaseClient._make_api_call = checked
+
+
+def _deny(policy: FunctionPolicy, service: str, operation: str, action: str,
+          resource: str | None) -> None:
+    from botocore.exceptions import ClientError
+
+    message = (f"{policy.function} is not authorized to perform: {action} on resource: "
+               f"{resource or '*'} because no identity-based policy allows it")
+    print(f"[iam] {message}", file=sys.stderr)
+    code = "AccessDenied" if service == "s3" else "AccessDeniedException"
+    raise ClientError({"Error": {"Code": code, "Message": message}}, operation)
 
 
 # ---------------------------------------------------------------- requests of each call

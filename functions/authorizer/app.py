@@ -6,7 +6,7 @@ and roles in the context the handlers read. Any failure is "Unauthorized" (401).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
     APIGatewayAuthorizerRequestEvent,
@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 )
 
 from cms.api.observability import count, instrumented, logger
-from cms.domain.errors import DependencyUnavailable, DomainError
+from cms.domain.errors import DomainError
 from cms.domain.identity import IdentityStatus
 from cms.runtime import FunctionRuntime
 
@@ -32,6 +32,12 @@ def _bearer(event: APIGatewayAuthorizerRequestEvent) -> str:
     return token.strip()
 
 
+def _denied(error: Exception) -> NoReturn:
+    logger.info("denied", extra={"reason": str(getattr(error, "detail", error))})
+    count("AuthorizerDenials")
+    raise Exception(UNAUTHORIZED) from None
+
+
 @instrumented
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = APIGatewayAuthorizerRequestEvent(event)
@@ -40,14 +46,14 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         identity = runtime.services.identity_store.profile(claims["sub"])
         if identity is None or identity.status != IdentityStatus.ACTIVE:
             raise PermissionError("identity is not active")
-    except DependencyUnavailable:
-        # Not the caller's fault: let API Gateway answer 5xx rather than make clients throw
-        # away valid tokens.
-        raise
-    except (DomainError, PermissionError) as error:
-        logger.info("denied", extra={"reason": str(getattr(error, "detail", error))})
-        count("AuthorizerDenials")
-        raise Exception(UNAUTHORIZED) from None
+    except DomainError as error:
+        if error.status >= 500:
+            # Not the caller's fault (an outage, a misconfigured function): let API Gateway
+            # answer 5xx rather than make clients throw away valid tokens.
+            raise
+        _denied(error)
+    except PermissionError as error:
+        _denied(error)
     arn = request.parsed_arn
     policy = APIGatewayAuthorizerResponse(
         principal_id=claims["sub"], region=arn.region, aws_account_id=arn.aws_account_id,

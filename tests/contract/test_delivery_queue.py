@@ -9,8 +9,7 @@ from collections.abc import Callable
 import pytest
 
 from cms.bootstrap import MemoryServices, Services
-from cms.config import Settings
-from cms.domain.errors import DependencyUnavailable
+from cms.config import Misconfigured, Settings
 from cms.domain.webhooks import AttemptMessage
 from cms.ports.webhooks import DeliveryQueue
 
@@ -55,7 +54,7 @@ def test_a_delayed_message_waits(queue):
     assert receive() == []
 
 
-def test_without_a_queue_nothing_is_sent(moto_dynamodb):
+def test_a_function_not_given_the_queue_is_misconfigured(moto_dynamodb):
     services = Services(Settings.from_environ(moto_dynamodb))  # no CMS_DELIVERIES_QUEUE_URL
-    with pytest.raises(DependencyUnavailable):
+    with pytest.raises(Misconfigured, match="CMS_DELIVERIES_QUEUE_URL"):
         services.delivery_queue.send(AttemptMessage("w", "d", 1))

@@ -46,6 +46,10 @@ class Binding:
 
     path: tuple[list[str], ...] = ()
     body: dict[str, Any] = field(default_factory=dict)
+    # Only these resources, never a drawn one: an admin's change to a drawn identity (another
+    # actor's, which schemathesis may draw from other operations' values) would make the
+    # stranger an auditor, who may then read what the check expects hidden from it.
+    only: bool = False
 
 
 def bindings(world: World) -> dict[tuple[str, str], Binding]:
@@ -57,7 +61,7 @@ def bindings(world: World) -> dict[tuple[str, str], Binding]:
     return {
         ("GET", "/api/v1/identities/{}"): Binding(
             ([world.owner.did, world.counterpart.did, world.stranger.did],)),
-        ("PATCH", "/api/v1/identities/{}"): Binding(([world.subject.did],)),
+        ("PATCH", "/api/v1/identities/{}"): Binding(([world.subject.did],), only=True),
         ("GET", "/api/v1/identities/{}/events"): Binding(
             ([world.owner.did, world.counterpart.did],)),
         ("POST", "/api/v1/contracts"): Binding(body={"consumer_did": [world.counterpart.did]}),
@@ -105,6 +109,36 @@ def bindings(world: World) -> dict[tuple[str, str], Binding]:
         ("GET", "/api/v1/engine/contracts/{}/history"): Binding(engine),
         ("GET", "/api/v1/engine/contracts/{}/health"): Binding(engine),
     }
+
+
+# Free-form JSON (terms, metadata, variables, engine arguments) is declared one level deep,
+# not recursively (a recursive schema defeats both client generators); below that the body's
+# I-JSON rules still hold (numbers within ±(2**53 - 1), nesting at most 32 deep), which no
+# finite, non-recursive schema can state. Every operation whose body carries free-form JSON
+# (found in the document: its body schema reaches JsonValue) may refuse such a value with 400.
+FREE_FORM = ("free-form JSON below its declared level must still be I-JSON (numbers within "
+             "±(2**53 - 1), nesting at most 32 deep): a rule no non-recursive schema states")
+FREE_FORM_SCHEMA = "#/components/schemas/JsonValue"
+
+
+def carries_free_form(document: dict[str, Any], operation: dict[str, Any]) -> bool:
+    """Whether the operation's request body schema reaches JsonValue, through any refs."""
+    seen: set[str] = set()
+
+    def reaches(node: Any) -> bool:
+        if isinstance(node, list):
+            return any(reaches(item) for item in node)
+        if not isinstance(node, dict):
+            return False
+        ref = node.get("$ref")
+        if ref == FREE_FORM_SCHEMA:
+            return True
+        if isinstance(ref, str) and ref not in seen:
+            seen.add(ref)
+            return reaches(document["components"]["schemas"][ref.rsplit("/", 1)[1]])
+        return any(reaches(value) for value in node.values())
+
+    return reaches(operation.get("requestBody", {}))
 
 
 # Statuses a schema-valid request may get on top of schemathesis' defaults (2xx, 3xx, 401, 403,
@@ -196,7 +230,7 @@ def operation_configs(document: dict[str, Any], world: World
         dictionaries[name] = {"values": values}
         return {"dictionary": name, "probability": probability}
 
-    for method, path, _ in operations(document):
+    for method, path, operation in operations(document):
         key = (method, shape(path))
         config: dict[str, Any] = {"include-name": f"{method} {path}"}
         binding = table.get(key)
@@ -204,7 +238,7 @@ def operation_configs(document: dict[str, Any], world: World
             parameters: dict[str, Any] = {}
             for name, values in zip(path_parameters(path), binding.path, strict=True):
                 # Mostly the real resource; now and then a drawn one, for the 404 paths.
-                parameters[f"path.{name}"] = dictionary(values, 0.9)
+                parameters[f"path.{name}"] = dictionary(values, 1.0 if binding.only else 0.9)
             for name, value in binding.body.items():
                 # Always: the server checks these against what exists (a contract's datasets,
                 # the signature over its payload), which a drawn value would not be.
@@ -212,10 +246,12 @@ def operation_configs(document: dict[str, Any], world: World
                                               else value)
             config["parameters"] = parameters
         checks: dict[str, Any] = {}
-        if key in SEMANTIC_REFUSALS:
-            statuses, _reason = SEMANTIC_REFUSALS[key]
+        statuses = set(SEMANTIC_REFUSALS.get(key, ([], ""))[0])
+        if carries_free_form(document, operation):
+            statuses.add(400)  # FREE_FORM
+        if statuses:
             checks["positive_data_acceptance"] = {"expected-statuses": [
-                "2xx", "3xx", "401", "403", "404", "409", "429", *map(str, statuses)]}
+                "2xx", "3xx", "401", "403", "404", "409", "429", *map(str, sorted(statuses))]}
         if key in SHARED_BY_DESIGN:
             checks["object_level_authorization"] = {"enabled": False}
         if checks:

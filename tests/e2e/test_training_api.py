@@ -35,6 +35,8 @@ def test_a_job_is_created_polled_and_stopped_through_the_gateway(new_party):
     assert response.headers["Location"] == one
     polled = provider.client._request("GET", one)
     assert polled.json() == created and polled.headers["ETag"]
+    stranger = new_party("eth")  # no party to the contract: learns nothing, not even its tag
+    expect_error(lambda: stranger.client._call("GET", one), 404, "not_found")
     unchanged = provider.client._request("GET", one,
                                          headers={"If-None-Match": polled.headers["ETag"]})
     assert unchanged.status_code == 304

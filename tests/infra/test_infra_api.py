@@ -371,13 +371,14 @@ def test_the_lifecycle_state_machine_waits_on_a_token_until_the_signing_deadline
 
 
 @pytest.mark.parametrize("name, expected", [
-    ("contracts", {"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"}),
+    ("contracts", {"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:ListBucket"}),
     ("triggers", {"s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject",
-                  "s3:DeleteObjectVersion"}),
+                  "s3:DeleteObjectVersion", "s3:ListBucket"}),
     ("lifecycle", {"s3:PutObjectRetention"}),
 ])
 def test_document_objects_are_touched_only_as_each_function_needs(templates, name, expected):
-    """The internet-facing contracts function can neither delete nor lock documents."""
+    """The internet-facing contracts function can neither delete nor lock documents; a
+    reader may list keys (so a missing one is 404, not 403) and nothing more."""
     actions = {action for statement in _policy_statements(templates, name)
                if "cms-documents" in json.dumps(statement["Resource"])
                for action in ([statement["Action"]] if isinstance(statement["Action"], str)

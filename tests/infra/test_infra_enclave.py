@@ -245,13 +245,18 @@ def test_parent_role_has_a_fixed_name_and_least_privilege(templates) -> None:
     assert {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"} <= actions
     assert "sqs:SendMessage" not in actions
     assert not {a for a in actions if a.startswith("s3:")} - {
-        "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"}
+        "s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:ListBucket"}
     for statement in statements:
         for resource in _listed(statement["Resource"]):
             assert resource != "*", statement
             text = json.dumps(resource)
-            if "s3:::cms-" in text:  # CmsData's buckets: the training prefix only
-                assert "cms-training-" in text and "/training/*" in text, statement
+            if "s3:::cms-" not in text:
+                continue
+            assert "cms-training-" in text, statement  # CmsData's buckets: training only
+            if _listed(statement["Action"]) == ["s3:ListBucket"]:  # keys, so a miss is 404
+                assert "/" not in text.split("s3:::")[1], statement
+            else:  # objects: the training prefix only
+                assert "/training/*" in text, statement
     dynamodb = [s for s in statements if any(a.startswith("dynamodb:")
                                              for a in _listed(s["Action"]))]
     tables = {table for table in ("TrainingJobsTable", "PrivacyBudgetsTable", "ContractsTable",

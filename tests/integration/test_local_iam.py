@@ -69,3 +69,33 @@ def test_conditions_on_keys_the_request_shows_are_enforced():
                      {"KeyId": "k", "KeyPairSpec": "RSA_4096"})
     assert policy.allows(p256.action, p256.resource, p256.context)
     assert not policy.allows(rsa.action, rsa.resource, rsa.context)
+
+
+def test_a_missing_object_is_404_only_to_who_may_list_the_bucket(stack):
+    bucket = table(stack, "contracts", "CMS_DOCUMENTS_BUCKET")
+    reader = FunctionPolicy("reader", (
+        Statement(True, ("s3:GetObject",), (f"arn:aws:s3:::{bucket}/contracts/*",)),))
+    lister = FunctionPolicy("lister", (*reader.statements, Statement(
+        True, ("s3:ListBucket",), (f"arn:aws:s3:::{bucket}",))))
+    s3 = boto3.client("s3")
+    with acting_as(reader), pytest.raises(ClientError) as refused:
+        s3.head_object(Bucket=bucket, Key="contracts/nothing-here")
+    assert refused.value.response["Error"]["Code"] == "AccessDenied"
+    with acting_as(lister), pytest.raises(ClientError) as missing:
+        s3.head_object(Bucket=bucket, Key="contracts/nothing-here")
+    assert missing.value.response["Error"]["Code"] in ("404", "NoSuchKey")
+
+
+def test_every_function_that_reads_a_bucket_may_list_it(stack):
+    from cms.adapters.object_store import BUCKET_SPECS
+
+    readers = 0
+    for function in stack.functions.values():
+        for spec in BUCKET_SPECS:
+            bucket = function.environment.get(spec.env_var)
+            if bucket and function.policy.allows(
+                    "s3:GetObject", f"arn:aws:s3:::{bucket}/{spec.prefix}x", {}):
+                readers += 1
+                assert function.policy.allows("s3:ListBucket", f"arn:aws:s3:::{bucket}", {}), (
+                    function.name, spec.env_var)
+    assert readers >= 4  # contracts, templates, triggers, training at least

@@ -53,13 +53,14 @@ def test_writes_errors_and_explicit_cache_rules_are_left_alone():
     assert tagged["multiValueHeaders"]["Cache-Control"] == ["max-age=300"]
 
 
-@pytest.mark.parametrize("value", ['"abc"', 'W/"abc"', '"a", W/"b"', "*", ' "a" '])
-def test_well_formed_if_none_match_passes(value):
+@pytest.mark.parametrize("value", ['"abc"', 'W/"abc"', '"a", W/"b"', "*", "abc", "", "0"])
+def test_any_if_none_match_of_a_sane_length_is_read(value):
     check_conditions({"httpMethod": "GET", "headers": {"If-None-Match": value}})
+    assert not matches(value, entity_tag(b"x")) or value == "*"
 
 
-@pytest.mark.parametrize("value", ["abc", '"a', "", "W/abc", '"a" "b"', '"' + "a" * 1030 + '"'])
-def test_malformed_if_none_match_is_refused_on_reads(value):
+def test_an_over_long_if_none_match_is_refused_on_reads():
+    value = '"' + "a" * 9000 + '"'
     with pytest.raises(ValidationFailed):
         check_conditions({"httpMethod": "GET", "headers": {"if-none-match": value}})
     check_conditions({"httpMethod": "POST", "headers": {"if-none-match": value}})  # not a read

@@ -1,4 +1,4 @@
-"""Boolean-circuit contracts (issue 6, §5): the circuit format, the example circuits, and the
+"""Boolean-circuit contracts: the circuit format, the example circuits, and the
 contract's whole flow with the enclave's real evaluator and the simulated attestation module."""
 
 from __future__ import annotations

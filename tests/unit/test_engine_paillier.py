@@ -1,4 +1,4 @@
-"""Paillier encryption and the privacy contracts built on it (issue 6, §5)."""
+"""Paillier encryption and the privacy contracts built on it."""
 
 from __future__ import annotations
 

@@ -83,3 +83,10 @@ def test_bodies_that_are_not_i_json_are_refused_with_the_reason(text, reason):
 def test_i_json_bodies_parse():
     assert parse_json_body('{"a": [9007199254740991, -1.5, "x", null, true]}') == {
         "a": [9007199254740991, -1.5, "x", None, True]}
+
+
+def test_an_integral_number_is_an_integer_however_it_is_written():
+    """One number type (I-JSON, JavaScript, JSON Schema): 40443.0 is the integer 40443."""
+    body = parse_json_body('{"a": 40443.0, "b": 1e3, "c": -0.0, "d": 0.5}')
+    assert body == {"a": 40443, "b": 1000, "c": 0, "d": 0.5}
+    assert [type(body[k]) for k in "abcd"] == [int, int, int, float]

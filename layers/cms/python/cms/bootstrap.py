@@ -135,7 +135,7 @@ class Services:
     def delivery_queue(self) -> DeliveryQueue:
         from cms.adapters.delivery_queue import SqsDeliveryQueue
 
-        return SqsDeliveryQueue(self.settings.resources.get("CMS_DELIVERIES_QUEUE_URL"))
+        return SqsDeliveryQueue(self.settings.resource("CMS_DELIVERIES_QUEUE_URL"))
 
     @cached_property
     def anchoring_progress(self) -> AnchoringProgress:
@@ -350,17 +350,16 @@ class Services:
 
     @cached_property
     def job_queue(self) -> JobQueue:
-        """The enclave's queue (training jobs, circuit evaluations); a function not given
-        it fails with dependency_unavailable when it sends."""
+        """The enclave's queue (training jobs, circuit evaluations)."""
         from cms.adapters.job_queue import SqsJobQueue
 
-        return SqsJobQueue(self.settings.resources.get("CMS_TRAINING_QUEUE_URL"))
+        return SqsJobQueue(self.settings.resource("CMS_TRAINING_QUEUE_URL"))
 
     @cached_property
     def data_keys(self) -> DataKeys:
         from cms.adapters.data_keys import KmsDataKeys
 
-        return KmsDataKeys(self.settings.training_key_id)
+        return KmsDataKeys(self.settings.required("training_key_id"))
 
     @cached_property
     def training(self) -> TrainingService:

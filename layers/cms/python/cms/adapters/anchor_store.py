@@ -3,6 +3,7 @@ audit table) and the batch records that make each anchoring step resumable."""
 
 from __future__ import annotations
 
+import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
@@ -93,8 +94,12 @@ class AnchorStore:
         # The first write alone: it creates the table connection's botocore client, which is
         # not safe to create from several threads at once (using it is).
         self._settle_event(batch.first_seq, *first)
+        # Each write in the caller's context: whatever it carries (a trace, the local stack's
+        # IAM check) applies to every thread's writes as to the first.
+        context = contextvars.copy_context()
         with ThreadPoolExecutor(SETTLE_THREADS) as pool:
-            list(pool.map(lambda placed: self._settle_event(batch.first_seq, *placed), rest))
+            list(pool.map(lambda placed: context.copy().run(
+                self._settle_event, batch.first_seq, *placed), rest))
 
     @staticmethod
     def _settle_event(batch_first_seq: int, event: PendingEvent, global_seq: int,

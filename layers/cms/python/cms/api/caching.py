@@ -10,31 +10,25 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from typing import Any
 
 from cms.domain.errors import ValidationFailed
 
 # Authenticated reads may be kept by the caller's own client only, and checked before reuse.
 PRIVATE_REVALIDATE = "private, no-cache"
-# RFC 9110 section 13.1.2: "*", or a list of (weak or strong) entity tags.
-_TAG = r'(?:W/)?"[\x21\x23-\x7E]*"'
-IF_NONE_MATCH_PATTERN = rf"^\s*(?:\*|{_TAG}(?:\s*,\s*{_TAG})*)\s*$"
-IF_NONE_MATCH_MAX = 1024
-_IF_NONE_MATCH = re.compile(IF_NONE_MATCH_PATTERN)
+# A list of tags is short; a longer header is refused rather than compared tag by tag.
+IF_NONE_MATCH_MAX = 8192
 
 
 def check_conditions(event: dict[str, Any]) -> None:
-    """A malformed If-None-Match on a read is refused (400), not ignored: a client that
-    sends one means to revalidate and should learn that it cannot this way."""
+    """If-None-Match is "*" or a list of entity tags (RFC 9110 section 13.1.2); a value that
+    names none of ours simply does not match (the answer is a 200), as a cache's garbled
+    header should not break a read. Only its length is refused."""
     value = _header(event, "if-none-match")
-    if event.get("httpMethod") != "GET" or value is None:
-        return
-    if len(value) > IF_NONE_MATCH_MAX or not _IF_NONE_MATCH.fullmatch(value):
-        raise ValidationFailed("If-None-Match must be * or a list of entity tags", [
+    if event.get("httpMethod") == "GET" and value is not None and len(value) > IF_NONE_MATCH_MAX:
+        raise ValidationFailed("If-None-Match is too long", [
             {"pointer": "header:If-None-Match",
-             "message": f'"*" or quoted tags such as "abc", W/"abc"; at most '
-                        f'{IF_NONE_MATCH_MAX} characters'}])
+             "message": f"at most {IF_NONE_MATCH_MAX} characters"}])
 
 
 def entity_tag(body: bytes) -> str:

@@ -12,14 +12,16 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
+from aws_lambda_powertools.event_handler.util import extract_origin_header
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from cms.api.caching import check_conditions, tag_response
-from cms.api.observability import instrumented
+from cms.api.observability import instrumented, logger
 from cms.api.operations import Api, cors_config
 from cms.api.problems import domain_problem
 from cms.api.requests import normalise_request
+from cms.config import Settings
 from cms.domain.errors import DomainError, Unauthorized
 from cms.domain.identity import Caller
 from cms.runtime import FunctionRuntime
@@ -59,24 +61,29 @@ def http_entry(api: Api, runtime: FunctionRuntime) -> Callable[[dict, Any], dict
 
     @instrumented(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     def handler(event: dict, context: Any) -> dict:
-        if not serving:
-            serving.append(api.serve(runtime.settings))
+        settings = None
         try:
-            normalise_request(event, runtime.settings.max_body_bytes)
+            settings = runtime.settings  # a malformed variable is Misconfigured, a problem
+            if not serving:
+                serving.append(api.serve(settings))
+            normalise_request(event, settings.max_body_bytes)
             check_conditions(event)
         except DomainError as error:  # refused before any parsing or validation
-            return _refusal(error, event, runtime)
+            return _refusal(error, event, settings or Settings())
         return tag_response(event, serving[0].resolve(event, context))
 
     return handler
 
 
-def _refusal(error: DomainError, event: dict[str, Any], runtime: FunctionRuntime) -> dict:
+def _refusal(error: DomainError, event: dict[str, Any], settings: Settings) -> dict:
+    if error.status >= 500:
+        logger.warning("refused before routing", extra={"code": error.code,
+                                                        "detail": error.detail})
     proxy_event = APIGatewayProxyEvent(event)
     result = ResponseBuilder(domain_problem(error)).build(proxy_event)
-    origin = cors_config(runtime.settings).allowed_origin(
-        proxy_event.resolved_headers_field.get("origin"))
+    cors = cors_config(settings)
+    origin = cors.allowed_origin(extract_origin_header(proxy_event.resolved_headers_field))
     if origin is not None:  # so that a browser shows the caller why
-        for name, value in cors_config(runtime.settings).to_dict(origin).items():
+        for name, value in cors.to_dict(origin).items():
             result.setdefault("multiValueHeaders", {})[name] = [value]
     return result

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from cms.api.caching import IF_NONE_MATCH_MAX, IF_NONE_MATCH_PATTERN
+from cms.api.caching import IF_NONE_MATCH_MAX
 from cms.api.operations import Operation
 from cms.api.problems import PROBLEM_JSON
 from cms.api.schemas.problems import Problem, ProblemItem
@@ -180,8 +180,7 @@ def _declare_etag(path: dict[str, Any], responses: dict[Any, Any],
         parameters.append({
             "name": "If-None-Match", "in": "header", "required": False,
             "description": "ETags from earlier answers (or *): 304 if one is still current",
-            "schema": {"type": "string", "maxLength": IF_NONE_MATCH_MAX,
-                       "pattern": IF_NONE_MATCH_PATTERN}})
+            "schema": {"type": "string", "maxLength": IF_NONE_MATCH_MAX}})
 
 
 def merge(parts: Iterable[dict[str, Any]], *, title: str, version: str,

@@ -30,7 +30,8 @@ def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH, i_json: bool = False
 
     ``i_json`` refuses numbers other parsers would read differently: any number (integer or
     not) beyond ±(2**53 - 1), which JavaScript rounds or which no double holds exactly;
-    big values travel as decimal strings.
+    big values travel as decimal strings; an integral number written as a fraction
+    (``3.0``, ``1e3``) is read as the integer it is.
     Either way a number literal of thousands of digits is refused before Python converts it
     (the conversion is quadratic, and past 4,300 digits Python refuses it)."""
     if isinstance(text, bytes):
@@ -64,11 +65,13 @@ def _safe_int(literal: str) -> int:
     return value
 
 
-def _safe_float(literal: str) -> float:
+def _safe_float(literal: str) -> float | int:
+    """I-JSON has one number type: ``3.0`` is the integer 3 (JSON Schema agrees), so an
+    integer field takes it as a JavaScript or JSON Schema client would mean it."""
     value = _finite_float(literal)
     if abs(value) > MAX_SAFE_INTEGER:
         raise ValueError(f"{literal[:24]} is beyond ±(2**53 - 1); send it as a decimal string")
-    return value
+    return int(value) if value.is_integer() else value
 
 
 def _finite_float(literal: str) -> float:
