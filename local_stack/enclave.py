@@ -104,16 +104,22 @@ def run_parent(enclave: LocalEnclave, environment: dict[str, str],
     log(f"  enclave   parent service: {environment['CMS_TRAINING_QUEUE_URL'].rsplit('/', 1)[-1]}"
         f" → {enclave.address.kind}://127.0.0.1:{enclave.address.port} (PCR0 "
         f"{enclave.pcr0[:16]}…)")
+    def paused() -> bool:  # a test looks at pending jobs, or points the clients elsewhere
+        return held() or GATE.is_held
+
     while not stopping.is_set():
-        if held() or GATE.is_held:  # a test points this process's clients elsewhere
-            stopping.wait(0.2)
-            continue
-        try:
-            runner.run_once(wait_s=1, held=held)
-        except Exception as error:  # keep serving; say what happened
-            reasons = getattr(error.__cause__, "cancellation_reasons", None)
-            log(f"[training] runner: {error!r} (cause: {error.__cause__!r} {reasons or ''})")
-            stopping.wait(1)
+        pause_s = 0.2
+        with GATE.job() as admitted:
+            if admitted and not held():
+                try:
+                    runner.run_once(wait_s=1, held=paused)
+                    pause_s = 0
+                except Exception as error:  # keep serving; say what happened
+                    reasons = getattr(error.__cause__, "cancellation_reasons", None)
+                    log(f"[training] runner: {error!r} (cause: {error.__cause__!r} "
+                        f"{reasons or ''})")
+                    pause_s = 1
+        stopping.wait(pause_s)
 
 
 def parent_environment(functions: dict[Any, Any]) -> dict[str, str]:

@@ -74,3 +74,14 @@ def test_a_malformed_setting_is_a_misconfigured_problem(monkeypatch):
     assert result["statusCode"] == 503
     problem = json.loads(result["body"])
     assert problem["code"] == "misconfigured" and "CMS_MAX_BODY_BYTES" in problem["detail"]
+
+
+@pytest.mark.parametrize("body", ["[1]", "null", "1", '"x"'])
+@pytest.mark.parametrize("path", ["/api/v1/contracts/x/activate",
+                                  "/api/v1/contracts/0b6f6f0e-1111-4222-8333-944444444444/x"])
+def test_a_body_that_is_no_object_on_a_route_that_reads_none_is_a_problem(contracts, path,
+                                                                           body):
+    result = contracts.handler(event("POST", path, body, {
+        "Content-Type": "application/json"}), Context())
+    assert 400 <= result["statusCode"] < 500, result
+    assert json.loads(result["body"])["code"] in {"validation_error", "not_found"}

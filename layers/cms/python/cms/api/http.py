@@ -69,18 +69,20 @@ def http_entry(api: Api, runtime: FunctionRuntime) -> Callable[[dict, Any], dict
             normalise_request(event, settings.max_body_bytes)
             check_conditions(event)
         except DomainError as error:  # refused before any parsing or validation
-            return _refusal(error, event, settings or Settings())
+            return _refusal(error, event, settings)
         return tag_response(event, serving[0].resolve(event, context))
 
     return handler
 
 
-def _refusal(error: DomainError, event: dict[str, Any], settings: Settings) -> dict:
+def _refusal(error: DomainError, event: dict[str, Any], settings: Settings | None) -> dict:
     if error.status >= 500:
         logger.warning("refused before routing", extra={"code": error.code,
                                                         "detail": error.detail})
     proxy_event = APIGatewayProxyEvent(event)
     result = ResponseBuilder(domain_problem(error)).build(proxy_event)
+    if settings is None:  # unreadable settings name no allowed origin: default to none
+        return result
     cors = cors_config(settings)
     origin = cors.allowed_origin(extract_origin_header(proxy_event.resolved_headers_field))
     if origin is not None:  # so that a browser shows the caller why

@@ -48,9 +48,13 @@ def register_problem_handlers(app: APIGatewayRestResolver) -> None:
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response:
-        body = _body_of(app)
-        errors = list({e["pointer"]: e for e in
-                       (_validation_item(item, body) for item in error.errors())}.values())
+        items = error.errors()
+        body = (_body_of(app) if any(item.get("loc", ("body",))[:1] == ("body",)
+                                     for item in items) else _MISSING)
+        # One entry per place and reason: a value that fits none of a union's members has a
+        # reason per member, each worth reading.
+        errors = list({(e["pointer"], e["message"]): e for e in
+                       (_validation_item(item, body) for item in items)}.values())
         return problem(400, "validation_error", "The request is not valid",
                        "; ".join(f"{e['pointer']}: {e['message']}" for e in errors),
                        errors=errors)
@@ -75,9 +79,11 @@ _MISSING = object()
 
 
 def _body_of(app: APIGatewayRestResolver) -> Any:
+    """The body as the route read it, to point into; none if it cannot be read (a route that
+    reads no body of its own may have been sent one that is not an object)."""
     try:
         return app.current_event.json_body
-    except ValueError:
+    except (ValueError, DomainError):
         return _MISSING
 
 
@@ -89,8 +95,8 @@ def _validation_item(item: dict[str, Any], body: Any = _MISSING) -> dict[str, st
     location = list(item.get("loc", ()))
     where = str(location[0]) if location else "body"
     if where == "body":  # RFC 6901: "" is the whole body, "/name" a member
-        pointer = "".join("/" + p.replace("~", "~0").replace("/", "~1")
-                          for p in _in_body(location[1:], body))
+        path = _in_body(location[1:], body, missing=item.get("type") == "missing")
+        pointer = "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in path)
     else:
         parts = [str(part) for part in location[1:] if _FIELD_PART.match(str(part))]
         pointer = f"{where}:{'.'.join(parts)}"
@@ -100,21 +106,21 @@ def _validation_item(item: dict[str, Any], body: Any = _MISSING) -> dict[str, st
     return {"pointer": pointer, "message": message}
 
 
-def _in_body(location: list[Any], body: Any) -> list[str]:
+def _in_body(location: list[Any], body: Any, *, missing: bool = False) -> list[str]:
     """The part of pydantic's location that is a path in the body as sent: members and
-    indexes that are there (a missing member is named too), never a union member's name."""
+    indexes that are there, and a required member that is missing, never a union member's
+    name (pydantic's own words, such as "constrained-str" or "kind circuit")."""
     if body is _MISSING:
         return [str(part) for part in location if _FIELD_PART.match(str(part))]
-    if "[key]" in location:  # a member's name is wrong: point at the object holding it
-        location = location[:max(location.index("[key]") - 1, 0)]
+    if location[-1:] == ["[key]"] and not missing:  # a member's name is wrong: its object
+        location = location[:-2]
     path, node = [], body
     for index, part in enumerate(location):
-        last = index == len(location) - 1
-        if isinstance(node, dict) and isinstance(part, str) and (part in node or last):
-            path.append(part)  # a member sent, or (last) a required member that is missing
+        named = isinstance(part, str) and isinstance(node, dict)
+        if named and (part in node or (missing and index == len(location) - 1)):
+            path.append(part)
             node = node.get(part)
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             path.append(str(part))
             node = node[part]
-        # anything else is pydantic's own words (a union member's tag): not the client's
     return path

@@ -26,8 +26,8 @@ JsonValue = TypeAliasType(
     Annotated[Annotated[str, Field(max_length=262_144)] | bool | SafeInt | SafeNumber
               | list[Any] | dict[str, Any] | None,
               Field(description="Any I-JSON value: at every depth, numbers within "
-                                "±(2^53 - 1) (bigger ones as decimal strings) and nesting "
-                                "at most 32 levels")])
+                                "±(2^53 - 1) (bigger ones as decimal strings); the whole "
+                                "body nests at most 32 levels")])
 JsonObject = dict[str, JsonValue]
 
 DID_PATTERN = SUPPORTED_DID_PATTERN
