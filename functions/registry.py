@@ -69,10 +69,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     # Each change writes the contract snapshot and its audit event in one transaction;
     # creation is idempotent (Powertools idempotency table). Template contracts read their
     # version (seeding a built-in on first use) and store the rendered document; signing
-    # locks it; uploads are presigned with this role.
+    # locks it; uploads are presigned with this role, once the uploader's quota (read) allows.
     FunctionSpec("contracts", "Contract creation, listing and lifecycle transitions",
                  permissions=Permissions(
-                     {"contracts": _RW, "audit": _RW, "idempotency": _RW, "templates": _RW},
+                     {"contracts": _RW, "audit": _RW, "idempotency": _RW, "templates": _RW,
+                      "storage_usage": _R},
                      buckets={"templates": ("read", "write"),
                               "documents": ("read", "write")})),
     # Verification and receipts read the batches and ask the chain (read-only, no signer).
@@ -96,8 +97,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
                  timeout_s=29,
                  permissions=Permissions({"templates": _RW},
                                          buckets={"templates": ("read", "write")})),
-    # Hashes uploads, registers them on the contract (an audit event), deletes refusals;
-    # registers uploaded training datasets, encrypting them for the enclave.
+    # Hashes uploads, charges them to the uploader's quota and registers them on the contract
+    # (an audit event), deletes refusals; registers uploaded training datasets, encrypting
+    # them for the enclave.
     FunctionSpec(
         "triggers",
         "Registers attachment and dataset uploads when S3 reports them (through EventBridge)",
@@ -105,7 +107,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=300,  # hashes 25 MB attachments; checks and seals datasets of up to 40 MB
         memory_mb=1024,
         object_events=("documents", "training"),
-        permissions=Permissions({"contracts": _RW, "audit": _RW},
+        permissions=Permissions({"contracts": _RW, "audit": _RW, "storage_usage": _RW},
                                 buckets={"documents": ("read", "delete"),
                                          "training": ("read", "write", "delete")},
                                 generates_training_keys=True),

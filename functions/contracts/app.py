@@ -39,8 +39,10 @@ from cms.api.schemas.documents import (
 )
 from cms.domain import contracts as domain
 from cms.domain.contracts import AlreadySigned, NotYetValid, SigningDeadlinePassed, ValidityEnded
+from cms.domain.contracts.errors import HistoryLimitReached
 from cms.domain.drafting import TemplateDraft
 from cms.domain.errors import (
+    AttachmentQuotaExceeded,
     Conflict,
     DidDocumentTooLarge,
     DidResolutionFailed,
@@ -177,7 +179,10 @@ def get(contract_id: ContractId) -> Contract:
 
 
 @api.patch(ONE, "updateContract", summary="Edit a draft (provider only)",
-           errors=(*CHANGE_ERRORS, *TEMPLATE_ERRORS))
+           description="A contract records at most 100 events of negotiation (edits and "
+                       "changes requested; attachments apart), so that its receipt always "
+                       "fits one response: past them, 409 history_limit_reached.",
+           errors=(*CHANGE_ERRORS, *TEMPLATE_ERRORS, HistoryLimitReached))
 def update(contract_id: ContractId, request: Annotated[ContractChange, Body()]) -> Contract:
     return _contract(runtime.services.contracts.update(caller_of(api), contract_id,
                                                        _fields(request)))
@@ -194,7 +199,10 @@ def submit(contract_id: ContractId,
 
 @api.post(ONE + "/request-changes", "requestContractChanges",
           summary="Send back to draft; signatures are cleared (review→draft)",
-          errors=CHANGE_ERRORS)
+          description="Refused with 409 history_limit_reached once the contract has recorded "
+                      "100 events of negotiation: it can then only be signed as it stands, "
+                      "left to expire, or terminated.",
+          errors=(*CHANGE_ERRORS, HistoryLimitReached))
 def request_changes(contract_id: ContractId,
                     request: Annotated[ChangeRequest, Body()] = None) -> Contract:
     reason = request.reason if request else None
@@ -253,7 +261,16 @@ def document(contract_id: ContractId,
 @api.post(ONE + "/attachments", "createAttachmentUpload", status=201,
           summary="A presigned upload for a file to attach to a draft; it is hashed and added "
                   "to the contract (and its digest) when it arrives",
-          errors=(*READ_ERRORS, Forbidden, IllegalTransition, Conflict))
+          description="Refused before any upload form is issued when the file would take the "
+                      "contract (CMS_CONTRACT_ATTACHMENTS_MAX, 50; "
+                      "CMS_CONTRACT_ATTACHMENT_BYTES_MAX, 100 MiB) or the caller over all its "
+                      "contracts (CMS_IDENTITY_ATTACHMENTS_MAX, 500; "
+                      "CMS_IDENTITY_ATTACHMENT_BYTES_MAX, 1 GiB) past its quota: 409 "
+                      "attachment_quota_exceeded, naming scope, unit, limit, used and "
+                      "requested. The form admits exactly `size` bytes; the quotas are "
+                      "checked again when the file arrives, and a file refused then is "
+                      "deleted.",
+          errors=(*READ_ERRORS, Forbidden, IllegalTransition, AttachmentQuotaExceeded))
 def request_upload(contract_id: ContractId, request: Annotated[AttachmentUploadRequest, Body()]
                    ) -> Response[AttachmentUpload]:
     grant = runtime.services.documents.request_upload(
