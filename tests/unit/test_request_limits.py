@@ -233,3 +233,19 @@ def test_the_document_declares_the_fields_on_answers_and_on_429():
             limited = bool(operation.get("security"))
             assert ("RateLimit" in success.get("headers", {})) == limited, (method, path)
             assert operation["responses"]["429"] is not None
+
+
+def test_the_client_says_when_to_retry():
+    import httpx
+
+    from cms_client import CmsClient
+    from cms_client.client import ApiError
+
+    refused = httpx.Response(429, headers={"Retry-After": "7", "RateLimit": '"read";r=0;t=7'},
+                             json={"code": "rate_limited", "detail": "slow down"})
+    client = CmsClient("https://api.example", token="t", http=httpx.Client(
+        transport=httpx.MockTransport(lambda _: refused)))
+    with pytest.raises(ApiError) as error:
+        client.me()
+    assert (error.value.status, error.value.code, error.value.retry_after) == (
+        429, "rate_limited", 7)
