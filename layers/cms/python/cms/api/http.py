@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from cms.api.caching import check_conditions, tag_response
 from cms.api.limits import Admission, admit, with_headers
-from cms.api.observability import instrumented, logger
+from cms.api.observability import count, instrumented, logger
 from cms.api.operations import Api, cors_config
 from cms.api.problems import domain_problem
 from cms.api.requests import normalise_request
@@ -70,6 +70,7 @@ def http_entry(api: Api, runtime: FunctionRuntime) -> Callable[[dict, Any], dict
                 serving.append(api.serve(settings))
             admission = _admit(api, runtime, event)
             if admission is not None and not admission.outcome.allowed:
+                count("RequestsLimited")  # an identity past its class's rate
                 raise admission.refusal()
             normalise_request(event, settings.max_body_bytes)
             check_conditions(event)
