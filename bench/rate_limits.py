@@ -1,6 +1,6 @@
 """What the per-identity request limit costs each request (cms.api.limits).
 
-1. The bucket store on DynamoDB (moto's server, in this process, over loopback HTTP): time and
+1. The bucket store on DynamoDB (moto's server, in a process of its own, over loopback): time and
    DynamoDB calls per take for a new bucket, a busy one and a refusal, against two baselines
    measured in the same run on the same server:
      * floor: one unconditional UpdateItem of the same item (the least a shared counter costs);
@@ -8,7 +8,8 @@
    Then takers racing one bucket from threads: tokens granted must equal the burst.
 2. A request through the HTTP entry point (GET /api/v1/contracts on the in-memory services),
    with the limit check on the in-memory store and on the DynamoDB store, against the same
-   request whose store admits without any work (the request without the check).
+   request whose store admits without any work (the request without the check), and that
+   request followed by one plain UpdateItem (the round trip any shared counter costs).
 
 moto is not DynamoDB (no network, one lock around its DynamoDB backend): the ratios and the
 calls per take carry over, the milliseconds do not.
@@ -21,7 +22,9 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +34,19 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "300"))
 BIG = {"burst": 1_000_000, "per_minute": 60_000_000}
 
 
-def per_call_ms(operation, rounds: int = ROUNDS) -> float:
-    operation()
-    samples = []
+def interleaved_ms(cases: list[tuple[str, Callable[[], object]]],
+                   rounds: int = ROUNDS) -> dict[str, float]:
+    """Median milliseconds per call of each case, the cases taking turns every round so that
+    a busy machine slows them alike."""
+    samples: dict[str, list[float]] = {label: [] for label, _ in cases}
+    for _, operation in cases:
+        operation()  # warm
     for _ in range(rounds):
-        started = time.perf_counter()
-        operation()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples) * 1000
+        for label, operation in cases:
+            started = time.perf_counter()
+            operation()
+            samples[label].append(time.perf_counter() - started)
+    return {label: statistics.median(values) * 1000 for label, values in samples.items()}
 
 
 class ReadThenPut:
@@ -76,18 +84,36 @@ class ReadThenPut:
         return False
 
 
-def start_moto() -> Any:
-    import logging
+@contextmanager
+def moto_process() -> Iterator[None]:
+    """moto's server (the local stack's, with its DynamoDB lock) in a process of its own, so
+    that its work does not share this process's interpreter lock with the client's."""
+    import socket
+    import subprocess
 
-    from local_stack.moto_server import LocalMotoServer
     from local_stack.stack import aws_environment, free_port
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = free_port()
-    server = LocalMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    os.environ.update(aws_environment(port))
-    return server
+    serve = ("import sys, threading; from local_stack.moto_server import LocalMotoServer; "
+             "LocalMotoServer(ip_address='127.0.0.1', port=int(sys.argv[1]), verbose=False)"
+             ".start(); threading.Event().wait()")
+    process = subprocess.Popen([sys.executable, "-c", serve, str(port)], cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("moto did not start") from None
+                time.sleep(0.1)
+        os.environ.update(aws_environment(port))
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def counting(calls: list[str]):
@@ -121,15 +147,15 @@ def store_section() -> None:
         ("take: busy bucket", lambda: store.take(busy, **BIG)),
         ("take: refused", lambda: store.take(refusing, burst=1, per_minute=1)),
     ]
-    print(f"bucket store on moto (median of {ROUNDS} takes, after one warm-up)")
+    print(f"bucket store on moto (median of {ROUNDS} rounds, cases interleaved)")
     print(f"{'case':<34} {'ms':>7} {'x floor':>8} {'calls':>6}")
-    base = None
+    latencies = interleaved_ms(cases)
+    base = latencies[cases[0][0]]
     for label, operation in cases:
-        latency = per_call_ms(operation)
         calls.clear()
         operation()
-        base = base or latency
-        print(f"{label:<34} {latency:7.2f} {latency / base:8.2f} {len(calls):6d}")
+        print(f"{label:<34} {latencies[label]:7.2f} {latencies[label] / base:8.2f} "
+              f"{len(calls):6d}")
 
     race, threads, takers = f"race:{uuid.uuid4().hex}", 8, 200
     store.take(race, burst=50, per_minute=1)  # in use: 49 left
@@ -142,7 +168,9 @@ def store_section() -> None:
 
 
 def http_section() -> None:
+    from cms.adapters.aws import client
     from cms.adapters.rate_limit_store import DynamoRateLimitStore
+    from cms.adapters.tables import RateLimitRecord
     from cms.bootstrap import MemoryServices
     from cms.config import Settings
     from cms.domain.ratelimit import Outcome
@@ -167,33 +195,44 @@ def http_section() -> None:
                  "authorizer": {"did": did, "roles": ""}, "httpMethod": "GET",
                  "path": "/api/v1/contracts", "resourcePath": "/api/v1/contracts",
                  "stage": "bench", "requestId": "r", "identity": {"sourceIp": "192.0.2.1"}}}
-    print("\nGET /api/v1/contracts through http_entry, in-memory services "
-          f"(median of {ROUNDS})")
-    print(f"{'limit check':<34} {'ms':>7} {'x none':>8}")
-    base = None
-    for label, store in [("none (a store that admits)", AdmitAll()),
-                         ("in-memory store", None),
-                         ("DynamoDB store (moto)", DynamoRateLimitStore())]:
+    cases = []
+    for number, (label, store) in enumerate([("none (a store that admits)", AdmitAll()),
+                                             ("in-memory store", None),
+                                             ("DynamoDB store (moto)", DynamoRateLimitStore())]):
         services = MemoryServices(settings)
         if store is not None:
             services.__dict__["rate_limit_store"] = store
-        module = fresh_instance("functions.contracts.app", f"bench_contracts_{id(store)}")
+        module = fresh_instance("functions.contracts.app", f"bench_contracts_{number}")
         module.runtime.use(services)
 
-        def request(module=module) -> None:
+        def request(module: Any = module) -> None:
             assert module.handler(dict(event), Context())["statusCode"] == 200
 
-        latency = per_call_ms(request)
-        base = base or latency
-        print(f"{label:<34} {latency:7.2f} {latency / base:8.2f}")
+        cases.append((label, request))
+    plain_request, dynamodb = cases[0][1], client("dynamodb")
+
+    def request_and_update() -> None:  # the least a shared counter adds: one round trip
+        plain_request()
+        dynamodb.update_item(TableName=RateLimitRecord.Meta.table_name,
+                             Key={"bucket": {"S": "floor"}}, UpdateExpression="SET #t = :t",
+                             ExpressionAttributeNames={"#t": "tat"},
+                             ExpressionAttributeValues={":t": {"N": "1"}})
+
+    cases.insert(1, ("none + one plain UpdateItem", request_and_update))
+    print("\nGET /api/v1/contracts through http_entry, in-memory services "
+          f"(median of {ROUNDS} rounds, interleaved)")
+    print(f"{'limit check':<34} {'ms':>7} {'x none':>8}")
+    latencies = interleaved_ms(cases)
+    base = latencies[cases[0][0]]
+    for label, _ in cases:
+        print(f"{label:<34} {latencies[label]:7.2f} {latencies[label] / base:8.2f}")
 
 
 def main() -> None:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-    server = start_moto()
-    try:
+    with moto_process():
         from cms.adapters.tables import RateLimitRecord, bind_tables
         from cms.config import Settings
 
@@ -202,8 +241,6 @@ def main() -> None:
         RateLimitRecord.create_table(wait=True, billing_mode="PAY_PER_REQUEST")
         store_section()
         http_section()
-    finally:
-        server.stop()
 
 
 if __name__ == "__main__":
