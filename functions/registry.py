@@ -9,7 +9,7 @@ them.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cms.adapters.tables import TABLE_SPECS
 from functions.permissions import Access, Permissions
@@ -177,6 +177,22 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
                                 cancels_schedules=True),
     ),
 )
+
+
+# Every HTTP function with authenticated routes takes a token from the caller's bucket on each
+# request (cms.api.limits): one UpdateItem on the rate-limit table. ``meta`` serves only
+# public documents.
+_PUBLIC_ONLY = frozenset({"meta"})
+
+
+def _limiting_requests(spec: FunctionSpec) -> FunctionSpec:
+    if not spec.http or spec.name in _PUBLIC_ONLY or "rate_limits" in spec.permissions.tables:
+        return spec
+    tables = {**spec.permissions.tables, "rate_limits": _RW}
+    return replace(spec, permissions=replace(spec.permissions, tables=tables))
+
+
+FUNCTIONS = tuple(_limiting_requests(spec) for spec in FUNCTIONS)
 
 
 def function(name: str) -> FunctionSpec:

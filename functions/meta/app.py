@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from cms.api.http import API_TITLE, API_VERSION, http_entry, json_response
 from cms.api.openapi import merge
-from cms.api.operations import Api
+from cms.api.operations import PUBLIC, Api
 from cms.api.schemas.meta import Health, OpenApiDocument
 from cms.runtime import FunctionRuntime
 from cms.services.health import ServiceDegraded
@@ -27,7 +27,7 @@ API_DESCRIPTION = (
 HEALTH = "/health"
 
 
-@api.get(HEALTH, "getHealth", secured=False,
+@api.get(HEALTH, "getHealth", limit=PUBLIC, secured=False,
          summary="State of each dependency: 200 when all are up, else a 503 problem whose "
                  "checks member says which is down", errors=(ServiceDegraded,))
 def health() -> Response[Health]:
@@ -36,7 +36,7 @@ def health() -> Response[Health]:
                          headers={"Cache-Control": "no-store"})
 
 
-@api.get("/api/v1/openapi.json", "getOpenApi", secured=False,
+@api.get("/api/v1/openapi.json", "getOpenApi", limit=PUBLIC, secured=False,
          summary="This API's OpenAPI 3.1 document")
 def openapi() -> Response[OpenApiDocument]:
     return json_response(_document_model(), headers={"Cache-Control": "max-age=300"})

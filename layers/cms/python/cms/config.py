@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from cms.domain.errors import DomainError
+from cms.domain.ratelimit import Limit, RequestClass
 
 
 class Misconfigured(DomainError):
@@ -73,6 +74,21 @@ class Settings:
     signin_per_minute: int = 20
     signin_ip_burst: int = 60
     signin_ip_per_minute: int = 120
+    # Each identity's requests to the authenticated routes, per class of operation
+    # (cms.domain.ratelimit.RequestClass): a token bucket of `burst` tokens refilled at
+    # `per_minute`. The stage's throttle is everyone's; these keep one identity to a share.
+    rate_limit_read_burst: int = 60
+    rate_limit_read_per_minute: int = 300
+    rate_limit_write_burst: int = 20
+    rate_limit_write_per_minute: int = 60
+    rate_limit_render_burst: int = 10
+    rate_limit_render_per_minute: int = 30
+    rate_limit_compute_burst: int = 30
+    rate_limit_compute_per_minute: int = 120
+    rate_limit_training_burst: int = 5
+    rate_limit_training_per_minute: int = 10
+    rate_limit_upload_burst: int = 10
+    rate_limit_upload_per_minute: int = 30
     # Requests.
     max_body_bytes: int = 256 * 1024
     # DID resolution.
@@ -157,6 +173,15 @@ class Settings:
             raise Misconfigured(f"{variable} is not set for this function: its definition "
                                 f"does not give it this resource")
         return value
+
+    def request_limit(self, request_class: RequestClass) -> Limit:
+        """The bucket each identity has for ``request_class`` (CMS_RATE_LIMIT_<CLASS>_BURST
+        and _PER_MINUTE); Misconfigured if either is out of range."""
+        prefix = f"rate_limit_{request_class.value}"
+        try:
+            return Limit(getattr(self, prefix + "_burst"), getattr(self, prefix + "_per_minute"))
+        except (AttributeError, ValueError) as error:
+            raise Misconfigured(f"CMS_{prefix.upper()}_BURST/_PER_MINUTE: {error}") from None
 
     def required(self, name: str) -> Any:
         """A setting without which this use cannot work (e.g. ``training_key_id``)."""

@@ -258,15 +258,16 @@ class ChallengeRecord(Model):
 
 
 class RateLimitRecord(Model):
-    """A token bucket (sign-in attempts per DID and per source address)."""
+    """A token bucket (sign-in attempts per DID and per source address; each identity's
+    requests per class): its theoretical arrival time (cms.domain.ratelimit), in
+    microseconds. Written by cms.adapters.rate_limit_store with UpdateItem."""
 
     class Meta(_Meta):
         table_name = _table("CMS_RATE_LIMITS_TABLE", "cms-rate-limits")
 
     bucket = UnicodeAttribute(hash_key=True)
-    tokens = NumberAttribute()
-    refilled_at = NumberAttribute()
-    ttl = TTLAttribute()
+    tat = NumberAttribute()
+    ttl = TTLAttribute()  # when it is full again (then the same as no item)
 
 
 class IdempotencyRecord(Model):
