@@ -283,10 +283,12 @@ class CmsClient:
         return self._call("POST", f"/api/v1/engine/contracts/{address}/execute-batch",
                           {"calls": calls})
 
-    def estimate_gas(self, address: str, function: str, args: dict[str, Any] | None = None
-                     ) -> dict[str, Any]:
+    def estimate_gas(self, address: str, function: str, args: dict[str, Any] | None = None,
+                     *, gas_limit: int | None = None) -> dict[str, Any]:
+        """The gas the call would use (a dry run bounded by ``gas_limit``, default the
+        largest a call may have, and by a call's time limit; recorded as this identity's)."""
         return self._call("POST", f"/api/v1/engine/contracts/{address}/estimate-gas",
-                          _call_body(function, args, None))
+                          _call_body(function, args, gas_limit))
 
     def engine_history(self, address: str, *, limit: int = 50,
                        cursor: str | None = None) -> dict[str, Any]:

@@ -106,7 +106,8 @@ def execute_batch(address: AddressPath, request: Annotated[BatchRequest, Body()]
 
 
 @api.post(ONE + "/estimate-gas", "estimateEngineGas", limit=COMPUTE,
-          summary="The gas a call would use now: a dry run that changes nothing",
+          summary="The gas a call would use now: a dry run that changes nothing, within a "
+                  "call's gas and time limits and recorded as the caller's dry run",
           errors=(*REFUSED, *FAILED_RUN))
 def estimate_gas(address: AddressPath, request: Annotated[Call, Body()]) -> GasEstimate:
     estimate = runtime.services.engine.estimate(caller_of(api), address, _call(request))

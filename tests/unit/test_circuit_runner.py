@@ -85,7 +85,7 @@ class CircuitKind:
     def __init__(self, roots: tuple) -> None:
         self.roots = roots
 
-    def prepare(self, init_args: Any, code: Any, manifest: Any) -> Prepared:
+    def prepare(self, init_args: Any, code: Any, manifest: Any, gas: Any) -> Prepared:
         return Prepared({"functions": {}}, dict(init_args))
 
     def _contract(self, call: Invocation) -> CircuitContract:

@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cms.config import Settings
+from cms.config import Misconfigured, Settings
 
 if TYPE_CHECKING:
     from cms.adapters.document_store import DocumentStore
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from cms.adapters.safe_https import SafeHttpsClient
     from cms.domain.attestation import TrustedRoot
     from cms.domain.did import DidResolver
+    from cms.domain.engine.unified import EngineConfig
     from cms.ports.anchors import AnchorBatches, LedgerReads
     from cms.ports.contracts import ContractStore
     from cms.ports.data_keys import DataKeys
@@ -422,8 +423,20 @@ class Services:
         from cms.services.engine import EngineService
 
         kinds = builtin_kinds(self.attestation_roots)
-        return EngineService(UnifiedContractEngine(self.engine_storage, kinds=kinds),
-                             circuits=self.circuit_evaluations)
+        engine = UnifiedContractEngine(self.engine_storage, self.engine_config, kinds=kinds)
+        return EngineService(engine, circuits=self.circuit_evaluations)
+
+    @cached_property
+    def engine_config(self) -> EngineConfig:
+        from cms.domain.engine.unified import EngineConfig
+
+        settings = self.settings
+        try:
+            return EngineConfig(max_execution_time_ms=settings.engine_call_time_ms,
+                                max_batch_time_ms=settings.engine_batch_time_ms)
+        except ValueError as error:
+            raise Misconfigured(f"CMS_ENGINE_CALL_TIME_MS / CMS_ENGINE_BATCH_TIME_MS: "
+                                f"{error}") from None
 
     @cached_property
     def circuit_evaluations(self) -> CircuitEvaluations | None:

@@ -139,6 +139,11 @@ class Settings:
     # The enclave images (PCR0, hex) this platform runs: the only ones a circuit contract may
     # accept results from (the deployment's enclave_pcr0 context; locally, the local app's).
     enclave_pcr0s: tuple[str, ...] = ()
+    # Contract engine: the wall-clock limit of one call and of one batch, for every kind of
+    # contract (cms.domain.engine.unified.EngineConfig: call 1 to 10,000 ms, batch from the
+    # call's to 25,000 ms).
+    engine_call_time_ms: int = 2_000
+    engine_batch_time_ms: int = 15_000
     region: str = "us-east-1"
     # Tables, buckets and queues by variable name (CMS_CONTRACTS_TABLE → its name).
     resources: Mapping[str, str] = field(default_factory=dict)
