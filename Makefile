@@ -60,6 +60,7 @@ bench: install
 	@$(PY) bench/dp_training.py
 	@$(PY) bench/engine_erc20.py
 	@$(PY) bench/engine_wasm.py
+	@$(PY) bench/engine_limits.py
 
 synth: $(PY_STAMP)
 	@$(PY) -c "from cdk.synth import synthesize; print(', '.join(synthesize()))"

@@ -125,7 +125,8 @@ class GasMeter:
 
     def charge_compute(self, amount: int, kind: str) -> None:
         """Charge for computation about to run: refused if the meter cannot pay for it, or if
-        it would predictably end past the deadline (it cannot be stopped once started)."""
+        it would predictably end past the deadline (a big-integer operation cannot be stopped
+        once started, so it is better not started)."""
         if self.deadline is not None and self.used + amount <= self.limit and (
                 self.timer() + amount * PREDICTED_NS_PER_GAS / 1e9 > self.deadline):
             raise self.timeout(f"the next step ({amount} gas of {kind}) would run past the "
