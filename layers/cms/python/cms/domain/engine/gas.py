@@ -116,7 +116,9 @@ class GasMeter:
             raise GasExhausted(self.limit, self.used, amount)
         self.used += amount
         self.breakdown[kind] = self.breakdown.get(kind, 0) + amount
-        self.check_deadline()
+        deadline = self.deadline  # check_deadline, inlined: this runs at every step
+        if deadline is not None and self.timer() > deadline:
+            raise self.timeout()
 
     def check_deadline(self) -> None:
         """``ExecutionTimeout`` once the deadline has passed (long work calls it as it goes)."""

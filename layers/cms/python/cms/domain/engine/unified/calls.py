@@ -40,8 +40,7 @@ class Outcome:
     cut_by_batch: bool = False
 
 
-@dataclass(frozen=True)
-class TimeLimit:
+class TimeLimit(NamedTuple):
     """When a call must end: ``call_ms`` after it starts, and never after ``batch_deadline``
     (``timer`` seconds) if it runs in a batch. Every kind's meter carries the deadline."""
 
