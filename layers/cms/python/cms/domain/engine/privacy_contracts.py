@@ -200,7 +200,9 @@ class _PrivacyContract:
         return address
 
     def _submitted(self, ciphertext: object) -> Ciphertext:
-        """A submitted ciphertext, validated against the stored key (hex, in range, a unit)."""
+        """A submitted ciphertext, validated against the stored key (hex, in range, a unit).
+        Checked before gas, like every argument: a gcd with n, under 0.1 ms at the largest
+        key (a stored ciphertext's check, inside the call, is charged)."""
         return self.public_key().parse_ciphertext(ciphertext)
 
 
