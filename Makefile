@@ -56,6 +56,7 @@ bench: install
 	@$(PY) bench/anchoring_throughput.py
 	@$(PY) bench/templates.py
 	@$(PY) bench/lifecycle_latency.py
+	@$(PY) bench/anonymous_timing.py
 	@$(PY) bench/attestation.py
 	@$(PY) bench/dp_training.py
 	@$(PY) bench/engine_erc20.py

@@ -2,6 +2,9 @@
 
   cms keygen [--type eth|ed25519]          print a new key and its DID
   cms health                               dependency health of a deployment
+  cms logout                               revoke CMS_TOKEN (other sessions go on)
+  cms revoke-sessions [DID]                end every session of DID (default: CMS_TOKEN's
+                                           own identity; another's only as an admin)
   cms contract get|events|verify ID        needs CMS_TOKEN
   cms contract receipt ID [--out FILE]     the contract's receipt, as issued (needs CMS_TOKEN)
   cms verify-receipt FILE --rpc URL --ledger CHAIN_ID:ADDRESS
@@ -63,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     keygen = commands.add_parser("keygen", help="create a key pair and print its DID")
     keygen.add_argument("--type", choices=["eth", "ed25519"], default="eth")
     commands.add_parser("health", help="dependency health")
+    commands.add_parser("logout", help="revoke CMS_TOKEN")
+    revoke = commands.add_parser("revoke-sessions",
+                                 help="end every session of an identity (needs CMS_TOKEN)")
+    revoke.add_argument("did", nargs="?", help="default: CMS_TOKEN's own identity")
     contract = commands.add_parser("contract", help="read a contract (needs CMS_TOKEN)")
     contract.add_argument("action", choices=["get", "events", "verify", "receipt"])
     contract.add_argument("contract_id")
@@ -97,6 +104,11 @@ def _run(args: argparse.Namespace) -> object:
     client = CmsClient(args.url, token=os.environ.get("CMS_TOKEN"))
     if args.command == "health":
         return client.health()
+    if args.command == "logout":
+        client.logout()
+        return {"logged_out": True}
+    if args.command == "revoke-sessions":
+        return {"did": client.revoke_sessions(args.did), "sessions_revoked": True}
     calls = {"get": client.get_contract, "events": client.events, "verify": client.verify,
              "receipt": client.receipt}
     return calls[args.action](args.contract_id)

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from cms.services.identities import IdentityService
     from cms.services.ledger_status import LedgerStatusService
     from cms.services.lifecycle import LifecycleService
+    from cms.services.sessions import SessionService
     from cms.services.templates import TemplateService
     from cms.services.tokens import TokenService
     from cms.services.training import TrainingService
@@ -190,13 +191,24 @@ class Services:
 
         return AuthService(identities=self.identity_store, challenges=self.challenge_store,
                            rate_limits=self.rate_limit_store, resolver=self.resolver,
-                           tokens=self.tokens, settings=self.settings)
+                           tokens=self.tokens, settings=self.settings, pause=self.pause)
+
+    def pause(self, seconds: float) -> None:
+        """Wait (registration's floor); MemoryServices only records the wait."""
+        time.sleep(seconds)
+
+    @cached_property
+    def sessions(self) -> SessionService:
+        from cms.services.sessions import SessionService
+
+        return SessionService(self.identity_store, self.tokens, self.settings)
 
     @cached_property
     def identities(self) -> IdentityService:
         from cms.services.identities import IdentityService
+        from cms.services.sessions import session_policy
 
-        return IdentityService(self.identity_store)
+        return IdentityService(self.identity_store, session_policy(self.settings))
 
     # ------------------------------------------------------------ contracts
 
@@ -475,6 +487,11 @@ class MemoryServices(Services):
         super().__init__(settings or Settings())
         self.database = database or MemoryDatabase()
         self._buckets: dict[str, ObjectStore] = {}
+        self.pauses: list[float] = []
+
+    def pause(self, seconds: float) -> None:
+        """Recorded, not slept: the rules do not depend on it, and tests stay fast."""
+        self.pauses.append(seconds)
 
     def tables(self, *required: str) -> None:
         """Nothing to bind: the stores are in memory."""

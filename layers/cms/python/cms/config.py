@@ -69,6 +69,17 @@ class Settings:
     jwt_issuer: str = "cms"
     jwt_audience: str = "cms-api"
     token_ttl_s: int = 900
+    # Clock skew allowed on a token's exp/nbf/iat: a few seconds, nothing more.
+    token_leeway_s: int = 5
+    # API Gateway caches the authorizer's answer per token this long (the CDK sets the same
+    # value): a logout, a revocation or a suspension reaches every route within it.
+    authorizer_cache_ttl_s: int = 5
+    # Tokens logged out one by one that a DID's sessions record keeps (until they expire);
+    # past it a logout ends all of the DID's sessions instead.
+    max_revoked_tokens: int = 64
+    # Registration answers no sooner than this after it starts reading the identity, whether
+    # it wrote a new one or found it: its timing tells nobody whether a DID was registered.
+    registration_floor_ms: int = 200
     # Sign-in rate limit: a token bucket per DID and per source address.
     signin_burst: int = 10
     signin_per_minute: int = 20
@@ -256,6 +267,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "CMS_CHAIN_ID": "1",
     "CMS_CHALLENGE_TTL_S": "180",
     "CMS_TOKEN_TTL_S": "900",
+    "CMS_TOKEN_LEEWAY_S": "5",
+    "CMS_AUTHORIZER_CACHE_TTL_S": "5",
     "CMS_JWT_ISSUER": "cms",
     "CMS_JWT_AUDIENCE": "cms-api",
     "CMS_SIGNIN_BURST": "10",
