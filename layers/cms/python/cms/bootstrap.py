@@ -231,14 +231,15 @@ class Services:
     def templates(self) -> TemplateService:
         from cms.services.templates import TemplateService
 
-        return TemplateService(self.template_store)
+        return TemplateService(self.template_store, limits=self.settings.render_limits())
 
     @cached_property
     def drafting(self) -> DraftingService:
         from cms.services.drafting import DraftingService
 
         return DraftingService(self.templates, self._document_store,
-                               horizon_days=self.settings.validity_horizon_days)
+                               horizon_days=self.settings.validity_horizon_days,
+                               limits=self.settings.render_limits())
 
     @cached_property
     def documents(self) -> DocumentService:

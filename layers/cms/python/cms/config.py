@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cms.domain.errors import DomainError
 from cms.domain.ratelimit import Limit, RequestClass
+
+if TYPE_CHECKING:
+    from cms.domain.templates.budget import RenderLimits
 
 
 class Misconfigured(DomainError):
@@ -142,6 +145,14 @@ class Settings:
     webhooks_allow_private: bool = False
     webhooks_ca_bundle: str | None = None
     webhooks_timeout_s: float = 10.0
+    # What one template render may spend (variables checked, body run, document converted):
+    # steps, the size of any value it builds and of all of them, its Markdown, its time
+    # (cms.domain.templates.budget; past one: 422 render_limit_exceeded).
+    template_max_operations: int = 200_000
+    template_max_value_chars: int = 256 * 1024
+    template_max_produced_chars: int = 4 * 1024 * 1024
+    template_max_output_chars: int = 256 * 1024
+    template_render_timeout_s: float = 5.0
     # Training: the KMS key only the attested enclave image may unwrap data keys of, and
     # (local stack and tests only) a development attestation root whose simulated results
     # verify.
@@ -198,6 +209,15 @@ class Settings:
             return Limit(getattr(self, prefix + "_burst"), getattr(self, prefix + "_per_minute"))
         except (AttributeError, ValueError) as error:
             raise Misconfigured(f"CMS_{prefix.upper()}_BURST/_PER_MINUTE: {error}") from None
+
+    def render_limits(self) -> RenderLimits:
+        from cms.domain.templates.budget import RenderLimits
+
+        return RenderLimits(operations=self.template_max_operations,
+                            value_chars=self.template_max_value_chars,
+                            produced_chars=self.template_max_produced_chars,
+                            output_chars=self.template_max_output_chars,
+                            seconds=self.template_render_timeout_s)
 
     def required(self, name: str) -> Any:
         """A setting without which this use cannot work (e.g. ``training_key_id``)."""

@@ -131,6 +131,19 @@ class TemplateInvalid(DomainError):
         super().__init__(detail, errors=errors)
 
 
+class RenderLimitExceeded(DomainError):
+    """Rendering a template (checking its variables, running its body) went past one of its
+    limits; ``limit`` names which: operations, value_size, produced_size, output_size,
+    number, nesting or time."""
+
+    code, status, title = ("render_limit_exceeded", 422,
+                           "Rendering the template went past its limits")
+
+    def __init__(self, detail: str, limit: str) -> None:
+        super().__init__(detail, limit=limit)
+        self.limit = limit
+
+
 class TemplateNotFound(DomainError):
     code, status, title = "template_not_found", 404, "Unknown template or template version"
 
