@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from cms.ports.keys import SigningKeySource
     from cms.ports.ledger import AnchoringProgress
     from cms.ports.objects import ObjectStore
+    from cms.ports.quotas import QuotaStore
     from cms.ports.sign_in import ChallengeStore, RateLimitStore
     from cms.ports.templates import TemplateStore
     from cms.ports.training import BudgetStore
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from cms.services.anchor_reader import AnchorReader
     from cms.services.anchoring import AnchorService
     from cms.services.auth import AuthService
-    from cms.services.circuit_evaluations import CircuitEvaluations
+    from cms.services.circuit_evaluations import CircuitEvaluations, CircuitQuotas
     from cms.services.contracts import ContractService
     from cms.services.datasets import DatasetService
     from cms.services.documents import DocumentService
@@ -375,10 +376,31 @@ class Services:
 
     @cached_property
     def job_queue(self) -> JobQueue:
-        """The enclave's queue (training jobs, circuit evaluations)."""
+        """The enclave's queue of training jobs."""
         from cms.adapters.job_queue import SqsJobQueue
 
         return SqsJobQueue(self.settings.resource("CMS_TRAINING_QUEUE_URL"))
+
+    @cached_property
+    def circuit_queue(self) -> JobQueue:
+        """The enclave's queue of circuit evaluations (its own: a stream of evaluations
+        never waits in front of training jobs)."""
+        from cms.adapters.job_queue import SqsJobQueue
+
+        return SqsJobQueue(self.settings.resource("CMS_CIRCUITS_QUEUE_URL"))
+
+    @cached_property
+    def quota_store(self) -> QuotaStore:
+        from cms.adapters.quota_store import DynamoQuotaStore
+
+        self.tables("quotas")
+        return DynamoQuotaStore()
+
+    @cached_property
+    def circuit_quotas(self) -> CircuitQuotas:
+        from cms.services.circuit_evaluations import CircuitQuotas
+
+        return CircuitQuotas(self.quota_store, self.settings.circuit_quotas())
 
     @cached_property
     def data_keys(self) -> DataKeys:
@@ -453,15 +475,15 @@ class Services:
 
     @cached_property
     def circuit_evaluations(self) -> CircuitEvaluations | None:
-        """Circuit contracts' input keys (KMS) and evaluation jobs (the enclave's queue); None
-        where neither is configured."""
+        """Circuit contracts' input keys (KMS), evaluation jobs (the enclave's circuits
+        queue) and per-identity quotas; None where they are not configured."""
         from cms.services.circuit_evaluations import CircuitEvaluations
 
         s = self.settings
-        if not (s.resources.get("CMS_TRAINING_QUEUE_URL") and s.training_key_id):
+        if not (s.resources.get("CMS_CIRCUITS_QUEUE_URL") and s.training_key_id):
             return None
-        return CircuitEvaluations(self.job_queue, self.data_keys,
-                                  platform_pcr0s=s.enclave_pcr0s)
+        return CircuitEvaluations(self.circuit_queue, self.data_keys,
+                                  platform_pcr0s=s.enclave_pcr0s, quotas=self.circuit_quotas)
 
 
 _ROOTS: dict[str, tuple[Any, ...]] = {}
@@ -554,6 +576,18 @@ class MemoryServices(Services):
         from cms.adapters.memory.job_queue import MemoryJobQueue
 
         return MemoryJobQueue()
+
+    @cached_property
+    def circuit_queue(self) -> JobQueue:
+        from cms.adapters.memory.job_queue import MemoryJobQueue
+
+        return MemoryJobQueue()
+
+    @cached_property
+    def quota_store(self) -> QuotaStore:
+        from cms.adapters.memory.quotas import MemoryQuotaStore
+
+        return MemoryQuotaStore(self.database)
 
     @cached_property
     def data_keys(self) -> DataKeys:

@@ -18,6 +18,7 @@ from cms.domain.ratelimit import Limit, RequestClass
 
 if TYPE_CHECKING:
     from cms.domain.templates.budget import RenderLimits
+    from cms.services.circuit_evaluations import CircuitQuotaPolicy
 
 
 class Misconfigured(DomainError):
@@ -158,6 +159,15 @@ class Settings:
     # verify.
     training_key_id: str | None = None
     attestation_dev_root: str | None = None  # path of a PEM file
+    # Circuit contracts, per identity (its contract address): evaluations queued or running at
+    # once (409 evaluation_limit_reached), evaluations requested and contracts deployed per
+    # window (429 rate_limited), and the longest an evaluation holds its place (a job lost
+    # with its parent frees it then).
+    circuit_evaluations_at_once: int = 2
+    circuit_evaluations_per_window: int = 10
+    circuit_deployments_per_window: int = 10
+    circuit_quota_window_s: int = 3600
+    circuit_evaluation_hold_s: int = 3600
     # The enclave images (PCR0, hex) this platform runs: the only ones a circuit contract may
     # accept results from (the deployment's enclave_pcr0 context; locally, the local app's).
     enclave_pcr0s: tuple[str, ...] = ()
@@ -218,6 +228,17 @@ class Settings:
                             produced_chars=self.template_max_produced_chars,
                             output_chars=self.template_max_output_chars,
                             seconds=self.template_render_timeout_s)
+
+    def circuit_quotas(self) -> CircuitQuotaPolicy:
+        from cms.domain.engine.quotas import Quota
+        from cms.services.circuit_evaluations import CircuitQuotaPolicy
+
+        window = self.circuit_quota_window_s
+        return CircuitQuotaPolicy(
+            evaluations=Quota(self.circuit_evaluations_at_once,
+                              self.circuit_evaluations_per_window, window,
+                              self.circuit_evaluation_hold_s),
+            deployments=Quota(0, self.circuit_deployments_per_window, window))
 
     def required(self, name: str) -> Any:
         """A setting without which this use cannot work (e.g. ``training_key_id``)."""

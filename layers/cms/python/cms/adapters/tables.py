@@ -286,6 +286,19 @@ class RateLimitRecord(Model):
     ttl = TTLAttribute()  # when it is full again (then the same as no item)
 
 
+class QuotaRecord(Model):
+    """A per-identity quota's state (cms.domain.engine.quotas): circuit evaluations in flight
+    and admitted in the current window, circuit deployments in the window."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_QUOTAS_TABLE", "cms-quotas")
+
+    key = UnicodeAttribute(hash_key=True)  # "<what>:<caller address>"
+    state = UnicodeAttribute()  # QuotaState as JSON
+    version = NumberAttribute()  # moves on every write (the optimistic lock)
+    ttl = TTLAttribute()
+
+
 class IdempotencyRecord(Model):
     """Schema of the Powertools idempotency table (Powertools writes it, not this model)."""
 
@@ -549,6 +562,7 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
     TableSpec("anchor_batches", "CMS_ANCHOR_BATCHES_TABLE", AnchorBatchRecord),
     TableSpec("challenges", "CMS_CHALLENGES_TABLE", ChallengeRecord),
     TableSpec("rate_limits", "CMS_RATE_LIMITS_TABLE", RateLimitRecord),
+    TableSpec("quotas", "CMS_QUOTAS_TABLE", QuotaRecord),
     TableSpec("idempotency", "CMS_IDEMPOTENCY_TABLE", IdempotencyRecord),
     TableSpec("templates", "CMS_TEMPLATES_TABLE", TemplateRecord),
     TableSpec("storage_usage", "CMS_STORAGE_USAGE_TABLE", StorageUsageRecord),

@@ -215,6 +215,14 @@ class WebhookLimitReached(DomainError):
     code, status, title = "webhook_limit_reached", 409, "Too many webhooks"
 
 
+class EvaluationLimitReached(DomainError):
+    """Too many of the caller's own circuit evaluations are queued or running: one must be
+    recorded (or given up) first. A state of the caller's, not a rate: 409, not 429."""
+
+    code, status, title = ("evaluation_limit_reached", 409,
+                           "Too many of your evaluations are in progress")
+
+
 class WebhookNotFound(DomainError):
     code, status, title = "webhook_not_found", 404, "Unknown webhook"
 
