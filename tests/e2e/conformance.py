@@ -148,7 +148,13 @@ def carries_free_form(document: dict[str, Any], operation: dict[str, Any]) -> bo
 # what JSON Schema cannot express. A route missing here must accept every request its document
 # calls valid; anything a schema can say (lengths, enums, patterns, ranges) belongs in the
 # document, not here.
+_DID_DECODED = ("invalid_did / unsupported_key_type: a DID's method-specific identifier is "
+                "checked by decoding it (a multikey's codec and length, a did:ethr subject as "
+                "a secp256k1 point or address), beyond DID-core syntax")
+
 SEMANTIC_REFUSALS: dict[tuple[str, str], tuple[list[int], str]] = {
+    ("POST", "/api/v1/auth/challenge"): ([400], _DID_DECODED),
+    ("POST", "/api/v1/auth/verify"): ([400], _DID_DECODED),
     ("POST", "/api/v1/auth/register"): (
         [400, 422], "key_mismatch: whether a public key is the DID's own is arithmetic on the "
                     "key; did_resolution_failed: a did:web document is fetched from its host"),
