@@ -140,11 +140,13 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("webhooks", "Webhook registration, delivery listing and replay",
                  permissions=Permissions({"webhooks": _RW, "deliveries": _RW},
                                          sends_to=("deliveries",))),
-    # Reads contracts (visibility, terms); reserves and settles budgets with their jobs;
-    # enqueues jobs for the enclave; presigns dataset uploads and model downloads.
+    # Reads contracts (visibility, terms) and the parties' standing; reserves and settles
+    # budgets with their jobs; enqueues jobs for the enclave; presigns dataset uploads and
+    # model downloads.
     FunctionSpec("training", "Training jobs under AI-training contracts, privacy budgets",
                  permissions=Permissions(
-                     {"contracts": _R, "privacy_budgets": _RW, "training_jobs": _RW},
+                     {"contracts": _R, "identities": _R, "privacy_budgets": _RW,
+                      "training_jobs": _RW},
                      buckets={"training": ("read", "write")}, sends_to=("training",),
                      generates_training_keys=True)),
     # Contracts, their state and their history, in one table; a circuit contract's input key
@@ -167,14 +169,17 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         permissions=Permissions({"webhooks": _R, "deliveries": _RW}, sends_to=("deliveries",)),
     ),
     # Reads the audit stream: starts and resumes executions, publishes every contract event,
-    # cancels the schedules of ended contracts.
+    # cancels the schedules of ended contracts, and stops the training jobs of contracts that
+    # ended or whose party was suspended (settling queued ones with their budget).
     FunctionSpec(
         "events",
         "Audit stream → lifecycle workflow (start, resume) and the EventBridge bus",
         http=False,
         timeout_s=60,
         table_stream="audit",
-        permissions=Permissions({"contracts": _R, "workflows": _R}, starts_workflows=True,
+        permissions=Permissions({"contracts": _R, "workflows": _R, "identities": _R,
+                                 "privacy_budgets": _RW, "training_jobs": _RW},
+                                starts_workflows=True,
                                 resumes_workflows=True, publishes_events=True,
                                 cancels_schedules=True),
     ),
