@@ -1,7 +1,8 @@
 """Ending a contract ends what it allowed, through the stack: the provider terminates an
 active contract while one job is queued and another is training in the enclave. Within one
 epoch both are stopped (the queued one by the events function's wind-down, from the audit
-stream), the budget adds up exactly, and no key is released afterwards. A parent service of
+stream), the budget adds up exactly, no key is released afterwards, and the engine contract it
+governs takes no more calls. A parent service of
 the test's own (the stack's is held) counts every key release. The rules themselves, and their
 interleavings, are tested on the services (tests/unit/services/test_training_stops.py,
 tests/contract/test_stop_races.py)."""
@@ -61,6 +62,10 @@ def until(check, timeout: float = 120.0, what: str = "the condition"):
 def test_terminating_a_contract_stops_its_running_and_queued_jobs_within_one_epoch(
         new_party, parent_held, enclaves):  # noqa: F811 - the imported fixtures
     provider, consumer, contract_id = active_contract(new_party, local_measurements()[0].hex())
+    token = provider.client.deploy_engine_contract(
+        "erc20", init_args={"name": "Licence credits", "symbol": "LCR"},
+        governed_by=contract_id)["address"]
+    assert provider.client.execute(token, "totalSupply")["return_value"] == "0"
     running = start(consumer.client, contract_id, epochs=5, epsilon=2.0)
     queued = start(consumer.client, contract_id, epochs=1, epsilon=0.5)
     enclave = enclaves()
@@ -100,3 +105,5 @@ def test_terminating_a_contract_stops_its_running_and_queued_jobs_within_one_epo
         "GET", f"/api/v1/training-jobs/{running['id']}/model"), 409,
         "training_result_unavailable")
     expect_error(lambda: start(consumer.client, contract_id), 409, "illegal_transition")
+    expect_error(lambda: provider.client.execute(token, "totalSupply"), 409,
+                 "illegal_transition")  # what the contract governs in the engine stops too

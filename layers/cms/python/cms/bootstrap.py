@@ -473,10 +473,13 @@ class Services:
     def engine(self) -> EngineService:
         from cms.domain.engine.unified import UnifiedContractEngine, builtin_kinds
         from cms.services.engine import EngineService
+        from cms.services.governance import Governance
 
         kinds = builtin_kinds(self.attestation_roots)
         engine = UnifiedContractEngine(self.engine_storage, self.engine_config, kinds=kinds)
-        return EngineService(engine, circuits=self.circuit_evaluations)
+        return EngineService(engine, circuits=self.circuit_evaluations,
+                             governance=Governance(lambda: self.contracts,
+                                                   lambda: self.standings))
 
     @cached_property
     def engine_config(self) -> EngineConfig:
