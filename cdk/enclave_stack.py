@@ -60,6 +60,8 @@ PARENT_TABLES: Mapping[str, Access] = {
     "training_jobs": Access.READ_WRITE,
     "privacy_budgets": Access.READ_WRITE,
     "contracts": Access.READ,
+    # The parties' standing: no key is released for a job whose party is suspended.
+    "identities": Access.READ,
     # Circuit contracts: their circuit, ciphertexts and wrapped input key are read here; the
     # results are recorded through the engine function (lambda:InvokeFunction on it alone),
     # so the parent cannot write any contract's state (balances, results) past its checks.

@@ -140,19 +140,23 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("webhooks", "Webhook registration, delivery listing and replay",
                  permissions=Permissions({"webhooks": _RW, "deliveries": _RW},
                                          sends_to=("deliveries",))),
-    # Reads contracts (visibility, terms); reserves and settles budgets with their jobs;
-    # enqueues jobs for the enclave; presigns dataset uploads and model downloads.
+    # Reads contracts (visibility, terms) and the parties' standing; reserves and settles
+    # budgets with their jobs; enqueues jobs for the enclave; presigns dataset uploads and
+    # model downloads.
     FunctionSpec("training", "Training jobs under AI-training contracts, privacy budgets",
                  permissions=Permissions(
-                     {"contracts": _R, "privacy_budgets": _RW, "training_jobs": _RW},
+                     {"contracts": _R, "identities": _R, "privacy_budgets": _RW,
+                      "training_jobs": _RW},
                      buckets={"training": ("read", "write")}, sends_to=("training",),
                      generates_training_keys=True)),
     # Contracts, their state and their history, in one table; a circuit contract's input key
     # pair is made under the training key and its evaluation queued for the enclave on the
-    # circuits queue (not the training queue); per-identity circuit quotas in the quotas table.
+    # circuits queue (not the training queue); per-identity circuit quotas in the quotas table;
+    # a contract governed by an agreement runs only while that allows work (its standing).
     FunctionSpec("engine", "The unified contract engine: ERC20, WebAssembly and privacy "
                  "contracts", memory_mb=1024, timeout_s=29,
-                 permissions=Permissions({"engine": _RW, "quotas": _RW},
+                 permissions=Permissions({"engine": _RW, "quotas": _RW, "contracts": _R,
+                                          "identities": _R},
                                          sends_to=("circuits",),
                                          generates_input_key_pairs=True)),
     # Fan-out reads the parties' webhooks and writes deliveries; each attempt rewrites its
@@ -167,14 +171,17 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         permissions=Permissions({"webhooks": _R, "deliveries": _RW}, sends_to=("deliveries",)),
     ),
     # Reads the audit stream: starts and resumes executions, publishes every contract event,
-    # cancels the schedules of ended contracts.
+    # cancels the schedules of ended contracts, and stops the training jobs of contracts that
+    # ended or whose party was suspended (settling queued ones with their budget).
     FunctionSpec(
         "events",
         "Audit stream → lifecycle workflow (start, resume) and the EventBridge bus",
         http=False,
         timeout_s=60,
         table_stream="audit",
-        permissions=Permissions({"contracts": _R, "workflows": _R}, starts_workflows=True,
+        permissions=Permissions({"contracts": _R, "workflows": _R, "identities": _R,
+                                 "privacy_budgets": _RW, "training_jobs": _RW},
+                                starts_workflows=True,
                                 resumes_workflows=True, publishes_events=True,
                                 cancels_schedules=True),
     ),

@@ -100,7 +100,8 @@ def run_parent(enclave: LocalEnclave, environment: dict[str, str],
     runner = EnclaveRunner(
         services.job_queue, services.training_runs, services.bucket("CMS_TRAINING_BUCKET"),
         keys, enclave.address,
-        circuits=CircuitRunner(engine, keys, enclave.address))
+        circuits=CircuitRunner(engine, keys, enclave.address,
+                               standing=services.standings.of))
     log(f"  enclave   parent service: {environment['CMS_TRAINING_QUEUE_URL'].rsplit('/', 1)[-1]}"
         f" → {enclave.address.kind}://127.0.0.1:{enclave.address.port} (PCR0 "
         f"{enclave.pcr0[:16]}…)")
@@ -162,7 +163,8 @@ def run_circuit_parent(enclave: LocalEnclave, environment: dict[str, str],
     services = Services(Settings.from_environ({**aws, **environment}))
     runner = CircuitQueue(services.circuit_queue, CircuitRunner(
         EngineFunction(services.engine, environment[ENGINE_FUNCTION_ENV]), keys,
-        enclave.address, release=services.circuit_quotas.release_evaluation))
+        enclave.address, release=services.circuit_quotas.release_evaluation,
+        standing=services.standings.of))
     log(f"  enclave   circuits: {environment['CMS_CIRCUITS_QUEUE_URL'].rsplit('/', 1)[-1]}")
 
     def paused() -> bool:

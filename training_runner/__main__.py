@@ -51,7 +51,8 @@ def runners() -> tuple[EnclaveRunner, CircuitQueue | None]:
     circuits, queue = None, None
     if engine_function and s.resources.get("CMS_CIRCUITS_QUEUE_URL"):
         circuits = CircuitRunner(EngineFunction(services.engine, engine_function), keys,
-                                 enclave, release=services.circuit_quotas.release_evaluation)
+                                 enclave, release=services.circuit_quotas.release_evaluation,
+                                 standing=services.standings.of)
         queue = CircuitQueue(services.circuit_queue, circuits)
     else:  # training still runs; circuit jobs wait on their queue
         logging.getLogger("cms.training_runner").warning(

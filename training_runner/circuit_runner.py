@@ -9,6 +9,10 @@ the attested statement through the engine function (training_runner/engine_invok
 parent may read the engine table, not write it). The parent never sees a plaintext input or the
 private key, and cannot alter the result: the contract verifies the statement itself.
 
+A circuit contract governed by an agreement (cms.services.governance) is evaluated only while
+that agreement allows work: the runner asks right before it releases the input key, and drops
+the job otherwise (no key goes out; the engine would refuse the result anyway).
+
 A run that breaks off (the enclave unreachable) is left on the queue and tried again, up to
 ``max_attempts`` receives; a refusal (an image the contract does not allow, a key KMS would
 not release, a statement the contract rejects) is logged and the job dropped, the contract
@@ -34,6 +38,7 @@ from cms.domain.engine.circuit_contract import StoredCircuit, read_stored
 from cms.domain.engine.errors import ContractNotFound, StorageError
 from cms.domain.engine.state import ContractState
 from cms.domain.errors import DependencyUnavailable, DomainError
+from cms.domain.standing import Standing
 from cms.ports.job_queue import JobMessage, JobQueue
 from enclave_app.transport import Address, FrameError
 from training_runner.enclave_runner import KeyRelease, RunFailed, call_enclave
@@ -57,6 +62,8 @@ class Engine(Protocol):
 
     def contract_state(self, address: str) -> ContractState: ...
 
+    def get_contract(self, address: str) -> Any: ...
+
     def execute(self, caller: str, address: str, function: str, args: Any = None,
                 gas_limit: int | None = None) -> Any: ...
 
@@ -72,6 +79,9 @@ class CircuitRunner:
     caller: str = CIRCUIT_RELAYER  # what the engine function runs recordResult as
     max_attempts: int = 3
     release: Callable[[str, str], None] | None = None
+    # A CMS contract's standing by id (cms.services.stopping.ContractStandings.of); None: a
+    # governed circuit is never evaluated here.
+    standing: Callable[[str], Standing] | None = None
 
     def handle(self, message: JobMessage, queue: JobQueue) -> None:
         address = str(message.body.get("address"))
@@ -123,6 +133,16 @@ class CircuitRunner:
             return "already recorded"
         raise RunFailed(f"the contract refused the result: {error.get('detail', error)}")
 
+    def _check_governance(self, address: str) -> None:
+        """Asked right before the input key is released."""
+        governing = getattr(self.engine.get_contract(address), "governed_by", None)
+        if governing is None:
+            return
+        standing = self.standing(governing) if self.standing is not None else None
+        if standing is None or not standing.allows_work:
+            reason = standing.reason if standing is not None else "it cannot be checked here"
+            raise RunFailed(f"the contract governing it no longer allows work: {reason}")
+
     def _stored(self, address: str) -> StoredCircuit:
         try:
             return read_stored(self.engine.contract_state(address))
@@ -135,6 +155,7 @@ class CircuitRunner:
 
     def _evaluate(self, address: str, stored: StoredCircuit) -> dict[str, Any]:
         recipient = call_enclave(self.enclave, {"op": "recipient"}, timeout_s=60.0)
+        self._check_governance(address)
         try:
             released = self.keys.for_recipient(stored.wrapped_input_key,
                                                base64.b64decode(recipient["document"]))

@@ -12,6 +12,15 @@ twice at once however long an epoch takes; when the parent dies the heartbeat st
 message comes back within the hold, and the next attempt resumes from the last checkpoint.
 After ``max_attempts`` the job fails, charged the epsilon of its last reported epoch.
 
+No key goes to the enclave for a job its contract no longer allows: right before each release
+the runner asks again (``TrainingRuns.may_release``: the job still running and not asked to
+stop, the contract active, within its validity, neither party suspended), and a refusal
+settles the job there. A job that may not keep a model (stopped by its provider, an admin,
+or its contract's end) settles without storing it: an unfinished job produces nothing. (If
+the contract ends in the moment between that check and the settlement, the stored model is
+left unreferenced: no route serves it, and the parent may not delete in the training bucket,
+where the sealed datasets are.)
+
 The same queue carries circuit contracts' evaluations (``{"kind": "circuit", ...}``; training
 jobs have no kind): they go to ``circuits`` (training_runner/circuit_runner.py).
 """
@@ -51,6 +60,11 @@ class KeyRelease(Protocol):
 
 class RunFailed(Exception):
     """The job cannot succeed (the enclave refused it, or its key was not released)."""
+
+
+class RunCancelled(Exception):
+    """The job may no longer run (its contract ended, or it was asked to stop) and has been
+    settled: no key was released for it."""
 
 
 class CircuitJobs(Protocol):
@@ -121,6 +135,8 @@ class EnclaveRunner:
             return  # the message comes back after HOLD_S and the job resumes
         except RunFailed as error:
             self.runs.fail(job, str(error))
+        except RunCancelled as error:
+            log.info("job %s not run: %s", job.job_id, error)
         else:
             self._finish(job, result)
         self.queue.delete(message)
@@ -131,11 +147,7 @@ class EnclaveRunner:
         wrapped = {"checkpoint": job.checkpoint_key}
         if spec.dataset_key:
             wrapped["dataset"] = base64.b64decode(spec.dataset_key)
-        try:
-            released = {name: self.keys.for_recipient(key, document)
-                        for name, key in wrapped.items()}
-        except KeyReleaseRefused as error:
-            raise RunFailed(f"the job's keys were not released: {error}") from None
+        released = {name: self._release(job, key, document) for name, key in wrapped.items()}
         resume = self._last_checkpoint(job)
         stored = [job.progress.checkpoint if job.progress else None]
 
@@ -149,6 +161,15 @@ class EnclaveRunner:
             "dataset": self._sealed_dataset(spec),
             "resume": resume and base64.b64encode(resume).decode(),
         }, timeout_s=FRAME_TIMEOUT_S, on_progress=on_progress)
+
+    def _release(self, job: TrainingJob, wrapped: bytes, document: bytes) -> bytes:
+        """One key for the enclave, if the job may still run (asked again for every key)."""
+        if not self.runs.may_release(job):
+            raise RunCancelled("its contract no longer allows it, or it was asked to stop")
+        try:
+            return self.keys.for_recipient(wrapped, document)
+        except KeyReleaseRefused as error:
+            raise RunFailed(f"the job's keys were not released: {error}") from None
 
     @contextmanager
     def _held(self, message: JobMessage) -> Iterator[None]:
@@ -203,6 +224,11 @@ class EnclaveRunner:
             attestation = str(result["attestation"])
         except (KeyError, ValueError) as error:
             self.runs.fail(job, f"the enclave's result is unusable: {error}")
+            return
+        withheld = self.runs.withheld(job)
+        if withheld is not None:  # charged what the statement attests, and no model
+            self.runs.complete(job, result["statement"], None, result.get("metrics"),
+                               withheld=withheld)
             return
         key = f"training/jobs/{job.job_id}/model.pt"
         version = self.bucket.put(key, model, MODEL_TYPE)

@@ -274,10 +274,14 @@ class CmsClient:
                                code: str | bytes | None = None,
                                manifest: dict[str, Any] | None = None,
                                salt: str | None = None,
-                               gas_limit: int | None = None) -> dict[str, Any]:
-        """Deploy an engine contract; a WebAssembly ``code`` is WAT text or the binary."""
+                               gas_limit: int | None = None,
+                               governed_by: str | None = None) -> dict[str, Any]:
+        """Deploy an engine contract; a WebAssembly ``code`` is WAT text or the binary.
+        ``governed_by``: the id of a contract this identity is a party to; the engine
+        contract runs only while that contract allows work."""
         body: dict[str, Any] = {"kind": kind, "name": name, "init_args": init_args,
-                                "manifest": manifest, "salt": salt, "gas_limit": gas_limit}
+                                "manifest": manifest, "salt": salt, "gas_limit": gas_limit,
+                                "governed_by": governed_by}
         if isinstance(code, bytes):
             body.update(code=code.hex(), code_encoding="hex")
         elif code is not None:

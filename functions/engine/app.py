@@ -33,6 +33,7 @@ from cms.api.schemas.engine import (
     HistoryCursor,
 )
 from cms.api.schemas.engine_deploy import DEPLOY_EXAMPLES, DeployRequest
+from cms.domain.contracts import ValidityEnded
 from cms.domain.engine.errors import (
     ContractExists,
     ContractNotFound,
@@ -45,7 +46,15 @@ from cms.domain.engine.errors import (
 from cms.domain.engine.gas import MAX_GAS_LIMIT
 from cms.domain.engine.records import CIRCUIT_KIND
 from cms.domain.engine.unified import ContractBusy
-from cms.domain.errors import DomainError, EvaluationLimitReached, Forbidden, ValidationFailed
+from cms.domain.errors import (
+    DomainError,
+    EvaluationLimitReached,
+    Forbidden,
+    IllegalTransition,
+    NotFound,
+    ValidationFailed,
+)
+from cms.domain.standing import PartySuspended
 from cms.runtime import FunctionRuntime
 from cms.services.engine import ContractCall, ContractDeployment
 
@@ -59,8 +68,10 @@ AddressPath = Annotated[str, Path(pattern=ADDRESS_PATTERN, description=(
     "The contract's address (0x and 40 hex digits)"))]
 # A call that ran and failed answers with its own code; a constructor's failure too.
 FAILED_RUN = (ContractReverted, GasExhausted, ExecutionTimeout)
-# Before anything runs: the contract, its function and arguments, the store.
-REFUSED = (ContractNotFound, EngineValidationError, StorageError)
+# A contract governed by an agreement that no longer allows work (cms.services.governance).
+GOVERNED = (IllegalTransition, ValidityEnded, PartySuspended)
+# Before anything runs: the contract, its function and arguments, the store, its governance.
+REFUSED = (ContractNotFound, EngineValidationError, StorageError, *GOVERNED)
 # A circuit contract's evaluation request past the caller's quota: too many in flight (409;
 # per window it is the common 429).
 QUOTA = (EvaluationLimitReached,)
@@ -69,7 +80,8 @@ QUOTA = (EvaluationLimitReached,)
 @api.post(CONTRACTS, "deployEngineContract", limit=COMPUTE, status=201,
           summary="Deploy a contract (the caller is its owner): built-in ERC20, a WebAssembly "
                   "module, a Paillier privacy contract or a boolean-circuit contract",
-          errors=(EngineValidationError, ContractExists, StorageError, *FAILED_RUN))
+          errors=(EngineValidationError, ContractExists, StorageError, *FAILED_RUN,
+                  NotFound, Forbidden, *GOVERNED, (500, "corrupt_record")))
 def deploy(request: Annotated[DeployRequest, Body(openapi_examples=DEPLOY_EXAMPLES)]
            ) -> Response[EngineContract]:
     fields = request.model_dump(exclude_unset=True, exclude_none=True)

@@ -13,13 +13,16 @@ from cms.api.operations import COMPUTE, READ, TRAINING, UPLOAD, WRITE, Api
 from cms.api.schemas import training as wire
 from cms.api.schemas.common import UUID_PATTERN
 from cms.domain import training_jobs, training_settings
+from cms.domain.contracts import ValidityEnded
 from cms.domain.errors import Conflict, Forbidden, IllegalTransition, NotFound, ValidationFailed
 from cms.domain.privacy import (
     BudgetExceeded,
+    ModelWithdrawn,
     NotATrainingContract,
     ResultUnavailable,
     epsilon_text,
 )
+from cms.domain.standing import PartySuspended
 from cms.runtime import FunctionRuntime
 from cms.services.training import PrivacyBudget, TrainingVerification
 
@@ -41,8 +44,8 @@ def _job(job: training_jobs.TrainingJob) -> wire.TrainingJob:
 @api.post(BASE, "createTrainingJob", limit=TRAINING, status=201,
           summary="Start a training job under an active AI-training contract (its consumer); "
                   "the job's epsilon is reserved from the contract's budget",
-          errors=(NotFound, Forbidden, IllegalTransition, NotATrainingContract, BudgetExceeded,
-                  ValidationFailed, CORRUPT_CONTRACT))
+          errors=(NotFound, Forbidden, IllegalTransition, ValidityEnded, PartySuspended,
+                  NotATrainingContract, BudgetExceeded, ValidationFailed, CORRUPT_CONTRACT))
 def create(request: Annotated[wire.TrainingJobRequest, Body()]) -> Response[wire.TrainingJob]:
     settings = training_settings.TrainingSettings.from_json(
         request.config.model_dump(mode="json", exclude_none=True))
@@ -59,8 +62,9 @@ def get(job_id: JobId) -> wire.TrainingJob:
 
 
 @api.post(ONE + "/stop", "stopTrainingJob", limit=WRITE,
-          summary="Stop a job: a pending one at once (its epsilon goes back), a running one "
-                  "after its current epoch (what it did not spend goes back)",
+          summary="Stop a job (its consumer, the contract's provider, an admin): a pending "
+                  "one at once (its epsilon goes back), a running one after its current "
+                  "epoch (what it did not spend goes back)",
           errors=(NotFound, Forbidden, IllegalTransition, Conflict, CORRUPT_CONTRACT))
 def stop(job_id: JobId) -> wire.TrainingJob:
     return _job(runtime.services.training.stop(caller_of(api), job_id))
@@ -82,8 +86,10 @@ def _verification(verified: TrainingVerification) -> wire.TrainingVerification:
 
 
 @api.get(ONE + "/model", "getTrainingModel", limit=READ,
-         summary="A short-lived download link for the trained model, with its SHA-256",
-         errors=(NotFound, Forbidden, ResultUnavailable, CORRUPT_CONTRACT))
+         summary="A short-lived download link for the trained model, with its SHA-256 "
+                 "(the consumer's, as the contract's trained_models term says)",
+         errors=(NotFound, Forbidden, ResultUnavailable, ModelWithdrawn, NotATrainingContract,
+                 CORRUPT_CONTRACT))
 def model(job_id: JobId) -> wire.ModelLink:
     link = runtime.services.training.model_link(caller_of(api), job_id)
     return wire.ModelLink.model_validate(link, from_attributes=True)

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from cms.domain.standing import StopCause
 from cms.domain.training_jobs import (
     EpochReport,
     JobProgress,
@@ -128,7 +129,8 @@ def test_a_failed_settlement_keeps_the_reason_and_the_last_report(store):
     store.mark_running(job, b"wrapped", NOW)
     progress = JobProgress(1, Decimal("0.3"), "training/jobs/j/checkpoints/0001")
     store.record_progress(job, progress, TrainingMetrics((EPOCH,)), NOW)
-    store.settle(job, JobStatus.FAILED, Decimal("0.3"), LATER, error="broke off")
+    store.settle(store.job(job.job_id), JobStatus.FAILED, Decimal("0.3"), LATER,
+                 error="broke off")
     failed = store.job(job.job_id)
     assert (failed.status, failed.error, failed.progress) == (JobStatus.FAILED, "broke off",
                                                               progress)
@@ -144,15 +146,16 @@ def test_a_job_runs_only_from_pending_and_reports_only_while_running(store):
     with pytest.raises(WriteConflict):
         store.record_progress(job, progress, TrainingMetrics((EPOCH,)), NOW)
     with pytest.raises(WriteConflict):
-        store.request_stop(job, NOW)
+        store.request_stop(job, StopCause.CONSUMER, NOW)
     store.mark_running(job, b"wrapped key", LATER)
     with pytest.raises(WriteConflict):  # another runner took it
         store.mark_running(job, b"another key", LATER)
     store.record_progress(job, progress, TrainingMetrics((EPOCH,)), LATER)
-    store.request_stop(job, LATER)
+    store.request_stop(job, StopCause.CONSUMER, LATER)
     running = store.job(job.job_id)
-    assert (running.status, running.checkpoint_key, running.progress, running.stop_requested
-            ) == (JobStatus.RUNNING, b"wrapped key", progress, True)
+    assert (running.status, running.checkpoint_key, running.progress, running.stop_requested,
+            running.stop_cause) == (JobStatus.RUNNING, b"wrapped key", progress, True,
+                                    StopCause.CONSUMER)
     store.settle(running, JobStatus.STOPPED, Decimal("0.3"), LATER)
     with pytest.raises(WriteConflict):
         store.record_progress(job, progress, TrainingMetrics((EPOCH,)), LATER)
@@ -167,3 +170,73 @@ def test_a_contracts_jobs_are_listed_newest_first(store):
     assert [job.job_id for job in store.jobs_of(contract_id)] == [
         job.job_id for job in reversed(jobs)]
     assert len(store.jobs_of(contract_id, limit=2)) == 2
+
+
+def test_a_settlement_holds_only_for_the_job_as_it_was_read(store):
+    contract_id = opened(store)
+    job = new_job(contract_id, "1")
+    store.reserve(job, NOW)
+    store.mark_running(job, b"wrapped", NOW)  # a runner took it after the stop's read
+    with pytest.raises(WriteConflict):  # cancelling the pending job it was: no free training
+        store.settle(job, JobStatus.STOPPED, Decimal(0), LATER, stop_cause=StopCause.CONSUMER)
+    running = store.job(job.job_id)
+    store.request_stop(running, StopCause.PROVIDER, LATER)  # after the runner's read
+    with pytest.raises(WriteConflict):  # the runner's settlement must see that stop
+        store.settle(running, JobStatus.COMPLETED, Decimal("0.5"), LATER)
+    assert store.budget(contract_id).reserved == Decimal("1")
+    stopping = store.job(job.job_id)
+    store.settle(stopping, JobStatus.STOPPED, Decimal("0.5"), LATER,
+                 stop_cause=StopCause.PROVIDER)
+    settled = store.job(job.job_id)
+    assert (settled.status, settled.stop_cause, settled.privacy_budget_spent) == (
+        JobStatus.STOPPED, StopCause.PROVIDER, Decimal("0.5"))
+    assert store.budget(contract_id).available == Decimal("2.5")
+
+
+def test_a_pending_job_cancelled_records_why(store):
+    contract_id = opened(store)
+    job = new_job(contract_id, "1")
+    store.reserve(job, NOW)
+    store.settle(job, JobStatus.STOPPED, Decimal(0), LATER,
+                 stop_cause=StopCause.CONTRACT_ENDED, error="stopped: the contract ended")
+    cancelled = store.job(job.job_id)
+    assert (cancelled.status, cancelled.stop_cause, cancelled.error) == (
+        JobStatus.STOPPED, StopCause.CONTRACT_ENDED, "stopped: the contract ended")
+    with pytest.raises(WriteConflict):
+        store.mark_running(job, b"wrapped", LATER)
+
+
+@pytest.mark.parametrize("first, then, replaced", [
+    (StopCause.CONSUMER, StopCause.PROVIDER, True),  # the consumer's stop gives way
+    (StopCause.CONSUMER, StopCause.CONTRACT_ENDED, True),
+    (StopCause.CONSUMER, StopCause.CONSUMER, False),
+    (StopCause.PROVIDER, StopCause.CONSUMER, False),  # a stop that takes the model stands
+    (StopCause.ADMIN, StopCause.PARTY_SUSPENDED, False),
+])
+def test_the_first_stop_that_takes_the_model_stands(store, first, then, replaced):
+    contract_id = opened(store)
+    job = new_job(contract_id, "1")
+    store.reserve(job, NOW)
+    store.mark_running(job, b"wrapped", NOW)
+    store.request_stop(job, first, NOW)
+    if replaced:
+        store.request_stop(job, then, LATER)
+    else:
+        with pytest.raises(WriteConflict):
+            store.request_stop(job, then, LATER)
+    assert store.job(job.job_id).stop_cause == (then if replaced else first)
+
+
+def test_every_open_job_of_a_contract_is_found_however_many(store):
+    contract_id = opened(store, "100")
+    jobs = [new_job(contract_id, "0.5", f"2026-11-22T10:{n // 60:02d}:{n % 60:02d}.000Z")
+            for n in range(120)]
+    for job in jobs:
+        store.reserve(job, NOW)
+    for job in jobs[:7]:
+        store.settle(job, JobStatus.STOPPED, Decimal(0), LATER)
+    store.mark_running(jobs[7], b"wrapped", NOW)
+    store.reserve(new_job(opened(store), "1"), NOW)  # another contract's
+    found = store.open_jobs_of(contract_id)
+    assert sorted(job.job_id for job in found) == sorted(job.job_id for job in jobs[7:])
+    assert {job.status for job in found} == {JobStatus.PENDING, JobStatus.RUNNING}

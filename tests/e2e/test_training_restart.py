@@ -6,6 +6,7 @@ stack's (whose parent service is held)."""
 from __future__ import annotations
 
 import base64
+import os
 import threading
 import time
 from decimal import Decimal
@@ -15,9 +16,10 @@ import pytest
 from cms.adapters.budget_store import DynamoBudgetStore
 from cms.adapters.job_queue import SqsJobQueue
 from cms.adapters.object_store import Bucket
+from cms.bootstrap import Services
+from cms.config import Settings
 from cms.domain.attestation import development_root
 from cms.domain.training_result import Statement, bundle, verify_result
-from cms.services.training_runs import TrainingRuns
 from enclave_app.attestation_module import local_measurements
 from local_stack.enclave import LocalEnclave, training_environment
 from local_stack.stack import free_port
@@ -51,13 +53,19 @@ def enclaves(tmp_path):
         enclave.stop()
 
 
-def runner_for(enclave: LocalEnclave, environment: dict[str, str], **options) -> EnclaveRunner:
+def runner_for(enclave: LocalEnclave, environment: dict[str, str], keys=None,
+               **options) -> EnclaveRunner:
+    """A parent service of its own, configured as the stack's (``keys``: its key release,
+    by default the simulated one for ``enclave``)."""
     root = development_root(enclave.root_file.read_bytes())
+    aws = {key: value for key, value in os.environ.items() if key.startswith("AWS_")}
+    services = Services(Settings.from_environ({**aws, **environment}))
     return EnclaveRunner(SqsJobQueue(environment["CMS_TRAINING_QUEUE_URL"]),
-                         TrainingRuns(DynamoBudgetStore()),
+                         services.training_runs,
                          Bucket(environment["CMS_TRAINING_BUCKET"]),
-                         SimulatedKeyRelease(environment["CMS_TRAINING_KEY_ID"], root,
-                                             {enclave.pcr0}), enclave.address, **options)
+                         keys or SimulatedKeyRelease(environment["CMS_TRAINING_KEY_ID"], root,
+                                                     {enclave.pcr0}),
+                         enclave.address, **options)
 
 
 def crash_after_first_epoch(runner: EnclaveRunner, enclave: LocalEnclave, job_id: str):

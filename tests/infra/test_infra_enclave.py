@@ -265,9 +265,9 @@ def test_parent_role_has_a_fixed_name_and_least_privilege(templates) -> None:
                                   "AuditTable", "IdentitiesTable", "EngineTable", "QuotasTable")
               if any(_mentions(s["Resource"], table) for s in dynamodb)}
     assert tables == {"TrainingJobsTable", "PrivacyBudgetsTable", "ContractsTable",
-                      "EngineTable", "QuotasTable"}
-    assert set(PARENT_TABLES) == {"training_jobs", "privacy_budgets", "contracts", "engine",
-                                  "quotas"}
+                      "IdentitiesTable", "EngineTable", "QuotasTable"}
+    assert set(PARENT_TABLES) == {"training_jobs", "privacy_budgets", "contracts",
+                                  "identities", "engine", "quotas"}
     # Both queues it serves, each with a loop of its own; it sends to neither.
     sqs = [s for s in statements if "sqs:ReceiveMessage" in _listed(s["Action"])]
     assert {queue for queue in ("TrainingQueue", "CircuitsQueue")
@@ -275,7 +275,8 @@ def test_parent_role_has_a_fixed_name_and_least_privilege(templates) -> None:
                                                                       "CircuitsQueue"}
     # The engine's table is read only (circuit contracts' inputs): results are recorded by
     # invoking the engine function, so no contract's state can be written past its checks.
-    for table in ("EngineTable", "ContractsTable"):
+    # Contracts and identities are read before every key release (a job's standing).
+    for table in ("EngineTable", "ContractsTable", "IdentitiesTable"):
         actions_on = {a for s in dynamodb if _mentions(s["Resource"], table)
                       for a in _listed(s["Action"])}
         assert "dynamodb:GetItem" in actions_on and "dynamodb:Query" in actions_on, table

@@ -60,6 +60,32 @@ def test_optional_variables_left_out_are_left_out_of_the_terms(ai):
     assert "Service levels" not in ai.render(variables)
 
 
+@pytest.mark.parametrize("choice", [None, "stay_with_consumer", "withdrawn_at_end"])
+def test_what_becomes_of_trained_models_is_always_a_term_and_in_the_text(ai, choice):
+    variables = example(ai)
+    if choice is not None:
+        variables["trained_models"] = choice
+    assert ai.terms_for(variables)["trained_models"] == (choice or "stay_with_consumer")
+    text = ai.render(variables)
+    assert "## Trained models" in text and "produces no model" in text
+    assert ("stops serving all of them" in text) == (choice == "withdrawn_at_end")
+    with pytest.raises(ValidationFailed) as raised:
+        ai.check_variables({**variables, "trained_models": "forever"})
+    assert "/variables/trained_models" in pointers(raised)
+
+
+def test_a_terms_leaf_with_a_default_states_the_term_when_the_variable_is_absent(ai):
+    definition = copy.deepcopy(ai.definition)
+    definition["terms"]["notice"] = {"$var": "/notice", "default": {"days": 30}}
+    definition["terms"]["left_out"] = {"$var": "/notice"}
+    definition["variables_schema"]["properties"]["notice"] = {"type": "object"}
+    template = TemplateVersion.define("with_default", 1, definition)
+    terms = template.terms_for(example(ai))
+    assert terms["notice"] == {"days": 30} and "left_out" not in terms
+    given = template.terms_for({**example(ai), "notice": {"days": 5}})
+    assert given["notice"] == given["left_out"] == {"days": 5}
+
+
 def test_every_bad_field_is_named_with_a_pointer(ai):
     variables = example(ai)
     variables["privacy_budget"]["epsilon"] = 50

@@ -3,6 +3,7 @@ validity and the rendered document, stored before the contract that names it; ed
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,6 +16,7 @@ from cms.domain.templates.budget import RenderLimits
 from cms.domain.templates.builtin import builtin_templates
 from cms.domain.templates.model import TemplateVersion
 from cms.services.drafting import DraftingService
+from tests.template_variables import training_variables
 from tests.unit.services.contract_world import World
 
 TEMPLATE = "data_sharing"
@@ -143,3 +145,21 @@ def test_markdown_the_converter_refuses_is_a_render_limit_not_a_crash(world, par
         drafted(world, provider, consumer, datasets=datasets)
     assert refused.value.limit == "document"
     assert world.contracts.list(provider.caller).items == []
+
+
+def test_an_ai_training_contract_states_what_becomes_of_its_models_in_its_receipt(world,
+                                                                                  parties):
+    """The trained_models term is in the terms, so in the digest, the signatures and the
+    receipt, whether or not the drafter chose it (the default is stated, not implied)."""
+    provider, consumer = parties
+    for chosen, stated in ((None, "stay_with_consumer"),
+                           ("withdrawn_at_end", "withdrawn_at_end")):
+        given = training_variables() if chosen is None else training_variables(
+            trained_models=chosen)
+        contract = world.contracts.create_from_template(provider.caller, TemplateDraft(
+            template_id="ai_training", template_version=None, variables=given,
+            consumer_did=consumer.did))
+        receipt = json.loads(world.contracts.receipt(consumer.caller, contract.id))
+        assert receipt["contract"]["terms"]["trained_models"] == stated
+        created = next(e for e in receipt["events"] if e["type"] == "contract.created")
+        assert created["data"]["content"]["terms"]["trained_models"] == stated

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from tests.unit.services.training_setup import (
     attested_services,
     completed,
     contract,
+    moved_to,
     party,
     training_terms,
     with_budget,
@@ -36,14 +38,15 @@ class Training:
         self.module.runtime.use(self.services)
         self.document = self.module.api.document()
 
-    def call(self, method: str, path: str, did: str, body: Any = None) -> tuple[int, Any]:
+    def call(self, method: str, path: str, did: str, body: Any = None,
+             roles: str = "") -> tuple[int, Any]:
         event = {
             "resource": path, "path": path, "httpMethod": method,
             "headers": {"content-type": "application/json"}, "multiValueHeaders": {},
             "queryStringParameters": None, "multiValueQueryStringParameters": None,
             "pathParameters": None, "stageVariables": None, "isBase64Encoded": False,
             "body": json.dumps(body) if body is not None else None,
-            "requestContext": {"authorizer": {"did": did, "roles": ""}, "httpMethod": method,
+            "requestContext": {"authorizer": {"did": did, "roles": roles}, "httpMethod": method,
                                "path": path, "resourcePath": path, "stage": "test",
                                "requestId": "req-1", "identity": {"sourceIp": "127.0.0.1"}}}
         answer = self.module.handler(event, LambdaContext("training", 512, 30, "r-1",
@@ -206,3 +209,37 @@ def test_a_verified_result_and_its_model_link_over_http(tmp_path):
     status, shown = training.call("GET", one, consumer.did)
     assert (status, shown["status"], shown["result"]["statement"]["epsilon_spent"]) == (
         200, "completed", "0.5")
+
+
+def test_the_provider_and_admins_stop_jobs_and_ended_contracts_answer_with_their_problem(
+        tmp_path):
+    services, module = attested_services(tmp_path)
+    training = Training(services)
+    provider, consumer, admin = party(), party(), party()
+    made = contract(services, provider, consumer,
+                    terms=training_terms(enclave_measurements=[{"pcr0": module.pcrs[0].hex()}],
+                                         trained_models="withdrawn_at_end"))
+    jobs = [training.call("POST", "/api/v1/training-jobs", consumer.did,
+                          job_request(made.id, epsilon="0.5"))[1]["id"] for _ in range(3)]
+    status, stopped = training.call("POST", f"/api/v1/training-jobs/{jobs[0]}/stop",
+                                    provider.did)
+    assert (status, stopped["status"], stopped["stop_cause"]) == (200, "stopped", "provider")
+    status, stopped = training.call("POST", f"/api/v1/training-jobs/{jobs[1]}/stop",
+                                    admin.did, roles="admin")
+    assert (status, stopped["stop_cause"]) == (200, "admin")
+    status, problem = training.call("POST", f"/api/v1/training-jobs/{jobs[2]}/stop",
+                                    admin.did, roles="auditor")
+    assert (status, problem["code"]) == (403, "forbidden")
+    job = completed(services, module, consumer, made.id)
+    past = replace(made.content, valid_until="2026-01-02T00:00:00.000Z")
+    services.contract_file.put(replace(made, content=past))  # over, the expiry not recorded
+    status, problem = training.call("POST", "/api/v1/training-jobs", consumer.did,
+                                    job_request(made.id))
+    assert (status, problem["code"]) == (409, "validity_ended")
+    status, problem = training.call("GET", f"/api/v1/training-jobs/{job.job_id}/model",
+                                    consumer.did)
+    assert (status, problem["code"]) == (410, "model_withdrawn")
+    moved_to(services, made, Status.TERMINATED)
+    status, problem = training.call("POST", "/api/v1/training-jobs", consumer.did,
+                                    job_request(made.id))
+    assert (status, problem["code"]) == (409, "illegal_transition")

@@ -24,6 +24,7 @@ from cms.domain.identity import Caller
 from cms.domain.templates.builtin import builtin_templates
 from cms.domain.training_jobs import JobResult, ModelFile, TrainingJob
 from cms.domain.training_settings import TrainingSettings
+from cms.ports.contracts import ContractPage
 from cms.services.contracts import ContractService
 from cms_client import Ed25519Signer
 from cms_wire.statements import statement_user_data
@@ -47,6 +48,13 @@ class ContractsOnFile:
         self._contracts[contract.id] = contract
         return contract
 
+    def list_for_party(self, did: str, role: str | None, status: str | None,
+                       before: str | None, limit: int) -> ContractPage:
+        """Every match on one page (the wind-down pages through ContractStore's listing)."""
+        return ContractPage([made for made in self._contracts.values()
+                             if did in made.parties and status in (None, made.status.value)],
+                            None)
+
 
 class TrainingServices(MemoryServices):
     """MemoryServices whose contracts are put in place by the test: the training rules are
@@ -55,6 +63,10 @@ class TrainingServices(MemoryServices):
     @cached_property
     def contract_file(self) -> ContractsOnFile:
         return ContractsOnFile()
+
+    @cached_property
+    def contract_store(self) -> ContractsOnFile:  # type: ignore[override]
+        return self.contract_file
 
     @cached_property
     def contracts(self) -> ContractService:

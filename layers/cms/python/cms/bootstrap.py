@@ -55,11 +55,13 @@ if TYPE_CHECKING:
     from cms.services.ledger_status import LedgerStatusService
     from cms.services.lifecycle import LifecycleService
     from cms.services.sessions import SessionService
+    from cms.services.stopping import ContractStandings
     from cms.services.templates import TemplateService
     from cms.services.tokens import TokenService
     from cms.services.training import TrainingService
     from cms.services.training_runs import TrainingRuns
     from cms.services.webhooks import WebhookService
+    from cms.services.wind_down import WindDown
 
 LEDGER_CONFIG_TTL_S = 60.0
 MEMORY_LEDGER_ADDRESS = "0x00000000000000000000000000000000000C0DE5"
@@ -414,13 +416,28 @@ class Services:
 
         return TrainingService(self.contracts, self.budget_store, self.job_queue,
                                self.bucket("CMS_TRAINING_BUCKET"), self.datasets,
-                               roots=self.attestation_roots())
+                               standings=self.standings, roots=self.attestation_roots())
 
     @cached_property
     def training_runs(self) -> TrainingRuns:
         from cms.services.training_runs import TrainingRuns
 
-        return TrainingRuns(self.budget_store)
+        return TrainingRuns(self.budget_store, self.standings.of)
+
+    @cached_property
+    def standings(self) -> ContractStandings:
+        """Whether a contract allows work now (its status, validity, parties' standing)."""
+        from cms.services.stopping import ContractStandings
+
+        return ContractStandings(self.contracts, self.identity_store)
+
+    @cached_property
+    def wind_down(self) -> WindDown:
+        """The training jobs of contracts that ended or whose party was suspended, stopped
+        (the audit stream's consumer)."""
+        from cms.services.wind_down import WindDown
+
+        return WindDown(self.budget_store, self.standings, self.contract_store)
 
     @cached_property
     def datasets(self) -> DatasetService:
@@ -456,10 +473,13 @@ class Services:
     def engine(self) -> EngineService:
         from cms.domain.engine.unified import UnifiedContractEngine, builtin_kinds
         from cms.services.engine import EngineService
+        from cms.services.governance import Governance
 
         kinds = builtin_kinds(self.attestation_roots)
         engine = UnifiedContractEngine(self.engine_storage, self.engine_config, kinds=kinds)
-        return EngineService(engine, circuits=self.circuit_evaluations)
+        return EngineService(engine, circuits=self.circuit_evaluations,
+                             governance=Governance(lambda: self.contracts,
+                                                   lambda: self.standings))
 
     @cached_property
     def engine_config(self) -> EngineConfig:

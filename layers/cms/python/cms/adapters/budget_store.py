@@ -23,6 +23,7 @@ from cms.adapters.dynamo import (
 )
 from cms.adapters.tables import PrivacyBudgetRecord, TrainingJobRecord
 from cms.domain.privacy import Budget
+from cms.domain.standing import MODEL_KEEPING, StopCause
 from cms.domain.training_jobs import (
     OPEN,
     JobProgress,
@@ -61,7 +62,7 @@ class DynamoBudgetStore:
 
     def settle(self, job: TrainingJob, status: JobStatus, spent: Decimal, now: str, *,
                result: JobResult | None = None, metrics: TrainingMetrics | None = None,
-               error: str | None = None) -> None:
+               error: str | None = None, stop_cause: StopCause | None = None) -> None:
         released = job.privacy_budget - spent
         fields: list[Any] = []
         if result is not None:
@@ -70,6 +71,8 @@ class DynamoBudgetStore:
             fields.append(TrainingJobRecord.metrics.set(metrics.to_json()))
         if error is not None:
             fields.append(TrainingJobRecord.error.set(error))
+        if stop_cause is not None:
+            fields.append(TrainingJobRecord.stop_cause.set(stop_cause.value))
         with transaction() as tx:
             tx.update(PrivacyBudgetRecord(job.contract_id), actions=[
                 PrivacyBudgetRecord.reserved.add(-job.privacy_budget),
@@ -81,7 +84,7 @@ class DynamoBudgetStore:
                 TrainingJobRecord.privacy_budget_spent.set(spent),
                 TrainingJobRecord.updated_at.set(now),
                 TrainingJobRecord.completed_at.set(now), *fields],
-                condition=TrainingJobRecord.status.is_in(*OPEN))
+                condition=_as_read(job))
 
     def mark_running(self, job: TrainingJob, checkpoint_key: bytes, now: str) -> None:
         self._update(job, [TrainingJobRecord.status.set(JobStatus.RUNNING.value),
@@ -96,10 +99,15 @@ class DynamoBudgetStore:
                            TrainingJobRecord.updated_at.set(now)],
                      TrainingJobRecord.status == JobStatus.RUNNING.value)
 
-    def request_stop(self, job: TrainingJob, now: str) -> None:
+    def request_stop(self, job: TrainingJob, cause: StopCause, now: str) -> None:
+        yields = TrainingJobRecord.stop_cause.does_not_exist()
+        if cause not in MODEL_KEEPING:  # a consumer's own stop gives way to this one
+            yields |= TrainingJobRecord.stop_cause.is_in(*(
+                kept.value for kept in MODEL_KEEPING if kept is not None))
         self._update(job, [TrainingJobRecord.stop_requested.set(True),
+                           TrainingJobRecord.stop_cause.set(cause.value),
                            TrainingJobRecord.updated_at.set(now)],
-                     TrainingJobRecord.status == JobStatus.RUNNING.value)
+                     (TrainingJobRecord.status == JobStatus.RUNNING.value) & yields)
 
     def _update(self, job: TrainingJob, actions: list[Any], condition: Any) -> None:
         with transaction() as tx:
@@ -113,6 +121,22 @@ class DynamoBudgetStore:
         return unavailable_on_connection_errors(lambda: [_job(record) for record in
             TrainingJobRecord.by_contract.query(contract_id, scan_index_forward=False,
                                                 limit=limit)])
+
+    def open_jobs_of(self, contract_id: str) -> list[TrainingJob]:
+        # Every page of the index (the iterator follows LastEvaluatedKey); the filter keeps
+        # what is still open. The index is eventually consistent: a job written a moment ago
+        # may be missing, which is why runners check the contract themselves too.
+        return unavailable_on_connection_errors(lambda: [_job(record) for record in
+            TrainingJobRecord.by_contract.query(
+                contract_id, filter_condition=TrainingJobRecord.status.is_in(*OPEN))])
+
+
+def _as_read(job: TrainingJob) -> Any:
+    """The job is open and still in the state the caller read: its status, its stop cause."""
+    cause = (TrainingJobRecord.stop_cause.does_not_exist() if job.stop_cause is None
+             else TrainingJobRecord.stop_cause == job.stop_cause.value)
+    return (TrainingJobRecord.status.is_in(*OPEN)
+            & (TrainingJobRecord.status == job.status.value) & cause)
 
 
 def _record(job: TrainingJob) -> TrainingJobRecord:
@@ -137,4 +161,5 @@ def _job(record: TrainingJobRecord) -> TrainingJob:
         result=JobResult.from_json(record.result) if record.result else None,
         progress=JobProgress.from_json(record.progress) if record.progress else None,
         stop_requested=bool(record.stop_requested), error=record.error,
-        completed_at=record.completed_at, checkpoint_key=record.checkpoint_key)
+        completed_at=record.completed_at, checkpoint_key=record.checkpoint_key,
+        stop_cause=StopCause(record.stop_cause) if record.stop_cause else None)

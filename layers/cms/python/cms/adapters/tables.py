@@ -466,6 +466,7 @@ class TrainingJobRecord(Model):
     # while running, and the checkpoint key as KMS wrapped it (only the enclave unwraps it).
     progress = JSONAttribute(null=True)
     stop_requested = BooleanAttribute(null=True)
+    stop_cause = UnicodeAttribute(null=True)  # cms.domain.standing.StopCause, once stopping
     checkpoint_key = BinaryAttribute(null=True, legacy_encoding=False)
     created_at = UnicodeAttribute()
     created_key = UnicodeAttribute()  # "<created_at>#<job id>"

@@ -38,6 +38,13 @@ PCR0 = re.compile(r"[0-9a-f]{96}")  # SHA-384, hex
 # (more than any epsilon or delta needs; a 10,000-digit string is refused before conversion).
 MAX_NUMBER_CHARS = 40
 _NUMBER_TEXT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]{1,4})?")
+# What becomes of trained models when the contract ends (the ai_training template's
+# ``trained_models`` term): completed models stay with the consumer (the default, also for
+# terms that do not say), or the platform stops serving every model of the contract once it
+# is no longer active. Either way a job unfinished when the contract ends produces nothing.
+MODELS_STAY = "stay_with_consumer"
+MODELS_WITHDRAWN = "withdrawn_at_end"
+TRAINED_MODELS = (MODELS_STAY, MODELS_WITHDRAWN)
 NOT_TRAINING = ("the contract's terms have no privacy budget and training permissions (make "
                 "it from the ai_training template)")
 
@@ -52,6 +59,10 @@ class BudgetExceeded(DomainError):
 
 class ResultUnavailable(DomainError):
     code, status, title = "training_result_unavailable", 409, "The job has no result yet"
+
+
+class ModelWithdrawn(DomainError):
+    code, status, title = "model_withdrawn", 410, "The contract withdrew its trained models"
 
 
 def epsilon_text(amount: Decimal) -> str:
@@ -119,6 +130,7 @@ class TrainingTerms:
     datasets: tuple[str, ...]
     allowed_operations: tuple[str, ...]
     enclave_measurements: tuple[str, ...]  # allowed PCR0 values (hex)
+    trained_models: str = MODELS_STAY  # one of TRAINED_MODELS
 
     @classmethod
     def of(cls, terms: Any) -> TrainingTerms:
@@ -142,7 +154,9 @@ class TrainingTerms:
                 allowed_operations=_term("allowed_operations", terms, "allowed_operations",
                                          _names),
                 enclave_measurements=_term("enclave_measurements", terms,
-                                           "enclave_measurements", _measurements, []))
+                                           "enclave_measurements", _measurements, []),
+                trained_models=_term("trained_models", terms, "trained_models",
+                                     _trained_models, MODELS_STAY))
         except _Unusable as error:
             raise NotATrainingContract(f"the contract's terms cannot be trained under: "
                                        f"{error}", term=error.term) from None
@@ -169,6 +183,12 @@ def _term(name: str, source: dict[str, Any], key: str, parse: Any,
         return parse(value)
     except ValueError as error:
         raise _Unusable(name, str(error)) from None
+
+
+def _trained_models(value: Any) -> str:
+    if value not in TRAINED_MODELS:
+        raise ValueError("must be one of " + ", ".join(TRAINED_MODELS))
+    return str(value)
 
 
 def _accountant(value: Any) -> str:

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from cms.domain.privacy import MAX_EPOCHS, delta, epsilon, epsilon_text
+from cms.domain.standing import StopCause
 from cms.domain.training_settings import TrainingSettings
 from cms_wire.training import Statement
 
@@ -240,6 +241,7 @@ class TrainingJob:
     stop_requested: bool = False
     error: str | None = None
     completed_at: str | None = None
+    stop_cause: StopCause | None = None  # who or what stopped it before it finished
     # The checkpoint key as KMS wrapped it (only the enclave unwraps it); never shown.
     checkpoint_key: bytes | None = field(default=None, repr=False)
 
@@ -257,6 +259,8 @@ class TrainingJob:
                 "privacy_budget_spent": epsilon_text(self.privacy_budget_spent),
                 "result": self.result.to_json() if self.result else None,
                 "progress": self.progress.to_json() if self.progress else None,
-                "stop_requested": self.stop_requested, "error": self.error,
+                "stop_requested": self.stop_requested,
+                "stop_cause": self.stop_cause.value if self.stop_cause else None,
+                "error": self.error,
                 "created_at": self.created_at, "updated_at": self.updated_at,
                 "completed_at": self.completed_at}

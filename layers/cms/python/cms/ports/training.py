@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from cms.domain.privacy import Budget
+from cms.domain.standing import StopCause
 from cms.domain.training_jobs import (
     JobProgress,
     JobResult,
@@ -32,10 +33,13 @@ class BudgetStore(Protocol):
 
     def settle(self, job: TrainingJob, status: JobStatus, spent: Decimal, now: str, *,
                result: JobResult | None = None, metrics: TrainingMetrics | None = None,
-               error: str | None = None) -> None:
+               error: str | None = None, stop_cause: StopCause | None = None) -> None:
         """Close an open job atomically with its budget: ``spent`` (at most its reservation)
-        becomes spent, the rest of the reservation is released. WriteConflict if the job is
-        no longer open: a retried settlement counts nothing twice."""
+        becomes spent, the rest of the reservation is released. Only if the job is still as
+        the caller read it (``job.status`` and ``job.stop_cause``), WriteConflict otherwise:
+        a retried settlement counts nothing twice, a pending job's cancellation cannot close
+        a job a runner took meanwhile (whose training would then be free), and a runner's
+        settlement cannot miss a stop that arrived after it decided."""
 
     def mark_running(self, job: TrainingJob, checkpoint_key: bytes, now: str) -> None:
         """pending → running with the job's wrapped checkpoint key; WriteConflict unless
@@ -45,10 +49,15 @@ class BudgetStore(Protocol):
                         metrics: TrainingMetrics, now: str) -> None:
         """The last epoch's report; WriteConflict unless running."""
 
-    def request_stop(self, job: TrainingJob, now: str) -> None:
-        """Ask the runner to stop after its current epoch; WriteConflict unless running."""
+    def request_stop(self, job: TrainingJob, cause: StopCause, now: str) -> None:
+        """Ask the runner to stop after its current epoch, for ``cause``; WriteConflict unless
+        running and either not asked yet or asked by its consumer only, with another cause
+        now (cms.domain.standing.stronger: the first cause that takes the model stands)."""
 
     def job(self, job_id: str) -> TrainingJob | None: ...
 
     def jobs_of(self, contract_id: str, limit: int = 100) -> list[TrainingJob]:
         """The contract's jobs, newest first."""
+
+    def open_jobs_of(self, contract_id: str) -> list[TrainingJob]:
+        """Every pending or running job of the contract, however many."""

@@ -24,9 +24,10 @@ from cms.domain.engine.unified import (
     ExecutionResult,
     UnifiedContractEngine,
 )
-from cms.domain.errors import DomainError
+from cms.domain.errors import DomainError, IllegalTransition
 from cms.domain.identity import Caller
 from cms.services.circuit_evaluations import EVALUATION_REQUEST, CircuitEvaluations
+from cms.services.governance import Governance
 
 # Called after a commit with the contract's address, kind and the events of its successful
 # calls (e.g. a circuit contract's EvaluationRequested queues the enclave's evaluation).
@@ -59,6 +60,7 @@ class ContractDeployment:
     manifest: Mapping[str, Any] | None = None
     salt: str | None = None
     gas_limit: int | None = None
+    governed_by: str | None = None  # a CMS contract's id (cms.services.governance)
 
 
 @dataclass(frozen=True)
@@ -131,11 +133,17 @@ class ExecutionFailed(DomainError):
 
 
 class EngineService:
+    """``governance``: how contracts governed by a CMS contract are admitted (None: such a
+    contract is refused, here and at deployment)."""
+
     def __init__(self, engine: UnifiedContractEngine, hooks: Sequence[CommitHook] = (),
-                 circuits: CircuitEvaluations | None = None) -> None:
+                 circuits: CircuitEvaluations | None = None,
+                 governance: Governance | None = None) -> None:
         self.engine = engine
         self._hooks = list(hooks)
         self._circuits = circuits
+        self._governance = governance
+        self._governed_by: dict[str, str | None] = {}  # metadata never changes: kept
         if circuits is not None:
             self._hooks.append(circuits.on_committed)
 
@@ -143,6 +151,8 @@ class EngineService:
 
     def deploy(self, caller: Caller, request: ContractDeployment) -> EngineContract:
         init_args = request.init_args
+        if request.governed_by is not None:  # before a circuit's quota or key pair is spent
+            self._governing().check_deployment(caller, request.governed_by)
         if request.kind == CIRCUIT_KIND:
             if self._circuits is None:
                 raise EngineValidationError("circuit contracts are not configured here", "kind")
@@ -151,7 +161,8 @@ class EngineService:
             kind=request.kind, deployer=caller_address(caller.did), name=request.name or "",
             init_args=init_args, code=_code(request.code, request.code_encoding),
             manifest=request.manifest, salt=_salt(request.salt), gas_limit=request.gas_limit,
-            description=request.description or "", owner_did=caller.did)
+            description=request.description or "", owner_did=caller.did,
+            governed_by=request.governed_by)
         return self._with_totals(self.engine.deploy_contract(deployment))
 
     def contract(self, address: str) -> EngineContract:
@@ -159,6 +170,7 @@ class EngineService:
 
     def call(self, caller: Caller, address: str, call: ContractCall) -> ExecutionResult:
         """Run one call; a call that ran and failed raises ``ExecutionFailed``."""
+        self._admit(address)
         execution = _execution(address, caller_address(caller.did), call)
         [result] = self._admitted(execution.caller, address, [call.function], lambda: (
             self._executed(self.engine.execute_batch([execution]))))
@@ -169,6 +181,7 @@ class EngineService:
     def batch(self, caller: Caller, address: str, calls: Sequence[ContractCall]
               ) -> BatchOutcome:
         """Run calls in order, each atomic on its own; failures are results."""
+        self._admit(address)
         who = caller_address(caller.did)
         executions = [_execution(address, who, call) for call in calls]
         return BatchOutcome(self._admitted(who, address, [call.function for call in calls],
@@ -176,6 +189,7 @@ class EngineService:
                                                self.engine.execute_batch(executions))))
 
     def estimate(self, caller: Caller, address: str, call: ContractCall) -> GasEstimate:
+        self._admit(address)
         gas = self.engine.estimate_gas(_execution(address, caller_address(caller.did), call))
         return GasEstimate(self.get_contract(address).address, call.function, gas)
 
@@ -205,6 +219,7 @@ class EngineService:
 
     def execute(self, caller: str, address: str, function: str, args: Any = None,
                 gas_limit: int | None = None) -> ExecutionResult:
+        self._admit(address)
         execution = Execution(address, function, caller, args, gas_limit=gas_limit)
         return self._executed(self.engine.execute_batch([execution]))[0]
 
@@ -214,6 +229,24 @@ class EngineService:
     def contract_state(self, address: str) -> ContractState:
         snapshot = self.engine.snapshot(address)
         return snapshot.state
+
+    def governed_by(self, address: str) -> str | None:
+        """The CMS contract the engine contract runs under (None: none)."""
+        key = address.lower()
+        if key not in self._governed_by:
+            self._governed_by[key] = self.get_contract(address).governed_by
+        return self._governed_by[key]
+
+    def _admit(self, address: str) -> None:
+        """Nothing runs on a contract whose governing contract no longer allows work."""
+        governing = self.governed_by(address)
+        if governing is not None:
+            self._governing().admit(governing)
+
+    def _governing(self) -> Governance:
+        if self._governance is None:
+            raise IllegalTransition("this engine cannot check a governing contract's standing")
+        return self._governance
 
     def _with_totals(self, metadata: ContractMetadata) -> EngineContract:
         stats = self.engine.storage.contract_stats(metadata.address)

@@ -1,9 +1,15 @@
 """Training jobs under AI-training contracts: admission against the terms, the privacy budget
 reserved atomically, the job handed to the runners' queue, visibility, stopping (which
-releases what was not spent), and the result's verification and model download."""
+releases what was not spent), and the result's verification and model download.
+
+A job is admitted only while its contract allows work (active, within its validity, neither
+party suspended: cms.domain.standing), asked again once the reservation is made, so that a
+contract ending during admission leaves no job behind. The consumer, the provider and admins
+may stop a job. The model is the consumer's as the contract's ``trained_models`` term says."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,7 +21,6 @@ from cms.domain.attestation import TrustedRoot
 from cms.domain.canonical import iso_utc, utc_now
 from cms.domain.contracts import Contract, Status, content_digest
 from cms.domain.errors import (
-    Conflict,
     DependencyUnavailable,
     Forbidden,
     IllegalTransition,
@@ -23,12 +28,15 @@ from cms.domain.errors import (
 )
 from cms.domain.identity import Caller
 from cms.domain.privacy import (
+    MODELS_WITHDRAWN,
     Budget,
     BudgetExceeded,
+    ModelWithdrawn,
     ResultUnavailable,
     TrainingTerms,
     epsilon_text,
 )
+from cms.domain.standing import StopCause, ended, refusal
 from cms.domain.training_jobs import JobStatus, TrainingJob
 from cms.domain.training_settings import JobRequest, TrainingSettings
 from cms.ports.errors import WriteConflict
@@ -37,6 +45,7 @@ from cms.ports.objects import ObjectStore
 from cms.ports.training import BudgetStore
 from cms.services.contracts import ContractService
 from cms.services.datasets import DatasetService
+from cms.services.stopping import ContractStandings, stop_job
 
 if TYPE_CHECKING:
     from cms.domain.training_result import TrainingReport
@@ -77,9 +86,10 @@ class ModelLink:
 class TrainingService:
     def __init__(self, contracts: ContractService, budgets: BudgetStore, queue: JobQueue,
                  bucket: ObjectStore, datasets: DatasetService, *,
-                 roots: tuple[TrustedRoot, ...] = (),
+                 standings: ContractStandings, roots: tuple[TrustedRoot, ...] = (),
                  clock: Callable[[], datetime] = utc_now) -> None:
         self._contracts = contracts
+        self._standings = standings
         self._budgets = budgets
         self._queue = queue
         self._bucket = bucket
@@ -97,6 +107,7 @@ class TrainingService:
             raise IllegalTransition("training needs an active contract",
                                     current_status=contract.status.value,
                                     allowed_from=[Status.ACTIVE.value])
+        self._refuse_unless_allowed(contract.id)
         terms = TrainingTerms.of(contract.content.terms)
         request = JobRequest.of(model, settings, terms)
         now = iso_utc(self._clock())
@@ -112,11 +123,23 @@ class TrainingService:
         self._enqueue(contract, terms, request, job, now)
         return job
 
+    def _refuse_unless_allowed(self, contract_id: str) -> None:
+        standing = self._standings.of(contract_id)
+        if not standing.allows_work:
+            raise refusal(standing)
+
     def _enqueue(self, contract: Contract, terms: TrainingTerms,
                  request: JobRequest, job: TrainingJob, now: str) -> None:
         """Hand the job to the runners; if the queue refuses it, the job fails at once and
-        its reservation goes back (nothing is left half-done)."""
+        its reservation goes back (nothing is left half-done). The contract is asked again
+        first: one that stopped allowing work while the job was admitted takes it back."""
         try:
+            standing = self._standings.of(contract.id)
+            if not standing.allows_work:
+                with contextlib.suppress(IllegalTransition):  # stopped by the wind-down
+                    stop_job(self._budgets, job, standing.cause or StopCause.CONTRACT_ENDED,
+                             self._clock)
+                raise refusal(standing)
             dataset = self._datasets.sealed(contract.id, request.datasets)
             self._queue.send({
                 "job_id": job.job_id, "contract_id": contract.id,
@@ -128,8 +151,9 @@ class TrainingService:
                 "output_prefix": f"s3://{self._bucket.name}/training/jobs/{job.job_id}/",
                 **(dataset.to_message() if dataset else {})})
         except DependencyUnavailable:
-            self._budgets.settle(job, JobStatus.FAILED, Decimal(0), now,
-                                 error="the job could not be queued")
+            with contextlib.suppress(WriteConflict):  # stopped meanwhile: settled already
+                self._budgets.settle(job, JobStatus.FAILED, Decimal(0), now,
+                                     error="the job could not be queued")
             raise
 
     def get(self, caller: Caller, job_id: str) -> TrainingJob:
@@ -143,25 +167,24 @@ class TrainingService:
         return job
 
     def stop(self, caller: Caller, job_id: str) -> TrainingJob:
-        """Stop a job: a pending one at once, releasing its whole reservation; a running one
-        after its current epoch (its runner settles what it spent)."""
+        """Stop a job (its consumer, the contract's provider, an admin): a pending one at
+        once, releasing its whole reservation; a running one after its current epoch (its
+        runner settles what the enclave attests it spent). A job its consumer stops keeps
+        what it trained so far; one stopped by anyone else produces no model."""
         job = self.get(caller, job_id)
-        if caller.did != job.consumer_did:
-            raise Forbidden("only the job's consumer may stop it")
-        now = iso_utc(self._clock())
-        try:
-            if job.status == JobStatus.PENDING:
-                self._budgets.settle(job, JobStatus.STOPPED, Decimal(0), now)
-            elif job.status == JobStatus.RUNNING:
-                self._budgets.request_stop(job, now)
-            else:
-                raise IllegalTransition(f"cannot stop a {job.status.value} job",
-                                        current_status=job.status.value,
-                                        allowed_from=[status.value for status in (
-                                            JobStatus.PENDING, JobStatus.RUNNING)])
-        except WriteConflict:
-            raise Conflict("the job changed meanwhile; read it again") from None
-        return self.get(caller, job_id)
+        cause = self._stopper(caller, job)
+        return stop_job(self._budgets, job, cause, self._clock)
+
+    def _stopper(self, caller: Caller, job: TrainingJob) -> StopCause:
+        if caller.did == job.consumer_did:
+            return StopCause.CONSUMER
+        contract = self._contracts.get(caller, job.contract_id)
+        if caller.did == contract.content.provider_did:  # the datasets are the provider's
+            return StopCause.PROVIDER
+        if caller.is_admin:
+            return StopCause.ADMIN
+        raise Forbidden("only the job's consumer, the contract's provider or an admin may "
+                        "stop it")
 
     def verification(self, caller: Caller, job_id: str) -> TrainingVerification:
         """The result bundle (statement, attestation, contract content) and its report, as
@@ -189,6 +212,12 @@ class TrainingService:
         if job.result is None:
             raise ResultUnavailable(f"the job is {job.status.value} and has no model",
                                     status_now=job.status.value)
+        contract = self._contracts.get(caller, job.contract_id)
+        terms = TrainingTerms.of(contract.content.terms)
+        if terms.trained_models == MODELS_WITHDRAWN and ended(contract, self._clock()):
+            raise ModelWithdrawn("the contract has ended, and its terms withdraw the models "
+                                 "trained under it (trained_models: withdrawn_at_end)",
+                                 contract_status=contract.status.value)
         model = job.result.model
         url = self._bucket.download_url(model.key, model.version, ttl_s=MODEL_LINK_TTL_S,
                                         filename=f"{job_id}.pt")

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from cms.adapters.memory.database import MemoryDatabase
 from cms.domain.privacy import Budget
+from cms.domain.standing import MODEL_KEEPING, StopCause
 from cms.domain.training_jobs import (
     JobProgress,
     JobResult,
@@ -48,9 +49,9 @@ class MemoryBudgetStore:
 
     def settle(self, job: TrainingJob, status: JobStatus, spent: Decimal, now: str, *,
                result: JobResult | None = None, metrics: TrainingMetrics | None = None,
-               error: str | None = None) -> None:
+               error: str | None = None, stop_cause: StopCause | None = None) -> None:
         with self._db.lock:
-            current = self._open(job.job_id)
+            current = self._as_read(job)
             budget = self._budgets[job.contract_id]
             self._budgets[job.contract_id] = replace(
                 budget, spent=budget.spent + spent,
@@ -58,7 +59,8 @@ class MemoryBudgetStore:
             self._jobs[job.job_id] = replace(
                 current, status=status, privacy_budget_spent=spent, updated_at=now,
                 completed_at=now, result=result or current.result,
-                metrics=metrics or current.metrics, error=error or current.error)
+                metrics=metrics or current.metrics, error=error or current.error,
+                stop_cause=stop_cause or current.stop_cause)
 
     def mark_running(self, job: TrainingJob, checkpoint_key: bytes, now: str) -> None:
         self._change(job, JobStatus.PENDING, status=JobStatus.RUNNING,
@@ -69,8 +71,16 @@ class MemoryBudgetStore:
         self._change(job, JobStatus.RUNNING, progress=progress, metrics=metrics,
                      updated_at=now)
 
-    def request_stop(self, job: TrainingJob, now: str) -> None:
-        self._change(job, JobStatus.RUNNING, stop_requested=True, updated_at=now)
+    def request_stop(self, job: TrainingJob, cause: StopCause, now: str) -> None:
+        with self._db.lock:
+            current = self._jobs.get(job.job_id)
+            if current is None or current.status != JobStatus.RUNNING:
+                raise WriteConflict(f"job {job.job_id} is not running")
+            if current.stop_cause is not None and (current.stop_cause not in MODEL_KEEPING
+                                                   or cause in MODEL_KEEPING):
+                raise WriteConflict(f"job {job.job_id} is stopping already")
+            self._jobs[job.job_id] = replace(current, stop_requested=True, stop_cause=cause,
+                                             updated_at=now)
 
     def job(self, job_id: str) -> TrainingJob | None:
         with self._db.lock:
@@ -82,10 +92,17 @@ class MemoryBudgetStore:
         jobs.sort(key=lambda job: (job.created_at, job.job_id), reverse=True)
         return jobs[:limit]
 
-    def _open(self, job_id: str) -> TrainingJob:
-        current = self._jobs.get(job_id)
-        if current is None or not current.is_open:
-            raise WriteConflict(f"job {job_id} is not open")
+    def open_jobs_of(self, contract_id: str) -> list[TrainingJob]:
+        with self._db.lock:
+            return [job for job in self._jobs.values()
+                    if job.contract_id == contract_id and job.is_open]
+
+    def _as_read(self, job: TrainingJob) -> TrainingJob:
+        """The stored job, if it is open and still as the caller read it."""
+        current = self._jobs.get(job.job_id)
+        if (current is None or not current.is_open or current.status != job.status
+                or current.stop_cause != job.stop_cause):
+            raise WriteConflict(f"job {job.job_id} is no longer {job.status.value}")
         return current
 
     def _change(self, job: TrainingJob, expected: JobStatus, **changes: object) -> None:

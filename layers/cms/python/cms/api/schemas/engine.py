@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cms.api.schemas.common import Instant, JsonObject, JsonValue, Sha256Hex
+from cms.api.schemas.common import Instant, JsonObject, JsonValue, Sha256Hex, Uuid
 from cms.api.schemas.problems import ProblemItem
 from cms.domain.engine.gas import MAX_GAS_LIMIT
 from cms.domain.engine.storage import HISTORY_CURSOR_PATTERN
@@ -227,6 +227,8 @@ class EngineContract(BaseModel):
     init_args: JsonObject = Field(description="As deployed (circuit contracts: with the "
                                               "input key the platform made)")
     description: str
+    governed_by: Uuid | None = Field(description="The contract it runs under: nothing runs "
+                                                 "once that contract stops allowing work")
     executions: int = Field(ge=0, description="Recorded executions, the constructor included")
     last_execution_at: Instant | None
 

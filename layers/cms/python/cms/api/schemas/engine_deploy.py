@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from cms.api.schemas.common import JsonObject
+from cms.api.schemas.common import JsonObject, Uuid
 from cms.api.schemas.engine import Address, GasLimit
 from cms.api.schemas.engine_manifest import WasmManifest
 from cms.api.schemas.engine_manifest import identifier_map as named
@@ -54,6 +54,10 @@ class _Deployment(BaseModel):
     description: str | None = Field(default=None, max_length=1000)
     salt: Salt | None = None
     gas_limit: GasLimit | None = Field(default=None, description="For the constructor")
+    governed_by: Uuid | None = Field(
+        default=None, description="A contract (its id) the caller is a party to, active now: "
+                                  "the engine contract runs only while that contract allows "
+                                  "work (active, within its validity, no party suspended)")
 
 
 # -- erc20 --------------------------------------------------------------------------------------

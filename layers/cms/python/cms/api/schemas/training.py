@@ -22,6 +22,7 @@ from cms.api.schemas.common import (
 )
 from cms.domain.datasets import DATASET_ID, MAX_ARCHIVE_BYTES, MAX_EXAMPLES, MEDIA_TYPE
 from cms.domain.privacy import ACCOUNTANTS, MAX_EPOCHS, MAX_NUMBER_CHARS, MAX_TERM_ITEMS
+from cms.domain.standing import StopCause
 from cms.domain.training_jobs import MAX_ID_CHARS, STOP_REASONS, JobStatus
 from cms.domain.training_settings import EPOCHS, MODEL_ARCHITECTURES, TUNING
 from cms_wire.training import STATEMENT_FORMAT
@@ -30,6 +31,7 @@ ModelArchitecture = Literal[MODEL_ARCHITECTURES]  # type: ignore[valid-type]
 TrainingJobStatus = Literal[tuple(status.value for status in JobStatus)]  # type: ignore[misc]
 Accountant = Literal[ACCOUNTANTS]  # type: ignore[valid-type]
 StopReason = Literal[STOP_REASONS]  # type: ignore[valid-type]
+JobStopCause = Literal[tuple(cause.value for cause in StopCause)]  # type: ignore[misc]
 
 DATASET_ID_PATTERN = f"^{DATASET_ID.pattern}$"
 DatasetId = Annotated[str, Field(pattern=DATASET_ID_PATTERN,
@@ -168,6 +170,11 @@ class TrainingJob(BaseModel):
     result: TrainingResult | None
     progress: TrainingProgress | None
     stop_requested: bool
+    stop_cause: JobStopCause | None = Field(
+        description="Who or what stopped the job before it finished: its consumer (the job "
+                    "keeps what it trained), the contract's provider or an admin, the "
+                    "contract's end (terminated, completed, expired) or a party's "
+                    "suspension (the job produces no model)")
     error: str | None
     created_at: Instant
     updated_at: Instant

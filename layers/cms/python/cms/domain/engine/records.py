@@ -37,6 +37,8 @@ class ContractMetadata(_Json):
     init_args: dict[str, Any] = field(default_factory=dict)  # as deployed (module excluded)
     description: str = ""
     owner_did: str | None = None  # the identity that deployed it, when deployed through the API
+    # The CMS contract it runs under (cms.services.governance): none, or that contract's id.
+    governed_by: str | None = None
 
 
 @dataclass(frozen=True)

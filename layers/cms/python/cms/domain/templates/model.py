@@ -224,10 +224,16 @@ def _prefixed(problems: list[Problem], prefix: str) -> list[Problem]:
     return [{**problem, "pointer": prefix + problem["pointer"]} for problem in problems]
 
 
+# A terms leaf: ``{"$var": pointer}``, or with ``"default"``: the term's value when the
+# variable is absent (a term every contract then states, such as ai_training's
+# trained_models, while callers may leave the variable out).
+VARIABLE_LEAVES = ({"$var"}, {"$var", "default"})
+
+
 def _variable_references(mapping: Any, where: str) -> list[tuple[str, Any]]:
     """Every ``{"$var": pointer}`` in a terms mapping, with where it is."""
     if isinstance(mapping, dict):
-        if set(mapping) == {"$var"}:
+        if set(mapping) in VARIABLE_LEAVES:
             return [(where, mapping["$var"])]
         return [found for key, value in mapping.items()
                 for found in _variable_references(value, f"{where}/{_escaped(key)}")]
@@ -242,10 +248,12 @@ def _escaped(key: str) -> str:
 
 
 def _mapped(mapping: Any, variables: Any) -> Any:
-    """Mapping values ``{"$var": pointer}`` become the variable (absent: left out)."""
+    """Mapping values ``{"$var": pointer}`` become the variable (absent: its ``default``, or
+    left out)."""
     if isinstance(mapping, dict):
-        if set(mapping) == {"$var"}:
-            return resolve(variables, mapping["$var"])
+        if set(mapping) in VARIABLE_LEAVES:
+            value = resolve(variables, mapping["$var"])
+            return mapping.get("default", ABSENT) if value is ABSENT else value
         mapped = {key: _mapped(value, variables) for key, value in mapping.items()}
         return {key: value for key, value in mapped.items() if value is not ABSENT}
     if isinstance(mapping, list):

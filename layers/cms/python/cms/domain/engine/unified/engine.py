@@ -101,7 +101,8 @@ class UnifiedContractEngine:
             address=address, kind=deployment.kind, name=name, owner=deployer,
             created_at=iso_utc(self._clock()), code_hash=prepared.code_hash,
             manifest=prepared.manifest, init_args=prepared.init_args,
-            description=deployment.description, owner_did=deployment.owner_did)
+            description=deployment.description, owner_did=deployment.owner_did,
+            governed_by=deployment.governed_by)
         now = self._clock()
         outcome = construct(kind, metadata, prepared, gas, now)
         constructor = Call(Execution(address, "constructor", deployer, gas_limit=gas_limit),

@@ -92,6 +92,7 @@ class Deployment:
     gas_limit: int | None = None
     description: str = ""
     owner_did: str | None = None
+    governed_by: str | None = None  # a CMS contract's id: it runs only while that allows work
 
 
 @dataclass(frozen=True)
