@@ -1,7 +1,9 @@
 """``cms``: a command-line client. Keys stay local; tokens come from sign-in.
 
   cms keygen [--type eth|ed25519]          print a new key and its DID
-  cms health                               dependency health of a deployment
+  cms health [--details]                   dependency health of a deployment (--details:
+                                           why and what was probed; admins, CMS_TOKEN)
+  cms chain-health                         the chain, its latest block, the anchoring lag
   cms contract get|events|verify ID        needs CMS_TOKEN
   cms contract receipt ID [--out FILE]     the contract's receipt, as issued (needs CMS_TOKEN)
   cms verify-receipt FILE --rpc URL --ledger CHAIN_ID:ADDRESS
@@ -62,7 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     keygen = commands.add_parser("keygen", help="create a key pair and print its DID")
     keygen.add_argument("--type", choices=["eth", "ed25519"], default="eth")
-    commands.add_parser("health", help="dependency health")
+    health = commands.add_parser("health", help="dependency health")
+    health.add_argument("--details", action="store_true",
+                        help="each dependency's reason and resource (admins; needs CMS_TOKEN)")
+    commands.add_parser("chain-health", help="the chain and how anchoring does")
     contract = commands.add_parser("contract", help="read a contract (needs CMS_TOKEN)")
     contract.add_argument("action", choices=["get", "events", "verify", "receipt"])
     contract.add_argument("contract_id")
@@ -96,7 +101,9 @@ def _run(args: argparse.Namespace) -> object:
         return {"did": Ed25519Signer(seed).did, "seed_hex": seed.hex()}
     client = CmsClient(args.url, token=os.environ.get("CMS_TOKEN"))
     if args.command == "health":
-        return client.health()
+        return client.health_details() if args.details else client.health()
+    if args.command == "chain-health":
+        return client.chain_health()
     calls = {"get": client.get_contract, "events": client.events, "verify": client.verify,
              "receipt": client.receipt}
     return calls[args.action](args.contract_id)

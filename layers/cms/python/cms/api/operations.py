@@ -50,6 +50,9 @@ class Operation:
     # The body's schema when the handler sends prepared bytes (annotated Response[Any]) that
     # must go out as they are, e.g. canonical JSON: documented, never re-serialised.
     response_model: type | None = None
+    # Members a status's problem adds to Problem (a pydantic model each), e.g. the checks of
+    # a 503 service_degraded: documented as a named schema beside Problem.
+    problem_members: tuple[tuple[int, type], ...] = ()
 
     @property
     def openapi_path(self) -> str:
@@ -97,11 +100,12 @@ class Api:
     def _declare(self, method: str, path: str, operation_id: str, *, summary: str,
                  description: str | None = None, status: int = 200, secured: bool = True,
                  errors: tuple[ErrorSpec, ...] = (), also: tuple[int, ...] = (),
-                 response_model: type | None = None) -> Callable[[F], F]:
+                 response_model: type | None = None,
+                 problem_members: tuple[tuple[int, type], ...] = ()) -> Callable[[F], F]:
         def register(function: F) -> F:
             self.operations.append(Operation(method, path, operation_id, summary, description,
                                              self.tag, secured, status, errors, function,
-                                             also, response_model))
+                                             also, response_model, problem_members))
             return function
 
         return register

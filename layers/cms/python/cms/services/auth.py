@@ -8,12 +8,14 @@ document and a registered key, and then consumes the nonce with a conditional wr
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from cms.config import Settings
 from cms.domain.canonical import iso_utc, parse_iso, utc_now
@@ -24,6 +26,7 @@ from cms.domain.errors import (
     ChallengeNotFound,
     ChallengeUsed,
     Conflict,
+    DomainError,
     Forbidden,
     IdentityNotFound,
     IdentitySuspended,
@@ -51,6 +54,7 @@ STATEMENT = "Sign in to the Contract Management System."
 NONCE_LINE = re.compile(r"^Nonce: ([A-Za-z0-9]{8,})$", re.MULTILINE)
 REGISTRATION_ATTEMPTS = 3
 ANONYMOUS = "anonymous"
+_Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -76,10 +80,28 @@ class Registration:
                 "credential": self.credential.to_json()}
 
 
+def _reports_failures(method: _Method) -> _Method:
+    """Every refused sign-in step counts as a failure (``failures(code)``): the metric whose
+    bursts the sign-in alarm watches. Dependency outages (5xx) are not the caller's."""
+
+    @functools.wraps(method)
+    def reporting(self: AuthService, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except DomainError as error:
+            if error.status < 500:
+                self._failures(error.code)
+            raise
+
+    return reporting  # type: ignore[return-value]
+
+
 class AuthService:
     def __init__(self, *, identities: IdentityStore, challenges: ChallengeStore,
                  rate_limits: RateLimitStore, resolver: DidResolver, tokens: TokenService,
-                 settings: Settings) -> None:
+                 settings: Settings,
+                 failures: Callable[[str], None] = lambda code: None) -> None:
+        self._failures = failures
         self._identities = identities
         self._challenges = challenges
         self._rate_limits = rate_limits
@@ -141,6 +163,7 @@ class AuthService:
 
     # ------------------------------------------------------------ sign-in
 
+    @_reports_failures
     def challenge(self, did: str, source_ip: str) -> IssuedChallenge:
         parse_did(did)
         self._throttle(did, source_ip)
@@ -154,6 +177,7 @@ class AuthService:
             int(expires.timestamp()))
         return IssuedChallenge(text, nonce, iso_utc(expires))
 
+    @_reports_failures
     def verify(self, did: str, challenge: str, signature: str, source_ip: str) -> IssuedToken:
         parse_did(did)
         self._throttle(did, source_ip)
