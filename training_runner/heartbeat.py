@@ -63,21 +63,24 @@ class ParentHeartbeat:
         return report
 
     def run(self, stopping: threading.Event,
-            around: Callable[[], AbstractContextManager[Any]] = nullcontext) -> None:
-        """Beat until ``stopping`` is set; ``around`` each beat (the local stack's gate)."""
+            around: Callable[[], AbstractContextManager[Any]] = nullcontext,
+            paused: Callable[[], bool] = lambda: False) -> None:
+        """Beat until ``stopping`` is set; ``around`` each beat, none while ``paused()`` (the
+        local stack's gate, and its tests that hold the parent)."""
         while True:
             try:
-                with around():
-                    self.beat()
+                if not paused():
+                    with around():
+                        self.beat()
             except DomainError as error:  # the next beat may get through
                 log.warning("the heartbeat was not recorded: %s", error.detail)
             if stopping.wait(self.interval_s):
                 return
 
     def start(self, stopping: threading.Event,
-              around: Callable[[], AbstractContextManager[Any]] = nullcontext
-              ) -> threading.Thread:
-        thread = threading.Thread(target=self.run, args=(stopping, around), daemon=True,
-                                  name="parent-heartbeat")
+              around: Callable[[], AbstractContextManager[Any]] = nullcontext,
+              paused: Callable[[], bool] = lambda: False) -> threading.Thread:
+        thread = threading.Thread(target=self.run, args=(stopping, around, paused),
+                                  daemon=True, name="parent-heartbeat")
         thread.start()
         return thread

@@ -72,3 +72,18 @@ def test_the_parent_beats_until_it_stops_and_survives_a_table_outage(enclave):
     thread.join(timeout=10)
     assert not thread.is_alive() and len(attempts) == 3
     assert [report.enclave_ok for report in stored(beats)] == [True]  # one instance, replaced
+
+
+def test_a_paused_parent_does_not_beat(enclave):
+    _, address = enclave
+    beats, stopping, checks = MemoryHeartbeats(), threading.Event(), []
+
+    def paused() -> bool:
+        checks.append(1)
+        if len(checks) == 3:
+            stopping.set()
+        return True
+
+    ParentHeartbeat(beats, address, "i-1", interval_s=0.01).start(
+        stopping, paused=paused).join(timeout=10)
+    assert len(checks) == 3 and beats.latest(ENCLAVE_PARENT) == []
