@@ -52,10 +52,11 @@ def main() -> None:
     import httpx
 
     from cms_client import CmsClient, Ed25519Signer, EthereumSigner
-    from local_stack.stack import LocalStack, free_port
+    from local_stack.stack import LocalStack, free_port, lifted_request_limits
 
     stack = LocalStack(api_port=free_port(), log=lambda *_: None, extra_env={
-        "CMS_SIGNIN_IP_BURST": "100000", "CMS_SIGNIN_IP_PER_MINUTE": "100000"}).start()
+        "CMS_SIGNIN_IP_BURST": "100000", "CMS_SIGNIN_IP_PER_MINUTE": "100000",
+        **lifted_request_limits()}).start()
     try:
         provider_key, consumer = EthereumSigner(chain_id=31337), Ed25519Signer()
         provider = CmsClient(stack.url)

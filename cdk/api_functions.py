@@ -29,6 +29,7 @@ from cdk.lifecycle import (
 from cdk.nag import acknowledge
 from cdk.packaging import LambdaAssets
 from cms.config import ENVIRONMENT_VARIABLES
+from cms.domain.contracts.retention import LOCK_MODE
 from functions.permissions import Permissions
 from functions.registry import FUNCTIONS, FunctionSpec
 
@@ -229,6 +230,9 @@ class FunctionsMixin:
         for bucket_spec in self.data.bucket_specs:
             if bucket_spec.key in permissions.buckets:
                 environment[bucket_spec.env_var] = bucket_name(bucket_spec)
+            if bucket_spec.object_lock and "lock" in permissions.buckets.get(bucket_spec.key, ()):
+                # The mode the bucket's policy is written for (CmsData), never another.
+                environment["CMS_DOCUMENT_LOCK_MODE"] = LOCK_MODE
         for queue in sorted({*permissions.sends_to, *permissions.describes_queues}):
             environment[queue_env_var(queue)] = self._queue_named(queue).queue_url
         for bucket_spec in self.data.bucket_specs:

@@ -24,6 +24,7 @@ from constructs import Construct
 from cdk.nag import acknowledge
 from cms.adapters.object_store import BUCKET_SPECS, BucketSpec
 from cms.adapters.tables import TABLE_SPECS, TableSpec
+from cms.domain.contracts.retention import LOCK_MODE
 
 _ATTRIBUTE_TYPES = {
     "S": dynamodb.AttributeType.STRING,
@@ -298,6 +299,8 @@ class DataStack(Stack):
                               allowed_headers=["*"], max_age=3600)] if spec.events else None,
             removal_policy=RemovalPolicy.RETAIN,
         )
+        if spec.object_lock:
+            self._deny_lock_bypass(bucket)
         cfn = _cfn(bucket)
         cfn.override_logical_id(bucket_logical_id(spec))
         if spec.events:
@@ -308,6 +311,20 @@ class DataStack(Stack):
         cfn.add_metadata("cms:bucket", {"key": spec.key, "env_var": spec.env_var,
                                         "object_lock": spec.object_lock, "events": spec.events})
         return bucket
+
+    @staticmethod
+    def _deny_lock_bypass(bucket: s3.Bucket) -> None:
+        """Object Lock is in GOVERNANCE mode (cms.domain.contracts.retention: why), with no
+        default retention (the workflow locks each signed version). GOVERNANCE yields to
+        s3:BypassGovernanceRetention; this denies it to every principal, the platform's roles
+        and the account's administrators alike, so lifting a lock takes a deliberate, logged
+        change of this policy first (docs/operations.md), never a stray permission."""
+        if LOCK_MODE != "GOVERNANCE":
+            return
+        bucket.add_to_resource_policy(iam.PolicyStatement(
+            sid="DenyObjectLockBypass", effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()], actions=["s3:BypassGovernanceRetention"],
+            resources=[bucket.arn_for_objects("*")]))
 
     def _access_logs_bucket(self) -> s3.Bucket:
         bucket = s3.Bucket(

@@ -9,7 +9,7 @@ them.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cms.adapters.dependency_probes import PROBED_QUEUES
 from cms.adapters.object_store import BUCKET_SPECS
@@ -72,10 +72,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     # Each change writes the contract snapshot and its audit event in one transaction;
     # creation is idempotent (Powertools idempotency table). Template contracts read their
     # version (seeding a built-in on first use) and store the rendered document; signing
-    # locks it; uploads are presigned with this role.
+    # locks it; uploads are presigned with this role, once the uploader's quota (read) allows.
     FunctionSpec("contracts", "Contract creation, listing and lifecycle transitions",
                  permissions=Permissions(
-                     {"contracts": _RW, "audit": _RW, "idempotency": _RW, "templates": _RW},
+                     {"contracts": _RW, "audit": _RW, "idempotency": _RW, "templates": _RW,
+                      "storage_usage": _R},
                      buckets={"templates": ("read", "write"),
                               "documents": ("read", "write")})),
     # Verification and receipts read the batches and ask the chain (read-only, no signer).
@@ -104,8 +105,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
                  timeout_s=29,
                  permissions=Permissions({"templates": _RW},
                                          buckets={"templates": ("read", "write")})),
-    # Hashes uploads, registers them on the contract (an audit event), deletes refusals;
-    # registers uploaded training datasets, encrypting them for the enclave.
+    # Hashes uploads, charges them to the uploader's quota and registers them on the contract
+    # (an audit event), deletes refusals; registers uploaded training datasets, encrypting
+    # them for the enclave.
     FunctionSpec(
         "triggers",
         "Registers attachment and dataset uploads when S3 reports them (through EventBridge)",
@@ -113,7 +115,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=300,  # hashes 25 MB attachments; checks and seals datasets of up to 40 MB
         memory_mb=1024,
         object_events=("documents", "training"),
-        permissions=Permissions({"contracts": _RW, "audit": _RW},
+        permissions=Permissions({"contracts": _RW, "audit": _RW, "storage_usage": _RW},
                                 buckets={"documents": ("read", "delete"),
                                          "training": ("read", "write", "delete")},
                                 generates_training_keys=True),
@@ -183,6 +185,23 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
                                 cancels_schedules=True),
     ),
 )
+
+
+# Every HTTP function with authenticated routes takes a token from the caller's bucket on each
+# request (cms.api.limits): one UpdateItem on the rate-limit table. None serves only public
+# documents (``meta`` has the admins' health details).
+_PUBLIC_ONLY: frozenset[str] = frozenset()
+
+
+def _limiting_requests(spec: FunctionSpec) -> FunctionSpec:
+    if (not spec.http or spec.name in _PUBLIC_ONLY
+            or spec.permissions.tables.get("rate_limits") is _RW):
+        return spec  # (a function that only describes the table, the health check, takes too)
+    tables = {**spec.permissions.tables, "rate_limits": _RW}
+    return replace(spec, permissions=replace(spec.permissions, tables=tables))
+
+
+FUNCTIONS = tuple(_limiting_requests(spec) for spec in FUNCTIONS)
 
 
 def function(name: str) -> FunctionSpec:

@@ -17,6 +17,8 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -67,6 +69,8 @@ class LocalFunction:
         self._idle: queue.Queue[ModuleType] = queue.Queue()
         self._count = 0
         self._lock = threading.Lock()
+        self._instances: list[ModuleType] = []
+        self._varied: dict[str, str] = {}
 
     @property
     def module_name(self) -> str:
@@ -111,13 +115,32 @@ class LocalFunction:
         runtime = getattr(module, "runtime", None)
         if runtime is not None:
             runtime.configure(self.settings())
+        self._instances.append(module)
         return module
 
     def settings(self) -> Settings:
         """This function's settings: the AWS endpoint of the process (moto) and its own
         variables."""
         aws = {key: value for key, value in os.environ.items() if key.startswith("AWS_")}
-        return Settings.from_environ({**aws, **self.environment})
+        return Settings.from_environ({**aws, **self.environment, **self._varied})
+
+    @contextmanager
+    def varied(self, variables: dict[str, str]) -> Iterator[None]:
+        """Serve with ``variables`` over the function's own for a while (a test of a setting
+        through the gateway): every instance is configured again on the way in and out."""
+        self._varied = dict(variables)
+        self._configure_instances()
+        try:
+            yield
+        finally:
+            self._varied = {}
+            self._configure_instances()
+
+    def _configure_instances(self) -> None:
+        for module in list(self._instances):
+            runtime = getattr(module, "runtime", None)
+            if runtime is not None:
+                runtime.configure(self.settings())
 
 
 def _powertools_only(environment: dict[str, str]) -> dict[str, str]:

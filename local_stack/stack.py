@@ -55,6 +55,17 @@ def local_overrides(api_port: int) -> dict[str, str]:
     }
 
 
+def lifted_request_limits() -> dict[str, str]:
+    """Variables that put every identity's per-class request limits (cms.api.limits) out of
+    the way, for tests and benchmarks that send many requests as one identity. The limits
+    themselves are tested with small values (tests/unit/test_request_limits.py)."""
+    from cms.domain.ratelimit import RequestClass
+
+    return {f"CMS_RATE_LIMIT_{kind.value.upper()}_{part}": "1000000"
+            for kind in RequestClass if kind is not RequestClass.PUBLIC
+            for part in ("BURST", "PER_MINUTE")}
+
+
 @dataclass
 class LocalStack:
     api_port: int = 8080

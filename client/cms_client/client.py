@@ -19,10 +19,13 @@ _UNUSED_CHAIN_ID = 1
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+    def __init__(self, status: int, problem: dict[str, Any],
+                 retry_after: int | None = None) -> None:
         self.status = status
         self.problem = problem
         self.code = problem.get("code", "unknown")
+        # Seconds to wait before trying again (429 rate_limited, 503), from Retry-After.
+        self.retry_after = retry_after
         super().__init__(f"{status} {self.code}: {problem.get('detail', problem)}")
 
 
@@ -327,8 +330,14 @@ class CmsClient:
                                       headers=all_headers)
         if response.status_code >= 400 and not expect_error:
             data = response.json() if response.content else {}
-            raise ApiError(response.status_code, data if isinstance(data, dict) else {})
+            raise ApiError(response.status_code, data if isinstance(data, dict) else {},
+                           _retry_after(response))
         return response
+
+
+def _retry_after(response: httpx.Response) -> int | None:
+    value = response.headers.get("retry-after", "")
+    return int(value) if value.isdigit() else None
 
 
 def _fetched(http: httpx.Client, url: str, sha256: str) -> bytes:

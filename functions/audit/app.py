@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from cms.api.http import caller_of, http_entry
-from cms.api.operations import Api
+from cms.api.operations import COMPUTE, READ, Api
 from cms.api.schemas.contracts import UUID_PATTERN
 from cms.api.schemas.evidence import ContractEvents, Receipt, VerificationReport
 from cms.domain.errors import LedgerMisconfigured, NotFound, ReceiptTooLarge
@@ -27,7 +27,7 @@ ContractId = Annotated[str, Path(pattern=UUID_PATTERN,
 READ_ERRORS = (NotFound, CorruptSnapshot)
 
 
-@api.get(ONE + "/events", "listContractEvents",
+@api.get(ONE + "/events", "listContractEvents", limit=READ,
          summary="The contract's audit events, in order, each with its anchoring state",
          errors=READ_ERRORS)
 def events(
@@ -46,7 +46,7 @@ def _event(placed: PlacedEvent) -> dict[str, Any]:
     return {**placed.event.to_json(), "anchor": asdict(placed.anchor)}
 
 
-@api.post(ONE + "/verify", "verifyContract",
+@api.post(ONE + "/verify", "verifyContract", limit=COMPUTE,
           summary="Check the audit chain, the digest, every signature and the anchoring",
           description="A party or an overseer gets a report even for a contract whose stored "
                       "record was edited into something unreadable (the report names it).",
@@ -59,7 +59,7 @@ def verify(contract_id: ContractId) -> VerificationReport:
         checks=[check.to_json() for check in report.checks])
 
 
-@api.get(ONE + "/receipt", "getContractReceipt", response_model=Receipt,
+@api.get(ONE + "/receipt", "getContractReceipt", limit=COMPUTE, response_model=Receipt,
          errors=(*READ_ERRORS, ReceiptTooLarge, LedgerMisconfigured),
          summary="A self-contained receipt (RFC 8785 JSON) to verify offline against the chain",
          description="The contract, every audit event (sign events carry the DID document "

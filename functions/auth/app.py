@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from cms.api.http import http_entry, json_response, source_ip_of
 from cms.api.observability import count
-from cms.api.operations import Api
+from cms.api.operations import PUBLIC, Api
 from cms.api.schemas.auth import (
     AccessToken,
     Challenge,
@@ -47,7 +47,8 @@ runtime = FunctionRuntime()
 DID_ERRORS = (InvalidDid, UnsupportedDidMethod, DidResolutionFailed, DidDocumentTooLarge)
 
 
-@api.post("/api/v1/auth/register", "registerIdentity", status=201, also=(200,), secured=False,
+@api.post("/api/v1/auth/register", "registerIdentity", limit=PUBLIC,
+          status=201, also=(200,), secured=False,
           summary="Register a DID and its public key (201; 200 for the same pair again)",
           errors=(*DID_ERRORS, KeyMismatch, UnsupportedKeyType, ValidationFailed, Conflict))
 def register(request: Annotated[RegisterRequest, Body()]) -> Response[Registration]:
@@ -58,7 +59,7 @@ def register(request: Annotated[RegisterRequest, Body()]) -> Response[Registrati
     return json_response(body, 201 if registration.created else 200)
 
 
-@api.post("/api/v1/auth/challenge", "createChallenge", secured=False,
+@api.post("/api/v1/auth/challenge", "createChallenge", limit=PUBLIC, secured=False,
           summary="Get a sign-in challenge (EIP-4361 for Ethereum DIDs)",
           errors=(InvalidDid, UnsupportedDidMethod, IdentityNotFound, IdentitySuspended,
                   Forbidden))
@@ -67,7 +68,7 @@ def challenge(request: Annotated[ChallengeRequest, Body()]) -> Challenge:
     return Challenge.model_validate(issued, from_attributes=True)
 
 
-@api.post("/api/v1/auth/verify", "createToken", secured=False,
+@api.post("/api/v1/auth/verify", "createToken", limit=PUBLIC, secured=False,
           summary="Exchange a signed challenge for an access token",
           errors=(*DID_ERRORS, IdentityNotFound, IdentitySuspended, Forbidden,
                   ChallengeExpired, ChallengeMismatch, ChallengeNotFound, ChallengeUsed,
@@ -81,7 +82,7 @@ def verify(request: Annotated[VerifyRequest, Body()]) -> AccessToken:
                        expires_at=issued.expires_at, did=request.did)
 
 
-@api.get("/.well-known/jwks.json", "getJwks", secured=False,
+@api.get("/.well-known/jwks.json", "getJwks", limit=PUBLIC, secured=False,
          summary="Public keys that verify access tokens")
 def jwks() -> Response[Jwks]:
     return json_response(Jwks.model_validate(runtime.services.tokens.jwks()),

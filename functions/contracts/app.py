@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from cms.api.http import caller_of, http_entry, json_response
 from cms.api.idempotency import MAX_KEY_LENGTH
 from cms.api.observability import count
-from cms.api.operations import Api
+from cms.api.operations import READ, RENDER, UPLOAD, WRITE, Api
 from cms.api.schemas.contracts import (
     UUID_PATTERN,
     ChangeRequest,
@@ -39,8 +39,10 @@ from cms.api.schemas.documents import (
 )
 from cms.domain import contracts as domain
 from cms.domain.contracts import AlreadySigned, NotYetValid, SigningDeadlinePassed, ValidityEnded
+from cms.domain.contracts.errors import HistoryLimitReached
 from cms.domain.drafting import TemplateDraft
 from cms.domain.errors import (
+    AttachmentQuotaExceeded,
     Conflict,
     DidDocumentTooLarge,
     DidResolutionFailed,
@@ -99,7 +101,7 @@ def _contract(contract: domain.Contract) -> Contract:
     return Contract.model_validate(contract.to_json())
 
 
-@api.post(BASE, "createContract", status=201,
+@api.post(BASE, "createContract", limit=RENDER, status=201,
           summary="Create a draft contract (the caller is the provider)",
           errors=(*TEMPLATE_ERRORS, IdempotencyKeyReused, IdempotencyInProgress))
 def create(request: Annotated[NewContract, Body()],
@@ -155,7 +157,8 @@ def _require(fields: dict[str, Any], required: tuple[str, ...], forbidden: tuple
                                f"this request is neither ({form})", errors)
 
 
-@api.get(BASE, "listContracts", summary="List contracts visible to the caller, newest first",
+@api.get(BASE, "listContracts", limit=READ,
+         summary="List contracts visible to the caller, newest first",
          errors=(Forbidden, CorruptSnapshot))
 def list_contracts(
     status: Annotated[ContractStatus, Query(description="Only contracts in this status")] = None,
@@ -171,19 +174,22 @@ def list_contracts(
     return ContractPage(items=[_contract(c) for c in page.items], next_cursor=page.next_cursor)
 
 
-@api.get(ONE, "getContract", summary="Get a contract", errors=READ_ERRORS)
+@api.get(ONE, "getContract", limit=READ, summary="Get a contract", errors=READ_ERRORS)
 def get(contract_id: ContractId) -> Contract:
     return _contract(runtime.services.contracts.get(caller_of(api), contract_id))
 
 
-@api.patch(ONE, "updateContract", summary="Edit a draft (provider only)",
-           errors=(*CHANGE_ERRORS, *TEMPLATE_ERRORS))
+@api.patch(ONE, "updateContract", limit=RENDER, summary="Edit a draft (provider only)",
+           description="A contract records at most 100 events of negotiation (edits and "
+                       "changes requested; attachments apart), so that its receipt always "
+                       "fits one response: past them, 409 history_limit_reached.",
+           errors=(*CHANGE_ERRORS, *TEMPLATE_ERRORS, HistoryLimitReached))
 def update(contract_id: ContractId, request: Annotated[ContractChange, Body()]) -> Contract:
     return _contract(runtime.services.contracts.update(caller_of(api), contract_id,
                                                        _fields(request)))
 
 
-@api.post(ONE + "/submit", "submitContract",
+@api.post(ONE + "/submit", "submitContract", limit=WRITE,
           summary="Freeze the terms for review (draft→review) until a signing deadline",
           errors=CHANGE_ERRORS)
 def submit(contract_id: ContractId,
@@ -192,9 +198,12 @@ def submit(contract_id: ContractId,
     return _contract(runtime.services.contracts.submit(caller_of(api), contract_id, deadline))
 
 
-@api.post(ONE + "/request-changes", "requestContractChanges",
+@api.post(ONE + "/request-changes", "requestContractChanges", limit=WRITE,
           summary="Send back to draft; signatures are cleared (review→draft)",
-          errors=CHANGE_ERRORS)
+          description="Refused with 409 history_limit_reached once the contract has recorded "
+                      "100 events of negotiation: it can then only be signed as it stands, "
+                      "left to expire, or terminated.",
+          errors=(*CHANGE_ERRORS, HistoryLimitReached))
 def request_changes(contract_id: ContractId,
                     request: Annotated[ChangeRequest, Body()] = None) -> Contract:
     reason = request.reason if request else None
@@ -202,7 +211,7 @@ def request_changes(contract_id: ContractId,
                                                                 reason))
 
 
-@api.get(ONE + "/signing-payload", "getSigningPayload",
+@api.get(ONE + "/signing-payload", "getSigningPayload", limit=READ,
          summary="What the caller must sign: EIP-712 typed data or an Ed25519 message",
          errors=(*READ_ERRORS, Forbidden, IllegalTransition))
 def signing_payload(contract_id: ContractId) -> SigningPayload:
@@ -210,7 +219,8 @@ def signing_payload(contract_id: ContractId) -> SigningPayload:
     return SigningPayload.model_validate(payload, from_attributes=True)
 
 
-@api.post(ONE + "/sign", "signContract", summary="Add the caller's signature over the digest",
+@api.post(ONE + "/sign", "signContract", limit=WRITE,
+          summary="Add the caller's signature over the digest",
           errors=(*CHANGE_ERRORS, SigningDeadlinePassed, AlreadySigned, InvalidSignature,
                   MalformedSignature, DidResolutionFailed, DidDocumentTooLarge))
 def sign(contract_id: ContractId, request: Annotated[SignRequest, Body()]) -> Contract:
@@ -220,27 +230,27 @@ def sign(contract_id: ContractId, request: Annotated[SignRequest, Body()]) -> Co
     return _contract(contract)
 
 
-@api.post(ONE + "/activate", "activateContract",
+@api.post(ONE + "/activate", "activateContract", limit=WRITE,
           summary="Start a signed contract (signed→active)",
           errors=(*CHANGE_ERRORS, NotYetValid))
 def activate(contract_id: ContractId) -> Contract:
     return _contract(runtime.services.contracts.activate(caller_of(api), contract_id))
 
 
-@api.post(ONE + "/complete", "completeContract", summary="Complete an active contract",
+@api.post(ONE + "/complete", "completeContract", limit=WRITE, summary="Complete an active contract",
           errors=CHANGE_ERRORS)
 def complete(contract_id: ContractId) -> Contract:
     return _contract(runtime.services.contracts.complete(caller_of(api), contract_id))
 
 
-@api.post(ONE + "/terminate", "terminateContract", summary="Terminate a live contract",
+@api.post(ONE + "/terminate", "terminateContract", limit=WRITE, summary="Terminate a live contract",
           errors=CHANGE_ERRORS)
 def terminate(contract_id: ContractId, request: Annotated[Termination, Body()]) -> Contract:
     return _contract(runtime.services.contracts.terminate(caller_of(api), contract_id,
                                                           request.reason))
 
 
-@api.get(ONE + "/document", "getContractDocument",
+@api.get(ONE + "/document", "getContractDocument", limit=READ,
          summary="The rendered document (markdown, html or pdf): its SHA-256, which the "
                  "contract digest covers, and a short-lived download link",
          errors=(*READ_ERRORS, DocumentNotFound))
@@ -250,10 +260,19 @@ def document(contract_id: ContractId,
     return ContractDocument.model_validate(link, from_attributes=True)
 
 
-@api.post(ONE + "/attachments", "createAttachmentUpload", status=201,
+@api.post(ONE + "/attachments", "createAttachmentUpload", limit=UPLOAD, status=201,
           summary="A presigned upload for a file to attach to a draft; it is hashed and added "
                   "to the contract (and its digest) when it arrives",
-          errors=(*READ_ERRORS, Forbidden, IllegalTransition, Conflict))
+          description="Refused before any upload form is issued when the file would take the "
+                      "contract (CMS_CONTRACT_ATTACHMENTS_MAX, 50; "
+                      "CMS_CONTRACT_ATTACHMENT_BYTES_MAX, 100 MiB) or the caller over all its "
+                      "contracts (CMS_IDENTITY_ATTACHMENTS_MAX, 500; "
+                      "CMS_IDENTITY_ATTACHMENT_BYTES_MAX, 1 GiB) past its quota: 409 "
+                      "attachment_quota_exceeded, naming scope, unit, limit, used and "
+                      "requested. The form admits exactly `size` bytes; the quotas are "
+                      "checked again when the file arrives, and a file refused then is "
+                      "deleted.",
+          errors=(*READ_ERRORS, Forbidden, IllegalTransition, AttachmentQuotaExceeded))
 def request_upload(contract_id: ContractId, request: Annotated[AttachmentUploadRequest, Body()]
                    ) -> Response[AttachmentUpload]:
     grant = runtime.services.documents.request_upload(
@@ -262,7 +281,7 @@ def request_upload(contract_id: ContractId, request: Annotated[AttachmentUploadR
     return json_response(AttachmentUpload.model_validate(grant, from_attributes=True), 201)
 
 
-@api.get(ONE + "/attachments/<attachment_id>", "getAttachment",
+@api.get(ONE + "/attachments/<attachment_id>", "getAttachment", limit=READ,
          summary="An attachment's record (name, type, size, SHA-256) and a download link",
          errors=(*READ_ERRORS, DocumentNotFound))
 def attachment(contract_id: ContractId, attachment_id: AttachmentId) -> Attachment:

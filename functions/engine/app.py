@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from cms.adapters.engine_function import CIRCUIT_RELAYER, DIRECT_FUNCTIONS, ENGINE_CALL
 from cms.api.http import caller_of, http_entry, json_response
 from cms.api.observability import count, instrumented, logger
-from cms.api.operations import Api
+from cms.api.operations import COMPUTE, READ, Api
 from cms.api.schemas.engine import (
     ADDRESS_PATTERN,
     BatchRequest,
@@ -63,7 +63,7 @@ FAILED_RUN = (ContractReverted, GasExhausted, ExecutionTimeout)
 REFUSED = (ContractNotFound, EngineValidationError, StorageError)
 
 
-@api.post(CONTRACTS, "deployEngineContract", status=201,
+@api.post(CONTRACTS, "deployEngineContract", limit=COMPUTE, status=201,
           summary="Deploy a contract (the caller is its owner): built-in ERC20, a WebAssembly "
                   "module, a Paillier privacy contract or a boolean-circuit contract",
           errors=(EngineValidationError, ContractExists, StorageError, *FAILED_RUN))
@@ -76,13 +76,14 @@ def deploy(request: Annotated[DeployRequest, Body(openapi_examples=DEPLOY_EXAMPL
     return json_response(body, 201, {"Location": f"{CONTRACTS}/{body.address}"})
 
 
-@api.get(ONE, "getEngineContract", summary="A contract's metadata, ABI and execution count",
+@api.get(ONE, "getEngineContract", limit=READ,
+         summary="A contract's metadata, ABI and execution count",
          errors=(ContractNotFound, StorageError))
 def get(address: AddressPath) -> EngineContract:
     return EngineContract.model_validate(runtime.services.engine.contract(address).to_json())
 
 
-@api.post(ONE + "/execute", "executeEngineContract",
+@api.post(ONE + "/execute", "executeEngineContract", limit=COMPUTE,
           summary="Execute a function as the caller: atomic; a call that runs and fails is a "
                   "problem with the contract's error",
           errors=(*REFUSED, ContractBusy, *FAILED_RUN))
@@ -92,7 +93,7 @@ def execute(address: AddressPath, request: Annotated[Call, Body()]) -> Execution
     return ExecutionResult.model_validate(result.to_json())
 
 
-@api.post(ONE + "/execute-batch", "executeEngineBatch",
+@api.post(ONE + "/execute-batch", "executeEngineBatch", limit=COMPUTE,
           summary="Execute calls in order, each atomic on its own: per-call results, "
                   "failures included",
           errors=(*REFUSED, ContractBusy))
@@ -104,7 +105,7 @@ def execute_batch(address: AddressPath, request: Annotated[BatchRequest, Body()]
     return BatchResult.model_validate(outcome.to_json())
 
 
-@api.post(ONE + "/estimate-gas", "estimateEngineGas",
+@api.post(ONE + "/estimate-gas", "estimateEngineGas", limit=COMPUTE,
           summary="The gas a call would use now: a dry run that changes nothing",
           errors=(*REFUSED, *FAILED_RUN))
 def estimate_gas(address: AddressPath, request: Annotated[Call, Body()]) -> GasEstimate:
@@ -112,7 +113,7 @@ def estimate_gas(address: AddressPath, request: Annotated[Call, Body()]) -> GasE
     return GasEstimate.model_validate(estimate.to_json())
 
 
-@api.get(ONE + "/history", "listEngineHistory",
+@api.get(ONE + "/history", "listEngineHistory", limit=READ,
          summary="The contract's executions, newest first (paged)",
          errors=(ContractNotFound, StorageError))
 def history(address: AddressPath,
@@ -122,19 +123,20 @@ def history(address: AddressPath,
     return ExecutionHistory.model_validate(page.to_json())
 
 
-@api.get(ONE + "/health", "getEngineContractHealth",
+@api.get(ONE + "/health", "getEngineContractHealth", limit=READ,
          summary="The contract's health: score, status, recent errors, recommendations",
          errors=(ContractNotFound, StorageError))
 def health(address: AddressPath) -> ContractHealth:
     return ContractHealth.model_validate(runtime.services.engine.health(address).to_json())
 
 
-@api.get(BASE + "/info", "getEngineInfo", summary="The engine: kinds, limits, configuration")
+@api.get(BASE + "/info", "getEngineInfo", limit=READ,
+         summary="The engine: kinds, limits, configuration")
 def info() -> EngineInfo:
     return EngineInfo.model_validate(runtime.services.engine.info().to_json())
 
 
-@api.get(BASE + "/metrics", "getEngineMetrics",
+@api.get(BASE + "/metrics", "getEngineMetrics", limit=READ,
          summary="Performance metrics across the deployment (the cache figures are the serving "
                  "instance's)", errors=(StorageError,))
 def metrics() -> EngineMetrics:

@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from cms.api.http import caller_of, http_entry
-from cms.api.operations import Api
+from cms.api.operations import READ, WRITE, Api
 from cms.api.schemas.common import DID_PATTERN
 from cms.api.schemas.identities import Identity, IdentityChange, IdentityEvents, ProfileChange
 from cms.domain import identity as domain
@@ -24,14 +24,14 @@ def _identity(identity: domain.Identity) -> Identity:
     return Identity.model_validate(identity.to_json())
 
 
-@api.get("/api/v1/identities/me", "getMe", summary="The caller's identity",
+@api.get("/api/v1/identities/me", "getMe", limit=READ, summary="The caller's identity",
          errors=(IdentityNotFound,))
 def me() -> Identity:
     caller = caller_of(api)
     return _identity(runtime.services.identities.get(caller, caller.did))
 
 
-@api.patch("/api/v1/identities/me", "updateMe",
+@api.patch("/api/v1/identities/me", "updateMe", limit=WRITE,
            summary="Change the caller's own name, metadata or type (user or machine)",
            errors=(IdentityNotFound, Forbidden, Conflict, ValidationFailed))
 def update_me(change: Annotated[ProfileChange, Body()]) -> Identity:
@@ -41,14 +41,14 @@ def update_me(change: Annotated[ProfileChange, Body()]) -> Identity:
     return _identity(identity)
 
 
-@api.get("/api/v1/identities/<did>", "getIdentity",
+@api.get("/api/v1/identities/<did>", "getIdentity", limit=READ,
          summary="An identity (the caller's own, or any for auditors and admins)",
          errors=(IdentityNotFound,))
 def get(did: DidPath) -> Identity:
     return _identity(runtime.services.identities.get(caller_of(api), did))
 
 
-@api.patch("/api/v1/identities/<did>", "administerIdentity",
+@api.patch("/api/v1/identities/<did>", "administerIdentity", limit=WRITE,
            summary="Suspend, reactivate or change roles (admins)",
            errors=(IdentityNotFound, Forbidden, Conflict))
 def administer(did: DidPath, change: Annotated[IdentityChange, Body()]) -> Identity:
@@ -60,7 +60,7 @@ def administer(did: DidPath, change: Annotated[IdentityChange, Body()]) -> Ident
     return _identity(identity)
 
 
-@api.get("/api/v1/identities/<did>/events", "listIdentityEvents",
+@api.get("/api/v1/identities/<did>/events", "listIdentityEvents", limit=READ,
          summary="The identity's hash-chained audit events (registration, keys, changes)",
          errors=(IdentityNotFound,))
 def events(did: DidPath) -> IdentityEvents:

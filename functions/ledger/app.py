@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cms.api.http import caller_of, http_entry
-from cms.api.operations import Api
+from cms.api.operations import COMPUTE, PUBLIC, Api
 from cms.api.schemas.ledger import Ledger, LedgerStatus
 from cms.domain.errors import LedgerMisconfigured
 from cms.runtime import FunctionRuntime
@@ -12,7 +12,7 @@ api = Api("ledger")
 runtime = FunctionRuntime()
 
 
-@api.get("/api/v1/ledger", "getLedger", secured=False,
+@api.get("/api/v1/ledger", "getLedger", limit=PUBLIC, secured=False,
          summary="The chain and ContractLedger this deployment anchors on: what receipt "
                  "verifiers pin (--ledger CHAIN_ID:ADDRESS)",
          errors=(LedgerMisconfigured,))
@@ -22,7 +22,7 @@ def identity() -> Ledger:
                   pin=f"{config.chain_id}:{config.address}")
 
 
-@api.get("/api/v1/ledger/status", "getLedgerStatus",
+@api.get("/api/v1/ledger/status", "getLedgerStatus", limit=COMPUTE,
          summary="Chain, ledger, signer balance, last batch, un-anchored events and their age")
 def status() -> LedgerStatus:
     caller_of(api)  # any signed-in caller; the route is behind the authorizer anyway

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from cms.api.http import API_TITLE, API_VERSION, caller_of, http_entry, json_response
 from cms.api.openapi import merge
-from cms.api.operations import Api
+from cms.api.operations import PUBLIC, READ, Api
 from cms.api.schemas.meta import (
     AnchoringHealth,
     ChainHealth,
@@ -40,7 +40,7 @@ HEALTH = "/health"
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-@api.get(HEALTH, "getHealth", secured=False,
+@api.get(HEALTH, "getHealth", limit=PUBLIC, secured=False,
          summary="Each dependency's state: 200 while requests can be served (degraded when "
                  "one is impaired or background work waits), else a 503 problem whose checks "
                  "member says which is down. States only: no names, errors or figures",
@@ -53,7 +53,7 @@ def health() -> Response[Health]:
     return json_response(body, headers=NO_STORE)
 
 
-@api.get(HEALTH + "/details", "getHealthDetails",
+@api.get(HEALTH + "/details", "getHealthDetails", limit=READ,
          summary="Each dependency's state, why, and what was probed: the resources, the "
                  "chain and its signer's balance, anchoring, the enclave parents (admins; "
                  "200 whatever the state)",
@@ -64,7 +64,7 @@ def health_details() -> Response[HealthDetails]:
     return json_response(details(runtime.services.health.check()), headers=NO_STORE)
 
 
-@api.get(HEALTH + "/chain", "getChainHealth", secured=False,
+@api.get(HEALTH + "/chain", "getChainHealth", limit=PUBLIC, secured=False,
          summary="The chain this deployment anchors on: its id, the latest block seen, how "
                  "long audit events wait for their anchor and whether anchoring is healthy")
 def chain_health() -> Response[ChainHealth]:
@@ -89,7 +89,7 @@ def details(report: HealthReport) -> HealthDetails:
                          for parent in report.parents()])
 
 
-@api.get("/api/v1/openapi.json", "getOpenApi", secured=False,
+@api.get("/api/v1/openapi.json", "getOpenApi", limit=PUBLIC, secured=False,
          summary="This API's OpenAPI 3.1 document")
 def openapi() -> Response[OpenApiDocument]:
     return json_response(_document_model(), headers={"Cache-Control": "max-age=300"})

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from cms.api.http import caller_of, http_entry, json_response
 from cms.api.observability import count
-from cms.api.operations import Api
+from cms.api.operations import READ, RENDER, Api
 from cms.api.schemas.templates import (
     NewTemplate,
     TemplateCatalogue,
@@ -53,27 +53,30 @@ def _summaries(infos: list[VersionInfo]) -> list[TemplateSummary]:
     return [TemplateSummary.model_validate(info, from_attributes=True) for info in infos]
 
 
-@api.get(BASE, "listTemplates", summary="Every template's latest version", errors=SEEDING)
+@api.get(BASE, "listTemplates", limit=READ,
+         summary="Every template's latest version", errors=SEEDING)
 def catalogue() -> TemplateCatalogue:
     caller_of(api)
     return TemplateCatalogue(items=_summaries(runtime.services.templates.catalogue()))
 
 
-@api.get(ONE, "getTemplate", summary="A template version (default: the latest)",
+@api.get(ONE, "getTemplate", limit=READ, summary="A template version (default: the latest)",
          errors=(TemplateNotFound, *SEEDING))
 def get(template_id: TemplateIdPath, version: Version = None) -> TemplateVersion:
     caller_of(api)
     return _version(runtime.services.templates.get(template_id, version))
 
 
-@api.get(ONE + "/versions", "listTemplateVersions", summary="Every version of a template",
+@api.get(ONE + "/versions", "listTemplateVersions", limit=READ,
+         summary="Every version of a template",
          errors=(TemplateNotFound, *SEEDING))
 def versions(template_id: TemplateIdPath) -> TemplateVersions:
     caller_of(api)
     return TemplateVersions(items=_summaries(runtime.services.templates.versions(template_id)))
 
 
-@api.post(BASE, "createTemplate", status=201, summary="Create a template as version 1 (admins)",
+@api.post(BASE, "createTemplate", limit=RENDER,
+          status=201, summary="Create a template as version 1 (admins)",
           errors=(Forbidden, TemplateExists, TemplateInvalid))
 def create(request: Annotated[NewTemplate, Body()]) -> Response[TemplateVersion]:
     stored = runtime.services.templates.create(caller_of(api), request.id, request.content())
@@ -81,7 +84,7 @@ def create(request: Annotated[NewTemplate, Body()]) -> Response[TemplateVersion]
     return json_response(_version(stored), 201, {"Location": f"{BASE}/{request.id}"})
 
 
-@api.put(ONE, "reviseTemplate", status=201, also=(200,),
+@api.put(ONE, "reviseTemplate", limit=RENDER, status=201, also=(200,),
          summary="Add a version (admins); identical content returns the latest unchanged (200)",
          errors=(Forbidden, TemplateNotFound, TemplateInvalid, *SEEDING))
 def revise(template_id: TemplateIdPath, request: Annotated[TemplateDefinition, Body()],
@@ -95,7 +98,7 @@ def revise(template_id: TemplateIdPath, request: Annotated[TemplateDefinition, B
                          {"Location": f"{BASE}/{template_id}?version={version}"})
 
 
-@api.post(ONE + "/render", "renderTemplate",
+@api.post(ONE + "/render", "renderTemplate", limit=RENDER,
           summary="Preview: the terms, validity and document a contract made now would get",
           errors=(TemplateNotFound, *SEEDING))
 def render(template_id: TemplateIdPath,

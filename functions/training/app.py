@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from cms.api.http import caller_of, http_entry, json_response
 from cms.api.observability import count
-from cms.api.operations import Api
+from cms.api.operations import COMPUTE, READ, TRAINING, UPLOAD, WRITE, Api
 from cms.api.schemas import training as wire
 from cms.api.schemas.common import UUID_PATTERN
 from cms.domain import training_jobs, training_settings
@@ -38,7 +38,7 @@ def _job(job: training_jobs.TrainingJob) -> wire.TrainingJob:
     return wire.TrainingJob.model_validate(job.to_json())
 
 
-@api.post(BASE, "createTrainingJob", status=201,
+@api.post(BASE, "createTrainingJob", limit=TRAINING, status=201,
           summary="Start a training job under an active AI-training contract (its consumer); "
                   "the job's epsilon is reserved from the contract's budget",
           errors=(NotFound, Forbidden, IllegalTransition, NotATrainingContract, BudgetExceeded,
@@ -52,13 +52,13 @@ def create(request: Annotated[wire.TrainingJobRequest, Body()]) -> Response[wire
     return json_response(_job(job), 201, {"Location": f"{BASE}/{job.job_id}"})
 
 
-@api.get(ONE, "getTrainingJob", summary="A training job (the contract's parties)",
+@api.get(ONE, "getTrainingJob", limit=READ, summary="A training job (the contract's parties)",
          errors=(NotFound, CORRUPT_CONTRACT))
 def get(job_id: JobId) -> wire.TrainingJob:
     return _job(runtime.services.training.get(caller_of(api), job_id))
 
 
-@api.post(ONE + "/stop", "stopTrainingJob",
+@api.post(ONE + "/stop", "stopTrainingJob", limit=WRITE,
           summary="Stop a job: a pending one at once (its epsilon goes back), a running one "
                   "after its current epoch (what it did not spend goes back)",
           errors=(NotFound, Forbidden, IllegalTransition, Conflict, CORRUPT_CONTRACT))
@@ -66,7 +66,7 @@ def stop(job_id: JobId) -> wire.TrainingJob:
     return _job(runtime.services.training.stop(caller_of(api), job_id))
 
 
-@api.get(ONE + "/verification", "getTrainingVerification",
+@api.get(ONE + "/verification", "getTrainingVerification", limit=COMPUTE,
          summary="Verify the job's result: attestation chain, enclave image allowed by the "
                  "contract, user_data bound to model, job and contract, epsilon within budget",
          errors=(NotFound, ResultUnavailable, CORRUPT_CONTRACT))
@@ -81,7 +81,7 @@ def _verification(verified: TrainingVerification) -> wire.TrainingVerification:
         "simulated": verified.simulated, "result": verified.bundle})
 
 
-@api.get(ONE + "/model", "getTrainingModel",
+@api.get(ONE + "/model", "getTrainingModel", limit=READ,
          summary="A short-lived download link for the trained model, with its SHA-256",
          errors=(NotFound, Forbidden, ResultUnavailable, CORRUPT_CONTRACT))
 def model(job_id: JobId) -> wire.ModelLink:
@@ -89,7 +89,7 @@ def model(job_id: JobId) -> wire.ModelLink:
     return wire.ModelLink.model_validate(link, from_attributes=True)
 
 
-@api.post(DATASETS, "createDatasetUpload", status=201,
+@api.post(DATASETS, "createDatasetUpload", limit=UPLOAD, status=201,
           summary="Upload one of the contract's datasets (its provider): a presigned POST for "
                   "a zip of the four MNIST IDX files, registered when S3 reports it",
           errors=(NotFound, Forbidden, IllegalTransition, NotATrainingContract,
@@ -103,7 +103,7 @@ def upload_dataset(contract_id: ContractId,
                          201)
 
 
-@api.get(DATASETS, "listDatasets",
+@api.get(DATASETS, "listDatasets", limit=READ,
          summary="The contract's datasets: registered or not, digest, size, example counts",
          errors=(NotFound, NotATrainingContract, CORRUPT_CONTRACT))
 def datasets(contract_id: ContractId) -> wire.DatasetList:
@@ -112,7 +112,7 @@ def datasets(contract_id: ContractId) -> wire.DatasetList:
                                    for item in items])
 
 
-@api.get("/api/v1/contracts/<contract_id>/privacy-budget", "getPrivacyBudget",
+@api.get("/api/v1/contracts/<contract_id>/privacy-budget", "getPrivacyBudget", limit=READ,
          summary="The contract's privacy budget: total, spent, reserved, available, jobs",
          errors=(NotFound, NotATrainingContract, CORRUPT_CONTRACT))
 def budget(contract_id: ContractId) -> wire.PrivacyBudget:

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from cms.api.http import caller_of, http_entry, json_response
 from cms.api.observability import count
-from cms.api.operations import Api
+from cms.api.operations import READ, WRITE, Api
 from cms.api.schemas.common import Uuid
 from cms.api.schemas.webhooks import (
     Delivery,
@@ -50,7 +50,7 @@ def _delivery(delivery: domain.Delivery) -> Delivery:
     return Delivery.model_validate(delivery.to_json())
 
 
-@api.post(BASE, "createWebhook", status=201,
+@api.post(BASE, "createWebhook", limit=WRITE, status=201,
           summary="Register an HTTPS endpoint for the caller's contract events; the response "
                   "carries the signing secret, shown only this once",
           errors=(WebhookUrlInvalid, WebhookHostRefused, WebhookLimitReached))
@@ -62,13 +62,13 @@ def register(request: Annotated[NewWebhook, Body()]) -> Response[WebhookWithSecr
                          201, {"Location": f"{BASE}/{webhook.webhook_id}"})
 
 
-@api.get(BASE, "listWebhooks", summary="The caller's webhooks (without their secrets)")
+@api.get(BASE, "listWebhooks", limit=READ, summary="The caller's webhooks (without their secrets)")
 def list_webhooks() -> WebhookList:
     webhooks = runtime.services.webhooks.list_webhooks(caller_of(api))
     return WebhookList(items=[Webhook.model_validate(w.to_json()) for w in webhooks])
 
 
-@api.delete(ONE, "deleteWebhook", status=204,
+@api.delete(ONE, "deleteWebhook", limit=WRITE, status=204,
             summary="Delete a webhook; its pending deliveries are dropped",
             errors=(WebhookNotFound,))
 def delete(webhook_id: WebhookIdPath) -> Response[None]:
@@ -76,7 +76,7 @@ def delete(webhook_id: WebhookIdPath) -> Response[None]:
     return Response(status_code=204)
 
 
-@api.get(ONE + "/deliveries", "listWebhookDeliveries",
+@api.get(ONE + "/deliveries", "listWebhookDeliveries", limit=READ,
          summary="A webhook's deliveries, newest first", errors=(WebhookNotFound,))
 def deliveries(
     webhook_id: WebhookIdPath,
@@ -87,7 +87,8 @@ def deliveries(
     return DeliveryPage(items=[_delivery(d) for d in page.items], next_cursor=page.next_cursor)
 
 
-@api.post(ONE + "/deliveries/<delivery_id>/replay", "replayWebhookDelivery", status=202,
+@api.post(ONE + "/deliveries/<delivery_id>/replay", "replayWebhookDelivery", limit=WRITE,
+          status=202,
           summary="Send a succeeded or dead delivery again (a new series of attempts)",
           errors=(WebhookNotFound, DeliveryNotFound, Conflict))
 def replay(webhook_id: WebhookIdPath, delivery_id: DeliveryIdPath) -> Response[Delivery]:

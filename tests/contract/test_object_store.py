@@ -68,3 +68,19 @@ def test_links_name_the_object(bucket):
     form = bucket.upload_form(name, content_type="application/pdf", max_bytes=10, ttl_s=60,
                               metadata={"uploaded-by": "did:key:z6Mk"})
     assert form["url"] and form["fields"]["Content-Type"] == "application/pdf"
+
+
+def test_an_upload_form_admits_only_its_length_type_and_metadata(bucket):
+    """What S3 enforces (moto does not: the registration checks again): the policy pins the
+    declared length, so a client cannot store more than it asked a grant for."""
+    import base64
+    import json
+
+    name = key()
+    form = bucket.upload_form(name, content_type="text/plain", min_bytes=42, max_bytes=42,
+                              ttl_s=60, metadata={"declared-size": "42"})
+    conditions = json.loads(base64.b64decode(form["fields"]["policy"]))["conditions"]
+    assert ["content-length-range", 42, 42] in conditions
+    assert {"Content-Type": "text/plain"} in conditions
+    assert {"x-amz-meta-declared-size": "42"} in conditions
+    assert {"bucket": bucket.name} in conditions

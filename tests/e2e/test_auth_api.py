@@ -232,7 +232,8 @@ def test_a_signature_over_other_text_or_by_another_key_is_refused(stack):
     problem(verify(stack, signer, text, signer.sign_message(text + " ")), 401,
             "invalid_signature")
     problem(verify(stack, signer, text, other.sign_message(text)), 401, "invalid_signature")
-    problem(verify(stack, signer, text, "zz-not-a-signature"), 400, "malformed_signature")
+    problem(verify(stack, signer, text, "zz-not-a-signature"), 400, "validation_error")
+    problem(verify(stack, signer, text, "0x" + "15" * 64 + "1b"), 401, "invalid_signature")
     assert verify(stack, signer, text).status_code == 200  # the challenge survived
 
 

@@ -347,3 +347,48 @@ def test_hostile_history_fields_are_named(issued, stack, path, value, name, reas
     report = check(stack, canonical_json(set_at(json.loads(raw), path, value)))
     problems = failing(report)
     assert name in problems and reason in problems[name], problems
+
+
+def test_many_largest_edits_leave_the_receipt_obtainable_and_valid(new_party, stack,
+                                                                   tmp_path):
+    """The review's attack through the API: a provider edits its draft with the largest
+    content until the platform stops it (about 160 such edits used to push every receipt of
+    the contract past what a response carries, for both parties, for ever). The consumer still
+    gets a receipt, and the CLI verifies it against the chain."""
+    from cms.domain.contracts.content import MAX_CONTENT_BYTES
+    from cms.domain.contracts.history import MAX_NEGOTIATION_EVENTS
+    from tests.e2e.test_contracts_api import body, expect_error
+
+    provider, consumer = new_party("eth"), new_party("ed25519")
+    contract = provider.client.create_contract(body(consumer.did))
+    edits = 0
+    while True:
+        current = {k: v for k, v in provider.client.get_contract(contract["id"]).items()
+                   if k in ("title", "description", "provider_did", "consumer_did",
+                            "metadata", "valid_from", "valid_until")}
+        room = MAX_CONTENT_BYTES - len(canonical_json(
+            {**current, "terms": {"round": edits, "text": ""}}))
+        change = {"terms": {"round": edits, "text": "x" * room}}
+        if edits == MAX_NEGOTIATION_EVENTS - 1:
+            problem = expect_error(lambda change=change: provider.client.update_contract(
+                contract["id"], change), 409, "history_limit_reached")
+            assert problem["limit"] == MAX_NEGOTIATION_EVENTS
+            break
+        provider.client.update_contract(contract["id"], change)
+        edits += 1
+    provider.client.transition(contract["id"], "submit")
+    provider.client.sign_contract(contract["id"], provider.signer)
+    consumer.client.sign_contract(contract["id"], consumer.signer)
+    consumer.client.transition(contract["id"], "activate")
+    wait_anchored(consumer, contract["id"])
+    raw = consumer.client.receipt(contract["id"])
+    # Created and edited (the negotiation), submitted, signed twice, activated.
+    assert len(json.loads(raw)["events"]) == MAX_NEGOTIATION_EVENTS + 4
+    path = tmp_path / "receipt.json"
+    path.write_bytes(raw)
+    result = subprocess.run([sys.executable, "-m", "cms_client.cli", "verify-receipt",
+                             str(path), "--rpc", stack.ledger.rpc_url, "--ledger",
+                             f"31337:{stack.ledger.address}"],
+                            check=False, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert result.stdout.splitlines()[-1].startswith("VALID: all ")

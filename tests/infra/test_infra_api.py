@@ -386,3 +386,31 @@ def test_document_objects_are_touched_only_as_each_function_needs(templates, nam
                for action in ([statement["Action"]] if isinstance(statement["Action"], str)
                               else statement["Action"]) if action.startswith("s3:")}
     assert actions == expected
+
+
+def test_signed_files_are_locked_in_the_mode_the_bucket_is_configured_for(templates) -> None:
+    """GOVERNANCE (cms.domain.contracts.retention: why), with no default retention (only
+    signed versions are locked, by the workflow); the bucket's policy denies lifting a lock
+    to every principal; the functions that lock are told that mode and no other, and no role
+    of the platform may bypass it."""
+    from cms.domain.contracts.retention import LOCK_MODE
+
+    resources = templates["CmsData"]["Resources"]
+    [documents_id] = [name for name, body in resources.items()
+                      if body.get("Metadata", {}).get("cms:bucket", {}).get("key") == "documents"]
+    documents = resources[documents_id]["Properties"]
+    assert documents["ObjectLockEnabled"] is True
+    assert "Rule" not in documents.get("ObjectLockConfiguration", {})  # no default retention
+    [policy] = [body["Properties"]["PolicyDocument"] for body in resources.values()
+                if body["Type"] == "AWS::S3::BucketPolicy"
+                and body["Properties"]["Bucket"] == {"Ref": documents_id}]
+    [deny] = [s for s in policy["Statement"] if s.get("Sid") == "DenyObjectLockBypass"]
+    assert (deny["Effect"], deny["Principal"], deny["Action"]) == (
+        "Deny", {"AWS": "*"}, "s3:BypassGovernanceRetention")
+    assert "Condition" not in deny
+    locking = {name for name in ("lifecycle", "triggers", "contracts")
+               if "s3:PutObjectRetention" in json.dumps(_policy_statements(templates, name))}
+    assert locking == {"lifecycle"}
+    environment = _function(templates, "lifecycle")["Properties"]["Environment"]["Variables"]
+    assert environment["CMS_DOCUMENT_LOCK_MODE"] == LOCK_MODE == "GOVERNANCE"
+    assert "BypassGovernanceRetention" not in json.dumps(templates["CmsApi"])

@@ -355,7 +355,7 @@ def test_did_web_contract_signature_with_either_key_and_named_method() -> None:
     assert _verify(document, ed_sig).id == "did:web:example.com#ed"
     assert _verify(document, eth_sig).id == "did:web:example.com#eth"
     assert _verify(document, eth_sig, verification_method="#eth").id.endswith("#eth")
-    with pytest.raises(MalformedSignature, match="Ethereum signature"):
+    with pytest.raises(InvalidSignature, match="Ethereum signature"):
         _verify(document, ed_sig, verification_method="did:web:example.com#eth")
     with pytest.raises(InvalidSignature, match="not an assertionMethod"):
         _verify(document, ed_sig, verification_method="#nope")

@@ -151,6 +151,12 @@ def test_a_bad_signature_does_not_burn_the_challenge(auth):
         auth.verify(signer.did, text, other.sign_message(text), HOME)
     with pytest.raises(MalformedSignature):
         auth.verify(signer.did, text, "zz-not-a-signature", HOME)
+    # In a documented encoding but of another key kind, or a non-canonical one: not the DID's
+    # signature (401), never "cannot be decoded" (what the API's pattern accepts is decodable).
+    for foreign in ("0x" + "11" * 64 + "1b", "0x" + "11" * 32 + "ff" * 32 + "1b"):
+        with pytest.raises(InvalidSignature) as refused:
+            auth.verify(signer.did, text, foreign, HOME)
+        assert refused.value.status == 401
     assert auth.verify(signer.did, text, signer.sign_message(text), HOME).token
 
 

@@ -12,13 +12,13 @@ import pytest
 from cms.domain.canonical import parse_iso
 from cms.domain.contracts import Create, record_change
 from cms.domain.errors import (
-    Conflict,
+    AttachmentQuotaExceeded,
     DocumentNotFound,
     Forbidden,
     IllegalTransition,
     ValidationFailed,
 )
-from tests.unit.services.contract_world import eth_party
+from tests.unit.services.contract_world import World, eth_party
 
 
 def upload(world, grant, body: bytes) -> tuple[str, str]:
@@ -112,16 +112,15 @@ def test_uploads_are_for_parties_to_drafts_within_the_limits(world, parties):
                                  media_type="text/plain", size=1)
 
 
-def test_a_draft_holds_a_bounded_number_of_attachments(world, parties, monkeypatch):
-    import cms.services.documents as service
-
+def test_a_draft_holds_a_bounded_number_of_attachments(parties):
     provider, consumer = parties
+    world = World(contract_attachments_max=1)
     contract = world.draft(provider, consumer)
-    monkeypatch.setattr(service, "MAX_ATTACHMENTS", 1)
     attached(world, provider, contract.id)
-    with pytest.raises(Conflict):
+    with pytest.raises(AttachmentQuotaExceeded) as refused:
         world.services.documents.request_upload(provider.caller, contract.id, name="b.txt",
                                                  media_type="text/plain", size=1)
+    assert refused.value.status == 409 and refused.value.extra["unit"] == "attachments"
 
 
 def test_only_a_template_contract_has_a_document(world, parties):

@@ -204,8 +204,12 @@ def test_a_bad_signature_is_a_problem_not_a_crash(http, parties):
     provider, consumer = parties
     contract = http("POST", BASE, provider, new(consumer.did)).body
     http("POST", f"{BASE}/{contract['id']}/submit", provider)
+    # "zz" is in no documented encoding; the others are in one, but are no key's signature or
+    # not of the signer's key kind (the provider's is Ethereum).
     for signature, code in (("0x" + "11" * 64 + "1b", "invalid_signature"),
-                            ("zz", "malformed_signature")):
+                            ("11" * 64, "invalid_signature"),
+                            ("A" * 86, "invalid_signature"),
+                            ("zz", "validation_error")):
         refused = http("POST", f"{BASE}/{contract['id']}/sign", provider,
                        {"signature": signature})
         assert (refused.status, refused.code) == (400, code), refused.text

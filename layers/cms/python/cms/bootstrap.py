@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from cms.ports.sign_in import ChallengeStore, RateLimitStore
     from cms.ports.templates import TemplateStore
     from cms.ports.training import BudgetStore
+    from cms.ports.usage import StorageUsage
     from cms.ports.webhooks import DeliveryQueue, WebhookStore
     from cms.services.anchor_reader import AnchorReader
     from cms.services.anchor_reports import AnchorReports
@@ -285,13 +286,23 @@ class Services:
     def drafting(self) -> DraftingService:
         from cms.services.drafting import DraftingService
 
-        return DraftingService(self.templates, self._document_store)
+        return DraftingService(self.templates, self._document_store,
+                               horizon_days=self.settings.validity_horizon_days)
 
     @cached_property
     def documents(self) -> DocumentService:
         from cms.services.documents import DocumentService
 
-        return DocumentService(self.contracts, self._document_store, self.settings)
+        return DocumentService(self.contracts, self._document_store, self.settings,
+                               usage=lambda: self.storage_usage)
+
+    @cached_property
+    def storage_usage(self) -> StorageUsage:
+        """What each identity keeps in storage (attachment quotas)."""
+        from cms.adapters.usage_store import DynamoStorageUsage
+
+        self.tables("storage_usage")
+        return DynamoStorageUsage()
 
     @cached_property
     def _document_store(self) -> DocumentStore:
@@ -534,6 +545,12 @@ class MemoryServices(Services):
         from cms.adapters.memory.identities import MemoryIdentityStore
 
         return MemoryIdentityStore(self.database)
+
+    @cached_property
+    def storage_usage(self) -> StorageUsage:
+        from cms.adapters.memory.usage import MemoryStorageUsage
+
+        return MemoryStorageUsage()
 
     @cached_property
     def challenge_store(self) -> ChallengeStore:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from cms.domain.errors import DomainError
+from cms.domain.ratelimit import Limit, RequestClass
 
 
 class Misconfigured(DomainError):
@@ -73,6 +74,21 @@ class Settings:
     signin_per_minute: int = 20
     signin_ip_burst: int = 60
     signin_ip_per_minute: int = 120
+    # Each identity's requests to the authenticated routes, per class of operation
+    # (cms.domain.ratelimit.RequestClass): a token bucket of `burst` tokens refilled at
+    # `per_minute`. The stage's throttle is everyone's; these keep one identity to a share.
+    rate_limit_read_burst: int = 60
+    rate_limit_read_per_minute: int = 300
+    rate_limit_write_burst: int = 20
+    rate_limit_write_per_minute: int = 60
+    rate_limit_render_burst: int = 10
+    rate_limit_render_per_minute: int = 30
+    rate_limit_compute_burst: int = 30
+    rate_limit_compute_per_minute: int = 120
+    rate_limit_training_burst: int = 5
+    rate_limit_training_per_minute: int = 10
+    rate_limit_upload_burst: int = 10
+    rate_limit_upload_per_minute: int = 30
     # Requests.
     max_body_bytes: int = 256 * 1024
     # DID resolution.
@@ -89,11 +105,20 @@ class Settings:
     ledger_signer_secret_id: str | None = None
     ledger_kms_key_id: str | None = None
     anchor_max_batch: int = 1000
-    # Signed documents and attachments are locked until valid_until plus this many days.
+    # How far ahead a contract's valid_until may be, in days (at most 36,525: 100 years).
+    validity_horizon_days: int = 36_525
+    # Signed documents and attachments are locked until valid_until plus this many days (at
+    # most 36,525), in GOVERNANCE mode: why, in cms.domain.contracts.retention.
     document_retention_days: int = 3650
-    document_lock_mode: str = "COMPLIANCE"  # GOVERNANCE lets a privileged operator lift it
+    document_lock_mode: str = "GOVERNANCE"
     attachment_max_bytes: int = 25 * 1024 * 1024
     upload_url_ttl_s: int = 900
+    # Attachment quotas: per contract (at most 50), and per identity over every contract
+    # (what it uploaded; nothing is ever deleted, so an allowance for the identity's life).
+    contract_attachments_max: int = 50
+    contract_attachment_bytes_max: int = 100 * 1024 * 1024
+    identity_attachments_max: int = 500
+    identity_attachment_bytes_max: int = 1024 * 1024 * 1024
     # Lifecycle: the Step Functions state machine, the bus, one-time schedules, reminders.
     lifecycle_state_machine_arn: str | None = None
     event_bus_name: str = "cms-events"
@@ -127,6 +152,9 @@ class Settings:
     # Tables, buckets and queues by variable name (CMS_CONTRACTS_TABLE → its name).
     resources: Mapping[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        _check_storage_settings(self)
+
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
         """The settings a function's environment gives; a malformed number is Misconfigured."""
@@ -155,6 +183,15 @@ class Settings:
                                 f"does not give it this resource")
         return value
 
+    def request_limit(self, request_class: RequestClass) -> Limit:
+        """The bucket each identity has for ``request_class`` (CMS_RATE_LIMIT_<CLASS>_BURST
+        and _PER_MINUTE); Misconfigured if either is out of range."""
+        prefix = f"rate_limit_{request_class.value}"
+        try:
+            return Limit(getattr(self, prefix + "_burst"), getattr(self, prefix + "_per_minute"))
+        except (AttributeError, ValueError) as error:
+            raise Misconfigured(f"CMS_{prefix.upper()}_BURST/_PER_MINUTE: {error}") from None
+
     def required(self, name: str) -> Any:
         """A setting without which this use cannot work (e.g. ``training_key_id``)."""
         value = getattr(self, name)
@@ -162,6 +199,33 @@ class Settings:
             variable = _VARIABLES[name][0]
             raise Misconfigured(f"{variable} is not set for this function")
         return value
+
+
+# The platform's own bounds on what a deployment may set (cms.domain.contracts.ranges and
+# .retention, cms.domain.contracts.attachments, cms.domain.drafting; a unit test keeps them
+# equal): beyond them dates overflow, or a contract's content outgrows its 32 KiB.
+_STORAGE_RANGES = {
+    "validity_horizon_days": (1, 36_525),
+    "document_retention_days": (0, 36_525),
+    "attachment_max_bytes": (1, 25 * 1024 * 1024),
+    "upload_url_ttl_s": (1, 7 * 24 * 3600),  # a presigned POST lives at most 7 days
+    "contract_attachments_max": (0, 50),
+    "contract_attachment_bytes_max": (0, 2**53 - 1),
+    "identity_attachments_max": (0, 2**53 - 1),
+    "identity_attachment_bytes_max": (0, 2**53 - 1),
+}
+
+
+def _check_storage_settings(settings: Settings) -> None:
+    """Misconfigured (naming the variable) for a storage setting out of its range."""
+    for name, (low, high) in _STORAGE_RANGES.items():
+        value = getattr(settings, name)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise Misconfigured(f"CMS_{name.upper()}={value!r} is out of range: {low} to "
+                                f"{high}")
+    if settings.document_lock_mode not in ("GOVERNANCE", "COMPLIANCE"):
+        raise Misconfigured(f"CMS_DOCUMENT_LOCK_MODE={settings.document_lock_mode!r}: "
+                            "GOVERNANCE or COMPLIANCE")
 
 
 _PARSERS = {int: _int, float: _float, bool: _bool, str: _text}

@@ -69,9 +69,15 @@ class DocumentStore:
 
     def upload_form(self, contract_id: str, attachment_id: str, *, media_type: str,
                     max_bytes: int, ttl_s: int, metadata: dict[str, str]) -> dict[str, Any]:
+        # Exactly the declared size: nothing larger is stored, even for a moment.
         return self.bucket.upload_form(self.attachment_key(contract_id, attachment_id),
-                                       content_type=media_type, max_bytes=max_bytes,
-                                       ttl_s=ttl_s, metadata=metadata)
+                                       content_type=media_type, min_bytes=max_bytes,
+                                       max_bytes=max_bytes, ttl_s=ttl_s, metadata=metadata)
+
+    def inspect(self, key: str, version_id: str | None) -> ObjectHead:
+        """An object version's size, type and metadata, without reading it (KeyError if it
+        is gone)."""
+        return self.bucket.head(key, version_id)
 
     def hash_attachment(self, key: str, version_id: str | None) -> HashedObject:
         """SHA-256 of one object version, streamed (KeyError if it is gone)."""

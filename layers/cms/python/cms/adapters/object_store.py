@@ -89,7 +89,8 @@ class Bucket:
 
     def lock(self, key: str, version_id: str | None, until: datetime, mode: str) -> None:
         """Object Lock retention on one version: nobody may delete or overwrite it before
-        ``until`` (COMPLIANCE: not even the account root)."""
+        ``until`` (GOVERNANCE: but a principal allowed s3:BypassGovernanceRetention, which the
+        documents bucket's policy denies to all; COMPLIANCE: not even the account root)."""
         pinned = {"VersionId": version_id} if version_id else {}
         with _s3_errors(f"lock {key}"):
             _client().put_object_retention(
@@ -108,13 +109,15 @@ class Bucket:
                                                     ExpiresIn=ttl_s)
 
     def upload_form(self, key: str, *, content_type: str, max_bytes: int, ttl_s: int,
-                    metadata: dict[str, str]) -> dict[str, Any]:
-        """A presigned POST whose policy pins the key, the type, the metadata and the size
-        range: S3 itself refuses anything else (re-checked when the upload is registered)."""
+                    metadata: dict[str, str], min_bytes: int = 1) -> dict[str, Any]:
+        """A presigned POST whose policy pins the key, the type, the metadata and the length
+        (``min_bytes`` to ``max_bytes``; both the declared size for an exact one): S3 itself
+        refuses anything else, so a client cannot store more than it declared (re-checked
+        when the upload is registered)."""
         fields = {"Content-Type": content_type,
                   **{f"x-amz-meta-{name}": value for name, value in metadata.items()}}
         conditions: list[Any] = [{name: value} for name, value in fields.items()]
-        conditions.append(["content-length-range", 1, max_bytes])
+        conditions.append(["content-length-range", min_bytes, max_bytes])
         with _s3_errors(f"presign {key}"):
             return _client().generate_presigned_post(self.name, key, Fields=fields,
                                                      Conditions=conditions, ExpiresIn=ttl_s)
@@ -133,6 +136,8 @@ class BucketSpec:
 
 BUCKET_SPECS: tuple[BucketSpec, ...] = (
     BucketSpec("templates", "CMS_TEMPLATES_BUCKET", "templates/"),
+    # Object Lock in GOVERNANCE mode (cms.domain.contracts.retention says why), no default
+    # retention: only signed contracts' files are locked, each version by the workflow.
     BucketSpec("documents", "CMS_DOCUMENTS_BUCKET", "contracts/", object_lock=True,
                events=True),
     # Datasets (uploads, then sealed), checkpoints and models of training jobs.

@@ -4,10 +4,11 @@ lives at most a year, so what happens at valid_until is scheduled, not waited fo
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from cms.adapters.aws import attempt, client
+from cms.domain.lifecycle import seconds_up
 
 
 class Schedules:
@@ -19,7 +20,7 @@ class Schedules:
         """Invoke ``target_arn`` with ``payload`` once at ``when`` (UTC); replaces a schedule
         of the same name (a retried step schedules the same thing again)."""
         # at() takes whole seconds: round up, or it would fire before the moment.
-        whole = when.replace(microsecond=0) + timedelta(seconds=1 if when.microsecond else 0)
+        whole = seconds_up(when)
         arguments = {
             "Name": name, "GroupName": self._group,
             "ScheduleExpression": f"at({whole.strftime('%Y-%m-%dT%H:%M:%S')})",

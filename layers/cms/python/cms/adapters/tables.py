@@ -258,15 +258,16 @@ class ChallengeRecord(Model):
 
 
 class RateLimitRecord(Model):
-    """A token bucket (sign-in attempts per DID and per source address)."""
+    """A token bucket (sign-in attempts per DID and per source address; each identity's
+    requests per class): its theoretical arrival time (cms.domain.ratelimit), in
+    microseconds. Written by cms.adapters.rate_limit_store with UpdateItem."""
 
     class Meta(_Meta):
         table_name = _table("CMS_RATE_LIMITS_TABLE", "cms-rate-limits")
 
     bucket = UnicodeAttribute(hash_key=True)
-    tokens = NumberAttribute()
-    refilled_at = NumberAttribute()
-    ttl = TTLAttribute()
+    tat = NumberAttribute()
+    ttl = TTLAttribute()  # when it is full again (then the same as no item)
 
 
 class IdempotencyRecord(Model):
@@ -277,6 +278,21 @@ class IdempotencyRecord(Model):
 
     id = UnicodeAttribute(hash_key=True)
     expiration = TTLAttribute()
+
+
+class StorageUsageRecord(Model):
+    """What one identity keeps in storage (cms.ports.usage): a totals item (``item`` is
+    ``#total``: objects and bytes) and one item per object counted (its size), so that a
+    retried charge counts nothing twice and a refund knows what to take back."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_STORAGE_USAGE_TABLE", "cms-storage-usage")
+
+    owner = UnicodeAttribute(hash_key=True)
+    item = UnicodeAttribute(range_key=True)
+    objects = NumberAttribute(null=True)  # totals item
+    total_bytes = NumberAttribute(null=True)  # totals item
+    size = NumberAttribute(null=True)  # an object's item
 
 
 class TemplateHeadsIndex(GlobalSecondaryIndex["TemplateRecord"]):
@@ -530,6 +546,7 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
     TableSpec("rate_limits", "CMS_RATE_LIMITS_TABLE", RateLimitRecord),
     TableSpec("idempotency", "CMS_IDEMPOTENCY_TABLE", IdempotencyRecord),
     TableSpec("templates", "CMS_TEMPLATES_TABLE", TemplateRecord),
+    TableSpec("storage_usage", "CMS_STORAGE_USAGE_TABLE", StorageUsageRecord),
     TableSpec("workflows", "CMS_WORKFLOWS_TABLE", WorkflowRecord),
     TableSpec("webhooks", "CMS_WEBHOOKS_TABLE", WebhookRecord),
     TableSpec("deliveries", "CMS_DELIVERIES_TABLE", DeliveryRecord),

@@ -1,7 +1,8 @@
 """What every HTTP handler shares: the Lambda entry point, the caller, JSON responses.
 
-The entry point checks the request before any route sees it (``cms.api.requests``), lets the
-function's resolver answer, and tags GET answers for conditional requests
+The entry point takes a token from the caller's bucket for the operation's class first
+(``cms.api.limits``), checks the request before any route sees it (``cms.api.requests``),
+lets the function's resolver answer, and tags GET answers for conditional requests
 (``cms.api.caching``). Errors are RFC 9457 problem details (``cms.api.problems``).
 """
 
@@ -17,7 +18,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from cms.api.caching import check_conditions, tag_response
-from cms.api.observability import instrumented, logger
+from cms.api.limits import Admission, admit, with_headers
+from cms.api.observability import count, instrumented, logger
 from cms.api.operations import Api, cors_config
 from cms.api.problems import domain_problem
 from cms.api.requests import normalise_request
@@ -61,18 +63,35 @@ def http_entry(api: Api, runtime: FunctionRuntime) -> Callable[[dict, Any], dict
 
     @instrumented(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     def handler(event: dict, context: Any) -> dict:
-        settings = None
+        settings, admission = None, None
         try:
             settings = runtime.settings  # a malformed variable is Misconfigured, a problem
             if not serving:
                 serving.append(api.serve(settings))
+            admission = _admit(api, runtime, event)
+            if admission is not None and not admission.outcome.allowed:
+                count("RequestsLimited")  # an identity past its class's rate
+                raise admission.refusal()
             normalise_request(event, settings.max_body_bytes)
             check_conditions(event)
         except DomainError as error:  # refused before any parsing or validation
-            return _refusal(error, event, settings)
-        return tag_response(event, serving[0].resolve(event, context))
+            return _limited(_refusal(error, event, settings), admission)
+        return _limited(tag_response(event, serving[0].resolve(event, context)), admission)
 
     return handler
+
+
+def _admit(api: Api, runtime: FunctionRuntime, event: dict[str, Any]) -> Admission | None:
+    """A token from the caller's bucket for this operation's class, or None: a route that
+    is no operation here (the resolver answers 404) or has no caller to limit."""
+    operation = api.operation_at(str(event.get("httpMethod", "")), str(event.get("resource")))
+    if operation is None:
+        return None
+    return admit(operation.request_class, event, runtime.services)
+
+
+def _limited(result: dict[str, Any], admission: Admission | None) -> dict[str, Any]:
+    return result if admission is None else with_headers(result, admission.headers())
 
 
 def _refusal(error: DomainError, event: dict[str, Any], settings: Settings | None) -> dict:

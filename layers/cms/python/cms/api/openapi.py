@@ -4,7 +4,8 @@ the operations know, and merged across functions.
 Finishing replaces Powertools' generic 422 ``HTTPValidationError`` with what the API really
 answers: every status an operation can return, each as ``application/problem+json`` with the
 shared ``Problem`` schema and the operation's ``code`` values for that status; GETs declare
-their ``ETag`` and ``304``; a 204 has no body.
+their ``ETag`` and ``304``; a 204 has no body. An operation limited per identity declares the
+``RateLimit`` fields on its answers, and every 429 may carry them (``cms.api.limits``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from cms.api.caching import IF_NONE_MATCH_MAX
+from cms.api.limits import BURST_PARAMETER, RATE_LIMIT, RATE_LIMIT_POLICY, WINDOW_S
 from cms.api.operations import Operation
 from cms.api.problems import PROBLEM_JSON
 from cms.api.schemas.problems import Problem, ProblemItem
@@ -24,6 +26,7 @@ from cms.domain.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from cms.domain.ratelimit import RequestClass
 
 REF = "#/components/schemas/"
 _POWERTOOLS_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
@@ -59,6 +62,24 @@ _SHARED: dict[int, tuple[str, list[str]]] = {
 _SAME_BODY = {200: "Nothing new: the same body, as it already was"}
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again",
                                 "schema": {"type": "integer", "minimum": 0}}}
+_ANY_CLASS = "|".join(c.value for c in RequestClass if c is not RequestClass.PUBLIC)
+
+
+def rate_limit_headers(request_class: str = f"(?:{_ANY_CLASS})") -> dict[str, Any]:
+    """The fields of draft-ietf-httpapi-ratelimit-headers-11 on an answer of a limited
+    operation (``request_class``: its class, or a pattern of any)."""
+    return {
+        RATE_LIMIT: {"description": (
+            "Where the caller stands in this operation's class: r, the requests left now; t, "
+            "the seconds within which no more than r can be made (until the next token)"),
+            "schema": {"type": "string",
+                       "pattern": f'^"{request_class}";r=[0-9]+;t=[0-9]+$'}},
+        RATE_LIMIT_POLICY: {"description": (
+            f"The class's quota: q requests per w ({WINDOW_S}) seconds, at most "
+            f"{BURST_PARAMETER} at once"),
+            "schema": {"type": "string", "pattern": (
+                f'^"{request_class}";q=[0-9]+;w={WINDOW_S};{BURST_PARAMETER}=[0-9]+$')}},
+    }
 
 
 def finish(document: dict[str, Any], operations: Iterable[Operation]) -> dict[str, Any]:
@@ -85,6 +106,8 @@ def problem_response(status: int, codes: list[str]) -> dict[str, Any]:
                        "properties": {"code": {"type": "string", "enum": codes}}}]}}}}
     if status in (429, 503):
         response["headers"] = dict(_RETRY_AFTER)
+    if status == 429:  # a refusal of the caller's bucket says where it stands
+        response["headers"].update(rate_limit_headers())
     return response
 
 
@@ -140,6 +163,8 @@ def _finish_operation(path: dict[str, Any], operation: Operation) -> None:
         responses[str(status)] = {**success, "description": _SAME_BODY.get(status, "Success")}
     if operation.method == "GET":
         _declare_etag(path, responses, operation)
+    if operation.secured and operation.request_class is not RequestClass.PUBLIC:
+        _declare_rate_limit(responses, operation)
     for status, codes in sorted(_error_codes(operation, path).items()):
         shared = _SHARED.get(status)
         if shared is not None and shared[1] == codes:
@@ -197,6 +222,14 @@ def _declare_etag(path: dict[str, Any], responses: dict[Any, Any],
             "name": "If-None-Match", "in": "header", "required": False,
             "description": "ETags from earlier answers (or *): 304 if one is still current",
             "schema": {"type": "string", "maxLength": IF_NONE_MATCH_MAX}})
+
+
+def _declare_rate_limit(responses: dict[Any, Any], operation: Operation) -> None:
+    headers = rate_limit_headers(operation.request_class.value)
+    for status in (operation.status, *operation.also, 304):
+        answer = responses.get(str(status)) or responses.get(status)
+        if answer is not None:
+            answer.setdefault("headers", {}).update(headers)
 
 
 def merge(parts: Iterable[dict[str, Any]], *, title: str, version: str,

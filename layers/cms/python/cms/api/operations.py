@@ -4,8 +4,9 @@ A handler module declares its operations on an ``Api`` at import; nothing is con
 then. ``Api.serve(settings)`` registers them on a fresh Powertools resolver for the function's
 requests, and ``Api.document()`` on another, never serving one, for the OpenAPI document, so
 the two never share request state. Each operation names its stable ``operationId`` (an SDK
-method name), its tag, its success status, and the domain errors it may answer with; the
-document is finished from those (``cms.api.openapi``).
+method name), its tag, its success status, the domain errors it may answer with, and what it
+costs (``limit``: the class of the caller's bucket it takes a token from, ``cms.api.limits``);
+the document is finished from those (``cms.api.openapi``).
 """
 
 from __future__ import annotations
@@ -22,13 +23,18 @@ from cms.api.problems import register_problem_handlers
 from cms.api.requests import parse_json_body
 from cms.config import Settings
 from cms.domain.errors import DomainError
+from cms.domain.ratelimit import RequestClass
 
 F = TypeVar("F", bound=Callable[..., Any])
 BEARER = "bearerAuth"
 SECURED: list[dict[str, list[str]]] = [{BEARER: []}]
 CORS_ALLOW_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "If-None-Match")
-CORS_EXPOSE_HEADERS = ("Location", "Retry-After", "ETag")
+CORS_EXPOSE_HEADERS = ("Location", "Retry-After", "ETag", "RateLimit", "RateLimit-Policy")
 CORS_MAX_AGE_S = 600
+# What an operation costs, as its handler declares it: ``limit=READ`` (cms.api.limits).
+READ, WRITE, RENDER = RequestClass.READ, RequestClass.WRITE, RequestClass.RENDER
+COMPUTE, TRAINING, UPLOAD = RequestClass.COMPUTE, RequestClass.TRAINING, RequestClass.UPLOAD
+PUBLIC = RequestClass.PUBLIC
 # An error a route may answer with: a domain error class, or (status, code) for one whose
 # status or code is set when raised.
 ErrorSpec = type[DomainError] | tuple[int, str]
@@ -50,9 +56,18 @@ class Operation:
     # The body's schema when the handler sends prepared bytes (annotated Response[Any]) that
     # must go out as they are, e.g. canonical JSON: documented, never re-serialised.
     response_model: type | None = None
+    # What a request costs: which of the caller's buckets it takes a token from (None: not
+    # declared, which the tests refuse; served as a read or a write meanwhile).
+    limit: RequestClass | None = None
     # Members a status's problem adds to Problem (a pydantic model each), e.g. the checks of
     # a 503 service_degraded: documented as a named schema beside Problem.
     problem_members: tuple[tuple[int, type], ...] = ()
+
+    @property
+    def request_class(self) -> RequestClass:
+        if self.limit is not None:
+            return self.limit
+        return RequestClass.READ if self.method == "GET" else RequestClass.WRITE
 
     @property
     def openapi_path(self) -> str:
@@ -101,11 +116,12 @@ class Api:
                  description: str | None = None, status: int = 200, secured: bool = True,
                  errors: tuple[ErrorSpec, ...] = (), also: tuple[int, ...] = (),
                  response_model: type | None = None,
+                 limit: RequestClass | None = None,
                  problem_members: tuple[tuple[int, type], ...] = ()) -> Callable[[F], F]:
         def register(function: F) -> F:
             self.operations.append(Operation(method, path, operation_id, summary, description,
                                              self.tag, secured, status, errors, function,
-                                             also, response_model, problem_members))
+                                             also, response_model, limit, problem_members))
             return function
 
         return register
@@ -126,6 +142,13 @@ class Api:
             security_schemes={BEARER: HTTPBearer(bearerFormat="JWT")},
         ).model_dump(by_alias=True, exclude_none=True, mode="json")
         return finish(schema, self.operations)
+
+    def operation_at(self, method: str, resource: str) -> Operation | None:
+        """The operation API Gateway matched: its method and resource path
+        (``/api/v1/contracts/{contract_id}``), as the gateway names them in the event."""
+        return next((operation for operation in self.operations
+                     if operation.method == method and operation.openapi_path == resource),
+                    None)
 
     @property
     def current_event(self) -> APIGatewayProxyEvent:

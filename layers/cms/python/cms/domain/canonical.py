@@ -41,4 +41,7 @@ def parse_iso(value: str) -> datetime:
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if moment.tzinfo is None:
         raise ValueError("timestamp needs a timezone (e.g. 'Z' or '+00:00')")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:00:00-05:00 is in the year 10000 in UTC
+        raise ValueError(f"{value} is out of the range of UTC timestamps") from None

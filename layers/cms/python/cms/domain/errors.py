@@ -225,3 +225,11 @@ class AttestationRejected(AttestationInvalid):
 
     code, status = "attestation_rejected", 422
     title = "The attestation document does not meet the required policy"
+
+
+class AttachmentQuotaExceeded(DomainError):
+    """An attachment would take its contract or its uploader past a quota; ``scope``
+    (contract, identity), ``unit`` (attachments, bytes, content_bytes), ``limit``, ``used`` and
+    ``requested`` say which and by how much."""
+
+    code, status, title = "attachment_quota_exceeded", 409, "The attachment quota is used up"

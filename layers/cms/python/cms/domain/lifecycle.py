@@ -73,14 +73,27 @@ def reminder_detail(contract: Contract, kind: str, due: str, at: str) -> dict[st
 
 def reminder_time(due: str, lead: timedelta, now: datetime) -> datetime | None:
     """When to remind of ``due``: ``lead`` before it, or None if that moment has passed."""
-    moment = parse_iso(due) - lead
+    try:
+        moment = parse_iso(due) - lead
+    except OverflowError:  # before the first representable moment: long past
+        return None
     return moment if moment > now else None
+
+
+_LAST_SECOND = datetime.max.replace(microsecond=0)
+
+
+def seconds_up(moment: datetime) -> datetime:
+    """``moment`` rounded up to a whole second (schedules and waits take whole seconds, and
+    must not fire before it). The last second of the year 9999 has no whole second after it:
+    it is rounded down there rather than overflow (no contract may end that late; see
+    cms.domain.contracts.ranges)."""
+    whole = moment.replace(microsecond=0)
+    if whole < moment and whole < _LAST_SECOND.replace(tzinfo=whole.tzinfo):
+        whole += timedelta(seconds=1)
+    return whole
 
 
 def iso_seconds_up(moment: str) -> str:
     """``moment`` rounded up to a whole second, as ``YYYY-MM-DDTHH:MM:SSZ``."""
-    parsed = parse_iso(moment)
-    whole = parsed.replace(microsecond=0)
-    if whole < parsed:
-        whole += timedelta(seconds=1)
-    return whole.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return seconds_up(parse_iso(moment)).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -35,11 +35,13 @@ from cms.domain.did.document import (
 from cms.domain.did.methods import parse_did
 from cms.domain.errors import (
     DidDocumentTooLarge,
+    DomainError,
     InvalidSignature,
     KeyMismatch,
     MalformedSignature,
     ValidationFailed,
 )
+from cms.domain.signature_text import is_signature_text
 
 SignatureKind = Literal["ed25519", "eth"]
 
@@ -158,8 +160,17 @@ def _first_verifying(
             return method
     errors = [error for error in decoded.values() if isinstance(error, MalformedSignature)]
     if len(errors) == len(decoded):
-        raise errors[0]
+        raise _undecodable(signature, errors[0])
     raise InvalidSignature(f"the signature does not verify against the DID's keys for {what}")
+
+
+def _undecodable(signature: str, error: MalformedSignature) -> DomainError:
+    """Why a signature none of the signer's key kinds can decode is refused: one in a documented
+    encoding (another kind's, or a non-canonical value) is a signature that does not verify;
+    only one in no documented encoding cannot be decoded."""
+    if is_signature_text(signature):
+        return InvalidSignature(f"not a valid signature for this DID's keys: {error.detail}")
+    return error
 
 
 def _try_decode(signature: str, kind: SignatureKind) -> bytes | MalformedSignature:
@@ -174,7 +185,10 @@ def _try_decode(signature: str, kind: SignatureKind) -> bytes | MalformedSignatu
 
 def check_personal_sign(message: str, signature: str, address: str) -> None:
     """Require an EIP-191 personal_sign of ``message`` by ``address`` (used for SIWE)."""
-    raw = decode_signature(signature, kind="eth")
+    try:
+        raw = decode_signature(signature, kind="eth")
+    except MalformedSignature as error:
+        raise _undecodable(signature, error) from None
     recovered = _recover(encode_defunct(text=message), raw)
     if recovered is None or recovered.lower() != address.lower():
         raise InvalidSignature(f"the signature was not made by {address}")

@@ -56,5 +56,6 @@ class ObjectStore(Protocol):
                      filename: str | None = None) -> str: ...
 
     def upload_form(self, key: str, *, content_type: str, max_bytes: int, ttl_s: int,
-                    metadata: dict[str, str]) -> dict[str, Any]:
-        """A presigned POST ({url, fields}) that accepts exactly this object."""
+                    metadata: dict[str, str], min_bytes: int = 1) -> dict[str, Any]:
+        """A presigned POST ({url, fields}) that accepts exactly this object: this key, type
+        and metadata, ``min_bytes`` to ``max_bytes`` long (its ``policy`` field says so)."""

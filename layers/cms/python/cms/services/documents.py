@@ -12,9 +12,16 @@ from urllib.parse import quote, unquote
 
 from cms.adapters.document_store import DocumentStore, HashedObject
 from cms.config import Settings
-from cms.domain.canonical import iso_utc, parse_iso, utc_now
+from cms.domain.canonical import iso_utc, utc_now
 from cms.domain.contracts import Contract, Status
-from cms.domain.contracts.attachments import upload_errors
+from cms.domain.contracts.attachments import (
+    MAX_ATTACHMENT_BYTES,
+    AttachmentQuota,
+    check_record_fits,
+    contract_usage,
+    upload_errors,
+)
+from cms.domain.contracts.retention import fully_signed, retention_until
 from cms.domain.drafting import (
     ATTACHMENT_FIELDS,
     DOCUMENT_KEY,
@@ -23,7 +30,6 @@ from cms.domain.drafting import (
     attachments_of,
 )
 from cms.domain.errors import (
-    Conflict,
     DependencyUnavailable,
     DocumentNotFound,
     DomainError,
@@ -33,13 +39,16 @@ from cms.domain.errors import (
     ValidationFailed,
 )
 from cms.domain.identity import Caller
+from cms.ports.errors import WriteConflict
+from cms.ports.objects import ObjectHead
+from cms.ports.usage import QuotaExceeded, StorageUsage
 from cms.services.contracts import ConcurrentChanges, ContractService
 
 MEDIA_TYPES = {"markdown": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8",
                "pdf": "application/pdf"}
 DOWNLOAD_TTL_S = 300
-SIGNED_OR_LATER = frozenset({Status.SIGNED, Status.ACTIVE, Status.COMPLETED, Status.TERMINATED,
-                             Status.EXPIRED})
+# Failures worth a retry (EventBridge delivers again): nothing was decided about the upload.
+TRANSIENT = (DependencyUnavailable, ConcurrentChanges, WriteConflict)
 
 
 @dataclass(frozen=True)
@@ -101,11 +110,13 @@ class Registration:
 
 class DocumentService:
     def __init__(self, contracts: ContractService, store: DocumentStore, settings: Settings,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now, *,
+                 usage: Callable[[], StorageUsage] | None = None) -> None:
         self._contracts = contracts
         self._store = store
         self._settings = settings
         self._clock = clock
+        self._usage_factory = usage  # only attachments need it (not locking, not documents)
 
     # ------------------------------------------------------------ the rendered document
 
@@ -118,7 +129,7 @@ class DocumentService:
         filename = f"contract-{contract_id}.{'md' if fmt == 'markdown' else fmt}"
         return DocumentLink(
             contract_id, fmt, MEDIA_TYPES[fmt], entry["sha256"], entry["size"],
-            signed=contract.status in SIGNED_OR_LATER,
+            signed=fully_signed(contract),
             url=self._store.document_url(contract_id, fmt, entry["sha256"], entry.get("version"),
                                          ttl_s=DOWNLOAD_TTL_S, filename=filename),
             expires_in=DOWNLOAD_TTL_S)
@@ -127,12 +138,20 @@ class DocumentService:
 
     def request_upload(self, caller: Caller, contract_id: str, *, name: str, media_type: str,
                        size: int) -> UploadGrant:
-        """A presigned POST for one file; it becomes an attachment once S3 reports it."""
+        """A presigned POST for one file; it becomes an attachment once S3 reports it. Every
+        limit is checked first: no form is issued for a file that could not be kept. The
+        form admits exactly ``size`` bytes, and the quotas are checked again when the file
+        arrives (forms issued together could pass them together)."""
         contract = self._contracts.get(caller, contract_id)
         if contract.role_of(caller.did) is None:
             raise Forbidden("only a party to the contract may attach files")
         _check_upload(name, media_type, size, self._settings.attachment_max_bytes)
         _check_open_for_attachments(contract)
+        self._contract_quota_check(contract, size)
+        check_record_fits(contract.content.to_json(), attachments_of(contract.content.metadata),
+                          name=name, uploader=caller.did)
+        used = self._usage().usage(caller.did)
+        self._identity_quota().check(used.objects, used.bytes, size)
         attachment_id = str(uuid.uuid4())
         form = self._store.upload_form(
             contract_id, attachment_id, media_type=media_type, max_bytes=size,
@@ -152,26 +171,82 @@ class DocumentService:
         if located is None:
             return None
         contract_id, attachment_id = located
-        recorded = self._recorded(contract_id, attachment_id)
-        if recorded is not None:
-            if version_id and version_id != recorded["object_version"]:
-                self._store.discard(key, version_id)  # a second POST with the same grant
-            return Registration(contract_id, attachment_id, True, "already registered")
+        if self._recorded(contract_id, attachment_id) is not None:
+            return self._already_registered(key, contract_id, attachment_id, version_id)
         try:
-            hashed = self._store.hash_attachment(key, version_id)
+            head = self._store.inspect(key, version_id)
+            problem = self._arrival_problem(head)  # before reading it: more than declared
+            if problem:
+                self._store.discard(key, head.version_id)
+                return Registration(contract_id, attachment_id, False, problem)
+            hashed = self._store.hash_attachment(key, head.version_id)
         except KeyError:
             return Registration(contract_id, attachment_id, False, "the object is gone")
         try:
-            self._contracts.add_attachment(contract_id,
-                                           self._attachment_record(attachment_id, hashed))
-        except AttachmentExists:
-            return Registration(contract_id, attachment_id, True, "already registered")
-        except (DependencyUnavailable, ConcurrentChanges):
+            self._register(contract_id, self._attachment_record(attachment_id, hashed), key)
+        except AttachmentExists:  # a concurrent delivery registered it (maybe another version)
+            return self._already_registered(key, contract_id, attachment_id, version_id)
+        except TRANSIENT:
             raise
-        except DomainError as error:  # refused for good: limits, status, uploader
+        except DomainError as error:  # refused for good: limits, quotas, status, uploader
             self._store.discard(key, hashed.head.version_id)
             return Registration(contract_id, attachment_id, False, error.detail)
         return Registration(contract_id, attachment_id, True)
+
+    def _already_registered(self, key: str, contract_id: str, attachment_id: str,
+                            version_id: str | None) -> Registration:
+        recorded = self._recorded(contract_id, attachment_id)
+        if recorded and version_id and version_id != recorded["object_version"]:
+            self._store.discard(key, version_id)  # a second POST with the same grant
+        return Registration(contract_id, attachment_id, True, "already registered")
+
+    def _register(self, contract_id: str, record: dict[str, Any], key: str) -> None:
+        """Charge the uploader's quota, then add the record within the contract's quota as
+        the contract stands when it is written. A charge is counted once per object key, so a
+        retry after a transient failure (or another delivery of the same upload) counts
+        nothing twice; a refusal takes it back unless the key is registered meanwhile."""
+        usage, owner = self._usage(), record["uploaded_by"]
+        quota = self._identity_quota()
+        try:
+            usage.charge(owner, key, record["size"], max_objects=quota.count,
+                         max_bytes=quota.bytes)
+        except QuotaExceeded as exceeded:
+            raise quota.refusal(exceeded.usage.objects, exceeded.usage.bytes,
+                                record["size"]) from None
+        try:
+            self._contracts.add_attachment(contract_id, record, check=lambda contract: (
+                self._contract_quota_check(contract, record["size"])))
+        except (AttachmentExists, *TRANSIENT):
+            raise
+        except DomainError:
+            if self._recorded(contract_id, record["id"]) is None:
+                usage.refund(owner, key)
+            raise
+
+    def _arrival_problem(self, head: ObjectHead) -> str | None:
+        """Why what arrived is not what was declared, within the size limit (S3 enforces the
+        form's exact length; this holds where it is not enforced)."""
+        declared = head.metadata.get("declared-size", "")
+        limit = min(self._settings.attachment_max_bytes, MAX_ATTACHMENT_BYTES)
+        if head.size > limit or declared != str(head.size):
+            return f"{head.size} bytes arrived, {declared or '?'} declared (at most {limit})"
+        return None
+
+    def _contract_quota_check(self, contract: Contract, size: int) -> None:
+        count, used = contract_usage(attachments_of(contract.content.metadata))
+        s = self._settings
+        AttachmentQuota("contract", min(s.contract_attachments_max, MAX_ATTACHMENTS),
+                        s.contract_attachment_bytes_max).check(count, used, size)
+
+    def _identity_quota(self) -> AttachmentQuota:
+        s = self._settings
+        return AttachmentQuota("identity", s.identity_attachments_max,
+                               s.identity_attachment_bytes_max)
+
+    def _usage(self) -> StorageUsage:
+        if self._usage_factory is None:
+            raise DependencyUnavailable("no storage usage store is configured")
+        return self._usage_factory()
 
     def _recorded(self, contract_id: str, attachment_id: str) -> dict[str, Any] | None:
         try:
@@ -211,12 +286,13 @@ class DocumentService:
 
     def lock_signed(self, contract: Contract) -> int:
         """Object Lock on the signed document and attachments until the end of validity
-        plus the retention period; returns how many objects were locked."""
-        if contract.status not in SIGNED_OR_LATER:
+        plus the retention period, both bounded (cms.domain.contracts.retention); returns
+        how many objects were locked."""
+        if not fully_signed(contract):
             raise IllegalTransition("only a signed contract's documents are locked",
                                     current_status=contract.status.value)
-        until = (parse_iso(contract.content.valid_until)
-                 + timedelta(days=self._settings.document_retention_days))
+        until = retention_until(contract, timedelta(days=self._settings.document_retention_days),
+                                self._clock())
         keys = self.signed_objects(contract)
         self._store.lock(keys, until, self._settings.document_lock_mode)
         return len(keys)
@@ -242,6 +318,4 @@ def _check_open_for_attachments(contract: Contract) -> None:
         raise IllegalTransition("attachments can only be added to a draft (they become part "
                                 "of what is signed)", current_status=contract.status.value,
                                 allowed_from=[Status.DRAFT.value])
-    if len(attachments_of(contract.content.metadata)) >= MAX_ATTACHMENTS:
-        raise Conflict(f"a contract has at most {MAX_ATTACHMENTS} attachments")
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from cms.adapters.document_store import DocumentStore
 from cms.domain.canonical import iso_utc, parse_iso, utc_now
 from cms.domain.contracts import Content
-from cms.domain.contracts.ranges import validity_errors
+from cms.domain.contracts.ranges import VALIDITY_HORIZON, validity_errors
 from cms.domain.drafting import (
     DOCUMENT_KEY,
     TEMPLATE_KEY,
@@ -31,10 +31,12 @@ from cms.services.templates import TemplateService
 
 class DraftingService:
     def __init__(self, templates: TemplateService, documents: DocumentStore,
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now, *,
+                 horizon_days: int = VALIDITY_HORIZON.days) -> None:
         self._templates = templates
         self._documents = documents
         self._clock = clock
+        self._horizon = timedelta(days=horizon_days)
 
     def draft(self, contract_id: str, provider_did: str, draft: TemplateDraft) -> Content:
         """The content of a new contract, its document already stored."""
@@ -82,7 +84,7 @@ class DraftingService:
         # Refuse before anything is stored: the content, and the validity's range.
         checked = made.validated()
         errors = validity_errors(parse_iso(checked.valid_from), parse_iso(checked.valid_until),
-                                 self._clock())
+                                 self._clock(), self._horizon)
         if errors:
             raise ValidationFailed("The template's variables give a validity out of range",
                                    [{**e, "pointer": "/variables"} for e in errors])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 import uuid
 from collections.abc import Iterator
@@ -80,9 +82,14 @@ class MemoryBucket:
                 f"&expires_in={ttl_s}")
 
     def upload_form(self, key: str, *, content_type: str, max_bytes: int, ttl_s: int,
-                    metadata: dict[str, str]) -> dict[str, Any]:
+                    metadata: dict[str, str], min_bytes: int = 1) -> dict[str, Any]:
         fields = {"key": key, "Content-Type": content_type,
                   **{f"x-amz-meta-{name}": value for name, value in metadata.items()}}
+        # The policy S3 would enforce (unsigned: nothing here checks a signature).
+        conditions = [{"bucket": self.name}, *({name: value} for name, value in fields.items()),
+                      ["content-length-range", min_bytes, max_bytes]]
+        policy = json.dumps({"expiration": f"in {ttl_s} s", "conditions": conditions})
+        fields["policy"] = base64.b64encode(policy.encode()).decode()
         return {"url": f"memory://{self.name}", "fields": fields}
 
     def _version(self, key: str, version_id: str | None) -> _Version:

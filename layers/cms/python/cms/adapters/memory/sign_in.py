@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from cms.domain.errors import ChallengeUsed
-from cms.domain.ratelimit import Bucket, Outcome, take
+from cms.domain.ratelimit import MICROS, Limit, Outcome, take
 from cms.ports.sign_in import StoredChallenge
 
 
@@ -34,14 +34,19 @@ class MemoryChallengeStore:
 
 
 class MemoryRateLimitStore:
+    """The buckets' arrival times (cms.domain.ratelimit) under one lock: a take is atomic,
+    as the DynamoDB adapter's conditional update is."""
+
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._lock = threading.Lock()
-        self._buckets: dict[str, Bucket] = {}
+        self._arrivals: dict[str, int] = {}
         self._clock = clock
 
     def take(self, bucket_key: str, *, burst: int, per_minute: int) -> Outcome:
+        limit = Limit(burst, per_minute)
         with self._lock:
-            outcome = take(self._buckets.get(bucket_key), now=self._clock(), burst=burst,
-                           per_minute=per_minute)
-            self._buckets[bucket_key] = outcome.bucket
+            outcome, arrival = take(self._arrivals.get(bucket_key),
+                                    now_us=int(self._clock() * MICROS), limit=limit)
+            if arrival is not None:
+                self._arrivals[bucket_key] = arrival
             return outcome

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from cms.api.schemas.common import Did, Instant, JsonObject
+from cms.api.schemas.common import Did, Instant, JsonObject, SignatureText
 from cms.api.schemas.identities import Credential
 
 _DID_EXAMPLE = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
@@ -51,12 +51,10 @@ class Challenge(BaseModel):
 class VerifyRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"did": _DID_EXAMPLE, "challenge": "localhost:8080 wants you to sign in with your "
-                                           "DID:\n…", "signature": "9f1c…"}]})
+                                           "DID:\n…", "signature": "0x" + "9f" * 64 + "1b"}]})
     did: Did
     challenge: str = Field(min_length=1, max_length=4096)
-    signature: str = Field(min_length=1, max_length=1024,
-                           description="personal_sign (65 bytes hex) or Ed25519 (64 bytes, "
-                                       "hex or base64url)")
+    signature: SignatureText
 
 
 class AccessToken(BaseModel):

@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, BeforeValidator, Field
 from typing_extensions import TypeAliasType
 
 from cms.domain.did.syntax import MAX_DID_LENGTH, SUPPORTED_DID_PATTERN
+from cms.domain.signature_text import SIGNATURE_DESCRIPTION, SIGNATURE_PATTERN
 from cms.domain.strict_json import MAX_SAFE_INTEGER
 
 # Integers every JSON parser keeps exactly (I-JSON, RFC 7493); bigger ones travel as decimal
@@ -53,3 +54,6 @@ def _text_only(value: Any) -> Any:
 # Request models are strict (a JSON true is not an integer, "1" is not a number); a timestamp
 # is the one value parsed from text.
 Timestamp = Annotated[AwareDatetime, Field(strict=False), BeforeValidator(_text_only)]
+
+SignatureText = Annotated[str, Field(min_length=86, max_length=132, pattern=SIGNATURE_PATTERN,
+                                     description=SIGNATURE_DESCRIPTION)]

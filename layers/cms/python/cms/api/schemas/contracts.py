@@ -13,6 +13,7 @@ from cms.api.schemas.common import (
     SafeInt,
     SafeNumber,
     Sha256Hex,
+    SignatureText,
     Timestamp,
     Uuid,
 )
@@ -227,8 +228,7 @@ class SignRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"signature": "0x" + "11" * 64 + "1b"}]})
-    signature: str = Field(min_length=1, max_length=1024, description=(
-        "Hex (0x optional): 65 bytes r‖s‖v for EIP-712, 64 bytes for Ed25519"))
+    signature: SignatureText
     verification_method: str | None = Field(default=None, min_length=1, max_length=2300,
                                             description="The DID URL of the key, if the "
                                                         "DID has several")

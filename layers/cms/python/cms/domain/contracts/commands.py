@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cms.domain.contracts.content import Content
 from cms.domain.contracts.model import Signature
+from cms.domain.contracts.ranges import VALIDITY_HORIZON
 
 
 @dataclass(frozen=True)
 class Create:
     contract_id: str
     content: Content
+    # How far ahead valid_until may be: the deployment's horizon, never beyond the platform's.
+    horizon: timedelta = VALIDITY_HORIZON
 
 
 @dataclass(frozen=True)
 class Update:
     changes: dict[str, Any]
+    horizon: timedelta = VALIDITY_HORIZON
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cms.domain.canonical import canonical_json, iso_utc, parse_iso
@@ -26,6 +26,7 @@ from cms.domain.contracts.errors import (
     SigningDeadlinePassed,
     ValidityEnded,
 )
+from cms.domain.contracts.history import check_history
 from cms.domain.contracts.model import Contract, Status
 from cms.domain.contracts.ranges import (
     DEFAULT_SIGNING_WINDOW,
@@ -52,7 +53,7 @@ class Decision:
 def decide(contract: Contract | None, command: Command, actor: str, now: datetime) -> Decision:
     """Check ``command`` by ``actor`` against the rules; return the event to record."""
     if isinstance(command, Create):
-        content = _still_valid(command.content.validated(), now)
+        content = _still_valid(command.content.validated(), now, command.horizon)
         if content.provider_did != actor:
             raise Forbidden("the caller must be the contract's provider")
         return Decision(CREATED, {"content": content.to_json()})
@@ -65,6 +66,7 @@ def decide(contract: Contract | None, command: Command, actor: str, now: datetim
         raise IllegalTransition(
             f"cannot {rule.action} a contract in status '{contract.status}'",
             current_status=contract.status.value, allowed_from=allowed)
+    check_history(contract, command)
     if rule.who != "system" and now >= parse_iso(contract.content.valid_until):
         # Past its end the contract only awaits expiry, even before the sweep records it.
         raise ValidityEnded(f"the contract's validity ended at {contract.content.valid_until}",
@@ -72,9 +74,10 @@ def decide(contract: Contract | None, command: Command, actor: str, now: datetim
     return Decision(rule.event_type, _event_data(contract, command, actor, now))
 
 
-def _still_valid(content: Content, now: datetime) -> Content:
+def _still_valid(content: Content, now: datetime, horizon: timedelta) -> Content:
     """A new or edited contract's validity is within range (cms.domain.contracts.ranges)."""
-    errors = validity_errors(parse_iso(content.valid_from), parse_iso(content.valid_until), now)
+    errors = validity_errors(parse_iso(content.valid_from), parse_iso(content.valid_until), now,
+                             horizon)
     if errors:
         raise ValidationFailed("The contract is not valid", errors)
     return content
@@ -82,8 +85,8 @@ def _still_valid(content: Content, now: datetime) -> Content:
 
 def _event_data(contract: Contract, command: Command, actor: str, now: datetime) -> dict:
     match command:
-        case Update(changes):
-            return _update_data(contract, changes, now)
+        case Update(changes, horizon):
+            return _update_data(contract, changes, now, horizon)
         case Submit(deadline):
             return {"digest": content_digest(contract.id, contract.content),
                     "signing_deadline": iso_utc(_signing_deadline(contract, deadline, now))}
@@ -109,9 +112,11 @@ def _event_data(contract: Contract, command: Command, actor: str, now: datetime)
     return {}
 
 
-def _update_data(contract: Contract, changes: dict[str, Any], now: datetime) -> dict:
+def _update_data(contract: Contract, changes: dict[str, Any], now: datetime,
+                 horizon: timedelta) -> dict:
     current = contract.content.to_json()
-    merged = _still_valid(Content.from_json({**current, **changes}).validated(), now).to_json()
+    merged = _still_valid(Content.from_json({**current, **changes}).validated(), now,
+                          horizon).to_json()
     # Canonical comparison: in Python True == 1, but they hash differently.
     changed = sorted(name for name in merged
                      if canonical_json(merged[name]) != canonical_json(current[name]))

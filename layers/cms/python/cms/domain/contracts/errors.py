@@ -28,3 +28,10 @@ class AlreadySigned(DomainError):
 
 class InvalidHistory(Exception):
     """A stored event cannot follow the state before it (only possible if history was edited)."""
+
+
+class HistoryLimitReached(DomainError):
+    """The contract has no room for another step of negotiation (cms.domain.contracts.history):
+    its receipt must stay within one response."""
+
+    code, status, title = "history_limit_reached", 409, "The contract's history is full"

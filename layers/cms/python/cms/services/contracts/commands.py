@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from cms.domain.canonical import iso_utc
@@ -29,6 +29,7 @@ from cms.domain.contracts.commands import (
 )
 from cms.domain.contracts.content import Content
 from cms.domain.contracts.errors import NothingToChange, ValidityEnded
+from cms.domain.contracts.history import history_exhausted
 from cms.domain.contracts.model import Contract, Signature, Status
 from cms.domain.contracts.rules import SYSTEM_ACTOR
 from cms.domain.drafting import check_client_metadata
@@ -67,17 +68,20 @@ class ContractCommands(ContractReads):
                             self._drafting().draft(contract_id, caller.did, draft))
 
     def _create(self, caller: Caller, contract_id: str, content: Content) -> Contract:
-        contract, event = record_change(None, Create(contract_id, content), actor=caller.did,
-                                        now=self._clock(), event_id=str(uuid.uuid4()))
+        contract, event = record_change(None, Create(contract_id, content, self._horizon()),
+                                        actor=caller.did, now=self._clock(),
+                                        event_id=str(uuid.uuid4()))
         self._store.commit(contract, event, expected_version=None)
         return contract
 
     def update(self, caller: Caller, contract_id: str, changes: dict[str, Any]) -> Contract:
         def edit(contract: Contract) -> Command:
-            if contract.status != Status.DRAFT or caller.did != contract.content.provider_did:
-                return Update(changes)  # refused by the rules, before anything is rendered
+            if (contract.status != Status.DRAFT or caller.did != contract.content.provider_did
+                    or history_exhausted(contract)):
+                # Refused by the rules, before anything is rendered and stored.
+                return Update(changes, self._horizon())
             return Update(self._drafting().redraft(contract.id, contract.content,
-                                                   dict(changes)))
+                                                   dict(changes)), self._horizon())
 
         try:
             return self._execute(caller, contract_id, edit)
@@ -130,9 +134,16 @@ class ContractCommands(ContractReads):
             chain_id=self._settings.chain_id)
         return self._execute(caller, contract_id, Sign(record, recordable(document)))
 
-    def add_attachment(self, contract_id: str, attachment: dict[str, Any]) -> Contract:
-        """Register an uploaded, hashed file on a draft (the attachments trigger)."""
-        return self._execute(Caller(SYSTEM_ACTOR), contract_id, AddAttachment(attachment))
+    def add_attachment(self, contract_id: str, attachment: dict[str, Any],
+                       check: Callable[[Contract], None] = lambda _: None) -> Contract:
+        """Register an uploaded, hashed file on a draft (the attachments trigger). ``check``
+        refuses it against the contract as it is when the change is committed (a quota that
+        concurrent registrations must not pass together)."""
+        def add(contract: Contract) -> Command:
+            check(contract)
+            return AddAttachment(attachment)
+
+        return self._execute(Caller(SYSTEM_ACTOR), contract_id, add)
 
     # The platform's own steps (the lifecycle workflow and the expiry sweep).
 
@@ -185,6 +196,9 @@ class ContractCommands(ContractReads):
                 continue
         raise ConcurrentChanges("the contract changed concurrently too many times; retry the "
                                 "request")
+
+    def _horizon(self) -> timedelta:
+        return timedelta(days=self._settings.validity_horizon_days)
 
     def _drafting(self) -> DraftingService:
         if self._drafting_factory is None:

@@ -1,0 +1,58 @@
+"""Per-identity request limits through the gateway, on DynamoDB: the suites' stack lifts them
+(one identity sends many requests), so here one function serves a while with small ones.
+(Every rule, on the in-memory services: tests/unit/test_request_limits.py.)"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.e2e
+ORIGIN = "https://app.example"
+ME = "/api/v1/identities/me"
+SMALL = {"CMS_RATE_LIMIT_READ_BURST": "2", "CMS_RATE_LIMIT_READ_PER_MINUTE": "6"}
+
+
+def get(stack, party, path):
+    return httpx.get(stack.url + path, timeout=30, headers={
+        "Authorization": f"Bearer {party.client.token}", "Origin": ORIGIN})
+
+
+def function(stack, name):
+    return next(f for f in stack.functions.values() if f.name == name)
+
+
+def test_reads_beyond_the_burst_are_refused_with_when_to_retry(stack, new_party):
+    party, other = new_party("eth"), new_party("ed25519")
+    with function(stack, "identities").varied(SMALL):
+        answers = [get(stack, party, ME) for _ in range(3)]
+        assert [a.status_code for a in answers] == [200, 200, 429], answers[-1].text
+        assert [a.headers["ratelimit"] for a in answers[:2]] == ['"read";r=1;t=10',
+                                                                '"read";r=0;t=10']
+        refused = answers[-1]
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.json()["code"] == "rate_limited" and refused.json()["policy"] == "read"
+        assert 1 <= int(refused.headers["retry-after"]) <= 10
+        assert refused.headers["ratelimit"] == f'"read";r=0;t={refused.headers["retry-after"]}'
+        assert refused.headers["ratelimit-policy"] == '"read";q=6;w=60;cms-burst=2'
+        exposed = set(refused.headers["access-control-expose-headers"].lower().split(","))
+        assert {"retry-after", "ratelimit", "ratelimit-policy"} <= exposed
+        assert get(stack, other, ME).status_code == 200  # another identity's own bucket
+    assert get(stack, party, ME).status_code == 200
+
+
+def test_every_answer_of_an_authenticated_route_carries_the_fields(stack, new_party):
+    party = new_party("eth")
+    answer = get(stack, party, "/api/v1/contracts")
+    assert answer.status_code == 200
+    assert answer.headers["ratelimit"].startswith('"read";r=')
+    assert answer.headers["ratelimit-policy"].startswith('"read";q=')
+    public = httpx.get(stack.url + "/.well-known/jwks.json", timeout=30)
+    assert public.status_code == 200 and "ratelimit" not in public.headers
+
+
+def test_a_sign_in_attempt_with_the_longest_did_is_answered_not_a_503(stack):
+    # Its bucket's key outgrew what DynamoDB takes as a partition key: the store hashes it.
+    did = "did:web:example.com:" + ":".join(["a" * 60] * 33)
+    answer = httpx.post(stack.url + "/api/v1/auth/challenge", json={"did": did}, timeout=30)
+    assert answer.status_code < 500, answer.text
