@@ -56,11 +56,13 @@ bench: install
 	@$(PY) bench/anchoring_throughput.py
 	@$(PY) bench/templates.py
 	@$(PY) bench/lifecycle_latency.py
+	@$(PY) bench/anonymous_timing.py
 	@$(PY) bench/attestation.py
 	@$(PY) bench/health_latency.py
 	@$(PY) bench/dp_training.py
 	@$(PY) bench/engine_erc20.py
 	@$(PY) bench/engine_wasm.py
+	@$(PY) bench/engine_limits.py
 
 synth: $(PY_STAMP)
 	@$(PY) -c "from cdk.synth import synthesize; print(', '.join(synthesize()))"

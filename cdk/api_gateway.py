@@ -18,12 +18,16 @@ from cdk.gateway_responses import (
     method_not_allowed_template,
 )
 from cdk.nag import acknowledge
+from cms.config import ENVIRONMENT_VARIABLES
 from functions.registry import Route
 
 STAGE_NAME = "prod"  # route paths already carry the version (/api/v1/...)
 REST_API_NAME = "cms-api"
 AUTHORIZER_FUNCTION = "authorizer"
-AUTHORIZER_CACHE_TTL = Duration.seconds(60)
+# The authorizer's answers are cached per token this long: the bound within which a logout, a
+# revocation or a suspension reaches every route. The authorizer is given the same value (it
+# allows only tokens that stay valid that long), so the two cannot disagree.
+AUTHORIZER_CACHE_TTL = Duration.seconds(int(ENVIRONMENT_VARIABLES["CMS_AUTHORIZER_CACHE_TTL_S"]))
 CORS_ALLOW_HEADERS = ("Authorization", "Content-Type", "Idempotency-Key", "If-None-Match")
 CORS_MAX_AGE = Duration.hours(1)
 

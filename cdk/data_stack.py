@@ -92,6 +92,10 @@ KEY_ADMIN_ACTIONS = (
 # The Nitro attestation condition key KMS evaluates on requests with a Recipient document.
 ATTESTATION_CONDITION_KEY = "kms:RecipientAttestation:PCR0"
 TRAINING_QUEUE = "training"  # sends_to name; the functions get CMS_TRAINING_QUEUE_URL
+# Circuit contracts' evaluations: their own queue, served by the parent's own loop, so a stream
+# of them never waits in front of training jobs (the engine function gets
+# CMS_CIRCUITS_QUEUE_URL).
+CIRCUITS_QUEUE = "circuits"
 
 
 class DataStack(Stack):
@@ -134,7 +138,8 @@ class DataStack(Stack):
             spec.key: self._bucket(spec) for spec in self.bucket_specs
         }
         # Queues consumed outside CmsApi, by name (functions send to them through sends_to).
-        self.queues: Mapping[str, sqs.Queue] = {TRAINING_QUEUE: self._training_queue()}
+        self.queues: Mapping[str, sqs.Queue] = {TRAINING_QUEUE: self._training_queue(),
+                                                CIRCUITS_QUEUE: self._circuits_queue()}
         self.jwt_secret = self._jwt_secret()
         self.ledger_signer_secret = self._ledger_signer_secret()
         self.ledger_parameter = self._ledger_parameter()
@@ -210,27 +215,37 @@ class DataStack(Stack):
         return key
 
     def _training_queue(self) -> sqs.Queue:
-        """Training jobs from the training function to the enclave parent (CmsEnclave)."""
-        dead_letters = sqs.Queue(self, "TrainingDeadLetters",
+        """Training jobs from the training function to the enclave parent (CmsEnclave). The
+        parent extends the visibility while a job runs (a heartbeat); 15 minutes is how long
+        a job stays hidden if the parent dies without a word."""
+        return self._parent_queue(TRAINING_QUEUE, "Training", "training jobs",
+                                  Duration.minutes(15))
+
+    def _circuits_queue(self) -> sqs.Queue:
+        """Circuit evaluations from the engine function to the enclave parent's circuits loop
+        (each received with a 5-minute hold; this covers a receive that sets none)."""
+        return self._parent_queue(CIRCUITS_QUEUE, "Circuits", "circuit evaluations",
+                                  Duration.minutes(10))
+
+    def _parent_queue(self, key: str, prefix: str, what: str,
+                      visibility: Duration) -> sqs.Queue:
+        dead_letters = sqs.Queue(self, f"{prefix}DeadLetters",
                                  encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
                                  retention_period=Duration.days(14))
-        _cfn(dead_letters).override_logical_id("TrainingDeadLetters")
+        _cfn(dead_letters).override_logical_id(f"{prefix}DeadLetters")
         acknowledge(dead_letters, "AwsSolutions-SQS3",
-                    "This is the dead-letter queue of the training jobs queue: jobs that failed "
+                    f"This is the dead-letter queue of the {what} queue: jobs that failed "
                     "five receives wait here (14 days) for inspection or redrive.")
         queue = sqs.Queue(
-            self, "TrainingQueue",
+            self, f"{prefix}Queue",
             encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
-            # The parent extends the visibility while a job runs (a heartbeat); 15 minutes is
-            # how long a job stays hidden if the parent dies without a word.
-            visibility_timeout=Duration.minutes(15),
+            visibility_timeout=visibility,
             retention_period=Duration.days(14),  # jobs wait while no parent runs
             receive_message_wait_time=Duration.seconds(20),  # long polling
             dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=5))
         cfn = _cfn(queue)
-        cfn.override_logical_id("TrainingQueue")
-        cfn.add_metadata("cms:queue", {"key": TRAINING_QUEUE,
-                                       "env_var": queue_env_var(TRAINING_QUEUE)})
+        cfn.override_logical_id(f"{prefix}Queue")
+        cfn.add_metadata("cms:queue", {"key": key, "env_var": queue_env_var(key)})
         return queue
 
     def _table(self, spec: TableSpec) -> dynamodb.Table:

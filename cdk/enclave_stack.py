@@ -38,6 +38,7 @@ from constructs import Construct
 from cdk.context import REPO_ROOT, DeployContext
 from cdk.data_stack import (
     ATTESTATION_CONDITION_KEY,
+    CIRCUITS_QUEUE,
     TRAINING_QUEUE,
     DataStack,
     bucket_name,
@@ -65,7 +66,11 @@ PARENT_TABLES: Mapping[str, Access] = {
     # results are recorded through the engine function (lambda:InvokeFunction on it alone),
     # so the parent cannot write any contract's state (balances, results) past its checks.
     "engine": Access.READ,
+    # Each finished evaluation's place in its requester's quota is given back here.
+    "quotas": Access.READ_WRITE,
 }
+# The queues it serves, each with a loop of its own.
+PARENT_QUEUES = (TRAINING_QUEUE, CIRCUITS_QUEUE)
 PARENT_BUCKETS: Mapping[str, tuple[str, ...]] = {"training": ("read", "write")}
 # Interface endpoints (private DNS): the AWS APIs the instance calls besides S3 and DynamoDB.
 INTERFACE_ENDPOINTS = {
@@ -216,11 +221,10 @@ class EnclaveStack(Stack):
             "Session Manager replaces SSH (the instance has no inbound rule); this AWS managed "
             "policy is the one SSM documents for its agent and covers only SSM's own APIs.",
         )
-        queue = self.data.queues[TRAINING_QUEUE]
         role.add_to_policy(iam.PolicyStatement(
             actions=["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
                      "sqs:GetQueueAttributes"],
-            resources=[queue.queue_arn]))
+            resources=[self.data.queues[name].queue_arn for name in PARENT_QUEUES]))
         grant_tables(role, self.data, PARENT_TABLES)
         grant_buckets(role, self.data, PARENT_BUCKETS)
         grant_heartbeat(role, self.data, ENCLAVE_PARENT)  # its own partition only
@@ -318,7 +322,7 @@ class EnclaveStack(Stack):
         heartbeats = next(spec for spec in self.data.table_specs if spec.key == HEARTBEATS)
         environment[heartbeats.env_var] = self.data.tables[HEARTBEATS].table_name
         environment.update({
-            queue_env_var(TRAINING_QUEUE): self.data.queues[TRAINING_QUEUE].queue_url,
+            **{queue_env_var(name): self.data.queues[name].queue_url for name in PARENT_QUEUES},
             "CMS_TRAINING_KEY_ID": self.data.training_key.key_arn,
             "CMS_ENCLAVE_ADDRESS": ENCLAVE_ADDRESS,
             ENGINE_FUNCTION_ENV: self.engine_function.function_name,

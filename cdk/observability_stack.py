@@ -22,7 +22,7 @@ from constructs import Construct
 
 from cdk.api_stack import ApiStack
 from cdk.context import DeployContext
-from cdk.data_stack import TRAINING_QUEUE, DataStack, pascal
+from cdk.data_stack import DataStack, pascal
 from cdk.enclave_stack import EnclaveStack
 
 PERIOD = Duration.minutes(5)
@@ -145,12 +145,9 @@ class ObservabilityStack(Stack):
             "signer_balance": self._signer_balance_alarm(deploy.ledger_min_signer_balance_wei),
             "signin_failures": self._signin_failures_alarm(
                 deploy.signin_failures_alarm_per_minute),
-            "training_dead_letters": self._dead_letters_alarm(
-                "TrainingDeadLettersAlarm", "the training queue",
-                self.data.queues[TRAINING_QUEUE]),
             **{f"{name}_dead_letters": self._dead_letters_alarm(
                 f"{pascal(name)}DeadLettersAlarm", f"the {name} queue", queue)
-               for name, queue in sorted(self.api.queues.items())},
+               for name, queue in sorted({**self.data.queues, **self.api.queues}.items())},
         }
         if self.enclave is not None and self.enclave.runs_parents:
             alarms["enclave_parents"] = self._silent_parents_alarm(self.enclave.heartbeat_metric)

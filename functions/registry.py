@@ -156,10 +156,12 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
                      buckets={"training": ("read", "write")}, sends_to=("training",),
                      generates_training_keys=True)),
     # Contracts, their state and their history, in one table; a circuit contract's input key
-    # pair is made under the training key and its evaluation queued for the enclave.
+    # pair is made under the training key and its evaluation queued for the enclave on the
+    # circuits queue (not the training queue); per-identity circuit quotas in the quotas table.
     FunctionSpec("engine", "The unified contract engine: ERC20, WebAssembly and privacy "
                  "contracts", memory_mb=1024, timeout_s=29,
-                 permissions=Permissions({"engine": _RW}, sends_to=("training",),
+                 permissions=Permissions({"engine": _RW, "quotas": _RW},
+                                         sends_to=("circuits",),
                                          generates_input_key_pairs=True)),
     # Fan-out reads the parties' webhooks and writes deliveries; each attempt rewrites its
     # delivery and enqueues the next (delayed) attempt.

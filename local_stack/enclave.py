@@ -137,15 +137,16 @@ def _start_heartbeat(services: Any, enclave: LocalEnclave, stopping: threading.E
 
 def parent_environment(functions: dict[Any, Any]) -> dict[str, str]:
     """The training function's configuration, which the parent service shares, the engine
-    table (read-only) and the engine function's name (what lambda.invoke finds it by here),
-    as CmsEnclave configures it."""
+    table (read-only), the engine function's name (what lambda.invoke finds it by here), the
+    circuits queue and the quotas table, as CmsEnclave configures it."""
     from cms.adapters.engine_function import ENGINE_FUNCTION_ENV
 
     engine = next(f for f in functions.values() if f.module_name == "functions.engine.app")
     heartbeats = next(f.environment["CMS_HEARTBEATS_TABLE"] for f in functions.values()
                       if "CMS_HEARTBEATS_TABLE" in f.environment)
     return {**training_environment(functions), ENGINE_FUNCTION_ENV: engine.name,
-            "CMS_ENGINE_TABLE": engine.environment["CMS_ENGINE_TABLE"],
+            **{name: engine.environment[name] for name in (
+                "CMS_ENGINE_TABLE", "CMS_CIRCUITS_QUEUE_URL", "CMS_QUOTAS_TABLE")},
             "CMS_HEARTBEATS_TABLE": heartbeats}
 
 
@@ -154,3 +155,43 @@ def training_environment(functions: dict[Any, Any]) -> dict[str, str]:
     return next(f.environment for f in functions.values()
                 if "CMS_TRAINING_QUEUE_URL" in f.environment
                 and "CMS_TRAINING_KEY_ID" in f.environment)
+
+
+def run_circuit_parent(enclave: LocalEnclave, environment: dict[str, str],
+                       stopping: threading.Event, held: Callable[[], bool],
+                       log: Callable[[str], None]) -> None:
+    """The parent's loop over the circuits queue (training_runner.circuit_runner.CircuitQueue),
+    beside ``run_parent``'s training loop, as ``python -m training_runner`` runs both."""
+    if not enclave.ready(stopping):
+        return
+    from cms.adapters.engine_function import ENGINE_FUNCTION_ENV
+    from cms.bootstrap import Services
+    from cms.config import Settings
+    from cms.domain.attestation import development_root
+    from training_runner.circuit_runner import CircuitQueue, CircuitRunner
+    from training_runner.engine_invoker import EngineFunction
+    from training_runner.key_release import SimulatedKeyRelease
+
+    root = development_root(enclave.root_file.read_bytes(), label="local simulated enclave")
+    keys = SimulatedKeyRelease(environment["CMS_TRAINING_KEY_ID"], root, {enclave.pcr0})
+    aws = {key: value for key, value in os.environ.items() if key.startswith("AWS_")}
+    services = Services(Settings.from_environ({**aws, **environment}))
+    runner = CircuitQueue(services.circuit_queue, CircuitRunner(
+        EngineFunction(services.engine, environment[ENGINE_FUNCTION_ENV]), keys,
+        enclave.address, release=services.circuit_quotas.release_evaluation))
+    log(f"  enclave   circuits: {environment['CMS_CIRCUITS_QUEUE_URL'].rsplit('/', 1)[-1]}")
+
+    def paused() -> bool:
+        return held() or GATE.is_held
+
+    while not stopping.is_set():
+        pause_s = 0.2
+        with GATE.job() as admitted:
+            if admitted and not held():
+                try:
+                    runner.run_once(wait_s=1, held=paused)
+                    pause_s = 0
+                except Exception as error:  # keep serving; say what happened
+                    log(f"[circuits] runner: {error!r}")
+                    pause_s = 1
+        stopping.wait(pause_s)

@@ -214,9 +214,13 @@ class LocalStack:
         os.environ.update(self._overrides())
 
     def _start_parent(self) -> None:
-        from local_stack.enclave import parent_environment, run_parent
+        from local_stack.enclave import parent_environment, run_circuit_parent, run_parent
 
         threading.Thread(target=run_parent, daemon=True, name="training-parent", args=(
+            self.enclave, parent_environment(self.functions), self._stopping,
+            lambda: "training-parent" in self._paused, self.log)).start()
+        # Circuit evaluations: their own queue and loop (held with the training parent).
+        threading.Thread(target=run_circuit_parent, daemon=True, name="circuits-parent", args=(
             self.enclave, parent_environment(self.functions), self._stopping,
             lambda: "training-parent" in self._paused, self.log)).start()
 

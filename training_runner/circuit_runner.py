@@ -13,13 +13,19 @@ A run that breaks off (the enclave unreachable) is left on the queue and tried a
 ``max_attempts`` receives; a refusal (an image the contract does not allow, a key KMS would
 not release, a statement the contract rejects) is logged and the job dropped, the contract
 staying ``requested``. A job whose result is already recorded is dropped: duplicates are
-harmless.
+harmless. Whenever a job is done with (recorded, refused, given up), its requester's place in
+the per-identity quota is given back (``release``).
+
+Evaluations have their own queue and their own loop (``CircuitQueue``), beside the training
+runner's: the enclave serves each connection in its own thread, so an evaluation neither waits
+for a training job nor makes one wait, and the per-identity quotas bound how many there are.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -38,6 +44,9 @@ log = logging.getLogger("cms.training_runner.circuits")
 # with eight; well under one call's 30M maximum.
 RECORD_GAS_LIMIT = 10_000_000
 EVALUATION_TIMEOUT_S = 120.0  # 10,000 gates take ~25 ms; decryption and attestation ~100 ms
+# How long a received evaluation stays invisible: longer than one attempt can take (the
+# enclave's answer, then recordResult through the engine function).
+HOLD_S = 300
 
 
 class Engine(Protocol):
@@ -54,11 +63,15 @@ class Engine(Protocol):
 
 @dataclass
 class CircuitRunner:
+    """``release(requester, address)`` gives a finished job's quota place back
+    (cms.services.circuit_evaluations.CircuitQuotas.release_evaluation)."""
+
     engine: Engine
     keys: KeyRelease
     enclave: Address
     caller: str = CIRCUIT_RELAYER  # what the engine function runs recordResult as
     max_attempts: int = 3
+    release: Callable[[str, str], None] | None = None
 
     def handle(self, message: JobMessage, queue: JobQueue) -> None:
         address = str(message.body.get("address"))
@@ -75,6 +88,16 @@ class CircuitRunner:
         else:
             log.info("circuit %s: %s", address, outcome)
         queue.delete(message)
+        self._release(message.body.get("requester"), address)
+
+    def _release(self, requester: Any, address: str) -> None:
+        if self.release is None or not isinstance(requester, str):
+            return
+        try:
+            self.release(requester, address)
+        except DependencyUnavailable as error:  # the place frees itself after its hold
+            log.warning("circuit %s: could not release %s's place: %s", address, requester,
+                        error)
 
     def run(self, address: str) -> str:
         """Evaluate and record; returns what happened (raises ``RunFailed`` on a refusal)."""
@@ -126,3 +149,32 @@ class CircuitRunner:
             "inputs": {name: base64.b64encode(data).decode()
                        for name, data in stored.inputs.items()},
         }, timeout_s=EVALUATION_TIMEOUT_S)
+
+
+@dataclass
+class CircuitQueue:
+    """The parent's loop over the circuits queue: one evaluation at a time, beside the
+    training runner's loop (training_runner.enclave_runner)."""
+
+    queue: JobQueue
+    circuits: CircuitRunner
+
+    def run_once(self, wait_s: int = 20, held: Callable[[], bool] = lambda: False) -> int:
+        """Handle what the queue has (at most one job); a job received while ``held()`` goes
+        back untouched (the local stack's tests hold it)."""
+        messages = self.queue.receive(wait_s=wait_s, hold_s=HOLD_S)
+        for message in messages:
+            if held():
+                self.queue.extend(message, 0)
+            else:
+                self.circuits.handle(message, self.queue)
+        return len(messages)
+
+    def serve(self, stopping: Callable[[], bool]) -> None:
+        while not stopping():
+            try:
+                self.run_once()
+            except DependencyUnavailable as error:  # AWS unreachable: try again shortly
+                log.warning("circuits queue unavailable: %s", error)
+            except DomainError as error:  # one job's refusal must not stop the service
+                log.error("an evaluation was refused: %s", error)

@@ -4,6 +4,9 @@
   cms health [--details]                   dependency health of a deployment (--details:
                                            why and what was probed; admins, CMS_TOKEN)
   cms chain-health                         the chain, its latest block, the anchoring lag
+  cms logout                               revoke CMS_TOKEN (other sessions go on)
+  cms revoke-sessions [DID]                end every session of DID (default: CMS_TOKEN's
+                                           own identity; another's only as an admin)
   cms contract get|events|verify ID        needs CMS_TOKEN
   cms contract receipt ID [--out FILE]     the contract's receipt, as issued (needs CMS_TOKEN)
   cms verify-receipt FILE --rpc URL --ledger CHAIN_ID:ADDRESS
@@ -68,6 +71,10 @@ def _parser() -> argparse.ArgumentParser:
     health.add_argument("--details", action="store_true",
                         help="each dependency's reason and resource (admins; needs CMS_TOKEN)")
     commands.add_parser("chain-health", help="the chain and how anchoring does")
+    commands.add_parser("logout", help="revoke CMS_TOKEN")
+    revoke = commands.add_parser("revoke-sessions",
+                                 help="end every session of an identity (needs CMS_TOKEN)")
+    revoke.add_argument("did", nargs="?", help="default: CMS_TOKEN's own identity")
     contract = commands.add_parser("contract", help="read a contract (needs CMS_TOKEN)")
     contract.add_argument("action", choices=["get", "events", "verify", "receipt"])
     contract.add_argument("contract_id")
@@ -104,6 +111,11 @@ def _run(args: argparse.Namespace) -> object:
         return client.health_details() if args.details else client.health()
     if args.command == "chain-health":
         return client.chain_health()
+    if args.command == "logout":
+        client.logout()
+        return {"logged_out": True}
+    if args.command == "revoke-sessions":
+        return {"did": client.revoke_sessions(args.did), "sessions_revoked": True}
     calls = {"get": client.get_contract, "events": client.events, "verify": client.verify,
              "receipt": client.receipt}
     return calls[args.action](args.contract_id)

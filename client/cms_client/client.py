@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -34,6 +34,7 @@ class CmsClient:
                  http: httpx.Client | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        self.did: str | None = None  # whom the token speaks for, once signed in here
         self._http = http or httpx.Client(timeout=timeout)
 
     def close(self) -> None:
@@ -52,8 +53,24 @@ class CmsClient:
         verified = self._call("POST", "/api/v1/auth/verify", {
             "did": signer.did, "challenge": issued["challenge"],
             "signature": signer.sign_message(issued["challenge"])})
-        self.token = verified["token"]
+        self.token, self.did = verified["token"], signer.did
         return self.token
+
+    def logout(self) -> None:
+        """Revoke this client's token (the identity's other sessions go on); every route
+        refuses it within the authorizer's cache TTL, 5 s."""
+        self._call("POST", "/api/v1/auth/logout")
+        self.token = None
+
+    def revoke_sessions(self, did: str | None = None) -> str:
+        """End every session of ``did`` (default: this client's identity, whose token then
+        stops working too; another identity's only as an admin). Returns the DID."""
+        own = self.did or self.me()["did"]
+        target = did or own
+        self._call("DELETE", f"/api/v1/identities/{quote(target, safe=':')}/sessions")
+        if target == own:
+            self.token = None
+        return target
 
     def me(self) -> dict[str, Any]:
         return self._call("GET", "/api/v1/identities/me")
@@ -293,10 +310,12 @@ class CmsClient:
         return self._call("POST", f"/api/v1/engine/contracts/{address}/execute-batch",
                           {"calls": calls})
 
-    def estimate_gas(self, address: str, function: str, args: dict[str, Any] | None = None
-                     ) -> dict[str, Any]:
+    def estimate_gas(self, address: str, function: str, args: dict[str, Any] | None = None,
+                     *, gas_limit: int | None = None) -> dict[str, Any]:
+        """The gas the call would use (a dry run bounded by ``gas_limit``, default the
+        largest a call may have, and by a call's time limit; recorded as this identity's)."""
         return self._call("POST", f"/api/v1/engine/contracts/{address}/estimate-gas",
-                          _call_body(function, args, None))
+                          _call_body(function, args, gas_limit))
 
     def engine_history(self, address: str, *, limit: int = 50,
                        cursor: str | None = None) -> dict[str, Any]:

@@ -1,4 +1,10 @@
-"""Auth function: DID registration, sign-in challenge and verification, JWKS. Public routes."""
+"""Auth function: DID registration, sign-in challenge and verification, JWKS (public routes);
+logging the caller's token out.
+
+The public routes tell an anonymous caller nothing about whether a DID is registered or
+suspended (cms.services.auth): registration answers 200 with the same body either way, a
+challenge is issued for any DID, and verification reports an identity's state only to the
+holder of its key."""
 
 from __future__ import annotations
 
@@ -7,9 +13,9 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from cms.api.http import http_entry, json_response, source_ip_of
+from cms.api.http import caller_of, http_entry, json_response, source_ip_of
 from cms.api.observability import count
-from cms.api.operations import PUBLIC, Api
+from cms.api.operations import PUBLIC, WRITE, Api
 from cms.api.schemas.auth import (
     AccessToken,
     Challenge,
@@ -47,22 +53,19 @@ runtime = FunctionRuntime()
 DID_ERRORS = (InvalidDid, UnsupportedDidMethod, DidResolutionFailed, DidDocumentTooLarge)
 
 
-@api.post("/api/v1/auth/register", "registerIdentity", limit=PUBLIC,
-          status=201, also=(200,), secured=False,
-          summary="Register a DID and its public key (201; 200 for the same pair again)",
+@api.post("/api/v1/auth/register", "registerIdentity", limit=PUBLIC, secured=False,
+          summary="Register a DID and its public key (the same answer if they already are)",
           errors=(*DID_ERRORS, KeyMismatch, UnsupportedKeyType, ValidationFailed, Conflict))
-def register(request: Annotated[RegisterRequest, Body()]) -> Response[Registration]:
+def register(request: Annotated[RegisterRequest, Body()]) -> Registration:
     registration = runtime.services.auth.register(
         request.did, request.public_key, source_ip=source_ip_of(api), name=request.name,
         identity_type=IdentityType(request.type), metadata=request.metadata)
-    body = Registration.model_validate(registration.to_json())
-    return json_response(body, 201 if registration.created else 200)
+    return Registration.model_validate(registration.to_json())
 
 
 @api.post("/api/v1/auth/challenge", "createChallenge", limit=PUBLIC, secured=False,
-          summary="Get a sign-in challenge (EIP-4361 for Ethereum DIDs)",
-          errors=(InvalidDid, UnsupportedDidMethod, IdentityNotFound, IdentitySuspended,
-                  Forbidden))
+          summary="Get a sign-in challenge (EIP-4361 for Ethereum DIDs), for any DID",
+          errors=(InvalidDid, UnsupportedDidMethod))
 def challenge(request: Annotated[ChallengeRequest, Body()]) -> Challenge:
     issued = runtime.services.auth.challenge(request.did, source_ip_of(api))
     return Challenge.model_validate(issued, from_attributes=True)
@@ -80,6 +83,16 @@ def verify(request: Annotated[VerifyRequest, Body()]) -> AccessToken:
     count("SignIns")
     return AccessToken(token=issued.token, token_type="Bearer",  # noqa: S106 - a scheme
                        expires_at=issued.expires_at, did=request.did)
+
+
+@api.post("/api/v1/auth/logout", "logout", limit=WRITE, status=204,
+          summary="Log out: revoke the access token this request carries (the identity's "
+                  "other sessions go on)",
+          errors=(Conflict,))
+def logout() -> Response[None]:
+    runtime.services.sessions.logout(caller_of(api))
+    count("Logouts")
+    return Response(status_code=204)
 
 
 @api.get("/.well-known/jwks.json", "getJwks", limit=PUBLIC, secured=False,

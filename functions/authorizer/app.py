@@ -1,7 +1,10 @@
-"""API Gateway REQUEST authorizer: a valid EdDSA access token of an active identity.
+"""API Gateway REQUEST authorizer: a valid EdDSA access token of an active identity, neither
+logged out nor revoked (cms.services.sessions).
 
-Returns an IAM policy for the whole API (results are cached per token), with the caller's DID
-and roles in the context the handlers read. Any failure is "Unauthorized" (401).
+Returns an IAM policy for the whole API (results are cached per token for the stage's
+authorizer TTL, CMS_AUTHORIZER_CACHE_TTL_S), with the caller's DID and roles, and the token's
+id and expiry (for logging it out), in the context the handlers read. Any failure is
+"Unauthorized" (401).
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 
 from cms.api.observability import count, instrumented, logger
 from cms.domain.errors import DomainError
-from cms.domain.identity import IdentityStatus
 from cms.runtime import FunctionRuntime
 
 runtime = FunctionRuntime()
@@ -42,10 +44,7 @@ def _denied(error: Exception) -> NoReturn:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = APIGatewayAuthorizerRequestEvent(event)
     try:
-        claims = runtime.services.tokens.verify(_bearer(request))
-        identity = runtime.services.identity_store.profile(claims["sub"])
-        if identity is None or identity.status != IdentityStatus.ACTIVE:
-            raise PermissionError("identity is not active")
+        principal = runtime.services.sessions.authorize(_bearer(request))
     except DomainError as error:
         if error.status >= 500:
             # Not the caller's fault (an outage, a misconfigured function): let API Gateway
@@ -56,10 +55,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         _denied(error)
     arn = request.parsed_arn
     policy = APIGatewayAuthorizerResponse(
-        principal_id=claims["sub"], region=arn.region, aws_account_id=arn.aws_account_id,
+        principal_id=principal.did, region=arn.region, aws_account_id=arn.aws_account_id,
         api_id=arn.api_id, stage=arn.stage,
         # Roles come from the live identity, not the token: a change applies within the
         # authorizer's cache TTL instead of at the next sign-in.
-        context={"did": claims["sub"], "roles": ",".join(identity.roles)})
+        context={"did": principal.did, "roles": ",".join(principal.roles),
+                 "jti": principal.token_id, "exp": principal.expires})
     policy.allow_all_routes()
     return policy.asdict()

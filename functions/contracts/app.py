@@ -54,6 +54,7 @@ from cms.domain.errors import (
     InvalidSignature,
     MalformedSignature,
     NotFound,
+    RenderLimitExceeded,
     StoredObjectCorrupt,
     TemplateInvalid,
     TemplateNotFound,
@@ -86,8 +87,8 @@ READ_ERRORS = (NotFound, CorruptSnapshot)
 # Every change: besides those, in the wrong state, out of its validity, or changed
 # concurrently past the retries.
 CHANGE_ERRORS = (*READ_ERRORS, Forbidden, IllegalTransition, ValidityEnded, Conflict)
-# Drafting from a template: unknown, or its stored version unusable.
-TEMPLATE_ERRORS = (TemplateNotFound, TemplateInvalid, StoredObjectCorrupt)
+# Drafting from a template: unknown, its stored version unusable, or its render past limits.
+TEMPLATE_ERRORS = (TemplateNotFound, TemplateInvalid, StoredObjectCorrupt, RenderLimitExceeded)
 
 
 def _fields(model: BaseModel) -> dict[str, Any]:

@@ -45,7 +45,7 @@ from cms.domain.engine.errors import (
 from cms.domain.engine.gas import MAX_GAS_LIMIT
 from cms.domain.engine.records import CIRCUIT_KIND
 from cms.domain.engine.unified import ContractBusy
-from cms.domain.errors import DomainError, Forbidden, ValidationFailed
+from cms.domain.errors import DomainError, EvaluationLimitReached, Forbidden, ValidationFailed
 from cms.runtime import FunctionRuntime
 from cms.services.engine import ContractCall, ContractDeployment
 
@@ -61,6 +61,9 @@ AddressPath = Annotated[str, Path(pattern=ADDRESS_PATTERN, description=(
 FAILED_RUN = (ContractReverted, GasExhausted, ExecutionTimeout)
 # Before anything runs: the contract, its function and arguments, the store.
 REFUSED = (ContractNotFound, EngineValidationError, StorageError)
+# A circuit contract's evaluation request past the caller's quota: too many in flight (409;
+# per window it is the common 429).
+QUOTA = (EvaluationLimitReached,)
 
 
 @api.post(CONTRACTS, "deployEngineContract", limit=COMPUTE, status=201,
@@ -86,7 +89,7 @@ def get(address: AddressPath) -> EngineContract:
 @api.post(ONE + "/execute", "executeEngineContract", limit=COMPUTE,
           summary="Execute a function as the caller: atomic; a call that runs and fails is a "
                   "problem with the contract's error",
-          errors=(*REFUSED, ContractBusy, *FAILED_RUN))
+          errors=(*REFUSED, ContractBusy, *FAILED_RUN, *QUOTA))
 def execute(address: AddressPath, request: Annotated[Call, Body()]) -> ExecutionResult:
     result = runtime.services.engine.call(caller_of(api), address, _call(request))
     count("EngineExecutions")
@@ -96,7 +99,7 @@ def execute(address: AddressPath, request: Annotated[Call, Body()]) -> Execution
 @api.post(ONE + "/execute-batch", "executeEngineBatch", limit=COMPUTE,
           summary="Execute calls in order, each atomic on its own: per-call results, "
                   "failures included",
-          errors=(*REFUSED, ContractBusy))
+          errors=(*REFUSED, ContractBusy, *QUOTA))
 def execute_batch(address: AddressPath, request: Annotated[BatchRequest, Body()]
                   ) -> BatchResult:
     outcome = runtime.services.engine.batch(caller_of(api), address,
@@ -106,7 +109,8 @@ def execute_batch(address: AddressPath, request: Annotated[BatchRequest, Body()]
 
 
 @api.post(ONE + "/estimate-gas", "estimateEngineGas", limit=COMPUTE,
-          summary="The gas a call would use now: a dry run that changes nothing",
+          summary="The gas a call would use now: a dry run that changes nothing, within a "
+                  "call's gas and time limits and recorded as the caller's dry run",
           errors=(*REFUSED, *FAILED_RUN))
 def estimate_gas(address: AddressPath, request: Annotated[Call, Body()]) -> GasEstimate:
     estimate = runtime.services.engine.estimate(caller_of(api), address, _call(request))

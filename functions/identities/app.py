@@ -1,9 +1,11 @@
-"""Identities function: the caller's profile; administration of status and roles."""
+"""Identities function: the caller's profile; administration of status and roles; ending an
+identity's sessions."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from cms.api.http import caller_of, http_entry
@@ -58,6 +60,16 @@ def administer(did: DidPath, change: Annotated[IdentityChange, Body()]) -> Ident
         roles=[domain.Role(r) for r in change.roles] if change.roles is not None else None,
         identity_type=domain.IdentityType(change.type) if change.type else None)
     return _identity(identity)
+
+
+@api.delete("/api/v1/identities/<did>/sessions", "revokeSessions", limit=WRITE,
+            status=204,
+            summary="End every session of an identity: each token issued to it so far stops "
+                    "working (the identity itself, or an admin for any)",
+            errors=(IdentityNotFound, Forbidden, Conflict))
+def revoke_sessions(did: DidPath) -> Response[None]:
+    runtime.services.identities.revoke_sessions(caller_of(api), did)
+    return Response(status_code=204)
 
 
 @api.get("/api/v1/identities/<did>/events", "listIdentityEvents", limit=READ,

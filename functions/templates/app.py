@@ -23,6 +23,7 @@ from cms.api.schemas.templates import (
 from cms.domain.errors import (
     Conflict,
     Forbidden,
+    RenderLimitExceeded,
     StoredObjectCorrupt,
     TemplateExists,
     TemplateInvalid,
@@ -100,7 +101,7 @@ def revise(template_id: TemplateIdPath, request: Annotated[TemplateDefinition, B
 
 @api.post(ONE + "/render", "renderTemplate", limit=RENDER,
           summary="Preview: the terms, validity and document a contract made now would get",
-          errors=(TemplateNotFound, *SEEDING))
+          errors=(TemplateNotFound, RenderLimitExceeded, *SEEDING))
 def render(template_id: TemplateIdPath,
            request: Annotated[TemplatePreviewRequest, Body()]) -> TemplatePreview:
     caller_of(api)

@@ -18,12 +18,14 @@ from cms.services.health import HealthService
 
 @pytest.fixture(scope="module")
 def resources(moto_dynamodb: dict[str, str]) -> dict[str, str]:
-    """The contract tests' resources, with a deliveries queue and the platform's bus."""
+    """The contract tests' resources, with the deliveries and circuits queues and a bus."""
     sqs, events = boto3.client("sqs"), boto3.client("events")
     deliveries = sqs.create_queue(QueueName="contract-deliveries")["QueueUrl"]
+    circuits = sqs.create_queue(QueueName="contract-circuits")["QueueUrl"]
     bus = f"cms-events-{uuid.uuid4().hex[:8]}"
     events.create_event_bus(Name=bus)
-    return {**moto_dynamodb, "CMS_DELIVERIES_QUEUE_URL": deliveries, "CMS_EVENT_BUS_NAME": bus}
+    return {**moto_dynamodb, "CMS_DELIVERIES_QUEUE_URL": deliveries,
+            "CMS_CIRCUITS_QUEUE_URL": circuits, "CMS_EVENT_BUS_NAME": bus}
 
 
 def check(variables: dict[str, str]):

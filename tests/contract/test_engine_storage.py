@@ -225,6 +225,20 @@ def test_a_stored_execution_joins_history_and_totals(services):
         storage.store_execution(record(new_address()))
 
 
+def test_a_dry_run_is_kept_as_one_and_counts_its_gas_but_grants_no_limit(services):
+    storage = services.engine_storage
+    address = deployed(storage)
+    before = storage.contract_stats(address)
+    storage.store_execution(record(address, 2, dry_run=True, return_value=None,
+                                   gas_limit=30_000_000))
+    [latest, _] = storage.get_execution_history(address)
+    assert latest.dry_run and latest.gas_limit == 30_000_000
+    after = storage.contract_stats(address)
+    assert after.executions == before.executions + 1
+    assert after.gas_used - before.gas_used == after.gas_limit - before.gas_limit == 30_002
+    assert storage.engine_stats().gas_used >= 30_002
+
+
 # -- engine-wide figures ----------------------------------------------------------------------
 
 def test_engine_totals_and_minute_buckets_add_every_commit(services):

@@ -14,6 +14,7 @@ from cms.domain.identity import (
     IdentityType,
     record_change,
 )
+from cms.domain.sessions import SessionPolicy, Sessions
 from cms.ports.errors import WriteConflict
 
 NOW = "2026-12-07T06:00:00.000Z"
@@ -98,3 +99,63 @@ def test_credentials_are_added_once(services):
     with pytest.raises(WriteConflict):
         store.add_credential(again, second, late, expected_version=updated.version)
     assert len(store.events(identity.did)) == 2
+
+
+# ------------------------------------------------------------------ sessions
+
+POLICY = SessionPolicy(token_ttl_s=900, leeway_s=5, max_revoked=64)
+EPOCH = 1_800_000_000.0
+
+
+def test_an_identity_without_sessions_stands_with_an_empty_record(services):
+    store = services.identity_store
+    identity, _ = created(store, new_identity())
+    assert store.standing(identity.did) == (identity, Sessions())
+    assert store.sessions(identity.did) == Sessions()
+    assert store.standing("did:key:z6MkNobody") == (None, Sessions())
+
+
+def test_sessions_are_saved_at_their_version_and_read_with_the_profile(services):
+    store = services.identity_store
+    identity, _ = created(store, new_identity())
+    first = Sessions().with_token_revoked("jti-1", int(EPOCH) + 600, now=EPOCH, policy=POLICY)
+    store.save_sessions(identity.did, first)
+    stored = store.sessions(identity.did)
+    assert stored == replace(first, version=1)
+    assert store.standing(identity.did) == (identity, stored)
+    with pytest.raises(WriteConflict):  # written at version 0 again: someone else was first
+        store.save_sessions(identity.did, first.with_all_revoked(now=EPOCH, policy=POLICY))
+    second = stored.with_token_revoked("jti-2", int(EPOCH) + 700, now=EPOCH, policy=POLICY)
+    store.save_sessions(identity.did, second)
+    assert store.sessions(identity.did) == replace(second, version=2)
+    assert store.profile(identity.did) == identity  # the profile and its chain untouched
+    assert len(store.events(identity.did)) == 1
+
+
+def test_an_update_with_sessions_writes_both_or_neither(services):
+    store = services.identity_store
+    identity, _ = created(store, new_identity())
+    ended = Sessions().with_all_revoked(now=EPOCH, policy=POLICY)
+    suspended, event = record_change(identity, replace(identity, status=IdentityStatus.SUSPENDED),
+                                     event_type="identity.updated", actor="did:key:z6MkA",
+                                     at=NOW, data={})
+    store.save_sessions(identity.did, Sessions().with_token_revoked(
+        "jti", int(EPOCH) + 60, now=EPOCH, policy=POLICY))
+    with pytest.raises(WriteConflict):  # the sessions moved since version 0
+        store.update(suspended, event, expected_version=identity.version, sessions=ended)
+    assert store.profile(identity.did) == identity and len(store.events(identity.did)) == 1
+    current = store.sessions(identity.did)
+    ended = current.with_all_revoked(now=EPOCH, policy=POLICY)
+    store.update(suspended, event, expected_version=identity.version, sessions=ended)
+    profile, sessions = store.standing(identity.did)
+    assert profile.status == IdentityStatus.SUSPENDED
+    assert sessions == replace(ended, version=current.version + 1)
+    assert [e.event_type for e in store.events(identity.did)] == [
+        "identity.registered", "identity.updated"]
+
+
+def test_credentials_and_sessions_do_not_mix(services):
+    store = services.identity_store
+    identity, key = created(store, new_identity())
+    store.save_sessions(identity.did, Sessions().with_all_revoked(now=EPOCH, policy=POLICY))
+    assert store.get(identity.did).credentials == (key,)

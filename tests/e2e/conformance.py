@@ -62,6 +62,8 @@ def bindings(world: World) -> dict[tuple[str, str], Binding]:
         ("GET", "/api/v1/identities/{}"): Binding(
             ([world.owner.did, world.counterpart.did, world.stranger.did],)),
         ("PATCH", "/api/v1/identities/{}"): Binding(([world.subject.did],), only=True),
+        # The subject's sessions, never the owner's: the owner is the fuzzer's own session.
+        ("DELETE", "/api/v1/identities/{}/sessions"): Binding(([world.subject.did],), only=True),
         ("GET", "/api/v1/identities/{}/events"): Binding(
             ([world.owner.did, world.counterpart.did],)),
         ("POST", "/api/v1/contracts"): Binding(body={"consumer_did": [world.counterpart.did]}),
@@ -207,6 +209,16 @@ SHARED_BY_DESIGN: dict[tuple[str, str], str] = {
 }
 
 
+# Operations that end the session they are called with: on the fuzzer's own token they would
+# sign it out for the rest of the run (every later request a 401, until the next sign-in). Not
+# fuzzed, for this reason; tests/e2e/test_sessions_api.py tests them through the gateway,
+# test_hostile_input.py sends them hostile input on a token of their own, and
+# test_openapi_contract.py checks their document.
+ENDS_THE_CALLERS_SESSION: dict[tuple[str, str], str] = {
+    ("POST", "/api/v1/auth/logout"): "revokes the very token it is called with",
+}
+
+
 def operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
@@ -233,6 +245,9 @@ def operation_configs(document: dict[str, Any], world: World
     for method, path, operation in operations(document):
         key = (method, shape(path))
         config: dict[str, Any] = {"include-name": f"{method} {path}"}
+        if key in ENDS_THE_CALLERS_SESSION:
+            configs.append({**config, "enabled": False})
+            continue
         binding = table.get(key)
         if binding is not None:
             parameters: dict[str, Any] = {}

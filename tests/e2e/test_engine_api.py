@@ -52,7 +52,8 @@ def test_the_signed_in_identities_deploy_and_call(token):
     estimate = owner.client.estimate_gas(contract["address"], "transfer",
                                          {"to": to, "value": "1"})
     assert estimate["suggested_gas_limit"] > estimate["gas"] > 21_000
-    assert owner.client.engine_contract(contract["address"])["executions"] == 5
+    # The constructor, three transfers, a read and the estimate: a dry run counts too.
+    assert owner.client.engine_contract(contract["address"])["executions"] == 6
 
 
 def test_history_pages_through_the_query_string_and_gets_are_conditional(token):
@@ -102,6 +103,34 @@ def test_failures_are_the_problems_the_document_declares(token, new_party):
     owner.client.deploy_engine_contract("erc20", init_args=salted, salt="0x" + "07" * 32)
     expect_error(lambda: owner.client.deploy_engine_contract(
         "erc20", init_args=salted, salt="0x" + "07" * 32), 409, "contract_exists")
+
+
+def test_costly_arithmetic_is_priced_and_estimates_are_the_callers_dry_runs(new_party):
+    from cms.domain.engine.gas import modexp_gas
+    from cms.domain.engine.paillier import generate_keypair
+
+    client = new_party("eth").client
+    expect_error(lambda: client.deploy_engine_contract(  # 8192 bits: no call could pay
+        "sealed_bid_tally", init_args={"public_key": {"n": "f" * 2048}}),
+        400, "validation_error")
+    key, private = generate_keypair(2048)
+    address = client.deploy_engine_contract(
+        "sealed_bid_tally", init_args={"public_key": key.to_json()})["address"]
+    bid = key.encrypt(7)
+    client.execute(address, "submitBid", {"bid": bid.to_json()})
+    total, randomness = private.open(bid)
+    opening = {"total": str(total), "randomness": format(randomness, "x")}
+    problem = expect_error(lambda: client.execute(address, "reveal", opening), 422,
+                           "gas_exhausted")  # the default 3M: the re-encryption is 2.8M
+    assert problem["gas_required"] >= modexp_gas(key.n, 4096)
+    estimate = client.estimate_gas(address, "reveal", opening)
+    assert estimate["gas"] > modexp_gas(key.n, 4096)
+    revealed = client.execute(address, "reveal", opening,
+                              gas_limit=estimate["suggested_gas_limit"])
+    assert revealed["return_value"] == 7 and revealed["gas_used"] == estimate["gas"]
+    latest = client.engine_history(address, limit=3)["items"]
+    assert [item["dry_run"] for item in latest] == [False, True, False]
+    assert latest[1]["gas_used"] == estimate["gas"] and latest[1]["return_value"] is None
 
 
 def test_bodies_are_i_json_so_wide_amounts_are_decimal_strings(new_party):

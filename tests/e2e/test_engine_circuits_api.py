@@ -72,3 +72,51 @@ def test_a_contract_may_only_name_the_platforms_enclave_images(new_party):
     problem = expect_error(lambda: deploy(alice, bob, "ab" * 48), 400,
                            "engine_validation_error")
     assert problem["errors"][0]["pointer"] == "/init_args/enclave_pcr0s"
+
+
+def queued(stack, variable: str) -> int:
+    """Messages on one of the parent's queues (visible or held)."""
+    import boto3
+
+    from local_stack.enclave import parent_environment
+
+    attributes = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=parent_environment(stack.functions)[variable],
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return sum(int(count) for count in attributes.values())
+
+
+def ready(alice, bob, pcr0: str) -> str:
+    address = deploy(alice, bob, pcr0)
+    submit_input(alice.client, address, "alice", 7)
+    submit_input(bob.client, address, "bob", 9)
+    return address
+
+
+def test_evaluations_wait_on_their_own_queue_within_each_identitys_quota(new_party, stack):
+    """Two evaluations of one identity at once (the default); they never reach the training
+    queue; the parent gives each place back once it has recorded the result."""
+    alice, bob = new_party("eth"), new_party("eth")
+    pcr0 = local_measurements()[0].hex()
+    first, second, third = (ready(alice, bob, pcr0) for _ in range(3))
+    with stack.paused("training-parent"):  # the parent's loops hold off: jobs stay queued
+        training_before = queued(stack, "CMS_TRAINING_QUEUE_URL")
+        alice.client.execute(first, "requestEvaluation")
+        alice.client.execute(second, "requestEvaluation")
+        expect_error(lambda: alice.client.execute(third, "requestEvaluation"), 409,
+                     "evaluation_limit_reached")
+        assert queued(stack, "CMS_CIRCUITS_QUEUE_URL") >= 2
+        assert queued(stack, "CMS_TRAINING_QUEUE_URL") == training_before
+    assert recorded(alice.client, first)["status"] == "evaluated"
+    assert recorded(alice.client, second)["status"] == "evaluated"
+    deadline = time.monotonic() + 30  # the parent releases right after recording
+    while True:
+        try:
+            alice.client.execute(third, "requestEvaluation")
+            break
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    assert recorded(bob.client, third)["status"] == "evaluated"

@@ -306,3 +306,64 @@ def test_the_served_document_is_the_recorded_version_whatever_is_written_later(p
     s3.put_object(Bucket=bucket, Key=f"contracts/{contract['id']}/document/"
                                      f"{entry['sha256']}.pdf", Body=b"%PDF-1.4 forged")
     assert consumer.client.document(contract["id"], "pdf") == original
+
+
+# ---------------------------------------------------------------- a render's limits
+
+
+def doubled_name(times):
+    """A body that doubles the first dataset's name ``times`` times (the review's attack)."""
+    return ("{% set a = datasets[0].name %}" + "{% set a = a ~ a %}{% set a = a + a %}" *
+            (times // 2) + "{% set a = a ~ a %}" * (times % 2) + "{{ a|length }}")
+
+
+def test_a_render_that_would_blow_up_is_refused_everywhere_it_runs(admin, parties):
+    provider, consumer = parties
+    # Twenty steps of ~ or + made 21 million characters: the version is refused outright.
+    problem = expect_error(lambda: admin.client.create_template(
+        {"id": unique_id(), **custom_definition(body=doubled_name(20))}), 422,
+        "template_invalid")
+    assert [error["pointer"] for error in problem["errors"]] == ["/body"]
+    # Thirteen steps render its example; a longer name (variables any user sends) does not.
+    template_id = unique_id()
+    admin.client.create_template({"id": template_id, **custom_definition(
+        body=doubled_name(13))})
+    variables = copy.deepcopy(custom_definition()["example"])
+    assert provider.client.render_template(template_id, variables)["markdown"].strip()
+    variables["datasets"][0]["name"] = "n" * 200
+    problem = expect_error(lambda: provider.client.render_template(template_id, variables),
+                           422, "render_limit_exceeded")
+    assert problem["limit"] == "value_size"
+    expect_error(lambda: provider.client.create_contract({
+        "template_id": template_id, "consumer_did": consumer.did, "variables": variables}),
+        422, "render_limit_exceeded")
+    assert provider.client.list_contracts()["items"] == []  # nothing was written
+
+
+def test_template_bodies_that_recurse_or_nest_without_bound_are_refused(admin):
+    for body in ("{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}",  # recursion
+                 "{{ 9 ** 9 ** 9 }}",  # big integers
+                 "{{ " + "not " * 300 + "x }}",  # was a 500 (the parser's recursion)
+                 "{{ " + "1" * 5000 + " }}"):  # was a 500 (int() of 5,000 digits)
+        problem = expect_error(lambda body=body: admin.client.create_template(
+            {"id": unique_id(), **custom_definition(body=body)}), 422, "template_invalid")
+        assert [error["pointer"] for error in problem["errors"]] == ["/body"]
+
+
+def test_a_variables_pattern_is_matched_in_linear_time(admin, new_party):
+    definition = custom_definition()
+    name = definition["variables_schema"]["properties"]["datasets"]["items"]["properties"][
+        "name"]
+    name["pattern"] = "^(a+)+$"  # exponential on Python's backtracking matcher
+    definition["example"]["datasets"][0]["name"] = "aaaa"
+    template_id = unique_id()
+    admin.client.create_template({"id": template_id, **definition})
+    variables = copy.deepcopy(definition["example"])
+    variables["datasets"][0]["name"] = "a" * 40 + "!"  # 2^40 steps to refuse, backtracking
+    problem = expect_error(lambda: new_party().client.render_template(template_id, variables),
+                           400, "validation_error")
+    assert [e["pointer"] for e in problem["errors"]] == ["/variables/datasets/0/name"]
+    problem = expect_error(lambda: admin.client.create_template({"id": unique_id(), **{
+        **definition, "variables_schema": {"type": "object", "properties": {
+            "x": {"type": "string", "pattern": "(a)\\1"}}}}}), 422, "template_invalid")
+    assert problem["errors"][0]["pointer"] == "/variables_schema/properties/x/pattern"

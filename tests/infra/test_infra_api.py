@@ -211,7 +211,9 @@ def test_authorizer_is_a_cached_request_authorizer(api_template) -> None:
         {
             "Type": "REQUEST",
             "IdentitySource": "method.request.header.Authorization",
-            "AuthorizerResultTtlInSeconds": 60,
+            # The bound within which a logout, a revocation or a suspension reaches every
+            # route (docs/architecture.md, ADR-3): seconds, not minutes.
+            "AuthorizerResultTtlInSeconds": 5,
             "AuthorizerUri": Match.object_like(
                 {
                     "Fn::Join": Match.array_with(

@@ -183,9 +183,11 @@ def test_with_an_image_the_group_runs_the_enclave_and_the_runner(measured) -> No
                        script.split("<<'ENV'\n", 1)[1].split("\nENV\n", 1)[0].splitlines())
     assert environment["CMS_ENCLAVE_ADDRESS"] == ENCLAVE_ADDRESS == "vsock://16:5005"
     for name in ("CMS_TRAINING_QUEUE_URL", "CMS_TRAINING_BUCKET", "CMS_TRAINING_KEY_ID",
-                 "CMS_TRAINING_JOBS_TABLE", "CMS_PRIVACY_BUDGETS_TABLE", "CMS_CONTRACTS_TABLE"):
+                 "CMS_TRAINING_JOBS_TABLE", "CMS_PRIVACY_BUDGETS_TABLE", "CMS_CONTRACTS_TABLE",
+                 "CMS_CIRCUITS_QUEUE_URL", "CMS_QUOTAS_TABLE"):
         assert environment[name], name
     assert "TrainingQueue" in environment["CMS_TRAINING_QUEUE_URL"]
+    assert "CircuitsQueue" in environment["CMS_CIRCUITS_QUEUE_URL"]
     assert TRAINING_KEY in environment["CMS_TRAINING_KEY_ID"]
 
 
@@ -260,11 +262,17 @@ def test_parent_role_has_a_fixed_name_and_least_privilege(templates) -> None:
     dynamodb = [s for s in statements if any(a.startswith("dynamodb:")
                                              for a in _listed(s["Action"]))]
     tables = {table for table in ("TrainingJobsTable", "PrivacyBudgetsTable", "ContractsTable",
-                                  "AuditTable", "IdentitiesTable", "EngineTable")
+                                  "AuditTable", "IdentitiesTable", "EngineTable", "QuotasTable")
               if any(_mentions(s["Resource"], table) for s in dynamodb)}
     assert tables == {"TrainingJobsTable", "PrivacyBudgetsTable", "ContractsTable",
-                      "EngineTable"}
-    assert set(PARENT_TABLES) == {"training_jobs", "privacy_budgets", "contracts", "engine"}
+                      "EngineTable", "QuotasTable"}
+    assert set(PARENT_TABLES) == {"training_jobs", "privacy_budgets", "contracts", "engine",
+                                  "quotas"}
+    # Both queues it serves, each with a loop of its own; it sends to neither.
+    sqs = [s for s in statements if "sqs:ReceiveMessage" in _listed(s["Action"])]
+    assert {queue for queue in ("TrainingQueue", "CircuitsQueue")
+            if any(_mentions(s["Resource"], queue) for s in sqs)} == {"TrainingQueue",
+                                                                      "CircuitsQueue"}
     # The engine's table is read only (circuit contracts' inputs): results are recorded by
     # invoking the engine function, so no contract's state can be written past its checks.
     for table in ("EngineTable", "ContractsTable"):
@@ -389,43 +397,49 @@ def test_circuit_deployments_may_only_generate_wrapped_p256_key_pairs(templates)
 # -- The training queue --------------------------------------------------------------------
 
 
-def test_training_queue_is_encrypted_with_a_dead_letter_queue(templates) -> None:
+@pytest.mark.parametrize(("queue", "key", "visibility"), [
+    ("Training", "training", 900), ("Circuits", "circuits", 600)])
+def test_the_parents_queues_are_encrypted_with_dead_letter_queues(templates, queue, key,
+                                                                 visibility) -> None:
     resources = templates["CmsData"]["Resources"]
-    queue = resources["TrainingQueue"]["Properties"]
-    assert queue["SqsManagedSseEnabled"] is True
-    assert queue["VisibilityTimeout"] == 900
-    assert queue["RedrivePolicy"] == {
-        "deadLetterTargetArn": {"Fn::GetAtt": ["TrainingDeadLetters", "Arn"]},
+    properties = resources[f"{queue}Queue"]["Properties"]
+    assert properties["SqsManagedSseEnabled"] is True
+    assert properties["VisibilityTimeout"] == visibility
+    assert properties["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": [f"{queue}DeadLetters", "Arn"]},
         "maxReceiveCount": 5}
-    assert resources["TrainingQueue"]["Metadata"]["cms:queue"] == {
-        "key": "training", "env_var": "CMS_TRAINING_QUEUE_URL"}
+    assert resources[f"{queue}Queue"]["Metadata"]["cms:queue"] == {
+        "key": key, "env_var": f"CMS_{key.upper()}_QUEUE_URL"}
     policies = [body["Properties"] for body in
                 _resources(templates["CmsData"], "AWS::SQS::QueuePolicy").values()
-                if {"Ref": "TrainingQueue"} in body["Properties"]["Queues"]]
+                if {"Ref": f"{queue}Queue"} in body["Properties"]["Queues"]]
     [policy] = policies
     [deny] = policy["PolicyDocument"]["Statement"]
     assert deny["Effect"] == "Deny"
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
 
-def test_only_training_and_the_engine_send_to_the_training_queue(templates) -> None:
+@pytest.mark.parametrize(("queue", "key", "sender"), [
+    ("TrainingQueue", "training", "training"),  # training jobs
+    ("CircuitsQueue", "circuits", "engine"),  # circuit evaluations: their own queue
+])
+def test_one_function_sends_to_each_of_the_parents_queues(templates, queue, key,
+                                                          sender) -> None:
     senders = {(stack, role) for stack, role, statement in _policy_statements(templates)
                if "sqs:SendMessage" in _listed(statement["Action"])
-               and _mentions(statement["Resource"], "TrainingQueue")}
-    # Training jobs, and circuit contracts' evaluations (the engine).
-    senders_by_name = ("engine", "training")
-    assert senders == {("CmsApi", _function_role(templates, name)) for name in senders_by_name}
-    assert sorted(name for name, p in PERMISSIONS.items()
-                  if "training" in p.sends_to) == list(senders_by_name)
+               and _mentions(statement["Resource"], queue)}
+    assert senders == {("CmsApi", _function_role(templates, sender))}
+    assert [name for name, p in PERMISSIONS.items() if key in p.sends_to] == [sender]
     resources = templates["CmsApi"]["Resources"]
+    variable = f"CMS_{key.upper()}_QUEUE_URL"
     for name in PERMISSIONS:
         variables = resources[function_logical_id(name)]["Properties"]["Environment"][
             "Variables"]
-        probes = "training" in PERMISSIONS[name].describes_queues  # the health check's
-        assert ("CMS_TRAINING_QUEUE_URL" in variables) == (name in senders_by_name or probes), name
-    url = resources[function_logical_id("training")]["Properties"]["Environment"]["Variables"][
-        "CMS_TRAINING_QUEUE_URL"]
-    assert _mentions(url, "TrainingQueue")
+        probes = key in PERMISSIONS[name].describes_queues  # the health check's
+        assert (variable in variables) == (name == sender or probes), name
+    url = resources[function_logical_id(sender)]["Properties"]["Environment"]["Variables"][
+        variable]
+    assert _mentions(url, queue)
 
 
 def test_the_training_bucket_is_a_cms_bucket_with_events(templates) -> None:

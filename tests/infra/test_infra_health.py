@@ -86,7 +86,7 @@ def test_the_health_function_may_read_metadata_and_heartbeats_only(templates) ->
                                                      for b in buckets)  # no object, no prefix
     [sqs] = _on(statements, "sqs:")
     assert _listed(sqs["Action"]) == ["sqs:GetQueueAttributes"]
-    assert len(_listed(sqs["Resource"])) == 2  # the training and deliveries queues
+    assert len(_listed(sqs["Resource"])) == 3  # the training, circuits and deliveries queues
     [events] = _on(statements, "events:")
     assert _listed(events["Action"]) == ["events:DescribeEventBus"]
     assert "event-bus/cms-events" in json.dumps(events["Resource"])
@@ -99,8 +99,8 @@ def test_the_health_function_is_told_the_names_of_what_it_probes(templates) -> N
     variables = _variables(templates, "meta")
     for spec in (*TABLE_SPECS, *BUCKET_SPECS):
         assert spec.env_var in variables, spec.env_var
-    assert {"CMS_TRAINING_QUEUE_URL", "CMS_DELIVERIES_QUEUE_URL", "CMS_LEDGER_PARAMETER",
-            "CMS_EVENT_BUS_NAME"} <= set(variables)
+    assert {"CMS_TRAINING_QUEUE_URL", "CMS_CIRCUITS_QUEUE_URL", "CMS_DELIVERIES_QUEUE_URL",
+            "CMS_LEDGER_PARAMETER", "CMS_EVENT_BUS_NAME"} <= set(variables)
     assert "CMS_LEDGER_SIGNER_SECRET_ID" not in variables
 
 
@@ -180,9 +180,10 @@ def test_thresholds_come_from_context(tuned) -> None:
 def test_dead_letters_of_the_probed_queues_alarm(observability_template) -> None:
     alarms = observability_template.find_resources("AWS::CloudWatch::Alarm", {"Properties": {
         "MetricName": "ApproximateNumberOfMessagesVisible", "Namespace": "AWS/SQS"}})
-    queues = sorted(json.dumps(a["Properties"]["Dimensions"]) for a in alarms.values())
-    assert len(queues) == 2
-    assert "TrainingDeadLetters" in queues[1] and "DeliveriesDeadLetters" in queues[0]
+    queues = " ".join(json.dumps(a["Properties"]["Dimensions"]) for a in alarms.values())
+    assert len(alarms) == 3
+    for dead_letters in ("TrainingDeadLetters", "CircuitsDeadLetters", "DeliveriesDeadLetters"):
+        assert dead_letters in queues
     for alarm in alarms.values():
         assert alarm["Properties"]["Threshold"] == 1
 

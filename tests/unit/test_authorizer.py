@@ -10,6 +10,7 @@ import pytest
 
 from cms.bootstrap import MemoryServices
 from cms.config import Misconfigured, Settings
+from cms.domain.identity import Caller, IdentityStatus, Role
 from cms_client import Ed25519Signer
 from local_stack.lambdas import fresh_instance
 
@@ -54,8 +55,29 @@ def test_an_active_identitys_token_is_allowed_with_its_did(services):
     signer, token = signed_in(services)
     policy = authorizer(services).handler(request(token), Context())
     assert policy["principalId"] == signer.did
-    assert policy["context"] == {"did": signer.did, "roles": ""}
+    claims = services.tokens.verify(token)
+    assert policy["context"] == {"did": signer.did, "roles": "", "jti": claims["jti"],
+                                 "exp": claims["exp"]}
     assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"
+
+
+def test_a_logged_out_revoked_or_suspended_identitys_token_is_unauthorized(services):
+    function = authorizer(services)
+    signer, token = signed_in(services)
+    claims = services.tokens.verify(token)
+    me = Caller(signer.did, token_id=claims["jti"], token_expires=claims["exp"])
+    services.sessions.logout(me)
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        function.handler(request(token), Context())
+    signer, token = signed_in(services)
+    services.identities.revoke_sessions(Caller(signer.did), signer.did)
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        function.handler(request(token), Context())
+    signer, token = signed_in(services)
+    admin = Caller("did:key:z6MkAdmin", frozenset({Role.ADMIN.value}))
+    services.identities.administer(admin, signer.did, status=IdentityStatus.SUSPENDED)
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        function.handler(request(token), Context())
 
 
 @pytest.mark.parametrize("token", ["", "not-a-jwt", "a.b.c"])

@@ -16,10 +16,12 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from eth_utils import to_checksum_address
 
 from cms.adapters.engine_function import CIRCUIT_RELAYER
 from cms.adapters.job_queue import JobMessage
 from cms.adapters.memory.engine import MemoryContractStorage
+from cms.adapters.memory.job_queue import MemoryJobQueue
 from cms.domain.attestation import development_root
 from cms.domain.engine import circuits
 from cms.domain.engine.circuit_contract import (
@@ -40,7 +42,7 @@ from enclave_app.server import EnclaveApp
 from enclave_app.transport import Address, Server
 from functions.engine.app import direct_call
 from local_stack.stack import free_port
-from training_runner.circuit_runner import CircuitRunner
+from training_runner.circuit_runner import CircuitQueue, CircuitRunner
 from training_runner.enclave_runner import EnclaveRunner
 from training_runner.engine_invoker import EngineFunction
 from training_runner.key_release import SimulatedKeyRelease
@@ -85,7 +87,7 @@ class CircuitKind:
     def __init__(self, roots: tuple) -> None:
         self.roots = roots
 
-    def prepare(self, init_args: Any, code: Any, manifest: Any) -> Prepared:
+    def prepare(self, init_args: Any, code: Any, manifest: Any, gas: Any) -> Prepared:
         return Prepared({"functions": {}}, dict(init_args))
 
     def _contract(self, call: Invocation) -> CircuitContract:
@@ -147,9 +149,10 @@ class Platform:
         # The parent's engine: reads from the service, calls through the engine function.
         self.invoke = EngineFunctionInvoke(self.engine)
         self.parent_engine = EngineFunction(self.engine, "cms-engine", self.invoke)
-        self.runner = EnclaveRunner(self.queue, None, None, self.keys,  # type: ignore[arg-type]
-                                    self.address, circuits=CircuitRunner(
-                                        self.parent_engine, self.keys, self.address))
+        self.released: list[tuple[str, str]] = []  # (requester, address): places given back
+        self.circuits = CircuitRunner(self.parent_engine, self.keys, self.address,
+                                      release=lambda *place: self.released.append(place))
+        self.runner = CircuitQueue(self.queue, self.circuits)  # type: ignore[arg-type]
         self.circuit = comparator(16)
         init_args = self.evaluations.prepare_deploy({
             "circuit": self.circuit, "parties": {"alice": ALICE, "bob": BOB},
@@ -191,9 +194,12 @@ class PartyClient:
 def test_a_requested_evaluation_is_queued_evaluated_and_recorded(enclave):
     platform = Platform(enclave)
     message = platform.requested()
-    assert message.body == {"kind": "circuit", "address": platform.contract}
-    platform.runner.handle(message)
+    assert message.body == {"kind": "circuit", "address": platform.contract,
+                            "requester": to_checksum_address(ALICE)}
+    platform.circuits.handle(message, platform.queue)  # type: ignore[arg-type]
     assert platform.queue.deleted == ["receipt-1"]
+    # Its requester's place in the quota is free again.
+    assert platform.released == [(to_checksum_address(ALICE), platform.contract)]
     result = platform.call(CAROL, "result")
     assert result["status"] == "evaluated" and result["outputs"] == {"a_greater": False}
     assert result["pcr0"] == platform.pcr0 and result["development"] is True
@@ -205,15 +211,17 @@ def test_a_requested_evaluation_is_queued_evaluated_and_recorded(enclave):
     [record] = [r for r in platform.engine.history(platform.contract).records
                 if r.function == "recordResult"]
     assert record.caller == CIRCUIT_RELAYER and record.success
-    platform.runner.handle(JobMessage(message.body, "receipt-2", 1))  # a duplicate job
+    platform.circuits.handle(JobMessage(message.body, "receipt-2", 1),  # a duplicate job
+                             platform.queue)  # type: ignore[arg-type]
     assert platform.queue.deleted == ["receipt-1", "receipt-2"]
     assert platform.call(CAROL, "result") == result
 
 
 def test_a_job_for_an_unrequested_evaluation_is_dropped(enclave):
     platform = Platform(enclave)
-    platform.runner.handle(JobMessage(evaluation_job(platform.contract), "r", 1))
-    platform.runner.handle(JobMessage(evaluation_job(CAROL), "r-none", 1))  # no contract
+    handle, queue = platform.circuits.handle, platform.queue
+    handle(JobMessage(evaluation_job(platform.contract), "r", 1), queue)  # type: ignore[arg-type]
+    handle(JobMessage(evaluation_job(CAROL), "r-none", 1), queue)  # type: ignore[arg-type]
     assert platform.queue.deleted == ["r", "r-none"]
     assert platform.call(CAROL, "result") is None
 
@@ -222,17 +230,21 @@ def test_an_unreachable_enclave_leaves_the_job_for_a_retry(enclave):
     platform = Platform(enclave)
     message = platform.requested()
     closed = Address("tcp", "127.0.0.1", free_port())
-    runner = CircuitRunner(platform.parent_engine, platform.keys, closed)
+    released: list[tuple[str, str]] = []
+    runner = CircuitRunner(platform.parent_engine, platform.keys, closed,
+                           release=lambda *place: released.append(place))
     runner.handle(message, platform.queue)  # type: ignore[arg-type]
-    assert platform.queue.deleted == []
+    assert platform.queue.deleted == [] and released == []  # still in flight
     runner.handle(JobMessage(message.body, "last", 3), platform.queue)  # type: ignore[arg-type]
     assert platform.queue.deleted == ["last"]
+    assert released == [(to_checksum_address(ALICE), platform.contract)]  # given up: freed
 
 
 def test_an_image_the_contract_does_not_allow_records_nothing(enclave):
     platform = Platform(enclave, allowed=["ab" * 48])
-    platform.runner.handle(platform.requested())
+    platform.circuits.handle(platform.requested(), platform.queue)  # type: ignore[arg-type]
     assert platform.queue.deleted == ["receipt-1"]
+    assert platform.released == [(to_checksum_address(ALICE), platform.contract)]
     assert platform.call(CAROL, "result") is None
     assert platform.call(CAROL, "inputStatus")["requested"] is True
 
@@ -260,6 +272,9 @@ def test_only_a_circuit_contracts_evaluation_request_queues_a_job(enclave):
     assert platform.queue.sent == []
     platform.evaluations.on_committed(CAROL, CIRCUIT_KIND, requested)
     assert platform.queue.sent == [{"kind": "circuit", "address": CAROL}]
+    platform.evaluations.on_committed(CAROL, CIRCUIT_KIND, [
+        {"event": "EvaluationRequested", "args": {"requester": ALICE}}])
+    assert platform.queue.sent[-1] == {"kind": "circuit", "address": CAROL, "requester": ALICE}
 
 
 def test_the_sdk_refuses_a_party_the_circuit_does_not_have(enclave):
@@ -286,3 +301,24 @@ def test_a_circuit_may_only_name_the_platforms_enclave_images(enclave):
     nothing = CircuitEvaluations(platform.queue, platform.kms, platform_pcr0s=())
     with pytest.raises(EngineValidationError, match="none is configured"):
         nothing.prepare_deploy({**mine, "enclave_pcr0s": [platform.pcr0]})
+
+
+def test_the_circuits_loop_serves_its_own_queue(enclave):
+    platform = Platform(enclave)
+    queue = MemoryJobQueue()
+    queue.send(platform.requested().body)
+    loop = CircuitQueue(queue, platform.circuits)
+    assert loop.run_once(wait_s=0, held=lambda: True) == 1  # held: given back untouched
+    assert loop.run_once(wait_s=0) == 1
+    assert queue.waiting() == []
+    assert platform.released == [(to_checksum_address(ALICE), platform.contract)]
+    assert platform.call(CAROL, "result")["status"] == "evaluated"
+
+
+def test_an_evaluation_queued_with_training_jobs_before_they_parted_still_runs(enclave):
+    platform = Platform(enclave)
+    training = EnclaveRunner(platform.queue, None, None, platform.keys,  # type: ignore[arg-type]
+                             platform.address, circuits=platform.circuits)
+    training.handle(platform.requested())
+    assert platform.queue.deleted == ["receipt-1"]
+    assert platform.call(CAROL, "result")["status"] == "evaluated"

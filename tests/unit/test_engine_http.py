@@ -186,3 +186,29 @@ def test_history_takes_any_position_of_the_cursors_shape(api, token):
     for query in ({"cursor": "eyJiZWZvcmUiOiAiIn0"}, {"limit": "0"}, {"limit": "101"}):
         status, _, problem = api("GET", f"/contracts/{token}/history", query=query)
         assert (status, problem["code"]) == (400, "validation_error"), problem
+
+
+def test_a_paillier_key_larger_than_any_call_can_pay_for_is_refused_by_its_shape(api):
+    n = format((1 << 8191) | 1, "x")  # 8192 bits: a reveal would be 179M gas of arithmetic
+    status, _, problem = api("POST", "/contracts", {
+        "kind": "sealed_bid_tally", "init_args": {"public_key": {"n": n}}})
+    assert (status, problem["code"]) == (400, "validation_error"), problem
+    assert problem["errors"][0]["pointer"] == "/init_args/public_key/n"
+    status, _, problem = api("POST", "/contracts", {  # the shape allows 4096 bits exactly
+        "kind": "sealed_bid_tally", "init_args": {"public_key": {"n": "f" * 1024}}})
+    assert status == 201, problem
+
+
+def test_an_estimate_is_the_callers_dry_run_in_the_history(api, token):
+    transfer = {"function": "transfer", "args": {"to": HOLDER, "value": "250"}}
+    status, _, estimate = api("POST", f"/contracts/{token}/estimate-gas", transfer)
+    assert status == 200, estimate
+    status, _, problem = api("POST", f"/contracts/{token}/estimate-gas",
+                             {**transfer, "gas_limit": 21_001})
+    assert (status, problem["code"]) == (422, "gas_exhausted"), problem
+    status, _, body = api("GET", f"/contracts/{token}/history")
+    history = ExecutionHistory.model_validate(body)
+    short, ran, constructor = history.items
+    assert ran.dry_run and ran.caller == OWNER and ran.gas_used == estimate["gas"]
+    assert short.dry_run and short.error and short.error.code == "gas_exhausted"
+    assert not constructor.dry_run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,6 +26,7 @@ from cms.domain.engine.unified import (
     UnifiedContractEngine,
     create2_address,
 )
+from tests.unit.engine_timing import ManualTimer, Slowed
 
 OWNER, ALICE, BOB = ("0x" + c * 40 for c in "abc")
 
@@ -78,12 +80,39 @@ def test_out_of_gas_bills_the_whole_limit_like_the_evm(engine):
 
 def test_estimates_change_nothing_and_match_the_execution(engine):
     token = deploy_token(engine)
+    version = engine.storage.snapshot(token).version
     estimate = engine.estimate_gas(Execution(token, "transfer", OWNER, {"to": ALICE,
                                                                         "value": 5}))
-    assert len(engine.storage.get_execution_history(token)) == 1  # the constructor only
+    assert engine.storage.snapshot(token).version == version
+    assert call(engine, token, "balanceOf", account=ALICE).return_value == "0"
     assert call(engine, token, "transfer", to=ALICE, value=5).gas_used == estimate
     with pytest.raises(ContractReverted):
         engine.estimate_gas(Execution(token, "transfer", BOB, {"to": ALICE, "value": 5}))
+
+
+def test_an_estimate_is_counted_against_its_caller_like_an_execution(engine):
+    token = deploy_token(engine)
+    before = engine.storage.contract_stats(token)
+    estimate = engine.estimate_gas(Execution(token, "transfer", OWNER, {"to": ALICE,
+                                                                        "value": 5}))
+    with pytest.raises(ContractReverted):
+        engine.estimate_gas(Execution(token, "transfer", BOB, {"to": ALICE, "value": 5}))
+    reverted, ran = engine.storage.get_execution_history(token, 2)
+    assert ran.dry_run and ran.success and ran.caller.lower() == OWNER
+    assert ran.gas_used == estimate and ran.return_value is None and ran.events == []
+    assert reverted.dry_run and not reverted.success and reverted.caller.lower() == BOB
+    after = engine.storage.contract_stats(token)
+    assert after.executions == before.executions + 2 and after.failures == before.failures + 1
+    assert after.gas_used == before.gas_used + estimate + reverted.gas_used
+    # A dry run grants no limit of its own: gas efficiency is not diluted by estimates.
+    assert after.gas_limit - before.gas_limit == after.gas_used - before.gas_used
+
+
+def test_an_estimate_refused_before_it_runs_is_not_recorded(engine):
+    token = deploy_token(engine)
+    with pytest.raises(EngineValidationError):
+        engine.estimate_gas(Execution(token, "transfer", OWNER, {"to": "nobody"}))
+    assert len(engine.storage.get_execution_history(token)) == 1  # the constructor only
 
 
 def test_concurrent_transfers_all_land_exactly_once(engine):
@@ -247,12 +276,58 @@ def test_a_batch_past_one_commit_reports_every_call_and_never_half_fails(engine,
     assert {r.error["code"] for r in results if not r.execution_id} == {"contract_busy"}
 
 
+def slow_engine(seconds: float, call_ms: int = 1_000, batch_ms: int = 1_500
+                ) -> tuple[UnifiedContractEngine, ManualTimer]:
+    """An engine whose token calls each take ``seconds`` on a timer the test controls."""
+    timer = ManualTimer()
+    config = EngineConfig(max_execution_time_ms=call_ms, max_batch_time_ms=batch_ms)
+    return UnifiedContractEngine(MemoryContractStorage(), config, timer=timer,
+                                 kinds={"erc20": Slowed(Erc20Kind(), timer, seconds)}), timer
+
+
 def test_a_batch_that_runs_out_of_time_commits_what_ran_and_says_what_did_not():
-    engine = UnifiedContractEngine(MemoryContractStorage(), EngineConfig(max_batch_time_ms=0))
+    engine, _ = slow_engine(0.6)
     token = deploy_token(engine)
     results = engine.execute_batch(
-        [Execution(token, "transfer", OWNER, {"to": ALICE, "value": 1})] * 3)
-    assert results[0].success and results[0].execution_id
-    assert [r.error["code"] for r in results[1:]] == ["execution_timeout"] * 2
-    assert all(r.execution_id is None for r in results[1:])
-    assert call(engine, token, "balanceOf", account=ALICE).return_value == "1"
+        [Execution(token, "transfer", OWNER, {"to": ALICE, "value": 1})] * 4)
+    # 0.6 s a call: two end by 1.2 s; the third would end at 1.8 s, past the batch's 1.5 s.
+    assert all(r.success and r.execution_id for r in results[:2])
+    assert [r.error["code"] for r in results[2:]] == ["execution_timeout"] * 2
+    assert all(r.execution_id is None and r.gas_used == 0 for r in results[2:])
+    assert len(engine.storage.get_execution_history(token)) == 3  # the third is not recorded
+    assert call(engine, token, "balanceOf", account=ALICE).return_value == "2"
+
+
+def test_a_call_past_its_own_time_limit_stops_and_writes_nothing():
+    engine, _ = slow_engine(1.2)
+    token = deploy_token(engine)
+    version = engine.storage.snapshot(token).version
+    late = call(engine, token, "transfer", to=ALICE, value=1)
+    assert late.error["code"] == "execution_timeout" and late.error["time_limit_ms"] == 1_000
+    assert late.gas_used == late.gas_limit and late.execution_id  # recorded, billed in full
+    assert engine.storage.snapshot(token).version == version
+
+
+def test_retries_after_conflicts_stop_at_the_batch_time():
+    engine, timer = slow_engine(0.4)
+    engine.config = replace(engine.config, conflict_retries=1000)
+    token = deploy_token(engine)
+    attempts = []
+
+    def always_busy(*_args: object) -> None:
+        attempts.append(timer.now)
+        raise StateConflict(token)
+
+    engine.storage.commit = always_busy  # type: ignore[method-assign]
+    result = call(engine, token, "transfer", to=ALICE, value=1)
+    # 0.4 s a run: three commits lost by 1.2 s; a fourth run would end past the batch's 1.5 s.
+    assert attempts == [pytest.approx(1_000 + 0.4 * n) for n in (1, 2, 3)]
+    assert result.error["code"] == "execution_timeout" and result.execution_id is None
+
+    def slow_and_busy(*_args: object) -> None:
+        timer.advance(0.5)  # a commit that takes its time, then loses
+        raise StateConflict(token)
+
+    engine.storage.commit = slow_and_busy  # type: ignore[method-assign]
+    with pytest.raises(ContractBusy):  # two runs end at 1.8 s: no third is started
+        call(engine, token, "transfer", to=ALICE, value=1)

@@ -194,6 +194,38 @@ def test_a_preview_and_its_bad_variables(templates):
     assert "/variables/breach_notification_hours" in bad.pointers
 
 
+def test_a_render_past_its_limits_is_a_422_naming_the_limit(templates):
+    admin = {"did": user(), "roles": "admin"}
+    body = "{% set a = x %}" + "{% set a = a ~ a %}" * 15 + "{{ a|length }}"
+    schema = {"type": "object", "properties": {"x": {"type": "string"}}}
+    definition = {**TEMPLATE_EXAMPLE, "id": "doubling", "body": body,
+                  "variables_schema": schema, "terms": {}, "rules": [],
+                  "validity": {"from": "/from", "until": "/until"}}
+    refused = templates("POST", "/api/v1/templates",
+                        {**definition, "example": {"x": "xxxxxxxxxxxxxxxxxxxx"}}, **admin)
+    assert (refused.status, refused.code) == (422, "template_invalid")
+    assert refused.pointers == ["/body"]
+    schema["properties"].update({"from": {"type": "string"}, "until": {"type": "string"}})
+    dates = {"from": "2030-01-01", "until": "2031-01-01"}
+    created = templates("POST", "/api/v1/templates",
+                        {**definition, "example": {"x": "x", **dates}}, **admin)
+    assert created.status == 201
+    answer = templates("POST", "/api/v1/templates/doubling/render",
+                       {"variables": {"x": "x" * 20, **dates}}, did=user())
+    assert (answer.status, answer.code) == (422, "render_limit_exceeded")
+    assert answer.body["limit"] == "value_size"
+
+
+def test_a_pattern_that_would_backtrack_is_refused_when_defined(templates):
+    schema = {"type": "object", "properties": {"x": {"type": "string",
+                                                     "pattern": "^(a+)+\\1$"}}}
+    answer = templates("POST", "/api/v1/templates", {**TEMPLATE_EXAMPLE,
+                                                     "variables_schema": schema},
+                       did=user(), roles="admin")
+    assert (answer.status, answer.code) == (422, "template_invalid")
+    assert answer.pointers == ["/variables_schema/properties/x/pattern"]
+
+
 def test_templates_need_a_caller(templates):
     answer = templates("GET", "/api/v1/templates")
     assert (answer.status, answer.code) == (401, "unauthorized")

@@ -30,16 +30,17 @@ def b64(data: dict) -> str:
 def claims(**changes):
     now = int(time.time())
     return {"iss": "cms", "aud": "cms-api", "sub": "did:key:z6Mk", "iat": now, "nbf": now,
-            "exp": now + 900, "jti": "j1", **changes}
+            "exp": now + 900, "jti": "j1", "sgen": 0, **changes}
 
 
 def test_issued_tokens_verify_with_pinned_claims(service):
-    issued = service.issue("did:key:z6Mk", ["admin"])
+    issued = service.issue("did:key:z6Mk", ["admin"], 7)
     header = jwt.get_unverified_header(issued.token)
     assert header["alg"] == "EdDSA" and header["kid"] == service.jwks()["keys"][0]["kid"]
     decoded = service.verify(issued.token)
     assert decoded["sub"] == "did:key:z6Mk" and decoded["roles"] == ["admin"]
     assert decoded["exp"] - decoded["iat"] == 900 and decoded["jti"] == issued.jti
+    assert decoded["sgen"] == 7
 
 
 def test_the_previous_key_still_verifies_after_rotation(service):
@@ -65,11 +66,36 @@ def test_claims_are_enforced(service, payload, reason):
         service.verify(sign(service, payload))
 
 
-def test_missing_jti_is_refused(service):
+@pytest.mark.parametrize("claim", ["jti", "sgen"])
+def test_missing_jti_or_session_generation_is_refused(service, claim):
     payload = claims()
-    del payload["jti"]
-    with pytest.raises(InvalidToken, match="jti"):
+    del payload[claim]
+    with pytest.raises(InvalidToken, match=claim):
         service.verify(sign(service, payload))
+
+
+@pytest.mark.parametrize("generation", ["1", -1, 1.5, True, None])
+def test_a_session_generation_that_is_no_count_is_refused(service, generation):
+    with pytest.raises(InvalidToken, match="sgen"):
+        service.verify(sign(service, claims(sgen=generation)))
+
+
+def test_an_expired_token_gets_a_few_seconds_of_clock_skew_not_more(service):
+    now = int(time.time())
+    assert service.verify(sign(service, claims(exp=now - 3)))  # within the skew
+    with pytest.raises(InvalidToken, match="expired"):
+        service.verify(sign(service, claims(exp=now - SETTINGS.token_leeway_s - 2)))
+
+
+def test_an_answer_kept_for_a_while_needs_a_token_valid_that_long(service):
+    """The authorizer's answer is cached: a token expiring meanwhile is refused now, so that
+    no cached answer outlives the token's expiry plus the skew."""
+    now = int(time.time())
+    token = sign(service, claims(exp=now + 2))
+    assert service.verify(token)
+    with pytest.raises(InvalidToken, match="expires before"):
+        service.verify(token, valid_for_s=SETTINGS.token_leeway_s + 10)
+    assert service.verify(sign(service, claims(exp=now + 60)), valid_for_s=30)
 
 
 def test_alg_none_is_refused(service):
@@ -106,7 +132,7 @@ def test_unknown_kid_and_foreign_keys_are_refused(service):
 
 
 def test_tampered_payload_is_refused(service):
-    header, _, signature = service.issue("did:key:z6Mk", []).token.split(".")
+    header, _, signature = service.issue("did:key:z6Mk", [], 0).token.split(".")
     forged = f"{header}.{b64(claims(roles=['admin']))}.{signature}"
     with pytest.raises(InvalidToken):
         service.verify(forged)

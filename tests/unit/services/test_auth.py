@@ -25,6 +25,7 @@ from cms.domain.errors import (
     KeyMismatch,
     MalformedSignature,
     RateLimited,
+    ValidationFailed,
 )
 from cms.domain.identity import Caller, IdentityStatus, Role
 from cms_client import Ed25519Signer, EthereumSigner
@@ -82,14 +83,111 @@ def test_concurrent_registrations_of_one_did_create_one_identity(auth):
     assert len({r.identity.identity_id for r in results}) == 1
 
 
-def test_unregistered_and_suspended_identities_get_no_challenge(services, auth):
-    with pytest.raises(IdentityNotFound):
-        auth.challenge(Ed25519Signer().did, HOME)
-    signer = registered(auth)
+# ------------------------------------------------------------ what an anonymous caller learns
+
+
+class Untouchable:
+    """An identity store that fails the test if anything reads it."""
+
+    def __getattr__(self, name):
+        raise AssertionError(f"the identity store was consulted ({name})")
+
+
+def suspended(services, auth, signer=None):
+    signer = registered(auth, signer)
     admin = Caller("did:key:z6MkAdmin", frozenset({Role.ADMIN.value}))
     services.identities.administer(admin, signer.did, status=IdentityStatus.SUSPENDED)
+    return signer
+
+
+def test_a_challenge_is_issued_for_any_did_without_reading_the_identity(services, auth):
+    """Unknown, registered and suspended DIDs get the same answer by the same code path: the
+    identity store is never read, so neither the answer nor its timing can differ."""
+    unknown, known, barred = Ed25519Signer(), registered(auth), suspended(services, auth)
+    blind = replace_settings(services)
+    blind._identities = Untouchable()
+    answers = [blind.challenge(signer.did, HOME) for signer in (unknown, known, barred)]
+    assert [sorted(vars(a)) for a in answers] == [["challenge", "expires_at", "nonce"]] * 3
+    for signer, answer in zip((unknown, known, barred), answers, strict=True):
+        assert signer.did in answer.challenge
+
+
+def test_verification_tells_an_identitys_state_only_to_its_keys_holder(services, auth):
+    unknown, barred, impostor = Ed25519Signer(), suspended(services, auth), Ed25519Signer()
+    for signer in (unknown, barred):
+        text = auth.challenge(signer.did, HOME).challenge
+        with pytest.raises(InvalidSignature) as refused:  # as for a registered DID
+            auth.verify(signer.did, text, impostor.sign_message(text), HOME)
+        assert refused.value.status == 401
+    text = auth.challenge(unknown.did, HOME).challenge
+    with pytest.raises(IdentityNotFound):
+        auth.verify(unknown.did, text, unknown.sign_message(text), HOME)
+    text = auth.challenge(barred.did, HOME).challenge
     with pytest.raises(IdentitySuspended):
-        auth.challenge(signer.did, HOME)
+        auth.verify(barred.did, text, barred.sign_message(text), HOME)
+
+
+@pytest.mark.parametrize("make", [Ed25519Signer, lambda: EthereumSigner(chain_id=31337)])
+def test_registration_answers_the_same_for_a_new_a_known_and_a_suspended_did(services, auth,
+                                                                              make):
+    signer = make()
+    first = auth.register(signer.did, signer.public_key, source_ip=HOME).to_json()
+    again = auth.register(signer.did, signer.public_key, source_ip=HOME).to_json()
+    suspended(services, auth, signer)
+    barred = auth.register(signer.did, signer.public_key, source_ip=HOME).to_json()
+    assert first == again == barred
+    assert set(first) == {"did", "credential"} and "created_at" not in first["credential"]
+
+
+def test_registration_refuses_bad_metadata_whether_or_not_the_did_is_registered(auth):
+    known = registered(auth)
+    too_large = {"blob": "x" * 9000}
+    for signer in (known, Ed25519Signer()):
+        with pytest.raises(ValidationFailed):
+            auth.register(signer.did, signer.public_key, source_ip=HOME, metadata=too_large)
+
+
+class Ticking:
+    """A clock that moves 10 ms at every call to the identity store it wraps."""
+
+    def __init__(self, store):
+        self.store, self.now = store, 100.0
+
+    def __call__(self):
+        return self.now
+
+    def __getattr__(self, name):
+        method = getattr(self.store, name)
+
+        def ticking(*args, **kwargs):
+            self.now += 0.01
+            return method(*args, **kwargs)
+        return ticking
+
+
+def test_registration_takes_one_floor_whether_it_creates_or_finds(services):
+    """Creating reads and writes, finding only reads: each is padded to the same floor."""
+    clock = Ticking(services.identity_store)
+    auth = replace_settings(services)
+    auth._identities, auth._clock = clock, clock
+    floor = services.settings.registration_floor_ms / 1000
+    signer = Ed25519Signer()
+    for _ in ("creates", "finds"):
+        services.pauses.clear()
+        started = clock.now
+        auth.register(signer.did, signer.public_key, source_ip=HOME)
+        [paused] = services.pauses
+        assert clock.now - started + paused == pytest.approx(floor)
+    assert services.identity_store.get(signer.did) is not None
+
+
+def test_a_token_carries_the_sessions_generation_read_before_the_identity(services, auth):
+    signer = registered(auth)
+    me = Caller(signer.did)
+    services.identities.revoke_sessions(me, signer.did)
+    generation = services.identity_store.sessions(signer.did).generation
+    claims = services.tokens.verify(sign_in(auth, signer).token)
+    assert claims["sgen"] == generation > 0
 
 
 def test_a_challenge_is_single_use(auth):
@@ -187,4 +285,4 @@ def replace_settings(services, **changes):
     return AuthService(identities=services.identity_store, challenges=services.challenge_store,
                        rate_limits=services.rate_limit_store, resolver=services.resolver,
                        tokens=services.tokens,
-                       settings=replace(base._settings, **changes))
+                       settings=replace(base._settings, **changes), pause=services.pause)

@@ -10,7 +10,8 @@ import pytest
 
 from cms.domain.contracts import Status
 from cms.domain.drafting import TemplateDraft
-from cms.domain.errors import TemplateNotFound, ValidationFailed
+from cms.domain.errors import RenderLimitExceeded, TemplateNotFound, ValidationFailed
+from cms.domain.templates.budget import RenderLimits
 from cms.domain.templates.builtin import builtin_templates
 from cms.domain.templates.model import TemplateVersion
 from cms.services.drafting import DraftingService
@@ -115,3 +116,30 @@ def test_an_unknown_template_is_not_found(world, parties):
         world.contracts.create_from_template(provider.caller, TemplateDraft(
             template_id="no_such_template", template_version=None, variables={},
             consumer_did=consumer.did))
+
+
+# ---------------------------------------------------------------- a render's limits
+
+
+def test_a_render_past_its_limits_is_refused_before_anything_is_stored(world, parties):
+    provider, consumer = parties
+    s = world.services
+    s.__dict__["drafting"] = DraftingService(BuiltinTemplates(), s._document_store,
+                                             clock=world.clock,
+                                             limits=RenderLimits(operations=50))
+    with pytest.raises(RenderLimitExceeded) as refused:
+        drafted(world, provider, consumer)
+    assert refused.value.limit == "operations"
+    assert s.bucket("CMS_DOCUMENTS_BUCKET")._versions == {}
+    assert world.contracts.list(provider.caller).items == []
+
+
+def test_markdown_the_converter_refuses_is_a_render_limit_not_a_crash(world, parties):
+    # A variable of ">>>>…" nests quotes past what the converter renders: it used to escape
+    # as a bare ValueError (a 500).
+    provider, consumer = parties
+    datasets = [{**variables(world)["datasets"][0], "name": "x\n" + ">" * 60}]
+    with pytest.raises(RenderLimitExceeded) as refused:
+        drafted(world, provider, consumer, datasets=datasets)
+    assert refused.value.limit == "document"
+    assert world.contracts.list(provider.caller).items == []

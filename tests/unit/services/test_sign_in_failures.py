@@ -38,8 +38,11 @@ def attempts(services: MemoryServices, signer: Ed25519Signer) -> dict:
     auth = services.auth
     issued = auth.challenge(signer.did, IP)
     good = signer.sign_message(issued.challenge)
+    stranger = Ed25519Signer()
+    theirs = auth.challenge(stranger.did, IP)  # issued for any DID: it reveals nothing
     return {
-        "unregistered": lambda: auth.challenge(Ed25519Signer().did, IP),
+        "unregistered": lambda: auth.verify(stranger.did, theirs.challenge,
+                                            stranger.sign_message(theirs.challenge), IP),
         "malformed DID": lambda: auth.challenge("did:nope", IP),
         "wrong key": lambda: auth.verify(signer.did, issued.challenge,
                                          Ed25519Signer().sign_message(issued.challenge), IP),
@@ -73,7 +76,9 @@ def test_an_outage_is_not_a_failed_sign_in(counted, monkeypatch):
     def unavailable(*_):
         raise DependencyUnavailable("the database is unreachable")
 
+    issued = services.auth.challenge(signer.did, IP)
     monkeypatch.setattr(services.identity_store, "get", unavailable)
     with pytest.raises(DependencyUnavailable):
-        services.auth.challenge(signer.did, IP)
+        services.auth.verify(signer.did, issued.challenge, signer.sign_message(issued.challenge),
+                             IP)
     assert codes == []

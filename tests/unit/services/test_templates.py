@@ -12,9 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from cms.bootstrap import MemoryServices
+from cms.config import Settings
 from cms.domain.errors import (
     Conflict,
     Forbidden,
+    RenderLimitExceeded,
     TemplateExists,
     TemplateInvalid,
     TemplateNotFound,
@@ -212,3 +214,35 @@ def test_a_date_beyond_the_calendar_is_a_validation_error(templates):
     with pytest.raises(ValidationFailed) as raised:
         templates.preview("ai_training", None, training_variables(end_date="9999-12-31"))
     assert "/variables/end_date" in pointers(raised)
+
+
+# ---------------------------------------------------------------- a render's limits
+
+CUBED = ("{% for d in datasets %}{% for e in datasets %}{% for f in datasets %}"
+         "{{ d.name ~ e.name ~ f.name }}{% endfor %}{% endfor %}{% endfor %}")
+
+
+def test_variables_that_blow_a_template_up_are_refused_at_its_limits(templates):
+    templates.create(ADMIN, "cubed", custom_definition(body=CUBED))  # its example is small
+    example = custom_definition()["example"]
+    many = [{**example["datasets"][0], "id": f"d{i}", "name": "n" * 200} for i in range(50)]
+    with pytest.raises(RenderLimitExceeded) as raised:
+        templates.preview("cubed", None, {**example, "datasets": many})
+    assert raised.value.limit in {"operations", "output_size"}
+
+
+def test_the_limits_come_from_the_settings():
+    services = MemoryServices(Settings(template_max_operations=100))
+    with pytest.raises(RenderLimitExceeded) as raised:
+        services.templates.preview("ai_training", None, training_variables())
+    assert raised.value.limit == "operations"
+    with pytest.raises(TemplateInvalid):  # its example needs more than 100 steps too
+        services.templates.create(ADMIN, "custom", custom_definition())
+
+
+def test_a_document_the_converter_refuses_is_a_render_limit(templates):
+    example = custom_definition()["example"]
+    quoted = [{**example["datasets"][0], "name": "x\n" + ">" * 60}]
+    with pytest.raises(RenderLimitExceeded) as raised:
+        templates.preview("data_sharing", None, {**example, "datasets": quoted})
+    assert raised.value.limit == "document"

@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cms.config import Settings
+from cms.config import Misconfigured, Settings
 
 if TYPE_CHECKING:
     from cms.adapters.document_store import DocumentStore
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from cms.adapters.safe_https import SafeHttpsClient
     from cms.domain.attestation import TrustedRoot
     from cms.domain.did import DidResolver
+    from cms.domain.engine.unified import EngineConfig
     from cms.ports.anchors import AnchorBatches, LedgerReads
     from cms.ports.contracts import ContractStore
     from cms.ports.data_keys import DataKeys
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from cms.ports.keys import SigningKeySource
     from cms.ports.ledger import AnchoringProgress, ChainReads
     from cms.ports.objects import ObjectStore
+    from cms.ports.quotas import QuotaStore
     from cms.ports.sign_in import ChallengeStore, RateLimitStore
     from cms.ports.templates import TemplateStore
     from cms.ports.training import BudgetStore
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
     from cms.services.anchor_reports import AnchorReports
     from cms.services.anchoring import AnchorService
     from cms.services.auth import AuthService
-    from cms.services.circuit_evaluations import CircuitEvaluations
+    from cms.services.circuit_evaluations import CircuitEvaluations, CircuitQuotas
     from cms.services.contracts import ContractService
     from cms.services.datasets import DatasetService
     from cms.services.documents import DocumentService
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
     from cms.services.identities import IdentityService
     from cms.services.ledger_status import LedgerStatusService
     from cms.services.lifecycle import LifecycleService
+    from cms.services.sessions import SessionService
     from cms.services.templates import TemplateService
     from cms.services.tokens import TokenService
     from cms.services.training import TrainingService
@@ -244,8 +247,12 @@ class Services:
 
         return AuthService(identities=self.identity_store, challenges=self.challenge_store,
                            rate_limits=self.rate_limit_store, resolver=self.resolver,
-                           tokens=self.tokens, settings=self.settings,
+                           tokens=self.tokens, settings=self.settings, pause=self.pause,
                            failures=self.sign_in_failures)
+
+    def pause(self, seconds: float) -> None:
+        """Wait (registration's floor); MemoryServices only records the wait."""
+        time.sleep(seconds)
 
     def sign_in_failures(self, code: str) -> None:
         """A refused sign-in step: counted (SignInFailures, the burst alarm's metric)."""
@@ -254,10 +261,17 @@ class Services:
         count("SignInFailures")
 
     @cached_property
+    def sessions(self) -> SessionService:
+        from cms.services.sessions import SessionService
+
+        return SessionService(self.identity_store, self.tokens, self.settings)
+
+    @cached_property
     def identities(self) -> IdentityService:
         from cms.services.identities import IdentityService
+        from cms.services.sessions import session_policy
 
-        return IdentityService(self.identity_store)
+        return IdentityService(self.identity_store, session_policy(self.settings))
 
     # ------------------------------------------------------------ contracts
 
@@ -280,14 +294,15 @@ class Services:
     def templates(self) -> TemplateService:
         from cms.services.templates import TemplateService
 
-        return TemplateService(self.template_store)
+        return TemplateService(self.template_store, limits=self.settings.render_limits())
 
     @cached_property
     def drafting(self) -> DraftingService:
         from cms.services.drafting import DraftingService
 
         return DraftingService(self.templates, self._document_store,
-                               horizon_days=self.settings.validity_horizon_days)
+                               horizon_days=self.settings.validity_horizon_days,
+                               limits=self.settings.render_limits())
 
     @cached_property
     def documents(self) -> DocumentService:
@@ -425,10 +440,31 @@ class Services:
 
     @cached_property
     def job_queue(self) -> JobQueue:
-        """The enclave's queue (training jobs, circuit evaluations)."""
+        """The enclave's queue of training jobs."""
         from cms.adapters.job_queue import SqsJobQueue
 
         return SqsJobQueue(self.settings.resource("CMS_TRAINING_QUEUE_URL"))
+
+    @cached_property
+    def circuit_queue(self) -> JobQueue:
+        """The enclave's queue of circuit evaluations (its own: a stream of evaluations
+        never waits in front of training jobs)."""
+        from cms.adapters.job_queue import SqsJobQueue
+
+        return SqsJobQueue(self.settings.resource("CMS_CIRCUITS_QUEUE_URL"))
+
+    @cached_property
+    def quota_store(self) -> QuotaStore:
+        from cms.adapters.quota_store import DynamoQuotaStore
+
+        self.tables("quotas")
+        return DynamoQuotaStore()
+
+    @cached_property
+    def circuit_quotas(self) -> CircuitQuotas:
+        from cms.services.circuit_evaluations import CircuitQuotas
+
+        return CircuitQuotas(self.quota_store, self.settings.circuit_quotas())
 
     @cached_property
     def data_keys(self) -> DataKeys:
@@ -486,20 +522,32 @@ class Services:
         from cms.services.engine import EngineService
 
         kinds = builtin_kinds(self.attestation_roots)
-        return EngineService(UnifiedContractEngine(self.engine_storage, kinds=kinds),
-                             circuits=self.circuit_evaluations)
+        engine = UnifiedContractEngine(self.engine_storage, self.engine_config, kinds=kinds)
+        return EngineService(engine, circuits=self.circuit_evaluations)
+
+    @cached_property
+    def engine_config(self) -> EngineConfig:
+        from cms.domain.engine.unified import EngineConfig
+
+        settings = self.settings
+        try:
+            return EngineConfig(max_execution_time_ms=settings.engine_call_time_ms,
+                                max_batch_time_ms=settings.engine_batch_time_ms)
+        except ValueError as error:
+            raise Misconfigured(f"CMS_ENGINE_CALL_TIME_MS / CMS_ENGINE_BATCH_TIME_MS: "
+                                f"{error}") from None
 
     @cached_property
     def circuit_evaluations(self) -> CircuitEvaluations | None:
-        """Circuit contracts' input keys (KMS) and evaluation jobs (the enclave's queue); None
-        where neither is configured."""
+        """Circuit contracts' input keys (KMS), evaluation jobs (the enclave's circuits
+        queue) and per-identity quotas; None where they are not configured."""
         from cms.services.circuit_evaluations import CircuitEvaluations
 
         s = self.settings
-        if not (s.resources.get("CMS_TRAINING_QUEUE_URL") and s.training_key_id):
+        if not (s.resources.get("CMS_CIRCUITS_QUEUE_URL") and s.training_key_id):
             return None
-        return CircuitEvaluations(self.job_queue, self.data_keys,
-                                  platform_pcr0s=s.enclave_pcr0s)
+        return CircuitEvaluations(self.circuit_queue, self.data_keys,
+                                  platform_pcr0s=s.enclave_pcr0s, quotas=self.circuit_quotas)
 
 
 _ROOTS: dict[str, tuple[Any, ...]] = {}
@@ -526,6 +574,11 @@ class MemoryServices(Services):
         super().__init__(settings or Settings())
         self.database = database or MemoryDatabase()
         self._buckets: dict[str, ObjectStore] = {}
+        self.pauses: list[float] = []
+
+    def pause(self, seconds: float) -> None:
+        """Recorded, not slept: the rules do not depend on it, and tests stay fast."""
+        self.pauses.append(seconds)
 
     def tables(self, *required: str) -> None:
         """Nothing to bind: the stores are in memory."""
@@ -587,6 +640,18 @@ class MemoryServices(Services):
         from cms.adapters.memory.job_queue import MemoryJobQueue
 
         return MemoryJobQueue()
+
+    @cached_property
+    def circuit_queue(self) -> JobQueue:
+        from cms.adapters.memory.job_queue import MemoryJobQueue
+
+        return MemoryJobQueue()
+
+    @cached_property
+    def quota_store(self) -> QuotaStore:
+        from cms.adapters.memory.quotas import MemoryQuotaStore
+
+        return MemoryQuotaStore(self.database)
 
     @cached_property
     def data_keys(self) -> DataKeys:

@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cms.domain.errors import DomainError
 from cms.domain.ratelimit import Limit, RequestClass
+
+if TYPE_CHECKING:
+    from cms.domain.templates.budget import RenderLimits
+    from cms.services.circuit_evaluations import CircuitQuotaPolicy
 
 
 class Misconfigured(DomainError):
@@ -69,6 +73,17 @@ class Settings:
     jwt_issuer: str = "cms"
     jwt_audience: str = "cms-api"
     token_ttl_s: int = 900
+    # Clock skew allowed on a token's exp/nbf/iat: a few seconds, nothing more.
+    token_leeway_s: int = 5
+    # API Gateway caches the authorizer's answer per token this long (the CDK sets the same
+    # value): a logout, a revocation or a suspension reaches every route within it.
+    authorizer_cache_ttl_s: int = 5
+    # Tokens logged out one by one that a DID's sessions record keeps (until they expire);
+    # past it a logout ends all of the DID's sessions instead.
+    max_revoked_tokens: int = 64
+    # Registration answers no sooner than this after it starts reading the identity, whether
+    # it wrote a new one or found it: its timing tells nobody whether a DID was registered.
+    registration_floor_ms: int = 200
     # Sign-in rate limit: a token bucket per DID and per source address.
     signin_burst: int = 10
     signin_per_minute: int = 20
@@ -131,14 +146,36 @@ class Settings:
     webhooks_allow_private: bool = False
     webhooks_ca_bundle: str | None = None
     webhooks_timeout_s: float = 10.0
+    # What one template render may spend (variables checked, body run, document converted):
+    # steps, the size of any value it builds and of all of them, its Markdown, its time
+    # (cms.domain.templates.budget; past one: 422 render_limit_exceeded).
+    template_max_operations: int = 200_000
+    template_max_value_chars: int = 256 * 1024
+    template_max_produced_chars: int = 4 * 1024 * 1024
+    template_max_output_chars: int = 256 * 1024
+    template_render_timeout_s: float = 5.0
     # Training: the KMS key only the attested enclave image may unwrap data keys of, and
     # (local stack and tests only) a development attestation root whose simulated results
     # verify.
     training_key_id: str | None = None
     attestation_dev_root: str | None = None  # path of a PEM file
+    # Circuit contracts, per identity (its contract address): evaluations queued or running at
+    # once (409 evaluation_limit_reached), evaluations requested and contracts deployed per
+    # window (429 rate_limited), and the longest an evaluation holds its place (a job lost
+    # with its parent frees it then).
+    circuit_evaluations_at_once: int = 2
+    circuit_evaluations_per_window: int = 10
+    circuit_deployments_per_window: int = 10
+    circuit_quota_window_s: int = 3600
+    circuit_evaluation_hold_s: int = 3600
     # The enclave images (PCR0, hex) this platform runs: the only ones a circuit contract may
     # accept results from (the deployment's enclave_pcr0 context; locally, the local app's).
     enclave_pcr0s: tuple[str, ...] = ()
+    # Contract engine: the wall-clock limit of one call and of one batch, for every kind of
+    # contract (cms.domain.engine.unified.EngineConfig: call 1 to 10,000 ms, batch from the
+    # call's to 25,000 ms).
+    engine_call_time_ms: int = 2_000
+    engine_batch_time_ms: int = 15_000
     # Health: each probe's deadline and how long a report is reused (what anonymous callers
     # can make a container probe), and the limits its judgments use.
     health_probe_timeout_s: float = 2.0
@@ -191,6 +228,26 @@ class Settings:
             return Limit(getattr(self, prefix + "_burst"), getattr(self, prefix + "_per_minute"))
         except (AttributeError, ValueError) as error:
             raise Misconfigured(f"CMS_{prefix.upper()}_BURST/_PER_MINUTE: {error}") from None
+
+    def render_limits(self) -> RenderLimits:
+        from cms.domain.templates.budget import RenderLimits
+
+        return RenderLimits(operations=self.template_max_operations,
+                            value_chars=self.template_max_value_chars,
+                            produced_chars=self.template_max_produced_chars,
+                            output_chars=self.template_max_output_chars,
+                            seconds=self.template_render_timeout_s)
+
+    def circuit_quotas(self) -> CircuitQuotaPolicy:
+        from cms.domain.engine.quotas import Quota
+        from cms.services.circuit_evaluations import CircuitQuotaPolicy
+
+        window = self.circuit_quota_window_s
+        return CircuitQuotaPolicy(
+            evaluations=Quota(self.circuit_evaluations_at_once,
+                              self.circuit_evaluations_per_window, window,
+                              self.circuit_evaluation_hold_s),
+            deployments=Quota(0, self.circuit_deployments_per_window, window))
 
     def required(self, name: str) -> Any:
         """A setting without which this use cannot work (e.g. ``training_key_id``)."""
@@ -260,6 +317,8 @@ ENVIRONMENT_VARIABLES: dict[str, str] = {
     "CMS_CHAIN_ID": "1",
     "CMS_CHALLENGE_TTL_S": "180",
     "CMS_TOKEN_TTL_S": "900",
+    "CMS_TOKEN_LEEWAY_S": "5",
+    "CMS_AUTHORIZER_CACHE_TTL_S": "5",
     "CMS_JWT_ISSUER": "cms",
     "CMS_JWT_AUDIENCE": "cms-api",
     "CMS_SIGNIN_BURST": "10",

@@ -7,10 +7,15 @@ conditioned on the version it was read at, so lost races surface as WriteConflic
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any
+
+from pynamodb.transactions import TransactWrite
 
 from cms.adapters import audit_log
 from cms.adapters.dynamo import get_or_none, transaction, unavailable_on_connection_errors
-from cms.adapters.tables import CredentialRecord, IdentityRecord
+from cms.adapters.tables import CredentialRecord, IdentityRecord, SessionsRecord
 from cms.domain.audit import AuditEvent
 from cms.domain.identity import (
     Credential,
@@ -19,8 +24,10 @@ from cms.domain.identity import (
     IdentityType,
     identity_stream,
 )
+from cms.domain.sessions import Sessions
 
 PROFILE = "IDENTITY"
+SESSIONS = PROFILE + "#SESSIONS"  # sorts right after the profile: one query reads both
 CREDENTIAL_PREFIX = "CRED#"
 
 
@@ -58,10 +65,50 @@ class DynamoIdentityStore:
                     condition=CredentialRecord.did.does_not_exist())
             audit_log.append(tx, event)
 
-    def update(self, identity: Identity, event: AuditEvent, expected_version: int) -> None:
+    def update(self, identity: Identity, event: AuditEvent, expected_version: int, *,
+               sessions: Sessions | None = None) -> None:
         with transaction() as tx:
             tx.save(_to_record(identity), condition=IdentityRecord.version == expected_version)
+            if sessions is not None:
+                _save_sessions(tx, identity.did, sessions)
             audit_log.append(tx, event)
+
+    def standing(self, did: str) -> tuple[Identity | None, Sessions]:
+        """One consistent query over the profile and the item after it, the sessions."""
+        items = unavailable_on_connection_errors(lambda: IdentityRecord._get_connection().query(
+            did, IdentityRecord.sk.startswith(PROFILE), consistent_read=True)["Items"])
+        identity, sessions = None, Sessions()
+        for item in items:
+            sort_key = item["sk"]["S"]
+            if sort_key == PROFILE:
+                identity = _to_identity(IdentityRecord.from_raw_data(item), ())
+            elif sort_key == SESSIONS:
+                sessions = _to_sessions(SessionsRecord.from_raw_data(item))
+        return identity, sessions
+
+    def sessions(self, did: str) -> Sessions:
+        record = get_or_none(SessionsRecord, did, SESSIONS)
+        return Sessions() if record is None else _to_sessions(record)
+
+    def save_sessions(self, did: str, sessions: Sessions) -> None:
+        with transaction() as tx:
+            _save_sessions(tx, did, sessions)
+
+
+def _save_sessions(tx: TransactWrite, did: str, sessions: Sessions) -> None:
+    condition: Any = (SessionsRecord.did.does_not_exist() if sessions.version == 0
+                      else SessionsRecord.version == sessions.version)
+    tx.save(SessionsRecord(
+        did, SESSIONS, generation=sessions.generation, revoked=dict(sessions.revoked),
+        version=sessions.version + 1, ttl=datetime.fromtimestamp(sessions.expires_at, UTC)),
+        condition=condition)
+
+
+def _to_sessions(record: SessionsRecord) -> Sessions:
+    return Sessions(generation=int(record.generation),
+                    revoked=MappingProxyType({jti: int(exp) for jti, exp in
+                                              (record.revoked or {}).items()}),
+                    expires_at=int(record.ttl.timestamp()), version=int(record.version))
 
 
 def _to_identity(record: IdentityRecord, credentials: tuple[Credential, ...]) -> Identity:

@@ -87,6 +87,22 @@ class CredentialRecord(Model):
     created_at = UnicodeAttribute()
 
 
+class SessionsRecord(Model):
+    """What ends an identity's tokens early (cms.domain.sessions): beside the profile, under a
+    sort key that begins with the profile's, so that one query reads both."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_IDENTITIES_TABLE", "cms-identities")
+
+    did = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # "IDENTITY#SESSIONS"
+    generation = NumberAttribute()
+    revoked = JSONAttribute()  # {jti: the token's exp}
+    version = NumberAttribute()
+    # Once past, every token the record refuses has expired anyway: DynamoDB may delete it.
+    ttl = TTLAttribute()
+
+
 class ByProviderIndex(GlobalSecondaryIndex["ContractRecord"]):
     class Meta:
         index_name = "by-provider"
@@ -268,6 +284,19 @@ class RateLimitRecord(Model):
     bucket = UnicodeAttribute(hash_key=True)
     tat = NumberAttribute()
     ttl = TTLAttribute()  # when it is full again (then the same as no item)
+
+
+class QuotaRecord(Model):
+    """A per-identity quota's state (cms.domain.engine.quotas): circuit evaluations in flight
+    and admitted in the current window, circuit deployments in the window."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_QUOTAS_TABLE", "cms-quotas")
+
+    key = UnicodeAttribute(hash_key=True)  # "<what>:<caller address>"
+    state = UnicodeAttribute()  # QuotaState as JSON
+    version = NumberAttribute()  # moves on every write (the optimistic lock)
+    ttl = TTLAttribute()
 
 
 class IdempotencyRecord(Model):
@@ -531,10 +560,14 @@ class TableSpec:
 
     @property
     def ttl_attribute(self) -> str | None:
-        for name, attribute in self.model.get_attributes().items():
-            if isinstance(attribute, TTLAttribute):
-                return attribute.attr_name or name
-        return None
+        """The TTL attribute any model of the table declares (a table has at most one)."""
+        names = {attribute.attr_name or name
+                 for model, variable in _MODELS if variable == self.env_var
+                 for name, attribute in model.get_attributes().items()
+                 if isinstance(attribute, TTLAttribute)}
+        if len(names) > 1:
+            raise ValueError(f"{self.key}: models declare several TTL attributes {names}")
+        return next(iter(names), None)
 
 
 TABLE_SPECS: tuple[TableSpec, ...] = (
@@ -544,6 +577,7 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
     TableSpec("anchor_batches", "CMS_ANCHOR_BATCHES_TABLE", AnchorBatchRecord),
     TableSpec("challenges", "CMS_CHALLENGES_TABLE", ChallengeRecord),
     TableSpec("rate_limits", "CMS_RATE_LIMITS_TABLE", RateLimitRecord),
+    TableSpec("quotas", "CMS_QUOTAS_TABLE", QuotaRecord),
     TableSpec("idempotency", "CMS_IDEMPOTENCY_TABLE", IdempotencyRecord),
     TableSpec("templates", "CMS_TEMPLATES_TABLE", TemplateRecord),
     TableSpec("storage_usage", "CMS_STORAGE_USAGE_TABLE", StorageUsageRecord),

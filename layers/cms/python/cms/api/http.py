@@ -46,7 +46,9 @@ def caller_of(api: Api) -> Caller:
     if not did:
         raise Unauthorized("this route requires a bearer token")
     roles = frozenset(role for role in str(context.get("roles", "")).split(",") if role)
-    return Caller(did, roles)
+    expires = str(context.get("exp", ""))
+    return Caller(did, roles, token_id=context.get("jti") or None,
+                  token_expires=int(expires) if expires.isdigit() else None)
 
 
 def source_ip_of(api: Api) -> str:

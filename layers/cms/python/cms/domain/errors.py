@@ -131,6 +131,19 @@ class TemplateInvalid(DomainError):
         super().__init__(detail, errors=errors)
 
 
+class RenderLimitExceeded(DomainError):
+    """Rendering a template (checking its variables, running its body) went past one of its
+    limits; ``limit`` names which: operations, value_size, produced_size, output_size,
+    number, nesting or time."""
+
+    code, status, title = ("render_limit_exceeded", 422,
+                           "Rendering the template went past its limits")
+
+    def __init__(self, detail: str, limit: str) -> None:
+        super().__init__(detail, limit=limit)
+        self.limit = limit
+
+
 class TemplateNotFound(DomainError):
     code, status, title = "template_not_found", 404, "Unknown template or template version"
 
@@ -200,6 +213,14 @@ class WebhookHostRefused(DomainError):
 
 class WebhookLimitReached(DomainError):
     code, status, title = "webhook_limit_reached", 409, "Too many webhooks"
+
+
+class EvaluationLimitReached(DomainError):
+    """Too many of the caller's own circuit evaluations are queued or running: one must be
+    recorded (or given up) first. A state of the caller's, not a rate: 409, not 429."""
+
+    code, status, title = ("evaluation_limit_reached", 409,
+                           "Too many of your evaluations are in progress")
 
 
 class WebhookNotFound(DomainError):

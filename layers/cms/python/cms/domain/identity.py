@@ -113,6 +113,9 @@ class Caller:
 
     did: str
     roles: frozenset[str] = frozenset()
+    # The access token the request came with (its jti and exp), for logging it out.
+    token_id: str | None = None
+    token_expires: int | None = None
 
     @property
     def is_overseer(self) -> bool:

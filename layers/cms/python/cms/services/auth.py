@@ -4,6 +4,12 @@ Sign-in is challenge/response: the server issues a message (EIP-4361 for Ethereu
 equivalent domain-bound text for the others) with a fresh 128-bit nonce; the client signs it;
 the server checks the text byte for byte, the expiry, the signature against the resolved DID
 document and a registered key, and then consumes the nonce with a conditional write.
+
+Nothing an anonymous caller sends tells it whether a DID is registered, or suspended: a
+challenge is issued for any well-formed DID without reading the identity; verification looks
+at the identity only once the signature is valid (so only the key's holder learns its state);
+registration answers the same status and body whether it created the identity or found it,
+no sooner than a fixed floor after it starts on the store.
 """
 
 from __future__ import annotations
@@ -11,8 +17,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -74,10 +82,12 @@ class Registration:
     created: bool
 
     def to_json(self) -> dict[str, Any]:
-        """What an unauthenticated caller learns: only what the DID and key already say.
-        The profile (name, roles, status) is for the owner after sign-in."""
-        return {"did": self.identity.did, "created": self.created,
-                "credential": self.credential.to_json()}
+        """What an unauthenticated caller learns: only what the DID and key already say, the
+        same whether the identity was created now or before (or is suspended). The profile
+        (name, roles, status) is for the owner after sign-in."""
+        credential = {key: value for key, value in self.credential.to_json().items()
+                      if key != "created_at"}  # when it was registered is the owner's to know
+        return {"did": self.identity.did, "credential": credential}
 
 
 def _reports_failures(method: _Method) -> _Method:
@@ -99,10 +109,13 @@ def _reports_failures(method: _Method) -> _Method:
 class AuthService:
     def __init__(self, *, identities: IdentityStore, challenges: ChallengeStore,
                  rate_limits: RateLimitStore, resolver: DidResolver, tokens: TokenService,
-                 settings: Settings,
+                 settings: Settings, clock: Callable[[], float] = time.monotonic,
+                 pause: Callable[[float], None] = time.sleep,
                  failures: Callable[[str], None] = lambda code: None) -> None:
         self._failures = failures
         self._identities = identities
+        self._clock = clock
+        self._pause = pause
         self._challenges = challenges
         self._rate_limits = rate_limits
         self._resolver = resolver
@@ -119,6 +132,27 @@ class AuthService:
         self._take(f"register:ip:{source_ip}", self._settings.signin_ip_burst,
                    self._settings.signin_ip_per_minute)
         method = match_public_key(self._resolver.resolve(did), public_key)
+        # Checked whether or not the identity exists (its profile is then left as it is):
+        # refusing it only when creating would tell that the DID was not registered.
+        metadata = check_metadata(metadata or {})
+        with self._no_sooner_than(self._settings.registration_floor_ms / 1000):
+            return self._register(did, method, name=name, identity_type=identity_type,
+                                  metadata=metadata)
+
+    @contextmanager
+    def _no_sooner_than(self, seconds: float) -> Iterator[None]:
+        """Finding an identity reads; creating one also writes: padded to one floor, the two
+        take the same time from outside (an error inside is padded too)."""
+        started = self._clock()
+        try:
+            yield
+        finally:
+            remaining = seconds - (self._clock() - started)
+            if remaining > 0:
+                self._pause(remaining)
+
+    def _register(self, did: str, method: VerificationMethod, *, name: str | None,
+                  identity_type: IdentityType, metadata: dict[str, Any]) -> Registration:
         for _ in range(REGISTRATION_ATTEMPTS):
             existing = self._identities.get(did)
             now = iso_utc(utc_now())
@@ -140,11 +174,11 @@ class AuthService:
         raise Conflict("the identity changed concurrently; retry the registration")
 
     def _create(self, did: str, credential: Credential, now: str, *, name: str | None,
-                identity_type: IdentityType, metadata: dict[str, Any] | None) -> Identity:
+                identity_type: IdentityType, metadata: dict[str, Any]) -> Identity:
         roles = (Role.ADMIN.value,) if did in self._settings.bootstrap_admins else ()
         identity = Identity(
             did=did, identity_id=str(uuid.uuid4()), name=name or did, type=identity_type,
-            status=IdentityStatus.ACTIVE, roles=roles, metadata=check_metadata(metadata or {}),
+            status=IdentityStatus.ACTIVE, roles=roles, metadata=metadata,
             created_at=now, updated_at=now)
         # Registering proves nothing about who holds the key (the key is public), so the event
         # is not attributed to the DID; its first signed action is.
@@ -165,9 +199,11 @@ class AuthService:
 
     @_reports_failures
     def challenge(self, did: str, source_ip: str) -> IssuedChallenge:
+        """A challenge for any well-formed DID: the identity is not read here, so neither the
+        answer nor its timing says whether the DID is registered, or suspended. Verification
+        refuses an unknown or suspended identity, once the signature shows the key's holder."""
         parse_did(did)
         self._throttle(did, source_ip)
-        self._active_identity(did)
         nonce = new_nonce()
         issued = utc_now()
         expires = issued + timedelta(seconds=self._settings.challenge_ttl_s)
@@ -182,17 +218,21 @@ class AuthService:
         parse_did(did)
         self._throttle(did, source_ip)
         stored = self._issued_challenge(did, challenge)
-        identity = self._active_identity(did)
+        # The signature first: only the key's holder may learn the identity's state.
         document = self._resolver.resolve(did)
         try:
             method = verify_message_signature(document, challenge, signature)
         except InvalidSignature as error:
             raise InvalidSignature(error.detail, status=401) from error
+        # The generation before the status: a suspension (which raises the generation) that
+        # lands after this read revokes the token, one that lands before it is seen below.
+        generation = self._identities.sessions(did).generation
+        identity = self._active_identity(did)
         if credential_for(method, "").credential_id not in {
                 c.credential_id for c in identity.credentials}:
             raise Unauthorized(f"the key {method.id} is not registered for this identity")
         self._challenges.consume(stored.nonce, challenge, iso_utc(utc_now()))
-        return self._tokens.issue(did, list(identity.roles))
+        return self._tokens.issue(did, list(identity.roles), generation)
 
     def _issued_challenge(self, did: str, challenge: str) -> StoredChallenge:
         match = NONCE_LINE.search(challenge)

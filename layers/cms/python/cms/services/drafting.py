@@ -22,21 +22,24 @@ from cms.domain.drafting import (
     with_platform_metadata,
 )
 from cms.domain.errors import ValidationFailed
+from cms.domain.templates.budget import DEFAULT_LIMITS, RenderBudget, RenderLimits, metering
 from cms.domain.templates.model import TemplateVersion
 
 if TYPE_CHECKING:
     from cms.domain.documents import RenderedDocument
-from cms.services.templates import TemplateService
+from cms.services.templates import TemplateService, converted
 
 
 class DraftingService:
     def __init__(self, templates: TemplateService, documents: DocumentStore,
                  clock: Callable[[], datetime] = utc_now, *,
-                 horizon_days: int = VALIDITY_HORIZON.days) -> None:
+                 horizon_days: int = VALIDITY_HORIZON.days,
+                 limits: RenderLimits = DEFAULT_LIMITS) -> None:
         self._templates = templates
         self._documents = documents
         self._clock = clock
         self._horizon = timedelta(days=horizon_days)
+        self._limits = limits
 
     def draft(self, contract_id: str, provider_did: str, draft: TemplateDraft) -> Content:
         """The content of a new contract, its document already stored."""
@@ -77,9 +80,11 @@ class DraftingService:
                   variables: dict[str, Any]) -> Content:
         from cms.domain.documents import render_document
 
-        markdown = template.render(variables)  # checks the variables (schema, then rules)
-        document = render_document(markdown, title=content.title,
-                                   issued_at=iso_utc(self._clock()))
+        with metering(RenderBudget(self._limits)) as budget:
+            markdown = template.render(variables)  # checks the variables (schema, rules)
+            document = converted(lambda: render_document(
+                markdown, title=content.title, issued_at=iso_utc(self._clock()),
+                check=budget.check_time))
         made = self._content(content, template, variables, document)
         # Refuse before anything is stored: the content, and the validity's range.
         checked = made.validated()

@@ -26,7 +26,7 @@ from cms.domain.engine.unified import (
 )
 from cms.domain.errors import DomainError
 from cms.domain.identity import Caller
-from cms.services.circuit_evaluations import CircuitEvaluations
+from cms.services.circuit_evaluations import EVALUATION_REQUEST, CircuitEvaluations
 
 # Called after a commit with the contract's address, kind and the events of its successful
 # calls (e.g. a circuit contract's EvaluationRequested queues the enclave's evaluation).
@@ -146,7 +146,7 @@ class EngineService:
         if request.kind == CIRCUIT_KIND:
             if self._circuits is None:
                 raise EngineValidationError("circuit contracts are not configured here", "kind")
-            init_args = self._circuits.prepare_deploy(init_args)
+            init_args = self._circuits.prepare_deploy(init_args, caller_address(caller.did))
         deployment = Deployment(
             kind=request.kind, deployer=caller_address(caller.did), name=request.name or "",
             init_args=init_args, code=_code(request.code, request.code_encoding),
@@ -160,7 +160,8 @@ class EngineService:
     def call(self, caller: Caller, address: str, call: ContractCall) -> ExecutionResult:
         """Run one call; a call that ran and failed raises ``ExecutionFailed``."""
         execution = _execution(address, caller_address(caller.did), call)
-        result = self._executed(self.engine.execute_batch([execution]))[0]
+        [result] = self._admitted(execution.caller, address, [call.function], lambda: (
+            self._executed(self.engine.execute_batch([execution]))))
         if not result.success:
             raise ExecutionFailed(result)
         return result
@@ -170,7 +171,9 @@ class EngineService:
         """Run calls in order, each atomic on its own; failures are results."""
         who = caller_address(caller.did)
         executions = [_execution(address, who, call) for call in calls]
-        return BatchOutcome(self._executed(self.engine.execute_batch(executions)))
+        return BatchOutcome(self._admitted(who, address, [call.function for call in calls],
+                                           lambda: self._executed(
+                                               self.engine.execute_batch(executions))))
 
     def estimate(self, caller: Caller, address: str, call: ContractCall) -> GasEstimate:
         gas = self.engine.estimate_gas(_execution(address, caller_address(caller.did), call))
@@ -215,6 +218,23 @@ class EngineService:
     def _with_totals(self, metadata: ContractMetadata) -> EngineContract:
         stats = self.engine.storage.contract_stats(metadata.address)
         return EngineContract(metadata, stats.executions, stats.last_execution_at)
+
+    def _admitted(self, caller: str, address: str, functions: Sequence[str],
+                  run: Callable[[], list[ExecutionResult]]) -> list[ExecutionResult]:
+        """``run()`` the calls; a call requesting a circuit contract's evaluation first takes
+        the caller's quota (refused: nothing runs), given back unless the request commits."""
+        if (self._circuits is None or EVALUATION_REQUEST not in functions
+                or self.get_contract(address).kind != CIRCUIT_KIND):
+            return run()
+        took = self._circuits.admit(caller, address)
+        results: list[ExecutionResult] = []
+        try:
+            results = run()
+        finally:
+            if took and not any(r.success and any(e.get("event") == "EvaluationRequested"
+                                                  for e in r.events) for r in results):
+                self._circuits.release(caller, address)
+        return results
 
     def _executed(self, results: list[ExecutionResult]) -> list[ExecutionResult]:
         committed = [r for r in results if r.success and not r.cached and r.events]

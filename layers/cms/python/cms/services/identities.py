@@ -1,7 +1,14 @@
-"""Identity profiles: a caller reads its own; admins read any and change status or roles."""
+"""Identity profiles: a caller reads its own; admins read any and change status or roles.
+
+Ending an identity's sessions (its own request, or an admin's) and suspending it raise its
+sessions' generation (cms.domain.sessions) in the same transaction as the audited change, so
+every token issued before is refused, and stays refused after a reactivation.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -17,13 +24,19 @@ from cms.domain.identity import (
     check_metadata,
     record_change,
 )
+from cms.domain.sessions import SessionPolicy
 from cms.ports.errors import WriteConflict
 from cms.ports.identities import IdentityStore
 
+ATTEMPTS = 3
+
 
 class IdentityService:
-    def __init__(self, store: IdentityStore) -> None:
+    def __init__(self, store: IdentityStore, policy: SessionPolicy,
+                 clock: Callable[[], float] = time.time) -> None:
         self._store = store
+        self._policy = policy
+        self._clock = clock
 
     def get(self, caller: Caller, did: str) -> Identity:
         identity = self._store.get(did)
@@ -46,24 +59,49 @@ class IdentityService:
             roles=tuple(sorted({r.value for r in roles})) if roles is not None else identity.roles,
             type=identity_type or identity.type,
         )
-        return self._record(identity, changed, actor=caller.did)
+        # Leaving "active" ends the sessions too: a later reactivation revives no old token.
+        leaves = changed.status not in (identity.status, IdentityStatus.ACTIVE)
+        return self._record(identity, changed, actor=caller.did, end_sessions=leaves)
 
-    def _record(self, identity: Identity, changed: Identity, *, actor: str) -> Identity:
-        """Store a profile change with its audit event; a change to nothing writes nothing."""
+    def revoke_sessions(self, caller: Caller, did: str) -> Identity:
+        """Every token issued to ``did`` so far stops working (the identity itself, or an
+        admin for any); recorded on the identity's chain as ``identity.sessions_revoked``."""
+        identity = self.get(caller, did)
+        if did != caller.did and not caller.is_admin:
+            raise Forbidden("only the identity itself or an admin may end its sessions")
+        return self._record(identity, identity, actor=caller.did, end_sessions=True,
+                            event_type="identity.sessions_revoked")
+
+    def _record(self, identity: Identity, changed: Identity, *, actor: str,
+                end_sessions: bool = False, event_type: str = "identity.updated") -> Identity:
+        """Store a profile change with its audit event (and the sessions ended with it, in the
+        same transaction); a change to nothing writes nothing."""
         before, after = identity.profile(), changed.profile()
         changes = {key: value for key, value in after.items()
                    if canonical_json(before[key]) != canonical_json(value)}
-        if not changes:
+        if not changes and not end_sessions:
             return identity
-        now = iso_utc(utc_now())
-        changed, event = record_change(identity, replace(changed, updated_at=now),
-                                       event_type="identity.updated", actor=actor, at=now,
-                                       data={"changes": changes})
-        try:
-            self._store.update(changed, event, expected_version=identity.version)
-        except WriteConflict as error:
-            raise Conflict("the identity changed meanwhile; read it again") from error
-        return changed
+        for _ in range(ATTEMPTS):
+            now = iso_utc(utc_now())
+            sessions = None
+            data: dict[str, Any] = {"changes": changes} if changes else {}
+            if end_sessions:
+                sessions = self._store.sessions(identity.did).with_all_revoked(
+                    now=self._clock(), policy=self._policy)
+                data["sessions_generation"] = sessions.generation
+            recorded, event = record_change(identity, replace(changed, updated_at=now),
+                                            event_type=event_type, actor=actor, at=now,
+                                            data=data)
+            try:
+                self._store.update(recorded, event, expected_version=identity.version,
+                                   sessions=sessions)
+                return recorded
+            except WriteConflict as error:
+                current = self._store.profile(identity.did)
+                if sessions is None or current is None or current.version != identity.version:
+                    raise Conflict("the identity changed meanwhile; read it again") from error
+                # Only the sessions record moved (a logout meanwhile): end them again.
+        raise Conflict("the identity's sessions changed concurrently; retry")
 
     def update_profile(self, caller: Caller, *, name: str | None,
                        metadata: dict[str, Any] | None,

@@ -10,16 +10,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from cms.domain.canonical import iso_utc, utc_now
-from cms.domain.errors import Conflict, Forbidden, TemplateExists, TemplateNotFound
+from cms.domain.errors import (
+    Conflict,
+    Forbidden,
+    RenderLimitExceeded,
+    TemplateExists,
+    TemplateNotFound,
+)
 from cms.domain.identity import Caller
+from cms.domain.templates.budget import DEFAULT_LIMITS, RenderBudget, RenderLimits, metering
 from cms.domain.templates.builtin import BUILTIN_IDS, builtin_templates
 from cms.domain.templates.model import MAX_VERSION, TemplateVersion
 from cms.ports.errors import WriteConflict
 from cms.ports.templates import StoredTemplate, TemplateStore, VersionInfo
 
+T = TypeVar("T")
 BUILTIN_AUTHOR = "system:builtin"
 MAX_ATTEMPTS = 5
 
@@ -44,9 +52,11 @@ class Preview:
 
 
 class TemplateService:
-    def __init__(self, store: TemplateStore, clock: Callable[[], datetime] = utc_now) -> None:
+    def __init__(self, store: TemplateStore, clock: Callable[[], datetime] = utc_now,
+                 limits: RenderLimits = DEFAULT_LIMITS) -> None:
         self._store = store
         self._clock = clock
+        self.limits = limits  # what one render may spend (cms.domain.templates.budget)
 
     # ------------------------------------------------------------ reads
 
@@ -82,13 +92,17 @@ class TemplateService:
     def preview(self, template_id: str, version: int | None,
                 variables: dict[str, Any]) -> Preview:
         """What a contract made now would get: terms, validity and document (ValidationFailed
-        if the variables do not fit). Nothing is stored."""
+        if the variables do not fit, RenderLimitExceeded past the render's limits). Nothing
+        is stored."""
         from cms.domain.documents import render_html
 
         template = self.get(template_id, version).template
-        markdown = template.render(variables)  # checks the variables (schema, then rules)
-        valid_from, valid_until = template.validity_for(variables)
-        html = render_html(markdown, title=template.name, issued_at=iso_utc(self._clock()))
+        with metering(RenderBudget(self.limits)) as budget:
+            markdown = template.render(variables)  # checks the variables (schema, rules)
+            valid_from, valid_until = template.validity_for(variables)
+            html = converted(lambda: render_html(markdown, title=template.name,
+                                                 issued_at=iso_utc(self._clock()),
+                                                 check=budget.check_time))
         pinned = PinnedVersion(template.id, template.version, template.content_hash)
         return Preview(template=pinned, terms=template.terms_for(variables),
                        valid_from=valid_from, valid_until=valid_until, markdown=markdown,
@@ -98,7 +112,7 @@ class TemplateService:
 
     def create(self, caller: Caller, template_id: str, definition: Any) -> StoredTemplate:
         _require_admin(caller)
-        template = TemplateVersion.define(template_id, 1, definition)
+        template = TemplateVersion.define(template_id, 1, definition, self.limits)
         if template_id in BUILTIN_IDS or self._store.latest_version(template_id) is not None:
             raise TemplateExists(f"template {template_id} exists; PUT adds a version")
         try:
@@ -117,7 +131,8 @@ class TemplateService:
             if base_version is not None and base_version != number:
                 raise Conflict(f"template {template_id} is at v{number}, not "
                                f"v{base_version}", latest_version=number)
-            template = TemplateVersion.define(template_id, number + 1, definition)
+            template = TemplateVersion.define(template_id, number + 1, definition,
+                                              self.limits)
             if template.content_hash == latest.template.content_hash:
                 return latest, False
             if number >= MAX_VERSION:
@@ -150,6 +165,16 @@ class TemplateService:
     def _missing(template_id: str, version: int | None) -> Any:
         which = f"template {template_id}" + (f" v{version}" if version is not None else "")
         raise TemplateNotFound(f"no {which}", template_id=template_id, version=version)
+
+
+def converted(convert: Callable[[], T]) -> T:
+    """A document conversion (Markdown to HTML or PDF) whose refusal (Markdown nested past
+    what it renders, or too large) is the render's limit, not a server error."""
+    try:
+        return convert()
+    except ValueError as error:
+        raise RenderLimitExceeded(f"the rendered document cannot be converted: {error}",
+                                  "document") from None
 
 
 def _require_admin(caller: Caller) -> None:

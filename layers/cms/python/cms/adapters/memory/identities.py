@@ -7,6 +7,7 @@ from dataclasses import replace
 from cms.adapters.memory.database import MemoryDatabase
 from cms.domain.audit import AuditEvent
 from cms.domain.identity import Credential, Identity, identity_stream
+from cms.domain.sessions import Sessions
 from cms.ports.errors import WriteConflict
 
 
@@ -15,6 +16,7 @@ class MemoryIdentityStore:
         self._db = database
         self._profiles: dict[str, Identity] = {}
         self._credentials: dict[str, dict[str, Credential]] = {}
+        self._sessions: dict[str, Sessions] = {}
 
     def get(self, did: str) -> Identity | None:
         with self._db.lock:
@@ -50,12 +52,37 @@ class MemoryIdentityStore:
             self._credentials[identity.did][credential.credential_id] = credential
             self._db.append([event])
 
-    def update(self, identity: Identity, event: AuditEvent, expected_version: int) -> None:
+    def update(self, identity: Identity, event: AuditEvent, expected_version: int, *,
+               sessions: Sessions | None = None) -> None:
         with self._db.lock:
             self._check_version(identity.did, expected_version)
+            if sessions is not None:
+                self._check_sessions(identity.did, sessions)
             self._db.check_free([event])
             self._profiles[identity.did] = replace(identity, credentials=())
+            if sessions is not None:
+                self._store_sessions(identity.did, sessions)
             self._db.append([event])
+
+    def standing(self, did: str) -> tuple[Identity | None, Sessions]:
+        with self._db.lock:
+            return self._profiles.get(did), self._sessions.get(did, Sessions())
+
+    def sessions(self, did: str) -> Sessions:
+        with self._db.lock:
+            return self._sessions.get(did, Sessions())
+
+    def save_sessions(self, did: str, sessions: Sessions) -> None:
+        with self._db.lock:
+            self._check_sessions(did, sessions)
+            self._store_sessions(did, sessions)
+
+    def _check_sessions(self, did: str, sessions: Sessions) -> None:
+        if self._sessions.get(did, Sessions()).version != sessions.version:
+            raise WriteConflict(f"the sessions of {did} are not at version {sessions.version}")
+
+    def _store_sessions(self, did: str, sessions: Sessions) -> None:
+        self._sessions[did] = replace(sessions, version=sessions.version + 1)
 
     def _check_version(self, did: str, expected: int) -> None:
         current = self._profiles.get(did)

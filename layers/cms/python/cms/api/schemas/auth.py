@@ -7,7 +7,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from cms.api.schemas.common import Did, Instant, JsonObject, SignatureText
-from cms.api.schemas.identities import Credential
 
 _DID_EXAMPLE = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 
@@ -26,13 +25,23 @@ class RegisterRequest(BaseModel):
                                         description="At most 8 KiB as canonical JSON")
 
 
+class RegisteredKey(BaseModel):
+    """The key as registered: everything here follows from the DID and the key sent."""
+
+    credential_id: str
+    type: Literal["ed25519_public_key", "ethereum_address"]
+    value: str = Field(description="The public key (hex) or the checksummed address")
+    verification_method: str = Field(description="The DID URL of the key")
+
+
 class Registration(BaseModel):
     """What registration tells an unauthenticated caller: only what the DID and key already
-    say. The profile (name, roles, status) is for the owner after sign-in."""
+    say, the same whether they were registered now or before, and whatever the identity's
+    status. The profile (name, roles, status, when each key was added) is for the owner
+    after sign-in, at /identities/me."""
 
     did: Did
-    created: bool = Field(description="False when this DID and key were already registered")
-    credential: Credential
+    credential: RegisteredKey
 
 
 class ChallengeRequest(BaseModel):

@@ -111,6 +111,9 @@ class ExecutionError(BaseModel):
     gas_used: int | None = Field(default=None, description="gas_exhausted")
     gas_required: int | None = Field(default=None, description="gas_exhausted: the step "
                                                                "that did not fit")
+    time_limit_ms: int | None = Field(default=None, ge=1, description=(
+        "execution_timeout: the call's wall-clock limit (absent for a call of a batch that "
+        "ran out of time before it could run)"))
     errors: list[ProblemItem] | None = Field(default=None, description=(
         "engine_validation_error: the argument at fault"))
 
@@ -170,6 +173,9 @@ class ExecutionRecord(BaseModel):
                                                 "of records in one commit")
     events: list[EngineEvent] | OmittedValue
     error: ExecutionError | None
+    dry_run: bool = Field(description=(
+        "A gas estimate: it ran as the call would and changed nothing; kept without its "
+        "result, its gas and time count against its caller like an execution's"))
 
 
 class ExecutionHistory(BaseModel):
@@ -246,10 +252,14 @@ class EngineSettings(BaseModel):
     cache_ttl_secs: float
     max_cache_entries: int
     enable_analytics: bool
-    max_execution_time_ms: int
+    max_execution_time_ms: int = Field(ge=1, description=(
+        "Wall clock one call (or estimate, or constructor) may run, whatever its kind; past "
+        "it the call stops with execution_timeout and changes nothing"))
     default_gas_limit: int
     conflict_retries: int
-    max_batch_time_ms: int
+    max_batch_time_ms: int = Field(ge=1, description=(
+        "Wall clock one batch may run: the call it would cut short and the calls after it "
+        "do not run (execution_timeout, execution_id null)"))
 
 
 class EngineInfo(BaseModel):

@@ -102,8 +102,11 @@ class WasmDeployment(_Deployment):
 
 class PaillierPublicKey(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    n: str = Field(pattern=r"^[0-9a-f]{1,2048}$", description=(
-        "The modulus, lower-case hex (2048 bits or more in production)"))
+    # 1024 hex digits: paillier.MAX_KEY_BITS (4096), the largest key whose arithmetic one
+    # call can pay for.
+    n: str = Field(pattern=r"^[0-9a-f]{1,1024}$", description=(
+        "The modulus, lower-case hex: odd, 256 to 4096 bits (2048 or more in production; "
+        "the contract's arithmetic is priced by its size)"))
 
 
 class PrivacyInitArgs(BaseModel):

@@ -4,6 +4,7 @@ Content-Security-Policy forbids scripts and every external load."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -31,10 +32,12 @@ blockquote{margin:1rem 0;padding-left:1rem;border-left:3px solid #ccc;color:#444
 @media print{body{margin:0;max-width:none}}"""
 
 
-def render_html(markdown: str, *, title: str, issued_at: str) -> str:
-    """The HTML rendering alone (previews: no PDF is made)."""
-    return html_page(token_stream(normalised(markdown)), " ".join(title.split()),
-                      parse_iso(issued_at))
+def render_html(markdown: str, *, title: str, issued_at: str,
+                check: Callable[[], None] | None = None) -> str:
+    """The HTML rendering alone (previews: no PDF is made); ``check`` as in
+    ``render_document``."""
+    return html_page(token_stream(normalised(markdown), check), " ".join(title.split()),
+                     parse_iso(issued_at))
 
 
 def html_page(tokens: list[Token], title: str, issued: datetime) -> str:

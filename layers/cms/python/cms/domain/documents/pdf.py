@@ -3,6 +3,7 @@ by ``PdfWriter`` from the Markdown syntax tree."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -23,13 +24,18 @@ if TYPE_CHECKING:
     from markdown_it.token import Token
 
 
-def render_pdf(tokens: list[Token], title: str, issued: datetime) -> bytes:
+def render_pdf(tokens: list[Token], title: str, issued: datetime,
+               check: Callable[[], None] | None = None) -> bytes:
+    """``check`` is called before each top-level block (it raises to stop: a deadline)."""
     from markdown_it.tree import SyntaxTreeNode
 
     pdf = _new_pdf(title, issued)
     writer = PdfWriter(pdf)
     writer.title_block(title, issued)
-    writer.blocks(SyntaxTreeNode(tokens).children)
+    for block in SyntaxTreeNode(tokens).children:
+        if check is not None:
+            check()
+        writer.blocks([block])
     return bytes(pdf.output())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -34,14 +35,16 @@ class RenderedDocument:
         return {fmt: sha256_hex(self.content(fmt)) for fmt in FORMATS}
 
 
-def render_document(markdown: str, *, title: str, issued_at: str) -> RenderedDocument:
+def render_document(markdown: str, *, title: str, issued_at: str,
+                    check: Callable[[], None] | None = None) -> RenderedDocument:
     """The three renderings of a contract's Markdown. ``issued_at`` is an ISO 8601 instant
-    with a timezone (the PDF's creation date); ValueError for oversized or invalid input."""
+    with a timezone (the PDF's creation date); ValueError for oversized or invalid input.
+    ``check`` is called as the conversion goes (it raises to stop it: a deadline)."""
     source = normalised(markdown)
     issued = parse_iso(issued_at)
     heading = " ".join(title.split())  # one line in a header
-    tokens = token_stream(source)
+    tokens = token_stream(source, check)
     return RenderedDocument(markdown=source.encode(),
                             html=html_page(tokens, heading, issued).encode(),
-                            pdf=render_pdf(tokens, heading, issued))
+                            pdf=render_pdf(tokens, heading, issued, check))
 

@@ -78,8 +78,8 @@ from cms_wire.circuit_inputs import INPUT_MAGIC, ciphertext_size
 from cms_wire.circuits import MAX_PARTY_BITS, RESULT_FIELDS, RESULT_FORMAT
 from cms_wire.statements import statement_user_data
 
-# The training queue carries circuit evaluations too: {"kind": "circuit", "address": ...}
-# (training jobs have no "kind").
+# Circuit evaluations' jobs, on their own queue: {"kind": "circuit", "address": ...,
+# "requester": ...} (training jobs, on theirs, have no "kind").
 CIRCUIT_JOB_KIND = "circuit"
 CIRCUIT_MULTIPLIERS: dict[str, int] = {
     "init": 2, "submitInput": 3, "inputStatus": 2, "circuitInfo": 2, "result": 2,
@@ -111,9 +111,11 @@ _CIRCUIT, _SUMMARY, _INPUT_KEY, _WRAPPED_KEY = "circuit", "summary", "inputKey",
 _REQUESTED, _RESULT = "requested", "result"
 
 
-def evaluation_job(address: str) -> dict[str, str]:
-    """The queue message that asks the enclave's parent to evaluate a contract's circuit."""
-    return {"kind": CIRCUIT_JOB_KIND, "address": address}
+def evaluation_job(address: str, requester: str | None = None) -> dict[str, str]:
+    """The queue message that asks the enclave's parent to evaluate a contract's circuit;
+    ``requester`` (whose quota the evaluation holds) when known."""
+    job = {"kind": CIRCUIT_JOB_KIND, "address": address}
+    return job if requester is None else {**job, "requester": requester}
 
 
 def init_arguments(init_args: object) -> dict[str, Any]:

@@ -44,7 +44,8 @@ class CallContext:
     caller: str
     block_number: int  # the contract's state version: committed executions so far
     timestamp: int  # unix seconds of the execution (recorded with it)
-    timeout_ms: int = 2_000  # the wall-clock limit of one call
+    # The wall-clock limit of one call; what is left of it is ``Invocation.gas``'s deadline.
+    timeout_ms: int = 2_000
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,11 @@ class Prepared:
 
 
 class ContractKind(Protocol):
-    def prepare(self, init_args: Mapping[str, Any], code: Any, manifest: Any) -> Prepared: ...
+    def prepare(self, init_args: Mapping[str, Any], code: Any, manifest: Any,
+                gas: GasMeter) -> Prepared:
+        """Check a deployment; costly checks (compiling code) are paid on ``gas``, the
+        constructor's meter, before they run."""
+        ...
 
     def construct(self, call: Invocation) -> None: ...
 
@@ -121,7 +126,8 @@ class Erc20Kind:
 
     _INIT = ("name", "symbol", "decimals", "initial_supply")
 
-    def prepare(self, init_args: Mapping[str, Any], code: Any, manifest: Any) -> Prepared:
+    def prepare(self, init_args: Mapping[str, Any], code: Any, manifest: Any,
+                gas: GasMeter) -> Prepared:
         _no_code(code, manifest, "erc20")
         args = _init_mapping(init_args)
         unknown = sorted(set(args) - set(self._INIT))
@@ -170,7 +176,8 @@ class PrivacyKind:
     def __init__(self, contract: type[ConfidentialLedger] | type[SealedBidTally]) -> None:
         self._contract = contract
 
-    def prepare(self, init_args: Mapping[str, Any], code: Any, manifest: Any) -> Prepared:
+    def prepare(self, init_args: Mapping[str, Any], code: Any, manifest: Any,
+                gas: GasMeter) -> Prepared:
         _no_code(code, manifest, self._contract.NAME)
         args = _init_mapping(init_args)
         if set(args) - {"public_key", "authority"} or "public_key" not in args:
@@ -208,7 +215,8 @@ class CircuitKind:
     def __init__(self, roots: Callable[[], tuple[TrustedRoot, ...]] = tuple) -> None:
         self._roots = roots
 
-    def prepare(self, init_args: Mapping[str, Any], code: Any, manifest: Any) -> Prepared:
+    def prepare(self, init_args: Mapping[str, Any], code: Any, manifest: Any,
+                gas: GasMeter) -> Prepared:
         from cms.domain.engine import circuit_contract
 
         _no_code(code, manifest, "circuit")
@@ -268,12 +276,18 @@ class WasmKind:
         self._modules: dict[tuple[str, str], Any] = {}
         self._max_modules = max_modules
 
-    def prepare(self, init_args: Mapping[str, Any], code: Any, manifest: Any) -> Prepared:
+    def prepare(self, init_args: Mapping[str, Any], code: Any, manifest: Any,
+                gas: GasMeter) -> Prepared:
         from cms.domain.engine import wasm
+        from cms.domain.engine.wasm.validation import module_binary
 
         if code is None:
             raise EngineValidationError("a wasm contract needs its module in code", "code")
-        info = wasm.validate_module(code, manifest)
+        binary = module_binary(code)
+        # Stored code is paid for before it is compiled (compiling costs ~1 µs a byte, the
+        # deposit 200 gas): a module the constructor cannot afford is never compiled.
+        gas.charge(CODE_DEPOSIT_GAS * len(binary), "code_deposit")
+        info = wasm.validate_module(binary, manifest)
         try:
             stored_manifest = canonical_json(manifest)
         except (TypeError, ValueError) as error:  # e.g. an integer JSON cannot hold exactly
@@ -285,8 +299,7 @@ class WasmKind:
         return Prepared(info.manifest_json(), _init_mapping(init_args), info.code_hash, writes)
 
     def construct(self, call: Invocation) -> None:
-        module = self._module(call)
-        call.gas.charge(CODE_DEPOSIT_GAS * module.size, "code_deposit")
+        module = self._module(call)  # its deposit was paid when it was prepared
         function = module.init_function
         if function is None:
             if call.metadata.init_args:
@@ -296,7 +309,7 @@ class WasmKind:
         self.runtime.init(module, function.encode_args(call.metadata.init_args),
                           state=call.state, gas=call.gas, context=self._context(call),
                           events=lambda event: call.emit(event.to_dict()),
-                          timeout_ms=call.context.timeout_ms)
+                          timeout_ms=call.gas.time_left_ms())
 
     def call(self, call: Invocation) -> Any:
         module = self._module(call)
@@ -313,9 +326,11 @@ class WasmKind:
             session = call.session["wasm"] = call.session["close"].enter_context(
                 self.runtime.session(module, self._context(call),
                                      timeout_ms=call.context.timeout_ms))
+        # The epoch deadline is what is left of the call's (loading a module took some).
         output = session.call(call.function, data, state=call.state, gas=call.gas,
                               caller=call.context.caller,
-                              events=lambda event: call.emit(event.to_dict()))
+                              events=lambda event: call.emit(event.to_dict()),
+                              timeout_ms=call.gas.time_left_ms())
         return function.decode_result(output)
 
     def is_read_only(self, metadata: ContractMetadata, function: str) -> bool:

@@ -23,7 +23,12 @@ holds the key; both are out of scope here. One key for everyone also means its h
 Gas: each function costs what the same base steps cost an ordinary contract (call, storage
 read and write per 32-byte word, from ``gas.GasSchedule``), times a privacy multiplier in the
 2x-10x range the engine design gives privacy contracts, chosen by the arithmetic the function
-does on top of the storage:
+does on top of the storage. The arithmetic itself is charged on top, by the key's size, before
+it runs (``gas.charge_compute``, EIP-2565 units, label ``privacy_arithmetic``): a stored
+ciphertext's unit check a gcd, a homomorphic addition one multiplication mod n², a subtraction
+an inverse and a multiplication, a reveal's re-encryption a MODEXP of exponent n mod n² (2.8M
+gas with a 2048-bit key, 22.4M with a 4096-bit one, the largest ``paillier.MAX_KEY_BITS``
+allows). Multipliers:
 
 =================  ====  ===================================================================
 function           x     why
@@ -44,9 +49,10 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
+from cms.domain.engine.bigint import interruptible_pow
 from cms.domain.engine.erc20 import ZERO_ADDRESS, parse_address
 from cms.domain.engine.errors import ContractNotFound, ContractReverted, EngineValidationError
-from cms.domain.engine.gas import GasMeter, words
+from cms.domain.engine.gas import GasMeter, gcd_gas, inverse_gas, modexp_gas, mulmod_gas, words
 from cms.domain.engine.paillier import Ciphertext, PublicKey
 from cms.domain.engine.state import ContractState, StagedState
 
@@ -56,6 +62,7 @@ PRIVACY_MULTIPLIERS: dict[str, int] = {
 }
 
 _PUBLIC_KEY, _AUTHORITY = "publicKey", "authority"
+ARITHMETIC = "privacy_arithmetic"  # the meter's label for priced big-integer work
 _SIGNED_DECIMAL = re.compile(r"-?[0-9]{1,1300}")
 
 
@@ -165,7 +172,26 @@ class _PrivacyContract:
 
     def _read_ciphertext(self, key: PublicKey, slot: str) -> Ciphertext | None:
         stored = self._s.read(slot)
-        return None if stored is None else key.from_bytes(stored)
+        if stored is None:
+            return None
+        self._compute(gcd_gas(key.n_square.bit_length()))  # from_bytes checks it is a unit
+        return key.from_bytes(stored)
+
+    def _add(self, a: Ciphertext, b: Ciphertext) -> Ciphertext:
+        self._compute(mulmod_gas(a.public_key.n_square.bit_length()))
+        return a + b
+
+    def _subtract(self, a: Ciphertext, b: Ciphertext) -> Ciphertext:
+        bits = a.public_key.n_square.bit_length()
+        self._compute(inverse_gas(bits) + mulmod_gas(bits))
+        return a - b
+
+    def _compute(self, gas: int) -> None:
+        """Pay for big-integer work before doing it (refused if out of gas or of time)."""
+        self._gas.charge_compute(gas, ARITHMETIC)
+
+    def _power(self, base: int, exponent: int, modulus: int) -> int:
+        return interruptible_pow(base, exponent, modulus, self._gas.check_deadline)
 
     def _prepare(self, caller: object) -> str:
         """Validate the caller, and that the contract exists, before any gas is spent."""
@@ -174,7 +200,9 @@ class _PrivacyContract:
         return address
 
     def _submitted(self, ciphertext: object) -> Ciphertext:
-        """A submitted ciphertext, validated against the stored key (hex, in range, a unit)."""
+        """A submitted ciphertext, validated against the stored key (hex, in range, a unit).
+        Checked before gas, like every argument: a gcd with n, under 0.1 ms at the largest
+        key (a stored ciphertext's check, inside the call, is charged)."""
         return self.public_key().parse_ciphertext(ciphertext)
 
 
@@ -226,7 +254,7 @@ class ConfidentialLedger(_PrivacyContract):
     def _credit(self, key: PublicKey, account: str, amount: Ciphertext) -> None:
         slot = _balance_slot(account)
         current = self._read_ciphertext(key, slot)
-        self._s.write(slot, (amount if current is None else current + amount).to_bytes())
+        self._s.write(slot, (amount if current is None else self._add(current, amount)).to_bytes())
 
     def _deposit(self, caller: str, to: str, amount: Ciphertext) -> None:
         self._check_authority(caller)
@@ -238,7 +266,7 @@ class ConfidentialLedger(_PrivacyContract):
         balance = self._read_ciphertext(key, slot)
         if balance is None:
             raise _revert("ConfidentialNoBalance", ("address", sender))
-        self._s.write(slot, (balance - amount).to_bytes())
+        self._s.write(slot, self._subtract(balance, amount).to_bytes())
         self._credit(key, to, amount)  # read after the debit: a self-transfer nets to zero
 
 
@@ -311,7 +339,7 @@ class SealedBidTally(_PrivacyContract):
             raise _revert("BidAlreadySubmitted", ("address", bidder))
         key = self._key()
         total = self._read_ciphertext(key, _TOTAL)
-        self._s.write(_TOTAL, (bid if total is None else total + bid).to_bytes())
+        self._s.write(_TOTAL, (bid if total is None else self._add(total, bid)).to_bytes())
         self._s.write(_bid_slot(bidder), b"\x01")
         count = int.from_bytes(self._s.read(_COUNT) or b"", "big") + 1
         self._s.write(_COUNT, count.to_bytes((count.bit_length() + 7) // 8, "big"))
@@ -323,7 +351,13 @@ class SealedBidTally(_PrivacyContract):
         total = self._read_ciphertext(key, _TOTAL)
         if total is None:
             raise _revert("TallyEmpty")
-        if abs(value) > key.max_int or not key.verify_opening(total, value, r):
+        if abs(value) > key.max_int:
+            raise _revert("InvalidOpening")
+        # The re-encryption: a unit check of r, rⁿ mod n² (in pieces the deadline can stop)
+        # and one multiplication.
+        self._compute(gcd_gas(key.n.bit_length()) + modexp_gas(key.n, key.n_square.bit_length())
+                      + mulmod_gas(key.n_square.bit_length()))
+        if not key.verify_opening(total, value, r, power=self._power):
             raise _revert("InvalidOpening")
         self._s.write(_REVEALED, str(value).encode())
         return value

@@ -57,6 +57,9 @@ class ExecutionRecord(_Json):
     return_value: Any = None
     events: list[dict[str, Any]] = field(default_factory=list)
     error: dict[str, Any] | None = None  # {"code", "detail", ...} for a failed execution
+    # A gas estimate: it ran as the call would, changed nothing and kept no result, but its
+    # work is counted against its caller like any execution's.
+    dry_run: bool = False
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,9 @@ class ContractStats:
         for r in records:  # one pass: a batch commit adds up to 100 records
             failures += not r.success
             gas_used += r.gas_used
-            gas_limit += r.gas_limit
+            # A dry run grants no limit (estimates run under the largest): efficiency stays
+            # a measure of what callers grant their calls.
+            gas_limit += r.gas_used if r.dry_run else r.gas_limit
             duration_us += r.duration_us
             last = r.timestamp if last is None or r.timestamp > last else last
         return cls(address, len(records), failures, gas_used, gas_limit, duration_us, last)

@@ -15,7 +15,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from cms.domain.canonical import canonical_json, digest_of
-from cms.domain.errors import TemplateInvalid, ValidationFailed
+from cms.domain.errors import RenderLimitExceeded, TemplateInvalid, ValidationFailed
+from cms.domain.templates.budget import DEFAULT_LIMITS, RenderLimits, metered
 from cms.domain.templates.rendering import TemplateBodyError, check_body, render
 from cms.domain.templates.rules import (
     ABSENT,
@@ -61,15 +62,24 @@ class TemplateVersion:
 
     # ------------------------------------------------------------ using a version
 
-    def check_variables(self, variables: Any) -> None:
-        """Every bad field at once, each with a JSON pointer (ValidationFailed)."""
-        problems = _variable_problems(self.definition, variables)
+    def check_variables(self, variables: Any, limits: RenderLimits = DEFAULT_LIMITS) -> None:
+        """Every bad field at once, each with a JSON pointer (ValidationFailed), within the
+        render's budget (RenderLimitExceeded)."""
+        with metered(limits):
+            problems = _variable_problems(self.definition, variables)
         if problems:
             raise ValidationFailed(f"the variables do not fit template {self.id} "
                                    f"v{self.version}", _prefixed(problems, "/variables"))
 
-    def render(self, variables: dict[str, Any]) -> str:
-        self.check_variables(variables)
+    def render(self, variables: dict[str, Any], limits: RenderLimits = DEFAULT_LIMITS) -> str:
+        """The document's Markdown: the variables checked, then the body run, both within
+        one budget of ``limits`` (RenderLimitExceeded past it)."""
+        with metered(limits) as budget:
+            budget.size_of(variables)  # measured once: every part's size is then known
+            self.check_variables(variables)
+            return self._run_body(variables)
+
+    def _run_body(self, variables: dict[str, Any]) -> str:
         try:
             return render(self.definition["body"], variables)
         except TemplateBodyError as error:
@@ -98,17 +108,34 @@ class TemplateVersion:
     # ------------------------------------------------------------ defining a version
 
     @classmethod
-    def define(cls, template_id: str, version: int, definition: Any) -> TemplateVersion:
-        """A checked version, or TemplateInvalid listing every problem."""
-        problems = _definition_problems(template_id, definition)
+    def define(cls, template_id: str, version: int, definition: Any,
+               limits: RenderLimits = DEFAULT_LIMITS) -> TemplateVersion:
+        """A checked version, or TemplateInvalid listing every problem. Checking it, and
+        rendering its example, each stay within a render's ``limits``: a version whose own
+        example goes past them is refused."""
+        try:
+            with metered(limits):
+                problems = _definition_problems(template_id, definition)
+        except RenderLimitExceeded as error:
+            problems = [{"pointer": "/variables_schema", "message": f"checking it: {error}"}]
         if problems:
             raise TemplateInvalid(f"template {template_id} v{version} is not valid", problems)
         made = cls(template_id, version, definition)
-        example = definition["example"]
-        problems = _variable_problems(definition, example)
+        with metered(limits):
+            made._check_example(definition["example"])
+        return made
+
+    def _check_example(self, example: Any) -> None:
+        try:
+            problems = _variable_problems(self.definition, example)
+        except RenderLimitExceeded as error:
+            raise TemplateInvalid("the example goes past a render's limits", [
+                {"pointer": "/variables_schema", "message": f"applying it to the example: "
+                                                            f"{error}"}]) from None
         if problems:
             raise TemplateInvalid("the example does not satisfy the template's own variables",
                                   _prefixed(problems, "/example"))
+        made, definition = self, self.definition
         try:
             render(definition["body"], example)
             made.terms_for(example)
@@ -120,7 +147,9 @@ class TemplateVersion:
         except (TemplateBodyError, ValueError) as error:
             raise TemplateInvalid("the body does not render with the example",
                                   [{"pointer": "/body", "message": str(error)}]) from None
-        return made
+        except RenderLimitExceeded as error:
+            raise TemplateInvalid("the example goes past a render's limits", [
+                {"pointer": "/body", "message": f"rendering the example: {error}"}]) from None
 
 
 def _variable_problems(definition: dict[str, Any], variables: Any) -> list[Problem]:

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from cms.domain.canonical import parse_iso
+from cms.domain.templates.budget import SIZE_PER_STEP, metered
 
 Problem = dict[str, str]  # {"pointer", "message"}
 ABSENT = object()
@@ -95,9 +96,16 @@ def _is_pair(value: Any) -> bool:
 
 
 def rule_problems(rules: list[dict[str, Any]], variables: Any) -> list[Problem]:
+    """Each rule charges the render's budget for the lists it walks: a version may hold
+    thousands of rules over one long list."""
     problems: list[Problem] = []
-    for rule in rules:
-        problems.extend(_CHECKS[rule["rule"]](rule, variables))
+    with metered() as budget:
+        for rule in rules:
+            walked = [rule["items"]] if "items" in rule else []
+            walked += [rule["of_sum"][0]] if _is_pair(rule.get("of_sum")) else []
+            budget.charge(1 + sum(len(_items(variables, pointer))
+                                  for pointer in walked) // SIZE_PER_STEP)
+            problems.extend(_CHECKS[rule["rule"]](rule, variables))
     return problems
 
 

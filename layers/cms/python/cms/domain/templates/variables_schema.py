@@ -6,7 +6,10 @@ followed statically: ``$ref`` only to ``#`` or a ``#/…`` pointer at a subschem
 below the root, no anchors or dynamic references, and no chain of references (through
 ``allOf``, ``not``, ``if`` and the like, which apply to the same value) that comes back to
 where it started or runs past a bound: validating would recurse without end (or deeper than
-the stack), whatever the variables.
+the stack), whatever the variables. Patterns must be expressions RE2 matches (linear time:
+cms.domain.templates.schema_keywords), and ``unevaluatedProperties`` cannot be combined with
+``patternProperties`` (jsonschema evaluates that pair with Python's backtracking ``re``).
+Applying a schema charges the render's budget keyword by keyword.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 from urllib.parse import unquote
 
@@ -21,7 +25,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from cms.domain.canonical import canonical_json
+from cms.domain.templates.budget import metered
 from cms.domain.templates.rules import MAX_MESSAGE, Problem
+from cms.domain.templates.schema_keywords import FORMAT_CHECKER, MeteredValidator, pattern_problem
 
 # Draft 2020-12's keywords whose values are subschemas; every other keyword's value is data.
 _ONE = ("additionalProperties", "propertyNames", "items", "contains", "not", "if", "then",
@@ -39,30 +45,44 @@ WHERE = "/variables_schema"
 # Each reference followed costs the validator a few stack frames; values nest at most 32 deep
 # in a request, and references that apply to the same value at most this many.
 MAX_SAME_VALUE_CHAIN = 64
+# Variables breaking the schema in more places are told about the first ones (a problem per
+# item of a 20,000-item list would be a larger answer than its request).
+MAX_PROBLEMS = 100
 
 
 def schema_definition_problems(schema: Any) -> list[Problem]:
     if not isinstance(schema, dict) or schema.get("type") != "object":
         return [{"pointer": WHERE, "message": 'must be a JSON Schema with "type": "object"'}]
-    try:
-        Draft202012Validator.check_schema(schema)
-    except SchemaError as error:
-        return [{"pointer": WHERE + pointer_of(error.absolute_path),
-                 "message": shortened(error.message)}]
+    with metered():
+        try:
+            # With RE2 for the "regex" format: Python's re.compile recurses per group, so a
+            # pattern of thousands of nested groups would exhaust the stack.
+            Draft202012Validator.check_schema(schema, format_checker=FORMAT_CHECKER)
+        except SchemaError as error:
+            return [{"pointer": WHERE + pointer_of(error.absolute_path),
+                     "message": shortened(error.message)}]
     subschemas = dict(_subschemas(schema, ""))
     problems = [problem for at, subschema in subschemas.items()
-                for problem in _reference_problems(at, subschema, subschemas)]
+                for problem in (*_reference_problems(at, subschema, subschemas),
+                                *_pattern_problems(at, subschema))]
+    if not problems and _uses(subschemas, "patternProperties") and _uses(
+            subschemas, "unevaluatedProperties"):
+        problems = [{"pointer": WHERE, "message": (
+            "unevaluatedProperties cannot be combined with patternProperties")}]
     return problems or _cycle_problems(subschemas)
 
 
 def schema_problems(schema: dict[str, Any], instance: Any) -> list[Problem]:
-    """Every way ``instance`` breaks ``schema``, each at its JSON pointer."""
-    validator = _validator(canonical_json(schema))
-    if validator is None:  # a version stored before its references were checked
-        return [{"pointer": "", "message": "the template's variables schema cannot be applied "
-                                           "(its references cannot be followed to an end)"}]
-    errors = sorted(validator.iter_errors(instance),
-                    key=lambda e: list(map(str, e.absolute_path)))
+    """Every way ``instance`` breaks ``schema``, each at its JSON pointer, within the render's
+    budget (RenderLimitExceeded past it)."""
+    with metered():
+        validator = _validator(canonical_json(schema))
+        if validator is None:  # a version stored before its references were checked
+            return [{"pointer": "", "message": "the template's variables schema cannot be "
+                                               "applied (its references cannot be followed "
+                                               "to an end)"}]
+        errors = sorted(islice(validator.iter_errors(instance), MAX_PROBLEMS),
+                        key=lambda e: list(map(str, e.absolute_path)))
     return [{"pointer": pointer_of(error.absolute_path), "message": shortened(error.message)}
             for error in errors]
 
@@ -76,14 +96,30 @@ def shortened(message: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _validator(schema: bytes) -> Draft202012Validator | None:
-    """None for a schema whose references would recurse without end: never run, since where
-    py_ecc is loaded (it raises the recursion limit to 100,000) the recursion would overflow
-    the C stack before Python noticed."""
+def _validator(schema: bytes) -> Any:
+    """None for a schema whose references would recurse without end (never run, since where
+    py_ecc is loaded, raising the recursion limit to 100,000, the recursion would overflow
+    the C stack before Python noticed) or whose patterns RE2 cannot match."""
     loaded = json.loads(schema)
     if schema_definition_problems(loaded):
         return None
-    return Draft202012Validator(loaded, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return MeteredValidator(loaded, format_checker=FORMAT_CHECKER)
+
+
+def _pattern_problems(at: str, subschema: Any) -> list[Problem]:
+    if not isinstance(subschema, dict):
+        return []
+    found = [(f"{at}/pattern", subschema.get("pattern"))] if "pattern" in subschema else []
+    if isinstance(subschema.get("patternProperties"), dict):
+        found += [(at + pointer_of(["patternProperties", pattern]), pattern)
+                  for pattern in subschema["patternProperties"]]
+    return [{"pointer": WHERE + where, "message": shortened(message)}
+            for where, pattern in found if (message := pattern_problem(pattern))]
+
+
+def _uses(subschemas: dict[str, Any], keyword: str) -> bool:
+    return any(isinstance(subschema, dict) and keyword in subschema
+               for subschema in subschemas.values())
 
 
 def _subschemas(schema: Any, at: str) -> Iterator[tuple[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -35,6 +36,28 @@ class Outcome:
     gas_used: int = 0
     duration_us: int = 0
     writes: dict[str, bytes | None] = field(default_factory=dict)
+    # Stopped by its batch's deadline, not its own: it did not run (nothing is recorded).
+    cut_by_batch: bool = False
+
+
+class TimeLimit(NamedTuple):
+    """When a call must end: ``call_ms`` after it starts, and never after ``batch_deadline``
+    (``timer`` seconds) if it runs in a batch. Every kind's meter carries the deadline."""
+
+    call_ms: int
+    timer: Callable[[], float] = time.monotonic
+    batch_deadline: float | None = None
+
+    def meter(self, gas_limit: int) -> tuple[GasMeter, bool]:
+        """A meter with the call's deadline, and whether the batch's is the nearer one."""
+        own = self.timer() + self.call_ms / 1000
+        cut = self.batch_deadline is not None and self.batch_deadline < own
+        deadline = self.batch_deadline if cut and self.batch_deadline is not None else own
+        return GasMeter(gas_limit, deadline=deadline, time_limit_ms=self.call_ms,
+                        timer=self.timer), cut
+
+    def batch_over(self) -> bool:
+        return self.batch_deadline is not None and self.timer() > self.batch_deadline
 
 
 @dataclass(frozen=True)
@@ -58,20 +81,25 @@ class Moment(NamedTuple):
 
 
 def run_call(kind: ContractKind, snapshot: Snapshot, call: Call, stage: StagedState,
-             now: datetime, *, time_limit_ms: int, session: dict[str, Any]) -> Outcome:
-    """One call on ``stage``, metered; a failure is the outcome's error, never raised."""
-    gas = GasMeter(call.gas_limit)
+             now: datetime, *, time_limit: TimeLimit, session: dict[str, Any]) -> Outcome:
+    """One call on ``stage``, metered and time-limited; a failure is the outcome's error,
+    never raised."""
+    gas, cut = time_limit.meter(call.gas_limit)
     outcome = Outcome()
     context = CallContext(snapshot.metadata.address, call.caller, snapshot.version,
-                          int(now.timestamp()), time_limit_ms)
+                          int(now.timestamp()), time_limit.call_ms)
     started = time.perf_counter_ns()
     try:
         outcome.return_value = kind.call(Invocation(
             snapshot.metadata, call.execution.function, call.execution.args,
             call.execution.input, stage, gas, outcome.events.append, context, session))
-    except (GasExhausted, ExecutionTimeout) as error:
-        outcome.error, outcome.events = error, []
+    except ExecutionTimeout:
+        # One problem for every kind (WebAssembly's epoch reports the ticks it was given).
+        outcome.error, outcome.events, outcome.cut_by_batch = gas.timeout(), [], cut
         gas.used = gas.limit  # the EVM rule: out of gas or time spends the whole limit
+    except GasExhausted as error:
+        outcome.error, outcome.events = error, []
+        gas.used = gas.limit
     except (ContractReverted, EngineValidationError) as error:
         outcome.error, outcome.events = error, []
     outcome.duration_us = (time.perf_counter_ns() - started) // 1000
@@ -86,17 +114,20 @@ def run_call(kind: ContractKind, snapshot: Snapshot, call: Call, stage: StagedSt
 
 
 def construct(kind: ContractKind, metadata: ContractMetadata, prepared: Prepared,
-              gas_limit: int, now: datetime, *, time_limit_ms: int) -> Outcome:
-    """The constructor's run on the prepared code's state, metered like a call."""
+              gas: GasMeter, now: datetime) -> Outcome:
+    """The constructor's run on the prepared code's state, on the meter (and deadline) its
+    deployment's preparation started."""
     base = ReadOnlyState(prepared.code_writes or {})
-    stage, gas, outcome = StagedState(base), GasMeter(gas_limit), Outcome()
+    stage, outcome = StagedState(base), Outcome()
     context = CallContext(metadata.address, metadata.owner, 0, int(now.timestamp()),
-                          time_limit_ms)
+                          gas.time_limit_ms or 0)
     started = time.perf_counter_ns()
     try:
         kind.construct(Invocation(metadata, "constructor", metadata.init_args, None, stage,
                                   gas, outcome.events.append, context))
-    except (GasExhausted, ExecutionTimeout, ContractReverted) as error:
+    except ExecutionTimeout:
+        outcome.error = gas.timeout()
+    except (GasExhausted, ContractReverted) as error:
         outcome.error = error
     outcome.duration_us = (time.perf_counter_ns() - started) // 1000
     outcome.gas_used, outcome.writes = gas.used, stage.pending

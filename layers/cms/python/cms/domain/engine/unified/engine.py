@@ -29,6 +29,7 @@ from cms.domain.engine.unified.calls import (
     Call,
     Moment,
     Outcome,
+    TimeLimit,
     construct,
     not_run,
     record_of,
@@ -64,11 +65,13 @@ _FUNCTION_NAME_LIMIT = 64
 class UnifiedContractEngine:
     def __init__(self, storage: ContractStateStorage, config: EngineConfig | None = None, *,
                  kinds: Mapping[str, ContractKind] | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 timer: Callable[[], float] = time.monotonic) -> None:
         self.storage = storage
         self.config = config or EngineConfig()
         self.kinds = dict(kinds or builtin_kinds())
         self._clock = clock
+        self.timer = timer  # deadlines: every call's and every batch's wall-clock limit
         self.cache = analytics.ResultCache(self.config.cache_ttl_secs,
                                            self.config.max_cache_entries)
 
@@ -79,7 +82,15 @@ class UnifiedContractEngine:
         kind = self._kind(deployment.kind)
         deployer = parse_address(deployment.deployer, "deployer")
         name = deployment_name(deployment.name or deployment.kind)
-        prepared = kind.prepare(deployment.init_args, deployment.code, deployment.manifest)
+        gas_limit = self._gas_limit(deployment.gas_limit)
+        # One meter and deadline from here on: preparing code (compiling a module) is part
+        # of the constructor's cost and time.
+        gas, _ = self._time_limit().meter(gas_limit)
+        try:
+            prepared = kind.prepare(deployment.init_args, deployment.code, deployment.manifest,
+                                    gas)
+        except ExecutionTimeout:
+            raise gas.timeout() from None
         salt = deployment_salt(deployment.salt)
         init_code = canonical_or_none({"kind": deployment.kind, "code_hash": prepared.code_hash,
                                 "init_args": prepared.init_args})
@@ -91,10 +102,8 @@ class UnifiedContractEngine:
             created_at=iso_utc(self._clock()), code_hash=prepared.code_hash,
             manifest=prepared.manifest, init_args=prepared.init_args,
             description=deployment.description, owner_did=deployment.owner_did)
-        gas_limit = self._gas_limit(deployment.gas_limit)
         now = self._clock()
-        outcome = construct(kind, metadata, prepared, gas_limit, now,
-                            time_limit_ms=self.config.max_execution_time_ms)
+        outcome = construct(kind, metadata, prepared, gas, now)
         constructor = Call(Execution(address, "constructor", deployer, gas_limit=gas_limit),
                             deployer, gas_limit, False, ())
         record = record_of(Snapshot(metadata, 0, ReadOnlyState({})), constructor, outcome,
@@ -111,16 +120,23 @@ class UnifiedContractEngine:
         return self.storage.get_contract_metadata(contract_address(address))
 
     def estimate_gas(self, execution: Execution) -> int:
-        """Gas the call would use now: a dry run (nothing is written, recorded or cached).
+        """Gas the call would use now: a dry run, within the same gas and time limits as a
+        call (up to ``MAX_GAS_LIMIT`` unless it names one). Nothing is written or cached, but
+        the run is recorded and counted like an execution (``dry_run``, with the caller,
+        its gas and time, and no result): an estimate is not free work.
 
         A call that would revert raises its revert, as eth_estimateGas does."""
         snapshot = self.snapshot(execution.address)
         kind = self._kind(snapshot.metadata.kind)
         call = self._validated(execution, snapshot.metadata, default_limit=MAX_GAS_LIMIT)
+        now = self._clock()
         with ExitStack() as closing:
-            outcome = run_call(kind, snapshot, call, StagedState(snapshot.state), self._clock(),
-                               time_limit_ms=self.config.max_execution_time_ms,
-                               session={"close": closing})
+            outcome = run_call(kind, snapshot, call, StagedState(snapshot.state), now,
+                               time_limit=self._time_limit(), session={"close": closing})
+        if not isinstance(outcome.error, EngineValidationError):  # it ran: count it
+            outcome.return_value, outcome.events = None, []
+            record = record_of(snapshot, call, outcome, Moment.of(now), 0)
+            self.storage.store_execution(replace(record, dry_run=True))
         if outcome.error is not None:
             raise outcome.error
         return outcome.gas_used
@@ -147,31 +163,31 @@ class UnifiedContractEngine:
         metadata = self.metadata(executions[0].address)
         calls = [self._validated(e, metadata) for e in executions]  # all before any runs
         results: list[ExecutionResult] = []
-        deadline = time.monotonic() + self.config.max_batch_time_ms / 1000
+        limit = self._time_limit(batch=True)
         while len(results) < len(calls):
-            if results and time.monotonic() > deadline:
-                late = ExecutionTimeout("the batch ran out of time before this call: send it "
-                                        "again")
-                return results + [not_run(call, late) for call in calls[len(results):]]
+            if results and limit.batch_over():
+                return results + [not_run(call, _batch_late()) for call in calls[len(results):]]
             try:
                 results += self._with_retries(calls[len(results):], single=len(calls) == 1,
-                                              deadline=deadline)
+                                              limit=limit)
             except (ContractBusy, StorageError) as error:
                 if not results:
                     raise  # nothing committed: the whole request failed
                 results += [not_run(call, error) for call in calls[len(results):]]
         return results
 
-    def _with_retries(self, calls: Sequence[Call], *, single: bool, deadline: float
+    def _with_retries(self, calls: Sequence[Call], *, single: bool, limit: TimeLimit
                       ) -> list[ExecutionResult]:
-        for _ in range(self.config.conflict_retries + 1):
+        for attempt in range(self.config.conflict_retries + 1):
+            if attempt and limit.batch_over():
+                break  # running again would take the request past its batch's time
             try:
-                return self._execute_segment(calls, single=single, deadline=deadline)
+                return self._execute_segment(calls, single=single, limit=limit)
             except StateConflict:
                 continue
         raise ContractBusy("other executions kept committing first; try again")
 
-    def _execute_segment(self, calls: Sequence[Call], *, single: bool, deadline: float
+    def _execute_segment(self, calls: Sequence[Call], *, single: bool, limit: TimeLimit
                          ) -> list[ExecutionResult]:
         """Run a prefix of the calls on one snapshot and commit it once: the whole batch,
         unless its writes would outgrow one commit (then the rest runs after, on the new
@@ -180,10 +196,10 @@ class UnifiedContractEngine:
         kind = self._kind(snapshot.metadata.kind)
         with ExitStack() as closing:
             return self._run_segment(kind, snapshot, calls, {"close": closing}, single=single,
-                                     deadline=deadline)
+                                     limit=limit)
 
     def _run_segment(self, kind: ContractKind, snapshot: Snapshot, calls: Sequence[Call],
-                     session: dict[str, Any], *, single: bool, deadline: float
+                     session: dict[str, Any], *, single: bool, limit: TimeLimit
                      ) -> list[ExecutionResult]:
         batch, now = StagedState(snapshot.state), self._clock()
         moment = Moment.of(now)
@@ -191,8 +207,8 @@ class UnifiedContractEngine:
         ran: list[ExecutionRecord] = []
         written: set[str] = set()
         to_cache: list[tuple[tuple[Any, ...], ExecutionResult]] = []
-        for call in calls:
-            if results and time.monotonic() > deadline:
+        for index, call in enumerate(calls):
+            if results and limit.batch_over():
                 break  # commit what ran; the batch reports the rest as not run
             clean = not batch.pending  # the state is still the snapshot's: the cache applies
             cached = self._cached(call, snapshot.version) if clean else None
@@ -200,7 +216,10 @@ class UnifiedContractEngine:
                 results.append(cached)
                 continue
             outcome = run_call(kind, snapshot, call, StagedState(batch), now,
-                               time_limit_ms=self.config.max_execution_time_ms, session=session)
+                               time_limit=limit, session=session)
+            if outcome.cut_by_batch:  # not this call's fault: it and the rest did not run
+                results += [not_run(rest, _batch_late()) for rest in calls[index:]]
+                break
             if isinstance(outcome.error, EngineValidationError):
                 if single:
                     raise outcome.error  # the request itself is refused
@@ -306,6 +325,17 @@ class UnifiedContractEngine:
         if limit is None:
             return default or self.config.default_gas_limit
         return validate_gas_limit(limit)
+
+    def _time_limit(self, *, batch: bool = False) -> TimeLimit:
+        """Deadlines from now: one call's, and with ``batch`` the batch's as well."""
+        config = self.config
+        deadline = self.timer() + config.max_batch_time_ms / 1000 if batch else None
+        return TimeLimit(config.max_execution_time_ms, self.timer, deadline)
+
+
+def _batch_late() -> ExecutionTimeout:
+    return ExecutionTimeout("the batch ran out of time before this call could run: send it "
+                            "again")
 
 
 def builtin_kinds(roots: Callable[[], tuple[TrustedRoot, ...]] = tuple

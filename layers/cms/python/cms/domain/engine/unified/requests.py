@@ -13,6 +13,11 @@ from cms.domain.errors import DomainError
 ENGINE_NAME = "cms-unified-contract-engine"
 ENGINE_VERSION = "1.0"
 MAX_BATCH = 100  # calls in one batch request
+# Wall-clock limits a configuration may set: a call's is bounded by WebAssembly's epoch limit
+# (wasm.limits.MAX_TIMEOUT_MS, not imported: it loads wasmtime), a batch's by the engine
+# function's 29 s, less room for the commits after it.
+MAX_CALL_TIME_MS = 10_000
+MAX_BATCH_TIME_MS = 25_000
 
 
 class ContractBusy(DomainError):
@@ -27,14 +32,24 @@ class EngineConfig:
     cache_ttl_secs: float = 300.0
     max_cache_entries: int = 1000
     enable_analytics: bool = True
-    # Wall clock per call, enforced on WebAssembly by epoch interruption (the built-in kinds
-    # are bounded Python); at most 10 s (the runtime's limit).
+    # Wall clock per call, for every kind: each call's meter carries the deadline, checked at
+    # every charge, and priced computation that would end past it is refused before it
+    # starts; WebAssembly is also interrupted by its epoch. At most MAX_CALL_TIME_MS.
     max_execution_time_ms: int = 2_000
     default_gas_limit: int = 3_000_000
     conflict_retries: int = 5
-    # A batch stops starting calls after this long (what ran is committed, the rest comes
-    # back as not run): it must end within the engine function's 29 s.
+    # Wall clock per batch (and per request: retries after a conflict stop at it): no call
+    # runs past it; the one it stops and those after it come back as not run, what ran is
+    # committed. At least the call limit, at most MAX_BATCH_TIME_MS.
     max_batch_time_ms: int = 15_000
+
+    def __post_init__(self) -> None:
+        call, batch = self.max_execution_time_ms, self.max_batch_time_ms
+        if not (isinstance(call, int) and 1 <= call <= MAX_CALL_TIME_MS):
+            raise ValueError(f"max_execution_time_ms must be 1 to {MAX_CALL_TIME_MS}")
+        if not (isinstance(batch, int) and call <= batch <= MAX_BATCH_TIME_MS):
+            raise ValueError(f"max_batch_time_ms must be max_execution_time_ms to "
+                             f"{MAX_BATCH_TIME_MS}")
 
 
 @dataclass(frozen=True)

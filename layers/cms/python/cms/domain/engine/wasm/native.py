@@ -219,11 +219,19 @@ class EpochTicker:
 
     def _run(self) -> None:
         address = engine_address()
+        last = time.monotonic()
         while True:
-            self._wake.wait()
+            if not self._wake.is_set():
+                self._wake.wait()
+                last = time.monotonic()  # idle time is no execution's
             time.sleep(EPOCH_TICK_SECONDS)
-            _increment_epoch(address)
-            self.epoch += 1
+            # As many ticks as milliseconds passed: a sleep that overran (a busy host) must
+            # not stretch every deadline by as much.
+            ticks = max(1, int((time.monotonic() - last) / EPOCH_TICK_SECONDS))
+            last += ticks * EPOCH_TICK_SECONDS
+            for _ in range(ticks):
+                _increment_epoch(address)
+            self.epoch += ticks
 
     def forked(self) -> None:
         """In a forked child the thread is gone: start afresh (a new one on the next hold)."""

@@ -398,16 +398,19 @@ class WasmSession:
         self._instance: NativeInstance | None = None
 
     def call(self, function: str, data: bytes, *, state: ContractState, gas: GasMeter,
-             caller: str, events: EventSink | None = None) -> bytes:
+             caller: str, events: EventSink | None = None,
+             timeout_ms: int | None = None) -> bytes:
         """Run one call (its writes reach ``state`` only if it succeeds); raises as
-        ``execute`` does. A call that ran and failed costs the session its instance."""
+        ``execute`` does. A call that ran and failed costs the session its instance.
+        ``timeout_ms`` replaces the session's limit for this call."""
         target = self._module.function(function)
+        ticks = self._ticks if timeout_ms is None else self._runtime._ticks(timeout_ms)
         if self._instance is None:
             self._instance = self._runtime._instantiate(self._module, self._context)
         try:
             output, emitted, _ = self._runtime._run(
                 self._instance, target, data, state, gas,
-                caller=address_bytes(caller, "caller"), ticks=self._ticks, lump=True)
+                caller=address_bytes(caller, "caller"), ticks=ticks, lump=True)
         except EngineValidationError:
             raise  # nothing ran: the instance is untouched
         except BaseException:

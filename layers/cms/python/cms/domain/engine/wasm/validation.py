@@ -90,7 +90,7 @@ class WasmModuleInfo:
 def validate_module(source: bytes | bytearray | memoryview | str,
                     manifest: Mapping[str, Any] | None = None) -> WasmModuleInfo:
     """Check a module (binary or WAT) and its manifest for deployment; see the module doc."""
-    wasm = _binary(source)
+    wasm = module_binary(source)
     code_hash = "0x" + hashlib.sha256(wasm).hexdigest()
     module = _compile(wasm, code_hash)
     if any(section == _START_SECTION for section in _section_ids(wasm)):
@@ -106,7 +106,9 @@ def validate_module(source: bytes | bytearray | memoryview | str,
                           parsed.events, manifest is not None)
 
 
-def _binary(source: object) -> bytes:
+def module_binary(source: object) -> bytes:
+    """The module as a binary (WAT compiled), within the size limit; not yet compiled for
+    the engine, so a caller can price it first."""
     if isinstance(source, bytearray | memoryview):
         source = bytes(source)
     if isinstance(source, bytes) and source.startswith(WASM_MAGIC):
