@@ -17,7 +17,7 @@ from cms.config import Settings
 from cms.domain.health import Finding, Status, ok, reason_of
 
 # The queues the platform sends to (functions.registry: sends_to and FunctionSpec.queue).
-PROBED_QUEUES = ("training", "deliveries")
+PROBED_QUEUES = ("training", "circuits", "deliveries")
 # A table serves requests in these states (UPDATING: an index or capacity change).
 SERVING_TABLE_STATES = frozenset({"ACTIVE", "UPDATING"})
 MAX_CONCURRENT_PROBES = 32  # connections per client: every table is described at once
