@@ -58,6 +58,7 @@ bench: install
 	@$(PY) bench/lifecycle_latency.py
 	@$(PY) bench/anonymous_timing.py
 	@$(PY) bench/attestation.py
+	@$(PY) bench/health_latency.py
 	@$(PY) bench/dp_training.py
 	@$(PY) bench/engine_erc20.py
 	@$(PY) bench/engine_wasm.py

@@ -12,7 +12,13 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 
 from cdk.data_stack import bucket_name, function_role_name, pascal, queue_env_var
-from cdk.grants import grant_buckets, grant_tables
+from cdk.grants import (
+    HEARTBEATS,
+    grant_bucket_metadata,
+    grant_buckets,
+    grant_heartbeat,
+    grant_tables,
+)
 from cdk.lifecycle import (
     EVENT_BUS_NAME,
     SCHEDULE_GROUP,
@@ -137,8 +143,22 @@ class FunctionsMixin:
             role.add_to_policy(iam.PolicyStatement(
                 actions=["sqs:SendMessage", "sqs:GetQueueAttributes"],
                 resources=[self._queue_named(queue).queue_arn]))
+        self._grant_probes(role, permissions)
         self._acknowledge_role_findings(role)
         return role
+
+    def _grant_probes(self, role: iam.Role, permissions: Permissions) -> None:
+        """Health probes (metadata only) and the heartbeat a background function writes."""
+        grant_bucket_metadata(role, self.data, permissions.describes_buckets)
+        if permissions.describes_queues:
+            role.add_to_policy(iam.PolicyStatement(
+                actions=["sqs:GetQueueAttributes"],
+                resources=[self._queue_named(q).queue_arn for q in permissions.describes_queues]))
+        if permissions.describes_event_bus:
+            role.add_to_policy(iam.PolicyStatement(
+                actions=["events:DescribeEventBus"], resources=[_bus_arn()]))
+        if permissions.heartbeat:
+            grant_heartbeat(role, self.data, permissions.heartbeat)
 
     def _queue_named(self, name: str) -> sqs.IQueue:
         """A queue a function sends to: one of this stack's, else one of CmsData's."""
@@ -154,9 +174,7 @@ class FunctionsMixin:
             statements.append((["states:SendTaskSuccess", "states:SendTaskFailure"],
                                [state_machine_arn()]))
         if permissions.publishes_events:
-            bus = f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:event-bus/" \
-                  f"{EVENT_BUS_NAME}"
-            statements.append((["events:PutEvents"], [bus]))
+            statements.append((["events:PutEvents"], [_bus_arn()]))
         if permissions.manages_schedules:
             statements.append((["scheduler:CreateSchedule", "scheduler:UpdateSchedule",
                                 "scheduler:DeleteSchedule"], [schedules_arn()]))
@@ -215,8 +233,14 @@ class FunctionsMixin:
             if bucket_spec.object_lock and "lock" in permissions.buckets.get(bucket_spec.key, ()):
                 # The mode the bucket's policy is written for (CmsData), never another.
                 environment["CMS_DOCUMENT_LOCK_MODE"] = LOCK_MODE
-        for queue in permissions.sends_to:
+        for queue in sorted({*permissions.sends_to, *permissions.describes_queues}):
             environment[queue_env_var(queue)] = self._queue_named(queue).queue_url
+        for bucket_spec in self.data.bucket_specs:
+            if bucket_spec.key in permissions.describes_buckets:
+                environment[bucket_spec.env_var] = bucket_name(bucket_spec)
+        if permissions.heartbeat:
+            environment[self._table_variable(HEARTBEATS)] = self.data.tables[
+                HEARTBEATS].table_name
         environment.update(self._grant_variables(permissions))
         domain, uri = self._siwe_binding()
         environment.update(
@@ -228,9 +252,14 @@ class FunctionsMixin:
                 # The origin handler responses allow, as preflights and gateway responses do.
                 "CMS_CORS_ALLOW_ORIGIN": self.deploy.cors_allow_origin,
                 "POWERTOOLS_SERVICE_NAME": spec.name,
+                # The health check's and the low-balance alarm's threshold: one value.
+                "CMS_LEDGER_MIN_SIGNER_BALANCE_WEI": str(self.deploy.ledger_min_signer_balance_wei),
             }
         )
         return environment
+
+    def _table_variable(self, key: str) -> str:
+        return next(spec.env_var for spec in self.data.table_specs if spec.key == key)
 
     def _grant_variables(self, permissions: Permissions) -> dict[str, str]:
         """Names of the secrets, keys, parameters and workflow pieces the function may use."""
@@ -247,7 +276,7 @@ class FunctionsMixin:
             variables["CMS_TRAINING_KEY_ID"] = self.data.training_key.key_arn
         if permissions.uses_lifecycle:
             variables["CMS_LIFECYCLE_STATE_MACHINE_ARN"] = state_machine_arn()
-        if permissions.publishes_events:
+        if permissions.publishes_events or permissions.describes_event_bus:
             variables["CMS_EVENT_BUS_NAME"] = EVENT_BUS_NAME
         if permissions.uses_schedules:
             variables["CMS_SCHEDULE_GROUP"] = SCHEDULE_GROUP
@@ -261,3 +290,6 @@ class FunctionsMixin:
         )
         return domain, self.deploy.siwe_uri or f"https://{domain}"
 
+
+def _bus_arn() -> str:
+    return f"arn:{Aws.PARTITION}:events:{Aws.REGION}:{Aws.ACCOUNT_ID}:event-bus/{EVENT_BUS_NAME}"

@@ -59,16 +59,7 @@ def build_app(routes: Mapping[str, Sequence[Route]] | None = None) -> App:
         env=environment,
         description="CMS API: Lambda functions, layer, REST API, authorizer, schedules",
     )
-    ObservabilityStack(
-        app,
-        OBSERVABILITY_STACK,
-        data=data,
-        api=api,
-        deploy=deploy,
-        env=environment,
-        description="CMS observability: dashboard, alarms, alarm topic",
-    )
-    EnclaveStack(
+    enclave = EnclaveStack(
         app,
         ENCLAVE_STACK,
         data=data,
@@ -77,6 +68,16 @@ def build_app(routes: Mapping[str, Sequence[Route]] | None = None) -> App:
         parent_bundle=build_parent_bundle(with_dependencies=assets.with_dependencies),
         env=environment,
         description="CMS enclave: VPC without internet, Nitro Enclaves parent instances",
+    )
+    ObservabilityStack(
+        app,
+        OBSERVABILITY_STACK,
+        data=data,
+        api=api,
+        enclave=enclave,
+        deploy=deploy,
+        env=environment,
+        description="CMS observability: dashboard, alarms, alarm topic",
     )
     add_checks(app)
     return app

@@ -70,6 +70,25 @@ def _number(node: Node, key: str, default: float) -> float:
     return default if value in (None, "") else float(value)
 
 
+def _wei(node: Node, key: str, default: int) -> int:
+    """An amount of wei: whole digits (a JSON string, as numbers past 2**53 lose digits)."""
+    value = node.try_get_context(key)
+    if value in (None, ""):
+        return default
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit():
+        raise ValueError(f"context '{key}' must be a whole number of wei, e.g. "
+                         f"\"{default}\"")
+    return int(text)
+
+
+def _positive(node: Node, key: str, default: int) -> int:
+    value = _number(node, key, default)
+    if value < 1 or value != int(value):
+        raise ValueError(f"context '{key}' must be a whole number of at least 1")
+    return int(value)
+
+
 def _items(node: Node, key: str) -> tuple[str, ...]:
     """A JSON list, or a comma-separated string (``-c key=a,b``); blanks dropped, deduplicated."""
     value = node.try_get_context(key)
@@ -124,6 +143,11 @@ class DeployContext:
     # Path (repository-relative or absolute) of the enclave image file CI built and measured;
     # None: no image to run, so no instance is started.
     enclave_eif: str | None = None
+    # Alarms on the dependencies (docs/operations.md): the signer's balance below this many
+    # wei (also where the health check calls the ledger degraded), and failed sign-ins per
+    # minute at or above this rate.
+    ledger_min_signer_balance_wei: int = 10**17
+    signin_failures_alarm_per_minute: int = 100
 
     @classmethod
     def from_node(cls, node: Node) -> DeployContext:
@@ -150,6 +174,9 @@ class DeployContext:
             bootstrap_admins=_dids(node, "bootstrap_admins"),
             alarm_email=_text(node, "alarm_email", None),
             api_5xx_rate_threshold_percent=_number(node, "api_5xx_rate_threshold_percent", 1),
+            ledger_min_signer_balance_wei=_wei(node, "ledger_min_signer_balance_wei", 10**17),
+            signin_failures_alarm_per_minute=_positive(node, "signin_failures_alarm_per_minute",
+                                                       100),
             **_enclave_settings(node),
         )
 

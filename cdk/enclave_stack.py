@@ -27,6 +27,7 @@ from typing import Any
 
 from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -44,9 +45,10 @@ from cdk.data_stack import (
     enclave_parent_role_name,
     queue_env_var,
 )
-from cdk.grants import grant_buckets, grant_tables
+from cdk.grants import HEARTBEATS, grant_buckets, grant_heartbeat, grant_tables
 from cdk.nag import acknowledge
 from cms.adapters.engine_function import ENGINE_FUNCTION_ENV
+from cms.domain.health import ENCLAVE_PARENT
 from functions.permissions import Access
 
 ENCLAVE_CID = 16  # the enclave's vsock address; the parent is CID 3
@@ -83,6 +85,9 @@ INTERFACE_ENDPOINTS = {
     "Ec2Messages": ec2.InterfaceVpcEndpointAwsService.EC2_MESSAGES,
 }
 
+METRIC_NAMESPACE = "ContractManagement"
+HEARTBEAT_METRIC = "EnclaveParentHeartbeats"  # beats with an answering enclave
+
 PARENT_HOME = "/opt/cms"
 EIF_PATH = f"{PARENT_HOME}/enclave.eif"
 RUNNER_ENV_FILE = "/etc/cms/training-runner.env"
@@ -114,6 +119,7 @@ class EnclaveStack(Stack):
         self._endpoints()
         self.log_group = logs.LogGroup(self, "ParentLogs", retention=retention,
                                        removal_policy=RemovalPolicy.RETAIN)
+        self.heartbeat_metric = self._heartbeat_metric()
         self.parent_code = s3_assets.Asset(self, "ParentCode", path=str(parent_bundle))
         self.image = self._image()
         self.role = self._role()
@@ -172,6 +178,17 @@ class EnclaveStack(Stack):
                 f"{name}Endpoint", service=service, subnets=subnets, private_dns_enabled=True,
                 security_groups=[self.endpoint_security_group], open=False)
 
+    def _heartbeat_metric(self) -> cloudwatch.Metric:
+        """Beats of parents whose enclave answered, counted from the runner's log (the
+        parent has no route to CloudWatch's metrics API, only to its logs): what the alarm
+        on a silent training service watches (CmsObservability)."""
+        self.log_group.add_metric_filter(
+            "ParentHeartbeats", metric_namespace=METRIC_NAMESPACE,
+            metric_name=HEARTBEAT_METRIC, metric_value="1", default_value=0,
+            filter_pattern=logs.FilterPattern.all_terms("heartbeat", "enclave=ok"))
+        return cloudwatch.Metric(namespace=METRIC_NAMESPACE, metric_name=HEARTBEAT_METRIC,
+                                 period=Duration.minutes(5), statistic="Sum")
+
     # -- The enclave image ----------------------------------------------------------------
 
     def _image(self) -> s3_assets.Asset | None:
@@ -212,6 +229,7 @@ class EnclaveStack(Stack):
             resources=[self.data.queues[name].queue_arn for name in PARENT_QUEUES]))
         grant_tables(role, self.data, PARENT_TABLES)
         grant_buckets(role, self.data, PARENT_BUCKETS)
+        grant_heartbeat(role, self.data, ENCLAVE_PARENT)  # its own partition only
         # Circuit results: the engine function runs recordResult with every contract check.
         role.add_to_policy(iam.PolicyStatement(
             actions=["lambda:InvokeFunction"], resources=[self.engine_function.function_arn]))
@@ -263,6 +281,11 @@ class EnclaveStack(Stack):
         template.node.default_child.override_logical_id(self.launch_template_logical_id)
         return template
 
+    @property
+    def runs_parents(self) -> bool:
+        """Whether parents are meant to run (an image to run, instances wanted)."""
+        return self.image is not None and self.deploy.enclave_instances > 0
+
     def _group(self) -> autoscaling.AutoScalingGroup:
         # No image to run, no instance (an idle parent would only cost money).
         desired = self.deploy.enclave_instances if self.image is not None else 0
@@ -298,6 +321,8 @@ class EnclaveStack(Stack):
         for spec in self.data.bucket_specs:
             if spec.key in PARENT_BUCKETS:
                 environment[spec.env_var] = bucket_name(spec)
+        heartbeats = next(spec for spec in self.data.table_specs if spec.key == HEARTBEATS)
+        environment[heartbeats.env_var] = self.data.tables[HEARTBEATS].table_name
         environment.update({
             **{queue_env_var(name): self.data.queues[name].queue_url for name in PARENT_QUEUES},
             "CMS_TRAINING_KEY_ID": self.data.training_key.key_arn,

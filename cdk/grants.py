@@ -14,6 +14,8 @@ from aws_cdk import aws_iam as iam
 from cdk.nag import acknowledge
 from functions.permissions import Access
 
+HEARTBEATS = "heartbeats"  # the TABLE_SPECS key of the components' heartbeats
+
 if TYPE_CHECKING:
     from cdk.data_stack import DataStack
 
@@ -36,6 +38,7 @@ _DYNAMODB_WRITE = (
 )
 DYNAMODB_ACTIONS: Mapping[Access, tuple[str, ...]] = {
     Access.DESCRIBE: ("dynamodb:DescribeTable",),
+    Access.QUERY: ("dynamodb:DescribeTable", "dynamodb:Query"),
     Access.READ: _DYNAMODB_READ,
     Access.READ_WRITE: _DYNAMODB_READ + _DYNAMODB_WRITE,
 }
@@ -67,7 +70,7 @@ def grant_tables(role: iam.Role, data: DataStack, tables: Mapping[str, Access]) 
             iam.PolicyStatement(actions=list(DYNAMODB_ACTIONS[access]), resources=resources)
         )
     levels = set(tables.values())
-    if not levels & {Access.READ, Access.READ_WRITE}:
+    if not levels & {Access.QUERY, Access.READ, Access.READ_WRITE}:
         return
     key_actions = list(KMS_READ_ACTIONS)
     if Access.READ_WRITE in levels:
@@ -106,6 +109,27 @@ def grant_buckets(role: iam.Role, data: DataStack,
     if any("write" in uses for uses in buckets.values()):
         key_actions += KMS_WRITE_ACTIONS
     _grant_key_via(role, data, key_actions, "s3")
+
+
+def grant_heartbeat(role: iam.Role, data: DataStack, component: str) -> None:
+    """PutItem into ``component``'s partition of the heartbeats table and nothing else: a
+    writer reports for itself only (an enclave parent's host cannot pass for the anchor)."""
+    role.add_to_policy(iam.PolicyStatement(
+        actions=["dynamodb:PutItem"], resources=[data.tables[HEARTBEATS].table_arn],
+        conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [component]}}))
+    _grant_key_via(role, data, [*KMS_READ_ACTIONS, *KMS_WRITE_ACTIONS], "dynamodb")
+
+
+def grant_bucket_metadata(role: iam.Role, data: DataStack, buckets: tuple[str, ...]) -> None:
+    """Each bucket's versioning state (a health probe): no object, no key listing."""
+    from cdk.data_stack import bucket_name
+
+    specs = {spec.key: spec for spec in data.bucket_specs}
+    if buckets:
+        role.add_to_policy(iam.PolicyStatement(
+            actions=["s3:GetBucketVersioning"],
+            resources=[f"arn:{Aws.PARTITION}:s3:::{bucket_name(specs[key])}"
+                       for key in sorted(buckets)]))
 
 
 def _grant_key_via(role: iam.Role, data: DataStack, actions: list[str], service: str) -> None:

@@ -16,6 +16,7 @@ from enum import Enum
 
 class Access(Enum):
     DESCRIBE = "describe"  # table metadata only (the health check)
+    QUERY = "query"  # metadata and queries of one partition (the health check's heartbeats)
     READ = "read"
     READ_WRITE = "read_write"
 
@@ -45,6 +46,15 @@ class Permissions:
     # kms:GenerateDataKeyPairWithoutPlaintext on the training key: circuit contracts' input
     # key pairs, whose private half only the attested enclave can have released.
     generates_input_key_pairs: bool = False
+    # Health probes: the metadata of these buckets (GetBucketVersioning) and queues
+    # (GetQueueAttributes, by the names of sends_to), and of the bus (DescribeEventBus); never
+    # an object, a message or an event.
+    describes_buckets: tuple[str, ...] = ()
+    describes_queues: tuple[str, ...] = ()
+    describes_event_bus: bool = False
+    # The background component (cms.domain.health: "anchor", "enclave-parent") whose heartbeat
+    # it writes: PutItem into that partition of the heartbeats table, nothing else.
+    heartbeat: str | None = None
 
     @property
     def uses_training_key(self) -> bool:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass, field, replace
 
+from cms.adapters.dependency_probes import PROBED_QUEUES
+from cms.adapters.object_store import BUCKET_SPECS
 from cms.adapters.tables import TABLE_SPECS
+from cms.domain.health import ANCHOR
 from functions.permissions import Access, Permissions
 
 # OpenAPI security requirement that marks a route as guarded by the JWT authorizer.
@@ -80,10 +83,15 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("audit", "Contract audit trail and verification reports", timeout_s=29,
                  permissions=Permissions({"contracts": _R, "audit": _R, "anchor_batches": _R},
                                          reads_ledger=True)),
-    # /health describes every table and loads the signing keys.
+    # /health describes every table, bucket and queue and the bus (metadata only), loads the
+    # signing keys, asks the ledger's chain (read-only) and reads the heartbeats.
     FunctionSpec("meta", "Health and OpenAPI document",
-                 permissions=Permissions({spec.key: Access.DESCRIBE for spec in TABLE_SPECS},
-                                         reads_signing_secret=True)),
+                 permissions=Permissions(
+                     {**{spec.key: Access.DESCRIBE for spec in TABLE_SPECS},
+                      "heartbeats": Access.QUERY},
+                     reads_signing_secret=True, reads_ledger=True,
+                     describes_buckets=tuple(spec.key for spec in BUCKET_SPECS),
+                     describes_queues=PROBED_QUEUES, describes_event_bus=True)),
     # Verifies the token and that the identity is still active.
     FunctionSpec("authorizer", "API Gateway REQUEST authorizer (JWT)", http=False,
                  memory_mb=256,
@@ -122,7 +130,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         schedule="rate(1 minute)",
         reserved_concurrency=1,  # one batch in flight: a second runner would only contend
         permissions=Permissions({"audit": _RW, "anchor_batches": _RW, "contracts": _R},
-                                reads_ledger=True, signs_ledger=True),
+                                reads_ledger=True, signs_ledger=True, heartbeat=ANCHOR),
     ),
     # The workflow's tasks: expire, activate (contract changes), keep the task token, lock
     # signed documents, schedule expiry and reminders (targeting itself), publish reminders.
@@ -189,14 +197,15 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
 
 
 # Every HTTP function with authenticated routes takes a token from the caller's bucket on each
-# request (cms.api.limits): one UpdateItem on the rate-limit table. ``meta`` serves only
-# public documents.
-_PUBLIC_ONLY = frozenset({"meta"})
+# request (cms.api.limits): one UpdateItem on the rate-limit table. None serves only public
+# documents (``meta`` has the admins' health details).
+_PUBLIC_ONLY: frozenset[str] = frozenset()
 
 
 def _limiting_requests(spec: FunctionSpec) -> FunctionSpec:
-    if not spec.http or spec.name in _PUBLIC_ONLY or "rate_limits" in spec.permissions.tables:
-        return spec
+    if (not spec.http or spec.name in _PUBLIC_ONLY
+            or spec.permissions.tables.get("rate_limits") is _RW):
+        return spec  # (a function that only describes the table, the health check, takes too)
     tables = {**spec.permissions.tables, "rate_limits": _RW}
     return replace(spec, permissions=replace(spec.permissions, tables=tables))
 

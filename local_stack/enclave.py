@@ -105,6 +105,7 @@ def run_parent(enclave: LocalEnclave, environment: dict[str, str],
     log(f"  enclave   parent service: {environment['CMS_TRAINING_QUEUE_URL'].rsplit('/', 1)[-1]}"
         f" → {enclave.address.kind}://127.0.0.1:{enclave.address.port} (PCR0 "
         f"{enclave.pcr0[:16]}…)")
+    _start_heartbeat(services, enclave, stopping, held)
     def paused() -> bool:  # a test looks at pending jobs, or points the clients elsewhere
         return held() or GATE.is_held
 
@@ -123,6 +124,18 @@ def run_parent(enclave: LocalEnclave, environment: dict[str, str],
         stopping.wait(pause_s)
 
 
+def _start_heartbeat(services: Any, enclave: LocalEnclave, stopping: threading.Event,
+                     held: Callable[[], bool]) -> None:
+    """The parent's heartbeat, as the parent in the cloud writes it; each beat passes the
+    gate (it writes to the stack's DynamoDB), and a held parent does not beat (tests that
+    hold it count on its writes stopping)."""
+    from training_runner.heartbeat import ParentHeartbeat
+
+    ParentHeartbeat(services.heartbeats, enclave.address, instance="local-parent",
+                    interval_s=services.settings.enclave_heartbeat_interval_s
+                    ).start(stopping, around=GATE.passage, paused=held)
+
+
 def parent_environment(functions: dict[Any, Any]) -> dict[str, str]:
     """The training function's configuration, which the parent service shares, the engine
     table (read-only), the engine function's name (what lambda.invoke finds it by here), the
@@ -130,9 +143,12 @@ def parent_environment(functions: dict[Any, Any]) -> dict[str, str]:
     from cms.adapters.engine_function import ENGINE_FUNCTION_ENV
 
     engine = next(f for f in functions.values() if f.module_name == "functions.engine.app")
+    heartbeats = next(f.environment["CMS_HEARTBEATS_TABLE"] for f in functions.values()
+                      if "CMS_HEARTBEATS_TABLE" in f.environment)
     return {**training_environment(functions), ENGINE_FUNCTION_ENV: engine.name,
             **{name: engine.environment[name] for name in (
-                "CMS_ENGINE_TABLE", "CMS_CIRCUITS_QUEUE_URL", "CMS_QUOTAS_TABLE")}}
+                "CMS_ENGINE_TABLE", "CMS_CIRCUITS_QUEUE_URL", "CMS_QUOTAS_TABLE")},
+            "CMS_HEARTBEATS_TABLE": heartbeats}
 
 
 def training_environment(functions: dict[Any, Any]) -> dict[str, str]:

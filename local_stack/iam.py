@@ -218,12 +218,18 @@ def _states(operation: str, params: dict[str, Any]) -> list[Request]:
 
 
 def _events(operation: str, params: dict[str, Any]) -> list[Request]:
+    if operation == "DescribeEventBus":  # the health probe: the bus it names
+        return [Request("events:DescribeEventBus", _bus(params.get("Name") or "default"))]
     if operation != "PutEvents":
         return [Request(f"events:{operation}", None)]
     buses = {entry.get("EventBusName") or "default" for entry in params.get("Entries", [])}
-    return [Request("events:PutEvents", bus if bus.startswith("arn:")
-                    else f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{bus}")
-            for bus in sorted(buses)]
+    return [Request("events:PutEvents", _bus(bus)) for bus in sorted(buses)]
+
+
+def _bus(name: str) -> str:
+    if name.startswith("arn:"):
+        return name
+    return f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{name}"
 
 
 def _scheduler(operation: str, params: dict[str, Any]) -> list[Request]:

@@ -17,12 +17,14 @@ import pytest
 
 def forget_connections() -> None:
     from cms.adapters import aws, dynamo
+    from cms.adapters.dependency_probes import forget_probe_clients
     from cms.adapters.tables import _MODELS
 
     for model, _ in _MODELS:
         model._connection = None
     dynamo._connection = None
     aws.client.cache_clear()
+    forget_probe_clients()
 
 
 @contextmanager

@@ -30,6 +30,7 @@ from enclave_app.transport import Address
 from training_runner.circuit_runner import CircuitQueue, CircuitRunner
 from training_runner.enclave_runner import EnclaveRunner, KeyRelease
 from training_runner.engine_invoker import EngineFunction
+from training_runner.heartbeat import ParentHeartbeat
 from training_runner.key_release import KmsKeyRelease, SimulatedKeyRelease
 
 
@@ -66,10 +67,20 @@ def runners() -> tuple[EnclaveRunner, CircuitQueue | None]:
     return training, queue
 
 
+def heartbeat() -> ParentHeartbeat:
+    """Reports to the health check that this parent runs, and whether its enclave answers
+    (CMS_HEARTBEATS_TABLE; every CMS_ENCLAVE_HEARTBEAT_INTERVAL_S)."""
+    services = Services(Settings.from_environ(os.environ))
+    enclave = Address.parse(os.environ.get("CMS_ENCLAVE_ADDRESS", "vsock://16:5005"))
+    return ParentHeartbeat(services.heartbeats, enclave,
+                           interval_s=services.settings.enclave_heartbeat_interval_s)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    heartbeat().start(stopping)
     training, circuits = runners()
     if circuits is not None:
         threading.Thread(target=circuits.serve, args=(stopping.is_set,), daemon=True,

@@ -1,7 +1,9 @@
 """``cms``: a command-line client. Keys stay local; tokens come from sign-in.
 
   cms keygen [--type eth|ed25519]          print a new key and its DID
-  cms health                               dependency health of a deployment
+  cms health [--details]                   dependency health of a deployment (--details:
+                                           why and what was probed; admins, CMS_TOKEN)
+  cms chain-health                         the chain, its latest block, the anchoring lag
   cms logout                               revoke CMS_TOKEN (other sessions go on)
   cms revoke-sessions [DID]                end every session of DID (default: CMS_TOKEN's
                                            own identity; another's only as an admin)
@@ -65,7 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     keygen = commands.add_parser("keygen", help="create a key pair and print its DID")
     keygen.add_argument("--type", choices=["eth", "ed25519"], default="eth")
-    commands.add_parser("health", help="dependency health")
+    health = commands.add_parser("health", help="dependency health")
+    health.add_argument("--details", action="store_true",
+                        help="each dependency's reason and resource (admins; needs CMS_TOKEN)")
+    commands.add_parser("chain-health", help="the chain and how anchoring does")
     commands.add_parser("logout", help="revoke CMS_TOKEN")
     revoke = commands.add_parser("revoke-sessions",
                                  help="end every session of an identity (needs CMS_TOKEN)")
@@ -103,7 +108,9 @@ def _run(args: argparse.Namespace) -> object:
         return {"did": Ed25519Signer(seed).did, "seed_hex": seed.hex()}
     client = CmsClient(args.url, token=os.environ.get("CMS_TOKEN"))
     if args.command == "health":
-        return client.health()
+        return client.health_details() if args.details else client.health()
+    if args.command == "chain-health":
+        return client.chain_health()
     if args.command == "logout":
         client.logout()
         return {"logged_out": True}

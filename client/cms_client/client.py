@@ -205,7 +205,17 @@ class CmsClient:
         return self._call("GET", "/api/v1/ledger/status")
 
     def health(self) -> dict[str, Any]:
+        """Each dependency's state (public): ``Health``, or the 503 ``service_degraded``
+        problem whose ``checks`` say which is down."""
         return self._call("GET", "/health", expect_error=True)
+
+    def health_details(self) -> dict[str, Any]:
+        """Each dependency's state, why, and what was probed (admins): ``HealthDetails``."""
+        return self._call("GET", "/health/details")
+
+    def chain_health(self) -> dict[str, Any]:
+        """The chain this deployment anchors on and how anchoring does (public)."""
+        return self._call("GET", "/health/chain")
 
     # ------------------------------------------------------------ checks
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from cms.adapters.anchor_store import AnchorStore
 from cms.adapters.ledger_client import LedgerMisconfigured, LedgerUnavailable
-from cms.api.observability import count, instrumented, logger, seconds
-from cms.domain.canonical import parse_iso, utc_now
+from cms.api.observability import count, instrumented, logger, measure, seconds
+from cms.domain.canonical import utc_now
 from cms.runtime import FunctionRuntime
 
 runtime = FunctionRuntime()
@@ -17,14 +16,17 @@ runtime = FunctionRuntime()
 
 @instrumented
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    skipped: str | None = "run_failed"  # until the run ends: an error the function raises
     try:
         steps = runtime.services.anchoring().run()
+        skipped = None
     except (LedgerMisconfigured, LedgerUnavailable) as error:
         logger.warning("anchoring skipped", extra={"code": error.code, "detail": error.detail})
         count("AnchoringSkipped")
+        skipped = error.code
         return {"skipped": error.code}
     finally:
-        _report_lag()
+        _report(skipped)
     anchored = sum(s.batch.count for s in steps if s.action == "finalized" and s.batch)
     count("AnchoredEvents", anchored)
     reverted = [s.batch.tx_hash for s in steps if s.action == "resent after revert" and s.batch]
@@ -37,8 +39,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                        "first_seq": s.batch.first_seq if s.batch else None} for s in steps]}
 
 
-def _report_lag() -> None:
-    """Age of the oldest event still waiting for its anchor (the lag alarm's metric)."""
-    _, oldest = AnchorStore().pending_count_and_oldest(limit=1)
-    age = (utc_now() - parse_iso(oldest)).total_seconds() if oldest else 0.0
-    seconds("UnanchoredAgeSeconds", age)
+def _report(skipped: str | None) -> None:
+    """The run's heartbeat (what /health reads) and the alarms' metrics: the age of the oldest
+    event still waiting for its anchor, and the signer's balance."""
+    report = runtime.services.anchor_reports.report(skipped)
+    seconds("UnanchoredAgeSeconds", report.lag_s(utc_now()))
+    if report.signer_balance_wei is not None:
+        measure("SignerBalanceWei", float(report.signer_balance_wei))

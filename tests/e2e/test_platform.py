@@ -14,10 +14,13 @@ def test_health_reports_each_dependency(stack):
     response = httpx.get(stack.url + "/health")
     assert response.status_code == 200
     report = response.json()
-    assert report["status"] == "ok"
+    # Background work (the chain, anchoring, the enclave parent) may still be starting:
+    # tests/e2e/test_health_api.py waits for it.
+    assert report["status"] in ("ok", "degraded")
     assert {"dynamodb:contracts", "dynamodb:audit", "dynamodb:identities",
             "secretsmanager:jwt-signing-key"} <= set(report["checks"])
-    assert all(check["status"] == "ok" for check in report["checks"].values())
+    assert all(check["status"] == "ok" for name, check in report["checks"].items()
+               if not name.startswith(("ledger:", "enclave:")))
 
 
 def test_openapi_lists_every_route_with_its_security(stack):

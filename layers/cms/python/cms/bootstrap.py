@@ -30,10 +30,11 @@ if TYPE_CHECKING:
     from cms.ports.contracts import ContractStore
     from cms.ports.data_keys import DataKeys
     from cms.ports.engine import ContractStateStorage
+    from cms.ports.heartbeats import Heartbeats
     from cms.ports.identities import IdentityStore
     from cms.ports.job_queue import JobQueue
     from cms.ports.keys import SigningKeySource
-    from cms.ports.ledger import AnchoringProgress
+    from cms.ports.ledger import AnchoringProgress, ChainReads
     from cms.ports.objects import ObjectStore
     from cms.ports.quotas import QuotaStore
     from cms.ports.sign_in import ChallengeStore, RateLimitStore
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from cms.ports.usage import StorageUsage
     from cms.ports.webhooks import DeliveryQueue, WebhookStore
     from cms.services.anchor_reader import AnchorReader
+    from cms.services.anchor_reports import AnchorReports
     from cms.services.anchoring import AnchorService
     from cms.services.auth import AuthService
     from cms.services.circuit_evaluations import CircuitEvaluations, CircuitQuotas
@@ -50,7 +52,7 @@ if TYPE_CHECKING:
     from cms.services.documents import DocumentService
     from cms.services.drafting import DraftingService
     from cms.services.engine import EngineService
-    from cms.services.health import HealthService, Probe
+    from cms.services.health import Dependency, HealthService
     from cms.services.identities import IdentityService
     from cms.services.ledger_status import LedgerStatusService
     from cms.services.lifecycle import LifecycleService
@@ -151,17 +153,70 @@ class Services:
         self.tables("audit", "anchor_batches")
         return AnchorStore()
 
-    def health_probes(self) -> dict[str, Probe]:
-        """Every table (one the function was not given is reported down) and the token
-        keys."""
-        from cms.adapters.table_probes import table_probes
+    @cached_property
+    def heartbeats(self) -> Heartbeats:
+        from cms.adapters.heartbeat_store import DynamoHeartbeats
 
-        return {**table_probes(self.settings),
-                "secretsmanager:jwt-signing-key": self._load_token_keys}
+        self.tables("heartbeats")
+        return DynamoHeartbeats()
+
+    def health_dependencies(self) -> dict[str, Dependency]:
+        """Everything the API needs: the AWS resources requests use (one the function was
+        not given is reported down), the token keys, and the background work (the chain and
+        its signer, anchoring, the enclave parents)."""
+        from cms.domain.health import HealthLimits
+        from cms.services.dependency_checks import AnchoringProbe, ChainProbe, EnclaveParentProbe
+        from cms.services.health import (
+            ANCHORING,
+            ENCLAVE_PARENT,
+            LEDGER,
+            TOKEN_KEYS,
+            Dependency,
+        )
+
+        s = self.settings
+        limits = HealthLimits(s.ledger_min_signer_balance_wei, s.anchoring_max_lag_s,
+                              s.anchor_report_max_age_s, s.enclave_heartbeat_max_age_s)
+        return {
+            **{name: Dependency(probe) for name, probe in self._infrastructure_probes().items()},
+            TOKEN_KEYS: Dependency(self._load_token_keys),
+            LEDGER: Dependency(ChainProbe(self.chain_reader, self._heartbeat_store, limits),
+                               critical=False),
+            ANCHORING: Dependency(AnchoringProbe(self._heartbeat_store, limits),
+                                  critical=False),
+            ENCLAVE_PARENT: Dependency(EnclaveParentProbe(self._heartbeat_store, limits),
+                                       critical=False),
+        }
+
+    def _infrastructure_probes(self) -> dict[str, Any]:
+        from cms.adapters.dependency_probes import infrastructure_probes
+
+        return infrastructure_probes(self.settings)
+
+    def _heartbeat_store(self) -> Heartbeats:
+        # Reached when probed: a table the function was not given makes those checks down,
+        # not the whole report.
+        return self.heartbeats
 
     def _load_token_keys(self) -> object:
         # Built when probed: a signing secret the function cannot read is reported down.
         return self.tokens.jwks()
+
+    def chain_reader(self) -> ChainReads:
+        """The ledger's chain, read-only, each call bounded by the health probes' deadline."""
+        from dataclasses import replace
+
+        from cms.adapters.ledger_client import LedgerClient
+
+        config = self.ledger_config()
+        return LedgerClient(replace(config, timeout_s=min(config.timeout_s,
+                                                          self.settings.health_probe_timeout_s)))
+
+    @cached_property
+    def anchor_reports(self) -> AnchorReports:
+        from cms.services.anchor_reports import AnchorReports
+
+        return AnchorReports(self.anchoring_progress, self.ledger, self.heartbeats)
 
     @cached_property
     def webhook_http(self) -> SafeHttpsClient:
@@ -194,11 +249,18 @@ class Services:
 
         return AuthService(identities=self.identity_store, challenges=self.challenge_store,
                            rate_limits=self.rate_limit_store, resolver=self.resolver,
-                           tokens=self.tokens, settings=self.settings, pause=self.pause)
+                           tokens=self.tokens, settings=self.settings, pause=self.pause,
+                           failures=self.sign_in_failures)
 
     def pause(self, seconds: float) -> None:
         """Wait (registration's floor); MemoryServices only records the wait."""
         time.sleep(seconds)
+
+    def sign_in_failures(self, code: str) -> None:
+        """A refused sign-in step: counted (SignInFailures, the burst alarm's metric)."""
+        from cms.api.observability import count
+
+        count("SignInFailures")
 
     @cached_property
     def sessions(self) -> SessionService:
@@ -319,7 +381,9 @@ class Services:
     def health(self) -> HealthService:
         from cms.services.health import HealthService
 
-        return HealthService(self.health_probes())
+        s = self.settings
+        return HealthService(self.health_dependencies(), timeout_s=s.health_probe_timeout_s,
+                             cache_ttl_s=s.health_cache_ttl_s)
 
     def ledger_config(self) -> LedgerConfig:
         """Re-read at most once a minute: a redeployed ledger (a parameter change) is picked up
@@ -639,9 +703,32 @@ class MemoryServices(Services):
 
         return MemoryAnchoringProgress(self.database)
 
-    def health_probes(self) -> dict[str, Probe]:
-        """The in-memory stores are always there; the token keys are loaded."""
-        return {"keys:jwt-signing-key": self._load_token_keys}
+    def _infrastructure_probes(self) -> dict[str, Any]:
+        """The in-memory stores stand for the same resources, and are always there."""
+        from cms.adapters.dependency_probes import PROBED_QUEUES
+        from cms.adapters.object_store import BUCKET_SPECS
+        from cms.adapters.tables import TABLE_SPECS
+
+        names = [*(f"dynamodb:{spec.key}" for spec in TABLE_SPECS),
+                 *(f"s3:{spec.key}" for spec in BUCKET_SPECS),
+                 *(f"sqs:{name}" for name in PROBED_QUEUES), "events:bus"]
+        return {name: (lambda: None) for name in names}
+
+    @cached_property
+    def heartbeats(self) -> Heartbeats:
+        from cms.adapters.memory.heartbeats import MemoryHeartbeats
+
+        return MemoryHeartbeats()
+
+    @cached_property
+    def memory_chain(self) -> Any:
+        """A chain with the ledger deployed, every account funded: tests change it."""
+        from cms.adapters.memory.chain import MemoryChain
+
+        return MemoryChain(self.settings.chain_id, MEMORY_LEDGER_ADDRESS)
+
+    def chain_reader(self) -> ChainReads:
+        return self.memory_chain
 
     @cached_property
     def contract_store(self) -> ContractStore:

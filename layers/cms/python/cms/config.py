@@ -176,6 +176,15 @@ class Settings:
     # call's to 25,000 ms).
     engine_call_time_ms: int = 2_000
     engine_batch_time_ms: int = 15_000
+    # Health: each probe's deadline and how long a report is reused (what anonymous callers
+    # can make a container probe), and the limits its judgments use.
+    health_probe_timeout_s: float = 2.0
+    health_cache_ttl_s: float = 5.0
+    ledger_min_signer_balance_wei: int = 10**17  # 0.1 ETH: degraded below it (and alarmed)
+    anchoring_max_lag_s: float = 900.0  # the oldest un-anchored event's age (the lag alarm's)
+    anchor_report_max_age_s: float = 300.0  # the anchor function reports every minute
+    enclave_heartbeat_interval_s: float = 30.0  # how often a parent reports
+    enclave_heartbeat_max_age_s: float = 120.0
     region: str = "us-east-1"
     # Tables, buckets and queues by variable name (CMS_CONTRACTS_TABLE → its name).
     resources: Mapping[str, str] = field(default_factory=dict)

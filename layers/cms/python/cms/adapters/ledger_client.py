@@ -108,7 +108,12 @@ class LedgerClient:
         return StatusSlot(status, seq, updated_at, head) if updated_at else None
 
     def balance(self) -> int:
-        return self._rpc(lambda: self._w3.eth.get_balance(self.signer.address))
+        return self.balance_of(self.signer.address)
+
+    def balance_of(self, address: str) -> int:
+        """An account's balance, in wei (the health check asks for the signer's by address:
+        it holds no signer)."""
+        return self._rpc(lambda: self._w3.eth.get_balance(to_checksum_address(address)))
 
     def block_number(self) -> int:
         return self._rpc(lambda: self._w3.eth.block_number)

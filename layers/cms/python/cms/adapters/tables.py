@@ -531,6 +531,21 @@ class EngineMinuteRecord(Model):
     ttl = TTLAttribute(null=True)
 
 
+class HeartbeatRecord(Model):
+    """A background component's latest report, one item per instance (the health check's
+    evidence that the anchor function and the enclave parents run). Each writer may put items
+    into its own component's partition only (IAM's dynamodb:LeadingKeys)."""
+
+    class Meta(_Meta):
+        table_name = _table("CMS_HEARTBEATS_TABLE", "cms-heartbeats")
+
+    component = UnicodeAttribute(hash_key=True)
+    instance = UnicodeAttribute(range_key=True)
+    at = UnicodeAttribute()
+    state = JSONAttribute()
+    ttl = TTLAttribute()  # an instance that stopped reporting disappears after a day
+
+
 @dataclass(frozen=True)
 class TableSpec:
     """What the CDK needs to declare a table: derived from a model, never written by hand."""
@@ -573,6 +588,7 @@ TABLE_SPECS: tuple[TableSpec, ...] = (
     TableSpec("privacy_budgets", "CMS_PRIVACY_BUDGETS_TABLE", PrivacyBudgetRecord),
     TableSpec("training_jobs", "CMS_TRAINING_JOBS_TABLE", TrainingJobRecord),
     TableSpec("engine", "CMS_ENGINE_TABLE", EngineContractRecord),
+    TableSpec("heartbeats", "CMS_HEARTBEATS_TABLE", HeartbeatRecord),
 )
 
 

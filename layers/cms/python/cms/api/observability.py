@@ -45,3 +45,9 @@ def count(name: str, value: float = 1) -> None:
 def seconds(name: str, value: float) -> None:
     if not is_metrics_disabled():
         metrics.add_metric(name=name, unit=MetricUnit.Seconds, value=value)
+
+
+def measure(name: str, value: float) -> None:
+    """A quantity without a CloudWatch unit (a balance in wei)."""
+    if not is_metrics_disabled():
+        metrics.add_metric(name=name, unit=MetricUnit.NoUnit, value=value)

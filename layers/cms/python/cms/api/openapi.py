@@ -83,10 +83,11 @@ def rate_limit_headers(request_class: str = f"(?:{_ANY_CLASS})") -> dict[str, An
 
 
 def finish(document: dict[str, Any], operations: Iterable[Operation]) -> dict[str, Any]:
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for operation in operations:
         path = document["paths"][operation.openapi_path][operation.method.lower()]
         _finish_operation(path, operation)
-    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        _add_problem_members(path, operation, schemas)
     for name in _POWERTOOLS_SCHEMAS:
         schemas.pop(name, None)
     schemas.update(problem_schemas())
@@ -172,6 +173,21 @@ def _finish_operation(path: dict[str, Any], operation: Operation) -> None:
             responses[str(status)] = problem_response(status, codes)
     path["responses"] = {str(key): value for key, value in sorted(
         responses.items(), key=lambda item: str(item[0]))}
+
+
+def _add_problem_members(path: dict[str, Any], operation: Operation,
+                         schemas: dict[str, Any]) -> None:
+    """A status whose problem carries more members: Problem and the members' named schema."""
+    for status, model in operation.problem_members:
+        schema = model.model_json_schema(ref_template=REF + "{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+        response = path["responses"][str(status)]
+        if "$ref" in response:  # a shared response: this operation's own copy instead
+            response = path["responses"][str(status)] = problem_response(status,
+                                                                         _SHARED[status][1])
+        response["content"][PROBLEM_JSON]["schema"]["allOf"].append(
+            {"$ref": REF + model.__name__})
 
 
 def _error_codes(operation: Operation, path: dict[str, Any]) -> dict[int, list[str]]:

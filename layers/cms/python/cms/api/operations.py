@@ -59,6 +59,9 @@ class Operation:
     # What a request costs: which of the caller's buckets it takes a token from (None: not
     # declared, which the tests refuse; served as a read or a write meanwhile).
     limit: RequestClass | None = None
+    # Members a status's problem adds to Problem (a pydantic model each), e.g. the checks of
+    # a 503 service_degraded: documented as a named schema beside Problem.
+    problem_members: tuple[tuple[int, type], ...] = ()
 
     @property
     def request_class(self) -> RequestClass:
@@ -113,11 +116,12 @@ class Api:
                  description: str | None = None, status: int = 200, secured: bool = True,
                  errors: tuple[ErrorSpec, ...] = (), also: tuple[int, ...] = (),
                  response_model: type | None = None,
-                 limit: RequestClass | None = None) -> Callable[[F], F]:
+                 limit: RequestClass | None = None,
+                 problem_members: tuple[tuple[int, type], ...] = ()) -> Callable[[F], F]:
         def register(function: F) -> F:
             self.operations.append(Operation(method, path, operation_id, summary, description,
                                              self.tag, secured, status, errors, function,
-                                             also, response_model, limit))
+                                             also, response_model, limit, problem_members))
             return function
 
         return register

@@ -48,3 +48,19 @@ class LedgerConnection(Protocol):
     def next_seq(self) -> int: ...
 
     def block_number(self) -> int: ...
+
+
+class ChainReads(Protocol):
+    """What the health check asks of the chain (a read-only ledger client). Failures raise
+    DomainErrors (LedgerUnavailable, LedgerMisconfigured)."""
+
+    config: LedgerSettings
+
+    def check(self) -> None:
+        """LedgerMisconfigured unless the endpoint serves the configured chain and holds the
+        contract."""
+
+    def block_number(self) -> int: ...
+
+    def balance_of(self, address: str) -> int:
+        """An account's balance, in wei."""

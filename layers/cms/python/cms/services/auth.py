@@ -14,6 +14,7 @@ no sooner than a fixed floor after it starts on the store.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import time
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from cms.config import Settings
 from cms.domain.canonical import iso_utc, parse_iso, utc_now
@@ -33,6 +34,7 @@ from cms.domain.errors import (
     ChallengeNotFound,
     ChallengeUsed,
     Conflict,
+    DomainError,
     Forbidden,
     IdentityNotFound,
     IdentitySuspended,
@@ -60,6 +62,7 @@ STATEMENT = "Sign in to the Contract Management System."
 NONCE_LINE = re.compile(r"^Nonce: ([A-Za-z0-9]{8,})$", re.MULTILINE)
 REGISTRATION_ATTEMPTS = 3
 ANONYMOUS = "anonymous"
+_Method = TypeVar("_Method", bound=Callable[..., Any])
 
 
 @dataclass(frozen=True)
@@ -87,11 +90,29 @@ class Registration:
         return {"did": self.identity.did, "credential": credential}
 
 
+def _reports_failures(method: _Method) -> _Method:
+    """Every refused sign-in step counts as a failure (``failures(code)``): the metric whose
+    bursts the sign-in alarm watches. Dependency outages (5xx) are not the caller's."""
+
+    @functools.wraps(method)
+    def reporting(self: AuthService, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except DomainError as error:
+            if error.status < 500:
+                self._failures(error.code)
+            raise
+
+    return reporting  # type: ignore[return-value]
+
+
 class AuthService:
     def __init__(self, *, identities: IdentityStore, challenges: ChallengeStore,
                  rate_limits: RateLimitStore, resolver: DidResolver, tokens: TokenService,
                  settings: Settings, clock: Callable[[], float] = time.monotonic,
-                 pause: Callable[[float], None] = time.sleep) -> None:
+                 pause: Callable[[float], None] = time.sleep,
+                 failures: Callable[[str], None] = lambda code: None) -> None:
+        self._failures = failures
         self._identities = identities
         self._clock = clock
         self._pause = pause
@@ -176,6 +197,7 @@ class AuthService:
 
     # ------------------------------------------------------------ sign-in
 
+    @_reports_failures
     def challenge(self, did: str, source_ip: str) -> IssuedChallenge:
         """A challenge for any well-formed DID: the identity is not read here, so neither the
         answer nor its timing says whether the DID is registered, or suspended. Verification
@@ -191,6 +213,7 @@ class AuthService:
             int(expires.timestamp()))
         return IssuedChallenge(text, nonce, iso_utc(expires))
 
+    @_reports_failures
     def verify(self, did: str, challenge: str, signature: str, source_ip: str) -> IssuedToken:
         parse_did(did)
         self._throttle(did, source_ip)
