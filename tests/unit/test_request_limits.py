@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from functools import cache
 from types import ModuleType
@@ -58,16 +59,21 @@ def serving(name: str, services: MemoryServices) -> ModuleType:
 
 def call(module: ModuleType, method: str, resource: str, *, did: str | None,
          path: str | None = None, body: str | None = None,
-         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
-    """One request as API Gateway sends it: ``resource`` is the route's template."""
+         headers: dict[str, str] | None = None,
+         token_id: str | None = None) -> tuple[int, dict[str, str], Any]:
+    """One request as API Gateway sends it: ``resource`` is the route's template;
+    ``token_id`` the jti the authorizer found in the caller's token."""
     headers = {"Origin": ORIGIN, **(headers or {})}
+    authorizer = {"did": did, "roles": ""} if did else {}
+    if did and token_id:
+        authorizer |= {"jti": token_id, "exp": str(int(time.time()) + 900)}
     path = path or resource
     event = {"resource": resource, "path": path, "httpMethod": method, "headers": headers,
              "multiValueHeaders": {name: [value] for name, value in headers.items()},
              "queryStringParameters": None, "multiValueQueryStringParameters": None,
              "pathParameters": None, "stageVariables": None, "isBase64Encoded": False,
              "body": body,
-             "requestContext": {"authorizer": {"did": did, "roles": ""} if did else {},
+             "requestContext": {"authorizer": authorizer,
                                 "httpMethod": method, "path": path, "resourcePath": resource,
                                 "stage": "test", "requestId": "req-1",
                                 "identity": {"sourceIp": "192.0.2.1"}}}
@@ -174,6 +180,47 @@ def test_without_its_buckets_the_api_refuses_rather_than_serving_unlimited():
     assert "ratelimit" not in headers
 
 
+# ---------------------------------------------------------------- ending sessions
+
+SESSIONS = "/api/v1/identities/{did}/sessions"
+
+
+def test_a_stolen_token_cannot_keep_its_owner_from_ending_it():
+    """Whoever holds a stolen token shares its identity's buckets: spending them must not
+    keep the owner, with another token, from ending every session (that token's too)."""
+    from cms_client import Ed25519Signer
+
+    services = MemoryServices(small_limits(burst=2, per_minute=1))
+    module = serving("identities", services)
+    signer = Ed25519Signer()
+    owner = signer.did
+    services.auth.register(owner, signer.public_key, source_ip="192.0.2.1")
+    text = {"Content-Type": "text/plain"}
+    for _ in range(3):  # the stolen token: the writes, then the session bucket on a stranger
+        call(module, "PATCH", "/api/v1/identities/me", did=owner, body="x", headers=text,
+             token_id="stolen")
+        call(module, "DELETE", SESSIONS, path=SESSIONS.format(did=someone()), did=owner,
+             token_id="stolen")
+    assert call(module, "PATCH", "/api/v1/identities/me", did=owner, body="x", headers=text,
+                token_id="owners")[0] == 429  # the identity's write bucket: shared
+    status, headers, _ = call(module, "DELETE", SESSIONS, path=SESSIONS.format(did=owner),
+                              did=owner, token_id="owners")
+    assert status == 204, headers
+    assert headers["ratelimit"] == '"session";r=1;t=60'
+    assert services.identity_store.sessions(owner).generation > 0
+
+
+def test_a_stolen_token_cannot_keep_its_owner_from_logging_out():
+    services = MemoryServices(small_limits(burst=1, per_minute=1))
+    module = serving("auth", services)
+    owner = someone()
+    for _ in range(2):
+        call(module, "POST", "/api/v1/auth/logout", did=owner, token_id="stolen")
+    assert call(module, "POST", "/api/v1/auth/logout", did=owner, token_id="stolen")[0] == 429
+    assert call(module, "POST", "/api/v1/auth/logout", did=owner, token_id="owners")[0] == 204
+    assert "owners" in services.identity_store.sessions(owner).revoked
+
+
 # ---------------------------------------------------------------- the class: every operation
 
 
@@ -210,6 +257,26 @@ def test_every_authenticated_operation_is_limited_per_identity(function, operati
     assert (status, problem["code"]) == (429, "rate_limited")
     assert headers["ratelimit"] == f'"{operation.limit.value}";r=0;t=60'
     assert headers["retry-after"] == "60"
+
+
+@pytest.mark.parametrize(("function", "operation"), [
+    case for case in operations() if case.values[1].limit is RequestClass.SESSION])
+def test_every_operation_ending_sessions_has_a_bucket_per_token(function, operation):
+    module = serving(function, MemoryServices(small_limits(burst=1, per_minute=1)))
+    caller, path = someone(), re.sub(r"\{[^}]+\}", "x", operation.openapi_path)
+    for _ in range(2):
+        spent = call(module, operation.method, operation.openapi_path, path=path, did=caller,
+                     token_id="spent")
+    assert spent[0] == 429
+    other = call(module, operation.method, operation.openapi_path, path=path, did=caller,
+                 token_id="other")
+    assert other[0] != 429 and other[1]["ratelimit"] == '"session";r=0;t=60'
+
+
+def test_logout_and_ending_sessions_are_the_session_class():
+    ending = {operation.operation_id for _, module in http_functions()
+              for operation in module.api.operations if operation.limit is RequestClass.SESSION}
+    assert ending == {"logout", "revokeSessions"}
 
 
 def test_every_function_with_limited_operations_may_take_tokens():
