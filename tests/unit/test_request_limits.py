@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from cms.adapters.memory.sign_in import MemoryRateLimitStore
 from cms.bootstrap import MemoryServices
 from cms.config import Settings
 from cms.domain.errors import DependencyUnavailable
@@ -25,6 +26,7 @@ from functions.registry import FUNCTIONS
 from local_stack.lambdas import fresh_instance
 
 ORIGIN = "https://app.example"
+NOW_S = 1_800_000_000.0
 LIMITED = [kind for kind in RequestClass if kind is not RequestClass.PUBLIC]
 CLASSES = "|".join(kind.value for kind in LIMITED)
 STATE = re.compile(rf'^"({CLASSES})";r=(\d+);t=(\d+)$')
@@ -44,6 +46,15 @@ def small_limits(burst: int = 2, per_minute: int = 6) -> Settings:
     return Settings(cors_allow_origin=ORIGIN, **{
         f"rate_limit_{kind.value}_{part}": value for kind in LIMITED
         for part, value in (("burst", burst), ("per_minute", per_minute))})
+
+
+def limited(settings: Settings) -> MemoryServices:
+    """The in-memory services with their buckets on a clock that stands still: the fields
+    these tests expect (``t``, ``Retry-After``) do not depend on how fast the host runs them
+    (a pause of a second between two requests would change them)."""
+    services = MemoryServices(settings)
+    services.__dict__["rate_limit_store"] = MemoryRateLimitStore(clock=lambda: NOW_S)
+    return services
 
 
 @cache
@@ -93,7 +104,7 @@ CONTRACTS = "/api/v1/contracts"
 
 @pytest.fixture
 def contracts() -> ModuleType:
-    return serving("contracts", MemoryServices(small_limits()))
+    return serving("contracts", limited(small_limits()))
 
 
 def test_a_request_beyond_the_burst_is_a_429_problem_saying_when_to_retry(contracts):
@@ -153,14 +164,14 @@ def test_a_not_modified_answer_keeps_the_fields(contracts):
 
 
 def test_public_routes_take_nothing():
-    auth = serving("auth", MemoryServices(small_limits(burst=1)))
+    auth = serving("auth", limited(small_limits(burst=1)))
     for _ in range(5):
         status, headers, _ = call(auth, "GET", "/.well-known/jwks.json", did=None)
         assert status == 200 and "ratelimit" not in headers
 
 
 def test_a_limit_out_of_range_is_a_misconfigured_problem():
-    module = serving("contracts", MemoryServices(Settings(rate_limit_read_burst=0)))
+    module = serving("contracts", limited(Settings(rate_limit_read_burst=0)))
     status, _, problem = call(module, "GET", CONTRACTS, did=someone())
     assert (status, problem["code"]) == (503, "misconfigured")
     assert "CMS_RATE_LIMIT_READ" in problem["detail"]
@@ -172,7 +183,7 @@ class UnreachableBuckets:
 
 
 def test_without_its_buckets_the_api_refuses_rather_than_serving_unlimited():
-    services = MemoryServices(small_limits())
+    services = limited(small_limits())
     services.__dict__["rate_limit_store"] = UnreachableBuckets()
     module = serving("contracts", services)
     status, headers, problem = call(module, "GET", CONTRACTS, did=someone())
@@ -190,7 +201,7 @@ def test_a_stolen_token_cannot_keep_its_owner_from_ending_it():
     keep the owner, with another token, from ending every session (that token's too)."""
     from cms_client import Ed25519Signer
 
-    services = MemoryServices(small_limits(burst=2, per_minute=1))
+    services = limited(small_limits(burst=2, per_minute=1))
     module = serving("identities", services)
     signer = Ed25519Signer()
     owner = signer.did
@@ -211,7 +222,7 @@ def test_a_stolen_token_cannot_keep_its_owner_from_ending_it():
 
 
 def test_a_stolen_token_cannot_keep_its_owner_from_logging_out():
-    services = MemoryServices(small_limits(burst=1, per_minute=1))
+    services = limited(small_limits(burst=1, per_minute=1))
     module = serving("auth", services)
     owner = someone()
     for _ in range(2):
@@ -248,7 +259,7 @@ def test_every_operation_declares_what_it_costs(function, operation):
 @pytest.mark.parametrize(("function", "operation"), [
     case for case in operations() if case.values[1].secured])
 def test_every_authenticated_operation_is_limited_per_identity(function, operation):
-    module = serving(function, MemoryServices(small_limits(burst=1, per_minute=1)))
+    module = serving(function, limited(small_limits(burst=1, per_minute=1)))
     caller, path = someone(), re.sub(r"\{[^}]+\}", "x", operation.openapi_path)
     first = call(module, operation.method, operation.openapi_path, path=path, did=caller)
     assert STATE.match(first[1]["ratelimit"]), first
@@ -262,7 +273,7 @@ def test_every_authenticated_operation_is_limited_per_identity(function, operati
 @pytest.mark.parametrize(("function", "operation"), [
     case for case in operations() if case.values[1].limit is RequestClass.SESSION])
 def test_every_operation_ending_sessions_has_a_bucket_per_token(function, operation):
-    module = serving(function, MemoryServices(small_limits(burst=1, per_minute=1)))
+    module = serving(function, limited(small_limits(burst=1, per_minute=1)))
     caller, path = someone(), re.sub(r"\{[^}]+\}", "x", operation.openapi_path)
     for _ in range(2):
         spent = call(module, operation.method, operation.openapi_path, path=path, did=caller,
