@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -27,8 +29,9 @@ def test_reads_beyond_the_burst_are_refused_with_when_to_retry(stack, new_party)
     with function(stack, "identities").varied(SMALL):
         answers = [get(stack, party, ME) for _ in range(3)]
         assert [a.status_code for a in answers] == [200, 200, 429], answers[-1].text
-        assert [a.headers["ratelimit"] for a in answers[:2]] == ['"read";r=1;t=10',
-                                                                '"read";r=0;t=10']
+        # t counts down from 10 with the clock: a loaded host may take a second in between.
+        assert answers[0].headers["ratelimit"] == '"read";r=1;t=10'
+        assert re.fullmatch(r'"read";r=0;t=(10|[1-9])', answers[1].headers["ratelimit"])
         refused = answers[-1]
         assert refused.headers["content-type"] == "application/problem+json"
         assert refused.json()["code"] == "rate_limited" and refused.json()["policy"] == "read"
