@@ -105,9 +105,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
                  timeout_s=29,
                  permissions=Permissions({"templates": _RW},
                                          buckets={"templates": ("read", "write")})),
-    # Hashes uploads, charges them to the uploader's quota and registers them on the contract
-    # (an audit event), deletes refusals; registers uploaded training datasets, encrypting
-    # them for the enclave.
+    # Hashes uploads, checks the session that asked for the form still stands (identities,
+    # read), charges them to the uploader's quota and registers them on the contract (an
+    # audit event), deletes refusals; registers uploaded training datasets, encrypting them
+    # for the enclave.
     FunctionSpec(
         "triggers",
         "Registers attachment and dataset uploads when S3 reports them (through EventBridge)",
@@ -115,7 +116,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         timeout_s=300,  # hashes 25 MB attachments; checks and seals datasets of up to 40 MB
         memory_mb=1024,
         object_events=("documents", "training"),
-        permissions=Permissions({"contracts": _RW, "audit": _RW, "storage_usage": _RW},
+        permissions=Permissions({"contracts": _RW, "audit": _RW, "storage_usage": _RW,
+                                 "identities": _R},
                                 buckets={"documents": ("read", "delete"),
                                          "training": ("read", "write", "delete")},
                                 generates_training_keys=True),

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from cms.api.http import caller_of, http_entry, json_response, source_ip_of
 from cms.api.observability import count
-from cms.api.operations import PUBLIC, WRITE, Api
+from cms.api.operations import PUBLIC, SESSION, Api
 from cms.api.schemas.auth import (
     AccessToken,
     Challenge,
@@ -85,7 +85,7 @@ def verify(request: Annotated[VerifyRequest, Body()]) -> AccessToken:
                        expires_at=issued.expires_at, did=request.did)
 
 
-@api.post("/api/v1/auth/logout", "logout", limit=WRITE, status=204,
+@api.post("/api/v1/auth/logout", "logout", limit=SESSION, status=204,
           summary="Log out: revoke the access token this request carries (the identity's "
                   "other sessions go on)",
           errors=(Conflict,))

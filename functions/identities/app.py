@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from cms.api.http import caller_of, http_entry
-from cms.api.operations import READ, WRITE, Api
+from cms.api.operations import READ, SESSION, WRITE, Api
 from cms.api.schemas.common import DID_PATTERN
 from cms.api.schemas.identities import Identity, IdentityChange, IdentityEvents, ProfileChange
 from cms.domain import identity as domain
@@ -62,7 +62,7 @@ def administer(did: DidPath, change: Annotated[IdentityChange, Body()]) -> Ident
     return _identity(identity)
 
 
-@api.delete("/api/v1/identities/<did>/sessions", "revokeSessions", limit=WRITE,
+@api.delete("/api/v1/identities/<did>/sessions", "revokeSessions", limit=SESSION,
             status=204,
             summary="End every session of an identity: each token issued to it so far stops "
                     "working (the identity itself, or an admin for any)",

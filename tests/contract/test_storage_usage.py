@@ -47,6 +47,17 @@ def test_a_charge_past_either_limit_is_refused_whole(usage, size, max_objects, m
     assert refused.value.usage == before == usage.usage(who)
 
 
+@pytest.mark.parametrize("max_objects, max_bytes", [(5, 5), (0, 100), (1, 100)])
+def test_an_object_counted_before_is_not_refused_when_the_limits_were_lowered(
+        usage, max_objects, max_bytes):
+    """A retried registration after a deployment lowered the quota: the object is already
+    counted, so it is neither refused nor counted again."""
+    who = owner()
+    assert usage.charge(who, "a", 10, max_objects=5, max_bytes=100)
+    assert usage.charge(who, "a", 10, max_objects=max_objects, max_bytes=max_bytes) is False
+    assert usage.usage(who) == Usage(1, 10)
+
+
 def test_the_limits_hold_exactly_at_their_edge(usage):
     who = owner()
     assert usage.charge(who, "a", 60, max_objects=2, max_bytes=100)

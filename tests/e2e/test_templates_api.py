@@ -268,6 +268,31 @@ def test_an_upload_that_breaks_its_grant_is_deleted_not_registered(parties, stac
     assert "attachments" not in provider.client.get_contract(contract["id"])["metadata"]
 
 
+def test_a_form_is_void_once_the_session_that_asked_for_it_is_logged_out(parties, new_party):
+    """A presigned POST outlives its token at S3: the upload is refused when it arrives if
+    the session that asked for the form has ended since (deleted, not registered)."""
+    import httpx
+
+    provider = parties[0]
+    consumer = new_party()
+    contract = provider.client.create_contract(from_template(consumer.did))
+    grant = consumer.client._call("POST", f"/api/v1/contracts/{contract['id']}/attachments",
+                                  {"name": "a.txt", "media_type": "text/plain", "size": 5})
+    consumer.client.logout()
+    form = grant["upload"]
+    response = httpx.post(form["url"], data=form["fields"], files={"file": ("a.txt", b"stale")})
+    assert response.status_code < 300
+    key = f"contracts/{contract['id']}/attachments/{grant['attachment_id']}"
+    bucket = form["url"].rstrip("/").rsplit("/", 1)[1]
+    s3 = boto3.client("s3")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and s3.list_object_versions(
+            Bucket=bucket, Prefix=key).get("Versions"):
+        time.sleep(0.2)
+    assert not s3.list_object_versions(Bucket=bucket, Prefix=key).get("Versions")
+    assert "attachments" not in provider.client.get_contract(contract["id"])["metadata"]
+
+
 def test_outsiders_cannot_upload_or_read(parties, new_party):
     provider, consumer = parties
     outsider = new_party()

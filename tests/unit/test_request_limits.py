@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from functools import cache
 from types import ModuleType
@@ -15,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from cms.adapters.memory.sign_in import MemoryRateLimitStore
 from cms.bootstrap import MemoryServices
 from cms.config import Settings
 from cms.domain.errors import DependencyUnavailable
@@ -24,6 +26,7 @@ from functions.registry import FUNCTIONS
 from local_stack.lambdas import fresh_instance
 
 ORIGIN = "https://app.example"
+NOW_S = 1_800_000_000.0
 LIMITED = [kind for kind in RequestClass if kind is not RequestClass.PUBLIC]
 CLASSES = "|".join(kind.value for kind in LIMITED)
 STATE = re.compile(rf'^"({CLASSES})";r=(\d+);t=(\d+)$')
@@ -45,6 +48,15 @@ def small_limits(burst: int = 2, per_minute: int = 6) -> Settings:
         for part, value in (("burst", burst), ("per_minute", per_minute))})
 
 
+def limited(settings: Settings) -> MemoryServices:
+    """The in-memory services with their buckets on a clock that stands still: the fields
+    these tests expect (``t``, ``Retry-After``) do not depend on how fast the host runs them
+    (a pause of a second between two requests would change them)."""
+    services = MemoryServices(settings)
+    services.__dict__["rate_limit_store"] = MemoryRateLimitStore(clock=lambda: NOW_S)
+    return services
+
+
 @cache
 def handler_module(name: str) -> ModuleType:
     return fresh_instance(f"functions.{name}.app", f"functions.{name}.app__limits")
@@ -58,16 +70,21 @@ def serving(name: str, services: MemoryServices) -> ModuleType:
 
 def call(module: ModuleType, method: str, resource: str, *, did: str | None,
          path: str | None = None, body: str | None = None,
-         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], Any]:
-    """One request as API Gateway sends it: ``resource`` is the route's template."""
+         headers: dict[str, str] | None = None,
+         token_id: str | None = None) -> tuple[int, dict[str, str], Any]:
+    """One request as API Gateway sends it: ``resource`` is the route's template;
+    ``token_id`` the jti the authorizer found in the caller's token."""
     headers = {"Origin": ORIGIN, **(headers or {})}
+    authorizer = {"did": did, "roles": ""} if did else {}
+    if did and token_id:
+        authorizer |= {"jti": token_id, "exp": str(int(time.time()) + 900)}
     path = path or resource
     event = {"resource": resource, "path": path, "httpMethod": method, "headers": headers,
              "multiValueHeaders": {name: [value] for name, value in headers.items()},
              "queryStringParameters": None, "multiValueQueryStringParameters": None,
              "pathParameters": None, "stageVariables": None, "isBase64Encoded": False,
              "body": body,
-             "requestContext": {"authorizer": {"did": did, "roles": ""} if did else {},
+             "requestContext": {"authorizer": authorizer,
                                 "httpMethod": method, "path": path, "resourcePath": resource,
                                 "stage": "test", "requestId": "req-1",
                                 "identity": {"sourceIp": "192.0.2.1"}}}
@@ -87,7 +104,7 @@ CONTRACTS = "/api/v1/contracts"
 
 @pytest.fixture
 def contracts() -> ModuleType:
-    return serving("contracts", MemoryServices(small_limits()))
+    return serving("contracts", limited(small_limits()))
 
 
 def test_a_request_beyond_the_burst_is_a_429_problem_saying_when_to_retry(contracts):
@@ -147,14 +164,14 @@ def test_a_not_modified_answer_keeps_the_fields(contracts):
 
 
 def test_public_routes_take_nothing():
-    auth = serving("auth", MemoryServices(small_limits(burst=1)))
+    auth = serving("auth", limited(small_limits(burst=1)))
     for _ in range(5):
         status, headers, _ = call(auth, "GET", "/.well-known/jwks.json", did=None)
         assert status == 200 and "ratelimit" not in headers
 
 
 def test_a_limit_out_of_range_is_a_misconfigured_problem():
-    module = serving("contracts", MemoryServices(Settings(rate_limit_read_burst=0)))
+    module = serving("contracts", limited(Settings(rate_limit_read_burst=0)))
     status, _, problem = call(module, "GET", CONTRACTS, did=someone())
     assert (status, problem["code"]) == (503, "misconfigured")
     assert "CMS_RATE_LIMIT_READ" in problem["detail"]
@@ -166,12 +183,53 @@ class UnreachableBuckets:
 
 
 def test_without_its_buckets_the_api_refuses_rather_than_serving_unlimited():
-    services = MemoryServices(small_limits())
+    services = limited(small_limits())
     services.__dict__["rate_limit_store"] = UnreachableBuckets()
     module = serving("contracts", services)
     status, headers, problem = call(module, "GET", CONTRACTS, did=someone())
     assert (status, problem["code"]) == (503, "dependency_unavailable")
     assert "ratelimit" not in headers
+
+
+# ---------------------------------------------------------------- ending sessions
+
+SESSIONS = "/api/v1/identities/{did}/sessions"
+
+
+def test_a_stolen_token_cannot_keep_its_owner_from_ending_it():
+    """Whoever holds a stolen token shares its identity's buckets: spending them must not
+    keep the owner, with another token, from ending every session (that token's too)."""
+    from cms_client import Ed25519Signer
+
+    services = limited(small_limits(burst=2, per_minute=1))
+    module = serving("identities", services)
+    signer = Ed25519Signer()
+    owner = signer.did
+    services.auth.register(owner, signer.public_key, source_ip="192.0.2.1")
+    text = {"Content-Type": "text/plain"}
+    for _ in range(3):  # the stolen token: the writes, then the session bucket on a stranger
+        call(module, "PATCH", "/api/v1/identities/me", did=owner, body="x", headers=text,
+             token_id="stolen")
+        call(module, "DELETE", SESSIONS, path=SESSIONS.format(did=someone()), did=owner,
+             token_id="stolen")
+    assert call(module, "PATCH", "/api/v1/identities/me", did=owner, body="x", headers=text,
+                token_id="owners")[0] == 429  # the identity's write bucket: shared
+    status, headers, _ = call(module, "DELETE", SESSIONS, path=SESSIONS.format(did=owner),
+                              did=owner, token_id="owners")
+    assert status == 204, headers
+    assert headers["ratelimit"] == '"session";r=1;t=60'
+    assert services.identity_store.sessions(owner).generation > 0
+
+
+def test_a_stolen_token_cannot_keep_its_owner_from_logging_out():
+    services = limited(small_limits(burst=1, per_minute=1))
+    module = serving("auth", services)
+    owner = someone()
+    for _ in range(2):
+        call(module, "POST", "/api/v1/auth/logout", did=owner, token_id="stolen")
+    assert call(module, "POST", "/api/v1/auth/logout", did=owner, token_id="stolen")[0] == 429
+    assert call(module, "POST", "/api/v1/auth/logout", did=owner, token_id="owners")[0] == 204
+    assert "owners" in services.identity_store.sessions(owner).revoked
 
 
 # ---------------------------------------------------------------- the class: every operation
@@ -201,7 +259,7 @@ def test_every_operation_declares_what_it_costs(function, operation):
 @pytest.mark.parametrize(("function", "operation"), [
     case for case in operations() if case.values[1].secured])
 def test_every_authenticated_operation_is_limited_per_identity(function, operation):
-    module = serving(function, MemoryServices(small_limits(burst=1, per_minute=1)))
+    module = serving(function, limited(small_limits(burst=1, per_minute=1)))
     caller, path = someone(), re.sub(r"\{[^}]+\}", "x", operation.openapi_path)
     first = call(module, operation.method, operation.openapi_path, path=path, did=caller)
     assert STATE.match(first[1]["ratelimit"]), first
@@ -210,6 +268,26 @@ def test_every_authenticated_operation_is_limited_per_identity(function, operati
     assert (status, problem["code"]) == (429, "rate_limited")
     assert headers["ratelimit"] == f'"{operation.limit.value}";r=0;t=60'
     assert headers["retry-after"] == "60"
+
+
+@pytest.mark.parametrize(("function", "operation"), [
+    case for case in operations() if case.values[1].limit is RequestClass.SESSION])
+def test_every_operation_ending_sessions_has_a_bucket_per_token(function, operation):
+    module = serving(function, limited(small_limits(burst=1, per_minute=1)))
+    caller, path = someone(), re.sub(r"\{[^}]+\}", "x", operation.openapi_path)
+    for _ in range(2):
+        spent = call(module, operation.method, operation.openapi_path, path=path, did=caller,
+                     token_id="spent")
+    assert spent[0] == 429
+    other = call(module, operation.method, operation.openapi_path, path=path, did=caller,
+                 token_id="other")
+    assert other[0] != 429 and other[1]["ratelimit"] == '"session";r=0;t=60'
+
+
+def test_logout_and_ending_sessions_are_the_session_class():
+    ending = {operation.operation_id for _, module in http_functions()
+              for operation in module.api.operations if operation.limit is RequestClass.SESSION}
+    assert ending == {"logout", "revokeSessions"}
 
 
 def test_every_function_with_limited_operations_may_take_tokens():

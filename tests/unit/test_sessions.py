@@ -72,3 +72,17 @@ def test_records_are_values():
     record = Sessions().with_token_revoked("a", int(NOW) + 600, now=NOW, policy=POLICY)
     with pytest.raises(TypeError):
         record.revoked["b"] = 1  # type: ignore[index]
+
+
+def test_a_grant_of_a_session_ended_since_is_refused_and_a_later_one_is_not():
+    """A grant (a presigned upload form) outlives its request: it is honoured only while the
+    session that asked for it stands."""
+    ms = int(NOW * 1000)
+    ended = Sessions().with_all_revoked(now=NOW, policy=POLICY)
+    assert ended.grant_refusal(ms - 1, "a") is not None
+    assert ended.grant_refusal(ms, "a") is not None  # the same millisecond: maybe before
+    assert ended.grant_refusal(ms + 1, "a") is None
+    logged_out = Sessions().with_token_revoked("a", int(NOW) + 600, now=NOW, policy=POLICY)
+    assert logged_out.grant_refusal(ms + 1, "a") is not None
+    assert logged_out.grant_refusal(ms + 1, "b") is None
+    assert Sessions().grant_refusal(0, None) is None

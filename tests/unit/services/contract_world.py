@@ -67,6 +67,7 @@ class World:
         s.__dict__["contracts"] = contracts  # what every other service is wired to
         self.contracts = contracts
         self.store = s.contract_store
+        self.parties: dict[str, Party] = {}
 
     def content(self, provider: Party, consumer: Party, **changes: Any) -> Content:
         now = self.clock.now
@@ -78,8 +79,18 @@ class World:
         return Content(**fields)
 
     def draft(self, provider: Party, consumer: Party, **changes: Any) -> Contract:
+        self.parties |= {provider.did: provider, consumer.did: consumer}
         return self.contracts.create(provider.caller,
                                      self.content(provider, consumer, **changes))
+
+    def enrol(self, who: Party | str) -> None:
+        """Register the identity of a party (or of a party to a draft, by DID) as it must be
+        to hold a token, once: what needs it (an upload's arrival) asks for it, so that other
+        tests' audit trails hold only their contracts' events."""
+        party = self.parties.get(who) if isinstance(who, str) else who
+        if party is not None and self.services.identity_store.profile(party.did) is None:
+            self.services.auth.register(party.did, party.signer.public_key,
+                                        source_ip="192.0.2.1")
 
     def sign(self, party: Party, contract_id: str) -> Contract:
         payload = self.contracts.signing_payload(party.caller, contract_id)

@@ -22,10 +22,12 @@ from tests.unit.services.contract_world import World, eth_party
 
 
 def upload(world, grant, body: bytes) -> tuple[str, str]:
-    """What a client's presigned POST leaves in the bucket: (key, version)."""
+    """What a client's presigned POST leaves in the bucket: (key, version). The uploader is
+    a registered identity, as the holder of the token that asked for the form is."""
     fields = grant.upload.fields
     metadata = {name.removeprefix("x-amz-meta-"): value for name, value in fields.items()
                 if name.startswith("x-amz-meta-")}
+    world.enrol(metadata["uploaded-by"])
     bucket = world.services.bucket("CMS_DOCUMENTS_BUCKET")
     return fields["key"], bucket.put(fields["key"], body, fields["Content-Type"],
                                      metadata=metadata)

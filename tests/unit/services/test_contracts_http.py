@@ -269,6 +269,7 @@ def test_attachment_grants_and_records(http, world, parties):
     assert (missing.status, missing.code) == (404, "document_not_found")
     fields = grant.body["upload"]["fields"]
     bucket = world.services.bucket("CMS_DOCUMENTS_BUCKET")
+    world.enrol(consumer)  # the token's holder is a registered identity
     version = bucket.put(fields["key"], b"abc", "text/plain", metadata={
         k.removeprefix("x-amz-meta-"): v for k, v in fields.items() if k.startswith("x-amz-")})
     assert world.services.documents.register_upload(fields["key"], version).registered

@@ -24,6 +24,7 @@ def legacy_draft(world: World, provider, consumer, valid_until: str):
     contract, event = record_change(None, Create(str(uuid.uuid4()), content),
                                     actor=provider.did, now=then, event_id="e")
     world.store.commit(contract, event, expected_version=None)
+    world.parties |= {provider.did: provider, consumer.did: consumer}
     return contract
 
 

@@ -311,7 +311,8 @@ class Services:
         from cms.services.documents import DocumentService
 
         return DocumentService(self.contracts, self._document_store, self.settings,
-                               usage=lambda: self.storage_usage)
+                               usage=lambda: self.storage_usage,
+                               identities=lambda: self.identity_store)
 
     @cached_property
     def storage_usage(self) -> StorageUsage:

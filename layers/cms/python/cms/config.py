@@ -104,6 +104,8 @@ class Settings:
     rate_limit_training_per_minute: int = 10
     rate_limit_upload_burst: int = 10
     rate_limit_upload_per_minute: int = 30
+    rate_limit_session_burst: int = 5  # per token, not per identity (RequestClass.SESSION)
+    rate_limit_session_per_minute: int = 10
     # Requests.
     max_body_bytes: int = 256 * 1024
     # DID resolution.

@@ -37,6 +37,10 @@ class DynamoStorageUsage:
     def charge(self, owner: str, item: str, size: int, *, max_objects: int,
                max_bytes: int) -> bool:
         if max_objects < 1 or size > max_bytes:
+            # No charge fits (the conditions below would let a first one through): refused,
+            # unless the item was counted before (a retry after the limits were lowered).
+            if get_or_none(StorageUsageRecord, owner, item) is not None:
+                return False
             raise QuotaExceeded(owner, self.usage(owner))
         counted = StorageUsageRecord(owner, item, size=size)
         totals = StorageUsageRecord(owner, TOTAL)

@@ -21,7 +21,10 @@ equals ``Retry-After``.
 
 The bucket is keyed by the DID the authorizer established, never by anything the request
 says; a route without one (public documents, sign-in, which limits itself per DID and
-address) takes nothing here.
+address) takes nothing here. The ``session`` class (logout, ending an identity's sessions) is
+keyed by the token as well (its ``jti``, also the authorizer's): someone holding a stolen
+token shares every bucket of its identity, and could otherwise keep the owner from ending
+that token by spending the bucket first.
 """
 
 from __future__ import annotations
@@ -61,15 +64,21 @@ class Admission:
         return error
 
 
-def bucket_key(request_class: RequestClass, did: str) -> str:
+def bucket_key(request_class: RequestClass, did: str, token_id: str | None = None) -> str:
+    if request_class is RequestClass.SESSION and token_id:
+        return f"api:{request_class.value}:{did}:{token_id}"
     return f"api:{request_class.value}:{did}"
+
+
+def _authorizer_value(event: dict[str, Any], name: str) -> str | None:
+    context = (event.get("requestContext") or {}).get("authorizer") or {}
+    value = context.get(name) if isinstance(context, dict) else None
+    return value if isinstance(value, str) and value else None
 
 
 def caller_did(event: dict[str, Any]) -> str | None:
     """The DID the authorizer put in the request's context, if any."""
-    context = (event.get("requestContext") or {}).get("authorizer") or {}
-    did = context.get("did") if isinstance(context, dict) else None
-    return did if isinstance(did, str) and did else None
+    return _authorizer_value(event, "did")
 
 
 def admit(request_class: RequestClass | None, event: dict[str, Any],
@@ -79,8 +88,9 @@ def admit(request_class: RequestClass | None, event: dict[str, Any],
     if request_class in (None, RequestClass.PUBLIC) or did is None:
         return None
     limit = services.settings.request_limit(request_class)
-    outcome = services.rate_limit_store.take(bucket_key(request_class, did),
-                                             burst=limit.burst, per_minute=limit.per_minute)
+    key = bucket_key(request_class, did, _authorizer_value(event, "jti"))
+    outcome = services.rate_limit_store.take(key, burst=limit.burst,
+                                             per_minute=limit.per_minute)
     return Admission(request_class, limit, outcome)
 
 

@@ -34,7 +34,7 @@ CORS_MAX_AGE_S = 600
 # What an operation costs, as its handler declares it: ``limit=READ`` (cms.api.limits).
 READ, WRITE, RENDER = RequestClass.READ, RequestClass.WRITE, RequestClass.RENDER
 COMPUTE, TRAINING, UPLOAD = RequestClass.COMPUTE, RequestClass.TRAINING, RequestClass.UPLOAD
-PUBLIC = RequestClass.PUBLIC
+SESSION, PUBLIC = RequestClass.SESSION, RequestClass.PUBLIC
 # An error a route may answer with: a domain error class, or (status, code) for one whose
 # status or code is set when raised.
 ErrorSpec = type[DomainError] | tuple[int, str]

@@ -34,6 +34,10 @@ class RequestClass(Enum):
     COMPUTE = "compute"  # runs code or asks the chain: engine calls, dry runs, verification
     TRAINING = "training"  # queues work for the enclave and reserves a privacy budget
     UPLOAD = "upload"  # presigns an upload into the platform's buckets
+    # Ends sessions (logout, revoking an identity's sessions): a bucket per token, not per
+    # identity, so that whoever holds a stolen token cannot spend the tokens its owner needs
+    # to end it (every other class is the identity's, which that holder shares).
+    SESSION = "session"
     # No identity to key a bucket on: sign-in limits itself per DID and address, the public
     # documents (JWKS, health, the OpenAPI document, the ledger's address) have the stage's
     # throttle.

@@ -53,6 +53,18 @@ class Sessions:
             return "this token was logged out"
         return None
 
+    def grant_refusal(self, issued_ms: int, jti: str | None) -> str | None:
+        """Why something a token was granted at ``issued_ms`` (epoch milliseconds) and that
+        outlives the request, such as a presigned upload form, is no longer honoured: the
+        token was logged out, or its identity's sessions ended after the grant (a generation
+        is at least the time of the revocation in milliseconds: a grant of the same
+        millisecond may predate it, and is refused too). None if it still is."""
+        if self.generation and issued_ms <= self.generation:
+            return "the session that asked for it has ended since"
+        if jti is not None and jti in self.revoked:
+            return "the session that asked for it was logged out"
+        return None
+
     def with_token_revoked(self, jti: str, expires: int, *, now: float,
                            policy: SessionPolicy) -> Sessions:
         """This token logged out (entries of tokens expired by now are dropped)."""

@@ -3,6 +3,7 @@ registration when S3 reports them, and Object Lock once the contract is signed."
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,8 +39,9 @@ from cms.domain.errors import (
     NotFound,
     ValidationFailed,
 )
-from cms.domain.identity import Caller
+from cms.domain.identity import Caller, IdentityStatus
 from cms.ports.errors import WriteConflict
+from cms.ports.identities import IdentityStore
 from cms.ports.objects import ObjectHead
 from cms.ports.usage import QuotaExceeded, StorageUsage
 from cms.services.contracts import ConcurrentChanges, ContractService
@@ -49,6 +51,7 @@ MEDIA_TYPES = {"markdown": "text/markdown; charset=utf-8", "html": "text/html; c
 DOWNLOAD_TTL_S = 300
 # Failures worth a retry (EventBridge delivers again): nothing was decided about the upload.
 TRANSIENT = (DependencyUnavailable, ConcurrentChanges, WriteConflict)
+_MILLISECONDS = re.compile(r"[0-9]{1,16}")  # an upload form's issue time (epoch ms)
 
 
 @dataclass(frozen=True)
@@ -111,12 +114,14 @@ class Registration:
 class DocumentService:
     def __init__(self, contracts: ContractService, store: DocumentStore, settings: Settings,
                  clock: Callable[[], datetime] = utc_now, *,
-                 usage: Callable[[], StorageUsage] | None = None) -> None:
+                 usage: Callable[[], StorageUsage] | None = None,
+                 identities: Callable[[], IdentityStore] | None = None) -> None:
         self._contracts = contracts
         self._store = store
         self._settings = settings
         self._clock = clock
         self._usage_factory = usage  # only attachments need it (not locking, not documents)
+        self._identities_factory = identities  # the uploader's standing when a file arrives
 
     # ------------------------------------------------------------ the rendered document
 
@@ -157,7 +162,8 @@ class DocumentService:
             contract_id, attachment_id, media_type=media_type, max_bytes=size,
             ttl_s=self._settings.upload_url_ttl_s,
             metadata={"uploaded-by": caller.did, "name": quote(name, safe=""),
-                      "declared-size": str(size)})
+                      "declared-size": str(size), "session": caller.token_id or "",
+                      "issued-ms": str(int(self._clock().timestamp() * 1000))})
         return UploadGrant(attachment_id, UploadForm(form["url"], dict(form["fields"])),
                            expires_in=self._settings.upload_url_ttl_s, max_bytes=size,
                            media_type=media_type)
@@ -175,7 +181,8 @@ class DocumentService:
             return self._already_registered(key, contract_id, attachment_id, version_id)
         try:
             head = self._store.inspect(key, version_id)
-            problem = self._arrival_problem(head)  # before reading it: more than declared
+            # Before reading it: more than declared, or a form its session no longer backs.
+            problem = self._arrival_problem(head) or self._uploader_problem(head)
             if problem:
                 self._store.discard(key, head.version_id)
                 return Registration(contract_id, attachment_id, False, problem)
@@ -232,6 +239,19 @@ class DocumentService:
             return f"{head.size} bytes arrived, {declared or '?'} declared (at most {limit})"
         return None
 
+    def _uploader_problem(self, head: ObjectHead) -> str | None:
+        """Why the form's holder may no longer add the file: a form lives on at S3 after the
+        session that asked for it ends (a logout, the identity's sessions ended, a
+        suspension), and must not outlive it."""
+        uploader = head.metadata.get("uploaded-by", "")
+        identity, sessions = self._identities().standing(uploader)
+        if identity is None or identity.status != IdentityStatus.ACTIVE:
+            return f"the uploader's session has ended: {uploader or '?'} is not active"
+        issued = head.metadata.get("issued-ms", "")
+        refusal = sessions.grant_refusal(int(issued) if _MILLISECONDS.fullmatch(issued) else 0,
+                                         head.metadata.get("session") or None)
+        return None if refusal is None else f"the upload form is void: {refusal}"
+
     def _contract_quota_check(self, contract: Contract, size: int) -> None:
         count, used = contract_usage(attachments_of(contract.content.metadata))
         s = self._settings
@@ -242,6 +262,11 @@ class DocumentService:
         s = self._settings
         return AttachmentQuota("identity", s.identity_attachments_max,
                                s.identity_attachment_bytes_max)
+
+    def _identities(self) -> IdentityStore:
+        if self._identities_factory is None:
+            raise DependencyUnavailable("no identity store is configured")
+        return self._identities_factory()
 
     def _usage(self) -> StorageUsage:
         if self._usage_factory is None:
