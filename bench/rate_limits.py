@@ -175,7 +175,7 @@ def http_section() -> None:
     from cms.config import Settings
     from cms.domain.ratelimit import Outcome
     from local_stack.lambdas import fresh_instance
-    from tests.unit.test_request_limits import Context
+    from tests.unit.test_limits_per_identity import Context
 
     class AdmitAll:
         def take(self, bucket_key: str, *, burst: int, per_minute: int) -> Outcome:

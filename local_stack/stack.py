@@ -58,7 +58,7 @@ def local_overrides(api_port: int) -> dict[str, str]:
 def lifted_request_limits() -> dict[str, str]:
     """Variables that put every identity's per-class request limits (cms.api.limits) out of
     the way, for tests and benchmarks that send many requests as one identity. The limits
-    themselves are tested with small values (tests/unit/test_request_limits.py)."""
+    themselves are tested with small values (tests/unit/test_limits_per_identity.py)."""
     from cms.domain.ratelimit import RequestClass
 
     return {f"CMS_RATE_LIMIT_{kind.value.upper()}_{part}": "1000000"

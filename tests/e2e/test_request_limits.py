@@ -1,6 +1,6 @@
 """Per-identity request limits through the gateway, on DynamoDB: the suites' stack lifts them
 (one identity sends many requests), so here one function serves a while with small ones.
-(Every rule, on the in-memory services: tests/unit/test_request_limits.py.)"""
+(Every rule, on the in-memory services: tests/unit/test_limits_per_identity.py.)"""
 
 from __future__ import annotations
 
