@@ -340,6 +340,14 @@ class DataStack(Stack):
             sid="DenyObjectLockBypass", effect=iam.Effect.DENY,
             principals=[iam.AnyPrincipal()], actions=["s3:BypassGovernanceRetention"],
             resources=[bucket.arn_for_objects("*")]))
+        # A role that may set retention could otherwise switch a lock to COMPLIANCE, which
+        # nobody (the account's root included) can lift or shorten again.
+        bucket.add_to_resource_policy(iam.PolicyStatement(
+            sid="DenyComplianceLocks", effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=["s3:PutObject", "s3:PutObjectRetention"],
+            resources=[bucket.arn_for_objects("*")],
+            conditions={"StringEquals": {"s3:object-lock-mode": "COMPLIANCE"}}))
 
     def _access_logs_bucket(self) -> s3.Bucket:
         bucket = s3.Bucket(

@@ -80,23 +80,10 @@ def run_parent(enclave: LocalEnclave, environment: dict[str, str],
     if not enclave.ready(stopping):
         log("[enclave] not ready: training jobs will wait in the queue")
         return
-    from cms.adapters.engine_function import ENGINE_FUNCTION_ENV
-    from cms.bootstrap import Services
-    from cms.config import Settings
-    from cms.domain.attestation import development_root
     from training_runner.circuit_runner import CircuitRunner
     from training_runner.enclave_runner import EnclaveRunner
-    from training_runner.engine_invoker import EngineFunction
-    from training_runner.key_release import SimulatedKeyRelease
 
-    root = development_root(enclave.root_file.read_bytes(), label="local simulated enclave")
-    keys = SimulatedKeyRelease(environment["CMS_TRAINING_KEY_ID"], root, {enclave.pcr0})
-    aws = {key: value for key, value in os.environ.items() if key.startswith("AWS_")}
-    services = Services(Settings.from_environ({**aws, **environment}))
-    # Circuit contracts' evaluations share the queue; their inputs are read from the engine
-    # table and their results recorded by invoking the engine function, as the parent in the
-    # cloud does (it may not write there).
-    engine = EngineFunction(services.engine, environment[ENGINE_FUNCTION_ENV])
+    services, keys, engine = _parent_wiring(enclave, environment)
     runner = EnclaveRunner(
         services.job_queue, services.training_runs, services.bucket("CMS_TRAINING_BUCKET"),
         keys, enclave.address,
@@ -106,6 +93,30 @@ def run_parent(enclave: LocalEnclave, environment: dict[str, str],
         f" → {enclave.address.kind}://127.0.0.1:{enclave.address.port} (PCR0 "
         f"{enclave.pcr0[:16]}…)")
     _start_heartbeat(services, enclave, stopping, held)
+    _serve(runner.run_once, "training", stopping, held, log)
+
+
+def _parent_wiring(enclave: LocalEnclave, environment: dict[str, str]) -> tuple[Any, Any, Any]:
+    """The parent's services, its simulated key release and the engine function it records
+    circuit results through (it may not write the engine table itself, as in the cloud)."""
+    from cms.adapters.engine_function import ENGINE_FUNCTION_ENV
+    from cms.bootstrap import Services
+    from cms.config import Settings
+    from cms.domain.attestation import development_root
+    from training_runner.engine_invoker import EngineFunction
+    from training_runner.key_release import SimulatedKeyRelease
+
+    root = development_root(enclave.root_file.read_bytes(), label="local simulated enclave")
+    keys = SimulatedKeyRelease(environment["CMS_TRAINING_KEY_ID"], root, {enclave.pcr0})
+    aws = {key: value for key, value in os.environ.items() if key.startswith("AWS_")}
+    services = Services(Settings.from_environ({**aws, **environment}))
+    return services, keys, EngineFunction(services.engine, environment[ENGINE_FUNCTION_ENV])
+
+
+def _serve(run_once: Callable[..., Any], name: str, stopping: threading.Event,
+           held: Callable[[], bool], log: Callable[[str], None]) -> None:
+    """One of the parent's loops: a round at a time while the gate admits jobs, each round
+    leaving messages alone while a test holds the parent or the gate."""
     def paused() -> bool:  # a test looks at pending jobs, or points the clients elsewhere
         return held() or GATE.is_held
 
@@ -114,11 +125,11 @@ def run_parent(enclave: LocalEnclave, environment: dict[str, str],
         with GATE.job() as admitted:
             if admitted and not held():
                 try:
-                    runner.run_once(wait_s=1, held=paused)
+                    run_once(wait_s=1, held=paused)
                     pause_s = 0
                 except Exception as error:  # keep serving; say what happened
                     reasons = getattr(error.__cause__, "cancellation_reasons", None)
-                    log(f"[training] runner: {error!r} (cause: {error.__cause__!r} "
+                    log(f"[{name}] runner: {error!r} (cause: {error.__cause__!r} "
                         f"{reasons or ''})")
                     pause_s = 1
         stopping.wait(pause_s)
@@ -165,35 +176,11 @@ def run_circuit_parent(enclave: LocalEnclave, environment: dict[str, str],
     beside ``run_parent``'s training loop, as ``python -m training_runner`` runs both."""
     if not enclave.ready(stopping):
         return
-    from cms.adapters.engine_function import ENGINE_FUNCTION_ENV
-    from cms.bootstrap import Services
-    from cms.config import Settings
-    from cms.domain.attestation import development_root
     from training_runner.circuit_runner import CircuitQueue, CircuitRunner
-    from training_runner.engine_invoker import EngineFunction
-    from training_runner.key_release import SimulatedKeyRelease
 
-    root = development_root(enclave.root_file.read_bytes(), label="local simulated enclave")
-    keys = SimulatedKeyRelease(environment["CMS_TRAINING_KEY_ID"], root, {enclave.pcr0})
-    aws = {key: value for key, value in os.environ.items() if key.startswith("AWS_")}
-    services = Services(Settings.from_environ({**aws, **environment}))
+    services, keys, engine = _parent_wiring(enclave, environment)
     runner = CircuitQueue(services.circuit_queue, CircuitRunner(
-        EngineFunction(services.engine, environment[ENGINE_FUNCTION_ENV]), keys,
-        enclave.address, release=services.circuit_quotas.release_evaluation,
+        engine, keys, enclave.address, release=services.circuit_quotas.release_evaluation,
         standing=services.standings.of))
     log(f"  enclave   circuits: {environment['CMS_CIRCUITS_QUEUE_URL'].rsplit('/', 1)[-1]}")
-
-    def paused() -> bool:
-        return held() or GATE.is_held
-
-    while not stopping.is_set():
-        pause_s = 0.2
-        with GATE.job() as admitted:
-            if admitted and not held():
-                try:
-                    runner.run_once(wait_s=1, held=paused)
-                    pause_s = 0
-                except Exception as error:  # keep serving; say what happened
-                    log(f"[circuits] runner: {error!r}")
-                    pause_s = 1
-        stopping.wait(pause_s)
+    _serve(runner.run_once, "circuits", stopping, held, log)

@@ -410,6 +410,10 @@ def test_signed_files_are_locked_in_the_mode_the_bucket_is_configured_for(templa
     assert (deny["Effect"], deny["Principal"], deny["Action"]) == (
         "Deny", {"AWS": "*"}, "s3:BypassGovernanceRetention")
     assert "Condition" not in deny
+    [compliance] = [s for s in policy["Statement"] if s.get("Sid") == "DenyComplianceLocks"]
+    assert (compliance["Effect"], compliance["Principal"], sorted(compliance["Action"])) == (
+        "Deny", {"AWS": "*"}, ["s3:PutObject", "s3:PutObjectRetention"])
+    assert compliance["Condition"] == {"StringEquals": {"s3:object-lock-mode": "COMPLIANCE"}}
     locking = {name for name in ("lifecycle", "triggers", "contracts")
                if "s3:PutObjectRetention" in json.dumps(_policy_statements(templates, name))}
     assert locking == {"lifecycle"}

@@ -2,9 +2,11 @@
 
 Every dependency is probed at once, in threads, and the report is made when the last answers
 or the deadline passes, whichever comes first: a dependency that does not answer in time is
-reported down, and its probe is not started again while it still runs, so a hung dependency
-holds one thread, never one per request. The report is kept ``cache_ttl_s`` seconds, so
-however often an anonymous caller asks, a container probes at most once in that time.
+reported degraded (slow is not failed: a busy moment must not make the API look down, which
+only a dependency that answered with a failure does), and its probe is not started again while
+it still runs, so a hung dependency holds one thread, never one per request. The report is
+kept ``cache_ttl_s`` seconds, so however often an anonymous caller asks, a container probes at
+most once in that time.
 """
 
 from __future__ import annotations
@@ -170,7 +172,7 @@ class HealthService:
 
     def _check(self, future: Future[tuple[Finding, float]], critical: bool) -> Check:
         if not future.done():
-            return Check(Finding(Status.DOWN, f"no answer within {self._timeout_s:g} s"),
+            return Check(Finding(Status.DEGRADED, f"no answer within {self._timeout_s:g} s"),
                          round(self._timeout_s * 1000, 1), critical)
         finding, latency_ms = future.result()
         return Check(finding, latency_ms, critical)
