@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -95,6 +95,36 @@ def test_a_template_rule_on_date_times_answers_whatever_the_dates(pair):
     rules = [{"rule": "before", "first": "/a", "then": "/b"}]
     problems = rule_problems(rules, {"a": pair[0].isoformat(), "b": pair[1].isoformat()})
     assert all(problem["pointer"] == "/b" for problem in problems)
+
+
+# What a template's variables may hold where a rule reads a moment, when its schema says no
+# more than "a string" or "a number": a date, a date-time, a number, or anything else.
+rule_values = st.one_of(st.dates().map(date.isoformat), moments.map(datetime.isoformat),
+                        st.integers(-10**6, 10**6), st.text(max_size=12), st.none())
+
+
+@given(st.sampled_from([
+    {"rule": "before", "first": "/a", "then": "/b"},
+    {"rule": "each_within", "items": "/items", "field": "due", "from": "/a", "until": "/b"},
+]), rule_values, rule_values, st.lists(rule_values, max_size=3))
+@example({"rule": "each_within", "items": "/items", "field": "due", "from": "/a",
+          "until": "/b"}, "2026-01-01", "2026-12-31T00:00:00Z", ["2026-02-01"])
+@example({"rule": "each_within", "items": "/items", "field": "due", "from": "/a",
+          "until": "/b"}, 1, "2026-12-31", [5])
+def test_a_template_rule_on_moments_answers_whatever_kinds_of_values_it_reads(rule, a, b, dues):
+    """A rule comparing values of different kinds (a date and a date-time, a number and a
+    date) reports a problem: it never fails the request with a TypeError."""
+    variables = {"a": a, "b": b, "items": [{"due": due} for due in dues]}
+    problems = rule_problems([rule], variables)
+    assert all(isinstance(problem["message"], str) for problem in problems)
+
+
+def test_a_window_of_two_kinds_holds_no_moment():
+    rule = {"rule": "each_within", "items": "/items", "field": "due", "from": "/a",
+            "until": "/b"}
+    variables = {"a": "2026-01-01", "b": "2026-12-31T00:00:00Z", "items": [{"due": "2026-02-01"}]}
+    assert rule_problems([rule], variables) == [
+        {"pointer": "/items/0/due", "message": "must be between /a and /b"}]
 
 
 @settings(deadline=None)  # the first example loads the DID libraries

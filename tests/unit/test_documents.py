@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cms.domain.canonical import parse_iso
 from cms.domain.documents import (
     FORMATS,
     MAX_MARKDOWN_BYTES,
@@ -209,6 +210,39 @@ def test_nesting_too_deep_to_render_is_refused_not_truncated() -> None:
     document = render_document(nested + "\nThe consumer pays.\n", title="t", issued_at=ISSUED)
     assert b"The consumer pays." in document.html
     assert "The consumer pays." in pdf_text(document.pdf)
+
+
+class _TimeUp(Exception):
+    pass
+
+
+def _deadline_after(calls: int):
+    """A deadline check that passes ``calls`` times, then raises."""
+    count = [0]
+
+    def check() -> None:
+        count[0] += 1
+        if count[0] > calls:
+            raise _TimeUp
+
+    return check
+
+
+@pytest.mark.parametrize("markdown", [
+    "".join("- item\n" for _ in range(2000)),  # one list
+    "|a|b|\n|-|-|\n" + "|x|y|\n" * 2000,  # one table
+    "word " * 20000,  # one paragraph
+    "".join("> quoted\n" for _ in range(2000)),  # one quote
+])
+def test_a_deadline_passed_inside_one_huge_block_stops_its_layout(markdown: str) -> None:
+    # The conversion's time limit is read as the layout goes, not once per top-level block:
+    # one block of the largest Markdown a render may produce lays out for seconds.
+    from cms.domain.documents.pdf import render_pdf
+    from cms.domain.documents.source import normalised, token_stream
+
+    tokens = token_stream(normalised(markdown))
+    with pytest.raises(_TimeUp):
+        render_pdf(tokens, "t", parse_iso(ISSUED), _deadline_after(2))
 
 
 def test_importing_the_module_loads_no_rendering_library() -> None:

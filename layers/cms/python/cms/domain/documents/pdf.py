@@ -26,17 +26,17 @@ if TYPE_CHECKING:
 
 def render_pdf(tokens: list[Token], title: str, issued: datetime,
                check: Callable[[], None] | None = None) -> bytes:
-    """``check`` is called before each top-level block (it raises to stop: a deadline)."""
+    """``check`` is called as the layout goes, at every block, word and line (it raises to
+    stop: a deadline), and before the tree is built and the file written."""
     from markdown_it.tree import SyntaxTreeNode
 
-    pdf = _new_pdf(title, issued)
-    writer = PdfWriter(pdf)
+    writer = PdfWriter(_new_pdf(title, issued), check)
+    writer.check()
+    tree = SyntaxTreeNode(tokens)
     writer.title_block(title, issued)
-    for block in SyntaxTreeNode(tokens).children:
-        if check is not None:
-            check()
-        writer.blocks([block])
-    return bytes(pdf.output())
+    writer.blocks(tree.children)
+    writer.check()
+    return bytes(writer.pdf.output())
 
 
 @cache

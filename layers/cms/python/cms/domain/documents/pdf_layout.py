@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from itertools import groupby
@@ -44,8 +44,12 @@ class PdfWriter:
     """Draws a Markdown syntax tree: blocks top to bottom, each paragraph laid out here (greedy
     line filling) and drawn a line at a time, much faster than fpdf2's write()."""
 
-    def __init__(self, pdf: FPDF) -> None:
+    def __init__(self, pdf: FPDF, check: Callable[[], None] | None = None) -> None:
         self.pdf = pdf
+        # Called at every block, word and drawn line (it raises to stop: a deadline), so that
+        # one huge block (a list of thousands of items, a table, a long paragraph) cannot
+        # take seconds past it.
+        self.check = check or _nothing
         self.size = BODY_PT
         self.colour = INK_RGB
         self.bold = False
@@ -80,6 +84,7 @@ class PdfWriter:
 
     def blocks(self, nodes: list[SyntaxTreeNode]) -> None:
         for node in nodes:
+            self.check()
             getattr(self, f"block_{node.type}", self.block_other)(node)
 
     def block_paragraph(self, node: SyntaxTreeNode) -> None:
@@ -204,6 +209,7 @@ class PdfWriter:
         lines: list[list[Run]] = [[]]
         width = 0.0
         for word in words(runs):
+            self.check()
             text, ink = word[0]
             if text == "\n":
                 lines.append([])
@@ -252,6 +258,7 @@ class PdfWriter:
 
     def draw(self, x: float, top: float, line: list[Run]) -> None:
         """Draws one line of runs, adjacent runs of one style as one string."""
+        self.check()
         baseline = top + self.line / 2 + 0.3 * self.size * MM_PER_PT
         for ink, group in groupby(line, key=lambda run: run[1]):
             text = "".join(part for part, _ in group)
@@ -277,3 +284,6 @@ class PdfWriter:
             self._widths[key] = self.pdf.get_string_width(printable(text))
         return self._widths[key]
 
+
+def _nothing() -> None:
+    return None

@@ -181,7 +181,10 @@ def _each_within(rule: dict[str, Any], variables: Any) -> list[Problem]:
     problems = []
     for index, item in enumerate(_items(variables, rule["items"])):
         moment = _moment(item.get(rule["field"])) if isinstance(item, dict) else None
-        if moment is None or type(moment) is not type(start) or not start <= moment <= end:
+        # Moments of different kinds (a date and a date-time, a number and a date) do not
+        # compare: a window whose ends differ in kind holds nothing, as "before" refuses it.
+        if (moment is None or not (type(moment) is type(start) is type(end))
+                or not start <= moment <= end):
             problems.append({"pointer": f"{rule['items']}/{index}/{rule['field']}",
                              "message": f"must be between {rule['from']} and {rule['until']}"})
     return problems
