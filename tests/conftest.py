@@ -73,6 +73,9 @@ def stack(admin_signer, webhook_tls) -> Iterator[object]:
             # request limits are tested with small values of their own.
             **lifted_request_limits(),
             "CMS_BOOTSTRAP_ADMINS": admin_signer.did,
+            # moto answers one call at a time: on a loaded 2-core machine /health's probes can
+            # outlast production's 2 s together (the deadline is tested in the health unit tests).
+            "CMS_HEALTH_PROBE_TIMEOUT_S": "15",
             # Reminders a few seconds ahead, so lifecycle tests with near deadlines see them.
             "CMS_SIGNING_REMINDER_S": "4", "CMS_EXPIRY_REMINDER_S": "4",
             "CMS_WEBHOOKS_CA_BUNDLE": webhook_tls[0],
