@@ -86,34 +86,14 @@ class ReadThenPut:
 
 @contextmanager
 def moto_process() -> Iterator[None]:
-    """moto's server (the local stack's, with its DynamoDB lock) in a process of its own, so
-    that its work does not share this process's interpreter lock with the client's."""
-    import socket
-    import subprocess
+    """moto in a process of its own, so that its work does not share this process's
+    interpreter lock with the client's; the environment points at it meanwhile."""
+    from local_stack.moto_process import moto_in_own_process
+    from local_stack.stack import aws_environment
 
-    from local_stack.stack import aws_environment, free_port
-
-    port = free_port()
-    serve = ("import sys, threading; from local_stack.moto_server import LocalMotoServer; "
-             "LocalMotoServer(ip_address='127.0.0.1', port=int(sys.argv[1]), verbose=False)"
-             ".start(); threading.Event().wait()")
-    process = subprocess.Popen([sys.executable, "-c", serve, str(port)], cwd=REPO,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("moto did not start") from None
-                time.sleep(0.1)
+    with moto_in_own_process() as port:
         os.environ.update(aws_environment(port))
         yield
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def counting(calls: list[str]):

@@ -43,6 +43,7 @@ from cms.ports.job_queue import JobMessage, JobQueue
 from enclave_app.transport import Address, FrameError
 from training_runner.enclave_runner import KeyRelease, RunFailed, call_enclave
 from training_runner.key_release import KeyReleaseRefused
+from training_runner.queue_loop import handle_received, serve
 
 log = logging.getLogger("cms.training_runner.circuits")
 # recordResult verifies an attestation at the 10x privacy rate: ~3M gas for two parties, more
@@ -181,21 +182,9 @@ class CircuitQueue:
     circuits: CircuitRunner
 
     def run_once(self, wait_s: int = 20, held: Callable[[], bool] = lambda: False) -> int:
-        """Handle what the queue has (at most one job); a job received while ``held()`` goes
-        back untouched (the local stack's tests hold it)."""
-        messages = self.queue.receive(wait_s=wait_s, hold_s=HOLD_S)
-        for message in messages:
-            if held():
-                self.queue.extend(message, 0)
-            else:
-                self.circuits.handle(message, self.queue)
-        return len(messages)
+        """Handle what the queue has (at most one job)."""
+        return handle_received(self.queue, lambda message: self.circuits.handle(
+            message, self.queue), wait_s=wait_s, hold_s=HOLD_S, held=held)
 
     def serve(self, stopping: Callable[[], bool]) -> None:
-        while not stopping():
-            try:
-                self.run_once()
-            except DependencyUnavailable as error:  # AWS unreachable: try again shortly
-                log.warning("circuits queue unavailable: %s", error)
-            except DomainError as error:  # one job's refusal must not stop the service
-                log.error("an evaluation was refused: %s", error)
+        serve(self.run_once, "circuits", stopping)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from cms.domain.engine.circuit_contract import CIRCUIT_JOB_KIND
-from cms.domain.errors import DependencyUnavailable, DomainError
+from cms.domain.errors import DependencyUnavailable
 from cms.domain.training_jobs import JobResult, ModelFile, TrainingJob
 from cms.ports.job_queue import JobMessage, JobQueue
 from cms.ports.objects import ObjectStore
@@ -45,6 +45,7 @@ from cms_wire.training import Statement
 from enclave_app.transport import Address, FrameError, request
 from training_runner.jobs import RunnerJob
 from training_runner.key_release import KeyReleaseRefused
+from training_runner.queue_loop import handle_received, serve
 
 log = logging.getLogger("cms.training_runner")
 HOLD_S = 180  # how long a job stays invisible once its parent stops renewing the hold
@@ -92,24 +93,12 @@ class EnclaveRunner:
     attested = True
 
     def run_once(self, wait_s: int = 20, held: Callable[[], bool] = lambda: False) -> int:
-        """Handle what the queue has (at most one job); returns how many were handled. A job
-        received while ``held()`` goes back untouched (the local stack's tests hold it)."""
-        messages = self.queue.receive(wait_s=wait_s, hold_s=HOLD_S)
-        for message in messages:
-            if held():
-                self.queue.extend(message, 0)
-            else:
-                self.handle(message)
-        return len(messages)
+        """Handle what the queue has (at most one job); returns how many were handled."""
+        return handle_received(self.queue, self.handle, wait_s=wait_s, hold_s=HOLD_S,
+                               held=held)
 
     def serve(self, stopping: Callable[[], bool]) -> None:
-        while not stopping():
-            try:
-                self.run_once()
-            except DependencyUnavailable as error:  # AWS unreachable: try again shortly
-                log.warning("training queue unavailable: %s", error)
-            except DomainError as error:  # one job's refusal must not stop the service
-                log.error("a job was refused: %s", error)
+        serve(self.run_once, "training", stopping)
 
     def handle(self, message: JobMessage) -> None:
         if message.body.get("kind") == CIRCUIT_JOB_KIND:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 
@@ -21,53 +20,15 @@ from tests.aws_environment import pointing_at
 REGION = "us-east-1"
 
 
-# moto keeps its state in module globals, shared by every server in a process: the local
-# stack's (which the end-to-end tests start in this same worker process) would see these
-# tables, named as the platform names them, and refuse to create its own. Here moto runs in
-# a process of its own.
-_SERVE = ("import sys, threading; from local_stack.moto_server import LocalMotoServer; "
-          "LocalMotoServer(ip_address='127.0.0.1', port=int(sys.argv[1]), verbose=False)"
-          ".start(); threading.Event().wait()")
-
-
-@contextmanager
-def _moto_process() -> Iterator[int]:
-    import socket
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
-
-    from local_stack.stack import free_port
-
-    port = free_port()
-    root = Path(__file__).resolve().parents[2]
-    process = subprocess.Popen([sys.executable, "-c", _SERVE, str(port)], cwd=root,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("moto did not start") from None
-                time.sleep(0.1)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
 @pytest.fixture(scope="session")
 def _moto() -> Iterator[tuple[dict[str, str], dict[str, str]]]:
     """moto's server, started once for every contract module (tests use fresh keys), with
     every table created from the models, every bucket, the enclave's queue and key. Yields
     the environment that points at it and the resources' variables."""
     from cms.adapters.tables import TABLE_SPECS
+    from local_stack.moto_process import moto_in_own_process
 
-    with _moto_process() as port:
+    with moto_in_own_process() as port:
         yield from _provisioned(port, TABLE_SPECS)
 
 
