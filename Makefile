@@ -7,12 +7,18 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install -q --disable-pip-version-check
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+SDK_STAMP := sdk/typescript/node_modules/.installed
+WEB_STAMP := web/node_modules/.installed
+WEB_DIST := web/dist/index.html
+WEB_SOURCES := $(shell find web/src web/public sdk/typescript/src -type f 2>/dev/null) \
+	web/index.html web/vite.config.ts web/tsconfig.json
+CHROMIUM := /usr/bin/chromium
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install run test lint fuzz bench synth clean
+.PHONY: install run test lint web-test fuzz bench synth clean
 
-install: $(PY_STAMP) $(NODE_STAMP)
+install: $(PY_STAMP) $(NODE_STAMP) $(SDK_STAMP) $(WEB_STAMP)
 
 $(PY_STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@echo "Installing Python dependencies into $(VENV)"
@@ -29,14 +35,43 @@ $(NODE_STAMP): package.json package-lock.json
 	@npm install --no-save --no-audit --no-fund --loglevel=error
 	@touch $@
 
-run: install
+# The TypeScript SDK and the web UI have their own packages and lock files.
+$(SDK_STAMP): sdk/typescript/package.json sdk/typescript/package-lock.json
+	@echo "Installing the TypeScript SDK's dependencies"
+	@cd sdk/typescript && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(WEB_STAMP): web/package.json web/package-lock.json $(SDK_STAMP)
+	@echo "Installing the web UI's dependencies"
+	@cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The UI is built when a source is newer than the build; the local gateway serves web/dist.
+$(WEB_DIST): $(WEB_STAMP) $(WEB_SOURCES)
+	@echo "Building the web UI"
+	@cd web && npm run -s build > /dev/null
+	@touch $@
+
+# The browser tests drive Debian's Chromium; Playwright's own download cannot work here.
+$(CHROMIUM):
+	@echo "Installing Chromium from Debian's packages for the browser tests"
+	@apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium > /dev/null
+
+run: install $(WEB_DIST)
 	@$(PY) -m local_stack
 
-test: install lint
+test: install lint web-test $(WEB_DIST) $(CHROMIUM)
 	@$(PY) -m pytest -n 2 --dist loadfile -q
 
-lint: $(PY_STAMP)
+lint: $(PY_STAMP) $(SDK_STAMP) $(WEB_STAMP)
 	@$(PY) -m ruff check .
+	@cd sdk/typescript && npx tsc --noEmit -p .
+	@cd web && npx tsc --noEmit -p . && npx eslint --max-warnings 0 .
+
+# The SDK's and the UI's unit and component tests (vitest).
+web-test: $(SDK_STAMP) $(WEB_STAMP)
+	@cd sdk/typescript && npx vitest run --passWithNoTests --reporter=dot
+	@cd web && npx vitest run --passWithNoTests --reporter=dot
 
 # schemathesis with every check against a fresh local stack, as the suite's conformance test
 # but at least FUZZ_REQUESTS requests (about FUZZ_EXAMPLES an operation; FUZZ_SEED replays a

@@ -1,0 +1,5 @@
+export { createCmsClient } from "./client";
+export type { CmsApi, CmsClientOptions, Schemas } from "./client";
+export { CmsProblem, isProblemDocument } from "./problems";
+export type { ProblemDocument, ProblemItem } from "./problems";
+export type { components, paths } from "./generated/schema";

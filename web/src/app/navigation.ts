@@ -1,0 +1,4 @@
+/** The main navigation; screens add their entry here. */
+export interface NavigationItem { to: string; label: string }
+
+export const navigation: NavigationItem[] = [];

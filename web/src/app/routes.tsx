@@ -1,0 +1,13 @@
+import { createBrowserRouter, type RouteObject } from "react-router";
+import { Layout } from "./Layout";
+import { RouteError } from "./RouteError";
+
+// Each screen is its own chunk, loaded when first visited: the sign-in route stays small.
+// A feature folder exports `Component` (and optionally `loader`) from its `route.tsx`.
+const screens: RouteObject[] = [
+  { path: "*", lazy: () => import("../features/not-found/route") },
+];
+
+export const router = createBrowserRouter([
+  { element: <Layout />, errorElement: <RouteError />, children: screens },
+]);

@@ -1,0 +1,30 @@
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vitest/config";
+
+// `npm run dev` talks to a running local stack (make run) through this proxy.
+const localStack = `http://127.0.0.1:${process.env.CMS_PORT ?? "8080"}`;
+
+export default defineConfig({
+  plugins: [react()],
+  // @cms/sdk is linked from ../sdk/typescript; one copy of each shared library in the bundle.
+  resolve: { dedupe: ["react", "react-dom", "viem", "openapi-fetch"] },
+  build: {
+    target: "es2022",
+    sourcemap: true,
+    chunkSizeWarningLimit: 800,
+  },
+  server: {
+    proxy: {
+      "/api": localStack,
+      "/health": localStack,
+      "/.well-known": localStack,
+      "/config.json": localStack,
+    },
+  },
+  test: {
+    environment: "jsdom",
+    globals: true,
+    setupFiles: ["./src/test/setup.ts"],
+    include: ["src/**/*.test.{ts,tsx}"],
+  },
+});
