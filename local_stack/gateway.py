@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from local_stack.lambdas import LocalFunction
+from local_stack.static_site import StaticSite
 from local_stack.template import ACCOUNT, REGION, Templates, referenced_logical_id
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own payload limit
@@ -169,8 +170,10 @@ def _mock(integration: dict[str, Any]) -> Mock | None:
 
 
 class Gateway:
-    def __init__(self, routes: RouteTable, port: int, access_log: Any = None) -> None:
+    def __init__(self, routes: RouteTable, port: int, access_log: Any = None,
+                 site: StaticSite | None = None) -> None:
         self.routes = routes
+        self.site = site
         self.access_log = access_log
         self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler_class(self))
         self.server.daemon_threads = True
@@ -195,6 +198,8 @@ class Gateway:
         # Routes match the path as sent, still percent-encoded: a "%2F" inside a segment stays
         # inside that segment's parameter instead of adding a segment that changes the route.
         route = self.routes.match(method, url.path)
+        if route is None and self.site is not None and self.site.serves(method, url.path):
+            return self.site.answer(url.path)
         if route is None:
             return self._gateway_response("MISSING_AUTHENTICATION_TOKEN", 403,
                                           "Missing Authentication Token")

@@ -239,12 +239,15 @@ class LocalStack:
 
     def _start_gateway(self, templates: Templates) -> None:
         from local_stack.gateway import Gateway, RouteTable
+        from local_stack.static_site import StaticSite
 
         routes = RouteTable(templates, self.functions)
-        self.gateway = Gateway(routes, self.api_port, self.access_log)
+        site = StaticSite.built({"apiUrl": ""})
+        self.gateway = Gateway(routes, self.api_port, self.access_log, site)
         self.api_port = self.gateway.port
         self.gateway.start()
-        self.log(f"API Gateway (local) on {self.url} with {len(routes.methods)} methods")
+        self.log(f"API Gateway (local) on {self.url} with {len(routes.methods)} methods"
+                 + ("" if site else "; the web UI is not built (make run builds it)"))
 
     def _start_schedules(self, templates: Templates) -> None:
         from local_stack.template import referenced_logical_id
