@@ -1,0 +1,55 @@
+import { CmsProblem } from "@cms/sdk";
+
+/** A refusal told as a person would: what happened and what to do next. */
+export interface PlainProblem {
+  title: string;
+  detail: string;
+  /** Field-level messages keyed by JSON pointer (validation errors). */
+  fields: Record<string, string>;
+  code: string;
+}
+
+// The codes people meet in the contract journey get their own sentence; any other code keeps
+// the server's detail, which is already written for people.
+const SENTENCES: Record<string, string> = {
+  unauthorized: "Your session has ended. Sign in again to continue.",
+  forbidden: "Your role does not allow this.",
+  identity_suspended: "This identity is suspended. Ask an administrator to reactivate it.",
+  party_suspended: "A party to this contract is suspended, so it cannot move on.",
+  rate_limited: "Too many requests in a short time. Wait a moment and try again.",
+  illegal_transition: "The contract is no longer in a state that allows this. It may have been changed by the other party; reload to see its current state.",
+  conflict: "Someone else changed this at the same time. Reload and try again.",
+  contract_busy: "The contract is being changed by another request. Try again in a moment.",
+  already_signed: "You have already signed this contract.",
+  signing_deadline_passed: "The signing deadline has passed.",
+  invalid_signature: "The signature does not match your key.",
+  challenge_expired: "The sign-in request expired. Start signing in again.",
+  challenge_used: "That sign-in request was already used. Start signing in again.",
+  validation_error: "Some fields need attention.",
+  payload_too_large: "That is larger than the API accepts.",
+  attachment_quota_exceeded: "The contract has no room for more attachments.",
+  dependency_unavailable: "A service the platform depends on is unavailable. Try again shortly.",
+  service_degraded: "The platform is degraded right now. Try again shortly.",
+  network_error: "The server could not be reached. Check your connection and try again.",
+  not_found: "It does not exist, or you are not allowed to see it.",
+  contract_not_found: "This contract does not exist, or you are not a party to it.",
+  template_not_found: "That template does not exist.",
+  not_yet_valid: "The contract's validity has not started yet.",
+  validity_ended: "The contract's validity has ended.",
+};
+
+export function plainProblem(error: unknown): PlainProblem {
+  if (!(error instanceof CmsProblem)) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { title: "Something went wrong", detail, fields: {}, code: "client_error" };
+  }
+  const fields: Record<string, string> = {};
+  for (const item of error.errors) fields[item.pointer] = item.message;
+  const sentence = SENTENCES[error.code];
+  return {
+    title: sentence ?? error.title,
+    detail: error.detail,
+    fields,
+    code: error.code,
+  };
+}
