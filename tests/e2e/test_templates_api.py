@@ -414,5 +414,5 @@ def test_contracts_are_listed_by_template_counterparty_date_and_title(parties, n
     assert [c["id"] for c in consumer.client.iter_contracts(counterparty=provider.did)] == [
         from_training["id"]]
     problem = expect_error(lambda: provider.client.list_contracts(created_after="yesterday"),
-                           422, "validation_error")
+                           400, "validation_error")
     assert problem["errors"][0]["pointer"] == "query:created_after"
