@@ -1,0 +1,44 @@
+import { Button, Group, Select, SimpleGrid, TextInput } from "@mantine/core";
+import { useState, type SubmitEvent } from "react";
+import { useTemplates } from "../../contracts/queries";
+import { hasFilters, NO_FILTERS, type ListFilters } from "./listQuery";
+
+interface Props { filters: ListFilters; onApply: (filters: ListFilters) => void }
+
+/** The filters and search, applied together (one history entry, one request). */
+export function FiltersForm({ filters, onApply }: Props) {
+  const [draft, setDraft] = useState(filters);
+  const templates = useTemplates();
+  const set = (key: keyof ListFilters) => (value: string | null) => { setDraft({ ...draft, [key]: value ?? "" }); };
+  const submit = (event: SubmitEvent<HTMLFormElement>) => { event.preventDefault(); onApply(draft); };
+  const templateOptions = (templates.data ?? []).map((t) => ({ value: t.template_id, label: t.name }));
+  return (
+    <form onSubmit={submit} aria-label="Filter contracts" role="search">
+      <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }} spacing="sm">
+        <TextInput label="Search titles" value={draft.q} maxLength={100}
+          onChange={(e) => { set("q")(e.currentTarget.value); }} />
+        <TextInput label="Counterparty DID" value={draft.counterparty} placeholder="did:key:z6Mk…"
+          onChange={(e) => { set("counterparty")(e.currentTarget.value); }} />
+        <Select label="Template" data={templateOptions} value={draft.template || null} clearable
+          placeholder="Any template" onChange={set("template")} />
+        <Select label="My role" value={draft.role || null} clearable placeholder="Either role"
+          data={[{ value: "provider", label: "Provider" }, { value: "consumer", label: "Consumer" }]}
+          onChange={set("role")} />
+        <TextInput type="date" label="Created from" value={draft.createdFrom}
+          onChange={(e) => { set("createdFrom")(e.currentTarget.value); }} />
+        <TextInput type="date" label="Created until" value={draft.createdTo}
+          onChange={(e) => { set("createdTo")(e.currentTarget.value); }} />
+        <TextInput type="date" label="Valid on" value={draft.validOn}
+          onChange={(e) => { set("validOn")(e.currentTarget.value); }} />
+      </SimpleGrid>
+      <Group mt="sm" gap="sm">
+        <Button type="submit">Apply filters</Button>
+        {hasFilters(filters) && (
+          <Button variant="default" onClick={() => { onApply({ ...NO_FILTERS, status: filters.status }); }}>
+            Clear filters
+          </Button>
+        )}
+      </Group>
+    </form>
+  );
+}
