@@ -47,8 +47,11 @@ export function TemplateSection({ draft, locked, templateError, variableErrors, 
               serverErrors={variableErrors} onChange={(variables) => { onChange({ variables }); }} />
           </Grid.Col>
           <Grid.Col span={{ base: 12, md: 5 }}>
-            <DocumentPreview templateId={draft.templateId} version={draft.templateVersion}
-              schema={schema} rules={rules} variables={draft.variables} />
+            {/* Beside the form while the user scrolls through it (below it on a phone). */}
+            <div style={{ position: "sticky", top: 72 }}>
+              <DocumentPreview templateId={draft.templateId} version={draft.templateVersion}
+                schema={schema} rules={rules} variables={draft.variables} />
+            </div>
           </Grid.Col>
         </Grid>
       )}

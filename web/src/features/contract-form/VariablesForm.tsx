@@ -1,4 +1,5 @@
 import "@mantine/dates/styles.css";
+import { Alert, List } from "@mantine/core";
 import Form from "@rjsf/mantine";
 import type { CustomValidator, RJSFSchema, UiSchema } from "@rjsf/utils";
 import { useCallback, useMemo } from "react";
@@ -29,9 +30,36 @@ export function VariablesForm({ schema, rules, variables, serverErrors, onChange
   }, [rules]);
   const extraErrors = useMemo(() => errorSchemaOf(serverErrors), [serverErrors]);
   return (
-    <Form tagName="div" schema={schema} uiSchema={UI_SCHEMA} validator={variablesValidator}
+    <>
+      <RuleSummary problems={ruleProblems(rules, variables)} />
+      <Form tagName="div" schema={schema} uiSchema={UI_SCHEMA} validator={variablesValidator}
       formData={variables} liveValidate="onChange" showErrorList={false} noHtml5Validate
       customValidate={customValidate} extraErrors={extraErrors}
       onChange={(event) => { onChange((event.formData ?? {}) as Variables); }} />
+    </>
   );
+}
+
+/** The rules that do not hold yet, together and announced: a rule about a list (the
+ * instalments' sum) has no single input to sit beside. */
+function RuleSummary({ problems }: { problems: readonly FieldMessage[] }) {
+  return (
+    <div role="status" aria-live="polite">
+      {problems.length > 0 && (
+        <Alert color="yellow" title="The template's rules do not hold yet" mb="sm">
+          <List size="sm">
+            {problems.map(({ pointer, message }) => (
+              <List.Item key={`${pointer} ${message}`}>{fieldName(pointer)}: {message}</List.Item>
+            ))}
+          </List>
+        </Alert>
+      )}
+    </div>
+  );
+}
+
+/** "/payment/installments/0/due" → "payment › installments › 1 › due" (items counted from 1). */
+function fieldName(pointer: string): string {
+  return pointer.split("/").slice(1).map((token) => (/^\d+$/.test(token) ? String(Number(token) + 1) : token))
+    .join(" › ");
 }

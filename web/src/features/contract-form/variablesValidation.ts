@@ -1,10 +1,9 @@
 import { ErrorSchemaBuilder, type ErrorSchema, type RJSFSchema } from "@rjsf/utils";
-import { customizeValidator } from "@rjsf/validator-ajv8";
-import Ajv2020 from "ajv/dist/2020";
+import { schemaValidator } from "./schemaValidator";
 import { ruleProblems, type TemplateRule } from "./templateRules";
 
-/** The templates' schemas are JSON Schema 2020-12: Ajv's 2020 class, with rjsf's formats. */
-export const variablesValidator = customizeValidator({ AjvClass: Ajv2020 });
+/** The templates' schemas are JSON Schema 2020-12 (see schemaValidator for why not Ajv). */
+export const variablesValidator = schemaValidator;
 
 export interface FieldMessage { pointer: string; message: string }
 

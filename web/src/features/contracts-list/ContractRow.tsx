@@ -24,7 +24,7 @@ export function ContractRow({ contract, did, selected, onToggle, outcome }: Prop
           <Group gap="xs" wrap="wrap">
             <Anchor id={titleId} component={Link} to={contractPath(contract.id)} fw={600}
               style={{ overflowWrap: "anywhere" }}>{contract.title}</Anchor>
-            <Badge color={STATUS_COLOR[contract.status]} variant="light">{STATUS_LABEL[contract.status]}</Badge>
+            <Badge color={STATUS_COLOR[contract.status]} variant="filled" autoContrast>{STATUS_LABEL[contract.status]}</Badge>
           </Group>
           <Text size="sm" c="dimmed" style={{ overflowWrap: "anywhere" }}>
             {roleOf(contract, did) === "provider" ? "You provide" : "You consume"} · with{" "}

@@ -24,7 +24,7 @@ export function ContractsScreen() {
           {STATUSES.map((status) => <Tabs.Tab key={status} value={status}>{STATUS_LABEL[status]}</Tabs.Tab>)}
         </Tabs.List>
       </Tabs>
-      <FiltersForm key={search.toString()} filters={filters} onApply={show} />
+      <FiltersForm filters={filters} onApply={show} />
       <ContractResults key={search.toString()} filters={filters} />
     </Stack>
   );

@@ -1,13 +1,19 @@
 import { Button, Group, Select, SimpleGrid, TextInput } from "@mantine/core";
 import { useState, type SubmitEvent } from "react";
 import { useTemplates } from "../../contracts/queries";
-import { hasFilters, NO_FILTERS, type ListFilters } from "./listQuery";
+import { hasFilters, NO_FILTERS, sameFilters, type ListFilters } from "./listQuery";
 
 interface Props { filters: ListFilters; onApply: (filters: ListFilters) => void }
 
 /** The filters and search, applied together (one history entry, one request). */
 export function FiltersForm({ filters, onApply }: Props) {
   const [draft, setDraft] = useState(filters);
+  // When the URL changes (back button, a tab, a shared link), the fields follow it.
+  const [shown, setShown] = useState(filters);
+  if (!sameFilters(shown, filters)) {
+    setShown(filters);
+    setDraft(filters);
+  }
   const templates = useTemplates();
   const set = (key: keyof ListFilters) => (value: string | null) => { setDraft({ ...draft, [key]: value ?? "" }); };
   const submit = (event: SubmitEvent<HTMLFormElement>) => { event.preventDefault(); onApply(draft); };

@@ -76,3 +76,7 @@ export function apiQuery(filters: ListFilters, cursor?: string, limit = PAGE_SIZ
 export function hasFilters(filters: ListFilters): boolean {
   return TEXT_KEYS.some((key) => filters[key] !== "") || filters.role !== "";
 }
+
+export function sameFilters(a: ListFilters, b: ListFilters): boolean {
+  return searchFromFilters(a).toString() === searchFromFilters(b).toString();
+}

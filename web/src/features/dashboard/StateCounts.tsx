@@ -12,9 +12,7 @@ export function StateCounts({ counts }: { counts: StateCount[] }) {
           {counts.map(({ status, count, more }) => (
             <Group component="li" key={status} justify="space-between">
               <Anchor component={Link} to={`/contracts?status=${status}`}>{STATUS_LABEL[status]}</Anchor>
-              <Badge color={STATUS_COLOR[status]} variant="light" aria-label={`${String(count)}${more ? " or more" : ""} ${STATUS_LABEL[status]}`}>
-                {count}{more ? "+" : ""}
-              </Badge>
+              <Badge color={STATUS_COLOR[status]} variant="filled" autoContrast>{count}{more ? "+" : ""}</Badge>
             </Group>
           ))}
         </Stack>

@@ -22,7 +22,7 @@ export function WaitingList({ waiting }: { waiting: Overview["waiting"] }) {
           {sorted.map(({ contract, waiting: what }) => (
             <Paper component="li" key={contract.id} withBorder p="sm">
               <Group gap="xs" wrap="wrap">
-                <Badge color={WAITING_WORDS[what].color} variant="light">{WAITING_WORDS[what].badge}</Badge>
+                <Badge color={WAITING_WORDS[what].color} variant="filled" autoContrast>{WAITING_WORDS[what].badge}</Badge>
                 <Anchor component={Link} to={contractPath(contract.id)} fw={600} style={{ overflowWrap: "anywhere" }}>
                   {contract.title}
                 </Anchor>
