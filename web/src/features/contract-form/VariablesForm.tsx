@@ -6,6 +6,7 @@ import { useCallback, useMemo } from "react";
 import type { Variables } from "./contractDraft";
 import { addErrorAt, errorSchemaOf, variablesValidator, type FieldMessage } from "./variablesValidation";
 import { ruleProblems, type TemplateRule } from "./templateRules";
+import { inWords, uiSchemaOf } from "./uiSchemaOf";
 
 interface Props {
   schema: RJSFSchema;
@@ -17,7 +18,7 @@ interface Props {
 }
 
 // The outer form submits: rjsf renders only the fields (a div, no button of its own).
-const UI_SCHEMA: UiSchema = { "ui:submitButtonOptions": { norender: true } };
+const NO_SUBMIT: UiSchema = { "ui:submitButtonOptions": { norender: true } };
 
 /** The template's variables as a form built from its JSON Schema: the schema (Ajv 2020-12)
  * and the template's rules are checked as the user types, each message beside its field. */
@@ -29,10 +30,11 @@ export function VariablesForm({ schema, rules, variables, serverErrors, onChange
     return errors;
   }, [rules]);
   const extraErrors = useMemo(() => errorSchemaOf(serverErrors), [serverErrors]);
+  const uiSchema = useMemo(() => ({ ...uiSchemaOf(schema), ...NO_SUBMIT }), [schema]);
   return (
     <>
       <RuleSummary problems={ruleProblems(rules, variables)} />
-      <Form tagName="div" schema={schema} uiSchema={UI_SCHEMA} validator={variablesValidator}
+      <Form tagName="div" schema={schema} uiSchema={uiSchema} validator={variablesValidator}
       formData={variables} liveValidate="onChange" showErrorList={false} noHtml5Validate
       customValidate={customValidate} extraErrors={extraErrors}
       onChange={(event) => { onChange((event.formData ?? {}) as Variables); }} />
@@ -58,8 +60,8 @@ function RuleSummary({ problems }: { problems: readonly FieldMessage[] }) {
   );
 }
 
-/** "/payment/installments/0/due" → "payment › installments › 1 › due" (items counted from 1). */
+/** "/payment/installments/0/due" → "Payment › Installments › 1 › Due" (items counted from 1). */
 function fieldName(pointer: string): string {
-  return pointer.split("/").slice(1).map((token) => (/^\d+$/.test(token) ? String(Number(token) + 1) : token))
+  return pointer.split("/").slice(1).map((token) => (/^\d+$/.test(token) ? String(Number(token) + 1) : inWords(token)))
     .join(" › ");
 }

@@ -1,4 +1,5 @@
-import { Button, Group, Select, SimpleGrid, TextInput } from "@mantine/core";
+import { Button, Collapse, Group, Select, SimpleGrid, TextInput } from "@mantine/core";
+import { useMediaQuery } from "@mantine/hooks";
 import { useState, type SubmitEvent } from "react";
 import { useTemplates } from "../../contracts/queries";
 import { hasFilters, NO_FILTERS, sameFilters, type ListFilters } from "./listQuery";
@@ -18,25 +19,36 @@ export function FiltersForm({ filters, onApply }: Props) {
   const set = (key: keyof ListFilters) => (value: string | null) => { setDraft({ ...draft, [key]: value ?? "" }); };
   const submit = (event: SubmitEvent<HTMLFormElement>) => { event.preventDefault(); onApply(draft); };
   const templateOptions = (templates.data ?? []).map((t) => ({ value: t.template_id, label: t.name }));
+  // On a phone the search stays in view and the other filters fold away until asked for.
+  const phone = useMediaQuery("(max-width: 48em)");
+  const [unfolded, setUnfolded] = useState(hasFilters(filters));
   return (
     <form onSubmit={submit} aria-label="Filter contracts" role="search">
-      <SimpleGrid cols={{ base: 1, sm: 2, lg: 4 }} spacing="sm">
-        <TextInput label="Search titles" value={draft.q} maxLength={100}
-          onChange={(e) => { set("q")(e.currentTarget.value); }} />
-        <TextInput label="Counterparty DID" value={draft.counterparty} placeholder="did:key:z6Mk…"
-          onChange={(e) => { set("counterparty")(e.currentTarget.value); }} />
-        <Select label="Template" data={templateOptions} value={draft.template || null} clearable
-          placeholder="Any template" onChange={set("template")} />
-        <Select label="My role" value={draft.role || null} clearable placeholder="Either role"
-          data={[{ value: "provider", label: "Provider" }, { value: "consumer", label: "Consumer" }]}
-          onChange={set("role")} />
-        <TextInput type="date" label="Created from" value={draft.createdFrom}
-          onChange={(e) => { set("createdFrom")(e.currentTarget.value); }} />
-        <TextInput type="date" label="Created until" value={draft.createdTo}
-          onChange={(e) => { set("createdTo")(e.currentTarget.value); }} />
-        <TextInput type="date" label="Valid on" value={draft.validOn}
-          onChange={(e) => { set("validOn")(e.currentTarget.value); }} />
-      </SimpleGrid>
+      <TextInput label="Search titles" value={draft.q} maxLength={100} mb="sm"
+        onChange={(e) => { set("q")(e.currentTarget.value); }} />
+      {phone && (
+        <Button variant="default" size="compact-sm" mb="xs" aria-expanded={unfolded} aria-controls="more-filters"
+          onClick={() => { setUnfolded(!unfolded); }}>
+          {unfolded ? "Fewer filters" : "More filters"}
+        </Button>
+      )}
+      <Collapse expanded={!phone || unfolded}>
+        <SimpleGrid id="more-filters" cols={{ base: 1, sm: 2, lg: 4 }} spacing="sm">
+          <TextInput label="Counterparty DID" value={draft.counterparty} placeholder="did:key:z6Mk…"
+            onChange={(e) => { set("counterparty")(e.currentTarget.value); }} />
+          <Select label="Template" data={templateOptions} value={draft.template || null} clearable
+            placeholder="Any template" onChange={set("template")} />
+          <Select label="My role" value={draft.role || null} clearable placeholder="Either role"
+            data={[{ value: "provider", label: "Provider" }, { value: "consumer", label: "Consumer" }]}
+            onChange={set("role")} />
+          <TextInput type="date" label="Created from" value={draft.createdFrom}
+            onChange={(e) => { set("createdFrom")(e.currentTarget.value); }} />
+          <TextInput type="date" label="Created until" value={draft.createdTo}
+            onChange={(e) => { set("createdTo")(e.currentTarget.value); }} />
+          <TextInput type="date" label="Valid on" value={draft.validOn}
+            onChange={(e) => { set("validOn")(e.currentTarget.value); }} />
+        </SimpleGrid>
+      </Collapse>
       <Group mt="sm" gap="sm">
         <Button type="submit">Apply filters</Button>
         {hasFilters(filters) && (
