@@ -141,6 +141,10 @@ def test_the_list_has_tabs_filters_paging_and_a_bulk_action(
     assert_accessible(page)
     screenshot(page, "contracts-filtered")
 
+    select_all = page.get_by_role("checkbox", name="Select all shown")
+    select_all.check()
+    page.get_by_role("button", name="Submit for signing (10)").wait_for()
+    select_all.uncheck()
     # Submit two drafts at once; each row tells what became of it.
     first, second = (d["title"] for d in drafts[10:12])
     page.get_by_role("checkbox", name=f"Select {first}").check()

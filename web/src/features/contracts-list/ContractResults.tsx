@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Stack, Text } from "@mantine/core";
+import { Alert, Button, Checkbox, Group, Stack, Text } from "@mantine/core";
 import { useEffect, useState } from "react";
 import { plainProblem } from "../../api/problemText";
 import { useSession } from "../../auth/sessionStore";
@@ -43,6 +43,11 @@ export function ContractResults({ filters }: { filters: ListFilters }) {
       <BulkBar contracts={contracts.filter((c) => selected.has(c.id))} did={did}
         onOutcome={(id, outcome) => { setOutcomes((current) => ({ ...current, [id]: outcome })); }}
         onDone={() => { setSelected(new Set()); }} />
+      {contracts.length > 1 && (
+        <Checkbox label="Select all shown" checked={selected.size === contracts.length}
+          indeterminate={selected.size > 0 && selected.size < contracts.length}
+          onChange={() => { setSelected(selected.size === contracts.length ? new Set() : new Set(contracts.map((c) => c.id))); }} />
+      )}
       <Text size="sm" c="dimmed" role="status" aria-live="polite">
         {contracts.length === 0 && !hasNextPage ? "No contracts match."
           : `${String(contracts.length)} contract${contracts.length === 1 ? "" : "s"} shown${hasNextPage ? ", more to load" : ""}.`}
