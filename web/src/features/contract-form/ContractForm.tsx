@@ -1,6 +1,6 @@
 import { Alert, Button, Group, SegmentedControl, Stack, Text, Textarea, TextInput } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
-import { useCallback, useState, type SubmitEvent } from "react";
+import { lazy, Suspense, useCallback, useState, type SubmitEvent } from "react";
 import { useNavigate } from "react-router";
 import { plainProblem, type PlainProblem } from "../../api/problemText";
 import { useSession } from "../../auth/sessionStore";
@@ -10,9 +10,12 @@ import type { ContractDraft } from "./contractDraft";
 import { counterpartyProblem } from "./did";
 import { formProblems } from "./formChecks";
 import { serverFieldErrors } from "./serverErrors";
-import { TemplateSection } from "./TemplateSection";
 import { TermsFields } from "./TermsFields";
 import { useStoredDraft } from "./useStoredDraft";
+
+// The schema-driven form (rjsf, the JSON Schema validator, date pickers) is most of this
+// screen's code: loaded only when a template is in play, not for free-form terms.
+const TemplateSection = lazy(() => import("./TemplateSection").then((module) => ({ default: module.TemplateSection })));
 
 interface Props {
   storageKey: string;
@@ -76,8 +79,12 @@ export function ContractForm({ storageKey, initial, editing, submitLabel, save }
         <Textarea label="Description" autosize minRows={2} value={draft.description} error={errors.description}
           onChange={(e) => { change({ description: e.currentTarget.value }); }} />
         {draft.mode === "template"
-          ? <TemplateSection draft={draft} locked={editing} templateError={errors.template}
-              variableErrors={server.variables} onChange={change} />
+          ? (
+            <Suspense fallback={<Text c="dimmed" role="status">Loading the template form…</Text>}>
+              <TemplateSection draft={draft} locked={editing} templateError={errors.template}
+                variableErrors={server.variables} onChange={change} />
+            </Suspense>
+          )
           : <TermsFields draft={draft} errors={errors} onChange={change} />}
         <div role="alert" aria-live="assertive">
           {problem && (
