@@ -7,7 +7,6 @@ import { useSession } from "../../auth/sessionStore";
 import { contractPath, type Contract } from "../../contracts/lifecycle";
 import { CONTRACT_LISTS } from "../../contracts/queries";
 import type { ContractDraft } from "./contractDraft";
-import { counterpartyProblem } from "./did";
 import { formProblems } from "./formChecks";
 import { serverFieldErrors } from "./serverErrors";
 import { TermsFields } from "./TermsFields";
@@ -46,9 +45,9 @@ export function ContractForm({ storageKey, initial, editing, submitLabel, save }
   });
   const own = formProblems(draft, did);
   const server = serverFieldErrors(problem);
-  // The DID is checked as it is typed; the rest once the user has tried to submit.
-  const typedDid = draft.counterparty ? counterpartyProblem(draft.counterparty, did) ?? undefined : undefined;
-  const errors = { ...server.fields, ...(attempted ? own : {}), counterparty: typedDid ?? (attempted ? own.counterparty : undefined) ?? server.fields.counterparty };
+  // The DID is checked as soon as one is typed; the rest once the user has tried to submit.
+  const mine = attempted ? own : draft.counterparty && own.counterparty ? { counterparty: own.counterparty } : {};
+  const errors: Partial<Record<string, string>> = { ...server.fields, ...mine };
   const submit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     setAttempted(true);
