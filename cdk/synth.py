@@ -30,7 +30,9 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTDIR = REPO_ROOT / "build" / "cdk.out"
 SOURCES = ("cdk", "functions", "layers", "cms_wire", "contracts/artifacts", "training_runner",
-           "enclave_app", "requirements.txt", "cdk.json")
+           "enclave_app", "requirements.txt", "cdk.json",
+           # CmsWeb reads the headers at synth time and hashes the build as its asset.
+           "web/security-headers.json", "web/dist")
 STAMP_FILE = ".cms-source-hash"
 _APP_ENVIRONMENT = ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")
 _SKIPPED_DIRS = {"__pycache__", "tests", ".pytest_cache"}
