@@ -297,7 +297,6 @@ REWRITES = {
     "/contracts": "/index.html",
     "/contracts/01J9Z4K6V8Q2": "/index.html",
     "/contracts/01J9Z4K6V8Q2/": "/index.html",
-    "/sign-in?next=/contracts": "/index.html",  # CloudFront passes the query apart; harmless
     "/identities/did:web:example.com": "/index.html",
     "/identities/did%3Aweb%3Aexample.com": "/index.html",
     "/index.html": "/index.html",
