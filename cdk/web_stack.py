@@ -13,7 +13,7 @@
 - /config.json is written at deploy time: ``{"apiUrl": <CmsApi's URL>}`` plus ``chainRpcUrl``
   when context ``web_chain_rpc_url`` is set, so one build serves every deployment.
 
-web/dist is built before deploying (``cd web && npx vite build``). Synthesis without it still
+web/dist is built before deploying (docs/deploy.md, "The web UI"). Synthesis without it still
 succeeds, so tests and the local stack need no UI build, but the template then carries a
 CloudFormation rule that makes the deploy fail at once with the instruction (and `cdk synth`
 prints the same warning): deploying a distribution without its pages is never what is meant.
@@ -61,15 +61,10 @@ RUNTIME_CONFIG = "config.json"
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 DEPLOYMENT_MEMORY_MB = 512  # the deployment function unzips the build in /tmp and syncs it
-# Stands for the bootstrap asset bucket's objects, whose name (and so cdk-nag's finding) holds
-# the account and region when the environment is concrete (see _asset_bucket_objects).
-ASSET_BUCKET_OBJECTS = "asset bucket objects"
 # BucketDeployment's grants (aws-cdk-lib's read of the source asset and write of the
-# destination): the build's file names are only known at deploy time.
+# destination): the build's file names are only known at deploy time. The asset bucket's
+# objects are acknowledged apart (_asset_bucket_objects: the name holds account and region).
 _DEPLOYMENT_GRANTS = {
-    ASSET_BUCKET_OBJECTS:
-        "BucketDeployment reads the build's zip from the CDK bootstrap asset bucket; the "
-        "object key is the asset hash, known only when the CLI publishes it.",
     "Resource::<WebBucket.Arn>/*":
         "BucketDeployment writes and prunes the build under any key of the web bucket: the "
         "file names (hashed assets) change with every build.",
@@ -102,7 +97,6 @@ class WebStack(Stack):
         api_url: str,
         deploy: DeployContext,
         dist: Path = WEB_DIST,
-        security_headers: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         """``api_url``: the API's base URL (a CmsApi token); ``dist``: the built UI."""
@@ -110,8 +104,7 @@ class WebStack(Stack):
         self.deploy = deploy
         self.logs_bucket = self._logs_bucket()
         self.bucket = self._bucket()
-        self.headers_policy = self._headers_policy(
-            read_security_headers() if security_headers is None else security_headers)
+        self.headers_policy = self._headers_policy(read_security_headers())
         self.spa_rewrite = cloudfront.Function(
             self, "SpaRewrite",
             code=cloudfront.FunctionCode.from_file(file_path=str(SPA_REWRITE_CODE)),
@@ -119,8 +112,7 @@ class WebStack(Stack):
             comment="Paths that name no file load the single-page app (/index.html)")
         self.distribution = self._distribution()
         self.runtime_config = self._runtime_config(api_url)
-        self.built = (dist / "index.html").is_file()
-        if self.built:
+        if (dist / "index.html").is_file():
             self._deploy_site(dist)
         else:
             self._refuse_deploy_without_build()
@@ -322,10 +314,12 @@ class WebStack(Stack):
                                "policy/service-role/AWSLambdaBasicExecutionRole]",
                         "aws-cdk-lib's BucketDeployment function logs with the AWS managed "
                         "basic execution policy (CloudWatch Logs only).")
+            acknowledge(child, f"AwsSolutions-IAM5[{self._asset_bucket_objects()}]",
+                        "BucketDeployment reads the build's zip from the CDK bootstrap asset "
+                        "bucket; the object key is the asset hash, known only when the CLI "
+                        "publishes it.")
             for finding, reason in _DEPLOYMENT_GRANTS.items():
-                named = (self._asset_bucket_objects() if finding == ASSET_BUCKET_OBJECTS
-                         else finding)
-                acknowledge(child, f"AwsSolutions-IAM5[{named}]", reason)
+                acknowledge(child, f"AwsSolutions-IAM5[{finding}]", reason)
 
     def _asset_bucket_objects(self) -> str:
         """cdk-nag's name for the bootstrap asset bucket's objects: the account and region
