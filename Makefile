@@ -85,7 +85,7 @@ fuzz: install
 		CMS_FUZZ_SEED=$(FUZZ_SEED) $(PY) -m pytest -n 0 -q -p no:cacheprovider \
 		--show-capture=no tests/e2e/test_api_conformance.py
 
-bench: install
+bench: install $(WEB_DIST) $(CHROMIUM)
 	@$(PY) bench/cold_start.py
 	@$(PY) bench/api_throughput.py
 	@$(PY) bench/ledger_gas.py
@@ -100,6 +100,7 @@ bench: install
 	@$(PY) bench/engine_erc20.py
 	@$(PY) bench/engine_wasm.py
 	@$(PY) bench/engine_limits.py
+	@$(PY) bench/web_first_load.py
 
 synth: $(PY_STAMP)
 	@$(PY) -c "from cdk.synth import synthesize; print(', '.join(synthesize()))"
