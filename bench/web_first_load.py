@@ -28,7 +28,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -79,6 +80,7 @@ class Load:
     css_gzip: int
     requests: int
     tti_ms: float
+    scripts: list[Path] = field(default_factory=list, compare=False)
 
 
 def build_bare_page(folder: Path) -> Path:
@@ -111,6 +113,61 @@ def serve(dist: Path) -> Any:
     return gateway
 
 
+_BASE64 = {c: i for i, c in enumerate(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+
+
+def _vlq(segment: str) -> list[int]:
+    values, value, shift = [], 0, 0
+    for char in segment:
+        digit = _BASE64[char]
+        value += (digit & 31) << shift
+        shift += 5
+        if not digit & 32:
+            values.append(-(value >> 1) if value & 1 else value >> 1)
+            value, shift = 0, 0
+    return values
+
+
+def _package(source: str) -> str:
+    """A source map's source as its npm package, or the app's own folder."""
+    if "node_modules/" in source:
+        parts = source.rsplit("node_modules/", 1)[1].split("/")
+        return "/".join(parts[:2]) if parts[0].startswith("@") else parts[0]
+    for root in ("sdk/typescript/src/", "src/"):
+        if root in source:
+            rest = source.split(root, 1)[1].split("/")
+            return root + (rest[0] if len(rest) > 1 else "")
+    return source
+
+
+def composition(scripts: list[Path]) -> Counter[str]:
+    """Minified bytes of the scripts by npm package (or app folder), from their source maps:
+    each generated segment counts for the source it maps to."""
+    sizes: Counter[str] = Counter()
+    for script in scripts:
+        map_file = script.with_name(script.name + ".map")
+        if not map_file.is_file():
+            sizes["(no source map)"] += script.stat().st_size
+            continue
+        source_map = json.loads(map_file.read_text())
+        sources = [_package(name) for name in source_map["sources"]]
+        lines = script.read_text().split("\n")
+        source = 0
+        for line, mapped in zip(lines, source_map["mappings"].split(";"), strict=False):
+            column, segments = 0, []
+            for segment in filter(None, mapped.split(",")):
+                fields = _vlq(segment)
+                column += fields[0]
+                if len(fields) > 1:
+                    source += fields[1]
+                segments.append((column, sources[source] if len(fields) > 1 else None))
+            ends = [start for start, _ in segments[1:]] + [len(line)] if segments else []
+            for (start, name), end in zip(segments, ends, strict=True):
+                sizes[name or "(unmapped)"] += end - start
+    return sizes
+
+
 def gzip_size(path: Path) -> int:
     return len(gzip.compress(path.read_bytes(), compresslevel=9))
 
@@ -137,7 +194,7 @@ def measure(browser: Any, url: str, dist: Path, cpu_slowdown: int) -> Load:
     return Load(js_gzip=sum(map(gzip_size, scripts)),
                 js_raw=sum(f.stat().st_size for f in scripts),
                 css_gzip=sum(map(gzip_size, styles)),
-                requests=1 + len(resources), tti_ms=tti)
+                requests=1 + len(resources), tti_ms=tti, scripts=scripts)
 
 
 def wait_for_quiet(page: Any) -> float:
@@ -159,8 +216,9 @@ def wait_for_quiet(page: Any) -> float:
 def median_load(browser: Any, url: str, dist: Path, cpu_slowdown: int) -> Load:
     measure(browser, url, dist, cpu_slowdown)  # warm: the server's first answers, the OS cache
     loads = [measure(browser, url, dist, cpu_slowdown) for _ in range(ROUNDS)]
-    return Load(*(statistics.median(getattr(load, field) for load in loads)
-                  for field in Load.__dataclass_fields__))
+    figures = ("js_gzip", "js_raw", "css_gzip", "requests", "tti_ms")
+    return Load(*(statistics.median(getattr(load, name) for load in loads) for name in figures),
+                scripts=loads[-1].scripts)
 
 
 def report(label: str, load: Load, baseline: Load) -> None:
@@ -190,6 +248,7 @@ def main() -> None:
                       f"(gzip -9 per file), TTI in ms from navigation start")
                 print(f"{'page':<38} {'JS gzip':>8} {'JS raw':>8} {'CSS gz':>7} {'reqs':>5} "
                       f"{'TTI':>8}   ratio to the bare React page")
+                loads: dict[tuple[str, int], Load] = {}
                 for slowdown in (1, SLOW_CPU):
                     suffix = "" if slowdown == 1 else f", CPU /{slowdown}"
                     base = median_load(browser, f"http://localhost:{bare.port}/",
@@ -197,9 +256,14 @@ def main() -> None:
                     report(f"bare Vite + React page{suffix}", base, base)
                     for label, path in (("app: not-found route", "/no/such/page"),
                                         ("app: sign-in route (/sign-in)", "/sign-in")):
-                        report(label + suffix, median_load(
-                            browser, stack.url + path, app_dist, slowdown), base)
+                        loads[path, slowdown] = median_load(browser, stack.url + path,
+                                                            app_dist, slowdown)
+                        report(label + suffix, loads[path, slowdown], base)
                 browser.close()
+            print("\nThe sign-in route's initial JavaScript by package (minified KiB, from the "
+                  "source maps):")
+            for name, size in composition(loads["/sign-in", 1].scripts).most_common(12):
+                print(f"  {size / 1024:8.1f}  {name}")
         finally:
             bare.stop()
             stack.stop()

@@ -5,6 +5,8 @@ the UI where the API and the chain are, and nothing else."""
 
 from __future__ import annotations
 
+import json
+import re
 import socket
 from pathlib import Path
 
@@ -12,6 +14,10 @@ import httpx
 import pytest
 
 DIST = Path(__file__).resolve().parents[2] / "web" / "dist"
+# Code only some screens need, each behind a lazy import: the wallet (wagmi), the PDF viewer,
+# schema forms, charts, the API reference's viewer.
+NOT_IN_FIRST_LOAD = ("wagmi", "@wagmi/", "pdfjs-dist", "@rjsf/", "ajv", "recharts",
+                     "swagger-ui-dist")
 
 
 def _operations(page) -> int:
@@ -109,3 +115,17 @@ def test_the_runtime_configuration_names_the_api_and_the_chain_only(stack) -> No
     assert config.json() == {"apiUrl": "", "chainRpcUrl": stack.ledger.rpc_url}
     # The browser may read the chain there: the CSP's connect-src admits loopback.
     assert "http://127.0.0.1:*" in config.headers["content-security-policy"]
+
+
+def test_the_first_load_carries_no_wallet_pdf_form_chart_or_reference_code() -> None:
+    """What every page loads first (index.html's entry and its preloaded imports) is kept
+    small: each library above stays in the lazy chunks of the screens that use it."""
+    index = (DIST / "index.html").read_text()
+    scripts = re.findall(r'(?:src|href)="/assets/([^"]+\.js)"', index)
+    assert scripts, index
+    sources = [source for script in scripts
+               for source in json.loads((DIST / "assets" / f"{script}.map").read_text())["sources"]]
+    assert any("react-dom" in source for source in sources)  # the maps do name packages
+    heavy = sorted({source for source in sources
+                    if any(f"node_modules/{name}" in source for name in NOT_IN_FIRST_LOAD)})
+    assert heavy == [], heavy[:20]
