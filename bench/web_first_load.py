@@ -97,6 +97,7 @@ class NoRoutes:
     """A gateway with only the static site (the bare page's server)."""
 
     methods: dict = {}
+    responses: dict = {}  # the gateway's default answers (a plain 403 for an API path)
 
     def match(self, _method: str, _path: str) -> None:
         return None
