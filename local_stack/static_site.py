@@ -32,6 +32,7 @@ READ_METHODS = ("GET", "HEAD")
 RUNTIME_CONFIG_KEYS = frozenset({"apiUrl", "chainRpcUrl"})
 # Control characters (NUL included) and backslashes never name a file of the build.
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f\\]")
+_EXTENSION = re.compile(r"\.[A-Za-z0-9]{1,8}$")
 
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -122,10 +123,13 @@ def _is_asset(path: str) -> bool:
 
 
 def _names_a_file(path: str) -> bool:
-    """A path the app's router can never own: under /assets/, or ending in a name with an
-    extension (app routes are /contracts/<id>, never /x.js)."""
-    last = path.rstrip("/").rsplit("/", 1)[-1]
-    return _is_asset(path) or path == "/assets" or "." in last
+    """A path the app's router can never own: under /assets/, or a last segment with an
+    extension (app routes are /contracts/<id>, never /x.js). A segment with a colon is a DID
+    (did:web:example.com), whose dots are no extension. The same rule as CloudFront's
+    (cdk/cloudfront/spa_rewrite.js), so a path is a file locally exactly when it is in AWS."""
+    last = path.rsplit("/", 1)[-1]
+    return (_is_asset(path) or path == "/assets"
+            or (_EXTENSION.search(last) is not None and ":" not in last))
 
 
 def _content_type(file: Path) -> str:

@@ -37,7 +37,12 @@ def get(site: StaticSite, path: str, method: str = "GET", **headers: str
     return site.answer(method, path, headers)
 
 
-@pytest.mark.parametrize("path", ["/", "/contracts/123", "/sign-in", "/contracts/"])
+@pytest.mark.parametrize("path", [
+    "/", "/contracts/123", "/sign-in", "/contracts/",
+    "/identities/did:web:example.com",  # a DID's dots are no extension
+    "/identities/did%3Aweb%3Aexample.com",
+    "/contracts/1.0.0-draft",  # no extension of letters and digits alone after the last dot
+])
 def test_app_routes_get_the_single_page_app(site: StaticSite, path: str) -> None:
     status, headers, body = get(site, path)
     assert (status, body) == (200, INDEX)
