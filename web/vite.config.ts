@@ -23,7 +23,8 @@ export default defineConfig({
   },
   server: {
     proxy: {
-      "/api": localStack,
+      // "/api/", not "/api": the API reference page (/api-docs) is this server's.
+      "/api/": localStack,
       "/health": localStack,
       "/.well-known": localStack,
       "/config.json": localStack,
