@@ -96,6 +96,13 @@ def _remove_event(index: int) -> Callable[[dict[str, Any]], None]:
     return lambda receipt: receipt["events"].pop(index)
 
 
+def _alter_proof_sibling(receipt: dict[str, Any]) -> None:
+    """The first sibling of the first proof that has one (a batch of one event has none)."""
+    path = next(e["anchor"]["proof"]["path"] for e in receipt["events"]
+                if e["anchor"] and e["anchor"]["proof"]["path"])
+    path[0] = _flip(path[0])
+
+
 def _swap_events(receipt: dict[str, Any]) -> None:
     events = receipt["events"]
     events[2], events[3] = events[3], events[2]
@@ -142,7 +149,7 @@ TAMPERINGS: dict[str, Tamper] = {
     "signature_altered": _edit(_alter_signature, reseal=True),
     "signature_by_other_key": _edit(_sign_with_other_key, reseal=True),
     "did_document_swapped": _edit(_swap_document_key, reseal=True),
-    "proof_sibling_altered": _edit(_set(("events", 3, "anchor", "proof", "path", 0), _flip)),
+    "proof_sibling_altered": _edit(_alter_proof_sibling),
     "proof_index_altered": _edit(_set(("events", 0, "anchor", "anchor_seq"), _bump)),
     "event_unanchored": _edit(_set(("events", 1, "anchor"), None)),
     "batch_root_altered": _edit(_set(("batches", 0, "root"), _flip)),
