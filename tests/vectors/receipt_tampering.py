@@ -118,6 +118,13 @@ def _set(path: tuple[Any, ...],
     return change
 
 
+def _float_in_history(raw: bytes) -> bytes:
+    """A signature's chain id in the history written 31337.0: the same number to JavaScript,
+    a float to Python, whose replay refuses it (the hash is unchanged: RFC 8785 writes 31337)."""
+    at = raw.index(b'"events":[')
+    return raw[:at] + raw[at:].replace(b'{"chain_id":31337,', b'{"chain_id":31337.0,', 1)
+
+
 def _reserialised(raw: bytes) -> bytes:
     return json.dumps(json.loads(raw), indent=2).encode()
 
@@ -134,6 +141,9 @@ TAMPERINGS: dict[str, Tamper] = {
     "too_deep": lambda raw: b'{"format":' + b"[" * 100 + b"]" * 100 + b"}",
     "unsafe_integer": lambda raw: raw.replace(b'"chain_id":31337}',
                                               b'"chain_id":1152921504606846976}'),
+    # 0.0 is 0 to JavaScript, a float to Python: an integer field must refuse it in both.
+    "integral_float": lambda raw: raw.replace(b'"seq":0,', b'"seq":0.0,', 1),
+    "float_in_history": _float_in_history,
     "unknown_format": _edit(_set(("format",), "cms-receipt/v2")),
     "missing_key": _edit(lambda receipt: receipt.pop("batches")),
     "reserialised": _reserialised,

@@ -4,7 +4,7 @@
  * snapshot a receipt claims can be compared with what its events say.
  */
 import { canonicalJson, digestOf } from "../canonical";
-import type { Json } from "./strictJson";
+import { writtenAsFloat, type FloatMembers, type Json } from "./strictJson";
 import { controllerOf, DidProblem } from "./did";
 
 /** The events do not form a valid lifecycle (Python: InvalidHistory, KeyError, TypeError…). */
@@ -139,12 +139,14 @@ export function contractJson(contract: Contract): Record<string, Json> {
   };
 }
 
-function signatureOf(data: Json): Signature {
+function signatureOf(data: Json, floats: FloatMembers): Signature {
   if (!isObject(data)) throw new HistoryError("a signature must be a JSON object");
   const values = Object.fromEntries(SIGNATURE_FIELDS.map((name) => [name, member(data, name)]));
   for (const name of SIGNATURE_FIELDS) {
     const value = values[name];
-    const ok = name === "chain_id" ? typeof value === "number" && Number.isInteger(value) : typeof value === "string";
+    const ok = name === "chain_id"
+      ? typeof value === "number" && Number.isInteger(value) && !writtenAsFloat(floats, data, name)
+      : typeof value === "string";
     if (!ok) throw new HistoryError(`signature field '${name}' must be a ${name === "chain_id" ? "int" : "str"}`);
   }
   return values as unknown as Signature;
@@ -160,8 +162,8 @@ function authorize(contract: Contract, rule: Rule, actor: string): void {
   }
 }
 
-function signed(contract: Contract, event: AuditEvent): Contract {
-  const signature = signatureOf(member(event.data, "signature"));
+function signed(contract: Contract, event: AuditEvent, floats: FloatMembers): Contract {
+  const signature = signatureOf(member(event.data, "signature"), floats);
   if (signature.signer_did !== event.actor || signature.role !== roleOf(contract, event.actor)) {
     throw new HistoryError("a party can only add its own signature");
   }
@@ -172,23 +174,23 @@ function signed(contract: Contract, event: AuditEvent): Contract {
   return { ...contract, signatures, status: done ? "signed" : "review" };
 }
 
-function apply(contract: Contract, event: AuditEvent): Contract {
+function apply(contract: Contract, event: AuditEvent, floats: FloatMembers): Contract {
   const data = event.data;
   switch (event.type) {
     case "contract.updated": return { ...contract, content: contentOf(member(data, "content")) };
     case "contract.submitted":
       return { ...contract, status: "review", digest: member(data, "digest"), signingDeadline: data.signing_deadline ?? null };
     case "contract.changes_requested": return { ...contract, status: "draft", digest: null, signatures: [], signingDeadline: null };
-    case "contract.signed": return signed(contract, event);
+    case "contract.signed": return signed(contract, event, floats);
     case "contract.activated": return { ...contract, status: "active" };
     case "contract.completed": return { ...contract, status: "completed" };
     case "contract.terminated": return { ...contract, status: "terminated" };
     case "contract.expired": return { ...contract, status: "expired" };
-    default: return { ...contract, content: withAttachment(contract, member(data, "attachment")) };
+    default: return { ...contract, content: withAttachment(contract, member(data, "attachment"), floats) };
   }
 }
 
-function evolve(contract: Contract | null, event: AuditEvent): Contract {
+function evolve(contract: Contract | null, event: AuditEvent, floats: FloatMembers): Contract {
   if (event.type === CREATED) {
     if (contract !== null) throw new HistoryError(`event ${event.seq}: a contract can only be created once`);
     const content = member(event.data, "content");
@@ -208,7 +210,7 @@ function evolve(contract: Contract | null, event: AuditEvent): Contract {
   }
   try {
     authorize(contract, rule, event.actor);
-    const changed = apply(contract, event);
+    const changed = apply(contract, event, floats);
     return { ...changed, updatedAt: event.at, version: contract.version + 1, headHash: event.hash };
   } catch (error) {
     if (error instanceof HistoryError || error instanceof DidProblem) {
@@ -218,9 +220,10 @@ function evolve(contract: Contract | null, event: AuditEvent): Contract {
   }
 }
 
-/** The contract its events make, null without events; HistoryError when they cannot. */
-export function replay(events: AuditEvent[]): Contract | null {
-  return events.reduce<Contract | null>(evolve, null);
+/** The contract its events make, null without events; HistoryError when they cannot.
+ * ``floats``: integral numbers the file wrote as fractions, which integer fields refuse. */
+export function replay(events: AuditEvent[], floats: FloatMembers): Contract | null {
+  return events.reduce<Contract | null>((contract, event) => evolve(contract, event, floats), null);
 }
 
 // ----------------------------------------------------------------------------- attachments
@@ -233,7 +236,7 @@ const ATTACHMENT_FIELDS: Record<string, (value: Json) => boolean> = {
 };
 const MAX_ATTACHMENTS = 50;
 
-function withAttachment(contract: Contract, attachment: Json): Content {
+function withAttachment(contract: Contract, attachment: Json, floats: FloatMembers): Content {
   const metadata = contract.content.metadata;
   // Python calls metadata.get(): a non-object metadata is an error it does not expect.
   if (!isObject(metadata)) throw new UnexpectedInput("the contract's metadata is not an object");
@@ -241,7 +244,8 @@ function withAttachment(contract: Contract, attachment: Json): Content {
   const current = Array.isArray(listed) ? listed.filter((item) => isObject(item) && typeof item.id === "string") as JsonObject[] : [];
   const names = Object.keys(ATTACHMENT_FIELDS);
   if (!isObject(attachment) || Object.keys(attachment).length !== names.length
-    || !names.every((name) => Object.hasOwn(attachment, name) && ATTACHMENT_FIELDS[name]?.(attachment[name] as Json))) {
+    || !names.every((name) => Object.hasOwn(attachment, name) && ATTACHMENT_FIELDS[name]?.(attachment[name] as Json))
+    || writtenAsFloat(floats, attachment, "size")) {
     throw new HistoryError("malformed attachment record");
   }
   if (current.some((existing) => existing.id === attachment.id)) throw new HistoryError(`attachment ${String(attachment.id)} is already registered`);

@@ -1,6 +1,7 @@
 /** RFC 6962 / RFC 9162 inclusion proofs (cms.domain.merkle), checked on untrusted input. */
 import { sha256 } from "@noble/hashes/sha2";
 import { hexToBytes } from "@noble/hashes/utils";
+import { writtenAsFloat, type FloatMembers } from "./strictJson";
 
 export const ALGORITHM = "rfc6962-sha256";
 const HEX_HASH = /^[0-9a-f]{64}$/;
@@ -11,15 +12,18 @@ export interface InclusionProof { index: number; size: number; path: string[] }
 const isCount = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value);
 
 /** The proof a receipt holds, or the reason it is unreadable (InclusionProof.from_json). */
-export function readProof(data: unknown): InclusionProof | string {
+export function readProof(data: unknown, floats: FloatMembers): InclusionProof | string {
   if (typeof data !== "object" || data === null || Array.isArray(data)) return "an inclusion proof must be a JSON object";
   const proof = data as Record<string, unknown>;
   if (Object.keys(proof).sort().join() !== PROOF_KEYS.join()) return `inclusion proof keys must be ${JSON.stringify(PROOF_KEYS)}`;
   if (proof.algorithm !== ALGORITHM) return `unknown algorithm, expected '${ALGORITHM}'`;
   if (!Array.isArray(proof.path)) return "path must be a list of hex strings";
   const { index, size, path } = proof;
-  if (!isCount(size) || size < 1) return "size must be a positive integer";
-  if (!isCount(index) || index < 0 || index >= size) return `index must be an integer in [0, ${size})`;
+  // 1.0 is a float to Python, which refuses it here: so must this reading.
+  if (!isCount(size) || size < 1 || writtenAsFloat(floats, proof, "size")) return "size must be a positive integer";
+  if (!isCount(index) || index < 0 || index >= size || writtenAsFloat(floats, proof, "index")) {
+    return `index must be an integer in [0, ${size})`;
+  }
   if (!path.every((item) => typeof item === "string" && HEX_HASH.test(item))) return "path element is not 64 lower-case hex characters";
   return { index, size, path: path as string[] };
 }

@@ -18,8 +18,19 @@ export class NotJson extends Error {}
 /** JSON, but outside I-JSON (RFC 7493): what RFC 8785 cannot canonicalise. */
 export class NotIJson extends Error {}
 
+export type FloatMembers = WeakMap<object, Set<string>>;
+
+/** Whether ``holder[key]`` was written as a fraction or exponent (see Parsed.floats). */
+export function writtenAsFloat(floats: FloatMembers, holder: object, key: string): boolean {
+  return floats.get(holder)?.has(key) ?? false;
+}
+
 export interface Parsed {
   value: Json;
+  /** Integral numbers written as fractions or exponents (``1.0``, ``1e3``), by the object that
+   * holds them and their member name: Python reads those as floats, which its integer fields
+   * refuse; a JavaScript number cannot tell. */
+  floats: FloatMembers;
   /** Why the value has no RFC 8785 form (integers beyond ±(2^53 - 1), lone surrogates). */
   notIJson: string | null;
 }
@@ -43,6 +54,8 @@ const LONE_SURROGATE = /\p{Cs}/u;
 class Parser {
   private at = 0;
   private notIJson: string | null = null;
+  private readonly floats: FloatMembers = new WeakMap();
+  private floatLiteral = false;
 
   constructor(private readonly text: string) {}
 
@@ -50,11 +63,18 @@ class Parser {
     const value = this.value(0);
     this.skip();
     if (this.at !== this.text.length) this.fail("extra data after the JSON value");
-    return { value, notIJson: this.notIJson };
+    return { value, notIJson: this.notIJson, floats: this.floats };
   }
 
   private fail(problem: string): never {
     throw new NotJson(`${problem} (character ${this.at})`);
+  }
+
+  private noteFloat(holder: object, key: string): void {
+    if (!this.floatLiteral) return;
+    this.floatLiteral = false;
+    const members = this.floats.get(holder) ?? new Set<string>();
+    this.floats.set(holder, members.add(key));
   }
 
   private skip(): void {
@@ -101,6 +121,7 @@ class Parser {
       this.at += 1;
       // defineProperty: a member named "__proto__" is data, not the object's prototype.
       Object.defineProperty(result, key, { value: this.value(depth), enumerable: true, writable: true, configurable: true });
+      this.noteFloat(result, key);
       this.skip();
       const separator = this.text[this.at];
       this.at += 1;
@@ -119,6 +140,7 @@ class Parser {
     }
     for (;;) {
       result.push(this.value(depth));
+      this.noteFloat(result, String(result.length - 1));
       this.skip();
       const separator = this.text[this.at];
       this.at += 1;
@@ -170,6 +192,7 @@ class Parser {
     const value = Number(literal);
     if (!Number.isFinite(value)) this.fail(`${literal.slice(0, 24)} overflows a double`);
     const integer = /^-?[0-9]+$/.test(literal);
+    this.floatLiteral = !integer && Number.isInteger(value);
     if (integer && this.notIJson === null && BigInt(literal) > BigInt(MAX_SAFE_INTEGER)
       || integer && this.notIJson === null && BigInt(literal) < -BigInt(MAX_SAFE_INTEGER)) {
       this.notIJson = `the integer ${literal.slice(0, 24)} is beyond ±(2^53 - 1)`;

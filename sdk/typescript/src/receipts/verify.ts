@@ -13,7 +13,8 @@ import {
   contentDigest, contractJson, HistoryError, recomputedHash, replay, UnexpectedInput,
   type AuditEvent, type Contract,
 } from "./contract";
-import { FORMAT, parseReceipt, ReceiptFormatError, type Receipt, type ReceiptBatch } from "./format";
+import { FORMAT, parseReceipt, ReceiptFormatError, type Placement, type Receipt, type ReceiptBatch } from "./format";
+import type { FloatMembers } from "./strictJson";
 import { proofVerifies, readProof } from "./merkle";
 import { recordedDocuments, signatureProblem } from "./signatures";
 import { DidProblem } from "./did";
@@ -81,7 +82,7 @@ async function verify(raw: Uint8Array, options: VerifyOptions): Promise<ReceiptR
   const trusted = options.trusted ?? null;
   const checks = [canonicalCheck(raw, receipt), trustCheck(receipt, trusted)];
   const { events } = receipt;
-  const [replayed, history] = replayCheck(events);
+  const [replayed, history] = replayCheck(events, receipt.floats);
   checks.push(...chainChecks(`contract:${receipt.contractId}`, events), history);
   if (replayed !== null) {
     checks.push(...contractChecks(receipt.contract, replayed), digestCheck(replayed));
@@ -140,10 +141,10 @@ function chainChecks(stream: string, events: AuditEvent[]): Check[] {
   return [check("audit_chain", !problems.length, summary), ...problems];
 }
 
-function replayCheck(events: AuditEvent[]): [Contract | null, Check] {
+function replayCheck(events: AuditEvent[], floats: FloatMembers): [Contract | null, Check] {
   let replayed: Contract | null;
   try {
-    replayed = replay(events);
+    replayed = replay(events, floats);
   } catch (error) {
     if (error instanceof UnexpectedInput || !(error instanceof HistoryError || error instanceof DidProblem)) throw error;
     return [null, check("history", false, `the events do not form a valid lifecycle: ${error.message}`)];
@@ -266,7 +267,7 @@ async function eventAnchorChecks(receipt: Receipt, chain: ChainView): Promise<Ch
     if (!placement || !batch) continue;
     anchoredCount += 1;
     if (!cache.has(placement.batch)) cache.set(placement.batch, await chain.anchorOf(batch.root));
-    const problem = anchorProblem(event, placement.anchorSeq, placement.proof, batch.root, cache.get(placement.batch) ?? null);
+    const problem = anchorProblem(event, placement, batch.root, cache.get(placement.batch) ?? null, receipt.floats);
     if (problem) problems.push(check(`anchor:event[${event.seq}]`, false, problem));
   }
   let summary = problems.length ? check("anchoring", false, `${problems.length} event(s) do not prove to an on-chain root`)
@@ -275,9 +276,11 @@ async function eventAnchorChecks(receipt: Receipt, chain: ChainView): Promise<Ch
   return [summary, ...missing, ...problems];
 }
 
-function anchorProblem(event: AuditEvent, anchorSeq: number, proofJson: unknown, root: string, onChain: ChainAnchor | null): string | null {
+function anchorProblem(event: AuditEvent, placement: Placement, root: string, onChain: ChainAnchor | null,
+  floats: FloatMembers): string | null {
+  const { anchorSeq } = placement;
   if (onChain === null) return `the batch root ${root} is not anchored on chain`;
-  const proof = readProof(proofJson);
+  const proof = readProof(placement.proof, floats);
   if (typeof proof === "string") return `the stored inclusion proof is unreadable: ${proof}`;
   if (proof.size !== onChain.count || onChain.firstSeq + proof.index !== anchorSeq) {
     return `the proof places the event at ${anchorSeq} of ${proof.size}, the chain's batch holds ${onChain.count} from ${onChain.firstSeq}`;
