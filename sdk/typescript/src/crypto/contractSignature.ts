@@ -29,11 +29,12 @@ export interface ContractSignatureFields {
 
 /** EIP-712 typed data an Ethereum key signs for a contract (eth_signTypedData_v4 shape). */
 export function contractTypedData(fields: ContractSignatureFields) {
+  const digest: Hex = `0x${fields.digestHex}`;
   return {
     domain: { ...EIP712_DOMAIN, chainId: fields.chainId },
     types: CONTRACT_SIGNATURE_TYPES,
     primaryType: "ContractSignature" as const,
-    message: { contractId: fields.contractId, digest: `0x${fields.digestHex}` as Hex, signer: fields.signerDid },
+    message: { contractId: fields.contractId, digest, signer: fields.signerDid },
   };
 }
 

@@ -55,7 +55,7 @@ function decodeAnchored(log: { address: string; topics: readonly Hex[]; data: He
   try {
     const decoded = decodeEventLog({ abi: LEDGER_READ_ABI, eventName: "Anchored", topics: log.topics as [Hex, ...Hex[]], data: log.data });
     const { root, firstSeq, lastSeq, count } = decoded.args;
-    return { emitter: getAddress(log.address), root: strip0x(root), firstSeq: Number(firstSeq), lastSeq: Number(lastSeq), count: Number(count) };
+    return { emitter: getAddress(log.address), root: strip0x(root), firstSeq: Number(firstSeq), lastSeq: Number(lastSeq), count };
   } catch {
     return null; // same topic, another layout: some other contract's event
   }
@@ -73,7 +73,7 @@ export function rpcChainView(rpcUrl: string, ledger: LedgerAt, timeoutMs = 10_00
       const [blockNumber, firstSeq, , count] = await client.readContract({
         address, abi: LEDGER_READ_ABI, functionName: "anchorOf", args: [`0x${root}`],
       });
-      return blockNumber ? { blockNumber: Number(blockNumber), firstSeq: Number(firstSeq), count: Number(count) } : null;
+      return blockNumber ? { blockNumber: Number(blockNumber), firstSeq: Number(firstSeq), count } : null;
     }),
     statusOf: (contractId) => reading("statusOf", async () => {
       const [status, seq, updatedAt, headHash] = await client.readContract({

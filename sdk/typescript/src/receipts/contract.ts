@@ -248,7 +248,7 @@ function withAttachment(contract: Contract, attachment: Json, floats: FloatMembe
     || writtenAsFloat(floats, attachment, "size")) {
     throw new HistoryError("malformed attachment record");
   }
-  if (current.some((existing) => existing.id === attachment.id)) throw new HistoryError(`attachment ${String(attachment.id)} is already registered`);
+  if (current.some((existing) => existing.id === attachment.id)) throw new HistoryError(`attachment ${JSON.stringify(attachment.id)} is already registered`);
   if (current.length >= MAX_ATTACHMENTS) throw new HistoryError(`a contract has at most ${MAX_ATTACHMENTS} attachments`);
   if (!parties(contract).includes(attachment.uploaded_by as Json)) throw new HistoryError("only a party's upload can become an attachment");
   return validated({ ...contract.content, metadata: { ...metadata, attachments: [...current, attachment] } });

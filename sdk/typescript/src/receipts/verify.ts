@@ -54,7 +54,8 @@ export interface VerifyOptions {
 }
 
 const check = (name: string, ok: boolean, detail: string): Check => ({ name, ok, detail });
-const shown = (value: unknown) => JSON.stringify(value) ?? "undefined";
+// JSON.stringify gives undefined for undefined, which its declared type does not say.
+const shown = (value: unknown) => (JSON.stringify(value) as string | undefined) ?? "undefined";
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
 
 function report(checks: Check[], incomplete: string | null = null): ReceiptReport {

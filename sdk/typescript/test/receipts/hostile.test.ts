@@ -89,7 +89,7 @@ it("every single-byte change of a valid receipt is caught, never thrown", async 
   const survivors: number[] = [];
   for (let i = 0; i < 60; i += 1) {
     const position = Math.floor(random() * valid.length);
-    const changed = valid.slice();
+    const changed = Uint8Array.from(valid);
     const choices = alphabet.filter((c) => c !== valid[position]);
     changed[position] = choices[Math.floor(random() * choices.length)] ?? 0x20;
     const report = await verifyReceipt(changed, { connect: (at) => memoryChain(state, address, at), trusted });

@@ -42,7 +42,7 @@ export function Component() {
               : "A JSON-RPC endpoint of the chain the receipt is anchored on: your own node or a provider you trust."} />
           <TextInput label="Trusted ledger (CHAIN_ID:ADDRESS)" value={pin} onChange={(event) => { setPin(event.currentTarget.value); }}
             error={errors.pin} placeholder="1:0x…" spellCheck={false}
-            description={<>Optional, but without it the verdict can only be incomplete: anyone can deploy a ledger and anchor a forged history on it, so a receipt cannot vouch for its own ledger. Pin the ledger the operator published (<Anchor href="/api/v1/ledger" target="_blank" rel="noreferrer" size="xs" underline="always">/api/v1/ledger</Anchor>), obtained out of band.</>} />
+            description={<>Optional, but without it the verdict can only be incomplete: anyone can deploy a ledger and anchor a forged history on it, so a receipt cannot vouch for its own ledger. Pin the ledger the operator published (<Anchor href={`${config.apiUrl}/api/v1/ledger`} target="_blank" rel="noreferrer" size="xs" underline="always">/api/v1/ledger</Anchor>), obtained out of band.</>} />
           <Button type="submit" loading={verification.isPending} style={{ alignSelf: "flex-start" }}>Verify receipt</Button>
         </Stack>
       </form>
