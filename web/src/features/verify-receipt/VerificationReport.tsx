@@ -1,4 +1,4 @@
-import { Alert, Badge, Group, List, Paper, Stack, Text, Title } from "@mantine/core";
+import { Alert, Badge, Group, Paper, Stack, Text, Title } from "@mantine/core";
 import type { ReceiptReport } from "@cms/sdk";
 import { describeCheck, tamperedParts } from "./checkWords";
 
@@ -38,9 +38,10 @@ export function VerificationReport({ report }: { report: ReceiptReport }) {
       <Title order={2}>Result</Title>
       <Verdict report={report} />
       <Title order={3}>Checks</Title>
-      <List listStyleType="none" spacing="xs" aria-label="Checks">
+      {/* role="list": Safari drops the list role of an unstyled list. */}
+      <Stack component="ul" role="list" gap="xs" aria-label="Checks" style={{ listStyle: "none", margin: 0, padding: 0 }}>
         {report.checks.map((check, index) => (
-          <List.Item key={`${check.name}-${String(index)}`}>
+          <li key={`${check.name}-${String(index)}`}>
             <Paper withBorder p="sm" radius="sm">
               <Group gap="xs" wrap="nowrap" align="flex-start">
                 <Badge color={(check.ok ? OK : FAILED).color} variant="filled" style={{ flexShrink: 0 }}>
@@ -53,9 +54,9 @@ export function VerificationReport({ report }: { report: ReceiptReport }) {
                 </Stack>
               </Group>
             </Paper>
-          </List.Item>
+          </li>
         ))}
-      </List>
+      </Stack>
     </Stack>
   );
 }
