@@ -7,5 +7,7 @@ export interface NavigationItem {
 }
 
 export const navigation: NavigationItem[] = [
+  { to: "/verify", label: "Verify a receipt" },
+  // Keep last: a page outside the app.
   { to: "/api-docs", label: "API reference", outsideApp: true },
 ];
