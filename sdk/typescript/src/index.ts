@@ -5,3 +5,11 @@ export type { ProblemDocument, ProblemItem } from "./problems";
 export type { components, paths } from "./generated/schema";
 export { canonicalJson, digestOf, sha256Hex } from "./canonical";
 export { didKeyFromEd25519, ed25519FromDidKey } from "./did/didKey";
+export {
+  verifyReceipt, parseTrustedLedger, rpcChainView, ChainUnavailable, RECEIPT_FORMAT, MAX_RECEIPT_BYTES,
+  LEDGER_RUNTIME_CODE,
+} from "./receipts";
+export type {
+  Check, ReceiptReport, TrustedLedger, VerifyOptions, ChainAnchor, ChainSlot, ChainTransaction, ChainView, LedgerAt,
+  MinedAnchor,
+} from "./receipts";

@@ -9,6 +9,8 @@ const screens: RouteObject[] = [
   { path: "contracts", lazy: () => import("../features/contracts-list/route") },
   { path: "contracts/new", lazy: () => import("../features/contract-form/route") },
   { path: "contracts/:id/edit", lazy: () => import("../features/contract-form/editRoute") },
+  // Public: anyone checks a receipt, signed in or not (no RequireSession).
+  { path: "verify", lazy: () => import("../features/verify-receipt/route") },
   { path: "*", lazy: () => import("../features/not-found/route") },
 ];
 
