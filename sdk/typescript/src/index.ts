@@ -5,3 +5,13 @@ export type { ProblemDocument, ProblemItem } from "./problems";
 export type { components, paths } from "./generated/schema";
 export { canonicalJson, digestOf, sha256Hex } from "./canonical";
 export { didKeyFromEd25519, ed25519FromDidKey } from "./did/didKey";
+export {
+  CONTENT_FIELDS, CONTENT_SCHEMA, CONTRACT_MESSAGE_PREFIX, EIP712_DOMAIN_NAME, EIP712_DOMAIN_VERSION,
+  chainIdOfDid, contentDigest, contractMessage, contractTypedData, schemeForDid, verifySigningPayload,
+} from "./signing/payload";
+export type {
+  SigningPayloadCheck, SigningPayloadOptions, SigningRefusal, SigningRefusalReason,
+  VerifiedSigningPayload,
+} from "./signing/payload";
+export { SigningRefused, prepareContractSigning, signContract, signPrepared } from "./signing/signContract";
+export type { ContractSigner, PreparedSigning } from "./signing/signContract";
