@@ -1,6 +1,7 @@
 import { Button, Divider, Stack, Text, Title } from "@mantine/core";
 import { Fragment, type ReactNode } from "react";
 import { Link } from "react-router";
+import classes from "./contractPage.module.css";
 import { availableActions, waitingFor, type ActionName, type AvailableAction } from "./actions";
 import type { Contract } from "./model";
 import { Section } from "./Section";
@@ -19,7 +20,7 @@ export function ActionsSection({ contract, did }: { contract: Contract; did: str
   return (
     <Section title="What you can do">
       {waiting && <Text>{waiting}</Text>}
-      {actions.length === 0 && <Text c="dimmed">No action is open to you in this state.</Text>}
+      {actions.length === 0 && <Text className={classes.muted}>No action is open to you in this state.</Text>}
       {actions.map((action, index) => (
         <Fragment key={action.name}>
           {index > 0 && <Divider />}

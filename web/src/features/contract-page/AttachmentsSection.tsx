@@ -1,7 +1,8 @@
-import { Alert, Button, Code, FileInput, Group, NativeSelect, Progress, Stack, Table, Text } from "@mantine/core";
+import { Button, Code, FileInput, Group, NativeSelect, Progress, Stack, Table, Text } from "@mantine/core";
 import { useId, useState } from "react";
 import { useCms } from "../../api/cms";
 import { plainProblem } from "../../api/problemText";
+import { Notice } from "./Notice";
 import { sha256OfBytes } from "./hash";
 import { attachmentsOf, formatBytes, roleOf, type AttachmentRecord, type Contract } from "./model";
 import classes from "./contractPage.module.css";
@@ -16,10 +17,10 @@ export function AttachmentsSection({ contract, did }: { contract: Contract; did:
   return (
     <Section title="Attachments">
       {attachments.length === 0
-        ? <Text c="dimmed">No attachments.</Text>
+        ? <Text className={classes.muted}>No attachments.</Text>
         : <AttachmentTable contractId={contract.id} attachments={attachments} />}
       {canAttach ? <AttachForm contractId={contract.id} />
-        : <Text size="sm" c="dimmed">Files can be attached to a draft only, by its parties: the digest then covers them.</Text>}
+        : <Text size="sm" className={classes.muted}>Files can be attached to a draft only, by its parties: the digest then covers them.</Text>}
     </Section>
   );
 }
@@ -72,7 +73,7 @@ function DownloadAttachment({ contractId, attachment }: { contractId: string; at
   }
   return (
     <>
-      <Button variant="subtle" size="compact-xs" px={0} onClick={() => { void download(); }}
+      <Button variant="default" size="compact-xs" onClick={() => { void download(); }}
         aria-label={`Download ${attachment.name}`}>Download</Button>
       {problem && <Text size="xs" c="red" role="alert">{problem}</Text>}
     </>
@@ -101,7 +102,7 @@ function AttachForm({ contractId }: { contractId: string }) {
       if (file && mediaType) void upload(file, mediaType);
     }}>
       <Group align="flex-end" gap="sm" wrap="wrap">
-        <FileInput label="File to attach" placeholder="Choose a file" value={file} clearable
+        <FileInput label="File to attach" value={file} clearable clearButtonProps={{ "aria-label": "Remove the chosen file" }}
           style={{ flex: "1 1 12rem", minWidth: 0 }}
           onChange={(next) => { setFile(next); setMediaType(next ? guessType(next) : ""); }}
           error={problem?.fields["/name"] ?? problem?.fields["/size"]} />
@@ -111,7 +112,7 @@ function AttachForm({ contractId }: { contractId: string }) {
         <Button type="submit" disabled={!file || !mediaType || busy} loading={busy}>Attach</Button>
       </Group>
       <UploadProgress state={state} />
-      {problem && <Alert color="red" role="alert" title={problem.title}>{problem.detail}</Alert>}
+      {problem && <Notice color="red" role="alert" title={problem.title}>{problem.detail}</Notice>}
     </Stack>
   );
 }
@@ -123,13 +124,13 @@ function UploadProgress({ state }: { state: UploadState }) {
   if (state.phase === "idle" || state.phase === "failed") return null;
   if (state.phase === "done") {
     return (
-      <Alert color={state.matches ? "green" : "red"} role="status" title={state.matches
+      <Notice color={state.matches ? "green" : "red"} role="status" title={state.matches
         ? `${state.name} is attached` : `${state.name}: the recorded hash differs from the file's`}>
         <Text size="sm" className={classes.wrap}>
           SHA-256 computed in your browser <Code>{state.sha256}</Code>
           {state.matches ? " matches the one the platform recorded." : <>; the platform recorded <Code>{state.serverSha256}</Code>.</>}
         </Text>
-      </Alert>
+      </Notice>
     );
   }
   const percent = Math.round(state.progress * 100);

@@ -1,4 +1,6 @@
-import { Badge, Code, Group, Stack, Text, Title } from "@mantine/core";
+import { Code, Group, Stack, Text, Title, VisuallyHidden } from "@mantine/core";
+import { StateBadge } from "./StateBadge";
+import classes from "./contractPage.module.css";
 import { formatInstant, STATUS_COLORS, STATUS_WORDS, type Contract } from "./model";
 
 export function ContractHeader({ contract }: { contract: Contract }) {
@@ -6,20 +8,19 @@ export function ContractHeader({ contract }: { contract: Contract }) {
     <Stack gap={4}>
       <Group gap="sm" wrap="wrap">
         <Title order={1} style={{ overflowWrap: "anywhere" }}>{contract.title}</Title>
-        <Badge color={STATUS_COLORS[contract.status]} variant="light" size="lg"
-          aria-label={`Status: ${STATUS_WORDS[contract.status]}`}>
-          {STATUS_WORDS[contract.status]}
-        </Badge>
+        <StateBadge color={STATUS_COLORS[contract.status]} size="lg" maw="100%">
+          <VisuallyHidden>Status: </VisuallyHidden>{STATUS_WORDS[contract.status]}
+        </StateBadge>
       </Group>
       {contract.description && <Text>{contract.description}</Text>}
-      <Text size="sm" c="dimmed">
+      <Text size="sm" className={classes.muted}>
         Valid from {formatInstant(contract.valid_from)} until {formatInstant(contract.valid_until)}
         {contract.signing_deadline && contract.status === "review"
           ? `; signatures due by ${formatInstant(contract.signing_deadline)}` : ""}
       </Text>
       <Text size="sm" style={{ overflowWrap: "anywhere" }}>
         Digest (what the parties sign):{" "}
-        {contract.digest ? <Code>{contract.digest}</Code> : <Text span c="dimmed">fixed when the draft is submitted</Text>}
+        {contract.digest ? <Code>{contract.digest}</Code> : <Text span className={classes.muted}>fixed when the draft is submitted</Text>}
       </Text>
     </Stack>
   );

@@ -1,5 +1,6 @@
-import { Alert, Code, Loader, Tabs, Text } from "@mantine/core";
+import { Code, Loader, Tabs, Text } from "@mantine/core";
 import { lazy, Suspense } from "react";
+import { Notice } from "./Notice";
 import { documentHash, type Contract, type DocumentFormat } from "./model";
 import classes from "./contractPage.module.css";
 import { ProblemAlert } from "./ProblemAlert";
@@ -31,7 +32,7 @@ export function DocumentSection({ contract }: { contract: Contract }) {
           ))}
         </Tabs>
       ) : (
-        <Text c="dimmed">This contract was written as free-form terms: it has no rendered document. Its terms are below.</Text>
+        <Text className={classes.muted}>This contract was written as free-form terms: it has no rendered document. Its terms are below.</Text>
       )}
     </Section>
   );
@@ -43,11 +44,11 @@ function VerifiedDocumentView({ contract, format }: { contract: Contract; format
   if (verified.isError) return <ProblemAlert error={verified.error} />;
   return (
     <>
-      <Alert color="green" variant="light" mb="sm">
+      <Notice color="green" variant="light" mb="sm">
         <Text size="sm" className={classes.wrap}>
           Its SHA-256 <Code>{verified.data.sha256}</Code> matches the contract&apos;s record, which the digest covers.
         </Text>
-      </Alert>
+      </Notice>
       {format === "html"
         ? <HtmlDocument bytes={verified.data.bytes} title={contract.title} />
         : (

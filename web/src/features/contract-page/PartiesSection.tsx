@@ -1,4 +1,5 @@
-import { Badge, Code, Group, Stack, Text } from "@mantine/core";
+import { Code, Group, Stack, Text } from "@mantine/core";
+import { StateBadge } from "./StateBadge";
 import { formatInstant, roleOf, type Contract } from "./model";
 import classes from "./contractPage.module.css";
 import { Section } from "./Section";
@@ -20,8 +21,8 @@ export function PartiesSection({ contract }: { contract: Contract }) {
             <Stack component="li" gap={2} key={did}>
               <Group gap="xs">
                 <Text fw={600} tt="capitalize">{role}</Text>
-                {signature ? <Badge color="green" variant="light">Signed</Badge>
-                  : <Badge color="gray" variant="light">{unsignedWords(contract)}</Badge>}
+                {signature ? <StateBadge color="green">Signed</StateBadge>
+                  : <StateBadge color="gray">{unsignedWords(contract)}</StateBadge>}
               </Group>
               <Text size="sm" className={classes.wrap}><Code>{did}</Code></Text>
               {signature && (

@@ -1,7 +1,8 @@
-import { ActionIcon, Alert, Group, NumberInput, Text, VisuallyHidden } from "@mantine/core";
+import { ActionIcon, Group, NumberInput, Text, VisuallyHidden } from "@mantine/core";
 import { getDocument, GlobalWorkerOptions, type PDFDocumentProxy } from "pdfjs-dist";
 import workerUrl from "pdfjs-dist/build/pdf.worker.min.mjs?url";
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { Notice } from "./Notice";
 import classes from "./contractPage.module.css";
 
 // The worker is a file of this origin (the CSP admits scripts and workers from 'self' only).
@@ -18,7 +19,7 @@ export default function PdfViewer({ data, title }: { data: ArrayBuffer; title: s
   const [zoom, setZoom] = useState(2);
   const pages = pdf.document?.numPages ?? 0;
   const text = usePageRendering(pdf.document, page, ZOOMS[zoom] ?? 1, canvas);
-  if (pdf.error) return <Alert color="red" role="alert" title="The PDF cannot be shown">{pdf.error}</Alert>;
+  if (pdf.error) return <Notice color="red" role="alert" title="The PDF cannot be shown">{pdf.error}</Notice>;
 
   const goTo = (next: number) => { setPage(Math.min(Math.max(next, 1), Math.max(pages, 1))); };
   const zoomBy = (step: number) => { setZoom((current) => Math.min(Math.max(current + step, 0), ZOOMS.length - 1)); };
@@ -37,7 +38,7 @@ export default function PdfViewer({ data, title }: { data: ArrayBuffer; title: s
         <ActionIcon variant="default" aria-label="Previous page" disabled={page <= 1} onClick={() => { goTo(page - 1); }}>‹</ActionIcon>
         <NumberInput label="Page" w={110} size="xs" min={1} max={Math.max(pages, 1)} value={page}
           onChange={(value) => { if (typeof value === "number") goTo(value); }}
-          rightSection={<Text size="xs" c="dimmed" pr={6}>/ {pages}</Text>} rightSectionWidth={44} />
+          rightSection={<Text size="xs" className={classes.muted} pr={6}>/ {pages}</Text>} rightSectionWidth={44} />
         <ActionIcon variant="default" aria-label="Next page" disabled={page >= pages} onClick={() => { goTo(page + 1); }}>›</ActionIcon>
         <ActionIcon variant="default" aria-label="Zoom out" disabled={zoom <= 0} onClick={() => { zoomBy(-1); }}>−</ActionIcon>
         <Text size="sm" aria-live="polite">{Math.round((ZOOMS[zoom] ?? 1) * 100)}%</Text>

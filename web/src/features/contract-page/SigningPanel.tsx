@@ -1,10 +1,11 @@
 import {
   contentDigest, prepareContractSigning, signPrepared, type PreparedSigning, type SigningRefusal,
 } from "@cms/sdk";
-import { Alert, Button, Code, List, Stack, Table, Text } from "@mantine/core";
+import { Button, Code, List, Stack, Table, Text } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useCms } from "../../api/cms";
 import { useSigner } from "../../auth/signer";
+import { Notice } from "./Notice";
 import type { Contract } from "./model";
 import classes from "./contractPage.module.css";
 import { ProblemAlert } from "./ProblemAlert";
@@ -39,7 +40,7 @@ export function SigningPanel({ contract, did, disabledWhy }: { contract: Contrac
         disabled={Boolean(disabledWhy)} style={{ alignSelf: "flex-start" }}>
         {prepared ? "Check again" : "Review what you sign"}
       </Button>
-      {disabledWhy && <Text size="sm" c="dimmed">{disabledWhy}</Text>}
+      {disabledWhy && <Text size="sm" className={classes.muted}>{disabledWhy}</Text>}
       {review.isError && <ProblemAlert error={review.error} />}
       {prepared && !prepared.check.ok && <Refusal refusal={prepared.check} />}
       {prepared?.check.ok && (
@@ -50,7 +51,7 @@ export function SigningPanel({ contract, did, disabledWhy }: { contract: Contrac
             {prepared.check.typedData ? "Sign with your wallet" : "Sign with your key"}
           </Button>
           {sign.isError && <ProblemAlert error={sign.error} />}
-          {sign.isSuccess && <Alert color="green" role="status" title="Signed">Your signature was recorded.</Alert>}
+          {sign.isSuccess && <Notice color="green" role="status" title="Signed">Your signature was recorded.</Notice>}
         </>
       )}
     </Stack>
@@ -59,14 +60,14 @@ export function SigningPanel({ contract, did, disabledWhy }: { contract: Contrac
 
 function Refusal({ refusal }: { refusal: SigningRefusal }) {
   return (
-    <Alert color="red" role="alert" title="Not signed: what the server asks you to sign does not match the contract">
+    <Notice color="red" role="alert" title="Not signed: what the server asks you to sign does not match the contract">
       <Stack gap={4}>
         <Text size="sm">{refusal.explanation} Your key was not asked to sign anything.</Text>
         <Text size="sm" className={classes.wrap}>The value that differs: <Code>{refusal.field}</Code></Text>
         <Text size="sm" className={classes.wrap}>Expected (rebuilt in your browser): <Code>{refusal.expected}</Code></Text>
         <Text size="sm" className={classes.wrap}>Received from the server: <Code>{refusal.received}</Code></Text>
       </Stack>
-    </Alert>
+    </Notice>
   );
 }
 
@@ -84,7 +85,7 @@ function WhatYouSign({ prepared, did }: { prepared: PreparedSigning; did: string
               <Table.Tr key={field.label}>
                 <Table.Th w="30%" scope="row">{field.label}</Table.Th>
                 <Table.Td className={classes.wrap}>
-                  <Code>{field.value}</Code>{field.note && <Text size="xs" c="dimmed">{field.note}</Text>}
+                  <Code>{field.value}</Code>{field.note && <Text size="xs" className={classes.muted}>{field.note}</Text>}
                 </Table.Td>
               </Table.Tr>
             ))}

@@ -1,5 +1,6 @@
-import { Badge, Code, Loader, Stack, Text, Timeline, VisuallyHidden } from "@mantine/core";
+import { Code, Loader, Stack, Text, Timeline, VisuallyHidden } from "@mantine/core";
 import { useState } from "react";
+import { StateBadge } from "./StateBadge";
 import { ANCHOR_WORDS, eventDetail, eventInWords, timelineNews } from "./eventWords";
 import { formatInstant } from "./model";
 import classes from "./contractPage.module.css";
@@ -38,12 +39,12 @@ function EventBody({ event }: { event: PlacedEvent }) {
   const anchor = event.anchor;
   return (
     <Stack gap={2} className={classes.wrap}>
-      <Text size="xs" c="dimmed">{formatInstant(event.at)} by <Code>{event.actor}</Code></Text>
+      <Text size="xs" className={classes.muted}>{formatInstant(event.at)} by <Code>{event.actor}</Code></Text>
       {detail && <Text size="sm">{detail}</Text>}
       <div>
-        <Badge size="sm" variant="light" color={ANCHOR_COLORS[anchor.state]} data-anchor-state={anchor.state}>
+        <StateBadge size="sm" color={ANCHOR_COLORS[anchor.state]} data-anchor-state={anchor.state}>
           {ANCHOR_WORDS[anchor.state]}
-        </Badge>
+        </StateBadge>
       </div>
       {anchor.state === "anchored" && (
         <Text size="xs">
@@ -51,7 +52,7 @@ function EventBody({ event }: { event: PlacedEvent }) {
         </Text>
       )}
       {anchor.state === "batched" && anchor.tx_hash && <Text size="xs">Transaction <Code>{anchor.tx_hash}</Code></Text>}
-      <Text size="xs" c="dimmed">Event hash <Code>{event.hash}</Code></Text>
+      <Text size="xs" className={classes.muted}>Event hash <Code>{event.hash}</Code></Text>
     </Stack>
   );
 }

@@ -1,7 +1,8 @@
-import { Alert, Button, Group, List, Stack, Text, ThemeIcon } from "@mantine/core";
+import { Button, Group, List, Stack, Text, ThemeIcon } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
 import { useCms } from "../../api/cms";
+import { Notice } from "./Notice";
 import { checkInWords } from "./checkWords";
 import { formatInstant, type Contract } from "./model";
 import classes from "./contractPage.module.css";
@@ -29,15 +30,15 @@ export function VerificationSection({ contract }: { contract: Contract }) {
       {verify.isError && <ProblemAlert error={verify.error} />}
       {report && (
         <Stack gap="xs" role="status">
-          <Alert color={report.valid ? "green" : "red"} title={report.valid ? "Every check passed" : "Some checks failed"}>
+          <Notice color={report.valid ? "green" : "red"} title={report.valid ? "Every check passed" : "Some checks failed"}>
             Checked {formatInstant(report.checked_at)}.
-          </Alert>
+          </Notice>
           <List spacing={4} size="sm" aria-label="Verification checks" className={classes.wrap} icon={null}>
             {report.checks.map((check) => (
               <List.Item key={check.name} icon={
                 <ThemeIcon size="sm" radius="xl" color={check.ok ? "green" : "red"} aria-hidden>{check.ok ? "✓" : "✗"}</ThemeIcon>}>
                 <Text size="sm" span fw={500}>{check.ok ? "Passed" : "Failed"}: {checkInWords(check.name)}</Text>
-                {check.detail && <Text size="xs" c="dimmed">{check.detail}</Text>}
+                {check.detail && <Text size="xs" className={classes.muted}>{check.detail}</Text>}
               </List.Item>
             ))}
           </List>
