@@ -21,28 +21,26 @@ from tests.browser.wallet import TestWallet
 from tests.template_variables import training_variables
 
 REPO = Path(__file__).resolve().parents[2]
-ACTIONS = ("Edit the draft", "Submit for signing", "Sign", "Request changes", "Activate",
-           "Complete", "Terminate")
 
 
 # ------------------------------------------------------------------ contracts through the API
 
-def template_contract(provider: Any, consumer: Any) -> dict[str, Any]:
+def template_contract(provider: Any, consumer: Any, **variables: Any) -> dict[str, Any]:
     """A draft from the built-in template: it has a rendered HTML and PDF document."""
     return provider.client.create_contract({
         "template_id": "ai_training", "consumer_did": consumer.did,
-        "variables": training_variables()})
+        "variables": training_variables(**variables)})
 
 
-def submitted(provider: Any, consumer: Any) -> str:
-    contract = template_contract(provider, consumer)
+def submitted(provider: Any, consumer: Any, **variables: Any) -> str:
+    contract = template_contract(provider, consumer, **variables)
     deadline = (datetime.now(UTC) + timedelta(days=5)).isoformat()
     provider.client.transition(contract["id"], "submit", {"signing_deadline": deadline})
     return contract["id"]
 
 
-def signed_by_both(provider: Any, consumer: Any) -> str:
-    contract_id = submitted(provider, consumer)
+def signed_by_both(provider: Any, consumer: Any, **variables: Any) -> str:
+    contract_id = submitted(provider, consumer, **variables)
     provider.client.sign_contract(contract_id, provider.signer)
     consumer.client.sign_contract(contract_id, consumer.signer)
     return contract_id
@@ -264,14 +262,17 @@ def test_the_provider_signs_through_its_wallet(person, new_party, screenshot) ->
 
 # ------------------------------------------------------------------ signed, active, terminated
 
-def test_activate_watch_anchoring_verify_download_the_receipt_and_terminate(
+def test_a_signed_contract_not_yet_valid_explains_why_it_cannot_be_activated(
         person, new_party, assert_accessible, screenshot) -> None:
     provider, consumer = new_party("eth"), new_party("ed25519")
-    contract_id = signed_by_both(provider, consumer)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    contract_id = signed_by_both(provider, consumer, start_date=tomorrow)
 
     page = open_contract(person, consumer, contract_id)
     status_shown(page, "Signed")
     assert actions_offered(page) == {"Activate", "Terminate"}
+    assert page.get_by_role("button", name="Activate now").is_disabled()
+    page.get_by_text("It can be activated from").wait_for()
     parties = page.get_by_role("region", name="Parties and signatures")
     assert parties.get_by_text("Signed", exact=True).count() == 2
     parties.get_by_text("EIP-712 typed data (Ethereum key) on chain 31337").wait_for()
@@ -279,25 +280,39 @@ def test_activate_watch_anchoring_verify_download_the_receipt_and_terminate(
     assert_accessible(page)
     screenshot(page, "signed-consumer")
 
-    # Announcements are recorded as they happen: the timeline updates without a reload.
-    page.evaluate("""() => {
-        window.__announced = [];
-        const region = document.querySelector('[aria-live=polite][aria-atomic=true]');
-        new MutationObserver(() => window.__announced.push(region.textContent))
-            .observe(region, {subtree: true, childList: true, characterData: true});
-    }""")
-    page.get_by_role("button", name="Activate now").click()
+
+def active(provider: Any, consumer: Any) -> str:
+    """Signed and valid from today: the lifecycle workflow activates it at once, or we do."""
+    from cms_client import ApiError
+
+    contract_id = signed_by_both(provider, consumer)
+    try:
+        provider.client.transition(contract_id, "activate")
+    except ApiError as error:  # the workflow was first
+        assert error.code == "illegal_transition", error
+    assert provider.client.get_contract(contract_id)["status"] == "active"
+    return contract_id
+
+
+def all_anchored(page: Any, count: int) -> None:
+    page.wait_for_function(
+        "count => { const states = [...document.querySelectorAll('[data-anchor-state]')]"
+        ".map(e => e.dataset.anchorState);"
+        " return states.length === count && states.every(s => s === 'anchored'); }",
+        arg=count, timeout=60_000)
+
+
+def test_an_active_contract_verified_its_receipt_saved_and_terminated_live(
+        person, new_party, assert_accessible, screenshot) -> None:
+    provider, consumer = new_party("eth"), new_party("ed25519")
+    contract_id = active(provider, consumer)
+
+    page = open_contract(person, consumer, contract_id)
     status_shown(page, "Active")
     assert actions_offered(page) == {"Complete", "Terminate"}
     timeline = page.get_by_role("region", name="Timeline")
     timeline.get_by_text("5. Activated").wait_for()
-    page.wait_for_function(
-        "() => { const states = [...document.querySelectorAll('[data-anchor-state]')]"
-        ".map(e => e.dataset.anchorState);"
-        " return states.length === 5 && states.every(s => s === 'anchored'); }",
-        timeout=60_000)
-    announced = " ".join(page.evaluate("() => window.__announced"))
-    assert "New event: Activated." in announced and "anchored on chain" in announced
+    all_anchored(page, 5)
     first = provider.client.events(contract_id)[0]["anchor"]
     timeline.get_by_text(first["tx_hash"]).first.wait_for()
     timeline.get_by_text(f"Block {first['block_number']}", exact=False).first.wait_for()
@@ -314,6 +329,7 @@ def test_activate_watch_anchoring_verify_download_the_receipt_and_terminate(
     page.get_by_text("Passed: The digest is the hash of the content").wait_for()
     page.get_by_text(f"Passed: The signature of {provider.did} verifies").wait_for()
     page.get_by_text("Every check passed").wait_for()
+    assert_accessible(page)
 
     # The receipt: the file saved is the receipt, byte for byte.
     with page.expect_download() as download:
@@ -323,7 +339,7 @@ def test_activate_watch_anchoring_verify_download_the_receipt_and_terminate(
     assert saved == consumer.client.receipt(contract_id)
     assert json.loads(saved)["contract"]["id"] == contract_id
 
-    # Terminating needs a reason, and ends the actions.
+    # The provider terminates, on a phone; the reason is required.
     provider_page = open_contract(person, provider, contract_id, phone=True)
     terminate = provider_page.get_by_role("button", name="Terminate the contract")
     assert terminate.is_disabled()
@@ -331,9 +347,20 @@ def test_activate_watch_anchoring_verify_download_the_receipt_and_terminate(
     terminate.click()
     status_shown(provider_page, "Terminated")
     provider_page.get_by_text("Reason: The dataset was withdrawn").wait_for()
-    assert actions_offered(provider_page) == set()
     provider_page.get_by_text("No action is open to you in this state.").wait_for()
+    assert actions_offered(provider_page) == set()
     assert no_horizontal_scroll(provider_page)
     assert_accessible(provider_page)
     screenshot(provider_page, "terminated-provider-phone")
     assert provider.client.get_contract(contract_id)["status"] == "terminated"
+
+    # The consumer's page, never reloaded, learns it live: the new event, its anchoring, the
+    # new status; and its log tells screen readers.
+    timeline.get_by_text("6. Terminated").wait_for()
+    status_shown(page, "Terminated")
+    all_anchored(page, 6)
+    log = page.get_by_role("log", name="Timeline updates")
+    assert "New event: Terminated." in log.inner_text()
+    page.wait_for_function(
+        "() => document.querySelector('[role=log]').textContent.includes('anchored on chain')")
+    screenshot(page, "terminated-consumer-live")

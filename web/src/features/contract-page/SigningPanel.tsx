@@ -46,7 +46,7 @@ export function SigningPanel({ contract, did, disabledWhy }: { contract: Contrac
       {prepared?.check.ok && (
         <>
           <WhatYouSign prepared={prepared} did={did} />
-          <Button color="green" loading={sign.isPending} onClick={() => { sign.mutate(prepared); }}
+          <Button loading={sign.isPending} onClick={() => { sign.mutate(prepared); }}
             style={{ alignSelf: "flex-start" }}>
             {prepared.check.typedData ? "Sign with your wallet" : "Sign with your key"}
           </Button>

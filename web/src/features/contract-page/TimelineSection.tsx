@@ -1,11 +1,12 @@
 import { Code, Loader, Stack, Text, Timeline, VisuallyHidden } from "@mantine/core";
-import { useState } from "react";
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
 import { StateBadge } from "./StateBadge";
 import { ANCHOR_WORDS, eventDetail, eventInWords, timelineNews } from "./eventWords";
 import { formatInstant } from "./model";
 import classes from "./contractPage.module.css";
 import { ProblemAlert } from "./ProblemAlert";
-import { useContractEvents, type PlacedEvent } from "./queries";
+import { contractKeys, useContractEvents, type PlacedEvent } from "./queries";
 import { Section } from "./Section";
 
 const ANCHOR_COLORS = { pending: "gray", batched: "yellow", anchored: "green", unknown: "gray" } as const;
@@ -14,10 +15,13 @@ const ANCHOR_COLORS = { pending: "gray", batched: "yellow", anchored: "green", u
  * politely (new events, events anchored). */
 export function TimelineSection({ contractId }: { contractId: string }) {
   const events = useContractEvents(contractId);
-  const announcement = useAnnouncement(events.data?.events);
+  const announcements = useAnnouncements(events.data?.events);
+  useContractFollowsTimeline(contractId, events.data?.events.at(-1)?.seq);
   return (
     <Section title="Timeline">
-      <VisuallyHidden aria-live="polite" aria-atomic="true">{announcement}</VisuallyHidden>
+      <VisuallyHidden role="log" aria-live="polite" aria-label="Timeline updates">
+        {announcements.map((news) => <p key={news.id}>{news.text}</p>)}
+      </VisuallyHidden>
       {events.isPending && <Loader size="sm" aria-label="Loading the timeline" />}
       {events.isError && !events.data && <ProblemAlert error={events.error} />}
       {events.isError && events.data && <Text size="sm" c="orange">The timeline could not be refreshed; trying again shortly.</Text>}
@@ -57,15 +61,32 @@ function EventBody({ event }: { event: PlacedEvent }) {
   );
 }
 
-function useAnnouncement(events: PlacedEvent[] | undefined): string {
+function useAnnouncements(events: PlacedEvent[] | undefined): { id: number; text: string }[] {
   // Compared during render with the last reading (React's pattern for "what changed since"):
-  // the first reading is the page itself, not news.
+  // the first reading is the page itself, not news. A log: each piece of news is added, and
+  // screen readers read what was added.
   const [seen, setSeen] = useState(events);
-  const [message, setMessage] = useState("");
+  const [log, setLog] = useState<{ id: number; text: string }[]>([]);
   if (events !== seen) {
     const news = events && seen ? timelineNews(seen, events) : null;
-    if (news) setMessage(news);
+    if (news) setLog((current) => [...current.slice(-(KEEP - 1)), { id: (current.at(-1)?.id ?? 0) + 1, text: news }]);
     setSeen(events);
   }
-  return message;
+  return log;
+}
+
+const KEEP = 10;
+
+/** A new event means the contract changed (the other party signed, terminated...): read it
+ * again, so the status and the actions follow the timeline without a reload. */
+function useContractFollowsTimeline(contractId: string, lastSeq: number | undefined): void {
+  const queryClient = useQueryClient();
+  const known = useRef(lastSeq);
+  useEffect(() => {
+    if (lastSeq === undefined) return;
+    if (known.current !== undefined && known.current !== lastSeq) {
+      void queryClient.invalidateQueries({ queryKey: contractKeys.one(contractId), exact: true });
+    }
+    known.current = lastSeq;
+  }, [contractId, lastSeq, queryClient]);
 }
