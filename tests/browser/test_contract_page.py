@@ -77,7 +77,8 @@ def no_horizontal_scroll(page: Any) -> bool:
 def signer_provided() -> bool:
     """Whether the app provides a SignerContext (the sign-in feature, built separately)."""
     pattern = re.compile(r"<SignerContext(\.Provider)?\s+value=")
-    return any(pattern.search(path.read_text()) for path in (REPO / "web" / "src").rglob("*.tsx"))
+    return any(pattern.search(path.read_text()) for path in (REPO / "web" / "src").rglob("*.tsx")
+               if not path.name.endswith(".test.tsx"))
 
 
 # ------------------------------------------------------------------ draft

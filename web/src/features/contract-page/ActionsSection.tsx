@@ -2,7 +2,7 @@ import { Button, Divider, Stack, Text, Title } from "@mantine/core";
 import { Fragment, type ReactNode } from "react";
 import { Link } from "react-router";
 import classes from "./contractPage.module.css";
-import { availableActions, waitingFor, type ActionName, type AvailableAction } from "./actions";
+import { availableActions, type ActionName, type AvailableAction } from "./actions";
 import type { Contract } from "./model";
 import { Section } from "./Section";
 import { SigningPanel } from "./SigningPanel";
@@ -16,10 +16,8 @@ const TITLES: Record<ActionName, string> = {
 /** Only what the caller may do in this state and role; what it may not do yet says why. */
 export function ActionsSection({ contract, did }: { contract: Contract; did: string }) {
   const actions = availableActions(contract, did, new Date());
-  const waiting = waitingFor(contract, did);
   return (
-    <Section title="What you can do">
-      {waiting && <Text>{waiting}</Text>}
+    <Section title="What you can do" id="actions">
       {actions.length === 0 && <Text className={classes.muted}>No action is open to you in this state.</Text>}
       {actions.map((action, index) => (
         <Fragment key={action.name}>

@@ -1,9 +1,11 @@
-import { Code, Group, Stack, Text, Title, VisuallyHidden } from "@mantine/core";
+import { Anchor, Code, Group, Stack, Text, Title, VisuallyHidden } from "@mantine/core";
+import { waitingFor } from "./actions";
 import { StateBadge } from "./StateBadge";
 import classes from "./contractPage.module.css";
 import { formatInstant, STATUS_COLORS, STATUS_WORDS, type Contract } from "./model";
 
-export function ContractHeader({ contract }: { contract: Contract }) {
+export function ContractHeader({ contract, did }: { contract: Contract; did: string }) {
+  const waiting = waitingFor(contract, did);
   return (
     <Stack gap={4}>
       <Group gap="sm" wrap="wrap">
@@ -13,6 +15,11 @@ export function ContractHeader({ contract }: { contract: Contract }) {
         </StateBadge>
       </Group>
       {contract.description && <Text>{contract.description}</Text>}
+      {waiting && (
+        <Text fw={500}>
+          {waiting} <Anchor href="#actions">What you can do</Anchor>
+        </Text>
+      )}
       <Text size="sm" className={classes.muted}>
         Valid from {formatInstant(contract.valid_from)} until {formatInstant(contract.valid_until)}
         {contract.signing_deadline && contract.status === "review"

@@ -20,7 +20,7 @@ export function ContractPage({ id }: { id: string }) {
   const data = contract.data;
   return (
     <Stack gap="md">
-      <ContractHeader contract={data} />
+      <ContractHeader contract={data} did={did} />
       <Grid gap="md">
         <Grid.Col span={{ base: 12, lg: 7 }}>
           <Stack gap="md">
