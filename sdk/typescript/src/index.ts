@@ -6,7 +6,7 @@ export type { components, paths } from "./generated/schema";
 export { canonicalJson, digestOf, sha256Hex } from "./canonical";
 export { didKeyFromEd25519, ed25519FromDidKey } from "./did/didKey";
 export {
-  CONTENT_FIELDS, CONTENT_SCHEMA, CONTRACT_MESSAGE_PREFIX, EIP712_DOMAIN_NAME, EIP712_DOMAIN_VERSION,
+  CONTENT_FIELDS, CONTENT_SCHEMA, EIP712_DOMAIN_NAME, EIP712_DOMAIN_VERSION,
   chainIdOfDid, contentDigest, contractMessage, contractTypedData, schemeForDid, verifySigningPayload,
 } from "./signing/payload";
 export type {
