@@ -1,4 +1,13 @@
 /** The main navigation; screens add their entry here. */
-export interface NavigationItem { to: string; label: string }
+export interface NavigationItem {
+  to: string;
+  label: string;
+  /** A page of its own outside the app (served beside it): the link loads it in full. */
+  outsideApp?: boolean;
+}
 
-export const navigation: NavigationItem[] = [];
+export const navigation: NavigationItem[] = [
+  { to: "/verify", label: "Verify a receipt" },
+  // Keep last: a page outside the app.
+  { to: "/api-docs", label: "API reference", outsideApp: true },
+];

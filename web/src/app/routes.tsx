@@ -5,6 +5,8 @@ import { RouteError } from "./RouteError";
 // Each screen is its own chunk, loaded when first visited: the sign-in route stays small.
 // A feature folder exports `Component` (and optionally `loader`) from its `route.tsx`.
 const screens: RouteObject[] = [
+  // Public: anyone checks a receipt, signed in or not (no RequireSession).
+  { path: "verify", lazy: () => import("../features/verify-receipt/route") },
   { path: "contracts/:id", lazy: () => import("../features/contract-page/route") },
   { path: "*", lazy: () => import("../features/not-found/route") },
 ];
