@@ -1,6 +1,7 @@
-import { Button, Group, List, Stack, Text, ThemeIcon } from "@mantine/core";
+import { Anchor, Button, Group, List, Stack, Text, ThemeIcon } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
 import { useState } from "react";
+import { Link } from "react-router";
 import { useCms } from "../../api/cms";
 import { Notice } from "./Notice";
 import { checkInWords } from "./checkWords";
@@ -27,6 +28,10 @@ export function VerificationSection({ contract }: { contract: Contract }) {
         </Button>
         <ReceiptDownload contractId={contract.id} />
       </Group>
+      <Text size="sm">
+        The receipt holds everything needed to check the contract without us: open it on the{" "}
+        <Anchor component={Link} to="/verify">receipt verifier</Anchor>, which checks it in your browser against a chain you choose.
+      </Text>
       {verify.isError && <ProblemAlert error={verify.error} />}
       {report && (
         <Stack gap="xs" role="status">
