@@ -326,6 +326,12 @@ def test_an_active_contract_verified_its_receipt_saved_and_terminated_live(
     assert_accessible(page)
     screenshot(page, "active-consumer-anchored")
 
+    # Nothing changes any more: the next poll asks with the entity tag and gets a bodiless 304.
+    with page.expect_response(lambda answer: "/events" in answer.url and answer.status == 304,
+                              timeout=30_000) as unchanged:
+        pass
+    assert unchanged.value.request.headers.get("if-none-match")
+
     # The verification report, every check in words.
     page.get_by_role("button", name="Verify now").click()
     checks = page.get_by_role("list", name="Verification checks")
