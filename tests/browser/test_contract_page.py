@@ -159,6 +159,15 @@ def test_a_draft_shows_its_documents_and_takes_attachments(
     assert_accessible(other)
     screenshot(other, "draft-consumer-phone-dark")
 
+    # The provider submits it with a signing deadline: both now have it to sign.
+    deadline = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT12:00")
+    page.get_by_label("Signing deadline").fill(deadline)
+    page.get_by_role("button", name="Submit for signing").click()
+    status_shown(page, "In review (awaiting signatures)")
+    assert actions_offered(page) == {"Sign", "Request changes", "Terminate"}
+    expected_deadline = page.evaluate("local => new Date(local).toISOString()", deadline)
+    assert provider.client.get_contract(contract["id"])["signing_deadline"] == expected_deadline
+
 
 # ------------------------------------------------------------------ review and signing
 
@@ -376,3 +385,14 @@ def test_an_active_contract_verified_its_receipt_saved_and_terminated_live(
     page.wait_for_function(
         "() => document.querySelector('[role=log]').textContent.includes('anchored on chain')")
     screenshot(page, "terminated-consumer-live")
+
+
+def test_a_party_completes_an_active_contract(person, new_party, assert_accessible) -> None:
+    provider, consumer = new_party("eth"), new_party("ed25519")
+    contract_id = active(provider, consumer)
+    page = open_contract(person, provider, contract_id)
+    page.get_by_role("button", name="Mark as completed").click()
+    status_shown(page, "Completed")
+    page.get_by_text("The contract is closed; nothing more can be done to it.").wait_for()
+    assert actions_offered(page) == set()
+    assert_accessible(page)

@@ -17,7 +17,7 @@ export function ContractHeader({ contract, did }: { contract: Contract; did: str
       {contract.description && <Text>{contract.description}</Text>}
       {waiting && (
         <Text fw={500}>
-          {waiting} <Anchor href="#actions">What you can do</Anchor>
+          {waiting} <Anchor href="#actions" underline="always">What you can do</Anchor>
         </Text>
       )}
       <Text size="sm" className={classes.muted}>

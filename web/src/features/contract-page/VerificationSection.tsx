@@ -30,7 +30,7 @@ export function VerificationSection({ contract }: { contract: Contract }) {
       </Group>
       <Text size="sm">
         The receipt holds everything needed to check the contract without us: open it on the{" "}
-        <Anchor component={Link} to="/verify">receipt verifier</Anchor>, which checks it in your browser against a chain you choose.
+        <Anchor component={Link} to="/verify" underline="always">receipt verifier</Anchor>, which checks it in your browser against a chain you choose.
       </Text>
       {verify.isError && <ProblemAlert error={verify.error} />}
       {report && (
