@@ -13,7 +13,9 @@ export function useVerifiedDocument(contract: Contract, format: DocumentFormat) 
   const cms = useCms();
   const expected = documentHash(contract, format);
   return useQuery({
-    queryKey: ["contract", contract.id, "document", format, expected],
+    // Keyed by the recorded hash, outside the contract's key: a change to the contract does not
+    // download the document again unless the document itself changed.
+    queryKey: ["contract-document", contract.id, format, expected],
     enabled: expected !== null,
     staleTime: Infinity,
     queryFn: async (): Promise<VerifiedDocument> => {
