@@ -15,7 +15,7 @@ export type {
 } from "./receipts";
 export {
   CONTENT_FIELDS, CONTENT_SCHEMA, EIP712_DOMAIN_NAME, EIP712_DOMAIN_VERSION,
-  chainIdOfDid, contentDigest, contractMessage, contractTypedData, schemeForDid, verifySigningPayload,
+  contentDigest, contractMessage, contractTypedData, schemeForDid, verifySigningPayload,
 } from "./signing/payload";
 export type {
   SigningPayloadCheck, SigningPayloadOptions, SigningRefusal, SigningRefusalReason,

@@ -45,8 +45,9 @@ export function schemeForDid(did: string): SigningScheme {
   return "any";
 }
 
-/** The chain a DID names, when it names one (did:pkh:eip155:<chain>:…, did:ethr:0x<chain>:…). */
-export function chainIdOfDid(did: string): number | undefined {
+/** The chain a signer's DID names, when it names one (did:pkh:eip155:<chain>:…,
+ * did:ethr:0x<chain>:…): the chain its typed data must name. */
+export function signerChainId(did: string): number | undefined {
   const pkh = /^did:pkh:eip155:(\d+):/.exec(did);
   if (pkh?.[1]) return Number(pkh[1]);
   const ethr = /^did:ethr:(0x[0-9a-fA-F]+):0x/.exec(did);
@@ -167,7 +168,7 @@ function checkTypedData(contractId: string, digest: string, signerDid: string,
   }
   // Read by path from what arrived: a hostile server need not send the declared shape.
   const chainId = valueAt(received, ["domain", "chainId"]);
-  const expectedChain = options.chainId ?? chainIdOfDid(signerDid);
+  const expectedChain = options.chainId ?? signerChainId(signerDid);
   const chainOk = typeof chainId === "number" && (expectedChain !== undefined
     ? chainId === expectedChain : Number.isSafeInteger(chainId) && chainId > 0);
   if (!chainOk) {
