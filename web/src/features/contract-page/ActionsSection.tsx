@@ -1,7 +1,6 @@
 import { Button, Divider, Stack, Text, Title } from "@mantine/core";
 import { Fragment, type ReactNode } from "react";
 import { Link } from "react-router";
-import classes from "./contractPage.module.css";
 import { availableActions, type ActionName, type AvailableAction } from "./actions";
 import type { Contract } from "./model";
 import { Section } from "./Section";
@@ -18,7 +17,7 @@ export function ActionsSection({ contract, did }: { contract: Contract; did: str
   const actions = availableActions(contract, did, new Date());
   return (
     <Section title="What you can do" id="actions">
-      {actions.length === 0 && <Text className={classes.muted}>No action is open to you in this state.</Text>}
+      {actions.length === 0 && <Text c="dimmed">No action is open to you in this state.</Text>}
       {actions.map((action, index) => (
         <Fragment key={action.name}>
           {index > 0 && <Divider />}

@@ -17,10 +17,10 @@ export function AttachmentsSection({ contract, did }: { contract: Contract; did:
   return (
     <Section title="Attachments">
       {attachments.length === 0
-        ? <Text className={classes.muted}>No attachments.</Text>
+        ? <Text c="dimmed">No attachments.</Text>
         : <AttachmentTable contractId={contract.id} attachments={attachments} />}
       {canAttach ? <AttachForm contractId={contract.id} />
-        : <Text size="sm" className={classes.muted}>Files can be attached to a draft only, by its parties: the digest then covers them.</Text>}
+        : <Text size="sm" c="dimmed">Files can be attached to a draft only, by its parties: the digest then covers them.</Text>}
     </Section>
   );
 }

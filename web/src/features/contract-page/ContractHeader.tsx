@@ -1,7 +1,6 @@
 import { Anchor, Code, Group, Stack, Text, Title, VisuallyHidden } from "@mantine/core";
 import { waitingFor } from "./actions";
 import { StateBadge } from "./StateBadge";
-import classes from "./contractPage.module.css";
 import { formatInstant, STATUS_COLORS, STATUS_WORDS, type Contract } from "./model";
 
 export function ContractHeader({ contract, did }: { contract: Contract; did: string }) {
@@ -20,14 +19,14 @@ export function ContractHeader({ contract, did }: { contract: Contract; did: str
           {waiting} <Anchor href="#actions" underline="always">What you can do</Anchor>
         </Text>
       )}
-      <Text size="sm" className={classes.muted}>
+      <Text size="sm" c="dimmed">
         Valid from {formatInstant(contract.valid_from)} until {formatInstant(contract.valid_until)}
         {contract.signing_deadline && contract.status === "review"
           ? `; signatures due by ${formatInstant(contract.signing_deadline)}` : ""}
       </Text>
       <Text size="sm" style={{ overflowWrap: "anywhere" }}>
         Digest (what the parties sign):{" "}
-        {contract.digest ? <Code>{contract.digest}</Code> : <Text span className={classes.muted}>fixed when the draft is submitted</Text>}
+        {contract.digest ? <Code>{contract.digest}</Code> : <Text span c="dimmed">fixed when the draft is submitted</Text>}
       </Text>
     </Stack>
   );

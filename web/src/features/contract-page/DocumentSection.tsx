@@ -32,7 +32,7 @@ export function DocumentSection({ contract }: { contract: Contract }) {
           ))}
         </Tabs>
       ) : (
-        <Text className={classes.muted}>This contract was written as free-form terms: it has no rendered document. Its terms are below.</Text>
+        <Text c="dimmed">This contract was written as free-form terms: it has no rendered document. Its terms are below.</Text>
       )}
     </Section>
   );

@@ -38,7 +38,7 @@ export default function PdfViewer({ data, title }: { data: ArrayBuffer; title: s
         <ActionIcon variant="default" aria-label="Previous page" disabled={page <= 1} onClick={() => { goTo(page - 1); }}>‹</ActionIcon>
         <NumberInput label="Page" w={110} size="xs" min={1} max={Math.max(pages, 1)} value={page}
           onChange={(value) => { if (typeof value === "number") goTo(value); }}
-          rightSection={<Text size="xs" className={classes.muted} pr={6}>/ {pages}</Text>} rightSectionWidth={44} />
+          rightSection={<Text size="xs" c="dimmed" pr={6}>/ {pages}</Text>} rightSectionWidth={44} />
         <ActionIcon variant="default" aria-label="Next page" disabled={page >= pages} onClick={() => { goTo(page + 1); }}>›</ActionIcon>
         <ActionIcon variant="default" aria-label="Zoom out" disabled={zoom <= 0} onClick={() => { zoomBy(-1); }}>−</ActionIcon>
         <Text size="sm" aria-live="polite">{Math.round((ZOOMS[zoom] ?? 1) * 100)}%</Text>

@@ -40,7 +40,7 @@ export function SigningPanel({ contract, did, disabledWhy }: { contract: Contrac
         disabled={Boolean(disabledWhy)} style={{ alignSelf: "flex-start" }}>
         {prepared ? "Check again" : "Review what you sign"}
       </Button>
-      {disabledWhy && <Text size="sm" className={classes.muted}>{disabledWhy}</Text>}
+      {disabledWhy && <Text size="sm" c="dimmed">{disabledWhy}</Text>}
       {review.isError && <ProblemAlert error={review.error} />}
       {prepared && !prepared.check.ok && <Refusal refusal={prepared.check} />}
       {prepared?.check.ok && (
@@ -85,7 +85,7 @@ function WhatYouSign({ prepared, did }: { prepared: PreparedSigning; did: string
               <Table.Tr key={field.label}>
                 <Table.Th w="30%" scope="row">{field.label}</Table.Th>
                 <Table.Td className={classes.wrap}>
-                  <Code>{field.value}</Code>{field.note && <Text size="xs" className={classes.muted}>{field.note}</Text>}
+                  <Code>{field.value}</Code>{field.note && <Text size="xs" c="dimmed">{field.note}</Text>}
                 </Table.Td>
               </Table.Tr>
             ))}

@@ -35,7 +35,7 @@ export function keyInWords(key: string): string {
 /** Any JSON value as nested description lists: what a person reads, not the JSON syntax. */
 export function JsonValueView({ value }: { value: unknown }) {
   if (Array.isArray(value)) {
-    if (value.length === 0) return <Text span className={classes.muted}>none</Text>;
+    if (value.length === 0) return <Text span c="dimmed">none</Text>;
     return (
       <ol style={{ margin: 0, paddingInlineStart: "1.25rem" }}>
         {(value as unknown[]).map((item, index) => <li key={index}><JsonValueView value={item} /></li>)}
@@ -54,7 +54,7 @@ export function JsonValueView({ value }: { value: unknown }) {
       </dl>
     );
   }
-  if (value === null) return <Text span className={classes.muted}>none</Text>;
+  if (value === null) return <Text span c="dimmed">none</Text>;
   if (typeof value === "boolean") return <Text span>{value ? "yes" : "no"}</Text>;
   return <Text span style={{ overflowWrap: "anywhere" }}>{typeof value === "string" ? value : JSON.stringify(value)}</Text>;
 }

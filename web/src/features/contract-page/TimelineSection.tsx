@@ -43,7 +43,7 @@ function EventBody({ event }: { event: PlacedEvent }) {
   const anchor = event.anchor;
   return (
     <Stack gap={2} className={classes.wrap}>
-      <Text size="xs" className={classes.muted}>{formatInstant(event.at)} by <Code>{event.actor}</Code></Text>
+      <Text size="xs" c="dimmed">{formatInstant(event.at)} by <Code>{event.actor}</Code></Text>
       {detail && <Text size="sm">{detail}</Text>}
       <div>
         <StateBadge size="sm" color={ANCHOR_COLORS[anchor.state]} data-anchor-state={anchor.state}>
@@ -56,7 +56,7 @@ function EventBody({ event }: { event: PlacedEvent }) {
         </Text>
       )}
       {anchor.state === "batched" && anchor.tx_hash && <Text size="xs">Transaction <Code>{anchor.tx_hash}</Code></Text>}
-      <Text size="xs" className={classes.muted}>Event hash <Code>{event.hash}</Code></Text>
+      <Text size="xs" c="dimmed">Event hash <Code>{event.hash}</Code></Text>
     </Stack>
   );
 }

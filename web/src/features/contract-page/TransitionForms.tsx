@@ -3,7 +3,6 @@ import { Button, Stack, Text, Textarea, TextInput } from "@mantine/core";
 import { useSessionStorage } from "@mantine/hooks";
 import { useId, useState, type ReactNode } from "react";
 import { plainProblem } from "../../api/problemText";
-import classes from "./contractPage.module.css";
 import { ProblemAlert } from "./ProblemAlert";
 import { useContractChange } from "./queries";
 
@@ -30,7 +29,7 @@ function ActionForm({ contractId, label, color, disabledWhy, change, onDone, chi
         aria-describedby={disabledWhy ? whyId : undefined} style={{ alignSelf: "flex-start" }}>
         {label}
       </Button>
-      {disabledWhy && <Text size="sm" className={classes.muted} id={whyId}>{disabledWhy}</Text>}
+      {disabledWhy && <Text size="sm" c="dimmed" id={whyId}>{disabledWhy}</Text>}
       {mutation.isError && <ProblemAlert error={mutation.error} />}
     </Stack>
   );
@@ -49,7 +48,6 @@ export function SubmitForm({ contractId, disabledWhy }: { contractId: string; di
       {(fieldError) => (
         <TextInput type="datetime-local" label="Signing deadline" value={deadline}
           onChange={(event) => { setDeadline(event.currentTarget.value); }}
-          classNames={{ description: classes.muted }}
           description="Unsigned by then, the contract expires. Empty: 30 days from now, or the end of its validity if sooner."
           error={fieldError("/signing_deadline")} />
       )}
@@ -74,7 +72,6 @@ export function ReasonForm({ contractId, action, disabledWhy }: {
       {(fieldError) => (
         <Textarea label={terminate ? "Reason for terminating" : "What should change"} autosize minRows={2} maxLength={2000}
           required={terminate} value={reason} onChange={(event) => { setReason(event.currentTarget.value); }}
-          classNames={{ description: classes.muted }}
           description={terminate ? "Both parties see it in the timeline; it cannot be undone."
             : "Sends the contract back to draft; any signatures are cleared."}
           error={fieldError("/reason")} />

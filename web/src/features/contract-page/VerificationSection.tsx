@@ -43,7 +43,7 @@ export function VerificationSection({ contract }: { contract: Contract }) {
               <List.Item key={check.name} icon={
                 <ThemeIcon size="sm" radius="xl" color={check.ok ? "green" : "red"} aria-hidden>{check.ok ? "✓" : "✗"}</ThemeIcon>}>
                 <Text size="sm" span fw={500}>{check.ok ? "Passed" : "Failed"}: {checkInWords(check.name)}</Text>
-                {check.detail && <Text size="xs" className={classes.muted}>{check.detail}</Text>}
+                {check.detail && <Text size="xs" c="dimmed">{check.detail}</Text>}
               </List.Item>
             ))}
           </List>
