@@ -7,6 +7,9 @@ export interface NavigationItem {
 }
 
 export const navigation: NavigationItem[] = [
+  { to: "/", label: "Dashboard" },
+  { to: "/contracts", label: "Contracts" },
+  { to: "/contracts/new", label: "New contract" },
   { to: "/verify", label: "Verify a receipt" },
   // Keep last: a page outside the app.
   { to: "/api-docs", label: "API reference", outsideApp: true },
