@@ -13,3 +13,13 @@ export type {
   Check, ReceiptReport, TrustedLedger, VerifyOptions, ChainAnchor, ChainSlot, ChainTransaction, ChainView, LedgerAt,
   MinedAnchor,
 } from "./receipts";
+export {
+  CONTENT_FIELDS, CONTENT_SCHEMA, EIP712_DOMAIN_NAME, EIP712_DOMAIN_VERSION,
+  contentDigest, contractMessage, contractTypedData, schemeForDid, verifySigningPayload,
+} from "./signing/payload";
+export type {
+  SigningPayloadCheck, SigningPayloadOptions, SigningRefusal, SigningRefusalReason,
+  VerifiedSigningPayload,
+} from "./signing/payload";
+export { SigningRefused, prepareContractSigning, signContract, signPrepared } from "./signing/signContract";
+export type { ContractSigner, PreparedSigning } from "./signing/signContract";

@@ -11,6 +11,7 @@ const screens: RouteObject[] = [
   { path: "contracts/:id/edit", lazy: () => import("../features/contract-form/editRoute") },
   // Public: anyone checks a receipt, signed in or not (no RequireSession).
   { path: "verify", lazy: () => import("../features/verify-receipt/route") },
+  { path: "contracts/:id", lazy: () => import("../features/contract-page/route") },
   { path: "*", lazy: () => import("../features/not-found/route") },
 ];
 

@@ -1,0 +1,77 @@
+import type { Schemas } from "@cms/sdk";
+
+export type Contract = Schemas["Contract"];
+export type ContractStatus = Contract["status"];
+export type DocumentFormat = "html" | "pdf";
+export type Role = "provider" | "consumer";
+
+/** An attachment as the contract's content records it (metadata.attachments): part of what
+ * the digest covers. */
+export interface AttachmentRecord {
+  id: string;
+  name: string;
+  media_type: string;
+  size: number;
+  sha256: string;
+  uploaded_by: string;
+  added_at: string;
+}
+
+export function roleOf(contract: Contract, did: string): Role | null {
+  if (did === contract.provider_did) return "provider";
+  if (did === contract.consumer_did) return "consumer";
+  return null;
+}
+
+// metadata is free JSON the server (or a hostile one) fills: read it by shape, never trust it.
+function record(value: unknown): Record<string, unknown> | null {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? value as Record<string, unknown> : null;
+}
+
+export function attachmentsOf(contract: Contract): AttachmentRecord[] {
+  const list = contract.metadata.attachments;
+  if (!Array.isArray(list)) return [];
+  return list.map(record).filter((item): item is Record<string, unknown> => item !== null)
+    .filter((item) => typeof item.id === "string" && typeof item.name === "string"
+      && typeof item.size === "number" && typeof item.sha256 === "string")
+    .map((item) => ({
+      id: String(item.id), name: String(item.name), size: Number(item.size),
+      sha256: String(item.sha256), media_type: typeof item.media_type === "string" ? item.media_type : "",
+      uploaded_by: typeof item.uploaded_by === "string" ? item.uploaded_by : "",
+      added_at: typeof item.added_at === "string" ? item.added_at : "",
+    }));
+}
+
+/** The SHA-256 the contract's content records for a rendered document (so the digest covers
+ * it), or null for a contract made from free-form terms. */
+export function documentHash(contract: Contract, format: DocumentFormat): string | null {
+  const entry = record(record(contract.metadata.document)?.[format]);
+  return typeof entry?.sha256 === "string" ? entry.sha256 : null;
+}
+
+const UNITS = ["bytes", "KB", "MB", "GB"];
+
+export function formatBytes(size: number): string {
+  let value = size;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) { value /= 1024; unit += 1; }
+  return unit === 0 ? `${size} bytes` : `${value.toFixed(1)} ${UNITS[unit] ?? ""}`;
+}
+
+export function formatInstant(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined,
+    { dateStyle: "medium", timeStyle: "short" });
+}
+
+export const STATUS_WORDS: Record<ContractStatus, string> = {
+  draft: "Draft", review: "In review (awaiting signatures)", signed: "Signed", active: "Active",
+  completed: "Completed", terminated: "Terminated", expired: "Expired",
+};
+
+export const STATUS_COLORS: Record<ContractStatus, string> = {
+  draft: "gray", review: "yellow", signed: "blue", active: "green", completed: "teal",
+  terminated: "red", expired: "orange",
+};
