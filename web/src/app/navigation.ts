@@ -1,4 +1,6 @@
 /** The main navigation; screens add their entry here. */
 export interface NavigationItem { to: string; label: string }
 
-export const navigation: NavigationItem[] = [];
+export const navigation: NavigationItem[] = [
+  { to: "/account", label: "Account and keys" },
+];

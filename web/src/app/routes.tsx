@@ -5,6 +5,8 @@ import { RouteError } from "./RouteError";
 // Each screen is its own chunk, loaded when first visited: the sign-in route stays small.
 // A feature folder exports `Component` (and optionally `loader`) from its `route.tsx`.
 const screens: RouteObject[] = [
+  { path: "sign-in", lazy: () => import("../features/sign-in/route") },
+  { path: "account", lazy: () => import("../features/account/route") },
   { path: "*", lazy: () => import("../features/not-found/route") },
 ];
 

@@ -1,4 +1,3 @@
-import { ed25519 } from "@noble/curves/ed25519";
 import { base64urlnopad } from "@scure/base";
 import { bytesToHex } from "@noble/hashes/utils";
 import { didKeyFromEd25519 } from "../did/didKey";
@@ -65,11 +64,18 @@ export async function verifyEd25519(publicKey: Uint8Array, data: Uint8Array,
       return false;
     }
   }
+  const { ed25519 } = await nobleEd25519();
   try {
     return ed25519.verify(signature, data, publicKey);
   } catch {
     return false;
   }
+}
+
+// The fallback is fetched only where WebCrypto lacks Ed25519, so browsers that have it never
+// download it.
+function nobleEd25519() {
+  return import("@noble/curves/ed25519");
 }
 
 async function webCryptoKey(seed: Uint8Array): Promise<Ed25519Key> {
@@ -90,7 +96,8 @@ async function webCryptoKey(seed: Uint8Array): Promise<Ed25519Key> {
   }
 }
 
-function nobleKey(seed: Uint8Array): Ed25519Key {
+async function nobleKey(seed: Uint8Array): Promise<Ed25519Key> {
+  const { ed25519 } = await nobleEd25519();
   const privateSeed = seed.slice();
   return keyOf(ed25519.getPublicKey(privateSeed), "noble",
     (data) => Promise.resolve(ed25519.sign(data, privateSeed)));
