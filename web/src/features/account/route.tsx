@@ -43,7 +43,7 @@ function Account() {
                   <Table.Tbody>
                     {me.data.credentials.map((credential) => (
                       <Table.Tr key={credential.credential_id}>
-                        <Table.Td ff="monospace" style={{ overflowWrap: "anywhere" }}>{credential.value}</Table.Td>
+                        <Table.Td ff="monospace" style={{ wordBreak: "break-all" }}>{credential.value}</Table.Td>
                         <Table.Td>{credential.type === "ethereum_address" ? "Ethereum address" : "Ed25519 public key"}</Table.Td>
                         <Table.Td>{new Date(credential.created_at).toLocaleString()}</Table.Td>
                       </Table.Tr>
@@ -65,7 +65,7 @@ function SessionCard({ session }: { session: Session }) {
       <Stack gap="xs">
         <Title order={2} size="h4">This session</Title>
         <List size="sm" spacing={4}>
-          <List.Item>DID: <Text span ff="monospace" style={{ overflowWrap: "anywhere" }}>{session.did}</Text></List.Item>
+          <List.Item style={{ wordBreak: "break-all" }}>DID: <Text span ff="monospace">{session.did}</Text></List.Item>
           <List.Item>Signed in with {session.keyKind === "ethereum" ? "a wallet (Ethereum)" : "a key in this browser (Ed25519)"}</List.Item>
           <List.Item>Ends at {new Date(session.expiresAt).toLocaleTimeString()} unless renewed</List.Item>
         </List>

@@ -21,6 +21,7 @@ function fakeApi(challengeFor: (did: string) => string) {
   const calls: string[] = [];
   vi.stubGlobal("fetch", async (request: Request) => {
     const path = new URL(request.url).pathname;
+    if (!path.startsWith("/api/v1/auth/")) return new Response(null, { status: 404 }); // /health/chain
     calls.push(path);
     const body = await request.json() as { did: string };
     const answer = path.endsWith("/register")
