@@ -22,7 +22,9 @@ export { ed25519KeyFromSeed, ed25519PublicKeyOfSeed, newEd25519Seed, verifyEd255
 export type { Ed25519Backend, Ed25519Key } from "./keys/ed25519";
 export { ed25519Signer } from "./keys/signer";
 export type { Ed25519Signer } from "./keys/signer";
-export { DEFAULT_ITERATIONS, KEY_FILE_TYPE, KEY_FILE_VERSION, KeyFileError, MAX_ITERATIONS,
+export { KeyFileError } from "./keys/errors";
+export type { KeyFileProblem } from "./keys/errors";
+export { DEFAULT_ITERATIONS, KEY_FILE_TYPE, KEY_FILE_VERSION, MAX_ITERATIONS,
   MIN_ITERATIONS, encryptKeyFile, isEncryptedKeyFile, keyFileText, openKeyFile, parseKeyFile,
   plainKeyFile } from "./keys/keyFile";
-export type { EncryptedKeyFile, KeyEncryption, KeyFile, KeyFileProblem, PlainKeyFile } from "./keys/keyFile";
+export type { EncryptedKeyFile, KeyEncryption, KeyFile, PlainKeyFile } from "./keys/keyFile";

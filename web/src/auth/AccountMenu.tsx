@@ -4,7 +4,6 @@ import { Link, useNavigate } from "react-router";
 import { useCms } from "../api/cms";
 import { useSession } from "./sessionStore";
 import { shortDid } from "./shortDid";
-import { signOut } from "./signInFlow";
 
 const KEY_KIND = { ethereum: "Wallet (Ethereum)", ed25519: "Key in this browser (Ed25519)" } as const;
 
@@ -16,6 +15,7 @@ export function AccountMenu() {
   if (!session) return <Button component={Link} to="/sign-in" variant="default" size="sm">Sign in</Button>;
 
   async function leave() {
+    const { signOut } = await import("./signInFlow"); // sign-in code: not in every screen's first load
     const revoked = await signOut(cms);
     if (!revoked) {
       notifications.show({ color: "yellow", title: "Signed out in this tab",
@@ -51,7 +51,7 @@ export function AccountMenu() {
           <Text size="xs">{KEY_KIND[session.keyKind]}</Text>
           <Group gap="xs">
             <Button component={Link} to="/account" variant="default" size="xs">Account and keys</Button>
-            <Button color="red" variant="light" size="xs" onClick={() => { void leave(); }}>Sign out</Button>
+            <Button variant="default" size="xs" onClick={() => { void leave(); }}>Sign out</Button>
           </Group>
         </Stack>
       </Popover.Dropdown>

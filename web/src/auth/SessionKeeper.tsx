@@ -1,13 +1,11 @@
-import { scheduleRenewal } from "@cms/sdk";
+import { scheduleRenewal, type CmsApi, type Ed25519Key } from "@cms/sdk";
 import { Affix, Button, Group, Paper, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
 import { useEffect, useState } from "react";
 import { useCms } from "../api/cms";
 import { plainProblem } from "../api/problemText";
-import { browserKeySigner } from "./browserKey";
 import { sessionStore, useSession } from "./sessionStore";
 import { useSigner } from "./signer";
-import { renewSession } from "./signInFlow";
 import { unlockedKey } from "./unlockedKey";
 
 /** Renews the session before its token ends: silently when the browser key is unlocked;
@@ -29,7 +27,7 @@ export function SessionKeeper() {
       onDue: () => {
         const key = session.keyKind === "ed25519" ? unlockedKey.of(session.did) : null;
         if (!key) { ask(); return; }
-        renewSession(cms, browserKeySigner(key), "ed25519").catch(ask);
+        renewWithKey(cms, key).catch(ask);
       },
       onExpired: () => {
         sessionStore.clear();
@@ -45,6 +43,7 @@ export function SessionKeeper() {
     if (!session) return;
     setBusy(true);
     try {
+      const { renewSession } = await import("./signInFlow");
       await renewSession(cms, await requestSigner(), session.keyKind);
     } catch (error) {
       notifications.show({ color: "red", title: "The session was not renewed", message: plainProblem(error).title });
@@ -64,4 +63,11 @@ export function SessionKeeper() {
       </Paper>
     </Affix>
   );
+}
+
+// Sign-in code loads when a renewal is due, not with every screen.
+async function renewWithKey(cms: CmsApi, key: Ed25519Key): Promise<void> {
+  const [{ renewSession }, { browserKeySigner }] = await Promise.all([
+    import("./signInFlow"), import("./browserKey")]);
+  await renewSession(cms, browserKeySigner(key), "ed25519");
 }

@@ -1,13 +1,13 @@
 import type { Ed25519Key } from "@cms/sdk";
 import { lazy, Suspense, useCallback, useRef, useState, type ReactNode } from "react";
-import { browserKeySigner } from "./browserKey";
 import { sessionStore } from "./sessionStore";
 import { SessionKeeper } from "./SessionKeeper";
 import { SignerContext, SignerDeclined, type SessionSigner, type SignerRequest } from "./signer";
-import { UnlockKeyDialog } from "./UnlockKeyDialog";
 import { unlockedKey } from "./unlockedKey";
 
+// The key and wallet code load when something must be signed, not with every screen.
 const ConnectWalletDialog = lazy(() => import("./wallet/ConnectWalletDialog"));
+const UnlockKeyDialog = lazy(() => import("./UnlockKeyDialog"));
 
 type Prompt =
   | { kind: "unlock"; did: string; resolve: (key: Ed25519Key) => void }
@@ -34,7 +34,7 @@ export function SignerProvider({ children }: { children: ReactNode }) {
     if (session.keyKind === "ed25519") {
       const key = unlockedKey.of(did)
         ?? await ask<Ed25519Key>((resolve) => ({ kind: "unlock", did, resolve }));
-      return browserKeySigner(key);
+      return (await import("./browserKey")).browserKeySigner(key);
     }
     const wallet = await import("./wallet/wallet");
     const connected = await wallet.connectedSessionSigner(wallet.walletConfig(Number(did.split(":")[3])), did);
@@ -47,14 +47,14 @@ export function SignerProvider({ children }: { children: ReactNode }) {
     <SignerContext.Provider value={request}>
       {children}
       <SessionKeeper />
-      {prompt?.kind === "unlock" && (
-        <UnlockKeyDialog did={prompt.did} onUnlocked={prompt.resolve} onCancel={cancel} />
-      )}
-      {prompt?.kind === "wallet" && (
-        <Suspense fallback={null}>
+      <Suspense fallback={null}>
+        {prompt?.kind === "unlock" && (
+          <UnlockKeyDialog did={prompt.did} onUnlocked={prompt.resolve} onCancel={cancel} />
+        )}
+        {prompt?.kind === "wallet" && (
           <ConnectWalletDialog did={prompt.did} onConnected={prompt.resolve} onCancel={cancel} />
-        </Suspense>
-      )}
+        )}
+      </Suspense>
     </SignerContext.Provider>
   );
 }

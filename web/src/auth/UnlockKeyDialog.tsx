@@ -7,7 +7,7 @@ import { shortDid } from "./shortDid";
 
 /** Asks for the passphrase of the signed-in key when something must be signed and the key
  * is locked (after a reload: the unlocked key lives only in memory). */
-export function UnlockKeyDialog({ did, onUnlocked, onCancel }: {
+export default function UnlockKeyDialog({ did, onUnlocked, onCancel }: {
   did: string;
   onUnlocked: (key: Ed25519Key) => void;
   onCancel: () => void;

@@ -2,6 +2,7 @@ import { base64urlnopad } from "@scure/base";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils";
 import { didKeyFromEd25519 } from "../did/didKey";
 import { ED25519_SEED_LENGTH, ed25519PublicKeyOfSeed } from "./ed25519";
+import { KeyFileError } from "./errors";
 
 /** A key file's kind and version: anything else is refused, so a later format is never
  * misread as this one. */
@@ -49,20 +50,6 @@ export interface EncryptedKeyFile extends KeyFileCommon {
 }
 
 export type KeyFile = PlainKeyFile | EncryptedKeyFile;
-
-export type KeyFileProblem = "format" | "type" | "version" | "did" | "key" | "iterations"
-  | "passphrase";
-
-/** A key file that cannot be read, or a passphrase that does not open it. */
-export class KeyFileError extends Error {
-  readonly reason: KeyFileProblem;
-
-  constructor(reason: KeyFileProblem, message: string) {
-    super(message);
-    this.name = "KeyFileError";
-    this.reason = reason;
-  }
-}
 
 export function isEncryptedKeyFile(file: KeyFile): file is EncryptedKeyFile {
   return "encrypted" in file;
