@@ -1,4 +1,6 @@
+import { keyFileText, newEd25519Seed, plainKeyFile } from "@cms/sdk";
 import { MantineProvider } from "@mantine/core";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
@@ -31,7 +33,9 @@ function renderWithSigner() {
   render(
     <RuntimeConfigContext.Provider value={{ apiUrl: API }}>
       <MantineProvider>
-        <SignerProvider><AskForSigner /></SignerProvider>
+        <QueryClientProvider client={new QueryClient()}>
+          <SignerProvider><AskForSigner /></SignerProvider>
+        </QueryClientProvider>
       </MantineProvider>
     </RuntimeConfigContext.Provider>,
   );
@@ -81,6 +85,27 @@ describe("the session signer", { timeout: 30_000 }, () => {
     await user.click(screen.getByRole("button", { name: "Cancel" }));
     await waitFor(() => { expect(outcome.error).toBeInstanceOf(SignerDeclined); });
     expect(outcome.signer).toBeUndefined();
+  });
+
+  it("asks for the key file when this browser does not hold the signed-in key", async () => {
+    const file = await plainKeyFile(newEd25519Seed());
+    sessionStore.set({ did: file.did, token: "t", expiresAt: inSeconds(900), keyKind: "ed25519" });
+    const user = userEvent.setup({ delay: null });
+    const outcome = renderWithSigner();
+    await user.click(screen.getByRole("button", { name: "Sign something" }));
+    await screen.findByRole("dialog", { name: "Import your key" });
+    const other = await plainKeyFile(newEd25519Seed());
+    const input = document.querySelector<HTMLInputElement>("input[type=file]");
+    if (!input) throw new Error("no file input");
+    await user.upload(input, new File([keyFileText(other)], "other.json", { type: "application/json" }));
+
+    expect(await screen.findByText(/it holds the key of did:key:.*, not of did:key:/)).toBeInTheDocument();
+    await user.upload(input, new File([keyFileText(file)], "mine.json", { type: "application/json" }));
+    await user.type(await screen.findByLabelText(/^Passphrase to keep it encrypted here/), PASSPHRASE);
+    await user.type(screen.getByLabelText(/^Repeat the passphrase/), PASSPHRASE);
+    await user.click(screen.getByRole("button", { name: "Import and unlock" }));
+    await waitFor(() => { expect(outcome.signer?.did).toBe(file.did); });
+    expect((await storedKeys()).map((stored) => stored.did)).toEqual([file.did]);
   });
 
   it("renews silently while the key is unlocked", async () => {

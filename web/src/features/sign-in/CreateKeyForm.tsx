@@ -1,8 +1,8 @@
 import { Button, Stack, Text } from "@mantine/core";
 import { useState } from "react";
 import { browserKeySigner, createBrowserKey } from "../../auth/browserKey";
-import { NewPassphraseFields, newPassphraseProblem, type NewPassphrase } from "./NewPassphraseFields";
-import { ProblemAlert } from "./ProblemAlert";
+import { NewPassphraseFields, newPassphraseProblem, type NewPassphrase } from "../../auth/NewPassphraseFields";
+import { ProblemAlert } from "../../auth/ProblemAlert";
 import { useSignInAndContinue } from "./useSignInAndContinue";
 
 /** A new Ed25519 key, made in this browser and kept here encrypted; the first sign-in

@@ -2,14 +2,17 @@ import { Accordion, Stack, Text, Title } from "@mantine/core";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { storedKeys } from "../../auth/keystore";
 import { CreateKeyForm } from "./CreateKeyForm";
-import { ImportKeyForm } from "./ImportKeyForm";
+import { browserKeySigner } from "../../auth/browserKey";
+import { ImportKeyForm } from "../../auth/ImportKeyForm";
 import { StoredKeyCard } from "./StoredKeyCard";
+import { useSignInAndContinue } from "./useSignInAndContinue";
 
 const STORED_KEYS = ["stored-keys"] as const;
 
 /** Ed25519 keys in this browser: the stored ones, a new one, or one from a key file. */
 export function KeyPanel() {
   const queryClient = useQueryClient();
+  const signInAndContinue = useSignInAndContinue();
   const keys = useQuery({ queryKey: STORED_KEYS, queryFn: storedKeys, staleTime: Infinity });
   const refresh = () => { void queryClient.invalidateQueries({ queryKey: STORED_KEYS }); };
   const stored = keys.data ?? [];
@@ -31,7 +34,12 @@ export function KeyPanel() {
           </Accordion.Item>
           <Accordion.Item value="import">
             <Accordion.Control>Import a key file</Accordion.Control>
-            <Accordion.Panel><ImportKeyForm onImported={refresh} /></Accordion.Panel>
+            <Accordion.Panel>
+              <ImportKeyForm submitLabel="Import and sign in" onImported={async (key) => {
+                refresh();
+                await signInAndContinue({ ...browserKeySigner(key), publicKey: key.publicKeyHex }, "ed25519");
+              }} />
+            </Accordion.Panel>
           </Accordion.Item>
         </Accordion>
       )}

@@ -6,7 +6,7 @@ import { browserKeySigner, unlockBrowserKey } from "../../auth/browserKey";
 import { downloadKeyFile } from "../../auth/downloadKeyFile";
 import { shortDid } from "../../auth/shortDid";
 import { useUnlockedKey } from "../../auth/unlockedKey";
-import { ProblemAlert } from "./ProblemAlert";
+import { ProblemAlert } from "../../auth/ProblemAlert";
 import { useSignInAndContinue } from "./useSignInAndContinue";
 
 /** A key kept in this browser: unlock it with its passphrase and sign in, or export it. */

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { useRuntimeConfig } from "../../api/runtimeConfigContext";
 import { useDeploymentChainId } from "../../auth/useDeploymentChain";
 import { WalletList } from "../../auth/wallet/WalletList";
-import { ProblemAlert } from "./ProblemAlert";
+import { ProblemAlert } from "../../auth/ProblemAlert";
 import { useSignInAndContinue } from "./useSignInAndContinue";
 
 /** Sign-In with Ethereum from a wallet in this browser. Loaded as its own chunk (wagmi) only

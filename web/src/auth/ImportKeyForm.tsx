@@ -1,19 +1,23 @@
-import { isEncryptedKeyFile, parseKeyFile, type KeyFile } from "@cms/sdk";
+import { isEncryptedKeyFile, parseKeyFile, type Ed25519Key, type KeyFile } from "@cms/sdk";
 import { Button, FileInput, PasswordInput, Stack, Text } from "@mantine/core";
 import { useState } from "react";
-import { plainProblem } from "../../api/problemText";
-import { browserKeySigner, importBrowserKey } from "../../auth/browserKey";
-import { shortDid } from "../../auth/shortDid";
+import { plainProblem } from "../api/problemText";
+import { importBrowserKey } from "./browserKey";
 import { NewPassphraseFields, newPassphraseProblem, type NewPassphrase } from "./NewPassphraseFields";
 import { ProblemAlert } from "./ProblemAlert";
-import { useSignInAndContinue } from "./useSignInAndContinue";
+import { shortDid } from "./shortDid";
 
 // A key file is a few hundred bytes; anything much larger is not one (and is not read).
 const MAX_FILE_BYTES = 16 * 1024;
 
-/** A key file (plain or encrypted) brought into this browser, kept here encrypted. */
-export function ImportKeyForm({ onImported }: { onImported: () => void }) {
-  const signInAndContinue = useSignInAndContinue();
+/** A key file (plain or encrypted) brought into this browser, kept here encrypted and
+ * unlocked; `onImported` goes on from there (signs in, or signs what was waiting). */
+export function ImportKeyForm({ onImported, submitLabel, expectedDid }: {
+  onImported: (key: Ed25519Key) => Promise<void>;
+  submitLabel: string;
+  /** The only DID whose key may be imported here (the signed-in one), if any. */
+  expectedDid?: string;
+}) {
   const [chosen, setChosen] = useState<File | null>(null);
   const [file, setFile] = useState<KeyFile | null>(null);
   const [fileError, setFileError] = useState<string | null>(null);
@@ -33,7 +37,11 @@ export function ImportKeyForm({ onImported }: { onImported: () => void }) {
     if (!picked) return;
     try {
       if (picked.size > MAX_FILE_BYTES) throw new Error("it is too large to be a key file");
-      setFile(parseKeyFile(await picked.text()));
+      const parsed = parseKeyFile(await picked.text());
+      if (expectedDid && parsed.did !== expectedDid) {
+        throw new Error(`it holds the key of ${shortDid(parsed.did)}, not of ${shortDid(expectedDid)}`);
+      }
+      setFile(parsed);
     } catch (failure) {
       setFileError(`This file cannot be used: ${failure instanceof Error ? failure.message : String(failure)}.`);
     }
@@ -45,9 +53,7 @@ export function ImportKeyForm({ onImported }: { onImported: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      const key = await importBrowserKey(file, passphrase.passphrase);
-      onImported();
-      await signInAndContinue({ ...browserKeySigner(key), publicKey: key.publicKeyHex }, "ed25519");
+      await onImported(await importBrowserKey(file, passphrase.passphrase));
     } catch (failure) {
       setError(failure);
     } finally {
@@ -79,7 +85,7 @@ export function ImportKeyForm({ onImported }: { onImported: () => void }) {
         )}
         {!wrongPassphrase && <ProblemAlert error={error} />}
         <Button type="submit" loading={busy} disabled={!file} style={{ alignSelf: "flex-start" }}>
-          Import and sign in
+          {submitLabel}
         </Button>
       </Stack>
     </form>

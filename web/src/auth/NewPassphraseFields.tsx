@@ -1,6 +1,6 @@
 import { PasswordInput, Progress, Stack, Text } from "@mantine/core";
 import { useId } from "react";
-import { MIN_PASSPHRASE_LENGTH, passphraseStrength } from "../../auth/passphrase";
+import { MIN_PASSPHRASE_LENGTH, passphraseStrength } from "./passphrase";
 
 export interface NewPassphrase {
   passphrase: string;

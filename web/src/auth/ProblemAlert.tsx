@@ -1,5 +1,5 @@
 import { Alert } from "@mantine/core";
-import { plainProblem } from "../../api/problemText";
+import { plainProblem } from "../api/problemText";
 
 /** A refusal in plain words, announced to screen readers as it appears. */
 export function ProblemAlert({ error }: { error: unknown }) {
