@@ -6,7 +6,7 @@ export type { components, paths } from "./generated/schema";
 export { canonicalJson, digestOf, sha256Hex } from "./canonical";
 export { didKeyFromEd25519, ed25519FromDidKey } from "./did/didKey";
 export { baseUrlOf } from "./client";
-export { didPkhFromAddress, ethereumAddressOfDid } from "./did/ethereum";
+export { chainIdOfDid, didPkhFromAddress, ethereumAddressOfDid } from "./did/ethereum";
 export { CONTRACT_MESSAGE_PREFIX, checkChallenge } from "./auth/challenge";
 export type { ChallengeExpectations, IssuedChallenge } from "./auth/challenge";
 export { ChallengeRefused } from "./auth/errors";

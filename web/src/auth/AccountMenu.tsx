@@ -1,6 +1,6 @@
 import { ActionIcon, Button, CopyButton, Group, Popover, Stack, Text } from "@mantine/core";
 import { notifications } from "@mantine/notifications";
-import { Link, useNavigate } from "react-router";
+import { Link, useLocation, useNavigate } from "react-router";
 import { useCms } from "../api/cms";
 import { useSession } from "./sessionStore";
 import { shortDid } from "./shortDid";
@@ -12,7 +12,12 @@ export function AccountMenu() {
   const session = useSession();
   const cms = useCms();
   const navigate = useNavigate();
-  if (!session) return <Button component={Link} to="/sign-in" variant="default" size="sm">Sign in</Button>;
+  const { pathname } = useLocation();
+  if (!session) {
+    // On the sign-in screen itself a "Sign in" button would lead nowhere.
+    if (pathname === "/sign-in") return null;
+    return <Button component={Link} to="/sign-in" variant="default" size="sm">Sign in</Button>;
+  }
 
   async function leave() {
     const { signOut } = await import("./signInFlow"); // sign-in code: not in every screen's first load

@@ -1,4 +1,4 @@
-import type { Ed25519Key } from "@cms/sdk";
+import { chainIdOfDid, type Ed25519Key } from "@cms/sdk";
 import { lazy, Suspense, useCallback, useRef, useState, type ReactNode } from "react";
 import { sessionStore } from "./sessionStore";
 import { SessionKeeper } from "./SessionKeeper";
@@ -37,7 +37,7 @@ export function SignerProvider({ children }: { children: ReactNode }) {
       return (await import("./browserKey")).browserKeySigner(key);
     }
     const wallet = await import("./wallet/wallet");
-    const connected = await wallet.connectedSessionSigner(wallet.walletConfig(Number(did.split(":")[3])), did);
+    const connected = await wallet.connectedSessionSigner(wallet.walletConfig(chainIdOfDid(did) ?? 1), did);
     return connected ?? ask<SessionSigner>((resolve) => ({ kind: "wallet", did, resolve }));
   }, [ask]);
 

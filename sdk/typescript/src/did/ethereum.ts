@@ -16,3 +16,9 @@ export function ethereumAddressOfDid(did: string): Address | null {
   const address = match?.[match.length - 1];
   return address ? getAddress(address.toLowerCase()) : null;
 }
+
+/** The EIP-155 chain a did:pkh:eip155 names, or null for other DIDs (did:ethr names none). */
+export function chainIdOfDid(did: string): number | null {
+  const chain = PKH.exec(did)?.[1];
+  return chain ? Number(chain) : null;
+}

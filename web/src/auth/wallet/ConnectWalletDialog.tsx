@@ -1,4 +1,4 @@
-import { ethereumAddressOfDid } from "@cms/sdk";
+import { chainIdOfDid, ethereumAddressOfDid } from "@cms/sdk";
 import { Button, Group, Modal, Stack, Text } from "@mantine/core";
 import { useState } from "react";
 import { isAddressEqual } from "viem";
@@ -16,7 +16,7 @@ export default function ConnectWalletDialog({ did, onConnected, onCancel }: {
 }) {
   const [error, setError] = useState<string | null>(null);
   const expected = ethereumAddressOfDid(did);
-  const chainId = Number(did.split(":")[3]);
+  const chainId = chainIdOfDid(did) ?? 1;
   return (
     <Modal opened onClose={onCancel} title="Connect your wallet" centered>
       <Stack gap="sm">

@@ -12,8 +12,9 @@ export type { Connector };
 
 let config: Config | undefined;
 
-/** One wagmi config per page: the deployment's chain, the generic injected connector and one
- * per wallet announced over EIP-6963 (MetaMask, Rabby, ...). */
+/** One wagmi config per page: the deployment's chain (one deployment anchors on one chain,
+ * so the first caller's stands), the generic injected connector and one per wallet announced
+ * over EIP-6963 (MetaMask, Rabby, ...). */
 export function walletConfig(chainId: number, rpcUrl = "http://127.0.0.1:8545"): Config {
   config ??= createConfig({
     chains: [defineChain({
