@@ -54,7 +54,10 @@ export function plainProblem(error: unknown): PlainProblem {
 // Refusals that happen in the browser, before or instead of an API call: the SDK's own checks
 // and the wallet's answers (EIP-1193 code 4001 is "the user rejected the request").
 function clientProblem(error: unknown): PlainProblem {
-  const detail = error instanceof Error ? error.message : String(error);
+  // viem's errors carry a one-line shortMessage; their message adds details and its version.
+  const { shortMessage } = error as { shortMessage?: unknown };
+  const detail = typeof shortMessage === "string" ? shortMessage
+    : error instanceof Error ? error.message : String(error);
   if (error instanceof ChallengeRefused) {
     return { title: "The sign-in request was refused: it was not made for this site, so nothing was signed.",
       detail, fields: {}, code: `challenge_refused_${error.reason}` };
@@ -64,9 +67,13 @@ function clientProblem(error: unknown): PlainProblem {
       : "This key file cannot be used.";
     return { title, detail, fields: {}, code: `key_file_${error.reason}` };
   }
+  if (error instanceof Error && error.name === "SignerDeclined") {
+    return { title: "You cancelled, so nothing was signed.", detail: error.message, fields: {},
+      code: "signer_declined" };
+  }
   if (isUserRejection(error)) {
-    return { title: "You declined the request in your wallet, so nothing was signed.", detail,
-      fields: {}, code: "user_rejected" };
+    return { title: "You declined the request in your wallet, so nothing was signed.",
+      detail: "Try again when you are ready.", fields: {}, code: "user_rejected" };
   }
   return { title: "Something went wrong", detail, fields: {}, code: "client_error" };
 }
@@ -74,7 +81,7 @@ function clientProblem(error: unknown): PlainProblem {
 function isUserRejection(error: unknown): boolean {
   for (let cause = error, depth = 0; cause && depth < 5; depth += 1) {
     const { code, name, cause: next } = cause as { code?: unknown; name?: unknown; cause?: unknown };
-    if (code === 4001 || name === "UserRejectedRequestError" || name === "SignerDeclined") return true;
+    if (code === 4001 || name === "UserRejectedRequestError") return true;
     cause = next;
   }
   return false;
