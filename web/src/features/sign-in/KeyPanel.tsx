@@ -22,7 +22,7 @@ export function KeyPanel() {
         <section aria-labelledby="stored-keys-heading">
           <Title order={2} size="h4" id="stored-keys-heading" mb="xs">Keys in this browser</Title>
           <Stack component="ul" gap="xs" p={0} m={0} style={{ listStyle: "none" }}>
-            {stored.map((file) => <StoredKeyCard key={file.did} file={file} />)}
+            {stored.map((file) => <StoredKeyCard key={file.did} file={file} onRemoved={refresh} />)}
           </Stack>
         </section>
       )}

@@ -112,7 +112,7 @@ describe("the sign-in screen with a key in this browser", { timeout: 30_000 }, (
     expect(await storedKeys()).toEqual([]);
   });
 
-  it("says a wrong passphrase of a stored key in words", async () => {
+  it("says a wrong passphrase of a stored key in words, and removes the key when asked", async () => {
     fakeApi(didText("localhost:8080", API));
     const user = userEvent.setup({ delay: null });
     const router = renderSignIn();
@@ -126,5 +126,10 @@ describe("the sign-in screen with a key in this browser", { timeout: 30_000 }, (
     expect(await screen.findByText("That passphrase does not unlock this key.", {}, { timeout: 10_000 }))
       .toBeInTheDocument();
     expect(sessionStore.get()).toBeNull();
+
+    await user.click(screen.getByRole("button", { name: "Remove…" }));
+    await user.click(screen.getByRole("button", { name: "Remove the key" }));
+    await waitFor(() => { expect(screen.queryByRole("button", { name: "Unlock and sign in" })).toBeNull(); });
+    expect(await storedKeys()).toEqual([]);
   });
 });

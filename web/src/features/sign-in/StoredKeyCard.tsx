@@ -7,10 +7,11 @@ import { downloadKeyFile } from "../../auth/downloadKeyFile";
 import { shortDid } from "../../auth/shortDid";
 import { useUnlockedKey } from "../../auth/unlockedKey";
 import { ProblemAlert } from "../../auth/ProblemAlert";
+import { RemoveKeyButton } from "./RemoveKeyButton";
 import { useSignInAndContinue } from "./useSignInAndContinue";
 
-/** A key kept in this browser: unlock it with its passphrase and sign in, or export it. */
-export function StoredKeyCard({ file }: { file: EncryptedKeyFile }) {
+/** A key kept in this browser: unlock it with its passphrase and sign in, export or remove it. */
+export function StoredKeyCard({ file, onRemoved }: { file: EncryptedKeyFile; onRemoved: () => void }) {
   const signInAndContinue = useSignInAndContinue();
   const unlocked = useUnlockedKey();
   const isUnlocked = unlocked?.did === file.did;
@@ -57,6 +58,7 @@ export function StoredKeyCard({ file }: { file: EncryptedKeyFile }) {
             <Button variant="default" onClick={() => { void downloadKeyFile(file.did).catch(setError); }}>
               Export key file
             </Button>
+            <RemoveKeyButton did={file.did} onRemoved={onRemoved} />
           </Group>
         </Stack>
       </form>
