@@ -11,7 +11,7 @@ SDK_STAMP := sdk/typescript/node_modules/.installed
 WEB_STAMP := web/node_modules/.installed
 WEB_DIST := web/dist/index.html
 WEB_SOURCES := $(shell find web/src web/public sdk/typescript/src -type f 2>/dev/null) \
-	web/index.html web/vite.config.ts web/tsconfig.json
+	web/index.html web/api-docs/index.html web/vite.config.ts web/tsconfig.json
 CHROMIUM := /usr/bin/chromium
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
@@ -49,7 +49,9 @@ $(WEB_STAMP): web/package.json web/package-lock.json $(SDK_STAMP)
 # The UI is built when a source is newer than the build; the local gateway serves web/dist.
 $(WEB_DIST): $(WEB_STAMP) $(WEB_SOURCES)
 	@echo "Building the web UI"
-	@cd web && npm run -s build > /dev/null
+	@# Quiet when it works; tsc prints its errors on stdout, so show the log when it fails.
+	@mkdir -p build && cd web && npm run -s build > ../build/web-build.log 2>&1 \
+		|| { cat ../build/web-build.log; exit 1; }
 	@touch $@
 
 # The browser tests drive Debian's Chromium; Playwright's own download cannot work here.
@@ -83,7 +85,7 @@ fuzz: install
 		CMS_FUZZ_SEED=$(FUZZ_SEED) $(PY) -m pytest -n 0 -q -p no:cacheprovider \
 		--show-capture=no tests/e2e/test_api_conformance.py
 
-bench: install
+bench: install $(WEB_DIST) $(CHROMIUM)
 	@$(PY) bench/cold_start.py
 	@$(PY) bench/api_throughput.py
 	@$(PY) bench/ledger_gas.py
@@ -98,6 +100,7 @@ bench: install
 	@$(PY) bench/engine_erc20.py
 	@$(PY) bench/engine_wasm.py
 	@$(PY) bench/engine_limits.py
+	@$(PY) bench/web_first_load.py
 
 synth: $(PY_STAMP)
 	@$(PY) -c "from cdk.synth import synthesize; print(', '.join(synthesize()))"

@@ -19,13 +19,15 @@ from cdk.enclave_stack import EnclaveStack
 from cdk.nag import add_checks
 from cdk.observability_stack import ObservabilityStack
 from cdk.packaging import build_assets, build_parent_bundle
+from cdk.web_stack import WebStack, api_base_url, check_api_admits_web
 from functions.registry import FUNCTIONS, Route, http_routes
 
 DATA_STACK = "CmsData"
 API_STACK = "CmsApi"
 OBSERVABILITY_STACK = "CmsObservability"
 ENCLAVE_STACK = "CmsEnclave"
-STACK_NAMES = (DATA_STACK, API_STACK, OBSERVABILITY_STACK, ENCLAVE_STACK)
+WEB_STACK = "CmsWeb"
+STACK_NAMES = (DATA_STACK, API_STACK, OBSERVABILITY_STACK, ENCLAVE_STACK, WEB_STACK)
 
 
 def collect_routes() -> dict[str, list[Route]]:
@@ -78,6 +80,15 @@ def build_app(routes: Mapping[str, Sequence[Route]] | None = None) -> App:
         deploy=deploy,
         env=environment,
         description="CMS observability: dashboard, alarms, alarm topic",
+    )
+    check_api_admits_web(deploy)
+    WebStack(
+        app,
+        WEB_STACK,
+        api_url=api_base_url(api),
+        deploy=deploy,
+        env=environment,
+        description="CMS web UI: private S3 bucket, CloudFront with origin access control",
     )
     add_checks(app)
     return app

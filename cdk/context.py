@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 from aws_cdk import aws_logs as logs
 from constructs import Node
@@ -35,6 +36,9 @@ ENCLAVE_INSTANCE_FAMILIES = frozenset({
 })
 _TOO_SMALL_FOR_ENCLAVES = frozenset({"nano", "micro", "small", "medium", "large"})
 _MEASUREMENT = re.compile(r"[0-9a-f]{96}")  # a SHA-384 PCR value in hex
+_HOST_NAME = re.compile(r"(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+# CloudFront takes viewer certificates from ACM in us-east-1 only, whatever the stack's region.
+_CLOUDFRONT_CERTIFICATE = re.compile(r"arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]+")
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -148,6 +152,12 @@ class DeployContext:
     # minute at or above this rate.
     ledger_min_signer_balance_wei: int = 10**17
     signin_failures_alarm_per_minute: int = 100
+    # CmsWeb (docs/deploy.md, "The web UI"): the distribution's own domain and its ACM
+    # certificate (both or neither; None: CloudFront's *.cloudfront.net name), and a public
+    # JSON-RPC URL the UI offers its receipt verifier as a default (None: the user types one).
+    web_domain: str | None = None
+    web_certificate_arn: str | None = None
+    web_chain_rpc_url: str | None = None
 
     @classmethod
     def from_node(cls, node: Node) -> DeployContext:
@@ -159,13 +169,16 @@ class DeployContext:
             raise ValueError(
                 "context 'log_retention' must name a RetentionDays member, e.g. ONE_MONTH"
             )
+        web = _web_settings(node)
         return cls(
             # CDK_DEFAULT_* are set by the CLI from the current credentials; without either the
             # stacks stay environment-agnostic, which is what lets synth run with no AWS account.
             account=_text(node, "account", os.environ.get("CDK_DEFAULT_ACCOUNT")),
             region=_text(node, "region", os.environ.get("CDK_DEFAULT_REGION")),
             architecture=architecture,
-            siwe_domain=_text(node, "siwe_domain", None),
+            # Wallets compare a sign-in message's domain with the page asking for the
+            # signature: with the UI on its own domain, that domain is the natural binding.
+            siwe_domain=_text(node, "siwe_domain", web["web_domain"]),
             siwe_uri=_text(node, "siwe_uri", None),
             throttle_rate_limit=_number(node, "throttle_rate_limit", 50),
             throttle_burst_limit=int(_number(node, "throttle_burst_limit", 100)),
@@ -178,7 +191,35 @@ class DeployContext:
             signin_failures_alarm_per_minute=_positive(node, "signin_failures_alarm_per_minute",
                                                        100),
             **_enclave_settings(node),
+            **web,
         )
+
+
+def _web_settings(node: Node) -> dict[str, Any]:
+    domain = _text(node, "web_domain", None)
+    certificate = _text(node, "web_certificate_arn", None)
+    if (domain is None) != (certificate is None):
+        raise ValueError("context 'web_domain' and 'web_certificate_arn' go together: the "
+                         "distribution needs a certificate for its domain and vice versa")
+    if domain is not None:
+        domain = domain.strip().lower()
+        if not _HOST_NAME.fullmatch(domain):
+            raise ValueError(f"context 'web_domain': {domain!r} is not a host name (no scheme, "
+                             "no path), e.g. cms.example.com")
+        if not _CLOUDFRONT_CERTIFICATE.fullmatch(str(certificate)):
+            raise ValueError("context 'web_certificate_arn' must be an ACM certificate ARN in "
+                             "us-east-1 (the only region CloudFront takes certificates from)")
+    rpc_url = _text(node, "web_chain_rpc_url", None)
+    if rpc_url is not None:
+        parsed = urlparse(rpc_url)
+        # The UI's CSP admits https: (and loopback) only; anyone can read config.json, so a
+        # URL carrying an API key or credentials does not belong here.
+        if parsed.scheme != "https" or not parsed.hostname or parsed.username or any(
+                character.isspace() for character in rpc_url):
+            raise ValueError("context 'web_chain_rpc_url' must be a public https:// URL "
+                             "without credentials (it is served to every visitor)")
+    return {"web_domain": domain, "web_certificate_arn": certificate,
+            "web_chain_rpc_url": rpc_url}
 
 
 def _enclave_settings(node: Node) -> dict[str, Any]:

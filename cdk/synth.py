@@ -6,9 +6,9 @@
 The app runs in a subprocess (``python -m cdk.app``): jsii's Node runtime, the handler imports
 and the asset builds stay out of the caller's process. The result is cached in
 ``build/cdk.out`` under a hash of everything that shapes it (cdk/, functions/, layers/,
-training_runner/, enclave_app/, requirements.txt, cdk.json, the enclave image file named by context
-``enclave_eif``, the options below); a call with nothing changed only hashes the sources and
-reads the stacks' JSON files.
+training_runner/, enclave_app/, requirements.txt, cdk.json, web/security-headers.json, whether
+web/dist is built, the enclave image file named by context ``enclave_eif``, the options below);
+a call with nothing changed only hashes the sources and reads the stacks' JSON files.
 
 This module imports nothing from aws_cdk, so importing it is cheap.
 """
@@ -30,7 +30,12 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTDIR = REPO_ROOT / "build" / "cdk.out"
 SOURCES = ("cdk", "functions", "layers", "cms_wire", "contracts/artifacts", "training_runner",
-           "enclave_app", "requirements.txt", "cdk.json")
+           "enclave_app", "requirements.txt", "cdk.json",
+           "web/security-headers.json")  # CmsWeb reads the headers at synth time
+# CmsWeb's template depends on whether the UI is built, and (through its asset hash only) on
+# the build's bytes. Only the first counts here: a UI rebuild need not cost the tests and the
+# local stack a new synthesis; `cdk deploy` synthesizes afresh anyway.
+WEB_BUILD = REPO_ROOT / "web" / "dist" / "index.html"
 STAMP_FILE = ".cms-source-hash"
 _APP_ENVIRONMENT = ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")
 _SKIPPED_DIRS = {"__pycache__", "tests", ".pytest_cache"}
@@ -90,6 +95,7 @@ def source_fingerprint(options: Mapping[str, Any]) -> str:
     for path in _source_files():
         digest.update(str(path.relative_to(REPO_ROOT)).encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
+    digest.update(b"web built\0" if WEB_BUILD.is_file() else b"web not built\0")
     image = _enclave_image(options.get("context", {}))
     if image is not None and image.is_file():  # an asset of CmsEnclave: its bytes count
         with image.open("rb") as handle:

@@ -14,6 +14,23 @@ from local_stack.stack import LocalStack
 LOCAL = Path(__file__).resolve().parents[1] / ".local"
 
 
+DEMO_KEY_FILE = "demo-consumer-key.json"
+
+
+def _ui_hint(stack: LocalStack, result: dict) -> str:
+    """Where a newcomer starts: the UI, and the demo consumer's key to open its contract."""
+    if stack.gateway.site is None:
+        return "  Web UI          not built (make run builds it; or: cd web && npm run build)\n"
+    key_file = (LOCAL / DEMO_KEY_FILE).relative_to(LOCAL.parent)
+    return f"""  Web UI          {stack.url}/
+  API reference   {stack.url}/api-docs
+  Demo key        {key_file} (the demo consumer's Ed25519 key; only you can read it)
+                  to act as the consumer: open the UI, choose "Use a key in this browser",
+                  import this file, then open the demo contract:
+  Demo contract   {stack.url}/contracts/{result['contract_id']}
+"""
+
+
 def _verify_hint(receipt: Path | None, stack: LocalStack) -> str:
     if receipt is None:
         return ""
@@ -49,16 +66,18 @@ def main() -> int:
     print("\nDemo: sign in with DIDs, a contract from a template with an attachment, submit, "
           "both sign, activate, verify, anchor, receipt, DP training in the enclave, the "
           "contract engine")
-    result = run_demo(stack.url, stack.ledger.rpc_url, LOCAL / "receipts")
+    result = run_demo(stack.url, stack.ledger.rpc_url, LOCAL / "receipts",
+                      consumer_key_file=LOCAL / DEMO_KEY_FILE)
     token = result["provider_token"]
     print(f"""
 Everything is running:
+{_ui_hint(stack, result)}
   API             {stack.url}/api/v1
   Health          {stack.url}/health
   OpenAPI         {stack.url}/api/v1/openapi.json
   JWKS            {stack.url}/.well-known/jwks.json
   Local AWS       http://127.0.0.1:{stack.moto_port} (moto; dashboard at /moto-api/)
-  Demo contract   {stack.url}/api/v1/contracts/{result['contract_id']}
+  Contract (API)  {stack.url}/api/v1/contracts/{result['contract_id']}
   Engine          {stack.url}/api/v1/engine/contracts/{result['engine']['wasm']} (and /info,
                   /metrics; the demo's ERC20, WebAssembly and circuit contracts)
 

@@ -15,13 +15,19 @@ from cms.domain.engine.circuit_library import comparator
 from cms_client import CmsClient, Ed25519Signer, EthereumSigner
 from cms_client.circuits import submit_input
 from enclave_app.attestation_module import local_measurements
+from local_stack.browser_key import new_seed, write_key_file
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts" / "wasm"
 
 
 def run_demo(base_url: str, rpc_url: str, receipt_dir: Path,
-             log: Callable[[str], Any] = print) -> dict[str, Any]:
-    provider_key, consumer_key = EthereumSigner(chain_id=31337), Ed25519Signer()
+             log: Callable[[str], Any] = print, *,
+             consumer_key_file: Path | None = None) -> dict[str, Any]:
+    """``consumer_key_file``: where to leave the consumer's key for the web UI to import."""
+    consumer_seed = new_seed()
+    provider_key, consumer_key = EthereumSigner(chain_id=31337), Ed25519Signer(consumer_seed)
+    if consumer_key_file is not None:
+        write_key_file(consumer_seed, consumer_key_file)
     provider, consumer = CmsClient(base_url), CmsClient(base_url)
     log(f"  provider  {provider_key.did}  (Ethereum key, Sign-In with Ethereum)")
     log(f"  consumer  {consumer_key.did}  (Ed25519 key)")
@@ -62,7 +68,8 @@ def run_demo(base_url: str, rpc_url: str, receipt_dir: Path,
     training = _train(consumer, contract_id, receipt_dir, log)
     engine = _engine(provider, consumer, (provider_key.did, consumer_key.did), log)
     return {"contract_id": contract_id, "report": report, "provider_token": provider.token,
-            "receipt": receipt, "training": training, "engine": engine}
+            "receipt": receipt, "training": training, "engine": engine,
+            "consumer_did": consumer_key.did}
 
 
 def _engine(provider: CmsClient, consumer: CmsClient, dids: tuple[str, str],

@@ -198,8 +198,8 @@ class Gateway:
         # Routes match the path as sent, still percent-encoded: a "%2F" inside a segment stays
         # inside that segment's parameter instead of adding a segment that changes the route.
         route = self.routes.match(method, url.path)
-        if route is None and self.site is not None and self.site.serves(method, url.path):
-            return self.site.answer(url.path)
+        if route is None and self.site is not None and self.site.serves(url.path):
+            return self.site.answer(method, url.path, headers)
         if route is None:
             return self._gateway_response("MISSING_AUTHENTICATION_TOKEN", 403,
                                           "Missing Authentication Token")

@@ -242,7 +242,9 @@ class LocalStack:
         from local_stack.static_site import StaticSite
 
         routes = RouteTable(templates, self.functions)
-        site = StaticSite.built({"apiUrl": ""})
+        # The UI's runtime configuration, public by nature: the API on the same origin, and
+        # the local chain as the in-browser receipt verifier's default RPC URL.
+        site = StaticSite.built({"apiUrl": "", "chainRpcUrl": self.ledger.rpc_url})
         self.gateway = Gateway(routes, self.api_port, self.access_log, site)
         self.api_port = self.gateway.port
         self.gateway.start()

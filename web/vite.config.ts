@@ -1,4 +1,5 @@
 import react from "@vitejs/plugin-react";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // `npm run dev` talks to a running local stack (make run) through this proxy.
@@ -12,10 +13,18 @@ export default defineConfig({
     target: "es2022",
     sourcemap: true,
     chunkSizeWarningLimit: 800,
+    // Two pages: the app, and the API reference (/api-docs), which loads none of the app.
+    rolldownOptions: {
+      input: {
+        app: fileURLToPath(new URL("./index.html", import.meta.url)),
+        apiDocs: fileURLToPath(new URL("./api-docs/index.html", import.meta.url)),
+      },
+    },
   },
   server: {
     proxy: {
-      "/api": localStack,
+      // "/api/", not "/api": the API reference page (/api-docs) is this server's.
+      "/api/": localStack,
       "/health": localStack,
       "/.well-known": localStack,
       "/config.json": localStack,
@@ -26,5 +35,8 @@ export default defineConfig({
     globals: true,
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // @rjsf/mantine imports dayjs plugins without file extensions, which only a bundler
+    // resolves: let Vite transform it in tests as it does in the build.
+    server: { deps: { inline: ["@rjsf/mantine"] } },
   },
 });

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -86,8 +87,21 @@ class CmsClient:
         return self._call("GET", f"/api/v1/contracts/{contract_id}")
 
     def list_contracts(self, **params: Any) -> dict[str, Any]:
+        """One page. Filters: status, role, scope, counterparty, template_id, created_after,
+        created_before, valid_at, q (title search); cursor and limit. A filtered page may
+        hold fewer than ``limit`` items and still have a next_cursor (bounded reads)."""
         return self._call("GET", "/api/v1/contracts",
                           params={k: v for k, v in params.items() if v is not None})
+
+    def iter_contracts(self, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every matching contract, newest first, following next_cursor to the end."""
+        cursor = None
+        while True:
+            page = self.list_contracts(**params, cursor=cursor)
+            yield from page["items"]
+            cursor = page.get("next_cursor")
+            if cursor is None:
+                return
 
     def update_contract(self, contract_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         return self._call("PATCH", f"/api/v1/contracts/{contract_id}", changes)

@@ -8,12 +8,13 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from cms.api.http import caller_of, http_entry, json_response
 from cms.api.idempotency import MAX_KEY_LENGTH
 from cms.api.observability import count
 from cms.api.operations import READ, RENDER, UPLOAD, WRITE, Api
+from cms.api.schemas.common import DID_PATTERN
 from cms.api.schemas.contracts import (
     UUID_PATTERN,
     ChangeRequest,
@@ -39,7 +40,9 @@ from cms.api.schemas.documents import (
 )
 from cms.domain import contracts as domain
 from cms.domain.contracts import AlreadySigned, NotYetValid, SigningDeadlinePassed, ValidityEnded
+from cms.domain.contracts import listing as domain_listing
 from cms.domain.contracts.errors import HistoryLimitReached
+from cms.domain.did.syntax import MAX_DID_LENGTH
 from cms.domain.drafting import TemplateDraft
 from cms.domain.errors import (
     AttachmentQuotaExceeded,
@@ -61,6 +64,7 @@ from cms.domain.errors import (
     ValidationFailed,
 )
 from cms.domain.identity import Caller
+from cms.domain.templates.model import TEMPLATE_ID_PATTERN
 from cms.ports.contracts import CorruptSnapshot
 from cms.runtime import FunctionRuntime
 
@@ -80,6 +84,17 @@ IdempotencyKey = Annotated[str, Header(
     alias="Idempotency-Key", min_length=1, max_length=MAX_KEY_LENGTH,
     pattern=r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$",
     description="Repeat a create safely: the same key and body answer the same contract")]
+
+# listContracts' filters (cms.domain.contracts.listing.ListingFilter).
+CounterpartyFilter = Annotated[str, Query(
+    min_length=7, max_length=MAX_DID_LENGTH, pattern=DID_PATTERN,
+    description="Only contracts with this DID as the other party (scope=all: as either party)")]
+TemplateFilter = Annotated[str, Query(pattern=TEMPLATE_ID_PATTERN,
+                                      description="Only contracts made from this template")]
+InstantFilter = Annotated[str, Field(max_length=40, json_schema_extra={"format": "date-time"})]
+SearchFilter = Annotated[str, Query(
+    min_length=1, max_length=domain_listing.MAX_SEARCH_LENGTH,
+    description="Only contracts whose title contains this text (any case)")]
 
 # Every read of one contract: unknown (or not the caller's), or its stored record edited
 # outside the API into something unreadable.
@@ -161,17 +176,34 @@ def _require(fields: dict[str, Any], required: tuple[str, ...], forbidden: tuple
 @api.get(BASE, "listContracts", limit=READ,
          summary="List contracts visible to the caller, newest first",
          errors=(Forbidden, CorruptSnapshot))
-def list_contracts(
+def list_contracts(  # noqa: PLR0917 - one parameter per query parameter
     status: Annotated[ContractStatus, Query(description="Only contracts in this status")] = None,
     role: Annotated[PartyRole, Query(description="The caller's role (default: either)")] = None,
     scope: Annotated[ListingScope, Query(description=(
         "mine: contracts the caller is a party to; all: every contract (auditors and "
         "admins)"))] = "mine",
+    counterparty: CounterpartyFilter = None,
+    template_id: TemplateFilter = None,
+    created_after: Annotated[InstantFilter, Query(
+        description="Only contracts created at or after this ISO 8601 instant")] = None,
+    created_before: Annotated[InstantFilter, Query(
+        description="Only contracts created before this ISO 8601 instant")] = None,
+    valid_at: Annotated[InstantFilter, Query(description=(
+        "Only contracts valid at this ISO 8601 instant (valid_from <= it < valid_until)"))
+        ] = None,
+    q: SearchFilter = None,
     cursor: Annotated[Cursor, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ContractPage:
+    """Filters other than the status are applied within bounded reads: a page may hold fewer
+    than ``limit`` contracts, even none, and still have a ``next_cursor``; follow it until it
+    is absent to see every match (newest first, each once)."""
+    filters = domain_listing.ListingFilter(
+        counterparty=counterparty, template_id=template_id, created_after=created_after,
+        created_before=created_before, valid_at=valid_at, title_contains=q)
     page = runtime.services.contracts.list(caller_of(api), status=status, role=role,
-                                           scope=scope, cursor=cursor, limit=limit)
+                                           scope=scope, cursor=cursor, limit=limit,
+                                           filters=filters)
     return ContractPage(items=[_contract(c) for c in page.items], next_cursor=page.next_cursor)
 
 

@@ -62,7 +62,9 @@ class Person:
         session = {"did": party.did, "token": party.client.token,
                    "expiresAt": token_expiry(party.client.token),
                    "keyKind": "ed25519" if party.did.startswith("did:key:") else "ethereum"}
-        self.page.goto(self.base_url + "/config.json")
+        # A page of the app, not /config.json: Chromium asks a bare JSON page for /favicon.ico,
+        # which the site rightly answers 404 (no such file), a console error of no screen's.
+        self.page.goto(self.base_url + "/starting-signed-in")
         self.page.evaluate("s => sessionStorage.setItem('cms.session', JSON.stringify(s))",
                            session)
         return self.open(path)

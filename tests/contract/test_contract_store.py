@@ -11,7 +11,7 @@ import pytest
 
 from cms.domain.canonical import iso_utc
 from cms.domain.contracts import Content, Create, Submit, Terminate, record_change
-from cms.domain.contracts.listing import key_of_cursor, listing_key
+from cms.domain.contracts.listing import ListingFilter, key_of_cursor, listing_key
 from cms.ports.errors import WriteConflict
 from cms_client import Ed25519Signer
 
@@ -23,9 +23,10 @@ def party() -> str:
 
 
 def made(store, provider: str, consumer: str, *, at: datetime = START,
-         contract_id: str | None = None):
-    content = Content(title="Licence", description="", provider_did=provider,
-                      consumer_did=consumer, terms={"epsilon": 3.0}, metadata={},
+         contract_id: str | None = None, title: str = "Licence", template: str | None = None):
+    metadata = {"template": {"id": template, "version": 1, "variables": {}}} if template else {}
+    content = Content(title=title, description="", provider_did=provider,
+                      consumer_did=consumer, terms={"epsilon": 3.0}, metadata=metadata,
                       valid_from=iso_utc(at), valid_until=iso_utc(at + timedelta(days=30)))
     contract, event = record_change(None, Create(contract_id or str(uuid.uuid4()), content),
                                     actor=provider, now=at, event_id=str(uuid.uuid4()))
@@ -102,7 +103,7 @@ def test_events_page_by_sequence(services):
 
 
 def page_through(list_page, limit: int):
-    seen, before = [], None
+    seen, before = [], None  # a filtered page may run short (bounded reads): follow cursors
     while True:
         page = list_page(before, limit)
         assert len(page.items) <= limit
@@ -161,6 +162,94 @@ def test_every_contract_is_listed_once_across_statuses(services):
     assert [c.id for c in first] == [c.id for c in reversed(contracts)]
     review = store.list_all("review", None, 1)
     assert [c.id for c in review.items] == [contracts[1].id]
+
+
+@pytest.fixture
+def small_reads(monkeypatch):
+    """Each filtered read evaluates at most 2 contracts per partition, so a few contracts
+    exercise what many would: short pages whose cursor is where the reads stopped."""
+    from cms.adapters import contract_store
+
+    monkeypatch.setattr(contract_store, "READ_BUDGET", 2)
+
+
+def newest_first(contracts):
+    return [c.id for c in sorted(contracts, key=lambda c: listing_key(c.created_at, c.id),
+                                 reverse=True)]
+
+
+def filtered(store, did, filters, limit, role=None):
+    """The ids of every match, through every page."""
+    return [c.id for c in page_through(lambda before, n: store.list_for_party(
+        did, role, None, before, n, filters=filters), limit)]
+
+
+@pytest.mark.usefixtures("small_reads")
+def test_each_filter_keeps_its_matches_across_short_pages(services):
+    store = services.contract_store
+    me, alice, bob = party(), party(), party()
+    at = [START + timedelta(minutes=i) for i in range(9)]
+    with_alice = [made(store, me, alice, at=at[0], title="Data licence"),
+                  made(store, alice, me, at=at[3], title="Model LICENCE",
+                       template="ai_training"),
+                  made(store, me, alice, at=at[6], template="ai_training")]
+    with_bob = [made(store, me, bob, at=at[i], title="Audit") for i in (1, 2, 4, 5, 7, 8)]
+    made(store, alice, bob, at=at[4], template="ai_training")  # not mine
+    everything = with_alice + with_bob
+    for limit in (1, 2, 20):
+        assert filtered(store, me, ListingFilter(counterparty=alice), limit) == \
+            [c.id for c in reversed(with_alice)]
+        by_template = ListingFilter(template_id="ai_training")
+        assert filtered(store, me, by_template, limit) == newest_first(with_alice[1:])
+        searched = ListingFilter(title_contains="licence")
+        assert filtered(store, me, searched, limit) == newest_first(with_alice)
+        window = ListingFilter(created_after=iso_utc(at[2]), created_before=iso_utc(at[6]))
+        assert filtered(store, me, window, limit) == newest_first(
+            [c for c in everything if iso_utc(at[2]) <= c.created_at < iso_utc(at[6])])
+    valid = ListingFilter(valid_at=iso_utc(at[7] + timedelta(days=30, seconds=30)))
+    assert filtered(store, me, valid, 3) == newest_first(with_bob[-1:])
+    as_consumer = ListingFilter(counterparty=alice)
+    assert filtered(store, me, as_consumer, 5, role="consumer") == [
+        with_alice[1].id]
+
+
+def test_a_filtered_read_that_stops_short_pages_from_where_it_stopped(services, monkeypatch):
+    store = services.contract_store
+    me, alice, bob = party(), party(), party()
+    wanted = made(store, me, alice, at=START)
+    for i in range(1, 6):
+        made(store, me, bob, at=START + timedelta(seconds=i))
+    from cms.adapters import contract_store
+
+    monkeypatch.setattr(contract_store, "READ_BUDGET", 2)
+    first = store.list_for_party(me, None, None, None, 1,
+                                 filters=ListingFilter(counterparty=alice))
+    if isinstance(store, contract_store.DynamoContractStore):
+        # The two reads met only Bob's contracts: an empty page that says where to go on.
+        assert first.items == [] and first.next_cursor is not None
+    else:  # memory reads everything at once
+        assert [c.id for c in first.items] == [wanted.id] and first.next_cursor is None
+    assert filtered(store, me, ListingFilter(counterparty=alice), 1) == [wanted.id]
+
+
+@pytest.mark.usefixtures("small_reads")
+def test_an_overseer_filters_every_contract_by_either_party(services):
+    store = services.contract_store
+    alice, bob, carol = party(), party(), party()
+    far = START + timedelta(days=3000)
+    as_provider = made(store, alice, bob, at=far, title="Shared")
+    as_consumer = made(store, carol, alice, at=far + timedelta(seconds=1), title="shared too")
+    made(store, bob, carol, at=far + timedelta(seconds=2), title="Shared")
+    either = page_through(lambda before, n: store.list_all(
+        None, before, n, filters=ListingFilter(counterparty=alice)), 1)
+    assert [c.id for c in either] == [as_consumer.id, as_provider.id]
+    submitted = changed(store, as_provider, Submit())
+    in_review = store.list_all("review", None, 5, filters=ListingFilter(counterparty=alice))
+    assert [c.id for c in in_review.items] == [submitted.id]
+    searched = page_through(lambda before, n: store.list_all(
+        None, before, n, filters=ListingFilter(title_contains="shared",
+                                               created_after=iso_utc(far))), 2)
+    assert len(searched) == 3
 
 
 def test_due_for_expiry_names_ended_and_unsigned_contracts(services):

@@ -392,3 +392,27 @@ def test_a_variables_pattern_is_matched_in_linear_time(admin, new_party):
         **definition, "variables_schema": {"type": "object", "properties": {
             "x": {"type": "string", "pattern": "(a)\\1"}}}}}), 422, "template_invalid")
     assert problem["errors"][0]["pointer"] == "/variables_schema/properties/x/pattern"
+
+
+def test_contracts_are_listed_by_template_counterparty_date_and_title(parties, new_party):
+    provider, consumer = parties
+    stranger = new_party("ed25519")
+    since = datetime.now(UTC).isoformat()
+    from_training = provider.client.create_contract(from_template(
+        consumer.did, title="Model training licence"))
+    other = provider.client.create_contract(from_template(stranger.did, title="Other"))
+
+    def ids(**filters):
+        return [c["id"] for c in provider.client.iter_contracts(limit=1, **filters)]
+
+    assert ids(template_id="ai_training", counterparty=consumer.did) == [from_training["id"]]
+    assert ids(q="TRAINING LIC") == [from_training["id"]]
+    assert ids(created_after=since) == [other["id"], from_training["id"]]
+    assert ids(created_before=since) == []
+    assert ids(template_id="data_sharing") == []
+    # The consumer sees the same contract with the provider as counterparty.
+    assert [c["id"] for c in consumer.client.iter_contracts(counterparty=provider.did)] == [
+        from_training["id"]]
+    problem = expect_error(lambda: provider.client.list_contracts(created_after="yesterday"),
+                           400, "validation_error")
+    assert problem["errors"][0]["pointer"] == "query:created_after"

@@ -49,6 +49,22 @@ ACKNOWLEDGED_RULES = {
     "CloudFormation-Validate::W3010",
     "CloudFormation-Validate::F3002",
     "CloudFormation-Validate::F3003",
+    # CmsWeb: the distribution (no geo restriction, no WAF, and without web_domain the
+    # *.cloudfront.net certificate) and the web logs bucket (S1 above).
+    "AwsSolutions-CFR1",
+    "AwsSolutions-CFR2",
+    "AwsSolutions-CFR4",
+    # aws-cdk-lib's BucketDeployment function, which copies the build into the web bucket.
+    "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+    "AWSLambdaBasicExecutionRole]",
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-"
+    "<AWS::AccountId>-<AWS::Region>/*]",
+    "AwsSolutions-IAM5[Resource::<WebBucket.Arn>/*]",
+    "AwsSolutions-IAM5[Action::s3:GetObject*]",
+    "AwsSolutions-IAM5[Action::s3:GetBucket*]",
+    "AwsSolutions-IAM5[Action::s3:List*]",
+    "AwsSolutions-IAM5[Action::s3:DeleteObject*]",
+    "AwsSolutions-IAM5[Action::s3:Abort*]",
 }
 
 

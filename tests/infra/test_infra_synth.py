@@ -72,6 +72,10 @@ def test_context_overrides_reach_the_templates() -> None:
             "alarm_email": "ops@example.com",
             "bootstrap_admins": f" {ADMIN_ONE}, {ADMIN_TWO} ,",
             "cors_allow_origin": "https://app.example.com",
+            # The API may narrow CORS to the web UI's origin only (CmsWeb checks they agree).
+            "web_domain": "app.example.com",
+            "web_certificate_arn": "arn:aws:acm:us-east-1:111122223333:certificate/"
+                                   "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
         },
     )
     resources = templates["CmsApi"]["Resources"]

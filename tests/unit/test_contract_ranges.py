@@ -12,6 +12,8 @@ from cms.domain.contracts import VALIDITY_HORIZON, Create, Submit, Update, decid
 from cms.domain.contracts.listing import (
     CURSOR_EXAMPLE,
     CURSOR_PATTERN,
+    PartitionRead,
+    bounded_page,
     cursor_of,
     key_of_cursor,
     listing_key,
@@ -83,3 +85,22 @@ def test_a_merged_page_is_newest_first_unique_and_says_whether_more_remain():
     rest, end = merged_page([c for c in made
                              if listing_key(c.created_at, c.id) < key_of_cursor(cursor)], 3)
     assert {c.id for c in page} | {c.id for c in rest} == {c.id for c in made} and end is None
+
+
+def test_a_bounded_page_holds_only_what_every_read_covered_and_goes_on_from_there():
+    made = [step(None, Create(f"{i:08d}-0000-0000-0000-000000000000", content()), PROVIDER,
+                 now=NOW + timedelta(seconds=i)) for i in range(6)]
+    key = [listing_key(c.created_at, c.id) for c in made]
+    # One read stopped at made[3] (more below it there); the other read to its end and
+    # found made[1], which lies below that stop: unknown territory for the first partition.
+    stopped = PartitionRead([made[5], made[4]], stopped_at=key[3])
+    finished = PartitionRead([made[1]], stopped_at=None)
+    page, cursor = bounded_page([stopped, finished], 10)
+    assert [c.id for c in page] == [made[5].id, made[4].id]
+    assert cursor is not None and key_of_cursor(cursor) == key[3]
+    # Nothing found above the stop: an empty page that still says where to go on.
+    assert bounded_page([PartitionRead([], stopped_at=key[2])], 10) == (
+        [], cursor_of(made[2]))
+    # Every read finished: a plain merged page.
+    assert bounded_page([PartitionRead(made[:2], None), finished], 1) == merged_page(
+        made[:2], 1)

@@ -28,3 +28,11 @@ export { DEFAULT_ITERATIONS, KEY_FILE_TYPE, KEY_FILE_VERSION, MAX_ITERATIONS,
   MIN_ITERATIONS, encryptKeyFile, isEncryptedKeyFile, keyFileText, openKeyFile, parseKeyFile,
   plainKeyFile } from "./keys/keyFile";
 export type { EncryptedKeyFile, KeyEncryption, KeyFile, PlainKeyFile } from "./keys/keyFile";
+export {
+  verifyReceipt, parseTrustedLedger, rpcChainView, ChainUnavailable, RECEIPT_FORMAT, MAX_RECEIPT_BYTES,
+  LEDGER_RUNTIME_CODE,
+} from "./receipts";
+export type {
+  Check, ReceiptReport, TrustedLedger, VerifyOptions, ChainAnchor, ChainSlot, ChainTransaction, ChainView, LedgerAt,
+  MinedAnchor,
+} from "./receipts";

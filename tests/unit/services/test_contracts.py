@@ -19,6 +19,7 @@ from cms.domain.contracts import (
     Status,
     ValidityEnded,
 )
+from cms.domain.contracts.listing import ListingFilter
 from cms.domain.errors import (
     Forbidden,
     IllegalTransition,
@@ -289,6 +290,24 @@ def test_listing_pages_with_a_cursor_and_filters(world, provider, consumer):
     with pytest.raises(ValidationFailed) as refused:
         world.contracts.list(provider.caller, cursor="not-a-cursor")
     assert refused.value.extra["errors"][0]["pointer"] == "query:cursor"
+
+
+def test_listing_filters_are_normalised_and_a_bad_instant_is_named(world, provider, consumer):
+    wanted = world.draft(provider, consumer, title="Model Licence")
+    world.draft(provider, consumer, title="Audit")
+    # Any zone and any case: the filters are compared in the stored forms.
+    moment = wanted.created_at.replace("Z", "+00:00")
+    search = ListingFilter(title_contains="  LICENCE ", created_after=moment,
+                           counterparty=consumer.did)
+    assert [c.id for c in world.contracts.list(provider.caller, filters=search).items] == [
+        wanted.id]
+    assert world.contracts.list(provider.caller, filters=ListingFilter(
+        counterparty=provider.did)).items == []  # the caller is never their own counterparty
+    with pytest.raises(ValidationFailed) as refused:
+        world.contracts.list(provider.caller, filters=ListingFilter(
+            created_before="yesterday", valid_at="2026-12-07T06:00:00"))
+    assert [e["pointer"] for e in refused.value.extra["errors"]] == [
+        "query:created_before", "query:valid_at"]
 
 
 @pytest.mark.parametrize("field, value", [

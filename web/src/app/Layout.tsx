@@ -32,7 +32,7 @@ export function Layout() {
         {navigation.map((item) => (
           <NavLink key={item.to} component={Link} to={item.to} label={item.label}
             active={item.to === "/" ? location.pathname === "/" : location.pathname.startsWith(item.to)}
-            onClick={close} />
+            reloadDocument={item.outsideApp} onClick={close} />
         ))}
       </AppShell.Navbar>
       <AppShell.Main id="main" tabIndex={-1}>

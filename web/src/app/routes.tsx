@@ -5,6 +5,12 @@ import { RouteError } from "./RouteError";
 // Each screen is its own chunk, loaded when first visited: the sign-in route stays small.
 // A feature folder exports `Component` (and optionally `loader`) from its `route.tsx`.
 const screens: RouteObject[] = [
+  { index: true, lazy: () => import("../features/dashboard/route") },
+  { path: "contracts", lazy: () => import("../features/contracts-list/route") },
+  { path: "contracts/new", lazy: () => import("../features/contract-form/route") },
+  { path: "contracts/:id/edit", lazy: () => import("../features/contract-form/editRoute") },
+  // Public: anyone checks a receipt, signed in or not (no RequireSession).
+  { path: "verify", lazy: () => import("../features/verify-receipt/route") },
   { path: "sign-in", lazy: () => import("../features/sign-in/route") },
   { path: "account", lazy: () => import("../features/account/route") },
   { path: "*", lazy: () => import("../features/not-found/route") },

@@ -13,6 +13,10 @@ Object.defineProperty(window, "matchMedia", {
 });
 class NoResizeObserver { observe() { /* none in jsdom */ } unobserve() { /* none */ } disconnect() { /* none */ } }
 window.ResizeObserver = NoResizeObserver;
+// Mantine's autosizing textarea listens for web fonts loading, which jsdom does not do.
+if (!("fonts" in document)) {
+  Object.defineProperty(document, "fonts", { value: new EventTarget() });
+}
 
 // jsdom's Blob (and so File) lacks text(); browsers have it. Read through jsdom's FileReader.
 if (typeof Blob.prototype.text !== "function") {

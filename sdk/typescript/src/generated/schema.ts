@@ -5263,6 +5263,18 @@ export interface operations {
                 role?: "provider" | "consumer";
                 /** @description mine: contracts the caller is a party to; all: every contract (auditors and admins) */
                 scope?: "mine" | "all";
+                /** @description Only contracts with this DID as the other party (scope=all: as either party) */
+                counterparty?: string;
+                /** @description Only contracts made from this template */
+                template_id?: string;
+                /** @description Only contracts created at or after this ISO 8601 instant */
+                created_after?: string;
+                /** @description Only contracts created before this ISO 8601 instant */
+                created_before?: string;
+                /** @description Only contracts valid at this ISO 8601 instant (valid_from <= it < valid_until) */
+                valid_at?: string;
+                /** @description Only contracts whose title contains this text (any case) */
+                q?: string;
                 cursor?: string;
                 limit?: number;
             };

@@ -3,13 +3,17 @@
 A change is one transaction: the snapshot (conditioned on the version it was computed from)
 and the audit event (conditioned on its sequence number being free, so chains cannot fork).
 Listings read the newest-first GSI partitions the caller may see (as provider, as consumer;
-or one per status) from below the cursor's listing key, and merge them into one page.
+or one per status) from below the cursor's listing key, one bounded query each, and merge
+them into one page (filters as DynamoDB filter expressions within those reads).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import reduce
 from typing import Any
 
+from pynamodb.expressions.condition import Condition
 from pynamodb.indexes import GlobalSecondaryIndex
 
 from cms.adapters import audit_log
@@ -18,7 +22,16 @@ from cms.adapters.tables import ContractRecord
 from cms.domain.anchoring import Placement
 from cms.domain.audit import AuditEvent
 from cms.domain.contracts import EXPIRABLE, Content, Contract, Signature, Status, stream_of
-from cms.domain.contracts.listing import listing_key, merged_page
+from cms.domain.contracts.listing import (
+    READ_BUDGET,
+    ListingFilter,
+    PartitionRead,
+    bounded_page,
+    folded,
+    key_range,
+    listing_key,
+)
+from cms.domain.drafting import template_of
 from cms.ports.contracts import ContractPage, CorruptSnapshot
 from cms.ports.errors import WriteConflict
 
@@ -59,18 +72,34 @@ class DynamoContractStore:
             audit_log.append(tx, event)
 
     def list_for_party(self, did: str, role: str | None, status: str | None,
-                       before: str | None, limit: int) -> ContractPage:
+                       before: str | None, limit: int, *,
+                       filters: ListingFilter | None = None) -> ContractPage:
+        filters = _with_status(filters, status)
         partitions = []
+        # In each partition the counterparty is the other role's DID.
         if role in (None, "provider"):
-            partitions.append((ContractRecord.by_provider, did))
+            partitions.append((ContractRecord.by_provider, did, ContractRecord.consumer_did))
         if role in (None, "consumer"):
-            partitions.append((ContractRecord.by_consumer, did))
-        return self._merged_page(partitions, status, before, limit)
+            partitions.append((ContractRecord.by_consumer, did, ContractRecord.provider_did))
+        conditions = [(index, partition, _condition(filters, other))
+                      for index, partition, other in partitions]
+        return self._page(conditions, filters, before, limit)
 
-    def list_all(self, status: str | None, before: str | None, limit: int) -> ContractPage:
-        statuses = [status] if status else [s.value for s in Status]
-        return self._merged_page([(ContractRecord.by_status, s) for s in statuses], None,
-                                 before, limit)
+    def list_all(self, status: str | None, before: str | None, limit: int, *,
+                 filters: ListingFilter | None = None) -> ContractPage:
+        filters = _with_status(filters, status)
+        if filters.counterparty is not None:
+            # Either party: that DID's own two partitions, not every status partition.
+            party = filters.counterparty
+            partitions = [(ContractRecord.by_provider, party), (ContractRecord.by_consumer, party)]
+            plain = replace(filters, counterparty=None)
+            conditions = [(index, key, _condition(plain, None)) for index, key in partitions]
+        else:
+            statuses = [filters.status] if filters.status else [s.value for s in Status]
+            unsorted = replace(filters, status=None)  # the partition is the status
+            conditions = [(ContractRecord.by_status, s, _condition(unsorted, None))
+                          for s in statuses]
+        return self._page(conditions, filters, before, limit)
 
     def due_for_expiry(self, now_iso: str, limit: int = 100) -> list[str]:
         ids: list[str] = []
@@ -85,24 +114,69 @@ class DynamoContractStore:
         ids.extend(unavailable_on_connection_errors(lambda: [r.contract_id for r in unsigned]))
         return list(dict.fromkeys(ids))[:limit]
 
-    def _merged_page(self, partitions: list[tuple[GlobalSecondaryIndex, str]],
-                     status: str | None, before: str | None, limit: int) -> ContractPage:
-        """One more than a page from each partition: more remain exactly when the merged
-        candidates outnumber the page (cms.domain.contracts.listing.merged_page)."""
-        candidates = []
-        for index, partition in partitions:
-            candidates.extend(self._read(index, partition, status, before, limit + 1))
-        items, cursor = merged_page(candidates, limit)
+    def _page(self, partitions: list[tuple[GlobalSecondaryIndex, str, Condition | None]],
+              filters: ListingFilter, before: str | None, limit: int) -> ContractPage:
+        """One bounded read of each partition (cms.domain.contracts.listing.bounded_page):
+        ``limit + 1`` contracts when nothing narrows within the key range (so more remain
+        exactly when the merged reads outnumber the page), else READ_BUDGET evaluated."""
+        bounds = key_range(filters, before)
+        budget = max(limit + 1, READ_BUDGET) if filters.narrows_within_pages else limit + 1
+        reads = [self._read(index, partition, condition, bounds, budget)
+                 for index, partition, condition in partitions]
+        items, cursor = bounded_page(reads, limit)
         return ContractPage(items, cursor)
 
     @staticmethod
-    def _read(index: GlobalSecondaryIndex, partition: str, status: str | None,
-              before: str | None, count: int) -> list[Contract]:
-        query = index.query(
-            partition, ContractRecord.created_key < before if before else None,
-            scan_index_forward=False,
-            filter_condition=ContractRecord.status == status if status else None, limit=count)
-        return unavailable_on_connection_errors(lambda: [_to_contract(r) for r in query])
+    def _read(index: GlobalSecondaryIndex, partition: str, condition: Condition | None,
+              bounds: tuple[str | None, str | None], budget: int) -> PartitionRead:
+        """One query (DynamoDB's Limit evaluates at most ``budget`` items, before the
+        filter), newest first within the listing keys ``bounds`` (lower, upper)."""
+        lower, upper = bounds
+        key = ContractRecord.created_key
+        if lower is not None and upper is not None:
+            # between is inclusive; an upper bound that is a contract's key is dropped below.
+            range_condition = key.between(lower, upper)
+        elif upper is not None:
+            range_condition = key < upper
+        elif lower is not None:
+            range_condition = key > lower
+        else:
+            range_condition = None
+        query = index.query(partition, range_condition, scan_index_forward=False,
+                            filter_condition=condition, page_size=budget)
+
+        def first_page() -> PartitionRead:
+            page = next(query.page_iter)
+            items = [_decode(item["contract_id"]["S"], item) for item in page.get("Items", [])
+                     if item["created_key"]["S"] != upper]
+            last = page.get("LastEvaluatedKey")
+            return PartitionRead(items, last["created_key"]["S"] if last else None)
+
+        return unavailable_on_connection_errors(first_page)
+
+
+def _with_status(filters: ListingFilter | None, status: str | None) -> ListingFilter:
+    filters = filters or ListingFilter()
+    return filters if status is None else replace(filters, status=status)
+
+
+def _condition(filters: ListingFilter, other_party: Any) -> Condition | None:
+    """The filter expression for what the key range does not already decide (the stored
+    ``title_folded`` and ``template_id`` attributes exist for these)."""
+    record = ContractRecord
+    parts: list[Condition] = []
+    if filters.status is not None:
+        parts.append(record.status == filters.status)
+    if filters.counterparty is not None:
+        parts.append(other_party == filters.counterparty)
+    if filters.template_id is not None:
+        parts.append(record.template_id == filters.template_id)
+    if filters.valid_at is not None:
+        parts.append((record.valid_from <= filters.valid_at)
+                     & (record.valid_until > filters.valid_at))
+    if filters.title_contains is not None:
+        parts.append(record.title_folded.contains(filters.title_contains))
+    return reduce(lambda left, right: left & right, parts) if parts else None
 
 
 # The name the other services' wiring still uses.
@@ -156,10 +230,6 @@ def _decode(contract_id: str, item: dict[str, Any]) -> Contract:
         signing_deadline=values["signing_deadline"])
 
 
-def _to_contract(record: ContractRecord) -> Contract:
-    return _decode(record.contract_id, record.serialize())
-
-
 def _to_record(contract: Contract) -> ContractRecord:
     content = contract.content
     return ContractRecord(
@@ -172,5 +242,7 @@ def _to_record(contract: Contract) -> ContractRecord:
         signatures=[s.to_json() for s in contract.signatures],
         created_at=contract.created_at, updated_at=contract.updated_at,
         created_key=listing_key(contract.created_at, contract.id),
+        title_folded=folded(content.title),
+        template_id=(template_of(content.metadata) or {}).get("id"),
         version=contract.version, head_hash=contract.head_hash,
     )

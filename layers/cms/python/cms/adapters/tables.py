@@ -166,6 +166,10 @@ class ContractRecord(Model):
     # "<created_at>#<id>": a unique, time-ordered sort key for the listing indexes, so pages
     # never depend on how DynamoDB orders items created in the same millisecond.
     created_key = UnicodeAttribute()
+    # Derived for listing filters (absent on records written before them): the title
+    # case-folded for search, and the id of the template the contract was made from.
+    title_folded = UnicodeAttribute(null=True)
+    template_id = UnicodeAttribute(null=True)
     updated_at = UnicodeAttribute()
     version = NumberAttribute()
     head_hash = UnicodeAttribute()

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from cms.domain.anchoring import Placement
 from cms.domain.audit import AuditEvent
 from cms.domain.contracts import Contract
+from cms.domain.contracts.listing import ListingFilter
 from cms.domain.errors import DomainError
 
 
@@ -54,12 +55,18 @@ class ContractStore(Protocol):
         """Write the snapshot and its event; ``expected_version`` None: a new contract."""
 
     def list_for_party(self, did: str, role: str | None, status: str | None,
-                       before: str | None, limit: int) -> ContractPage:
-        """The contracts ``did`` is a party to (in ``role`` if given, in ``status`` if given),
-        newest first, from below the listing key ``before`` (cms.domain.contracts.listing)."""
+                       before: str | None, limit: int, *,
+                       filters: ListingFilter | None = None) -> ContractPage:
+        """The contracts ``did`` is a party to (in ``role`` if given, in ``status`` if given,
+        kept by ``filters`` with the counterparty the other party), newest first, from below
+        the listing key ``before`` (cms.domain.contracts.listing). With filters a page may
+        hold fewer than ``limit`` (even none) and still have a next_cursor: each read is
+        bounded; following the cursors yields every match once."""
 
-    def list_all(self, status: str | None, before: str | None, limit: int) -> ContractPage:
-        """Every contract (in ``status`` if given), as ``list_for_party`` pages."""
+    def list_all(self, status: str | None, before: str | None, limit: int, *,
+                 filters: ListingFilter | None = None) -> ContractPage:
+        """Every contract (in ``status`` if given; the counterparty is either party), as
+        ``list_for_party`` pages."""
 
     def due_for_expiry(self, now_iso: str, limit: int = 100) -> list[str]:
         """Ids of live contracts whose validity ended by ``now_iso``, and of contracts in

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from cms.adapters.memory.database import MemoryDatabase
 from cms.domain.anchoring import Placement
 from cms.domain.audit import AuditEvent
 from cms.domain.contracts import EXPIRABLE, Contract, Status, stream_of
-from cms.domain.contracts.listing import listing_key, merged_page
+from cms.domain.contracts.listing import ListingFilter, key_range, listing_key, merged_page
 from cms.ports.contracts import ContractPage
 from cms.ports.errors import WriteConflict
 
@@ -48,16 +49,20 @@ class MemoryContractStore:
             self._db.append([event])
 
     def list_for_party(self, did: str, role: str | None, status: str | None,
-                       before: str | None, limit: int) -> ContractPage:
+                       before: str | None, limit: int, *,
+                       filters: ListingFilter | None = None) -> ContractPage:
+        kept = _with_status(filters, status)
+
         def matches(contract: Contract) -> bool:
             mine = contract.role_of(did)
-            return mine is not None and role in (None, mine) and status in (
-                None, contract.status.value)
+            return mine is not None and role in (None, mine) and kept.keeps(contract, did)
 
-        return self._page(matches, before, limit)
+        return self._page(matches, kept, before, limit)
 
-    def list_all(self, status: str | None, before: str | None, limit: int) -> ContractPage:
-        return self._page(lambda c: status in (None, c.status.value), before, limit)
+    def list_all(self, status: str | None, before: str | None, limit: int, *,
+                 filters: ListingFilter | None = None) -> ContractPage:
+        kept = _with_status(filters, status)
+        return self._page(lambda c: kept.keeps(c, None), kept, before, limit)
 
     def due_for_expiry(self, now_iso: str, limit: int = 100) -> list[str]:
         with self._db.lock:
@@ -68,10 +73,17 @@ class MemoryContractStore:
                     and c.signing_deadline is not None and c.signing_deadline <= now_iso]
         return list(dict.fromkeys(ended + unsigned))[:limit]
 
-    def _page(self, matches: Callable[[Contract], bool], before: str | None,
-              limit: int) -> ContractPage:
+    def _page(self, matches: Callable[[Contract], bool], filters: ListingFilter,
+              before: str | None, limit: int) -> ContractPage:
+        """Every match at once: memory has no read to bound, so pages are always full."""
+        _, upper = key_range(filters, before)
         with self._db.lock:
             below = [c for c in self.snapshots.values() if matches(c) and (
-                before is None or listing_key(c.created_at, c.id) < before)]
+                upper is None or listing_key(c.created_at, c.id) < upper)]
         items, cursor = merged_page(below, limit)
         return ContractPage(items, cursor)
+
+
+def _with_status(filters: ListingFilter | None, status: str | None) -> ListingFilter:
+    filters = filters or ListingFilter()
+    return filters if status is None else replace(filters, status=status)

@@ -12,8 +12,10 @@ the caller's identity).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from cms.domain.contracts.model import Contract
+from cms.domain.drafting import template_of
 
 _INSTANT = (r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
             r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z")
@@ -52,3 +54,93 @@ def merged_page(candidates: list[Contract], limit: int) -> tuple[list[Contract],
                      reverse=True)
     page = ordered[:limit]
     return page, cursor_of(page[-1]) if len(ordered) > limit else None
+
+
+# Filters beyond the status narrow a listing inside the pages the store reads: a store reads
+# at most READ_BUDGET contracts from each partition for one page (one bounded query each, no
+# unbounded scans). When filters leave few matches, a page may therefore hold fewer contracts
+# than asked, even none, and still carry a next_cursor: the position the reads reached. A
+# client pages on until next_cursor is absent; every match appears once, newest first.
+READ_BUDGET = 200
+MAX_SEARCH_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class ListingFilter:
+    """What a listing keeps; every field None keeps all. Instants are canonical
+    (cms.domain.canonical.iso_utc); ``title_contains`` is case-folded (``folded``)."""
+
+    status: str | None = None
+    counterparty: str | None = None  # the other party (or either party, for overseers)
+    template_id: str | None = None
+    created_after: str | None = None  # created at or after
+    created_before: str | None = None  # created strictly before
+    valid_at: str | None = None  # valid_from <= valid_at < valid_until
+    title_contains: str | None = None
+
+    @property
+    def narrows_within_pages(self) -> bool:
+        """Whether some contracts of a read range may be left out (so pages may run short)."""
+        return any(value is not None for value in (
+            self.status, self.counterparty, self.template_id, self.valid_at,
+            self.title_contains))
+
+    def keeps(self, contract: Contract, viewer: str | None) -> bool:
+        """Whether ``contract`` passes, as seen by ``viewer`` (None: an overseer, for whom a
+        counterparty is either party). The stores' queries express the same conditions."""
+        content = contract.content
+        key = listing_key(contract.created_at, contract.id)
+        others = ({content.provider_did, content.consumer_did} if viewer is None else
+                  {content.provider_did, content.consumer_did} - {viewer})
+        template = template_of(content.metadata)
+        return ((self.status is None or contract.status.value == self.status)
+                and (self.counterparty is None or self.counterparty in others)
+                and (self.template_id is None or (template or {}).get("id") == self.template_id)
+                and (self.created_after is None or key > self.created_after)
+                and (self.created_before is None or key < self.created_before)
+                and (self.valid_at is None or
+                     content.valid_from <= self.valid_at < content.valid_until)
+                and (self.title_contains is None or self.title_contains in folded(content.title)))
+
+
+def folded(text: str) -> str:
+    """Text as searches compare it: case-insensitive (Unicode case folding)."""
+    return text.casefold()
+
+
+def key_range(filters: ListingFilter, before: str | None) -> tuple[str | None, str | None]:
+    """The listing keys a read covers: above ``created_after`` (a bare instant sorts below
+    every key that starts with it) and below both the cursor and ``created_before``."""
+    upper = min((bound for bound in (before, filters.created_before) if bound is not None),
+                default=None)
+    return filters.created_after, upper
+
+
+@dataclass(frozen=True)
+class PartitionRead:
+    """What one bounded read of a partition found: the matching contracts, and where the
+    read stopped if the partition holds more below (its last evaluated listing key)."""
+
+    items: list[Contract]
+    stopped_at: str | None
+
+
+def cursor_of_key(key: str) -> str:
+    created_at, contract_id = key.split("#")
+    return f"{created_at}_{contract_id}"
+
+
+def bounded_page(reads: list[PartitionRead], limit: int) -> tuple[list[Contract], str | None]:
+    """One page from bounded reads of several partitions below the same position. Only the
+    range every read covered is known: above the highest point where a read stopped. The
+    page is the newest ``limit`` matches within it; the cursor is the page's last contract
+    when more matches remain known, else the highest stopping point (a position, maybe not a
+    contract's), else none: every partition was read to its end."""
+    horizon = max((read.stopped_at for read in reads if read.stopped_at is not None),
+                  default=None)
+    known = [contract for read in reads for contract in read.items
+             if horizon is None or listing_key(contract.created_at, contract.id) >= horizon]
+    page, cursor = merged_page(known, limit)
+    if cursor is None and horizon is not None:
+        cursor = cursor_of_key(horizon)
+    return page, cursor

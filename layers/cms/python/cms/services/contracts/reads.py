@@ -9,13 +9,14 @@ not even that it exists.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from cms.config import Settings
 from cms.domain.audit import AuditEvent
-from cms.domain.canonical import utc_now
-from cms.domain.contracts.listing import key_of_cursor
+from cms.domain.canonical import iso_utc, parse_iso, utc_now
+from cms.domain.contracts.listing import ListingFilter, folded, key_of_cursor
 from cms.domain.contracts.model import Contract, Status
 from cms.domain.did import DidResolver
 from cms.domain.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
@@ -54,18 +55,23 @@ class ContractReads:
         return contract
 
     def list(self, caller: Caller, *, status: str | None = None, role: str | None = None,
-             scope: str = "mine", cursor: str | None = None, limit: int = 20) -> ContractPage:
-        """Newest first, ``limit`` at a time; ``cursor`` is a page's ``next_cursor``."""
+             scope: str = "mine", cursor: str | None = None, limit: int = 20,
+             filters: ListingFilter | None = None) -> ContractPage:
+        """Newest first, ``limit`` at a time; ``cursor`` is a page's ``next_cursor``.
+        ``filters`` may hold instants in any ISO 8601 form with a zone and search text in any
+        case: they are normalised here (cms.domain.contracts.listing)."""
         try:
             before = key_of_cursor(cursor) if cursor is not None else None
         except ValueError as error:
             raise ValidationFailed("The cursor is not a listing position", [
                 {"pointer": "query:cursor", "message": str(error)}]) from None
+        kept = _normalised(filters or ListingFilter())
         if scope == "all":
             if not caller.is_overseer:
                 raise Forbidden("only auditors and admins may list every contract")
-            return self._store.list_all(status, before, limit)
-        return self._store.list_for_party(caller.did, role, status, before, limit)
+            return self._store.list_all(status, before, limit, filters=kept)
+        return self._store.list_for_party(caller.did, role, status, before, limit,
+                                          filters=kept)
 
     def events(self, caller: Caller, contract_id: str, *, after: int = -1,
                limit: int | None = None) -> list[AuditEvent]:
@@ -95,3 +101,21 @@ class ContractReads:
         if contract.role_of(caller.did) is None:
             raise Forbidden("only a party to the contract may do this")
         return contract
+
+
+def _normalised(filters: ListingFilter) -> ListingFilter:
+    """Instants in the stored form (so they compare as text) and the search case-folded;
+    ValidationFailed names each instant that is not one."""
+    errors, instants = [], {}
+    for name in ("created_after", "created_before", "valid_at"):
+        value = getattr(filters, name)
+        if value is None:
+            continue
+        try:
+            instants[name] = iso_utc(parse_iso(value))
+        except ValueError as error:
+            errors.append({"pointer": f"query:{name}", "message": str(error)})
+    if errors:
+        raise ValidationFailed("A date filter is not an ISO 8601 instant", errors)
+    search = filters.title_contains.strip() if filters.title_contains is not None else ""
+    return replace(filters, **instants, title_contains=folded(search) if search else None)

@@ -1,0 +1,6 @@
+export { verifyReceipt, parseTrustedLedger, UNPINNED } from "./verify";
+export type { Check, ReceiptReport, TrustedLedger, VerifyOptions } from "./verify";
+export { rpcChainView, ChainUnavailable } from "./chain";
+export type { ChainAnchor, ChainSlot, ChainTransaction, ChainView, LedgerAt, MinedAnchor } from "./chain";
+export { FORMAT as RECEIPT_FORMAT, MAX_RECEIPT_BYTES } from "./format";
+export { LEDGER_RUNTIME_CODE } from "./ledgerRuntime.generated";

@@ -1,0 +1,39 @@
+import { Anchor, Badge, Group, Paper, Stack, Text, Title } from "@mantine/core";
+import { Link } from "react-router";
+import { contractPath, shortDid, counterpartyOf, type Waiting } from "../../contracts/lifecycle";
+import { useSession } from "../../auth/sessionStore";
+import type { Overview } from "./dashboardData";
+
+const WAITING_WORDS: Record<Waiting, { badge: string; color: string; hint: string }> = {
+  sign: { badge: "To sign", color: "yellow", hint: "Your signature is awaited." },
+  submit: { badge: "To submit", color: "gray", hint: "Your draft: finish it and submit it for signing." },
+  activate: { badge: "To activate", color: "teal", hint: "Both signed and its validity has begun." },
+};
+const ORDER: Waiting[] = ["sign", "activate", "submit"];
+
+export function WaitingList({ waiting }: { waiting: Overview["waiting"] }) {
+  const did = useSession()?.did ?? "";
+  const sorted = [...waiting].sort((a, b) => ORDER.indexOf(a.waiting) - ORDER.indexOf(b.waiting));
+  return (
+    <section aria-labelledby="waiting-heading">
+      <Title order={2} size="h3" id="waiting-heading" mb="xs">Waiting for you ({sorted.length})</Title>
+      {sorted.length === 0 ? <Text c="dimmed">Nothing waits for you.</Text> : (
+        <Stack component="ul" gap="xs" p={0} m={0} style={{ listStyle: "none" }}>
+          {sorted.map(({ contract, waiting: what }) => (
+            <Paper component="li" key={contract.id} withBorder p="sm">
+              <Group gap="xs" wrap="wrap">
+                <Badge color={WAITING_WORDS[what].color} variant="filled" autoContrast>{WAITING_WORDS[what].badge}</Badge>
+                <Anchor component={Link} to={contractPath(contract.id)} fw={600} style={{ overflowWrap: "anywhere" }}>
+                  {contract.title}
+                </Anchor>
+              </Group>
+              <Text size="sm" c="dimmed" style={{ overflowWrap: "anywhere" }}>
+                {WAITING_WORDS[what].hint} With {shortDid(counterpartyOf(contract, did))}.
+              </Text>
+            </Paper>
+          ))}
+        </Stack>
+      )}
+    </section>
+  );
+}
