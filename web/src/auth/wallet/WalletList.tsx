@@ -1,9 +1,8 @@
 import type { RegistrableSigner } from "@cms/sdk";
 import { Avatar, Button, Stack, Text } from "@mantine/core";
-import { useState, useSyncExternalStore } from "react";
+import { useState } from "react";
 import type { Address } from "viem";
-import { connectWallet, walletChoices, walletConfig, watchWalletChoices, type Connector } from "./wallet";
-import { getConnectors } from "wagmi/actions";
+import { useDiscoveredWallets, type DiscoveredWallet } from "./discovery";
 
 export type ConnectedWallet = RegistrableSigner & { address: Address };
 
@@ -17,19 +16,17 @@ interface WalletListProps {
   action: string;
 }
 
-/** Every wallet this browser announced (EIP-6963), by name and icon; choosing one connects it. */
+/** Every wallet this browser announced (EIP-6963), by name and icon; choosing one loads the
+ * wallet code (wagmi) and connects it. */
 export function WalletList({ chainId, rpcUrl, onConnected, onError, action }: WalletListProps) {
-  const wagmi = walletConfig(chainId ?? 1, rpcUrl);
-  // getConnectors answers the same array until the list changes, as the store needs.
-  const connectors = useSyncExternalStore((onChange) => watchWalletChoices(wagmi, onChange),
-    () => getConnectors(wagmi));
-  const choices = connectors.length ? walletChoices(wagmi) : [];
+  const wallets = useDiscoveredWallets();
   const [busy, setBusy] = useState<string | null>(null);
 
-  async function choose(connector: Connector) {
-    setBusy(connector.uid);
+  async function choose(wallet: DiscoveredWallet) {
+    setBusy(wallet.info.uuid);
     try {
-      await onConnected(await connectWallet(wagmi, connector, chainId));
+      const { connectWallet, walletConfig } = await import("./wallet");
+      await onConnected(await connectWallet(walletConfig(chainId ?? 1, rpcUrl), wallet, chainId));
     } catch (error) {
       onError(error);
     } finally {
@@ -37,7 +34,7 @@ export function WalletList({ chainId, rpcUrl, onConnected, onError, action }: Wa
     }
   }
 
-  if (!choices.length) {
+  if (!wallets.length) {
     return (
       <Text role="status">
         No wallet was found in this browser. Install one (MetaMask, Rabby, …) and reload, or use
@@ -47,14 +44,12 @@ export function WalletList({ chainId, rpcUrl, onConnected, onError, action }: Wa
   }
   return (
     <Stack gap="xs">
-      {choices.map((connector) => (
-        <Button key={connector.uid} variant="default" size="md" justify="flex-start"
-          loading={busy === connector.uid} disabled={busy !== null && busy !== connector.uid}
-          leftSection={connector.icon
-            ? <Avatar src={connector.icon} alt="" size="sm" radius="sm" />
-            : <Avatar size="sm" radius="sm" aria-hidden>{connector.name.slice(0, 1)}</Avatar>}
-          onClick={() => { void choose(connector); }}>
-          {action} {connector.name}
+      {wallets.map((wallet) => (
+        <Button key={wallet.info.uuid} variant="default" size="md" justify="flex-start"
+          loading={busy === wallet.info.uuid} disabled={busy !== null && busy !== wallet.info.uuid}
+          leftSection={<Avatar src={wallet.info.icon} alt="" size="sm" radius="sm">{wallet.info.name.slice(0, 1)}</Avatar>}
+          onClick={() => { void choose(wallet); }}>
+          {action} {wallet.info.name}
         </Button>
       ))}
     </Stack>

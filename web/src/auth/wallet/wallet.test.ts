@@ -3,7 +3,8 @@ import { recoverMessageAddress, verifyTypedData, type EIP1193Provider, type Type
 import { privateKeyToAccount } from "viem/accounts";
 import { describe, expect, it } from "vitest";
 import type { Eip712TypedData } from "../signer";
-import { connectedSessionSigner, connectWallet, walletChoices, walletConfig } from "./wallet";
+import { discoveredWallets } from "./discovery";
+import { connectedSessionSigner, connectWallet, walletConfig } from "./wallet";
 
 const account = privateKeyToAccount("0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318");
 const CHAIN = 31337;
@@ -38,7 +39,7 @@ describe("the wallet through wagmi", () => {
   it("discovers the wallet, signs in as did:pkh and signs the server's EIP-712 data unchanged", async () => {
     announceWallet();
     const wagmi = walletConfig(CHAIN);
-    const [wallet] = walletChoices(wagmi).filter((connector) => connector.name === "Vitest Wallet");
+    const wallet = discoveredWallets().find((detail) => detail.info.name === "Vitest Wallet");
     if (!wallet) throw new Error("the EIP-6963 wallet was not discovered");
 
     const signer = await connectWallet(wagmi, wallet, CHAIN);

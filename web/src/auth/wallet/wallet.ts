@@ -2,13 +2,11 @@
 // loaded only when someone chooses a wallet or a wallet session must sign.
 import { didPkhFromAddress, ethereumAddressOfDid, type RegistrableSigner } from "@cms/sdk";
 import { defineChain, isAddressEqual, type Address, type TypedData } from "viem";
-import { createConfig, http, type Config, type Connector } from "wagmi";
-import { connect, getConnection, getConnectors, reconnect, signMessage, signTypedData,
-  watchConnectors } from "wagmi/actions";
+import { createConfig, http, type Config } from "wagmi";
+import { connect, getConnection, reconnect, signMessage, signTypedData } from "wagmi/actions";
 import { injected } from "wagmi/connectors";
 import type { Eip712TypedData, SessionSigner } from "../signer";
-
-export type { Connector };
+import type { DiscoveredWallet } from "./discovery";
 
 let config: Config | undefined;
 
@@ -29,27 +27,19 @@ export function walletConfig(chainId: number, rpcUrl = "http://127.0.0.1:8545"):
   return config;
 }
 
-/** The wallets to offer: those announced over EIP-6963, and the legacy window.ethereum only
- * when no wallet announced itself (else it would be listed twice). */
-export function walletChoices(wagmi: Config): readonly Connector[] {
-  const all = getConnectors(wagmi);
-  const announced = all.filter((connector) => connector.id !== "injected");
-  if (announced.length) return announced;
-  return "ethereum" in window ? all : [];
-}
-
-export function watchWalletChoices(wagmi: Config, onChange: () => void): () => void {
-  return watchConnectors(wagmi, { onChange });
-}
-
-/** Asks the wallet to connect; the account it chose, and the DID on the deployment's chain
- * (or the wallet's, when the deployment anchors on none). */
-export async function connectWallet(wagmi: Config, connector: Connector,
+/** Asks a discovered wallet to connect, through wagmi's injected connector aimed at it (its
+ * id the wallet's rdns, as wagmi's own discovery names it, so a reload reconnects it); the
+ * account it chose, and the DID on the deployment's chain (or the wallet's, when the
+ * deployment anchors on none). */
+export async function connectWallet(wagmi: Config, wallet: DiscoveredWallet,
   deploymentChainId: number | null): Promise<RegistrableSigner & { address: Address }> {
+  const { info, provider } = wallet;
   const connected = getConnection(wagmi);
-  const result = connected.connector?.uid === connector.uid && connected.address
-    ? { accounts: [connected.address], chainId: connected.chainId ?? 1 }
-    : await connect(wagmi, { connector });
+  const result = connected.connector?.id === info.rdns && connected.address
+    ? { accounts: [connected.address] as const, chainId: connected.chainId ?? 1 }
+    : await connect(wagmi, { connector: injected({
+      target: { id: info.rdns, name: info.name, icon: info.icon, provider },
+    }) });
   const [address] = result.accounts;
   return { ...walletMessageSigner(wagmi, address, deploymentChainId ?? result.chainId), address };
 }

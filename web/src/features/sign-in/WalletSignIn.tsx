@@ -6,9 +6,9 @@ import { WalletList } from "../../auth/wallet/WalletList";
 import { ProblemAlert } from "../../auth/ProblemAlert";
 import { useSignInAndContinue } from "./useSignInAndContinue";
 
-/** Sign-In with Ethereum from a wallet in this browser. Loaded as its own chunk (wagmi) only
- * when the wallet tab is open. */
-export default function WalletSignIn() {
+/** Sign-In with Ethereum from a wallet in this browser. The wallets are listed without wagmi,
+ * which loads when one is chosen. */
+export function WalletSignIn() {
   const { chainRpcUrl } = useRuntimeConfig();
   const { chainId, loading } = useDeploymentChainId();
   const signInAndContinue = useSignInAndContinue();

@@ -1,13 +1,10 @@
-import { Container, Loader, Stack, Tabs, Text, Title } from "@mantine/core";
-import { lazy, Suspense } from "react";
+import { Container, Stack, Tabs, Text, Title } from "@mantine/core";
 import { Navigate, useLocation } from "react-router";
 import { useSession } from "../../auth/sessionStore";
 import { KeyPanel } from "./KeyPanel";
 import { nextPath } from "./nextPath";
 import { LAST_METHOD_KEY } from "./useSignInAndContinue";
-
-// wagmi and the wallet connectors: fetched when the wallet tab opens, not with this screen.
-const WalletSignIn = lazy(() => import("./WalletSignIn"));
+import { WalletSignIn } from "./WalletSignIn";
 
 /** Sign in, or register on first sign-in: with a wallet, or with an Ed25519 key kept in this
  * browser. Comes back to `?next=` afterwards. */
@@ -30,9 +27,7 @@ export function Component() {
             <Tabs.Tab value="key">Use a key in this browser</Tabs.Tab>
           </Tabs.List>
           <Tabs.Panel value="wallet" pt="md">
-            <Suspense fallback={<Loader size="sm" aria-label="Loading wallets" />}>
-              <WalletSignIn />
-            </Suspense>
+            <WalletSignIn />
           </Tabs.Panel>
           <Tabs.Panel value="key" pt="md"><KeyPanel /></Tabs.Panel>
         </Tabs>
