@@ -275,3 +275,54 @@ def test_the_sign_in_screen_fits_a_phone_in_both_themes(
     assert_accessible(visitor.page)
     screenshot(visitor.page, f"sign-in-key-{color_scheme}-phone")
     assert visitor.page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def expire_soon(page: Any, seconds: int) -> None:
+    """Tells the tab its token ends in `seconds` (the API's own token lasts longer) and
+    reloads: the unlocked key and the wallet connection are gone from memory, as after any
+    reload, and the renewal is due half way."""
+    page.evaluate("""s => {
+        const session = JSON.parse(sessionStorage.getItem('cms.session'));
+        session.expiresAt = new Date(Date.now() + s * 1000).toISOString();
+        sessionStorage.setItem('cms.session', JSON.stringify(session));
+      }""", seconds)
+    page.reload()
+
+
+@pytest.mark.parametrize("kind", ["wallet", "key"])
+def test_a_session_near_its_end_asks_and_is_renewed_after_a_reload(
+        person, stack, assert_accessible, screenshot, kind: str) -> None:
+    wallet = TestWallet() if kind == "wallet" else None
+    visitor = person(wallet=wallet)
+    open_sign_in(visitor.page, stack.url)
+    if wallet:
+        visitor.page.get_by_role("button", name="Sign in with Test Wallet").click()
+    else:
+        create_key(visitor.page)
+    landed_on_account(visitor.page, stack)
+    old_token = session_of(visitor.page)["token"]
+    expire_soon(visitor.page, 30)
+    stay = visitor.page.get_by_role("button", name="Stay signed in")
+    stay.wait_for(timeout=30_000)  # due half way through the 30 s left
+    assert_accessible(visitor.page)
+    screenshot(visitor.page, f"renewal-prompt-{kind}")
+    stay.click()
+    if wallet:  # the reload forgot the connection (this test wallet keeps no permission)
+        dialog = visitor.page.get_by_role("dialog", name="Connect your wallet")
+        dialog.get_by_role("button", name="Connect Test Wallet").wait_for()
+        assert_accessible(visitor.page)
+        screenshot(visitor.page, "renewal-connect-wallet")
+        dialog.get_by_role("button", name="Connect Test Wallet").click()
+    else:  # the reload locked the key: its passphrase is asked for
+        dialog = visitor.page.get_by_role("dialog", name="Unlock your key")
+        dialog.get_by_label(PASSPHRASE_FIELD).fill(PASSPHRASE)
+        assert_accessible(visitor.page)
+        screenshot(visitor.page, "renewal-unlock")
+        dialog.get_by_role("button", name="Unlock").click()
+    visitor.page.wait_for_function(
+        "old => (JSON.parse(sessionStorage.getItem('cms.session')) || {token: old}).token !== old",
+        arg=old_token)
+    session = session_of(visitor.page)
+    assert me(stack, session["token"]).json()["did"] == session["did"]
+    stay.wait_for(state="detached")
+    assert visitor.console_errors == []
