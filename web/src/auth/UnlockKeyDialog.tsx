@@ -35,7 +35,7 @@ export default function UnlockKeyDialog({ did, onUnlocked, onCancel }: {
   const stored = useQuery({ queryKey: ["stored-keys", did], queryFn: async () => (await storedKey(did)) ?? null });
   if (stored.data === null) {
     return (
-      <Modal opened onClose={onCancel} closeButtonProps={{ "aria-label": "Cancel" }} title="Import your key" centered>
+      <Modal opened onClose={onCancel} closeButtonProps={{ "aria-label": "Close" }} title="Import your key" centered>
         <Stack gap="sm">
           <Text size="sm">
             Something needs your signature, and this browser does not hold the key of{" "}
@@ -49,7 +49,7 @@ export default function UnlockKeyDialog({ did, onUnlocked, onCancel }: {
     );
   }
   return (
-    <Modal opened onClose={onCancel} closeButtonProps={{ "aria-label": "Cancel" }} title="Unlock your key" centered>
+    <Modal opened onClose={onCancel} closeButtonProps={{ "aria-label": "Close" }} title="Unlock your key" centered>
       <form onSubmit={(event) => { event.preventDefault(); void submit(); }}>
         <Stack gap="sm">
           <Text size="sm">

@@ -18,7 +18,7 @@ export default function ConnectWalletDialog({ did, onConnected, onCancel }: {
   const expected = ethereumAddressOfDid(did);
   const chainId = chainIdOfDid(did) ?? 1;
   return (
-    <Modal opened onClose={onCancel} closeButtonProps={{ "aria-label": "Cancel" }} title="Connect your wallet" centered>
+    <Modal opened onClose={onCancel} closeButtonProps={{ "aria-label": "Close" }} title="Connect your wallet" centered>
       <Stack gap="sm">
         <Text size="sm">
           Something needs your signature. Connect the wallet holding{" "}
