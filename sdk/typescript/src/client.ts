@@ -24,7 +24,17 @@ export function createCmsClient(options: CmsClientOptions): CmsApi {
     fetch: options.fetch ?? ((request: Request) => globalThis.fetch(request)),
   });
   client.use(bearerToken(options), problemsAsErrors(options));
+  baseUrls.set(client, options.baseUrl);
   return client;
+}
+
+// openapi-fetch keeps its baseUrl private; sign-in needs it to check which origin a challenge
+// is bound to, so each client's is remembered here.
+const baseUrls = new WeakMap<CmsApi, string>();
+
+/** The baseUrl a client was created with ("" for the page's own origin), if it is ours. */
+export function baseUrlOf(client: CmsApi): string | undefined {
+  return baseUrls.get(client);
 }
 
 function bearerToken(options: CmsClientOptions): Middleware {

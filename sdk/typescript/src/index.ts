@@ -5,6 +5,29 @@ export type { ProblemDocument, ProblemItem } from "./problems";
 export type { components, paths } from "./generated/schema";
 export { canonicalJson, digestOf, sha256Hex } from "./canonical";
 export { didKeyFromEd25519, ed25519FromDidKey } from "./did/didKey";
+export { baseUrlOf } from "./client";
+export { chainIdOfDid, didPkhFromAddress, ethereumAddressOfDid } from "./did/ethereum";
+export { CONTRACT_MESSAGE_PREFIX, checkChallenge } from "./auth/challenge";
+export type { ChallengeExpectations, IssuedChallenge } from "./auth/challenge";
+export { ChallengeRefused } from "./auth/errors";
+export type { ChallengeRefusalReason } from "./auth/errors";
+export { logout, register, signIn } from "./auth/signIn";
+export type { MessageSigner, RegistrableSigner, SignInOptions, SignedIn } from "./auth/signIn";
+export { ethereumSigner } from "./auth/ethereumSigner";
+export type { EthereumAccountLike } from "./auth/ethereumSigner";
+export { RENEW_BEFORE_MS, renewalDueAt, scheduleRenewal } from "./auth/renewal";
+export type { RenewalSchedule } from "./auth/renewal";
+export { ed25519KeyFromSeed, ed25519PublicKeyOfSeed, newEd25519Seed, verifyEd25519,
+  webCryptoHasEd25519 } from "./keys/ed25519";
+export type { Ed25519Backend, Ed25519Key } from "./keys/ed25519";
+export { ed25519Signer } from "./keys/signer";
+export type { Ed25519Signer } from "./keys/signer";
+export { KeyFileError } from "./keys/errors";
+export type { KeyFileProblem } from "./keys/errors";
+export { DEFAULT_ITERATIONS, KEY_FILE_TYPE, KEY_FILE_VERSION, MAX_ITERATIONS,
+  MIN_ITERATIONS, encryptKeyFile, isEncryptedKeyFile, keyFileText, openKeyFile, parseKeyFile,
+  plainKeyFile } from "./keys/keyFile";
+export type { EncryptedKeyFile, KeyEncryption, KeyFile, PlainKeyFile } from "./keys/keyFile";
 export {
   verifyReceipt, parseTrustedLedger, rpcChainView, ChainUnavailable, RECEIPT_FORMAT, MAX_RECEIPT_BYTES,
   LEDGER_RUNTIME_CODE,

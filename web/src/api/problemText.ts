@@ -1,4 +1,4 @@
-import { CmsProblem } from "@cms/sdk";
+import { ChallengeRefused, CmsProblem, KeyFileError } from "@cms/sdk";
 
 /** A refusal told as a person would: what happened and what to do next. */
 export interface PlainProblem {
@@ -39,10 +39,7 @@ const SENTENCES: Record<string, string> = {
 };
 
 export function plainProblem(error: unknown): PlainProblem {
-  if (!(error instanceof CmsProblem)) {
-    const detail = error instanceof Error ? error.message : String(error);
-    return { title: "Something went wrong", detail, fields: {}, code: "client_error" };
-  }
+  if (!(error instanceof CmsProblem)) return clientProblem(error);
   const fields: Record<string, string> = {};
   for (const item of error.errors) fields[item.pointer] = item.message;
   const sentence = SENTENCES[error.code];
@@ -52,4 +49,40 @@ export function plainProblem(error: unknown): PlainProblem {
     fields,
     code: error.code,
   };
+}
+
+// Refusals that happen in the browser, before or instead of an API call: the SDK's own checks
+// and the wallet's answers (EIP-1193 code 4001 is "the user rejected the request").
+function clientProblem(error: unknown): PlainProblem {
+  // viem's errors carry a one-line shortMessage; their message adds details and its version.
+  const { shortMessage } = error as { shortMessage?: unknown };
+  const detail = typeof shortMessage === "string" ? shortMessage
+    : error instanceof Error ? error.message : String(error);
+  if (error instanceof ChallengeRefused) {
+    return { title: "The sign-in request was refused: it was not made for this site, so nothing was signed.",
+      detail, fields: {}, code: `challenge_refused_${error.reason}` };
+  }
+  if (error instanceof KeyFileError) {
+    const title = error.reason === "passphrase" ? "That passphrase does not unlock this key."
+      : "This key file cannot be used.";
+    return { title, detail, fields: {}, code: `key_file_${error.reason}` };
+  }
+  if (error instanceof Error && error.name === "SignerDeclined") {
+    return { title: "You cancelled, so nothing was signed.", detail: error.message, fields: {},
+      code: "signer_declined" };
+  }
+  if (isUserRejection(error)) {
+    return { title: "You declined the request in your wallet, so nothing was signed.",
+      detail: "Try again when you are ready.", fields: {}, code: "user_rejected" };
+  }
+  return { title: "Something went wrong", detail, fields: {}, code: "client_error" };
+}
+
+function isUserRejection(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause && depth < 5; depth += 1) {
+    const { code, name, cause: next } = cause as { code?: unknown; name?: unknown; cause?: unknown };
+    if (code === 4001 || name === "UserRejectedRequestError") return true;
+    cause = next;
+  }
+  return false;
 }

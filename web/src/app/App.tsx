@@ -9,6 +9,7 @@ import { RouterProvider } from "react-router";
 import type { RuntimeConfig } from "../api/runtimeConfig";
 import { RuntimeConfigContext } from "../api/runtimeConfigContext";
 import { createQueryClient } from "../api/queryClient";
+import { SignerProvider } from "../auth/SignerProvider";
 import { router } from "./routes";
 import { theme } from "./theme";
 
@@ -19,7 +20,9 @@ export function App({ config }: { config: RuntimeConfig }) {
       <MantineProvider theme={theme} defaultColorScheme="auto">
         <Notifications position="top-right" />
         <QueryClientProvider client={queryClient}>
-          <RouterProvider router={router} />
+          <SignerProvider>
+            <RouterProvider router={router} />
+          </SignerProvider>
         </QueryClientProvider>
       </MantineProvider>
     </RuntimeConfigContext.Provider>

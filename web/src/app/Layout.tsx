@@ -3,6 +3,7 @@ import { ActionIcon, Anchor, AppShell, Burger, Group, NavLink, Text, Tooltip,
 import { useDisclosure } from "@mantine/hooks";
 import { Suspense } from "react";
 import { Link, Outlet, useLocation } from "react-router";
+import { AccountMenu } from "../auth/AccountMenu";
 import { navigation } from "./navigation";
 
 export function Layout() {
@@ -21,7 +22,10 @@ export function Layout() {
               <Text fw={700}>Contract Management</Text>
             </Anchor>
           </Group>
-          <ColorSchemeToggle />
+          <Group gap="xs" wrap="nowrap">
+            <AccountMenu />
+            <ColorSchemeToggle />
+          </Group>
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">

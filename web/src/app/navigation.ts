@@ -11,6 +11,7 @@ export const navigation: NavigationItem[] = [
   { to: "/contracts", label: "Contracts" },
   { to: "/contracts/new", label: "New contract" },
   { to: "/verify", label: "Verify a receipt" },
+  { to: "/account", label: "Account and keys" },
   // Keep last: a page outside the app.
   { to: "/api-docs", label: "API reference", outsideApp: true },
 ];

@@ -26,3 +26,11 @@ export const SignerContext = createContext<SignerRequest>(() =>
 export function useSigner(): SignerRequest {
   return useContext(SignerContext);
 }
+
+/** The user closed the unlock or connect dialog instead of providing the signer. */
+export class SignerDeclined extends Error {
+  constructor(message = "You cancelled, so nothing was signed.") {
+    super(message);
+    this.name = "SignerDeclined";
+  }
+}

@@ -17,3 +17,15 @@ window.ResizeObserver = NoResizeObserver;
 if (!("fonts" in document)) {
   Object.defineProperty(document, "fonts", { value: new EventTarget() });
 }
+
+// jsdom's Blob (and so File) lacks text(); browsers have it. Read through jsdom's FileReader.
+if (typeof Blob.prototype.text !== "function") {
+  Blob.prototype.text = function text(this: Blob) {
+    return new Promise<string>((resolve, reject) => {
+      const reader = new FileReader();
+      reader.onload = () => { resolve(reader.result as string); }; // readAsText gives a string
+      reader.onerror = () => { reject(reader.error ?? new Error("unreadable")); };
+      reader.readAsText(this);
+    });
+  };
+}
