@@ -189,6 +189,7 @@ def test_filter_errors_sit_beside_their_fields(person, new_party, assert_accessi
     page.get_by_role("textbox", name="Counterparty DID").fill("not-a-did")
     page.get_by_role("button", name="Apply filters").click()
     error_beside(page, "Counterparty DID").get_by_text("Enter a whole DID").wait_for()
+    page.get_by_role("alert").get_by_text("Fix the filters marked above.").wait_for()
     assert_accessible(page)
     screenshot(page, "contracts-filter-errors")
     # A shared link with an inverted window: the API names both parameters, both dates show it.
