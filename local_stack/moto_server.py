@@ -21,6 +21,11 @@ moto's KMS lacks ``GenerateDataKeyPair`` and ``GenerateDataKeyPairWithoutPlainte
 contracts' input keys). ``_data_key_pairs`` adds them as AWS documents them: a fresh pair of
 the requested ``KeyPairSpec``, its private key (DER PKCS#8) encrypted under a symmetric
 encryption key exactly as moto's ``Encrypt`` does, so that moto's ``Decrypt`` opens it.
+
+moto answers a Query whose key condition has ``BETWEEN`` bounds out of order with no items;
+DynamoDB refuses it (ValidationException). ``_ordered_between`` refuses it as DynamoDB does,
+so a store that builds such a condition fails locally too. (moto already refuses empty
+strings in key conditions, and botocore a Limit below 1.)
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from moto.dynamodb import responses as dynamodb_responses
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
     ConditionalCheckFailed,
@@ -178,6 +184,28 @@ def _positional_numbers() -> None:
     DynamoType.__init__ = init  # type: ignore[method-assign]
 
 
+def _ordered_between() -> None:
+    original = dynamodb_responses.parse_expression
+    if getattr(original, "ordered_between", False):
+        return
+
+    def parse(*args: Any, **kwargs: Any) -> Any:
+        parsed = original(*args, **kwargs)
+        for _, comparison, values in parsed[1]:
+            if comparison.upper() == "BETWEEN":
+                lower, upper = (DynamoType(value) for value in values)
+                if lower.type == upper.type and lower > upper:
+                    raise MockValidationException(
+                        "Invalid KeyConditionExpression: The BETWEEN operator requires upper "
+                        "bound to be greater than or equal to lower bound; lower bound "
+                        f"operand: AttributeValue: {values[0]}, upper bound operand: "
+                        f"AttributeValue: {values[1]}")
+        return parsed
+
+    parse.ordered_between = True  # type: ignore[attr-defined]
+    dynamodb_responses.parse_expression = parse  # type: ignore[assignment]
+
+
 _KEY_PAIR_SPECS: dict[str, Callable[[], Any]] = {
     **{f"RSA_{bits}": lambda bits=bits: rsa.generate_private_key(65537, bits)
        for bits in (2048, 3072, 4096)},
@@ -239,6 +267,7 @@ class LocalMotoServer(ThreadedMotoServer):
     def _server_entry(self) -> None:
         DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
         _positional_numbers()
+        _ordered_between()
         _data_key_pairs()
         app = serialise_dynamodb(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self._ip_address, self._port, app, True,

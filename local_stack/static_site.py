@@ -123,10 +123,11 @@ def _is_asset(path: str) -> bool:
 
 
 def _names_a_file(path: str) -> bool:
-    """A path the app's router can never own: under /assets/, or a last segment with an
-    extension (app routes are /contracts/<id>, never /x.js). A segment with a colon is a DID
-    (did:web:example.com), whose dots are no extension. The same rule as CloudFront's
-    (cdk/cloudfront/spa_rewrite.js), so a path is a file locally exactly when it is in AWS."""
+    """A path the app's router can never own: /assets or anything under it (the build's
+    chunks, whatever their names), or a last segment with an extension (app routes are
+    /contracts/<id>, never /x.js). A segment with a colon is a DID (did:web:example.com), whose
+    dots are no extension. CloudFront's function (cdk/cloudfront/spa_rewrite.js) applies the
+    same rule; both are tested on the cases of tests/vectors/spa_paths.json."""
     last = path.rsplit("/", 1)[-1]
     return (_is_asset(path) or path == "/assets"
             or (_EXTENSION.search(last) is not None and ":" not in last))

@@ -162,6 +162,41 @@ def test_the_list_has_tabs_filters_paging_and_a_bulk_action(
     assert visitor.console_errors == []
 
 
+
+def error_beside(page, label: str):
+    """The message Mantine shows under a field (the field's aria-describedby)."""
+    field = page.get_by_label(label, exact=True)
+    return page.locator("#" + field.get_attribute("id") + "-error")
+
+
+def test_filter_errors_sit_beside_their_fields(person, new_party, assert_accessible,
+                                               screenshot) -> None:
+    me = new_party("ed25519")
+    visitor = person()
+    page = visitor.sign_in_as(me, "/contracts")
+    page.get_by_role("heading", name="Contracts", exact=True).wait_for()
+    # A window that ends before it starts is refused in the browser, beside both dates.
+    page.get_by_label("Created from", exact=True).fill("2026-12-08")
+    page.get_by_label("Created until", exact=True).fill("2026-12-07")
+    page.get_by_role("button", name="Apply filters").click()
+    page.get_by_role("alert").get_by_text("Some filters need attention.").wait_for()
+    for label in ("Created from", "Created until"):
+        assert "must be on or before" in error_beside(page, label).inner_text()
+    assert "createdFrom" not in page.url
+    # A DID the API refuses: its problem's query:counterparty lands beside the field.
+    page.get_by_label("Created from", exact=True).fill("")
+    page.get_by_label("Created until", exact=True).fill("")
+    page.get_by_role("textbox", name="Counterparty DID").fill("not-a-did")
+    page.get_by_role("button", name="Apply filters").click()
+    error_beside(page, "Counterparty DID").get_by_text("Enter a whole DID").wait_for()
+    page.get_by_role("alert").get_by_text("Fix the filters marked above.").wait_for()
+    assert_accessible(page)
+    screenshot(page, "contracts-filter-errors")
+    # A shared link with an inverted window: the API names both parameters, both dates show it.
+    page = visitor.open("/contracts?createdFrom=2026-12-08&createdTo=2026-12-01")
+    error_beside(page, "Created from").get_by_text("created_after must be earlier").wait_for()
+    assert error_beside(page, "Created until").is_visible()
+
 def test_the_dashboard_shows_what_waits_for_me(person, new_party, assert_accessible,
                                                screenshot) -> None:
     me, other = new_party("ed25519"), new_party("ed25519")

@@ -252,6 +252,28 @@ def test_an_overseer_filters_every_contract_by_either_party(services):
     assert len(searched) == 3
 
 
+
+def test_a_read_below_the_created_window_is_an_empty_last_page(services):
+    """Real DynamoDB refuses a BETWEEN whose bounds are out of order (the local stack's moto
+    does too): a cursor past the window's start, or a window given inverted, reads nothing."""
+    store = services.contract_store
+    me, other = party(), party()
+    at = START + timedelta(days=4000)
+    inside = made(store, me, other, at=at)
+    window = ListingFilter(created_after=iso_utc(at))
+    below = listing_key(iso_utc(at - timedelta(days=1)), inside.id)
+    inverted = ListingFilter(created_after=iso_utc(at + timedelta(days=1)),
+                             created_before=iso_utc(at))
+    for filters, before in ((window, below), (inverted, None),
+                            (replace(window, counterparty=other), below)):
+        for page in (store.list_for_party(me, None, None, before, 5, filters=filters),
+                     store.list_all(None, before, 5, filters=filters),
+                     store.list_all("draft", before, 5, filters=filters)):
+            assert (page.items, page.next_cursor) == ([], None)
+    # The window itself still lists what lies in it.
+    assert [c.id for c in store.list_for_party(me, None, None, None, 5,
+                                               filters=window).items] == [inside.id]
+
 def test_due_for_expiry_names_ended_and_unsigned_contracts(services):
     store = services.contract_store
     me, other = party(), party()

@@ -8,11 +8,13 @@ import copy
 import hashlib
 import json
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
 
+from cms.domain.canonical import iso_utc
 from cms.domain.templates.builtin import BUILTIN_IDS, builtin_templates
 from tests.e2e.test_contracts_api import expect_error
 from tests.template_variables import training_variables
@@ -416,3 +418,19 @@ def test_contracts_are_listed_by_template_counterparty_date_and_title(parties, n
     problem = expect_error(lambda: provider.client.list_contracts(created_after="yesterday"),
                            400, "validation_error")
     assert problem["errors"][0]["pointer"] == "query:created_after"
+
+
+def test_an_empty_created_window_is_a_named_error_and_a_cursor_past_it_an_empty_page(parties):
+    """DynamoDB refuses a key condition BETWEEN bounds out of order: such a listing was a 503."""
+    provider, _ = parties
+    since = datetime.now(UTC)
+    earlier = (since - timedelta(days=1)).isoformat()
+    problem = expect_error(lambda: provider.client.list_contracts(
+        created_after=since.isoformat(), created_before=earlier), 400, "validation_error")
+    assert [e["pointer"] for e in problem["errors"]] == [
+        "query:created_after", "query:created_before"]
+    below = f"{iso_utc(since - timedelta(days=2))}_{uuid.uuid4()}"
+    for query in ({}, {"status": "review"}, {"q": "licence"}):
+        page = provider.client.list_contracts(created_after=since.isoformat(), cursor=below,
+                                              **query)
+        assert (page["items"], page.get("next_cursor")) == ([], None)

@@ -292,25 +292,17 @@ def test_the_spa_function_runs_on_viewer_requests_of_the_default_behavior_only(w
                for path in ("/assets/*", "/config.json"))
 
 
-REWRITES = {
-    "/": "/index.html",
-    "/contracts": "/index.html",
-    "/contracts/01J9Z4K6V8Q2": "/index.html",
-    "/contracts/01J9Z4K6V8Q2/": "/index.html",
-    "/identities/did:web:example.com": "/index.html",
-    "/identities/did%3Aweb%3Aexample.com": "/index.html",
-    "/index.html": "/index.html",
-    "/api-docs": "/api-docs/index.html",
-    "/api-docs/": "/api-docs/index.html",
-    "/api-docs/index.html": "/api-docs/index.html",
-    "/api-docs-elsewhere": "/index.html",
-    "/favicon.svg": "/favicon.svg",
-    "/config.json": "/config.json",
-    "/assets/index-0TdBqjRs.js": "/assets/index-0TdBqjRs.js",
-    "/assets/index-0TdBqjRs.js.map": "/assets/index-0TdBqjRs.js.map",
-    "/missing.png": "/missing.png",
-    "/contracts/report.pdf": "/contracts/report.pdf",
-}
+def _shared_rewrites() -> dict[str, str]:
+    """The cases the local gateway is tested on too (tests/unit/test_static_site.py): the
+    app's paths become /index.html, a path that names a file goes to S3 as it is, a build
+    page to its folder's index.html."""
+    cases = json.loads(SPA_PATHS.read_text())
+    return {**dict.fromkeys(cases["app"], "/index.html"),
+            **{path: path for path in cases["files"]}, **cases["pages"]}
+
+
+SPA_PATHS = Path(__file__).resolve().parent.parent / "vectors" / "spa_paths.json"
+REWRITES = {**_shared_rewrites(), "/config.json": "/config.json"}
 
 _NODE_HARNESS = """
 const fs = require("fs");

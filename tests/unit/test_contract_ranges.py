@@ -12,10 +12,15 @@ from cms.domain.contracts import VALIDITY_HORIZON, Create, Submit, Update, decid
 from cms.domain.contracts.listing import (
     CURSOR_EXAMPLE,
     CURSOR_PATTERN,
+    KeyRange,
+    ListingFilter,
     PartitionRead,
     bounded_page,
+    check_created_window,
+    check_page_size,
     cursor_of,
     key_of_cursor,
+    key_range,
     listing_key,
     merged_page,
 )
@@ -104,3 +109,45 @@ def test_a_bounded_page_holds_only_what_every_read_covered_and_goes_on_from_ther
     # Every read finished: a plain merged page.
     assert bounded_page([PartitionRead(made[:2], None), finished], 1) == merged_page(
         made[:2], 1)
+
+
+EARLY, LATE = "2026-12-01T00:00:00.000Z", "2026-12-08T00:00:00.000Z"
+INSIDE = listing_key("2026-12-05T00:00:00.000Z", "7d5b0f7e-2a51-4a47-9c43-3f6f0e4f7a10")
+BELOW = listing_key("2026-11-30T00:00:00.000Z", "7d5b0f7e-2a51-4a47-9c43-3f6f0e4f7a10")
+
+
+@pytest.mark.parametrize("after, before, cursor_key, expected", [
+    (None, None, None, KeyRange(None, None)),
+    (EARLY, None, None, KeyRange(EARLY, None)),
+    (EARLY, LATE, None, KeyRange(EARLY, LATE)),
+    (EARLY, LATE, INSIDE, KeyRange(EARLY, INSIDE)),  # the cursor is the tighter upper bound
+    (EARLY, None, f"{EARLY}#7d5b0f7e-2a51-4a47-9c43-3f6f0e4f7a10",  # same instant, a key
+     KeyRange(EARLY, f"{EARLY}#7d5b0f7e-2a51-4a47-9c43-3f6f0e4f7a10")),
+    ("", None, None, KeyRange(None, None)),  # every key sorts above the empty string
+    # Empty windows: nothing to read, so no key condition at all (DynamoDB refuses BETWEEN
+    # with bounds out of order, and key conditions on an empty string).
+    (EARLY, None, BELOW, None),  # the cursor passed the window's start
+    (LATE, EARLY, None, None),
+    (EARLY, EARLY, None, None),
+    (None, "", None, None),
+])
+def test_a_key_range_is_ordered_or_absent(after, before, cursor_key, expected):
+    assert key_range(ListingFilter(created_after=after, created_before=before),
+                     cursor_key) == expected
+
+
+def test_a_created_window_that_holds_no_instant_names_both_parameters():
+    check_created_window(ListingFilter(created_after=EARLY, created_before=LATE))
+    check_created_window(ListingFilter(created_after=LATE))
+    for after, before in ((LATE, EARLY), (EARLY, EARLY)):
+        with pytest.raises(ValidationFailed) as refused:
+            check_created_window(ListingFilter(created_after=after, created_before=before))
+        assert pointers(refused) == ["query:created_after", "query:created_before"]
+
+
+def test_a_page_holds_at_least_one_contract():
+    check_page_size(1)
+    for limit in (0, -1):
+        with pytest.raises(ValidationFailed) as refused:
+            check_page_size(limit)
+        assert pointers(refused) == ["query:limit"]

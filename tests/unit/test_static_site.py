@@ -22,6 +22,7 @@ def site(tmp_path: Path) -> StaticSite:
     (dist / "assets").mkdir(parents=True)
     (dist / "index.html").write_bytes(INDEX)
     (dist / "assets" / "index-abc123.js").write_bytes(CHUNK)
+    (dist / "assets" / "index-0TdBqjRs.js").write_bytes(CHUNK)
     (dist / "favicon.svg").write_text("<svg/>")
     (dist / "api-docs").mkdir()
     (dist / "api-docs" / "index.html").write_text("<title>API reference</title>")
@@ -50,6 +51,33 @@ def test_app_routes_get_the_single_page_app(site: StaticSite, path: str) -> None
     assert headers["Cache-Control"] == REVALIDATE
     assert headers["Content-Security-Policy"] == "default-src 'self'"
 
+
+
+SPA_PATHS = json.loads((Path(__file__).resolve().parent.parent / "vectors" /
+                        "spa_paths.json").read_text())
+
+
+@pytest.mark.parametrize("path", SPA_PATHS["app"])
+def test_the_shared_app_paths_get_the_app(site: StaticSite, path: str) -> None:
+    """The cases CloudFront's function is tested on too (tests/infra/test_infra_web.py)."""
+    assert get(site, path)[::2] == (200, INDEX)
+
+
+@pytest.mark.parametrize("path", SPA_PATHS["files"])
+def test_the_shared_file_paths_are_the_file_or_a_404_never_the_app(site: StaticSite,
+                                                                   path: str) -> None:
+    file = site.root / path.lstrip("/")
+    status, _, body = get(site, path)
+    if file.is_file():
+        assert (status, body) == (200, file.read_bytes())
+    else:
+        assert status == 404 and body != INDEX
+
+
+@pytest.mark.parametrize("path, page", SPA_PATHS["pages"].items())
+def test_the_shared_pages_are_their_folders_index(site: StaticSite, path: str,
+                                                   page: str) -> None:
+    assert get(site, path)[::2] == (200, (site.root / page.lstrip("/")).read_bytes())
 
 def test_hashed_assets_are_immutable_with_their_type(site: StaticSite) -> None:
     status, headers, body = get(site, "/assets/index-abc123.js")

@@ -310,6 +310,24 @@ def test_listing_filters_are_normalised_and_a_bad_instant_is_named(world, provid
         "query:created_before", "query:valid_at"]
 
 
+def test_an_empty_created_window_is_refused_and_a_cursor_past_it_ends_the_listing(
+        world, provider, consumer):
+    wanted = world.draft(provider, consumer)
+    # Any zone: the window is compared once both instants are in the stored form.
+    with pytest.raises(ValidationFailed) as refused:
+        world.contracts.list(provider.caller, filters=ListingFilter(
+            created_after="2026-12-08T01:00:00+01:00", created_before="2026-12-07T23:00:00Z"))
+    assert [e["pointer"] for e in refused.value.extra["errors"]] == [
+        "query:created_after", "query:created_before"]
+    since = ListingFilter(created_after=wanted.created_at)
+    below = "2000-01-01T00:00:00.000Z_00000000-0000-0000-0000-000000000000"
+    page = world.contracts.list(provider.caller, filters=since, cursor=below)
+    assert page.items == [] and page.next_cursor is None
+    with pytest.raises(ValidationFailed) as refused:
+        world.contracts.list(provider.caller, limit=0)
+    assert refused.value.extra["errors"][0]["pointer"] == "query:limit"
+
+
 @pytest.mark.parametrize("field, value", [
     ("valid_until", "2001-01-01T00:00:00+00:00"),  # before valid_from
     ("valid_until", "2999-01-01T00:00:00+00:00"),  # beyond the horizon

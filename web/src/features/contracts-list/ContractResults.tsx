@@ -4,6 +4,7 @@ import { plainProblem } from "../../api/problemText";
 import { useSession } from "../../auth/sessionStore";
 import { BulkBar } from "./BulkBar";
 import { ContractRow } from "./ContractRow";
+import { apiFilterErrors } from "./filterErrors";
 import { PAGE_SIZE, type ListFilters } from "./listQuery";
 import type { RowOutcome } from "./bulkActions";
 import { useContractPages } from "./useContractPages";
@@ -31,7 +32,9 @@ export function ContractResults({ filters }: { filters: ListFilters }) {
   if (pages.isPending) return <Text c="dimmed" role="status">Loading contracts…</Text>;
   if (pages.isError) {
     const problem = plainProblem(pages.error);
-    return <Alert color="red" title={problem.title} role="alert">{problem.detail}</Alert>;
+    // The fields' own messages say what is wrong with each filter (see FiltersForm).
+    const detail = Object.keys(apiFilterErrors(problem)).length > 0 ? "Fix the filters marked above." : problem.detail;
+    return <Alert color="red" title={problem.title} role="alert">{detail}</Alert>;
   }
   const toggle = (id: string) => {
     const next = new Set(selected);

@@ -1,9 +1,12 @@
 import { Button, Group, Stack, Tabs, Title } from "@mantine/core";
 import { Link, useSearchParams } from "react-router";
 import { isStatus, STATUS_LABEL, STATUSES } from "../../contracts/lifecycle";
+import { plainProblem } from "../../api/problemText";
 import { ContractResults } from "./ContractResults";
+import { apiFilterErrors } from "./filterErrors";
 import { FiltersForm } from "./FiltersForm";
 import { filtersFromSearch, searchFromFilters, type ListFilters } from "./listQuery";
+import { useContractPages } from "./useContractPages";
 
 /** Contracts: a tab per lifecycle state, filters and search, all in the URL. */
 export function ContractsScreen() {
@@ -11,6 +14,9 @@ export function ContractsScreen() {
   const filters = filtersFromSearch(search);
   // Each change is a history entry: the back button returns to the previous view.
   const show = (next: ListFilters) => { setSearch(searchFromFilters(next)); };
+  // The same query as the results' (shared, not repeated): its refusal goes beside the fields.
+  const { error } = useContractPages(filters);
+  const refused = error ? apiFilterErrors(plainProblem(error)) : {};
   return (
     <Stack gap="md">
       <Group justify="space-between" wrap="wrap">
@@ -24,7 +30,7 @@ export function ContractsScreen() {
           {STATUSES.map((status) => <Tabs.Tab key={status} value={status}>{STATUS_LABEL[status]}</Tabs.Tab>)}
         </Tabs.List>
       </Tabs>
-      <FiltersForm filters={filters} onApply={show} />
+      <FiltersForm filters={filters} onApply={show} refused={refused} />
       <ContractResults key={search.toString()} filters={filters} />
     </Stack>
   );

@@ -23,7 +23,7 @@ export function Dashboard() {
       )}
       {overview.data && (
         <>
-          <WaitingList waiting={overview.data.waiting} />
+          <WaitingList waiting={overview.data.waiting} capped={overview.data.waitingCapped} />
           <SimpleGrid cols={{ base: 1, md: 2 }} spacing="lg">
             <StateCounts counts={overview.data.counts} />
             <RecentEvents overview={overview.data} />

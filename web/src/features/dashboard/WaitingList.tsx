@@ -2,7 +2,7 @@ import { Anchor, Badge, Group, Paper, Stack, Text, Title } from "@mantine/core";
 import { Link } from "react-router";
 import { contractPath, shortDid, counterpartyOf, type Waiting } from "../../contracts/lifecycle";
 import { useSession } from "../../auth/sessionStore";
-import type { Overview } from "./dashboardData";
+import { FOLLOWED_STATES, MAX_FOLLOWED_PAGES, PER_STATE, type Overview } from "./dashboardData";
 
 const WAITING_WORDS: Record<Waiting, { badge: string; color: string; hint: string }> = {
   sign: { badge: "To sign", color: "yellow", hint: "Your signature is awaited." },
@@ -11,12 +11,21 @@ const WAITING_WORDS: Record<Waiting, { badge: string; color: string; hint: strin
 };
 const ORDER: Waiting[] = ["sign", "activate", "submit"];
 
-export function WaitingList({ waiting }: { waiting: Overview["waiting"] }) {
+// Said when the reads stopped at their cap: the list is then the newest contracts' only.
+const CAPPED = `Only your newest ${String(MAX_FOLLOWED_PAGES * PER_STATE)} contracts in ${
+  FOLLOWED_STATES.join(" and ")} were checked: older ones may also wait for you.`;
+
+export function WaitingList({ waiting, capped }: { waiting: Overview["waiting"]; capped: boolean }) {
   const did = useSession()?.did ?? "";
   const sorted = [...waiting].sort((a, b) => ORDER.indexOf(a.waiting) - ORDER.indexOf(b.waiting));
   return (
     <section aria-labelledby="waiting-heading">
       <Title order={2} size="h3" id="waiting-heading" mb="xs">Waiting for you ({sorted.length})</Title>
+      {capped && (
+        <Text size="sm" mb="xs">
+          {CAPPED} <Anchor component={Link} to="/contracts">See all your contracts</Anchor>
+        </Text>
+      )}
       {sorted.length === 0 ? <Text c="dimmed">Nothing waits for you.</Text> : (
         <Stack component="ul" gap="xs" p={0} m={0} style={{ listStyle: "none" }}>
           {sorted.map(({ contract, waiting: what }) => (

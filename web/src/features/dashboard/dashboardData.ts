@@ -3,8 +3,16 @@ import { STATUSES, waitsFor, type Contract, type ContractStatus, type Waiting } 
 
 export type AuditEvent = Schemas["PlacedAuditEvent"];
 
-/** One request per state, at most this many contracts each: counts above show as "100+". */
+/** Contracts per request; a state with more than were read shows its count with a "+". */
 export const PER_STATE = 100;
+/** The states whose contracts may wait for me to sign or to activate. The server reads a
+ * bounded stretch of each party's contracts per status-filtered page, so a first page holds
+ * only the newest of them (possibly fewer than PER_STATE, with more to read): these states
+ * follow next_cursor, so an older contract in review is not missed. */
+export const FOLLOWED_STATES: readonly ContractStatus[] = ["review", "signed"];
+/** Pages read at most per followed state: the overview costs at most
+ * STATUSES.length + FOLLOWED_STATES.length × (MAX_FOLLOWED_PAGES − 1) requests. */
+export const MAX_FOLLOWED_PAGES = 5;
 /** Recent events come from the most recently changed contracts, a few events each. */
 export const RECENT_CONTRACTS = 5;
 export const EVENTS_PER_CONTRACT = 3;
@@ -14,24 +22,43 @@ export interface StateCount { status: ContractStatus; count: number; more: boole
 export interface Overview {
   counts: StateCount[];
   waiting: { contract: Contract; waiting: Waiting }[];
+  /** A followed state had more pages than were read: older contracts may wait unseen. */
+  waitingCapped: boolean;
   recent: Contract[];
 }
 
-/** The first page of each state: counts, what waits for me, and what changed last. */
+interface StatePages { status: ContractStatus; items: Contract[]; more: boolean }
+
+/** A state's contracts, newest first: one page, or up to MAX_FOLLOWED_PAGES for a followed
+ * state; `more` when a next_cursor remained. */
+async function readState(cms: CmsApi, status: ContractStatus, signal: AbortSignal): Promise<StatePages> {
+  const pages = FOLLOWED_STATES.includes(status) ? MAX_FOLLOWED_PAGES : 1;
+  const items: Contract[] = [];
+  let cursor: string | undefined;
+  for (let read = 0; read < pages; read += 1) {
+    const query = { status, limit: PER_STATE, ...(cursor === undefined ? {} : { cursor }) };
+    const { data } = await cms.GET("/api/v1/contracts", { params: { query }, signal });
+    items.push(...(data?.items ?? []));
+    cursor = data?.next_cursor ?? undefined;
+    if (cursor === undefined) break;
+  }
+  return { status, items, more: cursor !== undefined };
+}
+
+/** Each state's contracts: counts, what waits for me, and what changed last. */
 export async function loadOverview(cms: CmsApi, did: string, now: Date, signal: AbortSignal): Promise<Overview> {
-  const pages = await Promise.all(STATUSES.map(async (status) => {
-    const { data } = await cms.GET("/api/v1/contracts", { params: { query: { status, limit: PER_STATE } }, signal });
-    return { status, items: data?.items ?? [], more: Boolean(data?.next_cursor) };
-  }));
-  const contracts = pages.flatMap((page) => page.items);
+  const states = await Promise.all(STATUSES.map((status) => readState(cms, status, signal)));
+  const contracts = states.flatMap((state) => state.items);
   const waiting = contracts.flatMap((contract) => {
     const what = waitsFor(contract, did, now);
     return what ? [{ contract, waiting: what }] : [];
   });
   const recent = [...contracts].sort((a, b) => b.updated_at.localeCompare(a.updated_at)).slice(0, RECENT_CONTRACTS);
   return {
-    counts: pages.map(({ status, items, more }) => ({ status, count: items.length, more })),
-    waiting, recent,
+    counts: states.map(({ status, items, more }) => ({ status, count: items.length, more })),
+    waiting,
+    waitingCapped: states.some(({ status, more }) => more && FOLLOWED_STATES.includes(status)),
+    recent,
   };
 }
 

@@ -24,6 +24,7 @@ from cms.domain.audit import AuditEvent
 from cms.domain.contracts import EXPIRABLE, Content, Contract, Signature, Status, stream_of
 from cms.domain.contracts.listing import (
     READ_BUDGET,
+    KeyRange,
     ListingFilter,
     PartitionRead,
     bounded_page,
@@ -120,6 +121,8 @@ class DynamoContractStore:
         ``limit + 1`` contracts when nothing narrows within the key range (so more remain
         exactly when the merged reads outnumber the page), else READ_BUDGET evaluated."""
         bounds = key_range(filters, before)
+        if bounds is None:  # nothing lies in the window: never send DynamoDB an empty range
+            return ContractPage([], None)
         budget = max(limit + 1, READ_BUDGET) if filters.narrows_within_pages else limit + 1
         reads = [self._read(index, partition, condition, bounds, budget)
                  for index, partition, condition in partitions]
@@ -128,10 +131,10 @@ class DynamoContractStore:
 
     @staticmethod
     def _read(index: GlobalSecondaryIndex, partition: str, condition: Condition | None,
-              bounds: tuple[str | None, str | None], budget: int) -> PartitionRead:
+              bounds: KeyRange, budget: int) -> PartitionRead:
         """One query (DynamoDB's Limit evaluates at most ``budget`` items, before the
-        filter), newest first within the listing keys ``bounds`` (lower, upper)."""
-        lower, upper = bounds
+        filter), newest first within the listing keys ``bounds`` (ordered, never empty)."""
+        lower, upper = bounds.lower, bounds.upper
         key = ContractRecord.created_key
         if lower is not None and upper is not None:
             # between is inclusive; an upper bound that is a contract's key is dropped below.

@@ -76,10 +76,12 @@ class MemoryContractStore:
     def _page(self, matches: Callable[[Contract], bool], filters: ListingFilter,
               before: str | None, limit: int) -> ContractPage:
         """Every match at once: memory has no read to bound, so pages are always full."""
-        _, upper = key_range(filters, before)
+        bounds = key_range(filters, before)
+        if bounds is None:  # nothing lies in the window (as the DynamoDB store answers)
+            return ContractPage([], None)
         with self._db.lock:
             below = [c for c in self.snapshots.values() if matches(c) and (
-                upper is None or listing_key(c.created_at, c.id) < upper)]
+                bounds.upper is None or listing_key(c.created_at, c.id) < bounds.upper)]
         items, cursor = merged_page(below, limit)
         return ContractPage(items, cursor)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from cms.domain.contracts.model import Contract
 from cms.domain.drafting import template_of
+from cms.domain.errors import ValidationFailed
 
 _INSTANT = (r"[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
             r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z")
@@ -108,12 +109,49 @@ def folded(text: str) -> str:
     return text.casefold()
 
 
-def key_range(filters: ListingFilter, before: str | None) -> tuple[str | None, str | None]:
-    """The listing keys a read covers: above ``created_after`` (a bare instant sorts below
-    every key that starts with it) and below both the cursor and ``created_before``."""
+def check_created_window(filters: ListingFilter) -> None:
+    """ValidationFailed, naming both parameters, when ``created_after`` is not before
+    ``created_before`` (instants in the stored form): no contract can lie in such a window,
+    so the request is a mistake rather than a question with an empty answer."""
+    after, before = filters.created_after, filters.created_before
+    if after is not None and before is not None and after >= before:
+        message = "created_after must be earlier than created_before"
+        raise ValidationFailed("The created window is empty", [
+            {"pointer": "query:created_after", "message": message},
+            {"pointer": "query:created_before", "message": message}])
+
+
+@dataclass(frozen=True)
+class KeyRange:
+    """The listing keys one read covers: at or above ``lower`` (a bare instant, which sorts
+    below every key that starts with it) and strictly below ``upper``; None is open.
+    Never empty, never out of order, never an empty string: DynamoDB refuses a BETWEEN whose
+    bounds are out of order and any key condition on an empty string (moto lets the first
+    through), so a store can put these bounds into a key condition as they are."""
+
+    lower: str | None
+    upper: str | None
+
+
+def key_range(filters: ListingFilter, before: str | None) -> KeyRange | None:
+    """The listing keys a read covers: above ``created_after`` and below both the cursor and
+    ``created_before``; None when no key lies there (a cursor at or below ``created_after``:
+    the listing has passed the window's start), so there is nothing to read and the page is
+    an empty last page."""
+    lower = filters.created_after or None  # every key sorts above the empty string
     upper = min((bound for bound in (before, filters.created_before) if bound is not None),
                 default=None)
-    return filters.created_after, upper
+    if upper is not None and (upper == "" or (lower is not None and lower >= upper)):
+        return None
+    return KeyRange(lower, upper)
+
+
+def check_page_size(limit: int) -> None:
+    """ValidationFailed unless a page may hold at least one contract (DynamoDB refuses a
+    Limit below 1, and a page of none could never say where the next one starts)."""
+    if limit < 1:
+        raise ValidationFailed("A page holds at least one contract", [
+            {"pointer": "query:limit", "message": "must be at least 1"}])
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,13 @@ from typing import TYPE_CHECKING
 from cms.config import Settings
 from cms.domain.audit import AuditEvent
 from cms.domain.canonical import iso_utc, parse_iso, utc_now
-from cms.domain.contracts.listing import ListingFilter, folded, key_of_cursor
+from cms.domain.contracts.listing import (
+    ListingFilter,
+    check_created_window,
+    check_page_size,
+    folded,
+    key_of_cursor,
+)
 from cms.domain.contracts.model import Contract, Status
 from cms.domain.did import DidResolver
 from cms.domain.errors import Forbidden, IllegalTransition, NotFound, ValidationFailed
@@ -65,7 +71,9 @@ class ContractReads:
         except ValueError as error:
             raise ValidationFailed("The cursor is not a listing position", [
                 {"pointer": "query:cursor", "message": str(error)}]) from None
+        check_page_size(limit)
         kept = _normalised(filters or ListingFilter())
+        check_created_window(kept)
         if scope == "all":
             if not caller.is_overseer:
                 raise Forbidden("only auditors and admins may list every contract")
