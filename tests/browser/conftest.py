@@ -23,7 +23,10 @@ ARTIFACTS = REPO / "build" / "browser-artifacts"
 SERIOUS = ("serious", "critical")
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an asyncio loop running in this
+# thread while it is open, and the other test files a worker runs after these (the seed
+# client's asyncio.run, for one) need that thread free of a running loop.
+@pytest.fixture(scope="module")
 def browser(stack) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
