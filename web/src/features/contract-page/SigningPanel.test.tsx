@@ -176,4 +176,17 @@ describe("SigningPanel", () => {
     expect(signer.signTypedData).not.toHaveBeenCalled();
     expect(posted).toEqual([]);
   });
+
+  it("shows in what you sign every other metadata member the digest covers", async () => {
+    const base = reviewContract({ metadata: { side_letter: "The consumer may also resell the data" } });
+    const digest = contentDigest(base);
+    const contract = { ...base, digest, content_digest: digest };
+    fakeApi(contract, payloadFor(contract, PROVIDER));
+    const { request } = fakeSigner(PROVIDER, "ethereum");
+    renderPanel(contract, PROVIDER, request);
+    await userEvent.click(screen.getByRole("button", { name: "Review what you sign" }));
+    const others = await screen.findByRole("group", { name: "Other details the digest covers" });
+    expect(others).toHaveTextContent("side_letter");
+    expect(others).toHaveTextContent("The consumer may also resell the data");
+  });
 });

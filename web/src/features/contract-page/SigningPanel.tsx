@@ -7,8 +7,9 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 import { useCms } from "../../api/cms";
 import { useSigner } from "../../auth/signer";
+import { MetadataList } from "./MetadataSection";
 import { Notice } from "./Notice";
-import type { Contract } from "./model";
+import { otherMetadata, type Contract } from "./model";
 import classes from "./contractPage.module.css";
 import { ProblemAlert } from "./ProblemAlert";
 import { contractKeys } from "./queries";
@@ -93,6 +94,7 @@ function WhatYouSign({ prepared, did }: { prepared: PreparedSigning; did: string
   const { check, contract, payload } = prepared;
   if (!check.ok) return null;
   const embedded = check.typedData?.message.digest ?? `sha256:${check.digest}`;
+  const others = otherMetadata(contract);
   return (
     <Stack gap="xs">
       <Text fw={600}>What you sign</Text>
@@ -110,6 +112,12 @@ function WhatYouSign({ prepared, did }: { prepared: PreparedSigning; did: string
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
+      {others.length > 0 && (
+        <Stack gap={4} role="group" aria-label="Other details the digest covers">
+          <Text size="sm">The digest also covers these other details of the contract:</Text>
+          <MetadataList entries={others} />
+        </Stack>
+      )}
       {check.message && (
         <>
           <Text size="sm">The exact text your key signs:</Text>

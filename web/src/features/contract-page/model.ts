@@ -50,6 +50,24 @@ export function documentHash(contract: Contract, format: DocumentFormat): string
   return typeof entry?.sha256 === "string" ? entry.sha256 : null;
 }
 
+/** The metadata members no dedicated section shows in full: every key but the rendered
+ * documents and the attachments, and those too when their shape is not the one their
+ * sections read (a hostile server's). The digest covers all of metadata, so these are shown
+ * as they are, on the page and in what you sign. */
+export function otherMetadata(contract: Contract): [string, unknown][] {
+  return Object.entries(contract.metadata).filter(([key, value]) => !shownBySection(contract, key, value));
+}
+
+function shownBySection(contract: Contract, key: string, value: unknown): boolean {
+  if (key === "attachments") return Array.isArray(value) && attachmentsOf(contract).length === value.length;
+  if (key === "document") {
+    const formats = record(value);
+    return formats !== null && Object.keys(formats).every((format) =>
+      (format === "html" || format === "pdf") && documentHash(contract, format) !== null);
+  }
+  return false;
+}
+
 const UNITS = ["bytes", "KB", "MB", "GB"];
 
 export function formatBytes(size: number): string {
