@@ -341,15 +341,26 @@ def test_an_active_contract_verified_its_receipt_saved_and_terminated_live(
         pass
     assert unchanged.value.request.headers.get("if-none-match")
 
-    # The verification report, every check in words.
-    page.get_by_role("button", name="Verify now").click()
-    checks = page.get_by_role("list", name="Verification checks")
+    # The receipt verified in the browser (the SDK's verifier, the configured chain endpoint),
+    # pinned to the ledger the platform names, and said to be the platform's word.
+    page.get_by_role("button", name="Verify in your browser").click()
+    page.get_by_text("Valid receipt", exact=True).wait_for(timeout=60_000)
+    pinned = page.get_by_text("Checked in your browser through", exact=False)
+    assert provider.client.ledger()["pin"] in pinned.inner_text()
+    assert "as the platform names it" in pinned.inner_text()
+    assert page.get_by_role("link", name="receipt verifier").first.get_attribute("href") == "/verify"
+    browser_checks = page.get_by_role("list", name="Checks")
+    assert browser_checks.get_by_text("ok", exact=True).count() == browser_checks.locator("li").count()
+
+    # The platform's own report, labelled as its claim.
+    page.get_by_role("button", name="Ask the platform").click()
+    checks = page.get_by_role("list", name="The platform's checks")
     checks.wait_for()
     report = provider.client.verify(contract_id)
     assert checks.get_by_role("listitem").count() == len(report["checks"])
-    page.get_by_text("Passed: The digest is the hash of the content").wait_for()
-    page.get_by_text(f"Passed: The signature of {provider.did} verifies").wait_for()
-    page.get_by_text("Every check passed").wait_for()
+    page.get_by_text("Reported passed: The digest is the hash of the content").wait_for()
+    page.get_by_text(f"Reported passed: The signature of {provider.did} verifies").wait_for()
+    page.get_by_text("The platform reports that every check passed", exact=False).wait_for()
     assert_accessible(page)
 
     # The receipt: the file saved is the receipt, byte for byte.
