@@ -348,9 +348,11 @@ def test_an_active_contract_verified_its_receipt_saved_and_terminated_live(
     pinned = page.get_by_text("Checked in your browser through", exact=False)
     assert provider.client.ledger()["pin"] in pinned.inner_text()
     assert "as the platform names it" in pinned.inner_text()
-    assert page.get_by_role("link", name="receipt verifier").first.get_attribute("href") == "/verify"
+    verifier = page.get_by_role("link", name="receipt verifier").first
+    assert verifier.get_attribute("href") == "/verify"
     browser_checks = page.get_by_role("list", name="Checks")
-    assert browser_checks.get_by_text("ok", exact=True).count() == browser_checks.locator("li").count()
+    passed = browser_checks.get_by_text("ok", exact=True).count()
+    assert passed == browser_checks.locator("li").count() > 0
 
     # The platform's own report, labelled as its claim.
     page.get_by_role("button", name="Ask the platform").click()
