@@ -15,10 +15,11 @@ describe("the other signed details", () => {
     expect(otherMetadata(contract).map(([key]) => key)).toEqual(["template", "side_letter"]);
   });
 
-  it("include documents and attachments whose shape their sections would not show in full", () => {
-    const contract = reviewContract({ metadata: { document: { ...DOCUMENT, docx: { sha256: "d" } },
+  it("include the renderings and attachments their sections would not show", () => {
+    const markdown = { sha256: "d".repeat(64), size: 5, version: "1" };
+    const contract = reviewContract({ metadata: { document: { ...DOCUMENT, markdown },
       attachments: [ATTACHMENT, { id: "hidden" }] } });
-    expect(otherMetadata(contract).map(([key]) => key)).toEqual(["document", "attachments"]);
+    expect(otherMetadata(contract)).toEqual([["document", { markdown }], ["attachments", [ATTACHMENT, { id: "hidden" }]]]);
   });
 
   it("shows a side letter on the page, by its key and its value", () => {

@@ -50,22 +50,28 @@ export function documentHash(contract: Contract, format: DocumentFormat): string
   return typeof entry?.sha256 === "string" ? entry.sha256 : null;
 }
 
-/** The metadata members no dedicated section shows in full: every key but the rendered
- * documents and the attachments, and those too when their shape is not the one their
- * sections read (a hostile server's). The digest covers all of metadata, so these are shown
- * as they are, on the page and in what you sign. */
+/** The metadata no dedicated section shows: every member but the rendered HTML and PDF
+ * documents and the attachments (so also the other renderings' records, such as the
+ * Markdown's), and those too when their shape is not the one their sections read (a hostile
+ * server's). The digest covers all of metadata, so the rest is shown as it is, on the page
+ * and in what you sign. */
 export function otherMetadata(contract: Contract): [string, unknown][] {
-  return Object.entries(contract.metadata).filter(([key, value]) => !shownBySection(contract, key, value));
+  return Object.entries(contract.metadata).flatMap(([key, value]): [string, unknown][] => {
+    const rest = notShownBySection(contract, key, value);
+    return rest === undefined ? [] : [[key, rest]];
+  });
 }
 
-function shownBySection(contract: Contract, key: string, value: unknown): boolean {
-  if (key === "attachments") return Array.isArray(value) && attachmentsOf(contract).length === value.length;
-  if (key === "document") {
-    const formats = record(value);
-    return formats !== null && Object.keys(formats).every((format) =>
-      (format === "html" || format === "pdf") && documentHash(contract, format) !== null);
+function notShownBySection(contract: Contract, key: string, value: unknown): unknown {
+  if (key === "attachments") {
+    return Array.isArray(value) && attachmentsOf(contract).length === value.length ? undefined : value;
   }
-  return false;
+  if (key !== "document") return value;
+  const formats = record(value);
+  if (formats === null) return value;
+  const rest = Object.entries(formats).filter(([format]) =>
+    !((format === "html" || format === "pdf") && documentHash(contract, format) !== null));
+  return rest.length ? Object.fromEntries(rest) : undefined;
 }
 
 const UNITS = ["bytes", "KB", "MB", "GB"];
