@@ -12,7 +12,7 @@ import { Notice } from "./Notice";
 import { otherMetadata, type Contract } from "./model";
 import classes from "./contractPage.module.css";
 import { ProblemAlert } from "./ProblemAlert";
-import { contractKeys } from "./queries";
+import { contractKeys, useReader } from "./queries";
 import { signedFields } from "./signingWords";
 
 /**
@@ -27,6 +27,7 @@ export function SigningPanel({ contract, did, disabledWhy }: { contract: Contrac
   const cms = useCms();
   const requestSigner = useSigner();
   const queryClient = useQueryClient();
+  const contractKey = contractKeys.one(useReader(), contract.id);
   // The contract on screen at this moment: the wallet prompt is awaited, and the page may
   // have been refreshed meanwhile.
   const displayed = useRef(contract);
@@ -40,7 +41,7 @@ export function SigningPanel({ contract, did, disabledWhy }: { contract: Contrac
       }
       return signPrepared(cms, prepared, signer, displayed.current);
     },
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: contractKeys.one(contract.id) }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: contractKey }),
   });
   const prepared = review.data;
   const changed = prepared ? contractChangedSince(prepared.contract, contract) : null;

@@ -1,14 +1,21 @@
 import type { CmsApi, Schemas } from "@cms/sdk";
 import { useMutation, useQuery, useQueryClient, type Query } from "@tanstack/react-query";
 import { useCms } from "../../api/cms";
+import { useSession } from "../../auth/sessionStore";
 import type { Contract } from "./model";
 
 export type PlacedEvent = Schemas["PlacedAuditEvent"];
 
+// Keyed by who reads as well: what one identity was shown is never served to another.
 export const contractKeys = {
-  one: (id: string) => ["contract", id] as const,
-  events: (id: string) => ["contract", id, "events"] as const,
+  one: (did: string, id: string) => ["contract", did, id] as const,
+  events: (did: string, id: string) => ["contract", did, id, "events"] as const,
 };
+
+/** This tab's identity, for the query keys. */
+export function useReader(): string {
+  return useSession()?.did ?? "";
+}
 
 export function present<T>(data: T | undefined): T {
   if (data === undefined) throw new Error("the server answered without a body");
@@ -18,7 +25,7 @@ export function present<T>(data: T | undefined): T {
 export function useContract(id: string) {
   const cms = useCms();
   return useQuery({
-    queryKey: contractKeys.one(id),
+    queryKey: contractKeys.one(useReader(), id),
     queryFn: async (): Promise<Contract> => present((await cms.GET("/api/v1/contracts/{contract_id}",
       { params: { path: { contract_id: id } } })).data),
   });
@@ -47,7 +54,7 @@ export function pollInterval(visible: boolean, failures: number): number | false
 export function useContractEvents(id: string) {
   const cms = useCms();
   const queryClient = useQueryClient();
-  const key = contractKeys.events(id);
+  const key = contractKeys.events(useReader(), id);
   return useQuery({
     queryKey: key,
     queryFn: () => readTimeline(cms, id, queryClient.getQueryData<EventsState>(key)),
@@ -94,8 +101,9 @@ export async function readTimeline(cms: CmsApi, id: string, previous: EventsStat
 export function useContractChange(id: string) {
   const cms = useCms();
   const queryClient = useQueryClient();
+  const key = contractKeys.one(useReader(), id);
   return useMutation({
     mutationFn: (change: (client: CmsApi) => Promise<unknown>) => change(cms),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: contractKeys.one(id) }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: key }),
   });
 }
