@@ -163,7 +163,7 @@ def test_a_draft_shows_its_documents_and_takes_attachments(
     deadline = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT12:00")
     page.get_by_label("Signing deadline").fill(deadline)
     page.get_by_role("button", name="Submit for signing").click()
-    status_shown(page, "In review (awaiting signatures)")
+    status_shown(page, "In review")
     assert actions_offered(page) == {"Sign", "Request changes", "Terminate"}
     expected_deadline = page.evaluate("local => new Date(local).toISOString()", deadline)
     assert provider.client.get_contract(contract["id"])["signing_deadline"] == expected_deadline
@@ -191,7 +191,7 @@ def test_a_payload_the_server_altered_is_refused_before_the_wallet_is_asked(
 
     visitor.context.route("**/signing-payload", alter("digest"))
     page = visitor.sign_in_as(provider, f"/contracts/{contract_id}")
-    status_shown(page, "In review (awaiting signatures)")
+    status_shown(page, "In review")
     assert actions_offered(page) == {"Sign", "Request changes", "Terminate"}
     page.get_by_role("button", name="Review what you sign").click()
     refusal = page.get_by_role("alert").filter(has_text="Not signed")

@@ -1,6 +1,7 @@
 import { Code, Stack, Text } from "@mantine/core";
 import classes from "./contractPage.module.css";
-import { otherMetadata, type Contract } from "./model";
+import type { Contract } from "../../contracts/lifecycle";
+import { otherMetadata } from "./model";
 import { Section } from "./Section";
 import { JsonValueView, keyInWords } from "./TermsSection";
 

@@ -5,7 +5,7 @@ import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { RuntimeConfigContext } from "../../api/runtimeConfigContext";
 import { SignerContext, type SessionSigner } from "../../auth/signer";
-import type { Contract } from "./model";
+import type { Contract } from "../../contracts/lifecycle";
 import { SigningPanel } from "./SigningPanel";
 import { CONSUMER, PROVIDER, payloadFor, reviewContract } from "./testContract";
 

@@ -3,7 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { StateBadge } from "./StateBadge";
 import { ANCHOR_WORDS, eventDetail, eventInWords, timelineNews } from "./eventWords";
-import { formatInstant } from "./model";
+import { formatInstant } from "../../contracts/lifecycle";
 import classes from "./contractPage.module.css";
 import { ProblemAlert } from "./ProblemAlert";
 import { contractKeys, useContractEvents, useReader, type PlacedEvent } from "./queries";

@@ -6,7 +6,7 @@ import { useCms } from "../../api/cms";
 import { useRuntimeConfig } from "../../api/runtimeConfigContext";
 import { VerificationReport } from "../verify-receipt/VerificationReport";
 import { checkInWords } from "./checkWords";
-import { formatInstant, type Contract } from "./model";
+import { formatInstant, type Contract } from "../../contracts/lifecycle";
 import classes from "./contractPage.module.css";
 import { ProblemAlert } from "./ProblemAlert";
 import { present } from "./queries";

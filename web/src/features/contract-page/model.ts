@@ -1,9 +1,8 @@
-import type { Schemas } from "@cms/sdk";
+import type { Contract } from "../../contracts/lifecycle";
 
-export type Contract = Schemas["Contract"];
-export type ContractStatus = Contract["status"];
+// What the contract page reads from a contract's content (its metadata); the contract itself,
+// roles, statuses and instants are defined once in contracts/lifecycle.ts.
 export type DocumentFormat = "html" | "pdf";
-export type Role = "provider" | "consumer";
 
 /** An attachment as the contract's content records it (metadata.attachments): part of what
  * the digest covers. */
@@ -15,12 +14,6 @@ export interface AttachmentRecord {
   sha256: string;
   uploaded_by: string;
   added_at: string;
-}
-
-export function roleOf(contract: Contract, did: string): Role | null {
-  if (did === contract.provider_did) return "provider";
-  if (did === contract.consumer_did) return "consumer";
-  return null;
 }
 
 // metadata is free JSON the server (or a hostile one) fills: read it by shape, never trust it.
@@ -82,20 +75,3 @@ export function formatBytes(size: number): string {
   while (value >= 1024 && unit < UNITS.length - 1) { value /= 1024; unit += 1; }
   return unit === 0 ? `${size} bytes` : `${value.toFixed(1)} ${UNITS[unit] ?? ""}`;
 }
-
-export function formatInstant(iso: string | null | undefined): string {
-  if (!iso) return "—";
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined,
-    { dateStyle: "medium", timeStyle: "short" });
-}
-
-export const STATUS_WORDS: Record<ContractStatus, string> = {
-  draft: "Draft", review: "In review (awaiting signatures)", signed: "Signed", active: "Active",
-  completed: "Completed", terminated: "Terminated", expired: "Expired",
-};
-
-export const STATUS_COLORS: Record<ContractStatus, string> = {
-  draft: "gray", review: "yellow", signed: "blue", active: "green", completed: "teal",
-  terminated: "red", expired: "orange",
-};

@@ -2,7 +2,7 @@ import type { CmsApi, Schemas } from "@cms/sdk";
 import { useMutation, useQuery, useQueryClient, type Query } from "@tanstack/react-query";
 import { useCms } from "../../api/cms";
 import { useSession } from "../../auth/sessionStore";
-import type { Contract } from "./model";
+import type { Contract } from "../../contracts/lifecycle";
 
 export type PlacedEvent = Schemas["PlacedAuditEvent"];
 

@@ -1,5 +1,5 @@
-import { availableActions, waitingFor } from "./actions";
-import { CONSUMER, PROVIDER, reviewContract } from "./testContract";
+import { CONSUMER, PROVIDER, reviewContract } from "../features/contract-page/testContract";
+import { availableActions, waitingFor } from "./rules";
 
 const NOW = new Date("2027-06-01T00:00:00Z");
 const names = (actions: ReturnType<typeof availableActions>) => actions.map((action) => action.name);
