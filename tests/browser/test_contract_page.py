@@ -25,15 +25,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 # ------------------------------------------------------------------ contracts through the API
 
-def template_contract(provider: Any, consumer: Any, **variables: Any) -> dict[str, Any]:
+def template_contract(provider: Any, consumer: Any, metadata: dict[str, Any] | None = None,
+                      **variables: Any) -> dict[str, Any]:
     """A draft from the built-in template: it has a rendered HTML and PDF document."""
-    return provider.client.create_contract({
-        "template_id": "ai_training", "consumer_did": consumer.did,
-        "variables": training_variables(**variables)})
+    body = {"template_id": "ai_training", "consumer_did": consumer.did,
+            "variables": training_variables(**variables)}
+    return provider.client.create_contract({**body, "metadata": metadata} if metadata else body)
 
 
-def submitted(provider: Any, consumer: Any, **variables: Any) -> str:
-    contract = template_contract(provider, consumer, **variables)
+def submitted(provider: Any, consumer: Any, metadata: dict[str, Any] | None = None,
+              **variables: Any) -> str:
+    contract = template_contract(provider, consumer, metadata, **variables)
     deadline = (datetime.now(UTC) + timedelta(days=5)).isoformat()
     provider.client.transition(contract["id"], "submit", {"signing_deadline": deadline})
     return contract["id"]
@@ -214,12 +216,18 @@ def test_a_payload_the_server_altered_is_refused_before_the_wallet_is_asked(
 def test_in_review_each_party_sees_what_it_signs_in_words(
         person, new_party, assert_accessible, screenshot) -> None:
     provider, consumer = new_party("eth"), new_party("ed25519")
-    contract_id = submitted(provider, consumer)
+    side_letter = "The consumer may also resell the data"
+    contract_id = submitted(provider, consumer, {"side_letter": side_letter})
     contract = provider.client.get_contract(contract_id)
 
     page = open_contract(person, provider, contract_id)
+    # Every metadata member the digest covers is shown: on the page and in what is signed.
+    page.get_by_role("region", name="Other details").get_by_text(side_letter).wait_for()
     page.get_by_role("button", name="Review what you sign").click()
     page.get_by_text("What you sign").wait_for()
+    others = page.get_by_role("group", name="Other details the digest covers")
+    others.get_by_text(side_letter).wait_for()
+    others.get_by_text("side_letter", exact=True).wait_for()
     for words in ("CMS Contract Signature, version 1", "31337 (a local development chain)",
                   "0x" + contract["digest"], provider.did):
         page.get_by_role("cell", name=words, exact=False).first.wait_for()
