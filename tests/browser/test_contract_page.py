@@ -25,15 +25,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 # ------------------------------------------------------------------ contracts through the API
 
-def template_contract(provider: Any, consumer: Any, **variables: Any) -> dict[str, Any]:
+def template_contract(provider: Any, consumer: Any, metadata: dict[str, Any] | None = None,
+                      **variables: Any) -> dict[str, Any]:
     """A draft from the built-in template: it has a rendered HTML and PDF document."""
-    return provider.client.create_contract({
-        "template_id": "ai_training", "consumer_did": consumer.did,
-        "variables": training_variables(**variables)})
+    body = {"template_id": "ai_training", "consumer_did": consumer.did,
+            "variables": training_variables(**variables)}
+    return provider.client.create_contract({**body, "metadata": metadata} if metadata else body)
 
 
-def submitted(provider: Any, consumer: Any, **variables: Any) -> str:
-    contract = template_contract(provider, consumer, **variables)
+def submitted(provider: Any, consumer: Any, metadata: dict[str, Any] | None = None,
+              **variables: Any) -> str:
+    contract = template_contract(provider, consumer, metadata, **variables)
     deadline = (datetime.now(UTC) + timedelta(days=5)).isoformat()
     provider.client.transition(contract["id"], "submit", {"signing_deadline": deadline})
     return contract["id"]
@@ -163,7 +165,7 @@ def test_a_draft_shows_its_documents_and_takes_attachments(
     deadline = (datetime.now(UTC) + timedelta(days=3)).strftime("%Y-%m-%dT12:00")
     page.get_by_label("Signing deadline").fill(deadline)
     page.get_by_role("button", name="Submit for signing").click()
-    status_shown(page, "In review (awaiting signatures)")
+    status_shown(page, "In review")
     assert actions_offered(page) == {"Sign", "Request changes", "Terminate"}
     expected_deadline = page.evaluate("local => new Date(local).toISOString()", deadline)
     assert provider.client.get_contract(contract["id"])["signing_deadline"] == expected_deadline
@@ -191,7 +193,7 @@ def test_a_payload_the_server_altered_is_refused_before_the_wallet_is_asked(
 
     visitor.context.route("**/signing-payload", alter("digest"))
     page = visitor.sign_in_as(provider, f"/contracts/{contract_id}")
-    status_shown(page, "In review (awaiting signatures)")
+    status_shown(page, "In review")
     assert actions_offered(page) == {"Sign", "Request changes", "Terminate"}
     page.get_by_role("button", name="Review what you sign").click()
     refusal = page.get_by_role("alert").filter(has_text="Not signed")
@@ -214,12 +216,18 @@ def test_a_payload_the_server_altered_is_refused_before_the_wallet_is_asked(
 def test_in_review_each_party_sees_what_it_signs_in_words(
         person, new_party, assert_accessible, screenshot) -> None:
     provider, consumer = new_party("eth"), new_party("ed25519")
-    contract_id = submitted(provider, consumer)
+    side_letter = "The consumer may also resell the data"
+    contract_id = submitted(provider, consumer, {"side_letter": side_letter})
     contract = provider.client.get_contract(contract_id)
 
     page = open_contract(person, provider, contract_id)
+    # Every metadata member the digest covers is shown: on the page and in what is signed.
+    page.get_by_role("region", name="Other details").get_by_text(side_letter).wait_for()
     page.get_by_role("button", name="Review what you sign").click()
     page.get_by_text("What you sign").wait_for()
+    others = page.get_by_role("group", name="Other details the digest covers")
+    others.get_by_text(side_letter).wait_for()
+    others.get_by_text("side_letter", exact=True).wait_for()
     for words in ("CMS Contract Signature, version 1", "31337 (a local development chain)",
                   "0x" + contract["digest"], provider.did):
         page.get_by_role("cell", name=words, exact=False).first.wait_for()
@@ -341,15 +349,28 @@ def test_an_active_contract_verified_its_receipt_saved_and_terminated_live(
         pass
     assert unchanged.value.request.headers.get("if-none-match")
 
-    # The verification report, every check in words.
-    page.get_by_role("button", name="Verify now").click()
-    checks = page.get_by_role("list", name="Verification checks")
+    # The receipt verified in the browser (the SDK's verifier, the configured chain endpoint),
+    # pinned to the ledger the platform names, and said to be the platform's word.
+    page.get_by_role("button", name="Verify in your browser").click()
+    page.get_by_text("Valid receipt", exact=True).wait_for(timeout=60_000)
+    pinned = page.get_by_text("Checked in your browser through", exact=False)
+    assert provider.client.ledger()["pin"] in pinned.inner_text()
+    assert "as the platform names it" in pinned.inner_text()
+    verifier = page.get_by_role("link", name="receipt verifier").first
+    assert verifier.get_attribute("href") == "/verify"
+    browser_checks = page.get_by_role("list", name="Checks")
+    passed = browser_checks.get_by_text("ok", exact=True).count()
+    assert passed == browser_checks.locator("li").count() > 0
+
+    # The platform's own report, labelled as its claim.
+    page.get_by_role("button", name="Ask the platform").click()
+    checks = page.get_by_role("list", name="The platform's checks")
     checks.wait_for()
     report = provider.client.verify(contract_id)
     assert checks.get_by_role("listitem").count() == len(report["checks"])
-    page.get_by_text("Passed: The digest is the hash of the content").wait_for()
-    page.get_by_text(f"Passed: The signature of {provider.did} verifies").wait_for()
-    page.get_by_text("Every check passed").wait_for()
+    page.get_by_text("Reported passed: The digest is the hash of the content").wait_for()
+    page.get_by_text(f"Reported passed: The signature of {provider.did} verifies").wait_for()
+    page.get_by_text("The platform reports that every check passed", exact=False).wait_for()
     assert_accessible(page)
 
     # The receipt: the file saved is the receipt, byte for byte.

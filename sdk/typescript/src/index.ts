@@ -44,5 +44,5 @@ export type {
   SigningPayloadCheck, SigningPayloadOptions, SigningRefusal, SigningRefusalReason,
   VerifiedSigningPayload,
 } from "./signing/payload";
-export { SigningRefused, prepareContractSigning, signContract, signPrepared } from "./signing/signContract";
+export { SigningRefused, contractChangedSince, prepareContractSigning, signContract, signPrepared } from "./signing/signContract";
 export type { ContractSigner, PreparedSigning } from "./signing/signContract";

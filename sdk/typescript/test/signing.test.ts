@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import {
-  createCmsClient, signContract, SigningRefused, verifySigningPayload,
+  contentDigest, contractTypedData, createCmsClient, prepareContractSigning, signContract, signPrepared,
+  SigningRefused, verifySigningPayload,
   type ContractSigner, type Schemas,
 } from "../src/index";
 
@@ -137,7 +138,7 @@ describe("verifySigningPayload", () => {
 });
 
 describe("signContract", () => {
-  function server(payload: SigningPayload) {
+  function server(payload: SigningPayload, served: Contract = contract()) {
     const signed: unknown[] = [];
     const fetch = vi.fn((input: RequestInfo | URL) => {
       const request = new Request(input);
@@ -146,9 +147,9 @@ describe("signContract", () => {
       if (url.pathname.endsWith("/sign")) {
         return request.json().then((body: unknown) => { signed.push(body); return Response.json(contract({ status: "signed" })); });
       }
-      return Promise.resolve(Response.json(contract()));
+      return Promise.resolve(Response.json(served));
     });
-    return { client: createCmsClient({ baseUrl: "http://api.test", fetch }), signed };
+    return { client: createCmsClient({ baseUrl: "http://api.test", fetch }), signed, fetch };
   }
 
   function signer(did: string, kind: ContractSigner["kind"]) {
@@ -183,5 +184,61 @@ describe("signContract", () => {
     await expect(attempt).rejects.toMatchObject({ refusal: { reason: "payload_digest_mismatch" } });
     expect(wallet.signTypedData).not.toHaveBeenCalled();
     expect(signed).toEqual([]);
+  });
+
+  // A hostile server's other contract: self-consistent (its own digest and payload), with
+  // content the user was never shown.
+  function otherContract(): Contract {
+    const other = contract({ terms: { purpose: "resale to third parties" } });
+    const digest = contentDigest(other);
+    return { ...other, digest, content_digest: digest };
+  }
+  function payloadFor(signed: Contract): SigningPayload {
+    const digest = signed.digest ?? "";
+    return { contract_id: ID, digest, signer_did: PROVIDER, scheme: "eip712",
+      typed_data: contractTypedData(ID, digest, PROVIDER, 31337) };
+  }
+
+  it("checks the payload against the contract the user saw, not a copy fetched again", async () => {
+    const other = otherContract();
+    const { client, signed, fetch } = server(payloadFor(other), other);
+    const wallet = signer(PROVIDER, "ethereum");
+    const prepared = await prepareContractSigning(client, contract(), PROVIDER);
+    expect(prepared.check).toMatchObject({ ok: false, reason: "payload_digest_mismatch" });
+    expect(fetch.mock.calls.map(([input]) => new Request(input).url)).toEqual(
+      [`http://api.test/api/v1/contracts/${ID}/signing-payload`]);
+    await expect(signPrepared(client, prepared, wallet, contract())).rejects.toBeInstanceOf(SigningRefused);
+    expect(wallet.signTypedData).not.toHaveBeenCalled();
+    expect(signed).toEqual([]);
+  });
+
+  it("refuses at sign time when the contract shown changed since the review", async () => {
+    const { client, signed } = server(ethPayload());
+    const wallet = signer(PROVIDER, "ethereum");
+    const prepared = await prepareContractSigning(client, contract(), PROVIDER);
+    expect(prepared.check.ok).toBe(true);
+    const attempt = signPrepared(client, prepared, wallet, otherContract());
+    await expect(attempt).rejects.toMatchObject({ refusal: { reason: "contract_changed" } });
+    expect(wallet.signTypedData).not.toHaveBeenCalled();
+    expect(signed).toEqual([]);
+  });
+
+  it("checks again at sign time with the key that signs: another identity's key is refused", async () => {
+    const { client, signed } = server(ethPayload());
+    const prepared = await prepareContractSigning(client, contract(), PROVIDER);
+    const stranger = signer("did:pkh:eip155:31337:0x0000000000000000000000000000000000000001", "ethereum");
+    await expect(signPrepared(client, prepared, stranger, contract()))
+      .rejects.toMatchObject({ refusal: { reason: "payload_signer_mismatch" } });
+    expect(stranger.signTypedData).not.toHaveBeenCalled();
+    expect(signed).toEqual([]);
+  });
+
+  it("signs, for scripts, the one copy it fetched", async () => {
+    const other = otherContract();
+    const { client, signed } = server(payloadFor(other), other);
+    const wallet = signer(PROVIDER, "ethereum");
+    await signContract(client, ID, wallet);
+    expect(wallet.signTypedData).toHaveBeenCalledWith(payloadFor(other).typed_data);
+    expect(signed).toHaveLength(1);
   });
 });

@@ -1,5 +1,6 @@
 import { chainIdOfDid, type Ed25519Key } from "@cms/sdk";
 import { lazy, Suspense, useCallback, useRef, useState, type ReactNode } from "react";
+import { useForgetOnIdentityChange } from "./forgetOnIdentityChange";
 import { sessionStore } from "./sessionStore";
 import { SessionKeeper } from "./SessionKeeper";
 import { SignerContext, SignerDeclined, type SessionSigner, type SignerRequest } from "./signer";
@@ -15,8 +16,10 @@ type Prompt =
 
 /** Gives screens the session's signer (useSigner): the unlocked browser key, or the connected
  * wallet; asks the user to unlock or connect when needed, and rejects with SignerDeclined
- * when they cancel. Also keeps the session renewed (SessionKeeper). */
+ * when they cancel. Also keeps the session renewed (SessionKeeper), and forgets the cached
+ * queries when the identity changes. */
 export function SignerProvider({ children }: { children: ReactNode }) {
+  useForgetOnIdentityChange();
   const [prompt, setPrompt] = useState<Prompt | null>(null);
   const decline = useRef<(() => void) | null>(null);
 

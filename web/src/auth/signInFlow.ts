@@ -1,5 +1,6 @@
 import { logout, register, signIn, type CmsApi, type MessageSigner,
   type RegistrableSigner } from "@cms/sdk";
+import { forgetDrafts } from "../features/contract-form/useStoredDraft";
 import { sessionStore, type Session } from "./sessionStore";
 import { unlockedKey } from "./unlockedKey";
 
@@ -20,9 +21,11 @@ export async function renewSession(client: CmsApi, signer: MessageSigner,
   return session;
 }
 
-/** Revokes the token, then forgets the session and locks the key whatever the server said:
- * returns whether the server confirmed the revocation. */
+/** Revokes the token, then forgets the session, locks the key and forgets the identity's
+ * contract drafts whatever the server said: returns whether the server confirmed the
+ * revocation. (The query cache is cleared when the session ends: see useForgetOnIdentityChange.) */
 export async function signOut(client: CmsApi): Promise<boolean> {
+  const did = sessionStore.get()?.did;
   try {
     await logout(client);
     return true;
@@ -31,5 +34,6 @@ export async function signOut(client: CmsApi): Promise<boolean> {
   } finally {
     sessionStore.clear();
     unlockedKey.lock();
+    if (did) forgetDrafts(did);
   }
 }

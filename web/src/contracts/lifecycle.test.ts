@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { waitsFor, type Contract } from "./lifecycle";
+import type { Contract } from "./lifecycle";
+import { waitsFor } from "./rules";
 
 const ME = "did:key:z6Mkme";
 const THEM = "did:pkh:eip155:1:0xthem";

@@ -1,6 +1,7 @@
 import type { Schemas } from "@cms/sdk";
 
-/** Contracts as the list, the dashboard and the form see them (the API's own types). */
+/** Contracts as every screen sees them (the API's own types): the list, the dashboard, the
+ * form and the contract page. */
 export type Contract = Schemas["Contract"];
 export type ContractStatus = Contract["status"];
 export type Role = "provider" | "consumer";
@@ -33,26 +34,6 @@ export function counterpartyOf(contract: Contract, did: string): string {
   return contract.provider_did === did ? contract.consumer_did : contract.provider_did;
 }
 
-/** What a contract waits for from this person now: the server's rules
- * (cms.domain.contracts.rules) as far as the caller can see them; the API still decides. */
-export type Waiting = "sign" | "submit" | "activate";
-
-export function waitsFor(contract: Contract, did: string, now: Date): Waiting | null {
-  const role = roleOf(contract, did);
-  // Past its end a contract only awaits expiry: every change is refused.
-  if (role === null || now >= new Date(contract.valid_until)) return null;
-  switch (contract.status) {
-    case "review": {
-      const deadline = contract.signing_deadline;
-      const open = deadline === null || now < new Date(deadline);
-      return open && contract.pending_signers.includes(did) ? "sign" : null;
-    }
-    case "draft": return role === "provider" ? "submit" : null;
-    case "signed": return now >= new Date(contract.valid_from) ? "activate" : null;
-    default: return null;
-  }
-}
-
 export const contractPath = (id: string): string => `/contracts/${id}`;
 export const editPath = (id: string): string => `/contracts/${id}/edit`;
 
@@ -65,6 +46,9 @@ export function formatDate(instant: string): string {
   return new Date(instant).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
 }
 
-export function formatInstant(instant: string): string {
-  return new Date(instant).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+/** An instant in the reader's words; "—" for none, and the text itself when it is not one. */
+export function formatInstant(instant: string | null | undefined): string {
+  if (!instant) return "—";
+  const date = new Date(instant);
+  return Number.isNaN(date.getTime()) ? instant : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }

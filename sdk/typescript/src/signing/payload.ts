@@ -69,6 +69,7 @@ export function contractMessage(contractId: string, digest: string, signerDid: s
 }
 
 export type SigningRefusalReason =
+  | "contract_changed" // the contract shown now is not the one reviewed
   | "not_frozen" // the contract has no frozen digest (not submitted for signing)
   | "contract_digest_mismatch" // the contract's digest is not the digest of its content
   | "payload_contract_mismatch"

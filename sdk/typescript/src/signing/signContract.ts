@@ -1,5 +1,6 @@
 import type { CmsApi } from "../client";
 import {
+  contentDigest,
   verifySigningPayload,
   type Contract,
   type Eip712TypedData,
@@ -31,42 +32,60 @@ export class SigningRefused extends Error {
   }
 }
 
-/** The contract, what the server asks to sign, and the browser's verdict on it. */
+/** The contract the user reviewed (the one shown to them), what the server asks to sign, and
+ * the browser's verdict on the one against the other. */
 export interface PreparedSigning {
   contract: Contract;
   payload: SigningPayload;
   check: SigningPayloadCheck;
+  options: SigningPayloadOptions;
 }
 
-/** Fetch the contract and its signing payload for `signerDid` and check one against the
- * other; nothing is signed. The payload is fetched first so that the server's refusals (a
- * draft has nothing to sign yet) surface as its problem. */
-export async function prepareContractSigning(client: CmsApi, contractId: string,
+/** Fetch the signing payload for `signerDid` and check it against `displayed`, the contract
+ * the user was shown (never a copy fetched here: a hostile server could show one contract and
+ * hand the check another, self-consistent one). Nothing is signed. */
+export async function prepareContractSigning(client: CmsApi, displayed: Contract,
   signerDid: string, options: SigningPayloadOptions = {}): Promise<PreparedSigning> {
-  const path = { params: { path: { contract_id: contractId } } };
-  const payload = present((await client.GET("/api/v1/contracts/{contract_id}/signing-payload", path)).data);
-  const contract = present((await client.GET("/api/v1/contracts/{contract_id}", path)).data);
-  return { contract, payload, check: verifySigningPayload(contract, payload, signerDid, options) };
+  const payload = present((await client.GET("/api/v1/contracts/{contract_id}/signing-payload",
+    { params: { path: { contract_id: displayed.id } } })).data);
+  return { contract: displayed, payload, check: verifySigningPayload(displayed, payload, signerDid, options), options };
 }
 
-/** Sign a prepared payload (the browser's rebuilt copy) and submit the signature; throws
- * SigningRefused, without asking the signer, when the check failed. */
+/** A refusal when the contract shown now is not the one reviewed (its content, its frozen
+ * digest or its id differ); null when it is the same. */
+export function contractChangedSince(reviewed: Contract, displayed: Contract): SigningRefusal | null {
+  const then = `${reviewed.id} ${contentDigest(reviewed)} ${reviewed.digest ?? "none"}`;
+  const now = `${displayed.id} ${contentDigest(displayed)} ${displayed.digest ?? "none"}`;
+  if (then === now) return null;
+  return { ok: false, reason: "contract_changed", field: "contract", expected: then, received: now,
+    explanation: "The contract changed since you reviewed it: review it again." };
+}
+
+/** Sign a prepared payload and submit the signature. At sign time everything is checked again
+ * against `displayed`, the contract shown now: it must be the one reviewed, and the payload
+ * must still match it for this signer. The signer signs the browser's rebuilt copy; on any
+ * difference SigningRefused is thrown and the signer is never asked. */
 export async function signPrepared(client: CmsApi, prepared: PreparedSigning,
-  signer: ContractSigner): Promise<Contract> {
-  const { check, contract } = prepared;
+  signer: ContractSigner, displayed: Contract): Promise<Contract> {
+  const changed = contractChangedSince(prepared.contract, displayed);
+  if (changed) throw new SigningRefused(changed);
+  const check = verifySigningPayload(displayed, prepared.payload, signer.did, prepared.options);
   if (!check.ok) throw new SigningRefused(check);
   const signature = await signWith(signer, check.typedData, check.message);
   const { data } = await client.POST("/api/v1/contracts/{contract_id}/sign", {
-    params: { path: { contract_id: contract.id } },
+    params: { path: { contract_id: displayed.id } },
     body: { signature, ...(signer.verificationMethod ? { verification_method: signer.verificationMethod } : {}) },
   });
   return present(data);
 }
 
-/** Fetch, check, sign and submit: the signer is asked only when every check passed. */
+/** For scripts: fetch the contract once, check the payload against that copy, sign and
+ * submit; the signer is asked only when every check passed. */
 export async function signContract(client: CmsApi, contractId: string, signer: ContractSigner,
   options: SigningPayloadOptions = {}): Promise<Contract> {
-  return signPrepared(client, await prepareContractSigning(client, contractId, signer.did, options), signer);
+  const contract = present((await client.GET("/api/v1/contracts/{contract_id}",
+    { params: { path: { contract_id: contractId } } })).data);
+  return signPrepared(client, await prepareContractSigning(client, contract, signer.did, options), signer, contract);
 }
 
 function signWith(signer: ContractSigner, typedData: Eip712TypedData | undefined,

@@ -49,6 +49,19 @@ function write(key: string, value: unknown): void {
   }
 }
 
+const draftPrefix = (did: string): string => `cms.contract-draft.${did}.`;
+
 export function draftKey(did: string, contractId: string | null): string {
-  return `cms.contract-draft.${did}.${contractId ?? "new"}`;
+  return `${draftPrefix(did)}${contractId ?? "new"}`;
+}
+
+/** Forget every draft `did` left in this browser (at sign-out: the machine may be shared). */
+export function forgetDrafts(did: string): void {
+  try {
+    const prefix = draftPrefix(did);
+    const keys = Array.from({ length: localStorage.length }, (_, index) => localStorage.key(index));
+    for (const key of keys) if (key?.startsWith(prefix)) localStorage.removeItem(key);
+  } catch {
+    // Unavailable storage holds no drafts.
+  }
 }

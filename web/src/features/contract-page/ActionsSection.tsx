@@ -1,8 +1,8 @@
 import { Button, Divider, Stack, Text, Title } from "@mantine/core";
 import { Fragment, type ReactNode } from "react";
 import { Link } from "react-router";
-import { availableActions, type ActionName, type AvailableAction } from "./actions";
-import type { Contract } from "./model";
+import type { Contract } from "../../contracts/lifecycle";
+import { availableActions, type ActionName, type AvailableAction } from "../../contracts/rules";
 import { Section } from "./Section";
 import { SigningPanel } from "./SigningPanel";
 import { ReasonForm, SimpleActionForm, SubmitForm } from "./TransitionForms";

@@ -1,7 +1,7 @@
 import { Anchor, Code, Group, Stack, Text, Title, VisuallyHidden } from "@mantine/core";
-import { waitingFor } from "./actions";
+import { waitingFor } from "../../contracts/rules";
 import { StateBadge } from "./StateBadge";
-import { formatInstant, STATUS_COLORS, STATUS_WORDS, type Contract } from "./model";
+import { formatInstant, STATUS_COLOR, STATUS_LABEL, type Contract } from "../../contracts/lifecycle";
 
 export function ContractHeader({ contract, did }: { contract: Contract; did: string }) {
   const waiting = waitingFor(contract, did);
@@ -9,8 +9,8 @@ export function ContractHeader({ contract, did }: { contract: Contract; did: str
     <Stack gap={4}>
       <Group gap="sm" wrap="wrap">
         <Title order={1} style={{ overflowWrap: "anywhere" }}>{contract.title}</Title>
-        <StateBadge color={STATUS_COLORS[contract.status]} size="lg" maw="100%">
-          <VisuallyHidden>Status: </VisuallyHidden>{STATUS_WORDS[contract.status]}
+        <StateBadge color={STATUS_COLOR[contract.status]} size="lg" maw="100%">
+          <VisuallyHidden>Status: </VisuallyHidden>{STATUS_LABEL[contract.status]}
         </StateBadge>
       </Group>
       {contract.description && <Text>{contract.description}</Text>}

@@ -4,6 +4,7 @@ import { ActionsSection } from "./ActionsSection";
 import { AttachmentsSection } from "./AttachmentsSection";
 import { ContractHeader } from "./ContractHeader";
 import { DocumentSection } from "./DocumentSection";
+import { MetadataSection } from "./MetadataSection";
 import { PartiesSection } from "./PartiesSection";
 import { ProblemAlert } from "./ProblemAlert";
 import { useContract } from "./queries";
@@ -26,6 +27,7 @@ export function ContractPage({ id }: { id: string }) {
           <Stack gap="md">
             <DocumentSection contract={data} />
             <TermsSection contract={data} />
+            <MetadataSection contract={data} />
             <AttachmentsSection contract={data} did={did} />
           </Stack>
         </Grid.Col>

@@ -1,7 +1,8 @@
 import { Code, Loader, Tabs, Text } from "@mantine/core";
 import { lazy, Suspense } from "react";
 import { Notice } from "./Notice";
-import { documentHash, type Contract, type DocumentFormat } from "./model";
+import type { Contract } from "../../contracts/lifecycle";
+import { documentHash, type DocumentFormat } from "./model";
 import classes from "./contractPage.module.css";
 import { ProblemAlert } from "./ProblemAlert";
 import { Section } from "./Section";

@@ -1,6 +1,6 @@
 import { Code, Group, Stack, Text } from "@mantine/core";
 import { StateBadge } from "./StateBadge";
-import { formatInstant, roleOf, type Contract } from "./model";
+import { formatInstant, roleOf, type Contract } from "../../contracts/lifecycle";
 import classes from "./contractPage.module.css";
 import { Section } from "./Section";
 

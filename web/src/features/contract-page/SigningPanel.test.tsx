@@ -1,11 +1,11 @@
-import type { Schemas } from "@cms/sdk";
+import { contentDigest, type Schemas } from "@cms/sdk";
 import { MantineProvider } from "@mantine/core";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { RuntimeConfigContext } from "../../api/runtimeConfigContext";
 import { SignerContext, type SessionSigner } from "../../auth/signer";
-import type { Contract } from "./model";
+import type { Contract } from "../../contracts/lifecycle";
 import { SigningPanel } from "./SigningPanel";
 import { CONSUMER, PROVIDER, payloadFor, reviewContract } from "./testContract";
 
@@ -39,17 +39,28 @@ function fakeSigner(did: string, kind: SessionSigner["kind"]) {
 
 function renderPanel(contract: Contract, did: string, request: () => Promise<SessionSigner>) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false } } });
-  render(
+  const panel = (shown: Contract) => (
     <MantineProvider>
       <QueryClientProvider client={queryClient}>
         <RuntimeConfigContext value={{ apiUrl: "http://api.test" }}>
           <SignerContext value={request}>
-            <SigningPanel contract={contract} did={did} />
+            <SigningPanel contract={shown} did={did} />
           </SignerContext>
         </RuntimeConfigContext>
       </QueryClientProvider>
-    </MantineProvider>,
+    </MantineProvider>
   );
+  const { rerender } = render(panel(contract));
+  // The page's contract refreshed (its polling), with this panel still mounted.
+  return { show: (next: Contract) => { rerender(panel(next)); } };
+}
+
+// What a hostile server could hand a second fetch: another contract, self-consistent (its own
+// digest and signing payload), with content the page never showed.
+function otherContract(): Contract {
+  const other = reviewContract({ terms: { purpose: "resale to third parties" } });
+  const digest = contentDigest(other);
+  return { ...other, digest, content_digest: digest };
 }
 
 afterEach(() => { vi.unstubAllGlobals(); });
@@ -120,5 +131,62 @@ describe("SigningPanel", () => {
     expect(await screen.findByRole("alert")).toHaveTextContent("Nothing was signed");
     expect(signer.signTypedData).not.toHaveBeenCalled();
     expect(posted).toEqual([]);
+  });
+
+  it("checks the payload against the contract the page shows: a server serving another contract on a second fetch is refused", async () => {
+    const shown = reviewContract();
+    const other = otherContract();
+    const posted = fakeApi(other, payloadFor(other, PROVIDER));
+    const { signer, request } = fakeSigner(PROVIDER, "ethereum");
+    renderPanel(shown, PROVIDER, request);
+    await userEvent.click(screen.getByRole("button", { name: "Review what you sign" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("payload.digest");
+    expect(screen.queryByRole("button", { name: "Sign with your wallet" })).toBeNull();
+    expect(request).not.toHaveBeenCalled();
+    expect(signer.signTypedData).not.toHaveBeenCalled();
+    expect(posted).toEqual([]);
+  });
+
+  it("withdraws the review when the page's contract changes after it", async () => {
+    const shown = reviewContract();
+    const posted = fakeApi(shown, payloadFor(shown, PROVIDER));
+    const { request } = fakeSigner(PROVIDER, "ethereum");
+    const { show } = renderPanel(shown, PROVIDER, request);
+    await userEvent.click(screen.getByRole("button", { name: "Review what you sign" }));
+    await screen.findByRole("button", { name: "Sign with your wallet" });
+    show(otherContract());
+    expect(await screen.findByRole("alert")).toHaveTextContent("The contract changed since your review");
+    expect(screen.queryByRole("button", { name: "Sign with your wallet" })).toBeNull();
+    expect(screen.queryByText("What you sign")).toBeNull();
+    expect(request).not.toHaveBeenCalled();
+    expect(posted).toEqual([]);
+  });
+
+  it("checks again at sign time: a contract changed while the wallet was asked is not signed", async () => {
+    const shown = reviewContract();
+    const posted = fakeApi(shown, payloadFor(shown, PROVIDER));
+    const { signer } = fakeSigner(PROVIDER, "ethereum");
+    let show: (next: Contract) => void = () => undefined;
+    const request = vi.fn(() => { show(otherContract()); return Promise.resolve(signer); });
+    ({ show } = renderPanel(shown, PROVIDER, request));
+    await userEvent.click(screen.getByRole("button", { name: "Review what you sign" }));
+    await userEvent.click(await screen.findByRole("button", { name: "Sign with your wallet" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("The contract changed since your review");
+    expect(request).toHaveBeenCalled();
+    expect(signer.signTypedData).not.toHaveBeenCalled();
+    expect(posted).toEqual([]);
+  });
+
+  it("shows in what you sign every other metadata member the digest covers", async () => {
+    const base = reviewContract({ metadata: { side_letter: "The consumer may also resell the data" } });
+    const digest = contentDigest(base);
+    const contract = { ...base, digest, content_digest: digest };
+    fakeApi(contract, payloadFor(contract, PROVIDER));
+    const { request } = fakeSigner(PROVIDER, "ethereum");
+    renderPanel(contract, PROVIDER, request);
+    await userEvent.click(screen.getByRole("button", { name: "Review what you sign" }));
+    const others = await screen.findByRole("group", { name: "Other details the digest covers" });
+    expect(others).toHaveTextContent("side_letter");
+    expect(others).toHaveTextContent("The consumer may also resell the data");
   });
 });

@@ -1,49 +1,62 @@
 import {
-  contentDigest, prepareContractSigning, signPrepared, type PreparedSigning, type SigningRefusal,
+  contentDigest, contractChangedSince, prepareContractSigning, signPrepared, type PreparedSigning,
+  type SigningRefusal,
 } from "@cms/sdk";
 import { Button, Code, List, Stack, Table, Text } from "@mantine/core";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef } from "react";
 import { useCms } from "../../api/cms";
 import { useSigner } from "../../auth/signer";
+import { MetadataList } from "./MetadataSection";
 import { Notice } from "./Notice";
-import type { Contract } from "./model";
+import type { Contract } from "../../contracts/lifecycle";
+import { otherMetadata } from "./model";
 import classes from "./contractPage.module.css";
 import { ProblemAlert } from "./ProblemAlert";
-import { contractKeys } from "./queries";
+import { contractKeys, useReader } from "./queries";
 import { signedFields } from "./signingWords";
 
 /**
- * Signing that shows what is signed: the payload is fetched and checked against the contract
- * in the browser (the digest recomputed from the content) before the key is asked; the fields
- * are shown in words; a mismatch is refused, naming the value that differs, and the key is
- * never asked.
+ * Signing that shows what is signed: only the payload is fetched, and it is checked in the
+ * browser against the contract this page shows (the digest recomputed from the content
+ * displayed) before the key is asked; the fields are shown in words; a mismatch is refused,
+ * naming the value that differs, and the key is never asked. When the page's contract changes
+ * after the review (the page polls), the review no longer counts; at sign time everything is
+ * checked again against the contract shown then.
  */
 export function SigningPanel({ contract, did, disabledWhy }: { contract: Contract; did: string; disabledWhy?: string | undefined }) {
   const cms = useCms();
   const requestSigner = useSigner();
   const queryClient = useQueryClient();
-  const review = useMutation({ mutationFn: () => prepareContractSigning(cms, contract.id, did) });
+  const contractKey = contractKeys.one(useReader(), contract.id);
+  // The contract on screen at this moment: the wallet prompt is awaited, and the page may
+  // have been refreshed meanwhile.
+  const displayed = useRef(contract);
+  useEffect(() => { displayed.current = contract; }, [contract]);
+  const review = useMutation({ mutationFn: (shown: Contract) => prepareContractSigning(cms, shown, did) });
   const sign = useMutation({
     mutationFn: async (prepared: PreparedSigning) => {
       const signer = await requestSigner();
       if (signer.did !== did) {
         throw new Error(`The key offered signs as ${signer.did}, not as ${did}, who is signed in. Nothing was signed.`);
       }
-      return signPrepared(cms, prepared, signer);
+      return signPrepared(cms, prepared, signer, displayed.current);
     },
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: contractKeys.one(contract.id) }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: contractKey }),
   });
   const prepared = review.data;
+  const changed = prepared ? contractChangedSince(prepared.contract, contract) : null;
   return (
     <Stack gap="sm">
-      <Button onClick={() => { sign.reset(); review.mutate(); }} loading={review.isPending}
+      <Button onClick={() => { sign.reset(); review.mutate(contract); }} loading={review.isPending}
         disabled={Boolean(disabledWhy)} style={{ alignSelf: "flex-start" }}>
         {prepared ? "Check again" : "Review what you sign"}
       </Button>
       {disabledWhy && <Text size="sm" c="dimmed">{disabledWhy}</Text>}
       {review.isError && <ProblemAlert error={review.error} />}
-      {prepared && !prepared.check.ok && <Refusal refusal={prepared.check} />}
-      {prepared?.check.ok && (
+      {changed && <Changed />}
+      {prepared && !changed && !prepared.check.ok && <Refusal refusal={prepared.check} />}
+      {prepared?.check.ok && !changed && (
         <>
           <WhatYouSign prepared={prepared} did={did} />
           <Button loading={sign.isPending} onClick={() => { sign.mutate(prepared); }}
@@ -55,6 +68,14 @@ export function SigningPanel({ contract, did, disabledWhy }: { contract: Contrac
         </>
       )}
     </Stack>
+  );
+}
+
+function Changed() {
+  return (
+    <Notice color="yellow" role="alert" title="The contract changed since your review">
+      <Text size="sm">What you reviewed is no longer what this page shows, so it cannot be signed. Review it again. Your key was not asked to sign anything.</Text>
+    </Notice>
   );
 }
 
@@ -75,6 +96,7 @@ function WhatYouSign({ prepared, did }: { prepared: PreparedSigning; did: string
   const { check, contract, payload } = prepared;
   if (!check.ok) return null;
   const embedded = check.typedData?.message.digest ?? `sha256:${check.digest}`;
+  const others = otherMetadata(contract);
   return (
     <Stack gap="xs">
       <Text fw={600}>What you sign</Text>
@@ -92,6 +114,12 @@ function WhatYouSign({ prepared, did }: { prepared: PreparedSigning; did: string
           </Table.Tbody>
         </Table>
       </Table.ScrollContainer>
+      {others.length > 0 && (
+        <Stack gap={4} role="group" aria-label="Other details the digest covers">
+          <Text size="sm">The digest also covers these other details of the contract:</Text>
+          <MetadataList entries={others} />
+        </Stack>
+      )}
       {check.message && (
         <>
           <Text size="sm">The exact text your key signs:</Text>

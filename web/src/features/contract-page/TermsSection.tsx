@@ -2,7 +2,7 @@ import { Box, Button, Code, Collapse, Text } from "@mantine/core";
 import { useDisclosure } from "@mantine/hooks";
 import { useId } from "react";
 import classes from "./contractPage.module.css";
-import type { Contract } from "./model";
+import type { Contract } from "../../contracts/lifecycle";
 import { Section } from "./Section";
 
 export function TermsSection({ contract }: { contract: Contract }) {

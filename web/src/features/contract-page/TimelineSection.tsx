@@ -3,10 +3,10 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { StateBadge } from "./StateBadge";
 import { ANCHOR_WORDS, eventDetail, eventInWords, timelineNews } from "./eventWords";
-import { formatInstant } from "./model";
+import { formatInstant } from "../../contracts/lifecycle";
 import classes from "./contractPage.module.css";
 import { ProblemAlert } from "./ProblemAlert";
-import { contractKeys, useContractEvents, type PlacedEvent } from "./queries";
+import { contractKeys, useContractEvents, useReader, type PlacedEvent } from "./queries";
 import { Section } from "./Section";
 
 const ANCHOR_COLORS = { pending: "gray", batched: "yellow", anchored: "green", unknown: "gray" } as const;
@@ -81,12 +81,13 @@ const KEEP = 10;
  * again, so the status and the actions follow the timeline without a reload. */
 function useContractFollowsTimeline(contractId: string, lastSeq: number | undefined): void {
   const queryClient = useQueryClient();
+  const reader = useReader();
   const known = useRef(lastSeq);
   useEffect(() => {
     if (lastSeq === undefined) return;
     if (known.current !== undefined && known.current !== lastSeq) {
-      void queryClient.invalidateQueries({ queryKey: contractKeys.one(contractId), exact: true });
+      void queryClient.invalidateQueries({ queryKey: contractKeys.one(reader, contractId), exact: true });
     }
     known.current = lastSeq;
-  }, [contractId, lastSeq, queryClient]);
+  }, [contractId, lastSeq, queryClient, reader]);
 }

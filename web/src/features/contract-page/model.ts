@@ -1,9 +1,8 @@
-import type { Schemas } from "@cms/sdk";
+import type { Contract } from "../../contracts/lifecycle";
 
-export type Contract = Schemas["Contract"];
-export type ContractStatus = Contract["status"];
+// What the contract page reads from a contract's content (its metadata); the contract itself,
+// roles, statuses and instants are defined once in contracts/lifecycle.ts.
 export type DocumentFormat = "html" | "pdf";
-export type Role = "provider" | "consumer";
 
 /** An attachment as the contract's content records it (metadata.attachments): part of what
  * the digest covers. */
@@ -15,12 +14,6 @@ export interface AttachmentRecord {
   sha256: string;
   uploaded_by: string;
   added_at: string;
-}
-
-export function roleOf(contract: Contract, did: string): Role | null {
-  if (did === contract.provider_did) return "provider";
-  if (did === contract.consumer_did) return "consumer";
-  return null;
 }
 
 // metadata is free JSON the server (or a hostile one) fills: read it by shape, never trust it.
@@ -50,6 +43,30 @@ export function documentHash(contract: Contract, format: DocumentFormat): string
   return typeof entry?.sha256 === "string" ? entry.sha256 : null;
 }
 
+/** The metadata no dedicated section shows: every member but the rendered HTML and PDF
+ * documents and the attachments (so also the other renderings' records, such as the
+ * Markdown's), and those too when their shape is not the one their sections read (a hostile
+ * server's). The digest covers all of metadata, so the rest is shown as it is, on the page
+ * and in what you sign. */
+export function otherMetadata(contract: Contract): [string, unknown][] {
+  return Object.entries(contract.metadata).flatMap(([key, value]): [string, unknown][] => {
+    const rest = notShownBySection(contract, key, value);
+    return rest === undefined ? [] : [[key, rest]];
+  });
+}
+
+function notShownBySection(contract: Contract, key: string, value: unknown): unknown {
+  if (key === "attachments") {
+    return Array.isArray(value) && attachmentsOf(contract).length === value.length ? undefined : value;
+  }
+  if (key !== "document") return value;
+  const formats = record(value);
+  if (formats === null) return value;
+  const rest = Object.entries(formats).filter(([format]) =>
+    !((format === "html" || format === "pdf") && documentHash(contract, format) !== null));
+  return rest.length ? Object.fromEntries(rest) : undefined;
+}
+
 const UNITS = ["bytes", "KB", "MB", "GB"];
 
 export function formatBytes(size: number): string {
@@ -58,20 +75,3 @@ export function formatBytes(size: number): string {
   while (value >= 1024 && unit < UNITS.length - 1) { value /= 1024; unit += 1; }
   return unit === 0 ? `${size} bytes` : `${value.toFixed(1)} ${UNITS[unit] ?? ""}`;
 }
-
-export function formatInstant(iso: string | null | undefined): string {
-  if (!iso) return "—";
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined,
-    { dateStyle: "medium", timeStyle: "short" });
-}
-
-export const STATUS_WORDS: Record<ContractStatus, string> = {
-  draft: "Draft", review: "In review (awaiting signatures)", signed: "Signed", active: "Active",
-  completed: "Completed", terminated: "Terminated", expired: "Expired",
-};
-
-export const STATUS_COLORS: Record<ContractStatus, string> = {
-  draft: "gray", review: "yellow", signed: "blue", active: "green", completed: "teal",
-  terminated: "red", expired: "orange",
-};

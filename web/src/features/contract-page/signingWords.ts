@@ -1,5 +1,5 @@
 import type { VerifiedSigningPayload } from "@cms/sdk";
-import type { Contract } from "./model";
+import type { Contract } from "../../contracts/lifecycle";
 
 const CHAINS: Record<number, string> = {
   1: "Ethereum mainnet", 10: "OP Mainnet", 137: "Polygon", 8453: "Base", 42161: "Arbitrum One",

@@ -1,5 +1,5 @@
 import { contentDigest, contractMessage, contractTypedData, type Schemas } from "@cms/sdk";
-import type { Contract } from "./model";
+import type { Contract } from "../../contracts/lifecycle";
 
 // A contract in review as the API returns it, its digest computed from its content; and the
 // signing payloads the server would send each party.

@@ -3,7 +3,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useCms } from "../../api/cms";
 import { sha256OfBytes } from "./hash";
-import { contractKeys, present } from "./queries";
+import { contractKeys, present, useReader } from "./queries";
 import { postToPresignedForm } from "./uploadFile";
 
 export type UploadState =
@@ -22,6 +22,7 @@ const REGISTRATION_WAIT_MS = 60_000;
 export function useAttachmentUpload(contractId: string) {
   const cms = useCms();
   const queryClient = useQueryClient();
+  const contractKey = contractKeys.one(useReader(), contractId);
   const [state, setState] = useState<UploadState>({ phase: "idle" });
 
   async function upload(file: File, mediaType: string): Promise<void> {
@@ -40,7 +41,7 @@ export function useAttachmentUpload(contractId: string) {
       setState({ phase: "registering", name, sha256, progress: 1 });
       const record = await registered(cms, contractId, grant.attachment_id);
       setState({ phase: "done", name, sha256, serverSha256: record.sha256, matches: record.sha256 === sha256 });
-      await queryClient.invalidateQueries({ queryKey: contractKeys.one(contractId) });
+      await queryClient.invalidateQueries({ queryKey: contractKey });
     } catch (error) {
       setState({ phase: "failed", name, error });
     }

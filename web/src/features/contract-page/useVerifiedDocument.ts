@@ -1,7 +1,8 @@
 import { useQuery } from "@tanstack/react-query";
 import { useCms } from "../../api/cms";
 import { sha256OfBytes } from "./hash";
-import { documentHash, type Contract, type DocumentFormat } from "./model";
+import type { Contract } from "../../contracts/lifecycle";
+import { documentHash, type DocumentFormat } from "./model";
 import { present } from "./queries";
 
 export interface VerifiedDocument { bytes: ArrayBuffer; sha256: string }

@@ -1,6 +1,7 @@
 import type { CmsApi } from "@cms/sdk";
 import { plainProblem } from "../../api/problemText";
-import { waitsFor, type Contract } from "../../contracts/lifecycle";
+import type { Contract } from "../../contracts/lifecycle";
+import { waitsFor } from "../../contracts/rules";
 
 /** Actions that make sense for many contracts at once: each needs no input and no key.
  * (Signing is one contract at a time, on its page: the signer reads what they sign.) */

@@ -1,6 +1,7 @@
 import { Anchor, Badge, Group, Paper, Stack, Text, Title } from "@mantine/core";
 import { Link } from "react-router";
-import { contractPath, shortDid, counterpartyOf, type Waiting } from "../../contracts/lifecycle";
+import { contractPath, shortDid, counterpartyOf } from "../../contracts/lifecycle";
+import type { Waiting } from "../../contracts/rules";
 import { useSession } from "../../auth/sessionStore";
 import { FOLLOWED_STATES, MAX_FOLLOWED_PAGES, PER_STATE, type Overview } from "./dashboardData";
 

@@ -1,5 +1,6 @@
 import type { CmsApi, Schemas } from "@cms/sdk";
-import { STATUSES, waitsFor, type Contract, type ContractStatus, type Waiting } from "../../contracts/lifecycle";
+import { STATUSES, type Contract, type ContractStatus } from "../../contracts/lifecycle";
+import { waitsFor, type Waiting } from "../../contracts/rules";
 
 export type AuditEvent = Schemas["PlacedAuditEvent"];
 

@@ -1,5 +1,5 @@
-import { availableActions, waitingFor } from "./actions";
-import { CONSUMER, PROVIDER, reviewContract } from "./testContract";
+import { CONSUMER, PROVIDER, reviewContract } from "../features/contract-page/testContract";
+import { availableActions, waitingFor, waitsFor } from "./rules";
 
 const NOW = new Date("2027-06-01T00:00:00Z");
 const names = (actions: ReturnType<typeof availableActions>) => actions.map((action) => action.name);
@@ -37,5 +37,16 @@ describe("availableActions", () => {
     expect(availableActions(reviewContract({ status: "terminated" }), PROVIDER, NOW)).toEqual([]);
     expect(availableActions(reviewContract(), "did:key:z6MkOther", NOW)).toEqual([]);
     expect(waitingFor(reviewContract(), "did:key:z6MkOther")).toMatch(/not a party/);
+  });
+});
+
+describe("one set of rules for the page's actions and the dashboard's waiting list", () => {
+  it("waits for a signature only where the page offers signing", () => {
+    const notPending = reviewContract({ pending_signers: [PROVIDER] });
+    expect(availableActions(notPending, CONSUMER, NOW)[0]).toMatchObject({ name: "sign", enabled: false, why: "Your signature is not awaited." });
+    expect(waitsFor(notPending, CONSUMER, NOW)).toBeNull();
+    expect(waitsFor(notPending, PROVIDER, NOW)).toBe("sign");
+    expect(waitsFor(reviewContract({ status: "draft", digest: null }), PROVIDER, NOW)).toBe("submit");
+    expect(waitsFor(reviewContract({ status: "signed", valid_from: "2028-01-01T00:00:00Z" }), CONSUMER, NOW)).toBeNull();
   });
 });

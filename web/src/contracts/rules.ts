@@ -1,4 +1,4 @@
-import { formatInstant, roleOf, type Contract, type ContractStatus, type Role } from "./model";
+import { formatInstant, roleOf, type Contract, type ContractStatus, type Role } from "./lifecycle";
 
 export type ActionName = "edit" | "submit" | "requestChanges" | "sign" | "activate" | "complete"
   | "terminate";
@@ -42,6 +42,7 @@ function blocker(name: ActionName, contract: Contract, did: string, now: Date): 
   if (name === "sign") {
     const mine = contract.signatures.find((signature) => signature.signer_did === did);
     if (mine) return `You signed on ${formatInstant(mine.signed_at)}.`;
+    if (!contract.pending_signers.includes(did)) return "Your signature is not awaited.";
     if (contract.signing_deadline && now >= new Date(contract.signing_deadline)) {
       return `The signing deadline passed on ${formatInstant(contract.signing_deadline)}.`;
     }
@@ -50,6 +51,16 @@ function blocker(name: ActionName, contract: Contract, did: string, now: Date): 
     return `It can be activated from ${formatInstant(contract.valid_from)}, when its validity starts.`;
   }
   return undefined;
+}
+
+/** What a contract waits for from this person now (the dashboard's "waiting for you"): the
+ * first action the rules above leave open to them among signing, submitting, activating. */
+export type Waiting = "sign" | "submit" | "activate";
+const WAITING: readonly Waiting[] = ["sign", "submit", "activate"];
+
+export function waitsFor(contract: Contract, did: string, now: Date): Waiting | null {
+  const open = availableActions(contract, did, now).filter((action) => action.enabled).map((action) => action.name);
+  return WAITING.find((name) => open.includes(name)) ?? null;
 }
 
 /** What the contract waits for, in a sentence, from the caller's point of view. */
