@@ -72,8 +72,8 @@ lint: $(PY_STAMP) $(SDK_STAMP) $(WEB_STAMP)
 
 # The SDK's and the UI's unit and component tests (vitest).
 web-test: $(SDK_STAMP) $(WEB_STAMP)
-	@cd sdk/typescript && npx vitest run --passWithNoTests --reporter=dot
-	@cd web && npx vitest run --passWithNoTests --reporter=dot
+	@cd sdk/typescript && npx vitest run --reporter=dot
+	@cd web && npx vitest run --reporter=dot
 
 # schemathesis with every check against a fresh local stack, as the suite's conformance test
 # but at least FUZZ_REQUESTS requests (about FUZZ_EXAMPLES an operation; FUZZ_SEED replays a
