@@ -7,6 +7,7 @@
 import { ed25519 } from "@noble/curves/ed25519";
 import { base64, base64urlnopad, hex } from "@scure/base";
 import { hashTypedData, recoverAddress, type Hex } from "viem";
+import { isPrintableAscii } from "./printable";
 
 export const CONTRACT_MESSAGE_PREFIX = "cms-contract-signature/v1\n";
 export const EIP712_DOMAIN = { name: "CMS Contract Signature", version: "1" } as const;
@@ -46,9 +47,8 @@ export function ed25519ContractMessage(fields: ContractSignatureFields): string 
 
 /** Why the fields cannot be signed at all (the server's ValidationFailed), or null. */
 export function contractFieldsProblem(fields: ContractSignatureFields): string | null {
-  // Python's str.isprintable: no control, separator (other than space) or unassigned characters.
-  if (!fields.contractId || /[\p{C}\p{Z}]/u.test(fields.contractId.replaceAll(" ", ""))) {
-    return "contract id must be non-empty printable text (no line breaks)";
+  if (!fields.contractId || !isPrintableAscii(fields.contractId)) {
+    return "contract id must be non-empty printable ASCII text";
   }
   if (!/^[0-9a-f]{64}$/.test(fields.digestHex)) return "digest must be 64 lower-case hex digits (SHA-256)";
   if (!Number.isSafeInteger(fields.chainId) || fields.chainId < 1) return "chain id must be a positive integer";
