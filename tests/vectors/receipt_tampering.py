@@ -259,3 +259,6 @@ TAMPERINGS: dict[str, Tamper] = {
 
 # Verified without a trusted ledger: the verdict can only be incomplete.
 UNPINNED = "valid_unpinned"
+# A tampered receipt verified without a trusted ledger: invalid all the same (what the signature
+# check proves does not depend on which ledger is trusted).
+UNPINNED_TAMPERED = "signature_altered_unpinned"

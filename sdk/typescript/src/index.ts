@@ -30,10 +30,10 @@ export { DEFAULT_ITERATIONS, KEY_FILE_TYPE, KEY_FILE_VERSION, MAX_ITERATIONS,
 export type { EncryptedKeyFile, KeyEncryption, KeyFile, PlainKeyFile } from "./keys/keyFile";
 export {
   verifyReceipt, parseTrustedLedger, rpcChainView, ChainUnavailable, RECEIPT_FORMAT, MAX_RECEIPT_BYTES,
-  LEDGER_RUNTIME_CODE,
+  LEDGER_RUNTIME_CODE, verdictOf,
 } from "./receipts";
 export type {
-  Check, ReceiptReport, TrustedLedger, VerifyOptions, ChainAnchor, ChainSlot, ChainTransaction, ChainView, LedgerAt,
+  Check, ReceiptReport, TrustedLedger, Verdict, VerifyOptions, ChainAnchor, ChainSlot, ChainTransaction, ChainView, LedgerAt,
   MinedAnchor,
 } from "./receipts";
 export {

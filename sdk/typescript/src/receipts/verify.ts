@@ -24,7 +24,8 @@ export interface Check { name: string; ok: boolean; detail: string }
 
 export interface ReceiptReport {
   valid: boolean;
-  /** Why the receipt is neither proven nor disproven (chain unreadable, no trusted ledger). */
+  /** Why the receipt is neither proven nor disproven (chain unreadable, no trusted ledger);
+   * null as soon as another check failed: that disproves it whatever is unknown. */
   incomplete: string | null;
   checks: Check[];
 }
@@ -62,6 +63,27 @@ function report(checks: Check[], incomplete: string | null = null): ReceiptRepor
   return { valid: incomplete === null && checks.every((c) => c.ok), incomplete, checks };
 }
 
+/** Incomplete for ``reason`` unless a check other than those saying why (``why``) failed: a
+ * broken signature or chain of events is invalid with or without a pin or a chain. */
+function undecided(checks: Check[], reason: string, why: Check[]): ReceiptReport {
+  const disproven = checks.some((c) => !c.ok && !why.includes(c));
+  return report(checks, disproven ? null : reason);
+}
+
+export type Verdict = "valid" | "invalid" | "incomplete";
+
+// The checks whose failure says why a receipt cannot be decided (no pin, no chain).
+const UNDECIDING = new Set(["ledger.trusted", "ledger"]);
+
+/** `cms verify-receipt`'s verdict (exit 0, 2 or 3): what a user is told of a report. A report
+ * from verifyReceipt is incomplete only while nothing else failed; a report from elsewhere is
+ * held to the same rule, so a failed signature is never shown as merely incomplete. */
+export function verdictOf(report: ReceiptReport): Verdict {
+  if (report.valid) return "valid";
+  const undecided = report.incomplete !== null && report.checks.every((c) => c.ok || UNDECIDING.has(c.name));
+  return undecided ? "incomplete" : "invalid";
+}
+
 export async function verifyReceipt(raw: Uint8Array, options: VerifyOptions): Promise<ReceiptReport> {
   try {
     return await verify(raw, options);
@@ -81,7 +103,8 @@ async function verify(raw: Uint8Array, options: VerifyOptions): Promise<ReceiptR
     throw error;
   }
   const trusted = options.trusted ?? null;
-  const checks = [canonicalCheck(raw, receipt), trustCheck(receipt, trusted)];
+  const trust = trustCheck(receipt, trusted);
+  const checks = [canonicalCheck(raw, receipt), trust];
   const { events } = receipt;
   const [replayed, history] = replayCheck(events, receipt.floats);
   checks.push(...chainChecks(`contract:${receipt.contractId}`, events), history);
@@ -94,10 +117,11 @@ async function verify(raw: Uint8Array, options: VerifyOptions): Promise<ReceiptR
     checks.push(...await onChainChecks(receipt, chain, replayed, options.ledgerCode === undefined ? LEDGER_RUNTIME_CODE : options.ledgerCode));
   } catch (error) {
     if (!(error instanceof ChainUnavailable)) throw error;
-    checks.push(check("ledger", false, `the chain cannot be read: ${error.message}`));
-    return report(checks, error.message);
+    const unreadable = check("ledger", false, `the chain cannot be read: ${error.message}`);
+    checks.push(unreadable);
+    return undecided(checks, error.message, trusted === null ? [unreadable, trust] : [unreadable]);
   }
-  return trusted === null ? report(checks, UNPINNED) : report(checks);
+  return trusted === null ? undecided(checks, UNPINNED, [trust]) : report(checks);
 }
 
 function canonicalCheck(raw: Uint8Array, receipt: Receipt): Check {
