@@ -5,9 +5,10 @@ export type { ProblemDocument, ProblemItem } from "./problems";
 export type { components, paths } from "./generated/schema";
 export { canonicalJson, digestOf, sha256Hex } from "./canonical";
 export { didKeyFromEd25519, ed25519FromDidKey } from "./did/didKey";
-export { baseUrlOf } from "./client";
+export { baseUrlOf, present } from "./client";
 export { chainIdOfDid, didPkhFromAddress, ethereumAddressOfDid } from "./did/ethereum";
-export { CONTRACT_MESSAGE_PREFIX, checkChallenge } from "./auth/challenge";
+export { checkChallenge } from "./auth/challenge";
+export { CONTRACT_MESSAGE_PREFIX } from "./crypto/contractSignature";
 export type { ChallengeExpectations, IssuedChallenge } from "./auth/challenge";
 export { ChallengeRefused } from "./auth/errors";
 export type { ChallengeRefusalReason } from "./auth/errors";
@@ -38,8 +39,9 @@ export type {
 } from "./receipts";
 export {
   CONTENT_FIELDS, CONTENT_SCHEMA, EIP712_DOMAIN_NAME, EIP712_DOMAIN_VERSION,
-  contentDigest, contractMessage, contractTypedData, schemeForDid, verifySigningPayload,
-} from "./signing/payload";
+  contentDigest, contractMessage, contractTypedData,
+} from "./crypto/contractSignature";
+export { schemeForDid, verifySigningPayload } from "./signing/payload";
 export type {
   SigningPayloadCheck, SigningPayloadOptions, SigningRefusal, SigningRefusalReason,
   VerifiedSigningPayload,

@@ -4,6 +4,7 @@
  * snapshot a receipt claims can be compared with what its events say.
  */
 import { canonicalJson, digestOf } from "../canonical";
+import { CONTENT_FIELDS, contentDigest, type ContentField } from "../crypto/contractSignature";
 import { writtenAsFloat, type FloatMembers, type Json } from "./strictJson";
 import { controllerOf, DidProblem } from "./did";
 import { isoUtc, parseTimestamp } from "./timestamp";
@@ -51,8 +52,7 @@ export function eventBody(event: AuditEvent): Record<string, Json> {
 
 export const recomputedHash = (event: AuditEvent): string => digestOf(eventBody(event));
 
-const CONTENT_FIELDS = ["title", "description", "provider_did", "consumer_did", "terms", "metadata", "valid_from", "valid_until"] as const;
-type Content = Record<(typeof CONTENT_FIELDS)[number], Json>;
+type Content = Record<ContentField, Json>;
 const SIGNATURE_FIELDS = ["signer_did", "role", "verification_method", "scheme", "signature", "digest", "signed_at", "chain_id"] as const;
 
 export interface Signature {
@@ -81,7 +81,6 @@ export interface Contract {
   signingDeadline: Json;
 }
 
-const CONTENT_SCHEMA = "cms.contract/v1";
 const MAX_CONTENT_BYTES = 32 * 1024;
 const SYSTEM_ACTOR = "system:lifecycle";
 const CREATED = "contract.created";
@@ -106,9 +105,6 @@ function contentOf(data: Json): Content {
   return Object.fromEntries(entries) as Content;
 }
 
-export function contentDigest(id: string, content: Content): string {
-  return digestOf({ schema: CONTENT_SCHEMA, id, ...content });
-}
 
 const parties = (contract: Contract): Json[] => [contract.content.provider_did, contract.content.consumer_did];
 
@@ -128,7 +124,7 @@ export function contractJson(contract: Contract): Record<string, Json> {
     ...contract.content,
     status: contract.status,
     digest: contract.digest,
-    content_digest: contentDigest(contract.id, contract.content),
+    content_digest: contentDigest({ id: contract.id, ...contract.content }),
     signatures: contract.signatures as unknown as Json[],
     required_signers: parties(contract),
     pending_signers: contract.status === "review" ? pending : [],
