@@ -315,7 +315,8 @@ export function parseDocument(data: unknown, expectedId: string): DidDocument {
   const methods = new Map<string, VerificationMethod>();
   const skipped = new Set<string>();
   const list = (name: string): unknown[] => {
-    const value = data[name] ?? [];
+    // Absent is empty; null is not (Python's data.get(name, [])).
+    const value = Object.hasOwn(data, name) ? data[name] : [];
     if (!Array.isArray(value)) throw new DidProblem(`DID document '${name}' must be an array`);
     return value;
   };
