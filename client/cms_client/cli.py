@@ -19,7 +19,8 @@
 
 verify-receipt trusts only the ledger you name (the operator publishes it: GET /api/v1/ledger)
 and the RPC endpoint you choose. It exits 0 if every check passes, 2 if any fails, 3 if the
-verdict is incomplete (the chain could not be read, or no --ledger was given), 1 for a usage
+verdict is incomplete (the chain could not be read, or no --ledger was given, and no other
+check failed), 1 for a usage
 or file error.
 """
 

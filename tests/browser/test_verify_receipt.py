@@ -15,7 +15,8 @@ def receipts(issued, tmp_path_factory):  # noqa: F811 - the imported fixture
     *_, raw = issued
     folder = tmp_path_factory.mktemp("receipts")
     files = {}
-    for kind in ("valid", "proof_sibling_altered", "contract_terms_changed"):
+    for kind in ("valid", "proof_sibling_altered", "contract_terms_changed",
+                 "signature_altered"):
         files[kind] = folder / f"{kind}.json"
         files[kind].write_bytes(TAMPERINGS[kind](raw))
     return files
@@ -99,6 +100,27 @@ def test_without_a_pinned_ledger_the_verdict_is_incomplete(person, stack, receip
     page.get_by_role("button", name="Verify receipt").click()
     page.get_by_text("Incomplete: neither proven nor disproven").wait_for()
     assert "no trusted ledger given" in page.get_by_role("alert").inner_text()
+
+
+def test_a_broken_signature_is_invalid_without_a_pin_and_a_new_pin_clears_it(
+        person, stack, receipts) -> None:
+    """As `cms verify-receipt` (exit 2): without a pin nothing is proven, but a signature that
+    does not verify disproves the receipt whichever ledger is trusted."""
+    visitor = person()
+    page = visitor.open("/verify")
+    choose_with_keyboard(page, receipts["signature_altered"])
+    fill_chain(page, stack, pin=False)
+    page.get_by_role("button", name="Verify receipt").click()
+    page.get_by_text("Invalid receipt", exact=False).wait_for()
+    assert "the signature of" in page.get_by_role("alert").inner_text()
+    assert page.get_by_text("Incomplete: neither proven nor disproven").count() == 0
+    # The verdict was reached without a pin: pinning one (or changing the chain) clears it.
+    page.get_by_label("Trusted ledger (CHAIN_ID:ADDRESS)").fill(f"31337:{stack.ledger.address}")
+    page.get_by_role("heading", name="Result").wait_for(state="detached")
+    page.get_by_role("button", name="Verify receipt").click()
+    page.get_by_text("Invalid receipt", exact=False).wait_for()
+    page.get_by_label("Chain RPC URL").fill(stack.ledger.rpc_url + "/")
+    page.get_by_role("heading", name="Result").wait_for(state="detached")
 
 
 def test_the_form_says_what_is_missing_next_to_each_field(person) -> None:

@@ -83,6 +83,12 @@ def test_without_a_pin_both_are_incomplete(receipt_files, stack):
     assert python["exit"] == 3 and ("ledger.trusted", False) in python["checks"]
 
 
+def test_a_tampered_receipt_without_a_pin_is_invalid_for_both(receipt_files, stack):
+    python, typescript = both(receipt_files["signature_altered"], stack.ledger.rpc_url, None)
+    assert typescript == python
+    assert python["exit"] == 2 and not python["incomplete"]
+
+
 def test_an_unreachable_chain_is_incomplete_for_both(receipt_files, stack):
     rpc = f"http://127.0.0.1:{free_port()}"
     python, typescript = both(receipt_files["valid"], rpc, f"31337:{stack.ledger.address}")

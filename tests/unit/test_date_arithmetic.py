@@ -9,10 +9,11 @@ import contextlib
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from cms.domain.canonical import iso_utc, parse_iso
+from cms.domain.canonical import iso_utc, parse_iso, parse_timestamp
 from cms.domain.contracts import Content, Contract, Signature, Status
 from cms.domain.contracts.ranges import (
     MAX_SIGNING_WINDOW,
@@ -162,3 +163,40 @@ def test_a_lock_ends_within_two_centuries_of_signing_whatever_the_record_says(
     assert until - valid_until <= timedelta(days=days) \
         or valid_until - now > VALIDITY_HORIZON \
         or signed_at > now or valid_until - signed_at > VALIDITY_HORIZON
+
+
+@given(moments)
+def test_the_strict_grammar_reads_what_the_api_writes(moment):
+    """Content is checked with parse_timestamp; the API hands it datetime.isoformat() text
+    (from pydantic) or iso_utc text, so both must read as the moment they name."""
+    try:
+        parsed = parse_timestamp(moment.isoformat())
+    except ValueError:
+        assert not _in_utc_range(moment)
+        return
+    assert parsed == moment
+    stored = moment.replace(microsecond=moment.microsecond // 1000 * 1000)
+    assert parse_timestamp(iso_utc(moment)) == stored  # iso_utc keeps milliseconds
+
+
+def _in_utc_range(moment: datetime) -> bool:
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return False
+    return True
+
+
+def test_the_strict_grammar_refuses_what_fromisoformat_or_date_utc_would_bend():
+    """The TypeScript verifier (receipts/timestamp.ts) reads the same grammar: a receipt's
+    replay must not depend on the Python version or on Date.UTC's rollover."""
+    for text in ("2027-01-01T00:99:00Z", "2027-01-01T24:00:00Z", "2026-12-31T23:59:60Z",
+                 "2027-02-29T00:00:00Z", "2027-01-01T00:00:00+0100", "2027-01-01T00:00:00+24:00",
+                 "2027-01-01T00:00:00+01:60", "2027-01-01 00:00:00Z", "2027-01-01t00:00:00z",
+                 "2027-01-01T00:00:00.1234567Z", "2027-01-01T00:00Z", "20270101T000000Z",
+                 "2027-W01-1T00:00:00Z", "0000-01-01T00:00:00Z", "0001-01-01T00:30:00+01:00",
+                 "\uff12027-01-01T00:00:00Z", "2027-01-01T00:00:00", 20270101):
+        with pytest.raises(ValueError):
+            parse_timestamp(text)
+    assert parse_timestamp("0050-01-01T00:00:00.000Z") == datetime(50, 1, 1, tzinfo=UTC)
+    assert iso_utc(parse_timestamp("2027-01-01T05:30:00.5+05:30")) == "2027-01-01T00:00:00.500Z"

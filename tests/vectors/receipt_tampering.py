@@ -18,8 +18,11 @@ from nacl.signing import SigningKey
 
 from cms.domain.audit import AuditEvent
 from cms.domain.canonical import canonical_json, digest_of
+from cms.domain.contracts.content import Content, content_digest
 from cms.domain.contracts.evolution import replay
-from cms.domain.signatures import contract_signing_payload
+from cms.domain.did import did_key_from_ed25519, parse_did
+from cms.domain.did.methods import resolve_local
+from cms.domain.signatures import CONTRACT_MESSAGE_PREFIX, contract_signing_payload, recordable
 
 Tamper = Callable[[bytes], bytes]
 # A key nobody registered: signatures by it are well-formed but by the wrong key.
@@ -125,6 +128,64 @@ def _float_in_history(raw: bytes) -> bytes:
     return raw[:at] + raw[at:].replace(b'{"chain_id":31337,', b'{"chain_id":31337.0,', 1)
 
 
+def _event_like(receipt: dict[str, Any], seq: int, event_type: str, actor: str,
+                data: dict[str, Any]) -> dict[str, Any]:
+    """A new event in place of the receipt's event ``seq`` (its anchor kept, to be resealed)."""
+    return {**receipt["events"][seq], "seq": seq, "type": event_type, "actor": actor,
+            "data": data}
+
+
+def _attached(**content: str) -> Callable[[dict[str, Any]], None]:
+    """A forger's history: the contract created with ``content`` changed, then an attachment
+    added, whose replay checks the content and normalises its timestamps (Content.validated).
+    Where the two verifiers read a timestamp, a title or a DID differently, they disagree."""
+    def change(receipt: dict[str, Any]) -> None:
+        created = receipt["events"][0]["data"]["content"]
+        created.update({"valid_from": "2026-01-01T00:00:00.000Z",
+                        "valid_until": "2027-01-01T00:00:00.000Z", **content})
+        attachment = {"id": "a1", "name": "annex.pdf", "media_type": "application/pdf",
+                      "size": 1, "sha256": "00" * 32, "uploaded_by": created["provider_did"],
+                      "object_version": None, "added_at": receipt["events"][1]["at"]}
+        receipt["events"][1:] = [_event_like(receipt, 1, "contract.attachment_added",
+                                             "system:lifecycle", {"attachment": attachment})]
+    return change
+
+
+# A character that is printable to a runtime with Unicode 15 tables, unassigned to older ones.
+UNICODE_15_CHARACTER = "\U0001FAE8"
+
+
+def _signed_by_other_key_under_id(
+        contract_id: Callable[[str], str]) -> Callable[[dict[str, Any]], None]:
+    """A forger's history under another contract id: created with a consumer whose key the
+    forger holds, submitted, and signed by that consumer, correctly, over the new id."""
+    def change(receipt: dict[str, Any]) -> None:
+        new_id = contract_id(receipt["contract"]["id"])
+        key = SigningKey(OTHER_ED25519_SEED)
+        document = resolve_local(parse_did(did_key_from_ed25519(bytes(key.verify_key))))
+        content = receipt["events"][0]["data"]["content"]
+        content["consumer_did"] = document.id
+        provider = content["provider_did"]
+        digest = content_digest(new_id, Content.from_json(content))
+        # contract_signing_payload refuses such an id: the message is written out here.
+        message = (f"{CONTRACT_MESSAGE_PREFIX}contract:{new_id}\ndigest:sha256:{digest}\n"
+                   f"signer:{document.id}")
+        signature = {"signer_did": document.id, "role": "consumer",
+                     "verification_method": document.assertion_method[0],
+                     "scheme": "ed25519-prefixed-digest",
+                     "signature": key.sign(message.encode("utf-8")).signature.hex(),
+                     "digest": digest, "signed_at": receipt["events"][2]["at"],
+                     "chain_id": 31337}
+        receipt["events"][1:] = [
+            _event_like(receipt, 1, "contract.submitted", provider,
+                        {"digest": digest, "signing_deadline": content["valid_until"]}),
+            _event_like(receipt, 2, "contract.signed", document.id,
+                        {"signature": signature, "did_document": recordable(document)})]
+        for event in receipt["events"]:
+            event["stream"] = f"contract:{new_id}"
+    return change
+
+
 def _reserialised(raw: bytes) -> bytes:
     return json.dumps(json.loads(raw), indent=2).encode()
 
@@ -168,7 +229,36 @@ TAMPERINGS: dict[str, Tamper] = {
     "wrong_chain": _edit(_set(("ledger", "chain_id"), 1)),
     "wrong_ledger_address": _edit(_set(("ledger", "address"), OTHER_ADDRESS)),
     "status_slot_ahead": _edit(_drop_last_event, reseal=True),
+    # Forged histories on which the verifiers once disagreed: one timestamp grammar, one
+    # "blank", one "printable" (ASCII), whatever the runtime's Unicode tables.
+    "validity_minute_99": _edit(_attached(valid_until="2027-01-01T00:99:00Z"), reseal=True),
+    "validity_year_0050": _edit(_attached(valid_from="0050-01-01T00:00:00.000Z"), reseal=True),
+    "validity_offset_without_colon": _edit(_attached(valid_until="2027-01-01T00:00:00+0100"),
+                                           reseal=True),
+    "validity_offset": _edit(_attached(valid_until="2027-01-01T05:30:00.5+05:30"), reseal=True),
+    "validity_offset_out_of_range": _edit(_attached(valid_until="2027-01-01T00:00:00+24:00"),
+                                          reseal=True),
+    "validity_seven_digit_fraction": _edit(
+        _attached(valid_until="2027-01-01T00:00:00.1234567Z"), reseal=True),
+    "validity_space_separator": _edit(_attached(valid_until="2027-01-01 00:00:00Z"),
+                                      reseal=True),
+    "validity_below_a_millisecond": _edit(_attached(
+        valid_from="2026-06-01T00:00:00.0001Z", valid_until="2026-06-01T00:00:00.0009Z"),
+        reseal=True),
+    "validity_before_year_1": _edit(_attached(valid_from="0001-01-01T00:30:00+01:00"),
+                                    reseal=True),
+    "title_byte_order_mark": _edit(_attached(title="\ufeff"), reseal=True),
+    "title_file_separator": _edit(_attached(title="\x1c"), reseal=True),
+    "consumer_did_web_no_break_space": _edit(
+        _attached(consumer_did="did:web:parties.example.com:%C2%A0"), reseal=True),
+    "consumer_did_web_slash_and_bad_utf8": _edit(
+        _attached(consumer_did="did:web:parties.example.com:%2F%C0"), reseal=True),
+    "contract_id_non_ascii": _edit(_signed_by_other_key_under_id(
+        lambda contract_id: contract_id + "-" + UNICODE_15_CHARACTER), reseal=True),
 }
 
 # Verified without a trusted ledger: the verdict can only be incomplete.
 UNPINNED = "valid_unpinned"
+# A tampered receipt verified without a trusted ledger: invalid all the same (what the signature
+# check proves does not depend on which ledger is trusted).
+UNPINNED_TAMPERED = "signature_altered_unpinned"

@@ -3,11 +3,11 @@
  *
  * The SDK's receipt verifier on the command line, with `cms verify-receipt`'s output and exit
  * codes: 0 every check passed, 2 a check failed, 3 incomplete (chain unreadable or no
- * --ledger), 1 a usage or file error. Run with `npx tsx scripts/verify-receipt.ts`.
+ * --ledger, and nothing else failed), 1 a usage or file error. Run with `npx tsx scripts/verify-receipt.ts`.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { parseTrustedLedger, rpcChainView, verifyReceipt, type Check } from "../src/receipts";
+import { parseTrustedLedger, rpcChainView, verdictOf, verifyReceipt, type Check } from "../src/receipts";
 
 const VALID = 0;
 const INVALID = 2;
@@ -53,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const timeoutMs = Number(timeout) * 1000;
   const report = await verifyReceipt(raw, { connect: (at) => rpcChainView(rpc, at, timeoutMs), trusted });
-  const code = report.valid ? VALID : report.incomplete !== null ? INCOMPLETE : INVALID;
+  const code = { valid: VALID, invalid: INVALID, incomplete: INCOMPLETE }[verdictOf(report)];
   if (json) {
     console.log(JSON.stringify({ valid: report.valid, incomplete: report.incomplete, checks: report.checks }, null, 2));
     return code;

@@ -28,6 +28,13 @@ export function createCmsClient(options: CmsClientOptions): CmsApi {
   return client;
 }
 
+/** A 2xx answer's body: `data` is undefined only when the server sent none (e.g. a 304 to a
+ * request that did not ask for one), which a caller expecting a body cannot use. */
+export function present<T>(data: T | undefined): T {
+  if (data === undefined) throw new Error("the server answered without a body");
+  return data;
+}
+
 // openapi-fetch keeps its baseUrl private; sign-in needs it to check which origin a challenge
 // is bound to, so each client's is remembered here.
 const baseUrls = new WeakMap<CmsApi, string>();

@@ -5,9 +5,10 @@ export type { ProblemDocument, ProblemItem } from "./problems";
 export type { components, paths } from "./generated/schema";
 export { canonicalJson, digestOf, sha256Hex } from "./canonical";
 export { didKeyFromEd25519, ed25519FromDidKey } from "./did/didKey";
-export { baseUrlOf } from "./client";
+export { baseUrlOf, present } from "./client";
 export { chainIdOfDid, didPkhFromAddress, ethereumAddressOfDid } from "./did/ethereum";
-export { CONTRACT_MESSAGE_PREFIX, checkChallenge } from "./auth/challenge";
+export { checkChallenge } from "./auth/challenge";
+export { CONTRACT_MESSAGE_PREFIX } from "./crypto/contractSignature";
 export type { ChallengeExpectations, IssuedChallenge } from "./auth/challenge";
 export { ChallengeRefused } from "./auth/errors";
 export type { ChallengeRefusalReason } from "./auth/errors";
@@ -30,16 +31,17 @@ export { DEFAULT_ITERATIONS, KEY_FILE_TYPE, KEY_FILE_VERSION, MAX_ITERATIONS,
 export type { EncryptedKeyFile, KeyEncryption, KeyFile, PlainKeyFile } from "./keys/keyFile";
 export {
   verifyReceipt, parseTrustedLedger, rpcChainView, ChainUnavailable, RECEIPT_FORMAT, MAX_RECEIPT_BYTES,
-  LEDGER_RUNTIME_CODE,
+  LEDGER_RUNTIME_CODE, verdictOf,
 } from "./receipts";
 export type {
-  Check, ReceiptReport, TrustedLedger, VerifyOptions, ChainAnchor, ChainSlot, ChainTransaction, ChainView, LedgerAt,
+  Check, ReceiptReport, TrustedLedger, Verdict, VerifyOptions, ChainAnchor, ChainSlot, ChainTransaction, ChainView, LedgerAt,
   MinedAnchor,
 } from "./receipts";
 export {
   CONTENT_FIELDS, CONTENT_SCHEMA, EIP712_DOMAIN_NAME, EIP712_DOMAIN_VERSION,
-  contentDigest, contractMessage, contractTypedData, schemeForDid, verifySigningPayload,
-} from "./signing/payload";
+  contentDigest, contractMessage, contractTypedData,
+} from "./crypto/contractSignature";
+export { schemeForDid, verifySigningPayload } from "./signing/payload";
 export type {
   SigningPayloadCheck, SigningPayloadOptions, SigningRefusal, SigningRefusalReason,
   VerifiedSigningPayload,

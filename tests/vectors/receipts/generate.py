@@ -35,7 +35,7 @@ from cms.domain.receipts import (
 )
 from cms.domain.signatures import contract_signing_payload, recordable
 from cms.domain.verification import ChainAnchor, ChainSlot
-from tests.vectors.receipt_tampering import TAMPERINGS, UNPINNED
+from tests.vectors.receipt_tampering import TAMPERINGS, UNPINNED, UNPINNED_TAMPERED
 
 HERE = Path(__file__).resolve().parent
 CHAIN_ID = 31337
@@ -193,6 +193,7 @@ def main() -> None:
         manifest["chains"][set_name] = chain
         cases = [(name, tamper(raw), pin) for name, tamper in tamperings.items()]
         cases.append((UNPINNED, raw, None))
+        cases.append((UNPINNED_TAMPERED, TAMPERINGS["signature_altered"](raw), None))
         for name, data, trusted in cases:
             file = f"{set_name}.{name}.receipt"
             (HERE / file).write_bytes(data)

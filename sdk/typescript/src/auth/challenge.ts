@@ -1,11 +1,9 @@
 import { isAddressEqual } from "viem";
 import { parseSiweMessage } from "viem/siwe";
+import { CONTRACT_MESSAGE_PREFIX } from "../crypto/contractSignature";
 import { ethereumAddressOfDid } from "../did/ethereum";
 import { ChallengeRefused } from "./errors";
 
-/** Every Ed25519 contract signature signs a text that starts with this (the server's
- * cms.domain.signatures.CONTRACT_MESSAGE_PREFIX); a sign-in text never may. */
-export const CONTRACT_MESSAGE_PREFIX = "cms-contract-signature/v1\n";
 
 const SIWE_HEADER_SUFFIX = " wants you to sign in with your Ethereum account:";
 const DID_HEADER_SUFFIX = " wants you to sign in with your DID:";

@@ -6,17 +6,61 @@
  */
 import { ed25519 } from "@noble/curves/ed25519";
 import { base64, base64urlnopad, hex } from "@scure/base";
-import { hashTypedData, recoverAddress, type Hex } from "viem";
+import { hashTypedData, recoverAddress, type TypedData } from "viem";
+import { digestOf } from "../canonical";
+import type { Schemas } from "../client";
+import { isPrintableAscii } from "./printable";
 
+type Eip712TypedData = Schemas["Eip712TypedData"];
+
+// The server's definitions (cms.domain.contracts.content and cms.domain.signatures), once for
+// the SDK: what the contract digest covers, and what a signature of it is over.
+export const CONTENT_SCHEMA = "cms.contract/v1";
+export const CONTENT_FIELDS = ["title", "description", "provider_did", "consumer_did", "terms",
+  "metadata", "valid_from", "valid_until"] as const;
+export type ContentField = (typeof CONTENT_FIELDS)[number];
+/** Every Ed25519 contract signature signs a text that starts with this; a sign-in text never may. */
 export const CONTRACT_MESSAGE_PREFIX = "cms-contract-signature/v1\n";
-export const EIP712_DOMAIN = { name: "CMS Contract Signature", version: "1" } as const;
-export const CONTRACT_SIGNATURE_TYPES = {
+export const EIP712_DOMAIN_NAME = "CMS Contract Signature";
+export const EIP712_DOMAIN_VERSION = "1";
+const CONTRACT_TYPES: Eip712TypedData["types"] = {
+  EIP712Domain: [
+    { name: "name", type: "string" },
+    { name: "version", type: "string" },
+    { name: "chainId", type: "uint256" },
+  ],
   ContractSignature: [
     { name: "contractId", type: "string" },
     { name: "digest", type: "bytes32" },
     { name: "signer", type: "string" },
   ],
-} as const;
+};
+
+/** The contract digest: SHA-256 over the RFC 8785 form of {schema, id, ...content} (the
+ * server's `content_digest`). Attachments and the rendered documents' hashes live in
+ * `metadata`, so the digest covers them too. */
+export function contentDigest(contract: { id: string } & { [field in ContentField]: unknown }): string {
+  const content: Record<string, unknown> = { schema: CONTENT_SCHEMA, id: contract.id };
+  for (const field of CONTENT_FIELDS) content[field] = contract[field];
+  return digestOf(content);
+}
+
+/** EIP-712 typed data an Ethereum key signs for a contract (eth_signTypedData_v4 shape, as the
+ * server's signing payload carries it). ``digest``: 64 lower-case hex digits. */
+export function contractTypedData(contractId: string, digest: string, signerDid: string,
+  chainId: number): Eip712TypedData {
+  return {
+    types: CONTRACT_TYPES,
+    primaryType: "ContractSignature",
+    domain: { name: EIP712_DOMAIN_NAME, version: EIP712_DOMAIN_VERSION, chainId },
+    message: { contractId, digest: `0x${digest}`, signer: signerDid },
+  };
+}
+
+/** The UTF-8 text an Ed25519 key signs for a contract. */
+export function contractMessage(contractId: string, digest: string, signerDid: string): string {
+  return `${CONTRACT_MESSAGE_PREFIX}contract:${contractId}\ndigest:sha256:${digest}\nsigner:${signerDid}`;
+}
 
 export interface ContractSignatureFields {
   contractId: string;
@@ -27,28 +71,10 @@ export interface ContractSignatureFields {
   chainId: number;
 }
 
-/** EIP-712 typed data an Ethereum key signs for a contract (eth_signTypedData_v4 shape). */
-export function contractTypedData(fields: ContractSignatureFields) {
-  const digest: Hex = `0x${fields.digestHex}`;
-  return {
-    domain: { ...EIP712_DOMAIN, chainId: fields.chainId },
-    types: CONTRACT_SIGNATURE_TYPES,
-    primaryType: "ContractSignature" as const,
-    message: { contractId: fields.contractId, digest, signer: fields.signerDid },
-  };
-}
-
-/** The UTF-8 text an Ed25519 key signs for a contract. */
-export function ed25519ContractMessage(fields: ContractSignatureFields): string {
-  return `${CONTRACT_MESSAGE_PREFIX}contract:${fields.contractId}\n`
-    + `digest:sha256:${fields.digestHex}\nsigner:${fields.signerDid}`;
-}
-
 /** Why the fields cannot be signed at all (the server's ValidationFailed), or null. */
 export function contractFieldsProblem(fields: ContractSignatureFields): string | null {
-  // Python's str.isprintable: no control, separator (other than space) or unassigned characters.
-  if (!fields.contractId || /[\p{C}\p{Z}]/u.test(fields.contractId.replaceAll(" ", ""))) {
-    return "contract id must be non-empty printable text (no line breaks)";
+  if (!fields.contractId || !isPrintableAscii(fields.contractId)) {
+    return "contract id must be non-empty printable ASCII text";
   }
   if (!/^[0-9a-f]{64}$/.test(fields.digestHex)) return "digest must be 64 lower-case hex digits (SHA-256)";
   if (!Number.isSafeInteger(fields.chainId) || fields.chainId < 1) return "chain id must be a positive integer";
@@ -112,7 +138,8 @@ export function base64urlEncode(bytes: Uint8Array): string {
 export function verifiesEd25519(publicKey: Uint8Array, signature: Uint8Array, fields: ContractSignatureFields): boolean {
   try {
     // zip215: false = RFC 8032's strict checks, as libsodium (the Python verifier's) applies.
-    return ed25519.verify(signature, new TextEncoder().encode(ed25519ContractMessage(fields)), publicKey, { zip215: false });
+    const message = contractMessage(fields.contractId, fields.digestHex, fields.signerDid);
+    return ed25519.verify(signature, new TextEncoder().encode(message), publicKey, { zip215: false });
   } catch {
     return false;
   }
@@ -121,7 +148,11 @@ export function verifiesEd25519(publicKey: Uint8Array, signature: Uint8Array, fi
 /** The address that made an EIP-712 contract signature, or null if none can be recovered. */
 export async function recoverEip712Signer(signature: Uint8Array, fields: ContractSignatureFields): Promise<string | null> {
   try {
-    const hash = hashTypedData(contractTypedData(fields));
+    const typed = contractTypedData(fields.contractId, fields.digestHex, fields.signerDid, fields.chainId);
+    // Widened, as the wallet signs them (web auth/wallet): viem cannot infer from runtime types.
+    const types: TypedData = typed.types;
+    const message: Record<string, unknown> = typed.message;
+    const hash = hashTypedData({ domain: typed.domain, primaryType: typed.primaryType, types, message });
     return await recoverAddress({ hash, signature: `0x${hex.encode(signature)}` });
   } catch {
     return null;

@@ -1,5 +1,5 @@
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils";
-import { CONTRACT_MESSAGE_PREFIX } from "../auth/challenge";
+import { CONTRACT_MESSAGE_PREFIX } from "../crypto/contractSignature";
 import { ChallengeRefused } from "../auth/errors";
 import type { RegistrableSigner } from "../auth/signIn";
 import type { Ed25519Key } from "./ed25519";

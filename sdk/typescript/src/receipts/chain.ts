@@ -4,7 +4,7 @@
  * ledger's anchorOf / statusOf, and the Anchored events of a mined transaction.
  */
 import {
-  createPublicClient, decodeEventLog, getAddress, http, toEventSelector, TransactionReceiptNotFoundError,
+  createPublicClient, decodeEventLog, getAddress, hexToBytes, http, toEventSelector, TransactionReceiptNotFoundError,
   type Address, type Hex,
 } from "viem";
 import { LEDGER_READ_ABI } from "./ledgerRuntime.generated";
@@ -35,11 +35,6 @@ export interface LedgerAt { chainId: number; address: string }
 const ANCHORED_TOPIC = /* @__PURE__ */ toEventSelector("Anchored(bytes32,uint64,uint64,uint32)");
 
 const strip0x = (value: string) => value.replace(/^0x/, "").toLowerCase();
-
-function hexToBytes(value: string): Uint8Array {
-  const digits = strip0x(value);
-  return Uint8Array.from({ length: digits.length / 2 }, (_, i) => parseInt(digits.slice(2 * i, 2 * i + 2), 16));
-}
 
 async function reading<T>(what: string, read: () => Promise<T>): Promise<T> {
   try {

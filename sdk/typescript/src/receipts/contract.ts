@@ -4,8 +4,10 @@
  * snapshot a receipt claims can be compared with what its events say.
  */
 import { canonicalJson, digestOf } from "../canonical";
+import { CONTENT_FIELDS, contentDigest, type ContentField } from "../crypto/contractSignature";
 import { writtenAsFloat, type FloatMembers, type Json } from "./strictJson";
 import { controllerOf, DidProblem } from "./did";
+import { isoUtc, parseTimestamp } from "./timestamp";
 
 /** The events do not form a valid lifecycle (Python: InvalidHistory, KeyError, TypeError…). */
 export class HistoryError extends Error {}
@@ -50,8 +52,7 @@ export function eventBody(event: AuditEvent): Record<string, Json> {
 
 export const recomputedHash = (event: AuditEvent): string => digestOf(eventBody(event));
 
-const CONTENT_FIELDS = ["title", "description", "provider_did", "consumer_did", "terms", "metadata", "valid_from", "valid_until"] as const;
-type Content = Record<(typeof CONTENT_FIELDS)[number], Json>;
+type Content = Record<ContentField, Json>;
 const SIGNATURE_FIELDS = ["signer_did", "role", "verification_method", "scheme", "signature", "digest", "signed_at", "chain_id"] as const;
 
 export interface Signature {
@@ -80,7 +81,6 @@ export interface Contract {
   signingDeadline: Json;
 }
 
-const CONTENT_SCHEMA = "cms.contract/v1";
 const MAX_CONTENT_BYTES = 32 * 1024;
 const SYSTEM_ACTOR = "system:lifecycle";
 const CREATED = "contract.created";
@@ -105,9 +105,6 @@ function contentOf(data: Json): Content {
   return Object.fromEntries(entries) as Content;
 }
 
-export function contentDigest(id: string, content: Content): string {
-  return digestOf({ schema: CONTENT_SCHEMA, id, ...content });
-}
 
 const parties = (contract: Contract): Json[] => [contract.content.provider_did, contract.content.consumer_did];
 
@@ -127,7 +124,7 @@ export function contractJson(contract: Contract): Record<string, Json> {
     ...contract.content,
     status: contract.status,
     digest: contract.digest,
-    content_digest: contentDigest(contract.id, contract.content),
+    content_digest: contentDigest({ id: contract.id, ...contract.content }),
     signatures: contract.signatures as unknown as Json[],
     required_signers: parties(contract),
     pending_signers: contract.status === "review" ? pending : [],
@@ -254,38 +251,28 @@ function withAttachment(contract: Contract, attachment: Json, floats: FloatMembe
   return validated({ ...contract.content, metadata: { ...metadata, attachments: [...current, attachment] } });
 }
 
-const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?(Z|[+-]\d{2}:\d{2})$/;
+// Python 3.11's str.isspace() characters (cms.domain.contracts.content.WHITESPACE): what a
+// blank title strips. Not String.trim, which strips U+FEFF and keeps U+001C-U+001F and U+0085.
+const WHITESPACE = "\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+  + "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
+const isBlank = (text: string): boolean => [...text].every((char) => WHITESPACE.includes(char));
 
-/** Milliseconds since the epoch of an ISO 8601 timestamp with a timezone, or null. */
-function parseIso(value: string): number | null {
-  const match = ISO.exec(value);
-  if (!match) return null;
-  const [, year, month, day, hour, minute, second = "0", fraction = "0", zone = "Z"] = match;
-  const local = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second),
-    Number(fraction.padEnd(3, "0").slice(0, 3)));
-  const date = new Date(local);
-  if (date.getUTCDate() !== Number(day) || date.getUTCMonth() !== Number(month) - 1) return null;
-  const offset = zone === "Z" ? 0 : (zone.startsWith("-") ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6)));
-  return local - offset * 60_000;
-}
-
-/** Content.validated(): the checks a write applies, with timestamps normalised to UTC. */
+/** Content.validated(): the checks a write applies, in its order, timestamps normalised to UTC. */
 function validated(content: Content): Content {
   const { title, terms, valid_from: from, valid_until: until } = content;
-  if (typeof title !== "string" || typeof from !== "string" || typeof until !== "string") {
-    throw new UnexpectedInput("the contract's title or validity is not text");
-  }
+  // Python calls title.strip(): any other type is an error it does not expect.
+  if (typeof title !== "string") throw new UnexpectedInput("the contract's title is not text");
   const errors: string[] = [];
-  if (!title.trim()) errors.push("/title: must not be blank");
-  if (typeof terms === "string" && !terms.trim()) errors.push("/terms: must not be blank");
+  if (isBlank(title)) errors.push("/title: must not be blank");
+  if (typeof terms === "string" && isBlank(terms)) errors.push("/terms: must not be blank");
   if (controllerOf(content.consumer_did) === controllerOf(content.provider_did)) {
     errors.push("/consumer_did: the consumer must be another party than the provider");
   }
-  const start = parseIso(from);
-  const end = parseIso(until);
-  if (start === null || end === null) errors.push("the validity must be ISO 8601 timestamps with a timezone");
+  const start = parseTimestamp(from);
+  const end = parseTimestamp(until);
+  if (start === null || end === null) errors.push("the validity must be timestamps YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)");
   else if (end <= start) errors.push("/valid_until: must be after valid_from");
   if (!errors.length && canonicalJson(content).length > MAX_CONTENT_BYTES) errors.push(`the contract content exceeds ${MAX_CONTENT_BYTES} bytes`);
   if (errors.length || start === null || end === null) throw new HistoryError(`The contract is not valid: ${errors.join("; ")}`);
-  return { ...content, valid_from: new Date(start).toISOString(), valid_until: new Date(end).toISOString() };
+  return { ...content, valid_from: isoUtc(start), valid_until: isoUtc(end) };
 }

@@ -7,6 +7,7 @@ import { secp256k1 } from "@noble/curves/secp256k1";
 import { base58, hex } from "@scure/base";
 import { getAddress, keccak256 } from "viem";
 import { base64urlEncode, decodeBase64Any } from "../crypto/contractSignature";
+import { isPrintableAscii } from "../crypto/printable";
 
 /** A DID, document or key the Python verifier refuses (its DomainError / ValueError). */
 export class DidProblem extends Error {}
@@ -193,13 +194,10 @@ function checkDidWeb(parsed: ParsedDid): void {
     throw new DidProblem(`did:web host '${host}' is not a valid DNS name or IPv4 address`);
   }
   for (const segment of segments) {
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(segment);
-    } catch {
-      decoded = segment;
-    }
-    if (["", ".", ".."].includes(decoded) || /[/\\?#\p{C}]/u.test(decoded)) {
+    // Percent-escapes decoded byte by byte (Python's unquote): a byte above 0x7f is not
+    // printable ASCII whatever character it starts, so no UTF-8 decoding is needed.
+    const decoded = segment.replace(/%([0-9A-Fa-f]{2})/g, (_, digits: string) => String.fromCharCode(parseInt(digits, 16)));
+    if (["", ".", ".."].includes(decoded) || /[/\\?#]/.test(decoded) || !isPrintableAscii(decoded)) {
       throw new DidProblem(`did:web path segment '${segment}' is not allowed`);
     }
   }
@@ -317,7 +315,8 @@ export function parseDocument(data: unknown, expectedId: string): DidDocument {
   const methods = new Map<string, VerificationMethod>();
   const skipped = new Set<string>();
   const list = (name: string): unknown[] => {
-    const value = data[name] ?? [];
+    // Absent is empty; null is not (Python's data.get(name, [])).
+    const value = Object.hasOwn(data, name) ? data[name] : [];
     if (!Array.isArray(value)) throw new DidProblem(`DID document '${name}' must be an array`);
     return value;
   };

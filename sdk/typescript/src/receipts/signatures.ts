@@ -4,6 +4,7 @@
  * did:key / did:pkh / did:ethr documents must be the ones the DID denotes; a did:web document
  * is taken as recorded (it is anchored with the signature event, so it cannot be swapped).
  */
+import { equalBytes } from "@noble/curves/abstract/utils";
 import { canonicalJson } from "../canonical";
 import {
   contractFieldsProblem, decodeSignature, recoverEip712Signer, verifiesEd25519,
@@ -14,7 +15,6 @@ import { isObject } from "./contract";
 import { documentJson, DidProblem, parseDid, parseDocument, resolveLocal, type DidDocument, type VerificationMethod } from "./did";
 import type { Json } from "./strictJson";
 
-const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
 
 /** Each current signer's DID document, as recorded with its signature. */
 export function recordedDocuments(events: AuditEvent[]): Map<string, Json> {
@@ -67,11 +67,11 @@ export async function signatureProblem(contract: Contract, signature: Signature,
   let document: DidDocument;
   try {
     document = parseDocument(recorded, signature.signer_did);
-    if (!sameBytes(canonicalJson(documentJson(document)), canonicalJson(recorded))) {
+    if (!equalBytes(canonicalJson(documentJson(document)), canonicalJson(recorded))) {
       return "the recorded DID document has fields that are not part of its normal form";
     }
     const did = parseDid(signature.signer_did);
-    if (did.method !== "web" && !sameBytes(canonicalJson(documentJson(resolveLocal(did))), canonicalJson(recorded))) {
+    if (did.method !== "web" && !equalBytes(canonicalJson(documentJson(resolveLocal(did))), canonicalJson(recorded))) {
       return `the recorded DID document is not the one ${signature.signer_did} denotes`;
     }
   } catch (error) {

@@ -5,12 +5,14 @@
  * events must chain and prove to roots the trusted ledger holds, and the ledger's status slot
  * must not be ahead of the receipt. Hostile input gives failed checks, never an exception.
  */
+import { equalBytes } from "@noble/curves/abstract/utils";
 import { hexToBytes } from "@noble/hashes/utils";
 import { canonicalJson, sha256Hex } from "../canonical";
+import { contentDigest } from "../crypto/contractSignature";
 import type { ChainAnchor, ChainSlot, ChainView } from "./chain";
 import { ChainUnavailable } from "./chain";
 import {
-  contentDigest, contractJson, HistoryError, recomputedHash, replay, UnexpectedInput,
+  contractJson, HistoryError, recomputedHash, replay, UnexpectedInput,
   type AuditEvent, type Contract,
 } from "./contract";
 import { FORMAT, parseReceipt, ReceiptFormatError, type Placement, type Receipt, type ReceiptBatch } from "./format";
@@ -24,7 +26,8 @@ export interface Check { name: string; ok: boolean; detail: string }
 
 export interface ReceiptReport {
   valid: boolean;
-  /** Why the receipt is neither proven nor disproven (chain unreadable, no trusted ledger). */
+  /** Why the receipt is neither proven nor disproven (chain unreadable, no trusted ledger);
+   * null as soon as another check failed: that disproves it whatever is unknown. */
   incomplete: string | null;
   checks: Check[];
 }
@@ -56,10 +59,30 @@ export interface VerifyOptions {
 const check = (name: string, ok: boolean, detail: string): Check => ({ name, ok, detail });
 // JSON.stringify gives undefined for undefined, which its declared type does not say.
 const shown = (value: unknown) => (JSON.stringify(value) as string | undefined) ?? "undefined";
-const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((byte, i) => byte === b[i]);
 
 function report(checks: Check[], incomplete: string | null = null): ReceiptReport {
   return { valid: incomplete === null && checks.every((c) => c.ok), incomplete, checks };
+}
+
+/** Incomplete for ``reason`` unless a check other than those saying why (``why``) failed: a
+ * broken signature or chain of events is invalid with or without a pin or a chain. */
+function undecided(checks: Check[], reason: string, why: Check[]): ReceiptReport {
+  const disproven = checks.some((c) => !c.ok && !why.includes(c));
+  return report(checks, disproven ? null : reason);
+}
+
+export type Verdict = "valid" | "invalid" | "incomplete";
+
+// The checks whose failure says why a receipt cannot be decided (no pin, no chain).
+const UNDECIDING = new Set(["ledger.trusted", "ledger"]);
+
+/** `cms verify-receipt`'s verdict (exit 0, 2 or 3): what a user is told of a report. A report
+ * from verifyReceipt is incomplete only while nothing else failed; a report from elsewhere is
+ * held to the same rule, so a failed signature is never shown as merely incomplete. */
+export function verdictOf(report: ReceiptReport): Verdict {
+  if (report.valid) return "valid";
+  const undecided = report.incomplete !== null && report.checks.every((c) => c.ok || UNDECIDING.has(c.name));
+  return undecided ? "incomplete" : "invalid";
 }
 
 export async function verifyReceipt(raw: Uint8Array, options: VerifyOptions): Promise<ReceiptReport> {
@@ -81,7 +104,8 @@ async function verify(raw: Uint8Array, options: VerifyOptions): Promise<ReceiptR
     throw error;
   }
   const trusted = options.trusted ?? null;
-  const checks = [canonicalCheck(raw, receipt), trustCheck(receipt, trusted)];
+  const trust = trustCheck(receipt, trusted);
+  const checks = [canonicalCheck(raw, receipt), trust];
   const { events } = receipt;
   const [replayed, history] = replayCheck(events, receipt.floats);
   checks.push(...chainChecks(`contract:${receipt.contractId}`, events), history);
@@ -94,14 +118,15 @@ async function verify(raw: Uint8Array, options: VerifyOptions): Promise<ReceiptR
     checks.push(...await onChainChecks(receipt, chain, replayed, options.ledgerCode === undefined ? LEDGER_RUNTIME_CODE : options.ledgerCode));
   } catch (error) {
     if (!(error instanceof ChainUnavailable)) throw error;
-    checks.push(check("ledger", false, `the chain cannot be read: ${error.message}`));
-    return report(checks, error.message);
+    const unreadable = check("ledger", false, `the chain cannot be read: ${error.message}`);
+    checks.push(unreadable);
+    return undecided(checks, error.message, trusted === null ? [unreadable, trust] : [unreadable]);
   }
-  return trusted === null ? report(checks, UNPINNED) : report(checks);
+  return trusted === null ? undecided(checks, UNPINNED, [trust]) : report(checks);
 }
 
 function canonicalCheck(raw: Uint8Array, receipt: Receipt): Check {
-  if (!sameBytes(raw, receipt.canonical)) {
+  if (!equalBytes(raw, receipt.canonical)) {
     return check("format", false, "the file is not the receipt as issued: it is not RFC 8785 canonical JSON "
       + "(re-serialised or edited); its content is checked below regardless");
   }
@@ -160,7 +185,7 @@ function contractChecks(claimed: Record<string, unknown>, replayed: Contract): C
   const problems = [
     ...names.filter((name) => !Object.hasOwn(claimed, name))
       .map((name) => check(`contract.${name}`, false, `missing; the events say ${shown(expected[name])}`)),
-    ...names.filter((name) => Object.hasOwn(claimed, name) && !sameBytes(canonicalJson(claimed[name]), canonicalJson(expected[name])))
+    ...names.filter((name) => Object.hasOwn(claimed, name) && !equalBytes(canonicalJson(claimed[name]), canonicalJson(expected[name])))
       .map((name) => check(`contract.${name}`, false, `the receipt says ${shown(claimed[name])}, the events say ${shown(expected[name])}`)),
     ...Object.keys(claimed).filter((name) => !Object.hasOwn(expected, name)).sort()
       .map((name) => check(`contract.${name}`, false, "not a contract field")),
@@ -170,7 +195,7 @@ function contractChecks(claimed: Record<string, unknown>, replayed: Contract): C
 }
 
 function digestCheck(contract: Contract): Check {
-  const recomputed = contentDigest(contract.id, contract.content);
+  const recomputed = contentDigest({ id: contract.id, ...contract.content });
   if (contract.digest === null) return check("digest", true, `not frozen yet (draft); current content ${recomputed}`);
   if (recomputed !== contract.digest) {
     return check("digest", false, `the frozen digest ${shown(contract.digest)} does not match the content, which hashes to ${recomputed}`);
@@ -211,7 +236,7 @@ async function ledgerChecks(receipt: Receipt, chain: ChainView, ledgerCode: stri
   const code = await chain.code();
   const expected = ledgerCode === null ? null : hexToBytes(ledgerCode.replace(/^0x/, ""));
   if (!code.length) checks.push(check("ledger.code", false, `no contract code at ${receipt.address}`));
-  else if (expected !== null && !sameBytes(code, expected)) {
+  else if (expected !== null && !equalBytes(code, expected)) {
     checks.push(check("ledger.code", false, `the code at ${receipt.address} is not ContractLedger (runtime bytecode SHA-256 `
       + `${sha256Hex(code)}, expected ${sha256Hex(expected)})`));
   } else checks.push(check("ledger.code", true, `ContractLedger at ${receipt.address}`));

@@ -1,41 +1,11 @@
 import canonicalize from "canonicalize";
-import { digestOf } from "../canonical";
 import type { Schemas } from "../client";
+import { contentDigest, contractMessage, contractTypedData } from "../crypto/contractSignature";
 
 export type Contract = Schemas["Contract"];
 export type SigningPayload = Schemas["SigningPayload"];
 export type Eip712TypedData = Schemas["Eip712TypedData"];
 export type SigningScheme = SigningPayload["scheme"];
-
-// The server's definitions (cms.domain.contracts.content and cms.domain.signatures): what the
-// digest covers and what a signature is over. Kept here so the browser rebuilds both itself.
-export const CONTENT_SCHEMA = "cms.contract/v1";
-export const CONTENT_FIELDS = ["title", "description", "provider_did", "consumer_did", "terms",
-  "metadata", "valid_from", "valid_until"] as const;
-export const CONTRACT_MESSAGE_PREFIX = "cms-contract-signature/v1\n";
-export const EIP712_DOMAIN_NAME = "CMS Contract Signature";
-export const EIP712_DOMAIN_VERSION = "1";
-const CONTRACT_TYPES: Eip712TypedData["types"] = {
-  EIP712Domain: [
-    { name: "name", type: "string" },
-    { name: "version", type: "string" },
-    { name: "chainId", type: "uint256" },
-  ],
-  ContractSignature: [
-    { name: "contractId", type: "string" },
-    { name: "digest", type: "bytes32" },
-    { name: "signer", type: "string" },
-  ],
-};
-
-/** The contract digest recomputed from the content the contract shows: SHA-256 over the
- * RFC 8785 form of {schema, id, ...content} (the server's `content_digest`). Attachments and
- * the rendered documents' hashes live in `metadata`, so the digest covers them too. */
-export function contentDigest(contract: Pick<Contract, "id" | (typeof CONTENT_FIELDS)[number]>): string {
-  const content: Record<string, unknown> = { schema: CONTENT_SCHEMA, id: contract.id };
-  for (const field of CONTENT_FIELDS) content[field] = contract[field];
-  return digestOf(content);
-}
 
 /** The scheme a DID signs contracts with: Ethereum DIDs EIP-712, did:key Ed25519, did:web
  * either (its document may hold both kinds of key). */
@@ -52,20 +22,6 @@ export function signerChainId(did: string): number | undefined {
   if (pkh?.[1]) return Number(pkh[1]);
   const ethr = /^did:ethr:(0x[0-9a-fA-F]+):0x/.exec(did);
   return ethr?.[1] ? Number.parseInt(ethr[1], 16) : undefined;
-}
-
-export function contractTypedData(contractId: string, digest: string, signerDid: string,
-  chainId: number): Eip712TypedData {
-  return {
-    types: CONTRACT_TYPES,
-    primaryType: "ContractSignature",
-    domain: { name: EIP712_DOMAIN_NAME, version: EIP712_DOMAIN_VERSION, chainId },
-    message: { contractId, digest: `0x${digest}`, signer: signerDid },
-  };
-}
-
-export function contractMessage(contractId: string, digest: string, signerDid: string): string {
-  return `${CONTRACT_MESSAGE_PREFIX}contract:${contractId}\ndigest:sha256:${digest}\nsigner:${signerDid}`;
 }
 
 export type SigningRefusalReason =

@@ -1,6 +1,6 @@
-import type { CmsApi } from "../client";
+import { present, type CmsApi } from "../client";
+import { contentDigest } from "../crypto/contractSignature";
 import {
-  contentDigest,
   verifySigningPayload,
   type Contract,
   type Eip712TypedData,
@@ -94,9 +94,4 @@ function signWith(signer: ContractSigner, typedData: Eip712TypedData | undefined
   if (typedData && (signer.kind === "ethereum" || message === undefined)) return signer.signTypedData(typedData);
   if (message !== undefined) return signer.signContractMessage(message);
   return Promise.reject(new Error("nothing to sign"));
-}
-
-function present<T>(data: T | undefined): T {
-  if (data === undefined) throw new Error("the server answered without a body");
-  return data;
 }

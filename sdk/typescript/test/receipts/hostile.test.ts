@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ChainUnavailable, MAX_RECEIPT_BYTES, parseTrustedLedger, verifyReceipt, type ChainView } from "../../src/receipts";
+import { DidProblem, parseDocument } from "../../src/receipts/did";
 import { memoryChain, type ChainState } from "./memoryChain";
 
 const DIR = new URL("../../../../tests/vectors/receipts/", import.meta.url);
@@ -96,4 +97,12 @@ it("every single-byte change of a valid receipt is caught, never thrown", async 
     if (report.valid) survivors.push(position);
   }
   expect(survivors).toEqual([]);
+});
+
+describe("a recorded DID document", () => {
+  it("refuses a relationship written null, as Python's data.get(name, []) does", () => {
+    const id = "did:web:parties.example.com:consumer";
+    expect(parseDocument({ id }, id).assertionMethod).toEqual([]);
+    expect(() => parseDocument({ id, assertionMethod: null }, id)).toThrow(DidProblem);
+  });
 });

@@ -1,4 +1,4 @@
-import type { CmsApi, Schemas } from "@cms/sdk";
+import { present, type CmsApi, type Schemas } from "@cms/sdk";
 import { useMutation, useQuery, useQueryClient, type Query } from "@tanstack/react-query";
 import { useCms } from "../../api/cms";
 import { useSession } from "../../auth/sessionStore";
@@ -17,10 +17,8 @@ export function useReader(): string {
   return useSession()?.did ?? "";
 }
 
-export function present<T>(data: T | undefined): T {
-  if (data === undefined) throw new Error("the server answered without a body");
-  return data;
-}
+// The SDK's; re-exported for this feature's modules.
+export { present };
 
 export function useContract(id: string) {
   const cms = useCms();

@@ -31,6 +31,15 @@ describe("the verification report", () => {
     expect(screen.getByText("no trusted ledger given")).toBeInTheDocument();
   });
 
+  it("calls a receipt with a failed signature invalid, with or without a pin (as cms verify-receipt)", () => {
+    show({ valid: false, incomplete: "no trusted ledger given", checks: [
+      { name: "ledger.trusted", ok: false, detail: "no trusted ledger given" },
+      { name: "signature:did:key:z6Mk", ok: false, detail: "the signature does not verify" },
+    ] });
+    expect(screen.getByText(/Invalid receipt/)).toBeInTheDocument();
+    expect(screen.queryByText(/Incomplete/)).toBeNull();
+  });
+
   it("shows a hostile receipt's strings as text, never as HTML", () => {
     const hostile = '<img src=x onerror="window.pwned=1">';
     const { container } = show({ valid: false, incomplete: null, checks: [{ name: `contract.${hostile}`, ok: false, detail: hostile }] });

@@ -1,5 +1,5 @@
 import { Alert, Badge, Group, Paper, Stack, Text, Title } from "@mantine/core";
-import type { ReceiptReport } from "@cms/sdk";
+import { verdictOf, type ReceiptReport } from "@cms/sdk";
 import { describeCheck, tamperedParts } from "./checkWords";
 
 // Receipt strings (names, DIDs, details) are rendered as React text, never as HTML.
@@ -10,14 +10,15 @@ const OK = { color: "teal.9", label: "ok" };
 const FAILED = { color: "red.9", label: "failed" };
 
 function Verdict({ report }: { report: ReceiptReport }) {
-  if (report.valid) {
+  const verdict = verdictOf(report); // exactly `cms verify-receipt`'s VALID / INVALID / INCOMPLETE
+  if (verdict === "valid") {
     return (
       <Alert color="teal.9" variant="filled" title="Valid receipt">
         Every one of the {report.checks.length} checks passed against the chain you chose.
       </Alert>
     );
   }
-  if (report.incomplete !== null) {
+  if (verdict === "incomplete") {
     return (
       <Alert color="yellow" variant="light" title="Incomplete: neither proven nor disproven" styles={readableTitle}>
         <Text size="sm" style={wrap}>{report.incomplete}</Text>

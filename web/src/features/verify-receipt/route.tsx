@@ -35,17 +35,18 @@ export function Component() {
       <form onSubmit={submit} noValidate>
         <Stack gap="md">
           <ReceiptFileInput file={file} onChange={(chosen) => { setFile(chosen); verification.reset(); }} error={errors.file ?? null} />
-          <TextInput label="Chain RPC URL" value={rpcUrl} onChange={(event) => { setRpcUrl(event.currentTarget.value); }}
+          <TextInput label="Chain RPC URL" value={rpcUrl} onChange={(event) => { setRpcUrl(event.currentTarget.value); verification.reset(); }}
             error={errors.rpcUrl} placeholder="https://…" autoComplete="url"
             description={config.chainRpcUrl
               ? "The operator's endpoint is filled in; use your own node or a provider you trust to depend on no one."
               : "A JSON-RPC endpoint of the chain the receipt is anchored on: your own node or a provider you trust."} />
-          <TextInput label="Trusted ledger (CHAIN_ID:ADDRESS)" value={pin} onChange={(event) => { setPin(event.currentTarget.value); }}
+          <TextInput label="Trusted ledger (CHAIN_ID:ADDRESS)" value={pin} onChange={(event) => { setPin(event.currentTarget.value); verification.reset(); }}
             error={errors.pin} placeholder="1:0x…" spellCheck={false}
             description={<>Optional, but without it the verdict can only be incomplete: anyone can deploy a ledger and anchor a forged history on it, so a receipt cannot vouch for its own ledger. Pin the ledger the operator published (<Anchor href={`${config.apiUrl}/api/v1/ledger`} target="_blank" rel="noreferrer" size="xs" underline="always">/api/v1/ledger</Anchor>), obtained out of band.</>} />
           <Button type="submit" loading={verification.isPending} style={{ alignSelf: "flex-start" }}>Verify receipt</Button>
         </Stack>
       </form>
+      {/* A verdict holds for the file, chain and ledger it was reached with: changing any clears it. */}
       <div aria-live="polite">
         {verification.isPending && <Text>Checking the receipt against the chain…</Text>}
         {verification.data && <VerificationReport report={verification.data} />}

@@ -273,8 +273,8 @@ class ChainView(Protocol):
 @dataclass(frozen=True)
 class ReceiptReport:
     checks: list[Check]
-    # Why the chain could not be asked (unreachable endpoint…): the receipt is then neither
-    # proven nor disproven.
+    # Why the receipt is neither proven nor disproven (no trusted ledger, the chain could not
+    # be asked); None as soon as another check failed: that disproves it whatever is unknown.
     incomplete: str | None = None
 
     @property
@@ -320,7 +320,8 @@ def _verify(text: bytes | str, connect: Callable[[Receipt], ChainView],
         receipt = parse_receipt(raw)
     except ReceiptFormatError as error:
         return ReceiptReport([Check("format", False, str(error))])
-    checks = [_canonical_check(raw, receipt), _trust_check(receipt, trusted)]
+    trust = _trust_check(receipt, trusted)
+    checks = [_canonical_check(raw, receipt), trust]
     events = list(receipt.events)
     replayed, history = replay_check(events)
     checks.extend(chain_checks(stream_of(receipt.contract_id), None, events))
@@ -332,11 +333,20 @@ def _verify(text: bytes | str, connect: Callable[[Receipt], ChainView],
     try:
         checks.extend(_chain_checks(receipt, connect(receipt), replayed, ledger_code))
     except DomainError as error:
-        checks.append(Check("ledger", False, f"the chain cannot be read: {error.detail}"))
-        return ReceiptReport(checks, incomplete=error.detail)
+        unreadable = Check("ledger", False, f"the chain cannot be read: {error.detail}")
+        checks.append(unreadable)
+        return _undecided(checks, error.detail, unreadable, trust if trusted is None else None)
     if trusted is None:
-        return ReceiptReport(checks, incomplete=UNPINNED)
+        return _undecided(checks, UNPINNED, trust)
     return ReceiptReport(checks)
+
+
+def _undecided(checks: list[Check], reason: str, *why: Check | None) -> ReceiptReport:
+    """Incomplete for ``reason`` unless a check other than those saying why (``why``) failed:
+    a broken signature or chain of events is invalid with or without a pin or a chain."""
+    disproven = any(not check.ok and all(check is not cause for cause in why)
+                    for check in checks)
+    return ReceiptReport(checks, incomplete=None if disproven else reason)
 
 
 UNPINNED = ("no trusted ledger given: the receipt's own ledger address proves nothing by "

@@ -33,6 +33,7 @@ from cms.domain.did.document import (
     eth_address_from_secp256k1,
 )
 from cms.domain.did.methods import parse_did
+from cms.domain.did.syntax import is_printable_ascii
 from cms.domain.errors import (
     DidDocumentTooLarge,
     DomainError,
@@ -285,8 +286,8 @@ def _absolute(document: DidDocument, method_id: str) -> str:
 
 
 def _check_contract_fields(contract_id: str, digest_hex: str, chain_id: int) -> None:
-    if not contract_id or not contract_id.isprintable():
-        raise ValidationFailed("contract id must be non-empty printable text (no line breaks)")
+    if not contract_id or not is_printable_ascii(contract_id):
+        raise ValidationFailed("contract id must be non-empty printable ASCII text")
     if not _DIGEST_RE.fullmatch(digest_hex):
         raise ValidationFailed("digest must be 64 lower-case hex digits (SHA-256)")
     if isinstance(chain_id, bool) or not isinstance(chain_id, int) or chain_id < 1:

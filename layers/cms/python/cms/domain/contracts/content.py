@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from cms.domain.canonical import canonical_json, digest_of, iso_utc, parse_iso
+from cms.domain.canonical import canonical_json, digest_of, iso_utc, parse_timestamp
 from cms.domain.errors import DomainError, ValidationFailed
 
 CONTENT_SCHEMA = "cms.contract/v1"
@@ -14,6 +14,10 @@ CONTENT_SCHEMA = "cms.contract/v1"
 # page of 100 contracts fits a Lambda response; documents belong in S3.
 MAX_CONTENT_BYTES = 32 * 1024
 IJSON = "numbers must be finite, and integers within ±(2^53-1) (I-JSON, RFC 7493)"
+# What "blank" strips: exactly the characters Python 3.11's str.isspace() takes, listed so the
+# TypeScript verifier (receipts/contract.ts) strips the same whatever its Unicode tables.
+WHITESPACE = ("\t\n\v\f\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+              "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 
 
 @dataclass(frozen=True)
@@ -48,9 +52,9 @@ class Content:
     def validated(self) -> Content:
         """Semantic checks beyond types; returns the content with normalised timestamps."""
         errors: list[dict[str, str]] = []
-        if not self.title.strip():
+        if not self.title.strip(WHITESPACE):
             errors.append({"pointer": "/title", "message": "must not be blank"})
-        if isinstance(self.terms, str) and not self.terms.strip():
+        if isinstance(self.terms, str) and not self.terms.strip(WHITESPACE):
             errors.append({"pointer": "/terms", "message": "must not be blank"})
         errors.extend(_party_errors(self.provider_did, self.consumer_did))
         errors.extend(_json_errors({"terms": self.terms, "metadata": self.metadata}))
@@ -92,10 +96,13 @@ def _window(valid_from: str, valid_until: str,
     moments = []
     for name, value in (("valid_from", valid_from), ("valid_until", valid_until)):
         try:
-            moments.append(parse_iso(value))
-        except (ValueError, OverflowError):
-            errors.append({"pointer": f"/{name}",
-                           "message": "must be an ISO 8601 timestamp with a timezone"})
+            moment = parse_timestamp(value)
+        except ValueError:
+            errors.append({"pointer": f"/{name}", "message": "must be an ISO 8601 timestamp "
+                                                             "YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)"})
+            continue
+        # Compared as stored (milliseconds), so a window cannot vanish in normalisation.
+        moments.append(moment.replace(microsecond=moment.microsecond // 1000 * 1000))
     if len(moments) < 2:
         return None
     if moments[1] <= moments[0]:

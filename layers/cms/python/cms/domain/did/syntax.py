@@ -16,6 +16,14 @@ _DID_RE = re.compile(rf"did:([a-z0-9]+):((?:{_ID_CHAR}*:)*{_ID_CHAR}+)")
 SUPPORTED_DID_PATTERN = (rf"^did:(?:{'|'.join(SUPPORTED_METHODS)}):"
                          rf"(?:{_ID_CHAR}*:)*{_ID_CHAR}+$")
 
+
+def is_printable_ascii(text: str) -> bool:
+    """Space to '~' only. "Printable" is defined by these 95 characters rather than by
+    str.isprintable(), whose answer depends on the Unicode tables of the Python version: the
+    TypeScript verifier (sdk/typescript/src/crypto/printable.ts) must give the same answer."""
+    return all(" " <= ch <= "~" for ch in text)
+
+
 @dataclass(frozen=True)
 class ParsedDid:
     """A syntactically valid DID of a supported method; method-specific checks come with
@@ -32,8 +40,8 @@ def parse_did(did: str) -> ParsedDid:
         raise InvalidDid("DID must be a non-empty string")
     if len(did) > MAX_DID_LENGTH:
         raise InvalidDid(f"DID is longer than {MAX_DID_LENGTH} characters")
-    if any(ch.isspace() or not ch.isprintable() for ch in did):
-        raise InvalidDid("DID must not contain whitespace or control characters")
+    if not is_printable_ascii(did) or " " in did:
+        raise InvalidDid("DID must not contain whitespace, control or non-ASCII characters")
     match = _DID_RE.fullmatch(did)
     if not match:
         raise InvalidDid(_syntax_problem(did))

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 from cms.domain import strict_json
 from cms.domain.did.document import DidDocument
 from cms.domain.did.methods import parse_did
+from cms.domain.did.syntax import is_printable_ascii
 from cms.domain.errors import DidResolutionFailed, InvalidDid
 
 _LABEL_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
@@ -86,5 +87,5 @@ def _check_host(host: str) -> None:
 def _check_segment(segment: str) -> None:
     decoded = unquote(segment)
     walks = decoded in ("", ".", "..") or any(ch in decoded for ch in "/\\?#")
-    if walks or not decoded.isprintable():
+    if walks or not is_printable_ascii(decoded):
         raise InvalidDid(f"did:web path segment '{segment}' is not allowed")

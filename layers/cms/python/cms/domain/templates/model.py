@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from cms.domain.canonical import canonical_json, digest_of
+from cms.domain.canonical import canonical_json, digest_of, iso_utc, parse_iso
 from cms.domain.errors import RenderLimitExceeded, TemplateInvalid, ValidationFailed
 from cms.domain.templates.budget import DEFAULT_LIMITS, RenderLimits, metered
 from cms.domain.templates.rendering import TemplateBodyError, check_body, render
@@ -271,4 +271,5 @@ def _instant(value: Any, *, inclusive_end: bool) -> str:
         except OverflowError:
             raise ValueError("the date is out of range") from None
         return f"{day.isoformat()}T00:00:00.000Z"
-    return value
+    # A variable takes any ISO 8601 the API's inputs take; the content holds its normal form.
+    return iso_utc(parse_iso(value))
