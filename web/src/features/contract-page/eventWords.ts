@@ -1,14 +1,8 @@
+import { eventLabel } from "../../contracts/eventTypes";
 import type { PlacedEvent } from "./queries";
 
-const TYPES: Record<string, string> = {
-  "contract.created": "Created", "contract.updated": "Draft edited", "contract.submitted": "Submitted for signing",
-  "contract.changes_requested": "Changes requested", "contract.signed": "Signed",
-  "contract.activated": "Activated", "contract.completed": "Completed", "contract.terminated": "Terminated",
-  "contract.expired": "Expired", "contract.attachment_added": "Attachment added",
-};
-
 export function eventInWords(event: PlacedEvent): string {
-  return TYPES[event.type] ?? event.type;
+  return eventLabel(event.type);
 }
 
 /** The one detail worth a line (a reason, what changed, which file), if any. */

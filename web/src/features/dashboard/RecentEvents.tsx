@@ -3,7 +3,8 @@ import { Link } from "react-router";
 import { plainProblem } from "../../api/problemText";
 import { useSession } from "../../auth/sessionStore";
 import { contractPath, formatInstant, shortDid } from "../../contracts/lifecycle";
-import { eventWords, type Overview } from "./dashboardData";
+import { eventDone } from "../../contracts/eventTypes";
+import type { Overview } from "./dashboardData";
 import { useRecentEvents } from "./useOverview";
 
 const SHOWN = 10;
@@ -23,7 +24,7 @@ export function RecentEvents({ overview }: { overview: Overview }) {
             <li key={event.event_id}>
               <Text size="sm" style={{ overflowWrap: "anywhere" }}>
                 <Anchor component={Link} to={contractPath(contract.id)}>{contract.title}</Anchor>
-                {" "}{eventWords(event.type)} by {event.actor === did ? "you" : shortDid(event.actor)}
+                {" "}{eventDone(event.type)} by {event.actor === did ? "you" : shortDid(event.actor)}
               </Text>
               <Text size="xs" c="dimmed"><time dateTime={event.at}>{formatInstant(event.at)}</time></Text>
             </li>

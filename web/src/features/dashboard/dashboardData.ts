@@ -78,14 +78,3 @@ export async function loadRecentEvents(cms: CmsApi, recent: Contract[], signal: 
   return perContract.flat().sort((a, b) => b.event.at.localeCompare(a.event.at));
 }
 
-const EVENT_WORDS: Record<string, string> = {
-  "contract.created": "created", "contract.updated": "edited", "contract.submitted": "submitted for signing",
-  "contract.changes_requested": "sent back for changes", "contract.signed": "signed",
-  "contract.activated": "activated", "contract.completed": "completed", "contract.terminated": "terminated",
-  "contract.expired": "expired", "contract.attachment_added": "given an attachment",
-};
-
-/** An event in words ("signed"); an unknown type is shown as it is named. */
-export function eventWords(type: string): string {
-  return EVENT_WORDS[type] ?? type;
-}
