@@ -158,6 +158,9 @@ SEMANTIC_REFUSALS: dict[tuple[str, str], tuple[list[int], str]] = {
     ("POST", "/api/v1/auth/register"): (
         [400, 422], "key_mismatch: whether a public key is the DID's own is arithmetic on the "
                     "key; did_resolution_failed: a did:web document is fetched from its host"),
+    ("GET", "/api/v1/contracts"): (
+        [400], "created_after must lie before created_before: two parameters related, and an "
+               "empty window is refused naming both rather than answered with nothing"),
     ("POST", "/api/v1/contracts"): (
         [400, 422], "valid_from before valid_until relates two fields, and a template "
                     "contract's variables answer to that template's own schema, stored with it; "

@@ -15,7 +15,7 @@ import { VerificationSection } from "./VerificationSection";
 export function ContractPage({ id }: { id: string }) {
   const session = useSession();
   const contract = useContract(id);
-  if (contract.isPending) return <Loader aria-label="Loading the contract" />;
+  if (contract.isPending) return <Loader role="status" aria-label="Loading the contract" />;
   if (contract.isError) return <ProblemAlert error={contract.error} />;
   const did = session?.did ?? "";
   const data = contract.data;

@@ -41,7 +41,7 @@ export function DocumentSection({ contract }: { contract: Contract }) {
 
 function VerifiedDocumentView({ contract, format }: { contract: Contract; format: DocumentFormat }) {
   const verified = useVerifiedDocument(contract, format);
-  if (verified.isPending) return <Loader size="sm" aria-label="Loading the document" />;
+  if (verified.isPending) return <Loader size="sm" role="status" aria-label="Loading the document" />;
   if (verified.isError) return <ProblemAlert error={verified.error} />;
   return (
     <>
@@ -53,7 +53,7 @@ function VerifiedDocumentView({ contract, format }: { contract: Contract; format
       {format === "html"
         ? <HtmlDocument bytes={verified.data.bytes} title={contract.title} />
         : (
-          <Suspense fallback={<Loader size="sm" aria-label="Loading the PDF viewer" />}>
+          <Suspense fallback={<Loader size="sm" role="status" aria-label="Loading the PDF viewer" />}>
             <PdfViewer data={verified.data.bytes} title={contract.title} />
           </Suspense>
         )}

@@ -22,7 +22,7 @@ export function TimelineSection({ contractId }: { contractId: string }) {
       <VisuallyHidden role="log" aria-live="polite" aria-label="Timeline updates">
         {announcements.map((news) => <p key={news.id}>{news.text}</p>)}
       </VisuallyHidden>
-      {events.isPending && <Loader size="sm" aria-label="Loading the timeline" />}
+      {events.isPending && <Loader size="sm" role="status" aria-label="Loading the timeline" />}
       {events.isError && !events.data && <ProblemAlert error={events.error} />}
       {events.isError && events.data && <Text size="sm" c="orange">The timeline could not be refreshed; trying again shortly.</Text>}
       {events.data && (

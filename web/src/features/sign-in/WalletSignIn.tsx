@@ -13,7 +13,7 @@ export function WalletSignIn() {
   const { chainId, loading } = useDeploymentChainId();
   const signInAndContinue = useSignInAndContinue();
   const [error, setError] = useState<unknown>(null);
-  if (loading) return <Loader size="sm" aria-label="Looking for wallets" />;
+  if (loading) return <Loader size="sm" role="status" aria-label="Looking for wallets" />;
   return (
     <Stack gap="sm">
       <Text size="sm">
