@@ -1,33 +1,25 @@
 import { Button, Stack, Text } from "@mantine/core";
 import { useState } from "react";
-import { browserKeySigner, createBrowserKey } from "../../auth/browserKey";
+import { createBrowserKey } from "../../auth/browserKey";
 import { NewPassphraseFields, newPassphraseProblem, type NewPassphrase } from "../../auth/NewPassphraseFields";
 import { ProblemAlert } from "../../auth/ProblemAlert";
-import { useSignInAndContinue } from "./useSignInAndContinue";
+import { useBrowserKeySignIn } from "./useSignInAndContinue";
 
 /** A new Ed25519 key, made in this browser and kept here encrypted; the first sign-in
  * registers its DID. */
 export function CreateKeyForm({ onCreated }: { onCreated: () => void }) {
-  const signInAndContinue = useSignInAndContinue();
+  const { busy, error, signIn } = useBrowserKeySignIn();
   const [value, setValue] = useState<NewPassphrase>({ passphrase: "", repeated: "" });
   const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
 
   async function submit() {
     setSubmitted(true);
     if (newPassphraseProblem(value)) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await signIn(async () => {
       const key = await createBrowserKey(value.passphrase);
       onCreated();
-      await signInAndContinue({ ...browserKeySigner(key), publicKey: key.publicKeyHex }, "ed25519");
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+      return key;
+    });
   }
 
   return (

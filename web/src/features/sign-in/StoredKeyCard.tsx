@@ -2,37 +2,29 @@ import type { EncryptedKeyFile } from "@cms/sdk";
 import { Badge, Button, Card, Group, PasswordInput, Stack, Text } from "@mantine/core";
 import { useState } from "react";
 import { plainProblem } from "../../api/problemText";
-import { browserKeySigner, unlockBrowserKey } from "../../auth/browserKey";
+import { unlockBrowserKey } from "../../auth/browserKey";
 import { downloadKeyFile } from "../../auth/downloadKeyFile";
 import { shortDid } from "../../auth/shortDid";
 import { useUnlockedKey } from "../../auth/unlockedKey";
 import { ProblemAlert } from "../../auth/ProblemAlert";
 import { RemoveKeyButton } from "./RemoveKeyButton";
-import { useSignInAndContinue } from "./useSignInAndContinue";
+import { useBrowserKeySignIn } from "./useSignInAndContinue";
 
 /** A key kept in this browser: unlock it with its passphrase and sign in, export or remove it. */
 export function StoredKeyCard({ file, onRemoved }: { file: EncryptedKeyFile; onRemoved: () => void }) {
-  const signInAndContinue = useSignInAndContinue();
+  const { busy, error, signIn, fail } = useBrowserKeySignIn();
   const unlocked = useUnlockedKey();
   const isUnlocked = unlocked?.did === file.did;
   const [passphrase, setPassphrase] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const problem = error ? plainProblem(error) : null;
   const wrongPassphrase = problem?.code === "key_file_passphrase";
 
   async function submit() {
-    setBusy(true);
-    setError(null);
-    try {
+    await signIn(async () => {
       const key = unlocked?.did === file.did ? unlocked : await unlockBrowserKey(file.did, passphrase);
       setPassphrase("");
-      await signInAndContinue({ ...browserKeySigner(key), publicKey: key.publicKeyHex }, "ed25519");
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+      return key;
+    });
   }
 
   return (
@@ -55,7 +47,7 @@ export function StoredKeyCard({ file, onRemoved }: { file: EncryptedKeyFile; onR
             <Button type="submit" loading={busy} disabled={!isUnlocked && !passphrase}>
               {isUnlocked ? "Sign in" : "Unlock and sign in"}
             </Button>
-            <Button variant="default" onClick={() => { void downloadKeyFile(file.did).catch(setError); }}>
+            <Button variant="default" onClick={() => { void downloadKeyFile(file.did).catch(fail); }}>
               Export key file
             </Button>
             <RemoveKeyButton did={file.did} onRemoved={onRemoved} />
