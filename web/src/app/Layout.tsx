@@ -4,11 +4,15 @@ import { useDisclosure } from "@mantine/hooks";
 import { Suspense } from "react";
 import { Link, Outlet, useLocation } from "react-router";
 import { AccountMenu } from "../auth/AccountMenu";
-import { navigation } from "./navigation";
+import { useMe } from "../auth/me";
+import { activeEntry, navigation, visibleNavigation } from "./navigation";
 
 export function Layout() {
   const [opened, { toggle, close }] = useDisclosure();
   const location = useLocation();
+  const me = useMe();
+  const items = visibleNavigation(navigation, me.data?.roles ?? []);
+  const active = activeEntry(items, location.pathname);
   return (
     <AppShell header={{ height: 56 }} padding="md"
       navbar={{ width: 230, breakpoint: "sm", collapsed: { mobile: !opened } }}>
@@ -29,9 +33,9 @@ export function Layout() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs" aria-label="Main">
-        {navigation.map((item) => (
+        {items.map((item) => (
           <NavLink key={item.to} component={Link} to={item.to} label={item.label}
-            active={item.to === "/" ? location.pathname === "/" : location.pathname.startsWith(item.to)}
+            active={item.to === active}
             reloadDocument={item.outsideApp} onClick={close} />
         ))}
       </AppShell.Navbar>

@@ -1,8 +1,7 @@
 import { Button, Card, Group, List, Stack, Table, Text, Title } from "@mantine/core";
-import { useQuery } from "@tanstack/react-query";
-import { useCms } from "../../api/cms";
 import { plainProblem } from "../../api/problemText";
 import { downloadKeyFile } from "../../auth/downloadKeyFile";
+import { useMe } from "../../auth/me";
 import { RequireSession } from "../../auth/RequireSession";
 import { useSession, type Session } from "../../auth/sessionStore";
 
@@ -12,12 +11,8 @@ export function Component() {
 }
 
 function Account() {
-  const cms = useCms();
   const session = useSession();
-  const me = useQuery({
-    queryKey: ["identities", "me", session?.did],
-    queryFn: async () => (await cms.GET("/api/v1/identities/me")).data ?? null,
-  });
+  const me = useMe();
   if (!session) return null;
   return (
     <Stack gap="md" maw={760}>
