@@ -169,13 +169,23 @@ def _mock(integration: dict[str, Any]) -> Mock | None:
     return Mock(int(response.get("StatusCode", 200)), headers, template)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Does not print a traceback when a client leaves before its answer is written (a
+    browser cancels fetches when its page changes): nobody is left to answer."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class Gateway:
     def __init__(self, routes: RouteTable, port: int, access_log: Any = None,
                  site: StaticSite | None = None) -> None:
         self.routes = routes
         self.site = site
         self.access_log = access_log
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), _handler_class(self))
+        self.server = _QuietServer(("127.0.0.1", port), _handler_class(self))
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True,

@@ -19,6 +19,7 @@ UNAUTHORIZED = {"code": 4100, "message": "The account is not connected."}
 
 @dataclass
 class TestWallet:
+    __test__ = False  # a helper named Test*, not a test class for pytest to collect
     chain_id: int = ANVIL_CHAIN_ID
     account: Any = field(default_factory=Account.create)
     # What the page asked to sign, in order: tests assert on what the user was shown.
