@@ -25,16 +25,16 @@ function Line({ line }: { line: DiffLine }) {
  * changed start open. */
 export function DiffView({ from, to }: { from: TemplateVersion; to: TemplateVersion }) {
   const sections = versionDiff(from, to);
-  const changed = sections.filter((s) => s.added + s.removed > 0).map((s) => s.title);
+  const changed = sections.filter((s) => s.added + s.removed > 0);
   return (
     <>
       <Text size="sm" role="status" aria-live="polite">
         {changed.length === 0 ? `Versions ${String(from.version)} and ${String(to.version)} have the same content.`
-          : `From version ${String(from.version)} to ${String(to.version)}, changed: ${changed.join(", ")}.`}
+          : `From version ${String(from.version)} to ${String(to.version)}, changed: ${changed.map((s) => s.title).join(", ")}.`}
       </Text>
-      <Accordion multiple defaultValue={changed} key={`${String(from.version)}-${String(to.version)}`}>
+      <Accordion multiple defaultValue={changed.map((s) => s.key)} key={`${String(from.version)}-${String(to.version)}`}>
         {sections.map((section) => (
-          <Accordion.Item key={section.title} value={section.title}>
+          <Accordion.Item key={section.key} value={section.key}>
             <Accordion.Control>{section.title} — {changeSummary(section)}</Accordion.Control>
             <Accordion.Panel>
               <pre className={classes.diff} aria-label={`${section.title}: differences`} tabIndex={0}>

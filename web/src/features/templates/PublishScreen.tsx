@@ -20,7 +20,7 @@ export function PublishScreen() {
       </Anchor>
       <Title order={1}>{creating ? "New template" : `New version of ${latest.data?.name ?? templateId}`}</Title>
       {!admin && (
-        <Alert color="yellow" title="Only administrators publish templates">
+        <Alert color="blue" title="Only administrators publish templates">
           Your identity does not hold the admin role, so the API will refuse to publish this.
         </Alert>
       )}

@@ -6,6 +6,8 @@ export type LineKind = "added" | "removed" | "unchanged";
 export interface DiffLine { kind: LineKind; text: string }
 
 export interface DiffSection {
+  /** A name fit for element ids. */
+  key: string;
   title: string;
   lines: DiffLine[];
   added: number;
@@ -20,9 +22,9 @@ function linesOf(changes: ChangeObject<string>[]): DiffLine[] {
   });
 }
 
-function section(title: string, changes: ChangeObject<string>[]): DiffSection {
+function section(key: string, title: string, changes: ChangeObject<string>[]): DiffSection {
   const lines = linesOf(changes);
-  return { title, lines, added: lines.filter((l) => l.kind === "added").length,
+  return { key, title, lines, added: lines.filter((l) => l.kind === "added").length,
     removed: lines.filter((l) => l.kind === "removed").length };
 }
 
@@ -32,13 +34,13 @@ const details = (v: TemplateVersion) => `Name: ${v.name}\nCategory: ${v.category
  * keys in order (diffJson), so that only what differs shows. */
 export function versionDiff(from: TemplateVersion, to: TemplateVersion): DiffSection[] {
   return [
-    section("Name, category and description", diffLines(details(from), details(to))),
-    section("Variables schema", diffJson(from.variables_schema, to.variables_schema)),
-    section("Rules", diffJson(from.rules, to.rules)),
-    section("Document body", diffLines(ensureNewline(from.body), ensureNewline(to.body))),
-    section("Terms", diffJson(from.terms, to.terms)),
-    section("Validity", diffJson(from.validity, to.validity)),
-    section("Example variables", diffJson(from.example, to.example)),
+    section("details", "Name, category and description", diffLines(details(from), details(to))),
+    section("schema", "Variables schema", diffJson(from.variables_schema, to.variables_schema)),
+    section("rules", "Rules", diffJson(from.rules, to.rules)),
+    section("body", "Document body", diffLines(ensureNewline(from.body), ensureNewline(to.body))),
+    section("terms", "Terms", diffJson(from.terms, to.terms)),
+    section("validity", "Validity", diffJson(from.validity, to.validity)),
+    section("example", "Example variables", diffJson(from.example, to.example)),
   ];
 }
 
