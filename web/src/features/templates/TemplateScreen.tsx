@@ -46,7 +46,7 @@ export function TemplateScreen() {
                 <Tabs.Tab value="preview">Preview</Tabs.Tab>
               </Tabs.List>
               <Tabs.Panel value="schema" pt="md"><VersionDetails version={data} /></Tabs.Panel>
-              <Tabs.Panel value="compare" pt="md"><VersionCompare templateId={templateId} version={data} /></Tabs.Panel>
+              <Tabs.Panel value="compare" pt="md"><VersionCompare key={data.version} templateId={templateId} version={data} /></Tabs.Panel>
               <Tabs.Panel value="preview" pt="md"><ExamplePreview version={data} /></Tabs.Panel>
             </Tabs>
           </Grid.Col>

@@ -30,7 +30,7 @@ describe("a schema in words", () => {
   it("says limits, enums, defaults and patterns in words, following local references", () => {
     const [, datasets, frequency, regions] = fields;
     expect(frequency?.limits).toEqual(["one of: monthly, quarterly", "quarterly if left out"]);
-    expect(datasets?.limits).toEqual(["at least 1 items"]);
+    expect(datasets?.limits).toEqual(["at least 1 item"]);
     expect(regions?.limits).toEqual(["no item twice", "each item: one of: EU, US"]);
     const [id, size] = datasets?.fields ?? [];
     expect(id).toMatchObject({ label: "Id", kind: "text", required: true, description: "A short name",

@@ -73,12 +73,13 @@ function limitsOf(schema: RJSFSchema): string[] {
   ];
   for (const [value, words] of pairs) if (typeof value === "number") limits.push(`${words} ${String(value)}`);
   const between = (min: unknown, max: unknown, unit: string) => {
-    if (typeof min === "number" && typeof max === "number") limits.push(`${String(min)} to ${String(max)} ${unit}`);
-    else if (typeof min === "number") limits.push(`at least ${String(min)} ${unit}`);
-    else if (typeof max === "number") limits.push(`at most ${String(max)} ${unit}`);
+    const units = (n: number) => `${unit}${n === 1 ? "" : "s"}`;
+    if (typeof min === "number" && typeof max === "number") limits.push(`${String(min)} to ${String(max)} ${units(max)}`);
+    else if (typeof min === "number") limits.push(`at least ${String(min)} ${units(min)}`);
+    else if (typeof max === "number") limits.push(`at most ${String(max)} ${units(max)}`);
   };
-  between(schema.minLength, schema.maxLength, "characters");
-  between(schema.minItems, schema.maxItems, "items");
+  between(schema.minLength, schema.maxLength, "character");
+  between(schema.minItems, schema.maxItems, "item");
   if (schema.uniqueItems === true) limits.push("no item twice");
   if (typeof schema.pattern === "string") limits.push(`matches the pattern ${schema.pattern}`);
   if (Array.isArray(schema.enum)) limits.push(`one of: ${schema.enum.map(shown).join(", ")}`);
