@@ -12,6 +12,10 @@ const screens: RouteObject[] = [
   // Public: anyone checks a receipt, signed in or not (no RequireSession).
   { path: "verify", lazy: () => import("../features/verify-receipt/route") },
   { path: "contracts/:id", lazy: () => import("../features/contract-page/route") },
+  { path: "templates", lazy: () => import("../features/templates/route") },
+  { path: "templates/new", lazy: () => import("../features/templates/editorRoute") },
+  { path: "templates/:id", lazy: () => import("../features/templates/templateRoute") },
+  { path: "templates/:id/publish", lazy: () => import("../features/templates/editorRoute") },
   { path: "sign-in", lazy: () => import("../features/sign-in/route") },
   { path: "account", lazy: () => import("../features/account/route") },
   { path: "*", lazy: () => import("../features/not-found/route") },

@@ -6,7 +6,7 @@ import { sessionStore } from "../../auth/sessionStore";
 import { answering, Providers } from "../../test/providers";
 import { Component as NewContractScreen } from "./route";
 import { VariablesForm } from "./VariablesForm";
-import type { TemplateRule } from "./templateRules";
+import type { TemplateRule } from "../../templates/templateRules";
 import { variablesProblems } from "./variablesValidation";
 
 const ME = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";

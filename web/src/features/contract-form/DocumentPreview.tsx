@@ -1,9 +1,10 @@
-import { Alert, Paper, Text, Title } from "@mantine/core";
+import { Alert, Text, Title } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import type { RJSFSchema } from "@rjsf/utils";
 import { plainProblem } from "../../api/problemText";
-import type { TemplateRule } from "./templateRules";
-import { useRenderedPreview } from "./templateQueries";
+import { RenderedDocument } from "../../templates/RenderedDocument";
+import type { TemplateRule } from "../../templates/templateRules";
+import { useRenderedPreview } from "../../templates/templateQueries";
 import { variablesProblems } from "./variablesValidation";
 
 interface Props {
@@ -17,8 +18,7 @@ interface Props {
 const PAUSE_MS = 500;
 
 /** The document as the server renders it from the variables, a moment after the user stops
- * typing. The server's HTML goes into an iframe sandboxed without scripts (and without its
- * origin): it is never part of this page. */
+ * typing (in a sandboxed frame: RenderedDocument). */
 export function DocumentPreview({ templateId, version, schema, rules, variables }: Props) {
   const [settled] = useDebouncedValue(variables, PAUSE_MS);
   const problems = variablesProblems(schema, rules, settled);
@@ -35,10 +35,7 @@ export function DocumentPreview({ templateId, version, schema, rules, variables 
         <Alert color="red" title={plainProblem(preview.error).title} mb="xs">{plainProblem(preview.error).detail}</Alert>
       )}
       {preview.data && (
-        <Paper withBorder p={0} style={{ overflow: "hidden" }}>
-          <iframe title="Preview of the contract document" sandbox="" srcDoc={preview.data.html}
-            style={{ width: "100%", height: 520, border: 0, background: "white", display: "block" }} />
-        </Paper>
+        <RenderedDocument title="Preview of the contract document" html={preview.data.html} />
       )}
     </section>
   );

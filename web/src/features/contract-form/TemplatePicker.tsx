@@ -1,6 +1,6 @@
 import { Group, Select } from "@mantine/core";
 import { useTemplates } from "../../contracts/queries";
-import { useTemplateVersions } from "./templateQueries";
+import { useTemplateVersions } from "../../templates/templateQueries";
 
 interface Props {
   templateId: string;

@@ -5,8 +5,8 @@ import { plainProblem } from "../../api/problemText";
 import type { ContractDraft } from "./contractDraft";
 import { DocumentPreview } from "./DocumentPreview";
 import { TemplatePicker } from "./TemplatePicker";
-import type { TemplateRule } from "./templateRules";
-import { useTemplateVersion } from "./templateQueries";
+import type { TemplateRule } from "../../templates/templateRules";
+import { useTemplateVersion } from "../../templates/templateQueries";
 import type { FieldMessage } from "./variablesValidation";
 import { VariablesForm } from "./VariablesForm";
 

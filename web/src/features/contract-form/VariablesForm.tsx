@@ -5,8 +5,8 @@ import type { CustomValidator, RJSFSchema, UiSchema } from "@rjsf/utils";
 import { useCallback, useMemo } from "react";
 import type { Variables } from "./contractDraft";
 import { addErrorAt, errorSchemaOf, variablesValidator, type FieldMessage } from "./variablesValidation";
-import { ruleProblems, type TemplateRule } from "./templateRules";
-import { inWords, uiSchemaOf } from "./uiSchemaOf";
+import { ruleProblems, type TemplateRule } from "../../templates/templateRules";
+import { inWords, uiSchemaOf } from "../../templates/uiSchemaOf";
 
 interface Props {
   schema: RJSFSchema;

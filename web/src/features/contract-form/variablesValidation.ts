@@ -1,6 +1,6 @@
 import { ErrorSchemaBuilder, type ErrorSchema, type RJSFSchema } from "@rjsf/utils";
-import { schemaValidator } from "./schemaValidator";
-import { ruleProblems, type TemplateRule } from "./templateRules";
+import { schemaValidator } from "../../templates/schemaValidator";
+import { ruleProblems, type TemplateRule } from "../../templates/templateRules";
 
 /** The templates' schemas are JSON Schema 2020-12 (see schemaValidator for why not Ajv). */
 export const variablesValidator = schemaValidator;

@@ -1,6 +1,6 @@
 import type { Schemas } from "@cms/sdk";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useCms } from "../../api/cms";
+import { useCms } from "../api/cms";
 
 export type TemplateVersion = Schemas["TemplateVersion"];
 
@@ -30,7 +30,9 @@ export function useTemplateVersion(templateId: string, version: number | null) {
       const { data } = await cms.GET("/api/v1/templates/{template_id}", {
         params: { path: { template_id: templateId }, query }, signal });
       if (!data) throw new Error("The template did not arrive.");
-      return data;
+      // openapi-fetch widens the rule's of_sum pair ([pointer, field]) to an array on the way
+      // through its response types; the API's schema says a pair.
+      return data as TemplateVersion;
     },
   });
 }
