@@ -35,6 +35,8 @@ export default defineConfig({
     globals: true,
     setupFiles: ["./src/test/setup.ts"],
     include: ["src/**/*.test.{ts,tsx}"],
+    // Whole-form tests type into rjsf forms in jsdom: seconds each on a loaded 2-core machine.
+    testTimeout: 30_000,
     // @rjsf/mantine imports dayjs plugins without file extensions, which only a bundler
     // resolves: let Vite transform it in tests as it does in the build.
     server: { deps: { inline: ["@rjsf/mantine"] } },

@@ -8,6 +8,7 @@ import { Component as NewContractScreen } from "./route";
 import { VariablesForm } from "./VariablesForm";
 import type { TemplateRule } from "../../templates/templateRules";
 import { variablesProblems } from "./variablesValidation";
+import dataSharing from "../../../../layers/cms/python/cms/domain/templates/builtin/data_sharing.json";
 
 const ME = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK";
 
@@ -58,6 +59,19 @@ describe("the variables form", () => {
     rerender(<Providers><VariablesForm schema={SCHEMA} rules={RULES} variables={variables}
       serverErrors={[{ pointer: "/start_date", message: "the server's word" }]} onChange={() => undefined} /></Providers>);
     expect((await screen.findAllByText("the server's word")).length).toBeGreaterThan(0);
+  });
+});
+
+describe("a built-in template's optional parts", () => {
+  it("stay absent until the user adds them: no empty instalments, no empty service levels", async () => {
+    const { variables_schema: schema, rules, example } = dataSharing as unknown as
+      { variables_schema: RJSFSchema; rules: TemplateRule[]; example: Record<string, unknown> };
+    const changes: Record<string, unknown>[] = [];
+    render(<Providers><VariablesForm schema={schema} rules={rules} variables={example}
+      serverErrors={[]} onChange={(next) => { changes.push(next); }} /></Providers>);
+    await screen.findAllByRole("textbox");
+    for (const change of changes) expect(change).toEqual(example);
+    expect(screen.queryByText("The template's rules do not hold yet")).toBeNull();
   });
 });
 

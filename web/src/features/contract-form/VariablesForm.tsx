@@ -19,6 +19,12 @@ interface Props {
 
 // The outer form submits: rjsf renders only the fields (a div, no button of its own).
 const NO_SUBMIT: UiSchema = { "ui:submitButtonOptions": { norender: true } };
+// rjsf fills an optional list up to its minItems with empty items (and an optional object with
+// {}), which the schema then refuses: what the user did not ask for stays absent.
+const OPTIONAL_PARTS_ABSENT = {
+  arrayMinItems: { populate: "requiredOnly" },
+  emptyObjectFields: "populateRequiredDefaults",
+} as const;
 
 /** The template's variables as a form built from its JSON Schema: the schema (Ajv 2020-12)
  * and the template's rules are checked as the user types, each message beside its field. */
@@ -35,7 +41,8 @@ export function VariablesForm({ schema, rules, variables, serverErrors, onChange
     <>
       <RuleSummary problems={ruleProblems(rules, variables)} />
       <Form tagName="div" schema={schema} uiSchema={uiSchema} validator={variablesValidator}
-      formData={variables} liveValidate="onChange" showErrorList={false} noHtml5Validate
+      formData={variables} experimental_defaultFormStateBehavior={OPTIONAL_PARTS_ABSENT}
+      liveValidate="onChange" showErrorList={false} noHtml5Validate
       customValidate={customValidate} extraErrors={extraErrors}
       onChange={(event) => { onChange((event.formData ?? {}) as Variables); }} />
     </>
