@@ -1,4 +1,5 @@
-import { Badge, Button, Group, Stack, Table, Text, Title, VisuallyHidden } from "@mantine/core";
+import { Button, Group, Stack, Table, Text, Title, VisuallyHidden } from "@mantine/core";
+import { StateBadge } from "../contract-page/StateBadge";
 import { useState } from "react";
 import { eventLabel } from "../../contracts/eventTypes";
 import { ProblemAlert } from "../contract-page/ProblemAlert";
@@ -71,13 +72,13 @@ function DeliveryRow({ delivery, webhookActive, busy, onRedeliver }: {
     <Table.Tr data-delivery-id={delivery.id}>
       <Table.Td>{eventLabel(delivery.event_type)}<Text size="xs" c="dimmed" ff="monospace">{delivery.event_type}</Text></Table.Td>
       <Table.Td>{formatTime(delivery.created_at)}</Table.Td>
-      <Table.Td><Badge color={status.color} variant="light" title={status.meaning}>{status.label}</Badge></Table.Td>
+      <Table.Td><StateBadge color={status.color} miw="max-content">{status.label}</StateBadge></Table.Td>
       <Table.Td>{delivery.attempts}</Table.Td>
       <Table.Td>{delivery.last_status_code ?? "—"}</Table.Td>
       <Table.Td style={{ maxWidth: 260, overflowWrap: "anywhere" }}>{delivery.last_error ?? "—"}</Table.Td>
       <Table.Td>{formatTime(delivery.next_attempt_at)}</Table.Td>
       <Table.Td>
-        <Button size="xs" variant="light" loading={busy} disabled={blocked !== null} title={blocked ?? undefined}
+        <Button size="xs" variant="default" loading={busy} disabled={blocked !== null} title={blocked ?? undefined}
           aria-label={`Redeliver ${eventLabel(delivery.event_type)} of ${formatTime(delivery.created_at)}${blocked ? ` (${blocked})` : ""}`}
           onClick={() => { onRedeliver(delivery); }}>
           Redeliver

@@ -1,4 +1,5 @@
-import { Badge, Button, Card, Group, Stack, Text, Title } from "@mantine/core";
+import { Button, Card, Group, Stack, Text, Title } from "@mantine/core";
+import { StateBadge } from "../contract-page/StateBadge";
 import { useState } from "react";
 import { eventLabel } from "../../contracts/eventTypes";
 import { ProblemAlert } from "../contract-page/ProblemAlert";
@@ -22,7 +23,7 @@ export function WebhookCard({ webhook, onRotated }: { webhook: Webhook; onRotate
       <Stack gap="xs">
         <Group justify="space-between" align="flex-start" wrap="nowrap">
           <Title order={3} size="h5" id={titleId} ff="monospace" style={{ wordBreak: "break-all" }}>{webhook.url}</Title>
-          <Badge color={active ? "green" : "gray"} variant="light">{active ? "Active" : "Disabled"}</Badge>
+          <StateBadge color={active ? "green" : "gray"} miw="max-content">{active ? "Active" : "Disabled"}</StateBadge>
         </Group>
         <Text size="sm">
           Receives: {webhook.event_types.length === 0 ? "every event" : webhook.event_types.map(eventLabel).join(", ")}

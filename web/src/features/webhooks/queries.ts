@@ -77,8 +77,13 @@ export function useRotateSecret(webhookId: string) {
 
 export function useDeleteWebhook(webhookId: string) {
   const cms = useCms();
-  return useWebhookChange(async () => {
-    await cms.DELETE("/api/v1/webhooks/{webhook_id}", onePath(webhookId));
+  const client = useQueryClient();
+  const key = useWebhooksKey();
+  return useMutation({
+    mutationFn: async () => { await cms.DELETE("/api/v1/webhooks/{webhook_id}", onePath(webhookId)); },
+    // Its log is gone with it: dropped, not read again (that would be a 404 for nothing).
+    onSuccess: () => { client.removeQueries({ queryKey: [...key, "deliveries", webhookId] }); },
+    onSettled: () => client.invalidateQueries({ queryKey: [...key, "list"] }),
   });
 }
 
