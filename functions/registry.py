@@ -146,8 +146,9 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
                                 buckets={"documents": ("lock",)}, resumes_workflows=True,
                                 publishes_events=True, manages_schedules=True),
     ),
-    # Registration, listing, deletion; a replay rewrites a delivery and enqueues it.
-    FunctionSpec("webhooks", "Webhook registration, delivery listing and replay",
+    # Registration, listing, deletion, disabling, secret rotation; a replay rewrites a
+    # delivery and enqueues it.
+    FunctionSpec("webhooks", "Webhook registration, status, secrets, deliveries, replay",
                  permissions=Permissions({"webhooks": _RW, "deliveries": _RW},
                                          sends_to=("deliveries",))),
     # Reads contracts (visibility, terms) and the parties' standing; reserves and settles

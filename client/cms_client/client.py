@@ -165,6 +165,40 @@ class CmsClient:
             body["version"] = version
         return self._call("POST", f"/api/v1/templates/{template_id}/render", body)
 
+    # ------------------------------------------------------------ webhooks
+
+    def create_webhook(self, url: str, event_types: list[str] | None = None) -> dict[str, Any]:
+        """A new webhook with its signing ``secret``: the only time the secret is shown."""
+        return self._call("POST", "/api/v1/webhooks",
+                          {"url": url, "event_types": list(event_types or [])})
+
+    def webhooks(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/api/v1/webhooks")["items"]
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        self._request("DELETE", f"/api/v1/webhooks/{webhook_id}")
+
+    def set_webhook_status(self, webhook_id: str, status: str) -> dict[str, Any]:
+        """``active`` or ``disabled`` (idempotent)."""
+        return self._call("PATCH", f"/api/v1/webhooks/{webhook_id}", {"status": status})
+
+    def rotate_webhook_secret(self, webhook_id: str) -> dict[str, Any]:
+        """The webhook with a new ``secret`` (shown only now); later attempts, retries of
+        earlier deliveries included, are signed with it."""
+        return self._call("POST", f"/api/v1/webhooks/{webhook_id}/rotate-secret")
+
+    def webhook_deliveries(self, webhook_id: str, *, cursor: str | None = None,
+                           limit: int = 20) -> dict[str, Any]:
+        """A page of deliveries, newest first: ``{items, next_cursor}``."""
+        params: dict[str, Any] = {"limit": limit}
+        if cursor is not None:
+            params["cursor"] = cursor
+        return self._call("GET", f"/api/v1/webhooks/{webhook_id}/deliveries", params=params)
+
+    def replay_webhook_delivery(self, webhook_id: str, delivery_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}"
+                                  "/replay")
+
     # ------------------------------------------------------------ documents and attachments
 
     def document(self, contract_id: str, fmt: str = "pdf") -> bytes:

@@ -18,6 +18,7 @@ from cms.api.schemas.webhooks import (
     DeliveryPage,
     NewWebhook,
     Webhook,
+    WebhookChange,
     WebhookList,
     WebhookWithSecret,
 )
@@ -74,6 +75,29 @@ def list_webhooks() -> WebhookList:
 def delete(webhook_id: WebhookIdPath) -> Response[None]:
     runtime.services.webhooks.delete(caller_of(api), webhook_id)
     return Response(status_code=204)
+
+
+@api.patch(ONE, "updateWebhook", limit=WRITE,
+           summary="Disable or enable a webhook (idempotent); a disabled webhook gets no new "
+                   "deliveries and its pending ones are dropped",
+           errors=(WebhookNotFound,))
+def update(webhook_id: WebhookIdPath, change: Annotated[WebhookChange, Body()]) -> Webhook:
+    webhook = runtime.services.webhooks.set_status(caller_of(api), webhook_id,
+                                                   domain.WebhookStatus(change.status))
+    count("WebhooksEnabled" if webhook.status is domain.WebhookStatus.ACTIVE
+          else "WebhooksDisabled")
+    return Webhook.model_validate(webhook.to_json())
+
+
+@api.post(ONE + "/rotate-secret", "rotateWebhookSecret", limit=WRITE,
+          summary="Replace a webhook's signing secret; the response carries the new one, shown "
+                  "only this once. Every attempt from now on, retries and replays of earlier "
+                  "deliveries included, is signed with the new secret",
+          errors=(WebhookNotFound,))
+def rotate_secret(webhook_id: WebhookIdPath) -> WebhookWithSecret:
+    webhook = runtime.services.webhooks.rotate_secret(caller_of(api), webhook_id)
+    count("WebhookSecretsRotated")
+    return WebhookWithSecret.model_validate(webhook.to_json(with_secret=True))
 
 
 @api.get(ONE + "/deliveries", "listWebhookDeliveries", limit=READ,

@@ -65,6 +65,35 @@ def test_a_deleted_webhook_is_gone_once(services):
     assert store.get(alice, made.webhook_id) is None and store.count(alice) == 0
 
 
+def test_a_webhooks_status_and_secret_change_in_place(services):
+    store, alice = services.webhook_store, owner()
+    made = webhook(alice, "contract.signed")
+    store.add(made)
+    off = store.set_status(alice, made.webhook_id, WebhookStatus.DISABLED)
+    assert off == replace(made, status=WebhookStatus.DISABLED)
+    assert store.set_status(alice, made.webhook_id, WebhookStatus.DISABLED) == off  # again
+    assert store.active_for([alice]) == []
+    rotated = store.set_secret(alice, made.webhook_id, "t" * 43)
+    assert rotated == replace(off, secret="t" * 43)  # the status change is kept
+    on = store.set_status(alice, made.webhook_id, WebhookStatus.ACTIVE)
+    assert on == replace(made, secret="t" * 43)
+    assert store.get(alice, made.webhook_id) == on
+    assert store.active_for([alice]) == [on]
+
+
+def test_changing_a_webhook_that_is_not_there_changes_nothing(services):
+    store, alice, bob = services.webhook_store, owner(), owner()
+    made = webhook(alice)
+    store.add(made)
+    assert store.set_status(bob, made.webhook_id, WebhookStatus.DISABLED) is None
+    assert store.set_secret(bob, made.webhook_id, "t" * 43) is None
+    assert store.get(bob, made.webhook_id) is None and store.count(bob) == 0  # nothing made
+    assert store.get(alice, made.webhook_id) == made
+    store.delete(alice, made.webhook_id)
+    assert store.set_secret(alice, made.webhook_id, "t" * 43) is None
+    assert store.get(alice, made.webhook_id) is None
+
+
 def test_only_active_webhooks_of_the_parties_are_found(services):
     store, alice, bob, carol = services.webhook_store, owner(), owner(), owner()
     active, disabled = webhook(alice), webhook(alice, status=WebhookStatus.DISABLED)

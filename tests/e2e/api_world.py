@@ -69,6 +69,9 @@ class World:
     template_id: str = ""
     webhook_id: str = ""
     webhook_to_delete: str = ""
+    # Disabled, enabled and given new secrets by the fuzzer (the owner's first one keeps
+    # receiving, so its delivery stays replayable).
+    webhook_to_change: str = ""
     delivery_id: str = ""
     attachment_id: str = ""
     jobs: dict[str, str] = field(default_factory=dict)
@@ -194,6 +197,8 @@ def build_world(url: str, admin_signer: Signer, receiver_port: int) -> World:
     world.webhook_id = hook["id"]
     world.webhook_to_delete = owner.call(
         "POST", "/webhooks", {"url": f"https://localhost:{receiver_port}/deleted"})["id"]
+    world.webhook_to_change = owner.call(
+        "POST", "/webhooks", {"url": f"https://localhost:{receiver_port}/changed"})["id"]
 
     # Signed, valid from a minute ago for a few seconds: the platform activates it and then
     # expires it while the rest is made.

@@ -92,6 +92,9 @@ def bindings(world: World) -> dict[tuple[str, str], Binding]:
         ("POST", "/api/v1/templates/{}/render"): Binding(
             ([world.template_id],), body={"variables": world.template_variables}),
         ("DELETE", "/api/v1/webhooks/{}"): Binding(([world.webhook_to_delete],)),
+        ("PATCH", "/api/v1/webhooks/{}"): Binding(([world.webhook_to_change],), only=True),
+        ("POST", "/api/v1/webhooks/{}/rotate-secret"): Binding(([world.webhook_to_change],),
+                                                              only=True),
         ("GET", "/api/v1/webhooks/{}/deliveries"): Binding(([world.webhook_id],)),
         ("POST", "/api/v1/webhooks/{}/deliveries/{}/replay"): Binding(
             ([world.webhook_id], [world.delivery_id])),

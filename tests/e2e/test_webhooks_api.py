@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from cms.domain.webhooks import verify_signature
+from cms_client import ApiError
 
 pytestmark = pytest.mark.e2e
 
@@ -94,3 +95,39 @@ def test_a_party_receives_its_contracts_events_signed(new_party, receiver):
                                   f"{replayed['id']}/replay")
     again = received(path, 3)
     assert again[-1][1]["CMS-Delivery-Id"] == replayed["id"]
+
+
+def test_a_rotated_secret_signs_the_next_delivery_and_a_disabled_webhook_gets_none(
+        new_party, receiver):
+    provider, consumer = new_party("eth"), new_party("ed25519")
+    path = f"/hooks/{time.time_ns()}"
+    hook = consumer.client.create_webhook(f"https://localhost:{receiver}{path}",
+                                          ["contract.submitted", "contract.signed"])
+    stranger = new_party("eth")
+    for call in (lambda: stranger.client.rotate_webhook_secret(hook["id"]),
+                 lambda: stranger.client.set_webhook_status(hook["id"], "disabled")):
+        with pytest.raises(ApiError) as refused:
+            call()
+        assert (refused.value.status, refused.value.code) == (404, "webhook_not_found")
+    rotated = consumer.client.rotate_webhook_secret(hook["id"])
+    assert rotated["secret"] != hook["secret"] and rotated["id"] == hook["id"]
+    now = datetime.now(UTC)
+    contract = provider.client.create_contract({
+        "title": "Rotated", "consumer_did": consumer.did, "terms": {"a": 1},
+        "valid_from": now.isoformat(), "valid_until": (now + timedelta(days=1)).isoformat()})
+    provider.client.transition(contract["id"], "submit")
+    [(_, headers, body)] = received(path, 1)
+    assert verify_signature(rotated["secret"], headers["CMS-Signature"], body, time.time())
+    assert not verify_signature(hook["secret"], headers["CMS-Signature"], body, time.time())
+
+    witness_path = f"/hooks/{time.time_ns()}-witness"
+    consumer.client.create_webhook(f"https://localhost:{receiver}{witness_path}",
+                                   ["contract.signed"])
+    assert consumer.client.set_webhook_status(hook["id"], "disabled")["status"] == "disabled"
+    assert consumer.client.set_webhook_status(hook["id"], "disabled")["status"] == "disabled"
+    provider.client.sign_contract(contract["id"], provider.signer)
+    # One fan-out serves both webhooks of the event: once the witness has it, the disabled
+    # webhook has been passed over.
+    received(witness_path, 1)
+    assert len(received(path, 1)) == 1
+    assert len(consumer.client.webhook_deliveries(hook["id"])["items"]) == 1

@@ -251,6 +251,36 @@ def test_a_webhook_is_shown_with_its_secret_once(webhooks):
     assert (gone.status, gone.code) == (404, "webhook_not_found")
 
 
+def test_only_the_owner_rotates_disables_and_enables_a_webhook(webhooks):
+    owner, stranger = user(), user()
+    created = webhooks("POST", "/api/v1/webhooks", {"url": "https://localhost:1/hook"},
+                       did=owner).body
+    one = f"/api/v1/webhooks/{created['id']}"
+    for method, path, body in (("POST", one + "/rotate-secret", None),
+                               ("PATCH", one, {"status": "disabled"})):
+        answer = webhooks(method, path, body, did=stranger)
+        assert (answer.status, answer.code) == (404, "webhook_not_found")
+    rotated = webhooks("POST", one + "/rotate-secret", did=owner)
+    assert rotated.status == 200 and len(rotated.body["secret"]) == 43
+    assert rotated.body["secret"] != created["secret"]
+    assert {k: v for k, v in rotated.body.items() if k != "secret"} == {
+        k: v for k, v in created.items() if k != "secret"}
+    for status in ("disabled", "disabled", "active"):  # setting it twice changes nothing
+        answer = webhooks("PATCH", one, {"status": status}, did=owner)
+        assert answer.status == 200 and answer.body["status"] == status
+        assert "secret" not in answer.body
+    assert webhooks("GET", "/api/v1/webhooks", did=owner).body["items"][0]["status"] == "active"
+
+
+@pytest.mark.parametrize("body", [{}, {"status": "paused"}, {"status": "active", "url": "x"}])
+def test_a_webhook_change_other_than_its_status_is_400(webhooks, body):
+    owner = user()
+    created = webhooks("POST", "/api/v1/webhooks", {"url": "https://localhost:1/hook"},
+                       did=owner).body
+    answer = webhooks("PATCH", f"/api/v1/webhooks/{created['id']}", body, did=owner)
+    assert (answer.status, answer.code) == (400, "validation_error")
+
+
 @pytest.mark.parametrize(("body", "code", "pointer"), [
     ({"url": "http://hooks.example.com/"}, "webhook_url_invalid", "/url"),
     ({"url": "https://u:p@hooks.example.com/"}, "webhook_url_invalid", "/url"),
@@ -355,7 +385,8 @@ def test_the_openapi_document_names_every_answer_of_these_functions(services):
     tags = {"templates", "webhooks", "ledger", "meta"}
     operations = [op for methods in document["paths"].values() for op in methods.values()
                   if set(op["tags"]) & tags]
-    assert len(operations) == 17  # meta: health, its details and chain answer, the document
+    # webhooks: 7; meta: health, its details and chain answer, the document
+    assert len(operations) == 19
     for operation in operations:
         for status, response in operation["responses"].items():
             if status in ("204", "304") or not status.startswith("2"):

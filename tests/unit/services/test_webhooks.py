@@ -42,6 +42,7 @@ from cms.domain.webhooks import (
     AttemptMessage,
     ContractEvent,
     DeliveryStatus,
+    WebhookStatus,
     verify_signature,
 )
 from cms.services.webhooks import USER_AGENT, Outcome, WebhookService
@@ -346,6 +347,61 @@ def test_a_deleted_webhooks_pending_delivery_is_dropped(services, svc, queue, en
         svc.deliveries(owner, webhook.webhook_id, None, 20)
     with pytest.raises(WebhookNotFound):
         svc.delete(owner, webhook.webhook_id)
+
+
+def test_a_rotated_secret_signs_every_later_attempt_of_earlier_deliveries(services, svc,
+                                                                          queue, endpoint):
+    owner, url = new_owner(), endpoint.url("/rotated", 500)
+    webhook = svc.register(owner, url, [])
+    first = first_attempt(svc, queue, owner)
+    assert svc.attempt(first) is Outcome.RETRYING  # signed with the first secret
+    rotated = svc.rotate_secret(owner, webhook.webhook_id)
+    assert rotated.secret != webhook.secret and len(rotated.secret) == 43
+    assert svc.list_webhooks(owner) == [rotated]
+
+    assert svc.attempt(queue.sent[-1].message) is Outcome.RETRYING  # the retry, after it
+    before, after = received_at(url)
+    for request, secret, other in ((before, webhook.secret, rotated.secret),
+                                   (after, rotated.secret, webhook.secret)):
+        header = {k.lower(): v for k, v in request.headers.items()}[SIGNATURE_HEADER.lower()]
+        assert verify_signature(secret, header, request.body, time.time())
+        assert not verify_signature(other, header, request.body, time.time())
+
+
+def test_only_the_owner_rotates_or_switches_a_webhook(svc, endpoint):
+    owner, stranger = new_owner(), new_owner()
+    webhook = svc.register(owner, endpoint.url("/owned"), [])
+    with pytest.raises(WebhookNotFound):
+        svc.rotate_secret(stranger, webhook.webhook_id)
+    with pytest.raises(WebhookNotFound):
+        svc.set_status(stranger, webhook.webhook_id, WebhookStatus.DISABLED)
+    with pytest.raises(WebhookNotFound):
+        svc.rotate_secret(owner, str(uuid.uuid4()))
+    assert svc.list_webhooks(owner) == [webhook]
+
+
+def test_a_disabled_webhook_gets_no_deliveries_until_enabled(services, svc, queue, endpoint):
+    owner, url = new_owner(), endpoint.url("/switched")
+    webhook = svc.register(owner, url, [])
+    pending = first_attempt(svc, queue, owner)
+    off = svc.set_status(owner, webhook.webhook_id, WebhookStatus.DISABLED)
+    assert svc.set_status(owner, webhook.webhook_id, WebhookStatus.DISABLED) == off  # idempotent
+    assert off.status is WebhookStatus.DISABLED
+
+    assert svc.fan_out(contract_event(owner.did, OTHER_PARTY)) == []  # no new delivery
+    assert svc.attempt(pending) is Outcome.DROPPED  # the one in flight is given up
+    dropped = stored(services, webhook.webhook_id, pending.delivery_id)
+    assert (dropped.status, dropped.last_error) == (DeliveryStatus.DEAD,
+                                                    "the webhook was deleted or disabled")
+    with pytest.raises(Conflict):  # nothing is sent while it is disabled
+        svc.replay(owner, webhook.webhook_id, pending.delivery_id)
+    assert received_at(url) == []
+
+    assert svc.set_status(owner, webhook.webhook_id, WebhookStatus.ACTIVE) == webhook
+    replayed = svc.replay(owner, webhook.webhook_id, pending.delivery_id)
+    assert svc.attempt(queue.receive()[-1]) is Outcome.SUCCEEDED
+    assert [r.headers["CMS-Delivery-Id"] for r in received_at(url)] == [replayed.delivery_id]
+    assert len(svc.fan_out(contract_event(owner.did, OTHER_PARTY))) == 1
 
 
 def test_fan_out_twice_makes_one_delivery_per_webhook(svc, queue, endpoint):

@@ -34,6 +34,8 @@ const SENTENCES: Record<string, string> = {
   not_found: "It does not exist, or you are not allowed to see it.",
   contract_not_found: "This contract does not exist, or you are not a party to it.",
   template_not_found: "That template does not exist.",
+  webhook_not_found: "This webhook does not exist, or it is not yours.",
+  webhook_limit_reached: "You have as many webhooks as allowed. Delete one to register another.",
   not_yet_valid: "The contract's validity has not started yet.",
   validity_ended: "The contract's validity has ended.",
 };

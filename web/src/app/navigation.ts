@@ -17,6 +17,7 @@ export const navigation: NavigationItem[] = [
   { to: "/verify", label: "Verify a receipt" },
   { to: "/account", label: "Account and keys" },
   { to: "/templates", label: "Templates" },
+  { to: "/webhooks", label: "Webhooks" },
   // Keep last: a page outside the app.
   { to: "/api-docs", label: "API reference", outsideApp: true },
 ];

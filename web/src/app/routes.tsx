@@ -18,6 +18,7 @@ const screens: RouteObject[] = [
   { path: "templates/:id/publish", lazy: () => import("../features/templates/editorRoute") },
   { path: "sign-in", lazy: () => import("../features/sign-in/route") },
   { path: "account", lazy: () => import("../features/account/route") },
+  { path: "webhooks", lazy: () => import("../features/webhooks/route") },
   { path: "*", lazy: () => import("../features/not-found/route") },
 ];
 

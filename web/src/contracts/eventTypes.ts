@@ -11,6 +11,7 @@ const EVENT_TYPES: Record<string, { label: string; done: string }> = {
   "contract.terminated": { label: "Terminated", done: "terminated" },
   "contract.expired": { label: "Expired", done: "expired" },
   "contract.attachment_added": { label: "Attachment added", done: "given an attachment" },
+  "contract.reminder": { label: "Reminder", done: "reminded" },
 };
 
 export function eventLabel(type: string): string {

@@ -857,7 +857,8 @@ export interface paths {
         delete: operations["deleteWebhook"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Disable or enable a webhook (idempotent); a disabled webhook gets no new deliveries and its pending ones are dropped */
+        patch: operations["updateWebhook"];
         trace?: never;
     };
     "/api/v1/webhooks/{webhook_id}/deliveries": {
@@ -888,6 +889,23 @@ export interface paths {
         put?: never;
         /** Send a succeeded or dead delivery again (a new series of attempts) */
         post: operations["replayWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace a webhook's signing secret; the response carries the new one, shown only this once. Every attempt from now on, retries and replays of earlier deliveries included, is signed with the new secret */
+        post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4790,6 +4808,21 @@ export interface components {
              */
             created_at: string;
         };
+        /**
+         * WebhookChange
+         * @description Switch a webhook on or off; setting the status it already has changes nothing.
+         * @example {
+         *       "status": "disabled"
+         *     }
+         */
+        WebhookChange: {
+            /**
+             * Status
+             * @description disabled: no new deliveries, pending ones are dropped at their next attempt
+             * @enum {string}
+             */
+            status: "active" | "disabled";
+        };
         /** WebhookList */
         WebhookList: {
             /**
@@ -4800,7 +4833,8 @@ export interface components {
         };
         /**
          * WebhookWithSecret
-         * @description A new webhook, with the secret that signs its deliveries: shown only this once.
+         * @description A webhook with the secret that signs its deliveries (new, or just rotated): shown
+         *     only this once.
          */
         WebhookWithSecret: {
             /**
@@ -9186,6 +9220,58 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookChange"];
+            };
+        };
+        responses: {
+            /** @description Disable or enable a webhook (idempotent); a disabled webhook gets no new deliveries and its pending ones are dropped */
+            200: {
+                headers: {
+                    /** @description Where the caller stands in this operation's class: r, the requests left now; t, the seconds within which no more than r can be made (until the next token) */
+                    RateLimit?: string;
+                    /** @description The class's quota: q requests per w (60) seconds, at most cms-burst at once */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found" | "webhook_not_found";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     listWebhookDeliveries: {
         parameters: {
             query?: {
@@ -9302,6 +9388,54 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
                         code?: "conflict";
+                    };
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Replace a webhook's signing secret; the response carries the new one, shown only this once. Every attempt from now on, retries and replays of earlier deliveries included, is signed with the new secret */
+            200: {
+                headers: {
+                    /** @description Where the caller stands in this operation's class: r, the requests left now; t, the seconds within which no more than r can be made (until the next token) */
+                    RateLimit?: string;
+                    /** @description The class's quota: q requests per w (60) seconds, at most cms-burst at once */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found" | "webhook_not_found";
                     };
                 };
             };

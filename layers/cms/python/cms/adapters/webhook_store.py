@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from pynamodb.exceptions import PynamoDBConnectionError
+from pynamodb.expressions.update import Action
 
 from cms.adapters.dynamo import transaction, unavailable_on_connection_errors
 from cms.adapters.tables import DeliveryRecord, WebhookRecord
@@ -77,6 +78,24 @@ class DynamoWebhookStore:
         except WriteConflict:
             return False
         return True
+
+    def set_status(self, owner_did: str, webhook_id: str,
+                   status: WebhookStatus) -> Webhook | None:
+        return self._update(owner_did, webhook_id, WebhookRecord.status.set(status.value))
+
+    def set_secret(self, owner_did: str, webhook_id: str, secret: str) -> Webhook | None:
+        return self._update(owner_did, webhook_id, WebhookRecord.secret.set(secret))
+
+    def _update(self, owner_did: str, webhook_id: str, action: Action) -> Webhook | None:
+        """One attribute set in place (a concurrent change of another one is kept); the
+        record as it now is, or None if there is no such webhook."""
+        record = WebhookRecord(owner_did, webhook_id)
+        try:
+            _conditional(lambda: record.update(actions=[action],
+                                               condition=WebhookRecord.webhook_id.exists()))
+        except WriteConflict:
+            return None
+        return _webhook(record)  # update() loads every attribute of the stored item
 
     def active_for(self, dids: Iterable[str]) -> list[Webhook]:
         """Every active webhook of these owners."""

@@ -7,7 +7,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from cms.domain.webhooks import AttemptMessage, Delivery, DeliveryStatus, Webhook
+from cms.domain.webhooks import (
+    AttemptMessage,
+    Delivery,
+    DeliveryStatus,
+    Webhook,
+    WebhookStatus,
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,16 @@ class WebhookStore(Protocol):
     def delete(self, owner_did: str, webhook_id: str) -> bool:
         """False if the owner had no such webhook. Its deliveries stay (they are dropped at
         their next attempt, and age out)."""
+
+    def set_status(self, owner_did: str, webhook_id: str,
+                   status: WebhookStatus) -> Webhook | None:
+        """The webhook with ``status`` (changing that one attribute only), or None if the
+        owner has no such webhook."""
+
+    def set_secret(self, owner_did: str, webhook_id: str, secret: str) -> Webhook | None:
+        """The webhook with ``secret`` in place of the old one (that attribute only), or None
+        if the owner has no such webhook. Attempts read the webhook each time, so every
+        attempt after this call signs with the new secret."""
 
     def active_for(self, dids: Iterable[str]) -> list[Webhook]:
         """Every active webhook of these owners."""

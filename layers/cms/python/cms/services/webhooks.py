@@ -101,6 +101,25 @@ class WebhookService:
         if not self._store.delete(caller.did, webhook_id):
             raise WebhookNotFound(f"no webhook {webhook_id}")
 
+    def set_status(self, caller: Caller, webhook_id: str, status: WebhookStatus) -> Webhook:
+        """Idempotent. A disabled webhook gets no new deliveries (fan-out skips it), its
+        pending ones are dropped at their next attempt (dead, replayable once enabled again),
+        and its deliveries cannot be replayed meanwhile."""
+        webhook = self._store.set_status(caller.did, webhook_id, status)
+        if webhook is None:
+            raise WebhookNotFound(f"no webhook {webhook_id}")
+        return webhook
+
+    def rotate_secret(self, caller: Caller, webhook_id: str) -> Webhook:
+        """A new secret, in the result and never shown again; the old one stops at once.
+        Every attempt reads the webhook when it is made, so retries and replays of deliveries
+        created before the rotation are signed with the new secret; only an attempt already
+        being sent at the moment of rotation carries the old one."""
+        webhook = self._store.set_secret(caller.did, webhook_id, new_secret())
+        if webhook is None:
+            raise WebhookNotFound(f"no webhook {webhook_id}")
+        return webhook
+
     def deliveries(self, caller: Caller, webhook_id: str, cursor: str | None,
                    limit: int) -> DeliveryPage:
         """Newest first; ``cursor`` is the last delivery id of the previous page."""

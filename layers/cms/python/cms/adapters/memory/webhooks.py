@@ -6,7 +6,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from cms.domain.webhooks import (
     DELIVERY_ID,
@@ -56,6 +57,21 @@ class MemoryWebhookStore:
     def delete(self, owner_did: str, webhook_id: str) -> bool:
         with self._lock:
             return self._webhooks.pop((owner_did, webhook_id), None) is not None
+
+    def set_status(self, owner_did: str, webhook_id: str,
+                   status: WebhookStatus) -> Webhook | None:
+        return self._change(owner_did, webhook_id, status=status)
+
+    def set_secret(self, owner_did: str, webhook_id: str, secret: str) -> Webhook | None:
+        return self._change(owner_did, webhook_id, secret=secret)
+
+    def _change(self, owner_did: str, webhook_id: str, **changes: Any) -> Webhook | None:
+        with self._lock:
+            current = self._webhooks.get((owner_did, webhook_id))
+            if current is None:
+                return None
+            changed = self._webhooks[(owner_did, webhook_id)] = replace(current, **changes)
+            return changed
 
     def active_for(self, dids: Iterable[str]) -> list[Webhook]:
         return [webhook for did in dict.fromkeys(dids) for webhook in self.owned_by(did)

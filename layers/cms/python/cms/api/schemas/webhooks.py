@@ -35,16 +35,29 @@ class NewWebhook(BaseModel):
         default_factory=list, max_length=50, description="Empty: every event")
 
 
+WebhookState = Literal["active", "disabled"]
+
+
+class WebhookChange(BaseModel):
+    """Switch a webhook on or off; setting the status it already has changes nothing."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
+        {"status": "disabled"}]})
+    status: WebhookState = Field(description=(
+        "disabled: no new deliveries, pending ones are dropped at their next attempt"))
+
+
 class Webhook(BaseModel):
     id: Uuid
     url: str
     event_types: list[ContractEventType] = Field(description="Empty: every event")
-    status: Literal["active", "disabled"]
+    status: WebhookState
     created_at: Instant
 
 
 class WebhookWithSecret(Webhook):
-    """A new webhook, with the secret that signs its deliveries: shown only this once."""
+    """A webhook with the secret that signs its deliveries (new, or just rotated): shown
+    only this once."""
 
     secret: str = Field(pattern=r"^[A-Za-z0-9_-]{43}$", description=(
         "32 random bytes, base64url; the HMAC-SHA256 key (its ASCII bytes) of the "
