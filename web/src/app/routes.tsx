@@ -13,6 +13,8 @@ const screens: RouteObject[] = [
   { path: "verify", lazy: () => import("../features/verify-receipt/route") },
   { path: "contracts/:id", lazy: () => import("../features/contract-page/route") },
   { path: "sign-in", lazy: () => import("../features/sign-in/route") },
+  { path: "engine", lazy: () => import("../features/engine/route") },
+  { path: "engine/:address", lazy: () => import("../features/engine/contractRoute") },
   { path: "account", lazy: () => import("../features/account/route") },
   { path: "*", lazy: () => import("../features/not-found/route") },
 ];
