@@ -1,4 +1,4 @@
-import { Badge, Button, Group, List, Loader, Stack, Text, TextInput } from "@mantine/core";
+import { Button, Group, List, Loader, Stack, Text, TextInput } from "@mantine/core";
 import { useState, type SubmitEvent } from "react";
 import { useSession } from "../../auth/sessionStore";
 import { Notice } from "../contract-page/Notice";
@@ -43,8 +43,8 @@ function PartiesList({ status, me }: { status: InputStatus; me: string | undefin
     <List size="sm" aria-label="Parties' inputs">
       {Object.entries(status.parties).map(([name, party]) => (
         <List.Item key={name}>
-          <Group gap="xs"><Text size="sm">{name}{name === me ? " (you)" : ""}</Text>
-            <Badge variant="light" color={party.submitted ? "green" : "gray"}>{party.submitted ? "input submitted" : "waiting for input"}</Badge>
+          <Group gap="xs"><Text size="sm">{name}{name === me ? " (you)" : ""}:</Text>
+            <Text size="sm" fw={700}>{party.submitted ? "input submitted" : "waiting for input"}</Text>
           </Group>
         </List.Item>
       ))}

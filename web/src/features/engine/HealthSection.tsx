@@ -1,9 +1,9 @@
-import { Badge, Group, List, Loader, Text } from "@mantine/core";
+import { Group, List, Loader, Text } from "@mantine/core";
 import { ProblemAlert } from "../contract-page/ProblemAlert";
 import { Section } from "../contract-page/Section";
 import { useEngineHealth } from "./queries";
 
-const STATUS_COLOR = { healthy: "green", warning: "yellow", critical: "red" } as const;
+const STATUS_LABEL = { healthy: "Healthy", warning: "Warning", critical: "Critical" } as const;
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
 /** The engine's health report: score, status, recent errors, what to do about them. */
@@ -17,7 +17,7 @@ export function HealthSection({ address }: { address: string }) {
         <>
           <Group gap="sm">
             <Text>Score {percent(health.data.health_score)}</Text>
-            <Badge color={STATUS_COLOR[health.data.status]} variant="filled" autoContrast>{health.data.status}</Badge>
+            <Text fw={700}>{STATUS_LABEL[health.data.status]}</Text>
           </Group>
           <Text size="sm">
             {health.data.total_executions} executions; {percent(health.data.success_rate)} succeeded

@@ -1,6 +1,7 @@
-import { Badge, Button, Loader, Table, Text } from "@mantine/core";
+import { Button, Loader, Table, Text } from "@mantine/core";
 import { ProblemAlert } from "../contract-page/ProblemAlert";
 import { Section } from "../contract-page/Section";
+import { ScrollableTable } from "./ScrollableTable";
 import { failureWords } from "./outcomeWords";
 import { useEngineHistory } from "./queries";
 
@@ -13,7 +14,7 @@ export function HistorySection({ address }: { address: string }) {
       {history.isPending ? <Loader size="sm" aria-label="Loading the history" role="status" /> : null}
       {history.error ? <ProblemAlert error={history.error} /> : null}
       {records.length > 0 ? (
-        <Table.ScrollContainer minWidth={480}>
+        <ScrollableTable label="Execution history table">
           <Table striped aria-label="Executions, newest first">
             <Table.Thead><Table.Tr>
               <Table.Th>When</Table.Th><Table.Th>Function</Table.Th><Table.Th>Outcome</Table.Th><Table.Th>Gas</Table.Th>
@@ -23,14 +24,14 @@ export function HistorySection({ address }: { address: string }) {
                 <Table.Tr key={record.execution_id}>
                   <Table.Td>{new Date(record.timestamp).toLocaleString()}</Table.Td>
                   <Table.Td>{record.function}{record.dry_run ? " (estimate)" : ""}</Table.Td>
-                  <Table.Td>{record.success ? <Badge color="green" variant="light">succeeded</Badge>
+                  <Table.Td>{record.success ? <Text size="sm">succeeded</Text>
                     : <Text size="sm">{record.error ? failureWords(record.error) : "failed"}</Text>}</Table.Td>
                   <Table.Td>{record.gas_used.toLocaleString("en")}</Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
+        </ScrollableTable>
       ) : history.data ? <Text size="sm">No executions yet.</Text> : null}
       {history.hasNextPage ? (
         <Button variant="light" loading={history.isFetchingNextPage} onClick={() => { void history.fetchNextPage(); }}>

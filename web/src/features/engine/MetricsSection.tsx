@@ -3,10 +3,14 @@ import { Loader, SimpleGrid, Stack, Table, Text } from "@mantine/core";
 import { useId } from "react";
 import { ProblemAlert } from "../contract-page/ProblemAlert";
 import { Section } from "../contract-page/Section";
+import { ScrollableTable } from "./ScrollableTable";
 import { useEngineMetrics } from "./queries";
 import type { Schemas } from "@cms/sdk";
 
 type Metrics = Schemas["EngineMetrics"];
+// The charts repeat the table below them: hidden from assistive technology and out of the tab
+// order (recharts' keyboard layer would make a hidden element focusable).
+const DECORATIVE = { "aria-hidden": true, barChartProps: { accessibilityLayer: false } } as const;
 const percent = (value: number) => Math.round(value * 1000) / 10;
 
 /** The rates as chart rows (percent) and the counts beside them: the data behind both charts
@@ -62,14 +66,14 @@ function MetricsView({ metrics }: { metrics: Metrics }) {
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="lg">
         <Figure title="Rates (percent)">
           <BarChart h={220} data={rows.rates} dataKey="measure" yAxisProps={{ domain: [0, 100] }} unit="%"
-            series={[{ name: "percent", label: "Percent", color: "teal.7" }]} aria-hidden />
+            series={[{ name: "percent", label: "Percent", color: "teal.7" }]} {...DECORATIVE} />
         </Figure>
         <Figure title="Executions">
           <BarChart h={220} data={rows.executions} dataKey="measure"
-            series={[{ name: "count", label: "Executions", color: "indigo.6" }]} aria-hidden />
+            series={[{ name: "count", label: "Executions", color: "indigo.6" }]} {...DECORATIVE} />
         </Figure>
       </SimpleGrid>
-      <Table.ScrollContainer minWidth={320}>
+      <ScrollableTable label="Engine metrics table">
         <Table aria-label="Engine metrics as figures">
           <Table.Thead><Table.Tr><Table.Th>Measure</Table.Th><Table.Th>Value</Table.Th></Table.Tr></Table.Thead>
           <Table.Tbody>
@@ -77,7 +81,7 @@ function MetricsView({ metrics }: { metrics: Metrics }) {
             {rows.figures.map(([label, value]) => <Table.Tr key={label}><Table.Td>{label}</Table.Td><Table.Td>{value}</Table.Td></Table.Tr>)}
           </Table.Tbody>
         </Table>
-      </Table.ScrollContainer>
+      </ScrollableTable>
     </Stack>
   );
 }
