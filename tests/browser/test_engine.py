@@ -170,7 +170,7 @@ def test_two_parties_encrypt_in_their_browsers_and_see_the_attested_result(
     assert len(submits) == 2 and all(r["success"] for r in submits)
 
 
-def test_the_engine_metrics_as_charts_with_a_table_in_both_themes(person, new_party,
+def test_the_engine_metrics_in_both_themes_and_my_deployments(person, new_party,
                                                                   assert_accessible, screenshot):
     alice = new_party("eth")
     alice.client.deploy_engine_contract("erc20", name="Metered", init_args={
@@ -189,3 +189,8 @@ def test_the_engine_metrics_as_charts_with_a_table_in_both_themes(person, new_pa
         assert_accessible(page)
         screenshot(page, f"engine-metrics-{scheme}")
         assert visitor.console_errors == []
+    # Her deployments are listed (newest first) and each opens its page.
+    mine = page.get_by_role("table", name="My deployed contracts, newest first")
+    mine.get_by_role("link", name="Metered").click()
+    expect(page).to_have_url(ADDRESS_PATH)
+    expect(page.get_by_role("heading", name="Metered", level=1)).to_be_visible()

@@ -6,15 +6,17 @@ import { CircuitDeployForm } from "./CircuitDeployForm";
 import { Erc20DeployForm } from "./Erc20DeployForm";
 import { MetricsSection } from "./MetricsSection";
 import { OpenAddressForm } from "./OpenAddressForm";
+import { OwnedContracts } from "./OwnedContracts";
 import { WasmDeployForm } from "./WasmDeployForm";
 
-/** The contract engine: open a contract, deploy one of three kinds, the engine's metrics. */
+/** The contract engine: the caller's contracts, open any address, deploy one of three kinds, the engine's metrics. */
 export function EngineHome() {
   const did = useSession()?.did;
   return (
     <Stack gap="md">
       <Title order={1}>Contract engine</Title>
       {did ? <Text size="sm">Your address in the engine: <Code>{engineAddressOf(did)}</Code></Text> : null}
+      <OwnedContracts />
       <Section title="Open a contract"><OpenAddressForm /></Section>
       <Section title="Deploy a contract">
         <Tabs defaultValue="erc20" keepMounted={false}>

@@ -2,7 +2,7 @@ import { Code, SimpleGrid, Text } from "@mantine/core";
 import { Section } from "../contract-page/Section";
 import type { EngineContract } from "./queries";
 
-const KIND_LABEL: Record<EngineContract["kind"], string> = {
+export const KIND_LABEL: Record<EngineContract["kind"], string> = {
   erc20: "ERC20 token", wasm: "WebAssembly contract", circuit: "Circuit contract",
   confidential_ledger: "Confidential ledger", sealed_bid_tally: "Sealed-bid tally",
 };

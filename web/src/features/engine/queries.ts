@@ -11,6 +11,7 @@ export type EngineCall = Schemas["Call"];
 export const engineKeys = {
   contract: (did: string, address: string) => ["engine", did, address.toLowerCase()] as const,
   metrics: (did: string) => ["engine", did, "metrics"] as const,
+  owned: (did: string) => ["engine", did, "owned"] as const,
 };
 
 const at = (address: string) => ({ params: { path: { address } } });
@@ -47,6 +48,20 @@ export function useEngineHistory(address: string) {
   });
 }
 
+export const OWNED_PAGE = 20;
+
+/** The contracts the caller deployed, newest first, page by page. */
+export function useOwnedContracts() {
+  const cms = useCms();
+  return useInfiniteQuery({
+    queryKey: [...engineKeys.owned(useReader())],
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam, signal }) => present((await cms.GET("/api/v1/engine/contracts", {
+      params: { query: pageParam ? { limit: OWNED_PAGE, cursor: pageParam } : { limit: OWNED_PAGE } }, signal })).data),
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  });
+}
+
 export function useEngineMetrics() {
   const cms = useCms();
   return useQuery({
@@ -57,9 +72,12 @@ export function useEngineMetrics() {
 
 export function useDeploy() {
   const cms = useCms();
+  const queryClient = useQueryClient();
+  const owned = engineKeys.owned(useReader());
   return useMutation({
     mutationFn: async (request: DeployRequest) => present((await cms.POST("/api/v1/engine/contracts",
       { body: request })).data),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: owned }),
   });
 }
 
