@@ -6,6 +6,7 @@ attested result, and the engine's metrics as charts with their table."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -141,10 +142,18 @@ def test_a_webassembly_transfer_and_a_manifest_refused_by_field(person, new_part
 def test_two_parties_encrypt_in_their_browsers_and_see_the_attested_result(
         person, new_party, assert_accessible, screenshot):
     alice, bob = new_party("eth"), new_party("ed25519")
-    contract = alice.client.deploy_engine_contract("circuit", name="Who bids more", init_args={
-        "circuit": comparator(16),
-        "parties": {"alice": caller_address(alice.did), "bob": caller_address(bob.did)},
-        "enclave_pcr0s": [local_measurements()[0].hex()]})
+    deployer = person().sign_in_as(alice, "/engine")
+    deployer.get_by_role("tab", name="Circuit").click()
+    deployer.get_by_label("Contract name").fill("Who bids more")
+    deployer.get_by_label("Circuit (cms-circuit/v1 JSON)").fill(json.dumps(comparator(16)))
+    deployer.get_by_label("Address of party alice (16-bit input)").fill(caller_address(alice.did))
+    deployer.get_by_label("Address of party bob (16-bit input)").fill(caller_address(bob.did))
+    deployer.get_by_label(re.compile("^Enclave images allowed")).fill(
+        local_measurements()[0].hex())
+    deployer.get_by_role("button", name="Deploy the circuit").click()
+    expect(deployer).to_have_url(ADDRESS_PATH)
+    assert_accessible(deployer)
+    contract = {"address": deployer.url.rsplit("/", 1)[1]}
     path = f"/engine/{contract['address']}"
     pages = {}
     for party, value in ((alice, "41000"), (bob, "39500")):
