@@ -57,11 +57,18 @@ def pack_bits(bits: Sequence[bool | int]) -> bytes:
 def seal_input(recipient: ec.EllipticCurvePublicKey, aad: bytes,
                bits: Sequence[bool | int]) -> bytes:
     """``bits`` encrypted to ``recipient`` (the contract's input key), bound to ``aad``."""
+    return _seal(recipient, aad, bits, ec.generate_private_key(ec.SECP256R1()),
+                 os.urandom(NONCE_BYTES))
+
+
+def _seal(recipient: ec.EllipticCurvePublicKey, aad: bytes, bits: Sequence[bool | int],
+          ephemeral: ec.EllipticCurvePrivateKey, nonce: bytes) -> bytes:
+    """``seal_input`` with its randomness given: only the shared test vectors
+    (tests/vectors/circuit_inputs) fix it, so that another implementation can be compared
+    byte for byte. Never reuse an ephemeral key or nonce."""
     packed = pack_bits(bits)
-    ephemeral = ec.generate_private_key(ec.SECP256R1())
     point = _point(ephemeral.public_key())
     key = _aes_key(ephemeral.exchange(ec.ECDH(), recipient), point, _point(recipient))
-    nonce = os.urandom(NONCE_BYTES)
     return INPUT_MAGIC + point + nonce + AESGCM(key).encrypt(nonce, packed, aad)
 
 

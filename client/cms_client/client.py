@@ -347,6 +347,14 @@ class CmsClient:
         return self._call("POST", "/api/v1/engine/contracts",
                           {k: v for k, v in body.items() if v is not None})
 
+    def engine_contracts(self, *, limit: int = 50,
+                         cursor: str | None = None) -> dict[str, Any]:
+        """The engine contracts this identity deployed, newest first (a page)."""
+        params: dict[str, Any] = {"limit": limit}
+        if cursor is not None:
+            params["cursor"] = cursor
+        return self._call("GET", "/api/v1/engine/contracts", params=params)
+
     def engine_contract(self, address: str) -> dict[str, Any]:
         return self._call("GET", f"/api/v1/engine/contracts/{address}")
 

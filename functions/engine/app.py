@@ -25,12 +25,14 @@ from cms.api.schemas.engine import (
     Call,
     ContractHealth,
     EngineContract,
+    EngineContractPage,
     EngineInfo,
     EngineMetrics,
     ExecutionHistory,
     ExecutionResult,
     GasEstimate,
     HistoryCursor,
+    OwnedCursor,
 )
 from cms.api.schemas.engine_deploy import DEPLOY_EXAMPLES, DeployRequest
 from cms.domain.contracts import ValidityEnded
@@ -89,6 +91,15 @@ def deploy(request: Annotated[DeployRequest, Body(openapi_examples=DEPLOY_EXAMPL
     count("EngineContractsDeployed")
     body = EngineContract.model_validate(contract.to_json())
     return json_response(body, 201, {"Location": f"{CONTRACTS}/{body.address}"})
+
+
+@api.get(CONTRACTS, "listEngineContracts", limit=READ,
+         summary="The contracts the caller deployed, newest first (paged)",
+         errors=(StorageError,))
+def list_owned(limit: Annotated[int, Query(ge=1, le=100)] = 50,
+               cursor: Annotated[OwnedCursor | None, Query()] = None) -> EngineContractPage:
+    page = runtime.services.engine.owned(caller_of(api), limit, cursor)
+    return EngineContractPage.model_validate(page.to_json())
 
 
 @api.get(ONE, "getEngineContract", limit=READ,

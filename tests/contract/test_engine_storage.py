@@ -314,3 +314,22 @@ def test_a_failed_call_writes_nothing_and_a_batch_pages_as_its_calls(services, t
     assert [r.function for r in seen] == ["transfer"] * 4 + ["constructor"]
     assert [r.success for r in seen[:4]] == [True, True, True, False]
     assert balance(engine, token, BOB) == 6
+
+
+# -- each owner's deployments ---------------------------------------------------------------
+
+def test_an_owners_deployments_newest_first_from_any_position(services):
+    storage = services.engine_storage
+    owner, other = f"did:key:z{os.urandom(8).hex()}", f"did:key:z{os.urandom(8).hex()}"
+    times = ["2026-12-07T06:00:00.000Z", "2026-12-07T06:00:01.000Z", "2026-12-07T06:00:02.000Z"]
+    mine = [metadata(created_at=at, owner_did=owner) for at in times]
+    for contract in [*mine, metadata(owner_did=other), metadata()]:
+        storage.deploy(contract, {}, record(contract.address, function="constructor"))
+    newest_first = [c.address for c in reversed(mine)]
+    assert [c.address for c in storage.list_owned(owner, 10)] == newest_first
+    assert [c.address for c in storage.list_owned(owner, 2)] == newest_first[:2]
+    below = f"{times[1]}#{mine[1].address.lower()}"
+    assert [c.address for c in storage.list_owned(owner, 10, below)] == newest_first[2:]
+    assert storage.list_owned(owner, 10, "2026-12-07T05:00:00.000Z#0x") == []
+    assert storage.list_owned(f"did:key:z{os.urandom(8).hex()}", 10) == []
+    assert storage.list_owned(owner, 1)[0] == mine[2]  # the whole metadata

@@ -159,3 +159,19 @@ def test_a_webassembly_module_runs_in_the_function(new_party):
     assert sent["return_value"] is True and sent["events"][0]["event"] == "Transfer"
     assert holder.client.execute(token["address"], "balanceOf",
                                  {"account": to})["return_value"] == "120"
+
+
+def test_each_identity_lists_its_own_deployments_through_the_gateway(new_party):
+    owner, other = new_party("eth"), new_party("ed25519")
+    made = [owner.client.deploy_engine_contract("erc20", name=f"Token {n}", init_args={
+        "name": f"Token {n}", "symbol": "T"})["address"] for n in range(3)]
+    first = owner.client.engine_contracts(limit=2)
+    second = owner.client.engine_contracts(limit=2, cursor=first["next_cursor"])
+    listed = [c["address"] for c in first["items"] + second["items"]]
+    assert sorted(listed) == sorted(made) and second["next_cursor"] is None
+    assert all(c["owner_did"] == owner.did for c in first["items"])
+    assert other.client.engine_contracts()["items"] == []
+    # Any value of the cursor's shape is a position; another shape is the query's 400.
+    assert owner.client.engine_contracts(
+        cursor="1970-01-01T00:00:00Z_0x" + "0" * 40)["items"] == []
+    expect_error(lambda: owner.client.engine_contracts(cursor="nope"), 400, "validation_error")

@@ -18,6 +18,7 @@ export const navigation: NavigationItem[] = [
   { to: "/account", label: "Account and keys" },
   { to: "/templates", label: "Templates" },
   { to: "/webhooks", label: "Webhooks" },
+  { to: "/engine", label: "Engine" },
   // Keep last: a page outside the app.
   { to: "/api-docs", label: "API reference", outsideApp: true },
 ];

@@ -403,7 +403,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The contracts the caller deployed, newest first (paged) */
+        get: operations["listEngineContracts"];
         put?: never;
         /** Deploy a contract (the caller is its owner): built-in ERC20, a WebAssembly module, a Paillier privacy contract or a boolean-circuit contract */
         post: operations["deployEngineContract"];
@@ -2330,6 +2331,19 @@ export interface components {
             executions: number;
             /** Last Execution At */
             last_execution_at: string | null;
+        };
+        /** EngineContractPage */
+        EngineContractPage: {
+            /**
+             * Items
+             * @description The caller's deployments, newest first
+             */
+            items: components["schemas"]["EngineContract"][];
+            /**
+             * Next Cursor
+             * @description The next page's cursor; null on the last page
+             */
+            next_cursor: string | null;
         };
         /**
          * EngineEvent
@@ -6894,6 +6908,71 @@ export interface operations {
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listEngineContracts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: {
+                /** @description ETags from earlier answers (or *): 304 if one is still current */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contracts the caller deployed, newest first (paged) */
+            200: {
+                headers: {
+                    /** @description The representation's entity tag; send it back in If-None-Match */
+                    ETag?: string;
+                    /** @description Where the caller stands in this operation's class: r, the requests left now; t, the seconds within which no more than r can be made (until the next token) */
+                    RateLimit?: string;
+                    /** @description The class's quota: q requests per w (60) seconds, at most cms-burst at once */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EngineContractPage"];
+                };
+            };
+            /** @description Not modified: the If-None-Match tag is current */
+            304: {
+                headers: {
+                    ETag?: string;
+                    /** @description Where the caller stands in this operation's class: r, the requests left now; t, the seconds within which no more than r can be made (until the next token) */
+                    RateLimit?: string;
+                    /** @description The class's quota: q requests per w (60) seconds, at most cms-burst at once */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "dependency_unavailable" | "gateway_error" | "misconfigured" | "storage_error";
+                    };
+                };
+            };
             504: components["responses"]["GatewayTimeout"];
         };
     };

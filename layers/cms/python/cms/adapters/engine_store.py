@@ -49,6 +49,7 @@ from cms.domain.engine.storage import (
     Writes,
     by_minute,
     history_key,
+    owned_key,
 )
 from cms.domain.errors import DependencyUnavailable
 
@@ -112,6 +113,18 @@ class DynamoContractStorage:
                                               attributes_to_get=["address"])
             return sorted(item.address for item in items)
         return _storage_errors(scan)
+
+    def list_owned(self, owner_did: str, limit: int,
+                   before: str | None = None) -> list[ContractMetadata]:
+        def query() -> list[ContractMetadata]:
+            condition = EngineContractRecord.owned_key < before if before is not None else None
+            keys = [item.address for item in EngineContractRecord.by_owner.query(
+                owner_did, condition, scan_index_forward=False, limit=limit)][:limit]
+            items = {item.address: item for item in EngineContractRecord.batch_get(
+                [(address, CONTRACT_SK) for address in keys])}
+            # The index is eventually consistent: a contract it names is always there.
+            return [ContractMetadata.from_json(items[a].metadata) for a in keys if a in items]
+        return _storage_errors(query)
 
     def store_execution(self, record: ExecutionRecord) -> None:
         def write() -> None:
@@ -263,6 +276,8 @@ class _StateView(ReadOnlyState):
 def _new_contract(metadata: ContractMetadata, *, version: int) -> EngineContractRecord:
     contract = EngineContractRecord(metadata.address, CONTRACT_SK, metadata=metadata.to_json(),
                                     version=version)
+    if metadata.owner_did:  # the sparse by-owner index
+        contract.owner_did, contract.owned_key = metadata.owner_did, owned_key(metadata)
     for name in ContractStats.COUNTERS:
         setattr(contract, name, 0)
     return contract

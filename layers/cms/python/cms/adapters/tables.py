@@ -480,6 +480,18 @@ class TrainingJobRecord(Model):
     by_contract = JobsByContractIndex()
 
 
+class EngineByOwnerIndex(GlobalSecondaryIndex["EngineContractRecord"]):
+    """Each identity's deployments, newest first (sparse: only contract items deployed
+    through the API carry ``owner_did``). Keys only: a page reads its contracts' items."""
+
+    class Meta:
+        index_name = "by-owner"
+        projection = KeysOnlyProjection()
+
+    owner_did = UnicodeAttribute(hash_key=True)
+    owned_key = UnicodeAttribute(range_key=True)
+
+
 class EngineContractRecord(Model):
     """The unified engine's table: one partition per contract address.
 
@@ -503,6 +515,9 @@ class EngineContractRecord(Model):
     last_execution_at = UnicodeAttribute(null=True)
     contracts = NumberAttribute(null=True)  # totals item: contracts deployed
     ttl = TTLAttribute(null=True)  # the table's TTL attribute (minute buckets expire)
+    owner_did = UnicodeAttribute(null=True)  # contract items: the by-owner index
+    owned_key = UnicodeAttribute(null=True)
+    by_owner = EngineByOwnerIndex()
 
 
 class EngineStateRecord(Model):

@@ -42,6 +42,12 @@ class ContractStateStorage(Protocol):
     def list_contracts(self) -> list[str]:
         """Every contract's address, sorted."""
 
+    def list_owned(self, owner_did: str, limit: int,
+                   before: str | None = None) -> list[ContractMetadata]:
+        """The contracts ``owner_did`` deployed, newest first (by ``owned_key``), at most
+        ``limit``; with ``before``, only those whose key sorts below it. A query on the
+        owner's index, never a scan."""
+
     def store_execution(self, record: ExecutionRecord) -> None:
         """Add a record to the contract's history and totals, outside any commit."""
 

@@ -16,7 +16,12 @@ from cms.domain.engine.errors import EngineValidationError
 from cms.domain.engine.gas import MAX_GAS_LIMIT
 from cms.domain.engine.records import CIRCUIT_KIND, ContractMetadata, ExecutionRecord
 from cms.domain.engine.state import ContractState
-from cms.domain.engine.storage import cursor_position, history_cursor
+from cms.domain.engine.storage import (
+    cursor_position,
+    history_cursor,
+    owned_cursor,
+    owned_position,
+)
 from cms.domain.engine.unified import (
     Deployment,
     EngineInfo,
@@ -116,6 +121,17 @@ class HistoryPage:
                 "next_cursor": self.next_cursor}
 
 
+@dataclass(frozen=True)
+class OwnedPage:
+    """A page of the caller's own deployments, newest first."""
+
+    contracts: list[EngineContract]
+    next_cursor: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"items": [c.to_json() for c in self.contracts], "next_cursor": self.next_cursor}
+
+
 class ExecutionFailed(DomainError):
     """A call that ran and failed, reported with its own code (contract_reverted,
     gas_exhausted, execution_timeout) plus the execution's id and gas."""
@@ -205,6 +221,18 @@ class EngineService:
         page = records[:limit]
         more = len(records) > limit
         return HistoryPage(metadata.address, page, history_cursor(page[-1]) if more else None)
+
+    def owned(self, caller: Caller, limit: int = 50, cursor: str | None = None) -> OwnedPage:
+        """The contracts ``caller`` deployed, newest first: a query on the owner's index and
+        one read of each listed contract's totals (at most ``limit``, never a scan)."""
+        if not 1 <= limit <= MAX_HISTORY_PAGE:
+            raise EngineValidationError(f"limit must be 1 to {MAX_HISTORY_PAGE}", "limit")
+        before = owned_position(cursor) if cursor is not None else None
+        found = self.engine.storage.list_owned(caller.did, limit + 1, before)
+        page = found[:limit]
+        more = len(found) > limit
+        return OwnedPage([self._with_totals(m) for m in page],
+                         owned_cursor(page[-1]) if more else None)
 
     def health(self, address: str) -> ContractHealthReport:
         return self.engine.health_report(address)

@@ -22,6 +22,7 @@ from cms.domain.engine.storage import (
     Writes,
     by_minute,
     history_key,
+    owned_key,
 )
 
 
@@ -57,6 +58,14 @@ class MemoryContractStorage:
 
     def list_contracts(self) -> list[str]:
         return sorted(self._metadata)
+
+    def list_owned(self, owner_did: str, limit: int,
+                   before: str | None = None) -> list[ContractMetadata]:
+        with self._lock:
+            owned = sorted((m for m in self._metadata.values() if m.owner_did == owner_did
+                            and (before is None or owned_key(m) < before)),
+                           key=owned_key, reverse=True)
+        return owned[:limit]
 
     def store_execution(self, record: ExecutionRecord) -> None:
         with self._lock:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cms.api.schemas.common import Instant, JsonObject, JsonValue, Sha256Hex, Uuid
 from cms.api.schemas.problems import ProblemItem
 from cms.domain.engine.gas import MAX_GAS_LIMIT
-from cms.domain.engine.storage import HISTORY_CURSOR_PATTERN
+from cms.domain.engine.storage import HISTORY_CURSOR_PATTERN, OWNED_CURSOR_PATTERN
 from cms.domain.engine.unified.requests import MAX_BATCH
 
 ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
@@ -43,6 +43,12 @@ HistoryCursor = Annotated[str, Field(
     examples=["2026-12-07T06:00:00.000Z_123456000-0123456789abcdef"],
     description="A position in the history: the last record's time and id, as next_cursor "
                 "gives it. Any value of this shape is a position (the records before it)")]
+OwnedCursor = Annotated[str, Field(
+    pattern=OWNED_CURSOR_PATTERN,
+    examples=["2026-12-07T06:00:00.000Z_0x5b38da6a701c568545dcfcb03fcb875f56beddc4"],
+    description="A position in the caller's deployments: the last contract's creation time "
+                "and lower-case address, as next_cursor gives it. Any value of this shape is a "
+                "position (the deployments created before it)")]
 ContractKind = Literal["erc20", "wasm", "confidential_ledger", "sealed_bid_tally", "circuit"]
 ExecutionErrorCode = Literal["contract_reverted", "gas_exhausted", "execution_timeout",
                              "engine_validation_error", "contract_busy", "storage_error"]
@@ -231,6 +237,12 @@ class EngineContract(BaseModel):
                                                  "once that contract stops allowing work")
     executions: int = Field(ge=0, description="Recorded executions, the constructor included")
     last_execution_at: Instant | None
+
+
+class EngineContractPage(BaseModel):
+    items: list[EngineContract] = Field(description="The caller's deployments, newest first")
+    next_cursor: OwnedCursor | None = Field(description="The next page's cursor; null on the "
+                                                        "last page")
 
 
 class ContractHealth(BaseModel):

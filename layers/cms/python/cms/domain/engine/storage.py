@@ -57,6 +57,29 @@ HISTORY_CURSOR_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{
 _CURSOR = re.compile(HISTORY_CURSOR_PATTERN)
 
 
+# The caller's own deployments, newest first, continue below a position: the last contract's
+# creation time and address (lower-case), "_" between them. Any string of this shape is a
+# position (the deployments that sort below it).
+OWNED_CURSOR_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z"
+                        r"_0x[0-9a-f]{40}$")
+
+
+def owned_key(metadata: ContractMetadata) -> str:
+    """The order of one owner's deployments: creation time, then address."""
+    return f"{metadata.created_at}#{metadata.address.lower()}"
+
+
+def owned_cursor(metadata: ContractMetadata) -> str:
+    return owned_key(metadata).replace("#", "_", 1)
+
+
+def owned_position(cursor: str) -> str:
+    if not re.fullmatch(OWNED_CURSOR_PATTERN, cursor):
+        raise EngineValidationError("the cursor is not a position in the list (as next_cursor "
+                                    "gives it)", "cursor")
+    return cursor.replace("_", "#", 1)
+
+
 def history_cursor(record: ExecutionRecord) -> str:
     """The position just below ``record``."""
     return history_key(record).replace("#", "_", 1)

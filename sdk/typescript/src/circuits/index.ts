@@ -1,0 +1,3 @@
+export { INPUT_FORMAT, ciphertextSize, encryptFor, importInputKey, inputAad, packBits, sealInput,
+  uintBits } from "./input";
+export type { CircuitInfo } from "./input";

@@ -1,0 +1,87 @@
+import { Button, FileInput, Group, Stack, Textarea, TextInput } from "@mantine/core";
+import { useState, type SubmitEvent } from "react";
+import { AbiFields } from "./AbiFields";
+import { parseArgs, type AbiParam } from "./abi";
+import { deployErrors } from "./deployErrors";
+import { FieldErrors } from "./FieldErrors";
+import { readModule, type ModuleCode } from "./moduleFile";
+import { useDeployAndOpen } from "./useDeployAndOpen";
+import type { Schemas } from "@cms/sdk";
+
+type Manifest = Schemas["WasmManifest"];
+
+function parseManifest(text: string): { manifest?: Manifest; error?: string } {
+  if (!text.trim()) return { error: "Add the manifest: the functions the module exports, with their parameters." };
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return { error: "The manifest is a JSON object." };
+    return { manifest: value as Manifest };
+  } catch (error) {
+    return { error: `The manifest is not JSON: ${(error as Error).message}` };
+  }
+}
+
+/** A WebAssembly contract: its module (.wasm or .wat), its manifest, the init arguments the
+ * manifest declares; the engine's refusals listed against the manifest's fields. */
+export function WasmDeployForm() {
+  const [name, setName] = useState("");
+  const [module, setModule] = useState<ModuleCode | null>(null);
+  const [moduleError, setModuleError] = useState<string>();
+  const [manifestText, setManifestText] = useState("");
+  const [initTexts, setInitTexts] = useState<Record<string, string>>({});
+  const [initErrors, setInitErrors] = useState<Record<string, string>>({});
+  const deploy = useDeployAndOpen();
+  const parsed = parseManifest(manifestText);
+  const initParams: AbiParam[] = parsed.manifest?.init?.params ?? [];
+  const server = deploy.error ? deployErrors(deploy.error, ["/manifest", "/init_args"]) : {};
+  const [showManifestError, setShowManifestError] = useState(false);
+
+  const onModule = async (file: File | null) => {
+    setModuleError(undefined);
+    setModule(null);
+    if (!file) return;
+    const read = await readModule(file);
+    if ("error" in read) setModuleError(read.error); else setModule(read);
+  };
+  const onManifestFile = async (file: File | null) => { if (file) setManifestText(await file.text()); };
+
+  const onSubmit = (event: SubmitEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setShowManifestError(true);
+    if (!module) setModuleError("Choose the module: a .wasm binary or .wat text.");
+    const init = parseArgs(initParams, initTexts);
+    setInitErrors(init.ok ? {} : init.errors);
+    if (!module || !parsed.manifest || !init.ok) return;
+    deploy.submit({ kind: "wasm", name: name.trim() || undefined, code: module.code, code_encoding: module.encoding,
+      manifest: parsed.manifest, init_args: initParams.length > 0 ? init.args : undefined });
+  };
+
+  return (
+    <form onSubmit={(event) => { onSubmit(event); }} noValidate aria-label="Deploy a WebAssembly contract">
+      <Stack gap="sm">
+        <TextInput label="Contract name" value={name} onChange={(event) => { setName(event.currentTarget.value); }}
+          description="Optional." />
+        <FileInput label="Module" accept=".wasm,.wat,application/wasm,text/plain" clearable value={null}
+          placeholder={module ? module.fileName : "Choose a .wasm or .wat file"} error={moduleError ?? server[""]?.code}
+          onChange={(file) => { void onModule(file); }} />
+        <FileInput label="Load the manifest from a file" accept=".json,application/json" value={null} placeholder="Choose a .json file"
+          onChange={(file) => { void onManifestFile(file); }} />
+        <Textarea label="Manifest (JSON)" autosize minRows={4} maxRows={14} value={manifestText} spellCheck={false}
+          styles={{ input: { fontFamily: "var(--mantine-font-family-monospace)" } }}
+          error={showManifestError ? parsed.error : undefined}
+          onChange={(event) => { setManifestText(event.currentTarget.value); }} />
+        <FieldErrors label="The manifest was refused" errors={server["/manifest"]} />
+        {initParams.length > 0 ? (
+          <fieldset style={{ border: 0, padding: 0, margin: 0 }}>
+            <legend>Init arguments</legend>
+            <AbiFields params={initParams} texts={initTexts} errors={{ ...initErrors, ...server["/init_args"] }}
+              onChange={(param, text) => { setInitTexts({ ...initTexts, [param]: text }); }} />
+          </fieldset>
+        ) : null}
+        <FieldErrors label="The deployment was refused" errors={Object.fromEntries(
+          Object.entries(server[""] ?? {}).filter(([path]) => path !== "code"))} />
+        <Group><Button type="submit" loading={deploy.isPending}>Deploy the module</Button></Group>
+      </Stack>
+    </form>
+  );
+}
