@@ -16,6 +16,8 @@ export const navigation: NavigationItem[] = [
   { to: "/contracts/new", label: "New contract" },
   { to: "/verify", label: "Verify a receipt" },
   { to: "/account", label: "Account and keys" },
+  // Any signed-in identity may read the ledger's status: no roles.
+  { to: "/ledger", label: "Ledger" },
   // Keep last: a page outside the app.
   { to: "/api-docs", label: "API reference", outsideApp: true },
 ];

@@ -14,6 +14,7 @@ const screens: RouteObject[] = [
   { path: "contracts/:id", lazy: () => import("../features/contract-page/route") },
   { path: "sign-in", lazy: () => import("../features/sign-in/route") },
   { path: "account", lazy: () => import("../features/account/route") },
+  { path: "ledger", lazy: () => import("../features/ledger/route") },
   { path: "*", lazy: () => import("../features/not-found/route") },
 ];
 
