@@ -19,7 +19,7 @@ export function ChainSection({ status }: { status: LedgerStatus }) {
         { label: "Latest block", value: status.block_number?.toLocaleString("en-US") ?? UNKNOWN },
         { label: "Next anchoring number", value: status.next_seq === null ? UNKNOWN : `#${status.next_seq}` },
       ]} />
-      {pin && <Text size="sm">A receipt is checked against this ledger with <Code>--ledger {pin}</Code> (or the pin on the Verify a receipt screen).</Text>}
+      {pin && <Text size="sm" style={{ overflowWrap: "anywhere" }}>A receipt is checked against this ledger with <Code>--ledger {pin}</Code> (or the pin on the Verify a receipt screen).</Text>}
     </Section>
   );
 }

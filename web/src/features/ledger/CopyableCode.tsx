@@ -1,4 +1,5 @@
 import { ActionIcon, Code, CopyButton, Group } from "@mantine/core";
+import { CheckIcon, CopyIcon } from "../../auth/AccountMenu";
 
 /** A value to copy as it is (an address, the pin a verifier passes). */
 export function CopyableCode({ value, what }: { value: string; what: string }) {
@@ -9,7 +10,7 @@ export function CopyableCode({ value, what }: { value: string; what: string }) {
         {({ copied, copy }) => (
           <ActionIcon variant="subtle" size="sm" onClick={copy}
             aria-label={copied ? `${what} copied` : `Copy ${what}`} title={copied ? "Copied" : `Copy ${what}`}>
-            <span aria-hidden>{copied ? "✓" : "⧉"}</span>
+            {copied ? <CheckIcon /> : <CopyIcon />}
           </ActionIcon>
         )}
       </CopyButton>

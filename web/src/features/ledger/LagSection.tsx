@@ -42,7 +42,7 @@ function LagChart({ batches }: { batches: ConfirmedBatch[] }) {
 function BatchTable({ batches }: { batches: ConfirmedBatch[] }) {
   return (
     <Table.ScrollContainer minWidth={0}>
-      <Table layout="fixed" verticalSpacing={4} fz="sm">
+      <Table verticalSpacing={4} fz="sm">
         <Table.Caption>The recent confirmed batches, newest first</Table.Caption>
         <Table.Thead>
           <Table.Tr>
