@@ -289,6 +289,32 @@ def test_the_provider_signs_through_its_wallet(person, new_party, screenshot) ->
     screenshot(page, "review-provider-signed")
 
 
+@pytest.mark.skipif(not signer_provided(),
+                    reason="waits for the sign-in feature's SignerContext provider")
+def test_the_last_signer_keeps_its_confirmation_once_the_contract_is_signed(
+        person, new_party, assert_accessible, screenshot) -> None:
+    provider, consumer = new_party("eth"), new_party("ed25519")
+    contract_id = submitted(provider, consumer)
+    consumer.client.sign_contract(contract_id, consumer.signer)
+    page = person(wallet=wallet_of(provider)).sign_in_as(provider, f"/contracts/{contract_id}")
+    page.get_by_role("button", name="Review what you sign").click()
+    page.get_by_role("button", name="Sign with your wallet").click()
+    connect = page.get_by_role("button", name=re.compile(r"^Connect Test Wallet"))
+    status = page.get_by_text(re.compile(r"^Status: (Signed|Active)$"))
+    status.or_(connect).first.wait_for(timeout=30_000)
+    if connect.count():
+        connect.click()
+    # The last signature moved the contract on, and the signing panel went away: the
+    # confirmation stays.
+    status.wait_for(timeout=30_000)
+    confirmation = page.get_by_role("region", name="What you can do").get_by_role(
+        "status").filter(has_text="You signed this contract")
+    confirmation.wait_for()
+    assert "Every party has signed" in confirmation.inner_text()
+    assert_accessible(page)
+    screenshot(page, "last-signer-confirmed")
+
+
 # ------------------------------------------------------------------ signed, active, terminated
 
 def test_a_signed_contract_not_yet_valid_explains_why_it_cannot_be_activated(

@@ -1,20 +1,22 @@
 import { Text } from "@mantine/core";
-import { formatInstant, type Contract } from "../../contracts/lifecycle";
+import { formatInstant, type Contract, type ContractStatus } from "../../contracts/lifecycle";
 import { Notice } from "./Notice";
 
-/** The caller's signature as the contract records it, while signing is what happens to the
- * contract (in review, and once signed). Read from the contract, not from the signing
- * action's state: the last signature moves the contract on and the signing panel goes away,
- * and this confirmation must not go with it. */
+const SHOWN_IN: readonly ContractStatus[] = ["review", "signed", "active"];
+
+/** The caller's signature as the contract records it, while it matters: in review, once
+ * signed, and active (the last signature may activate a contract valid from today at once).
+ * Read from the contract, not from the signing action's state: the last signature moves the
+ * contract on and the signing panel goes away, and this confirmation must not go with it. */
 export function YourSignature({ contract, did }: { contract: Contract; did: string }) {
   const mine = contract.signatures.find((signature) => signature.signer_did === did);
-  if (!mine || !(contract.status === "review" || contract.status === "signed")) return null;
+  if (!mine || !SHOWN_IN.includes(contract.status)) return null;
   const everyone = contract.pending_signers.length === 0;
   return (
     <Notice color="green" role="status" title="You signed this contract">
       <Text size="sm">
         Your signature was recorded on {formatInstant(mine.signed_at)}.
-        {everyone ? " Every party has signed: the contract is signed." : " Waiting for the other party to sign."}
+        {everyone ? " Every party has signed." : " Waiting for the other party to sign."}
       </Text>
     </Notice>
   );
