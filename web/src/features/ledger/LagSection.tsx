@@ -42,12 +42,13 @@ function LagChart({ batches }: { batches: ConfirmedBatch[] }) {
 function BatchTable({ batches }: { batches: ConfirmedBatch[] }) {
   return (
     <Table.ScrollContainer minWidth={0}>
-      <Table verticalSpacing={4} fz="sm">
+      <Table layout="fixed" verticalSpacing={4} fz="sm">
         <Table.Caption>The recent confirmed batches, newest first</Table.Caption>
         <Table.Thead>
           <Table.Tr>
-            <Table.Th>Batch</Table.Th><Table.Th>Events</Table.Th><Table.Th>Lag</Table.Th>
-            <Table.Th>Confirmed</Table.Th><Table.Th>Block</Table.Th>
+            <Table.Th>Batch</Table.Th><Table.Th w="19%">Events</Table.Th><Table.Th w="17%">Lag</Table.Th>
+            {/* At phone width the block goes: five columns do not fit, and it matters least here. */}
+            <Table.Th>Confirmed</Table.Th><Table.Th visibleFrom="sm">Block</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -57,7 +58,7 @@ function BatchTable({ batches }: { batches: ConfirmedBatch[] }) {
               <Table.Td>{batch.count.toLocaleString("en-US")}</Table.Td>
               <Table.Td>{batch.lag_s === null ? "Not known" : durationText(batch.lag_s)}</Table.Td>
               <Table.Td style={{ overflowWrap: "anywhere" }}>{formatInstant(batch.confirmed_at)}</Table.Td>
-              <Table.Td style={{ overflowWrap: "anywhere" }}>
+              <Table.Td style={{ overflowWrap: "anywhere" }} visibleFrom="sm">
                 {batch.block_number === null ? "—" : <Code title={batch.tx_hash ?? undefined}>{batch.block_number}</Code>}
               </Table.Td>
             </Table.Tr>
