@@ -252,6 +252,11 @@ class CmsClient:
     def ledger_status(self) -> dict[str, Any]:
         return self._call("GET", "/api/v1/ledger/status")
 
+    def ledger_batches(self, limit: int = 20) -> dict[str, Any]:
+        """The most recent confirmed anchoring batches, newest first, each with its times
+        and anchoring lag (``LedgerBatchList``); ``limit`` from 1 to 50."""
+        return self._call("GET", "/api/v1/ledger/batches", params={"limit": limit})
+
     def health(self) -> dict[str, Any]:
         """Each dependency's state (public): ``Health``, or the 503 ``service_degraded``
         problem whose ``checks`` say which is down."""

@@ -136,6 +136,11 @@ def test_a_draft_shows_its_documents_and_takes_attachments(
         }).observe(document.body, {subtree: true, childList: true, attributes: true});
     }""")
     content = b"annex: the dataset's data dictionary\n" * 2000
+    # Waiting for the registration asks for nothing that is not there yet: no 404 in the
+    # browser's console.
+    refused: list[str] = []
+    page.on("response", lambda answer: answer.status >= 400 and refused.append(
+        f"{answer.request.method} {answer.status} {answer.url}"))
     page.locator("input[type=file]").set_input_files(
         files=[{"name": "annex.txt", "mimeType": "text/plain", "buffer": content}])
     page.get_by_role("button", name="Attach", exact=True).click()
@@ -149,6 +154,7 @@ def test_a_draft_shows_its_documents_and_takes_attachments(
     assert "annex.txt" in table.inner_text()
     assert provider.client.get_contract(contract["id"])["metadata"]["attachments"][0][
         "sha256"] == expected
+    assert refused == []
     assert_accessible(page)
     screenshot(page, "draft-provider-attached")
 
@@ -281,6 +287,32 @@ def test_the_provider_signs_through_its_wallet(person, new_party, screenshot) ->
     assert [s["signer_did"] for s in provider.client.get_contract(contract_id)["signatures"]] \
         == [provider.did]
     screenshot(page, "review-provider-signed")
+
+
+@pytest.mark.skipif(not signer_provided(),
+                    reason="waits for the sign-in feature's SignerContext provider")
+def test_the_last_signer_keeps_its_confirmation_once_the_contract_is_signed(
+        person, new_party, assert_accessible, screenshot) -> None:
+    provider, consumer = new_party("eth"), new_party("ed25519")
+    contract_id = submitted(provider, consumer)
+    consumer.client.sign_contract(contract_id, consumer.signer)
+    page = person(wallet=wallet_of(provider)).sign_in_as(provider, f"/contracts/{contract_id}")
+    page.get_by_role("button", name="Review what you sign").click()
+    page.get_by_role("button", name="Sign with your wallet").click()
+    connect = page.get_by_role("button", name=re.compile(r"^Connect Test Wallet"))
+    status = page.get_by_text(re.compile(r"^Status: (Signed|Active)$"))
+    status.or_(connect).first.wait_for(timeout=30_000)
+    if connect.count():
+        connect.click()
+    # The last signature moved the contract on, and the signing panel went away: the
+    # confirmation stays.
+    status.wait_for(timeout=30_000)
+    confirmation = page.get_by_role("region", name="What you can do").get_by_role(
+        "status").filter(has_text="You signed this contract")
+    confirmation.wait_for()
+    assert "Every party has signed" in confirmation.inner_text()
+    assert_accessible(page)
+    screenshot(page, "last-signer-confirmed")
 
 
 # ------------------------------------------------------------------ signed, active, terminated

@@ -72,6 +72,32 @@ def test_the_api_reference_is_linked_from_the_app_and_fits_a_phone(
     assert visitor.console_errors == []
 
 
+def _background(page) -> str:
+    return page.evaluate("() => getComputedStyle(document.body).backgroundColor")
+
+
+@pytest.mark.parametrize(("system", "chosen", "shown"), [
+    ("dark", None, "dark"), ("light", "dark", "dark"), ("dark", "light", "light")])
+def test_the_api_reference_follows_the_apps_theme(
+        person, stack, assert_accessible, screenshot, system: str, chosen: str | None,
+        shown: str) -> None:
+    """The theme chosen in the app (else the system's), though the page is not the app's."""
+    reader = person(color_scheme=system)
+    if chosen:
+        reader.open("/no/such/screen")
+        reader.page.get_by_role("button", name=f"Switch to the {chosen} theme").click()
+    reader.page.goto(stack.url + "/api-docs")
+    assert _operations(reader.page) > 0
+    dark = reader.page.evaluate("() => document.documentElement.classList.contains('dark-mode')")
+    assert dark == (shown == "dark")
+    assert (_background(reader.page) == "rgb(28, 32, 34)") == (shown == "dark")
+    reader.page.get_by_role("button", name="GET /api/v1/ledger/status", exact=False).first.click()
+    reader.page.locator(".responses-wrapper").first.wait_for()
+    assert_accessible(reader.page)
+    screenshot(reader.page, f"api-reference-{shown}")
+    assert reader.console_errors == []
+
+
 def test_a_missing_chunk_is_a_404_and_a_real_one_is_immutable_and_revalidates(stack) -> None:
     chunk = next((DIST / "assets").glob("*.js")).name
     missing = httpx.get(f"{stack.url}/assets/app-0ld8u1ld.js")

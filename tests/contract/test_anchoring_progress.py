@@ -14,6 +14,7 @@ from dataclasses import replace
 from cms.bootstrap import MemoryServices
 from cms.domain.anchoring import FINAL, SENT, PendingEvent, Placement, prepare
 from cms.domain.audit import AuditEvent
+from cms.domain.canonical import iso_utc, parse_iso, utc_now
 
 MOMENTS = ("2001-01-01T00:00:01.000Z", "2001-01-01T00:00:02.000Z", "2001-01-01T00:00:03.000Z")
 
@@ -38,13 +39,16 @@ def write_events(services, events: list[AuditEvent]) -> None:
 
 
 def settle(services, first_seq: int, events: list[AuditEvent], state: str = FINAL) -> None:
-    """A batch of ``events`` reaching ``state``; a final one takes its events off the queue."""
+    """A batch of ``events`` (oldest first, as the queue hands them) reaching ``state``; a
+    final one takes its events off the queue."""
     batch = prepare(first_seq, [PendingEvent(e.stream, e.seq, e.hash) for e in events])
     if isinstance(services, MemoryServices):
         database = services.database
         with database.lock:
             database.anchor_batches[first_seq] = replace(batch, state=state,
                                                          tx_hash="0x" + "ab" * 32)
+            now = iso_utc(utc_now())
+            database.anchor_batch_times[first_seq] = (now, now)
             if state == FINAL:
                 for event, anchor_seq, proof in batch.placement():
                     database.placements[(event.stream, event.seq)] = Placement(
@@ -97,3 +101,24 @@ def test_a_batch_still_in_flight_is_not_final(services):
     write_events(services, events)
     settle(services, 2 * 10**9, events, state=SENT)
     assert progress.last_final() == earlier
+
+
+def test_recent_final_batches_come_newest_first_with_their_times(services):
+    progress = services.anchoring_progress
+    base = 10**14 + uuid.uuid4().int % 10**6  # above every other test's batches
+    older = [audit_event(stream(), 0, "2001-02-01T00:00:00.000Z")]
+    newer = [audit_event(stream(), 0, "2001-03-01T00:00:00.000Z"),
+             audit_event(stream(), 0, "2001-03-01T00:00:09.000Z")]
+    write_events(services, older + newer)
+    before = iso_utc(utc_now())
+    settle(services, base, older)
+    settle(services, base + 1, newer)
+    settle(services, base + 3, [audit_event(stream(), 0, MOMENTS[0])], state=SENT)
+    recent = progress.recent_final(2)
+    assert [c.batch.first_seq for c in recent] == [base + 1, base]
+    latest = recent[0]
+    assert (latest.batch.count, latest.batch.state, latest.oldest_event_at) == (
+        2, FINAL, "2001-03-01T00:00:00.000Z")
+    assert recent[1].oldest_event_at == "2001-02-01T00:00:00.000Z"
+    assert parse_iso(before) <= parse_iso(latest.prepared_at) <= parse_iso(latest.confirmed_at)
+    assert len(progress.recent_final(1)) == 1

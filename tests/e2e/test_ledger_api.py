@@ -37,6 +37,25 @@ def test_ledger_status_needs_a_token(stack):
 
     response = httpx.get(stack.url + "/api/v1/ledger/status")
     assert response.status_code == 401 and response.json()["code"] == "unauthorized"
+    response = httpx.get(stack.url + "/api/v1/ledger/batches")
+    assert response.status_code == 401 and response.json()["code"] == "unauthorized"
+
+
+def test_recent_batches_show_each_anchoring_lag(stack, new_party):
+    provider, _, events = anchored_contract(stack, new_party)
+    listed = provider.client.ledger_batches(limit=50)["batches"]
+    assert listed and [b["first_seq"] for b in listed] == sorted(
+        (b["first_seq"] for b in listed), reverse=True)
+    # The batch that anchored this contract's last event, with its lag and times.
+    last = events[-1]["anchor"]
+    mine = next(b for b in listed if b["root"] == last["root"])
+    assert mine["tx_hash"] == last["tx_hash"] and mine["block_number"] == last["block_number"]
+    assert mine["lag_s"] is not None and mine["lag_s"] >= 0
+    assert mine["prepared_at"] <= mine["confirmed_at"] and mine["oldest_event_at"]
+    assert len(provider.client.ledger_batches(limit=1)["batches"]) == 1
+    refused = provider.client._request("GET", "/api/v1/ledger/batches", None,
+                                       params={"limit": 51}, expect_error=True)
+    assert refused.status_code == 400
 
 
 def anchored_contract(stack, new_party):

@@ -374,6 +374,44 @@ def test_the_ledger_routes_without_a_ledger(services):
     assert status.body["problem"]["code"] == "ledger_misconfigured"
     assert status.body["unanchored"] == {"count": 0, "count_capped": False, "oldest_at": None,
                                          "age_s": 0.0}
+    batches = ledger("GET", "/api/v1/ledger/batches", did=user())
+    assert (batches.status, batches.body) == (200, {"batches": []})  # the store alone
+
+
+def test_recent_batches_list_their_lag_newest_first(services):
+    from dataclasses import replace
+
+    from cms.domain.anchoring import FINAL, PendingEvent, prepare
+    from cms.domain.audit import AuditEvent
+
+    database = services.database
+    for first_seq, written, confirmed in ((0, "2026-12-07T06:00:00.000Z",
+                                           "2026-12-07T06:00:12.500Z"),
+                                          (1, "2026-12-07T06:01:00.000Z",
+                                           "2026-12-07T06:01:03.000Z")):
+        event = AuditEvent(f"contract:{first_seq}", 0, f"e{first_seq}", "contract.created",
+                           "system:test", written, {}, "0" * 64, f"{first_seq:064x}")
+        batch = prepare(first_seq, [PendingEvent(event.stream, event.seq, event.hash)])
+        with database.lock:
+            database.append([event])
+            database.anchor_batches[first_seq] = replace(batch, state=FINAL,
+                                                         tx_hash="0x" + "ab" * 32,
+                                                         block_number=7 + first_seq)
+            database.anchor_batch_times[first_seq] = (written, confirmed)
+    ledger = Function("ledger", services)
+    answer = ledger("GET", "/api/v1/ledger/batches", did=user())
+    assert answer.status == 200 and "etag" in answer.headers
+    assert [(b["first_seq"], b["block_number"], b["lag_s"], b["oldest_event_at"])
+            for b in answer.body["batches"]] == [
+        (1, 8, 3.0, "2026-12-07T06:01:00.000Z"), (0, 7, 12.5, "2026-12-07T06:00:00.000Z")]
+    assert answer.body["batches"][0]["confirmed_at"] == "2026-12-07T06:01:03.000Z"
+    one = ledger("GET", "/api/v1/ledger/batches", did=user(), query={"limit": 1})
+    assert [b["first_seq"] for b in one.body["batches"]] == [1]
+    for limit in ("0", "51", "x"):
+        refused = ledger("GET", "/api/v1/ledger/batches", did=user(),
+                         query={"limit": limit})
+        assert (refused.status, refused.code) == (400, "validation_error"), limit
+    assert ledger("GET", "/api/v1/ledger/batches").status == 401
 
 
 def test_the_openapi_document_names_every_answer_of_these_functions(services):
@@ -385,8 +423,9 @@ def test_the_openapi_document_names_every_answer_of_these_functions(services):
     tags = {"templates", "webhooks", "ledger", "meta"}
     operations = [op for methods in document["paths"].values() for op in methods.values()
                   if set(op["tags"]) & tags]
-    # webhooks: 7; meta: health, its details and chain answer, the document
-    assert len(operations) == 19
+    # webhooks: 7; ledger: identity, status, batches; meta: health, its details and chain
+    # answer, the document
+    assert len(operations) == 20
     for operation in operations:
         for status, response in operation["responses"].items():
             if status in ("204", "304") or not status.startswith("2"):

@@ -131,3 +131,29 @@ def test_the_services_wire_the_status_to_the_anchoring_state(services):
     queue_events(services, "2026-12-07T06:00:00.000Z")
     report = services.ledger_status.status()  # no ledger configured in memory
     assert report.unanchored.count == 1 and report.problem.code == "ledger_misconfigured"
+
+
+def test_recent_batches_carry_their_lag_from_the_oldest_event(services):
+    events = queue_events(services, "2026-12-07T06:00:00.000Z", "2026-12-07T06:00:05.000Z")
+    batch = prepare(40, [PendingEvent(e.stream, e.seq, e.hash) for e in events])
+    services.database.anchor_batches[40] = replace(batch, state=FINAL)
+    services.database.anchor_batch_times[40] = ("2026-12-07T06:00:06.000Z",
+                                                "2026-12-07T06:00:09.250Z")
+    [timing] = services.ledger_status.recent_batches(20)
+    assert (timing.first_seq, timing.count, timing.oldest_event_at, timing.lag_s) == (
+        40, 2, "2026-12-07T06:00:00.000Z", 9.2)
+    assert (timing.prepared_at, timing.confirmed_at) == ("2026-12-07T06:00:06.000Z",
+                                                         "2026-12-07T06:00:09.250Z")
+
+
+def test_a_batch_whose_oldest_event_is_unreadable_has_no_lag(services):
+    batch = prepare(7, [PendingEvent("contract:gone", 0, "f" * 64)])
+    services.database.anchor_batches[7] = replace(batch, state=FINAL)
+    services.database.anchor_batch_times[7] = ("2026-12-07T06:00:06.000Z",) * 2
+    [timing] = services.ledger_status.recent_batches(20)
+    assert (timing.oldest_event_at, timing.lag_s) == (None, None)
+
+
+def test_the_status_names_the_balance_below_which_health_degrades(services):
+    assert services.ledger_status.status().min_signer_balance_wei == \
+        services.settings.ledger_min_signer_balance_wei == 10**17

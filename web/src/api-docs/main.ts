@@ -5,8 +5,11 @@ import "swagger-ui-dist/swagger-ui.css";
 import "./api-docs.css";
 import SwaggerUIBundle from "swagger-ui-dist/swagger-ui-es-bundle.js";
 import { loadRuntimeConfig } from "../api/runtimeConfig";
+import { followAppColorScheme } from "./colorScheme";
 
 const OPENAPI_PATH = "/api/v1/openapi.json";
+
+followAppColorScheme(document.documentElement, localStorage, window);
 
 const container = document.getElementById("api-reference");
 if (!container) throw new Error("api-docs/index.html has no #api-reference element");

@@ -19,6 +19,8 @@ export const navigation: NavigationItem[] = [
   { to: "/templates", label: "Templates" },
   { to: "/webhooks", label: "Webhooks" },
   { to: "/engine", label: "Engine" },
+  // Any signed-in identity may read the ledger's status: no roles.
+  { to: "/ledger", label: "Ledger" },
   // Keep last: a page outside the app.
   { to: "/api-docs", label: "API reference", outsideApp: true },
 ];

@@ -21,6 +21,7 @@ const screens: RouteObject[] = [
   { path: "engine/:address", lazy: () => import("../features/engine/contractRoute") },
   { path: "account", lazy: () => import("../features/account/route") },
   { path: "webhooks", lazy: () => import("../features/webhooks/route") },
+  { path: "ledger", lazy: () => import("../features/ledger/route") },
   { path: "*", lazy: () => import("../features/not-found/route") },
 ];
 

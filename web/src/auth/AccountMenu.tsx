@@ -66,7 +66,7 @@ export function AccountMenu() {
 
 // Two small outline icons, drawn here: the app ships no icon set, and text glyphs such as ⧉
 // are missing from common system fonts.
-function CopyIcon() {
+export function CopyIcon() {
   return (
     <svg width="14" height="14" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden>
       <rect x="8" y="8" width="12" height="12" rx="2" />
@@ -75,7 +75,7 @@ function CopyIcon() {
   );
 }
 
-function CheckIcon() {
+export function CheckIcon() {
   return (
     <svg width="14" height="14" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden>
       <path d="M5 12l5 5L20 7" />

@@ -376,7 +376,9 @@ class Services:
     def ledger_status(self) -> LedgerStatusService:
         from cms.services.ledger_status import LedgerStatusService
 
-        return LedgerStatusService(self.anchoring_progress, self.ledger)
+        return LedgerStatusService(
+            self.anchoring_progress, self.ledger,
+            min_signer_balance_wei=self.settings.ledger_min_signer_balance_wei)
 
     @cached_property
     def health(self) -> HealthService:

@@ -637,6 +637,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ledger/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The most recent confirmed anchoring batches, newest first, with their times and anchoring lag (from the oldest event's writing to the confirmation)
+         * @description Read from the anchor store alone (the chain is not asked): one query of the final batches and one read of each batch's oldest event.
+         */
+        get: operations["listLedgerBatches"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/ledger/status": {
         parameters: {
             query?: never;
@@ -1592,6 +1612,49 @@ export interface components {
             name: string;
             /** Bits */
             bits: number;
+        };
+        /**
+         * ConfirmedLedgerBatch
+         * @description A batch the chain holds, confirmed, with its times and its anchoring lag.
+         */
+        ConfirmedLedgerBatch: {
+            /** First Seq */
+            first_seq: number;
+            /** Last Seq */
+            last_seq: number;
+            /** Count */
+            count: number;
+            /**
+             * Root
+             * @description SHA-256, hex
+             */
+            root: string;
+            /** Tx Hash */
+            tx_hash: string | null;
+            /** Block Number */
+            block_number: number | null;
+            /**
+             * Prepared At
+             * Format: date-time
+             * @description When the batch was prepared (before its transaction was sent)
+             */
+            prepared_at: string;
+            /**
+             * Confirmed At
+             * Format: date-time
+             * @description When the chain held its root with the required confirmations
+             */
+            confirmed_at: string;
+            /**
+             * Oldest Event At
+             * @description When its oldest event (the first leaf) was written; null if it cannot be read
+             */
+            oldest_event_at: string | null;
+            /**
+             * Lag S
+             * @description Anchoring lag: seconds from oldest_event_at to confirmed_at; null if unknown
+             */
+            lag_s: number | null;
         };
         /**
          * Contract
@@ -2968,6 +3031,14 @@ export interface components {
             /** Block Number */
             block_number: number | null;
         };
+        /**
+         * LedgerBatchList
+         * @description The most recent confirmed batches, newest first.
+         */
+        LedgerBatchList: {
+            /** Batches */
+            batches: components["schemas"]["ConfirmedLedgerBatch"][];
+        };
         /** LedgerHealth */
         LedgerHealth: {
             /** Chain Id */
@@ -3022,6 +3093,11 @@ export interface components {
             last_batch: components["schemas"]["LedgerBatch"] | null;
             unanchored: components["schemas"]["UnanchoredEvents"];
             problem: components["schemas"]["LedgerStatusProblem"] | null;
+            /**
+             * Min Signer Balance Wei
+             * @description Below this balance the health check reports the ledger degraded (and alarms): the signer needs funds to keep anchoring
+             */
+            min_signer_balance_wei: string | null;
         };
         /** LedgerStatusProblem */
         LedgerStatusProblem: {
@@ -8139,6 +8215,57 @@ export interface operations {
                     };
                 };
             };
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listLedgerBatches: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: {
+                /** @description ETags from earlier answers (or *): 304 if one is still current */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The most recent confirmed anchoring batches, newest first, with their times and anchoring lag (from the oldest event's writing to the confirmation) */
+            200: {
+                headers: {
+                    /** @description The representation's entity tag; send it back in If-None-Match */
+                    ETag?: string;
+                    /** @description Where the caller stands in this operation's class: r, the requests left now; t, the seconds within which no more than r can be made (until the next token) */
+                    RateLimit?: string;
+                    /** @description The class's quota: q requests per w (60) seconds, at most cms-burst at once */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LedgerBatchList"];
+                };
+            };
+            /** @description Not modified: the If-None-Match tag is current */
+            304: {
+                headers: {
+                    ETag?: string;
+                    /** @description Where the caller stands in this operation's class: r, the requests left now; t, the seconds within which no more than r can be made (until the next token) */
+                    RateLimit?: string;
+                    /** @description The class's quota: q requests per w (60) seconds, at most cms-burst at once */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
             504: components["responses"]["GatewayTimeout"];
         };
     };

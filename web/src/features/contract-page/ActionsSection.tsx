@@ -6,6 +6,7 @@ import { availableActions, type ActionName, type AvailableAction } from "../../c
 import { Section } from "./Section";
 import { SigningPanel } from "./SigningPanel";
 import { ReasonForm, SimpleActionForm, SubmitForm } from "./TransitionForms";
+import { YourSignature } from "./YourSignature";
 
 const TITLES: Record<ActionName, string> = {
   edit: "Edit the draft", submit: "Submit for signing", requestChanges: "Request changes",
@@ -17,6 +18,7 @@ export function ActionsSection({ contract, did }: { contract: Contract; did: str
   const actions = availableActions(contract, did, new Date());
   return (
     <Section title="What you can do" id="actions">
+      <YourSignature contract={contract} did={did} />
       {actions.length === 0 && <Text c="dimmed">No action is open to you in this state.</Text>}
       {actions.map((action, index) => (
         <Fragment key={action.name}>

@@ -15,6 +15,7 @@ import classes from "./contractPage.module.css";
 import { ProblemAlert } from "./ProblemAlert";
 import { contractKeys, useReader } from "./queries";
 import { signedFields } from "./signingWords";
+import { signedBy } from "./YourSignature";
 
 /**
  * Signing that shows what is signed: only the payload is fetched, and it is checked in the
@@ -64,7 +65,8 @@ export function SigningPanel({ contract, did, disabledWhy }: { contract: Contrac
             {prepared.check.typedData ? "Sign with your wallet" : "Sign with your key"}
           </Button>
           {sign.isError && <ProblemAlert error={sign.error} />}
-          {sign.isSuccess && <Notice color="green" role="status" title="Signed">Your signature was recorded.</Notice>}
+          {/* Until the page's contract lists the signature; then the actions' confirmation says it. */}
+          {sign.isSuccess && !signedBy(contract, did) && <Notice color="green" role="status" title="Signed">Your signature was recorded.</Notice>}
         </>
       )}
     </Stack>

@@ -1,6 +1,7 @@
 import { present, type CmsApi, type Schemas } from "@cms/sdk";
-import { useMutation, useQuery, useQueryClient, type Query } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCms } from "../../api/cms";
+import { livePolling, pollInterval } from "../../api/livePolling";
 import { useSession } from "../../auth/sessionStore";
 import type { Contract } from "../../contracts/lifecycle";
 
@@ -35,16 +36,10 @@ interface TimelinePage { after: number | null; events: PlacedEvent[]; nextAfter:
 /** The timeline as last seen: every page, each with the entity tag to ask whether it changed. */
 export interface EventsState { events: PlacedEvent[]; pages: TimelinePage[] }
 
-const POLL_MS = 3_000;
-const MAX_POLL_MS = 60_000;
 const PAGE_SIZE = 100;
 
-/** Polls only while the tab is visible; each failure in a row doubles the wait (up to a
- * minute), and a success goes back to the normal pace. */
-export function pollInterval(visible: boolean, failures: number): number | false {
-  if (!visible) return false;
-  return Math.min(MAX_POLL_MS, POLL_MS * 2 ** failures);
-}
+// Shared with the other live screens; re-exported for this feature's modules.
+export { pollInterval };
 
 /** The contract's audit events with their anchoring state, kept live: every page is asked for
  * with its If-None-Match, so an unchanged timeline costs 304s and no body, while new events
@@ -56,10 +51,7 @@ export function useContractEvents(id: string) {
   return useQuery({
     queryKey: key,
     queryFn: () => readTimeline(cms, id, queryClient.getQueryData<EventsState>(key)),
-    retry: false,
-    refetchInterval: (query: Query<EventsState>) =>
-      pollInterval(document.visibilityState === "visible", query.state.fetchFailureCount),
-    refetchIntervalInBackground: false,
+    ...livePolling(),
   });
 }
 

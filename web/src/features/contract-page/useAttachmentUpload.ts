@@ -1,8 +1,11 @@
-import { CmsProblem, type CmsApi } from "@cms/sdk";
+import type { CmsApi } from "@cms/sdk";
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { useCms } from "../../api/cms";
+import { revalidate, type Tagged } from "../../api/livePolling";
+import type { Contract } from "../../contracts/lifecycle";
 import { sha256OfBytes } from "./hash";
+import { attachmentsOf, type AttachmentRecord } from "./model";
 import { contractKeys, present, useReader } from "./queries";
 import { postToPresignedForm } from "./uploadFile";
 
@@ -39,9 +42,9 @@ export function useAttachmentUpload(contractId: string) {
         setState({ phase: "uploading", name, sha256, progress });
       });
       setState({ phase: "registering", name, sha256, progress: 1 });
-      const record = await registered(cms, contractId, grant.attachment_id);
+      const record = await registered(cms, contractId, grant.attachment_id,
+        (contract) => { queryClient.setQueryData(contractKey, contract); });
       setState({ phase: "done", name, sha256, serverSha256: record.sha256, matches: record.sha256 === sha256 });
-      await queryClient.invalidateQueries({ queryKey: contractKey });
     } catch (error) {
       setState({ phase: "failed", name, error });
     }
@@ -49,18 +52,26 @@ export function useAttachmentUpload(contractId: string) {
   return { state, upload };
 }
 
-/** The attachment's record, once the platform has hashed and registered the upload (until then
- * the API answers 404). */
-async function registered(cms: CmsApi, contractId: string, attachmentId: string) {
+/** The attachment as the contract records it, once the platform has hashed and registered the
+ * upload. The contract is read (conditionally: unchanged, it costs a 304), never the
+ * attachment's own record: that answers 404 until registration, and the browser logs every
+ * 404 as a failed resource. The last reading goes to the page's cache. */
+async function registered(cms: CmsApi, contractId: string, attachmentId: string,
+  keep: (contract: Contract) => void): Promise<AttachmentRecord> {
   const deadline = Date.now() + REGISTRATION_WAIT_MS;
+  let last: Tagged<Contract> | undefined;
   for (let wait = 250; ; wait = Math.min(wait * 2, 2_000)) {
-    try {
-      return present((await cms.GET("/api/v1/contracts/{contract_id}/attachments/{attachment_id}", {
-        params: { path: { contract_id: contractId, attachment_id: attachmentId } } })).data);
-    } catch (error) {
-      const pending = error instanceof CmsProblem && error.status === 404;
-      if (!pending || Date.now() > deadline) throw error;
+    const reading = await revalidate(last, (header) => cms.GET("/api/v1/contracts/{contract_id}",
+      { params: { path: { contract_id: contractId }, header } }));
+    const record = attachmentsOf(reading.data).find((attachment) => attachment.id === attachmentId);
+    if (record) {
+      keep(reading.data);
+      return record;
     }
+    if (Date.now() > deadline) {
+      throw new Error("The platform did not record the file within a minute: it may have refused it (its size or type), or be slow. Reload the page to see whether it was attached.");
+    }
+    last = reading;
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }

@@ -19,6 +19,7 @@ from cms.adapters.dynamo import (
 from cms.adapters.tables import AnchorBatchRecord, AuditEventRecord
 from cms.domain.anchoring import ABANDONED, FINAL, Batch, PendingEvent
 from cms.domain.canonical import iso_utc, utc_now
+from cms.ports.ledger import RECENT_BATCHES_LIMIT, ConfirmedBatch
 
 OPEN = "open"
 PENDING_COUNT_LIMIT = 1000
@@ -56,6 +57,24 @@ class AnchorStore:
         query = AnchorBatchRecord.final_batches.query(FINAL, scan_index_forward=False, limit=1)
         batches = unavailable_on_connection_errors(lambda: [_to_batch(r) for r in query])
         return batches[0] if batches else None
+
+    def recent_final(self, limit: int) -> list[ConfirmedBatch]:
+        """One query of the final index, newest first, and one batch read of each batch's
+        first event (the oldest: a batch takes the queue in its time order) for its time.
+        A final batch's record is not written again, so its ``updated_at`` is when it was
+        marked final."""
+        limit = max(1, min(limit, RECENT_BATCHES_LIMIT))
+        query = AnchorBatchRecord.final_batches.query(FINAL, scan_index_forward=False,
+                                                      limit=limit)
+        records = unavailable_on_connection_errors(lambda: list(query))[:limit]
+        firsts = {(r.events[0][0], int(r.events[0][1])) for r in records if r.events}
+        written = unavailable_on_connection_errors(lambda: {
+            (event.stream, int(event.seq)): event.at for event in AuditEventRecord.batch_get(
+                list(firsts), attributes_to_get=["stream", "seq", "at"])}) if firsts else {}
+        return [ConfirmedBatch(
+            _to_batch(r), r.created_at, r.updated_at,
+            written.get((r.events[0][0], int(r.events[0][1]))) if r.events else None)
+            for r in records]
 
     def create(self, batch: Batch) -> None:
         now = iso_utc(utc_now())

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from cms.domain.anchoring import Batch
+
+RECENT_BATCHES_LIMIT = 50  # one query and one batch read of as many events, at most
+
+
+@dataclass(frozen=True)
+class ConfirmedBatch:
+    """A final batch with its times: when it was prepared, when the chain held it with
+    enough confirmations, and when its oldest event was written (its first leaf: a batch
+    takes the queue oldest first); None if that event cannot be read."""
+
+    batch: Batch
+    prepared_at: str
+    confirmed_at: str
+    oldest_event_at: str | None
 
 
 class AnchoringProgress(Protocol):
@@ -16,6 +31,10 @@ class AnchoringProgress(Protocol):
 
     def last_final(self) -> Batch | None:
         """The most recent batch whose root the chain holds with enough confirmations."""
+
+    def recent_final(self, limit: int) -> list[ConfirmedBatch]:
+        """The ``limit`` (at most RECENT_BATCHES_LIMIT) most recent final batches, newest
+        first, with their times."""
 
 
 class LedgerSettings(Protocol):

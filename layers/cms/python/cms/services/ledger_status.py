@@ -10,7 +10,7 @@ from datetime import datetime
 from cms.domain.anchoring import Batch
 from cms.domain.canonical import parse_iso, utc_now
 from cms.domain.errors import DomainError
-from cms.ports.ledger import AnchoringProgress, LedgerConnection
+from cms.ports.ledger import AnchoringProgress, ConfirmedBatch, LedgerConnection
 
 PENDING_COUNT_LIMIT = 1000  # counting further would cost a read per event on every call
 
@@ -34,6 +34,23 @@ class FinalBatch:
 
 
 @dataclass(frozen=True)
+class BatchTiming:
+    """A confirmed batch and how long anchoring took: ``lag_s`` is from its oldest event's
+    writing to the batch's confirmation (what the lag alarm watches), None if unknown."""
+
+    first_seq: int
+    last_seq: int
+    count: int
+    root: str
+    tx_hash: str | None
+    block_number: int | None
+    prepared_at: str
+    confirmed_at: str
+    oldest_event_at: str | None
+    lag_s: float | None
+
+
+@dataclass(frozen=True)
 class StatusProblem:
     code: str
     detail: str
@@ -53,19 +70,23 @@ class LedgerStatus:
     next_seq: int | None = None
     block_number: int | None = None
     problem: StatusProblem | None = None
+    min_signer_balance_wei: int | None = None  # below it the health check degrades
 
 
 class LedgerStatusService:
     def __init__(self, progress: AnchoringProgress, ledger: Callable[[], LedgerConnection],
-                 clock: Callable[[], datetime] = utc_now) -> None:
+                 clock: Callable[[], datetime] = utc_now, *,
+                 min_signer_balance_wei: int | None = None) -> None:
         self._progress = progress
         self._ledger = ledger  # built per call: the configuration may be what is wrong
         self._clock = clock
+        self._min_balance = min_signer_balance_wei
 
     def status(self) -> LedgerStatus:
         report = LedgerStatus(configured=False, reachable=False,
                               unanchored=self._unanchored(),
-                              last_batch=_final(self._progress.last_final()))
+                              last_batch=_final(self._progress.last_final()),
+                              min_signer_balance_wei=self._min_balance)
         try:
             client = self._ledger()
             report = replace(report, configured=True, chain_id=client.config.chain_id,
@@ -80,6 +101,10 @@ class LedgerStatusService:
             return replace(report, configured=configured,
                            problem=StatusProblem(error.code, error.detail))
 
+    def recent_batches(self, limit: int) -> list[BatchTiming]:
+        """The most recent confirmed batches, newest first, with their anchoring lag."""
+        return [_timing(confirmed) for confirmed in self._progress.recent_final(limit)]
+
     def _unanchored(self) -> Unanchored:
         count, oldest = self._progress.pending_count_and_oldest(PENDING_COUNT_LIMIT)
         age = (self._clock() - parse_iso(oldest)).total_seconds() if oldest else 0.0
@@ -92,3 +117,12 @@ def _final(batch: Batch | None) -> FinalBatch | None:
         return None
     return FinalBatch(batch.first_seq, batch.last_seq, batch.count, batch.root, batch.tx_hash,
                       batch.block_number)
+
+
+def _timing(confirmed: ConfirmedBatch) -> BatchTiming:
+    batch, oldest = confirmed.batch, confirmed.oldest_event_at
+    lag = None if oldest is None else round(max(
+        (parse_iso(confirmed.confirmed_at) - parse_iso(oldest)).total_seconds(), 0.0), 1)
+    return BatchTiming(batch.first_seq, batch.last_seq, batch.count, batch.root, batch.tx_hash,
+                       batch.block_number, confirmed.prepared_at, confirmed.confirmed_at,
+                       oldest, lag)

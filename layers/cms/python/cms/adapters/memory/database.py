@@ -23,6 +23,8 @@ class MemoryDatabase:
     streams: dict[str, dict[int, AuditEvent]] = field(default_factory=lambda: defaultdict(dict))
     placements: dict[tuple[str, int], Placement] = field(default_factory=dict)
     anchor_batches: dict[int, Batch] = field(default_factory=dict)  # by first_seq
+    # (prepared_at, confirmed_at) of a batch, by first_seq, as the batch record keeps them.
+    anchor_batch_times: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def check_free(self, events: Iterable[AuditEvent]) -> None:
         """WriteConflict if any event's sequence number is taken (a fork). Call under lock."""

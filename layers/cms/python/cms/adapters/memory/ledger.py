@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from cms.adapters.memory.database import MemoryDatabase
 from cms.domain.anchoring import FINAL, Batch
+from cms.ports.ledger import RECENT_BATCHES_LIMIT, ConfirmedBatch
 
 
 class MemoryAnchoringProgress:
@@ -25,3 +26,18 @@ class MemoryAnchoringProgress:
         with self._db.lock:
             final = [batch for batch in self._db.anchor_batches.values() if batch.state == FINAL]
         return max(final, key=lambda batch: batch.first_seq, default=None)
+
+    def recent_final(self, limit: int) -> list[ConfirmedBatch]:
+        limit = max(1, min(limit, RECENT_BATCHES_LIMIT))
+        with self._db.lock:
+            final = sorted((batch for batch in self._db.anchor_batches.values()
+                            if batch.state == FINAL),
+                           key=lambda batch: batch.first_seq, reverse=True)[:limit]
+            confirmed = []
+            for batch in final:
+                prepared_at, confirmed_at = self._db.anchor_batch_times[batch.first_seq]
+                first = batch.events[0] if batch.events else None
+                event = self._db.streams.get(first.stream, {}).get(first.seq) if first else None
+                confirmed.append(ConfirmedBatch(batch, prepared_at, confirmed_at,
+                                                event.at if event else None))
+        return confirmed

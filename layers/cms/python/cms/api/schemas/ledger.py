@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, Field
 
 from cms.api.schemas.common import Instant, SafeInt, Sha256Hex
+from cms.ports.ledger import RECENT_BATCHES_LIMIT
 from cms.services.ledger_status import PENDING_COUNT_LIMIT
 
 Address = Annotated[str, Field(pattern=r"^0x[0-9a-fA-F]{40}$",
@@ -75,3 +76,25 @@ class LedgerStatus(BaseModel):
     last_batch: LedgerBatch | None
     unanchored: UnanchoredEvents
     problem: LedgerStatusProblem | None
+    min_signer_balance_wei: Wei | None = Field(description=(
+        "Below this balance the health check reports the ledger degraded (and alarms): the "
+        "signer needs funds to keep anchoring"))
+
+
+class ConfirmedLedgerBatch(LedgerBatch):
+    """A batch the chain holds, confirmed, with its times and its anchoring lag."""
+
+    prepared_at: Instant = Field(description="When the batch was prepared (before its "
+                                             "transaction was sent)")
+    confirmed_at: Instant = Field(description="When the chain held its root with the "
+                                              "required confirmations")
+    oldest_event_at: Instant | None = Field(description=(
+        "When its oldest event (the first leaf) was written; null if it cannot be read"))
+    lag_s: float | None = Field(ge=0, le=2**53 - 1, description=(
+        "Anchoring lag: seconds from oldest_event_at to confirmed_at; null if unknown"))
+
+
+class LedgerBatchList(BaseModel):
+    """The most recent confirmed batches, newest first."""
+
+    batches: list[ConfirmedLedgerBatch] = Field(max_length=RECENT_BATCHES_LIMIT)
