@@ -12,6 +12,8 @@ const screens: RouteObject[] = [
   // Public: anyone checks a receipt, signed in or not (no RequireSession).
   { path: "verify", lazy: () => import("../features/verify-receipt/route") },
   { path: "contracts/:id", lazy: () => import("../features/contract-page/route") },
+  { path: "training", lazy: () => import("../features/training/route") },
+  { path: "training/jobs/:id", lazy: () => import("../features/training/jobRoute") },
   { path: "sign-in", lazy: () => import("../features/sign-in/route") },
   { path: "account", lazy: () => import("../features/account/route") },
   { path: "*", lazy: () => import("../features/not-found/route") },
