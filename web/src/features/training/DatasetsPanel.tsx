@@ -61,7 +61,7 @@ function UploadForm({ datasetIds, busy, onUpload }: { datasetIds: string[]; busy
       <Group align="end" gap="xs" wrap="wrap">
         <Select label="Dataset to upload" data={datasetIds} value={datasetId} onChange={setDatasetId} allowDeselect={false} w={180} />
         <FileInput label="Archive (zip of the four MNIST IDX files)" accept=".zip,application/zip" value={file}
-          onChange={setFile} clearable w={280} />
+          onChange={setFile} clearable clearButtonProps={{ "aria-label": "Clear the chosen archive" }} w={280} />
         <Button type="submit" disabled={!datasetId || !file} loading={busy}>Upload dataset</Button>
       </Group>
     </form>

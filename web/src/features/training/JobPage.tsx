@@ -29,7 +29,7 @@ export function JobPage({ id }: { id: string }) {
         <div>
           <Title order={1}>Training job {data.id.slice(0, 8)}</Title>
           <Text size="sm">
-            {data.model_name} under <Anchor component={Link} to={`/contracts/${data.contract_id}`}>contract {data.contract_id.slice(0, 8)}</Anchor>, started {formatInstant(data.created_at)}
+            {data.model_name} under <Anchor component={Link} underline="always" to={`/contracts/${data.contract_id}`}>contract {data.contract_id.slice(0, 8)}</Anchor>, started {formatInstant(data.created_at)}
           </Text>
         </div>
         <Group gap="xs">

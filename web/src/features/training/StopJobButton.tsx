@@ -14,7 +14,8 @@ export function StopJobButton({ job, asConsumer }: { job: TrainingJob; asConsume
   return (
     <>
       <Button color="red" variant="light" onClick={() => { setOpen(true); }}>Stop the job</Button>
-      <Modal opened={open} onClose={() => { setOpen(false); }} title="Stop this training job?">
+      <Modal opened={open} onClose={() => { setOpen(false); }} title="Stop this training job?"
+        closeButtonProps={{ "aria-label": "Close without stopping" }}>
         <Stack gap="sm">
           <Text size="sm">{consequence}</Text>
           {stop.isError && <ProblemAlert error={stop.error} />}
