@@ -9,7 +9,8 @@ import type { TrainingJob } from "./queries";
 export function JobsTable({ jobs, label, showContract = false }: { jobs: TrainingJob[]; label: string; showContract?: boolean }) {
   if (!jobs.length) return <Text size="sm" c="dimmed">No training jobs.</Text>;
   return (
-    <Table.ScrollContainer minWidth={0}>
+    // Wider than a phone: the table scrolls inside its container, never the page.
+    <Table.ScrollContainer minWidth={600}>
       <Table verticalSpacing={4} aria-label={label} striped>
         <Table.Thead>
           <Table.Tr>
@@ -21,7 +22,7 @@ export function JobsTable({ jobs, label, showContract = false }: { jobs: Trainin
           {jobs.map((job) => (
             <Table.Tr key={job.id} data-job-id={job.id}>
               <Table.Td><Anchor component={Link} to={jobPath(job.id)}>{job.model_name} · {job.id.slice(0, 8)}</Anchor></Table.Td>
-              <Table.Td><StateBadge color={JOB_STATUS_COLOR[job.status]}>{JOB_STATUS_LABEL[job.status]}</StateBadge></Table.Td>
+              <Table.Td style={{ whiteSpace: "nowrap" }}><StateBadge color={JOB_STATUS_COLOR[job.status]}>{JOB_STATUS_LABEL[job.status]}</StateBadge></Table.Td>
               <Table.Td><Text size="xs" ff="monospace">{job.privacy_budget} / {job.privacy_budget_spent}</Text></Table.Td>
               {showContract && <Table.Td><Anchor component={Link} to={`/contracts/${job.contract_id}`} size="sm">{job.contract_id.slice(0, 8)}</Anchor></Table.Td>}
               <Table.Td><Text size="xs">{formatInstant(job.created_at)}</Text></Table.Td>
