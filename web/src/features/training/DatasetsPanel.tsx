@@ -27,15 +27,15 @@ export function DatasetsPanel({ contractId, datasetIds, canUpload }: { contractI
               {datasets.data.map((dataset) => (
                 <Table.Tr key={dataset.id}>
                   <Table.Td><Code>{dataset.id}</Code></Table.Td>
-                  <Table.Td>
+                  <Table.Td style={{ whiteSpace: "nowrap" }}>
                     <StateBadge color={dataset.registered ? "green" : "gray"} data-testid={`dataset-state-${dataset.id}`}>
-                      {dataset.registered ? "Checked, sealed and registered" : "Not uploaded"}
+                      {dataset.registered ? "Registered" : "Not uploaded"}
                     </StateBadge>
                   </Table.Td>
                   <Table.Td style={{ overflowWrap: "anywhere" }}>
                     {dataset.registered ? (
                       <Text size="xs">
-                        {dataset.train_examples ?? "?"} training and {dataset.test_examples ?? "?"} test examples,
+                        Format checked and sealed for the enclave: {dataset.train_examples ?? "?"} training and {dataset.test_examples ?? "?"} test examples,
                         {" "}{dataset.size ?? "?"} bytes, registered {formatInstant(dataset.registered_at)}; version <Code>{dataset.version ?? "none"}</Code>;
                         SHA-256 <Code>{dataset.sha256}</Code>
                       </Text>
