@@ -227,6 +227,24 @@ class CmsClient:
                            {"dataset_id": dataset_id, "size": len(archive)})
         self._post_form(grant["upload"], f"{dataset_id}.zip", archive, grant["media_type"])
 
+    def list_training_jobs(self, **params: Any) -> dict[str, Any]:
+        """One page of the caller's training jobs across contracts (as consumer or provider),
+        newest first. Filters: status, contract_id (that contract's jobs, for whoever may read
+        it); cursor and limit. A filtered page may hold fewer than ``limit`` items and still
+        have a next_cursor (bounded reads)."""
+        return self._call("GET", "/api/v1/training-jobs",
+                          params={k: v for k, v in params.items() if v is not None})
+
+    def iter_training_jobs(self, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every matching training job, newest first, following next_cursor to the end."""
+        cursor = None
+        while True:
+            page = self.list_training_jobs(**params, cursor=cursor)
+            yield from page["items"]
+            cursor = page.get("next_cursor")
+            if cursor is None:
+                return
+
     def datasets(self, contract_id: str) -> list[dict[str, Any]]:
         return self._call("GET", f"/api/v1/contracts/{contract_id}/datasets")["items"]
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from cms.api.http import caller_of, http_entry, json_response
 from cms.api.observability import count
 from cms.api.operations import COMPUTE, READ, TRAINING, UPLOAD, WRITE, Api
 from cms.api.schemas import training as wire
-from cms.api.schemas.common import UUID_PATTERN
+from cms.api.schemas.common import UUID_PATTERN, Uuid
 from cms.domain import training_jobs, training_settings
 from cms.domain.contracts import ValidityEnded
 from cms.domain.errors import Conflict, Forbidden, IllegalTransition, NotFound, ValidationFailed
@@ -53,6 +53,28 @@ def create(request: Annotated[wire.TrainingJobRequest, Body()]) -> Response[wire
                                            settings)
     count("TrainingJobsCreated")
     return json_response(_job(job), 201, {"Location": f"{BASE}/{job.job_id}"})
+
+
+@api.get(BASE, "listTrainingJobs", limit=READ,
+         summary="The caller's training jobs across contracts (as consumer or provider), "
+                 "newest first; with contract_id, that contract's jobs (its parties, auditors, "
+                 "admins)",
+         errors=(NotFound, CORRUPT_CONTRACT))
+def list_jobs(
+    status: Annotated[wire.TrainingJobStatus, Query(
+        description="Only jobs in this state")] = None,
+    contract_id: Annotated[Uuid, Query(description="Only this contract's jobs")] = None,
+    cursor: Annotated[wire.JobCursor, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> wire.TrainingJobPage:
+    """Each page reads a bounded number of jobs and filters the status within them: a page
+    may hold fewer than ``limit`` jobs, even none, and still have a ``next_cursor``; follow it
+    until it is absent to see every match (newest first, each once)."""
+    page = runtime.services.training.list(
+        caller_of(api), status=training_jobs.JobStatus(status) if status else None,
+        contract_id=contract_id, cursor=cursor, limit=limit)
+    return wire.TrainingJobPage(items=[_job(job) for job in page.items],
+                                next_cursor=page.next_cursor)
 
 
 @api.get(ONE, "getTrainingJob", limit=READ, summary="A training job (the contract's parties)",

@@ -240,3 +240,21 @@ def test_every_open_job_of_a_contract_is_found_however_many(store):
     found = store.open_jobs_of(contract_id)
     assert sorted(job.job_id for job in found) == sorted(job.job_id for job in jobs[7:])
     assert {job.status for job in found} == {JobStatus.PENDING, JobStatus.RUNNING}
+
+
+def test_jobs_are_listed_by_consumer_provider_and_contract_newest_first_below_a_key(store):
+    provider = f"did:key:z6MkProvider{uuid.uuid4().hex}"
+    consumer = f"did:key:z6MkConsumer{uuid.uuid4().hex}"
+    contract_id = opened(store)
+    times = [f"2026-11-22T10:0{minute}:00.000Z" for minute in range(4)]
+    jobs = [replace(new_job(contract_id, "0.5", at), provider_did=provider,
+                    consumer_did=consumer) for at in times]
+    for job in jobs:
+        store.reserve(job, NOW)
+    newest_first = jobs[::-1]
+    assert store.jobs_by("provider", provider, before=None, limit=10) == newest_first
+    assert store.jobs_by("contract", contract_id, before=None, limit=2) == newest_first[:2]
+    below = f"{jobs[2].created_at}#{jobs[2].job_id}"
+    assert store.jobs_by("provider", provider, before=below, limit=10) == jobs[1::-1]
+    assert store.jobs_by("consumer", consumer, before=None, limit=3) == newest_first[:3]
+    assert store.jobs_by("provider", "did:key:z6MkNobody", before=None, limit=10) == []

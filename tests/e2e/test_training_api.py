@@ -82,3 +82,28 @@ def test_a_contract_with_hostile_terms_is_a_409_on_every_training_route(new_part
     for route in routes:
         problem = expect_error(route, 409, "not_a_training_contract")
         assert problem["term"] == "privacy_budget.epsilon"
+
+
+def test_jobs_are_listed_for_their_parties_across_contracts_through_the_gateway(new_party):
+    provider, consumer, contract_id = active_contract(new_party)
+    first = job(consumer.client, contract_id, epsilon="0.5")
+    second = job(consumer.client, contract_id, epsilon="0.5")
+    consumer.client._call("POST", f"/api/v1/training-jobs/{first['id']}/stop")
+    listed = [j["id"] for j in consumer.client.iter_training_jobs(limit=1)]
+    assert listed == [second["id"], first["id"]]
+    assert [j["id"] for j in provider.client.iter_training_jobs(status="stopped")] == [
+        first["id"]]
+    page = provider.client.list_training_jobs(contract_id=contract_id, status="pending")
+    assert [j["id"] for j in page["items"]] == [second["id"]]
+    assert page["items"][0]["provider_did"] == provider.did
+    stranger = new_party("eth")
+    assert stranger.client.list_training_jobs()["items"] == []
+    expect_error(lambda: stranger.client.list_training_jobs(contract_id=contract_id), 404,
+                 "not_found")
+    expect_error(lambda: consumer.client.list_training_jobs(status="done"), 400,
+                 "validation_error")
+    expect_error(lambda: consumer.client.list_training_jobs(cursor="not-a-cursor"), 400,
+                 "validation_error")
+    far = "1970-01-01T00:00:00.000Z_00000000-0000-0000-0000-000000000000"
+    assert consumer.client.list_training_jobs(cursor=far) == {"items": [],
+                                                               "next_cursor": None}

@@ -21,6 +21,7 @@ export const navigation: NavigationItem[] = [
   { to: "/engine", label: "Engine" },
   // Any signed-in identity may read the ledger's status: no roles.
   { to: "/ledger", label: "Ledger" },
+  { to: "/training", label: "Training" },
   // Keep last: a page outside the app.
   { to: "/api-docs", label: "API reference", outsideApp: true },
 ];

@@ -768,7 +768,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The caller's training jobs across contracts (as consumer or provider), newest first; with contract_id, that contract's jobs (its parties, auditors, admins) */
+        get: operations["listTrainingJobs"];
         put?: never;
         /** Start a training job under an active AI-training contract (its consumer); the job's epsilon is reserved from the contract's budget */
         post: operations["createTrainingJob"];
@@ -4381,6 +4382,11 @@ export interface components {
              */
             consumer_did: string;
             /**
+             * Provider Did
+             * @description The contract's provider (absent on jobs recorded before it was kept)
+             */
+            provider_did: string | null;
+            /**
              * Model Name
              * @enum {string}
              */
@@ -4429,6 +4435,19 @@ export interface components {
             updated_at: string;
             /** Completed At */
             completed_at: string | null;
+        };
+        /** TrainingJobPage */
+        TrainingJobPage: {
+            /**
+             * Items
+             * @description Newest first
+             */
+            items: components["schemas"]["TrainingJob"][];
+            /**
+             * Next Cursor
+             * @description The next page's cursor; null at the end
+             */
+            next_cursor: string | null;
         };
         /**
          * TrainingJobRequest
@@ -8850,6 +8869,85 @@ export interface operations {
                     };
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    listTrainingJobs: {
+        parameters: {
+            query?: {
+                /** @description Only jobs in this state */
+                status?: "pending" | "running" | "completed" | "failed" | "stopped";
+                /** @description Only this contract's jobs */
+                contract_id?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: {
+                /** @description ETags from earlier answers (or *): 304 if one is still current */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's training jobs across contracts (as consumer or provider), newest first; with contract_id, that contract's jobs (its parties, auditors, admins) */
+            200: {
+                headers: {
+                    /** @description The representation's entity tag; send it back in If-None-Match */
+                    ETag?: string;
+                    /** @description Where the caller stands in this operation's class: r, the requests left now; t, the seconds within which no more than r can be made (until the next token) */
+                    RateLimit?: string;
+                    /** @description The class's quota: q requests per w (60) seconds, at most cms-burst at once */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrainingJobPage"];
+                };
+            };
+            /** @description Not modified: the If-None-Match tag is current */
+            304: {
+                headers: {
+                    ETag?: string;
+                    /** @description Where the caller stands in this operation's class: r, the requests left now; t, the seconds within which no more than r can be made (until the next token) */
+                    RateLimit?: string;
+                    /** @description The class's quota: q requests per w (60) seconds, at most cms-burst at once */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "not_found";
+                    };
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "corrupt_record" | "gateway_error" | "internal_error";
+                    };
+                };
+            };
+            502: components["responses"]["BadGateway"];
             503: components["responses"]["ServiceUnavailable"];
             504: components["responses"]["GatewayTimeout"];
         };

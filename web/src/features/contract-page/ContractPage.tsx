@@ -10,6 +10,7 @@ import { ProblemAlert } from "./ProblemAlert";
 import { useContract } from "./queries";
 import { TermsSection } from "./TermsSection";
 import { TimelineSection } from "./TimelineSection";
+import { TrainingSection } from "../training/TrainingSection";
 import { VerificationSection } from "./VerificationSection";
 
 export function ContractPage({ id }: { id: string }) {
@@ -29,6 +30,7 @@ export function ContractPage({ id }: { id: string }) {
             <TermsSection contract={data} />
             <MetadataSection contract={data} />
             <AttachmentsSection contract={data} did={did} />
+            <TrainingSection contract={data} did={did} />
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 5 }}>

@@ -33,6 +33,7 @@ from cms.domain.training_jobs import (
     TrainingMetrics,
 )
 from cms.domain.training_settings import TrainingSettings
+from cms.ports.training import JobKey
 
 
 class DynamoBudgetStore:
@@ -122,6 +123,16 @@ class DynamoBudgetStore:
             TrainingJobRecord.by_contract.query(contract_id, scan_index_forward=False,
                                                 limit=limit)])
 
+    def jobs_by(self, key: JobKey, value: str, *, before: str | None,
+                limit: int) -> list[TrainingJob]:
+        index = {"consumer": TrainingJobRecord.by_consumer,
+                 "provider": TrainingJobRecord.by_provider,
+                 "contract": TrainingJobRecord.by_contract}[key]
+        below = None if before is None else TrainingJobRecord.created_key < before
+        return unavailable_on_connection_errors(lambda: [_job(record) for record in
+            index.query(value, range_key_condition=below, scan_index_forward=False,
+                        limit=limit)])
+
     def open_jobs_of(self, contract_id: str) -> list[TrainingJob]:
         # Every page of the index (the iterator follows LastEvaluatedKey); the filter keeps
         # what is still open. The index is eventually consistent: a job written a moment ago
@@ -143,6 +154,7 @@ def _record(job: TrainingJob) -> TrainingJobRecord:
     """A new job's item (reserve writes it; later changes update single attributes)."""
     return TrainingJobRecord(
         job.job_id, contract_id=job.contract_id, consumer_did=job.consumer_did,
+        provider_did=job.provider_did,
         model_name=job.model_name, status=job.status.value, config=job.settings.to_json(),
         privacy_budget=job.privacy_budget, privacy_budget_spent=job.privacy_budget_spent,
         created_at=job.created_at, created_key=f"{job.created_at}#{job.job_id}",
@@ -152,7 +164,8 @@ def _record(job: TrainingJob) -> TrainingJobRecord:
 def _job(record: TrainingJobRecord) -> TrainingJob:
     return TrainingJob(
         job_id=record.job_id, contract_id=record.contract_id,
-        consumer_did=record.consumer_did, model_name=record.model_name,
+        consumer_did=record.consumer_did, provider_did=record.provider_did,
+        model_name=record.model_name,
         status=JobStatus(record.status), settings=TrainingSettings.from_json(record.config),
         privacy_budget=record.privacy_budget,
         privacy_budget_spent=record.privacy_budget_spent, created_at=record.created_at,

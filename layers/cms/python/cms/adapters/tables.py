@@ -449,6 +449,28 @@ class JobsByContractIndex(GlobalSecondaryIndex["TrainingJobRecord"]):
     created_key = UnicodeAttribute(range_key=True)
 
 
+class JobsByConsumerIndex(GlobalSecondaryIndex["TrainingJobRecord"]):
+    """A consumer's jobs across contracts, newest first (listTrainingJobs)."""
+
+    class Meta:
+        index_name = "by-consumer"
+        projection = AllProjection()
+
+    consumer_did = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
+class JobsByProviderIndex(GlobalSecondaryIndex["TrainingJobRecord"]):
+    """A provider's jobs across contracts, newest first (sparse: jobs with a provider_did)."""
+
+    class Meta:
+        index_name = "by-provider"
+        projection = AllProjection()
+
+    provider_did = UnicodeAttribute(hash_key=True)
+    created_key = UnicodeAttribute(range_key=True)
+
+
 class TrainingJobRecord(Model):
     """Seed 003's training_jobs row, bound to the contract whose budget it reserved."""
 
@@ -458,6 +480,7 @@ class TrainingJobRecord(Model):
     job_id = UnicodeAttribute(hash_key=True)
     contract_id = UnicodeAttribute()
     consumer_did = UnicodeAttribute()
+    provider_did = UnicodeAttribute(null=True)  # the contract's; absent on older jobs
     model_name = UnicodeAttribute()
     status = UnicodeAttribute()  # pending | running | completed | failed | stopped
     config = JSONAttribute()
@@ -478,6 +501,8 @@ class TrainingJobRecord(Model):
     completed_at = UnicodeAttribute(null=True)
 
     by_contract = JobsByContractIndex()
+    by_consumer = JobsByConsumerIndex()
+    by_provider = JobsByProviderIndex()
 
 
 class EngineByOwnerIndex(GlobalSecondaryIndex["EngineContractRecord"]):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -242,6 +243,9 @@ class TrainingJob:
     error: str | None = None
     completed_at: str | None = None
     stop_cause: StopCause | None = None  # who or what stopped it before it finished
+    # The contract's provider, so that a provider's jobs are listed from an index (jobs
+    # written before it was recorded have none).
+    provider_did: str | None = None
     # The checkpoint key as KMS wrapped it (only the enclave unwraps it); never shown.
     checkpoint_key: bytes | None = field(default=None, repr=False)
 
@@ -252,7 +256,8 @@ class TrainingJob:
     def to_json(self) -> dict[str, Any]:
         """Seed 003's training_jobs row, epsilon as exact decimal strings."""
         return {"id": self.job_id, "contract_id": self.contract_id,
-                "consumer_did": self.consumer_did, "model_name": self.model_name,
+                "consumer_did": self.consumer_did, "provider_did": self.provider_did,
+                "model_name": self.model_name,
                 "status": self.status.value, "config": self.settings.to_json(),
                 "metrics": self.metrics.to_json() if self.metrics else None,
                 "privacy_budget": epsilon_text(self.privacy_budget),
@@ -264,3 +269,33 @@ class TrainingJob:
                 "error": self.error,
                 "created_at": self.created_at, "updated_at": self.updated_at,
                 "completed_at": self.completed_at}
+
+
+def listing_key(job: TrainingJob) -> str:
+    """The job's place in listings, newest first (the jobs indexes' sort key)."""
+    return f"{job.created_at}#{job.job_id}"
+
+
+def cursor_of_key(key: str) -> str:
+    """The page cursor ("<created_at>_<job id>") standing for a listing key."""
+    return key.replace("#", "_", 1)
+
+
+def merged_jobs_page(reads: list[list[TrainingJob]], read_limit: int, page_limit: int,
+                     keep: Callable[[TrainingJob], bool]) -> tuple[list[TrainingJob], str | None]:
+    """One page from bounded reads of several indexes below the same position (each read up
+    to ``read_limit``, newest first), filtered by ``keep``: newest first, each job once, and
+    the listing key below which the next page starts (None at the end).
+
+    An index that returned ``read_limit`` jobs may hold more below its last one, which the
+    others' reads may have passed: the page stops at the newest such point, so that the next
+    page misses nothing. It may therefore hold fewer than ``page_limit`` jobs, even none."""
+    stops = [listing_key(read[-1]) for read in reads if len(read) >= read_limit]
+    boundary = max(stops) if stops else None
+    unique = {job.job_id: job for read in reads for job in read
+              if boundary is None or listing_key(job) >= boundary}
+    matching = sorted((job for job in unique.values() if keep(job)), key=listing_key,
+                      reverse=True)
+    if len(matching) > page_limit:
+        return matching[:page_limit], listing_key(matching[page_limit - 1])
+    return matching, boundary

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Protocol
+from typing import Literal, Protocol
 
 from cms.domain.privacy import Budget
 from cms.domain.standing import StopCause
@@ -14,6 +14,8 @@ from cms.domain.training_jobs import (
     TrainingJob,
     TrainingMetrics,
 )
+
+JobKey = Literal["consumer", "provider", "contract"]
 
 
 class BudgetStore(Protocol):
@@ -58,6 +60,12 @@ class BudgetStore(Protocol):
 
     def jobs_of(self, contract_id: str, limit: int = 100) -> list[TrainingJob]:
         """The contract's jobs, newest first."""
+
+    def jobs_by(self, key: JobKey, value: str, *, before: str | None,
+                limit: int) -> list[TrainingJob]:
+        """Up to ``limit`` jobs whose consumer, provider or contract is ``value``, newest
+        first, each below the listing key ``before`` ("<created_at>#<job id>") if given: one
+        bounded read of an index."""
 
     def open_jobs_of(self, contract_id: str) -> list[TrainingJob]:
         """Every pending or running job of the contract, however many."""

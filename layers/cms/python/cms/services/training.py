@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from cms.domain.attestation import TrustedRoot
 from cms.domain.canonical import iso_utc, utc_now
 from cms.domain.contracts import Contract, Status, content_digest
+from cms.domain.contracts.listing import key_of_cursor
 from cms.domain.errors import (
     DependencyUnavailable,
     Forbidden,
@@ -37,7 +38,12 @@ from cms.domain.privacy import (
     epsilon_text,
 )
 from cms.domain.standing import StopCause, ended, refusal
-from cms.domain.training_jobs import JobStatus, TrainingJob
+from cms.domain.training_jobs import (
+    JobStatus,
+    TrainingJob,
+    cursor_of_key,
+    merged_jobs_page,
+)
 from cms.domain.training_settings import JobRequest, TrainingSettings
 from cms.ports.errors import WriteConflict
 from cms.ports.job_queue import JobQueue
@@ -73,6 +79,12 @@ class TrainingVerification:
     report: TrainingReport
     simulated: bool
     bundle: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class JobPage:
+    items: list[TrainingJob]
+    next_cursor: str | None
 
 
 @dataclass(frozen=True)
@@ -166,6 +178,26 @@ class TrainingService:
             raise NotFound(f"no training job {job_id}") from None
         return job
 
+    def list(self, caller: Caller, *, status: JobStatus | None = None,
+             contract_id: str | None = None, cursor: str | None = None,
+             limit: int = 20) -> JobPage:
+        """The caller's jobs across contracts, as consumer or provider, newest first; with
+        ``contract_id``, that contract's jobs for whoever may read the contract (its parties,
+        auditors, admins: as getTrainingJob). Each page reads at most ``limit + 1`` jobs per
+        index; the status is filtered within those reads, so a page may hold fewer than
+        ``limit`` jobs and still have a next cursor."""
+        before = key_of_cursor(cursor) if cursor else None
+        if contract_id is not None:
+            self._contracts.get(caller, contract_id)  # NotFound unless the caller may read it
+            sources = [("contract", contract_id)]
+        else:
+            sources = [("consumer", caller.did), ("provider", caller.did)]
+        reads = [self._budgets.jobs_by(key, value, before=before, limit=limit + 1)  # type: ignore[arg-type]
+                 for key, value in sources]
+        items, next_key = merged_jobs_page(
+            reads, limit + 1, limit, lambda job: status is None or job.status == status)
+        return JobPage(items, None if next_key is None else cursor_of_key(next_key))
+
     def stop(self, caller: Caller, job_id: str) -> TrainingJob:
         """Stop a job (its consumer, the contract's provider, an admin): a pending one at
         once, releasing its whole reservation; a running one after its current epoch (its
@@ -236,6 +268,7 @@ class TrainingService:
 def _new_job(contract: Contract, consumer: str, request: JobRequest, now: str) -> TrainingJob:
     return TrainingJob(
         job_id=str(uuid.uuid4()), contract_id=contract.id, consumer_did=consumer,
+        provider_did=contract.content.provider_did,
         model_name=request.model, status=JobStatus.PENDING, settings=request.settings,
         privacy_budget=request.epsilon, privacy_budget_spent=Decimal(0), created_at=now,
         updated_at=now)

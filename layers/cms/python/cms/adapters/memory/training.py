@@ -18,8 +18,10 @@ from cms.domain.training_jobs import (
     JobStatus,
     TrainingJob,
     TrainingMetrics,
+    listing_key,
 )
 from cms.ports.errors import WriteConflict
+from cms.ports.training import JobKey
 
 
 class MemoryBudgetStore:
@@ -90,6 +92,17 @@ class MemoryBudgetStore:
         with self._db.lock:
             jobs = [job for job in self._jobs.values() if job.contract_id == contract_id]
         jobs.sort(key=lambda job: (job.created_at, job.job_id), reverse=True)
+        return jobs[:limit]
+
+    def jobs_by(self, key: JobKey, value: str, *, before: str | None,
+                limit: int) -> list[TrainingJob]:
+        attribute = {"consumer": "consumer_did", "provider": "provider_did",
+                     "contract": "contract_id"}[key]
+        with self._db.lock:
+            jobs = [job for job in self._jobs.values()
+                    if getattr(job, attribute) == value
+                    and (before is None or listing_key(job) < before)]
+        jobs.sort(key=listing_key, reverse=True)
         return jobs[:limit]
 
     def open_jobs_of(self, contract_id: str) -> list[TrainingJob]:

@@ -20,6 +20,7 @@ from cms.api.schemas.common import (
     Sha256Hex,
     Uuid,
 )
+from cms.domain.contracts.listing import CURSOR_EXAMPLE, CURSOR_PATTERN
 from cms.domain.datasets import DATASET_ID, MAX_ARCHIVE_BYTES, MAX_EXAMPLES, MEDIA_TYPE
 from cms.domain.privacy import ACCOUNTANTS, MAX_EPOCHS, MAX_NUMBER_CHARS, MAX_TERM_ITEMS
 from cms.domain.standing import StopCause
@@ -49,6 +50,10 @@ EpsilonText = Annotated[str, Field(
 AttestedDecimal = Annotated[str, Field(pattern=r"^[0-9]+(?:\.[0-9]+)?(?:E[-+]?[0-9]+)?$",
                                        description="An exact decimal, as attested")]
 Delta = Annotated[float, Field(gt=0, lt=1)]
+JobCursor = Annotated[str, Field(
+    pattern=CURSOR_PATTERN, examples=[CURSOR_EXAMPLE],
+    description="Where the previous page ended: its last job's created_at and id joined by "
+                "'_' (the page's next_cursor). The next page lists the jobs created before it.")]
 
 
 def _tuning(name: str, description: str) -> object:
@@ -161,6 +166,8 @@ class TrainingJob(BaseModel):
     id: Uuid
     contract_id: Uuid
     consumer_did: Did
+    provider_did: Did | None = Field(
+        description="The contract's provider (absent on jobs recorded before it was kept)")
     model_name: ModelArchitecture
     status: TrainingJobStatus
     config: TrainingSettings
@@ -179,6 +186,11 @@ class TrainingJob(BaseModel):
     created_at: Instant
     updated_at: Instant
     completed_at: Instant | None
+
+
+class TrainingJobPage(BaseModel):
+    items: list[TrainingJob] = Field(description="Newest first")
+    next_cursor: JobCursor | None = Field(description="The next page's cursor; null at the end")
 
 
 class PrivacyBudget(BaseModel):

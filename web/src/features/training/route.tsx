@@ -1,0 +1,10 @@
+import { RequireSession } from "../../auth/RequireSession";
+import { JobsScreen } from "./JobsScreen";
+
+export function Component() {
+  return (
+    <RequireSession>
+      <JobsScreen />
+    </RequireSession>
+  );
+}
