@@ -16,6 +16,7 @@ export const navigation: NavigationItem[] = [
   { to: "/contracts/new", label: "New contract" },
   { to: "/verify", label: "Verify a receipt" },
   { to: "/account", label: "Account and keys" },
+  { to: "/admin/identities", label: "Identities", roles: ["admin"] },
   // Keep last: a page outside the app.
   { to: "/api-docs", label: "API reference", outsideApp: true },
 ];

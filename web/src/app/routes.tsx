@@ -14,6 +14,8 @@ const screens: RouteObject[] = [
   { path: "contracts/:id", lazy: () => import("../features/contract-page/route") },
   { path: "sign-in", lazy: () => import("../features/sign-in/route") },
   { path: "account", lazy: () => import("../features/account/route") },
+  { path: "admin/identities", lazy: () => import("../features/admin/route") },
+  { path: "admin/identities/:did", lazy: () => import("../features/admin/identityRoute") },
   { path: "*", lazy: () => import("../features/not-found/route") },
 ];
 
