@@ -76,6 +76,22 @@ class CmsClient:
     def me(self) -> dict[str, Any]:
         return self._call("GET", "/api/v1/identities/me")
 
+    def did_document(self, did: str) -> dict[str, Any]:
+        """The DID document the platform resolves for a registered identity (its own, or
+        any for auditors and admins)."""
+        return self._call("GET", f"/api/v1/identities/{quote(did, safe=':')}/did-document")
+
+    def list_identities(self, **params: Any) -> dict[str, Any]:
+        """One page (admins). Filters: status, role, q (a DID prefix, or a part of the name
+        or DID); cursor and limit. A page may be short, even empty, and still have a
+        next_cursor (bounded reads)."""
+        return self._call("GET", "/api/v1/identities",
+                          params={k: v for k, v in params.items() if v is not None})
+
+    def administer_identity(self, did: str, **change: Any) -> dict[str, Any]:
+        """An admin's change of status, roles or type, e.g. ``status="suspended"``."""
+        return self._call("PATCH", f"/api/v1/identities/{quote(did, safe=':')}", change)
+
     # ------------------------------------------------------------ contracts
 
     def create_contract(self, data: dict[str, Any], *,

@@ -210,7 +210,7 @@ def test_signing_out_revokes_and_a_stored_key_needs_its_passphrase(
     token = session_of(visitor.page)["token"]
     assert me(stack, token).status_code == 200  # the gateway now caches an "allow"
     account_button(visitor.page, did).click()
-    visitor.page.get_by_role("button", name="Sign out").click()
+    visitor.page.get_by_role("button", name="Sign out", exact=True).click()
     visitor.page.get_by_role("heading", name="Sign in", level=1).wait_for()
     assert session_of(visitor.page) is None
     after_the_authorizer_cache()

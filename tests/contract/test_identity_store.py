@@ -159,3 +159,66 @@ def test_credentials_and_sessions_do_not_mix(services):
     identity, key = created(store, new_identity())
     store.save_sessions(identity.did, Sessions().with_all_revoked(now=EPOCH, policy=POLICY))
     assert store.get(identity.did).credentials == (key,)
+
+
+def _listed(store, query, limit: int) -> list[tuple[str, str]]:
+    """Every (status, did) the listing yields, paging to the end."""
+    seen, after = [], None
+    for _ in range(50):
+        page = store.list(query, after, limit)
+        seen.extend((i.status.value, i.did) for i in page.items)
+        if page.next_cursor is None:
+            return seen
+        status, _, did = page.next_cursor.partition(":")
+        after = (status, did)
+    raise AssertionError("the listing never ended")
+
+
+def test_the_listing_pages_through_matches_by_status_then_did(services):
+    from cms.ports.identities import IdentityQuery
+
+    store = services.identity_store
+    tag = f"did:key:z6Mk{uuid.uuid4().hex[:8]}"
+    made = []
+    for number in range(5):
+        identity = replace(new_identity(f"Member {number}"), did=f"{tag}{number}")
+        made.append(created(store, identity)[0])
+    suspended = replace(made[1], status=IdentityStatus.SUSPENDED, updated_at=NOW)
+    recorded, event = record_change(made[1], suspended, event_type="identity.updated",
+                                    actor="admin", at=NOW, data={})
+    store.update(recorded, event, expected_version=made[1].version)
+    admin = replace(made[3], roles=("admin",))
+    recorded, event = record_change(made[3], admin, event_type="identity.updated",
+                                    actor="admin", at=NOW, data={})
+    store.update(recorded, event, expected_version=made[3].version)
+
+    expected = ([("active", made[n].did) for n in (0, 2, 3, 4)]
+                + [("suspended", made[1].did)])
+    for limit in (1, 2, 100):
+        assert _listed(store, IdentityQuery(text=tag), limit) == expected
+    assert _listed(store, IdentityQuery(text=tag, status="suspended"), 2) == expected[-1:]
+    assert _listed(store, IdentityQuery(text=tag, role="admin"), 2) == [expected[2]]
+    # Not a DID: a part of the name or the DID.
+    assert _listed(store, IdentityQuery(text=tag[8:]), 3) == expected
+    named = [entry for entry in _listed(store, IdentityQuery(text="Member 4"), 100)
+             if entry[1].startswith(tag)]
+    assert named == [("active", made[4].did)]
+    # From a position (any (status, DID) is one, stored or not).
+    assert _listed_after(store, IdentityQuery(text=tag), ("active", made[2].did)) == (
+        expected[2:])
+    assert _listed_after(store, IdentityQuery(text=tag), ("inactive", tag)) == expected[-1:]
+    assert _listed_after(store, IdentityQuery(text=tag), ("suspended", tag + "9")) == []
+
+
+def _listed_after(store, query, after) -> list[tuple[str, str]]:
+    page = store.list(query, after, 100)
+    return [(i.status.value, i.did) for i in page.items]
+
+
+def test_the_listing_leaves_out_keys_and_sessions(services):
+    from cms.ports.identities import IdentityQuery
+
+    store = services.identity_store
+    identity, _ = created(store, new_identity())
+    [listed] = store.list(IdentityQuery(text=identity.did), None, 10).items
+    assert listed == identity and listed.credentials == ()

@@ -80,3 +80,47 @@ def test_owners_change_their_own_profile_but_cannot_become_an_enclave(services):
     with pytest.raises(Forbidden):
         services.identities.update_profile(someone, name=None, metadata=None,
                                            identity_type=IdentityType.ENCLAVE)
+
+
+def test_only_admins_list_identities_and_a_search_narrows_the_list(services):
+    from cms.ports.identities import IdentityQuery
+
+    someone, boss = party(services), admin(services)
+    with pytest.raises(Forbidden):
+        services.identities.list(someone, IdentityQuery(), None, 20)
+    listed = services.identities.list(boss, IdentityQuery(), None, 20)
+    assert {i.did for i in listed.items} == {someone.did, boss.did}
+    by_prefix = services.identities.list(boss, IdentityQuery(text=someone.did[:40]), None, 20)
+    assert [i.did for i in by_prefix.items] == [someone.did]
+    admins = services.identities.list(boss, IdentityQuery(role="admin"), None, 20)
+    assert [i.did for i in admins.items] == [boss.did]
+
+
+def test_listing_pages_by_status_then_did_and_a_suspension_moves_an_identity(services):
+    from cms.ports.identities import IdentityQuery
+
+    boss = admin(services)
+    parties = [party(services) for _ in range(3)]
+    services.identities.administer(boss, parties[0].did, status=IdentityStatus.SUSPENDED)
+    seen, cursor = [], None
+    while True:
+        page = services.identities.list(boss, IdentityQuery(), cursor, 1)
+        seen.extend((i.status.value, i.did) for i in page.items)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == sorted(seen, key=lambda s: (["active", "inactive", "suspended"].index(s[0]),
+                                               s[1]))
+    assert seen[-1] == ("suspended", parties[0].did) and len(seen) == 4
+    # Any cursor of the documented form is a position, even one no identity has.
+    after = services.identities.list(boss, IdentityQuery(), "inactive:did:key:zzz", 20)
+    assert [i.did for i in after.items] == [parties[0].did]
+
+
+def test_the_did_document_is_resolved_for_the_identity_and_overseers_only(services):
+    someone, boss, other = party(services), admin(services), party(services)
+    document = services.identities.did_document(boss, someone.did)
+    assert document.id == someone.did and document.authentication
+    assert services.identities.did_document(someone, someone.did) == document
+    with pytest.raises(IdentityNotFound):
+        services.identities.did_document(other, someone.did)

@@ -10,6 +10,6 @@ export function useCms(): CmsApi {
   return useMemo(() => createCmsClient({
     baseUrl: apiUrl,
     token: sessionStore.token,
-    onUnauthorized: () => { sessionStore.clear(); },
+    onUnauthorized: () => { sessionStore.end(); },
   }), [apiUrl]);
 }

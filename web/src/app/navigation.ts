@@ -14,14 +14,15 @@ export const navigation: NavigationItem[] = [
   { to: "/", label: "Dashboard" },
   { to: "/contracts", label: "Contracts" },
   { to: "/contracts/new", label: "New contract" },
-  { to: "/verify", label: "Verify a receipt" },
-  { to: "/account", label: "Account and keys" },
   { to: "/templates", label: "Templates" },
-  { to: "/webhooks", label: "Webhooks" },
+  { to: "/training", label: "Training" },
   { to: "/engine", label: "Engine" },
+  { to: "/webhooks", label: "Webhooks" },
   // Any signed-in identity may read the ledger's status: no roles.
   { to: "/ledger", label: "Ledger" },
-  { to: "/training", label: "Training" },
+  { to: "/verify", label: "Verify a receipt" },
+  { to: "/account", label: "Account and keys" },
+  { to: "/admin/identities", label: "Identities", roles: ["admin"] },
   // Keep last: a page outside the app.
   { to: "/api-docs", label: "API reference", outsideApp: true },
 ];

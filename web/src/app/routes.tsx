@@ -24,6 +24,8 @@ const screens: RouteObject[] = [
   { path: "account", lazy: () => import("../features/account/route") },
   { path: "webhooks", lazy: () => import("../features/webhooks/route") },
   { path: "ledger", lazy: () => import("../features/ledger/route") },
+  { path: "admin/identities", lazy: () => import("../features/admin/route") },
+  { path: "admin/identities/:did", lazy: () => import("../features/admin/identityRoute") },
   { path: "*", lazy: () => import("../features/not-found/route") },
 ];
 

@@ -12,6 +12,9 @@ export interface Session {
 // Per tab (sessionStorage): a reload keeps the session, closing the tab ends it, and another
 // tab signs in on its own. The strict CSP (scripts from this origin only) guards it from XSS.
 const STORAGE_KEY = "cms.session";
+// Set when the API refused the session (signed out everywhere, suspended, expired), so that
+// sign-in can say why the user landed there; cleared by the next sign-in.
+const ENDED_KEY = "cms.session-ended";
 type Listener = () => void;
 const listeners = new Set<Listener>();
 let current: Session | null = read();
@@ -39,8 +42,12 @@ export const sessionStore = {
   /** The token, while it has not expired. */
   token: (): string | undefined =>
     current && Date.parse(current.expiresAt) > Date.now() ? current.token : undefined,
-  set: (session: Session): void => { publish(session); },
+  set: (session: Session): void => { sessionStorage.removeItem(ENDED_KEY); publish(session); },
   clear: (): void => { publish(null); },
+  /** The API refused the session: clear it and remember to tell the user at sign-in. */
+  end: (): void => { sessionStorage.setItem(ENDED_KEY, "1"); publish(null); },
+  /** Whether the last session ended because the API refused it. */
+  endedByServer: (): boolean => sessionStorage.getItem(ENDED_KEY) === "1",
   subscribe: (listener: Listener): (() => void) => {
     listeners.add(listener);
     return () => { listeners.delete(listener); };

@@ -1,4 +1,5 @@
 import { CONSUMER, PROVIDER, reviewContract } from "../features/contract-page/testContract";
+import { STATUSES } from "./lifecycle";
 import { availableActions, waitingFor, waitsFor } from "./rules";
 
 const NOW = new Date("2027-06-01T00:00:00Z");
@@ -48,5 +49,16 @@ describe("one set of rules for the page's actions and the dashboard's waiting li
     expect(waitsFor(notPending, PROVIDER, NOW)).toBe("sign");
     expect(waitsFor(reviewContract({ status: "draft", digest: null }), PROVIDER, NOW)).toBe("submit");
     expect(waitsFor(reviewContract({ status: "signed", valid_from: "2028-01-01T00:00:00Z" }), CONSUMER, NOW)).toBeNull();
+  });
+});
+
+describe("someone who is not a party (an auditor or admin reading every contract)", () => {
+  const AUDITOR = "did:key:z6MkAuditorWhoReadsEverything";
+  it.each(STATUSES)("is offered nothing and waited for by nothing in %s", (status) => {
+    // Even a pending-signer list naming them (a hostile or stale answer) offers no action.
+    const contract = reviewContract({ status, pending_signers: [AUDITOR] });
+    expect(availableActions(contract, AUDITOR, NOW)).toEqual([]);
+    expect(waitsFor(contract, AUDITOR, NOW)).toBeNull();
+    expect(waitingFor(contract, AUDITOR)).toMatch(/not a party.*read and verify/);
   });
 });

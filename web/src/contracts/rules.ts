@@ -23,7 +23,8 @@ const BY_STATUS: Record<ContractStatus, { name: ActionName; who: Role | "party" 
 };
 
 /** The actions the caller may take on the contract now, each enabled or with the reason it is
- * not; none for someone who is not a party. */
+ * not. None for someone who is not a party, whatever the contract says otherwise: auditors and
+ * admins read every contract (listContracts scope=all) and act on none. */
 export function availableActions(contract: Contract, did: string, now: Date): AvailableAction[] {
   const role = roleOf(contract, did);
   if (role === null) return [];

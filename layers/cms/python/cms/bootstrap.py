@@ -273,7 +273,8 @@ class Services:
         from cms.services.identities import IdentityService
         from cms.services.sessions import session_policy
 
-        return IdentityService(self.identity_store, session_policy(self.settings))
+        return IdentityService(self.identity_store, session_policy(self.settings),
+                               resolver=self.resolver)
 
     # ------------------------------------------------------------ contracts
 

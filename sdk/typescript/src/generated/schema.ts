@@ -550,6 +550,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The platform's identities by status then DID, filtered (admins) */
+        get: operations["listIdentities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/identities/me": {
         parameters: {
             query?: never;
@@ -584,6 +601,23 @@ export interface paths {
         head?: never;
         /** Suspend, reactivate or change roles (admins) */
         patch: operations["administerIdentity"];
+        trace?: never;
+    };
+    "/api/v1/identities/{did}/did-document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The identity's DID document as the platform resolves it to verify its signatures (the identity itself, auditors and admins) */
+        get: operations["getDidDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/identities/{did}/events": {
@@ -2229,6 +2263,50 @@ export interface components {
             status: "ok" | "degraded" | "down";
         };
         /**
+         * DidDocument
+         * @description The DID's document as the platform resolves it to verify signatures (did:key, did:pkh
+         *     and did:ethr derived from the DID itself, did:web fetched).
+         */
+        DidDocument: {
+            /** @Context */
+            "@context": string[];
+            /**
+             * Id
+             * @description A DID of a supported method (key, pkh, ethr, web), e.g. did:key:z6Mk…
+             */
+            id: string;
+            /** Verificationmethod */
+            verificationMethod: components["schemas"]["DidVerificationMethod"][];
+            /** Authentication */
+            authentication: string[];
+            /** Assertionmethod */
+            assertionMethod: string[];
+        };
+        /**
+         * DidVerificationMethod
+         * @description A key of the DID document, as W3C DID Core publishes it.
+         */
+        DidVerificationMethod: {
+            /** Id */
+            id: string;
+            /** Type */
+            type: string;
+            /** Controller */
+            controller: string;
+            /** Publickeymultibase */
+            publicKeyMultibase?: string | null;
+            /** Publickeybase58 */
+            publicKeyBase58?: string | null;
+            /** Publickeyjwk */
+            publicKeyJwk?: {
+                [key: string]: components["schemas"]["JsonValue"];
+            } | null;
+            /** Blockchainaccountid */
+            blockchainAccountId?: string | null;
+            /** Ethereumaddress */
+            ethereumAddress?: string | null;
+        };
+        /**
          * EachWithinRule
          * @description The ``field`` of every item at ``items`` lies between the values at ``from`` and ``until``.
          */
@@ -2942,6 +3020,53 @@ export interface components {
             did: string;
             /** Events */
             events: components["schemas"]["AuditEvent"][];
+        };
+        /** IdentityPage */
+        IdentityPage: {
+            /** Items */
+            items: components["schemas"]["IdentitySummary"][];
+            /**
+             * Next Cursor
+             * @description The next page's cursor; null at the end. A page may hold fewer items than asked, even none, and still have one (each page reads a bounded number of identities)
+             */
+            next_cursor: string | null;
+        };
+        /**
+         * IdentitySummary
+         * @description An identity as listed (without its keys: GET /api/v1/identities/{did} has them).
+         */
+        IdentitySummary: {
+            /**
+             * Did
+             * @description A DID of a supported method (key, pkh, ethr, web), e.g. did:key:z6Mk…
+             */
+            did: string;
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "user" | "machine" | "enclave";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "inactive" | "suspended";
+            /** Roles */
+            roles: ("admin" | "auditor" | "enclave")[];
+            /**
+             * Created At
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z
+             */
+            updated_at: string;
         };
         /**
          * InclusionProof
@@ -7816,6 +7941,64 @@ export interface operations {
             504: components["responses"]["GatewayTimeout"];
         };
     };
+    listIdentities: {
+        parameters: {
+            query?: {
+                /** @description Only identities in this status */
+                status?: "active" | "inactive" | "suspended";
+                /** @description Only identities with this role */
+                role?: "admin" | "auditor" | "enclave";
+                /** @description A DID prefix (when it starts with did:), else a part of the name or the DID (case-sensitive) */
+                q?: string;
+                cursor?: string;
+                limit?: number;
+            };
+            header?: {
+                /** @description ETags from earlier answers (or *): 304 if one is still current */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The platform's identities by status then DID, filtered (admins) */
+            200: {
+                headers: {
+                    /** @description The representation's entity tag; send it back in If-None-Match */
+                    ETag?: string;
+                    /** @description Where the caller stands in this operation's class: r, the requests left now; t, the seconds within which no more than r can be made (until the next token) */
+                    RateLimit?: string;
+                    /** @description The class's quota: q requests per w (60) seconds, at most cms-burst at once */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityPage"];
+                };
+            };
+            /** @description Not modified: the If-None-Match tag is current */
+            304: {
+                headers: {
+                    ETag?: string;
+                    /** @description Where the caller stands in this operation's class: r, the requests left now; t, the seconds within which no more than r can be made (until the next token) */
+                    RateLimit?: string;
+                    /** @description The class's quota: q requests per w (60) seconds, at most cms-burst at once */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
     getMe: {
         parameters: {
             query?: never;
@@ -8059,6 +8242,92 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            502: components["responses"]["BadGateway"];
+            503: components["responses"]["ServiceUnavailable"];
+            504: components["responses"]["GatewayTimeout"];
+        };
+    };
+    getDidDocument: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETags from earlier answers (or *): 304 if one is still current */
+                "If-None-Match"?: string;
+            };
+            path: {
+                did: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The identity's DID document as the platform resolves it to verify its signatures (the identity itself, auditors and admins) */
+            200: {
+                headers: {
+                    /** @description The representation's entity tag; send it back in If-None-Match */
+                    ETag?: string;
+                    /** @description Where the caller stands in this operation's class: r, the requests left now; t, the seconds within which no more than r can be made (until the next token) */
+                    RateLimit?: string;
+                    /** @description The class's quota: q requests per w (60) seconds, at most cms-burst at once */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DidDocument"];
+                };
+            };
+            /** @description Not modified: the If-None-Match tag is current */
+            304: {
+                headers: {
+                    ETag?: string;
+                    /** @description Where the caller stands in this operation's class: r, the requests left now; t, the seconds within which no more than r can be made (until the next token) */
+                    RateLimit?: string;
+                    /** @description The class's quota: q requests per w (60) seconds, at most cms-burst at once */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "bad_request" | "invalid_did" | "unsupported_did_method" | "validation_error";
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "identity_not_found" | "not_found";
+                    };
+                };
+            };
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "did_document_too_large" | "did_resolution_failed";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
             502: components["responses"]["BadGateway"];

@@ -4,6 +4,9 @@ import { downloadKeyFile } from "../../auth/downloadKeyFile";
 import { useMe } from "../../auth/me";
 import { RequireSession } from "../../auth/RequireSession";
 import { useSession, type Session } from "../../auth/sessionStore";
+import { issuedAt } from "../../auth/tokenClaims";
+import { DidDocumentCard } from "./DidDocumentCard";
+import { SignOutEverywhere } from "./SignOutEverywhere";
 
 /** Who is signed in, as the API knows them, with the keys registered for them. */
 export function Component() {
@@ -30,7 +33,7 @@ function Account() {
           {me.data && (
             <>
               <Text size="sm">Status: {me.data.status}{me.data.roles.length ? `; roles: ${me.data.roles.join(", ")}` : ""}</Text>
-              <Table.ScrollContainer minWidth={400}>
+              <Table.ScrollContainer minWidth={0}>
                 <Table aria-label="Registered keys">
                   <Table.Thead>
                     <Table.Tr><Table.Th>Key</Table.Th><Table.Th>Kind</Table.Th><Table.Th>Registered</Table.Th></Table.Tr>
@@ -50,11 +53,14 @@ function Account() {
           )}
         </Stack>
       </Card>
+      <DidDocumentCard did={session.did} />
+      <SignOutEverywhere did={session.did} />
     </Stack>
   );
 }
 
 function SessionCard({ session }: { session: Session }) {
+  const issued = issuedAt(session.token);
   return (
     <Card withBorder>
       <Stack gap="xs">
@@ -62,6 +68,7 @@ function SessionCard({ session }: { session: Session }) {
         <List size="sm" spacing={4}>
           <List.Item style={{ wordBreak: "break-all" }}>DID: <Text span ff="monospace">{session.did}</Text></List.Item>
           <List.Item>Signed in with {session.keyKind === "ethereum" ? "a wallet (Ethereum)" : "a key in this browser (Ed25519)"}</List.Item>
+          {issued && <List.Item>Issued at {issued.toLocaleString()}</List.Item>}
           <List.Item>Ends at {new Date(session.expiresAt).toLocaleTimeString()} unless renewed</List.Item>
         </List>
         {session.keyKind === "ed25519" && (

@@ -1,7 +1,8 @@
-import { Button, Group, Stack, Tabs, Title } from "@mantine/core";
+import { Button, Group, SegmentedControl, Stack, Tabs, Title } from "@mantine/core";
 import { Link, useSearchParams } from "react-router";
 import { isStatus, STATUS_LABEL, STATUSES } from "../../contracts/lifecycle";
 import { plainProblem } from "../../api/problemText";
+import { useHasRole } from "../../auth/me";
 import { ContractResults } from "./ContractResults";
 import { apiFilterErrors } from "./filterErrors";
 import { FiltersForm } from "./FiltersForm";
@@ -17,11 +18,20 @@ export function ContractsScreen() {
   // The same query as the results' (shared, not repeated): its refusal goes beside the fields.
   const { error } = useContractPages(filters);
   const refused = error ? apiFilterErrors(plainProblem(error)) : {};
+  // Auditors and admins may read every contract (listContracts' scope=all); others see theirs.
+  const overseer = useHasRole("auditor", "admin");
   return (
     <Stack gap="md">
       <Group justify="space-between" wrap="wrap">
         <Title order={1}>Contracts</Title>
-        <Button component={Link} to="/contracts/new">New contract</Button>
+        <Group>
+          {overseer && (
+            <SegmentedControl aria-label="Whose contracts" value={filters.scope}
+              data={[{ value: "mine", label: "Mine" }, { value: "all", label: "All" }]}
+              onChange={(value) => { show({ ...filters, scope: value === "all" ? "all" : "mine" }); }} />
+          )}
+          <Button component={Link} to="/contracts/new">New contract</Button>
+        </Group>
       </Group>
       <Tabs value={filters.status} keepMounted={false}
         onChange={(value) => { show({ ...filters, status: isStatus(value) ? value : "all" }); }}>

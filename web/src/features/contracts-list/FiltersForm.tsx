@@ -79,7 +79,7 @@ export function FiltersForm({ filters, onApply, refused }: Props) {
           <Text size="sm" c="red.9" role="alert">Some filters need attention.</Text>
         )}
         {hasFilters(filters) && (
-          <Button variant="default" onClick={() => { onApply({ ...NO_FILTERS, status: filters.status }); }}>
+          <Button variant="default" onClick={() => { onApply({ ...NO_FILTERS, status: filters.status, scope: filters.scope }); }}>
             Clear filters
           </Button>
         )}

@@ -25,6 +25,15 @@ describe("the contracts list's filters", () => {
     expect(filtersFromSearch(new URLSearchParams("status=bogus&role=admin&createdTo=yesterday"))).toEqual(NO_FILTERS);
   });
 
+  it("ask for every contract in the all scope, without the caller's role", () => {
+    const filters = filtersFromSearch(new URLSearchParams("scope=all&role=provider&status=active"));
+    expect(filters.scope).toBe("all");
+    expect(apiQuery(filters)).toEqual({ limit: 20, status: "active", scope: "all" });
+    expect(searchFromFilters(filters).get("scope")).toBe("all");
+    expect(filtersFromSearch(new URLSearchParams("scope=everything")).scope).toBe("mine");
+    expect(searchFromFilters(NO_FILTERS).has("scope")).toBe(false);
+  });
+
   it("count a month's end into the next month", () => {
     expect(startOfLocalDay("2026-12-31", 1)).toBe(new Date(2027, 0, 1).toISOString());
   });

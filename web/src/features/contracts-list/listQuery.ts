@@ -12,6 +12,8 @@ export interface ListFilters {
   createdTo: string;
   validOn: string;
   q: string;
+  /** mine: the caller's contracts; all: every contract (auditors and admins read them all). */
+  scope: "mine" | "all";
 }
 
 export type ListQuery = NonNullable<paths["/api/v1/contracts"]["get"]["parameters"]["query"]>;
@@ -22,7 +24,7 @@ const TEXT_KEYS = ["counterparty", "template", "createdFrom", "createdTo", "vali
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 export const NO_FILTERS: ListFilters = {
-  status: "all", role: "", counterparty: "", template: "", createdFrom: "", createdTo: "", validOn: "", q: "",
+  status: "all", role: "", counterparty: "", template: "", createdFrom: "", createdTo: "", validOn: "", q: "", scope: "mine",
 };
 
 export function filtersFromSearch(search: URLSearchParams): ListFilters {
@@ -32,6 +34,7 @@ export function filtersFromSearch(search: URLSearchParams): ListFilters {
     ...NO_FILTERS,
     status: isStatus(status) ? status : "all",
     role: role === "provider" || role === "consumer" ? role : "",
+    scope: search.get("scope") === "all" ? "all" : "mine",
   };
   for (const key of TEXT_KEYS) filters[key] = search.get(key)?.trim() ?? "";
   for (const key of ["createdFrom", "createdTo", "validOn"] as const) {
@@ -45,6 +48,7 @@ export function searchFromFilters(filters: ListFilters): URLSearchParams {
   if (filters.status !== "all") search.set("status", filters.status);
   if (filters.role) search.set("role", filters.role);
   for (const key of TEXT_KEYS) if (filters[key].trim()) search.set(key, filters[key].trim());
+  if (filters.scope === "all") search.set("scope", "all");
   return search;
 }
 
@@ -59,7 +63,9 @@ export function startOfLocalDay(day: string, days = 0): string {
 export function apiQuery(filters: ListFilters, cursor?: string, limit = PAGE_SIZE): ListQuery {
   const query: ListQuery = { limit };
   if (filters.status !== "all") query.status = filters.status;
-  if (filters.role) query.role = filters.role;
+  // Every contract has no "my role": the API ignores it there, so it is not sent.
+  if (filters.scope === "all") query.scope = "all";
+  else if (filters.role) query.role = filters.role;
   if (filters.counterparty) query.counterparty = filters.counterparty;
   if (filters.template) query.template_id = filters.template;
   if (filters.createdFrom) query.created_after = startOfLocalDay(filters.createdFrom);

@@ -1,6 +1,6 @@
-import { Container, Stack, Tabs, Text, Title } from "@mantine/core";
+import { Alert, Container, Stack, Tabs, Text, Title } from "@mantine/core";
 import { Navigate, useLocation } from "react-router";
-import { useSession } from "../../auth/sessionStore";
+import { sessionStore, useSession } from "../../auth/sessionStore";
 import { KeyPanel } from "./KeyPanel";
 import { nextPath } from "./nextPath";
 import { LAST_METHOD_KEY } from "./useSignInAndContinue";
@@ -17,6 +17,13 @@ export function Component() {
     <Container size={560} px={0}>
       <Stack gap="md">
         <Title order={1}>Sign in</Title>
+        {sessionStore.endedByServer() && (
+          <Alert color="blue" title="Your session has ended" role="status">
+            The platform no longer accepts your last sign-in: you signed out everywhere, an
+            administrator ended your sessions or suspended your identity, or it expired. Sign in
+            again to continue.
+          </Alert>
+        )}
         <Text>
           Sign in with a key only you hold. The first time, signing in also registers your DID;
           the server keeps your public key, never the private one.

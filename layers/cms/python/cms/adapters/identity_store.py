@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import reduce
 from types import MappingProxyType
 from typing import Any
 
@@ -25,6 +26,12 @@ from cms.domain.identity import (
     identity_stream,
 )
 from cms.domain.sessions import Sessions
+from cms.ports.identities import (
+    LISTING_READ_BUDGET,
+    LISTING_STATUSES,
+    IdentityPage,
+    IdentityQuery,
+)
 
 PROFILE = "IDENTITY"
 SESSIONS = PROFILE + "#SESSIONS"  # sorts right after the profile: one query reads both
@@ -49,6 +56,57 @@ class DynamoIdentityStore:
 
     def events(self, did: str) -> list[AuditEvent]:
         return audit_log.read_stream(identity_stream(did))
+
+    def list(self, query: IdentityQuery, after: tuple[str, str] | None,
+             limit: int) -> IdentityPage:
+        """The by-status index's partitions in LISTING_STATUSES order from the cursor's
+        position: one query each while the page and the read budget last (DynamoDB's Limit
+        counts the items evaluated before the filter, so the budget bounds the read)."""
+        statuses = [query.status] if query.status else list(LISTING_STATUSES)
+        if after is not None:
+            statuses = [s for s in statuses
+                        if LISTING_STATUSES.index(s) >= LISTING_STATUSES.index(after[0])]
+        items: list[Identity] = []
+        budget = LISTING_READ_BUDGET
+        for number, status in enumerate(statuses):
+            start = after[1] if after is not None and after[0] == status else None
+            found, last, evaluated = self._read(status, query, start,
+                                                min(budget, limit - len(items)))
+            items.extend(found)
+            budget -= evaluated
+            if last is not None:  # the partition goes on: resume where this read stopped
+                return IdentityPage(items, f"{status}:{last}")
+            more = number + 1 < len(statuses)
+            if more and (len(items) >= limit or budget <= 0) and found:
+                return IdentityPage(items, f"{status}:{found[-1].did}")
+        return IdentityPage(items, None)
+
+    @staticmethod
+    def _read(status: str, query: IdentityQuery, start: str | None,
+              limit: int) -> tuple[list[Identity], str | None, int]:
+        """One query of a status partition after the DID ``start``: the profiles found, the
+        last DID evaluated when the partition goes on, and how many items were evaluated."""
+        record = IdentityRecord
+        key = _did_range(query.did_prefix, start)
+        if key is False:
+            return [], None, 0
+        parts: list[Any] = []
+        if query.role is not None:
+            parts.append(record.roles.contains(query.role))
+        if query.text is not None and query.did_prefix is None:
+            parts.append(record.name.contains(query.text) | record.did.contains(query.text))
+        condition = reduce(lambda a, b: a & b, parts) if parts else None
+        result = record.by_status.query(status, key, filter_condition=condition,
+                                        page_size=max(limit, 1))
+
+        def first_page() -> tuple[list[Identity], str | None, int]:
+            page = next(result.page_iter)
+            found = [_to_identity(IdentityRecord.from_raw_data(item), ())
+                     for item in page.get("Items", [])]
+            last = page.get("LastEvaluatedKey")
+            return found, last["did"]["S"] if last else None, int(page.get("ScannedCount", 0))
+
+        return unavailable_on_connection_errors(first_page)
 
     def create(self, identity: Identity, credential: Credential, event: AuditEvent) -> None:
         with transaction() as tx:
@@ -93,6 +151,20 @@ class DynamoIdentityStore:
     def save_sessions(self, did: str, sessions: Sessions) -> None:
         with transaction() as tx:
             _save_sessions(tx, did, sessions)
+
+
+def _did_range(prefix: str | None, start: str | None) -> Any:
+    """The key condition on the index's sort key (one condition only: DynamoDB allows no
+    two): DIDs that begin with ``prefix`` and come after ``start``; False when none can.
+    After ``start`` = from ``start + " "`` on, since every DID character sorts above a space;
+    every DID with the prefix sorts below ``prefix + "~"`` for the same reason."""
+    did = IdentityRecord.did
+    if prefix is None:
+        return None if start is None else did > start
+    if start is None or start < prefix:
+        return did.startswith(prefix)
+    lower, upper = start + " ", prefix + "~"
+    return did.between(lower, upper) if lower <= upper else False
 
 
 def _save_sessions(tx: TransactWrite, did: str, sessions: Sessions) -> None:

@@ -49,6 +49,23 @@ class _Meta:
     max_retry_attempts = 2
 
 
+class IdentitiesByStatusIndex(GlobalSecondaryIndex["IdentityRecord"]):
+    """Admins' listing of identities (GET /api/v1/identities): profiles by status, then DID.
+
+    An index rather than a paged Scan: a Scan reads the credential and sessions items too
+    (most of the table) and in hash order, so a DID prefix could not narrow it and a cursor
+    would have to carry DynamoDB's own key. Sparse: only profile items carry ``status`` (no
+    backfill: every profile has one). Three partitions by design ("active" holds most); they
+    take only profile writes, which are rare (registration, admin changes)."""
+
+    class Meta:
+        index_name = "identities-by-status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    did = UnicodeAttribute(range_key=True)
+
+
 class IdentityRecord(Model):
     """A party (the design's identities row). Keys are kept as CredentialRecord items beside
     it."""
@@ -69,6 +86,7 @@ class IdentityRecord(Model):
     # Head of the identity's audit chain (stream identity:<did>); version = events so far.
     version = NumberAttribute()
     head_hash = UnicodeAttribute()
+    by_status = IdentitiesByStatusIndex()
 
 
 class CredentialRecord(Model):

@@ -2,11 +2,52 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from cms.domain.audit import AuditEvent
 from cms.domain.identity import Credential, Identity
 from cms.domain.sessions import Sessions
+
+# Identities are listed by status, in this order, then by DID within a status: the order of
+# the store's by-status index, so that a cursor "<status>:<did>" is a position in it.
+LISTING_STATUSES = ("active", "inactive", "suspended")
+# Items a listing evaluates per page at most (before its filters): a page may hold fewer
+# identities than asked, even none, and still carry a cursor (the position reached).
+LISTING_READ_BUDGET = 200
+
+
+@dataclass(frozen=True)
+class IdentityQuery:
+    """What an admin looks for: a status, a role, and ``text``: a DID prefix (when it starts
+    with "did:") or a part of the name or DID (case-sensitive, as DynamoDB's contains)."""
+
+    status: str | None = None
+    role: str | None = None
+    text: str | None = None
+
+    @property
+    def did_prefix(self) -> str | None:
+        return self.text if self.text is not None and self.text.startswith("did:") else None
+
+    def matches(self, identity: Identity) -> bool:
+        """The in-memory twin of the DynamoDB adapter's key condition and filter."""
+        if self.status is not None and identity.status.value != self.status:
+            return False
+        if self.role is not None and self.role not in identity.roles:
+            return False
+        if self.did_prefix is not None:
+            return identity.did.startswith(self.did_prefix)
+        return self.text is None or self.text in identity.name or self.text in identity.did
+
+
+@dataclass(frozen=True)
+class IdentityPage:
+    """Profiles (without credentials) and the next page's cursor ("<status>:<did>"), None at
+    the end."""
+
+    items: list[Identity]
+    next_cursor: str | None
 
 
 class IdentityStore(Protocol):
@@ -47,3 +88,8 @@ class IdentityStore(Protocol):
 
     def save_sessions(self, did: str, sessions: Sessions) -> None:
         """Store a changed sessions record (the profile and its audit chain unchanged)."""
+
+    def list(self, query: IdentityQuery, after: tuple[str, str] | None,
+             limit: int) -> IdentityPage:
+        """Profiles matching ``query`` after the position ``after`` = (status, did), in
+        LISTING_STATUSES order then by DID, evaluating at most LISTING_READ_BUDGET items."""

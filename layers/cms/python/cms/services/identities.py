@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cms.domain.audit import AuditEvent
 from cms.domain.canonical import canonical_json, iso_utc, utc_now
@@ -26,23 +26,48 @@ from cms.domain.identity import (
 )
 from cms.domain.sessions import SessionPolicy
 from cms.ports.errors import WriteConflict
-from cms.ports.identities import IdentityStore
+from cms.ports.identities import IdentityPage, IdentityQuery, IdentityStore
+
+if TYPE_CHECKING:  # loaded on use: the cryptography libraries stay out of the cold start
+    from cms.domain.did import DidDocument, DidResolver
 
 ATTEMPTS = 3
 
 
 class IdentityService:
     def __init__(self, store: IdentityStore, policy: SessionPolicy,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, *,
+                 resolver: DidResolver | None = None) -> None:
         self._store = store
         self._policy = policy
         self._clock = clock
+        self._resolver = resolver
+
+    def did_document(self, caller: Caller, did: str) -> DidDocument:
+        """The registered identity's DID document, resolved as signatures are verified
+        against it (the identity itself, auditors and admins)."""
+        from cms.domain.did import DidResolver
+
+        self.get(caller, did)
+        return (self._resolver or DidResolver()).resolve(did)
 
     def get(self, caller: Caller, did: str) -> Identity:
         identity = self._store.get(did)
         if identity is None or (did != caller.did and not caller.is_overseer):
             raise IdentityNotFound(f"no identity {did}")
         return identity
+
+    def list(self, caller: Caller, query: IdentityQuery, cursor: str | None,
+             limit: int) -> IdentityPage:
+        """Admins only: the platform's identities, by status then DID, from ``cursor``
+        ("<status>:<did>", any such string a position)."""
+        if not caller.is_admin:
+            raise Forbidden("only admins may list identities")
+        after = None
+        if cursor is not None:
+            status, _, did = cursor.partition(":")
+            after = (status, did)
+        return self._store.list(query, after, limit)
 
     def administer(self, caller: Caller, did: str, *, status: IdentityStatus | None = None,
                    roles: list[Role] | None = None,

@@ -9,6 +9,7 @@ from cms.domain.audit import AuditEvent
 from cms.domain.identity import Credential, Identity, identity_stream
 from cms.domain.sessions import Sessions
 from cms.ports.errors import WriteConflict
+from cms.ports.identities import LISTING_STATUSES, IdentityPage, IdentityQuery
 
 
 class MemoryIdentityStore:
@@ -31,6 +32,17 @@ class MemoryIdentityStore:
 
     def events(self, did: str) -> list[AuditEvent]:
         return self._db.read_stream(identity_stream(did))
+
+    def list(self, query: IdentityQuery, after: tuple[str, str] | None,
+             limit: int) -> IdentityPage:
+        with self._db.lock:
+            ordered = sorted(self._profiles.values(), key=_position)
+        start = (LISTING_STATUSES.index(after[0]), after[1]) if after else None
+        found = [identity for identity in ordered
+                 if (start is None or _position(identity) > start) and query.matches(identity)]
+        page = found[:limit]
+        more = len(found) > limit
+        return IdentityPage(page, f"{page[-1].status.value}:{page[-1].did}" if more else None)
 
     def create(self, identity: Identity, credential: Credential, event: AuditEvent) -> None:
         with self._db.lock:
@@ -88,3 +100,7 @@ class MemoryIdentityStore:
         current = self._profiles.get(did)
         if current is None or current.version != expected:
             raise WriteConflict(f"{did} is not at version {expected}")
+
+
+def _position(identity: Identity) -> tuple[int, str]:
+    return LISTING_STATUSES.index(identity.status.value), identity.did
