@@ -9,6 +9,7 @@ queue's guarantees in tests/contract.
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import ssl
 import threading
@@ -492,3 +493,32 @@ def test_an_identity_has_at_most_ten_webhooks(svc, endpoint):
     listed = svc.list_webhooks(owner)
     assert len(listed) == 10
     assert listed == sorted(listed, key=lambda w: (w.created_at, w.webhook_id))
+
+
+def test_rotation_and_switches_leave_a_log_line_without_the_secret(svc, endpoint, caplog):
+    owner = new_owner()
+    webhook = svc.register(owner, endpoint.url("/logged"), [])
+    with caplog.at_level(logging.INFO, logger="cms.webhooks"):
+        rotated = svc.rotate_secret(owner, webhook.webhook_id)
+        svc.set_status(owner, webhook.webhook_id, WebhookStatus.DISABLED)
+        svc.set_status(owner, webhook.webhook_id, WebhookStatus.ACTIVE)
+    lines = [(r.action, r.caller_did, r.webhook_id) for r in caplog.records
+             if hasattr(r, "action")]
+    assert lines == [(action, owner.did, webhook.webhook_id)
+                     for action in ("rotate_secret", "disable", "enable")]
+    assert rotated.secret not in caplog.text and webhook.secret not in caplog.text
+
+
+def test_fan_out_reads_the_webhooks_status_consistently(monkeypatch):
+    from cms.adapters import webhook_store
+
+    seen: list[dict[str, Any]] = []
+
+    def query(*args: Any, **kwargs: Any) -> list[Any]:
+        seen.append(kwargs)
+        return []
+
+    monkeypatch.setattr(webhook_store.WebhookRecord, "query", query)
+    store = webhook_store.DynamoWebhookStore.__new__(webhook_store.DynamoWebhookStore)
+    assert store.active_for(["did:key:a", "did:key:b"]) == []
+    assert [kwargs.get("consistent_read") for kwargs in seen] == [True, True]

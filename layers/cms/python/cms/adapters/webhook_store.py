@@ -98,11 +98,14 @@ class DynamoWebhookStore:
         return _webhook(record)  # update() loads every attribute of the stored item
 
     def active_for(self, dids: Iterable[str]) -> list[Webhook]:
-        """Every active webhook of these owners."""
+        """Every active webhook of these owners. A strongly consistent read: a webhook
+        disabled (or deleted) by a request that has already been answered gets no new delivery,
+        as the API promises, instead of one made from a stale read and dropped as dead."""
         found: list[Webhook] = []
         for did in dict.fromkeys(dids):
             query = WebhookRecord.query(
-                did, filter_condition=WebhookRecord.status == WebhookStatus.ACTIVE.value)
+                did, filter_condition=WebhookRecord.status == WebhookStatus.ACTIVE.value,
+                consistent_read=True)
             found.extend(unavailable_on_connection_errors(lambda q=query: [_webhook(r)
                                                                           for r in q]))
         return found

@@ -56,6 +56,15 @@ logger = logging.getLogger("cms.webhooks")
 USER_AGENT = "CMS-Webhooks/1.0"
 
 
+def _log_change(caller: Caller, webhook_id: str, action: str) -> None:
+    """Who changed a webhook's secret or status, and when (the log line's time): a structured
+    line, never the secret. Not an audit event: the audit streams are hash-chained per
+    identity and written in the same transaction as the change, which the webhook store
+    does not do."""
+    logger.info("webhook %s", action,
+                extra={"caller_did": caller.did, "webhook_id": webhook_id, "action": action})
+
+
 class Outcome(StrEnum):
     SUCCEEDED = "succeeded"
     RETRYING = "retrying"
@@ -102,12 +111,14 @@ class WebhookService:
             raise WebhookNotFound(f"no webhook {webhook_id}")
 
     def set_status(self, caller: Caller, webhook_id: str, status: WebhookStatus) -> Webhook:
-        """Idempotent. A disabled webhook gets no new deliveries (fan-out skips it), its
-        pending ones are dropped at their next attempt (dead, replayable once enabled again),
+        """Idempotent. A disabled webhook gets no new deliveries (fan-out skips it, reading
+        its status consistently), its pending ones are given up at their next attempt if it is
+        still disabled then (dead, replayable once enabled again),
         and its deliveries cannot be replayed meanwhile."""
         webhook = self._store.set_status(caller.did, webhook_id, status)
         if webhook is None:
             raise WebhookNotFound(f"no webhook {webhook_id}")
+        _log_change(caller, webhook_id, "enable" if status is WebhookStatus.ACTIVE else "disable")
         return webhook
 
     def rotate_secret(self, caller: Caller, webhook_id: str) -> Webhook:
@@ -118,6 +129,7 @@ class WebhookService:
         webhook = self._store.set_secret(caller.did, webhook_id, new_secret())
         if webhook is None:
             raise WebhookNotFound(f"no webhook {webhook_id}")
+        _log_change(caller, webhook_id, "rotate_secret")
         return webhook
 
     def deliveries(self, caller: Caller, webhook_id: str, cursor: str | None,
