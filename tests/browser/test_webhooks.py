@@ -7,82 +7,24 @@ each delivery's HMAC with the secret read from the page."""
 
 from __future__ import annotations
 
-import json
 import re
-import ssl
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from cms.domain.webhooks import verify_signature
+from tests.webhook_receiver import WAIT_SECONDS, Receiver, https_receiver, received
 
-WAIT_MS = 90_000  # a delivery goes through the bus, the queue and a poller on a busy machine
-
-
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-    def signed_with(self, secret: str) -> bool:
-        return verify_signature(secret, self.headers["CMS-Signature"], self.body, time.time())
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        return json.loads(self.body)
-
-
-class _Receiver(BaseHTTPRequestHandler):
-    """Answers 204, or 500 on the paths in ``failing``."""
-
-    received: list[Received] = []
-    failing: set[str] = set()
-    lock = threading.Lock()
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        with self.lock:
-            self.received.append(Received(self.path, dict(self.headers.items()), body))
-            status = 500 if self.path in self.failing else 204
-        self.send_response(status)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
+WAIT_MS = int(WAIT_SECONDS * 1000)
 
 
 @pytest.fixture(scope="module")
 def receiver(webhook_tls) -> Iterator[int]:
-    """An HTTPS receiver on 127.0.0.1 with a certificate the local stack trusts."""
-    _, cert, key = webhook_tls
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    server.daemon_threads = True
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1]
-    server.shutdown()
-
-
-def received(path: str, count: int, timeout: float = WAIT_MS / 1000) -> list[Received]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with _Receiver.lock:
-            found = [r for r in _Receiver.received if r.path == path]
-        if len(found) >= count:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"{path}: {len(found)} deliveries, expected {count}")
+    with https_receiver(webhook_tls) as port:
+        yield port
 
 
 def new_contract(provider: Any, consumer: Any, title: str) -> str:
@@ -149,7 +91,7 @@ def test_a_webhook_from_registration_to_deletion(person, new_party, receiver, as
     screenshot(page, "04-delivery-succeeded")
 
     # A failing receiver: the status code in the log; disabling gives the retry up.
-    _Receiver.failing.add(path)
+    Receiver.failing.add(path)
     provider.client.sign_contract(contract_id, provider.signer)
     failed = received(path, 2)[1]
     assert failed.payload["type"] == "contract.signed" and failed.signed_with(secret)
@@ -174,7 +116,7 @@ def test_a_webhook_from_registration_to_deletion(person, new_party, receiver, as
     expect(card.get_by_role("row")).to_have_count(3)  # the header and two deliveries
 
     # Enabled again, the dead delivery is redelivered and succeeds.
-    _Receiver.failing.discard(path)
+    Receiver.failing.discard(path)
     card.get_by_role("button", name="Enable", exact=True).click()
     expect(card.get_by_text("Active", exact=True)).to_be_visible()
     signed_row.get_by_role("button", name=re.compile("Redeliver")).click()

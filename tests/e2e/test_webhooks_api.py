@@ -3,57 +3,23 @@ contracts' lifecycle events, signed, through the bus, the deliveries queue and f
 
 from __future__ import annotations
 
-import json
-import ssl
-import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from cms.domain.webhooks import verify_signature
 from cms_client import ApiError
+from tests.webhook_receiver import https_receiver, received
 
 pytestmark = pytest.mark.e2e
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    received: list[tuple[str, dict[str, str], bytes]] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        self.received.append((self.path, dict(self.headers.items()), body))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet."""
-
-
 @pytest.fixture(scope="module")
 def receiver(webhook_tls) -> Iterator[int]:
-    _, cert, key = webhook_tls
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert, key)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    server.daemon_threads = True
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1]
-    server.shutdown()
-
-
-def received(path: str, count: int, timeout: float = 60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = [r for r in _Receiver.received if r[0] == path]
-        if len(found) >= count:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"{path}: {len([r for r in _Receiver.received if r[0] == path])} "
-                         f"deliveries, expected {count}")
+    with https_receiver(webhook_tls) as port:
+        yield port
 
 
 def test_a_party_receives_its_contracts_events_signed(new_party, receiver):
@@ -75,10 +41,10 @@ def test_a_party_receives_its_contracts_events_signed(new_party, receiver):
     except AssertionError as missing:  # say where the deliveries are (CI has shown a stall)
         listed = consumer.client._call("GET", f"/api/v1/webhooks/{hook['id']}/deliveries")
         raise AssertionError(f"{missing}; deliveries: {listed['items']}") from None
-    for _, headers, body in deliveries:
-        assert verify_signature(secret, headers["CMS-Signature"], body, time.time())
-        assert not verify_signature(secret, headers["CMS-Signature"], body + b" ", time.time())
-    payloads = [json.loads(body) for _, _, body in deliveries]
+    for delivery in deliveries:
+        assert delivery.signed_with(secret)
+        assert not replace(delivery, body=delivery.body + b" ").signed_with(secret)
+    payloads = [delivery.payload for delivery in deliveries]
     assert [p["type"] for p in payloads] == ["contract.submitted", "contract.signed"]
     assert all(p["data"]["contract_id"] == contract["id"] for p in payloads)
     deliveries_path = f"/api/v1/webhooks/{hook['id']}/deliveries"
@@ -94,7 +60,7 @@ def test_a_party_receives_its_contracts_events_signed(new_party, receiver):
     consumer.client._call("POST", f"/api/v1/webhooks/{hook['id']}/deliveries/"
                                   f"{replayed['id']}/replay")
     again = received(path, 3)
-    assert again[-1][1]["CMS-Delivery-Id"] == replayed["id"]
+    assert again[-1].headers["CMS-Delivery-Id"] == replayed["id"]
 
 
 def test_a_rotated_secret_signs_the_next_delivery_and_a_disabled_webhook_gets_none(
@@ -116,9 +82,9 @@ def test_a_rotated_secret_signs_the_next_delivery_and_a_disabled_webhook_gets_no
         "title": "Rotated", "consumer_did": consumer.did, "terms": {"a": 1},
         "valid_from": now.isoformat(), "valid_until": (now + timedelta(days=1)).isoformat()})
     provider.client.transition(contract["id"], "submit")
-    [(_, headers, body)] = received(path, 1)
-    assert verify_signature(rotated["secret"], headers["CMS-Signature"], body, time.time())
-    assert not verify_signature(hook["secret"], headers["CMS-Signature"], body, time.time())
+    [delivery] = received(path, 1)
+    assert delivery.signed_with(rotated["secret"])
+    assert not delivery.signed_with(hook["secret"])
 
     witness_path = f"/hooks/{time.time_ns()}-witness"
     consumer.client.create_webhook(f"https://localhost:{receiver}{witness_path}",
