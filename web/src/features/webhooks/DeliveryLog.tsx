@@ -1,17 +1,17 @@
 import { Button, Group, Stack, Table, Text, Title, VisuallyHidden } from "@mantine/core";
-import { StateBadge } from "../contract-page/StateBadge";
 import { useState } from "react";
 import { eventLabel } from "../../contracts/eventTypes";
 import { ProblemAlert } from "../contract-page/ProblemAlert";
-import { DELIVERY_STATUS, formatTime, redeliverBlocked } from "./deliveryWords";
-import { useDeliveries, useReplayDelivery, type Delivery, type Webhook } from "./queries";
+import { DeliveryRow } from "./DeliveryRow";
+import { useReplayDelivery, type Delivery, type Webhook } from "./queries";
+import { useDeliveryLog } from "./useDeliveryLog";
 
 /** One webhook's deliveries, newest first, with a redeliver button on each finished one. */
 export function DeliveryLog({ webhook }: { webhook: Webhook }) {
-  const pages = useDeliveries(webhook.id);
+  const log = useDeliveryLog(webhook);
   const replay = useReplayDelivery(webhook.id);
   const [announced, setAnnounced] = useState("");
-  const deliveries = pages.data?.pages.flatMap((page) => page.items) ?? [];
+  const { deliveries } = log;
   const titleId = `deliveries-${webhook.id}`;
 
   function redeliver(delivery: Delivery) {
@@ -24,14 +24,14 @@ export function DeliveryLog({ webhook }: { webhook: Webhook }) {
     <Stack gap="xs">
       <Group justify="space-between">
         <Title order={4} id={titleId}>Deliveries</Title>
-        <Button size="xs" variant="default" loading={pages.isFetching && !pages.isFetchingNextPage}
-          onClick={() => { void pages.refetch(); }}>Refresh</Button>
+        <Button size="xs" variant="default" loading={log.refreshing}
+          onClick={log.refresh}>Refresh</Button>
       </Group>
-      {pages.isError && <ProblemAlert error={pages.error} />}
+      {log.error && <ProblemAlert error={log.error} />}
       {replay.isError && <ProblemAlert error={replay.error} />}
       <Text size="sm" role="status" aria-live="polite">{announced}</Text>
-      {pages.isPending && <Text size="sm" role="status">Loading deliveries…</Text>}
-      {pages.isSuccess && deliveries.length === 0 && (
+      {!log.loaded && !log.error && <Text size="sm" role="status">Loading deliveries…</Text>}
+      {log.loaded && deliveries.length === 0 && (
         <Text size="sm" c="dimmed">No deliveries yet: each event of your contracts that this webhook listens to makes one.</Text>
       )}
       {deliveries.length > 0 && (
@@ -53,37 +53,12 @@ export function DeliveryLog({ webhook }: { webhook: Webhook }) {
           </Table>
         </Table.ScrollContainer>
       )}
-      {pages.hasNextPage && (
+      {log.hasOlder && (
         <Group>
-          <Button size="xs" variant="default" loading={pages.isFetchingNextPage}
-            onClick={() => { void pages.fetchNextPage(); }}>Show older deliveries</Button>
+          <Button size="xs" variant="default" loading={log.loadingOlder}
+            onClick={log.showOlder}>Show older deliveries</Button>
         </Group>
       )}
     </Stack>
-  );
-}
-
-function DeliveryRow({ delivery, webhookActive, busy, onRedeliver }: {
-  delivery: Delivery; webhookActive: boolean; busy: boolean; onRedeliver: (delivery: Delivery) => void;
-}) {
-  const status = DELIVERY_STATUS[delivery.status];
-  const blocked = redeliverBlocked(delivery, webhookActive);
-  return (
-    <Table.Tr data-delivery-id={delivery.id}>
-      <Table.Td>{eventLabel(delivery.event_type)}<Text size="xs" c="dimmed" ff="monospace">{delivery.event_type}</Text></Table.Td>
-      <Table.Td>{formatTime(delivery.created_at)}</Table.Td>
-      <Table.Td><StateBadge color={status.color} miw="max-content">{status.label}</StateBadge></Table.Td>
-      <Table.Td>{delivery.attempts}</Table.Td>
-      <Table.Td>{delivery.last_status_code ?? "—"}</Table.Td>
-      <Table.Td style={{ maxWidth: 260, overflowWrap: "anywhere" }}>{delivery.last_error ?? "—"}</Table.Td>
-      <Table.Td>{formatTime(delivery.next_attempt_at)}</Table.Td>
-      <Table.Td>
-        <Button size="xs" variant="default" loading={busy} disabled={blocked !== null} title={blocked ?? undefined}
-          aria-label={`Redeliver ${eventLabel(delivery.event_type)} of ${formatTime(delivery.created_at)}${blocked ? ` (${blocked})` : ""}`}
-          onClick={() => { onRedeliver(delivery); }}>
-          Redeliver
-        </Button>
-      </Table.Td>
-    </Table.Tr>
   );
 }

@@ -4,7 +4,7 @@ import { plainProblem } from "../../api/problemText";
 import { eventLabel } from "../../contracts/eventTypes";
 import { ProblemAlert } from "../contract-page/ProblemAlert";
 import { draftKey, useStoredDraft } from "../contract-form/useStoredDraft";
-import { useRegisterWebhook, type WebhookWithSecret } from "./queries";
+import { useRegisterWebhook } from "./queries";
 import { registrationErrors } from "./serverErrors";
 import { CONTRACT_EVENT_TYPES, MAX_URL_LENGTH, webhookUrlProblem, type ContractEventType } from "./webhookRules";
 
@@ -13,7 +13,7 @@ const EMPTY: Draft = { url: "", eventTypes: [] };
 
 /** Register an HTTPS receiver; the URL is checked as it is typed by the rules the API applies
  * everywhere (where its host resolves is the server's to say). */
-export function RegisterWebhookForm({ did, onRegistered }: { did: string; onRegistered: (created: WebhookWithSecret) => void }) {
+export function RegisterWebhookForm({ did }: { did: string }) {
   // Kept under the user's drafts (forgotten at sign-out) so a half-typed URL survives a reload.
   const draft = useStoredDraft<Draft>(draftKey(did, "webhook-registration"), EMPTY);
   const [submitted, setSubmitted] = useState(false);
@@ -26,7 +26,7 @@ export function RegisterWebhookForm({ did, onRegistered }: { did: string; onRegi
     setSubmitted(true);
     if (webhookUrlProblem(url.trim())) return;
     register.mutate({ url: url.trim(), event_types: eventTypes }, {
-      onSuccess: (created) => { draft.reset(); setSubmitted(false); onRegistered(created); },
+      onSuccess: () => { draft.reset(); setSubmitted(false); },
     });
   }
 

@@ -1,17 +1,10 @@
 import { Button, CopyButton, Group, Stack, Text, TextInput } from "@mantine/core";
 import { useEffect, useRef } from "react";
 import { Notice } from "../contract-page/Notice";
+import type { ShownSecret } from "./revealedSecret";
 
-export interface ShownSecret {
-  webhookId: string;
-  url: string;
-  secret: string;
-  /** Why it is shown: a new webhook, or a rotation of an existing one's secret. */
-  cause: "registered" | "rotated";
-}
-
-/** The signing secret, the one time the API hands it out. It lives only in this component's
- * parent state: never stored, gone on reload or when dismissed. */
+/** The signing secret, the one time the API hands it out. It is held in memory only (see
+ * `revealedSecret`, never in a cache or storage), until dismissed or reload. */
 export function SecretNotice({ shown, onDismiss }: { shown: ShownSecret; onDismiss: () => void }) {
   const region = useRef<HTMLDivElement>(null);
   // Take focus when it appears, so keyboard and screen-reader users land on it at once.

@@ -1,21 +1,20 @@
 import { Stack, Text, Title } from "@mantine/core";
-import { useState } from "react";
+import { useRef } from "react";
 import { useSession } from "../../auth/sessionStore";
 import { ProblemAlert } from "../contract-page/ProblemAlert";
-import { useWebhooks, type WebhookWithSecret } from "./queries";
+import { useWebhooks } from "./queries";
 import { RegisterWebhookForm } from "./RegisterWebhookForm";
-import { SecretNotice, type ShownSecret } from "./SecretNotice";
+import { dismissSecret, useShownSecret } from "./revealedSecret";
+import { SecretNotice } from "./SecretNotice";
 import { WebhookCard } from "./WebhookCard";
 
 /** The caller's webhooks: register one, see and act on each, read its delivery log. */
 export function WebhooksScreen() {
   const session = useSession();
   const webhooks = useWebhooks();
-  const [shown, setShown] = useState<ShownSecret | null>(null);
+  const shown = useShownSecret(session?.did);
+  const heading = useRef<HTMLHeadingElement>(null);
   if (!session) return null;
-  const reveal = (cause: ShownSecret["cause"]) => (webhook: WebhookWithSecret) => {
-    setShown({ webhookId: webhook.id, url: webhook.url, secret: webhook.secret, cause });
-  };
 
   return (
     <Stack gap="lg" maw={980}>
@@ -25,15 +24,16 @@ export function WebhooksScreen() {
         retried with backoff until the receiver answers 2xx. Each delivery carries its id (<code>CMS-Delivery-Id</code>) for
         de-duplication and a <code>CMS-Signature</code> made with the webhook&apos;s secret.
       </Text>
-      {shown && <SecretNotice shown={shown} onDismiss={() => { setShown(null); }} />}
-      <RegisterWebhookForm did={session.did} onRegistered={reveal("registered")} />
+      {shown && <SecretNotice shown={shown} onDismiss={dismissSecret} />}
+      <RegisterWebhookForm did={session.did} />
       <Stack gap="sm" component="section" aria-labelledby="your-webhooks-title">
-        <Title order={2} size="h4" id="your-webhooks-title">Your webhooks</Title>
+        {/* Where focus goes after a delete: the deleted card and its Delete button are gone. */}
+        <Title order={2} size="h4" id="your-webhooks-title" ref={heading} tabIndex={-1}>Your webhooks</Title>
         {webhooks.isPending && <Text size="sm" role="status">Loading webhooks…</Text>}
         {webhooks.isError && <ProblemAlert error={webhooks.error} />}
         {webhooks.data?.length === 0 && <Text size="sm" c="dimmed">None yet.</Text>}
         {webhooks.data?.map((webhook) => (
-          <WebhookCard key={webhook.id} webhook={webhook} onRotated={reveal("rotated")} />
+          <WebhookCard key={webhook.id} webhook={webhook} onDeleted={() => { heading.current?.focus(); }} />
         ))}
       </Stack>
     </Stack>

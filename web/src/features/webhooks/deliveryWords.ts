@@ -13,7 +13,3 @@ export function redeliverBlocked(delivery: Delivery, webhookActive: boolean): st
   if (delivery.status === "pending") return "Still being attempted.";
   return null;
 }
-
-export function formatTime(iso: string | null): string {
-  return iso ? new Date(iso).toLocaleString() : "—";
-}

@@ -1,7 +1,10 @@
 import { present, type Schemas } from "@cms/sdk";
-import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCms } from "../../api/cms";
+import { livePolling } from "../../api/livePolling";
 import { useSession } from "../../auth/sessionStore";
+import { deliveryPollMs } from "./deliveryLog";
+import { revealSecret } from "./revealedSecret";
 import type { ContractEventType } from "./webhookRules";
 
 export type Webhook = Schemas["Webhook"];
@@ -23,25 +26,43 @@ export function useWebhooks() {
   });
 }
 
-// While a log is open its pending deliveries change under it (attempts, retries): it is read
-// again every few seconds, only while the tab is visible (TanStack pauses hidden tabs).
-const DELIVERY_LOG_POLL_MS = 3_000;
 export const DELIVERY_PAGE_SIZE = 10;
+export type DeliveryPage = Schemas["DeliveryPage"];
 
-/** A webhook's deliveries, newest first, page by page through the API's cursor. */
-export function useDeliveries(webhookId: string) {
+/** One page of a webhook's deliveries, newest first, from `cursor` (the newest if none). */
+function useDeliveryPage(webhookId: string) {
   const cms = useCms();
+  return async (cursor: string | undefined, signal: AbortSignal) => present((await cms.GET("/api/v1/webhooks/{webhook_id}/deliveries", {
+    params: { path: { webhook_id: webhookId }, query: { limit: DELIVERY_PAGE_SIZE, cursor } },
+    signal,
+  })).data);
+}
+
+/** The newest page of a webhook's deliveries, the only one kept live (see `deliveryPollMs`). */
+export function useNewestDeliveries(webhook: Webhook) {
+  const page = useDeliveryPage(webhook.id);
+  const key = useWebhooksKey();
+  const polling = livePolling();
+  return useQuery({
+    queryKey: [...key, "deliveries", webhook.id, "newest"],
+    queryFn: ({ signal }) => page(undefined, signal),
+    ...polling,
+    refetchInterval: (query) => deliveryPollMs(query.state, webhook.status === "active", polling.refetchInterval(query)),
+  });
+}
+
+/** Older deliveries, page by page below `from` (the newest page's cursor when the user first
+ * asked for them); read once each, never polled. */
+export function useOlderDeliveries(webhookId: string, from: string | null) {
+  const page = useDeliveryPage(webhookId);
   const key = useWebhooksKey();
   return useInfiniteQuery({
-    queryKey: [...key, "deliveries", webhookId],
-    initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam, signal }) => present((await cms.GET("/api/v1/webhooks/{webhook_id}/deliveries", {
-      params: { path: { webhook_id: webhookId }, query: { limit: DELIVERY_PAGE_SIZE, cursor: pageParam } },
-      signal,
-    })).data),
+    queryKey: [...key, "deliveries", webhookId, "older", from],
+    initialPageParam: from ?? undefined,
+    queryFn: ({ pageParam, signal }) => page(pageParam, signal),
     getNextPageParam: (last) => last.next_cursor ?? undefined,
-    placeholderData: keepPreviousData,
-    refetchInterval: DELIVERY_LOG_POLL_MS,
+    enabled: from !== null,
+    retry: false,
   });
 }
 
@@ -55,10 +76,14 @@ function useWebhookChange<Input, Output>(change: (input: Input) => Promise<Outpu
   });
 }
 
+// Registration and rotation hand their secret to `revealSecret` inside the request itself: it
+// is shown even if the form or card that asked has unmounted by the answer, and the mutation
+// cache only ever holds the webhook without it.
 export function useRegisterWebhook() {
   const cms = useCms();
+  const did = useSession()?.did ?? "";
   return useWebhookChange(async (body: { url: string; event_types: ContractEventType[] }) =>
-    present((await cms.POST("/api/v1/webhooks", { body })).data));
+    revealSecret(present((await cms.POST("/api/v1/webhooks", { body })).data), did, "registered"));
 }
 
 const onePath = (webhookId: string) => ({ params: { path: { webhook_id: webhookId } } });
@@ -71,18 +96,21 @@ export function useSetWebhookStatus(webhookId: string) {
 
 export function useRotateSecret(webhookId: string) {
   const cms = useCms();
-  return useWebhookChange(async () =>
-    present((await cms.POST("/api/v1/webhooks/{webhook_id}/rotate-secret", onePath(webhookId))).data));
+  const did = useSession()?.did ?? "";
+  return useWebhookChange(async () => {
+    return revealSecret(present((await cms.POST("/api/v1/webhooks/{webhook_id}/rotate-secret", onePath(webhookId))).data), did, "rotated");
+  });
 }
 
-export function useDeleteWebhook(webhookId: string) {
+/** `onDeleted` runs from the mutation itself, so also once the deleted webhook's card is gone. */
+export function useDeleteWebhook(webhookId: string, onDeleted: () => void) {
   const cms = useCms();
   const client = useQueryClient();
   const key = useWebhooksKey();
   return useMutation({
     mutationFn: async () => { await cms.DELETE("/api/v1/webhooks/{webhook_id}", onePath(webhookId)); },
     // Its log is gone with it: dropped, not read again (that would be a 404 for nothing).
-    onSuccess: () => { client.removeQueries({ queryKey: [...key, "deliveries", webhookId] }); },
+    onSuccess: () => { client.removeQueries({ queryKey: [...key, "deliveries", webhookId] }); onDeleted(); },
     onSettled: () => client.invalidateQueries({ queryKey: [...key, "list"] }),
   });
 }
