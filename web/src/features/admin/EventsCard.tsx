@@ -1,5 +1,5 @@
 import { Card, Code, Stack, Table, Text, Title } from "@mantine/core";
-import { ProblemAlert } from "../../auth/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { shortDid } from "../../auth/shortDid";
 import { useIdentityEvents } from "./useIdentity";
 

@@ -1,7 +1,7 @@
 import { Anchor, Card, List, Stack, Text, Title } from "@mantine/core";
 import { Link, useParams } from "react-router";
 import { useMe } from "../../auth/me";
-import { ProblemAlert } from "../../auth/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { RequireSession } from "../../auth/RequireSession";
 import { EventsCard } from "./EventsCard";
 import { RolesCard } from "./RolesCard";

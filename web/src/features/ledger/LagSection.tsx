@@ -2,7 +2,7 @@ import { BarChart } from "@mantine/charts";
 import { Code, Table, Text } from "@mantine/core";
 import { useId } from "react";
 import { formatInstant } from "../../contracts/lifecycle";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { Section } from "../contract-page/Section";
 import { StaleNotice } from "./stale";
 import { durationText, lagSeries, lagSummary, rangeText } from "./lag";

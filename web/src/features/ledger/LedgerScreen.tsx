@@ -1,6 +1,6 @@
 import { SimpleGrid, Stack, Text, Title } from "@mantine/core";
-import { Notice } from "../contract-page/Notice";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { Notice } from "../../app/Notice";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { LastBatchSection, QueueSection } from "./AnchoringSections";
 import { ChainSection } from "./ChainSection";
 import { LagSection } from "./LagSection";

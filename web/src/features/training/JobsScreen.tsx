@@ -2,7 +2,7 @@ import { Button, Loader, Select, Stack, Text, Title } from "@mantine/core";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useSearchParams } from "react-router";
 import { useCms } from "../../api/cms";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { useReader } from "../contract-page/queries";
 import { JOB_STATUSES, JOB_STATUS_LABEL } from "./jobWords";
 import { JobsTable } from "./JobsTable";
