@@ -3,7 +3,7 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import { useSearchParams } from "react-router";
 import { useCms } from "../../api/cms";
 import { ProblemAlert } from "../../app/ProblemAlert";
-import { useReader } from "../contract-page/queries";
+import { pollInterval, useReader } from "../contract-page/queries";
 import { JOB_STATUSES, JOB_STATUS_LABEL } from "./jobWords";
 import { JobsTable } from "./JobsTable";
 import { isOpen, trainingKeys, type JobStatus } from "./queries";
@@ -48,7 +48,9 @@ function useJobPages(status: JobStatus | null) {
       return data ?? { items: [], next_cursor: null };
     },
     getNextPageParam: (last) => last.next_cursor ?? undefined,
-    refetchInterval: (query) => (document.visibilityState === "visible"
-      && query.state.data?.pages.some((page) => page.items.some(isOpen)) ? 5_000 : false),
+    // Backing off after failures, as every live screen does.
+    refetchInterval: (query) => (query.state.data?.pages.some((page) => page.items.some(isOpen))
+      ? pollInterval(document.visibilityState === "visible", query.state.fetchFailureCount, 5_000) : false),
+    retry: false,
   });
 }
