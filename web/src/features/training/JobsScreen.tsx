@@ -27,7 +27,9 @@ export function JobsScreen() {
         onChange={(value) => { setParams(value && value !== ALL ? { status: value } : {}); }} />
       {jobs.isPending && <Loader size="sm" role="status" aria-label="Loading the training jobs" />}
       {jobs.isError && <ProblemAlert error={jobs.error} />}
-      {jobs.data && <JobsTable jobs={items} label="Your training jobs" showContract />}
+      {jobs.data && (items.length === 0 && jobs.hasNextPage
+        ? <Text size="sm" role="status">None among the jobs read so far; show more to look further back.</Text>
+        : <JobsTable jobs={items} label="Your training jobs" showContract />)}
       {jobs.hasNextPage && (
         <div><Button variant="default" loading={jobs.isFetchingNextPage} onClick={() => { void jobs.fetchNextPage(); }}>Show more</Button></div>
       )}
