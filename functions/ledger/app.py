@@ -44,8 +44,7 @@ def batches(limit: Annotated[int, Query(ge=1, le=RECENT_BATCHES_LIMIT)] = 20
             ) -> LedgerBatchList:
     caller_of(api)  # any signed-in caller, as the status
     timings = runtime.services.ledger_status.recent_batches(limit)
-    return LedgerBatchList(batches=[ConfirmedLedgerBatch.model_validate(timing,
-                                                                        from_attributes=True)
+    return LedgerBatchList(batches=[ConfirmedLedgerBatch.model_validate(timing.flat())
                                     for timing in timings])
 
 

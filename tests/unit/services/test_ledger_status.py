@@ -140,10 +140,12 @@ def test_recent_batches_carry_their_lag_from_the_oldest_event(services):
     services.database.anchor_batch_times[40] = ("2026-12-07T06:00:06.000Z",
                                                 "2026-12-07T06:00:09.250Z")
     [timing] = services.ledger_status.recent_batches(20)
-    assert (timing.first_seq, timing.count, timing.oldest_event_at, timing.lag_s) == (
-        40, 2, "2026-12-07T06:00:00.000Z", 9.2)
+    assert (timing.batch.first_seq, timing.batch.count, timing.oldest_event_at,
+            timing.lag_s) == (40, 2, "2026-12-07T06:00:00.000Z", 9.2)
     assert (timing.prepared_at, timing.confirmed_at) == ("2026-12-07T06:00:06.000Z",
                                                          "2026-12-07T06:00:09.250Z")
+    assert timing.batch == services.ledger_status.status().last_batch  # one shape, composed
+    assert timing.flat()["first_seq"] == 40 and timing.flat()["lag_s"] == 9.2
 
 
 def test_a_batch_whose_oldest_event_is_unreadable_has_no_lag(services):

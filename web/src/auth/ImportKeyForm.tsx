@@ -4,7 +4,7 @@ import { useState } from "react";
 import { plainProblem } from "../api/problemText";
 import { importBrowserKey } from "./browserKey";
 import { NewPassphraseFields, newPassphraseProblem, type NewPassphrase } from "./NewPassphraseFields";
-import { ProblemAlert } from "./ProblemAlert";
+import { ProblemAlert } from "../app/ProblemAlert";
 import { shortDid } from "./shortDid";
 
 // A key file is a few hundred bytes; anything much larger is not one (and is not read).

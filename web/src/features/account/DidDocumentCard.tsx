@@ -1,7 +1,7 @@
 import { Card, Code, Stack, Text, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useCms } from "../../api/cms";
-import { ProblemAlert } from "../../auth/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 
 /** The DID document the platform resolves for this identity, the one it verifies signatures
  * against (derived from the DID for did:key and did:pkh, fetched for did:web). Shown as text. */

@@ -2,7 +2,7 @@ import { Card, Stack, Text, Title } from "@mantine/core";
 import { useMutation } from "@tanstack/react-query";
 import { useCms } from "../../api/cms";
 import { ConfirmButton } from "../../app/ConfirmButton";
-import { ProblemAlert } from "../../auth/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { sessionStore } from "../../auth/sessionStore";
 
 /** Ends every session of this identity (revokeSessions on itself): each token issued so far,

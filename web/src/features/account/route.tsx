@@ -5,6 +5,7 @@ import { useMe } from "../../auth/me";
 import { RequireSession } from "../../auth/RequireSession";
 import { useSession, type Session } from "../../auth/sessionStore";
 import { issuedAt } from "../../auth/tokenClaims";
+import { formatInstant } from "../../contracts/lifecycle";
 import { DidDocumentCard } from "./DidDocumentCard";
 import { SignOutEverywhere } from "./SignOutEverywhere";
 
@@ -43,7 +44,7 @@ function Account() {
                       <Table.Tr key={credential.credential_id}>
                         <Table.Td ff="monospace" style={{ wordBreak: "break-all" }}>{credential.value}</Table.Td>
                         <Table.Td>{credential.type === "ethereum_address" ? "Ethereum address" : "Ed25519 public key"}</Table.Td>
-                        <Table.Td>{new Date(credential.created_at).toLocaleString()}</Table.Td>
+                        <Table.Td>{formatInstant(credential.created_at)}</Table.Td>
                       </Table.Tr>
                     ))}
                   </Table.Tbody>
@@ -68,7 +69,7 @@ function SessionCard({ session }: { session: Session }) {
         <List size="sm" spacing={4}>
           <List.Item style={{ wordBreak: "break-all" }}>DID: <Text span ff="monospace">{session.did}</Text></List.Item>
           <List.Item>Signed in with {session.keyKind === "ethereum" ? "a wallet (Ethereum)" : "a key in this browser (Ed25519)"}</List.Item>
-          {issued && <List.Item>Issued at {issued.toLocaleString()}</List.Item>}
+          {issued && <List.Item>Issued at {formatInstant(issued.toISOString())}</List.Item>}
           <List.Item>Ends at {new Date(session.expiresAt).toLocaleTimeString()} unless renewed</List.Item>
         </List>
         {session.keyKind === "ed25519" && (

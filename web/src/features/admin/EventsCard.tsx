@@ -1,6 +1,7 @@
 import { Card, Code, Stack, Table, Text, Title } from "@mantine/core";
-import { ProblemAlert } from "../../auth/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { shortDid } from "../../auth/shortDid";
+import { formatInstant } from "../../contracts/lifecycle";
 import { useIdentityEvents } from "./useIdentity";
 
 /** The identity's audit events, newest first; each event's data shown as text. */
@@ -25,7 +26,7 @@ export function EventsCard({ did }: { did: string }) {
                     <Table.Td>{event.seq}</Table.Td>
                     <Table.Td>{event.type}</Table.Td>
                     <Table.Td ff="monospace" title={event.actor}>{event.actor.startsWith("did:") ? shortDid(event.actor) : event.actor}</Table.Td>
-                    <Table.Td>{new Date(event.at).toLocaleString()}</Table.Td>
+                    <Table.Td>{formatInstant(event.at)}</Table.Td>
                     <Table.Td><Code style={{ whiteSpace: "pre-wrap", wordBreak: "break-all" }}>{JSON.stringify(event.data)}</Code></Table.Td>
                   </Table.Tr>
                 ))}

@@ -1,7 +1,7 @@
 import { Anchor, Button, Group, Select, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useState, type SubmitEvent } from "react";
 import { Link, useSearchParams } from "react-router";
-import { ProblemAlert } from "../../auth/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { shortDid } from "../../auth/shortDid";
 import { StatusBadge } from "./StatusBadge";
 import { identityFiltersFrom, searchOf, useIdentityPages, type IdentityFilters } from "./useIdentityPages";

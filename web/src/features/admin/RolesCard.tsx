@@ -1,6 +1,6 @@
 import { Card, Checkbox, Stack, Text, Title } from "@mantine/core";
 import type { Identity } from "../../auth/me";
-import { ProblemAlert } from "../../auth/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { MANAGED_ROLES, ROLE_LABEL, rolesAfter, selfLockout } from "./identityRules";
 import { useAdministerIdentity } from "./useIdentity";
 

@@ -1,7 +1,7 @@
 import { Card, Group, List, Stack, Text, Title } from "@mantine/core";
 import { ConfirmButton } from "../../app/ConfirmButton";
 import type { Identity } from "../../auth/me";
-import { ProblemAlert } from "../../auth/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { selfLockout, SUSPENSION_CONSEQUENCES } from "./identityRules";
 import { StatusBadge } from "./StatusBadge";
 import { useAdministerIdentity } from "./useIdentity";

@@ -1,7 +1,8 @@
 import { Anchor, Card, List, Stack, Text, Title } from "@mantine/core";
 import { Link, useParams } from "react-router";
 import { useMe } from "../../auth/me";
-import { ProblemAlert } from "../../auth/ProblemAlert";
+import { formatInstant } from "../../contracts/lifecycle";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { RequireSession } from "../../auth/RequireSession";
 import { EventsCard } from "./EventsCard";
 import { RolesCard } from "./RolesCard";
@@ -32,7 +33,7 @@ function IdentityScreen() {
               <List size="sm" spacing={4}>
                 <List.Item style={{ wordBreak: "break-all" }}>DID: <Text span ff="monospace">{identity.data.did}</Text></List.Item>
                 <List.Item>Kind: {identity.data.type}</List.Item>
-                <List.Item>Registered {new Date(identity.data.created_at).toLocaleString()}; last changed {new Date(identity.data.updated_at).toLocaleString()}</List.Item>
+                <List.Item>Registered {formatInstant(identity.data.created_at)}; last changed {formatInstant(identity.data.updated_at)}</List.Item>
                 <List.Item>Keys: {identity.data.credentials.length}</List.Item>
               </List>
             </Stack>

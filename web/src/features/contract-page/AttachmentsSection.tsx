@@ -2,7 +2,7 @@ import { Button, Code, FileInput, Group, NativeSelect, Progress, Stack, Table, T
 import { useId, useState } from "react";
 import { useCms } from "../../api/cms";
 import { plainProblem } from "../../api/problemText";
-import { Notice } from "./Notice";
+import { Notice } from "../../app/Notice";
 import { sha256OfBytes } from "./hash";
 import { roleOf, type Contract } from "../../contracts/lifecycle";
 import { attachmentsOf, formatBytes, type AttachmentRecord } from "./model";

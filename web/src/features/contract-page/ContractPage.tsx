@@ -6,7 +6,7 @@ import { ContractHeader } from "./ContractHeader";
 import { DocumentSection } from "./DocumentSection";
 import { MetadataSection } from "./MetadataSection";
 import { PartiesSection } from "./PartiesSection";
-import { ProblemAlert } from "./ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { useContract } from "./queries";
 import { TermsSection } from "./TermsSection";
 import { TimelineSection } from "./TimelineSection";

@@ -1,10 +1,10 @@
 import { Code, Loader, Tabs, Text } from "@mantine/core";
 import { lazy, Suspense } from "react";
-import { Notice } from "./Notice";
+import { Notice } from "../../app/Notice";
 import type { Contract } from "../../contracts/lifecycle";
 import { documentHash, type DocumentFormat } from "./model";
 import classes from "./contractPage.module.css";
-import { ProblemAlert } from "./ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { Section } from "./Section";
 import { useVerifiedDocument } from "./useVerifiedDocument";
 

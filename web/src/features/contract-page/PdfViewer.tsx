@@ -2,7 +2,7 @@ import { ActionIcon, Group, NumberInput, Text, VisuallyHidden } from "@mantine/c
 import { getDocument, GlobalWorkerOptions, type PDFDocumentProxy } from "pdfjs-dist";
 import workerUrl from "pdfjs-dist/build/pdf.worker.min.mjs?url";
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
-import { Notice } from "./Notice";
+import { Notice } from "../../app/Notice";
 import classes from "./contractPage.module.css";
 
 // The worker is a file of this origin (the CSP admits scripts and workers from 'self' only).

@@ -5,7 +5,7 @@ import { StateBadge } from "./StateBadge";
 import { ANCHOR_WORDS, eventDetail, eventInWords, timelineNews } from "./eventWords";
 import { formatInstant } from "../../contracts/lifecycle";
 import classes from "./contractPage.module.css";
-import { ProblemAlert } from "./ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { contractKeys, useContractEvents, useReader, type PlacedEvent } from "./queries";
 import { Section } from "./Section";
 

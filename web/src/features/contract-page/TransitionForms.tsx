@@ -3,7 +3,7 @@ import { Button, Stack, Text, Textarea, TextInput } from "@mantine/core";
 import { useSessionStorage } from "@mantine/hooks";
 import { useId, useState, type ReactNode } from "react";
 import { plainProblem } from "../../api/problemText";
-import { ProblemAlert } from "./ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { useContractChange } from "./queries";
 
 type Change = (client: CmsApi) => Promise<unknown>;

@@ -8,7 +8,7 @@ import { VerificationReport } from "../verify-receipt/VerificationReport";
 import { checkInWords } from "./checkWords";
 import { formatInstant, type Contract } from "../../contracts/lifecycle";
 import classes from "./contractPage.module.css";
-import { ProblemAlert } from "./ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { present } from "./queries";
 import { checkReceiptInBrowser, type ReceiptCheck } from "./receiptCheck";
 import { Section } from "./Section";

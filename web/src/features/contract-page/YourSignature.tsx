@@ -1,6 +1,6 @@
 import { Text } from "@mantine/core";
 import { formatInstant, type Contract, type ContractStatus } from "../../contracts/lifecycle";
-import { Notice } from "./Notice";
+import { Notice } from "../../app/Notice";
 
 const SHOWN_IN: readonly ContractStatus[] = ["review", "signed", "active"];
 

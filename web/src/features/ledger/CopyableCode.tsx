@@ -1,5 +1,5 @@
 import { ActionIcon, Code, CopyButton, Group } from "@mantine/core";
-import { CheckIcon, CopyIcon } from "../../auth/AccountMenu";
+import { CheckIcon, CopyIcon } from "../../app/icons";
 
 /** A value to copy as it is (an address, the pin a verifier passes). */
 export function CopyableCode({ value, what }: { value: string; what: string }) {

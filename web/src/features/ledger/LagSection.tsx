@@ -2,18 +2,22 @@ import { BarChart } from "@mantine/charts";
 import { Code, Table, Text } from "@mantine/core";
 import { useId } from "react";
 import { formatInstant } from "../../contracts/lifecycle";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { Section } from "../contract-page/Section";
+import { StaleNotice } from "./stale";
 import { durationText, lagSeries, lagSummary, rangeText } from "./lag";
 import classes from "./ledger.module.css";
 import type { ConfirmedBatch } from "./queries";
 
 /** How long events waited to be anchored, batch by batch: a chart, the same in a sentence,
  * and the batches in a table (the chart's data for those who do not see it). */
-export function LagSection({ batches, error }: { batches: ConfirmedBatch[] | undefined; error: unknown }) {
+export function LagSection({ batches, error, updatedAt = 0 }: {
+  batches: ConfirmedBatch[] | undefined; error: unknown; updatedAt?: number;
+}) {
   return (
     <Section title="Anchoring lag">
       {error !== null && !batches && <ProblemAlert error={error} />}
+      {error !== null && batches && <StaleNotice what="list of batches" updatedAt={updatedAt} error={error} />}
       {!batches && error === null && <Text c="dimmed" role="status">Loading the recent batches…</Text>}
       {batches && batches.length === 0 && <Text c="dimmed">No batch has been confirmed yet.</Text>}
       {batches && batches.length > 0 && <LagChart batches={batches} />}

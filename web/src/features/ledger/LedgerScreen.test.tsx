@@ -1,6 +1,7 @@
 import { render, screen, within } from "@testing-library/react";
 import { Providers, answering } from "../../test/providers";
 import type { ConfirmedBatch, LedgerStatus } from "./queries";
+import { LagSection } from "./LagSection";
 import { LedgerScreen } from "./LedgerScreen";
 
 const CHAIN_DOWN: LedgerStatus = {
@@ -50,5 +51,13 @@ it("warns of a signer balance below the health check's, in exact ETH", async () 
   const lag = screen.getByRole("region", { name: "Anchoring lag" });
   expect(await within(lag).findByRole("figure", { name: /Anchoring lag of the recent batches/ })).toHaveTextContent(
     "the latest batch, 3 s");
+  expect(within(lag).getByRole("table")).toHaveTextContent("#10–11");
+});
+
+it("keeps the last batches after a failed refresh, and says politely that they are not live", () => {
+  render(<Providers><LagSection batches={BATCHES} error={new TypeError("Failed to fetch")}
+    updatedAt={Date.parse("2026-12-07T06:00:05.000Z")} /></Providers>);
+  const lag = screen.getByRole("region", { name: "Anchoring lag" });
+  expect(within(lag).getByRole("status")).toHaveTextContent(/The list of batches shown is from .*refreshing it failed/);
   expect(within(lag).getByRole("table")).toHaveTextContent("#10–11");
 });

@@ -1,11 +1,12 @@
 import { SimpleGrid, Stack, Text, Title } from "@mantine/core";
-import { Notice } from "../contract-page/Notice";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { Notice } from "../../app/Notice";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { LastBatchSection, QueueSection } from "./AnchoringSections";
 import { ChainSection } from "./ChainSection";
 import { LagSection } from "./LagSection";
 import { useLedgerStatus, useRecentBatches, type LedgerStatus } from "./queries";
 import { SignerSection } from "./SignerSection";
+import { StaleNotice } from "./stale";
 
 /** Where this deployment anchors its audit events and how anchoring keeps up, live while the
  * tab is visible. */
@@ -19,7 +20,7 @@ export function LedgerScreen() {
       <Text>Where this deployment anchors its audit events (Merkle roots on chain), and how anchoring keeps up.</Text>
       {status.isPending && <Text c="dimmed" role="status">Reading the ledger&apos;s status…</Text>}
       {status.isError && !data && <ProblemAlert error={status.error} />}
-      {status.isError && data && <Text size="sm" c="orange">The status could not be refreshed; trying again shortly.</Text>}
+      {status.isError && data && <StaleNotice what="status" updatedAt={status.dataUpdatedAt} error={status.error} />}
       {data && (
         <>
           {data.problem && <ChainProblem problem={data.problem} />}
@@ -31,7 +32,7 @@ export function LedgerScreen() {
           </SimpleGrid>
         </>
       )}
-      <LagSection batches={batches.data?.data.batches} error={batches.data ? null : batches.error} />
+      <LagSection batches={batches.data?.data.batches} error={batches.error} updatedAt={batches.dataUpdatedAt} />
     </Stack>
   );
 }

@@ -1,5 +1,5 @@
 import { Text } from "@mantine/core";
-import { Notice } from "../contract-page/Notice";
+import { Notice } from "../../app/Notice";
 import { Section } from "../contract-page/Section";
 import { CopyableCode } from "./CopyableCode";
 import { etherText, isLowBalance, isWei, weiText } from "./ether";

@@ -1,3 +1,6 @@
+import { plainProblem } from "../../api/problemText";
+import { formatInstant } from "../../contracts/lifecycle";
+import { staleText } from "./stale";
 import { etherText, isLowBalance, weiText } from "./ether";
 import { durationText, lagSeries, lagSummary, rangeText } from "./lag";
 import type { ConfirmedBatch } from "./queries";
@@ -38,5 +41,15 @@ describe("the anchoring lag", () => {
       .toBe("Over the last 2 batches, events waited from 4.5 s to 1 min 1 s to be anchored; the latest batch, 4.5 s.");
     expect(lagSummary([])).toBe("No confirmed batch has a known lag yet.");
     expect(durationText(7325)).toBe("2 h 2 min");
+  });
+});
+
+describe("data kept after a failed refresh", () => {
+  it("is said to be from its time, not live, with why the refresh failed", () => {
+    const at = Date.parse("2026-12-07T06:00:00.000Z");
+    const text = staleText("status", at, new TypeError("Failed to fetch"));
+    expect(text).toContain(`The status shown is from ${formatInstant("2026-12-07T06:00:00.000Z")}`);
+    expect(text).toContain("refreshing it failed");
+    expect(text).toContain(plainProblem(new TypeError("Failed to fetch")).title);
   });
 });

@@ -2,7 +2,7 @@ import { Button, Stack, Text } from "@mantine/core";
 import { useState } from "react";
 import { createBrowserKey } from "../../auth/browserKey";
 import { NewPassphraseFields, newPassphraseProblem, type NewPassphrase } from "../../auth/NewPassphraseFields";
-import { ProblemAlert } from "../../auth/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { useBrowserKeySignIn } from "./useSignInAndContinue";
 
 /** A new Ed25519 key, made in this browser and kept here encrypted; the first sign-in

@@ -6,7 +6,7 @@ import { unlockBrowserKey } from "../../auth/browserKey";
 import { downloadKeyFile } from "../../auth/downloadKeyFile";
 import { shortDid } from "../../auth/shortDid";
 import { useUnlockedKey } from "../../auth/unlockedKey";
-import { ProblemAlert } from "../../auth/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { RemoveKeyButton } from "./RemoveKeyButton";
 import { useBrowserKeySignIn } from "./useSignInAndContinue";
 

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { useRuntimeConfig } from "../../api/runtimeConfigContext";
 import { useDeploymentChainId } from "../../auth/useDeploymentChain";
 import { WalletList } from "../../auth/wallet/WalletList";
-import { ProblemAlert } from "../../auth/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { useSignInAndContinue } from "./useSignInAndContinue";
 
 /** Sign-In with Ethereum from a wallet in this browser. The wallets are listed without wagmi,

@@ -1,8 +1,8 @@
 import { Button, Code, FileInput, Group, Progress, Select, Stack, Table, Text, Title } from "@mantine/core";
 import { useState } from "react";
 import { formatInstant } from "../../contracts/lifecycle";
-import { Notice } from "../contract-page/Notice";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { Notice } from "../../app/Notice";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { StateBadge } from "../contract-page/StateBadge";
 import { useDatasets } from "./queries";
 import { useDatasetUpload, type DatasetUploadState } from "./useDatasetUpload";

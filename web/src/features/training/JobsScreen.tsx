@@ -2,8 +2,8 @@ import { Button, Loader, Select, Stack, Text, Title } from "@mantine/core";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useSearchParams } from "react-router";
 import { useCms } from "../../api/cms";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
-import { useReader } from "../contract-page/queries";
+import { ProblemAlert } from "../../app/ProblemAlert";
+import { pollInterval, useReader } from "../contract-page/queries";
 import { JOB_STATUSES, JOB_STATUS_LABEL } from "./jobWords";
 import { JobsTable } from "./JobsTable";
 import { isOpen, trainingKeys, type JobStatus } from "./queries";
@@ -27,7 +27,9 @@ export function JobsScreen() {
         onChange={(value) => { setParams(value && value !== ALL ? { status: value } : {}); }} />
       {jobs.isPending && <Loader size="sm" role="status" aria-label="Loading the training jobs" />}
       {jobs.isError && <ProblemAlert error={jobs.error} />}
-      {jobs.data && <JobsTable jobs={items} label="Your training jobs" showContract />}
+      {jobs.data && (items.length === 0 && jobs.hasNextPage
+        ? <Text size="sm" role="status">None among the jobs read so far; show more to look further back.</Text>
+        : <JobsTable jobs={items} label="Your training jobs" showContract />)}
       {jobs.hasNextPage && (
         <div><Button variant="default" loading={jobs.isFetchingNextPage} onClick={() => { void jobs.fetchNextPage(); }}>Show more</Button></div>
       )}
@@ -48,7 +50,9 @@ function useJobPages(status: JobStatus | null) {
       return data ?? { items: [], next_cursor: null };
     },
     getNextPageParam: (last) => last.next_cursor ?? undefined,
-    refetchInterval: (query) => (document.visibilityState === "visible"
-      && query.state.data?.pages.some((page) => page.items.some(isOpen)) ? 5_000 : false),
+    // Backing off after failures, as every live screen does.
+    refetchInterval: (query) => (query.state.data?.pages.some((page) => page.items.some(isOpen))
+      ? pollInterval(document.visibilityState === "visible", query.state.fetchFailureCount, 5_000) : false),
+    retry: false,
   });
 }

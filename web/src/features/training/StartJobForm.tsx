@@ -3,7 +3,7 @@ import { useMemo } from "react";
 import { useNavigate } from "react-router";
 import { plainProblem } from "../../api/problemText";
 import { useStoredDraft } from "../contract-form/useStoredDraft";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { present } from "@cms/sdk";
 import { shortEpsilon, type Nanos } from "./epsilon";
 import { jobErrors, type JobDraft, type TrainingAllowance } from "./jobRules";

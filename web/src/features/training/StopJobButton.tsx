@@ -1,6 +1,6 @@
 import { Button, Group, Modal, Stack, Text } from "@mantine/core";
 import { useState } from "react";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { stopJob, useTrainingChange, type TrainingJob } from "./queries";
 
 /** Stop a job (its consumer, the contract's provider, an admin), after saying what follows:

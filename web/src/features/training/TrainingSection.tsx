@@ -1,6 +1,6 @@
 import { Loader, Stack, Title } from "@mantine/core";
 import type { Contract } from "../../contracts/lifecycle";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { Section } from "../contract-page/Section";
 import { BudgetGauge } from "./BudgetGauge";
 import { DatasetsPanel } from "./DatasetsPanel";

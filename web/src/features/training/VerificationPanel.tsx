@@ -1,7 +1,7 @@
 import { Button, Code, CopyButton, Group, List, Loader, Stack, Text, ThemeIcon, Title } from "@mantine/core";
 import { useState } from "react";
 import { useCms } from "../../api/cms";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { StateBadge } from "../contract-page/StateBadge";
 import { saveFile } from "../contract-page/uploadFile";
 import { modelLink, useVerification, type TrainingJob } from "./queries";

@@ -1,4 +1,4 @@
-import { present, type CmsApi, type Schemas } from "@cms/sdk";
+import { CmsProblem, present, type CmsApi, type Schemas } from "@cms/sdk";
 import { useMutation, useQuery, useQueryClient, type Query } from "@tanstack/react-query";
 import { useCms } from "../../api/cms";
 import { pollInterval, useReader } from "../contract-page/queries";
@@ -33,15 +33,26 @@ export async function readTagged<T>(read: (headers: { "If-None-Match"?: string }
   return { value: present(answer.data), etag: answer.response.headers.get("ETag") };
 }
 
-/** Poll a tagged resource while the tab is visible and `live` says so (the timeline's pace:
- * backing off after failures). */
+/** A refusal that asking again will not change (no such resource, or not the caller's):
+ * polling stops on it. */
+export function isFinalRefusal(error: unknown): boolean {
+  return error instanceof CmsProblem && [401, 403, 404, 410].includes(error.status);
+}
+
+/** When to read a tagged resource again: while the tab is visible and `live` says so (the
+ * timeline's pace: backing off after failures), never after a final refusal. */
+export function nextPoll<T>(live: (value: T | undefined) => boolean,
+  state: { data?: Tagged<T>; error: unknown; fetchFailureCount: number }, visible: boolean): number | false {
+  if (isFinalRefusal(state.error)) return false;
+  return live(state.data?.value) ? pollInterval(visible, state.fetchFailureCount) : false;
+}
+
 function livePolling<T>(live: (value: T | undefined) => boolean) {
   return {
     retry: false,
     refetchIntervalInBackground: false,
-    refetchInterval: (query: Query<Tagged<T>>) => live(query.state.data?.value)
-      ? pollInterval(document.visibilityState === "visible", query.state.fetchFailureCount)
-      : false,
+    refetchInterval: (query: Query<Tagged<T>>) =>
+      nextPoll(live, query.state, document.visibilityState === "visible"),
   } as const;
 }
 

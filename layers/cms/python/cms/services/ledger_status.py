@@ -4,8 +4,9 @@ chain or its configuration is not there (that is exactly when an operator asks).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
+from typing import overload
 
 from cms.domain.anchoring import Batch
 from cms.domain.canonical import parse_iso, utc_now
@@ -38,16 +39,16 @@ class BatchTiming:
     """A confirmed batch and how long anchoring took: ``lag_s`` is from its oldest event's
     writing to the batch's confirmation (what the lag alarm watches), None if unknown."""
 
-    first_seq: int
-    last_seq: int
-    count: int
-    root: str
-    tx_hash: str | None
-    block_number: int | None
+    batch: FinalBatch
     prepared_at: str
     confirmed_at: str
     oldest_event_at: str | None
     lag_s: float | None
+
+    def flat(self) -> dict[str, object]:
+        """The batch's fields and its times in one mapping, as the API lists them."""
+        times = asdict(self)
+        return {**times.pop("batch"), **times}
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,10 @@ class LedgerStatusService:
                           round(max(age, 0.0), 1))  # a clock behind the writer's: not negative
 
 
+@overload
+def _final(batch: Batch) -> FinalBatch: ...
+@overload
+def _final(batch: None) -> None: ...
 def _final(batch: Batch | None) -> FinalBatch | None:
     if batch is None:
         return None
@@ -123,6 +128,5 @@ def _timing(confirmed: ConfirmedBatch) -> BatchTiming:
     batch, oldest = confirmed.batch, confirmed.oldest_event_at
     lag = None if oldest is None else round(max(
         (parse_iso(confirmed.confirmed_at) - parse_iso(oldest)).total_seconds(), 0.0), 1)
-    return BatchTiming(batch.first_seq, batch.last_seq, batch.count, batch.root, batch.tx_hash,
-                       batch.block_number, confirmed.prepared_at, confirmed.confirmed_at,
-                       oldest, lag)
+    return BatchTiming(_final(batch), confirmed.prepared_at, confirmed.confirmed_at, oldest,
+                       lag)

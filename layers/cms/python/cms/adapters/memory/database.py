@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from cms.domain.anchoring import Batch, Placement
 from cms.domain.audit import AuditEvent
+from cms.domain.canonical import iso_utc, utc_now
 from cms.ports.errors import WriteConflict
 
 
@@ -22,9 +23,12 @@ class MemoryDatabase:
     lock: threading.RLock = field(default_factory=threading.RLock)
     streams: dict[str, dict[int, AuditEvent]] = field(default_factory=lambda: defaultdict(dict))
     placements: dict[tuple[str, int], Placement] = field(default_factory=dict)
-    anchor_batches: dict[int, Batch] = field(default_factory=dict)  # by first_seq
     # (prepared_at, confirmed_at) of a batch, by first_seq, as the batch record keeps them.
     anchor_batch_times: dict[int, tuple[str, str]] = field(default_factory=dict)
+    anchor_batches: dict[int, Batch] = field(init=False)  # by first_seq
+
+    def __post_init__(self) -> None:
+        self.anchor_batches = BatchRecords(self.anchor_batch_times)
 
     def check_free(self, events: Iterable[AuditEvent]) -> None:
         """WriteConflict if any event's sequence number is taken (a fork). Call under lock."""
@@ -48,3 +52,19 @@ class MemoryDatabase:
     def read_stream(self, stream: str, *, after: int = -1,
                     limit: int | None = None) -> list[AuditEvent]:
         return [event for event, _ in self.read_placed(stream, after=after, limit=limit)]
+
+
+class BatchRecords(dict[int, Batch]):
+    """Anchor batches by first_seq. Writing one stamps its times, as the DynamoDB record's
+    ``created_at`` (kept) and ``updated_at`` (each write) are: so every batch, however it was
+    written, has the times ``/ledger/batches`` reports, on either store."""
+
+    def __init__(self, times: dict[int, tuple[str, str]]) -> None:
+        super().__init__()
+        self._times = times
+
+    def __setitem__(self, first_seq: int, batch: Batch) -> None:
+        now = iso_utc(utc_now())
+        prepared = self._times[first_seq][0] if first_seq in self._times else now
+        self._times[first_seq] = (prepared, now)
+        super().__setitem__(first_seq, batch)
