@@ -15,7 +15,7 @@ import { callFailureWords } from "./outcomeWords";
 export function CircuitSection({ address }: { address: string }) {
   const info = useCircuitInfo(address);
   const status = useInputStatus(address);
-  const result = useCircuitResult(address, status.data?.requested ?? false);
+  const result = useCircuitResult(address, status.data?.recorded ?? false);
   const did = useSession()?.did ?? "";
   const me = did ? engineAddressOf(did).toLowerCase() : "";
   const myParty = Object.entries(status.data?.parties ?? {}).find(([, party]) => party.address.toLowerCase() === me)?.[0];
@@ -31,6 +31,11 @@ export function CircuitSection({ address }: { address: string }) {
             ? <InputForm address={address} info={info.data} party={myParty} /> : null}
           {!myParty ? <Text size="sm">You are not a party to this circuit: you can follow it but not submit an input.</Text> : null}
           <Progress address={address} status={status.data} party={myParty} />
+          {status.gaveUp ? (
+            <Notice color="yellow" title="Still waiting" role="status">
+              The enclave has not recorded a result yet. This page stopped checking; refresh it to look again.
+            </Notice>
+          ) : null}
           {result.data ? <ResultView result={result.data} /> : null}
         </Stack>
       ) : null}
