@@ -1,3 +1,4 @@
+import { MAX_PARTY_BITS } from "@cms/sdk";
 import { Button, Group, List, Loader, Stack, Text, TextInput } from "@mantine/core";
 import { useState, type SubmitEvent } from "react";
 import { useSession } from "../../auth/sessionStore";
@@ -58,7 +59,9 @@ function PartiesList({ status, me }: { status: InputStatus; me: string | undefin
 }
 
 function InputForm({ address, info, party }: { address: string; info: FullCircuitInfo; party: string }) {
-  const bits = info.parties.find((entry) => entry.name === party)?.bits ?? 1;
+  const declared = info.parties.find((entry) => entry.name === party)?.bits ?? 1;
+  // The width is the server's word: bounded as the SDK bounds it before anything is sized by it.
+  const bits = Math.min(Math.max(1, Math.trunc(declared)), MAX_PARTY_BITS);
   const max = (1n << BigInt(bits)) - 1n;
   const [text, setText] = useState("");
   const [error, setError] = useState<string>();
