@@ -9,6 +9,7 @@ import { engineAddressOf } from "./callerAddress";
 import { useCircuitInfo, useCircuitResult, useInputStatus, useRequestEvaluation, useSubmitInput,
   type CircuitResult, type FullCircuitInfo, type InputStatus } from "./circuitQueries";
 import { callFailureWords } from "./outcomeWords";
+import { formatInstant } from "../../contracts/lifecycle";
 
 /** A circuit contract seen by a party: who has submitted, the caller's own input (encrypted
  * in this browser; only the ciphertext is sent), the evaluation request and the attested
@@ -113,7 +114,7 @@ function ResultView({ result }: { result: CircuitResult }) {
         {evaluated && result.outputs ? Object.entries(result.outputs).map(([name, value]) => (
           <Text key={name} size="sm">{name}: <strong>{outputText(value)}</strong></Text>
         )) : <Text size="sm">An input did not open: {(result.invalid_inputs ?? []).join(", ") || "unknown"}. No output is revealed.</Text>}
-        <Text size="sm">Attested by an enclave running image {result.pcr0.slice(0, 16)}… at {new Date(result.attested_at).toLocaleString()}
+        <Text size="sm">Attested by an enclave running image {result.pcr0.slice(0, 16)}… at {formatInstant(result.attested_at)}
           {result.development ? ", signed by a development root (not AWS Nitro): fine for testing, not for production" : ", signed by the AWS Nitro root"}.</Text>
         <Text size="sm">The contract checked the attestation before recording it (statement {result.statement_sha256.slice(0, 16)}…).</Text>
       </Stack>
