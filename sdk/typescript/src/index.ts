@@ -48,6 +48,6 @@ export type {
 } from "./signing/payload";
 export { SigningRefused, contractChangedSince, prepareContractSigning, signContract, signPrepared } from "./signing/signContract";
 export type { ContractSigner, PreparedSigning } from "./signing/signContract";
-export { INPUT_FORMAT, ciphertextSize, encryptFor, importInputKey, inputAad, packBits, sealInput,
+export { INPUT_FORMAT, MAX_PARTY_BITS, ciphertextSize, encryptFor, importInputKey, inputAad, packBits, sealInput,
   uintBits } from "./circuits";
 export type { CircuitInfo } from "./circuits";

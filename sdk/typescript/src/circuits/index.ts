@@ -1,3 +1,3 @@
-export { INPUT_FORMAT, ciphertextSize, encryptFor, importInputKey, inputAad, packBits, sealInput,
+export { INPUT_FORMAT, MAX_PARTY_BITS, ciphertextSize, encryptFor, importInputKey, inputAad, packBits, sealInput,
   uintBits } from "./input";
 export type { CircuitInfo } from "./input";

@@ -10,6 +10,11 @@
  * `{format, contract (lower-case), party, circuit_hash}`, so a ciphertext copied to another
  * party, contract or circuit does not open. Only the enclave holds the private key.
  *
+ * Key trust: the input is encrypted to whatever `input_public_key` the contract's `circuitInfo`
+ * answers. Nothing here checks that an attested enclave (its PCR0) holds the private key, as the
+ * Python SDK does not either: a compromised API or a hostile deployer who put its own key in
+ * the contract could read the input. Encrypt only to contracts whose deployment you trust.
+ *
  * Written on WebCrypto rather than a library: every primitive is a WebCrypto one, so the key
  * material never leaves the platform's crypto and nothing is added to the bundle.
  */
@@ -20,6 +25,14 @@ export const INPUT_FORMAT = "cms-circuit-input/v1";
 const MAGIC = new TextEncoder().encode("CMSCIN01");
 const NONCE_BYTES = 12;
 const P256 = { name: "ECDH", namedCurve: "P-256" } as const;
+/** The widest party input a circuit may declare (`cms_wire.circuits.MAX_PARTY_BITS`). */
+export const MAX_PARTY_BITS = 1024;
+
+function checkWidth(width: number): void {
+  if (!Number.isInteger(width) || width < 1 || width > MAX_PARTY_BITS) {
+    throw new RangeError(`an input is 1 to ${String(MAX_PARTY_BITS)} bits, not ${String(width)}`);
+  }
+}
 
 /** What the AAD binds a ciphertext to: the contract (lower-case hex), the party, the circuit. */
 export function inputAad(contract: string, party: string, circuitHash: string): Uint8Array {
@@ -41,6 +54,7 @@ export function packBits(bits: readonly (boolean | number)[]): Uint8Array {
 
 /** An unsigned integer as `width` bits, least significant first (the circuits' encoding). */
 export function uintBits(value: bigint, width: number): number[] {
+  checkWidth(width);
   if (value < 0n || value >= 1n << BigInt(width)) {
     throw new RangeError(`${value.toString()} does not fit in ${String(width)} bits`);
   }
@@ -98,8 +112,11 @@ export async function encryptFor(info: CircuitInfo, party: string,
   if (width === undefined) {
     throw new RangeError(`${party} is not a party of this circuit (${info.parties.map((p) => p.name).join(", ")})`);
   }
+  checkWidth(width); // the width comes from the server: bounded before anything is sized by it
   const bits = typeof value === "bigint" ? uintBits(value, width) : value;
-  if (bits.length === 0) throw new RangeError("an input has at least one bit");
+  if (bits.length !== width) {
+    throw new RangeError(`${party}'s input is ${String(width)} bits, and ${String(bits.length)} were given`);
+  }
   const recipient = await importInputKey(info.input_public_key);
   return base64.encode(await sealInput(recipient, inputAad(info.contract, party, info.circuit_hash), bits));
 }

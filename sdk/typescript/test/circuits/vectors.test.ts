@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { base64, hex } from "@scure/base";
 import { describe, expect, it } from "vitest";
-import { ciphertextSize, encryptFor, importInputKey, inputAad, packBits, uintBits } from "../../src/circuits";
+import { MAX_PARTY_BITS, ciphertextSize, encryptFor, importInputKey, inputAad, packBits, uintBits } from "../../src/circuits";
 import { sealWith } from "../../src/circuits/input";
 
 interface Vector {
@@ -60,5 +60,19 @@ describe("encryptFor", () => {
   it("refuses a stranger and a value too wide", async () => {
     await expect(encryptFor(info, "mallory", 1n)).rejects.toThrow(/not a party/);
     await expect(encryptFor(info, "alice", 1n << 16n)).rejects.toThrow(RangeError);
+  });
+  it("refuses a bit array of another length than the party's width", async () => {
+    await expect(encryptFor(info, "alice", new Array<number>(15).fill(0))).rejects.toThrow(/16 bits, and 15 were given/);
+    await expect(encryptFor(info, "alice", new Array<number>(17).fill(1))).rejects.toThrow(RangeError);
+    await expect(encryptFor(info, "alice", [])).rejects.toThrow(RangeError);
+    const sealed = await encryptFor(info, "alice", new Array<number>(16).fill(1));
+    expect(base64.decode(sealed).length).toBe(ciphertextSize(16));
+  });
+  it("bounds the width the server declares before sizing anything by it", async () => {
+    const huge = { ...info, parties: [{ name: "alice", bits: 2 ** 30 }] };
+    await expect(encryptFor(huge, "alice", 1n)).rejects.toThrow(/1 to 1024 bits/);
+    await expect(encryptFor({ ...info, parties: [{ name: "alice", bits: 1.5 }] }, "alice", 1n)).rejects.toThrow(RangeError);
+    expect(() => uintBits(1n, MAX_PARTY_BITS + 1)).toThrow(RangeError);
+    expect(uintBits(1n, MAX_PARTY_BITS)).toHaveLength(MAX_PARTY_BITS);
   });
 });

@@ -1,5 +1,5 @@
 import { Checkbox, Stack, Textarea, TextInput } from "@mantine/core";
-import { elementType, inputKind, typeHint, type AbiParam } from "./abi";
+import { elementType, inputKind, ownText, typeHint, type AbiParam } from "./abi";
 
 interface AbiFieldsProps {
   params: readonly AbiParam[];
@@ -15,15 +15,15 @@ export function AbiFields({ params, texts, errors, onChange }: AbiFieldsProps) {
     <Stack gap="xs">
       {params.map((param) => {
         const label = `${param.name} (${param.type})`;
-        const common = { label, description: typeHint(param.type), error: errors[param.name],
-          value: texts[param.name] ?? "" };
+        const common = { label, description: typeHint(param.type), error: ownText(errors, param.name),
+          value: ownText(texts, param.name) ?? "" };
         if (elementType(param.type)) {
           return <Textarea key={param.name} {...common} autosize minRows={2}
             onChange={(event) => { onChange(param.name, event.currentTarget.value); }} />;
         }
         if (inputKind(param.type) === "bool") {
-          return <Checkbox key={param.name} label={label} description={typeHint(param.type)} error={errors[param.name]}
-            checked={texts[param.name] === "true"}
+          return <Checkbox key={param.name} label={label} description={typeHint(param.type)} error={ownText(errors, param.name)}
+            checked={ownText(texts, param.name) === "true"}
             onChange={(event) => { onChange(param.name, String(event.currentTarget.checked)); }} />;
         }
         const numeric = inputKind(param.type) === "integer";

@@ -1,8 +1,8 @@
 import { Button, Group, Stack, Textarea, TextInput } from "@mantine/core";
 import { useState, type SubmitEvent } from "react";
-import { useStoredDraft } from "../contract-form/useStoredDraft";
+import { draftKey, useStoredDraft } from "../contract-form/useStoredDraft";
 import { useReader } from "../contract-page/queries";
-import { parseValue } from "./abi";
+import { ownText, parseValue } from "./abi";
 import { deployErrors } from "./deployErrors";
 import { FieldErrors } from "./FieldErrors";
 import { useDeployAndOpen } from "./useDeployAndOpen";
@@ -24,7 +24,7 @@ function parseCircuit(text: string): Circuit | null {
 /** A boolean-circuit contract (cms-circuit/v1): the circuit, each party's address, the
  * enclave images that may evaluate it. The platform makes the input key. */
 export function CircuitDeployForm() {
-  const draft = useStoredDraft(`cms.engine.deploy-circuit.${useReader()}`, EMPTY);
+  const draft = useStoredDraft(draftKey(useReader(), "engine.deploy-circuit"), EMPTY);
   const deploy = useDeployAndOpen(draft.clear);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const circuit = parseCircuit(draft.value.circuit);
@@ -36,10 +36,10 @@ export function CircuitDeployForm() {
     event.preventDefault();
     const next: Record<string, string> = {};
     if (!circuit) next.circuit = "Paste the circuit as cms-circuit/v1 JSON (with its parties, wires, gates and outputs).";
-    const parties: Record<string, string> = {};
+    const parties: [string, string][] = [];
     for (const party of circuit?.parties ?? []) {
-      const address = parseValue("address", draft.value.parties[party.name] ?? "");
-      if (address.ok) parties[party.name] = address.value as string; else next[`party:${party.name}`] = address.message;
+      const address = parseValue("address", ownText(draft.value.parties, party.name) ?? "");
+      if (address.ok) parties.push([party.name, address.value as string]); else next[`party:${party.name}`] = address.message;
     }
     const pcr0s = draft.value.pcr0s.split(/\s+/).filter(Boolean);
     if (pcr0s.length === 0 || !pcr0s.every((value) => PCR0.test(value))) {
@@ -48,7 +48,7 @@ export function CircuitDeployForm() {
     setErrors(next);
     if (!circuit || Object.keys(next).length > 0) return;
     deploy.submit({ kind: "circuit", name: draft.value.name.trim() || undefined,
-      init_args: { circuit, parties, enclave_pcr0s: pcr0s } });
+      init_args: { circuit, parties: Object.fromEntries(parties), enclave_pcr0s: pcr0s } });
   };
 
   return (
@@ -64,7 +64,7 @@ export function CircuitDeployForm() {
           .filter(([path]) => path.startsWith("circuit ›")))} />
         {(circuit?.parties ?? []).map((party) => (
           <TextInput key={party.name} label={`Address of party ${party.name} (${String(party.bits)}-bit input)`}
-            value={draft.value.parties[party.name] ?? ""} spellCheck={false} autoComplete="off"
+            value={ownText(draft.value.parties, party.name) ?? ""} spellCheck={false} autoComplete="off"
             error={errors[`party:${party.name}`] ?? serverField(`parties › ${party.name}`)}
             onChange={(event) => { update({ parties: { ...draft.value.parties, [party.name]: event.currentTarget.value } }); }} />
         ))}

@@ -1,3 +1,4 @@
+import { MAX_PARTY_BITS } from "@cms/sdk";
 import { Button, Group, List, Loader, Stack, Text, TextInput } from "@mantine/core";
 import { useState, type SubmitEvent } from "react";
 import { useSession } from "../../auth/sessionStore";
@@ -8,6 +9,7 @@ import { engineAddressOf } from "./callerAddress";
 import { useCircuitInfo, useCircuitResult, useInputStatus, useRequestEvaluation, useSubmitInput,
   type CircuitResult, type FullCircuitInfo, type InputStatus } from "./circuitQueries";
 import { callFailureWords } from "./outcomeWords";
+import { formatInstant } from "../../contracts/lifecycle";
 
 /** A circuit contract seen by a party: who has submitted, the caller's own input (encrypted
  * in this browser; only the ciphertext is sent), the evaluation request and the attested
@@ -15,7 +17,7 @@ import { callFailureWords } from "./outcomeWords";
 export function CircuitSection({ address }: { address: string }) {
   const info = useCircuitInfo(address);
   const status = useInputStatus(address);
-  const result = useCircuitResult(address, status.data?.requested ?? false);
+  const result = useCircuitResult(address, status.data?.recorded ?? false);
   const did = useSession()?.did ?? "";
   const me = did ? engineAddressOf(did).toLowerCase() : "";
   const myParty = Object.entries(status.data?.parties ?? {}).find(([, party]) => party.address.toLowerCase() === me)?.[0];
@@ -31,6 +33,11 @@ export function CircuitSection({ address }: { address: string }) {
             ? <InputForm address={address} info={info.data} party={myParty} /> : null}
           {!myParty ? <Text size="sm">You are not a party to this circuit: you can follow it but not submit an input.</Text> : null}
           <Progress address={address} status={status.data} party={myParty} />
+          {status.gaveUp ? (
+            <Notice color="yellow" title="Still waiting" role="status">
+              The enclave has not recorded a result yet. This page stopped checking; refresh it to look again.
+            </Notice>
+          ) : null}
           {result.data ? <ResultView result={result.data} /> : null}
         </Stack>
       ) : null}
@@ -53,7 +60,9 @@ function PartiesList({ status, me }: { status: InputStatus; me: string | undefin
 }
 
 function InputForm({ address, info, party }: { address: string; info: FullCircuitInfo; party: string }) {
-  const bits = info.parties.find((entry) => entry.name === party)?.bits ?? 1;
+  const declared = info.parties.find((entry) => entry.name === party)?.bits ?? 1;
+  // The width is the server's word: bounded as the SDK bounds it before anything is sized by it.
+  const bits = Math.min(Math.max(1, Math.trunc(declared)), MAX_PARTY_BITS);
   const max = (1n << BigInt(bits)) - 1n;
   const [text, setText] = useState("");
   const [error, setError] = useState<string>();
@@ -105,7 +114,7 @@ function ResultView({ result }: { result: CircuitResult }) {
         {evaluated && result.outputs ? Object.entries(result.outputs).map(([name, value]) => (
           <Text key={name} size="sm">{name}: <strong>{outputText(value)}</strong></Text>
         )) : <Text size="sm">An input did not open: {(result.invalid_inputs ?? []).join(", ") || "unknown"}. No output is revealed.</Text>}
-        <Text size="sm">Attested by an enclave running image {result.pcr0.slice(0, 16)}… at {new Date(result.attested_at).toLocaleString()}
+        <Text size="sm">Attested by an enclave running image {result.pcr0.slice(0, 16)}… at {formatInstant(result.attested_at)}
           {result.development ? ", signed by a development root (not AWS Nitro): fine for testing, not for production" : ", signed by the AWS Nitro root"}.</Text>
         <Text size="sm">The contract checked the attestation before recording it (statement {result.statement_sha256.slice(0, 16)}…).</Text>
       </Stack>

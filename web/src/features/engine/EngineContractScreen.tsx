@@ -1,5 +1,6 @@
 import { Loader, Stack, Title } from "@mantine/core";
-import { useState } from "react";
+import { draftKey, useStoredDraft } from "../contract-form/useStoredDraft";
+import { useReader } from "../contract-page/queries";
 import { ProblemAlert } from "../contract-page/ProblemAlert";
 import { Section } from "../contract-page/Section";
 import { BatchSection } from "./BatchSection";
@@ -10,11 +11,16 @@ import { HistorySection } from "./HistorySection";
 import { useEngineContract, type EngineCall } from "./queries";
 import { SummarySection } from "./SummarySection";
 
+const NO_CALLS: { calls: EngineCall[] } = { calls: [] };
+
 /** One engine contract: what it is, call it (alone or in a batch), its circuit inputs, its
  * health and its history. */
 export function EngineContractScreen({ address }: { address: string }) {
   const contract = useEngineContract(address);
-  const [batch, setBatch] = useState<EngineCall[]>([]);
+  // The queued batch is a draft too: kept across reloads, forgotten at sign-out.
+  const stored = useStoredDraft<{ calls: EngineCall[] }>(draftKey(useReader(), `engine.batch.${address.toLowerCase()}`), NO_CALLS);
+  const batch = Array.isArray(stored.value.calls) ? stored.value.calls : [];
+  const setBatch = (calls: EngineCall[]) => { if (calls.length > 0) stored.update({ calls }); else stored.reset(); };
   if (contract.isPending) return <Loader aria-label="Loading the contract" role="status" />;
   if (contract.error) return <Stack><Title order={1}>Engine contract</Title><ProblemAlert error={contract.error} /></Stack>;
   const data = contract.data;

@@ -1,6 +1,6 @@
 import { Button, Group, Stack, TextInput } from "@mantine/core";
 import { useState, type SubmitEvent } from "react";
-import { useStoredDraft } from "../contract-form/useStoredDraft";
+import { draftKey, useStoredDraft } from "../contract-form/useStoredDraft";
 import { useReader } from "../contract-page/queries";
 import { parseValue } from "./abi";
 import { deployErrors } from "./deployErrors";
@@ -11,7 +11,7 @@ const EMPTY = { name: "", symbol: "", decimals: "18", supply: "" };
 
 /** The built-in token: its name, symbol, decimals and the supply minted to the deployer. */
 export function Erc20DeployForm() {
-  const draft = useStoredDraft(`cms.engine.deploy-erc20.${useReader()}`, EMPTY);
+  const draft = useStoredDraft(draftKey(useReader(), "engine.deploy-erc20"), EMPTY);
   const deploy = useDeployAndOpen(draft.clear);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const set = (field: keyof typeof EMPTY) => (event: React.ChangeEvent<HTMLInputElement>) => {

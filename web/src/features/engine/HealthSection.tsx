@@ -1,10 +1,10 @@
 import { Group, List, Loader, Text } from "@mantine/core";
 import { ProblemAlert } from "../contract-page/ProblemAlert";
 import { Section } from "../contract-page/Section";
+import { percentText as percent } from "./percent";
 import { useEngineHealth } from "./queries";
 
 const STATUS_LABEL = { healthy: "Healthy", warning: "Warning", critical: "Critical" } as const;
-const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
 
 /** The engine's health report: score, status, recent errors, what to do about them. */
 export function HealthSection({ address }: { address: string }) {

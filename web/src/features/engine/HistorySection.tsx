@@ -4,6 +4,7 @@ import { Section } from "../contract-page/Section";
 import { ScrollableTable } from "./ScrollableTable";
 import { failureWords } from "./outcomeWords";
 import { useEngineHistory } from "./queries";
+import { formatInstant } from "../../contracts/lifecycle";
 
 /** The contract's executions, newest first, a page at a time. */
 export function HistorySection({ address }: { address: string }) {
@@ -22,7 +23,7 @@ export function HistorySection({ address }: { address: string }) {
             <Table.Tbody>
               {records.map((record) => (
                 <Table.Tr key={record.execution_id}>
-                  <Table.Td>{new Date(record.timestamp).toLocaleString()}</Table.Td>
+                  <Table.Td>{formatInstant(record.timestamp)}</Table.Td>
                   <Table.Td>{record.function}{record.dry_run ? " (estimate)" : ""}</Table.Td>
                   <Table.Td>{record.success ? <Text size="sm">succeeded</Text>
                     : <Text size="sm">{record.error ? failureWords(record.error) : "failed"}</Text>}</Table.Td>

@@ -4,6 +4,7 @@ import { useId } from "react";
 import { ProblemAlert } from "../contract-page/ProblemAlert";
 import { Section } from "../contract-page/Section";
 import { ScrollableTable } from "./ScrollableTable";
+import { percent, percentText } from "./percent";
 import { useEngineMetrics } from "./queries";
 import type { Schemas } from "@cms/sdk";
 
@@ -11,10 +12,9 @@ type Metrics = Schemas["EngineMetrics"];
 // The charts repeat the table below them: hidden from assistive technology and out of the tab
 // order (recharts' keyboard layer would make a hidden element focusable).
 const DECORATIVE = { "aria-hidden": true, barChartProps: { accessibilityLayer: false } } as const;
-const percent = (value: number) => Math.round(value * 1000) / 10;
 
 /** The rates as chart rows (percent) and the counts beside them: the data behind both charts
- * and the table, so the three never disagree. */
+ * and the table, so the three never disagree (`tableRows` carries every chart value). */
 export function metricRows(metrics: Metrics) {
   return {
     rates: [
@@ -28,13 +28,23 @@ export function metricRows(metrics: Metrics) {
       { measure: `Last ${String(metrics.window_minutes)} min`, count: metrics.recent_executions },
     ],
     figures: [
-      ["Executions", metrics.total_executions.toLocaleString("en")],
       ["Gas consumed", metrics.total_gas_consumed.toLocaleString("en")],
       ["Average execution time", `${metrics.avg_execution_time_ms.toFixed(2)} ms`],
       ["Contracts (active)", `${String(metrics.contracts)} (${String(metrics.active_contracts)})`],
       ["Cache hits / misses (this instance)", `${String(metrics.cache.hits)} / ${String(metrics.cache.misses)}`],
     ] as const,
   };
+}
+
+/** The table: every value both charts show (the charts are hidden from assistive technology),
+ * then the figures no chart shows. */
+export function tableRows(metrics: Metrics): (readonly [string, string])[] {
+  const rows = metricRows(metrics);
+  return [
+    ...rows.rates.map((row) => [row.measure, percentText(row.percent / 100)] as const),
+    ...rows.executions.map((row) => [row.measure, row.count.toLocaleString("en")] as const),
+    ...rows.figures,
+  ];
 }
 
 function Figure({ title, children }: { title: string; children: React.ReactNode }) {
@@ -77,8 +87,7 @@ function MetricsView({ metrics }: { metrics: Metrics }) {
         <Table aria-label="Engine metrics as figures">
           <Table.Thead><Table.Tr><Table.Th>Measure</Table.Th><Table.Th>Value</Table.Th></Table.Tr></Table.Thead>
           <Table.Tbody>
-            {rows.rates.map((row) => <Table.Tr key={row.measure}><Table.Td>{row.measure}</Table.Td><Table.Td>{row.percent}%</Table.Td></Table.Tr>)}
-            {rows.figures.map(([label, value]) => <Table.Tr key={label}><Table.Td>{label}</Table.Td><Table.Td>{value}</Table.Td></Table.Tr>)}
+            {tableRows(metrics).map(([label, value]) => <Table.Tr key={label}><Table.Td>{label}</Table.Td><Table.Td>{value}</Table.Td></Table.Tr>)}
           </Table.Tbody>
         </Table>
       </ScrollableTable>

@@ -5,6 +5,7 @@ import { Section } from "../contract-page/Section";
 import { useOwnedContracts } from "./queries";
 import { ScrollableTable } from "./ScrollableTable";
 import { KIND_LABEL } from "./SummarySection";
+import { formatInstant } from "../../contracts/lifecycle";
 
 /** The contracts the caller deployed, newest first, each a link to its page. */
 export function OwnedContracts() {
@@ -26,7 +27,7 @@ export function OwnedContracts() {
                 <Table.Tr key={contract.address}>
                   <Table.Td><Anchor component={Link} to={`/engine/${contract.address}`}>{contract.name}</Anchor></Table.Td>
                   <Table.Td>{KIND_LABEL[contract.kind]}</Table.Td>
-                  <Table.Td>{new Date(contract.created_at).toLocaleString()}</Table.Td>
+                  <Table.Td>{formatInstant(contract.created_at)}</Table.Td>
                   <Table.Td>{contract.executions.toLocaleString("en")}</Table.Td>
                 </Table.Tr>
               ))}

@@ -1,5 +1,8 @@
 import { Button, FileInput, Group, Stack, Textarea, TextInput } from "@mantine/core";
 import { useState, type SubmitEvent } from "react";
+import { draftKey, useStoredDraft } from "../contract-form/useStoredDraft";
+import { useReader } from "../contract-page/queries";
+import { Notice } from "../contract-page/Notice";
 import { AbiFields } from "./AbiFields";
 import { parseArgs, type AbiParam } from "./abi";
 import { deployErrors } from "./deployErrors";
@@ -21,16 +24,19 @@ function parseManifest(text: string): { manifest?: Manifest; error?: string } {
   }
 }
 
+const EMPTY = { name: "", manifestText: "", initTexts: {} as Record<string, string> };
+
 /** A WebAssembly contract: its module (.wasm or .wat), its manifest, the init arguments the
- * manifest declares; the engine's refusals listed against the manifest's fields. */
+ * manifest declares; the engine's refusals listed against the manifest's fields. The name,
+ * manifest and init arguments are kept as a draft (the module file cannot be). */
 export function WasmDeployForm() {
-  const [name, setName] = useState("");
+  const draft = useStoredDraft(draftKey(useReader(), "engine.deploy-wasm"), EMPTY);
+  const { name, manifestText, initTexts } = draft.value;
+  const update = (change: Partial<typeof EMPTY>) => { draft.update({ ...draft.value, ...change }); };
   const [module, setModule] = useState<ModuleCode | null>(null);
   const [moduleError, setModuleError] = useState<string>();
-  const [manifestText, setManifestText] = useState("");
-  const [initTexts, setInitTexts] = useState<Record<string, string>>({});
   const [initErrors, setInitErrors] = useState<Record<string, string>>({});
-  const deploy = useDeployAndOpen();
+  const deploy = useDeployAndOpen(draft.clear);
   const parsed = parseManifest(manifestText);
   const initParams: AbiParam[] = parsed.manifest?.init?.params ?? [];
   const server = deploy.error ? deployErrors(deploy.error, ["/manifest", "/init_args"]) : {};
@@ -43,7 +49,7 @@ export function WasmDeployForm() {
     const read = await readModule(file);
     if ("error" in read) setModuleError(read.error); else setModule(read);
   };
-  const onManifestFile = async (file: File | null) => { if (file) setManifestText(await file.text()); };
+  const onManifestFile = async (file: File | null) => { if (file) update({ manifestText: await file.text() }); };
 
   const onSubmit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -59,7 +65,12 @@ export function WasmDeployForm() {
   return (
     <form onSubmit={(event) => { onSubmit(event); }} noValidate aria-label="Deploy a WebAssembly contract">
       <Stack gap="sm">
-        <TextInput label="Contract name" value={name} onChange={(event) => { setName(event.currentTarget.value); }}
+        {draft.restored && !module ? (
+          <Notice color="blue" title="Unsaved work restored">
+            The name, manifest and init arguments you typed earlier are back. Choose the module file again: files are not kept.
+          </Notice>
+        ) : null}
+        <TextInput label="Contract name" value={name} onChange={(event) => { update({ name: event.currentTarget.value }); }}
           description="Optional." />
         <FileInput label="Module" accept=".wasm,.wat,application/wasm,text/plain" clearable value={null}
           placeholder={module ? module.fileName : "Choose a .wasm or .wat file"} error={moduleError ?? server[""]?.code}
@@ -69,13 +80,13 @@ export function WasmDeployForm() {
         <Textarea label="Manifest (JSON)" autosize minRows={4} maxRows={14} value={manifestText} spellCheck={false}
           styles={{ input: { fontFamily: "var(--mantine-font-family-monospace)" } }}
           error={showManifestError ? parsed.error : undefined}
-          onChange={(event) => { setManifestText(event.currentTarget.value); }} />
+          onChange={(event) => { update({ manifestText: event.currentTarget.value }); }} />
         <FieldErrors label="The manifest was refused" errors={server["/manifest"]} />
         {initParams.length > 0 ? (
           <fieldset style={{ border: 0, padding: 0, margin: 0 }}>
             <legend>Init arguments</legend>
             <AbiFields params={initParams} texts={initTexts} errors={{ ...initErrors, ...server["/init_args"] }}
-              onChange={(param, text) => { setInitTexts({ ...initTexts, [param]: text }); }} />
+              onChange={(param, text) => { update({ initTexts: { ...initTexts, [param]: text } }); }} />
           </fieldset>
         ) : null}
         <FieldErrors label="The deployment was refused" errors={Object.fromEntries(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inputKind, parseArgs, parseValue, typeHint } from "./abi";
+import { inputKind, ownText, parseArgs, parseValue, typeHint } from "./abi";
 
 describe("ABI types to inputs", () => {
   it.each([["address", "address"], ["bool", "bool"], ["u64", "integer"], ["uint256", "integer"],
@@ -45,5 +45,24 @@ describe("ABI types to inputs", () => {
     expect(parseArgs(params, { to: "x", value: "" })).toEqual({ ok: false, errors: {
       to: "Enter 0x and 40 hex digits.", value: "Enter a whole number (digits only)." } });
     expect(parseArgs([{ name: "flag", type: "bool" }], {})).toEqual({ ok: true, args: { flag: false } });
+  });
+});
+
+describe("parameter names that are also Object members", () => {
+  const names = ["constructor", "__proto__", "hasOwnProperty", "toString"];
+
+  it.each(names)("reads and sends %s as an ordinary argument", (name) => {
+    const params = [{ name, type: "u64" }];
+    expect(parseArgs(params, {})).toEqual({ ok: false, errors: Object.fromEntries([[name, "Enter a whole number (digits only)."]]) });
+    const parsed = parseArgs(params, Object.fromEntries([[name, "7"]]));
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(Object.keys(parsed.args)).toEqual([name]);
+    expect(JSON.parse(JSON.stringify(parsed.args))).toEqual(JSON.parse(`{"${name}":"7"}`));
+  });
+
+  it("takes no inherited value for a text", () => {
+    expect(ownText({}, "constructor")).toBeUndefined();
+    expect(ownText(Object.fromEntries([["toString", "x"]]), "toString")).toBe("x");
   });
 });

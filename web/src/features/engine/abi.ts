@@ -97,12 +97,23 @@ function parseList(element: string, text: string): Parsed {
 /** Every field's text into the call's named arguments, or the message for each field at fault. */
 export function parseArgs(params: readonly AbiParam[], texts: Readonly<Record<string, string>>):
   { ok: true; args: Record<string, Json> } | { ok: false; errors: Record<string, string> } {
-  const args: Record<string, Json> = {};
-  const errors: Record<string, string> = {};
+  // Names come from a user's manifest and may be `constructor`, `toString` or `__proto__`: read
+  // only own properties and build the results from entries, never by assignment.
+  const args: [string, Json][] = [];
+  const errors: [string, string][] = [];
   for (const param of params) {
-    const parsed = parseValue(param.type, texts[param.name] ?? (param.type === "bool" ? "false" : ""));
-    if (parsed.ok) args[param.name] = parsed.value;
-    else errors[param.name] = parsed.message;
+    const parsed = parseValue(param.type, ownText(texts, param.name) ?? (param.type === "bool" ? "false" : ""));
+    if (parsed.ok) args.push([param.name, parsed.value]);
+    else errors.push([param.name, parsed.message]);
   }
-  return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, args };
+  return errors.length > 0 ? { ok: false, errors: Object.fromEntries(errors) }
+    : { ok: true, args: Object.fromEntries(args) };
+}
+
+/** `record[name]` when it is the record's own string, never an inherited member such as
+ * `constructor` or `toString`. */
+export function ownText(record: Readonly<Record<string, string>>, name: string): string | undefined {
+  if (!Object.hasOwn(record, name)) return undefined;
+  const value = record[name];
+  return typeof value === "string" ? value : undefined;
 }

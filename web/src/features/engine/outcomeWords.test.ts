@@ -23,4 +23,8 @@ describe("outcomes in words", () => {
     expect(eventWords({ event: "Transfer", data: "0x", args: { from: "0xa", to: "0xb", value: "5" } }))
       .toBe("Transfer: from 0xa, to 0xb, value 5");
   });
+
+  it.each(["constructor", "toString", "__proto__", "hasOwnProperty"])("keeps a contract error named %s as it is", (name) => {
+    expect(failureWords(reverted(name, []))).toBe(`The contract reverted: reverted: ${name}`);
+  });
 });

@@ -10,7 +10,7 @@ const text = (value: unknown): string => typeof value === "string" ? value : JSO
 
 // The built-in contracts' Solidity errors (OpenZeppelin 5's ERC20) and the WebAssembly
 // runtime's, told as a person would. Any other error keeps its name and arguments.
-const REVERTS: Record<string, (args: Args) => string> = {
+const REVERTS = new Map<string, (args: Args) => string>(Object.entries({
   ERC20InsufficientBalance: ([sender, balance, needed]) =>
     `${text(sender)} has a balance of ${text(balance)}, less than the ${text(needed)} this needs.`,
   ERC20InsufficientAllowance: ([spender, allowance, needed]) =>
@@ -25,13 +25,13 @@ const REVERTS: Record<string, (args: Args) => string> = {
     : `The contract panicked (code ${text(code)}).`,
   Error: ([message]) => `The contract refused: ${text(message)}.`,
   Trap: ([message]) => `The WebAssembly code stopped: ${text(message)}.`,
-};
+} satisfies Record<string, (args: Args) => string>));
 
 /** Why a call failed, in words: the revert's meaning, or the limit it reached. */
 export function failureWords(error: ExecutionError): string {
   switch (error.code) {
     case "contract_reverted": {
-      const words = error.error ? REVERTS[error.error] : undefined;
+      const words = error.error ? REVERTS.get(error.error) : undefined;
       return words ? words(error.arguments ?? []) : `The contract reverted: ${error.detail}`;
     }
     case "gas_exhausted":

@@ -1,7 +1,7 @@
 import { Code, Text } from "@mantine/core";
 import { formatInstant } from "../../contracts/lifecycle";
 import { Section } from "../contract-page/Section";
-import { Facts } from "./Facts";
+import { Facts } from "../../app/Facts";
 import { durationText, rangeText } from "./lag";
 import type { LedgerStatus } from "./queries";
 

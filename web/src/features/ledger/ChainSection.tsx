@@ -2,7 +2,7 @@ import { Code, Text } from "@mantine/core";
 import { Section } from "../contract-page/Section";
 import { chainInWords } from "../contract-page/signingWords";
 import { CopyableCode } from "./CopyableCode";
-import { Facts, UNKNOWN } from "./Facts";
+import { Facts, UNKNOWN } from "../../app/Facts";
 import type { LedgerStatus } from "./queries";
 
 /** Which chain and contract this deployment anchors on, and the pin receipt verifiers use. */

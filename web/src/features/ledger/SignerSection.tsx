@@ -3,7 +3,7 @@ import { Notice } from "../../app/Notice";
 import { Section } from "../contract-page/Section";
 import { CopyableCode } from "./CopyableCode";
 import { etherText, isLowBalance, isWei, weiText } from "./ether";
-import { Facts, UNKNOWN } from "./Facts";
+import { Facts, UNKNOWN } from "../../app/Facts";
 import type { LedgerStatus } from "./queries";
 
 /** The account that pays for anchoring, and whether it can keep paying. */
