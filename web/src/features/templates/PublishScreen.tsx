@@ -1,30 +1,38 @@
 import { Alert, Anchor, Loader, Stack, Text, Title } from "@mantine/core";
 import { Link, useParams } from "react-router";
-import { useHasRole } from "../../auth/me";
+import { useMe } from "../../auth/me";
 import { ProblemAlert } from "../../auth/ProblemAlert";
 import { useTemplateVersion } from "../../templates/templateQueries";
 import { TemplateEditor } from "./TemplateEditor";
 
 /** /templates/new (a new template) and /templates/:id/publish (its next version, starting
- * from the latest). Admins reach it from the screens; anyone else who opens it is told the
- * API will refuse them, and it does (the API decides, not this screen). */
+ * from the latest). Admins reach it from the screens; anyone else who opens it is told that
+ * only administrators publish, with no editor to fill in for nothing (the API still decides:
+ * it refuses them too). */
 export function PublishScreen() {
   const templateId = useParams().id;
-  const admin = useHasRole("admin");
-  const latest = useTemplateVersion(templateId ?? "", null);
+  const me = useMe();
+  const admin = Boolean(me.data?.roles.includes("admin"));
   const creating = templateId === undefined;
+  const latest = useTemplateVersion(templateId ?? "", null);
+  const back = creating ? "/templates" : `/templates/${templateId}`;
   return (
     <Stack gap="md">
-      <Anchor component={Link} to={creating ? "/templates" : `/templates/${templateId}`} size="sm">
+      <Anchor component={Link} to={back} size="sm">
         ← {creating ? "All templates" : "Back to the template"}
       </Anchor>
       <Title order={1}>{creating ? "New template" : `New version of ${latest.data?.name ?? templateId}`}</Title>
-      {!admin && (
-        <Alert color="blue" title="Only administrators publish templates">
-          Your identity does not hold the admin role, so the API will refuse to publish this.
-        </Alert>
-      )}
-      {creating ? <TemplateEditor base={undefined} /> : (
+      {/* The roles first: an admin never sees the notice flash, nor anyone else the editor. */}
+      {me.isPending ? <Loader aria-label="Checking your role" />
+        : me.isError ? <ProblemAlert error={me.error} />
+        : !admin ? (
+          <>
+            <Alert color="blue" title="Only administrators publish templates">
+              Your identity does not hold the admin role, so there is nothing to fill in here.
+            </Alert>
+            <Anchor component={Link} to={back}>{creating ? "See the templates" : "See this template and its versions"}</Anchor>
+          </>
+        ) : creating ? <TemplateEditor base={undefined} /> : (
         <>
           <Text c="dimmed">The new version starts as a copy of the latest. Contracts already made keep the version they were made from.</Text>
           {latest.isPending && <Loader aria-label="Loading the latest version" />}

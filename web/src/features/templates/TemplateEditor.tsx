@@ -1,4 +1,5 @@
 import { Alert, Button, Group, Stack, Text, TextInput, Textarea } from "@mantine/core";
+import { CmsProblem } from "@cms/sdk";
 import { notifications } from "@mantine/notifications";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState, type SubmitEvent } from "react";
@@ -10,6 +11,18 @@ import { draftKey, useStoredDraft } from "../contract-form/useStoredDraft";
 import type { TemplateVersion } from "../../templates/templateQueries";
 import { definitionOf, editorProblems, fieldsFrom, serverProblems, type EditorField, type EditorFields } from "./editorValidation";
 import { JsonField } from "./JsonField";
+import { NewerVersionNotice } from "./NewerVersionNotice";
+
+/** What the browser keeps while an admin types: the fields and the version they started from,
+ * sent as base_version so that the API refuses (409) if another version was published since. */
+type EditorDraft = EditorFields & { baseVersion?: number };
+
+/** The latest version a 409 reports, when it is newer than the one the draft started from. */
+function newerVersionOf(error: unknown, baseVersion: number | undefined): number | undefined {
+  if (!(error instanceof CmsProblem) || error.status !== 409) return undefined;
+  const latest = (error.problem as { latest_version?: unknown }).latest_version;
+  return typeof latest === "number" && (baseVersion === undefined || latest > baseVersion) ? latest : undefined;
+}
 
 interface Props {
   /** The version the new one starts from; undefined: a new template. */
@@ -25,10 +38,15 @@ export function TemplateEditor({ base }: Props) {
   const navigate = useNavigate();
   const did = useSession()?.did ?? "";
   const creating = base === undefined;
-  const initial = useMemo(() => fieldsFrom(base, base?.id), [base]);
-  // Kept in this browser while typed (forgotten at sign-out with the contract drafts).
-  const draft = useStoredDraft<EditorFields>(draftKey(did, `template.${base?.id ?? "new"}`), initial);
-  const fields = draft.value;
+  const initial = useMemo<EditorDraft>(() => ({ ...fieldsFrom(base, base?.id), baseVersion: base?.version }), [base]);
+  // Kept in this browser while typed (forgotten at sign-out with the contract drafts), with the
+  // version it started from: a draft restored after another admin published is not sent as if
+  // it were based on their version.
+  const draft = useStoredDraft<EditorDraft>(draftKey(did, `template.${base?.id ?? "new"}`), initial);
+  const { baseVersion, ...fields } = draft.value;
+  // A draft from an earlier version (or one that does not say which: kept before versions were
+  // recorded) is not published until the admin has chosen to keep it or start again.
+  const behind = !creating && baseVersion !== base.version;
   const [attempted, setAttempted] = useState(false);
   const local = attempted ? editorProblems(fields, creating) : {};
 
@@ -40,8 +58,13 @@ export function TemplateEditor({ base }: Props) {
         return { data, created: response.status === 201 };
       }
       const { data, response } = await cms.PUT("/api/v1/templates/{template_id}", {
-        params: { path: { template_id: base.id }, query: { base_version: base.version } }, body });
+        params: { path: { template_id: base.id }, query: { base_version: baseVersion ?? base.version } }, body });
       return { data, created: response.status === 201 };
+    },
+    onError: async (error) => {
+      // Another admin published meanwhile: read the latest again (this editor then shows what
+      // changed and offers to start again from it).
+      if (newerVersionOf(error, baseVersion) !== undefined) await queryClient.invalidateQueries({ queryKey: ["templates", base?.id] });
     },
     onSuccess: async ({ data, created }) => {
       if (!data) return;
@@ -52,14 +75,19 @@ export function TemplateEditor({ base }: Props) {
       void navigate(`/templates/${data.id}?version=${String(data.version)}`);
     },
   });
-  const problem = publish.isError ? plainProblem(publish.error) : null;
+  const newer = publish.isError ? newerVersionOf(publish.error, baseVersion) : undefined;
+  const problem = publish.isError && newer === undefined ? plainProblem(publish.error) : null;
   const server = serverProblems(problem?.fields ?? {});
   const errorOf = (field: EditorField) => local[field] ?? server.byField[field];
-  const set = (field: EditorField) => (value: string) => { draft.update({ ...fields, [field]: value }); };
+  const set = (field: EditorField) => (value: string) => { draft.update({ ...draft.value, [field]: value }); };
 
   const submit = (event: SubmitEvent<HTMLFormElement>) => {
     event.preventDefault();
     setAttempted(true);
+    if (behind) {
+      document.getElementById("template-newer-version")?.focus();
+      return;
+    }
     const found = Object.keys(editorProblems(fields, creating));
     if (found.length) {
       // The first field in trouble takes the focus (its message is its description).
@@ -72,7 +100,12 @@ export function TemplateEditor({ base }: Props) {
   return (
     <form onSubmit={submit} noValidate aria-label="Template version">
       <Stack gap="md">
-        {draft.restored && (
+        {!creating && (behind || newer !== undefined) && (
+          <NewerVersionNotice templateId={base.id} from={baseVersion} latest={Math.max(newer ?? 0, base.version)}
+            ready={base.version >= (newer ?? 0)} refused={newer !== undefined} onStartAgain={() => { publish.reset(); draft.reset(); }}
+            onKeep={() => { publish.reset(); draft.update({ ...draft.value, baseVersion: base.version }); }} />
+        )}
+        {draft.restored && !behind && newer === undefined && (
           <Alert color="blue" title="Unsaved changes restored">
             This browser kept what you typed earlier. <Button variant="subtle" size="compact-sm" onClick={draft.reset}>Start again from the latest version</Button>
           </Alert>

@@ -65,3 +65,15 @@ describe("the template editor's checks", () => {
     expect(other).toEqual(["/elsewhere: odd"]);
   });
 });
+
+describe("the editor's checks of a recursive schema", () => {
+  it("accept a schema that refers back to itself down a property and check the example at depth", () => {
+    const recursive = { type: "object", required: ["start_date", "end_date", "jurisdiction"], properties: {
+      start_date: { type: "string", format: "date" }, end_date: { type: "string", format: "date" },
+      jurisdiction: { type: "string", minLength: 2 }, annex: { $ref: "#" } } };
+    const fields = { ...GOOD, variablesSchema: JSON.stringify(recursive) };
+    expect(editorProblems(fields, false)).toEqual({});
+    const deep = { start_date: "2027-01-01", end_date: "2027-12-31", jurisdiction: "EU", annex: { jurisdiction: "X" } };
+    expect(editorProblems({ ...fields, example: JSON.stringify(deep) }, false).example).toMatch(/annex/);
+  });
+});

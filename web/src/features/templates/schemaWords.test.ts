@@ -49,3 +49,39 @@ describe("a schema in words", () => {
     expect(pointerInWords("")).toBe("the variables");
   });
 });
+
+describe("a recursive schema in words", () => {
+  it("follows a reference back to the root once, then says the group repeats", () => {
+    const fields = fieldsOf({ type: "object", properties: { name: { type: "string" }, child: { $ref: "#" } } });
+    const child = fields.find((f) => f.label === "Child");
+    expect(child?.kind).toBe("group of fields");
+    expect(child?.fields.map((f) => [f.pointer, f.kind])).toEqual([
+      ["/child/name", "text"], ["/child/child", "group like one above it (repeats)"],
+    ]);
+    expect(child?.fields[1]?.fields).toEqual([]);
+  });
+
+  it("stops a cycle through $defs and a list's items", () => {
+    const schema: RJSFSchema = {
+      type: "object", $defs: { clause: { type: "object", properties: { text: { type: "string" },
+        subclauses: { type: "array", items: { $ref: "#/$defs/clause" } } } } },
+      properties: { clauses: { type: "array", items: { $ref: "#/$defs/clause" } } },
+    };
+    const [clauses] = fieldsOf(schema);
+    expect(clauses?.kind).toBe("list of groups of fields");
+    const [text, subclauses] = clauses?.fields ?? [];
+    expect(text?.pointer).toBe("/clauses/‹item›/text");
+    expect(subclauses).toMatchObject({ kind: "list of groups like this one (repeating)", fields: [] });
+  });
+
+  it("does not loop on a reference to itself or multiply definitions that use the next twice", () => {
+    expect(fieldsOf({ type: "object", properties: { a: { $ref: "#/properties/a" } } })[0]?.fields).toEqual([]);
+    const $defs: Record<string, RJSFSchema> = { d30: { type: "string" } };
+    for (let n = 29; n >= 0; n -= 1) {
+      $defs[`d${String(n)}`] = { type: "object", properties: { l: { $ref: `#/$defs/d${String(n + 1)}` }, r: { $ref: `#/$defs/d${String(n + 1)}` } } };
+    }
+    const count = (fields: ReturnType<typeof fieldsOf>): number => fields.reduce((sum, f) => sum + 1 + count(f.fields), 0);
+    const fields = fieldsOf({ type: "object", $defs, properties: { top: { $ref: "#/$defs/d0" } } });
+    expect(count(fields)).toBeLessThan(1200);
+  });
+});

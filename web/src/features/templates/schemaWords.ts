@@ -18,17 +18,36 @@ export interface FieldInWords {
 
 type Node = RJSFSchema | boolean | undefined;
 
+/** The "$ref" targets already followed on the way down to a schema: a template's schema may be
+ * recursive (a clause holding clauses, "$ref": "#"), which the API accepts, so every walk
+ * stops where a reference comes back instead of following it forever. */
+type Seen = ReadonlySet<string>;
+
+// Only so many references deep, even without a repeat (a long chain of distinct definitions),
+// and only so many fields in all: definitions that each use the next twice would otherwise
+// multiply into millions of fields without any reference repeating.
+const MAX_REFERENCE_DEPTH = 32;
+const MAX_FIELDS = 500;
+interface Budget { left: number }
+
+interface Dereferenced { schema: RJSFSchema; seen: Seen; repeats: boolean }
+
 /** A local reference's target ("#/$defs/id"), merged under the referring schema's own words;
- * anything else stays as it is (the API refuses other references). */
-function dereferenced(schema: RJSFSchema, root: RJSFSchema): RJSFSchema {
+ * anything else stays as it is (the API refuses other references). A reference already on the
+ * way down (or too deep) is not followed: `repeats` says so. */
+function dereferenced(schema: RJSFSchema, root: RJSFSchema, seen: Seen = new Set()): Dereferenced {
   const { $ref, ...rest } = schema;
-  if (typeof $ref !== "string" || !$ref.startsWith("#")) return schema;
+  if (typeof $ref !== "string" || !$ref.startsWith("#")) return { schema, seen, repeats: false };
+  if (seen.has($ref) || seen.size >= MAX_REFERENCE_DEPTH) return { schema: rest, seen, repeats: true };
   let target: unknown = root;
   for (const token of $ref.slice(1).split("/").filter(Boolean)) {
     const key = decodeURIComponent(token).replaceAll("~1", "/").replaceAll("~0", "~");
-    target = typeof target === "object" && target !== null ? (target as Record<string, unknown>)[key] : undefined;
+    target = typeof target === "object" && target !== null && Object.hasOwn(target, key)
+      ? (target as Record<string, unknown>)[key] : undefined;
   }
-  return typeof target === "object" && target !== null ? { ...dereferenced(target, root), ...rest } : rest;
+  if (typeof target !== "object" || target === null) return { schema: rest, seen, repeats: false };
+  const inner = dereferenced(target, root, new Set([...seen, $ref]));
+  return { ...inner, schema: { ...inner.schema, ...rest } };
 }
 
 const FORMATS: Record<string, string> = {
@@ -36,7 +55,7 @@ const FORMATS: Record<string, string> = {
   uuid: "UUID", ipv4: "IPv4 address", ipv6: "IPv6 address", hostname: "host name",
 };
 
-function typeWords(schema: RJSFSchema, root: RJSFSchema): string {
+function typeWords(schema: RJSFSchema, root: RJSFSchema, seen: Seen): string {
   const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : [];
   const words = types.filter((type) => type !== "null").map((type) => {
     switch (type) {
@@ -46,8 +65,9 @@ function typeWords(schema: RJSFSchema, root: RJSFSchema): string {
       case "boolean": return "yes or no";
       case "object": return "group of fields";
       case "array": {
-        const items = typeof schema.items === "object" ? dereferenced(schema.items, root) : undefined;
-        return `list of ${items ? plural(typeWords(items, root)) : "values"}`;
+        const items = typeof schema.items === "object" ? dereferenced(schema.items, root, seen) : undefined;
+        if (items?.repeats) return "list of groups like this one (repeating)";
+        return `list of ${items ? plural(typeWords(items.schema, root, items.seen)) : "values"}`;
       }
       default: return type;
     }
@@ -88,30 +108,53 @@ function limitsOf(schema: RJSFSchema): string[] {
   return limits;
 }
 
-function fieldOf(name: string, node: Node, pointer: string, required: boolean, root: RJSFSchema): FieldInWords {
+function fieldOf(name: string, node: Node, pointer: string, required: boolean, root: RJSFSchema, seen: Seen,
+  budget: Budget): FieldInWords {
   if (typeof node !== "object") {
     return { pointer, label: inWords(name), kind: node === false ? "not allowed" : "any value", required, limits: [], fields: [] };
   }
-  const schema = dereferenced(node, root);
-  const items = typeof schema.items === "object" ? dereferenced(schema.items, root) : undefined;
-  const inner = schema.properties ? schema : items?.properties ? items : undefined;
+  const own = dereferenced(node, root, seen);
+  const schema = own.schema;
+  if (own.repeats) {
+    // A group that holds itself again further down: told once, not followed.
+    return { pointer, label: schema.title ?? inWords(name), kind: "group like one above it (repeats)", required,
+      limits: limitsOf(schema), ...(schema.description ? { description: schema.description } : {}), fields: [] };
+  }
+  const items = typeof schema.items === "object" ? dereferenced(schema.items, root, own.seen) : undefined;
+  const itemSchema = items && !items.repeats ? items.schema : undefined;
+  const inner = schema.properties ? own : itemSchema?.properties && items ? items : undefined;
   // Limits on a list of plain values concern its items too: "one of: EU, US" for each item.
-  const itemLimits = items && !items.properties ? limitsOf(items).map((limit) => `each item: ${limit}`) : [];
+  const itemLimits = itemSchema && !itemSchema.properties ? limitsOf(itemSchema).map((limit) => `each item: ${limit}`) : [];
   return {
-    pointer, label: schema.title ?? inWords(name), kind: typeWords(schema, root), required,
+    pointer, label: schema.title ?? inWords(name), kind: typeWords(schema, root, own.seen), required,
     limits: [...limitsOf(schema), ...itemLimits],
     ...(schema.description ? { description: schema.description } : {}),
-    fields: inner ? fieldsOf(inner, root, inner === items ? `${pointer}/‹item›` : pointer) : [],
+    fields: inner ? fieldsIn(inner.schema, root, inner === items ? `${pointer}/‹item›` : pointer, inner.seen, budget) : [],
   };
 }
 
 /** A schema's fields in words, required ones first (in the author's order), then the rest. */
 export function fieldsOf(schema: RJSFSchema, root: RJSFSchema = schema, prefix = ""): FieldInWords[] {
-  const object = dereferenced(schema, root);
-  const properties = object.properties ?? {};
-  const required = (object.required ?? []).filter((name) => name in properties);
+  return fieldsIn(schema, root, prefix, new Set(), { left: MAX_FIELDS });
+}
+
+function fieldsIn(schema: RJSFSchema, root: RJSFSchema, prefix: string, seen: Seen, budget: Budget): FieldInWords[] {
+  const own = dereferenced(schema, root, seen);
+  if (own.repeats) return [];
+  const properties = own.schema.properties ?? {};
+  const required = (own.schema.required ?? []).filter((name) => Object.hasOwn(properties, name));
   const names = [...required, ...Object.keys(properties).filter((name) => !required.includes(name))];
-  return names.map((name) => fieldOf(name, properties[name], `${prefix}/${name}`, required.includes(name), root));
+  const fields: FieldInWords[] = [];
+  for (const name of names) {
+    if (budget.left <= 0) {
+      fields.push({ pointer: `${prefix}/…`, label: "More fields", kind: "not listed: the schema has too many to show here",
+        required: false, limits: [], fields: [] });
+      break;
+    }
+    budget.left -= 1;
+    fields.push(fieldOf(name, properties[name], `${prefix}/${name}`, required.includes(name), root, own.seen, budget));
+  }
+  return fields;
 }
 
 /** "/payment/total" → "Payment › Total": a pointer as the labels a reader sees. */
