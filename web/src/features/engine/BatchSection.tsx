@@ -1,5 +1,5 @@
 import { Button, CloseButton, Code, Group, List, Stack, Text } from "@mantine/core";
-import { Notice } from "../contract-page/Notice";
+import { Notice } from "../../app/Notice";
 import { Section } from "../contract-page/Section";
 import { CallResult } from "./CallResult";
 import { callFailureWords } from "./outcomeWords";

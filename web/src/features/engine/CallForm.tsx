@@ -1,6 +1,6 @@
 import { Button, Group, NativeSelect, Stack, Text } from "@mantine/core";
 import { useState, type SubmitEvent } from "react";
-import { Notice } from "../contract-page/Notice";
+import { Notice } from "../../app/Notice";
 import { AbiFields } from "./AbiFields";
 import { parseArgs, type AbiFunction } from "./abi";
 import { CallResult } from "./CallResult";

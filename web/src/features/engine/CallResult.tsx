@@ -1,5 +1,5 @@
 import { Code, List, Stack, Text } from "@mantine/core";
-import { Notice } from "../contract-page/Notice";
+import { Notice } from "../../app/Notice";
 import { eventWords, failureWords, valueText, type ExecutionResult } from "./outcomeWords";
 
 /** One call's outcome in words: the result and events, or why it failed. */

@@ -2,8 +2,8 @@ import { MAX_PARTY_BITS } from "@cms/sdk";
 import { Button, Group, List, Loader, Stack, Text, TextInput } from "@mantine/core";
 import { useState, type SubmitEvent } from "react";
 import { useSession } from "../../auth/sessionStore";
-import { Notice } from "../contract-page/Notice";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { Notice } from "../../app/Notice";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { Section } from "../contract-page/Section";
 import { engineAddressOf } from "./callerAddress";
 import { useCircuitInfo, useCircuitResult, useInputStatus, useRequestEvaluation, useSubmitInput,

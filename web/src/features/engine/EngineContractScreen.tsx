@@ -1,7 +1,7 @@
 import { Loader, Stack, Title } from "@mantine/core";
 import { draftKey, useStoredDraft } from "../contract-form/useStoredDraft";
 import { useReader } from "../contract-page/queries";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { Section } from "../contract-page/Section";
 import { BatchSection } from "./BatchSection";
 import { CallForm } from "./CallForm";

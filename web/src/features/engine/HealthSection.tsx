@@ -1,5 +1,5 @@
 import { Group, List, Loader, Text } from "@mantine/core";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { Section } from "../contract-page/Section";
 import { percentText as percent } from "./percent";
 import { useEngineHealth } from "./queries";

@@ -1,5 +1,5 @@
 import { Button, Loader, Table, Text } from "@mantine/core";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { Section } from "../contract-page/Section";
 import { ScrollableTable } from "./ScrollableTable";
 import { failureWords } from "./outcomeWords";

@@ -1,7 +1,7 @@
 import { BarChart } from "@mantine/charts";
 import { Loader, SimpleGrid, Stack, Table, Text } from "@mantine/core";
 import { useId } from "react";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { Section } from "../contract-page/Section";
 import { ScrollableTable } from "./ScrollableTable";
 import { percent, percentText } from "./percent";

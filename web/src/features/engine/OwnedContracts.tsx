@@ -1,6 +1,6 @@
 import { Anchor, Button, Loader, Table, Text } from "@mantine/core";
 import { Link } from "react-router";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { Section } from "../contract-page/Section";
 import { useOwnedContracts } from "./queries";
 import { ScrollableTable } from "./ScrollableTable";

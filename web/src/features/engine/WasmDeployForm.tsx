@@ -2,7 +2,7 @@ import { Button, FileInput, Group, Stack, Textarea, TextInput } from "@mantine/c
 import { useState, type SubmitEvent } from "react";
 import { draftKey, useStoredDraft } from "../contract-form/useStoredDraft";
 import { useReader } from "../contract-page/queries";
-import { Notice } from "../contract-page/Notice";
+import { Notice } from "../../app/Notice";
 import { AbiFields } from "./AbiFields";
 import { parseArgs, type AbiParam } from "./abi";
 import { deployErrors } from "./deployErrors";

@@ -1,7 +1,7 @@
 import { Alert, Anchor, Loader, Stack, Text, Title } from "@mantine/core";
 import { Link, useParams } from "react-router";
 import { useMe } from "../../auth/me";
-import { ProblemAlert } from "../../auth/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { useTemplateVersion } from "../../templates/templateQueries";
 import { TemplateEditor } from "./TemplateEditor";
 

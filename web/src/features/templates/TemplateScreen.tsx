@@ -1,7 +1,7 @@
 import { Anchor, Badge, Button, Grid, Group, Loader, Stack, Tabs, Text, Title } from "@mantine/core";
 import { Link, useParams, useSearchParams } from "react-router";
 import { useHasRole } from "../../auth/me";
-import { ProblemAlert } from "../../auth/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { useTemplateVersion } from "../../templates/templateQueries";
 import { ExamplePreview } from "./ExamplePreview";
 import { VersionCompare } from "./VersionCompare";

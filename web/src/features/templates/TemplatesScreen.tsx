@@ -2,7 +2,7 @@ import { Anchor, Badge, Button, Card, Group, Loader, Select, SimpleGrid, Stack, 
 import { useState } from "react";
 import { Link } from "react-router";
 import { useHasRole } from "../../auth/me";
-import { ProblemAlert } from "../../auth/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { formatInstant } from "../../contracts/lifecycle";
 import { useTemplates } from "../../contracts/queries";
 import { categoriesOf, filterCatalogue } from "./catalogueFilter";

@@ -1,6 +1,6 @@
 import { Group, Loader, Select, Stack, Text } from "@mantine/core";
 import { useState } from "react";
-import { ProblemAlert } from "../../auth/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { useTemplateVersion, useTemplateVersions, type TemplateVersion } from "../../templates/templateQueries";
 import { DiffView } from "./DiffView";
 

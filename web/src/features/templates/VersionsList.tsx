@@ -1,6 +1,6 @@
 import { Anchor, Loader, Stack, Text, Title } from "@mantine/core";
 import { Link } from "react-router";
-import { ProblemAlert } from "../../auth/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { formatInstant } from "../../contracts/lifecycle";
 import { useTemplateVersions } from "../../templates/templateQueries";
 

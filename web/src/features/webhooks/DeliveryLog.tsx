@@ -1,7 +1,7 @@
 import { Button, Group, Stack, Table, Text, Title, VisuallyHidden } from "@mantine/core";
 import { useState } from "react";
 import { eventLabel } from "../../contracts/eventTypes";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { DeliveryRow } from "./DeliveryRow";
 import { useReplayDelivery, type Delivery, type Webhook } from "./queries";
 import { useDeliveryLog } from "./useDeliveryLog";

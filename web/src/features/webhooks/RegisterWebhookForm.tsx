@@ -2,7 +2,7 @@ import { Button, Checkbox, Group, SimpleGrid, Stack, Text, TextInput, Title } fr
 import { useState } from "react";
 import { plainProblem } from "../../api/problemText";
 import { eventLabel } from "../../contracts/eventTypes";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { draftKey, useStoredDraft } from "../contract-form/useStoredDraft";
 import { useRegisterWebhook } from "./queries";
 import { registrationErrors } from "./serverErrors";

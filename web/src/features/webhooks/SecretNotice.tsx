@@ -1,6 +1,6 @@
 import { Button, CopyButton, Group, Stack, Text, TextInput } from "@mantine/core";
 import { useEffect, useRef } from "react";
-import { Notice } from "../contract-page/Notice";
+import { Notice } from "../../app/Notice";
 import type { ShownSecret } from "./revealedSecret";
 
 /** The signing secret, the one time the API hands it out. It is held in memory only (see

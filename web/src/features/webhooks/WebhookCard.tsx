@@ -4,7 +4,7 @@ import { StateBadge } from "../contract-page/StateBadge";
 import { useState } from "react";
 import { eventLabel } from "../../contracts/eventTypes";
 import { formatInstant } from "../../contracts/lifecycle";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { ConfirmButton } from "./ConfirmButton";
 import { DeliveryLog } from "./DeliveryLog";
 import { useDeleteWebhook, useRotateSecret, useSetWebhookStatus, type Webhook } from "./queries";

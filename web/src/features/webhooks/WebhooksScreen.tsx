@@ -1,7 +1,7 @@
 import { Stack, Text, Title } from "@mantine/core";
 import { useRef } from "react";
 import { useSession } from "../../auth/sessionStore";
-import { ProblemAlert } from "../contract-page/ProblemAlert";
+import { ProblemAlert } from "../../app/ProblemAlert";
 import { useWebhooks } from "./queries";
 import { RegisterWebhookForm } from "./RegisterWebhookForm";
 import { dismissSecret, useShownSecret } from "./revealedSecret";
