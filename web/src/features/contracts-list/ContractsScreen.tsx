@@ -6,20 +6,21 @@ import { useHasRole } from "../../auth/me";
 import { ContractResults } from "./ContractResults";
 import { apiFilterErrors } from "./filterErrors";
 import { FiltersForm } from "./FiltersForm";
-import { filtersFromSearch, searchFromFilters, type ListFilters } from "./listQuery";
+import { filtersFromSearch, searchFromFilters, withScopeFor, type ListFilters } from "./listQuery";
 import { useContractPages } from "./useContractPages";
 
 /** Contracts: a tab per lifecycle state, filters and search, all in the URL. */
 export function ContractsScreen() {
   const [search, setSearch] = useSearchParams();
-  const filters = filtersFromSearch(search);
+  // Auditors and admins may read every contract (listContracts' scope=all); others see theirs,
+  // also when a link shared by an auditor says scope=all.
+  const overseer = useHasRole("auditor", "admin");
+  const filters = withScopeFor(overseer, filtersFromSearch(search));
   // Each change is a history entry: the back button returns to the previous view.
   const show = (next: ListFilters) => { setSearch(searchFromFilters(next)); };
   // The same query as the results' (shared, not repeated): its refusal goes beside the fields.
   const { error } = useContractPages(filters);
   const refused = error ? apiFilterErrors(plainProblem(error)) : {};
-  // Auditors and admins may read every contract (listContracts' scope=all); others see theirs.
-  const overseer = useHasRole("auditor", "admin");
   return (
     <Stack gap="md">
       <Group justify="space-between" wrap="wrap">

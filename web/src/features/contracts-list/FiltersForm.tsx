@@ -62,9 +62,12 @@ export function FiltersForm({ filters, onApply, refused }: Props) {
             onChange={(e) => { set("counterparty")(e.currentTarget.value); }} />
           <Select label="Template" data={templateOptions} value={draft.template || null} clearable
             placeholder="Any template" onChange={set("template")} error={errorOf("template")} />
-          <Select label="My role" value={draft.role || null} clearable placeholder="Either role"
-            data={[{ value: "provider", label: "Provider" }, { value: "consumer", label: "Consumer" }]}
-            onChange={set("role")} error={errorOf("role")} />
+          {/* Every contract is read in the all scope, whoever's: the caller's role filters nothing. */}
+          {filters.scope === "mine" && (
+            <Select label="My role" value={draft.role || null} clearable placeholder="Either role"
+              data={[{ value: "provider", label: "Provider" }, { value: "consumer", label: "Consumer" }]}
+              onChange={set("role")} error={errorOf("role")} />
+          )}
           <TextInput type="date" label="Created from" value={draft.createdFrom} error={errorOf("createdFrom")}
             onChange={(e) => { set("createdFrom")(e.currentTarget.value); }} />
           <TextInput type="date" label="Created until" value={draft.createdTo} error={errorOf("createdTo")}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { apiQuery, filtersFromSearch, NO_FILTERS, searchFromFilters, startOfLocalDay } from "./listQuery";
+import { apiQuery, filtersFromSearch, NO_FILTERS, searchFromFilters, startOfLocalDay, withScopeFor } from "./listQuery";
 
 describe("the contracts list's filters", () => {
   it("map to the listContracts query: local days become instants, empty ones are left out", () => {
@@ -23,6 +23,12 @@ describe("the contracts list's filters", () => {
     expect(filtersFromSearch(searchFromFilters(filters))).toEqual(filters);
     expect(searchFromFilters(filters).toString()).toBe("status=signed&createdFrom=2026-12-01&q=model");
     expect(filtersFromSearch(new URLSearchParams("status=bogus&role=admin&createdTo=yesterday"))).toEqual(NO_FILTERS);
+  });
+
+  it("keep a non-overseer in their own scope, whatever a shared link says", () => {
+    const shared = filtersFromSearch(new URLSearchParams("scope=all&status=active"));
+    expect(withScopeFor(false, shared)).toEqual({ ...shared, scope: "mine" });
+    expect(withScopeFor(true, shared)).toBe(shared);
   });
 
   it("ask for every contract in the all scope, without the caller's role", () => {

@@ -86,3 +86,8 @@ export function hasFilters(filters: ListFilters): boolean {
 export function sameFilters(a: ListFilters, b: ListFilters): boolean {
   return searchFromFilters(a).toString() === searchFromFilters(b).toString();
 }
+
+/** The filters as `overseer` (an auditor or admin) may use them: anyone else sees their own. */
+export function withScopeFor(overseer: boolean, filters: ListFilters): ListFilters {
+  return overseer || filters.scope === "mine" ? filters : { ...filters, scope: "mine" };
+}
