@@ -12,7 +12,7 @@ import { useDatasetUpload, type DatasetUploadState } from "./useDatasetUpload";
 export function DatasetsPanel({ contractId, datasetIds, canUpload }: { contractId: string; datasetIds: string[]; canUpload: boolean }) {
   const { state, upload } = useDatasetUpload(contractId);
   const busy = state.phase === "hashing" || state.phase === "uploading" || state.phase === "checking";
-  const datasets = useDatasets(contractId, busy);
+  const datasets = useDatasets(contractId);
   return (
     <Stack gap="xs">
       <Title order={3} size="h4">Datasets</Title>

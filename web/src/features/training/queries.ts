@@ -87,13 +87,13 @@ export function useTrainingJob(id: string) {
 }
 
 /** The contract's datasets; live while one awaits its check (`watching`). */
-export function useDatasets(contractId: string, watching: boolean) {
+/** The contract's datasets; an upload's wait refreshes this same query while it checks. */
+export function useDatasets(contractId: string) {
   const cms = useCms();
   return useQuery({
     queryKey: trainingKeys.datasets(useReader(), contractId),
     queryFn: async () => present((await cms.GET("/api/v1/contracts/{contract_id}/datasets",
       { params: { path: { contract_id: contractId } } })).data).items,
-    refetchInterval: watching ? 2_000 : false,
   });
 }
 

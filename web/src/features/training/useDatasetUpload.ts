@@ -1,6 +1,6 @@
-import { present, type CmsApi } from "@cms/sdk";
+import { present } from "@cms/sdk";
 import { useQueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useCms } from "../../api/cms";
 import { sha256OfBytes } from "../contract-page/hash";
 import { useReader } from "../contract-page/queries";
@@ -21,17 +21,30 @@ const CHECK_WAIT_MS = 60_000;
 
 /** Upload one of the contract's datasets (its provider): hash it here, send it through the
  * presigned form with progress (the attachments' upload code), then wait for the format
- * check to register it with the same SHA-256. */
+ * check to register it with the same SHA-256. The wait reads the datasets' own query, so the
+ * table beside it updates from the same reads, and it ends when the screen goes away. */
 export function useDatasetUpload(contractId: string) {
   const cms = useCms();
   const queryClient = useQueryClient();
   const key = trainingKeys.datasets(useReader(), contractId);
   const [state, setState] = useState<DatasetUploadState>({ phase: "idle" });
+  const running = useRef<AbortController | null>(null);
+  useEffect(() => () => { running.current?.abort(); }, []);
+
+  const readDatasets = (): Promise<Dataset[]> => queryClient.query({
+    queryKey: key, staleTime: 0,
+    queryFn: async () => present((await cms.GET("/api/v1/contracts/{contract_id}/datasets",
+      { params: { path: { contract_id: contractId } } })).data).items,
+  });
 
   async function upload(datasetId: string, file: File): Promise<void> {
+    running.current?.abort();
+    const controller = new AbortController();
+    running.current = controller;
     try {
       setState({ phase: "hashing", datasetId, progress: 0 });
       const sha256 = await sha256OfBytes(await file.arrayBuffer());
+      const earlier = (await readDatasets()).find((item) => item.id === datasetId)?.registered_at ?? null;
       const grant = present((await cms.POST("/api/v1/contracts/{contract_id}/datasets", {
         params: { path: { contract_id: contractId } }, body: { dataset_id: datasetId, size: file.size } })).data);
       setState({ phase: "uploading", datasetId, progress: 0 });
@@ -39,24 +52,32 @@ export function useDatasetUpload(contractId: string) {
         setState({ phase: "uploading", datasetId, progress });
       });
       setState({ phase: "checking", datasetId, progress: 1 });
-      const dataset = await registeredWith(cms, contractId, datasetId, sha256);
+      const dataset = await firstRead(readDatasets, registeredAnew(datasetId, sha256, earlier), controller.signal);
       setState(dataset ? { phase: "registered", datasetId, dataset } : { phase: "refused", datasetId });
-      await queryClient.invalidateQueries({ queryKey: key });
     } catch (error) {
-      setState({ phase: "failed", datasetId, error });
+      if (!controller.signal.aborted) setState({ phase: "failed", datasetId, error });
     }
   }
   return { state, upload };
 }
 
-/** The dataset once registered with this content's hash; null if that does not happen in time. */
-async function registeredWith(cms: CmsApi, contractId: string, datasetId: string, sha256: string): Promise<Dataset | null> {
-  const deadline = Date.now() + CHECK_WAIT_MS;
-  for (let wait = 500; Date.now() < deadline; wait = Math.min(wait * 2, 2_000)) {
-    await new Promise((resolve) => setTimeout(resolve, wait));
-    const items = present((await cms.GET("/api/v1/contracts/{contract_id}/datasets",
-      { params: { path: { contract_id: contractId } } })).data).items;
-    const found = items.find((item) => item.id === datasetId && item.registered && item.sha256 === sha256);
+/** Whether a dataset record answers an upload of `sha256`: registered with that hash at
+ * another time than the record seen before the upload (`earlier`), so that a re-upload of the
+ * same bytes is not taken as checked before its own check has run. */
+export function registeredAnew(datasetId: string, sha256: string, earlier: string | null) {
+  return (item: Dataset): boolean => item.id === datasetId && item.registered &&
+    item.sha256 === sha256 && item.registered_at !== earlier;
+}
+
+/** The first dataset `wanted` finds, read with growing pauses; null when it does not appear
+ * within CHECK_WAIT_MS; throws the signal's reason when the wait is abandoned. */
+export async function firstRead(read: () => Promise<Dataset[]>, wanted: (item: Dataset) => boolean,
+  signal: AbortSignal, waitMs = CHECK_WAIT_MS): Promise<Dataset | null> {
+  const deadline = Date.now() + waitMs;
+  for (let pause = 500; Date.now() < deadline; pause = Math.min(pause * 2, 2_000)) {
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    signal.throwIfAborted();
+    const found = (await read()).find(wanted);
     if (found) return found;
   }
   return null;
