@@ -1,8 +1,9 @@
-import { Anchor, Badge, Checkbox, Group, Paper, Stack, Text } from "@mantine/core";
+import { Anchor, Checkbox, Group, Paper, Stack, Text } from "@mantine/core";
 import { Link } from "react-router";
 import { contractPath, counterpartyOf, formatDate, roleOf, shortDid, STATUS_COLOR, STATUS_LABEL,
   type Contract } from "../../contracts/lifecycle";
 import type { RowOutcome } from "./bulkActions";
+import { StateBadge } from "../contract-page/StateBadge";
 
 interface Props {
   contract: Contract;
@@ -24,7 +25,7 @@ export function ContractRow({ contract, did, selected, onToggle, outcome }: Prop
           <Group gap="xs" wrap="wrap">
             <Anchor id={titleId} component={Link} to={contractPath(contract.id)} fw={600}
               style={{ overflowWrap: "anywhere" }}>{contract.title}</Anchor>
-            <Badge color={STATUS_COLOR[contract.status]} variant="filled" autoContrast>{STATUS_LABEL[contract.status]}</Badge>
+            <StateBadge color={STATUS_COLOR[contract.status]}>{STATUS_LABEL[contract.status]}</StateBadge>
           </Group>
           <Text size="sm" c="dimmed" style={{ overflowWrap: "anywhere" }}>
             {roleOf(contract, did) === "provider" ? "You provide" : "You consume"} · with{" "}

@@ -1,7 +1,8 @@
-import { Anchor, Badge, Group, Paper, Stack, Title } from "@mantine/core";
+import { Anchor, Group, Paper, Stack, Title } from "@mantine/core";
 import { Link } from "react-router";
 import { STATUS_COLOR, STATUS_LABEL } from "../../contracts/lifecycle";
 import type { StateCount } from "./dashboardData";
+import { StateBadge } from "../contract-page/StateBadge";
 
 export function StateCounts({ counts }: { counts: StateCount[] }) {
   return (
@@ -12,7 +13,7 @@ export function StateCounts({ counts }: { counts: StateCount[] }) {
           {counts.map(({ status, count, more }) => (
             <Group component="li" key={status} justify="space-between">
               <Anchor component={Link} to={`/contracts?status=${status}`}>{STATUS_LABEL[status]}</Anchor>
-              <Badge color={STATUS_COLOR[status]} variant="filled" autoContrast>{count}{more ? "+" : ""}</Badge>
+              <StateBadge color={STATUS_COLOR[status]}>{count}{more ? "+" : ""}</StateBadge>
             </Group>
           ))}
         </Stack>

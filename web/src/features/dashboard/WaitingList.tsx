@@ -1,9 +1,10 @@
-import { Anchor, Badge, Group, Paper, Stack, Text, Title } from "@mantine/core";
+import { Anchor, Group, Paper, Stack, Text, Title } from "@mantine/core";
 import { Link } from "react-router";
 import { contractPath, shortDid, counterpartyOf } from "../../contracts/lifecycle";
 import type { Waiting } from "../../contracts/rules";
 import { useSession } from "../../auth/sessionStore";
 import { FOLLOWED_STATES, MAX_FOLLOWED_PAGES, PER_STATE, type Overview } from "./dashboardData";
+import { StateBadge } from "../contract-page/StateBadge";
 
 const WAITING_WORDS: Record<Waiting, { badge: string; color: string; hint: string }> = {
   sign: { badge: "To sign", color: "yellow", hint: "Your signature is awaited." },
@@ -32,7 +33,7 @@ export function WaitingList({ waiting, capped }: { waiting: Overview["waiting"];
           {sorted.map(({ contract, waiting: what }) => (
             <Paper component="li" key={contract.id} withBorder p="sm">
               <Group gap="xs" wrap="wrap">
-                <Badge color={WAITING_WORDS[what].color} variant="filled" autoContrast>{WAITING_WORDS[what].badge}</Badge>
+                <StateBadge color={WAITING_WORDS[what].color}>{WAITING_WORDS[what].badge}</StateBadge>
                 <Anchor component={Link} to={contractPath(contract.id)} fw={600} style={{ overflowWrap: "anywhere" }}>
                   {contract.title}
                 </Anchor>
