@@ -124,8 +124,10 @@ def accessibility_violations(page: Any) -> list[dict[str, Any]]:
         page.evaluate(AXE.read_text() + "\n;undefined")
     # A dialog fading in is half transparent: its colours, blended, fail the contrast check
     # though the settled page passes. Judge the page once its transitions have finished.
-    page.evaluate("() => Promise.all(document.getAnimations().map((a) => a.finished"
-                  ".catch(() => undefined)))")
+    # Only finite ones: a spinner's animation never finishes.
+    page.evaluate("() => Promise.all(document.getAnimations()"
+                  ".filter((a) => a.effect && a.effect.getComputedTiming().endTime !== Infinity)"
+                  ".map((a) => a.finished.catch(() => undefined)))")
     results = page.evaluate("() => window.axe.run(document, {resultTypes: ['violations']})")
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "nodes": [node["target"] for node in v["nodes"]][:5]}

@@ -8,6 +8,8 @@ export const theme = createTheme({
   fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
   fontFamilyMonospace: "ui-monospace, 'SFMono-Regular', Menlo, monospace",
   components: {
+    // Every notification's close button is named (axe: a button needs discernible text).
+    Notification: { defaultProps: { closeButtonProps: { "aria-label": "Dismiss notification" } } },
     // The date picker, as axe checks it: its month arrows are icons, unnamed to a screen
     // reader without these labels; its weekend days (red 6) and other months' days (dimmed,
     // half opacity) are below WCAG AA's contrast, so weekends are not set apart and other
