@@ -174,7 +174,7 @@ def _wait_for_attachment(client: CmsClient, contract_id: str, attachment_id: str
     log("  attached  the upload was not registered in time (see the triggers log)")
 
 
-def _wait_for_anchor(client: CmsClient, log: Callable[[str], Any], timeout_s: float = 30) -> None:
+def _wait_for_anchor(client: CmsClient, log: Callable[[str], Any], timeout_s: float = 60) -> None:
     """The anchor schedule puts the events' Merkle root on the local chain within seconds."""
     deadline = time.monotonic() + timeout_s
     status = client.ledger_status()
@@ -184,7 +184,7 @@ def _wait_for_anchor(client: CmsClient, log: Callable[[str], Any], timeout_s: fl
     batch = status.get("last_batch")
     if status["unanchored"]["count"] or batch is None:
         log(f"  anchoring: {status['unanchored']['count']} events still waiting "
-            f"({status.get('problem', {}).get('detail', 'see /api/v1/ledger/status')})")
+            f"({(status.get('problem') or {}).get('detail', 'see /api/v1/ledger/status')})")
         return
     log(f"  anchored  events {batch['first_seq']}..{batch['last_seq']} as Merkle root "
         f"{batch['root'][:16]}… in block {batch['block_number']} (tx {batch['tx_hash'][:18]}…) "
