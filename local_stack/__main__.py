@@ -63,6 +63,16 @@ def main() -> int:
         print(f"Could not start: {error}. Is port {port} free? Set CMS_PORT to change it.",
               file=sys.stderr)
         return 1
+    # Whatever happens in the demo or while serving, the chain, moto and the enclave go too.
+    try:
+        _demo_and_serve(stack)
+    finally:
+        print("\nStopping.")
+        stack.stop()
+    return 0
+
+
+def _demo_and_serve(stack: LocalStack) -> None:
     print("\nDemo: sign in with DIDs, a contract from a template with an attachment, submit, "
           "both sign, activate, verify, anchor, receipt, DP training in the enclave, the "
           "contract engine")
@@ -90,9 +100,6 @@ Serving until Ctrl-C.""", flush=True)
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     stop.wait()
-    print("\nStopping.")
-    stack.stop()
-    return 0
 
 
 if __name__ == "__main__":
