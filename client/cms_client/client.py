@@ -12,22 +12,12 @@ from cms.domain.contracts import Content, content_digest
 from cms.domain.errors import DomainError
 from cms.domain.signatures import contract_signing_payload
 from cms.domain.siwe import HEADER_SUFFIX, parse_siwe
+from cms_client.errors import ApiError
 from cms_client.signers import Signer
 
 DID_HEADER_SUFFIX = " wants you to sign in with your DID:"
 # contract_signing_payload needs a positive chain id even when the scheme does not use it.
 _UNUSED_CHAIN_ID = 1
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, problem: dict[str, Any],
-                 retry_after: int | None = None) -> None:
-        self.status = status
-        self.problem = problem
-        self.code = problem.get("code", "unknown")
-        # Seconds to wait before trying again (429 rate_limited, 503), from Retry-After.
-        self.retry_after = retry_after
-        super().__init__(f"{status} {self.code}: {problem.get('detail', problem)}")
 
 
 class CmsClient:
@@ -269,8 +259,8 @@ class CmsClient:
         response = self._http.post(form["url"], data=form["fields"],
                                    files={"file": (name, content, media_type)})
         if response.status_code >= 300:
-            raise ApiError(response.status_code, {"code": "upload_failed",
-                                                  "detail": response.text[:500]})
+            raise ApiError.from_response(response.status_code, {
+                "code": "upload_failed", "detail": response.text[:500]})
 
     def attachment(self, contract_id: str, attachment_id: str) -> bytes:
         """An attachment's bytes, checked against its recorded SHA-256."""
@@ -448,8 +438,9 @@ class CmsClient:
                                       headers=all_headers)
         if response.status_code >= 400 and not expect_error:
             data = response.json() if response.content else {}
-            raise ApiError(response.status_code, data if isinstance(data, dict) else {},
-                           _retry_after(response))
+            raise ApiError.from_response(response.status_code,
+                                         data if isinstance(data, dict) else {},
+                                         _retry_after(response))
         return response
 
 
