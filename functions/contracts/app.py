@@ -125,6 +125,8 @@ def create(request: Annotated[NewContract, Body()],
         count("ContractsCreated")
         return made
 
+    # "contracts.create", not the operationId the other creates use: keys stored under it
+    # before they did must go on answering their retries.
     body = idempotent(api, runtime, idempotency_key, make, operation="contracts.create",
                       request=fields)
     return json_response(Contract.model_validate(body), 201,
