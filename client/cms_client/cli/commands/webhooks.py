@@ -23,8 +23,7 @@ PAGE_SIZE = 100
 
 
 def _store_the_secret() -> None:
-    note("Store the secret now: it signs every delivery (CMS-Signature) and is not shown "
-         "again.")
+    note("Store the secret now: it is not shown again (it signs every delivery).")
 
 
 @app.command("create")
