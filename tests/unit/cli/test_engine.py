@@ -99,3 +99,16 @@ def test_history_follows_the_cursor_and_stops_at_the_limit(api: ScriptedApi, cap
     assert cms("engine", "history", ADDRESS, "--limit", "1") == 0
     assert len(api.sent("GET", path)) == 1
     assert api.sent("GET", path)[0].url.params["limit"] == "1"
+
+
+def test_a_table_shows_the_chosen_columns(api: ScriptedApi, capsys) -> None:
+    from cms_client.cli import main
+
+    api.answers[("POST", f"{ENGINE}/{ADDRESS}/execute")] = (200, {
+        "execution_id": "e1", "function": "balanceOf", "success": True,
+        "return_value": "250", "gas_used": 2600, "cached": False, "events": [],
+        "sequence": 7})
+    assert main(["-o", "table", "engine", "call", ADDRESS, "balanceOf", "--arg",
+                 "account=0x01"]) == 0
+    out = capsys.readouterr().out
+    assert "return value" in out and "250" in out and "sequence" not in out

@@ -95,3 +95,12 @@ def test_job_list_passes_its_filters_and_follows_the_cursor(api: ScriptedApi,
     params = [dict(r.url.params) for r in api.sent("GET", "/api/v1/training-jobs")]
     assert params[1] == {"status": "completed", "contract_id": CONTRACT, "limit": "100",
                          "cursor": "c"}
+
+
+def test_a_table_watch_writes_one_line_per_epoch(api: ScriptedApi, capsys) -> None:
+    from cms_client.cli import main
+
+    api.answers[("GET", JOB_PATH)] = [job("running", 1), job("completed", 2)]
+    assert main(["-o", "table", "training", "job", "watch", JOB]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["1", "2"]

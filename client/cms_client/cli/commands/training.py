@@ -248,9 +248,11 @@ def _epochs_as_they_come(api: TrainingApi, job_id: str, interval: float,
 @result_app.command("verify")
 def verify_result(ctx: typer.Context, job_id: str = JOB_ID,
                   development_root: Annotated[str | None, typer.Option(
-                      "--development-root", envvar="CMS_ATTESTATION_DEV_ROOT",
+                      "--development-root",
                       help="Also trust this development root (a local simulated enclave; "
-                           "never production).")] = None,
+                           "never production). Named on each run, never taken from the "
+                           "environment, so a development setting cannot leak into a real "
+                           "check.")] = None,
                   out: Annotated[Path | None, typer.Option(
                       "--out", help="Keep the result bundle in this file.")] = None,
                   model_out: Annotated[Path | None, typer.Option(
