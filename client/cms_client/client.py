@@ -1,8 +1,9 @@
-"""A small synchronous client over httpx; errors raise ApiError with the problem document."""
+"""The synchronous client: hand-written calls returning dicts (``CmsClient``), and every
+operation typed (``CmsClient.api``); errors raise ApiError subclasses (cms_client.errors)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -12,31 +13,29 @@ from cms.domain.contracts import Content, content_digest
 from cms.domain.errors import DomainError
 from cms.domain.signatures import contract_signing_payload
 from cms.domain.siwe import HEADER_SUFFIX, parse_siwe
+from cms_client.errors import ApiError
+from cms_client.generated.operations import Operations
 from cms_client.signers import Signer
+from cms_client.transport import ApiCall, RetryPolicy, Transport
 
 DID_HEADER_SUFFIX = " wants you to sign in with your DID:"
 # contract_signing_payload needs a positive chain id even when the scheme does not use it.
 _UNUSED_CHAIN_ID = 1
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, problem: dict[str, Any],
-                 retry_after: int | None = None) -> None:
-        self.status = status
-        self.problem = problem
-        self.code = problem.get("code", "unknown")
-        # Seconds to wait before trying again (429 rate_limited, 503), from Retry-After.
-        self.retry_after = retry_after
-        super().__init__(f"{status} {self.code}: {problem.get('detail', problem)}")
-
-
 class CmsClient:
     def __init__(self, base_url: str, *, token: str | None = None, timeout: float = 30.0,
-                 http: httpx.Client | None = None) -> None:
+                 http: httpx.Client | None = None, retry: RetryPolicy | None = None,
+                 sleep: Callable[[float], None] | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.did: str | None = None  # whom the token speaks for, once signed in here
         self._http = http or httpx.Client(timeout=timeout)
+        self._transport = Transport(self.base_url, self._http, token=lambda: self.token,
+                                    policy=retry, sleep=sleep, clock=clock)
+        # Every operation of the API, typed (cms_client.generated.operations).
+        self.api = Operations(self._transport)
 
     def close(self) -> None:
         self._http.close()
@@ -442,20 +441,9 @@ class CmsClient:
     def _request(self, method: str, path: str, body: Any = None, *,
                  params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
                  expect_error: bool = False) -> httpx.Response:
-        all_headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        all_headers.update(headers or {})
-        response = self._http.request(method, self.base_url + path, json=body, params=params,
-                                      headers=all_headers)
-        if response.status_code >= 400 and not expect_error:
-            data = response.json() if response.content else {}
-            raise ApiError(response.status_code, data if isinstance(data, dict) else {},
-                           _retry_after(response))
-        return response
-
-
-def _retry_after(response: httpx.Response) -> int | None:
-    value = response.headers.get("retry-after", "")
-    return int(value) if value.isdigit() else None
+        return self._transport.request(ApiCall(
+            method, path, query=params or {}, body=body, headers=headers or {},
+            expect_error=expect_error))
 
 
 def _fetched(http: httpx.Client, url: str, sha256: str) -> bytes:
