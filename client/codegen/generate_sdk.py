@@ -78,6 +78,9 @@ def render_models(document: dict[str, Any]) -> str:
         field_constraints=True, use_standard_collections=True, use_union_operator=True,
         disable_timestamp=True, enum_field_as_literal=LiteralType.All, use_double_quotes=True,
         collapse_root_models=True, formatters=[Formatter.BUILTIN],
+        # Constrained and nullable values as plain annotated types, not RootModel wrappers:
+        # ``page.next_cursor`` is a str, not an object holding one in ``.root``.
+        collapse_constrained_root_models_as_annotated=True, use_type_alias=True,
         custom_file_header=HEADER.rstrip("\n"))
     assert isinstance(text, str)
     return text.rstrip("\n") + "\n"

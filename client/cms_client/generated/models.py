@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 from typing_extensions import TypeAliasType
 
 
@@ -37,17 +37,18 @@ class AccessToken(BaseModel):
     ]
 
 
-class LastRunAgeS(RootModel[float]):
-    root: Annotated[float, Field(ge=0.0, title="Last Run Age S")]
+LastRunAgeS = TypeAliasType("LastRunAgeS", Annotated[float, Field(ge=0.0, title="Last Run Age S")])
 
 
-class LagS(RootModel[float]):
-    root: Annotated[
+LagS = TypeAliasType(
+    "LagS",
+    Annotated[
         float,
         Field(
             description="The oldest waiting event's age; 0 when none waits", ge=0.0, title="Lag S"
         ),
-    ]
+    ],
+)
 
 
 class AnchoringHealth(BaseModel):
@@ -219,20 +220,9 @@ class BelowReciprocalRule(BaseModel):
     ] = None
 
 
-class Input(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="Raw input as hex, at most 65536 bytes: only for a WebAssembly function its manifest does not describe",
-            max_length=131074,
-            pattern="^(0x)?([0-9a-fA-F]{2})*$",
-            title="Input",
-        ),
-    ]
-
-
-class GasLimit(RootModel[int]):
-    root: Annotated[
+GasLimit = TypeAliasType(
+    "GasLimit",
+    Annotated[
         int,
         Field(
             description="Gas the call may use, 1 to 30,000,000 (default 3,000,000)",
@@ -240,15 +230,18 @@ class GasLimit(RootModel[int]):
             le=30000000,
             title="Gas Limit",
         ),
-    ]
+    ],
+)
 
 
-class ChainId(RootModel[int]):
-    root: Annotated[int, Field(ge=1, le=9007199254740991, title="Chain Id")]
+ChainId = TypeAliasType(
+    "ChainId", Annotated[int, Field(ge=1, le=9007199254740991, title="Chain Id")]
+)
 
 
-class LatestBlock(RootModel[int]):
-    root: Annotated[
+LatestBlock = TypeAliasType(
+    "LatestBlock",
+    Annotated[
         int,
         Field(
             description="The latest block seen, when the chain answered",
@@ -256,18 +249,21 @@ class LatestBlock(RootModel[int]):
             le=9007199254740991,
             title="Latest Block",
         ),
-    ]
+    ],
+)
 
 
-class AnchoringLagS(RootModel[float]):
-    root: Annotated[
+AnchoringLagS = TypeAliasType(
+    "AnchoringLagS",
+    Annotated[
         float,
         Field(
             description="How long the oldest audit event has waited for its anchor; 0 when none waits",
             ge=0.0,
             title="Anchoring Lag S",
         ),
-    ]
+    ],
+)
 
 
 class ChainHealth(BaseModel):
@@ -332,82 +328,28 @@ class ChallengeRequest(BaseModel):
     ]
 
 
-class Reason(RootModel[str]):
-    root: Annotated[str, Field(max_length=2000, title="Reason")]
-
-
 class ChangeRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    reason: Annotated[Reason | None, Field(title="Reason")] = None
+    reason: Annotated[
+        Annotated[str, StringConstraints(max_length=2000)] | None, Field(title="Reason")
+    ] = None
 
 
-class Gate1(RootModel[int]):
-    root: Annotated[int, Field(ge=0, le=18191)]
+Gate1 = TypeAliasType("Gate1", Annotated[int, Field(ge=0, le=18191)])
 
 
-class Gate(RootModel[list[Literal["AND", "OR", "XOR", "NOT", "ZERO", "ONE"] | Gate1]]):
-    root: Annotated[
+Gate = TypeAliasType(
+    "Gate",
+    Annotated[
         list[Literal["AND", "OR", "XOR", "NOT", "ZERO", "ONE"] | Gate1],
         Field(description="[op, input wires..., output wire]", max_length=4, min_length=2),
-    ]
-
-
-class Name(RootModel[str]):
-    root: Annotated[
-        str, Field(description="Default: the kind", max_length=100, min_length=1, title="Name")
-    ]
-
-
-class Description(RootModel[str]):
-    root: Annotated[str, Field(max_length=1000, title="Description")]
-
-
-class Salt(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="32 bytes of hex: the address becomes predictable (CREATE2); random if absent",
-            pattern="^(0x)?[0-9a-fA-F]{64}$",
-            title="Salt",
-        ),
-    ]
-
-
-class GovernedBy(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="A UUID (lower case)",
-            pattern="^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            title="Governed By",
-        ),
-    ]
-
-
-PartiesPatternProperty = TypeAliasType(
-    "PartiesPatternProperty",
-    Annotated[
-        str,
-        Field(
-            description="A 20-byte address, 0x and 40 hex digits; answers are EIP-55 checksummed, and a mixed-case address must carry a valid checksum",
-            examples=["0x5B38Da6a701c568545dCfcB03FcB875f56beddC4"],
-            pattern="^0x[0-9a-fA-F]{40}$",
-        ),
     ],
 )
 
 
-class EnclavePcr0(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(description="An enclave image's PCR0 (SHA-384, hex)", pattern="^[0-9a-fA-F]{96}$"),
-    ]
-
-
-class Wire(RootModel[int]):
-    root: Annotated[int, Field(ge=0, le=18191)]
+Wire = TypeAliasType("Wire", Annotated[int, Field(ge=0, le=18191)])
 
 
 class CircuitOutput(BaseModel):
@@ -435,16 +377,14 @@ class CircuitParty(BaseModel):
     bits: Annotated[int, Field(ge=1, le=1024, title="Bits")]
 
 
-class TxHash(RootModel[str]):
-    root: Annotated[str, Field(pattern="^0x[0-9a-fA-F]{64}$", title="Tx Hash")]
+BlockNumber = TypeAliasType(
+    "BlockNumber", Annotated[int, Field(ge=0, le=9007199254740991, title="Block Number")]
+)
 
 
-class BlockNumber(RootModel[int]):
-    root: Annotated[int, Field(ge=0, le=9007199254740991, title="Block Number")]
-
-
-class LagS1(RootModel[float]):
-    root: Annotated[
+LagS1 = TypeAliasType(
+    "LagS1",
+    Annotated[
         float,
         Field(
             description="Anchoring lag: seconds from oldest_event_at to confirmed_at; null if unknown",
@@ -452,7 +392,8 @@ class LagS1(RootModel[float]):
             le=9007199254740991.0,
             title="Lag S",
         ),
-    ]
+    ],
+)
 
 
 class ConfirmedLedgerBatch(BaseModel):
@@ -460,7 +401,10 @@ class ConfirmedLedgerBatch(BaseModel):
     last_seq: Annotated[int, Field(ge=0, le=9007199254740991, title="Last Seq")]
     count: Annotated[int, Field(ge=0, le=9007199254740991, title="Count")]
     root: Annotated[str, Field(description="SHA-256, hex", pattern="^[0-9a-f]{64}$", title="Root")]
-    tx_hash: Annotated[TxHash | None, Field(title="Tx Hash")]
+    tx_hash: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{64}$")] | None,
+        Field(title="Tx Hash"),
+    ]
     block_number: Annotated[BlockNumber | None, Field(title="Block Number")]
     prepared_at: Annotated[
         AwareDatetime,
@@ -492,156 +436,122 @@ class ConfirmedLedgerBatch(BaseModel):
     ]
 
 
-class Terms(RootModel[str]):
-    root: Annotated[str, Field(max_length=32768)]
+Terms1 = TypeAliasType("Terms1", Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)])
 
 
-class Terms1(RootModel[int]):
-    root: Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)]
+Terms2 = TypeAliasType(
+    "Terms2", Annotated[float, Field(ge=-9007199254740991.0, le=9007199254740991.0)]
+)
 
 
-class Terms2(RootModel[float]):
-    root: Annotated[float, Field(ge=-9007199254740991.0, le=9007199254740991.0)]
+Metadata1 = TypeAliasType(
+    "Metadata1", Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)]
+)
 
 
-class Metadata(RootModel[str]):
-    root: Annotated[str, Field(max_length=32768)]
+Metadata2 = TypeAliasType(
+    "Metadata2", Annotated[float, Field(ge=-9007199254740991.0, le=9007199254740991.0)]
+)
 
 
-class Metadata1(RootModel[int]):
-    root: Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)]
+Size = TypeAliasType(
+    "Size", Annotated[int, Field(description="The module's bytes", ge=0, title="Size")]
+)
 
 
-class Metadata2(RootModel[float]):
-    root: Annotated[float, Field(ge=-9007199254740991.0, le=9007199254740991.0)]
+Terms4 = TypeAliasType("Terms4", Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)])
 
 
-class Digest(RootModel[str]):
-    root: Annotated[
-        str, Field(description="SHA-256, hex", pattern="^[0-9a-f]{64}$", title="Digest")
-    ]
+Terms5 = TypeAliasType(
+    "Terms5", Annotated[float, Field(ge=-9007199254740991.0, le=9007199254740991.0)]
+)
 
 
-class RequiredSigner(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="A DID of a supported method (key, pkh, ethr, web), e.g. did:key:z6Mk…",
-            max_length=2048,
-            min_length=7,
-            pattern="^did:(?:key|pkh|ethr|web):(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+$",
-        ),
-    ]
+Metadata4 = TypeAliasType(
+    "Metadata4", Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)]
+)
 
 
-class PendingSigner(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="A DID of a supported method (key, pkh, ethr, web), e.g. did:key:z6Mk…",
-            max_length=2048,
-            min_length=7,
-            pattern="^did:(?:key|pkh|ethr|web):(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+$",
-        ),
-    ]
+Metadata5 = TypeAliasType(
+    "Metadata5", Annotated[float, Field(ge=-9007199254740991.0, le=9007199254740991.0)]
+)
 
 
-class Size(RootModel[int]):
-    root: Annotated[int, Field(description="The module's bytes", ge=0, title="Size")]
+Variables1 = TypeAliasType(
+    "Variables1", Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)]
+)
 
 
-class Title(RootModel[str]):
-    root: Annotated[str, Field(max_length=200, min_length=1, pattern="\\S", title="Title")]
-
-
-class Description1(RootModel[str]):
-    root: Annotated[str, Field(max_length=10000, title="Description")]
-
-
-class ConsumerDid(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="A DID of a supported method (key, pkh, ethr, web), e.g. did:key:z6Mk…",
-            max_length=2048,
-            min_length=7,
-            pattern="^did:(?:key|pkh|ethr|web):(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+$",
-            title="Consumer Did",
-        ),
-    ]
-
-
-class Terms3(RootModel[str]):
-    root: Annotated[str, Field(max_length=32768)]
-
-
-class Terms4(RootModel[int]):
-    root: Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)]
-
-
-class Terms5(RootModel[float]):
-    root: Annotated[float, Field(ge=-9007199254740991.0, le=9007199254740991.0)]
-
-
-class Terms6(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="A JSON object (I-JSON) or text. The whole content (title, description, parties, terms, metadata, validity) is at most 32768 bytes as canonical JSON (RFC 8785).",
-            max_length=32768,
-            min_length=1,
-            pattern="\\S",
-            title="Terms",
-        ),
-    ]
-
-
-class Metadata3(RootModel[str]):
-    root: Annotated[str, Field(max_length=32768)]
-
-
-class Metadata4(RootModel[int]):
-    root: Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)]
-
-
-class Metadata5(RootModel[float]):
-    root: Annotated[float, Field(ge=-9007199254740991.0, le=9007199254740991.0)]
-
-
-class Variables(RootModel[str]):
-    root: Annotated[str, Field(max_length=32768)]
-
-
-class Variables1(RootModel[int]):
-    root: Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)]
-
-
-class Variables2(RootModel[float]):
-    root: Annotated[float, Field(ge=-9007199254740991.0, le=9007199254740991.0)]
+Variables2 = TypeAliasType(
+    "Variables2", Annotated[float, Field(ge=-9007199254740991.0, le=9007199254740991.0)]
+)
 
 
 class ContractChange(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    title: Annotated[Title | None, Field(title="Title")] = None
-    description: Annotated[Description1 | None, Field(title="Description")] = None
-    consumer_did: Annotated[ConsumerDid | None, Field(title="Consumer Did")] = None
+    title: Annotated[
+        Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")] | None,
+        Field(title="Title"),
+    ] = None
+    description: Annotated[
+        Annotated[str, StringConstraints(max_length=10000)] | None, Field(title="Description")
+    ] = None
+    consumer_did: Annotated[
+        Annotated[
+            str,
+            StringConstraints(
+                min_length=7,
+                max_length=2048,
+                pattern=r"^did:(?:key|pkh|ethr|web):(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+$",
+            ),
+        ]
+        | None,
+        Field(title="Consumer Did"),
+    ] = None
     terms: Annotated[
-        dict[str, Terms3 | bool | Terms4 | Terms5 | list[Any] | dict[str, Any] | None]
-        | Terms6
+        dict[
+            str,
+            bool
+            | Terms4
+            | Terms5
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=32768)]
+            | None,
+        ]
+        | Annotated[str, StringConstraints(min_length=1, max_length=32768, pattern=r"\S")]
         | None,
         Field(title="Terms"),
     ] = None
     valid_from: Annotated[AwareDatetime | None, Field(title="Valid From")] = None
     valid_until: Annotated[AwareDatetime | None, Field(title="Valid Until")] = None
     metadata: Annotated[
-        dict[str, Metadata3 | bool | Metadata4 | Metadata5 | list[Any] | dict[str, Any] | None]
+        dict[
+            str,
+            bool
+            | Metadata4
+            | Metadata5
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=32768)]
+            | None,
+        ]
         | None,
         Field(title="Metadata"),
     ] = None
     variables: Annotated[
-        dict[str, Variables | bool | Variables1 | Variables2 | list[Any] | dict[str, Any] | None]
+        dict[
+            str,
+            bool
+            | Variables1
+            | Variables2
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=32768)]
+            | None,
+        ]
         | None,
         Field(title="Variables"),
     ] = None
@@ -701,18 +611,6 @@ class ContractHealth(BaseModel):
         ),
     ]
     recommendations: Annotated[list[str], Field(title="Recommendations")]
-
-
-class NextCursor(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="Where the previous page ended: its last contract's created_at and id joined by '_' (the page's next_cursor). The next page lists the contracts created before it.",
-            examples=["2026-12-07T06:00:00.000Z_7d5b0f7e-2a51-4a47-9c43-3f6f0e4f7a10"],
-            pattern="^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\\.[0-9]{3}Z_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            title="Next Cursor",
-        ),
-    ]
 
 
 class ContractSignature(BaseModel):
@@ -810,35 +708,17 @@ class Credential(BaseModel):
     ]
 
 
-class Sha256(RootModel[str]):
-    root: Annotated[
-        str, Field(description="SHA-256, hex", pattern="^[0-9a-f]{64}$", title="Sha256")
-    ]
+Size1 = TypeAliasType("Size1", Annotated[int, Field(ge=0, le=41943040, title="Size")])
 
 
-class Size1(RootModel[int]):
-    root: Annotated[int, Field(ge=0, le=41943040, title="Size")]
+TrainExamples = TypeAliasType(
+    "TrainExamples", Annotated[int, Field(ge=0, le=100000, title="Train Examples")]
+)
 
 
-class TrainExamples(RootModel[int]):
-    root: Annotated[int, Field(ge=0, le=100000, title="Train Examples")]
-
-
-class TestExamples(RootModel[int]):
-    root: Annotated[int, Field(ge=0, le=100000, title="Test Examples")]
-
-
-class Uploader(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="A DID of a supported method (key, pkh, ethr, web), e.g. did:key:z6Mk…",
-            max_length=2048,
-            min_length=7,
-            pattern="^did:(?:key|pkh|ethr|web):(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+$",
-            title="Uploader",
-        ),
-    ]
+TestExamples = TypeAliasType(
+    "TestExamples", Annotated[int, Field(ge=0, le=100000, title="Test Examples")]
+)
 
 
 class Dataset(BaseModel):
@@ -851,11 +731,24 @@ class Dataset(BaseModel):
         ),
     ]
     registered: Annotated[bool, Field(title="Registered")]
-    sha256: Annotated[Sha256 | None, Field(title="Sha256")] = None
+    sha256: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None, Field(title="Sha256")
+    ] = None
     size: Annotated[Size1 | None, Field(title="Size")] = None
     train_examples: Annotated[TrainExamples | None, Field(title="Train Examples")] = None
     test_examples: Annotated[TestExamples | None, Field(title="Test Examples")] = None
-    uploader: Annotated[Uploader | None, Field(title="Uploader")] = None
+    uploader: Annotated[
+        Annotated[
+            str,
+            StringConstraints(
+                min_length=7,
+                max_length=2048,
+                pattern=r"^did:(?:key|pkh|ethr|web):(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+$",
+            ),
+        ]
+        | None,
+        Field(title="Uploader"),
+    ] = None
     registered_at: Annotated[AwareDatetime | None, Field(title="Registered At")] = None
     version: Annotated[
         str | None, Field(description="The sealed object's S3 version", title="Version")
@@ -883,8 +776,9 @@ class DatasetUploadRequest(BaseModel):
     ]
 
 
-class LastStatusCode(RootModel[int]):
-    root: Annotated[
+LastStatusCode = TypeAliasType(
+    "LastStatusCode",
+    Annotated[
         int,
         Field(
             description="The receiver's answer to the last attempt; null when it gave none",
@@ -892,7 +786,8 @@ class LastStatusCode(RootModel[int]):
             le=999,
             title="Last Status Code",
         ),
-    ]
+    ],
+)
 
 
 class Delivery(BaseModel):
@@ -947,21 +842,16 @@ class Delivery(BaseModel):
     ]
 
 
-class NextCursor1(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="<created_at>_<32 hex>: ids sort by creation time",
-            pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z_[0-9a-f]{32}$",
-            title="Next Cursor",
-        ),
-    ]
-
-
 class DeliveryPage(BaseModel):
     items: Annotated[list[Delivery], Field(description="Newest first", title="Items")]
     next_cursor: Annotated[
-        NextCursor1 | None,
+        Annotated[
+            str,
+            StringConstraints(
+                pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z_[0-9a-f]{32}$"
+            ),
+        ]
+        | None,
         Field(
             description="The last item's id: pass it as cursor for the next page; null on the last page",
             title="Next Cursor",
@@ -1079,18 +969,6 @@ class EnclaveParent(BaseModel):
     ]
 
 
-class NextCursor2(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="A position in the caller's deployments: the last contract's creation time and lower-case address, as next_cursor gives it. Any value of this shape is a position (the deployments created before it)",
-            examples=["2026-12-07T06:00:00.000Z_0x5b38da6a701c568545dcfcb03fcb875f56beddc4"],
-            pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?Z_0x[0-9a-f]{40}$",
-            title="Next Cursor",
-        ),
-    ]
-
-
 class EngineSettings(BaseModel):
     enable_caching: Annotated[bool, Field(title="Enable Caching")]
     cache_ttl_secs: Annotated[float, Field(title="Cache Ttl Secs")]
@@ -1116,27 +994,14 @@ class EngineSettings(BaseModel):
     ]
 
 
-class Description2(RootModel[str]):
-    root: Annotated[str, Field(max_length=1000, title="Description")]
+Decimals = TypeAliasType(
+    "Decimals", Annotated[int, Field(description="Default 18", ge=0, le=255, title="Decimals")]
+)
 
 
-class Decimals(RootModel[int]):
-    root: Annotated[int, Field(description="Default 18", ge=0, le=255, title="Decimals")]
-
-
-class InitialSupply(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="An amount from 0 to 2**256-1: a decimal string (any amount) or an integer up to 2**53-1",
-            pattern="^[0-9]{1,78}$",
-            title="Initial Supply",
-        ),
-    ]
-
-
-class InitialSupply1(RootModel[int]):
-    root: Annotated[
+InitialSupply1 = TypeAliasType(
+    "InitialSupply1",
+    Annotated[
         int,
         Field(
             description="An amount from 0 to 2**256-1: a decimal string (any amount) or an integer up to 2**53-1",
@@ -1144,7 +1009,8 @@ class InitialSupply1(RootModel[int]):
             le=9007199254740991,
             title="Initial Supply",
         ),
-    ]
+    ],
+)
 
 
 class Erc20InitArgs(BaseModel):
@@ -1155,13 +1021,14 @@ class Erc20InitArgs(BaseModel):
     symbol: Annotated[str, Field(max_length=128, title="Symbol")]
     decimals: Annotated[Decimals | None, Field(description="Default 18", title="Decimals")] = None
     initial_supply: Annotated[
-        InitialSupply | InitialSupply1 | None,
+        InitialSupply1 | Annotated[str, StringConstraints(pattern=r"^[0-9]{1,78}$")] | None,
         Field(description="Minted to the deployer; default 0", title="Initial Supply"),
     ] = None
 
 
-class Batch(RootModel[int]):
-    root: Annotated[
+Batch = TypeAliasType(
+    "Batch",
+    Annotated[
         int,
         Field(
             description="The batch's first sequence number",
@@ -1169,11 +1036,13 @@ class Batch(RootModel[int]):
             le=9007199254740991,
             title="Batch",
         ),
-    ]
+    ],
+)
 
 
-class AnchorSeq(RootModel[int]):
-    root: Annotated[
+AnchorSeq = TypeAliasType(
+    "AnchorSeq",
+    Annotated[
         int,
         Field(
             description="The event's global anchoring number",
@@ -1181,45 +1050,27 @@ class AnchorSeq(RootModel[int]):
             le=9007199254740991,
             title="Anchor Seq",
         ),
-    ]
+    ],
+)
 
 
-class Root(RootModel[str]):
-    root: Annotated[str, Field(description="SHA-256, hex", pattern="^[0-9a-f]{64}$", title="Root")]
+BlockNumber1 = TypeAliasType(
+    "BlockNumber1",
+    Annotated[int, Field(ge=-9007199254740991, le=9007199254740991, title="Block Number")],
+)
 
 
-class TxHash1(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(description="The anchoring transaction", pattern="^0x[0-9a-f]{64}$", title="Tx Hash"),
-    ]
-
-
-class BlockNumber1(RootModel[int]):
-    root: Annotated[int, Field(ge=-9007199254740991, le=9007199254740991, title="Block Number")]
-
-
-class TimeLimitMs(RootModel[int]):
-    root: Annotated[
+TimeLimitMs = TypeAliasType(
+    "TimeLimitMs",
+    Annotated[
         int,
         Field(
             description="execution_timeout: the call's wall-clock limit (absent for a call of a batch that ran out of time before it could run)",
             ge=1,
             title="Time Limit Ms",
         ),
-    ]
-
-
-class NextCursor3(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="A position in the history: the last record's time and id, as next_cursor gives it. Any value of this shape is a position (the records before it)",
-            examples=["2026-12-07T06:00:00.000Z_123456000-0123456789abcdef"],
-            pattern="^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z_[0-9]{9}-[0-9a-f]{16}$",
-            title="Next Cursor",
-        ),
-    ]
+    ],
+)
 
 
 class GasEstimate(BaseModel):
@@ -1268,10 +1119,10 @@ class HealthProblem(BaseModel):
     ] = None
 
 
-class Roles(RootModel[list[Literal["admin", "auditor", "enclave"]]]):
-    root: Annotated[
-        list[Literal["admin", "auditor", "enclave"]], Field(max_length=3, title="Roles")
-    ]
+Roles = TypeAliasType(
+    "Roles",
+    Annotated[list[Literal["admin", "auditor", "enclave"]], Field(max_length=3, title="Roles")],
+)
 
 
 class IdentityChange(BaseModel):
@@ -1283,20 +1134,6 @@ class IdentityChange(BaseModel):
     )
     roles: Annotated[Roles | None, Field(title="Roles")] = None
     type: Annotated[Literal["user", "machine", "enclave"] | None, Field(title="Type")] = None
-
-
-class NextCursor4(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="<status>:<did>: the listing goes on after that DID in that status (statuses in the order active, inactive, suspended; DIDs in code point order)",
-            examples=["active:did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"],
-            max_length=2058,
-            min_length=14,
-            pattern="^(?:active|inactive|suspended):did:(?:key|pkh|ethr|web):(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+$",
-            title="Next Cursor",
-        ),
-    ]
 
 
 class IdentitySummary(BaseModel):
@@ -1328,47 +1165,39 @@ class IdentitySummary(BaseModel):
     ]
 
 
-class PathItem(RootModel[str]):
-    root: Annotated[str, Field(description="SHA-256, hex", pattern="^[0-9a-f]{64}$")]
-
-
 class InclusionProof(BaseModel):
     index: Annotated[int, Field(ge=0, title="Index")]
     size: Annotated[int, Field(ge=1, title="Size")]
-    path: Annotated[list[PathItem], Field(title="Path")]
+    path: Annotated[
+        list[Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]], Field(title="Path")
+    ]
     algorithm: Annotated[Literal["rfc6962-sha256"], Field(title="Algorithm")]
 
 
-class JsonValue1(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="Any I-JSON value: at every depth, numbers within ±(2^53 - 1) (bigger ones as decimal strings); the whole body nests at most 32 levels",
-            max_length=262144,
-        ),
-    ]
-
-
-class JsonValue2(RootModel[int]):
-    root: Annotated[
+JsonValue2 = TypeAliasType(
+    "JsonValue2",
+    Annotated[
         int,
         Field(
             description="Any I-JSON value: at every depth, numbers within ±(2^53 - 1) (bigger ones as decimal strings); the whole body nests at most 32 levels",
             ge=-9007199254740991,
             le=9007199254740991,
         ),
-    ]
+    ],
+)
 
 
-class JsonValue3(RootModel[float]):
-    root: Annotated[
+JsonValue3 = TypeAliasType(
+    "JsonValue3",
+    Annotated[
         float,
         Field(
             description="Any I-JSON value: at every depth, numbers within ±(2^53 - 1) (bigger ones as decimal strings); the whole body nests at most 32 levels",
             ge=-9007199254740991.0,
             le=9007199254740991.0,
         ),
-    ]
+    ],
+)
 
 
 class Jwk(BaseModel):
@@ -1404,12 +1233,9 @@ class Ledger(BaseModel):
     ]
 
 
-class TxHash2(RootModel[str]):
-    root: Annotated[str, Field(pattern="^0x[0-9a-fA-F]{64}$", title="Tx Hash")]
-
-
-class BlockNumber2(RootModel[int]):
-    root: Annotated[int, Field(ge=0, le=9007199254740991, title="Block Number")]
+BlockNumber2 = TypeAliasType(
+    "BlockNumber2", Annotated[int, Field(ge=0, le=9007199254740991, title="Block Number")]
+)
 
 
 class LedgerBatch(BaseModel):
@@ -1417,7 +1243,10 @@ class LedgerBatch(BaseModel):
     last_seq: Annotated[int, Field(ge=0, le=9007199254740991, title="Last Seq")]
     count: Annotated[int, Field(ge=0, le=9007199254740991, title="Count")]
     root: Annotated[str, Field(description="SHA-256, hex", pattern="^[0-9a-f]{64}$", title="Root")]
-    tx_hash: Annotated[TxHash2 | None, Field(title="Tx Hash")]
+    tx_hash: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{64}$")] | None,
+        Field(title="Tx Hash"),
+    ]
     block_number: Annotated[BlockNumber2 | None, Field(title="Block Number")]
 
 
@@ -1425,19 +1254,9 @@ class LedgerBatchList(BaseModel):
     batches: Annotated[list[ConfirmedLedgerBatch], Field(max_length=50, title="Batches")]
 
 
-class LedgerAddress(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="An Ethereum address (EIP-55 case)",
-            pattern="^0x[0-9a-fA-F]{40}$",
-            title="Ledger Address",
-        ),
-    ]
-
-
-class BlockNumber3(RootModel[int]):
-    root: Annotated[
+BlockNumber3 = TypeAliasType(
+    "BlockNumber3",
+    Annotated[
         int,
         Field(
             description="The latest block the endpoint reported",
@@ -1445,43 +1264,28 @@ class BlockNumber3(RootModel[int]):
             le=9007199254740991,
             title="Block Number",
         ),
-    ]
-
-
-class SignerAddress(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="An Ethereum address (EIP-55 case)",
-            pattern="^0x[0-9a-fA-F]{40}$",
-            title="Signer Address",
-        ),
-    ]
-
-
-class SignerBalanceWei(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="A decimal string, in wei",
-            pattern="^[0-9]{1,78}$",
-            title="Signer Balance Wei",
-        ),
-    ]
+    ],
+)
 
 
 class LedgerHealth(BaseModel):
     chain_id: Annotated[ChainId | None, Field(title="Chain Id")]
-    ledger_address: Annotated[LedgerAddress | None, Field(title="Ledger Address")]
+    ledger_address: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")] | None,
+        Field(title="Ledger Address"),
+    ]
     block_number: Annotated[
         BlockNumber3 | None,
         Field(description="The latest block the endpoint reported", title="Block Number"),
     ]
     signer_address: Annotated[
-        SignerAddress | None,
+        Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")] | None,
         Field(description="As the anchor function reported it", title="Signer Address"),
     ]
-    signer_balance_wei: Annotated[SignerBalanceWei | None, Field(title="Signer Balance Wei")]
+    signer_balance_wei: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^[0-9]{1,78}$")] | None,
+        Field(title="Signer Balance Wei"),
+    ]
     min_signer_balance_wei: Annotated[
         str,
         Field(
@@ -1492,12 +1296,15 @@ class LedgerHealth(BaseModel):
     ]
 
 
-class ConfirmationsRequired(RootModel[int]):
-    root: Annotated[int, Field(ge=0, le=9007199254740991, title="Confirmations Required")]
+ConfirmationsRequired = TypeAliasType(
+    "ConfirmationsRequired",
+    Annotated[int, Field(ge=0, le=9007199254740991, title="Confirmations Required")],
+)
 
 
-class NextSeq(RootModel[int]):
-    root: Annotated[
+NextSeq = TypeAliasType(
+    "NextSeq",
+    Annotated[
         int,
         Field(
             description="The chain's next free anchoring sequence number",
@@ -1505,22 +1312,13 @@ class NextSeq(RootModel[int]):
             le=9007199254740991,
             title="Next Seq",
         ),
-    ]
+    ],
+)
 
 
-class BlockNumber4(RootModel[int]):
-    root: Annotated[int, Field(ge=0, le=9007199254740991, title="Block Number")]
-
-
-class MinSignerBalanceWei(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="A decimal string, in wei",
-            pattern="^[0-9]{1,78}$",
-            title="Min Signer Balance Wei",
-        ),
-    ]
+BlockNumber4 = TypeAliasType(
+    "BlockNumber4", Annotated[int, Field(ge=0, le=9007199254740991, title="Block Number")]
+)
 
 
 class LedgerStatusProblem(BaseModel):
@@ -1586,49 +1384,27 @@ class ModelLink(BaseModel):
     expires_in: Annotated[int, Field(description="Seconds", ge=0, title="Expires In")]
 
 
-class Terms7(RootModel[str]):
-    root: Annotated[str, Field(max_length=32768)]
+Terms8 = TypeAliasType("Terms8", Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)])
 
 
-class Terms8(RootModel[int]):
-    root: Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)]
+Terms9 = TypeAliasType(
+    "Terms9", Annotated[float, Field(ge=-9007199254740991.0, le=9007199254740991.0)]
+)
 
 
-class Terms9(RootModel[float]):
-    root: Annotated[float, Field(ge=-9007199254740991.0, le=9007199254740991.0)]
+Metadata7 = TypeAliasType(
+    "Metadata7", Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)]
+)
 
 
-class Terms10(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="A JSON object (I-JSON) or text. The whole content (title, description, parties, terms, metadata, validity) is at most 32768 bytes as canonical JSON (RFC 8785).",
-            max_length=32768,
-            min_length=1,
-            pattern="\\S",
-            title="Terms",
-        ),
-    ]
+Metadata8 = TypeAliasType(
+    "Metadata8", Annotated[float, Field(ge=-9007199254740991.0, le=9007199254740991.0)]
+)
 
 
-class Metadata6(RootModel[str]):
-    root: Annotated[str, Field(max_length=32768)]
-
-
-class Metadata7(RootModel[int]):
-    root: Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)]
-
-
-class Metadata8(RootModel[float]):
-    root: Annotated[float, Field(ge=-9007199254740991.0, le=9007199254740991.0)]
-
-
-class TemplateId(RootModel[str]):
-    root: Annotated[str, Field(pattern="^^[a-z][a-z0-9_]{2,63}$$", title="Template Id")]
-
-
-class TemplateVersion(RootModel[int]):
-    root: Annotated[
+TemplateVersion = TypeAliasType(
+    "TemplateVersion",
+    Annotated[
         int,
         Field(
             description="Default: the template's latest version",
@@ -1636,26 +1412,28 @@ class TemplateVersion(RootModel[int]):
             le=1000000,
             title="Template Version",
         ),
-    ]
+    ],
+)
 
 
-class Variables3(RootModel[str]):
-    root: Annotated[str, Field(max_length=32768)]
+Variables4 = TypeAliasType(
+    "Variables4", Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)]
+)
 
 
-class Variables4(RootModel[int]):
-    root: Annotated[int, Field(ge=-9007199254740991, le=9007199254740991)]
-
-
-class Variables5(RootModel[float]):
-    root: Annotated[float, Field(ge=-9007199254740991.0, le=9007199254740991.0)]
+Variables5 = TypeAliasType(
+    "Variables5", Annotated[float, Field(ge=-9007199254740991.0, le=9007199254740991.0)]
+)
 
 
 class NewContract(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    title: Annotated[Title | None, Field(title="Title")] = None
+    title: Annotated[
+        Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")] | None,
+        Field(title="Title"),
+    ] = None
     description: Annotated[str | None, Field(max_length=10000, title="Description")] = ""
     consumer_did: Annotated[
         str,
@@ -1668,49 +1446,66 @@ class NewContract(BaseModel):
         ),
     ]
     terms: Annotated[
-        dict[str, Terms7 | bool | Terms8 | Terms9 | list[Any] | dict[str, Any] | None]
-        | Terms10
+        dict[
+            str,
+            bool
+            | Terms8
+            | Terms9
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=32768)]
+            | None,
+        ]
+        | Annotated[str, StringConstraints(min_length=1, max_length=32768, pattern=r"\S")]
         | None,
         Field(title="Terms"),
     ] = None
     valid_from: Annotated[AwareDatetime | None, Field(title="Valid From")] = None
     valid_until: Annotated[AwareDatetime | None, Field(title="Valid Until")] = None
     metadata: Annotated[
-        dict[str, Metadata6 | bool | Metadata7 | Metadata8 | list[Any] | dict[str, Any] | None]
+        dict[
+            str,
+            bool
+            | Metadata7
+            | Metadata8
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=32768)]
+            | None,
+        ]
         | None,
         Field(
             description="Free-form I-JSON. The keys template, document and attachments are the platform's. The whole content (title, description, parties, terms, metadata, validity) is at most 32768 bytes as canonical JSON (RFC 8785).",
             title="Metadata",
         ),
     ] = None
-    template_id: Annotated[TemplateId | None, Field(title="Template Id")] = None
+    template_id: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^^[a-z][a-z0-9_]{2,63}$$")] | None,
+        Field(title="Template Id"),
+    ] = None
     template_version: Annotated[
         TemplateVersion | None,
         Field(description="Default: the template's latest version", title="Template Version"),
     ] = None
     variables: Annotated[
-        dict[str, Variables3 | bool | Variables4 | Variables5 | list[Any] | dict[str, Any] | None]
+        dict[
+            str,
+            bool
+            | Variables4
+            | Variables5
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=32768)]
+            | None,
+        ]
         | None,
         Field(title="Variables"),
     ] = None
 
 
-class Version(RootModel[int]):
-    root: Annotated[int, Field(description="Ignored", ge=1, le=1000000, title="Version")]
-
-
-class ContentHash(RootModel[str]):
-    root: Annotated[
-        str, Field(description="SHA-256, hex", pattern="^[0-9a-f]{64}$", title="Content Hash")
-    ]
-
-
-class CreatedAt(RootModel[str]):
-    root: Annotated[str, Field(description="Ignored", max_length=64, title="Created At")]
-
-
-class CreatedBy(RootModel[str]):
-    root: Annotated[str, Field(description="Ignored", max_length=2048, title="Created By")]
+Version = TypeAliasType(
+    "Version", Annotated[int, Field(description="Ignored", ge=1, le=1000000, title="Version")]
+)
 
 
 class NewWebhook(BaseModel):
@@ -1782,30 +1577,20 @@ class PresignedPost(BaseModel):
     fields: Annotated[dict[str, str], Field(title="Fields")]
 
 
-class Authority(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="A 20-byte address, 0x and 40 hex digits; answers are EIP-55 checksummed, and a mixed-case address must carry a valid checksum",
-            examples=["0x5B38Da6a701c568545dCfcB03FcB875f56beddC4"],
-            pattern="^0x[0-9a-fA-F]{40}$",
-            title="Authority",
-        ),
-    ]
-
-
 class PrivacyInitArgs(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
     public_key: PaillierPublicKey
     authority: Annotated[
-        Authority | None, Field(description="Default: the deployer", title="Authority")
+        Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")] | None,
+        Field(description="Default: the deployer", title="Authority"),
     ] = None
 
 
-class Status(RootModel[int]):
-    root: Annotated[
+Status = TypeAliasType(
+    "Status",
+    Annotated[
         int,
         Field(
             description="The HTTP status (advisory, RFC 9457); absent from the gateway's generic 4xx/5xx",
@@ -1813,7 +1598,8 @@ class Status(RootModel[int]):
             le=599,
             title="Status",
         ),
-    ] = None
+    ],
+)
 
 
 class ProblemItem(BaseModel):
@@ -1824,17 +1610,24 @@ class ProblemItem(BaseModel):
     message: Annotated[str, Field(title="Message")]
 
 
-class Name3(RootModel[str]):
-    root: Annotated[str, Field(max_length=255, min_length=1, title="Name")]
-
-
 class ProfileChange(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[Name3 | None, Field(title="Name")] = None
+    name: Annotated[
+        Annotated[str, StringConstraints(min_length=1, max_length=255)] | None, Field(title="Name")
+    ] = None
     metadata: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None]
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ]
         | None,
         Field(description="At most 8 KiB as canonical JSON", title="Metadata"),
     ] = None
@@ -1874,7 +1667,16 @@ class ReceiptEvent(BaseModel):
         Field(description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="At"),
     ]
     data: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ],
         Field(title="Data"),
     ]
     prev_hash: Annotated[
@@ -1914,10 +1716,21 @@ class RegisterRequest(BaseModel):
             title="Public Key",
         ),
     ]
-    name: Annotated[Name3 | None, Field(title="Name")] = None
+    name: Annotated[
+        Annotated[str, StringConstraints(min_length=1, max_length=255)] | None, Field(title="Name")
+    ] = None
     type: Annotated[Literal["user", "machine"] | None, Field(title="Type")] = "user"
     metadata: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None]
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ]
         | None,
         Field(description="At most 8 KiB as canonical JSON", title="Metadata"),
     ] = None
@@ -1959,18 +1772,6 @@ class ResultCacheStats(BaseModel):
     ttl_s: Annotated[float, Field(title="Ttl S")]
 
 
-class VerificationMethod(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="The DID URL of the key, if the DID has several",
-            max_length=2300,
-            min_length=1,
-            title="Verification Method",
-        ),
-    ]
-
-
 class SignRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -1986,7 +1787,7 @@ class SignRequest(BaseModel):
         ),
     ]
     verification_method: Annotated[
-        VerificationMethod | None,
+        Annotated[str, StringConstraints(min_length=1, max_length=2300)] | None,
         Field(
             description="The DID URL of the key, if the DID has several",
             title="Verification Method",
@@ -2024,19 +1825,6 @@ class SumEqualsRule(BaseModel):
     ] = None
 
 
-class Id(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="3-64 characters: a-z, 0-9 and _, starting with a letter",
-            max_length=64,
-            min_length=3,
-            pattern="^[a-z][a-z0-9_]{2,63}$",
-            title="Id",
-        ),
-    ]
-
-
 class TemplatePin(BaseModel):
     id: Annotated[
         str,
@@ -2057,7 +1845,16 @@ class TemplatePin(BaseModel):
 class TemplatePreview(BaseModel):
     template: TemplatePin
     terms: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ],
         Field(title="Terms"),
     ]
     valid_from: Annotated[
@@ -2078,10 +1875,10 @@ class TemplatePreview(BaseModel):
     ]
 
 
-class Version2(RootModel[int]):
-    root: Annotated[
-        int, Field(description="Default: the latest", ge=1, le=1000000, title="Version")
-    ]
+Version2 = TypeAliasType(
+    "Version2",
+    Annotated[int, Field(description="Default: the latest", ge=1, le=1000000, title="Version")],
+)
 
 
 class TemplatePreviewRequest(BaseModel):
@@ -2089,7 +1886,16 @@ class TemplatePreviewRequest(BaseModel):
         extra="forbid",
     )
     variables: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ],
         Field(description="They must fit the version's schema and rules", title="Variables"),
     ]
     version: Annotated[
@@ -2180,10 +1986,12 @@ class TrainingCheck(BaseModel):
     detail: Annotated[str, Field(title="Detail")]
 
 
-class Epsilon(RootModel[float]):
-    root: Annotated[
+Epsilon = TypeAliasType(
+    "Epsilon",
+    Annotated[
         float, Field(description="Spent so far (None: not private)", ge=0.0, title="Epsilon")
-    ]
+    ],
+)
 
 
 class TrainingEpoch(BaseModel):
@@ -2196,45 +2004,24 @@ class TrainingEpoch(BaseModel):
     samples_per_second: Annotated[float, Field(ge=0.0, title="Samples Per Second")]
 
 
-class ProviderDid(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="A DID of a supported method (key, pkh, ethr, web), e.g. did:key:z6Mk…",
-            max_length=2048,
-            min_length=7,
-            pattern="^did:(?:key|pkh|ethr|web):(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+$",
-            title="Provider Did",
-        ),
-    ]
+TestAccuracy = TypeAliasType(
+    "TestAccuracy", Annotated[float, Field(ge=0.0, le=1.0, title="Test Accuracy")]
+)
 
 
-class NextCursor5(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="Where the previous page ended: its last job's created_at and id joined by '_' (the page's next_cursor). The next page lists the jobs created before it.",
-            examples=["2026-12-07T06:00:00.000Z_7d5b0f7e-2a51-4a47-9c43-3f6f0e4f7a10"],
-            pattern="^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\\.[0-9]{3}Z_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-            title="Next Cursor",
-        ),
-    ]
+NoiseMultiplier = TypeAliasType(
+    "NoiseMultiplier", Annotated[float, Field(ge=0.0, title="Noise Multiplier")]
+)
 
 
-class TestAccuracy(RootModel[float]):
-    root: Annotated[float, Field(ge=0.0, le=1.0, title="Test Accuracy")]
+SampleRate = TypeAliasType(
+    "SampleRate", Annotated[float, Field(ge=0.0, le=1.0, title="Sample Rate")]
+)
 
 
-class NoiseMultiplier(RootModel[float]):
-    root: Annotated[float, Field(ge=0.0, title="Noise Multiplier")]
-
-
-class SampleRate(RootModel[float]):
-    root: Annotated[float, Field(ge=0.0, le=1.0, title="Sample Rate")]
-
-
-class SamplesPerSecond(RootModel[float]):
-    root: Annotated[float, Field(ge=0.0, title="Samples Per Second")]
+SamplesPerSecond = TypeAliasType(
+    "SamplesPerSecond", Annotated[float, Field(ge=0.0, title="Samples Per Second")]
+)
 
 
 class TrainingMetrics(BaseModel):
@@ -2261,8 +2048,9 @@ class TrainingProgress(BaseModel):
     ]
 
 
-class Epsilon1(RootModel[float]):
-    root: Annotated[
+Epsilon1 = TypeAliasType(
+    "Epsilon1",
+    Annotated[
         float,
         Field(
             description="The epsilon to reserve from the contract's budget: the run never spends more. A number or an exact decimal string, above 0 and at most 100 (and what is left)",
@@ -2270,78 +2058,69 @@ class Epsilon1(RootModel[float]):
             le=100.0,
             title="Epsilon",
         ),
-    ]
+    ],
+)
 
 
-class Epsilon2(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="The epsilon to reserve from the contract's budget: the run never spends more. A number or an exact decimal string, above 0 and at most 100 (and what is left)",
-            max_length=40,
-            pattern="^(?:100(?:\\.0+)?|[1-9][0-9]?(?:\\.[0-9]+)?|0\\.0*[1-9][0-9]*)$",
-            title="Epsilon",
-        ),
-    ]
-
-
-class Delta(RootModel[float]):
-    root: Annotated[
+Delta = TypeAliasType(
+    "Delta",
+    Annotated[
         float,
         Field(
             description="At most the contract's delta (default: it)", gt=0.0, lt=1.0, title="Delta"
         ),
-    ]
+    ],
+)
 
 
-class Dataset1(RootModel[str]):
-    root: Annotated[
-        str,
-        Field(
-            description="One of the contract's datasets (terms.datasets)",
-            pattern="^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
-        ),
-    ]
-
-
-class Datasets(RootModel[list[Dataset1]]):
-    root: Annotated[
-        list[Dataset1],
+Datasets = TypeAliasType(
+    "Datasets",
+    Annotated[
+        list[Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]],
         Field(
             description="The contract's datasets to train on (default: all; the first registered one is used)",
             max_length=32,
             min_length=1,
             title="Datasets",
         ),
-    ]
+    ],
+)
 
 
-class BatchSize(RootModel[int]):
-    root: Annotated[
+BatchSize = TypeAliasType(
+    "BatchSize",
+    Annotated[
         int,
         Field(
             description="Expected batch under Poisson sampling", ge=1, le=100000, title="Batch Size"
         ),
-    ]
+    ],
+)
 
 
-class Lr(RootModel[float]):
-    root: Annotated[float, Field(description="Learning rate", gt=0.0, le=100.0, title="Lr")]
+Lr = TypeAliasType(
+    "Lr", Annotated[float, Field(description="Learning rate", gt=0.0, le=100.0, title="Lr")]
+)
 
 
-class Momentum(RootModel[float]):
-    root: Annotated[float, Field(description="SGD momentum", ge=0.0, lt=1.0, title="Momentum")]
+Momentum = TypeAliasType(
+    "Momentum",
+    Annotated[float, Field(description="SGD momentum", ge=0.0, lt=1.0, title="Momentum")],
+)
 
 
-class MaxGradNorm(RootModel[float]):
-    root: Annotated[
+MaxGradNorm = TypeAliasType(
+    "MaxGradNorm",
+    Annotated[
         float,
         Field(description="Per-example clipping bound", gt=0.0, le=1000.0, title="Max Grad Norm"),
-    ]
+    ],
+)
 
 
-class NoiseMultiplier1(RootModel[float]):
-    root: Annotated[
+NoiseMultiplier1 = TypeAliasType(
+    "NoiseMultiplier1",
+    Annotated[
         float,
         Field(
             description="Fixed noise (default: calibrated to spend epsilon over epochs)",
@@ -2349,29 +2128,36 @@ class NoiseMultiplier1(RootModel[float]):
             lt=1000000.0,
             title="Noise Multiplier",
         ),
-    ]
+    ],
+)
 
 
-class Augmult(RootModel[int]):
-    root: Annotated[
+Augmult = TypeAliasType(
+    "Augmult",
+    Annotated[
         int,
         Field(description="Augmented views per example (0: none)", ge=0, le=64, title="Augmult"),
-    ]
+    ],
+)
 
 
-class EmaDecay(RootModel[float]):
-    root: Annotated[
+EmaDecay = TypeAliasType(
+    "EmaDecay",
+    Annotated[
         float, Field(description="Average of the iterates", gt=0.0, lt=1.0, title="Ema Decay")
-    ]
+    ],
+)
 
 
-class Seed(RootModel[int]):
-    root: Annotated[
+Seed = TypeAliasType(
+    "Seed",
+    Annotated[
         int,
         Field(
             description="Fixes initialisation and augmentation", ge=0, le=4294967295, title="Seed"
         ),
-    ]
+    ],
+)
 
 
 class TrainingSettings(BaseModel):
@@ -2382,7 +2168,14 @@ class TrainingSettings(BaseModel):
         int, Field(description="At most the contract's max_epochs", ge=1, le=1000, title="Epochs")
     ]
     epsilon: Annotated[
-        Epsilon1 | Epsilon2,
+        Epsilon1
+        | Annotated[
+            str,
+            StringConstraints(
+                max_length=40,
+                pattern=r"^(?:100(?:\.0+)?|[1-9][0-9]?(?:\.[0-9]+)?|0\.0*[1-9][0-9]*)$",
+            ),
+        ],
         Field(
             description="The epsilon to reserve from the contract's budget: the run never spends more. A number or an exact decimal string, above 0 and at most 100 (and what is left)",
             title="Epsilon",
@@ -2537,7 +2330,9 @@ class VerificationReport(BaseModel):
         Literal["draft", "review", "signed", "active", "completed", "terminated", "expired"] | None,
         Field(description="null: the stored contract is unreadable", title="Status"),
     ]
-    digest: Annotated[Digest | None, Field(title="Digest")]
+    digest: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None, Field(title="Digest")
+    ]
     checked_at: Annotated[
         AwareDatetime,
         Field(
@@ -2574,19 +2369,9 @@ class VerifyRequest(BaseModel):
     ]
 
 
-class Name5(RootModel[str]):
-    root: Annotated[
-        str, Field(description="Default: the kind", max_length=100, min_length=1, title="Name")
-    ]
-
-
 EventsPatternProperty = TypeAliasType(
     "EventsPatternProperty", Annotated[list[ManifestParam], Field(max_length=16)]
 )
-
-
-class Name6(RootModel[str]):
-    root: Annotated[str, Field(max_length=100, title="Name")]
 
 
 class Webhook(BaseModel):
@@ -2752,7 +2537,16 @@ class AuditEvent(BaseModel):
         Field(description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="At"),
     ]
     data: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ],
         Field(title="Data"),
     ]
     prev_hash: Annotated[
@@ -2767,13 +2561,28 @@ class BundledContractContent(BaseModel):
     provider_did: Annotated[str, Field(title="Provider Did")]
     consumer_did: Annotated[str, Field(title="Consumer Did")]
     terms: Annotated[
-        JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None,
+        bool
+        | JsonValue2
+        | JsonValue3
+        | list[Any]
+        | dict[str, Any]
+        | Annotated[str, StringConstraints(max_length=262144)]
+        | None,
         Field(
             description="Any I-JSON value: at every depth, numbers within ±(2^53 - 1) (bigger ones as decimal strings); the whole body nests at most 32 levels"
         ),
     ]
     metadata: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ],
         Field(title="Metadata"),
     ]
     valid_from: Annotated[
@@ -2804,14 +2613,27 @@ class Call(BaseModel):
         ),
     ]
     args: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None]
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ]
         | None,
         Field(
             description="Named arguments as the contract's ABI names them; 256-bit amounts as decimal strings",
             title="Args",
         ),
     ] = None
-    input: Annotated[Input | None, Field(title="Input")] = None
+    input: Annotated[
+        Annotated[str, StringConstraints(max_length=131074, pattern=r"^(0x)?([0-9a-fA-F]{2})*$")]
+        | None,
+        Field(title="Input"),
+    ] = None
     gas_limit: Annotated[GasLimit | None, Field(title="Gas Limit")] = None
 
 
@@ -2836,12 +2658,12 @@ class CircuitInitArgs(BaseModel):
     parties: Annotated[
         dict[
             Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")],
-            PartiesPatternProperty,
+            Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")],
         ],
         Field(description="Each of the circuit's parties' address", title="Parties"),
     ]
     enclave_pcr0s: Annotated[
-        list[EnclavePcr0],
+        list[Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{96}$")]],
         Field(
             description="The enclave images that may evaluate it: only images this platform runs",
             max_length=16,
@@ -2883,11 +2705,30 @@ class Contract(BaseModel):
         ),
     ]
     terms: Annotated[
-        dict[str, Terms | bool | Terms1 | Terms2 | list[Any] | dict[str, Any] | None] | str,
+        dict[
+            str,
+            bool
+            | Terms1
+            | Terms2
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=32768)]
+            | None,
+        ]
+        | str,
         Field(title="Terms"),
     ]
     metadata: Annotated[
-        dict[str, Metadata | bool | Metadata1 | Metadata2 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | Metadata1
+            | Metadata2
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=32768)]
+            | None,
+        ],
         Field(title="Metadata"),
     ]
     valid_from: Annotated[
@@ -2907,7 +2748,8 @@ class Contract(BaseModel):
         Field(title="Status"),
     ]
     digest: Annotated[
-        Digest | None, Field(description="Frozen at submission; null in draft", title="Digest")
+        Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None,
+        Field(description="Frozen at submission; null in draft", title="Digest"),
     ]
     content_digest: Annotated[
         str,
@@ -2918,9 +2760,30 @@ class Contract(BaseModel):
         ),
     ]
     signatures: Annotated[list[ContractSignature], Field(title="Signatures")]
-    required_signers: Annotated[list[RequiredSigner], Field(title="Required Signers")]
+    required_signers: Annotated[
+        list[
+            Annotated[
+                str,
+                StringConstraints(
+                    min_length=7,
+                    max_length=2048,
+                    pattern=r"^did:(?:key|pkh|ethr|web):(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+$",
+                ),
+            ]
+        ],
+        Field(title="Required Signers"),
+    ]
     pending_signers: Annotated[
-        list[PendingSigner],
+        list[
+            Annotated[
+                str,
+                StringConstraints(
+                    min_length=7,
+                    max_length=2048,
+                    pattern=r"^did:(?:key|pkh|ethr|web):(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+$",
+                ),
+            ]
+        ],
         Field(description="Who has yet to sign (in review)", title="Pending Signers"),
     ]
     signing_deadline: Annotated[
@@ -2968,7 +2831,13 @@ class ContractAbi(BaseModel):
 class ContractPage(BaseModel):
     items: Annotated[list[Contract], Field(title="Items")]
     next_cursor: Annotated[
-        NextCursor | None,
+        Annotated[
+            str,
+            StringConstraints(
+                pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+            ),
+        ]
+        | None,
         Field(description="The next page's cursor; null at the end", title="Next Cursor"),
     ]
 
@@ -3002,7 +2871,16 @@ class DidVerificationMethod(BaseModel):
     publicKeyMultibase: Annotated[str | None, Field(title="Publickeymultibase")] = None
     publicKeyBase58: Annotated[str | None, Field(title="Publickeybase58")] = None
     publicKeyJwk: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None]
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ]
         | None,
         Field(title="Publickeyjwk"),
     ] = None
@@ -3055,7 +2933,16 @@ class EngineContract(BaseModel):
     ]
     manifest: ContractAbi
     init_args: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ],
         Field(
             description="As deployed (circuit contracts: with the input key the platform made)",
             title="Init Args",
@@ -3063,7 +2950,13 @@ class EngineContract(BaseModel):
     ]
     description: Annotated[str, Field(title="Description")]
     governed_by: Annotated[
-        GovernedBy | None,
+        Annotated[
+            str,
+            StringConstraints(
+                pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+            ),
+        ]
+        | None,
         Field(
             description="The contract it runs under: nothing runs once that contract stops allowing work",
             title="Governed By",
@@ -3084,7 +2977,13 @@ class EngineContractPage(BaseModel):
         Field(description="The caller's deployments, newest first", title="Items"),
     ]
     next_cursor: Annotated[
-        NextCursor2 | None,
+        Annotated[
+            str,
+            StringConstraints(
+                pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z_0x[0-9a-f]{40}$"
+            ),
+        ]
+        | None,
         Field(description="The next page's cursor; null on the last page", title="Next Cursor"),
     ]
 
@@ -3103,7 +3002,16 @@ class EngineEvent(BaseModel):
         ),
     ] = None
     args: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None]
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ]
         | None,
         Field(description="The decoded values, by name (when the ABI declares them)", title="Args"),
     ] = None
@@ -3141,14 +3049,28 @@ class Erc20Deployment(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[Name | None, Field(description="Default: the kind", title="Name")] = None
-    description: Annotated[Description2 | None, Field(title="Description")] = None
-    salt: Annotated[Salt | None, Field(title="Salt")] = None
+    name: Annotated[
+        Annotated[str, StringConstraints(min_length=1, max_length=100)] | None,
+        Field(description="Default: the kind", title="Name"),
+    ] = None
+    description: Annotated[
+        Annotated[str, StringConstraints(max_length=1000)] | None, Field(title="Description")
+    ] = None
+    salt: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^(0x)?[0-9a-fA-F]{64}$")] | None,
+        Field(title="Salt"),
+    ] = None
     gas_limit: Annotated[
         GasLimit | None, Field(description="For the constructor", title="Gas Limit")
     ] = None
     governed_by: Annotated[
-        GovernedBy | None,
+        Annotated[
+            str,
+            StringConstraints(
+                pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+            ),
+        ]
+        | None,
         Field(
             description="A contract (its id) the caller is a party to, active now: the engine contract runs only while that contract allows work (active, within its validity, no party suspended)",
             title="Governed By",
@@ -3168,9 +3090,13 @@ class EventAnchor(BaseModel):
         Field(description="The event's global anchoring number", title="Anchor Seq"),
     ] = None
     proof: InclusionProof | None = None
-    root: Annotated[Root | None, Field(description="The batch's Merkle root", title="Root")] = None
+    root: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None,
+        Field(description="The batch's Merkle root", title="Root"),
+    ] = None
     tx_hash: Annotated[
-        TxHash1 | None, Field(description="The anchoring transaction", title="Tx Hash")
+        Annotated[str, StringConstraints(pattern=r"^0x[0-9a-f]{64}$")] | None,
+        Field(description="The anchoring transaction", title="Tx Hash"),
     ]
     block_number: Annotated[BlockNumber1 | None, Field(title="Block Number")] = None
 
@@ -3200,7 +3126,15 @@ class ExecutionError(BaseModel):
         Field(description="contract_reverted: its 4-byte selector, 0x-hex", title="Selector"),
     ] = None
     arguments: Annotated[
-        list[JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None]
+        list[
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None
+        ]
         | None,
         Field(
             description="contract_reverted: the error's arguments (uint256 as decimal strings)",
@@ -3267,7 +3201,13 @@ class ExecutionRecord(BaseModel):
     ]
     sequence: Annotated[int, Field(ge=0, title="Sequence")]
     return_value: Annotated[
-        JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None,
+        bool
+        | JsonValue2
+        | JsonValue3
+        | list[Any]
+        | dict[str, Any]
+        | Annotated[str, StringConstraints(max_length=262144)]
+        | None,
         Field(description="As returned, or an OmittedValue past 300 KB of records in one commit"),
     ]
     events: Annotated[list[EngineEvent] | OmittedValue, Field(title="Events")]
@@ -3301,7 +3241,13 @@ class ExecutionResult(BaseModel):
     function: Annotated[str, Field(title="Function")]
     success: Annotated[bool, Field(title="Success")]
     return_value: Annotated[
-        JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None,
+        bool
+        | JsonValue2
+        | JsonValue3
+        | list[Any]
+        | dict[str, Any]
+        | Annotated[str, StringConstraints(max_length=262144)]
+        | None,
         Field(description="The function's result (null on failure)"),
     ]
     gas_used: Annotated[int, Field(ge=0, title="Gas Used")]
@@ -3365,7 +3311,16 @@ class Identity(BaseModel):
     status: Annotated[Literal["active", "inactive", "suspended"], Field(title="Status")]
     roles: Annotated[list[Literal["admin", "auditor", "enclave"]], Field(title="Roles")]
     metadata: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ],
         Field(title="Metadata"),
     ]
     created_at: Annotated[
@@ -3411,7 +3366,15 @@ class IdentityEvents(BaseModel):
 class IdentityPage(BaseModel):
     items: Annotated[list[IdentitySummary], Field(title="Items")]
     next_cursor: Annotated[
-        NextCursor4 | None,
+        Annotated[
+            str,
+            StringConstraints(
+                min_length=14,
+                max_length=2058,
+                pattern=r"^(?:active|inactive|suspended):did:(?:key|pkh|ethr|web):(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+$",
+            ),
+        ]
+        | None,
         Field(
             description="The next page's cursor; null at the end. A page may hold fewer items than asked, even none, and still have one (each page reads a bounded number of identities)",
             title="Next Cursor",
@@ -3423,12 +3386,21 @@ class LedgerStatus(BaseModel):
     configured: Annotated[bool, Field(title="Configured")]
     reachable: Annotated[bool, Field(title="Reachable")]
     chain_id: Annotated[ChainId | None, Field(title="Chain Id")]
-    ledger_address: Annotated[LedgerAddress | None, Field(title="Ledger Address")]
-    signer_address: Annotated[SignerAddress | None, Field(title="Signer Address")]
+    ledger_address: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")] | None,
+        Field(title="Ledger Address"),
+    ]
+    signer_address: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^0x[0-9a-fA-F]{40}$")] | None,
+        Field(title="Signer Address"),
+    ]
     confirmations_required: Annotated[
         ConfirmationsRequired | None, Field(title="Confirmations Required")
     ]
-    signer_balance_wei: Annotated[SignerBalanceWei | None, Field(title="Signer Balance Wei")]
+    signer_balance_wei: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^[0-9]{1,78}$")] | None,
+        Field(title="Signer Balance Wei"),
+    ]
     next_seq: Annotated[
         NextSeq | None,
         Field(description="The chain's next free anchoring sequence number", title="Next Seq"),
@@ -3438,7 +3410,7 @@ class LedgerStatus(BaseModel):
     unanchored: UnanchoredEvents
     problem: LedgerStatusProblem | None
     min_signer_balance_wei: Annotated[
-        MinSignerBalanceWei | None,
+        Annotated[str, StringConstraints(pattern=r"^[0-9]{1,78}$")] | None,
         Field(
             description="Below this balance the health check reports the ledger degraded (and alarms): the signer needs funds to keep anchoring",
             title="Min Signer Balance Wei",
@@ -3488,7 +3460,9 @@ class ManifestFunction(BaseModel):
             title="Read Only",
         ),
     ] = False
-    description: Annotated[Description2 | None, Field(title="Description")] = None
+    description: Annotated[
+        Annotated[str, StringConstraints(max_length=1000)] | None, Field(title="Description")
+    ] = None
 
 
 class ManifestInit(BaseModel):
@@ -3498,7 +3472,9 @@ class ManifestInit(BaseModel):
     params: Annotated[
         list[ManifestParam] | None, Field(max_length=16, title="Params", validate_default=True)
     ] = []
-    description: Annotated[Description2 | None, Field(title="Description")] = None
+    description: Annotated[
+        Annotated[str, StringConstraints(max_length=1000)] | None, Field(title="Description")
+    ] = None
 
 
 class NewTemplate(BaseModel):
@@ -3509,7 +3485,16 @@ class NewTemplate(BaseModel):
     description: Annotated[str, Field(title="Description")]
     category: Annotated[str, Field(max_length=200, min_length=1, title="Category")]
     variables_schema: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ],
         Field(
             description='A JSON Schema (2020-12) with "type": "object" for the variables; only local $refs',
             title="Variables Schema",
@@ -3529,7 +3514,16 @@ class NewTemplate(BaseModel):
         ),
     ]
     terms: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ],
         Field(
             description='The contract terms: any JSON, where {"$var": pointer} stands for a variable',
             title="Terms",
@@ -3537,7 +3531,16 @@ class NewTemplate(BaseModel):
     ]
     validity: TemplateValidity
     example: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ],
         Field(
             description="Variables that satisfy the schema and the rules (the body must render with them)",
             title="Example",
@@ -3555,10 +3558,17 @@ class NewTemplate(BaseModel):
     ]
     version: Annotated[Version | None, Field(description="Ignored", title="Version")] = None
     content_hash: Annotated[
-        ContentHash | None, Field(description="Ignored", title="Content Hash")
+        Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None,
+        Field(description="Ignored", title="Content Hash"),
     ] = None
-    created_at: Annotated[CreatedAt | None, Field(description="Ignored", title="Created At")] = None
-    created_by: Annotated[CreatedBy | None, Field(description="Ignored", title="Created By")] = None
+    created_at: Annotated[
+        Annotated[str, StringConstraints(max_length=64)] | None,
+        Field(description="Ignored", title="Created At"),
+    ] = None
+    created_by: Annotated[
+        Annotated[str, StringConstraints(max_length=2048)] | None,
+        Field(description="Ignored", title="Created By"),
+    ] = None
 
 
 class OpenApiDocument(BaseModel):
@@ -3571,19 +3581,42 @@ class OpenApiDocument(BaseModel):
         dict[
             str,
             dict[
-                str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None
+                str,
+                bool
+                | JsonValue2
+                | JsonValue3
+                | list[Any]
+                | dict[str, Any]
+                | Annotated[str, StringConstraints(max_length=262144)]
+                | None,
             ],
         ],
         Field(title="Paths"),
     ]
     components: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ],
         Field(title="Components"),
     ]
     tags: Annotated[
         list[
             dict[
-                str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None
+                str,
+                bool
+                | JsonValue2
+                | JsonValue3
+                | list[Any]
+                | dict[str, Any]
+                | Annotated[str, StringConstraints(max_length=262144)]
+                | None,
             ]
         ],
         Field(title="Tags"),
@@ -3604,7 +3637,16 @@ class PlacedAuditEvent(BaseModel):
         Field(description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="At"),
     ]
     data: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ],
         Field(title="Data"),
     ]
     prev_hash: Annotated[
@@ -3618,14 +3660,28 @@ class PrivacyDeployment(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[Name | None, Field(description="Default: the kind", title="Name")] = None
-    description: Annotated[Description2 | None, Field(title="Description")] = None
-    salt: Annotated[Salt | None, Field(title="Salt")] = None
+    name: Annotated[
+        Annotated[str, StringConstraints(min_length=1, max_length=100)] | None,
+        Field(description="Default: the kind", title="Name"),
+    ] = None
+    description: Annotated[
+        Annotated[str, StringConstraints(max_length=1000)] | None, Field(title="Description")
+    ] = None
+    salt: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^(0x)?[0-9a-fA-F]{64}$")] | None,
+        Field(title="Salt"),
+    ] = None
     gas_limit: Annotated[
         GasLimit | None, Field(description="For the constructor", title="Gas Limit")
     ] = None
     governed_by: Annotated[
-        GovernedBy | None,
+        Annotated[
+            str,
+            StringConstraints(
+                pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+            ),
+        ]
+        | None,
         Field(
             description="A contract (its id) the caller is a party to, active now: the engine contract runs only while that contract allows work (active, within its validity, no party suspended)",
             title="Governed By",
@@ -3715,7 +3771,16 @@ class TemplateDefinition(BaseModel):
     description: Annotated[str, Field(title="Description")]
     category: Annotated[str, Field(max_length=200, min_length=1, title="Category")]
     variables_schema: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ],
         Field(
             description='A JSON Schema (2020-12) with "type": "object" for the variables; only local $refs',
             title="Variables Schema",
@@ -3735,7 +3800,16 @@ class TemplateDefinition(BaseModel):
         ),
     ]
     terms: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ],
         Field(
             description='The contract terms: any JSON, where {"$var": pointer} stands for a variable',
             title="Terms",
@@ -3743,19 +3817,41 @@ class TemplateDefinition(BaseModel):
     ]
     validity: TemplateValidity
     example: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ],
         Field(
             description="Variables that satisfy the schema and the rules (the body must render with them)",
             title="Example",
         ),
     ]
-    id: Annotated[Id | None, Field(description="Ignored", title="Id")] = None
+    id: Annotated[
+        Annotated[
+            str, StringConstraints(min_length=3, max_length=64, pattern=r"^[a-z][a-z0-9_]{2,63}$")
+        ]
+        | None,
+        Field(description="Ignored", title="Id"),
+    ] = None
     version: Annotated[Version | None, Field(description="Ignored", title="Version")] = None
     content_hash: Annotated[
-        ContentHash | None, Field(description="Ignored", title="Content Hash")
+        Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None,
+        Field(description="Ignored", title="Content Hash"),
     ] = None
-    created_at: Annotated[CreatedAt | None, Field(description="Ignored", title="Created At")] = None
-    created_by: Annotated[CreatedBy | None, Field(description="Ignored", title="Created By")] = None
+    created_at: Annotated[
+        Annotated[str, StringConstraints(max_length=64)] | None,
+        Field(description="Ignored", title="Created At"),
+    ] = None
+    created_by: Annotated[
+        Annotated[str, StringConstraints(max_length=2048)] | None,
+        Field(description="Ignored", title="Created By"),
+    ] = None
 
 
 class TemplateVersion1(BaseModel):
@@ -3763,7 +3859,16 @@ class TemplateVersion1(BaseModel):
     description: Annotated[str, Field(title="Description")]
     category: Annotated[str, Field(max_length=200, min_length=1, title="Category")]
     variables_schema: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ],
         Field(
             description='A JSON Schema (2020-12) with "type": "object" for the variables; only local $refs',
             title="Variables Schema",
@@ -3783,7 +3888,16 @@ class TemplateVersion1(BaseModel):
         ),
     ]
     terms: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ],
         Field(
             description='The contract terms: any JSON, where {"$var": pointer} stands for a variable',
             title="Terms",
@@ -3791,7 +3905,16 @@ class TemplateVersion1(BaseModel):
     ]
     validity: TemplateValidity
     example: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None],
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ],
         Field(
             description="Variables that satisfy the schema and the rules (the body must render with them)",
             title="Example",
@@ -3878,8 +4001,12 @@ class WasmManifest(BaseModel):
         | None,
         Field(title="Events"),
     ] = None
-    name: Annotated[Name6 | None, Field(title="Name")] = None
-    description: Annotated[Description2 | None, Field(title="Description")] = None
+    name: Annotated[
+        Annotated[str, StringConstraints(max_length=100)] | None, Field(title="Name")
+    ] = None
+    description: Annotated[
+        Annotated[str, StringConstraints(max_length=1000)] | None, Field(title="Description")
+    ] = None
 
 
 class BatchRequest(BaseModel):
@@ -3914,14 +4041,28 @@ class CircuitDeployment(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[Name | None, Field(description="Default: the kind", title="Name")] = None
-    description: Annotated[Description | None, Field(title="Description")] = None
-    salt: Annotated[Salt | None, Field(title="Salt")] = None
+    name: Annotated[
+        Annotated[str, StringConstraints(min_length=1, max_length=100)] | None,
+        Field(description="Default: the kind", title="Name"),
+    ] = None
+    description: Annotated[
+        Annotated[str, StringConstraints(max_length=1000)] | None, Field(title="Description")
+    ] = None
+    salt: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^(0x)?[0-9a-fA-F]{64}$")] | None,
+        Field(title="Salt"),
+    ] = None
     gas_limit: Annotated[
         GasLimit | None, Field(description="For the constructor", title="Gas Limit")
     ] = None
     governed_by: Annotated[
-        GovernedBy | None,
+        Annotated[
+            str,
+            StringConstraints(
+                pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+            ),
+        ]
+        | None,
         Field(
             description="A contract (its id) the caller is a party to, active now: the engine contract runs only while that contract allows work (active, within its validity, no party suspended)",
             title="Governed By",
@@ -3979,7 +4120,13 @@ class ExecutionHistory(BaseModel):
     ]
     items: Annotated[list[ExecutionRecord], Field(description="Newest first", title="Items")]
     next_cursor: Annotated[
-        NextCursor3 | None,
+        Annotated[
+            str,
+            StringConstraints(
+                pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z_[0-9]{9}-[0-9a-f]{16}$"
+            ),
+        ]
+        | None,
         Field(description="The next page's cursor; null on the last page", title="Next Cursor"),
     ]
 
@@ -4012,7 +4159,15 @@ class TrainingJob(BaseModel):
         ),
     ]
     provider_did: Annotated[
-        ProviderDid | None,
+        Annotated[
+            str,
+            StringConstraints(
+                min_length=7,
+                max_length=2048,
+                pattern=r"^did:(?:key|pkh|ethr|web):(?:(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*:)*(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})+$",
+            ),
+        ]
+        | None,
         Field(
             description="The contract's provider (absent on jobs recorded before it was kept)",
             title="Provider Did",
@@ -4073,7 +4228,13 @@ class TrainingJob(BaseModel):
 class TrainingJobPage(BaseModel):
     items: Annotated[list[TrainingJob], Field(description="Newest first", title="Items")]
     next_cursor: Annotated[
-        NextCursor5 | None,
+        Annotated[
+            str,
+            StringConstraints(
+                pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+            ),
+        ]
+        | None,
         Field(description="The next page's cursor; null at the end", title="Next Cursor"),
     ]
 
@@ -4109,14 +4270,28 @@ class WasmDeployment(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
     )
-    name: Annotated[Name5 | None, Field(description="Default: the kind", title="Name")] = None
-    description: Annotated[Description2 | None, Field(title="Description")] = None
-    salt: Annotated[Salt | None, Field(title="Salt")] = None
+    name: Annotated[
+        Annotated[str, StringConstraints(min_length=1, max_length=100)] | None,
+        Field(description="Default: the kind", title="Name"),
+    ] = None
+    description: Annotated[
+        Annotated[str, StringConstraints(max_length=1000)] | None, Field(title="Description")
+    ] = None
+    salt: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^(0x)?[0-9a-fA-F]{64}$")] | None,
+        Field(title="Salt"),
+    ] = None
     gas_limit: Annotated[
         GasLimit | None, Field(description="For the constructor", title="Gas Limit")
     ] = None
     governed_by: Annotated[
-        GovernedBy | None,
+        Annotated[
+            str,
+            StringConstraints(
+                pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+            ),
+        ]
+        | None,
         Field(
             description="A contract (its id) the caller is a party to, active now: the engine contract runs only while that contract allows work (active, within its validity, no party suspended)",
             title="Governed By",
@@ -4140,7 +4315,16 @@ class WasmDeployment(BaseModel):
         Field(description="The ABI; without one every export takes and returns raw bytes"),
     ] = None
     init_args: Annotated[
-        dict[str, JsonValue1 | bool | JsonValue2 | JsonValue3 | list[Any] | dict[str, Any] | None]
+        dict[
+            str,
+            bool
+            | JsonValue2
+            | JsonValue3
+            | list[Any]
+            | dict[str, Any]
+            | Annotated[str, StringConstraints(max_length=262144)]
+            | None,
+        ]
         | None,
         Field(
             description="The init export's arguments, as the manifest names them", title="Init Args"
