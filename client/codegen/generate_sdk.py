@@ -59,8 +59,8 @@ def generate(out_dir: Path = GENERATED, document: dict[str, Any] | None = None) 
     files = {
         "__init__.py": HEADER + '"""Code generated from the OpenAPI document."""\n',
         "models.py": render_models(document),
-        "operations.py": _ruff_format(render_operations(document), out_dir / "operations.py"),
-        "problems.py": _ruff_format(render_problems(document), out_dir / "problems.py"),
+        "operations.py": _ruff_format(render_operations(document), "operations.py"),
+        "problems.py": _ruff_format(render_problems(document), "problems.py"),
     }
     for name, text in files.items():
         (out_dir / name).write_text(text)
@@ -433,8 +433,10 @@ def render_problems(document: dict[str, Any]) -> str:
 # ------------------------------------------------------------------ formatting
 
 
-def _ruff_format(text: str, path: Path) -> str:
-    """Formatted by the pinned ruff with the repository's settings (line length 100)."""
+def _ruff_format(text: str, name: str) -> str:
+    """Formatted by the pinned ruff with the repository's settings (line length 100), which
+    it finds from the file's place in the repository whatever the output directory."""
+    path = GENERATED / name
     result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed argument list
         [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(path), "-"],
         input=text, capture_output=True, text=True, check=True, cwd=REPO)
