@@ -37,6 +37,12 @@ class CmsClient:
     def close(self) -> None:
         self._http.close()
 
+    def __enter__(self) -> CmsClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     # ------------------------------------------------------------ auth
 
     def register(self, signer: Signer, **extra: Any) -> dict[str, Any]:
