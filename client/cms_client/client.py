@@ -281,8 +281,8 @@ class CmsClient:
         response = self._http.post(form["url"], data=form["fields"],
                                    files={"file": (name, content, media_type)})
         if response.status_code >= 300:
-            raise ApiError(response.status_code, {"code": "upload_failed",
-                                                  "detail": response.text[:500]})
+            raise ApiError.from_response(response.status_code, {
+                "code": "upload_failed", "detail": response.text[:500]})
 
     def attachment(self, contract_id: str, attachment_id: str) -> bytes:
         """An attachment's bytes, checked against its recorded SHA-256."""

@@ -29,8 +29,8 @@ class ApiError(Exception):
         super().__init__(f"{status} {self.code}: {problem.get('detail', problem)}")
 
     @classmethod
-    def from_problem(cls, status: int, problem: dict[str, Any],
-                     retry_after: int | None = None) -> ApiError:
+    def from_response(cls, status: int, problem: dict[str, Any],
+                      retry_after: int | None = None) -> ApiError:
         """The most specific class: the problem code's if known, else the status class's."""
         from cms_client.generated.problems import PROBLEMS
 
@@ -42,13 +42,14 @@ class ApiError(Exception):
         return class_for_status(status)(status, problem, retry_after)
 
     @classmethod
-    def from_response(cls, response: httpx.Response) -> ApiError:
+    def from_http(cls, response: httpx.Response) -> ApiError:
+        """The error an HTTP answer outside 2xx stands for (its problem document, if any)."""
         try:
             data = response.json() if response.content else {}
         except ValueError:  # a proxy's HTML page, say
             data = {"detail": response.text[:500]}
         problem = data if isinstance(data, dict) else {}
-        return cls.from_problem(response.status_code, problem, _retry_after(response))
+        return cls.from_response(response.status_code, problem, _retry_after(response))
 
 
 class AuthenticationFailed(ApiError):

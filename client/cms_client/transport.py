@@ -119,12 +119,12 @@ class _TransportLogic:
     @staticmethod
     def checked(call: ApiCall, response: httpx.Response) -> httpx.Response:
         if response.status_code >= 400 and not call.expect_error:
-            raise ApiError.from_response(response)
+            raise ApiError.from_http(response)
         return response
 
     @staticmethod
     def network_failure(error: httpx.TransportError) -> ApiError:
-        return ApiError.from_problem(0, {"code": "network_error",
+        return ApiError.from_response(0, {"code": "network_error",
                                          "detail": f"{type(error).__name__}: {error}"})
 
     @staticmethod

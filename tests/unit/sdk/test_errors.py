@@ -45,16 +45,16 @@ def test_a_problem_is_raised_as_its_codes_class_under_its_status_class(status, c
 
 
 def test_an_unknown_code_or_a_code_under_another_status_falls_back_to_the_status_class():
-    unknown = ApiError.from_problem(409, {"code": "something_new"})
+    unknown = ApiError.from_response(409, {"code": "something_new"})
     assert type(unknown) is Conflict and unknown.code == "something_new"
     # invalid_signature is a 400 in the domain; as a 401 it must still be caught as one.
-    moved = ApiError.from_problem(401, {"code": "invalid_signature"})
+    moved = ApiError.from_response(401, {"code": "invalid_signature"})
     assert type(moved) is AuthenticationFailed
-    assert type(ApiError.from_problem(418, {})) is ApiError
+    assert type(ApiError.from_response(418, {})) is ApiError
 
 
 def test_an_answer_that_is_not_a_problem_still_raises_with_its_status():
-    error = ApiError.from_response(httpx.Response(502, text="<html>Bad gateway</html>"))
+    error = ApiError.from_http(httpx.Response(502, text="<html>Bad gateway</html>"))
     assert isinstance(error, ServiceUnavailable) and error.code == "unknown"
     assert "Bad gateway" in error.problem["detail"]
 
