@@ -1,0 +1,3 @@
+from cms_client.cli import run
+
+run()

@@ -1,0 +1,1 @@
+"""One module per group of commands (see cms_client.cli.app)."""
