@@ -3,6 +3,7 @@ operation typed (``CmsClient.api``); errors raise ApiError subclasses (cms_clien
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -12,7 +13,7 @@ import httpx
 
 from cms_client.checks import check_challenge, expected_signing_payload
 from cms_client.errors import ApiError
-from cms_client.generated.operations import Operations
+from cms_client.generated.operations import IDEMPOTENT_OPERATIONS, Operations
 from cms_client.signers import Signer
 from cms_client.tokens import SignedIn
 from cms_client.transport import ApiCall, RetryPolicy, Transport
@@ -403,12 +404,24 @@ class CmsClient:
 def facade_call(method: str, path: str, body: Any = None, *,
                 params: dict[str, Any] | None = None, expect_error: bool = False,
                 authenticated: bool = True, idempotency_key: str | None = None) -> ApiCall:
-    """A hand-written call (a formatted path, a JSON body) as the transport takes it; a
-    create of a contract always carries an Idempotency-Key so that its retries are safe."""
-    creates_contract = method == "POST" and path == "/api/v1/contracts"
+    """A hand-written call (a formatted path, a JSON body) as the transport takes it; a call
+    to an operation that takes an Idempotency-Key (every create) carries one, so that its
+    retries are safe."""
     return ApiCall(method, path, query=params or {}, body=body, expect_error=expect_error,
                    authenticated=authenticated, idempotency_key=idempotency_key,
-                   idempotency_header="Idempotency-Key" if creates_contract else None)
+                   idempotency_header=_idempotency_header(method, path))
+
+
+# The idempotent operations' path templates as patterns a formatted path is matched against.
+_IDEMPOTENT_PATHS = [
+    (method, re.compile(re.sub(r"\{[^/}]+\}", "[^/]+", template)))
+    for method, template in sorted(IDEMPOTENT_OPERATIONS)]
+
+
+def _idempotency_header(method: str, path: str) -> str | None:
+    if any(method == m and pattern.fullmatch(path) for m, pattern in _IDEMPOTENT_PATHS):
+        return "Idempotency-Key"
+    return None
 
 
 def _fetched(http: httpx.Client, url: str, sha256: str) -> bytes:

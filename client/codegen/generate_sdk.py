@@ -225,7 +225,8 @@ def render_operations(document: dict[str, Any]) -> str:
     sync += [_iterator(op, is_async=False) for op in found if op.pager]
     concurrent = [_method(op, is_async=True) for op in found]
     concurrent += [_iterator(op, is_async=True) for op in found if op.pager]
-    return HEADER + textwrap.dedent('''\
+    idempotent = sorted((op.method, op.path) for op in found if op.idempotency_header)
+    return HEADER + (textwrap.dedent('''\
         """One typed method per operation of the API, over a transport (cms_client.transport).
 
         Path parameters are positional, query parameters keyword-only (None: left out),
@@ -246,7 +247,11 @@ def render_operations(document: dict[str, Any]) -> str:
             iterate_pages,
         )
 
-        __all__ = ["AsyncOperations", "Operations"]
+        __all__ = ["IDEMPOTENT_OPERATIONS", "AsyncOperations", "Operations"]
+
+        # The operations that take an Idempotency-Key, as (method, path template): a client's
+        # hand-written calls to them send one too, kept across retries.
+        IDEMPOTENT_OPERATIONS: frozenset[tuple[str, str]] = frozenset(%s)
 
 
         class Operations:
@@ -254,7 +259,7 @@ def render_operations(document: dict[str, Any]) -> str:
 
             def __init__(self, transport: Transport) -> None:
                 self._transport = transport
-        ''') + "\n".join(sync) + textwrap.dedent('''
+        ''') % repr(idempotent)) + "\n".join(sync) + textwrap.dedent('''
 
 
         class AsyncOperations:

@@ -20,7 +20,21 @@ from cms_client.transport import (
     iterate_pages,
 )
 
-__all__ = ["AsyncOperations", "Operations"]
+__all__ = ["IDEMPOTENT_OPERATIONS", "AsyncOperations", "Operations"]
+
+# The operations that take an Idempotency-Key, as (method, path template): a client's
+# hand-written calls to them send one too, kept across retries.
+IDEMPOTENT_OPERATIONS: frozenset[tuple[str, str]] = frozenset(
+    [
+        ("POST", "/api/v1/contracts"),
+        ("POST", "/api/v1/contracts/{contract_id}/attachments"),
+        ("POST", "/api/v1/contracts/{contract_id}/datasets"),
+        ("POST", "/api/v1/engine/contracts"),
+        ("POST", "/api/v1/templates"),
+        ("POST", "/api/v1/training-jobs"),
+        ("POST", "/api/v1/webhooks"),
+    ]
+)
 
 
 class Operations:
@@ -69,7 +83,11 @@ class Operations:
         )
 
     def create_attachment_upload(
-        self, contract_id: str, *, body: models.AttachmentUploadRequest | dict[str, Any]
+        self,
+        contract_id: str,
+        *,
+        body: models.AttachmentUploadRequest | dict[str, Any],
+        idempotency_key: str | None = None,
     ) -> models.AttachmentUpload:
         """A presigned upload for a file to attach to a draft; it is hashed and added to the
         contract (and its digest) when it arrives (POST
@@ -83,6 +101,8 @@ class Operations:
                 body=body,
                 body_type=models.AttachmentUploadRequest,
                 response=models.AttachmentUpload,
+                idempotency_header="idempotency-key",
+                idempotency_key=idempotency_key,
             )
         )
 
@@ -119,7 +139,11 @@ class Operations:
         )
 
     def create_dataset_upload(
-        self, contract_id: str, *, body: models.DatasetUploadRequest | dict[str, Any]
+        self,
+        contract_id: str,
+        *,
+        body: models.DatasetUploadRequest | dict[str, Any],
+        idempotency_key: str | None = None,
     ) -> models.DatasetUploadGrant:
         """Upload one of the contract's datasets (its provider): a presigned POST for a zip of
         the four MNIST IDX files, registered when S3 reports it (POST
@@ -133,11 +157,13 @@ class Operations:
                 body=body,
                 body_type=models.DatasetUploadRequest,
                 response=models.DatasetUploadGrant,
+                idempotency_header="idempotency-key",
+                idempotency_key=idempotency_key,
             )
         )
 
     def create_template(
-        self, *, body: models.NewTemplate | dict[str, Any]
+        self, *, body: models.NewTemplate | dict[str, Any], idempotency_key: str | None = None
     ) -> models.TemplateVersion:
         """Create a template as version 1 (admins) (POST /api/v1/templates)."""
         return self._transport.send(
@@ -147,6 +173,8 @@ class Operations:
                 body=body,
                 body_type=models.NewTemplate,
                 response=models.TemplateVersion,
+                idempotency_header="idempotency-key",
+                idempotency_key=idempotency_key,
             )
         )
 
@@ -163,7 +191,10 @@ class Operations:
         )
 
     def create_training_job(
-        self, *, body: models.TrainingJobRequest | dict[str, Any]
+        self,
+        *,
+        body: models.TrainingJobRequest | dict[str, Any],
+        idempotency_key: str | None = None,
     ) -> models.TrainingJob:
         """Start a training job under an active AI-training contract (its consumer); the job's
         epsilon is reserved from the contract's budget (POST /api/v1/training-jobs).
@@ -175,14 +206,17 @@ class Operations:
                 body=body,
                 body_type=models.TrainingJobRequest,
                 response=models.TrainingJob,
+                idempotency_header="idempotency-key",
+                idempotency_key=idempotency_key,
             )
         )
 
     def create_webhook(
-        self, *, body: models.NewWebhook | dict[str, Any]
+        self, *, body: models.NewWebhook | dict[str, Any], idempotency_key: str | None = None
     ) -> models.WebhookWithSecret:
         """Register an HTTPS endpoint for the caller's contract events; the response carries
-        the signing secret, shown only this once (POST /api/v1/webhooks).
+        the signing secret, shown only to this request (and its repeats with the same
+        Idempotency-Key) (POST /api/v1/webhooks).
         """
         return self._transport.send(
             ApiCall(
@@ -191,6 +225,8 @@ class Operations:
                 body=body,
                 body_type=models.NewWebhook,
                 response=models.WebhookWithSecret,
+                idempotency_header="idempotency-key",
+                idempotency_key=idempotency_key,
             )
         )
 
@@ -212,6 +248,7 @@ class Operations:
         | models.PrivacyDeployment
         | models.CircuitDeployment
         | dict[str, Any],
+        idempotency_key: str | None = None,
     ) -> models.EngineContract:
         """Deploy a contract (the caller is its owner): built-in ERC20, a WebAssembly module, a
         Paillier privacy contract or a boolean-circuit contract (POST
@@ -227,6 +264,8 @@ class Operations:
                 | models.PrivacyDeployment
                 | models.CircuitDeployment,
                 response=models.EngineContract,
+                idempotency_header="idempotency-key",
+                idempotency_key=idempotency_key,
             )
         )
 
@@ -1131,7 +1170,11 @@ class AsyncOperations:
         )
 
     async def create_attachment_upload(
-        self, contract_id: str, *, body: models.AttachmentUploadRequest | dict[str, Any]
+        self,
+        contract_id: str,
+        *,
+        body: models.AttachmentUploadRequest | dict[str, Any],
+        idempotency_key: str | None = None,
     ) -> models.AttachmentUpload:
         """A presigned upload for a file to attach to a draft; it is hashed and added to the
         contract (and its digest) when it arrives (POST
@@ -1145,6 +1188,8 @@ class AsyncOperations:
                 body=body,
                 body_type=models.AttachmentUploadRequest,
                 response=models.AttachmentUpload,
+                idempotency_header="idempotency-key",
+                idempotency_key=idempotency_key,
             )
         )
 
@@ -1181,7 +1226,11 @@ class AsyncOperations:
         )
 
     async def create_dataset_upload(
-        self, contract_id: str, *, body: models.DatasetUploadRequest | dict[str, Any]
+        self,
+        contract_id: str,
+        *,
+        body: models.DatasetUploadRequest | dict[str, Any],
+        idempotency_key: str | None = None,
     ) -> models.DatasetUploadGrant:
         """Upload one of the contract's datasets (its provider): a presigned POST for a zip of
         the four MNIST IDX files, registered when S3 reports it (POST
@@ -1195,11 +1244,13 @@ class AsyncOperations:
                 body=body,
                 body_type=models.DatasetUploadRequest,
                 response=models.DatasetUploadGrant,
+                idempotency_header="idempotency-key",
+                idempotency_key=idempotency_key,
             )
         )
 
     async def create_template(
-        self, *, body: models.NewTemplate | dict[str, Any]
+        self, *, body: models.NewTemplate | dict[str, Any], idempotency_key: str | None = None
     ) -> models.TemplateVersion:
         """Create a template as version 1 (admins) (POST /api/v1/templates)."""
         return await self._transport.send(
@@ -1209,6 +1260,8 @@ class AsyncOperations:
                 body=body,
                 body_type=models.NewTemplate,
                 response=models.TemplateVersion,
+                idempotency_header="idempotency-key",
+                idempotency_key=idempotency_key,
             )
         )
 
@@ -1227,7 +1280,10 @@ class AsyncOperations:
         )
 
     async def create_training_job(
-        self, *, body: models.TrainingJobRequest | dict[str, Any]
+        self,
+        *,
+        body: models.TrainingJobRequest | dict[str, Any],
+        idempotency_key: str | None = None,
     ) -> models.TrainingJob:
         """Start a training job under an active AI-training contract (its consumer); the job's
         epsilon is reserved from the contract's budget (POST /api/v1/training-jobs).
@@ -1239,14 +1295,17 @@ class AsyncOperations:
                 body=body,
                 body_type=models.TrainingJobRequest,
                 response=models.TrainingJob,
+                idempotency_header="idempotency-key",
+                idempotency_key=idempotency_key,
             )
         )
 
     async def create_webhook(
-        self, *, body: models.NewWebhook | dict[str, Any]
+        self, *, body: models.NewWebhook | dict[str, Any], idempotency_key: str | None = None
     ) -> models.WebhookWithSecret:
         """Register an HTTPS endpoint for the caller's contract events; the response carries
-        the signing secret, shown only this once (POST /api/v1/webhooks).
+        the signing secret, shown only to this request (and its repeats with the same
+        Idempotency-Key) (POST /api/v1/webhooks).
         """
         return await self._transport.send(
             ApiCall(
@@ -1255,6 +1314,8 @@ class AsyncOperations:
                 body=body,
                 body_type=models.NewWebhook,
                 response=models.WebhookWithSecret,
+                idempotency_header="idempotency-key",
+                idempotency_key=idempotency_key,
             )
         )
 
@@ -1276,6 +1337,7 @@ class AsyncOperations:
         | models.PrivacyDeployment
         | models.CircuitDeployment
         | dict[str, Any],
+        idempotency_key: str | None = None,
     ) -> models.EngineContract:
         """Deploy a contract (the caller is its owner): built-in ERC20, a WebAssembly module, a
         Paillier privacy contract or a boolean-circuit contract (POST
@@ -1291,6 +1353,8 @@ class AsyncOperations:
                 | models.PrivacyDeployment
                 | models.CircuitDeployment,
                 response=models.EngineContract,
+                idempotency_header="idempotency-key",
+                idempotency_key=idempotency_key,
             )
         )
 

@@ -97,6 +97,21 @@ def test_a_create_keeps_its_idempotency_key_across_retries_and_a_new_create_gets
     assert keys[2] and keys[2] == keys[3] and keys[2] != keys[0]
 
 
+def test_every_create_of_the_facade_carries_a_key_and_other_posts_none():
+    api = ScriptedApi()
+    api.answer("/api/v1/webhooks", problem(503, "dependency_unavailable"),
+               httpx.Response(201, json={"id": "w1"}))
+    api.answer("/api/v1/training-jobs", httpx.Response(201, json={"id": "j1"}))
+    api.answer("/api/v1/contracts/c1/verify", httpx.Response(200, json={}))
+    client = api.client()
+    client.create_webhook("https://hooks.example.com/cms")
+    client._call("POST", "/api/v1/training-jobs", {"contract_id": "c1"})
+    client.verify("c1")
+    keys = [request.headers.get("idempotency-key") for request in api.requests]
+    assert keys[0] and keys[0] == keys[1] and keys[2] and keys[2] != keys[0]
+    assert keys[3] is None
+
+
 def test_a_given_key_is_used_and_a_lost_connection_on_a_create_is_retried_with_it():
     api = ScriptedApi()
     api.answer(CONTRACTS, httpx.ReadError("reset"), httpx.Response(201, json={"id": "c1"}))
