@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -64,6 +65,13 @@ class AsyncCmsClient:
         self.token, self.did = verified["token"], signer.did
         self._signed_in = SignedIn.from_answer(signer, verified)
         return self.token
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the token from this client's last sign-in expires (None: no sign-in here)."""
+        if self._signed_in is None:
+            return None
+        return datetime.fromtimestamp(self._signed_in.expires_at, UTC)
 
     async def _current_token(self) -> str | None:
         if self._signed_in is not None and self._signed_in.due(self.token, self._clock()):

@@ -47,7 +47,9 @@ def test_the_client_signs_in_again_within_a_minute_of_expiry_and_not_before():
     api, now = SignInApi(), [EXPIRES - 600]
     client = api.client(token=None, clock=lambda: now[0])
     signer = Ed25519Signer()
+    assert client.expires_at is None
     assert client.sign_in(signer) == "t1"
+    assert client.expires_at == datetime(2026, 12, 7, 6, 15, tzinfo=UTC)
     assert client.me() == {"authorization": "Bearer t1"}
     now[0] = EXPIRES - 61
     assert client.me() == {"authorization": "Bearer t1"}
