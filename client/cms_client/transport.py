@@ -7,6 +7,7 @@ they differ only in the I/O: sending, sleeping and fetching the token.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 import uuid
@@ -180,8 +181,6 @@ class AsyncTransport(_TransportLogic):
                  sleep: Callable[[float], Awaitable[None]] | None = None,
                  clock: Callable[[], float] | None = None,
                  jitter: Callable[[], float] | None = None) -> None:
-        import asyncio
-
         super().__init__(base_url, policy=policy, clock=clock, jitter=jitter)
         self.http = http
         self._token = token

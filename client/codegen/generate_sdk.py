@@ -445,11 +445,7 @@ def _ruff_format(text: str, name: str) -> str:
     result = subprocess.run(  # noqa: S603 - our own interpreter and a fixed argument list
         [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(path), "-"],
         input=text, capture_output=True, text=True, check=True, cwd=REPO)
-    fixed = subprocess.run(  # noqa: S603 - sorts the imports, as ruff check would ask
-        [sys.executable, "-m", "ruff", "check", "--select", "I", "--fix", "--quiet",
-         "--stdin-filename", str(path), "-"],
-        input=result.stdout, capture_output=True, text=True, check=False, cwd=REPO)
-    return fixed.stdout or result.stdout
+    return result.stdout
 
 
 def main(argv: list[str]) -> int:
