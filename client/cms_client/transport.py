@@ -59,7 +59,7 @@ class ApiCall:
     idempotency_header: str | None = None
     idempotency_key: str | None = None
     authenticated: bool = True
-    expect_error: bool = False  # answer an error status instead of raising it
+    expect_error: bool = False  # answer an error status as is: no raising, no retrying
 
 
 class _TransportLogic:
