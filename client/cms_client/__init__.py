@@ -2,7 +2,7 @@
 
 ``CmsClient`` (and ``AsyncCmsClient``) sign in with a ``Signer``; ``client.api`` has every
 operation of the API typed (cms_client.generated); errors are ``ApiError`` subclasses, per
-HTTP status class here and per problem code in ``cms_client.problems``.
+HTTP status class here and per problem code in ``cms_client.generated.problems``.
 """
 
 from cms_client.async_client import AsyncCmsClient
