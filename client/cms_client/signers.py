@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from eth_account import Account
-from eth_account.messages import encode_defunct, encode_typed_data
 from nacl.signing import SigningKey
 
 from cms.domain.did import did_key_from_ed25519
@@ -41,6 +39,10 @@ class EthereumSigner:
 
     def __init__(self, private_key: str | None = None, *, chain_id: int = 1,
                  method: str = "pkh", did: str | None = None) -> None:
+        # Imported here, not at the top: eth_account costs ~0.4 s to import, which every CLI
+        # command would otherwise pay, signing or not.
+        from eth_account import Account
+
         self._account = Account.from_key(private_key) if private_key else Account.create()
         address = self._account.address
         if did is not None:
@@ -62,10 +64,14 @@ class EthereumSigner:
 
     def sign_message(self, text: str) -> str:
         """EIP-191 personal_sign, as wallets do for Sign-In with Ethereum."""
+        from eth_account.messages import encode_defunct
+
         return "0x" + self._account.sign_message(encode_defunct(text=text)).signature.hex()
 
     def sign_contract(self, payload: dict[str, Any]) -> str:
         """EIP-712 typed data from the API's signing payload."""
+        from eth_account.messages import encode_typed_data
+
         typed = encode_typed_data(full_message=payload["typed_data"])
         return "0x" + self._account.sign_message(typed).signature.hex()
 
