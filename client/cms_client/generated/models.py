@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from typing_extensions import TypeAliasType
 
 
@@ -20,7 +20,7 @@ class AccessToken(BaseModel):
     ]
     token_type: Annotated[Literal["Bearer"], Field(title="Token Type")]
     expires_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Expires At"
         ),
@@ -53,8 +53,7 @@ LagS = TypeAliasType(
 
 class AnchoringHealth(BaseModel):
     last_run_at: Annotated[
-        AwareDatetime | None,
-        Field(description="The anchor function's last report", title="Last Run At"),
+        str | None, Field(description="The anchor function's last report", title="Last Run At")
     ]
     last_run_age_s: Annotated[LastRunAgeS | None, Field(title="Last Run Age S")]
     skipped: Annotated[
@@ -64,7 +63,7 @@ class AnchoringHealth(BaseModel):
             title="Skipped",
         ),
     ]
-    oldest_unanchored_at: Annotated[AwareDatetime | None, Field(title="Oldest Unanchored At")]
+    oldest_unanchored_at: Annotated[str | None, Field(title="Oldest Unanchored At")]
     lag_s: Annotated[
         LagS | None,
         Field(description="The oldest waiting event's age; 0 when none waits", title="Lag S"),
@@ -113,7 +112,7 @@ class Attachment(BaseModel):
     ]
     object_version: Annotated[str | None, Field(title="Object Version")]
     added_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Added At"
         ),
@@ -288,7 +287,7 @@ class ChainHealth(BaseModel):
         ),
     ]
     checked_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Checked At"
         ),
@@ -305,7 +304,7 @@ class Challenge(BaseModel):
     ]
     nonce: Annotated[str, Field(title="Nonce")]
     expires_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Expires At"
         ),
@@ -407,21 +406,21 @@ class ConfirmedLedgerBatch(BaseModel):
     ]
     block_number: Annotated[BlockNumber | None, Field(title="Block Number")]
     prepared_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="When the batch was prepared (before its transaction was sent)",
             title="Prepared At",
         ),
     ]
     confirmed_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="When the chain held its root with the required confirmations",
             title="Confirmed At",
         ),
     ]
     oldest_event_at: Annotated[
-        AwareDatetime | None,
+        str | None,
         Field(
             description="When its oldest event (the first leaf) was written; null if it cannot be read",
             title="Oldest Event At",
@@ -525,8 +524,8 @@ class ContractChange(BaseModel):
         | None,
         Field(title="Terms"),
     ] = None
-    valid_from: Annotated[AwareDatetime | None, Field(title="Valid From")] = None
-    valid_until: Annotated[AwareDatetime | None, Field(title="Valid Until")] = None
+    valid_from: Annotated[str | None, Field(title="Valid From")] = None
+    valid_until: Annotated[str | None, Field(title="Valid Until")] = None
     metadata: Annotated[
         dict[
             str,
@@ -637,7 +636,7 @@ class ContractSignature(BaseModel):
         Field(description="The contract digest signed", pattern="^[0-9a-f]{64}$", title="Digest"),
     ]
     signed_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Signed At"
         ),
@@ -683,7 +682,7 @@ class ContractSubmission(BaseModel):
         extra="forbid",
     )
     signing_deadline: Annotated[
-        AwareDatetime | None,
+        str | None,
         Field(
             description="Unsigned by then, the contract expires: in the future, within 360 days, and no later than valid_until. Default: 30 days from now, or valid_until if sooner",
             title="Signing Deadline",
@@ -701,7 +700,7 @@ class Credential(BaseModel):
         str, Field(description="The DID URL of the key", title="Verification Method")
     ]
     created_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
@@ -749,7 +748,7 @@ class Dataset(BaseModel):
         | None,
         Field(title="Uploader"),
     ] = None
-    registered_at: Annotated[AwareDatetime | None, Field(title="Registered At")] = None
+    registered_at: Annotated[str | None, Field(title="Registered At")] = None
     version: Annotated[
         str | None, Field(description="The sealed object's S3 version", title="Version")
     ] = None
@@ -825,17 +824,16 @@ class Delivery(BaseModel):
     ]
     last_error: Annotated[str | None, Field(title="Last Error")]
     next_attempt_at: Annotated[
-        AwareDatetime | None,
-        Field(description="Null once it succeeded or died", title="Next Attempt At"),
+        str | None, Field(description="Null once it succeeded or died", title="Next Attempt At")
     ]
     created_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
     ]
     updated_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Updated At"
         ),
@@ -950,7 +948,7 @@ class Eip712Types(BaseModel):
 class EnclaveParent(BaseModel):
     instance: Annotated[str, Field(description="The parent's host name", title="Instance")]
     reported_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Reported At"
         ),
@@ -1152,13 +1150,13 @@ class IdentitySummary(BaseModel):
     status: Annotated[Literal["active", "inactive", "suspended"], Field(title="Status")]
     roles: Annotated[list[Literal["admin", "auditor", "enclave"]], Field(title="Roles")]
     created_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
     ]
     updated_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Updated At"
         ),
@@ -1460,8 +1458,8 @@ class NewContract(BaseModel):
         | None,
         Field(title="Terms"),
     ] = None
-    valid_from: Annotated[AwareDatetime | None, Field(title="Valid From")] = None
-    valid_until: Annotated[AwareDatetime | None, Field(title="Valid Until")] = None
+    valid_from: Annotated[str | None, Field(title="Valid From")] = None
+    valid_until: Annotated[str | None, Field(title="Valid Until")] = None
     metadata: Annotated[
         dict[
             str,
@@ -1663,8 +1661,7 @@ class ReceiptEvent(BaseModel):
         str, Field(description="The DID that acted, anonymous, or system:…", title="Actor")
     ]
     at: Annotated[
-        AwareDatetime,
-        Field(description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="At"),
+        str, Field(description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="At")
     ]
     data: Annotated[
         dict[
@@ -1858,13 +1855,13 @@ class TemplatePreview(BaseModel):
         Field(title="Terms"),
     ]
     valid_from: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Valid From"
         ),
     ]
     valid_until: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Valid Until"
         ),
@@ -1924,7 +1921,7 @@ class TemplateSummary(BaseModel):
         str, Field(description="SHA-256, hex", pattern="^[0-9a-f]{64}$", title="Content Hash")
     ]
     created_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
@@ -2265,7 +2262,7 @@ class UnanchoredEvents(BaseModel):
     count_capped: Annotated[
         bool, Field(description="There may be more than count", title="Count Capped")
     ]
-    oldest_at: Annotated[AwareDatetime | None, Field(title="Oldest At")]
+    oldest_at: Annotated[str | None, Field(title="Oldest At")]
     age_s: Annotated[
         float,
         Field(
@@ -2334,7 +2331,7 @@ class VerificationReport(BaseModel):
         Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None, Field(title="Digest")
     ]
     checked_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Checked At"
         ),
@@ -2404,7 +2401,7 @@ class Webhook(BaseModel):
     ]
     status: Annotated[Literal["active", "disabled"], Field(title="Status")]
     created_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
@@ -2460,7 +2457,7 @@ class WebhookWithSecret(BaseModel):
     ]
     status: Annotated[Literal["active", "disabled"], Field(title="Status")]
     created_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
@@ -2533,8 +2530,7 @@ class AuditEvent(BaseModel):
         str, Field(description="The DID that acted, anonymous, or system:…", title="Actor")
     ]
     at: Annotated[
-        AwareDatetime,
-        Field(description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="At"),
+        str, Field(description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="At")
     ]
     data: Annotated[
         dict[
@@ -2586,13 +2582,13 @@ class BundledContractContent(BaseModel):
         Field(title="Metadata"),
     ]
     valid_from: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Valid From"
         ),
     ]
     valid_until: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Valid Until"
         ),
@@ -2732,13 +2728,13 @@ class Contract(BaseModel):
         Field(title="Metadata"),
     ]
     valid_from: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Valid From"
         ),
     ]
     valid_until: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Valid Until"
         ),
@@ -2787,20 +2783,20 @@ class Contract(BaseModel):
         Field(description="Who has yet to sign (in review)", title="Pending Signers"),
     ]
     signing_deadline: Annotated[
-        AwareDatetime | None,
+        str | None,
         Field(
             description="Unsigned by then, the contract expires (set at submission)",
             title="Signing Deadline",
         ),
     ]
     created_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
     ]
     updated_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Updated At"
         ),
@@ -2923,7 +2919,7 @@ class EngineContract(BaseModel):
         str | None, Field(description="The identity that deployed it", title="Owner Did")
     ]
     created_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
@@ -2968,7 +2964,7 @@ class EngineContract(BaseModel):
             description="Recorded executions, the constructor included", ge=0, title="Executions"
         ),
     ]
-    last_execution_at: Annotated[AwareDatetime | None, Field(title="Last Execution At")]
+    last_execution_at: Annotated[str | None, Field(title="Last Execution At")]
 
 
 class EngineContractPage(BaseModel):
@@ -3194,7 +3190,7 @@ class ExecutionRecord(BaseModel):
     gas_limit: Annotated[int, Field(ge=0, title="Gas Limit")]
     duration_us: Annotated[int, Field(ge=0, title="Duration Us")]
     timestamp: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Timestamp"
         ),
@@ -3274,7 +3270,7 @@ class HealthDetails(BaseModel):
         ),
     ]
     checked_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Checked At"
         ),
@@ -3324,13 +3320,13 @@ class Identity(BaseModel):
         Field(title="Metadata"),
     ]
     created_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
     ]
     updated_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Updated At"
         ),
@@ -3633,8 +3629,7 @@ class PlacedAuditEvent(BaseModel):
         str, Field(description="The DID that acted, anonymous, or system:…", title="Actor")
     ]
     at: Annotated[
-        AwareDatetime,
-        Field(description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="At"),
+        str, Field(description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="At")
     ]
     data: Annotated[
         dict[
@@ -3940,7 +3935,7 @@ class TemplateVersion1(BaseModel):
         ),
     ]
     created_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
@@ -4211,18 +4206,18 @@ class TrainingJob(BaseModel):
     ]
     error: Annotated[str | None, Field(title="Error")]
     created_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
     ]
     updated_at: Annotated[
-        AwareDatetime,
+        str,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Updated At"
         ),
     ]
-    completed_at: Annotated[AwareDatetime | None, Field(title="Completed At")]
+    completed_at: Annotated[str | None, Field(title="Completed At")]
 
 
 class TrainingJobPage(BaseModel):
