@@ -128,8 +128,10 @@ def document(ctx: typer.Context, contract_id: str = CONTRACT_ID,
                  "--format", help="pdf, html or markdown (md).")] = "pdf",
              out: Annotated[Path | None, typer.Option(
                  "--out", help="Write it to this file (default stdout).")] = None) -> None:
-    """A template contract's rendered document, checked against the SHA-256 the contract
-    records (which its signatures cover) before a byte is written."""
+    """A template contract's rendered document (PDF, HTML or Markdown).
+
+    Checked against the SHA-256 the contract records (which its signatures cover) before a
+    byte is written."""
     session = _session(ctx)
     api_format = DOCUMENT_FORMATS.get(fmt.lower())
     if api_format is None:
@@ -184,8 +186,11 @@ def create(
     dry_run: DryRun = False,
     report: ReportFile = None,
 ) -> int | None:
-    """Draft a contract (you become its provider), from a template or from terms; or many,
-    one per row of a file (--from)."""
+    """Draft a contract (you are its provider), or many with --from FILE.
+
+    From a template (--template-id, --var/--vars, --consumer-did), from terms (--title,
+    --consumer-did, --terms, --valid-from, --valid-until), or the whole body (--json). With
+    --from: one contract per row of a CSV or JSONL file, reported row by row."""
     session = _session(ctx)
     if from_file is not None:
         single = (var, variables_file, title, description, consumer_did, terms, valid_from,
@@ -224,8 +229,10 @@ def update(
     json_body: Annotated[str | None, typer.Option(
         "--json", help="The change, a JSON object (FILE or -).")] = None,
 ) -> None:
-    """Edit a draft (its provider): any content field; a template contract takes variables
-    and is rendered again."""
+    """Edit a draft (its provider).
+
+    Any content field with --set or --json; a template contract takes variables (--var
+    merges into its current ones) and is rendered again."""
     session = _session(ctx)
     client = session.client()
     change = {**_json_object(json_body, "--json"), **assignments(set_fields)}
@@ -288,9 +295,10 @@ def sign(ctx: typer.Context,
              help="The contract's id (or --where for every matching one).")] = None,
          where: Where = None, concurrency: Concurrency = 4, dry_run: DryRun = False,
          report: ReportFile = None) -> int | None:
-    """Sign with your key what this machine rebuilds from the contract's content (never the
-    server's payload as sent); or every contract --where matches that awaits your
-    signature."""
+    """Sign a contract with your key, or every one --where matches.
+
+    What is signed is rebuilt on this machine from the contract's content, never the
+    server's payload as sent; --where signs each matching contract awaiting your signature."""
     session = _session(ctx)
     signer = session.signer()
     client = session.client()
@@ -315,8 +323,9 @@ def transition(
     concurrency: Concurrency = 4, dry_run: DryRun = False, report: ReportFile = None,
     yes: bool = YES_OPTION,
 ) -> int:
-    """Move every contract --where matches through one lifecycle action; a contract whose
-    status does not allow it is skipped."""
+    """Apply one lifecycle action to every contract --where matches.
+
+    A contract whose status does not allow the action is skipped."""
     if action not in bulk.TRANSITIONS:
         raise CliError(f"ACTION must be one of {', '.join(bulk.TRANSITIONS)}")
     if action == "terminate" and not reason:
@@ -351,8 +360,10 @@ def attach(ctx: typer.Context, contract_id: str = CONTRACT_ID,
            wait: Annotated[float, typer.Option(
                help="Seconds to wait for it to be registered on the contract.")
            ] = ATTACH_WAIT_S) -> None:
-    """Attach a file to a draft: uploaded straight to storage, then registered on the
-    contract (its SHA-256 joins the content the signatures cover)."""
+    """Attach a file to a draft.
+
+    Uploaded straight to storage, then registered on the contract (its SHA-256 joins the
+    content the signatures cover); waits for the registration up to --wait seconds."""
     session = _session(ctx)
     client = session.client()
     kind = media_type or mimetypes.guess_type(file.name)[0]
