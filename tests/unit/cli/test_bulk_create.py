@@ -147,3 +147,29 @@ def test_the_first_ctrl_c_lets_running_rows_finish_and_starts_no_more(tmp_path) 
     assert started == [1, 2]
     assert [line["row"] for line in _report(report_path.read_text())] == [1, 2]
     assert signal.getsignal(signal.SIGINT) is original
+
+
+def test_sign_where_signs_only_contracts_awaiting_this_identity(
+        fake_api: FakeContractsApi, capsys, monkeypatch) -> None:
+    from cms_client.signers import EthereumSigner
+
+    signer = EthereumSigner()
+    awaiting = fake_api.add(status="review", pending_signers=[signer.did])
+    fake_api.add(status="review", pending_signers=[CONSUMER])  # signed by us already
+    fake_api.add(status="draft", pending_signers=[signer.did])
+    signed = []
+
+    def sign_contract(client, contract_id, by):
+        signed.append((contract_id, by.did))
+        return {**fake_api.contracts[contract_id], "status": "signed"}
+
+    monkeypatch.setattr("cms_client.cli.session.CliSession.signer", lambda _: signer)
+    monkeypatch.setattr("cms_client.client.CmsClient.sign_contract", sign_contract)
+    assert main(["contract", "sign", "--where", "review", "--where", "status=review",
+                 "--dry-run"]) == 0
+    assert signed == [] and sorted(line["status"] for line in _report(
+        capsys.readouterr().out)) == ["dry-run", "skipped"]
+    assert main(["contract", "sign", "--where", "status=review"]) == 0
+    assert signed == [(awaiting["id"], signer.did)]
+    assert sorted(line["status"] for line in _report(capsys.readouterr().out)) == \
+        ["signed", "skipped"]
