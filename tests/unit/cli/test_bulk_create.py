@@ -173,3 +173,27 @@ def test_sign_where_signs_only_contracts_awaiting_this_identity(
     assert signed == [(awaiting["id"], signer.did)]
     assert sorted(line["status"] for line in _report(capsys.readouterr().out)) == \
         ["signed", "skipped"]
+
+
+def test_a_row_still_in_progress_from_a_killed_run_is_asked_again(
+        fake_api: FakeContractsApi, capsys, monkeypatch, tmp_path) -> None:
+    import httpx
+
+    source = tmp_path / "rows.jsonl"
+    source.write_text(json.dumps({"template_id": "compliance", "consumer_did": CONSUMER,
+                                  "variables": {}}))
+    original, refusals, waits = fake_api._answer, [], []
+
+    def busy_once(request):
+        if request.method == "POST" and not refusals:
+            refusals.append(request.headers["idempotency-key"])
+            return httpx.Response(409, headers={"Retry-After": "2"}, json={
+                "code": "idempotency_in_progress", "detail": "still being processed"})
+        return original(request)
+
+    monkeypatch.setattr(fake_api, "_answer", busy_once)
+    monkeypatch.setattr("cms_client.cli.commands.bulk.time.sleep", waits.append)
+    assert main(["contract", "create", "--from", str(source)]) == 0
+    assert [line["status"] for line in _report(capsys.readouterr().out)] == ["created"]
+    assert waits == [2]
+    assert [r.headers["idempotency-key"] for r in fake_api.posted()] == refusals * 2

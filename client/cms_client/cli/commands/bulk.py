@@ -152,14 +152,14 @@ def create_from_file(client: CmsClient | None, rows: list[Row], options: BulkOpt
 
 
 def _retrying_in_progress(call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    for attempt in range(IN_PROGRESS_RETRIES):
+    for _ in range(IN_PROGRESS_RETRIES - 1):
         try:
             return call()
         except Conflict as error:
-            if error.code != "idempotency_in_progress" or attempt == IN_PROGRESS_RETRIES - 1:
+            if error.code != "idempotency_in_progress":
                 raise
             time.sleep(error.retry_after or 1)
-    raise AssertionError("unreachable")
+    return call()
 
 
 # ------------------------------------------------------------------ sign / transition --where
