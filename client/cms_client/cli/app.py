@@ -12,7 +12,17 @@ from typing import Annotated
 
 import typer
 
-from cms_client.cli.commands import auth, contracts, health, verify
+from cms_client.cli.commands import (
+    auth,
+    contracts,
+    engine,
+    health,
+    ledger,
+    templates,
+    training,
+    verify,
+    webhooks,
+)
 from cms_client.cli.output import OutputFormat, Printer, default_format
 from cms_client.cli.session import CliSession
 
@@ -26,6 +36,11 @@ app = typer.Typer(
 # (command name, module): a module with ``app`` becomes ``cms NAME …``.
 GROUPS: tuple[tuple[str, ModuleType], ...] = (
     ("contract", contracts),
+    ("template", templates),
+    ("training", training),
+    ("engine", engine),
+    ("webhook", webhooks),
+    ("ledger", ledger),
 )
 # Modules that add top-level commands through ``register(root)``.
 TOP_LEVEL: tuple[ModuleType, ...] = (auth, health, verify)
