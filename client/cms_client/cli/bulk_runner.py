@@ -91,21 +91,23 @@ class Report:
     SIGKILL still leaves every finished row's line."""
 
     def __init__(self, path: Path | None) -> None:
-        self._out: IO[str] = path.open("w", buffering=1) if path else sys.stdout
-        self._owned = path is not None
+        self._file: IO[str] | None = path.open("w", buffering=1) if path else None
         self._lock = threading.Lock()
         self.counts: dict[str, int] = {}
 
     def write(self, outcome: Outcome) -> None:
+        # sys.stdout looked up at each write: on a terminal the progress bar redirects it so
+        # that report lines print above the bar instead of through it.
+        out = self._file or sys.stdout
         with self._lock:
-            self._out.write(json.dumps(outcome.to_json(), ensure_ascii=False,
-                                       separators=(",", ":")) + "\n")
-            self._out.flush()
+            out.write(json.dumps(outcome.to_json(), ensure_ascii=False,
+                                 separators=(",", ":")) + "\n")
+            out.flush()
             self.counts[outcome.status] = self.counts.get(outcome.status, 0) + 1
 
     def close(self) -> None:
-        if self._owned:
-            self._out.close()
+        if self._file is not None:
+            self._file.close()
 
 
 @dataclass
