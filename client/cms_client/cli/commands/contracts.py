@@ -1,4 +1,11 @@
-"""Contracts: ``cms contract …``, from creation to receipt, one at a time or in bulk."""
+"""Contracts: ``cms contract …``, from creation to receipt, one at a time or in bulk.
+
+Contracts and events go through the facade's dict methods, not the typed ``client.api``
+models, so they are printed exactly as the API sent them: the content digest covers
+``valid_from``/``valid_until`` and each event's hash its ``at`` as written
+(``2027-01-01T00:00:00.000Z``), which a pydantic datetime would print in another form
+(``2027-01-01T00:00:00Z``), and anyone checking a digest from our output would then fail.
+"""
 
 from __future__ import annotations
 
@@ -399,7 +406,8 @@ def _all_events(client: CmsClient, contract_id: str, after: int = -1
                 ) -> Iterator[dict[str, Any]]:
     """Every event after ``after``, following ``next_after`` page by page."""
     while True:
-        # The facade's events() reads one page; the API pages with ``after``.
+        # The facade's events() reads one page; the API pages with ``after``. Raw JSON, as
+        # above: the typed list_contract_events would re-format each hashed ``at``.
         page = client._call("GET", f"/api/v1/contracts/{contract_id}/events",
                             params={"after": after, "limit": 100})
         yield from page["events"]
