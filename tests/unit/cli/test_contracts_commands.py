@@ -119,3 +119,20 @@ def test_events_follow_stops_once_the_contract_has_ended(
 def test_document_refuses_an_unknown_format_before_any_request(fake_api, capsys) -> None:
     assert main(["contract", "document", "x", "--format", "docx"]) == ExitCode.USAGE
     assert fake_api.requests == []
+
+
+def test_events_follow_backs_off_while_nothing_happens(
+        fake_api: FakeContractsApi, capsys, monkeypatch) -> None:
+    contract = fake_api.add(status="active")
+    fake_api.events[contract["id"]] = [{"seq": 0, "type": "contract.created"}]
+    polls = []
+
+    def tick(delay: float) -> None:
+        polls.append(delay)
+        if len(polls) == 6:
+            contract["status"] = "terminated"
+
+    monkeypatch.setattr("cms_client.cli.commands.contracts.time.sleep", tick)
+    assert main(["-o", "jsonl", "contract", "events", contract["id"], "-f"]) == 0
+    assert polls == [1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
+    assert len(capsys.readouterr().out.splitlines()) == 1
