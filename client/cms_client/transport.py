@@ -208,11 +208,11 @@ class AsyncTransport(_TransportLogic):
         return self.decoded(call, await self.request(call))
 
 
-def iterate_pages(fetch: Callable[[Any], Any], *, items: str,
-                  position: str) -> Iterator[Any]:
-    """Every item of every page: ``fetch(None)`` first, then ``fetch(page.<position>)``
+def iterate_pages(fetch: Callable[[Any], Any], *, items: str, position: str,
+                  start: Any = None) -> Iterator[Any]:
+    """Every item of every page: ``fetch(start)`` first, then ``fetch(page.<position>)``
     until it is None (``next_cursor``; ``next_after`` for events)."""
-    page = fetch(None)
+    page = fetch(start)
     while True:
         yield from getattr(page, items)
         following = getattr(page, position)
@@ -222,9 +222,9 @@ def iterate_pages(fetch: Callable[[Any], Any], *, items: str,
 
 
 async def aiterate_pages(fetch: Callable[[Any], Awaitable[Any]], *, items: str,
-                         position: str) -> AsyncIterator[Any]:
+                         position: str, start: Any = None) -> AsyncIterator[Any]:
     """``iterate_pages`` for the async operations."""
-    page = await fetch(None)
+    page = await fetch(start)
     while True:
         for item in getattr(page, items):
             yield item

@@ -1,10 +1,8 @@
 """Contracts: ``cms contract …``, from creation to receipt, one at a time or in bulk.
 
-Contracts and events go through the facade's dict methods, not the typed ``client.api``
-models, so they are printed exactly as the API sent them: the content digest covers
-``valid_from``/``valid_until`` and each event's hash its ``at`` as written
-(``2027-01-01T00:00:00.000Z``), which a pydantic datetime would print in another form
-(``2027-01-01T00:00:00Z``), and anyone checking a digest from our output would then fail.
+Contracts and events are printed exactly as the API sent them (the SDK keeps timestamps as
+strings): the content digest covers ``valid_from``/``valid_until`` and each event's hash its
+``at`` as written, so anyone can re-check them from this output.
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ from cms.domain.contracts.model import LIVE
 from cms_client.cli.commands import bulk
 from cms_client.cli.exit_codes import CliError, ExitCode
 from cms_client.cli.inputs import YES_OPTION, assignments, confirm, read_json
+from cms_client.cli.output import plain
 from cms_client.cli.session import CliSession
 from cms_client.client import CmsClient
 
@@ -32,6 +31,7 @@ COLUMNS = ["id", "title", "status", "provider_did", "consumer_did", "valid_until
 EVENT_COLUMNS = ["seq", "type", "actor", "at", "anchor.state"]
 # --follow polls: from one second, doubling while nothing happens, up to this many seconds.
 FOLLOW_MAX_DELAY_S = 10.0
+EVENTS_PAGE = 100
 # attach: how long to wait for S3's report that registers an upload on the contract.
 ATTACH_WAIT_S = 30.0
 # The API's document formats, with the short name people type.
@@ -405,15 +405,9 @@ def _registered_attachment(client: CmsClient, contract_id: str, attachment_id: s
 def _all_events(client: CmsClient, contract_id: str, after: int = -1
                 ) -> Iterator[dict[str, Any]]:
     """Every event after ``after``, following ``next_after`` page by page."""
-    while True:
-        # The facade's events() reads one page; the API pages with ``after``. Raw JSON, as
-        # above: the typed list_contract_events would re-format each hashed ``at``.
-        page = client._call("GET", f"/api/v1/contracts/{contract_id}/events",
-                            params={"after": after, "limit": 100})
-        yield from page["events"]
-        if page.get("next_after") is None or not page["events"]:
-            return
-        after = page["next_after"]
+    events = client.api.iter_list_contract_events(
+        contract_id, after=after if after >= 0 else None, limit=EVENTS_PAGE)
+    return (plain(event) for event in events)
 
 
 def _follow_events(client: CmsClient, contract_id: str) -> Iterator[dict[str, Any]]:
