@@ -18,9 +18,9 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from cms_client.errors import ApiError
+from cms_client.errors import ApiError, UnexpectedResponse
 
 # Methods a server applies at most once whatever the number of copies sent (RFC 9110 9.2.2).
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -134,7 +134,15 @@ class _TransportLogic:
             return None
         if call.response is bytes:
             return response.content
-        return TypeAdapter(call.response).validate_python(response.json())
+        try:
+            return TypeAdapter(call.response).validate_python(response.json())
+        except (ValueError, ValidationError) as error:
+            # Not the caller's fault, unlike a request body the model refuses: say whose.
+            raise UnexpectedResponse(response.status_code, {
+                "code": "unexpected_response",
+                "detail": f"{call.method} {call.path}: the answer does not match "
+                          f"{getattr(call.response, '__name__', call.response)}: "
+                          f"{str(error)[:500]}"}) from None
 
 
 class Transport(_TransportLogic):

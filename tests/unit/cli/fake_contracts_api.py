@@ -119,3 +119,14 @@ def fake_api(monkeypatch, tmp_path) -> FakeContractsApi:
     monkeypatch.setenv("CMS_CONFIG_DIR", str(tmp_path / "cms-config"))
     monkeypatch.setenv("CMS_OUTPUT", "json")
     return api
+
+
+def placed_event(seq: int, event_type: str, contract_id: str = "c") -> dict[str, Any]:
+    """An audit event as the API places it (every field its schema requires)."""
+    return {"v": 1, "stream": f"contract#{contract_id}", "seq": seq,
+            "event_id": f"event-{seq}", "type": event_type, "actor": "did:key:z6Mkfake",
+            "at": f"2026-12-07T10:00:0{seq % 10}.000Z", "data": {},
+            "prev_hash": f"{seq:064x}", "hash": f"{seq + 1:064x}",
+            "anchor": {"state": "pending", "batch": None, "anchor_seq": None, "proof": None,
+                       "root": None, "tx_hash": None, "block_number": None}}
+

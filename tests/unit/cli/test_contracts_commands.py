@@ -6,7 +6,7 @@ import json
 
 from cms_client.cli import main
 from cms_client.cli.exit_codes import ExitCode
-from tests.unit.cli.fake_contracts_api import CONSUMER, FakeContractsApi, fake_api
+from tests.unit.cli.fake_contracts_api import CONSUMER, FakeContractsApi, fake_api, placed_event
 
 __all__ = ["fake_api"]
 
@@ -90,7 +90,7 @@ def test_terminate_sends_its_reason_and_refuses_without_yes_off_a_terminal(
 
 def test_events_reads_every_page(fake_api: FakeContractsApi, capsys) -> None:
     contract = fake_api.add()
-    fake_api.events[contract["id"]] = [{"seq": n, "type": "contract.updated"}
+    fake_api.events[contract["id"]] = [placed_event(n, "contract.updated")
                                        for n in range(5)]
     assert main(["contract", "events", contract["id"]]) == 0
     assert [e["seq"] for e in json.loads(capsys.readouterr().out)] == [0, 1, 2, 3, 4]
@@ -99,13 +99,13 @@ def test_events_reads_every_page(fake_api: FakeContractsApi, capsys) -> None:
 def test_events_follow_stops_once_the_contract_has_ended(
         fake_api: FakeContractsApi, capsys, monkeypatch) -> None:
     contract = fake_api.add(status="active")
-    fake_api.events[contract["id"]] = [{"seq": 0, "type": "contract.created"}]
+    fake_api.events[contract["id"]] = [placed_event(0, "contract.created")]
     polls = []
 
     def tick(delay: float) -> None:
         # Between two polls the contract completes: the follow must print that event, stop.
         polls.append(delay)
-        fake_api.events[contract["id"]].append({"seq": len(polls), "type": "contract.x"})
+        fake_api.events[contract["id"]].append(placed_event(len(polls), "contract.x"))
         if len(polls) == 3:
             contract["status"] = "completed"
 
@@ -124,7 +124,7 @@ def test_document_refuses_an_unknown_format_before_any_request(fake_api, capsys)
 def test_events_follow_backs_off_while_nothing_happens(
         fake_api: FakeContractsApi, capsys, monkeypatch) -> None:
     contract = fake_api.add(status="active")
-    fake_api.events[contract["id"]] = [{"seq": 0, "type": "contract.created"}]
+    fake_api.events[contract["id"]] = [placed_event(0, "contract.created")]
     polls = []
 
     def tick(delay: float) -> None:
