@@ -81,13 +81,19 @@ def render_models(document: dict[str, Any]) -> str:
         # Constrained and nullable values as plain annotated types, not RootModel wrappers:
         # ``page.next_cursor`` is a str, not an object holding one in ``.root``.
         collapse_constrained_root_models_as_annotated=True, use_type_alias=True,
-        # Timestamps stay the exact strings the API sent: a datetime would print
-        # 2027-01-01T00:00:00.000Z back as 2027-01-01T00:00:00Z, and contract validity and
-        # event times are covered by digests and hashes that a re-check must reproduce.
-        type_mappings=["string+date-time=string"],
         custom_file_header=HEADER.rstrip("\n"))
     assert isinstance(text, str)
-    return text.rstrip("\n") + "\n"
+    return _with_timestamps(text).rstrip("\n") + "\n"
+
+
+def _with_timestamps(text: str) -> str:
+    """date-time fields as cms_client.timestamps.Timestamp: the API's exact strings (a
+    datetime would print 2027-01-01T00:00:00.000Z back as 2027-01-01T00:00:00Z, and digests
+    and event hashes cover those strings), still accepting a datetime from the caller."""
+    imports, sep, body = text.partition("\n\n\n")
+    imports = re.sub(r"\bAwareDatetime, ", "", imports)
+    imports += "\n\nfrom cms_client.timestamps import Timestamp"
+    return imports + sep + re.sub(r"\bAwareDatetime\b", "Timestamp", body)
 
 
 # ------------------------------------------------------------------ operations

@@ -134,3 +134,18 @@ def test_an_answer_that_breaks_the_document_is_the_servers_fault_not_the_callers
         client.api.get_contract("7d5b0f7e-2a51-4a47-9c43-3f6f0e4f7a10")
     assert raised.value.code == "unexpected_response"
     assert "GET /api/v1/contracts/{contract_id}" in raised.value.problem["detail"]
+
+
+def test_timestamps_print_back_exactly_as_sent_and_datetimes_are_accepted() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    sent = "2027-01-01T00:00:00.000Z"
+    change = models.ContractChange.model_validate({"valid_until": sent})
+    assert change.model_dump(mode="json", exclude_unset=True) == {"valid_until": sent}
+    paris = timezone(timedelta(hours=1))
+    typed = models.ContractChange(valid_until=datetime(2027, 1, 1, 1, tzinfo=paris))
+    assert typed.valid_until == sent
+    with pytest.raises(pydantic.ValidationError, match="time zone"):
+        models.ContractChange(valid_until=datetime(2027, 1, 1))  # naive: which zone?
+    assert models.ContractChange(valid_until=datetime(2027, 1, 1, 0, 0, 0, 1500, tzinfo=UTC)
+                                 ).valid_until == "2027-01-01T00:00:00.001500Z"
