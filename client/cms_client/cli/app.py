@@ -12,7 +12,16 @@ from typing import Annotated
 
 import typer
 
-from cms_client.cli.commands import auth, contracts, health, verify
+from cms_client.cli.commands import (
+    admin,
+    auth,
+    contracts,
+    health,
+    identities,
+    keys,
+    profiles,
+    verify,
+)
 from cms_client.cli.output import OutputFormat, Printer, default_format
 from cms_client.cli.session import CliSession
 
@@ -26,6 +35,10 @@ app = typer.Typer(
 # (command name, module): a module with ``app`` becomes ``cms NAME …``.
 GROUPS: tuple[tuple[str, ModuleType], ...] = (
     ("contract", contracts),
+    ("key", keys),
+    ("profile", profiles),
+    ("identity", identities),
+    ("admin", admin),
 )
 # Modules that add top-level commands through ``register(root)``.
 TOP_LEVEL: tuple[ModuleType, ...] = (auth, health, verify)
