@@ -45,6 +45,8 @@ DEFAULT_ITERATIONS = 600_000
 MIN_ITERATIONS = 100_000
 MAX_ITERATIONS = 10_000_000
 SALT_LENGTH, IV_LENGTH, TAG_LENGTH, SEED_LENGTH = 16, 12, 16, 32
+# scrypt's cost for new keystores: None is eth-account's default (n = 2**18, as geth).
+ETH_SCRYPT_N: int | None = None
 PASSPHRASE_ENV = "CMS_KEY_PASSPHRASE"  # noqa: S105 (the variable's name, not a secret)
 
 
@@ -237,12 +239,12 @@ def _eth_did(address: str, method: str, chain_id: int) -> str:
 
 
 class KeyStore:
-    def __init__(self, directory: Path | None = None, *,
-                 iterations: int = DEFAULT_ITERATIONS, eth_kdf: str = "scrypt") -> None:
+    def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or config_dir(create=False) / "keys"
-        # Tests lower the work factors (to the formats' minimums); users get the defaults.
-        self.iterations = iterations
-        self.eth_kdf = eth_kdf
+        # Read when the store is made so that tests can lower the work factors (to the
+        # formats' minimums, module-wide); users always get the defaults.
+        self.iterations = DEFAULT_ITERATIONS
+        self.eth_scrypt_n: int | None = ETH_SCRYPT_N
 
     def _key_path(self, name: str) -> Path:
         return self.directory / f"{check_name(name, 'key')}.json"
@@ -295,7 +297,8 @@ class KeyStore:
 
     def add_eth(self, name: str, private_key: str, passphrase: str, *, method: str = "pkh",
                 chain_id: int = 1, did_web: str | None = None) -> KeyEntry:
-        keystore = Account.encrypt(private_key, passphrase, kdf=self.eth_kdf)
+        keystore = Account.encrypt(private_key, passphrase, kdf="scrypt",
+                                   iterations=self.eth_scrypt_n)
         return self.add_eth_keystore(name, keystore, private_key, method=method,
                                      chain_id=chain_id, did_web=did_web)
 
