@@ -81,7 +81,7 @@ def test_keys_round_trip_through_the_store(home: Path) -> None:  # noqa: F811
     assert store.signer("ed", "pw").did == ed.did
     assert store.signer("eth", "pw").did == eth.did == f"did:pkh:eip155:31337:{eth.public_key}"
     assert store.signer("ethr", "pw").did == ethr.did == f"did:ethr:{ethr.public_key}"
-    assert store.signer("web", "pw").did == "did:web:example.com:alice"
+    assert store.signer("web", "pw").did == web.signing_did == "did:web:example.com:alice"
     signature = store.signer("ed", "pw").sign_message("hello")
     assert signature == store.signer("ed", "pw").sign_message("hello")
     assert store.export("ed", plain_passphrase="pw") == keystore.plain_key_file(
@@ -144,7 +144,9 @@ def test_cli_create_export_import_delete(home: Path, capsys, monkeypatch, tmp_pa
     plain = tmp_path / "plain.json"
     plain.write_text(json.dumps(keystore.plain_key_file(bytes.fromhex(VECTOR_SEED))))
     code, carol, _ = cms(capsys, "key", "import", "carol", str(plain))
-    assert code == 0 and VECTOR_SEED not in (home / "keys" / "carol.json").read_text()
+    assert code == 0 and carol["public_key"] == keystore.plain_key_file(
+        bytes.fromhex(VECTOR_SEED))["publicKey"]
+    assert VECTOR_SEED not in (home / "keys" / "carol.json").read_text()
     assert cms(capsys, "key", "export", "carol", "--plain")[1]["privateKey"] == VECTOR_SEED
     code, listed, _ = cms(capsys, "key", "list")
     assert [k["name"] for k in listed] == ["alice", "alice2", "bob", "bob2", "carol"]
