@@ -1,0 +1,114 @@
+"""``cms admin`` over a mock API: budgets pick the training contracts (across everything for
+admins), deliveries follow pages and redeliver only dead ones (not in a dry run), exports
+write only what changed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from cms_client.cli import session as session_module
+from cms_client.client import CmsClient
+from tests.unit.cli.identity_support import cms, home  # noqa: F401 (a fixture)
+
+BUDGET = {"contract_id": "c1", "epsilon_total": "2.000000000", "epsilon_spent": "0.500000000",
+          "epsilon_reserved": "0.250000000", "epsilon_available": "1.250000000",
+          "delta": "0.00001", "accountant": "rdp", "jobs": [{"id": "j1"}]}
+CONTRACTS = [
+    {"id": "c1", "title": "Training", "status": "active",
+     "terms": {"privacy_budget": {"epsilon": 2}}},
+    {"id": "c2", "title": "Sharing", "status": "active", "terms": {"purpose": "x"}},
+]
+DELIVERY_PAGES = {
+    None: {"items": [{"id": "d1", "status": "dead"}, {"id": "d2", "status": "succeeded"}],
+           "next_cursor": "d2"},
+    "d2": {"items": [{"id": "d3", "status": "dead"}], "next_cursor": None},
+}
+
+
+class MockApi:
+    def __init__(self, roles: list[str]) -> None:
+        self.roles = roles
+        self.requests: list[httpx.Request] = []
+        self.receipt = b'{"receipt":1}'
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        path, query = request.url.path, request.url.params
+        routes: dict[tuple[str, str], Any] = {
+            ("GET", "/api/v1/identities/me"): {"did": "did:key:me", "roles": self.roles},
+            ("GET", "/api/v1/contracts"): {"items": CONTRACTS, "next_cursor": None},
+            ("GET", "/api/v1/contracts/c1/privacy-budget"): BUDGET,
+            ("GET", "/api/v1/webhooks"): {"items": [{"id": "w1"}]},
+            ("GET", "/api/v1/webhooks/w1/deliveries"): DELIVERY_PAGES[query.get("cursor")],
+            ("GET", "/api/v1/contracts/c1/events"): {"events": [{"seq": 0}], "next_after": None},
+            ("GET", "/api/v1/contracts/c2/events"): {"events": [{"seq": 0}], "next_after": None},
+        }
+        if request.method == "POST" and path.endswith("/replay"):
+            return httpx.Response(202, json={"id": path.split("/")[-2], "status": "pending"})
+        if path.endswith("/receipt"):
+            return httpx.Response(200, content=self.receipt)
+        return httpx.Response(200, json=routes[(request.method, path)])
+
+    def replayed(self) -> list[str]:
+        return [r.url.path.split("/")[-2] for r in self.requests if r.method == "POST"]
+
+
+@pytest.fixture
+def api(home, monkeypatch) -> MockApi:  # noqa: F811
+    mock = MockApi(roles=[])
+
+    def client(base_url: str, **options: Any) -> CmsClient:
+        # A client of its own per command: each command closes its clients.
+        return CmsClient(base_url, http=httpx.Client(transport=httpx.MockTransport(mock)),
+                         **options)
+
+    monkeypatch.setattr(session_module, "CmsClient", client)
+    monkeypatch.setenv("CMS_TOKEN", "t")
+    return mock
+
+
+def test_budgets_list_the_training_contracts_only(api, capsys) -> None:
+    code, rows, _ = cms(capsys, "admin", "budgets")
+    assert code == 0
+    assert [(r["contract_id"], r["title"], r["epsilon_available"], r["jobs"]) for r in rows] == [
+        ("c1", "Training", "1.250000000", 1)]
+    listing = next(r for r in api.requests if r.url.path == "/api/v1/contracts")
+    assert "scope" not in listing.url.params  # a party reads its own contracts
+
+
+def test_budgets_read_every_contract_for_an_admin(api, capsys) -> None:
+    api.roles = ["admin"]
+    assert cms(capsys, "admin", "budgets")[0] == 0
+    listing = next(r for r in api.requests if r.url.path == "/api/v1/contracts")
+    assert listing.url.params["scope"] == "all"
+
+
+def test_deliveries_follow_pages_and_redeliver_only_dead_ones(api, capsys) -> None:
+    code, rows, _ = cms(capsys, "admin", "deliveries")
+    assert code == 0 and [r["id"] for r in rows] == ["d1", "d2", "d3"]
+    code, rows, err = cms(capsys, "admin", "deliveries", "--redeliver", "--dry-run")
+    assert [r["id"] for r in rows] == ["d1", "d3"] and not any(r["replayed"] for r in rows)
+    assert api.replayed() == [] and "dry run" in err
+    code, rows, _ = cms(capsys, "admin", "deliveries", "--redeliver")
+    assert code == 0 and api.replayed() == ["d1", "d3"]
+    assert [(r["id"], r["status"], r["replayed"]) for r in rows] == [
+        ("d1", "pending", True), ("d3", "pending", True)]
+    assert cms(capsys, "admin", "deliveries", "--dry-run")[0] == 1
+
+
+def test_export_writes_only_what_changed(api, capsys, tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    code, rows, _ = cms(capsys, "admin", "export", str(target))
+    assert code == 0 and [r["written"] for r in rows] == [
+        ["contract.json", "events.json", "receipt.json"]] * 2
+    assert (target / "c1" / "receipt.json").read_bytes() == api.receipt
+    assert json.loads((target / "c2" / "contract.json").read_text())["title"] == "Sharing"
+    api.receipt = b'{"receipt":2}'
+    code, rows, _ = cms(capsys, "admin", "export", str(target))
+    assert [(r["written"], r["unchanged"]) for r in rows] == [
+        (["receipt.json"], ["contract.json", "events.json"])] * 2
