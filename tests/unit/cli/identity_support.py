@@ -5,13 +5,16 @@ derivation at the formats' minimum cost (the defaults are tested once, by the ve
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from cms_client.cli import keystore, main
+from cms_client.cli import session as session_module
+from cms_client.client import CmsClient
 
 
 @pytest.fixture
@@ -31,3 +34,16 @@ def cms(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, Any, str]:
     code = main(["-o", "json", *args])
     out, err = capsys.readouterr()
     return code, json.loads(out) if out.strip() else None, err
+
+
+def serve(monkeypatch: pytest.MonkeyPatch,
+          handler: Callable[[httpx.Request], httpx.Response]) -> None:
+    """Every client the CLI makes talks to ``handler``; commands carry a token."""
+
+    def client(base_url: str, **options: Any) -> CmsClient:
+        # A client of its own per command: each command closes its clients.
+        return CmsClient(base_url, http=httpx.Client(transport=httpx.MockTransport(handler)),
+                         **options)
+
+    monkeypatch.setattr(session_module, "CmsClient", client)
+    monkeypatch.setenv("CMS_TOKEN", "t")

@@ -11,9 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cms_client.cli import session as session_module
-from cms_client.client import CmsClient
-from tests.unit.cli.identity_support import cms, home  # noqa: F401 (a fixture)
+from tests.unit.cli.identity_support import cms, home, serve  # noqa: F401 (a fixture)
 
 BUDGET = {"contract_id": "c1", "epsilon_total": "2.000000000", "epsilon_spent": "0.500000000",
           "epsilon_reserved": "0.250000000", "epsilon_available": "1.250000000",
@@ -61,14 +59,7 @@ class MockApi:
 @pytest.fixture
 def api(home, monkeypatch) -> MockApi:  # noqa: F811
     mock = MockApi(roles=[])
-
-    def client(base_url: str, **options: Any) -> CmsClient:
-        # A client of its own per command: each command closes its clients.
-        return CmsClient(base_url, http=httpx.Client(transport=httpx.MockTransport(mock)),
-                         **options)
-
-    monkeypatch.setattr(session_module, "CmsClient", client)
-    monkeypatch.setenv("CMS_TOKEN", "t")
+    serve(monkeypatch, mock)
     return mock
 
 

@@ -13,7 +13,7 @@ import typer
 from cms_client.cli.config import TokenCache, now
 from cms_client.cli.output import note
 from cms_client.cli.session import CliSession
-from cms_client.errors import AuthenticationFailed
+from cms_client.errors import AuthenticationFailed, NotFound
 from cms_client.signers import Ed25519Signer, EthereumSigner
 
 IDENTITY_COLUMNS = ["did", "name", "type", "status", "roles", "created_at"]
@@ -51,7 +51,11 @@ def login(
     """Sign in with the profile's key (the challenge is checked to be for this URL) and keep
     the token for this profile until it expires."""
     session: CliSession = ctx.obj
-    cached = session.login(session.client(signed_in=False), session.signer())
+    try:
+        cached = session.login(session.client(signed_in=False), session.signer())
+    except NotFound:
+        note("this key's DID is not registered here: `cms register` first")
+        raise
     shown = {"did": cached.did, "url": cached.url, "profile": session.profile.name,
              "expires_at": datetime.fromtimestamp(cached.expires_at, UTC).isoformat()}
     if print_token:

@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
+from cms.domain.did.web import did_web_url
+from cms.domain.errors import DomainError
 from cms_client.cli.config import Profiles, write_private
 from cms_client.cli.exit_codes import CliError
 from cms_client.cli.inputs import YES_OPTION, confirm, read_bytes
@@ -58,8 +60,14 @@ def _shown(entry: KeyEntry) -> dict[str, Any]:
 
 
 def _check_did_web(did: str | None) -> str | None:
-    if did is not None and not did.startswith("did:web:"):
-        raise CliError("--did takes a did:web (a key's own DID is derived from the key)")
+    """A well-formed did:web (its document, served by you, must list this key)."""
+    if did is None:
+        return None
+    try:
+        did_web_url(did)
+    except DomainError as error:
+        raise CliError(f"--did takes a did:web (a key's own DID is derived from the key): "
+                       f"{error}") from None
     return did
 
 
