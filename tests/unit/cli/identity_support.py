@@ -47,3 +47,20 @@ def serve(monkeypatch: pytest.MonkeyPatch,
 
     monkeypatch.setattr(session_module, "CmsClient", client)
     monkeypatch.setenv("CMS_TOKEN", "t")
+
+
+# Answers as complete as the API's (the SDK's typed operations validate them).
+AT = "2026-12-07T06:00:00.000Z"
+HASH = "ab" * 32
+
+
+def identity(did: str, **changes: Any) -> dict[str, Any]:
+    return {"id": did, "did": did, "name": "x", "type": "user", "status": "active",
+            "roles": [], "metadata": {}, "created_at": AT, "updated_at": AT,
+            "credentials": [], "version": 1, "head_hash": HASH, **changes}
+
+
+def audit_event(stream: str, seq: int, **changes: Any) -> dict[str, Any]:
+    return {"v": 1, "stream": stream, "seq": seq, "event_id": f"e{seq}", "type": "x.created",
+            "actor": "system:test", "at": AT, "data": {}, "prev_hash": HASH, "hash": HASH,
+            **changes}

@@ -8,7 +8,12 @@ import json
 import httpx
 import pytest
 
-from tests.unit.cli.identity_support import cms, home, serve  # noqa: F401 (a fixture)
+from tests.unit.cli.identity_support import (  # noqa: F401 (home: a fixture)
+    cms,
+    home,
+    identity,
+    serve,
+)
 
 DID = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 
@@ -18,15 +23,15 @@ def patches(home, monkeypatch) -> list[dict]:  # noqa: F811
     sent: list[dict] = []
 
     def answer(request: httpx.Request) -> httpx.Response:
-        identity = {"did": DID, "name": "x", "status": "active", "roles": ["auditor"]}
+        current = identity(DID, roles=["auditor"])
         if request.method == "PATCH":
             change = json.loads(request.content)
             sent.append(change)
             if change.get("status") == "suspended" and "admin" in json.dumps(sent[:-1]):
                 return httpx.Response(403, json={"code": "forbidden", "status": 403,
                                                  "detail": "admins cannot suspend themselves"})
-            return httpx.Response(200, json={**identity, **change})
-        return httpx.Response(200, json=identity)
+            return httpx.Response(200, json={**current, **change})
+        return httpx.Response(200, json=current)
 
     serve(monkeypatch, answer)
     return sent

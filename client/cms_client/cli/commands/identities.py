@@ -16,7 +16,7 @@ app = typer.Typer(help="Identities: your own, and (admins) everyone's roles and 
                   no_args_is_help=True)
 
 COLUMNS = ["did", "name", "type", "status", "roles", "created_at"]
-EVENT_COLUMNS = ["seq", "type", "actor", "timestamp"]
+EVENT_COLUMNS = ["seq", "type", "actor", "at"]
 
 
 class Status(StrEnum):
