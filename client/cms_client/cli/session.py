@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -53,8 +54,10 @@ class CliSession:
     def login(self, client: CmsClient, signer: Signer) -> CachedToken:
         """Sign ``client`` in with ``signer`` and remember the token for this profile."""
         token = client.sign_in(signer)
-        expires_at = getattr(client, "expires_at", None) or token_expiry(token)
-        cached = CachedToken(token=token, did=signer.did, expires_at=float(expires_at),
+        # The SDK's client knows when the token expires (a datetime); else its exp claim.
+        known = getattr(client, "expires_at", None)
+        expires_at = known.timestamp() if isinstance(known, datetime) else token_expiry(token)
+        cached = CachedToken(token=token, did=signer.did, expires_at=expires_at,
                              url=self.api_url)
         TokenCache().put(self.profile.name, cached)
         return cached
