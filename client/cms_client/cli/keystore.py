@@ -345,7 +345,9 @@ class KeyStore:
             signer = EthereumSigner(secret, chain_id=entry.chain_id or 1,
                                     method=entry.method or "pkh")
         if entry.did_web:
-            # A did:web names this key in its document: the signer speaks for that DID.
+            # A did:web names this key in its document: the signer speaks for that DID
+            # (checked as a did:web when the key was stored; the SDK's signers also take it
+            # as ``did=``, and the attribute is the same with either version).
             signer.did = entry.did_web
         return signer
 
