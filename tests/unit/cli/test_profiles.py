@@ -19,7 +19,7 @@ from cms_client.cli.keystore import KeyStore
 from cms_client.cli.output import OutputFormat, Printer
 from cms_client.cli.session import DEFAULT_URL, CliSession
 from cms_client.client import CmsClient
-from tests.unit.cli.identity_support import cms, home  # noqa: F401 (a fixture)
+from tests.unit.cli.identity_support import cms, home, serve  # noqa: F401 (a fixture)
 
 URL = "http://api.test"
 
@@ -160,3 +160,26 @@ def test_the_configuration_directory_is_created_private(home: Path, capsys):  # 
     assert cms(capsys, "profile", "set", "--url", "http://x:1")[0] == 0
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
     assert stat.S_IMODE(home.parent.stat().st_mode) == 0o700
+
+
+def test_logout_revokes_the_cached_token_at_its_url_and_forgets_it(home, capsys, monkeypatch):  # noqa: F811
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(204)
+
+    serve(monkeypatch, answer)
+    monkeypatch.delenv("CMS_TOKEN")
+    cache = TokenCache()
+    cache.put("default", CachedToken("cached-token", "did:key:z", time.time() + 600, URL))
+    code, out, _ = cms(capsys, "logout")
+    assert (code, out) == (0, {"logged_out": True})
+    assert [(r.method, str(r.url), r.headers["authorization"]) for r in sent] == [
+        ("POST", f"{URL}/api/v1/auth/logout", "Bearer cached-token")]
+    assert cache.get("default") is None
+    # An expired login is only forgotten; none at all is said so.
+    cache.put("default", CachedToken("old", "did:key:z", time.time() - 1, URL))
+    assert cms(capsys, "logout")[1] == {"logged_out": True} and len(sent) == 1
+    code, out, err = cms(capsys, "logout")
+    assert (code, out) == (0, {"logged_out": False}) and "not logged in" in err
