@@ -14,6 +14,7 @@ import pytest
 
 from cms_client.cli import keystore, main
 from cms_client.cli import session as session_module
+from cms_client.cli.commands import auth
 from cms_client.client import CmsClient
 
 
@@ -45,7 +46,8 @@ def serve(monkeypatch: pytest.MonkeyPatch,
         return CmsClient(base_url, http=httpx.Client(transport=httpx.MockTransport(handler)),
                          **options)
 
-    monkeypatch.setattr(session_module, "CmsClient", client)
+    for module in (session_module, auth):
+        monkeypatch.setattr(module, "CmsClient", client)
     monkeypatch.setenv("CMS_TOKEN", "t")
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import os
-from contextlib import suppress
+from contextlib import closing, suppress
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -13,6 +13,7 @@ import typer
 from cms_client.cli.config import TokenCache, now
 from cms_client.cli.output import note
 from cms_client.cli.session import CliSession
+from cms_client.client import CmsClient
 from cms_client.errors import AuthenticationFailed, NotFound
 from cms_client.signers import Ed25519Signer, EthereumSigner
 
@@ -77,11 +78,9 @@ def logout(ctx: typer.Context) -> None:
         session.emit({"logged_out": False})
         return
     if cached.expires_at > now():
-        client = session.client(signed_in=False)
-        client.base_url = cached.url.rstrip("/")
-        client.token = cached.token
-        # Revoked already (revoke-sessions, a suspension): forgetting it is all that is left.
-        with suppress(AuthenticationFailed):
+        # At the URL the token was issued by, which the profile may no longer name.
+        with closing(CmsClient(cached.url, token=cached.token)) as client, \
+                suppress(AuthenticationFailed):  # revoked already: forgetting is all left
             client.logout()
     cache.forget(session.profile.name)
     session.emit({"logged_out": True})
