@@ -183,3 +183,12 @@ def test_logout_revokes_the_cached_token_at_its_url_and_forgets_it(home, capsys,
     assert cms(capsys, "logout")[1] == {"logged_out": True} and len(sent) == 1
     code, out, err = cms(capsys, "logout")
     assert (code, out) == (0, {"logged_out": False}) and "not logged in" in err
+
+
+def test_a_login_of_another_key_is_not_used(with_key, monkeypatch):
+    calls: list[str] = []
+    client = CmsClient(URL, http=httpx.Client(transport=_sign_in_api(time.time() + 900, calls)))
+    TokenCache().put("default", CachedToken("someone-elses", "did:key:other",
+                                            time.time() + 900, URL))
+    assert session(url=URL)._stored_token(client) != "someone-elses"
+    assert TokenCache().get("default").did == with_key.did and len(calls) == 2
