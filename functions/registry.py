@@ -100,10 +100,11 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     FunctionSpec("ledger", "Ledger and anchoring status",
                  permissions=Permissions({"audit": _R, "anchor_batches": _R},
                                          reads_ledger=True, signs_ledger=True)),
-    # The catalogue and admin authoring (versions are written, never replaced).
+    # The catalogue and admin authoring (versions are written, never replaced); creation is
+    # idempotent (the Powertools idempotency table, as for every create below).
     FunctionSpec("templates", "Contract templates: catalogue, versions, authoring, previews",
                  timeout_s=29,
-                 permissions=Permissions({"templates": _RW},
+                 permissions=Permissions({"templates": _RW, "idempotency": _RW},
                                          buckets={"templates": ("read", "write")})),
     # Hashes uploads, checks the session that asked for the form still stands (identities,
     # read), charges them to the uploader's quota and registers them on the contract (an
@@ -146,28 +147,31 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
                                 buckets={"documents": ("lock",)}, resumes_workflows=True,
                                 publishes_events=True, manages_schedules=True),
     ),
-    # Registration, listing, deletion, disabling, secret rotation; a replay rewrites a
+    # Registration (idempotent: only the webhook's id goes to the idempotency table, never
+    # its secret), listing, deletion, disabling, secret rotation; a replay rewrites a
     # delivery and enqueues it.
     FunctionSpec("webhooks", "Webhook registration, status, secrets, deliveries, replay",
-                 permissions=Permissions({"webhooks": _RW, "deliveries": _RW},
+                 permissions=Permissions({"webhooks": _RW, "deliveries": _RW,
+                                          "idempotency": _RW},
                                          sends_to=("deliveries",))),
     # Reads contracts (visibility, terms) and the parties' standing; reserves and settles
     # budgets with their jobs; enqueues jobs for the enclave; presigns dataset uploads and
-    # model downloads.
+    # model downloads; job creation and dataset forms are idempotent.
     FunctionSpec("training", "Training jobs under AI-training contracts, privacy budgets",
                  permissions=Permissions(
                      {"contracts": _R, "identities": _R, "privacy_budgets": _RW,
-                      "training_jobs": _RW},
+                      "training_jobs": _RW, "idempotency": _RW},
                      buckets={"training": ("read", "write")}, sends_to=("training",),
                      generates_training_keys=True)),
     # Contracts, their state and their history, in one table; a circuit contract's input key
     # pair is made under the training key and its evaluation queued for the enclave on the
     # circuits queue (not the training queue); per-identity circuit quotas in the quotas table;
-    # a contract governed by an agreement runs only while that allows work (its standing).
+    # a contract governed by an agreement runs only while that allows work (its standing);
+    # deployment is idempotent.
     FunctionSpec("engine", "The unified contract engine: ERC20, WebAssembly and privacy "
                  "contracts", memory_mb=1024, timeout_s=29,
                  permissions=Permissions({"engine": _RW, "quotas": _RW, "contracts": _R,
-                                          "identities": _R},
+                                          "identities": _R, "idempotency": _RW},
                                          sends_to=("circuits",),
                                          generates_input_key_pairs=True)),
     # Fan-out reads the parties' webhooks and writes deliveries; each attempt rewrites its

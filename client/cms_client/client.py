@@ -1,57 +1,87 @@
-"""A small synchronous client over httpx; errors raise ApiError with the problem document."""
+"""The synchronous client: hand-written calls returning dicts (``CmsClient``), and every
+operation typed (``CmsClient.api``); errors raise ApiError subclasses (cms_client.errors)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import httpx
 
-from cms.domain.contracts import Content, content_digest
-from cms.domain.errors import DomainError
-from cms.domain.signatures import contract_signing_payload
-from cms.domain.siwe import HEADER_SUFFIX, parse_siwe
+from cms_client.checks import check_challenge, expected_signing_payload
 from cms_client.errors import ApiError
+from cms_client.generated.operations import IDEMPOTENT_OPERATIONS, Operations
 from cms_client.signers import Signer
-
-DID_HEADER_SUFFIX = " wants you to sign in with your DID:"
-# contract_signing_payload needs a positive chain id even when the scheme does not use it.
-_UNUSED_CHAIN_ID = 1
+from cms_client.tokens import SignedIn
+from cms_client.transport import ApiCall, RetryPolicy, Transport
 
 
 class CmsClient:
     def __init__(self, base_url: str, *, token: str | None = None, timeout: float = 30.0,
-                 http: httpx.Client | None = None) -> None:
+                 http: httpx.Client | None = None, retry: RetryPolicy | None = None,
+                 sleep: Callable[[float], None] | None = None,
+                 clock: Callable[[], float] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.did: str | None = None  # whom the token speaks for, once signed in here
         self._http = http or httpx.Client(timeout=timeout)
+        self._clock = clock or time.time
+        self._signed_in: SignedIn | None = None
+        self._transport = Transport(self.base_url, self._http, token=self._current_token,
+                                    policy=retry, sleep=sleep, clock=self._clock)
+        # Every operation of the API, typed (cms_client.generated.operations).
+        self.api = Operations(self._transport)
 
     def close(self) -> None:
         self._http.close()
+
+    def __enter__(self) -> CmsClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     # ------------------------------------------------------------ auth
 
     def register(self, signer: Signer, **extra: Any) -> dict[str, Any]:
         return self._call("POST", "/api/v1/auth/register",
-                          {"did": signer.did, "public_key": signer.public_key, **extra})
+                          {"did": signer.did, "public_key": signer.public_key, **extra},
+                          authenticated=False)
 
     def sign_in(self, signer: Signer) -> str:
-        """Sign in; the challenge is signed only if it is bound to this client's base URL."""
-        issued = self._call("POST", "/api/v1/auth/challenge", {"did": signer.did})
-        self._check_challenge(issued)
+        """Sign in; the challenge is signed only if it is bound to this client's base URL.
+        The client signs in again with ``signer`` when the token is about to expire."""
+        issued = self._call("POST", "/api/v1/auth/challenge", {"did": signer.did},
+                            authenticated=False)
+        check_challenge(self.base_url, issued)
         verified = self._call("POST", "/api/v1/auth/verify", {
             "did": signer.did, "challenge": issued["challenge"],
-            "signature": signer.sign_message(issued["challenge"])})
+            "signature": signer.sign_message(issued["challenge"])}, authenticated=False)
         self.token, self.did = verified["token"], signer.did
+        self._signed_in = SignedIn.from_answer(signer, verified)
+        return self.token
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """When the token from this client's last sign-in expires (None: no sign-in here)."""
+        if self._signed_in is None:
+            return None
+        return datetime.fromtimestamp(self._signed_in.expires_at, UTC)
+
+    def _current_token(self) -> str | None:
+        if self._signed_in is not None and self._signed_in.due(self.token, self._clock()):
+            self.sign_in(self._signed_in.signer)
         return self.token
 
     def logout(self) -> None:
         """Revoke this client's token (the identity's other sessions go on); every route
         refuses it within the authorizer's cache TTL, 5 s."""
         self._call("POST", "/api/v1/auth/logout")
-        self.token = None
+        self.token = self._signed_in = None
 
     def revoke_sessions(self, did: str | None = None) -> str:
         """End every session of ``did`` (default: this client's identity, whose token then
@@ -60,7 +90,7 @@ class CmsClient:
         target = did or own
         self._call("DELETE", f"/api/v1/identities/{quote(target, safe=':')}/sessions")
         if target == own:
-            self.token = None
+            self.token = self._signed_in = None
         return target
 
     def me(self) -> dict[str, Any]:
@@ -86,8 +116,9 @@ class CmsClient:
 
     def create_contract(self, data: dict[str, Any], *,
                         idempotency_key: str | None = None) -> dict[str, Any]:
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
-        return self._call("POST", "/api/v1/contracts", data, headers=headers)
+        """A draft; ``idempotency_key`` (default: a new one, kept across this call's retries)
+        makes a repeated create answer the same contract."""
+        return self._call("POST", "/api/v1/contracts", data, idempotency_key=idempotency_key)
 
     def get_contract(self, contract_id: str) -> dict[str, Any]:
         return self._call("GET", f"/api/v1/contracts/{contract_id}")
@@ -127,7 +158,7 @@ class CmsClient:
         # Fetched before any local check so that the server's refusals (e.g. 409 for a draft,
         # which has no digest yet) still surface as ApiError.
         payload = self._call("GET", f"/api/v1/contracts/{contract_id}/signing-payload")
-        expected = self._expected_signing_payload(contract_id, contract, payload, signer)
+        expected = expected_signing_payload(contract_id, contract, payload, signer)
         return self._call("POST", f"/api/v1/contracts/{contract_id}/sign",
                           {"signature": signer.sign_contract(expected)})
 
@@ -294,65 +325,8 @@ class CmsClient:
         """The chain this deployment anchors on and how anchoring does (public)."""
         return self._call("GET", "/health/chain")
 
-    # ------------------------------------------------------------ checks
-
-    def _check_challenge(self, issued: dict[str, Any]) -> None:
-        """Refuse a challenge meant for another origin (a relay) or with a foreign nonce."""
-        text, nonce = issued.get("challenge"), issued.get("nonce")
-        if not isinstance(text, str) or not isinstance(nonce, str):
-            raise ValueError("the challenge response lacks the challenge text or its nonce")
-        base = urlsplit(self.base_url)
-        header = text.split("\n", 1)[0]
-        if header.endswith(HEADER_SUFFIX):
-            try:
-                siwe = parse_siwe(text)
-            except DomainError as error:
-                raise ValueError(f"the sign-in challenge is not EIP-4361: {error}") from None
-            if siwe.scheme is not None and siwe.scheme.lower() != base.scheme.lower():
-                raise ValueError(f"the challenge scheme '{siwe.scheme}' is not {base.scheme}")
-            domain, uri, text_nonce = siwe.domain, siwe.uri, siwe.nonce
-        elif header.endswith(DID_HEADER_SUFFIX):
-            domain = header[: -len(DID_HEADER_SUFFIX)]
-            uri, text_nonce = _field(text, "URI: "), _field(text, "Nonce: ")
-        else:
-            raise ValueError("the sign-in challenge is in no format this client signs")
-        if domain.lower() != base.netloc.lower():
-            raise ValueError(f"the challenge is for '{domain}', not '{base.netloc}'")
-        origin = f"{base.scheme}://{base.netloc}"
-        if uri.rstrip("/").lower() != origin.lower():
-            raise ValueError(f"the challenge URI '{uri}' is not '{origin}'")
-        if text_nonce != nonce:
-            raise ValueError("the nonce in the challenge text differs from the issued nonce")
-
-    @staticmethod
-    def _expected_signing_payload(contract_id: str, contract: dict[str, Any],
-                                  payload: dict[str, Any], signer: Signer) -> dict[str, Any]:
-        """The payload rebuilt locally; every part the server sent must equal it."""
-        try:
-            digest = content_digest(contract_id, Content.from_json(contract))
-        except (KeyError, TypeError) as error:
-            raise ValueError(f"the contract lacks content fields: {error}") from None
-        if contract.get("digest") != digest:
-            raise ValueError("the contract's digest does not match its content")
-        if not isinstance(payload, dict):
-            raise ValueError("the signing payload is not a JSON object")
-        # The chain id is the server's setting and not derivable from the contract; it only
-        # names the EIP-712 domain, everything bound to the contract is still checked.
-        typed_data = payload.get("typed_data")
-        domain = typed_data.get("domain") if isinstance(typed_data, dict) else None
-        chain_id = domain.get("chainId") if isinstance(domain, dict) else _UNUSED_CHAIN_ID
-        try:
-            expected = contract_signing_payload(contract_id=contract_id, digest_hex=digest,
-                                                signer_did=signer.did, chain_id=chain_id)
-        except DomainError as error:
-            raise ValueError(f"the signing payload cannot be rebuilt: {error}") from None
-        # Every part that any signer might sign (typed_data, message) and the scheme; a signer
-        # then signs the local copy, so nothing else the server sent is ever signed.
-        for key, value in expected.items():
-            if payload.get(key) != value:
-                raise ValueError(f"the server's signing payload '{key}' differs from the "
-                                 "one rebuilt from the contract")
-        return expected
+    # Kept as a method: tests and callers check a payload without a client.
+    _expected_signing_payload = staticmethod(expected_signing_payload)
 
     # ------------------------------------------------------------ contract engine
 
@@ -422,31 +396,40 @@ class CmsClient:
 
     # ------------------------------------------------------------ plumbing
 
-    def _call(self, method: str, path: str, body: Any = None, *,
-              params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
-              expect_error: bool = False) -> Any:
-        response = self._request(method, path, body, params=params, headers=headers,
-                                 expect_error=expect_error)
+    def _call(self, method: str, path: str, body: Any = None, **options: Any) -> Any:
+        response = self._request(method, path, body, **options)
         return response.json() if response.content else {}
 
     def _request(self, method: str, path: str, body: Any = None, *,
-                 params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
-                 expect_error: bool = False) -> httpx.Response:
-        all_headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        all_headers.update(headers or {})
-        response = self._http.request(method, self.base_url + path, json=body, params=params,
-                                      headers=all_headers)
-        if response.status_code >= 400 and not expect_error:
-            data = response.json() if response.content else {}
-            raise ApiError.from_response(response.status_code,
-                                         data if isinstance(data, dict) else {},
-                                         _retry_after(response))
-        return response
+                 params: dict[str, Any] | None = None, expect_error: bool = False,
+                 authenticated: bool = True,
+                 idempotency_key: str | None = None) -> httpx.Response:
+        return self._transport.request(facade_call(
+            method, path, body, params=params, expect_error=expect_error,
+            authenticated=authenticated, idempotency_key=idempotency_key))
 
 
-def _retry_after(response: httpx.Response) -> int | None:
-    value = response.headers.get("retry-after", "")
-    return int(value) if value.isdigit() else None
+def facade_call(method: str, path: str, body: Any = None, *,
+                params: dict[str, Any] | None = None, expect_error: bool = False,
+                authenticated: bool = True, idempotency_key: str | None = None) -> ApiCall:
+    """A hand-written call (a formatted path, a JSON body) as the transport takes it; a call
+    to an operation that takes an Idempotency-Key (every create) carries one, so that its
+    retries are safe."""
+    return ApiCall(method, path, query=params or {}, body=body, expect_error=expect_error,
+                   authenticated=authenticated, idempotency_key=idempotency_key,
+                   idempotency_header=_idempotency_header(method, path))
+
+
+# The idempotent operations' path templates as patterns a formatted path is matched against.
+_IDEMPOTENT_PATHS = [
+    (method, re.compile(re.sub(r"\{[^/}]+\}", "[^/]+", template)))
+    for method, template in sorted(IDEMPOTENT_OPERATIONS)]
+
+
+def _idempotency_header(method: str, path: str) -> str | None:
+    if any(method == m and pattern.fullmatch(path) for m, pattern in _IDEMPOTENT_PATHS):
+        return "Idempotency-Key"
+    return None
 
 
 def _fetched(http: httpx.Client, url: str, sha256: str) -> bytes:
@@ -467,11 +450,3 @@ def _call_body(function: str, args: dict[str, Any] | None,
     if gas_limit is not None:
         body["gas_limit"] = gas_limit
     return body
-
-
-def _field(text: str, label: str) -> str:
-    """The value of the single line starting with ``label``; ValueError if not exactly one."""
-    values = [line[len(label):] for line in text.split("\n") if line.startswith(label)]
-    if len(values) != 1:
-        raise ValueError(f"the sign-in challenge must have exactly one '{label.strip()}' line")
-    return values[0]

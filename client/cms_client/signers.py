@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from eth_account import Account
-from eth_account.messages import encode_defunct, encode_typed_data
 from nacl.signing import SigningKey
 
 from cms.domain.did import did_key_from_ed25519
+from cms.domain.did.web import did_web_url
+from cms.domain.errors import DomainError
 from cms.domain.signatures import CONTRACT_MESSAGE_PREFIX
 
 
@@ -23,15 +23,36 @@ class Signer(Protocol):
     def sign_contract(self, payload: dict[str, Any]) -> str: ...
 
 
+def did_web(did: str) -> str:
+    """``did`` if it is a well-formed did:web (its document, which must list the signer's key,
+    is the server's to fetch and check); ValueError otherwise."""
+    try:
+        did_web_url(did)
+    except DomainError as error:
+        raise ValueError(f"not a usable did:web: {error}") from None
+    return did
+
+
 class EthereumSigner:
-    """secp256k1 key; did:pkh:eip155 by default (did:ethr with ``method="ethr"``)."""
+    """secp256k1 key; did:pkh:eip155 by default (did:ethr with ``method="ethr"``), or the
+    did:web ``did`` whose document lists this key's address."""
 
     def __init__(self, private_key: str | None = None, *, chain_id: int = 1,
-                 method: str = "pkh") -> None:
+                 method: str = "pkh", did: str | None = None) -> None:
+        # Imported here, not at the top: eth_account costs ~0.4 s to import, which every CLI
+        # command would otherwise pay, signing or not.
+        from eth_account import Account
+
         self._account = Account.from_key(private_key) if private_key else Account.create()
         address = self._account.address
-        self.did = (f"did:pkh:eip155:{chain_id}:{address}" if method == "pkh"
-                    else f"did:ethr:{address}")
+        if did is not None:
+            self.did = did_web(did)
+        elif method == "pkh":
+            self.did = f"did:pkh:eip155:{chain_id}:{address}"
+        elif method == "ethr":
+            self.did = f"did:ethr:{address}"
+        else:
+            raise ValueError(f"method must be pkh or ethr, not {method!r}")
 
     @property
     def public_key(self) -> str:
@@ -43,20 +64,30 @@ class EthereumSigner:
 
     def sign_message(self, text: str) -> str:
         """EIP-191 personal_sign, as wallets do for Sign-In with Ethereum."""
+        from eth_account.messages import encode_defunct
+
         return "0x" + self._account.sign_message(encode_defunct(text=text)).signature.hex()
 
     def sign_contract(self, payload: dict[str, Any]) -> str:
         """EIP-712 typed data from the API's signing payload."""
+        from eth_account.messages import encode_typed_data
+
         typed = encode_typed_data(full_message=payload["typed_data"])
         return "0x" + self._account.sign_message(typed).signature.hex()
 
 
 class Ed25519Signer:
-    """Ed25519 key as did:key."""
+    """Ed25519 key as did:key, or as the did:web ``did`` whose document lists this key."""
 
-    def __init__(self, seed: bytes | None = None) -> None:
+    def __init__(self, seed: bytes | None = None, *, did: str | None = None) -> None:
         self._key = SigningKey(seed) if seed else SigningKey.generate()
-        self.did = did_key_from_ed25519(bytes(self._key.verify_key))
+        self.did = (did_web(did) if did is not None
+                    else did_key_from_ed25519(bytes(self._key.verify_key)))
+
+    @property
+    def seed(self) -> bytes:
+        """The 32-byte private seed (to store the key; keep it secret)."""
+        return bytes(self._key)
 
     @property
     def public_key(self) -> str:

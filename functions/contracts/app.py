@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel, Field
 
 from cms.api.http import caller_of, http_entry, json_response
-from cms.api.idempotency import MAX_KEY_LENGTH
+from cms.api.idempotency import IDEMPOTENCY_ERRORS, IdempotencyKey, idempotent
 from cms.api.observability import count
 from cms.api.operations import READ, RENDER, UPLOAD, WRITE, Api
 from cms.api.schemas.common import DID_PATTERN
@@ -51,8 +51,6 @@ from cms.domain.errors import (
     DidResolutionFailed,
     DocumentNotFound,
     Forbidden,
-    IdempotencyInProgress,
-    IdempotencyKeyReused,
     IllegalTransition,
     InvalidSignature,
     MalformedSignature,
@@ -79,11 +77,6 @@ ContractId = Annotated[str, Path(pattern=UUID_PATTERN,
                                  description="The contract's id (a lower-case UUID)")]
 AttachmentId = Annotated[str, Path(pattern=UUID_PATTERN,
                                    description="The attachment's id (a lower-case UUID)")]
-# Printable ASCII without surrounding spaces (proxies trim them, which would change the key).
-IdempotencyKey = Annotated[str, Header(
-    alias="Idempotency-Key", min_length=1, max_length=MAX_KEY_LENGTH,
-    pattern=r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$",
-    description="Repeat a create safely: the same key and body answer the same contract")]
 
 # listContracts' filters (cms.domain.contracts.listing.ListingFilter).
 CounterpartyFilter = Annotated[str, Query(
@@ -119,7 +112,7 @@ def _contract(contract: domain.Contract) -> Contract:
 
 @api.post(BASE, "createContract", limit=RENDER, status=201,
           summary="Create a draft contract (the caller is the provider)",
-          errors=(*TEMPLATE_ERRORS, IdempotencyKeyReused, IdempotencyInProgress))
+          errors=(*TEMPLATE_ERRORS, *IDEMPOTENCY_ERRORS))
 def create(request: Annotated[NewContract, Body()],
            idempotency_key: IdempotencyKey = None) -> Response[Contract]:
     caller = caller_of(api)
@@ -128,17 +121,14 @@ def create(request: Annotated[NewContract, Body()],
     make_contract = _from_template if request.template_id else _from_terms
 
     def make() -> dict[str, Any]:
-        return make_contract(caller, fields).to_json()
+        made = make_contract(caller, fields).to_json()
+        count("ContractsCreated")
+        return made
 
-    if idempotency_key is None:
-        body = make()
-    else:
-        # Imported here: Powertools idempotency pulls in boto3, which most requests never need.
-        from cms.api.idempotency import run_once
-
-        body = run_once(runtime.services, "contracts.create", caller.did, idempotency_key,
-                        fields, compute=make, lambda_context=api.lambda_context)
-    count("ContractsCreated")
+    # "contracts.create", not the operationId the other creates use: keys stored under it
+    # before they did must go on answering their retries.
+    body = idempotent(api, runtime, idempotency_key, make, operation="contracts.create",
+                      request=fields)
     return json_response(Contract.model_validate(body), 201,
                          {"Location": f"{BASE}/{body['id']}"})
 
@@ -304,13 +294,23 @@ def document(contract_id: ContractId,
                       "attachment_quota_exceeded, naming scope, unit, limit, used and "
                       "requested. The form admits exactly `size` bytes; the quotas are "
                       "checked again when the file arrives, and a file refused then is "
-                      "deleted.",
-          errors=(*READ_ERRORS, Forbidden, IllegalTransition, AttachmentQuotaExceeded))
-def request_upload(contract_id: ContractId, request: Annotated[AttachmentUploadRequest, Body()]
-                   ) -> Response[AttachmentUpload]:
-    grant = runtime.services.documents.request_upload(
-        caller_of(api), contract_id, name=request.name, media_type=request.media_type,
-        size=request.size)
+                      "deleted. With an Idempotency-Key, a repeat answers the same "
+                      "attachment_id with its form signed anew (a full expires_in from the "
+                      "repeat), so an expired first form is never answered again.",
+          errors=(*READ_ERRORS, Forbidden, IllegalTransition, AttachmentQuotaExceeded,
+                  *IDEMPOTENCY_ERRORS))
+def request_upload(contract_id: ContractId, request: Annotated[AttachmentUploadRequest, Body()],
+                   idempotency_key: IdempotencyKey = None) -> Response[AttachmentUpload]:
+    caller, documents = caller_of(api), runtime.services.documents
+    file = {"name": request.name, "media_type": request.media_type, "size": request.size}
+    grant = idempotent(
+        api, runtime, idempotency_key,
+        lambda: documents.request_upload(caller, contract_id, **file),
+        operation="createAttachmentUpload", request={"contract_id": contract_id, **file},
+        # The form expires long before the key: only the id is kept, the form signed anew.
+        keep=lambda made: {"attachment_id": made.attachment_id},
+        replay=lambda kept: documents.renew_upload(caller, contract_id,
+                                                   kept["attachment_id"], **file))
     return json_response(AttachmentUpload.model_validate(grant, from_attributes=True), 201)
 
 

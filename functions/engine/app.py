@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from cms.adapters.engine_function import CIRCUIT_RELAYER, DIRECT_FUNCTIONS, ENGINE_CALL
 from cms.api.http import caller_of, http_entry, json_response
+from cms.api.idempotency import IDEMPOTENCY_ERRORS, IdempotencyKey, idempotent
 from cms.api.observability import count, instrumented, logger
 from cms.api.operations import COMPUTE, READ, Api
 from cms.api.schemas.engine import (
@@ -83,13 +84,21 @@ QUOTA = (EvaluationLimitReached,)
           summary="Deploy a contract (the caller is its owner): built-in ERC20, a WebAssembly "
                   "module, a Paillier privacy contract or a boolean-circuit contract",
           errors=(EngineValidationError, ContractExists, StorageError, *FAILED_RUN,
-                  NotFound, Forbidden, *GOVERNED, (500, "corrupt_record")))
-def deploy(request: Annotated[DeployRequest, Body(openapi_examples=DEPLOY_EXAMPLES)]
-           ) -> Response[EngineContract]:
-    fields = request.model_dump(exclude_unset=True, exclude_none=True)
-    contract = runtime.services.engine.deploy(caller_of(api), ContractDeployment(**fields))
-    count("EngineContractsDeployed")
-    body = EngineContract.model_validate(contract.to_json())
+                  NotFound, Forbidden, *GOVERNED, (500, "corrupt_record"),
+                  *IDEMPOTENCY_ERRORS))
+def deploy(request: Annotated[DeployRequest, Body(openapi_examples=DEPLOY_EXAMPLES)],
+           idempotency_key: IdempotencyKey = None) -> Response[EngineContract]:
+    caller = caller_of(api)
+
+    def make() -> dict[str, Any]:
+        fields = request.model_dump(exclude_unset=True, exclude_none=True)
+        contract = runtime.services.engine.deploy(caller, ContractDeployment(**fields))
+        count("EngineContractsDeployed")
+        return contract.to_json()
+
+    body = EngineContract.model_validate(idempotent(
+        api, runtime, idempotency_key, make, operation="deployEngineContract",
+        request=request.model_dump(mode="json", exclude_unset=True, exclude_none=True)))
     return json_response(body, 201, {"Location": f"{CONTRACTS}/{body.address}"})
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from cms.api.http import caller_of, http_entry, json_response
+from cms.api.idempotency import IDEMPOTENCY_ERRORS, IdempotencyKey, idempotent
 from cms.api.observability import count
 from cms.api.operations import READ, RENDER, Api
 from cms.api.schemas.templates import (
@@ -78,11 +79,20 @@ def versions(template_id: TemplateIdPath) -> TemplateVersions:
 
 @api.post(BASE, "createTemplate", limit=RENDER,
           status=201, summary="Create a template as version 1 (admins)",
-          errors=(Forbidden, TemplateExists, TemplateInvalid))
-def create(request: Annotated[NewTemplate, Body()]) -> Response[TemplateVersion]:
-    stored = runtime.services.templates.create(caller_of(api), request.id, request.content())
-    count("TemplateVersionsCreated")
-    return json_response(_version(stored), 201, {"Location": f"{BASE}/{request.id}"})
+          errors=(Forbidden, TemplateExists, TemplateInvalid, *IDEMPOTENCY_ERRORS))
+def create(request: Annotated[NewTemplate, Body()],
+           idempotency_key: IdempotencyKey = None) -> Response[TemplateVersion]:
+    caller = caller_of(api)
+
+    def make() -> dict[str, Any]:
+        stored = runtime.services.templates.create(caller, request.id, request.content())
+        count("TemplateVersionsCreated")
+        return stored.to_json()
+
+    version = TemplateVersion.model_validate(idempotent(
+        api, runtime, idempotency_key, make, operation="createTemplate",
+        request=request.model_dump(mode="json")))
+    return json_response(version, 201, {"Location": f"{BASE}/{request.id}"})
 
 
 @api.put(ONE, "reviseTemplate", limit=RENDER, status=201, also=(200,),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from cms.api.http import caller_of, http_entry, json_response
+from cms.api.idempotency import IDEMPOTENCY_ERRORS, IdempotencyKey, idempotent
 from cms.api.observability import count
 from cms.api.operations import COMPUTE, READ, TRAINING, UPLOAD, WRITE, Api
 from cms.api.schemas import training as wire
@@ -24,6 +25,7 @@ from cms.domain.privacy import (
 )
 from cms.domain.standing import PartySuspended
 from cms.runtime import FunctionRuntime
+from cms.services.datasets import UploadGrant
 from cms.services.training import PrivacyBudget, TrainingVerification
 
 api = Api("training")
@@ -45,14 +47,24 @@ def _job(job: training_jobs.TrainingJob) -> wire.TrainingJob:
           summary="Start a training job under an active AI-training contract (its consumer); "
                   "the job's epsilon is reserved from the contract's budget",
           errors=(NotFound, Forbidden, IllegalTransition, ValidityEnded, PartySuspended,
-                  NotATrainingContract, BudgetExceeded, ValidationFailed, CORRUPT_CONTRACT))
-def create(request: Annotated[wire.TrainingJobRequest, Body()]) -> Response[wire.TrainingJob]:
-    settings = training_settings.TrainingSettings.from_json(
-        request.config.model_dump(mode="json", exclude_none=True))
-    job = runtime.services.training.create(caller_of(api), request.contract_id, request.model,
-                                           settings)
-    count("TrainingJobsCreated")
-    return json_response(_job(job), 201, {"Location": f"{BASE}/{job.job_id}"})
+                  NotATrainingContract, BudgetExceeded, ValidationFailed, CORRUPT_CONTRACT,
+                  *IDEMPOTENCY_ERRORS))
+def create(request: Annotated[wire.TrainingJobRequest, Body()],
+           idempotency_key: IdempotencyKey = None) -> Response[wire.TrainingJob]:
+    caller = caller_of(api)
+
+    def make() -> dict[str, Any]:
+        settings = training_settings.TrainingSettings.from_json(
+            request.config.model_dump(mode="json", exclude_none=True))
+        job = runtime.services.training.create(caller, request.contract_id, request.model,
+                                               settings)
+        count("TrainingJobsCreated")
+        return job.to_json()
+
+    job = wire.TrainingJob.model_validate(idempotent(
+        api, runtime, idempotency_key, make, operation="createTrainingJob",
+        request=request.model_dump(mode="json")))
+    return json_response(job, 201, {"Location": f"{BASE}/{job.id}"})
 
 
 @api.get(BASE, "listTrainingJobs", limit=READ,
@@ -120,13 +132,26 @@ def model(job_id: JobId) -> wire.ModelLink:
 @api.post(DATASETS, "createDatasetUpload", limit=UPLOAD, status=201,
           summary="Upload one of the contract's datasets (its provider): a presigned POST for "
                   "a zip of the four MNIST IDX files, registered when S3 reports it",
+          description="With an Idempotency-Key, a repeat answers a form for the same upload "
+                      "signed anew (a full expires_in from the repeat), after the same "
+                      "checks, so an expired first form is never answered again.",
           errors=(NotFound, Forbidden, IllegalTransition, NotATrainingContract,
-                  ValidationFailed, CORRUPT_CONTRACT))
+                  ValidationFailed, CORRUPT_CONTRACT, *IDEMPOTENCY_ERRORS))
 def upload_dataset(contract_id: ContractId,
-                   request: Annotated[wire.DatasetUploadRequest, Body()]
-                   ) -> Response[wire.DatasetUploadGrant]:
-    grant = runtime.services.datasets.upload_grant(caller_of(api), contract_id,
-                                                   request.dataset_id, request.size)
+                   request: Annotated[wire.DatasetUploadRequest, Body()],
+                   idempotency_key: IdempotencyKey = None) -> Response[wire.DatasetUploadGrant]:
+    caller, datasets = caller_of(api), runtime.services.datasets
+
+    def grant_for(upload_id: str | None = None) -> UploadGrant:
+        return datasets.upload_grant(caller, contract_id, request.dataset_id, request.size,
+                                     upload_id)
+
+    grant = idempotent(
+        api, runtime, idempotency_key, grant_for, operation="createDatasetUpload",
+        request={"contract_id": contract_id, **request.model_dump(mode="json")},
+        # The form expires long before the key: only the upload's id is kept.
+        keep=lambda made: {"upload_id": made.upload_id},
+        replay=lambda kept: grant_for(kept["upload_id"]))
     return json_response(wire.DatasetUploadGrant.model_validate(grant, from_attributes=True),
                          201)
 

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from cms.api.http import caller_of, http_entry, json_response
+from cms.api.idempotency import IDEMPOTENCY_ERRORS, IdempotencyKey, idempotent
 from cms.api.observability import count
 from cms.api.operations import READ, WRITE, Api
 from cms.api.schemas.common import Uuid
@@ -53,12 +54,30 @@ def _delivery(delivery: domain.Delivery) -> Delivery:
 
 @api.post(BASE, "createWebhook", limit=WRITE, status=201,
           summary="Register an HTTPS endpoint for the caller's contract events; the response "
-                  "carries the signing secret, shown only this once",
-          errors=(WebhookUrlInvalid, WebhookHostRefused, WebhookLimitReached))
-def register(request: Annotated[NewWebhook, Body()]) -> Response[WebhookWithSecret]:
-    webhook = runtime.services.webhooks.register(caller_of(api), request.url,
-                                                 list(request.event_types))
-    count("WebhooksRegistered")
+                  "carries the signing secret, shown only to this request (and its repeats "
+                  "with the same Idempotency-Key)",
+          description="With an Idempotency-Key, a repeat answers the same webhook as it is "
+                      "now, with its current secret; only the webhook's id is kept with the "
+                      "key, never the secret. A repeat after the webhook was deleted is 404 "
+                      "webhook_not_found.",
+          errors=(WebhookUrlInvalid, WebhookHostRefused, WebhookLimitReached, WebhookNotFound,
+                  *IDEMPOTENCY_ERRORS))
+def register(request: Annotated[NewWebhook, Body()],
+             idempotency_key: IdempotencyKey = None) -> Response[WebhookWithSecret]:
+    caller, webhooks = caller_of(api), runtime.services.webhooks
+
+    def make() -> domain.Webhook:
+        made = webhooks.register(caller, request.url, list(request.event_types))
+        count("WebhooksRegistered")
+        return made
+
+    webhook = idempotent(
+        api, runtime, idempotency_key, make, operation="createWebhook",
+        request=request.model_dump(mode="json"),
+        # The secret stays in the webhooks table alone: the idempotency table is shared by
+        # every function that creates something, none of which may read webhook secrets.
+        keep=lambda made: {"id": made.webhook_id},
+        replay=lambda kept: webhooks.registered(caller, kept["id"]))
     return json_response(WebhookWithSecret.model_validate(webhook.to_json(with_secret=True)),
                          201, {"Location": f"{BASE}/{webhook.webhook_id}"})
 

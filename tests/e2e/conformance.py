@@ -154,6 +154,9 @@ def carries_free_form(document: dict[str, Any], operation: dict[str, Any]) -> bo
 _DID_DECODED = ("invalid_did / unsupported_key_type: a DID's method-specific identifier is "
                 "checked by decoding it (a multikey's codec and length, a did:ethr subject as "
                 "a secp256k1 point or address), beyond DID-core syntax")
+# Every create takes an Idempotency-Key (docs/api.md, Requests).
+_KEY_REUSED = ("an Idempotency-Key already used with another body is refused "
+               "(idempotency_key_reused, 422): the key's history is the server's")
 
 SEMANTIC_REFUSALS: dict[tuple[str, str], tuple[list[int], str]] = {
     ("POST", "/api/v1/auth/challenge"): ([400], _DID_DECODED),
@@ -167,8 +170,9 @@ SEMANTIC_REFUSALS: dict[tuple[str, str], tuple[list[int], str]] = {
     ("POST", "/api/v1/contracts"): (
         [400, 422], "valid_from before valid_until relates two fields, and a template "
                     "contract's variables answer to that template's own schema, stored with it; "
-                    "an Idempotency-Key already used with another body is refused "
-                    "(idempotency_key_reused, 422): the key's history is the server's"),
+                    + _KEY_REUSED),
+    ("POST", "/api/v1/contracts/{}/attachments"): ([422], _KEY_REUSED),
+    ("POST", "/api/v1/contracts/{}/datasets"): ([422], _KEY_REUSED),
     ("PATCH", "/api/v1/contracts/{}"): (
         [400], "the edited validity must still start before it ends (two fields, one of them "
                "possibly stored), and template variables answer to the template's schema"),
@@ -180,7 +184,8 @@ SEMANTIC_REFUSALS: dict[tuple[str, str], tuple[list[int], str]] = {
                "one of the same shape that does not"),
     ("POST", "/api/v1/templates"): (
         [422], "template_invalid: a version is checked whole (its variables schema is itself "
-               "valid JSON Schema, the body passes the sandbox and renders the example)"),
+               "valid JSON Schema, the body passes the sandbox and renders the example); "
+               + _KEY_REUSED),
     ("POST", "/api/v1/templates/{}/render"): (
         [400], "the variables answer to that template's own schema and rules, stored with it "
                "(the document has one body schema for every template)"),
@@ -188,13 +193,14 @@ SEMANTIC_REFUSALS: dict[tuple[str, str], tuple[list[int], str]] = {
         [422], "template_invalid: as for a new template, the version is checked whole"),
     ("POST", "/api/v1/webhooks"): (
         [422], "webhook_host_refused: whether a host resolves, and only to public addresses, "
-               "is DNS's answer at the time"),
+               "is DNS's answer at the time; " + _KEY_REUSED),
     ("POST", "/api/v1/training-jobs"): (
-        [400], "the job must fit the contract's terms (architectures, epochs, epsilon, delta, "
-               "datasets): limits each contract sets for itself"),
+        [400, 422], "the job must fit the contract's terms (architectures, epochs, epsilon, "
+                    "delta, datasets): limits each contract sets for itself; " + _KEY_REUSED),
     ("POST", "/api/v1/engine/contracts"): (
         [400, 422], "init_args are each kind's own and code must validate as WebAssembly "
-                    "(engine_validation_error); a constructor may revert (422)"),
+                    "(engine_validation_error); a constructor may revert (422); "
+                    + _KEY_REUSED),
     ("POST", "/api/v1/engine/contracts/{}/execute"): (
         [400, 422], "the functions and their arguments are each contract's manifest, not the "
                     "document's; a call that runs may revert or run out of gas (422)"),

@@ -322,7 +322,7 @@ def test_the_client_says_when_to_retry():
     refused = httpx.Response(429, headers={"Retry-After": "7", "RateLimit": '"read";r=0;t=7'},
                              json={"code": "rate_limited", "detail": "slow down"})
     client = CmsClient("https://api.example", token="t", http=httpx.Client(
-        transport=httpx.MockTransport(lambda _: refused)))
+        transport=httpx.MockTransport(lambda _: refused)), sleep=lambda _: None)
     with pytest.raises(ApiError) as error:
         client.me()
     assert (error.value.status, error.value.code, error.value.retry_after) == (

@@ -16,11 +16,16 @@ from cms_client.cli.commands import (
     admin,
     auth,
     contracts,
+    engine,
     health,
     identities,
     keys,
+    ledger,
     profiles,
+    templates,
+    training,
     verify,
+    webhooks,
 )
 from cms_client.cli.output import OutputFormat, Printer, default_format
 from cms_client.cli.session import CliSession
@@ -35,6 +40,11 @@ app = typer.Typer(
 # (command name, module): a module with ``app`` becomes ``cms NAME …``.
 GROUPS: tuple[tuple[str, ModuleType], ...] = (
     ("contract", contracts),
+    ("template", templates),
+    ("training", training),
+    ("engine", engine),
+    ("webhook", webhooks),
+    ("ledger", ledger),
     ("key", keys),
     ("profile", profiles),
     ("identity", identities),

@@ -32,6 +32,7 @@ class ExitCode(IntEnum):
     RATE_LIMITED = 9  # 429 after the client's retries
     UNAVAILABLE = 10  # 5xx or no connection after the client's retries
     PARTIAL = 11  # a bulk run where some rows failed (each row's outcome is in the report)
+    FAILED = 12  # what the command waited for ended in failure (a watched training job)
     INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 

@@ -162,3 +162,27 @@ def test_a_signed_contracts_files_are_locked_past_its_end(world, parties):
     head = world.services.bucket("CMS_DOCUMENTS_BUCKET").head(key, version)
     retention = timedelta(days=world.services.settings.document_retention_days)
     assert head.locked_until == parse_iso(signed.content.valid_until) + retention
+
+
+def test_a_renewed_grant_is_a_new_form_for_the_same_attachment_registered_once(parties):
+    """What a repeated request with its Idempotency-Key answers: the quota that refuses a
+    new grant does not refuse the renewal, and a second upload to the id is discarded."""
+    provider, consumer = parties
+    world = World(contract_attachments_max=1)
+    contract = world.draft(provider, consumer)
+    documents = world.services.documents
+    grant, key, _, registration = attached(world, consumer, contract.id)
+    assert registration.registered
+    renewed = documents.renew_upload(consumer.caller, contract.id, grant.attachment_id,
+                                     name="dpia.txt", media_type="text/plain", size=10)
+    assert renewed.attachment_id == grant.attachment_id
+    assert renewed.upload.fields["key"] == key and renewed.expires_in == grant.expires_in
+    again_key, again_version = upload(world, renewed, b"assessmen2")
+    assert documents.register_upload(again_key, again_version).reason == "already registered"
+    [record] = world.contracts.get(provider.caller, contract.id).content.metadata[
+        "attachments"]
+    assert record["sha256"] == hashlib.sha256(b"assessment").hexdigest()
+    auditor = eth_party(roles=frozenset({"auditor"}))
+    with pytest.raises(Forbidden):
+        documents.renew_upload(auditor.caller, contract.id, grant.attachment_id,
+                               name="dpia.txt", media_type="text/plain", size=10)

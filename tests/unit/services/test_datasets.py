@@ -58,6 +58,11 @@ def test_the_provider_gets_a_grant_for_one_of_the_contracts_datasets(services, s
         made.id, "mnist-train", "application/zip", 900)
     assert grant.upload["fields"]["key"].startswith(f"training/uploads/{made.id}/mnist-train/")
     assert grant.upload["fields"]["x-amz-meta-uploader"] == provider.did
+    assert grant.upload["fields"]["key"].endswith(f"/{grant.upload_id}.zip")
+    # A repeated request (its Idempotency-Key) gets a form for the same object again.
+    again = services.datasets.upload_grant(provider, made.id, "mnist-train", 1234,
+                                           grant.upload_id)
+    assert again.upload["fields"]["key"] == grant.upload["fields"]["key"]
 
 
 def test_grants_are_refused_to_others_for_other_datasets_sizes_and_states(services, signed):

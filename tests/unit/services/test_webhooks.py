@@ -379,6 +379,11 @@ def test_only_the_owner_rotates_or_switches_a_webhook(svc, endpoint):
     with pytest.raises(WebhookNotFound):
         svc.rotate_secret(owner, str(uuid.uuid4()))
     assert svc.list_webhooks(owner) == [webhook]
+    # A repeated registration (its Idempotency-Key) reads the webhook back, secret included,
+    # for its owner alone.
+    assert svc.registered(owner, webhook.webhook_id) == webhook
+    with pytest.raises(WebhookNotFound):
+        svc.registered(stranger, webhook.webhook_id)
 
 
 def test_a_disabled_webhook_gets_no_deliveries_until_enabled(services, svc, queue, endpoint):

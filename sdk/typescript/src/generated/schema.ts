@@ -156,7 +156,7 @@ export interface paths {
         put?: never;
         /**
          * A presigned upload for a file to attach to a draft; it is hashed and added to the contract (and its digest) when it arrives
-         * @description Refused before any upload form is issued when the file would take the contract (CMS_CONTRACT_ATTACHMENTS_MAX, 50; CMS_CONTRACT_ATTACHMENT_BYTES_MAX, 100 MiB) or the caller over all its contracts (CMS_IDENTITY_ATTACHMENTS_MAX, 500; CMS_IDENTITY_ATTACHMENT_BYTES_MAX, 1 GiB) past its quota: 409 attachment_quota_exceeded, naming scope, unit, limit, used and requested. The form admits exactly `size` bytes; the quotas are checked again when the file arrives, and a file refused then is deleted.
+         * @description Refused before any upload form is issued when the file would take the contract (CMS_CONTRACT_ATTACHMENTS_MAX, 50; CMS_CONTRACT_ATTACHMENT_BYTES_MAX, 100 MiB) or the caller over all its contracts (CMS_IDENTITY_ATTACHMENTS_MAX, 500; CMS_IDENTITY_ATTACHMENT_BYTES_MAX, 1 GiB) past its quota: 409 attachment_quota_exceeded, naming scope, unit, limit, used and requested. The form admits exactly `size` bytes; the quotas are checked again when the file arrives, and a file refused then is deleted. With an Idempotency-Key, a repeat answers the same attachment_id with its form signed anew (a full expires_in from the repeat), so an expired first form is never answered again.
          */
         post: operations["createAttachmentUpload"];
         delete?: never;
@@ -209,7 +209,10 @@ export interface paths {
         /** The contract's datasets: registered or not, digest, size, example counts */
         get: operations["listDatasets"];
         put?: never;
-        /** Upload one of the contract's datasets (its provider): a presigned POST for a zip of the four MNIST IDX files, registered when S3 reports it */
+        /**
+         * Upload one of the contract's datasets (its provider): a presigned POST for a zip of the four MNIST IDX files, registered when S3 reports it
+         * @description With an Idempotency-Key, a repeat answers a form for the same upload signed anew (a full expires_in from the repeat), after the same checks, so an expired first form is never answered again.
+         */
         post: operations["createDatasetUpload"];
         delete?: never;
         options?: never;
@@ -891,7 +894,10 @@ export interface paths {
         /** The caller's webhooks (without their secrets) */
         get: operations["listWebhooks"];
         put?: never;
-        /** Register an HTTPS endpoint for the caller's contract events; the response carries the signing secret, shown only this once */
+        /**
+         * Register an HTTPS endpoint for the caller's contract events; the response carries the signing secret, shown only to this request (and its repeats with the same Idempotency-Key)
+         * @description With an Idempotency-Key, a repeat answers the same webhook as it is now, with its current secret; only the webhook's id is kept with the key, never the secret. A repeat after the webhook was deleted is 404 webhook_not_found.
+         */
         post: operations["createWebhook"];
         delete?: never;
         options?: never;
@@ -5607,7 +5613,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Repeat a create safely: the same key and body answer the same contract */
+                /** @description Repeat a create safely: the same key and request, from the same caller, answer what the first one did (while the key is remembered, an hour by default); the same key with another request is 422 idempotency_key_reused */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -5940,7 +5946,10 @@ export interface operations {
     createAttachmentUpload: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Repeat a create safely: the same key and request, from the same caller, answer what the first one did (while the key is remembered, an hour by default); the same key with another request is 422 idempotency_key_reused */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description The contract's id (a lower-case UUID) */
                 contract_id: string;
@@ -5989,12 +5998,24 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "attachment_quota_exceeded" | "illegal_transition";
+                        code?: "attachment_quota_exceeded" | "idempotency_in_progress" | "illegal_transition";
                     };
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             /** @description Internal error */
             500: {
@@ -6252,7 +6273,10 @@ export interface operations {
     createDatasetUpload: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Repeat a create safely: the same key and request, from the same caller, answer what the first one did (while the key is remembered, an hour by default); the same key with another request is 422 idempotency_key_reused */
+                "idempotency-key"?: string;
+            };
             path: {
                 /** @description A contract's id */
                 contract_id: string;
@@ -6301,12 +6325,24 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "illegal_transition" | "not_a_training_contract";
+                        code?: "idempotency_in_progress" | "illegal_transition" | "not_a_training_contract";
                     };
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             /** @description Internal error */
             500: {
@@ -7199,7 +7235,10 @@ export interface operations {
     deployEngineContract: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Repeat a create safely: the same key and request, from the same caller, answer what the first one did (while the key is remembered, an hour by default); the same key with another request is 422 idempotency_key_reused */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7256,7 +7295,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "contract_exists" | "illegal_transition" | "party_suspended" | "validity_ended";
+                        code?: "contract_exists" | "idempotency_in_progress" | "illegal_transition" | "party_suspended" | "validity_ended";
                     };
                 };
             };
@@ -7270,7 +7309,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "contract_reverted" | "execution_timeout" | "gas_exhausted";
+                        code?: "contract_reverted" | "execution_timeout" | "gas_exhausted" | "idempotency_key_reused";
                     };
                 };
             };
@@ -8720,7 +8759,10 @@ export interface operations {
     createTemplate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Repeat a create safely: the same key and request, from the same caller, answer what the first one did (while the key is remembered, an hour by default); the same key with another request is 422 idempotency_key_reused */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8754,7 +8796,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "template_exists";
+                        code?: "idempotency_in_progress" | "template_exists";
                     };
                 };
             };
@@ -8768,7 +8810,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "template_invalid";
+                        code?: "idempotency_key_reused" | "template_invalid";
                     };
                 };
             };
@@ -9224,7 +9266,10 @@ export interface operations {
     createTrainingJob: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Repeat a create safely: the same key and request, from the same caller, answer what the first one did (while the key is remembered, an hour by default); the same key with another request is 422 idempotency_key_reused */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -9270,12 +9315,24 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "illegal_transition" | "not_a_training_contract" | "party_suspended" | "privacy_budget_exceeded" | "validity_ended";
+                        code?: "idempotency_in_progress" | "illegal_transition" | "not_a_training_contract" | "party_suspended" | "privacy_budget_exceeded" | "validity_ended";
                     };
                 };
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            /** @description Unprocessable content */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "idempotency_key_reused";
+                    };
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             /** @description Internal error */
             500: {
@@ -9679,7 +9736,10 @@ export interface operations {
     createWebhook: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Repeat a create safely: the same key and request, from the same caller, answer what the first one did (while the key is remembered, an hour by default); the same key with another request is 422 idempotency_key_reused */
+                "idempotency-key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -9689,7 +9749,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Register an HTTPS endpoint for the caller's contract events; the response carries the signing secret, shown only this once */
+            /** @description Register an HTTPS endpoint for the caller's contract events; the response carries the signing secret, shown only to this request (and its repeats with the same Idempotency-Key) */
             201: {
                 headers: {
                     /** @description Where the caller stands in this operation's class: r, the requests left now; t, the seconds within which no more than r can be made (until the next token) */
@@ -9716,6 +9776,18 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"] & {
+                        /** @enum {string} */
+                        code?: "webhook_not_found";
+                    };
+                };
+            };
             /** @description Conflict */
             409: {
                 headers: {
@@ -9724,7 +9796,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "webhook_limit_reached";
+                        code?: "idempotency_in_progress" | "webhook_limit_reached";
                     };
                 };
             };
@@ -9738,7 +9810,7 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"] & {
                         /** @enum {string} */
-                        code?: "webhook_host_refused";
+                        code?: "idempotency_key_reused" | "webhook_host_refused";
                     };
                 };
             };

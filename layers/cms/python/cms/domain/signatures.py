@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from eth_account import Account
-from eth_account.messages import SignableMessage, encode_defunct, encode_typed_data
-from eth_keys.exceptions import BadSignature
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
@@ -43,6 +40,13 @@ from cms.domain.errors import (
     ValidationFailed,
 )
 from cms.domain.signature_text import is_signature_text
+
+if TYPE_CHECKING:
+    from eth_account.messages import SignableMessage
+
+# eth_account is imported where a signature is checked, not here: it costs ~0.4 s (py_ecc's
+# BLS tables), which every importer of this module (the CLI, request handlers that never see
+# an Ethereum signature) would otherwise pay at start-up.
 
 SignatureKind = Literal["ed25519", "eth"]
 
@@ -118,6 +122,9 @@ def _decode_ed25519_signature(signature: str) -> bytes:
 
 
 def _recover(signable: SignableMessage, signature: bytes) -> str | None:
+    from eth_account import Account
+    from eth_keys.exceptions import BadSignature
+
     try:
         return Account.recover_message(signable, signature=signature)
     except (BadSignature, ValueError):
@@ -190,6 +197,8 @@ def check_personal_sign(message: str, signature: str, address: str) -> None:
         raw = decode_signature(signature, kind="eth")
     except MalformedSignature as error:
         raise _undecodable(signature, error) from None
+    from eth_account.messages import encode_defunct
+
     recovered = _recover(encode_defunct(text=message), raw)
     if recovered is None or recovered.lower() != address.lower():
         raise InvalidSignature(f"the signature was not made by {address}")
@@ -206,6 +215,8 @@ def verify_message_signature(
     if message.startswith(CONTRACT_MESSAGE_PREFIX):
         raise InvalidSignature("a contract-signature message cannot be used to sign in")
     data = message.encode("utf-8")
+    from eth_account.messages import encode_defunct
+
     return _first_verifying(
         document.methods_for(relationship),
         signature,
@@ -252,6 +263,8 @@ def verify_contract_signature(
             raise InvalidSignature(
                 f"'{verification_method}' is not an assertionMethod of {document.id}"
             )
+    from eth_account.messages import encode_typed_data
+
     return _first_verifying(
         methods,
         signature,

@@ -63,6 +63,7 @@ class UploadGrant:
     upload: dict[str, Any]
     media_type: str
     expires_in: int
+    upload_id: str  # names the uploaded object; a repeated request gets a form for it again
 
 
 @dataclass(frozen=True)
@@ -107,19 +108,22 @@ class DatasetService:
         self._clock = clock
 
     def upload_grant(self, caller: Caller, contract_id: str, dataset_id: str,
-                     size: int) -> UploadGrant:
-        """A presigned POST for one of the contract's datasets (its provider only)."""
+                     size: int, upload_id: str | None = None) -> UploadGrant:
+        """A presigned POST for one of the contract's datasets (its provider only): for a new
+        upload, or signed anew for ``upload_id``, one granted before (a repeated request)."""
         contract = self._contracts.get(caller, contract_id)
         _check_provider(caller, contract)
         _check_dataset(contract, dataset_id)
         if not 0 < size <= MAX_ARCHIVE_BYTES:
             raise ValidationFailed("the dataset is too large", [{
                 "pointer": "/size", "message": f"1 to {MAX_ARCHIVE_BYTES} bytes"}])
-        key = f"training/uploads/{contract_id}/{dataset_id}/{uuid.uuid4()}.zip"
+        upload_id = upload_id or str(uuid.uuid4())
+        key = f"training/uploads/{contract_id}/{dataset_id}/{upload_id}.zip"
         form = self._bucket.upload_form(key, content_type=MEDIA_TYPE, max_bytes=size,
                                         ttl_s=self._upload_ttl_s,
                                         metadata={"uploader": caller.did})
-        return UploadGrant(contract_id, dataset_id, form, MEDIA_TYPE, self._upload_ttl_s)
+        return UploadGrant(contract_id, dataset_id, form, MEDIA_TYPE, self._upload_ttl_s,
+                           upload_id)
 
     def register(self, key: str, version_id: str | None) -> DatasetRegistration | None:
         """Check, seal and register an upload (None: not a dataset upload). Refused uploads

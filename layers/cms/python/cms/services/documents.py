@@ -147,9 +147,7 @@ class DocumentService:
         limit is checked first: no form is issued for a file that could not be kept. The
         form admits exactly ``size`` bytes, and the quotas are checked again when the file
         arrives (forms issued together could pass them together)."""
-        contract = self._contracts.get(caller, contract_id)
-        if contract.role_of(caller.did) is None:
-            raise Forbidden("only a party to the contract may attach files")
+        contract = self._party_contract(caller, contract_id)
         _check_upload(name, media_type, size, self._settings.attachment_max_bytes)
         _check_open_for_attachments(contract)
         self._contract_quota_check(contract, size)
@@ -157,7 +155,28 @@ class DocumentService:
                           name=name, uploader=caller.did)
         used = self._usage().usage(caller.did)
         self._identity_quota().check(used.objects, used.bytes, size)
-        attachment_id = str(uuid.uuid4())
+        return self._grant(caller, contract_id, str(uuid.uuid4()), name=name,
+                           media_type=media_type, size=size)
+
+    def renew_upload(self, caller: Caller, contract_id: str, attachment_id: str, *, name: str,
+                     media_type: str, size: int) -> UploadGrant:
+        """The form of a grant already issued to ``caller`` (a repeated request), signed anew
+        for this session: the first may have expired. The limits are not checked again: they
+        passed when the attachment id was granted, and every upload is checked once more on
+        arrival (quotas, the contract's state, a second upload to a registered id discarded).
+        """
+        self._party_contract(caller, contract_id)
+        return self._grant(caller, contract_id, attachment_id, name=name,
+                           media_type=media_type, size=size)
+
+    def _party_contract(self, caller: Caller, contract_id: str) -> Contract:
+        contract = self._contracts.get(caller, contract_id)
+        if contract.role_of(caller.did) is None:
+            raise Forbidden("only a party to the contract may attach files")
+        return contract
+
+    def _grant(self, caller: Caller, contract_id: str, attachment_id: str, *, name: str,
+               media_type: str, size: int) -> UploadGrant:
         form = self._store.upload_form(
             contract_id, attachment_id, media_type=media_type, max_bytes=size,
             ttl_s=self._settings.upload_url_ttl_s,

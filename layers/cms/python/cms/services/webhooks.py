@@ -101,6 +101,11 @@ class WebhookService:
         self._store.add(webhook)
         return webhook
 
+    def registered(self, caller: Caller, webhook_id: str) -> Webhook:
+        """The caller's webhook as it is now, secret included: the answer to a repeated
+        registration (the same caller and Idempotency-Key), which stores only the id."""
+        return self._owned(caller, webhook_id)
+
     def list_webhooks(self, caller: Caller) -> list[Webhook]:
         return sorted(self._store.owned_by(caller.did), key=lambda w: (w.created_at,
                                                                        w.webhook_id))
