@@ -29,7 +29,6 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
-from eth_account import Account
 from nacl.signing import SigningKey
 
 from cms.domain.did import did_key_from_ed25519
@@ -48,6 +47,14 @@ SALT_LENGTH, IV_LENGTH, TAG_LENGTH, SEED_LENGTH = 16, 12, 16, 32
 # scrypt's cost for new keystores: None is eth-account's default (n = 2**18, as geth).
 ETH_SCRYPT_N: int | None = None
 PASSPHRASE_ENV = "CMS_KEY_PASSPHRASE"  # noqa: S105 (the variable's name, not a secret)
+
+
+def _eth_account() -> Any:
+    """eth_account's Account, imported when a secp256k1 key is used: the import costs ~0.4 s,
+    which every command would pay otherwise."""
+    from eth_account import Account
+
+    return Account
 
 
 class WrongPassphrase(CliError):
@@ -183,7 +190,7 @@ def is_eth_keystore(file: Any) -> bool:
 
 def open_eth_keystore(file: dict[str, Any], passphrase: str) -> str:
     try:
-        return "0x" + bytes(Account.decrypt(file, passphrase)).hex()
+        return "0x" + bytes(_eth_account().decrypt(file, passphrase)).hex()
     except ValueError as error:
         if "MAC mismatch" in str(error):
             raise WrongPassphrase("the passphrase does not open this key "
@@ -297,7 +304,7 @@ class KeyStore:
 
     def add_eth(self, name: str, private_key: str, passphrase: str, *, method: str = "pkh",
                 chain_id: int = 1, did_web: str | None = None) -> KeyEntry:
-        keystore = Account.encrypt(private_key, passphrase, kdf="scrypt",
+        keystore = _eth_account().encrypt(private_key, passphrase, kdf="scrypt",
                                    iterations=self.eth_scrypt_n)
         return self.add_eth_keystore(name, keystore, private_key, method=method,
                                      chain_id=chain_id, did_web=did_web)
@@ -307,7 +314,7 @@ class KeyStore:
                          did_web: str | None = None) -> KeyEntry:
         """A keystore v3 kept as it is; ``private_key`` (what it decrypts to) names the
         address, which must be the one the keystore states."""
-        address = Account.from_key(private_key).address
+        address = _eth_account().from_key(private_key).address
         stated = str(keystore.get("address", address)).lower().removeprefix("0x")
         if stated != address.lower().removeprefix("0x"):
             raise CliError("the Ethereum keystore's address is not its key's address")

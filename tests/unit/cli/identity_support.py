@@ -66,3 +66,26 @@ def audit_event(stream: str, seq: int, **changes: Any) -> dict[str, Any]:
     return {"v": 1, "stream": stream, "seq": seq, "event_id": f"e{seq}", "type": "x.created",
             "actor": "system:test", "at": AT, "data": {}, "prev_hash": HASH, "hash": HASH,
             **changes}
+
+
+def contract(contract_id: str, **changes: Any) -> dict[str, Any]:
+    provider = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    consumer = "did:key:z6MkpTHR8VNsBxYAAWHut2Geadd9jSwuBV8xRoAnwWsdvktH"
+    return {"id": contract_id, "title": "t", "description": "", "provider_did": provider,
+            "consumer_did": consumer, "terms": {}, "metadata": {}, "valid_from": AT,
+            "valid_until": "2027-12-07T06:00:00.000Z", "status": "active", "digest": HASH,
+            "content_digest": HASH, "signatures": [], "required_signers": [provider, consumer],
+            "pending_signers": [], "signing_deadline": None, "created_at": AT,
+            "updated_at": AT, "version": 1, "head_hash": HASH, **changes}
+
+
+def webhook(webhook_id: str) -> dict[str, Any]:
+    return {"id": webhook_id, "url": "https://hooks.example/x", "event_types": [],
+            "status": "active", "created_at": AT}
+
+
+def delivery(webhook_id: str, number: int, status: str) -> dict[str, Any]:
+    return {"id": f"{AT}_{number:032x}", "webhook_id": webhook_id, "event_id": f"e{number}",
+            "event_type": "contract.signed", "status": status, "attempts": 8,
+            "last_status_code": 500 if status == "dead" else 200, "last_error": None,
+            "next_attempt_at": None, "created_at": AT, "updated_at": AT}

@@ -14,9 +14,12 @@ import pytest
 from tests.unit.cli.identity_support import (  # noqa: F401 (home: a fixture)
     audit_event,
     cms,
+    contract,
+    delivery,
     home,
     identity,
     serve,
+    webhook,
 )
 
 C1, C2 = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"
@@ -25,14 +28,14 @@ BUDGET = {"contract_id": C1, "epsilon_total": "2.000000000", "epsilon_spent": "0
           "epsilon_reserved": "0.250000000", "epsilon_available": "1.250000000",
           "delta": 0.00001, "accountant": "rdp", "jobs": []}
 CONTRACTS = [
-    {"id": C1, "title": "Training", "status": "active",
-     "terms": {"privacy_budget": {"epsilon": 2}}},
-    {"id": C2, "title": "Sharing", "status": "active", "terms": {"purpose": "x"}},
+    contract(C1, title="Training", terms={"privacy_budget": {"epsilon": 2}}),
+    contract(C2, title="Sharing", terms={"purpose": "x"}),
 ]
+W1 = "33333333-3333-4333-8333-333333333333"
+D1, D2, D3 = (delivery(W1, 1, "dead"), delivery(W1, 2, "succeeded"), delivery(W1, 3, "dead"))
 DELIVERY_PAGES = {
-    None: {"items": [{"id": "d1", "status": "dead"}, {"id": "d2", "status": "succeeded"}],
-           "next_cursor": "d2"},
-    "d2": {"items": [{"id": "d3", "status": "dead"}], "next_cursor": None},
+    None: {"items": [D1, D2], "next_cursor": D2["id"]},
+    D2["id"]: {"items": [D3], "next_cursor": None},
 }
 
 
@@ -58,15 +61,17 @@ class MockApi:
         path, query = request.url.path, request.url.params
         routes: dict[tuple[str, str], Any] = {
             ("GET", "/api/v1/identities/me"): identity(ME, roles=self.roles),
+            ("GET", "/api/v1/ledger/batches"): {"batches": []},
             ("GET", "/api/v1/contracts"): {"items": CONTRACTS, "next_cursor": None},
             ("GET", f"/api/v1/contracts/{C1}/privacy-budget"): BUDGET,
-            ("GET", "/api/v1/webhooks"): {"items": [{"id": "w1"}]},
-            ("GET", "/api/v1/webhooks/w1/deliveries"): DELIVERY_PAGES[query.get("cursor")],
+            ("GET", "/api/v1/webhooks"): {"items": [webhook(W1)]},
+            ("GET", f"/api/v1/webhooks/{W1}/deliveries"): DELIVERY_PAGES[query.get("cursor")],
             **{("GET", f"/api/v1/contracts/{c}/events"): events(c, query.get("after"))
                for c in (C1, C2)},
         }
         if request.method == "POST" and path.endswith("/replay"):
-            return httpx.Response(202, json={"id": path.split("/")[-2], "status": "pending"})
+            replayed = next(d for d in (D1, D2, D3) if d["id"] == path.split("/")[-2])
+            return httpx.Response(202, json={**replayed, "status": "pending", "attempts": 0})
         if path.endswith("/receipt"):
             return httpx.Response(200, content=self.receipt)
         return httpx.Response(200, json=routes[(request.method, path)])
@@ -100,14 +105,15 @@ def test_budgets_read_every_contract_for_an_admin(api, capsys) -> None:
 
 def test_deliveries_follow_pages_and_redeliver_only_dead_ones(api, capsys) -> None:
     code, rows, _ = cms(capsys, "admin", "deliveries")
-    assert code == 0 and [r["id"] for r in rows] == ["d1", "d2", "d3"]
+    assert code == 0 and [r["id"] for r in rows] == [D1["id"], D2["id"], D3["id"]]
     code, rows, err = cms(capsys, "admin", "deliveries", "--redeliver", "--dry-run")
-    assert [r["id"] for r in rows] == ["d1", "d3"] and not any(r["replayed"] for r in rows)
+    assert [r["id"] for r in rows] == [D1["id"], D3["id"]]
+    assert not any(r["replayed"] for r in rows)
     assert api.replayed() == [] and "dry run" in err
     code, rows, _ = cms(capsys, "admin", "deliveries", "--redeliver")
-    assert code == 0 and api.replayed() == ["d1", "d3"]
+    assert code == 0 and api.replayed() == [D1["id"], D3["id"]]
     assert [(r["id"], r["status"], r["replayed"]) for r in rows] == [
-        ("d1", "pending", True), ("d3", "pending", True)]
+        (D1["id"], "pending", True), (D3["id"], "pending", True)]
     assert cms(capsys, "admin", "deliveries", "--dry-run")[0] == 1
 
 

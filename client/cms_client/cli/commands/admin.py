@@ -13,8 +13,7 @@ import typer
 
 from cms_client.cli.config import write_private
 from cms_client.cli.exit_codes import CliError
-from cms_client.cli.output import OutputFormat, note
-from cms_client.cli.sdkcompat import operation, pages
+from cms_client.cli.output import OutputFormat, note, plain
 from cms_client.cli.session import CliSession
 from cms_client.client import CmsClient
 from cms_client.errors import ApiError, Conflict
@@ -37,7 +36,7 @@ READS_ALL = {"admin", "auditor"}
 def health(ctx: typer.Context) -> None:
     """Each dependency's state, reason and resource; the ledger, anchoring and enclaves."""
     session: CliSession = ctx.obj
-    session.emit(session.client().health_details())
+    session.emit(session.client().api.get_health_details())
 
 
 @app.command("anchoring")
@@ -46,9 +45,9 @@ def anchoring(ctx: typer.Context,
                   "--batches", min=1, max=50, help="How many recent batches.")] = 20) -> None:
     """The ledger's state and the recent anchoring batches with their lag."""
     session: CliSession = ctx.obj
-    client = session.client()
-    status = client.ledger_status()
-    recent = client.ledger_batches(limit=batches).get("batches", [])
+    api = session.client().api
+    status = plain(api.get_ledger_status())
+    recent = plain(api.list_ledger_batches(limit=batches).batches)
     if session.printer.output is not OutputFormat.TABLE:
         session.emit({"status": status, "batches": recent})
         return
@@ -64,9 +63,9 @@ def anchoring(ctx: typer.Context,
 def _readable_contracts(client: CmsClient, status: str | None = None
                         ) -> Iterator[dict[str, Any]]:
     """Every contract the caller can read: all of them for admins and auditors."""
-    roles = set(client.me().get("roles") or [])
-    scope = "all" if roles & READS_ALL else None
-    return client.iter_contracts(scope=scope, status=status, limit=100)
+    scope = "all" if set(client.api.get_me().roles) & READS_ALL else None
+    for contract in client.api.iter_list_contracts(scope=scope, status=status, limit=100):
+        yield plain(contract)
 
 
 @app.command("budgets")
@@ -84,8 +83,7 @@ def budgets(ctx: typer.Context,
             if not isinstance(terms, dict) or not isinstance(terms.get("privacy_budget"), dict):
                 continue
             try:
-                budget = operation(client, "get_privacy_budget", contract["id"],
-                                   fallback=f"/api/v1/contracts/{contract['id']}/privacy-budget")
+                budget = plain(client.api.get_privacy_budget(contract["id"]))
             except Conflict:
                 continue  # terms out of range: not a training contract for the API
             yield {**budget, "title": contract.get("title"), "status": contract.get("status"),
@@ -114,17 +112,15 @@ def deliveries(
     only_dead = failed or redeliver
 
     def rows() -> Iterator[dict[str, Any]]:
-        for webhook in client.webhooks():
-            hook = webhook["id"]
-            for delivery in pages(lambda cursor, hook=hook: client.webhook_deliveries(
-                    hook, cursor=cursor, limit=100)):
-                if only_dead and delivery.get("status") != "dead":
+        for webhook in client.api.list_webhooks().items:
+            for delivery in client.api.iter_list_webhook_deliveries(webhook.id, limit=100):
+                if only_dead and delivery.status != "dead":
                     continue
                 if redeliver and not dry_run:
-                    yield {**client.replay_webhook_delivery(hook, delivery["id"]),
-                           "replayed": True}
+                    replayed = client.api.replay_webhook_delivery(webhook.id, delivery.id)
+                    yield {**plain(replayed), "replayed": True}
                 else:
-                    yield {**delivery, "replayed": False}
+                    yield {**plain(delivery), "replayed": False}
 
     count = session.emit_items(rows(), columns=DELIVERY_COLUMNS, limit=limit)
     if redeliver:
@@ -158,11 +154,8 @@ def _export_contract(client: CmsClient, folder: Path, contract: dict[str, Any]
                      ) -> dict[str, Any]:
     contract_id = contract["id"]
     files: dict[str, bytes] = {"contract.json": _json_bytes(contract)}
-    events = list(pages(lambda after: operation(
-        client, "list_contract_events", contract_id,
-        fallback=f"/api/v1/contracts/{contract_id}/events", after=after, limit=100),
-        items="events", next_key="next_after"))
-    files["events.json"] = _json_bytes(events)
+    events = client.api.iter_list_contract_events(contract_id, limit=100)
+    files["events.json"] = _json_bytes(plain(list(events)))
     try:
         # Kept byte for byte: it is canonical JSON and verify-receipt checks that form.
         files["receipt.json"] = client.receipt(contract_id)

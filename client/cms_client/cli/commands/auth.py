@@ -89,7 +89,7 @@ def logout(ctx: typer.Context) -> None:
 def whoami(ctx: typer.Context) -> None:
     """Your identity as the API knows it."""
     session: CliSession = ctx.obj
-    session.emit(session.client().me(), columns=IDENTITY_COLUMNS)
+    session.emit(session.client().api.get_me(), columns=IDENTITY_COLUMNS)
 
 
 def revoke_sessions(ctx: typer.Context,

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from cms_client.cli.exit_codes import CliError
 from cms_client.cli.inputs import YES_OPTION, confirm
-from cms_client.cli.sdkcompat import operation, pages, path_part
 from cms_client.cli.session import CliSession
 
 app = typer.Typer(help="Identities: your own, and (admins) everyone's roles and status.",
@@ -38,20 +37,14 @@ DidArgument = Annotated[str, typer.Argument(help="The identity's DID.")]
 def me(ctx: typer.Context) -> None:
     """Your own identity, with its credentials."""
     session: CliSession = ctx.obj
-    session.emit(session.client().me(), columns=COLUMNS)
+    session.emit(session.client().api.get_me(), columns=COLUMNS)
 
 
 @app.command("get")
 def get(ctx: typer.Context, did: DidArgument) -> None:
     """An identity (yours; anyone's for auditors and admins)."""
     session: CliSession = ctx.obj
-    session.emit(_identity(session, did), columns=COLUMNS)
-
-
-def _identity(session: CliSession, did: str) -> dict[str, Any]:
-    result: dict[str, Any] = operation(session.client(), "get_identity", did,
-                                       fallback=f"/api/v1/identities/{path_part(did)}")
-    return result
+    session.emit(session.client().api.get_identity(did), columns=COLUMNS)
 
 
 @app.command("list")
@@ -66,11 +59,9 @@ def list_identities(
 ) -> None:
     """Every identity (admins), by status then DID."""
     session: CliSession = ctx.obj
-    client = session.client()
-    filters = {"status": status and status.value, "role": role and role.value, "q": q}
-    session.emit_items(
-        pages(lambda cursor: client.list_identities(**filters, cursor=cursor, limit=100)),
-        columns=COLUMNS, limit=limit)
+    identities = session.client().api.iter_list_identities(
+        status=status and status.value, role=role and role.value, q=q, limit=100)
+    session.emit_items(identities, columns=COLUMNS, limit=limit)
 
 
 @app.command("roles")
@@ -82,7 +73,8 @@ def roles(
 ) -> None:
     """Grant or withdraw admin, auditor or enclave (admins); without options, show them."""
     session: CliSession = ctx.obj
-    current = list(_identity(session, did).get("roles") or [])
+    api = session.client().api
+    current: list[str] = list(api.get_identity(did).roles)
     if not add and not remove:
         session.emit({"did": did, "roles": current})
         return
@@ -91,7 +83,7 @@ def roles(
         raise CliError(f"both added and removed: {', '.join(sorted(overlap))}")
     wanted = [r for r in current if r not in set(remove or [])]
     wanted += [r.value for r in add or [] if r.value not in wanted]
-    session.emit(session.client().administer_identity(did, roles=wanted), columns=COLUMNS)
+    session.emit(api.administer_identity(did, body={"roles": wanted}), columns=COLUMNS)
 
 
 def _set_status(ctx: typer.Context, did: str, status: Status, question: str,
@@ -99,7 +91,7 @@ def _set_status(ctx: typer.Context, did: str, status: Status, question: str,
     session: CliSession = ctx.obj
     confirm(question, yes)
     # The API refuses an admin locking themselves out; its problem says so (exit 7 or 8).
-    session.emit(session.client().administer_identity(did, status=status.value),
+    session.emit(session.client().api.administer_identity(did, body={"status": status.value}),
                  columns=COLUMNS)
 
 
@@ -120,13 +112,11 @@ def reactivate(ctx: typer.Context, did: DidArgument, yes: bool = YES_OPTION) -> 
 def events(ctx: typer.Context, did: DidArgument) -> None:
     """The identity's audit chain: registered, keys added, updated, sessions revoked."""
     session: CliSession = ctx.obj
-    chain = operation(session.client(), "list_identity_events", did,
-                      fallback=f"/api/v1/identities/{path_part(did)}/events")
-    session.emit(chain.get("events", []), columns=EVENT_COLUMNS)
+    session.emit(session.client().api.list_identity_events(did).events, columns=EVENT_COLUMNS)
 
 
 @app.command("did-document")
 def did_document(ctx: typer.Context, did: DidArgument) -> None:
     """The DID document the platform resolves for an identity."""
     session: CliSession = ctx.obj
-    session.emit(session.client().did_document(did))
+    session.emit(session.client().api.get_did_document(did))
