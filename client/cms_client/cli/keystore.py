@@ -345,18 +345,12 @@ class KeyStore:
 
     def signer(self, name: str, passphrase: str) -> Signer:
         entry, secret = self.private_key(name, passphrase)
-        signer: Ed25519Signer | EthereumSigner
+        # A did:web (checked when the key was stored) names this key in its document: the
+        # signer speaks for that DID instead of the key's own.
         if entry.type == "ed25519":
-            signer = Ed25519Signer(bytes.fromhex(secret))
-        else:
-            signer = EthereumSigner(secret, chain_id=entry.chain_id or 1,
-                                    method=entry.method or "pkh")
-        if entry.did_web:
-            # A did:web names this key in its document: the signer speaks for that DID
-            # (checked as a did:web when the key was stored; the SDK's signers also take it
-            # as ``did=``, and the attribute is the same with either version).
-            signer.did = entry.did_web
-        return signer
+            return Ed25519Signer(bytes.fromhex(secret), did=entry.did_web)
+        return EthereumSigner(secret, chain_id=entry.chain_id or 1,
+                              method=entry.method or "pkh", did=entry.did_web)
 
     def export(self, name: str, *, plain_passphrase: str | None = None) -> dict[str, Any]:
         """The key file as stored (encrypted), or, given the passphrase, in the clear: the

@@ -11,8 +11,6 @@ from typing import Annotated, Any
 
 import typer
 
-from cms.domain.did.web import did_web_url
-from cms.domain.errors import DomainError
 from cms_client.cli.config import Profiles, write_private
 from cms_client.cli.exit_codes import CliError
 from cms_client.cli.inputs import YES_OPTION, confirm, read_bytes
@@ -27,6 +25,7 @@ from cms_client.cli.keystore import (
 )
 from cms_client.cli.output import note
 from cms_client.cli.session import CliSession
+from cms_client.signers import did_web
 
 app = typer.Typer(help="Keys on this machine, encrypted at rest (CMS_KEY_PASSPHRASE or a "
                        "prompt opens them).", no_args_is_help=True)
@@ -64,11 +63,10 @@ def _check_did_web(did: str | None) -> str | None:
     if did is None:
         return None
     try:
-        did_web_url(did)
-    except DomainError as error:
+        return did_web(did)
+    except ValueError as error:
         raise CliError(f"--did takes a did:web (a key's own DID is derived from the key): "
                        f"{error}") from None
-    return did
 
 
 def _adopt_as_profile_key(session: CliSession, name: str) -> None:
