@@ -13,11 +13,15 @@ from typing import Annotated
 import typer
 
 from cms_client.cli.commands import (
+    admin,
     auth,
     contracts,
     engine,
     health,
+    identities,
+    keys,
     ledger,
+    profiles,
     templates,
     training,
     verify,
@@ -41,6 +45,10 @@ GROUPS: tuple[tuple[str, ModuleType], ...] = (
     ("engine", engine),
     ("webhook", webhooks),
     ("ledger", ledger),
+    ("key", keys),
+    ("profile", profiles),
+    ("identity", identities),
+    ("admin", admin),
 )
 # Modules that add top-level commands through ``register(root)``.
 TOP_LEVEL: tuple[ModuleType, ...] = (auth, health, verify)

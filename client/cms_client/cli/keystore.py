@@ -29,7 +29,6 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
-from eth_account import Account
 from nacl.signing import SigningKey
 
 from cms.domain.did import did_key_from_ed25519
@@ -45,7 +44,17 @@ DEFAULT_ITERATIONS = 600_000
 MIN_ITERATIONS = 100_000
 MAX_ITERATIONS = 10_000_000
 SALT_LENGTH, IV_LENGTH, TAG_LENGTH, SEED_LENGTH = 16, 12, 16, 32
+# scrypt's cost for new keystores: None is eth-account's default (n = 2**18, as geth).
+ETH_SCRYPT_N: int | None = None
 PASSPHRASE_ENV = "CMS_KEY_PASSPHRASE"  # noqa: S105 (the variable's name, not a secret)
+
+
+def _eth_account() -> Any:
+    """eth_account's Account, imported when a secp256k1 key is used: the import costs ~0.4 s,
+    which every command would pay otherwise."""
+    from eth_account import Account
+
+    return Account
 
 
 class WrongPassphrase(CliError):
@@ -181,7 +190,7 @@ def is_eth_keystore(file: Any) -> bool:
 
 def open_eth_keystore(file: dict[str, Any], passphrase: str) -> str:
     try:
-        return "0x" + bytes(Account.decrypt(file, passphrase)).hex()
+        return "0x" + bytes(_eth_account().decrypt(file, passphrase)).hex()
     except ValueError as error:
         if "MAC mismatch" in str(error):
             raise WrongPassphrase("the passphrase does not open this key "
@@ -237,12 +246,12 @@ def _eth_did(address: str, method: str, chain_id: int) -> str:
 
 
 class KeyStore:
-    def __init__(self, directory: Path | None = None, *,
-                 iterations: int = DEFAULT_ITERATIONS, eth_kdf: str = "scrypt") -> None:
+    def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or config_dir(create=False) / "keys"
-        # Tests lower the work factors (to the formats' minimums); users get the defaults.
-        self.iterations = iterations
-        self.eth_kdf = eth_kdf
+        # Read when the store is made so that tests can lower the work factors (to the
+        # formats' minimums, module-wide); users always get the defaults.
+        self.iterations = DEFAULT_ITERATIONS
+        self.eth_scrypt_n: int | None = ETH_SCRYPT_N
 
     def _key_path(self, name: str) -> Path:
         return self.directory / f"{check_name(name, 'key')}.json"
@@ -295,7 +304,8 @@ class KeyStore:
 
     def add_eth(self, name: str, private_key: str, passphrase: str, *, method: str = "pkh",
                 chain_id: int = 1, did_web: str | None = None) -> KeyEntry:
-        keystore = Account.encrypt(private_key, passphrase, kdf=self.eth_kdf)
+        keystore = _eth_account().encrypt(private_key, passphrase, kdf="scrypt",
+                                   iterations=self.eth_scrypt_n)
         return self.add_eth_keystore(name, keystore, private_key, method=method,
                                      chain_id=chain_id, did_web=did_web)
 
@@ -304,7 +314,7 @@ class KeyStore:
                          did_web: str | None = None) -> KeyEntry:
         """A keystore v3 kept as it is; ``private_key`` (what it decrypts to) names the
         address, which must be the one the keystore states."""
-        address = Account.from_key(private_key).address
+        address = _eth_account().from_key(private_key).address
         stated = str(keystore.get("address", address)).lower().removeprefix("0x")
         if stated != address.lower().removeprefix("0x"):
             raise CliError("the Ethereum keystore's address is not its key's address")
@@ -335,16 +345,12 @@ class KeyStore:
 
     def signer(self, name: str, passphrase: str) -> Signer:
         entry, secret = self.private_key(name, passphrase)
-        signer: Ed25519Signer | EthereumSigner
+        # A did:web (checked when the key was stored) names this key in its document: the
+        # signer speaks for that DID instead of the key's own.
         if entry.type == "ed25519":
-            signer = Ed25519Signer(bytes.fromhex(secret))
-        else:
-            signer = EthereumSigner(secret, chain_id=entry.chain_id or 1,
-                                    method=entry.method or "pkh")
-        if entry.did_web:
-            # A did:web names this key in its document: the signer speaks for that DID.
-            signer.did = entry.did_web
-        return signer
+            return Ed25519Signer(bytes.fromhex(secret), did=entry.did_web)
+        return EthereumSigner(secret, chain_id=entry.chain_id or 1,
+                              method=entry.method or "pkh", did=entry.did_web)
 
     def export(self, name: str, *, plain_passphrase: str | None = None) -> dict[str, Any]:
         """The key file as stored (encrypted), or, given the passphrase, in the clear: the

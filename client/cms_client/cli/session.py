@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -53,8 +54,10 @@ class CliSession:
     def login(self, client: CmsClient, signer: Signer) -> CachedToken:
         """Sign ``client`` in with ``signer`` and remember the token for this profile."""
         token = client.sign_in(signer)
-        expires_at = getattr(client, "expires_at", None) or token_expiry(token)
-        cached = CachedToken(token=token, did=signer.did, expires_at=float(expires_at),
+        # The SDK's client knows when the token expires (a datetime); else its exp claim.
+        known = getattr(client, "expires_at", None)
+        expires_at = known.timestamp() if isinstance(known, datetime) else token_expiry(token)
+        cached = CachedToken(token=token, did=signer.did, expires_at=expires_at,
                              url=self.api_url)
         TokenCache().put(self.profile.name, cached)
         return cached
@@ -73,6 +76,9 @@ class CliSession:
         new sign-in when the key opens without anyone typing at a prompt that is not there
         (``CMS_KEY_PASSPHRASE``, or a terminal); else exit 4."""
         cached = TokenCache().usable(self.profile.name, self.api_url)
+        key_did = self._key_did()
+        if cached is not None and key_did is not None and cached.did != key_did:
+            cached = None  # the login was another key's (CMS_KEY, or the profile's key changed)
         if cached is None and self.key_name and passphrase_available():
             cached = self.login(client, self.signer())
         if cached is None:
@@ -80,6 +86,13 @@ class CliSession:
                            "(or set CMS_TOKEN)", ExitCode.AUTH)
         client.did = cached.did
         return cached.token
+
+    def _key_did(self) -> str | None:
+        """The DID the chosen key signs in as, read without its passphrase."""
+        try:
+            return KeyStore().entry(self.key_name).signing_did if self.key_name else None
+        except CliError:
+            return None  # a key no longer in the store: its login is still good
 
     def emit(self, data: Any, columns: Columns | None = None) -> None:
         self.printer.emit(data, columns)
