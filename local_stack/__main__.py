@@ -31,6 +31,18 @@ def _ui_hint(stack: LocalStack, result: dict) -> str:
 """
 
 
+def _cli_hint(stack: LocalStack, result: dict) -> str:
+    """The same contract from the command line, as the demo consumer (docs/cli.md)."""
+    key_file = (LOCAL / DEMO_KEY_FILE).relative_to(LOCAL.parent)
+    return ("\nOr with the CLI, as the demo consumer (its key goes into your own key store, "
+            "encrypted with a passphrase you choose):\n"
+            f"  export CMS_URL={stack.url}\n"
+            f"  .venv/bin/cms key import demo-consumer {key_file}\n"
+            "  .venv/bin/cms login\n"
+            f"  .venv/bin/cms contract get {result['contract_id']} -o table\n"
+            f"  .venv/bin/cms contract events {result['contract_id']} -o table\n")
+
+
 def _verify_hint(receipt: Path | None, stack: LocalStack) -> str:
     if receipt is None:
         return ""
@@ -94,7 +106,8 @@ Everything is running:
 Try:  curl -s -H "Authorization: Bearer {token}" \\
         {stack.url}/api/v1/contracts/{result['contract_id']}
 (the token is valid for 15 minutes)
-{_verify_hint(result["receipt"], stack)}{_training_hint(result["training"], stack)}
+{_cli_hint(stack, result)}{_verify_hint(result["receipt"], stack)}\
+{_training_hint(result["training"], stack)}
 Serving until Ctrl-C.""", flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
