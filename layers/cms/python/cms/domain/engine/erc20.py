@@ -299,7 +299,9 @@ class _Slots:
             self.state.set(key, value)
 
     def read_uint(self, key: str) -> int:
-        value = self.read(key)
+        value = self.state.get(key)  # ``read``, inlined: balances are read on every transfer
+        gas = self.gas
+        gas.charge(gas.schedule.storage_read * words(value), "storage_read")
         return int.from_bytes(value, "big") if value else 0
 
     def write_uint(self, key: str, value: int) -> None:
@@ -521,22 +523,24 @@ class Erc20:
 
     def _update(self, sender: str, to: str, value: int) -> None:
         """Move ``value`` from ``sender`` to ``to``; address(0) stands for minting/burning."""
+        s = self._s  # once: every transfer runs this, and ``_s`` is a checked property
         if sender == ZERO_ADDRESS:
-            supply = self._s.read_uint(_SUPPLY) + value
+            supply = s.read_uint(_SUPPLY) + value
             if supply > MAX_UINT256:
                 raise panic(PANIC_ARITHMETIC_OVERFLOW)  # Solidity's checked `+=`
-            self._s.write_uint(_SUPPLY, supply)
+            s.write_uint(_SUPPLY, supply)
         else:
-            balance = self._s.read_uint(_balance_key(sender))
+            key = _balance_key(sender)
+            balance = s.read_uint(key)
             if balance < value:
                 raise _revert("ERC20InsufficientBalance", ("address", sender),
                               ("uint256", balance), ("uint256", value))
-            self._s.write_uint(_balance_key(sender), balance - value)
+            s.write_uint(key, balance - value)
         if to == ZERO_ADDRESS:
-            self._s.write_uint(_SUPPLY, self._s.read_uint(_SUPPLY) - value)
+            s.write_uint(_SUPPLY, s.read_uint(_SUPPLY) - value)
         else:
             key = _balance_key(to)  # read after the debit: a self-transfer nets to zero
-            self._s.write_uint(key, self._s.read_uint(key) + value)
+            s.write_uint(key, s.read_uint(key) + value)
         self._emit(_event(TRANSFER_SIGNATURE, ("from", "to", "value"), (sender, to), value))
 
     def _approve(self, owner: str, spender: str, value: int, emit: bool = True) -> None:

@@ -317,7 +317,10 @@ class WasmKind:
                           timeout_ms=call.gas.time_left_ms())
 
     def call(self, call: Invocation) -> Any:
-        module = self._module(call)
+        # A segment's calls run on one contract at one version: its module is looked up once.
+        module = call.session.get("wasm_module")
+        if module is None:
+            module = call.session["wasm_module"] = self._module(call)
         function = module.function(call.function)
         if call.raw_input is not None:
             if not function.raw:
