@@ -77,6 +77,11 @@ class StagedState:
         self._writes[key] = None
 
     @property
+    def dirty(self) -> bool:
+        """Whether any write is buffered (``pending`` copies them: this does not)."""
+        return bool(self._writes)
+
+    @property
     def pending(self) -> dict[str, bytes | None]:
         """The buffered writes (None marks a removal), e.g. for a write-set or a transaction."""
         return dict(self._writes)

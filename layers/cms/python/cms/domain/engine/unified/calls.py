@@ -107,7 +107,7 @@ def run_call(kind: ContractKind, snapshot: Snapshot, call: Call, stage: StagedSt
     outcome.duration_us = (time.perf_counter_ns() - started) // 1000
     outcome.gas_used = gas.used
     if outcome.error is None:
-        if call.read_only and stage.pending:
+        if call.read_only and stage.dirty:
             outcome.error = read_only_wrote(call.execution.function)
             outcome.return_value, outcome.events = None, []
         else:
