@@ -5,7 +5,6 @@ is atomic against concurrent executions as a DynamoDB transaction is."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 from cms.adapters.memory.database import MemoryDatabase
 from cms.domain.engine.errors import ContractExists, ContractNotFound
@@ -149,8 +148,11 @@ class MemoryContractStorage:
         self._stats[address] = self._stats.get(address, ContractStats(address)) + added
         self._totals = self._totals + added
         for minute, group in by_minute(records).items():
-            bucket = self._minutes.get(minute, MinuteStats(minute))
-            self._minutes[minute] = replace(
-                bucket, executions=bucket.executions + len(group),
-                failures=bucket.failures + sum(not r.success for r in group),
-                contracts=bucket.contracts | {address})
+            bucket = self._minutes.get(minute) or MinuteStats(minute)
+            # Built directly (dataclasses.replace introspects the fields at every commit), the
+            # set of contracts copied only when this one is new to the minute.
+            self._minutes[minute] = MinuteStats(
+                minute, bucket.executions + len(group),
+                bucket.failures + sum(not r.success for r in group),
+                bucket.contracts if address in bucket.contracts
+                else bucket.contracts | {address})

@@ -57,7 +57,8 @@ from cms.domain.engine.errors import (
     panic,
     selector,
 )
-from cms.domain.engine.gas import GasMeter
+from cms.domain.engine.gas import GasMeter, words
+from cms.domain.engine.quick import quick_init
 from cms.domain.engine.state import ContractState, StagedState
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -88,18 +89,33 @@ def _checksum(lower_hex: str) -> str:
     return to_checksum_address(lower_hex)
 
 
+# Strings already accepted, as given -> checksummed: an engine call parses the same caller,
+# contract and recipient several times (request, batch, token), and a valid spelling stays
+# valid. Only accepted strings are kept, so every refusal still takes the checks below.
+_ACCEPTED: dict[str, str] = {}
+_ACCEPTED_MAX = 65_536
+
+
 def parse_address(value: object, name: str) -> str:
     """A 20-byte address as 0x-hex, returned EIP-55 checksummed.
 
     All-lower or all-upper hex is accepted as is; mixed case must be a valid checksum (a typo
     in a checksummed address is caught instead of sending tokens nowhere).
     """
+    if type(value) is str:
+        accepted = _ACCEPTED.get(value)
+        if accepted is not None:
+            return accepted
     if not isinstance(value, str) or not _HEX_ADDRESS.fullmatch(value):
         raise EngineValidationError(f"{name} must be a 0x-prefixed 20-byte hex address", name)
     checksummed = _checksum(value.lower())
     digits = value[2:]
     if digits not in (digits.lower(), digits.upper()) and value != checksummed:
         raise EngineValidationError(f"{name} has an invalid EIP-55 checksum", name)
+    if type(value) is str:
+        if len(_ACCEPTED) >= _ACCEPTED_MAX:
+            _ACCEPTED.clear()
+        _ACCEPTED[value] = checksummed
     return checksummed
 
 
@@ -142,6 +158,13 @@ class Function:
     params: tuple[tuple[str, str], ...] = ()
     returns: str | None = None
     read_only: bool = False
+    # (name, parser, error field) per parameter, built once: parse runs on every call.
+    _plan: tuple[tuple[str, Callable[[object, str], Any], str], ...] = field(
+        init=False, repr=False, compare=False, default=())
+
+    def __post_init__(self) -> None:
+        plan = tuple((name, _PARSERS[kind], f"args/{name}") for name, kind in self.params)
+        object.__setattr__(self, "_plan", plan)
 
     @property
     def signature(self) -> str:
@@ -153,6 +176,9 @@ class Function:
 
     def parse(self, args: object) -> list[Any]:
         """The arguments in parameter order, validated; unknown or missing names are errors."""
+        plan = self._plan
+        if type(args) is dict and len(args) == len(plan) and all(n in args for n, _, _ in plan):
+            return [parser(args[n], label) for n, parser, label in plan]  # exactly its names
         if args is None:
             args = {}
         if not isinstance(args, Mapping):
@@ -165,7 +191,7 @@ class Function:
         missing = [name for name in expected if name not in args]
         if missing:
             raise EngineValidationError(f"{self.name} needs argument {missing[0]!r}", "args")
-        return [_PARSERS[kind](args[name], f"args/{name}") for name, kind in self.params]
+        return [parser(args[n], label) for n, parser, label in plan]
 
 
 _ADDRESS, _UINT = "address", "uint256"
@@ -193,6 +219,7 @@ READ_ONLY_FUNCTIONS = frozenset(name for name, f in FUNCTIONS.items() if f.read_
 
 # --- events -------------------------------------------------------------------------------
 
+@quick_init
 @dataclass(frozen=True)
 class Event:
     """An EVM-style log: topic 0 is keccak256 of the signature, indexed args follow, the rest
@@ -220,6 +247,7 @@ _TOPIC0 = {s: "0x" + keccak(text=s).hex()
            for s in (TRANSFER_SIGNATURE, APPROVAL_SIGNATURE, OWNERSHIP_SIGNATURE)}
 
 
+@lru_cache(maxsize=65_536)
 def _address_topic(address: str) -> str:
     return "0x" + "0" * 24 + address[2:].lower()
 
@@ -251,23 +279,29 @@ def _revert(error: str, *arguments: tuple[str, Any]) -> ContractReverted:
 class _Slots:
     """Typed, gas-metered access to the token's storage within one staged call."""
 
+    __slots__ = ("gas", "state")
+
     def __init__(self, state: ContractState, gas: GasMeter) -> None:
         self.state, self.gas = state, gas
 
     def read(self, key: str) -> bytes | None:
         value = self.state.get(key)
-        self.gas.charge_read(value)
+        gas = self.gas  # GasMeter.charge_read, inlined: every slot access runs this
+        gas.charge(gas.schedule.storage_read * words(value), "storage_read")
         return value
 
     def write(self, key: str, value: bytes | None) -> None:
-        self.gas.charge_write(self.state.get(key), value)
+        gas = self.gas  # GasMeter.charge_write, inlined
+        gas.charge(gas.write_cost(self.state.get(key), value), "storage_write")
         if value is None:
             self.state.remove(key)
         else:
             self.state.set(key, value)
 
     def read_uint(self, key: str) -> int:
-        value = self.read(key)
+        value = self.state.get(key)  # ``read``, inlined: balances are read on every transfer
+        gas = self.gas
+        gas.charge(gas.schedule.storage_read * words(value), "storage_read")
         return int.from_bytes(value, "big") if value else 0
 
     def write_uint(self, key: str, value: int) -> None:
@@ -291,7 +325,10 @@ class Erc20:
     """
 
     def __init__(self, state: ContractState, gas: GasMeter,
-                 events: EventSink | None = None) -> None:
+                 events: EventSink | None = None, *, staged: bool = False) -> None:
+        # ``staged``: ``state`` is already an overlay of this one call that its owner drops
+        # if the call fails (the unified engine's): a second overlay would only slow reads.
+        self._staged = staged
         self._state = state
         self._gas = gas
         self._sink = events
@@ -336,12 +373,13 @@ class Erc20:
 
     def _run(self, body: Callable[[], Any]) -> Any:
         """Run ``body`` against a staged overlay; commit and publish events only on success."""
-        stage = StagedState(self._state)
+        stage = self._state if self._staged else StagedState(self._state)
         self._slots, self._pending = _Slots(stage, self._gas), []
         try:
             self._gas.charge_call()
             result = body()
-            stage.commit()
+            if stage is not self._state:
+                stage.commit()
             events = self._pending
         finally:
             self._slots, self._pending = None, []
@@ -485,22 +523,24 @@ class Erc20:
 
     def _update(self, sender: str, to: str, value: int) -> None:
         """Move ``value`` from ``sender`` to ``to``; address(0) stands for minting/burning."""
+        s = self._s  # once: every transfer runs this, and ``_s`` is a checked property
         if sender == ZERO_ADDRESS:
-            supply = self._s.read_uint(_SUPPLY) + value
+            supply = s.read_uint(_SUPPLY) + value
             if supply > MAX_UINT256:
                 raise panic(PANIC_ARITHMETIC_OVERFLOW)  # Solidity's checked `+=`
-            self._s.write_uint(_SUPPLY, supply)
+            s.write_uint(_SUPPLY, supply)
         else:
-            balance = self._s.read_uint(_balance_key(sender))
+            key = _balance_key(sender)
+            balance = s.read_uint(key)
             if balance < value:
                 raise _revert("ERC20InsufficientBalance", ("address", sender),
                               ("uint256", balance), ("uint256", value))
-            self._s.write_uint(_balance_key(sender), balance - value)
+            s.write_uint(key, balance - value)
         if to == ZERO_ADDRESS:
-            self._s.write_uint(_SUPPLY, self._s.read_uint(_SUPPLY) - value)
+            s.write_uint(_SUPPLY, s.read_uint(_SUPPLY) - value)
         else:
             key = _balance_key(to)  # read after the debit: a self-transfer nets to zero
-            self._s.write_uint(key, self._s.read_uint(key) + value)
+            s.write_uint(key, s.read_uint(key) + value)
         self._emit(_event(TRANSFER_SIGNATURE, ("from", "to", "value"), (sender, to), value))
 
     def _approve(self, owner: str, spender: str, value: int, emit: bool = True) -> None:

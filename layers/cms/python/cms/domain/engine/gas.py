@@ -73,7 +73,8 @@ DEFAULT_SCHEDULE = GasSchedule()
 
 def words(value: bytes | None) -> int:
     """Storage words a value occupies (an absent value still costs one slot access)."""
-    return max(1, -(-len(value) // WORD)) if value else 1
+    # A non-empty value takes at least one word: no max() needed (this runs at every access).
+    return (len(value) + WORD - 1) // WORD if value else 1
 
 
 def validate_gas_limit(limit: object) -> int:
@@ -166,9 +167,9 @@ class GasMeter:
             return self.schedule.storage_write_noop
         if new is None:
             return self.schedule.storage_write_update * words(old)
-        existing = words(old) if old else 0
-        added = max(0, words(new) - existing)
-        updated = words(new) - added
+        existing, wanted = (words(old) if old else 0), words(new)
+        added = wanted - existing if wanted > existing else 0
+        updated = wanted - added
         return (added * self.schedule.storage_write_new
                 + updated * self.schedule.storage_write_update)
 

@@ -8,7 +8,6 @@ is committed. Events reach the engine through ``emit`` as JSON-ready dicts.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
@@ -26,6 +25,7 @@ from cms.domain.engine.privacy_contracts import (
     ConfidentialLedger,
     SealedBidTally,
 )
+from cms.domain.engine.quick import quick_init
 from cms.domain.engine.records import ContractMetadata
 from cms.domain.engine.state import ContractState
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the attestation verifier (X.509, CBOR) loads only for circu
 EmitEvent = Callable[[dict[str, Any]], None]
 
 
+@quick_init
 @dataclass(frozen=True)
 class CallContext:
     """What a contract may learn about its call beyond its arguments."""
@@ -48,6 +49,7 @@ class CallContext:
     timeout_ms: int = 2_000
 
 
+@quick_init
 @dataclass(frozen=True)
 class Invocation:
     """One constructor run or call, as an adapter receives it."""
@@ -151,7 +153,10 @@ class Erc20Kind:
 
     def call(self, call: Invocation) -> Any:
         _no_raw_input(call.raw_input, "erc20")
-        token = erc20.Erc20(call.state, call.gas, lambda event: call.emit(event.to_dict()))
+        emit = call.emit
+        # The engine runs every call on an overlay of its own, dropped if the call fails.
+        token = erc20.Erc20(call.state, call.gas, lambda event: emit(event.to_dict()),
+                            staged=True)
         result = token.call(call.function, call.args, call.context.caller)
         returns = erc20.FUNCTIONS[call.function].returns
         return str(result) if returns == "uint256" else result
@@ -273,7 +278,7 @@ class WasmKind:
 
     def __init__(self, runtime: Any = None, max_modules: int = 64) -> None:
         self._runtime = runtime
-        self._modules: dict[tuple[str, str], Any] = {}
+        self._modules: dict[tuple[str, bytes], Any] = {}
         self._max_modules = max_modules
 
     def prepare(self, init_args: Mapping[str, Any], code: Any, manifest: Any,
@@ -312,7 +317,10 @@ class WasmKind:
                           timeout_ms=call.gas.time_left_ms())
 
     def call(self, call: Invocation) -> Any:
-        module = self._module(call)
+        # A segment's calls run on one contract at one version: its module is looked up once.
+        module = call.session.get("wasm_module")
+        if module is None:
+            module = call.session["wasm_module"] = self._module(call)
         function = module.function(call.function)
         if call.raw_input is not None:
             if not function.raw:
@@ -351,7 +359,9 @@ class WasmKind:
         share a binary with different manifests (encoders, read-only flags), and one
         deployer's manifest must never be another contract's."""
         manifest = call.state.get(_MANIFEST_KEY) or b"null"
-        key = (call.metadata.code_hash or "", hashlib.sha256(manifest).hexdigest())
+        # The manifest's bytes themselves key the cache (a dict compares them): hashing them
+        # again on every call cost more than the rest of the lookup.
+        key = (call.metadata.code_hash or "", manifest)
         module = self._modules.get(key)
         if module is None:
             module = self._load(call.state, key[0], manifest)

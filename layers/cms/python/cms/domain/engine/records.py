@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar
 
+from cms.domain.engine.quick import quick_init
+
 # Contract kinds the engine runs. ``wasm`` carries its module; the others are built in.
 CONTRACT_KINDS = ("erc20", "wasm", "confidential_ledger", "sealed_bid_tally", "circuit")
 CIRCUIT_KIND = "circuit"  # here, not in circuit_contract: naming it needs no X.509 or CBOR
@@ -41,6 +43,7 @@ class ContractMetadata(_Json):
     governed_by: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True)
 class ExecutionRecord(_Json):
     """One execution as history keeps it (ContractExecutionRecord in the engine design)."""
@@ -64,6 +67,7 @@ class ExecutionRecord(_Json):
     dry_run: bool = False
 
 
+@quick_init
 @dataclass(frozen=True)
 class ContractStats:
     """Running totals for one contract (or, with ``address`` None, for the engine)."""
@@ -104,6 +108,7 @@ class ContractStats:
                              self.duration_us + other.duration_us, last)
 
 
+@quick_init
 @dataclass(frozen=True)
 class MinuteStats:
     """Executions in one minute across the engine: the window recent figures read."""

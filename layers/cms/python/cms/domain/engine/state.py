@@ -48,6 +48,9 @@ class MemoryState:
         return dict(self._values)
 
 
+_UNWRITTEN = object()  # a key the overlay holds nothing for (None is a staged removal)
+
+
 class StagedState:
     """An overlay: reads fall through to ``base``, writes are buffered until ``commit()``.
 
@@ -56,20 +59,27 @@ class StagedState:
     ``StagedState`` is itself a ``ContractState``.
     """
 
+    __slots__ = ("_base", "_base_get", "_writes")
+
     def __init__(self, base: ContractState) -> None:
         self._base = base
+        self._base_get = base.get  # bound once: overlays nest, and every read walks them
         self._writes: dict[str, bytes | None] = {}
 
     def get(self, key: str) -> bytes | None:
-        if key in self._writes:
-            return self._writes[key]
-        return self._base.get(key)
+        value = self._writes.get(key, _UNWRITTEN)
+        return self._base_get(key) if value is _UNWRITTEN else value  # type: ignore[return-value]
 
     def set(self, key: str, value: bytes) -> None:
         self._writes[key] = bytes(value)
 
     def remove(self, key: str) -> None:
         self._writes[key] = None
+
+    @property
+    def dirty(self) -> bool:
+        """Whether any write is buffered (``pending`` copies them: this does not)."""
+        return bool(self._writes)
 
     @property
     def pending(self) -> dict[str, bytes | None]:
@@ -96,6 +106,10 @@ class ReadOnlyState:
 
     def __init__(self, values: Mapping[str, bytes]) -> None:
         self._values = values
+        if type(self) is ReadOnlyState:  # a subclass may read differently (lazily, say)
+            # The mapping's own lookup, bound: overlays call it on every read they miss,
+            # and a Python method around it was one frame more per read.
+            self.get = values.get  # type: ignore[method-assign]
 
     def get(self, key: str) -> bytes | None:
         return self._values.get(key)

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cms.domain.engine.errors import EngineValidationError
+from cms.domain.engine.quick import quick_init
 from cms.domain.engine.records import ContractMetadata, ExecutionRecord, minute_of
 from cms.domain.engine.state import ContractState
 
@@ -27,6 +28,7 @@ class StateConflict(Exception):
     """The contract's state moved on since the snapshot: the execution must run again."""
 
 
+@quick_init
 @dataclass(frozen=True)
 class Snapshot:
     """A contract as one execution sees it: metadata, state version and a state reader."""

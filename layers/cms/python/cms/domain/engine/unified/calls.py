@@ -19,6 +19,7 @@ from cms.domain.engine.errors import (
 )
 from cms.domain.engine.gas import GasMeter
 from cms.domain.engine.kinds import CallContext, ContractKind, Invocation, Prepared
+from cms.domain.engine.quick import quick_init
 from cms.domain.engine.records import ContractMetadata, ExecutionRecord
 from cms.domain.engine.state import ContractState, ReadOnlyState, StagedState
 from cms.domain.engine.storage import MAX_WRITES_PER_EXECUTION, Snapshot
@@ -60,6 +61,7 @@ class TimeLimit(NamedTuple):
         return self.batch_deadline is not None and self.timer() > self.batch_deadline
 
 
+@quick_init
 @dataclass(frozen=True)
 class Call:
     execution: Execution
@@ -105,7 +107,7 @@ def run_call(kind: ContractKind, snapshot: Snapshot, call: Call, stage: StagedSt
     outcome.duration_us = (time.perf_counter_ns() - started) // 1000
     outcome.gas_used = gas.used
     if outcome.error is None:
-        if call.read_only and stage.pending:
+        if call.read_only and stage.dirty:
             outcome.error = read_only_wrote(call.execution.function)
             outcome.return_value, outcome.events = None, []
         else:

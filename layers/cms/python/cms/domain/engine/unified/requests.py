@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from cms.domain.engine.gas import MAX_GAS_LIMIT
+from cms.domain.engine.quick import quick_init
 from cms.domain.engine.storage import MAX_WRITES_PER_EXECUTION
 from cms.domain.errors import DomainError
 
@@ -68,6 +69,7 @@ class EngineInfo:
         return asdict(self)
 
 
+@quick_init
 @dataclass(frozen=True)
 class Execution:
     """One call (UnifiedContractExecution in the engine design)."""
@@ -95,6 +97,7 @@ class Deployment:
     governed_by: str | None = None  # a CMS contract's id: it runs only while that allows work
 
 
+@quick_init
 @dataclass(frozen=True)
 class ExecutionResult:
     """The engine design's UnifiedContractResult, plus what a caller needs to find it again."""
