@@ -88,6 +88,7 @@ fuzz: install
 bench: install $(WEB_DIST) $(CHROMIUM)
 	@$(PY) bench/cold_start.py
 	@$(PY) bench/api_throughput.py
+	@$(PY) bench/bulk_create.py
 	@$(PY) bench/ledger_gas.py
 	@$(PY) bench/merkle_proofs.py
 	@$(PY) bench/anchoring_throughput.py

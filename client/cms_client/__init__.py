@@ -16,6 +16,7 @@ from cms_client.errors import (
     PermissionDenied,
     RateLimited,
     ServiceUnavailable,
+    UnexpectedResponse,
 )
 from cms_client.generated import models, problems
 from cms_client.generated.operations import AsyncOperations, Operations
@@ -25,4 +26,4 @@ from cms_client.transport import RetryPolicy
 __all__ = ["ApiError", "AsyncCmsClient", "AsyncOperations", "AuthenticationFailed",
            "CmsClient", "Conflict", "Ed25519Signer", "EthereumSigner", "InvalidRequest",
            "NotFound", "Operations", "PermissionDenied", "RateLimited", "RetryPolicy",
-           "ServiceUnavailable", "Signer", "models", "problems"]
+           "ServiceUnavailable", "Signer", "UnexpectedResponse", "models", "problems"]

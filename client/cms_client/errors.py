@@ -80,6 +80,11 @@ class ServiceUnavailable(ApiError):
     """500, 502, 503, 504, or no answer at all after the retries (status 0, network_error)."""
 
 
+class UnexpectedResponse(ApiError):
+    """A 2xx answer that is not what the API's document promises (an SDK older than the
+    server, or something between them rewriting answers): code ``unexpected_response``."""
+
+
 _BY_STATUS: dict[int, type[ApiError]] = {
     0: ServiceUnavailable, 400: InvalidRequest, 401: AuthenticationFailed,
     403: PermissionDenied, 404: NotFound, 409: Conflict, 413: InvalidRequest,

@@ -18,9 +18,9 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from cms_client.errors import ApiError
+from cms_client.errors import ApiError, UnexpectedResponse
 
 # Methods a server applies at most once whatever the number of copies sent (RFC 9110 9.2.2).
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -134,7 +134,15 @@ class _TransportLogic:
             return None
         if call.response is bytes:
             return response.content
-        return TypeAdapter(call.response).validate_python(response.json())
+        try:
+            return TypeAdapter(call.response).validate_python(response.json())
+        except (ValueError, ValidationError) as error:
+            # Not the caller's fault, unlike a request body the model refuses: say whose.
+            raise UnexpectedResponse(response.status_code, {
+                "code": "unexpected_response",
+                "detail": f"{call.method} {call.path}: the answer does not match "
+                          f"{getattr(call.response, '__name__', call.response)}: "
+                          f"{str(error)[:500]}"}) from None
 
 
 class Transport(_TransportLogic):
@@ -208,11 +216,11 @@ class AsyncTransport(_TransportLogic):
         return self.decoded(call, await self.request(call))
 
 
-def iterate_pages(fetch: Callable[[Any], Any], *, items: str,
-                  position: str) -> Iterator[Any]:
-    """Every item of every page: ``fetch(None)`` first, then ``fetch(page.<position>)``
+def iterate_pages(fetch: Callable[[Any], Any], *, items: str, position: str,
+                  start: Any = None) -> Iterator[Any]:
+    """Every item of every page: ``fetch(start)`` first, then ``fetch(page.<position>)``
     until it is None (``next_cursor``; ``next_after`` for events)."""
-    page = fetch(None)
+    page = fetch(start)
     while True:
         yield from getattr(page, items)
         following = getattr(page, position)
@@ -222,9 +230,9 @@ def iterate_pages(fetch: Callable[[Any], Any], *, items: str,
 
 
 async def aiterate_pages(fetch: Callable[[Any], Awaitable[Any]], *, items: str,
-                         position: str) -> AsyncIterator[Any]:
+                         position: str, start: Any = None) -> AsyncIterator[Any]:
     """``iterate_pages`` for the async operations."""
-    page = await fetch(None)
+    page = await fetch(start)
     while True:
         for item in getattr(page, items):
             yield item

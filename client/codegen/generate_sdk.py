@@ -83,7 +83,17 @@ def render_models(document: dict[str, Any]) -> str:
         collapse_constrained_root_models_as_annotated=True, use_type_alias=True,
         custom_file_header=HEADER.rstrip("\n"))
     assert isinstance(text, str)
-    return text.rstrip("\n") + "\n"
+    return _with_timestamps(text).rstrip("\n") + "\n"
+
+
+def _with_timestamps(text: str) -> str:
+    """date-time fields as cms_client.timestamps.Timestamp: the API's exact strings (a
+    datetime would print 2027-01-01T00:00:00.000Z back as 2027-01-01T00:00:00Z, and digests
+    and event hashes cover those strings), still accepting a datetime from the caller."""
+    imports, sep, body = text.partition("\n\n\n")
+    imports = re.sub(r"\bAwareDatetime, ", "", imports)
+    imports += "\n\nfrom cms_client.timestamps import Timestamp"
+    return imports + sep + re.sub(r"\bAwareDatetime\b", "Timestamp", body)
 
 
 # ------------------------------------------------------------------ operations
@@ -270,14 +280,15 @@ def render_operations(document: dict[str, Any]) -> str:
         ''') + "\n".join(concurrent)
 
 
-def _signature(op: Operation, *, for_iterator: bool = False) -> list[str]:
+def _signature(op: Operation) -> list[str]:
     arguments = ["self"] + [f"{p.name}: str" for p in op.path_params]
     keywords = []
     if op.body_type:
         body = f"{op.body_type} | dict[str, Any]"
         keywords.append(f"body: {body}" if op.body_required else f"body: {body} | None = None")
-    keywords += [f"{p.name}: {p.annotation} | None = None" for p in op.query
-                 if not (for_iterator and op.pager and p.wire == op.pager.position)]
+    # An iterator keeps the position parameter as where to start (resume a listing, follow
+    # events after the last one seen); None starts at the beginning.
+    keywords += [f"{p.name}: {p.annotation} | None = None" for p in op.query]
     if op.idempotency_header:
         keywords.append("idempotency_key: str | None = None")
     return arguments + (["*", *keywords] if keywords else [])
@@ -318,13 +329,14 @@ def _iterator(op: Operation, *, is_async: bool) -> str:
     kind = "AsyncIterator" if is_async else "Iterator"
     return "\n".join([
         "",
-        f"    def iter_{op.name}(" + ", ".join(_signature(op, for_iterator=True))
+        f"    def iter_{op.name}(" + ", ".join(_signature(op))
         + f") -> {kind}[{op.pager.item_type}]:",
         _docstring(f"Every item of {op.name}, page after page (following "
-                   f"next_{op.pager.position})."),
+                   f"next_{op.pager.position}), from ``{op.pager.position}`` when given."),
         f"        return {helper}(",
         f"            lambda position: self.{op.name}({', '.join(arguments)}),",
-        f'            items="{op.pager.items}", position="next_{op.pager.position}")',
+        f'            items="{op.pager.items}", position="next_{op.pager.position}",',
+        f"            start={op.pager.position})",
     ])
 
 

@@ -13,11 +13,15 @@ from typing import Annotated
 import typer
 
 from cms_client.cli.commands import (
+    admin,
     auth,
     contracts,
     engine,
     health,
+    identities,
+    keys,
     ledger,
+    profiles,
     templates,
     training,
     verify,
@@ -41,6 +45,10 @@ GROUPS: tuple[tuple[str, ModuleType], ...] = (
     ("engine", engine),
     ("webhook", webhooks),
     ("ledger", ledger),
+    ("key", keys),
+    ("profile", profiles),
+    ("identity", identities),
+    ("admin", admin),
 )
 # Modules that add top-level commands through ``register(root)``.
 TOP_LEVEL: tuple[ModuleType, ...] = (auth, health, verify)
@@ -49,6 +57,11 @@ for name, module in GROUPS:
     app.add_typer(module.app, name=name)
 for module in TOP_LEVEL:
     module.register(app)
+
+
+def _profile_output(session: CliSession) -> OutputFormat | None:
+    chosen = session.profile.output
+    return OutputFormat(chosen) if chosen in set(OutputFormat) else None
 
 
 def _print_version(value: bool) -> None:
@@ -62,9 +75,10 @@ def _global_options(
     ctx: typer.Context,
     url: Annotated[str | None, typer.Option(
         "--url", envvar="CMS_URL", help="The API's base URL (default: the profile's).")] = None,
-    profile: Annotated[str, typer.Option(
+    profile: Annotated[str | None, typer.Option(
         "--profile", "-p", envvar="CMS_PROFILE",
-        help="The profile to use (URL, key, output).")] = "default",
+        help="The profile to use (URL, key, output); default: the current one "
+             "(cms profile use).")] = None,
     output: Annotated[OutputFormat | None, typer.Option(
         "--output", "-o", envvar="CMS_OUTPUT", case_sensitive=False,
         help="table, json or jsonl (default: table on a terminal, json when piped).")] = None,
@@ -75,7 +89,8 @@ def _global_options(
         "--version", callback=_print_version, is_eager=True,
         help="Print the version and exit.")] = False,
 ) -> None:
-    session = CliSession(printer=Printer(output or default_format()), url_option=url,
+    session = CliSession(printer=Printer(OutputFormat.TABLE), url_option=url,
                          token_option=token, profile_name=profile)
+    session.printer.output = output or _profile_output(session) or default_format()
     ctx.obj = session
     ctx.call_on_close(session.close)

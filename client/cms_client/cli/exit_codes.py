@@ -16,6 +16,7 @@ from cms_client.errors import (
     PermissionDenied,
     RateLimited,
     ServiceUnavailable,
+    UnexpectedResponse,
 )
 
 
@@ -45,6 +46,7 @@ _BY_ERROR_CLASS: tuple[tuple[type[ApiError], ExitCode], ...] = (
     (InvalidRequest, ExitCode.VALIDATION),
     (RateLimited, ExitCode.RATE_LIMITED),
     (ServiceUnavailable, ExitCode.UNAVAILABLE),
+    (UnexpectedResponse, ExitCode.UNAVAILABLE),
 )
 
 

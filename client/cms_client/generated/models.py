@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from typing_extensions import TypeAliasType
+
+from cms_client.timestamps import Timestamp
 
 
 class AbiParam(BaseModel):
@@ -20,7 +22,7 @@ class AccessToken(BaseModel):
     ]
     token_type: Annotated[Literal["Bearer"], Field(title="Token Type")]
     expires_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Expires At"
         ),
@@ -53,7 +55,7 @@ LagS = TypeAliasType(
 
 class AnchoringHealth(BaseModel):
     last_run_at: Annotated[
-        AwareDatetime | None,
+        Timestamp | None,
         Field(description="The anchor function's last report", title="Last Run At"),
     ]
     last_run_age_s: Annotated[LastRunAgeS | None, Field(title="Last Run Age S")]
@@ -64,7 +66,7 @@ class AnchoringHealth(BaseModel):
             title="Skipped",
         ),
     ]
-    oldest_unanchored_at: Annotated[AwareDatetime | None, Field(title="Oldest Unanchored At")]
+    oldest_unanchored_at: Annotated[Timestamp | None, Field(title="Oldest Unanchored At")]
     lag_s: Annotated[
         LagS | None,
         Field(description="The oldest waiting event's age; 0 when none waits", title="Lag S"),
@@ -113,7 +115,7 @@ class Attachment(BaseModel):
     ]
     object_version: Annotated[str | None, Field(title="Object Version")]
     added_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Added At"
         ),
@@ -288,7 +290,7 @@ class ChainHealth(BaseModel):
         ),
     ]
     checked_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Checked At"
         ),
@@ -305,7 +307,7 @@ class Challenge(BaseModel):
     ]
     nonce: Annotated[str, Field(title="Nonce")]
     expires_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Expires At"
         ),
@@ -407,21 +409,21 @@ class ConfirmedLedgerBatch(BaseModel):
     ]
     block_number: Annotated[BlockNumber | None, Field(title="Block Number")]
     prepared_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="When the batch was prepared (before its transaction was sent)",
             title="Prepared At",
         ),
     ]
     confirmed_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="When the chain held its root with the required confirmations",
             title="Confirmed At",
         ),
     ]
     oldest_event_at: Annotated[
-        AwareDatetime | None,
+        Timestamp | None,
         Field(
             description="When its oldest event (the first leaf) was written; null if it cannot be read",
             title="Oldest Event At",
@@ -525,8 +527,8 @@ class ContractChange(BaseModel):
         | None,
         Field(title="Terms"),
     ] = None
-    valid_from: Annotated[AwareDatetime | None, Field(title="Valid From")] = None
-    valid_until: Annotated[AwareDatetime | None, Field(title="Valid Until")] = None
+    valid_from: Annotated[Timestamp | None, Field(title="Valid From")] = None
+    valid_until: Annotated[Timestamp | None, Field(title="Valid Until")] = None
     metadata: Annotated[
         dict[
             str,
@@ -637,7 +639,7 @@ class ContractSignature(BaseModel):
         Field(description="The contract digest signed", pattern="^[0-9a-f]{64}$", title="Digest"),
     ]
     signed_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Signed At"
         ),
@@ -683,7 +685,7 @@ class ContractSubmission(BaseModel):
         extra="forbid",
     )
     signing_deadline: Annotated[
-        AwareDatetime | None,
+        Timestamp | None,
         Field(
             description="Unsigned by then, the contract expires: in the future, within 360 days, and no later than valid_until. Default: 30 days from now, or valid_until if sooner",
             title="Signing Deadline",
@@ -701,7 +703,7 @@ class Credential(BaseModel):
         str, Field(description="The DID URL of the key", title="Verification Method")
     ]
     created_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
@@ -749,7 +751,7 @@ class Dataset(BaseModel):
         | None,
         Field(title="Uploader"),
     ] = None
-    registered_at: Annotated[AwareDatetime | None, Field(title="Registered At")] = None
+    registered_at: Annotated[Timestamp | None, Field(title="Registered At")] = None
     version: Annotated[
         str | None, Field(description="The sealed object's S3 version", title="Version")
     ] = None
@@ -825,17 +827,17 @@ class Delivery(BaseModel):
     ]
     last_error: Annotated[str | None, Field(title="Last Error")]
     next_attempt_at: Annotated[
-        AwareDatetime | None,
+        Timestamp | None,
         Field(description="Null once it succeeded or died", title="Next Attempt At"),
     ]
     created_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
     ]
     updated_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Updated At"
         ),
@@ -950,7 +952,7 @@ class Eip712Types(BaseModel):
 class EnclaveParent(BaseModel):
     instance: Annotated[str, Field(description="The parent's host name", title="Instance")]
     reported_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Reported At"
         ),
@@ -1152,13 +1154,13 @@ class IdentitySummary(BaseModel):
     status: Annotated[Literal["active", "inactive", "suspended"], Field(title="Status")]
     roles: Annotated[list[Literal["admin", "auditor", "enclave"]], Field(title="Roles")]
     created_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
     ]
     updated_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Updated At"
         ),
@@ -1460,8 +1462,8 @@ class NewContract(BaseModel):
         | None,
         Field(title="Terms"),
     ] = None
-    valid_from: Annotated[AwareDatetime | None, Field(title="Valid From")] = None
-    valid_until: Annotated[AwareDatetime | None, Field(title="Valid Until")] = None
+    valid_from: Annotated[Timestamp | None, Field(title="Valid From")] = None
+    valid_until: Annotated[Timestamp | None, Field(title="Valid Until")] = None
     metadata: Annotated[
         dict[
             str,
@@ -1663,7 +1665,7 @@ class ReceiptEvent(BaseModel):
         str, Field(description="The DID that acted, anonymous, or system:…", title="Actor")
     ]
     at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="At"),
     ]
     data: Annotated[
@@ -1858,13 +1860,13 @@ class TemplatePreview(BaseModel):
         Field(title="Terms"),
     ]
     valid_from: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Valid From"
         ),
     ]
     valid_until: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Valid Until"
         ),
@@ -1924,7 +1926,7 @@ class TemplateSummary(BaseModel):
         str, Field(description="SHA-256, hex", pattern="^[0-9a-f]{64}$", title="Content Hash")
     ]
     created_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
@@ -2265,7 +2267,7 @@ class UnanchoredEvents(BaseModel):
     count_capped: Annotated[
         bool, Field(description="There may be more than count", title="Count Capped")
     ]
-    oldest_at: Annotated[AwareDatetime | None, Field(title="Oldest At")]
+    oldest_at: Annotated[Timestamp | None, Field(title="Oldest At")]
     age_s: Annotated[
         float,
         Field(
@@ -2334,7 +2336,7 @@ class VerificationReport(BaseModel):
         Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")] | None, Field(title="Digest")
     ]
     checked_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Checked At"
         ),
@@ -2404,7 +2406,7 @@ class Webhook(BaseModel):
     ]
     status: Annotated[Literal["active", "disabled"], Field(title="Status")]
     created_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
@@ -2460,7 +2462,7 @@ class WebhookWithSecret(BaseModel):
     ]
     status: Annotated[Literal["active", "disabled"], Field(title="Status")]
     created_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
@@ -2533,7 +2535,7 @@ class AuditEvent(BaseModel):
         str, Field(description="The DID that acted, anonymous, or system:…", title="Actor")
     ]
     at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="At"),
     ]
     data: Annotated[
@@ -2586,13 +2588,13 @@ class BundledContractContent(BaseModel):
         Field(title="Metadata"),
     ]
     valid_from: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Valid From"
         ),
     ]
     valid_until: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Valid Until"
         ),
@@ -2732,13 +2734,13 @@ class Contract(BaseModel):
         Field(title="Metadata"),
     ]
     valid_from: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Valid From"
         ),
     ]
     valid_until: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Valid Until"
         ),
@@ -2787,20 +2789,20 @@ class Contract(BaseModel):
         Field(description="Who has yet to sign (in review)", title="Pending Signers"),
     ]
     signing_deadline: Annotated[
-        AwareDatetime | None,
+        Timestamp | None,
         Field(
             description="Unsigned by then, the contract expires (set at submission)",
             title="Signing Deadline",
         ),
     ]
     created_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
     ]
     updated_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Updated At"
         ),
@@ -2923,7 +2925,7 @@ class EngineContract(BaseModel):
         str | None, Field(description="The identity that deployed it", title="Owner Did")
     ]
     created_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
@@ -2968,7 +2970,7 @@ class EngineContract(BaseModel):
             description="Recorded executions, the constructor included", ge=0, title="Executions"
         ),
     ]
-    last_execution_at: Annotated[AwareDatetime | None, Field(title="Last Execution At")]
+    last_execution_at: Annotated[Timestamp | None, Field(title="Last Execution At")]
 
 
 class EngineContractPage(BaseModel):
@@ -3194,7 +3196,7 @@ class ExecutionRecord(BaseModel):
     gas_limit: Annotated[int, Field(ge=0, title="Gas Limit")]
     duration_us: Annotated[int, Field(ge=0, title="Duration Us")]
     timestamp: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Timestamp"
         ),
@@ -3274,7 +3276,7 @@ class HealthDetails(BaseModel):
         ),
     ]
     checked_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Checked At"
         ),
@@ -3324,13 +3326,13 @@ class Identity(BaseModel):
         Field(title="Metadata"),
     ]
     created_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
     ]
     updated_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Updated At"
         ),
@@ -3633,7 +3635,7 @@ class PlacedAuditEvent(BaseModel):
         str, Field(description="The DID that acted, anonymous, or system:…", title="Actor")
     ]
     at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="At"),
     ]
     data: Annotated[
@@ -3940,7 +3942,7 @@ class TemplateVersion1(BaseModel):
         ),
     ]
     created_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
@@ -4211,18 +4213,18 @@ class TrainingJob(BaseModel):
     ]
     error: Annotated[str | None, Field(title="Error")]
     created_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Created At"
         ),
     ]
     updated_at: Annotated[
-        AwareDatetime,
+        Timestamp,
         Field(
             description="ISO 8601 UTC timestamp, e.g. 2026-12-07T06:00:00.000Z", title="Updated At"
         ),
     ]
-    completed_at: Annotated[AwareDatetime | None, Field(title="Completed At")]
+    completed_at: Annotated[Timestamp | None, Field(title="Completed At")]
 
 
 class TrainingJobPage(BaseModel):

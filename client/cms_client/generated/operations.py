@@ -1017,13 +1017,16 @@ class Operations:
         )
 
     def iter_list_contract_events(
-        self, contract_id: str, *, limit: int | None = None
+        self, contract_id: str, *, after: int | None = None, limit: int | None = None
     ) -> Iterator[models.PlacedAuditEvent]:
-        """Every item of list_contract_events, page after page (following next_after)."""
+        """Every item of list_contract_events, page after page (following next_after), from
+        ``after`` when given.
+        """
         return iterate_pages(
             lambda position: self.list_contract_events(contract_id, limit=limit, after=position),
             items="events",
             position="next_after",
+            start=after,
         )
 
     def iter_list_contracts(
@@ -1039,9 +1042,12 @@ class Operations:
         created_before: str | None = None,
         valid_at: str | None = None,
         q: str | None = None,
+        cursor: str | None = None,
         limit: int | None = None,
     ) -> Iterator[models.Contract]:
-        """Every item of list_contracts, page after page (following next_cursor)."""
+        """Every item of list_contracts, page after page (following next_cursor), from
+        ``cursor`` when given.
+        """
         return iterate_pages(
             lambda position: self.list_contracts(
                 status=status,
@@ -1058,26 +1064,33 @@ class Operations:
             ),
             items="items",
             position="next_cursor",
+            start=cursor,
         )
 
     def iter_list_engine_contracts(
-        self, *, limit: int | None = None
+        self, *, limit: int | None = None, cursor: str | None = None
     ) -> Iterator[models.EngineContract]:
-        """Every item of list_engine_contracts, page after page (following next_cursor)."""
+        """Every item of list_engine_contracts, page after page (following next_cursor), from
+        ``cursor`` when given.
+        """
         return iterate_pages(
             lambda position: self.list_engine_contracts(limit=limit, cursor=position),
             items="items",
             position="next_cursor",
+            start=cursor,
         )
 
     def iter_list_engine_history(
-        self, address: str, *, limit: int | None = None
+        self, address: str, *, limit: int | None = None, cursor: str | None = None
     ) -> Iterator[models.ExecutionRecord]:
-        """Every item of list_engine_history, page after page (following next_cursor)."""
+        """Every item of list_engine_history, page after page (following next_cursor), from
+        ``cursor`` when given.
+        """
         return iterate_pages(
             lambda position: self.list_engine_history(address, limit=limit, cursor=position),
             items="items",
             position="next_cursor",
+            start=cursor,
         )
 
     def iter_list_identities(
@@ -1086,15 +1099,19 @@ class Operations:
         status: Literal["active", "inactive", "suspended"] | None = None,
         role: Literal["admin", "auditor", "enclave"] | None = None,
         q: str | None = None,
+        cursor: str | None = None,
         limit: int | None = None,
     ) -> Iterator[models.IdentitySummary]:
-        """Every item of list_identities, page after page (following next_cursor)."""
+        """Every item of list_identities, page after page (following next_cursor), from
+        ``cursor`` when given.
+        """
         return iterate_pages(
             lambda position: self.list_identities(
                 status=status, role=role, q=q, limit=limit, cursor=position
             ),
             items="items",
             position="next_cursor",
+            start=cursor,
         )
 
     def iter_list_training_jobs(
@@ -1102,25 +1119,32 @@ class Operations:
         *,
         status: Literal["pending", "running", "completed", "failed", "stopped"] | None = None,
         contract_id: str | None = None,
+        cursor: str | None = None,
         limit: int | None = None,
     ) -> Iterator[models.TrainingJob]:
-        """Every item of list_training_jobs, page after page (following next_cursor)."""
+        """Every item of list_training_jobs, page after page (following next_cursor), from
+        ``cursor`` when given.
+        """
         return iterate_pages(
             lambda position: self.list_training_jobs(
                 status=status, contract_id=contract_id, limit=limit, cursor=position
             ),
             items="items",
             position="next_cursor",
+            start=cursor,
         )
 
     def iter_list_webhook_deliveries(
-        self, webhook_id: str, *, limit: int | None = None
+        self, webhook_id: str, *, cursor: str | None = None, limit: int | None = None
     ) -> Iterator[models.Delivery]:
-        """Every item of list_webhook_deliveries, page after page (following next_cursor)."""
+        """Every item of list_webhook_deliveries, page after page (following next_cursor), from
+        ``cursor`` when given.
+        """
         return iterate_pages(
             lambda position: self.list_webhook_deliveries(webhook_id, limit=limit, cursor=position),
             items="items",
             position="next_cursor",
+            start=cursor,
         )
 
 
@@ -2112,13 +2136,16 @@ class AsyncOperations:
         )
 
     def iter_list_contract_events(
-        self, contract_id: str, *, limit: int | None = None
+        self, contract_id: str, *, after: int | None = None, limit: int | None = None
     ) -> AsyncIterator[models.PlacedAuditEvent]:
-        """Every item of list_contract_events, page after page (following next_after)."""
+        """Every item of list_contract_events, page after page (following next_after), from
+        ``after`` when given.
+        """
         return aiterate_pages(
             lambda position: self.list_contract_events(contract_id, limit=limit, after=position),
             items="events",
             position="next_after",
+            start=after,
         )
 
     def iter_list_contracts(
@@ -2134,9 +2161,12 @@ class AsyncOperations:
         created_before: str | None = None,
         valid_at: str | None = None,
         q: str | None = None,
+        cursor: str | None = None,
         limit: int | None = None,
     ) -> AsyncIterator[models.Contract]:
-        """Every item of list_contracts, page after page (following next_cursor)."""
+        """Every item of list_contracts, page after page (following next_cursor), from
+        ``cursor`` when given.
+        """
         return aiterate_pages(
             lambda position: self.list_contracts(
                 status=status,
@@ -2153,26 +2183,33 @@ class AsyncOperations:
             ),
             items="items",
             position="next_cursor",
+            start=cursor,
         )
 
     def iter_list_engine_contracts(
-        self, *, limit: int | None = None
+        self, *, limit: int | None = None, cursor: str | None = None
     ) -> AsyncIterator[models.EngineContract]:
-        """Every item of list_engine_contracts, page after page (following next_cursor)."""
+        """Every item of list_engine_contracts, page after page (following next_cursor), from
+        ``cursor`` when given.
+        """
         return aiterate_pages(
             lambda position: self.list_engine_contracts(limit=limit, cursor=position),
             items="items",
             position="next_cursor",
+            start=cursor,
         )
 
     def iter_list_engine_history(
-        self, address: str, *, limit: int | None = None
+        self, address: str, *, limit: int | None = None, cursor: str | None = None
     ) -> AsyncIterator[models.ExecutionRecord]:
-        """Every item of list_engine_history, page after page (following next_cursor)."""
+        """Every item of list_engine_history, page after page (following next_cursor), from
+        ``cursor`` when given.
+        """
         return aiterate_pages(
             lambda position: self.list_engine_history(address, limit=limit, cursor=position),
             items="items",
             position="next_cursor",
+            start=cursor,
         )
 
     def iter_list_identities(
@@ -2181,15 +2218,19 @@ class AsyncOperations:
         status: Literal["active", "inactive", "suspended"] | None = None,
         role: Literal["admin", "auditor", "enclave"] | None = None,
         q: str | None = None,
+        cursor: str | None = None,
         limit: int | None = None,
     ) -> AsyncIterator[models.IdentitySummary]:
-        """Every item of list_identities, page after page (following next_cursor)."""
+        """Every item of list_identities, page after page (following next_cursor), from
+        ``cursor`` when given.
+        """
         return aiterate_pages(
             lambda position: self.list_identities(
                 status=status, role=role, q=q, limit=limit, cursor=position
             ),
             items="items",
             position="next_cursor",
+            start=cursor,
         )
 
     def iter_list_training_jobs(
@@ -2197,23 +2238,30 @@ class AsyncOperations:
         *,
         status: Literal["pending", "running", "completed", "failed", "stopped"] | None = None,
         contract_id: str | None = None,
+        cursor: str | None = None,
         limit: int | None = None,
     ) -> AsyncIterator[models.TrainingJob]:
-        """Every item of list_training_jobs, page after page (following next_cursor)."""
+        """Every item of list_training_jobs, page after page (following next_cursor), from
+        ``cursor`` when given.
+        """
         return aiterate_pages(
             lambda position: self.list_training_jobs(
                 status=status, contract_id=contract_id, limit=limit, cursor=position
             ),
             items="items",
             position="next_cursor",
+            start=cursor,
         )
 
     def iter_list_webhook_deliveries(
-        self, webhook_id: str, *, limit: int | None = None
+        self, webhook_id: str, *, cursor: str | None = None, limit: int | None = None
     ) -> AsyncIterator[models.Delivery]:
-        """Every item of list_webhook_deliveries, page after page (following next_cursor)."""
+        """Every item of list_webhook_deliveries, page after page (following next_cursor), from
+        ``cursor`` when given.
+        """
         return aiterate_pages(
             lambda position: self.list_webhook_deliveries(webhook_id, limit=limit, cursor=position),
             items="items",
             position="next_cursor",
+            start=cursor,
         )

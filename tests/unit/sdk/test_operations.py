@@ -9,6 +9,7 @@ import httpx
 import pydantic
 import pytest
 
+from cms_client.errors import UnexpectedResponse
 from cms_client.generated import models
 from tests.unit.sdk.server import DID, ScriptedApi, event, identity, problem
 
@@ -40,10 +41,11 @@ def test_a_body_may_be_a_model_or_a_dict_and_a_wrong_dict_is_refused_before_send
     with pytest.raises(pydantic.ValidationError):
         client.api.update_webhook("w1", body={"status": "sleeping"})
     assert api.requests == []
-    # The answer here is no Webhook: what was sent is the point.
-    with pytest.raises(pydantic.ValidationError):
+    # The answer here is no Webhook (the server's fault, not the caller's): what was sent
+    # is the point.
+    with pytest.raises(UnexpectedResponse):
         client.api.update_webhook("w1", body=models.WebhookChange(status="disabled"))
-    with pytest.raises(pydantic.ValidationError):
+    with pytest.raises(UnexpectedResponse):
         client.api.update_webhook("w1", body={"status": "active"})
     assert [api.sent(i) for i in range(2)] == [{"status": "disabled"}, {"status": "active"}]
 
@@ -118,3 +120,32 @@ def test_the_async_iterators_follow_the_pages_too():
             return typed, plain
 
     assert asyncio.run(scenario()) == ([DID, WEB_DID], ["a", "b"])
+
+
+def test_an_answer_that_breaks_the_document_is_the_servers_fault_not_the_callers() -> None:
+    from cms_client import CmsClient
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"id": "not a contract"})
+
+    client = CmsClient("https://cms.example", token="t",
+                       http=httpx.Client(transport=httpx.MockTransport(answer)))
+    with pytest.raises(UnexpectedResponse) as raised:
+        client.api.get_contract("7d5b0f7e-2a51-4a47-9c43-3f6f0e4f7a10")
+    assert raised.value.code == "unexpected_response"
+    assert "GET /api/v1/contracts/{contract_id}" in raised.value.problem["detail"]
+
+
+def test_timestamps_print_back_exactly_as_sent_and_datetimes_are_accepted() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    sent = "2027-01-01T00:00:00.000Z"
+    change = models.ContractChange.model_validate({"valid_until": sent})
+    assert change.model_dump(mode="json", exclude_unset=True) == {"valid_until": sent}
+    paris = timezone(timedelta(hours=1))
+    typed = models.ContractChange(valid_until=datetime(2027, 1, 1, 1, tzinfo=paris))
+    assert typed.valid_until == sent
+    with pytest.raises(pydantic.ValidationError, match="time zone"):
+        models.ContractChange(valid_until=datetime(2027, 1, 1))  # naive: which zone?
+    assert models.ContractChange(valid_until=datetime(2027, 1, 1, 0, 0, 0, 1500, tzinfo=UTC)
+                                 ).valid_until == "2027-01-01T00:00:00.001500Z"
