@@ -310,11 +310,6 @@ class CmsClient:
             raise ValueError("the downloaded file does not match the SHA-256 recorded for it")
         return response.content
 
-    def training_result(self, job_id: str) -> dict[str, Any]:
-        """A training job's result bundle exactly as issued, for ``cms verify-training``:
-        read into the typed model, its contract's timestamps would be rewritten
-        (``.000Z`` to ``Z``) and no longer match the content digest the enclave attested."""
-        return self._call("GET", f"/api/v1/training-jobs/{job_id}/verification")["result"]
 
     def ledger(self) -> dict[str, Any]:
         """The chain and ledger this deployment anchors on (public): ``pin`` is what

@@ -103,8 +103,8 @@ def test_a_result_before_the_job_has_one_is_a_conflict(api: ScriptedApi) -> None
 
 
 def test_the_result_bundle_is_checked_as_issued(api: ScriptedApi, tmp_path) -> None:
-    """Its contract's timestamps stay as the enclave attested them (a typed model would
-    write 06:00:00Z for 06:00:00.000Z, and the content digest would no longer match)."""
+    """Its contract's timestamps stay as the enclave attested them: re-printed (06:00:00Z
+    for 06:00:00.000Z), the content would no longer hash to the attested digest."""
     statement = {"format": "cms-training-statement/v1", "job_id": JOB, "contract_id": CONTRACT,
                  "contract_digest": SHA, "model": "mnist_cnn", "model_sha256": SHA,
                  "dataset_sha256": SHA, "epsilon_spent": "0.3", "delta": 1e-05,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 import time
 from collections.abc import Iterator
@@ -14,11 +15,16 @@ import typer
 from cms_client.cli.commands.verify import verify_training
 from cms_client.cli.exit_codes import CliError, ExitCode
 from cms_client.cli.inputs import read_bytes
-from cms_client.cli.output import OutputFormat, note
+from cms_client.cli.output import OutputFormat, note, plain
 from cms_client.cli.session import CliSession
 from cms_client.client import CmsClient
 from cms_client.errors import PermissionDenied
-from cms_client.generated.models import Dataset, TrainingEpoch, TrainingJob
+from cms_client.generated.models import (
+    Dataset,
+    TrainingEpoch,
+    TrainingJob,
+    TrainingResultBundle,
+)
 
 app = typer.Typer(help="Private training under AI-training contracts: budgets, datasets, "
                        "jobs in the enclave, attested results.", no_args_is_help=True)
@@ -235,7 +241,7 @@ def verify_result(ctx: typer.Context, job_id: str = JOB_ID,
     does: exits 0 when valid, 2 when not."""
     session: CliSession = ctx.obj
     client = session.client()
-    bundle = client.training_result(job_id)
+    bundle = client.api.get_training_verification(job_id).result
     model = _model_if_allowed(client, job_id)
     as_json = session.printer.output is not OutputFormat.TABLE
     with tempfile.TemporaryDirectory(prefix="cms-training-") as scratch:
@@ -249,10 +255,10 @@ def verify_result(ctx: typer.Context, job_id: str = JOB_ID,
                                development_root, as_json=as_json)
 
 
-def _bundle_bytes(bundle: Any) -> bytes:
-    import json
-
-    return json.dumps(bundle, indent=2, ensure_ascii=False).encode("utf-8")
+def _bundle_bytes(bundle: TrainingResultBundle) -> bytes:
+    # The typed model keeps the API's own strings (timestamps included), so the contract
+    # content the enclave attested hashes to the same digest here.
+    return json.dumps(plain(bundle), indent=2, ensure_ascii=False).encode("utf-8")
 
 
 def _checked_model(client: CmsClient, job_id: str) -> bytes:
