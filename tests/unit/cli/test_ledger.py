@@ -24,8 +24,7 @@ def test_batches_are_the_list_itself_and_the_limit_is_checked(api: ScriptedApi,
                                                              capsys) -> None:
     api.answers[("GET", "/api/v1/ledger/batches")] = (200, {"batches": [ledger_batch(1)]})
     assert cms("ledger", "batches", "--limit", "5") == 0
-    assert [(b["first_seq"], b["lag_s"]) for b in json.loads(capsys.readouterr().out)] == [
-        (1, 4.5)]
+    assert json.loads(capsys.readouterr().out) == [ledger_batch(1)]
     assert api.requests[0].url.params["limit"] == "5"
     assert cms("ledger", "batches", "--limit", "51") == 1
     assert len(api.requests) == 1
