@@ -305,11 +305,12 @@ class CmsClient:
         them (a document, an attachment, a trained model): a mismatch raises ValueError
         instead of returning the bytes."""
         response = self._http.get(url)  # presigned: no Authorization header goes with it
-        response.raise_for_status()
+        if response.status_code >= 300:  # e.g. a link that expired: an API error, not a crash
+            raise ApiError.from_response(response.status_code, {
+                "code": "download_failed", "detail": response.text[:500]})
         if hashlib.sha256(response.content).hexdigest() != sha256:
             raise ValueError("the downloaded file does not match the SHA-256 recorded for it")
         return response.content
-
 
     def ledger(self) -> dict[str, Any]:
         """The chain and ledger this deployment anchors on (public): ``pin`` is what
@@ -442,7 +443,6 @@ def _idempotency_header(method: str, path: str) -> str | None:
     if any(method == m and pattern.fullmatch(path) for m, pattern in _IDEMPOTENT_PATHS):
         return "Idempotency-Key"
     return None
-
 
 
 def _call_body(function: str, args: dict[str, Any] | None,

@@ -138,6 +138,15 @@ def test_the_model_is_written_only_when_it_has_the_recorded_sha256(api: Scripted
     assert "authorization" not in api.sent("GET", "/model.pt")[-1].headers
 
 
+def test_a_link_that_no_longer_works_is_an_error_not_a_file(api: ScriptedApi,
+                                                           tmp_path) -> None:
+    api.answers[("GET", f"{JOB_PATH}/model")] = (200, model_link(SHA))
+    api.answers[("GET", "/model.pt")] = (403, b"<Error><Code>AccessDenied</Code></Error>")
+    out = tmp_path / "model.pt"
+    assert cms("training", "model", JOB, "--out", str(out)) == 5
+    assert not out.exists()
+
+
 def test_job_list_passes_its_filters_and_follows_the_cursor(api: ScriptedApi,
                                                            capsys) -> None:
     other = "9b2d4c6e-8f0a-4b1c-9d3e-5f7a9b1c3d5e"
