@@ -3,6 +3,7 @@ operation typed (``CmsClient.api``); errors raise ApiError subclasses (cms_clien
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -245,7 +246,7 @@ class CmsClient:
         link = self._call("GET", f"/api/v1/contracts/{contract_id}/document",
                           params={"format": fmt})
         expected = contract["metadata"]["document"][fmt]["sha256"]
-        return _fetched(self._http, link["url"], expected)
+        return self.download_checked(link["url"], expected)
 
     def attach(self, contract_id: str, name: str, media_type: str,
                content: bytes) -> str:
@@ -297,7 +298,19 @@ class CmsClient:
         """An attachment's bytes, checked against its recorded SHA-256."""
         record = self._call("GET", f"/api/v1/contracts/{contract_id}/attachments/"
                                    f"{attachment_id}")
-        return _fetched(self._http, record["url"], record["sha256"])
+        return self.download_checked(record["url"], record["sha256"])
+
+    def download_checked(self, url: str, sha256: str) -> bytes:
+        """A presigned link's bytes, checked against the SHA-256 the platform records for
+        them (a document, an attachment, a trained model): a mismatch raises ValueError
+        instead of returning the bytes."""
+        response = self._http.get(url)  # presigned: no Authorization header goes with it
+        if response.status_code >= 300:  # e.g. a link that expired: an API error, not a crash
+            raise ApiError.from_response(response.status_code, {
+                "code": "download_failed", "detail": response.text[:500]})
+        if hashlib.sha256(response.content).hexdigest() != sha256:
+            raise ValueError("the downloaded file does not match the SHA-256 recorded for it")
+        return response.content
 
     def ledger(self) -> dict[str, Any]:
         """The chain and ledger this deployment anchors on (public): ``pin`` is what
@@ -430,16 +443,6 @@ def _idempotency_header(method: str, path: str) -> str | None:
     if any(method == m and pattern.fullmatch(path) for m, pattern in _IDEMPOTENT_PATHS):
         return "Idempotency-Key"
     return None
-
-
-def _fetched(http: httpx.Client, url: str, sha256: str) -> bytes:
-    import hashlib
-
-    response = http.get(url)  # a presigned link: no Authorization header goes with it
-    response.raise_for_status()
-    if hashlib.sha256(response.content).hexdigest() != sha256:
-        raise ValueError("the downloaded file does not match the SHA-256 the contract records")
-    return response.content
 
 
 def _call_body(function: str, args: dict[str, Any] | None,

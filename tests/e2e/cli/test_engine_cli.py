@@ -58,6 +58,8 @@ def test_an_erc20_is_deployed_called_estimated_and_its_revert_exits_7(new_party,
 
     contract = json.loads(run_cms("engine", "get", address, check=True, **as_owner).stdout)
     assert contract["address"] == address
+    listed = json.loads(run_cms("engine", "list", check=True, **as_owner).stdout)
+    assert [item["address"] for item in listed] == [address]  # a new owner's only one
     health = json.loads(run_cms("engine", "health", address, check=True, **as_owner).stdout)
     assert health["contract_address"].lower() == address.lower()
     info = json.loads(run_cms("engine", "info", check=True, **as_owner).stdout)

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import typer
 
-from cms_client.cli.commands.paging import follow_cursor
 from cms_client.cli.exit_codes import CliError, ExitCode
 from cms_client.cli.inputs import assignments, read_bytes, read_json
 from cms_client.cli.session import CliSession
@@ -61,6 +60,13 @@ def call_arguments(pairs: list[str] | None, source: str | None) -> dict[str, Any
             raise CliError(f"{source} must hold a JSON object of arguments by name")
         return big_integers_as_text(value)
     return big_integers_as_text(assignments(pairs)) if pairs else None
+
+
+def call_body(function: str, arguments: dict[str, Any] | None,
+              gas_limit: int | None) -> dict[str, Any]:
+    """A call as the API takes it: the arguments and gas limit only when given."""
+    body: dict[str, Any] = {"function": function, "args": arguments, "gas_limit": gas_limit}
+    return {key: value for key, value in body.items() if value is not None}
 
 
 def module_code(path: Path) -> str | bytes:
@@ -129,17 +135,16 @@ def list_contracts(ctx: typer.Context,
                    ) -> None:
     """The engine contracts you deployed, newest first."""
     session: CliSession = ctx.obj
-    client = session.client()
     page_size = min(limit or PAGE_SIZE, PAGE_SIZE)
-    session.emit_items(follow_cursor(lambda cursor: client.engine_contracts(
-        limit=page_size, cursor=cursor)), columns=CONTRACT_COLUMNS, limit=limit)
+    session.emit_items(session.client().api.iter_list_engine_contracts(limit=page_size),
+                       columns=CONTRACT_COLUMNS, limit=limit)
 
 
 @app.command("get")
 def get(ctx: typer.Context, address: str = ADDRESS) -> None:
     """An engine contract: kind, owner, manifest, executions."""
     session: CliSession = ctx.obj
-    session.emit(session.client().engine_contract(address), columns=CONTRACT_COLUMNS)
+    session.emit(session.client().api.get_engine_contract(address), columns=CONTRACT_COLUMNS)
 
 
 @app.command("call")
@@ -148,9 +153,9 @@ def call(ctx: typer.Context, address: str = ADDRESS, function: str = FUNCTION,
          gas_limit: int | None = GAS_LIMIT) -> None:
     """Run a function as you; a revert exits 7 with its reason on stderr."""
     session: CliSession = ctx.obj
-    arguments = call_arguments(arg, args_file)
-    session.emit(_run(lambda: session.client().execute(
-        address, function, arguments, gas_limit=gas_limit)), columns=EXECUTION_COLUMNS)
+    body = call_body(function, call_arguments(arg, args_file), gas_limit)
+    session.emit(_run(lambda: session.client().api.execute_engine_contract(address, body=body)),
+                 columns=EXECUTION_COLUMNS)
 
 
 @app.command("estimate")
@@ -159,9 +164,8 @@ def estimate(ctx: typer.Context, address: str = ADDRESS, function: str = FUNCTIO
              gas_limit: int | None = GAS_LIMIT) -> None:
     """The gas a call would use now (a dry run, recorded in the history)."""
     session: CliSession = ctx.obj
-    arguments = call_arguments(arg, args_file)
-    session.emit(_run(lambda: session.client().estimate_gas(
-        address, function, arguments, gas_limit=gas_limit)))
+    body = call_body(function, call_arguments(arg, args_file), gas_limit)
+    session.emit(_run(lambda: session.client().api.estimate_engine_gas(address, body=body)))
 
 
 @app.command("batch")
@@ -176,11 +180,11 @@ def batch(ctx: typer.Context, address: str = ADDRESS,
         calls = calls.get("calls")
     if not isinstance(calls, list) or not calls:
         raise CliError(f"{file} must hold a non-empty JSON list of calls")
-    result = session.client().execute_batch(address, big_integers_as_text(calls))
-    session.emit(result["results"], columns=BATCH_COLUMNS)
-    failed = result.get("failed", 0)
-    if failed:
-        session.printer.note(f"{failed} of {len(calls)} calls failed")
+    result = session.client().api.execute_engine_batch(
+        address, body={"calls": big_integers_as_text(calls)})
+    session.emit(result.results, columns=BATCH_COLUMNS)
+    if result.failed:
+        session.printer.note(f"{result.failed} of {len(calls)} calls failed")
         return ExitCode.PARTIAL
     return ExitCode.OK
 
@@ -191,28 +195,27 @@ def history(ctx: typer.Context, address: str = ADDRESS,
                 "--limit", min=1, help="At most this many (default: all).")] = None) -> None:
     """The contract's executions, newest first (the constructor last)."""
     session: CliSession = ctx.obj
-    client = session.client()
     page_size = min(limit or PAGE_SIZE, PAGE_SIZE)
-    session.emit_items(follow_cursor(lambda cursor: client.engine_history(
-        address, limit=page_size, cursor=cursor)), columns=HISTORY_COLUMNS, limit=limit)
+    session.emit_items(session.client().api.iter_list_engine_history(address, limit=page_size),
+                       columns=HISTORY_COLUMNS, limit=limit)
 
 
 @app.command("health")
 def health(ctx: typer.Context, address: str = ADDRESS) -> None:
     """A contract's health over its last 100 executions."""
     session: CliSession = ctx.obj
-    session.emit(session.client().engine_health(address))
+    session.emit(session.client().api.get_engine_contract_health(address))
 
 
 @app.command("info")
 def info(ctx: typer.Context) -> None:
     """The engine's version, contract kinds, limits and configuration."""
     session: CliSession = ctx.obj
-    session.emit(session.client().engine_info())
+    session.emit(session.client().api.get_engine_info())
 
 
 @app.command("metrics")
 def metrics(ctx: typer.Context) -> None:
     """Executions, gas and error rates over the whole deployment."""
     session: CliSession = ctx.obj
-    session.emit(session.client().engine_metrics())
+    session.emit(session.client().api.get_engine_metrics())

@@ -19,14 +19,14 @@ BATCH_COLUMNS = ("first_seq", "last_seq", "count", "block_number", "confirmed_at
 def info(ctx: typer.Context) -> None:
     """The chain and ledger address (public); `pin` is what verify-receipt --ledger takes."""
     session: CliSession = ctx.obj
-    session.emit(session.client(signed_in=False).ledger())
+    session.emit(session.client(signed_in=False).api.get_ledger())
 
 
 @app.command("status")
 def status(ctx: typer.Context) -> None:
     """Whether the chain is reachable, the signer's balance, what is not yet anchored."""
     session: CliSession = ctx.obj
-    session.emit(session.client().ledger_status())
+    session.emit(session.client().api.get_ledger_status())
 
 
 @app.command("batches")
@@ -36,4 +36,5 @@ def batches(ctx: typer.Context,
             ) -> None:
     """The most recent confirmed anchoring batches, newest first, with their lag."""
     session: CliSession = ctx.obj
-    session.emit(session.client().ledger_batches(limit)["batches"], columns=BATCH_COLUMNS)
+    session.emit(session.client().api.list_ledger_batches(limit=limit).batches,
+                 columns=BATCH_COLUMNS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 import time
 from collections.abc import Iterator
@@ -14,10 +15,16 @@ import typer
 from cms_client.cli.commands.verify import verify_training
 from cms_client.cli.exit_codes import CliError, ExitCode
 from cms_client.cli.inputs import read_bytes
-from cms_client.cli.output import OutputFormat, note
+from cms_client.cli.output import OutputFormat, note, plain
 from cms_client.cli.session import CliSession
-from cms_client.client import CmsClient, _fetched
+from cms_client.client import CmsClient
 from cms_client.errors import PermissionDenied
+from cms_client.generated.models import (
+    Dataset,
+    TrainingEpoch,
+    TrainingJob,
+    TrainingResultBundle,
+)
 
 app = typer.Typer(help="Private training under AI-training contracts: budgets, datasets, "
                        "jobs in the enclave, attested results.", no_args_is_help=True)
@@ -39,37 +46,9 @@ SETTLED = frozenset({"completed", "failed", "stopped"})
 PAGE_SIZE = 100
 
 
-class TrainingApi:
-    """The training routes the CmsClient facade has no method for yet, on its transport (so
-    its token and errors); the SDK's generated operations replace these once they land."""
-
-    def __init__(self, client: CmsClient) -> None:
-        self.client = client
-
-    def budget(self, contract_id: str) -> dict[str, Any]:
-        return self.client._call("GET", f"/api/v1/contracts/{contract_id}/privacy-budget")
-
-    def create_job(self, request: dict[str, Any]) -> dict[str, Any]:
-        return self.client._call("POST", "/api/v1/training-jobs", request)
-
-    def job(self, job_id: str) -> dict[str, Any]:
-        return self.client._call("GET", f"/api/v1/training-jobs/{job_id}")
-
-    def stop(self, job_id: str) -> dict[str, Any]:
-        return self.client._call("POST", f"/api/v1/training-jobs/{job_id}/stop")
-
-    def verification(self, job_id: str) -> dict[str, Any]:
-        return self.client._call("GET", f"/api/v1/training-jobs/{job_id}/verification")
-
-    def model(self, job_id: str) -> bytes:
-        """The model's bytes, checked against the SHA-256 the job records."""
-        link = self.client._call("GET", f"/api/v1/training-jobs/{job_id}/model")
-        return _fetched(self.client._http, link["url"], link["sha256"])
-
-
-def _api(ctx: typer.Context) -> TrainingApi:
+def _client(ctx: typer.Context) -> CmsClient:
     session: CliSession = ctx.obj
-    return TrainingApi(session.client())
+    return session.client()
 
 
 # ------------------------------------------------------------------ budget and datasets
@@ -78,7 +57,7 @@ def _api(ctx: typer.Context) -> TrainingApi:
 @app.command("budget")
 def budget(ctx: typer.Context, contract_id: str = CONTRACT_ID) -> None:
     """A contract's privacy budget: total, spent, reserved, available epsilon."""
-    ctx.obj.emit(_api(ctx).budget(contract_id))
+    ctx.obj.emit(_client(ctx).api.get_privacy_budget(contract_id))
 
 
 @dataset_app.command("upload")
@@ -107,13 +86,12 @@ def upload_dataset(ctx: typer.Context, contract_id: str = CONTRACT_ID,
 
 
 def _registered(client: CmsClient, contract_id: str, dataset_id: str, digest: str,
-                wait_s: float) -> dict[str, Any] | None:
+                wait_s: float) -> Dataset | None:
     """The dataset's listing once it is registered with these bytes, or None after wait_s."""
     deadline = time.monotonic() + wait_s
     while True:
-        for dataset in client.datasets(contract_id):
-            if dataset["id"] == dataset_id and dataset.get("registered") \
-                    and dataset.get("sha256") == digest:
+        for dataset in client.api.list_datasets(contract_id).items:
+            if dataset.id == dataset_id and dataset.registered and dataset.sha256 == digest:
                 return dataset
         if time.monotonic() >= deadline:
             return None
@@ -124,7 +102,8 @@ def _registered(client: CmsClient, contract_id: str, dataset_id: str, digest: st
 def list_datasets(ctx: typer.Context, contract_id: str = CONTRACT_ID) -> None:
     """A contract's datasets and whether each is registered."""
     session: CliSession = ctx.obj
-    session.emit(session.client().datasets(contract_id), columns=DATASET_COLUMNS)
+    session.emit(session.client().api.list_datasets(contract_id).items,
+                 columns=DATASET_COLUMNS)
 
 
 # ------------------------------------------------------------------ jobs
@@ -151,21 +130,22 @@ def start_job(ctx: typer.Context,
                                   "here unless the contract allows it.")] = None) -> None:
     """Start a training job (the contract's consumer); epsilon is reserved at once."""
     session: CliSession = ctx.obj
-    api = _api(ctx)
+    client = session.client()
     if image is not None:
-        _check_image(session.client().get_contract(contract_id), image)
+        _check_image(client.api.get_contract(contract_id).terms, image)
     config: dict[str, Any] = {"epochs": epochs, "epsilon": epsilon, "delta": delta,
                               "datasets": datasets, "batch_size": batch_size, "lr": lr,
                               "seed": seed}
-    job = api.create_job({"contract_id": contract_id, "model": model,
-                          "config": {k: v for k, v in config.items() if v is not None}})
+    job = client.api.create_training_job(body={
+        "contract_id": contract_id, "model": model,
+        "config": {k: v for k, v in config.items() if v is not None}})
     session.emit(job, columns=JOB_COLUMNS)
 
 
-def _check_image(contract: dict[str, Any], image: str) -> None:
+def _check_image(terms: Any, image: str) -> None:
     """The job request names no image (the contract's enclave_measurements decide which
     may run it), so --image is checked against those terms before anything is reserved."""
-    terms = contract.get("terms") or {}
+    terms = terms if isinstance(terms, dict) else {}
     allowed = {str(m.get("pcr0", "") if isinstance(m, dict) else m).lower()
                for m in terms.get("enclave_measurements") or []}
     if image.lower() not in allowed:
@@ -176,7 +156,7 @@ def _check_image(contract: dict[str, Any], image: str) -> None:
 @job_app.command("get")
 def get_job(ctx: typer.Context, job_id: str = JOB_ID) -> None:
     """A job: status, settings, each epoch's figures, budget spent, result."""
-    ctx.obj.emit(_api(ctx).job(job_id), columns=(*JOB_COLUMNS, "error"))
+    ctx.obj.emit(_client(ctx).api.get_training_job(job_id), columns=(*JOB_COLUMNS, "error"))
 
 
 @job_app.command("list")
@@ -191,49 +171,49 @@ def list_jobs(ctx: typer.Context,
     """Your training jobs (as consumer or provider), newest first."""
     session: CliSession = ctx.obj
     page_size = min(limit or PAGE_SIZE, PAGE_SIZE)
-    items = session.client().iter_training_jobs(status=status, contract_id=contract_id,
-                                                limit=page_size)
+    items = session.client().api.iter_list_training_jobs(
+        status=status, contract_id=contract_id, limit=page_size)
     session.emit_items(items, columns=JOB_COLUMNS, limit=limit)
 
 
 @job_app.command("stop")
 def stop_job(ctx: typer.Context, job_id: str = JOB_ID) -> None:
     """Stop a job: a pending one at once, a running one after its current epoch."""
-    ctx.obj.emit(_api(ctx).stop(job_id), columns=(*JOB_COLUMNS, "stop_requested"))
+    ctx.obj.emit(_client(ctx).api.stop_training_job(job_id),
+                 columns=(*JOB_COLUMNS, "stop_requested"))
 
 
 @job_app.command("watch")
 def watch_job(ctx: typer.Context, job_id: str = JOB_ID,
               interval: Annotated[float, typer.Option(
                   "--interval", min=0.2, help="Seconds between polls.")] = 2.0) -> int:
-    """Follow a job: each new epoch's figures as they arrive, until it ends; exits 1 when
-    the job failed."""
+    """Follow a job: each new epoch's figures as they arrive, until it ends. Exits 0 when
+    it completed or was stopped, 12 when it failed (its reason on stderr)."""
     session: CliSession = ctx.obj
-    api = _api(ctx)
-    final: dict[str, Any] = {}
-    session.emit_items(_epochs_as_they_come(api, job_id, interval, final),
+    client = session.client()
+    final: dict[str, TrainingJob] = {}
+    session.emit_items(_epochs_as_they_come(client, job_id, interval, final),
                        columns=EPOCH_COLUMNS, stream=True)
     job = final["job"]
-    note(f"job {job_id} {job['status']}"
-         + (f" (epsilon spent {job['privacy_budget_spent']})"
-            if job.get("privacy_budget_spent") else "")
-         + (f": {job['error']}" if job.get("error") else ""))
-    if job["status"] == "failed":
-        raise CliError(f"the job failed: {job.get('error') or 'no reason given'}")
+    spent = f" (epsilon spent {job.privacy_budget_spent})"
+    if job.status == "failed":
+        note(f"job {job_id} failed{spent}: {job.error or 'no reason given'}")
+        return ExitCode.FAILED
+    note(f"job {job_id} {job.status}{spent}" + (f": {job.error}" if job.error else ""))
     return ExitCode.OK
 
 
-def _epochs_as_they_come(api: TrainingApi, job_id: str, interval: float,
-                         final: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _epochs_as_they_come(client: CmsClient, job_id: str, interval: float,
+                         final: dict[str, TrainingJob]) -> Iterator[TrainingEpoch]:
     """Each epoch once, as soon as a poll shows it; stops when the job settles, leaving its
     last state in ``final['job']``."""
     shown, status = 0, None
     while True:
-        job = api.job(job_id)
-        if job["status"] != status:
-            status = job["status"]
+        job = client.api.get_training_job(job_id)
+        if job.status != status:
+            status = job.status
             note(f"job {job_id}: {status}")
-        epochs = ((job.get("metrics") or {}).get("epochs") or [])
+        epochs = job.metrics.epochs if job.metrics else []
         yield from epochs[shown:]
         shown = max(shown, len(epochs))
         if status in SETTLED:
@@ -260,9 +240,9 @@ def verify_result(ctx: typer.Context, job_id: str = JOB_ID,
     """Fetch a job's result bundle and model and check them offline, as verify-training
     does: exits 0 when valid, 2 when not."""
     session: CliSession = ctx.obj
-    api = _api(ctx)
-    bundle = api.verification(job_id)["result"]
-    model = _model_if_allowed(api, job_id)
+    client = session.client()
+    bundle = client.api.get_training_verification(job_id).result
+    model = _model_if_allowed(client, job_id)
     as_json = session.printer.output is not OutputFormat.TABLE
     with tempfile.TemporaryDirectory(prefix="cms-training-") as scratch:
         bundle_file = out or Path(scratch, "result.json")
@@ -275,19 +255,27 @@ def verify_result(ctx: typer.Context, job_id: str = JOB_ID,
                                development_root, as_json=as_json)
 
 
-def _bundle_bytes(bundle: Any) -> bytes:
-    import json
+def _bundle_bytes(bundle: TrainingResultBundle) -> bytes:
+    # The typed model keeps the API's own strings (timestamps included), so the contract
+    # content the enclave attested hashes to the same digest here.
+    return json.dumps(plain(bundle), indent=2, ensure_ascii=False).encode("utf-8")
 
-    return json.dumps(bundle, indent=2, ensure_ascii=False).encode("utf-8")
+
+def _checked_model(client: CmsClient, job_id: str) -> bytes:
+    """The model's bytes, checked against the SHA-256 the job records."""
+    link = client.api.get_training_model(job_id)
+    return client.download_checked(link.url, link.sha256)
 
 
-def _model_if_allowed(api: TrainingApi, job_id: str) -> bytes | None:
-    """The model, for its consumer; anyone else checks the bundle without it."""
+def _model_if_allowed(client: CmsClient, job_id: str) -> bytes | None:
+    """The model, for its consumer; anyone else checks the bundle without it (a refused
+    download of the link itself is an error, not a reason to skip the model)."""
     try:
-        return api.model(job_id)
+        link = client.api.get_training_model(job_id)
     except PermissionDenied:
         note("the model is its consumer's only: checking the result without it")
         return None
+    return client.download_checked(link.url, link.sha256)
 
 
 @app.command("model")
@@ -296,7 +284,7 @@ def model(ctx: typer.Context, job_id: str = JOB_ID,
           ) -> None:
     """Download a job's trained model (its consumer), checked against its recorded SHA-256."""
     session: CliSession = ctx.obj
-    data = _api(ctx).model(job_id)
+    data = _checked_model(_client(ctx), job_id)
     out.write_bytes(data)
     session.emit({"job_id": job_id, "file": str(out), "size": len(data),
                   "sha256": hashlib.sha256(data).hexdigest()})

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from cms_client.cli.commands.paging import follow_cursor
 from cms_client.cli.inputs import YES_OPTION, confirm
 from cms_client.cli.output import note
 from cms_client.cli.session import CliSession
+from cms_client.generated.models import Webhook
 
 app = typer.Typer(help="Webhooks: signed deliveries of your contracts' events.",
                   no_args_is_help=True)
@@ -34,7 +34,9 @@ def create(ctx: typer.Context,
                                     "all).")] = None) -> None:
     """A new webhook; its signing secret is printed this once."""
     session: CliSession = ctx.obj
-    session.emit(session.client().create_webhook(url, event_types), columns=(*COLUMNS, "secret"))
+    created = session.client().api.create_webhook(
+        body={"url": url, "event_types": list(event_types or [])})
+    session.emit(created, columns=(*COLUMNS, "secret"))
     _store_the_secret()
 
 
@@ -42,28 +44,33 @@ def create(ctx: typer.Context,
 def list_webhooks(ctx: typer.Context) -> None:
     """Your webhooks (without their secrets)."""
     session: CliSession = ctx.obj
-    session.emit(session.client().webhooks(), columns=COLUMNS)
+    session.emit(session.client().api.list_webhooks().items, columns=COLUMNS)
 
 
 @app.command("enable")
 def enable(ctx: typer.Context, webhook_id: str = WEBHOOK_ID) -> None:
     """Deliver new events again (not those that happened while it was disabled)."""
     session: CliSession = ctx.obj
-    session.emit(session.client().set_webhook_status(webhook_id, "active"), columns=COLUMNS)
+    session.emit(_set_status(ctx, webhook_id, "active"), columns=COLUMNS)
 
 
 @app.command("disable")
 def disable(ctx: typer.Context, webhook_id: str = WEBHOOK_ID) -> None:
     """Stop deliveries; pending ones are given up."""
     session: CliSession = ctx.obj
-    session.emit(session.client().set_webhook_status(webhook_id, "disabled"), columns=COLUMNS)
+    session.emit(_set_status(ctx, webhook_id, "disabled"), columns=COLUMNS)
+
+
+def _set_status(ctx: typer.Context, webhook_id: str, status: str) -> Webhook:
+    session: CliSession = ctx.obj
+    return session.client().api.update_webhook(webhook_id, body={"status": status})
 
 
 @app.command("rotate-secret")
 def rotate_secret(ctx: typer.Context, webhook_id: str = WEBHOOK_ID) -> None:
     """A new signing secret, printed this once; the old one stops at once."""
     session: CliSession = ctx.obj
-    session.emit(session.client().rotate_webhook_secret(webhook_id),
+    session.emit(session.client().api.rotate_webhook_secret(webhook_id),
                  columns=(*COLUMNS, "secret"))
     _store_the_secret()
 
@@ -73,7 +80,7 @@ def delete(ctx: typer.Context, webhook_id: str = WEBHOOK_ID, yes: bool = YES_OPT
     """Delete a webhook; its pending deliveries are dropped."""
     session: CliSession = ctx.obj
     confirm(f"Delete webhook {webhook_id}?", yes)
-    session.client().delete_webhook(webhook_id)
+    session.client().api.delete_webhook(webhook_id)
     session.emit({"id": webhook_id, "deleted": True})
 
 
@@ -84,10 +91,8 @@ def deliveries(ctx: typer.Context, webhook_id: str = WEBHOOK_ID,
                ) -> None:
     """A webhook's deliveries, newest first."""
     session: CliSession = ctx.obj
-    client = session.client()
     page_size = min(limit or PAGE_SIZE, PAGE_SIZE)
-    items = follow_cursor(lambda cursor: client.webhook_deliveries(
-        webhook_id, cursor=cursor, limit=page_size))
+    items = session.client().api.iter_list_webhook_deliveries(webhook_id, limit=page_size)
     session.emit_items(items, columns=DELIVERY_COLUMNS, limit=limit)
 
 
@@ -96,5 +101,5 @@ def redeliver(ctx: typer.Context, webhook_id: str = WEBHOOK_ID,
               delivery_id: str = typer.Argument(..., help="The delivery's id.")) -> None:
     """Send a succeeded or dead delivery again (a new series of attempts)."""
     session: CliSession = ctx.obj
-    session.emit(session.client().replay_webhook_delivery(webhook_id, delivery_id),
+    session.emit(session.client().api.replay_webhook_delivery(webhook_id, delivery_id),
                  columns=DELIVERY_COLUMNS)
