@@ -83,7 +83,20 @@ def render_models(document: dict[str, Any]) -> str:
         collapse_constrained_root_models_as_annotated=True, use_type_alias=True,
         custom_file_header=HEADER.rstrip("\n"))
     assert isinstance(text, str)
+    text = _schema_names_first(text, document["components"]["schemas"])
     return _with_timestamps(text).rstrip("\n") + "\n"
+
+
+def _schema_names_first(text: str, schemas: dict[str, Any]) -> str:
+    """Give each component schema its own name back. datamodel-codegen names an inline
+    constrained field's alias after its title, and when that is a schema's name (NewContract's
+    ``template_version`` and the TemplateVersion schema) the schema becomes ``TemplateVersion1``
+    and every operation answering a TemplateVersion would read the integer alias instead."""
+    for name in schemas:
+        if f"\nclass {name}1(" in text and f"\n{name} = TypeAliasType(" in text:
+            text = re.sub(rf"\b{name}\b", f"{name}Value", text)
+            text = re.sub(rf"\b{name}1\b", name, text)
+    return text
 
 
 def _with_timestamps(text: str) -> str:

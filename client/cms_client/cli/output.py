@@ -152,7 +152,9 @@ class Printer:
 
 def note(message: str) -> None:
     """A message for the person at the terminal (stderr): never data."""
-    Console(stderr=True, highlight=False).print(message, markup=False)
+    # soft_wrap: a message is one line however narrow the terminal (or 80 columns when
+    # stderr is a pipe), so that a script's grep finds it whole.
+    Console(stderr=True, highlight=False, soft_wrap=True).print(message, markup=False)
 
 
 def _specs(sample: Any, columns: Columns | None) -> list[Column]:

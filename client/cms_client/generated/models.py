@@ -1404,8 +1404,8 @@ Metadata8 = TypeAliasType(
 )
 
 
-TemplateVersion = TypeAliasType(
-    "TemplateVersion",
+TemplateVersionValue = TypeAliasType(
+    "TemplateVersionValue",
     Annotated[
         int,
         Field(
@@ -1486,7 +1486,7 @@ class NewContract(BaseModel):
         Field(title="Template Id"),
     ] = None
     template_version: Annotated[
-        TemplateVersion | None,
+        TemplateVersionValue | None,
         Field(description="Default: the template's latest version", title="Template Version"),
     ] = None
     variables: Annotated[
@@ -3856,7 +3856,7 @@ class TemplateDefinition(BaseModel):
     ] = None
 
 
-class TemplateVersion1(BaseModel):
+class TemplateVersion(BaseModel):
     name: Annotated[str, Field(max_length=200, min_length=1, title="Name")]
     description: Annotated[str, Field(title="Description")]
     category: Annotated[str, Field(max_length=200, min_length=1, title="Category")]

@@ -118,9 +118,7 @@ def delivery(n: int, status: str = "succeeded") -> dict[str, Any]:
 
 
 def template_version(template_id: str, version: int, **changes: Any) -> dict[str, Any]:
-    # Checked against TemplateVersion1: the generator named the schema so (the name
-    # TemplateVersion went to the `version` parameter).
-    return checked(models.TemplateVersion1, {
+    return checked(models.TemplateVersion, {
         "id": template_id, "version": version, "name": "NDA", "description": "",
         "category": "legal", "variables_schema": {"type": "object"}, "rules": [],
         "body": "# NDA", "terms": {}, "validity": {"from": "now", "until": "P1Y"},

@@ -39,3 +39,13 @@ def test_commands_that_need_a_session_say_how_to_get_one(capsys, monkeypatch,
     monkeypatch.setenv("CMS_CONFIG_DIR", str(tmp_path))
     assert main(["--url", "http://127.0.0.1:9", "contract", "get", "x"]) == ExitCode.AUTH
     assert "cms login" in capsys.readouterr().err
+
+
+def test_a_body_refused_before_sending_names_the_field_without_dumping_patterns(
+        capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CMS_TOKEN", "a-token")
+    code = main(["--url", "http://127.0.0.1:9", "webhook", "create", "http://plain.example"])
+    assert code == ExitCode.VALIDATION
+    err = capsys.readouterr().err
+    assert "url: not in the form the API accepts (https" in err
+    assert "[0-9A-Fa-f]" not in err and "Traceback" not in err

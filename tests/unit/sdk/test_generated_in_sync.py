@@ -69,3 +69,19 @@ def test_every_problem_code_the_document_declares_has_its_exception(generator, d
 
     declared = set(generator._declared_codes(document))
     assert declared and declared <= set(PROBLEMS)
+
+
+def test_each_object_schema_is_the_model_of_its_own_name(document) -> None:
+    """An operation answering ``X`` parses ``models.X``: no schema lost its name to another
+    generated type (an inline field's alias once took TemplateVersion's)."""
+    from pydantic import BaseModel
+
+    from cms_client.generated import models
+
+    for name, schema in document["components"]["schemas"].items():
+        if schema.get("type") != "object" or not schema.get("properties"):
+            continue
+        model = getattr(models, name, None)
+        assert isinstance(model, type) and issubclass(model, BaseModel), name
+        assert set(schema["properties"]) <= set(model.model_fields) | {
+            field.alias for field in model.model_fields.values() if field.alias}, name

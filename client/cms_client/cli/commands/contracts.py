@@ -19,6 +19,7 @@ from cms.domain.contracts.model import LIVE
 from cms_client.cli.commands import bulk
 from cms_client.cli.exit_codes import CliError, ExitCode
 from cms_client.cli.inputs import YES_OPTION, assignments, confirm, read_json
+from cms_client.cli.listing import page_size
 from cms_client.cli.output import plain
 from cms_client.cli.session import CliSession
 from cms_client.client import CmsClient
@@ -77,11 +78,10 @@ def list_contracts(
 ) -> None:
     """Your contracts, newest first, following pagination to the end (or --limit)."""
     session = _session(ctx)
-    page_size = min(limit or 100, 100)
     items = session.client().iter_contracts(
         status=status, role=role, scope=scope, counterparty=counterparty,
         template_id=template_id, created_after=created_after, created_before=created_before,
-        valid_at=valid_at, q=q, limit=page_size)
+        valid_at=valid_at, q=q, limit=page_size(limit))
     session.emit_items(items, COLUMNS, limit=limit)
 
 

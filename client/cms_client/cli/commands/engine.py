@@ -10,6 +10,7 @@ import typer
 
 from cms_client.cli.exit_codes import CliError, ExitCode
 from cms_client.cli.inputs import assignments, read_bytes, read_json
+from cms_client.cli.listing import page_size
 from cms_client.cli.session import CliSession
 from cms_client.errors import ApiError
 
@@ -23,7 +24,6 @@ ARG = typer.Option(None, "--arg", help="An argument as name=value (repeatable; J
                                        "parse, large integers travel as text).")
 ARGS_FILE = typer.Option(None, "--args", help="The arguments as a JSON object, from a file "
                                               "or '-'.")
-PAGE_SIZE = 100
 CONTRACT_COLUMNS = ("address", "kind", "name", "owner_did", "executions", "created_at")
 EXECUTION_COLUMNS = ("execution_id", "function", "success", "return_value", "gas_used",
                      "cached")
@@ -135,8 +135,7 @@ def list_contracts(ctx: typer.Context,
                    ) -> None:
     """The engine contracts you deployed, newest first."""
     session: CliSession = ctx.obj
-    page_size = min(limit or PAGE_SIZE, PAGE_SIZE)
-    session.emit_items(session.client().api.iter_list_engine_contracts(limit=page_size),
+    session.emit_items(session.client().api.iter_list_engine_contracts(limit=page_size(limit)),
                        columns=CONTRACT_COLUMNS, limit=limit)
 
 
@@ -195,9 +194,8 @@ def history(ctx: typer.Context, address: str = ADDRESS,
                 "--limit", min=1, help="At most this many (default: all).")] = None) -> None:
     """The contract's executions, newest first (the constructor last)."""
     session: CliSession = ctx.obj
-    page_size = min(limit or PAGE_SIZE, PAGE_SIZE)
-    session.emit_items(session.client().api.iter_list_engine_history(address, limit=page_size),
-                       columns=HISTORY_COLUMNS, limit=limit)
+    history = session.client().api.iter_list_engine_history(address, limit=page_size(limit))
+    session.emit_items(history, columns=HISTORY_COLUMNS, limit=limit)
 
 
 @app.command("health")

@@ -21,9 +21,6 @@ VERSION = typer.Option(None, "--version", min=1, help="A version (default: the l
 SUMMARY_COLUMNS = ("template_id", "version", "name", "category", "created_at")
 VERSION_COLUMNS = ("id", "version", "name", "category", "content_hash", "created_at")
 RECORDED = frozenset({"version", "content_hash", "created_at", "created_by"})
-# A template version is read and written through the facade: the generated get_template,
-# create_template and revise_template read their answer as models.TemplateVersion, which
-# the generator gave to the `version` parameter (an integer), so they refuse every answer.
 
 
 @app.command("list")

@@ -15,6 +15,7 @@ import typer
 from cms_client.cli.commands.verify import verify_training
 from cms_client.cli.exit_codes import CliError, ExitCode
 from cms_client.cli.inputs import read_bytes
+from cms_client.cli.listing import page_size
 from cms_client.cli.output import OutputFormat, note, plain
 from cms_client.cli.session import CliSession
 from cms_client.client import CmsClient
@@ -43,7 +44,6 @@ DATASET_COLUMNS = ("id", "registered", "sha256", "size", "train_examples", "test
                    "registered_at")
 EPOCH_COLUMNS = ("epoch", "test_accuracy", "epsilon", "seconds", "samples_per_second")
 SETTLED = frozenset({"completed", "failed", "stopped"})
-PAGE_SIZE = 100
 
 
 def _client(ctx: typer.Context) -> CmsClient:
@@ -170,9 +170,8 @@ def list_jobs(ctx: typer.Context,
                   "--limit", min=1, help="At most this many (default: all).")] = None) -> None:
     """Your training jobs (as consumer or provider), newest first."""
     session: CliSession = ctx.obj
-    page_size = min(limit or PAGE_SIZE, PAGE_SIZE)
     items = session.client().api.iter_list_training_jobs(
-        status=status, contract_id=contract_id, limit=page_size)
+        status=status, contract_id=contract_id, limit=page_size(limit))
     session.emit_items(items, columns=JOB_COLUMNS, limit=limit)
 
 

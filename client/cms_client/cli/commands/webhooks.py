@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cms_client.cli.inputs import YES_OPTION, confirm
+from cms_client.cli.listing import page_size
 from cms_client.cli.output import note
 from cms_client.cli.session import CliSession
 from cms_client.generated.models import Webhook
@@ -19,7 +20,6 @@ WEBHOOK_ID = typer.Argument(..., help="The webhook's id.")
 COLUMNS = ("id", "url", "status", "event_types", "created_at")
 DELIVERY_COLUMNS = ("id", "event_type", "status", "attempts", "last_status_code",
                     "last_error", "next_attempt_at")
-PAGE_SIZE = 100
 
 
 def _store_the_secret() -> None:
@@ -91,8 +91,7 @@ def deliveries(ctx: typer.Context, webhook_id: str = WEBHOOK_ID,
                ) -> None:
     """A webhook's deliveries, newest first."""
     session: CliSession = ctx.obj
-    page_size = min(limit or PAGE_SIZE, PAGE_SIZE)
-    items = session.client().api.iter_list_webhook_deliveries(webhook_id, limit=page_size)
+    items = session.client().api.iter_list_webhook_deliveries(webhook_id, limit=page_size(limit))
     session.emit_items(items, columns=DELIVERY_COLUMNS, limit=limit)
 
 
