@@ -101,7 +101,7 @@ def test_a_bad_row_fails_alone_and_matching_contracts_move_on_together(
     marker = f"bulk-{uuid.uuid4().hex[:12]}"
     rows = write_csv(tmp_path / "contracts.csv",
                      [consumer.did, "did:example:not-a-did-we-take", consumer.did], marker)
-    as_provider = as_party(provider, cli_home, "provider")
+    as_provider = as_party(run_cms, provider, "provider")
 
     done = run_cms("contract", "create", "--from", str(rows), **as_provider)
     assert done.returncode == 11, done.stderr

@@ -4,12 +4,10 @@ receipt that ``cms verify-receipt`` checks against the chain."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from cms_client import CmsClient
-from cms_client.cli.keystore import KeyStore
 from tests.e2e.test_receipts import wait_anchored
 
 pytestmark = pytest.mark.e2e
@@ -21,13 +19,14 @@ VARIABLES = {"start_date": "2026-01-01", "end_date": "2027-12-31", "jurisdiction
              "dpo_contact": "dpo@example.com"}
 
 
-def as_party(party, cli_home: Path, name: str) -> dict:
-    """run_cms's keyword arguments for ``party``: its token, and its key in the CLI's key
-    store (encrypted, as `cms key import` stores it) for signing."""
-    store = KeyStore(cli_home / "keys", eth_kdf="pbkdf2")
-    store.add_eth(name, party.signer.private_key, PASSPHRASE, chain_id=31337)
-    return {"token": party.client.token,
-            "env": {"CMS_KEY": name, "CMS_KEY_PASSPHRASE": PASSPHRASE}}
+def as_party(run_cms, party, name: str) -> dict:
+    """run_cms's keyword arguments for ``party``: its token, and its key imported into the
+    CLI's key store (`cms key import`, encrypted) for signing."""
+    env = {"CMS_KEY": name, "CMS_KEY_PASSPHRASE": PASSPHRASE}
+    imported = run_cms("key", "import", "--type", "eth", "--chain-id", "31337", name, "-",
+                       input=party.signer.private_key + "\n", env=env, check=True)
+    assert json.loads(imported.stdout)["did"] == party.did
+    return {"token": party.client.token, "env": env}
 
 
 def data(done) -> dict | list:
@@ -38,8 +37,8 @@ def data(done) -> dict | list:
 def test_a_template_contract_from_draft_to_a_verified_receipt(run_cms, new_party, stack,
                                                              cli_home, tmp_path) -> None:
     provider, consumer = new_party("eth"), new_party("eth")
-    as_provider = as_party(provider, cli_home, "provider")
-    as_consumer = as_party(consumer, cli_home, "consumer")
+    as_provider = as_party(run_cms, provider, "provider")
+    as_consumer = as_party(run_cms, consumer, "consumer")
     variables = tmp_path / "variables.json"
     variables.write_text(json.dumps(VARIABLES))
 
