@@ -63,4 +63,4 @@ def confirm(question: str, assume_yes: bool) -> None:
     if not sys.stdin.isatty():
         raise CliError(f"{question} Add --yes to confirm without a terminal.")
     if not typer.confirm(question, default=False, err=True):
-        raise typer.Abort()
+        raise CliError("cancelled: nothing was done")

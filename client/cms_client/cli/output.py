@@ -16,7 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel
 from rich.console import Console
+from rich.table import Column as TableColumn
 from rich.table import Table
+from rich.text import Text
 
 
 class OutputFormat(StrEnum):
@@ -135,26 +137,33 @@ class Printer:
             self.note("(none)")
             return
         specs = _specs(items[0], columns)
-        table = Table(*(spec.header for spec in specs), show_lines=False)
+        # Every header and cell is a Text, never markup: a title such as "[/x]" or
+        # "[link=…]" from a counterparty stays literal. Long values fold onto more lines
+        # rather than being cut with "…", so an id or DID can be copied from the table.
+        table = Table(*(TableColumn(header=Text(inert(spec.header)), overflow="fold")
+                        for spec in specs), show_lines=False)
         for item in items:
-            table.add_row(*(spec.value_of(item) for spec in specs))
+            table.add_row(*(Text(spec.value_of(item)) for spec in specs))
         self.stdout.print(table)
 
     def _record(self, value: Any, columns: Columns | None) -> None:
         if not isinstance(value, dict):
             self.stdout.print(cell(value), markup=False)
             return
-        table = Table("field", "value", show_header=False, box=None)
+        table = Table(TableColumn("field"), TableColumn("value", overflow="fold"),
+                      show_header=False, box=None)
         for spec in _specs(value, columns):
-            table.add_row(spec.header, spec.value_of(value))
+            table.add_row(Text(inert(spec.header)), Text(spec.value_of(value)))
         self.stdout.print(table)
 
 
 def note(message: str) -> None:
-    """A message for the person at the terminal (stderr): never data."""
+    """A message for the person at the terminal (stderr): never data. Messages often quote
+    the server (a job's error, a problem's detail), so every line is made inert."""
     # soft_wrap: a message is one line however narrow the terminal (or 80 columns when
     # stderr is a pipe), so that a script's grep finds it whole.
-    Console(stderr=True, highlight=False, soft_wrap=True).print(message, markup=False)
+    text = "\n".join(inert(line) for line in message.split("\n"))
+    Console(stderr=True, highlight=False, soft_wrap=True).print(text, markup=False)
 
 
 def _specs(sample: Any, columns: Columns | None) -> list[Column]:
