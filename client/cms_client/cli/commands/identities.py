@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
 
+from cms.domain.identity import IdentityStatus, Role
 from cms_client.cli.exit_codes import CliError
 from cms_client.cli.inputs import YES_OPTION, confirm
 from cms_client.cli.session import CliSession
@@ -18,16 +18,8 @@ COLUMNS = ["did", "name", "type", "status", "roles", "created_at"]
 EVENT_COLUMNS = ["seq", "type", "actor", "at"]
 
 
-class Status(StrEnum):
-    ACTIVE = "active"
-    INACTIVE = "inactive"
-    SUSPENDED = "suspended"
-
-
-class Role(StrEnum):
-    ADMIN = "admin"
-    AUDITOR = "auditor"
-    ENCLAVE = "enclave"
+# The domain's own enums: the choices the CLI offers are exactly what the API takes.
+Status = IdentityStatus
 
 
 DidArgument = Annotated[str, typer.Argument(help="The identity's DID.")]
