@@ -99,6 +99,12 @@ class _TransportLogic:
                 or attempt + 1 >= self.policy.attempts):
             return None
         retry_after = _retry_after(response, self._clock)
+        # A 429 is refused before anything is done, and a 503 with Retry-After is a
+        # deliberate "not now"; a bare 503 may come from a handler that failed after acting,
+        # so only a request the server applies once however often it is sent is repeated.
+        if (response.status_code == 503 and retry_after is None
+                and not _repeat_is_safe(call)):
+            return None
         if retry_after is not None:
             return min(float(retry_after), self.policy.max_delay_s)
         return self._backoff(attempt)
@@ -106,9 +112,7 @@ class _TransportLogic:
     def delay_after_failure(self, call: ApiCall, attempt: int) -> float | None:
         """Seconds to wait after a connection failure, or None when a retry is unsafe (the
         server may have acted on a non-idempotent request) or the attempts are spent."""
-        safe = (call.method.upper() in _IDEMPOTENT_METHODS
-                or call.idempotency_header is not None)
-        if not safe or attempt + 1 >= self.policy.attempts:
+        if not _repeat_is_safe(call) or attempt + 1 >= self.policy.attempts:
             return None
         return self._backoff(attempt)
 
@@ -219,11 +223,13 @@ class AsyncTransport(_TransportLogic):
 def iterate_pages(fetch: Callable[[Any], Any], *, items: str, position: str,
                   start: Any = None) -> Iterator[Any]:
     """Every item of every page: ``fetch(start)`` first, then ``fetch(page.<position>)``
-    until it is None (``next_cursor``; ``next_after`` for events)."""
+    until it is None (``next_cursor``; ``next_after`` for events). A position the server
+    gave before is a loop: UnexpectedResponse, rather than reading forever."""
+    seen = _Positions(start, position)
     page = fetch(start)
     while True:
         yield from getattr(page, items)
-        following = getattr(page, position)
+        following = seen.next_of(page)
         if following is None:
             return
         page = fetch(following)
@@ -232,14 +238,43 @@ def iterate_pages(fetch: Callable[[Any], Any], *, items: str, position: str,
 async def aiterate_pages(fetch: Callable[[Any], Awaitable[Any]], *, items: str,
                          position: str, start: Any = None) -> AsyncIterator[Any]:
     """``iterate_pages`` for the async operations."""
+    seen = _Positions(start, position)
     page = await fetch(start)
     while True:
         for item in getattr(page, items):
             yield item
-        following = getattr(page, position)
+        following = seen.next_of(page)
         if following is None:
             return
         page = await fetch(following)
+
+
+class _Positions:
+    """The pagination positions already followed, to tell a next page from a loop."""
+
+    def __init__(self, start: Any, field_name: str) -> None:
+        self._field = field_name
+        self._seen = {start} if start is not None else set()
+
+    def next_of(self, page: Any) -> Any:
+        following = getattr(page, self._field)
+        if following is None:
+            return None
+        if following in self._seen:
+            raise UnexpectedResponse(200, {
+                "code": "unexpected_response",
+                "detail": f"the server gave {self._field} {following!r} a second time: "
+                          "its pagination loops"})
+        self._seen.add(following)
+        return following
+
+
+def _repeat_is_safe(call: ApiCall) -> bool:
+    """Whether sending the call again cannot act twice: an idempotent method, or a request
+    carrying an Idempotency-Key (the server answers a repeat with the first result)."""
+    return (call.method.upper() in _IDEMPOTENT_METHODS
+            or call.idempotency_header is not None
+            or any(name.lower() == "idempotency-key" for name in call.headers))
 
 
 def _json_body(call: ApiCall) -> Any:

@@ -3,7 +3,8 @@ report line per row as it finishes, and a graceful stop on Ctrl-C.
 
 Rows run on a thread pool (the work is HTTP round trips; httpx's Client is thread-safe, so
 the rows share one). The first Ctrl-C stops starting rows and lets the running ones finish,
-so that every row that reached the API has its line in the report; a second one aborts.
+so that every row that reached the API has its line in the report; a second one aborts,
+still writing the lines of the rows that finish while the pool shuts down.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, as_completed, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,10 +89,11 @@ def row_idempotency_key(row: Row, body: dict[str, Any]) -> str:
 
 class Report:
     """The JSONL report: one line per row, flushed as it is written, so a run killed with
-    SIGKILL still leaves every finished row's line."""
+    SIGKILL still leaves every finished row's line. A file is appended to: the lines of an
+    earlier (killed) run stay, and each row's last line is its latest outcome."""
 
     def __init__(self, path: Path | None) -> None:
-        self._file: IO[str] | None = path.open("w", buffering=1) if path else None
+        self._file: IO[str] | None = path.open("a", buffering=1) if path else None
         self._lock = threading.Lock()
         self.counts: dict[str, int] = {}
 
@@ -114,6 +116,8 @@ class Report:
 class BulkRun:
     concurrency: int = 4
     description: str = "rows"
+    # Set by the first Ctrl-C; actions that wait (on a server's Retry-After) wait on it.
+    stop: threading.Event = field(default_factory=threading.Event)
 
     def run(self, rows: Iterable[Row], action: Action, report: Report,
             total: int | None = None) -> int:
@@ -121,28 +125,37 @@ class BulkRun:
         if interrupted)."""
         if self.concurrency < 1:
             raise ValueError("--concurrency must be at least 1")
-        stop = threading.Event()
-        with _progress(self.description, total) as advance, _first_interrupt_sets(stop), \
+        with _progress(self.description, total) as advance, \
+                _first_interrupt_sets(self.stop), \
                 ThreadPoolExecutor(self.concurrency, thread_name_prefix="cms-bulk") as pool:
-            self._drive(iter(rows), guarded(action), pool, stop, report, advance)
-        return self._exit_code(report, interrupted=stop.is_set())
+            self._drive(iter(rows), guarded(action), pool, report, advance)
+        return self._exit_code(report, interrupted=self.stop.is_set())
 
     def _drive(self, rows: Iterator[Row], action: Action, pool: ThreadPoolExecutor,
-               stop: threading.Event, report: Report, advance: Callable[[], None]) -> None:
-        running: set[Future[Outcome]] = set()
-        while True:
-            while len(running) < self.concurrency and not stop.is_set():
-                row = next(rows, None)
-                if row is None:
-                    break
-                running.add(pool.submit(action, row))
-            if not running:
-                return
-            # A timeout so that a Ctrl-C is seen soon even while every row is slow.
-            done, running = wait(running, timeout=0.5, return_when=FIRST_COMPLETED)
-            for finished in done:
+               report: Report, advance: Callable[[], None]) -> None:
+        unreported: set[Future[Outcome]] = set()
+        try:
+            while True:
+                while len(unreported) < self.concurrency and not self.stop.is_set():
+                    row = next(rows, None)
+                    if row is None:
+                        break
+                    unreported.add(pool.submit(action, row))
+                if not unreported:
+                    return
+                # A timeout so that a Ctrl-C is seen soon even while every row is slow.
+                done, _ = wait(unreported, timeout=0.5, return_when=FIRST_COMPLETED)
+                for finished in done:
+                    report.write(finished.result())
+                    unreported.discard(finished)
+                    advance()
+        except KeyboardInterrupt:
+            # The second Ctrl-C. Threads cannot be killed: the pool waits for the running
+            # rows anyway, so their outcomes are written too (a third Ctrl-C skips that).
+            self.stop.set()
+            for finished in as_completed(unreported):
                 report.write(finished.result())
-                advance()
+            raise
 
     @staticmethod
     def _exit_code(report: Report, *, interrupted: bool) -> int:

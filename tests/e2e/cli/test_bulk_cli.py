@@ -110,12 +110,12 @@ def test_a_bad_row_fails_alone_and_matching_contracts_move_on_together(
     assert outcomes[2]["problem"]["status"] in {400, 422} and outcomes[2]["id"] is None
 
     where = ("--where", f"q={marker}")
-    moved = run_cms("contract", "transition", "submit", *where, **as_provider)
+    moved = run_cms("contract", "transition", "submit", *where, "--yes", **as_provider)
     assert moved.returncode == 0, moved.stderr
     assert sorted(json.loads(line)["status"] for line in moved.stdout.splitlines()) == \
         ["transitioned", "transitioned"]
     signed = run_cms("contract", "sign", *where, "--where", "status=review", "--concurrency",
-                     "2", **as_provider)
+                     "2", "--yes", **as_provider)
     assert signed.returncode == 0, signed.stderr
     assert [json.loads(line)["status"] for line in signed.stdout.splitlines()] == \
         ["signed", "signed"]

@@ -46,6 +46,8 @@ class FakeContractsApi:
             return self._answer(request)
 
     def _answer(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v1/identities/me":
+            return httpx.Response(200, json={"did": PROVIDER})
         parts = request.url.path.removeprefix("/api/v1/contracts").strip("/").split("/")
         body = json.loads(request.content) if request.content else None
         if request.method == "GET" and parts == [""]:

@@ -165,3 +165,59 @@ def test_the_async_client_retries_the_same_way():
     keys = [r.headers.get("idempotency-key") for r in api.requests[:2]]
     assert keys[0] and keys[0] == keys[1]
     assert api.delays[0] == 3.0 and len(api.delays) == 2
+
+
+def test_a_bare_503_to_a_post_without_a_key_is_not_sent_again():
+    # The handler may have acted before failing: repeating a transition could act twice.
+    api = ScriptedApi()
+    api.answer(f"{CONTRACTS}/c1/activate", problem(503, "dependency_unavailable"),
+               httpx.Response(200, json={"id": "c1", "status": "active"}))
+    with pytest.raises(ServiceUnavailable):
+        api.client().transition("c1", "activate")
+    assert len(api.requests) == 1 and api.delays == []
+
+
+def test_a_503_with_retry_after_or_a_429_is_sent_again_whatever_the_method():
+    api = ScriptedApi()
+    api.answer(f"{CONTRACTS}/c1/activate",
+               problem(503, "dependency_unavailable", {"Retry-After": "2"}),
+               problem(429, "rate_limited"),
+               httpx.Response(200, json={"id": "c1", "status": "active"}))
+    assert api.client().transition("c1", "activate")["status"] == "active"
+    assert len(api.requests) == 3 and api.delays[0] == 2.0
+
+
+def test_a_bare_503_is_sent_again_for_a_keyed_post_and_an_idempotent_method():
+    api = ScriptedApi()
+    api.answer(CONTRACTS, problem(503, "dependency_unavailable"),
+               httpx.Response(201, json={"id": "c1"}))
+    api.answer(f"{CONTRACTS}/c1", problem(503, "dependency_unavailable"),
+               httpx.Response(200, json={"id": "c1"}))
+    client = api.client()
+    assert client.create_contract(NEW_CONTRACT) == {"id": "c1"}
+    assert client.get_contract("c1") == {"id": "c1"}
+    assert len(api.requests) == 4
+
+
+def test_a_page_position_given_twice_is_a_loop_not_an_endless_listing():
+    from cms_client.errors import UnexpectedResponse
+
+    api = ScriptedApi()
+    cursor = f"active:{DID}"
+    page = {"items": [identity(DID)], "next_cursor": cursor}
+    api.answer("/api/v1/identities", lambda request: httpx.Response(200, json=page))
+    items = api.client().api.iter_list_identities()
+    with pytest.raises(UnexpectedResponse, match="a second time"):
+        for _ in items:
+            pass
+    assert len(api.requests) == 2
+
+    async def listing() -> int:
+        read = 0
+        async with api.async_client() as client:
+            async for _ in client.api.iter_list_identities():
+                read += 1
+        return read
+
+    with pytest.raises(UnexpectedResponse):
+        asyncio.run(listing())

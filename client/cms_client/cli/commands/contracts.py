@@ -301,18 +301,20 @@ def sign(ctx: typer.Context,
          contract_id: Annotated[str | None, typer.Argument(
              help="The contract's id (or --where for every matching one).")] = None,
          where: Where = None, concurrency: Concurrency = 4, dry_run: DryRun = False,
-         report: ReportFile = None) -> int | None:
+         report: ReportFile = None, yes: bool = YES_OPTION) -> int | None:
     """Sign a contract with your key, or every one --where matches.
 
     What is signed is rebuilt on this machine from the contract's content, never the
-    server's payload as sent; --where signs each matching contract awaiting your signature."""
+    server's payload as sent; --where lists the matching contracts awaiting your signature
+    and asks before signing them (unless --yes)."""
     session = _session(ctx)
     signer = session.signer()
     client = session.client()
     if contract_id is None:
-        rows = bulk.matching_rows(client, bulk.where_filters(where or []))
-        return bulk.sign_matching(client, signer, rows,
-                                  bulk.BulkOptions(concurrency, dry_run, report))
+        filters = bulk.where_filters(where or [])
+        rows = bulk.matching_rows(client, filters)
+        return bulk.sign_matching(client, signer, rows, filters,
+                                  bulk.BulkOptions(concurrency, dry_run, report, yes))
     if where:
         raise CliError("give a contract id or --where, not both")
     session.emit(client.sign_contract(contract_id, signer), COLUMNS)
@@ -332,19 +334,19 @@ def transition(
 ) -> int:
     """Apply one lifecycle action to every contract --where matches.
 
-    A contract whose status does not allow the action is skipped."""
+    Lists the contracts it applies to and asks first (unless --yes); a contract whose status
+    does not allow the action is skipped."""
     if action not in bulk.TRANSITIONS:
         raise CliError(f"ACTION must be one of {', '.join(bulk.TRANSITIONS)}")
     if action == "terminate" and not reason:
         raise CliError("terminate needs --reason")
     session = _session(ctx)
     client = session.client()
-    rows = bulk.matching_rows(client, bulk.where_filters(where or []))
-    if action == "terminate" and not dry_run and rows:
-        confirm(f"Terminate up to {len(rows)} contracts?", yes)
+    filters = bulk.where_filters(where or [])
+    rows = bulk.matching_rows(client, filters)
     body = _present(reason=reason) or None
-    return bulk.transition_matching(client, action, body, rows,
-                                    bulk.BulkOptions(concurrency, dry_run, report))
+    return bulk.transition_matching(client, action, body, rows, filters,
+                                    bulk.BulkOptions(concurrency, dry_run, report, yes))
 
 
 def _transition(ctx: typer.Context, contract_id: str, action: str,
