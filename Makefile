@@ -100,6 +100,7 @@ bench: install $(WEB_DIST) $(CHROMIUM)
 	@$(PY) bench/dp_training.py
 	@$(PY) bench/engine_erc20.py
 	@$(PY) bench/engine_wasm.py
+	@$(PY) bench/engine_profile.py
 	@$(PY) bench/engine_limits.py
 	@$(PY) bench/web_first_load.py
 
