@@ -4,6 +4,7 @@ every operation typed and awaited (``AsyncCmsClient.api``). The same checks befo
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
@@ -32,6 +33,9 @@ class AsyncCmsClient:
         self._http = http or httpx.AsyncClient(timeout=timeout)
         self._clock = clock or time.time
         self._signed_in: SignedIn | None = None
+        # One renewal at a time: calls gathered together that find the token due must not
+        # each sign in (CmsClient does the same with a thread lock).
+        self._renewal = asyncio.Lock()
         self._transport = AsyncTransport(self.base_url, self._http, token=self._current_token,
                                          policy=retry, sleep=sleep, clock=self._clock)
         # Every operation of the API, typed and awaited.
@@ -73,10 +77,22 @@ class AsyncCmsClient:
             return None
         return datetime.fromtimestamp(self._signed_in.expires_at, UTC)
 
+    def resume(self, token: str, expires_at: float, signer: Signer) -> None:
+        """Use a token obtained earlier, renewed with ``signer`` before ``expires_at``
+        (CmsClient.resume)."""
+        self.token, self.did = token, signer.did
+        self._signed_in = SignedIn(signer, token, expires_at)
+
     async def _current_token(self) -> str | None:
-        if self._signed_in is not None and self._signed_in.due(self.token, self._clock()):
-            await self.sign_in(self._signed_in.signer)
+        if self._renewal_due():
+            async with self._renewal:
+                if self._renewal_due():  # another task may have renewed meanwhile
+                    await self.sign_in(self._signed_in.signer)  # type: ignore[union-attr]
         return self.token
+
+    def _renewal_due(self) -> bool:
+        signed_in = self._signed_in
+        return signed_in is not None and signed_in.due(self.token, self._clock())
 
     async def logout(self) -> None:
         await self._call("POST", "/api/v1/auth/logout")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -32,6 +33,9 @@ class CmsClient:
         self._http = http or httpx.Client(timeout=timeout)
         self._clock = clock or time.time
         self._signed_in: SignedIn | None = None
+        # One renewal at a time: threads sharing a client (a bulk run) that find the token
+        # due together must not each sign in (the auth routes are rate-limited).
+        self._renewal = threading.Lock()
         self._transport = Transport(self.base_url, self._http, token=self._current_token,
                                     policy=retry, sleep=sleep, clock=self._clock)
         # Every operation of the API, typed (cms_client.generated.operations).
@@ -73,10 +77,24 @@ class CmsClient:
             return None
         return datetime.fromtimestamp(self._signed_in.expires_at, UTC)
 
+    def resume(self, token: str, expires_at: float, signer: Signer) -> None:
+        """Use a token obtained earlier (e.g. kept in a cache) as if this client had signed
+        in for it: ``signer`` (the key it was issued to) renews it before ``expires_at``
+        (seconds since the epoch), as after ``sign_in``. The signer signs only then."""
+        with self._renewal:
+            self.token, self.did = token, signer.did
+            self._signed_in = SignedIn(signer, token, expires_at)
+
     def _current_token(self) -> str | None:
-        if self._signed_in is not None and self._signed_in.due(self.token, self._clock()):
-            self.sign_in(self._signed_in.signer)
+        if self._renewal_due():
+            with self._renewal:
+                if self._renewal_due():  # another thread may have renewed meanwhile
+                    self.sign_in(self._signed_in.signer)  # type: ignore[union-attr]
         return self.token
+
+    def _renewal_due(self) -> bool:
+        signed_in = self._signed_in
+        return signed_in is not None and signed_in.due(self.token, self._clock())
 
     def logout(self) -> None:
         """Revoke this client's token (the identity's other sessions go on); every route

@@ -4,12 +4,14 @@ signers for did:web."""
 from __future__ import annotations
 
 import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 
-from cms_client import Ed25519Signer, EthereumSigner
+from cms_client import AsyncCmsClient, Ed25519Signer, EthereumSigner
 from tests.unit.sdk.server import BASE, ScriptedApi
 
 EXPIRES = datetime(2026, 12, 7, 6, 15, tzinfo=UTC).timestamp()
@@ -114,3 +116,62 @@ def test_signers_take_a_did_web_and_refuse_anything_else_as_one():
     with pytest.raises(ValueError, match="pkh or ethr"):
         EthereumSigner(method="btc")
     assert EthereumSigner(method="ethr").did.startswith("did:ethr:0x")
+
+
+class RenewalApi(SignInApi):
+    """Each sign-in's token lasts an hour past EXPIRES, so one renewal is enough."""
+
+    def _token(self, request: httpx.Request) -> httpx.Response:
+        self.tokens += 1
+        return httpx.Response(200, json={
+            "token": f"t{self.tokens}", "token_type": "Bearer", "did": "x",
+            "expires_at": "2026-12-07T07:15:00.000Z"})
+
+
+def test_eight_threads_finding_the_token_due_together_sign_in_once():
+    api = RenewalApi()
+    # Every thread reads the clock (and finds the token due) before any of them goes on.
+    barrier, seen = threading.Barrier(8, timeout=10), threading.local()
+
+    def clock() -> float:
+        if not getattr(seen, "waited", False):
+            seen.waited = True
+            barrier.wait()
+        return EXPIRES - 30
+
+    client = api.client(token=None, clock=clock)
+    client.resume("t0", EXPIRES, Ed25519Signer())
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: client.me(), range(8)))
+    assert api.paths().count("challenge") == 1 and api.tokens == 1
+    assert answers == [{"authorization": "Bearer t1"}] * 8
+
+
+def test_tasks_gathered_when_the_token_is_due_sign_in_once():
+    api = RenewalApi()
+
+    async def serve(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0)  # let the other tasks run while a sign-in is under way
+        return api(request)
+
+    async def scenario():
+        http = httpx.AsyncClient(transport=httpx.MockTransport(serve))
+        async with AsyncCmsClient(BASE, http=http, clock=lambda: EXPIRES - 30) as client:
+            client.resume("t0", EXPIRES, EthereumSigner())
+            return await asyncio.gather(*(client.me() for _ in range(8)))
+
+    assert asyncio.run(scenario()) == [{"authorization": "Bearer t1"}] * 8
+    assert api.paths().count("challenge") == 1
+
+
+def test_a_resumed_token_is_used_as_is_until_due_then_renewed_with_its_signer():
+    api, now = SignInApi(), [EXPIRES - 600]
+    signer = Ed25519Signer()
+    client = api.client(token=None, clock=lambda: now[0])
+    client.resume("cached", EXPIRES, signer)
+    assert (client.did, client.expires_at) == (signer.did, datetime(2026, 12, 7, 6, 15, tzinfo=UTC))
+    assert client.me() == {"authorization": "Bearer cached"}
+    now[0] = EXPIRES - 59
+    assert client.me() == {"authorization": "Bearer t1"}
+    assert api.paths() == ["me", "challenge", "verify", "me"]
+    assert api.sent(1) == {"did": signer.did}
