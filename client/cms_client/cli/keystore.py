@@ -395,6 +395,10 @@ class KeyStore:
         return EthereumSigner(secret, chain_id=entry.chain_id or 1,
                               method=entry.method or "pkh", did=entry.did_web)
 
+    def lazy_signer(self, name: str) -> LazySigner:
+        """The key's signer, opened only when it first signs (LazySigner)."""
+        return LazySigner(self, self.entry(name))
+
     def export(self, name: str, *, plain_passphrase: str | None = None) -> dict[str, Any]:
         """The key file as stored (encrypted), or, given the passphrase, in the clear: the
         web UI's plain key file for Ed25519, address and private key for secp256k1."""
@@ -410,3 +414,30 @@ class KeyStore:
         self._meta_path(name).unlink()
         self._key_path(name).unlink(missing_ok=True)
 
+
+
+class LazySigner:
+    """A stored key's signer whose DID and public key come from its description, and which
+    opens the key (reads its passphrase, runs the deliberately slow KDF) only when it first
+    has to sign: a command whose cached token never needs renewing pays nothing for it."""
+
+    def __init__(self, store: KeyStore, entry: KeyEntry) -> None:
+        self.did = entry.signing_did
+        self._public_key = entry.public_key
+        self._store, self._name = store, entry.name
+        self._opened: Signer | None = None
+
+    @property
+    def public_key(self) -> str:
+        return self._public_key
+
+    def _signer(self) -> Signer:
+        if self._opened is None:
+            self._opened = self._store.signer(self._name, read_passphrase(f"key '{self._name}'"))
+        return self._opened
+
+    def sign_message(self, text: str) -> str:
+        return self._signer().sign_message(text)
+
+    def sign_contract(self, payload: dict[str, Any]) -> str:
+        return self._signer().sign_contract(payload)
