@@ -14,10 +14,11 @@ import httpx
 
 from cms_client.checks import check_challenge, expected_signing_payload
 from cms_client.client import facade_call
+from cms_client.errors import AuthenticationFailed
 from cms_client.generated.operations import AsyncOperations
 from cms_client.signers import Signer
 from cms_client.tokens import SignedIn
-from cms_client.transport import AsyncTransport, RetryPolicy
+from cms_client.transport import ApiCall, AsyncTransport, RetryPolicy
 
 
 class AsyncCmsClient:
@@ -36,8 +37,11 @@ class AsyncCmsClient:
         # One renewal at a time: calls gathered together that find the token due must not
         # each sign in (CmsClient does the same with a thread lock).
         self._renewal = asyncio.Lock()
-        self._transport = AsyncTransport(self.base_url, self._http, token=self._current_token,
-                                         policy=retry, sleep=sleep, clock=self._clock)
+        self._transport = _SigningInAgain(self.base_url, self._http,
+                                          token=self._current_token, policy=retry,
+                                          sleep=sleep, clock=self._clock,
+                                          sign_in_again=self._sign_in_again,
+                                          held_token=lambda: self.token)
         # Every operation of the API, typed and awaited.
         self.api = AsyncOperations(self._transport)
 
@@ -93,6 +97,16 @@ class AsyncCmsClient:
     def _renewal_due(self) -> bool:
         signed_in = self._signed_in
         return signed_in is not None and signed_in.due(self.token, self._clock())
+
+    async def _sign_in_again(self, refused: str | None) -> bool:
+        """CmsClient._sign_in_again: once more after a refused token of a sign-in here."""
+        async with self._renewal:
+            signed_in = self._signed_in
+            if signed_in is None or self.token != signed_in.token:
+                return False
+            if self.token == refused:
+                await self.sign_in(signed_in.signer)
+            return True
 
     async def logout(self) -> None:
         await self._call("POST", "/api/v1/auth/logout")
@@ -179,3 +193,22 @@ class AsyncCmsClient:
     async def _request(self, method: str, path: str, body: Any = None,
                        **options: Any) -> httpx.Response:
         return await self._transport.request(facade_call(method, path, body, **options))
+
+
+class _SigningInAgain(AsyncTransport):
+    """cms_client.client._SigningInAgain, awaited."""
+
+    def __init__(self, *args: Any, sign_in_again: Callable[[str | None], Awaitable[bool]],
+                 held_token: Callable[[], str | None], **options: Any) -> None:
+        super().__init__(*args, **options)
+        self._sign_in_again = sign_in_again
+        self._held_token = held_token
+
+    async def request(self, call: ApiCall) -> httpx.Response:
+        sent = self._held_token()  # read, not renewed: the call renews if due
+        try:
+            return await super().request(call)
+        except AuthenticationFailed:
+            if not call.authenticated or not await self._sign_in_again(sent):
+                raise
+        return await super().request(call)

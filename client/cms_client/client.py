@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 
 from cms_client.checks import check_challenge, expected_signing_payload
-from cms_client.errors import ApiError
+from cms_client.errors import ApiError, AuthenticationFailed
 from cms_client.generated.operations import IDEMPOTENT_OPERATIONS, Operations
 from cms_client.signers import Signer
 from cms_client.tokens import SignedIn
@@ -36,8 +36,10 @@ class CmsClient:
         # One renewal at a time: threads sharing a client (a bulk run) that find the token
         # due together must not each sign in (the auth routes are rate-limited).
         self._renewal = threading.Lock()
-        self._transport = Transport(self.base_url, self._http, token=self._current_token,
-                                    policy=retry, sleep=sleep, clock=self._clock)
+        self._transport = _SigningInAgain(self.base_url, self._http, token=self._current_token,
+                                          policy=retry, sleep=sleep, clock=self._clock,
+                                          sign_in_again=self._sign_in_again,
+                                          held_token=lambda: self.token)
         # Every operation of the API, typed (cms_client.generated.operations).
         self.api = Operations(self._transport)
 
@@ -95,6 +97,18 @@ class CmsClient:
     def _renewal_due(self) -> bool:
         signed_in = self._signed_in
         return signed_in is not None and signed_in.due(self.token, self._clock())
+
+    def _sign_in_again(self, refused: str | None) -> bool:
+        """After the API refused the token ``refused`` (revoked, or expired early): sign in
+        again with the signer that obtained it, once whichever thread saw the refusal first.
+        True when the call is worth sending again; never for a token set by hand."""
+        with self._renewal:
+            signed_in = self._signed_in
+            if signed_in is None or self.token != signed_in.token:
+                return False
+            if self.token == refused:
+                self.sign_in(signed_in.signer)
+            return True  # else another thread signed in since the call was sent
 
     def logout(self) -> None:
         """Revoke this client's token (the identity's other sessions go on); every route
@@ -438,6 +452,27 @@ class CmsClient:
         return self._transport.request(facade_call(
             method, path, body, params=params, expect_error=expect_error,
             authenticated=authenticated, idempotency_key=idempotency_key))
+
+
+class _SigningInAgain(Transport):
+    """A Transport that, when the API refuses the token of a sign-in made here (401), signs
+    in once more and sends the call once more. Safe to resend: the token is checked before
+    anything is done."""
+
+    def __init__(self, *args: Any, sign_in_again: Callable[[str | None], bool],
+                 held_token: Callable[[], str | None], **options: Any) -> None:
+        super().__init__(*args, **options)
+        self._sign_in_again = sign_in_again
+        self._held_token = held_token
+
+    def request(self, call: ApiCall) -> httpx.Response:
+        sent = self._held_token()  # read, not renewed: the call renews if due
+        try:
+            return super().request(call)
+        except AuthenticationFailed:
+            if not call.authenticated or not self._sign_in_again(sent):
+                raise
+        return super().request(call)
 
 
 def facade_call(method: str, path: str, body: Any = None, *,

@@ -123,3 +123,29 @@ def test_without_a_way_to_open_the_key_the_cached_token_is_only_used(
     assert cms(capsys, "--url", URL, "contract", "list")[0] == 0
     assert api.sent == [("contracts", "Bearer cached"), ("contracts", "Bearer cached")]
     assert opened == [] and TokenCache().get("default").token == "cached"
+
+
+class RevokedApi(Api):
+    """Refuses the cached token (its sessions were revoked elsewhere)."""
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.headers.get("authorization") == "Bearer cached":
+            self.sent.append(("refused", "Bearer cached"))
+            return httpx.Response(401, json={"status": 401, "code": "invalid_token",
+                                             "detail": "revoked"})
+        return super().__call__(request)
+
+
+def test_a_refused_cached_token_is_replaced_by_signing_in_once(
+        clock, monkeypatch, capsys, opened) -> None:
+    monkeypatch.setenv("CMS_KEY_PASSPHRASE", "pw")
+    entry = KeyStore().add_ed25519("me", bytes(range(32)), "pw")
+    monkeypatch.setenv("CMS_KEY", "me")
+    cached_login(entry.did, expires_in=600)
+    api = RevokedApi(clock, advance=0)
+    serve(monkeypatch, api)
+    code, out, _ = cms(capsys, "--url", URL, "contract", "list")
+    assert code == 0 and [c["id"] for c in out] == ["c1", "c2"]
+    assert [path for path, _ in api.sent] == ["refused", "challenge", "verify", "contracts",
+                                              "contracts"]
+    assert opened == ["me"] and TokenCache().get("default").token == "renewed"

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from cms_client import AsyncCmsClient, Ed25519Signer, EthereumSigner
-from tests.unit.sdk.server import BASE, ScriptedApi
+from cms_client.errors import AuthenticationFailed
+from tests.unit.sdk.server import BASE, ScriptedApi, problem
 
 EXPIRES = datetime(2026, 12, 7, 6, 15, tzinfo=UTC).timestamp()
 
@@ -175,3 +176,54 @@ def test_a_resumed_token_is_used_as_is_until_due_then_renewed_with_its_signer():
     assert client.me() == {"authorization": "Bearer t1"}
     assert api.paths() == ["me", "challenge", "verify", "me"]
     assert api.sent(1) == {"did": signer.did}
+
+
+def refused(request: httpx.Request) -> httpx.Response:
+    return problem(401, "invalid_token")
+
+
+def me_answers(api: SignInApi, *answers) -> None:
+    api.answers["/api/v1/identities/me"].clear()
+    api.answer("/api/v1/identities/me", *answers)
+
+
+def echo(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json={"authorization": request.headers["authorization"]})
+
+
+def test_a_refused_token_of_a_sign_in_here_is_replaced_once_and_the_call_sent_again():
+    api = SignInApi()
+    me_answers(api, refused, echo)
+    client = api.client(token=None, clock=lambda: EXPIRES - 600)
+    client.sign_in(Ed25519Signer())
+    assert client.me() == {"authorization": "Bearer t2"}
+    assert api.paths() == ["challenge", "verify", "me", "challenge", "verify", "me"]
+    # Refused again after signing in again: the refusal stands (no loop).
+    me_answers(api, refused)
+    with pytest.raises(AuthenticationFailed):
+        client.me()
+    assert api.paths().count("challenge") == 3 and api.paths()[-3:] == ["challenge", "verify", "me"]
+
+
+def test_a_refused_token_set_by_hand_is_a_refusal():
+    api = SignInApi()
+    me_answers(api, refused)
+    client = api.client(token=None, clock=lambda: EXPIRES - 600)
+    client.sign_in(Ed25519Signer())
+    client.token = "mine"
+    with pytest.raises(AuthenticationFailed):
+        client.me()
+    assert api.paths() == ["challenge", "verify", "me"]
+
+
+def test_the_async_client_signs_in_again_after_a_refused_token():
+    api = SignInApi()
+    me_answers(api, refused, echo)
+
+    async def scenario():
+        async with api.async_client(token=None, clock=lambda: EXPIRES - 600) as client:
+            client.resume("cached", EXPIRES, EthereumSigner())
+            return await client.me()
+
+    assert asyncio.run(scenario()) == {"authorization": "Bearer t1"}
+    assert api.paths() == ["me", "challenge", "verify", "me"]
