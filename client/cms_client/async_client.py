@@ -88,15 +88,16 @@ class AsyncCmsClient:
         self._signed_in = SignedIn(signer, token, expires_at)
 
     async def _current_token(self) -> str | None:
-        if self._renewal_due():
+        if self._due_for_renewal() is not None:
             async with self._renewal:
-                if self._renewal_due():  # another task may have renewed meanwhile
-                    await self.sign_in(self._signed_in.signer)  # type: ignore[union-attr]
+                due = self._due_for_renewal()  # None if another task renewed meanwhile
+                if due is not None:
+                    await self.sign_in(due.signer)
         return self.token
 
-    def _renewal_due(self) -> bool:
+    def _due_for_renewal(self) -> SignedIn | None:
         signed_in = self._signed_in
-        return signed_in is not None and signed_in.due(self.token, self._clock())
+        return signed_in if signed_in and signed_in.due(self.token, self._clock()) else None
 
     async def _sign_in_again(self, refused: str | None) -> bool:
         """CmsClient._sign_in_again: once more after a refused token of a sign-in here."""

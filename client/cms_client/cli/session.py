@@ -86,9 +86,9 @@ class CliSession:
             cached = None  # the login was another key's (CMS_KEY, or the profile's key changed)
         if cached is None and self.key_name and passphrase_available():
             cached = self.login(client, self.signer())
-        elif cached is not None and key_did is not None and passphrase_available():
-            client.resume(cached.token, cached.expires_at,
-                          KeyStore().lazy_signer(self.key_name))  # type: ignore[arg-type]
+        elif (cached is not None and self.key_name and key_did is not None
+              and passphrase_available()):
+            client.resume(cached.token, cached.expires_at, KeyStore().lazy_signer(self.key_name))
         if cached is None:
             raise CliError("not signed in (or the login expired): run `cms login` "
                            "(or set CMS_TOKEN)", ExitCode.AUTH)
