@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from cms_client.checks import check_challenge, expected_signing_payload
-from cms_client.client import facade_call
+from cms_client.client import TOKEN_REFUSALS, facade_call
 from cms_client.errors import AuthenticationFailed
 from cms_client.generated.operations import AsyncOperations
 from cms_client.signers import Signer
@@ -209,7 +209,8 @@ class _SigningInAgain(AsyncTransport):
         sent = self._held_token()  # read, not renewed: the call renews if due
         try:
             return await super().request(call)
-        except AuthenticationFailed:
-            if not call.authenticated or not await self._sign_in_again(sent):
+        except AuthenticationFailed as error:
+            if (not call.authenticated or error.code not in TOKEN_REFUSALS
+                    or not await self._sign_in_again(sent)):
                 raise
         return await super().request(call)

@@ -455,6 +455,11 @@ class CmsClient:
             authenticated=authenticated, idempotency_key=idempotency_key))
 
 
+# A 401 that refuses the bearer token: the token service's code, and the gateway's (which
+# is all clients behind it see); not the sign-in routes' challenge problems.
+TOKEN_REFUSALS = frozenset({"invalid_token", "unauthorized"})
+
+
 class _SigningInAgain(Transport):
     """A Transport that, when the API refuses the token of a sign-in made here (401), signs
     in once more and sends the call once more. Safe to resend: the token is checked before
@@ -470,8 +475,9 @@ class _SigningInAgain(Transport):
         sent = self._held_token()  # read, not renewed: the call renews if due
         try:
             return super().request(call)
-        except AuthenticationFailed:
-            if not call.authenticated or not self._sign_in_again(sent):
+        except AuthenticationFailed as error:
+            if (not call.authenticated or error.code not in TOKEN_REFUSALS
+                    or not self._sign_in_again(sent)):
                 raise
         return super().request(call)
 
