@@ -4,6 +4,7 @@ every operation typed and awaited (``AsyncCmsClient.api``). The same checks befo
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
@@ -12,11 +13,12 @@ from typing import Any
 import httpx
 
 from cms_client.checks import check_challenge, expected_signing_payload
-from cms_client.client import facade_call
+from cms_client.client import TOKEN_REFUSALS, facade_call
+from cms_client.errors import AuthenticationFailed
 from cms_client.generated.operations import AsyncOperations
 from cms_client.signers import Signer
 from cms_client.tokens import SignedIn
-from cms_client.transport import AsyncTransport, RetryPolicy
+from cms_client.transport import ApiCall, AsyncTransport, RetryPolicy
 
 
 class AsyncCmsClient:
@@ -32,8 +34,14 @@ class AsyncCmsClient:
         self._http = http or httpx.AsyncClient(timeout=timeout)
         self._clock = clock or time.time
         self._signed_in: SignedIn | None = None
-        self._transport = AsyncTransport(self.base_url, self._http, token=self._current_token,
-                                         policy=retry, sleep=sleep, clock=self._clock)
+        # One renewal at a time: calls gathered together that find the token due must not
+        # each sign in (CmsClient does the same with a thread lock).
+        self._renewal = asyncio.Lock()
+        self._transport = _SigningInAgain(self.base_url, self._http,
+                                          token=self._current_token, policy=retry,
+                                          sleep=sleep, clock=self._clock,
+                                          sign_in_again=self._sign_in_again,
+                                          held_token=lambda: self.token)
         # Every operation of the API, typed and awaited.
         self.api = AsyncOperations(self._transport)
 
@@ -73,10 +81,33 @@ class AsyncCmsClient:
             return None
         return datetime.fromtimestamp(self._signed_in.expires_at, UTC)
 
+    def resume(self, token: str, expires_at: float, signer: Signer) -> None:
+        """Use a token obtained earlier, renewed with ``signer`` before ``expires_at``
+        (CmsClient.resume)."""
+        self.token, self.did = token, signer.did
+        self._signed_in = SignedIn(signer, token, expires_at)
+
     async def _current_token(self) -> str | None:
-        if self._signed_in is not None and self._signed_in.due(self.token, self._clock()):
-            await self.sign_in(self._signed_in.signer)
+        if self._due_for_renewal() is not None:
+            async with self._renewal:
+                due = self._due_for_renewal()  # None if another task renewed meanwhile
+                if due is not None:
+                    await self.sign_in(due.signer)
         return self.token
+
+    def _due_for_renewal(self) -> SignedIn | None:
+        signed_in = self._signed_in
+        return signed_in if signed_in and signed_in.due(self.token, self._clock()) else None
+
+    async def _sign_in_again(self, refused: str | None) -> bool:
+        """CmsClient._sign_in_again: once more after a refused token of a sign-in here."""
+        async with self._renewal:
+            signed_in = self._signed_in
+            if signed_in is None or self.token != signed_in.token:
+                return False
+            if self.token == refused:
+                await self.sign_in(signed_in.signer)
+            return True
 
     async def logout(self) -> None:
         await self._call("POST", "/api/v1/auth/logout")
@@ -163,3 +194,23 @@ class AsyncCmsClient:
     async def _request(self, method: str, path: str, body: Any = None,
                        **options: Any) -> httpx.Response:
         return await self._transport.request(facade_call(method, path, body, **options))
+
+
+class _SigningInAgain(AsyncTransport):
+    """cms_client.client._SigningInAgain, awaited."""
+
+    def __init__(self, *args: Any, sign_in_again: Callable[[str | None], Awaitable[bool]],
+                 held_token: Callable[[], str | None], **options: Any) -> None:
+        super().__init__(*args, **options)
+        self._sign_in_again = sign_in_again
+        self._held_token = held_token
+
+    async def request(self, call: ApiCall) -> httpx.Response:
+        sent = self._held_token()  # read, not renewed: the call renews if due
+        try:
+            return await super().request(call)
+        except AuthenticationFailed as error:
+            if (not call.authenticated or error.code not in TOKEN_REFUSALS
+                    or not await self._sign_in_again(sent)):
+                raise
+        return await super().request(call)

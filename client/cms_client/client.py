@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from urllib.parse import quote
 import httpx
 
 from cms_client.checks import check_challenge, expected_signing_payload
-from cms_client.errors import ApiError
+from cms_client.errors import ApiError, AuthenticationFailed
 from cms_client.generated.operations import IDEMPOTENT_OPERATIONS, Operations
 from cms_client.signers import Signer
 from cms_client.tokens import SignedIn
@@ -32,8 +33,13 @@ class CmsClient:
         self._http = http or httpx.Client(timeout=timeout)
         self._clock = clock or time.time
         self._signed_in: SignedIn | None = None
-        self._transport = Transport(self.base_url, self._http, token=self._current_token,
-                                    policy=retry, sleep=sleep, clock=self._clock)
+        # One renewal at a time: threads sharing a client (a bulk run) that find the token
+        # due together must not each sign in (the auth routes are rate-limited).
+        self._renewal = threading.Lock()
+        self._transport = _SigningInAgain(self.base_url, self._http, token=self._current_token,
+                                          policy=retry, sleep=sleep, clock=self._clock,
+                                          sign_in_again=self._sign_in_again,
+                                          held_token=lambda: self.token)
         # Every operation of the API, typed (cms_client.generated.operations).
         self.api = Operations(self._transport)
 
@@ -73,10 +79,37 @@ class CmsClient:
             return None
         return datetime.fromtimestamp(self._signed_in.expires_at, UTC)
 
+    def resume(self, token: str, expires_at: float, signer: Signer) -> None:
+        """Use a token obtained earlier (e.g. kept in a cache) as if this client had signed
+        in for it: ``signer`` (the key it was issued to) renews it before ``expires_at``
+        (seconds since the epoch), as after ``sign_in``. The signer signs only then."""
+        with self._renewal:
+            self.token, self.did = token, signer.did
+            self._signed_in = SignedIn(signer, token, expires_at)
+
     def _current_token(self) -> str | None:
-        if self._signed_in is not None and self._signed_in.due(self.token, self._clock()):
-            self.sign_in(self._signed_in.signer)
+        if self._due_for_renewal() is not None:
+            with self._renewal:
+                due = self._due_for_renewal()  # None if another thread renewed meanwhile
+                if due is not None:
+                    self.sign_in(due.signer)
         return self.token
+
+    def _due_for_renewal(self) -> SignedIn | None:
+        signed_in = self._signed_in
+        return signed_in if signed_in and signed_in.due(self.token, self._clock()) else None
+
+    def _sign_in_again(self, refused: str | None) -> bool:
+        """After the API refused the token ``refused`` (revoked, or expired early): sign in
+        again with the signer that obtained it, once whichever thread saw the refusal first.
+        True when the call is worth sending again; never for a token set by hand."""
+        with self._renewal:
+            signed_in = self._signed_in
+            if signed_in is None or self.token != signed_in.token:
+                return False
+            if self.token == refused:
+                self.sign_in(signed_in.signer)
+            return True  # else another thread signed in since the call was sent
 
     def logout(self) -> None:
         """Revoke this client's token (the identity's other sessions go on); every route
@@ -420,6 +453,33 @@ class CmsClient:
         return self._transport.request(facade_call(
             method, path, body, params=params, expect_error=expect_error,
             authenticated=authenticated, idempotency_key=idempotency_key))
+
+
+# A 401 that refuses the bearer token: the token service's code, and the gateway's (which
+# is all clients behind it see); not the sign-in routes' challenge problems.
+TOKEN_REFUSALS = frozenset({"invalid_token", "unauthorized"})
+
+
+class _SigningInAgain(Transport):
+    """A Transport that, when the API refuses the token of a sign-in made here (401), signs
+    in once more and sends the call once more. Safe to resend: the token is checked before
+    anything is done."""
+
+    def __init__(self, *args: Any, sign_in_again: Callable[[str | None], bool],
+                 held_token: Callable[[], str | None], **options: Any) -> None:
+        super().__init__(*args, **options)
+        self._sign_in_again = sign_in_again
+        self._held_token = held_token
+
+    def request(self, call: ApiCall) -> httpx.Response:
+        sent = self._held_token()  # read, not renewed: the call renews if due
+        try:
+            return super().request(call)
+        except AuthenticationFailed as error:
+            if (not call.authenticated or error.code not in TOKEN_REFUSALS
+                    or not self._sign_in_again(sent)):
+                raise
+        return super().request(call)
 
 
 def facade_call(method: str, path: str, body: Any = None, *,

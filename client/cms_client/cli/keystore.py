@@ -188,7 +188,47 @@ def is_eth_keystore(file: Any) -> bool:
         "crypto" in file or "Crypto" in file)
 
 
+# An imported keystore's KDF cost must lie within these bounds: below them the key is weak
+# (a stolen file is cheap to brute-force), above them opening it hangs every command that signs.
+SCRYPT_N_BOUNDS = (2**12, 2**20)
+SCRYPT_MAX_R = SCRYPT_MAX_P = 16
+PBKDF2_C_BOUNDS = (MIN_ITERATIONS, MAX_ITERATIONS)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_eth_kdf(file: dict[str, Any]) -> None:
+    """Refuse a keystore v3 whose scrypt or PBKDF2 cost is outside the bounds above."""
+    crypto = file.get("crypto") or file.get("Crypto")
+    kdf = crypto.get("kdf") if isinstance(crypto, dict) else None
+    params = crypto.get("kdfparams") if isinstance(crypto, dict) else None
+    if not isinstance(params, dict):
+        raise CliError("the Ethereum keystore has no kdfparams")
+    why = ("a lower cost makes the key cheap to guess, a higher one makes every command "
+           "that opens it hang")
+    if kdf == "scrypt":
+        n, r, p = params.get("n"), params.get("r"), params.get("p")
+        low, high = SCRYPT_N_BOUNDS
+        if not (_whole(n) and low <= n <= high and _whole(r) and 1 <= r <= SCRYPT_MAX_R
+                and _whole(p) and 1 <= p <= SCRYPT_MAX_P):
+            raise CliError(f"the Ethereum keystore's scrypt cost (n={n}, r={r}, p={p}) is "
+                           f"refused: n must be from 2**12 to 2**20, r and p at most 16 ({why})")
+    elif kdf == "pbkdf2":
+        c, prf = params.get("c"), params.get("prf")
+        low, high = PBKDF2_C_BOUNDS
+        if prf != "hmac-sha256":
+            raise CliError(f"the Ethereum keystore's pbkdf2 prf ({prf}) is not hmac-sha256")
+        if not (_whole(c) and low <= c <= high):
+            raise CliError(f"the Ethereum keystore's pbkdf2 iterations (c={c}) are refused: "
+                           f"they must be from {low} to {high} ({why})")
+    else:
+        raise CliError(f"the Ethereum keystore's kdf ({kdf}) is not scrypt or pbkdf2")
+
+
 def open_eth_keystore(file: dict[str, Any], passphrase: str) -> str:
+    check_eth_kdf(file)  # before deriving: an absurd cost would hang here
     try:
         return "0x" + bytes(_eth_account().decrypt(file, passphrase)).hex()
     except ValueError as error:
@@ -210,6 +250,9 @@ def read_passphrase(purpose: str, *, confirm: bool = False) -> str:
     """``CMS_KEY_PASSPHRASE``, else a hidden prompt on the terminal (typed twice for a new
     key); without either, a clear refusal rather than a hang."""
     if PASSPHRASE_ENV in os.environ:
+        if confirm and not os.environ[PASSPHRASE_ENV]:
+            raise CliError(f"{PASSPHRASE_ENV} is empty: an empty passphrase would leave the "
+                           "key unprotected (set it to the passphrase to encrypt with)")
         return os.environ[PASSPHRASE_ENV]
     if not sys.stdin.isatty():
         raise CliError(f"{purpose} needs a passphrase: set {PASSPHRASE_ENV} "
@@ -352,6 +395,10 @@ class KeyStore:
         return EthereumSigner(secret, chain_id=entry.chain_id or 1,
                               method=entry.method or "pkh", did=entry.did_web)
 
+    def lazy_signer(self, name: str) -> LazySigner:
+        """The key's signer, opened only when it first signs (LazySigner)."""
+        return LazySigner(self, self.entry(name))
+
     def export(self, name: str, *, plain_passphrase: str | None = None) -> dict[str, Any]:
         """The key file as stored (encrypted), or, given the passphrase, in the clear: the
         web UI's plain key file for Ed25519, address and private key for secp256k1."""
@@ -367,3 +414,30 @@ class KeyStore:
         self._meta_path(name).unlink()
         self._key_path(name).unlink(missing_ok=True)
 
+
+
+class LazySigner:
+    """A stored key's signer whose DID and public key come from its description, and which
+    opens the key (reads its passphrase, runs the deliberately slow KDF) only when it first
+    has to sign: a command whose cached token never needs renewing pays nothing for it."""
+
+    def __init__(self, store: KeyStore, entry: KeyEntry) -> None:
+        self.did = entry.signing_did
+        self._public_key = entry.public_key
+        self._store, self._name = store, entry.name
+        self._opened: Signer | None = None
+
+    @property
+    def public_key(self) -> str:
+        return self._public_key
+
+    def _signer(self) -> Signer:
+        if self._opened is None:
+            self._opened = self._store.signer(self._name, read_passphrase(f"key '{self._name}'"))
+        return self._opened
+
+    def sign_message(self, text: str) -> str:
+        return self._signer().sign_message(text)
+
+    def sign_contract(self, payload: dict[str, Any]) -> str:
+        return self._signer().sign_contract(payload)

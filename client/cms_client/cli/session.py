@@ -26,6 +26,9 @@ class CliSession:
     token_option: str | None = None
     profile_name: str | None = None  # None: the configuration's current profile
     _clients: list[CmsClient] = field(default_factory=list)
+    # The token each signed-in client started with: a client that renewed it (a long
+    # command) leaves its new token in the cache when the session closes.
+    _started_with: dict[int, str] = field(default_factory=dict)
 
     @cached_property
     def profile(self) -> Profile:
@@ -74,17 +77,23 @@ class CliSession:
     def _stored_token(self, client: CmsClient) -> str:
         """The profile's cached token for this URL while it has more than 60 s left; else a
         new sign-in when the key opens without anyone typing at a prompt that is not there
-        (``CMS_KEY_PASSPHRASE``, or a terminal); else exit 4."""
+        (``CMS_KEY_PASSPHRASE``, or a terminal); else exit 4. With such a key, a cached
+        token is renewed before it expires, as a new sign-in's is (the key is opened only
+        then), so that a long command (``--follow``, ``watch``, a bulk run) outlives it."""
         cached = TokenCache().usable(self.profile.name, self.api_url)
         key_did = self._key_did()
         if cached is not None and key_did is not None and cached.did != key_did:
             cached = None  # the login was another key's (CMS_KEY, or the profile's key changed)
         if cached is None and self.key_name and passphrase_available():
             cached = self.login(client, self.signer())
+        elif (cached is not None and self.key_name and key_did is not None
+              and passphrase_available()):
+            client.resume(cached.token, cached.expires_at, KeyStore().lazy_signer(self.key_name))
         if cached is None:
             raise CliError("not signed in (or the login expired): run `cms login` "
                            "(or set CMS_TOKEN)", ExitCode.AUTH)
         client.did = cached.did
+        self._started_with[id(client)] = cached.token
         return cached.token
 
     def _key_did(self) -> str | None:
@@ -103,4 +112,16 @@ class CliSession:
 
     def close(self) -> None:
         for client in self._clients:
+            self._keep_renewed_token(client)
             client.close()
+
+    def _keep_renewed_token(self, client: CmsClient) -> None:
+        """Cache the token ``client`` renewed, so that the next command starts with it."""
+        started = self._started_with.get(id(client))
+        expires_at = client.expires_at
+        if (started is None or client.token in (None, started) or client.did is None
+                or expires_at is None):
+            return  # never signed in here, not renewed, or logged out
+        TokenCache().put(self.profile.name, CachedToken(
+            token=client.token, did=client.did, expires_at=expires_at.timestamp(),
+            url=self.api_url))

@@ -26,7 +26,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CMS_CONFIG_DIR", str(directory))
     monkeypatch.setattr(keystore, "DEFAULT_ITERATIONS", keystore.MIN_ITERATIONS)
-    monkeypatch.setattr(keystore, "ETH_SCRYPT_N", 2**10)
+    monkeypatch.setattr(keystore, "ETH_SCRYPT_N", keystore.SCRYPT_N_BOUNDS[0])
     yield directory
 
 

@@ -166,3 +166,55 @@ def test_cli_imports_a_raw_hex_key_from_stdin_only_with_its_type(
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"0x" + b"ab" * 32 + b"\n")))
     code, entry, _ = cms(capsys, "key", "import", "--type", "eth", "--method", "ethr", "raw", "-")
     assert code == 0 and entry["did"].startswith("did:ethr:0x")
+
+
+def test_an_empty_passphrase_variable_encrypts_no_new_key(home: Path, capsys, monkeypatch) -> None:  # noqa: F811
+    monkeypatch.setenv("CMS_KEY_PASSPHRASE", "")
+    code, out, err = cms(capsys, "key", "create", "ed")
+    assert (code, out) == (1, None)
+    assert "CMS_KEY_PASSPHRASE is empty" in err and "unprotected" in err
+    assert KeyStore().list() == []
+
+
+def _eth_keystore(kdf: str, **params: object) -> dict:
+    """A real keystore v3 of a known key, its kdfparams then changed (its MAC no longer holds:
+    the cost must be refused before any derivation)."""
+    from eth_account import Account
+
+    options = {"iterations": 2**12} if kdf == "scrypt" else {"iterations": 100_000}
+    file = Account.encrypt("0x" + "11" * 32, "pw", kdf=kdf, **options)
+    file["crypto"]["kdfparams"].update(params)
+    return file
+
+
+@pytest.mark.parametrize(("kdf", "params", "refusal"), [
+    ("scrypt", {"n": 2**11}, "scrypt cost (n=2048"),
+    ("scrypt", {"n": 2**21}, "scrypt cost (n=2097152"),
+    ("scrypt", {"r": 17}, "r=17"),
+    ("scrypt", {"p": 17}, "p=17"),
+    ("scrypt", {"n": "4096"}, "scrypt cost"),
+    ("pbkdf2", {"c": 1}, "iterations (c=1)"),
+    ("pbkdf2", {"c": 10_000_001}, "iterations (c=10000001)"),
+])
+def test_an_ethereum_keystore_with_a_cost_out_of_bounds_is_not_imported(
+        home: Path, capsys, monkeypatch, tmp_path, kdf, params, refusal) -> None:  # noqa: F811
+    monkeypatch.setenv("CMS_KEY_PASSPHRASE", "pw")
+    path = tmp_path / "wallet.json"
+    path.write_text(json.dumps(_eth_keystore(kdf, **params)))
+    code, out, err = cms(capsys, "key", "import", "w", str(path))
+    assert (code, out) == (1, None)
+    assert refusal in err and "cheap to guess" in err and "hang" in err
+    assert KeyStore().list() == []
+    path.write_text(json.dumps(_eth_keystore("pbkdf2", prf="hmac-sha1")))
+    code, _, err = cms(capsys, "key", "import", "w", str(path))
+    assert code == 1 and "prf (hmac-sha1) is not hmac-sha256" in err
+
+
+@pytest.mark.parametrize("kdf", ["scrypt", "pbkdf2"])
+def test_an_ethereum_keystore_within_the_bounds_is_imported(
+        home: Path, capsys, monkeypatch, tmp_path, kdf) -> None:  # noqa: F811
+    monkeypatch.setenv("CMS_KEY_PASSPHRASE", "pw")
+    path = tmp_path / "wallet.json"
+    path.write_text(json.dumps(_eth_keystore(kdf)))
+    code, entry, _ = cms(capsys, "key", "import", "w", str(path))
+    assert code == 0 and entry["did"].startswith("did:pkh:eip155:1:0x")

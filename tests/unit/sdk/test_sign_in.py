@@ -4,13 +4,16 @@ signers for did:web."""
 from __future__ import annotations
 
 import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 
-from cms_client import Ed25519Signer, EthereumSigner
-from tests.unit.sdk.server import BASE, ScriptedApi
+from cms_client import AsyncCmsClient, Ed25519Signer, EthereumSigner
+from cms_client.errors import AuthenticationFailed
+from tests.unit.sdk.server import BASE, ScriptedApi, problem
 
 EXPIRES = datetime(2026, 12, 7, 6, 15, tzinfo=UTC).timestamp()
 
@@ -114,3 +117,113 @@ def test_signers_take_a_did_web_and_refuse_anything_else_as_one():
     with pytest.raises(ValueError, match="pkh or ethr"):
         EthereumSigner(method="btc")
     assert EthereumSigner(method="ethr").did.startswith("did:ethr:0x")
+
+
+class RenewalApi(SignInApi):
+    """Each sign-in's token lasts an hour past EXPIRES, so one renewal is enough."""
+
+    def _token(self, request: httpx.Request) -> httpx.Response:
+        self.tokens += 1
+        return httpx.Response(200, json={
+            "token": f"t{self.tokens}", "token_type": "Bearer", "did": "x",
+            "expires_at": "2026-12-07T07:15:00.000Z"})
+
+
+def test_eight_threads_finding_the_token_due_together_sign_in_once():
+    api = RenewalApi()
+    # Every thread reads the clock (and finds the token due) before any of them goes on.
+    barrier, seen = threading.Barrier(8, timeout=10), threading.local()
+
+    def clock() -> float:
+        if not getattr(seen, "waited", False):
+            seen.waited = True
+            barrier.wait()
+        return EXPIRES - 30
+
+    client = api.client(token=None, clock=clock)
+    client.resume("t0", EXPIRES, Ed25519Signer())
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: client.me(), range(8)))
+    assert api.paths().count("challenge") == 1 and api.tokens == 1
+    assert answers == [{"authorization": "Bearer t1"}] * 8
+
+
+def test_tasks_gathered_when_the_token_is_due_sign_in_once():
+    api = RenewalApi()
+
+    async def serve(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(0)  # let the other tasks run while a sign-in is under way
+        return api(request)
+
+    async def scenario():
+        http = httpx.AsyncClient(transport=httpx.MockTransport(serve))
+        async with AsyncCmsClient(BASE, http=http, clock=lambda: EXPIRES - 30) as client:
+            client.resume("t0", EXPIRES, EthereumSigner())
+            return await asyncio.gather(*(client.me() for _ in range(8)))
+
+    assert asyncio.run(scenario()) == [{"authorization": "Bearer t1"}] * 8
+    assert api.paths().count("challenge") == 1
+
+
+def test_a_resumed_token_is_used_as_is_until_due_then_renewed_with_its_signer():
+    api, now = SignInApi(), [EXPIRES - 600]
+    signer = Ed25519Signer()
+    client = api.client(token=None, clock=lambda: now[0])
+    client.resume("cached", EXPIRES, signer)
+    assert (client.did, client.expires_at) == (signer.did, datetime(2026, 12, 7, 6, 15, tzinfo=UTC))
+    assert client.me() == {"authorization": "Bearer cached"}
+    now[0] = EXPIRES - 59
+    assert client.me() == {"authorization": "Bearer t1"}
+    assert api.paths() == ["me", "challenge", "verify", "me"]
+    assert api.sent(1) == {"did": signer.did}
+
+
+def refused(request: httpx.Request) -> httpx.Response:
+    return problem(401, "invalid_token")
+
+
+def me_answers(api: SignInApi, *answers) -> None:
+    api.answers["/api/v1/identities/me"].clear()
+    api.answer("/api/v1/identities/me", *answers)
+
+
+def echo(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json={"authorization": request.headers["authorization"]})
+
+
+def test_a_refused_token_of_a_sign_in_here_is_replaced_once_and_the_call_sent_again():
+    api = SignInApi()
+    me_answers(api, refused, echo)
+    client = api.client(token=None, clock=lambda: EXPIRES - 600)
+    client.sign_in(Ed25519Signer())
+    assert client.me() == {"authorization": "Bearer t2"}
+    assert api.paths() == ["challenge", "verify", "me", "challenge", "verify", "me"]
+    # Refused again after signing in again: the refusal stands (no loop).
+    me_answers(api, refused)
+    with pytest.raises(AuthenticationFailed):
+        client.me()
+    assert api.paths().count("challenge") == 3 and api.paths()[-3:] == ["challenge", "verify", "me"]
+
+
+def test_a_refused_token_set_by_hand_is_a_refusal():
+    api = SignInApi()
+    me_answers(api, refused)
+    client = api.client(token=None, clock=lambda: EXPIRES - 600)
+    client.sign_in(Ed25519Signer())
+    client.token = "mine"
+    with pytest.raises(AuthenticationFailed):
+        client.me()
+    assert api.paths() == ["challenge", "verify", "me"]
+
+
+def test_the_async_client_signs_in_again_after_a_refused_token():
+    api = SignInApi()
+    me_answers(api, refused, echo)
+
+    async def scenario():
+        async with api.async_client(token=None, clock=lambda: EXPIRES - 600) as client:
+            client.resume("cached", EXPIRES, EthereumSigner())
+            return await client.me()
+
+    assert asyncio.run(scenario()) == {"authorization": "Bearer t1"}
+    assert api.paths() == ["me", "challenge", "verify", "me"]
