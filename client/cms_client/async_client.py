@@ -18,7 +18,7 @@ from cms_client.errors import AuthenticationFailed
 from cms_client.generated.operations import AsyncOperations
 from cms_client.signers import Signer
 from cms_client.tokens import SignedIn
-from cms_client.transport import ApiCall, AsyncTransport, RetryPolicy
+from cms_client.transport import ApiCall, AsyncTransport, RetryPolicy, aiterate_pages
 
 
 class AsyncCmsClient:
@@ -133,14 +133,10 @@ class AsyncCmsClient:
 
     async def iter_contracts(self, **params: Any) -> AsyncIterator[dict[str, Any]]:
         """Every matching contract, newest first, following next_cursor to the end."""
-        cursor = None
-        while True:
-            page = await self.list_contracts(**params, cursor=cursor)
-            for item in page["items"]:
-                yield item
-            cursor = page.get("next_cursor")
-            if cursor is None:
-                return
+        async for item in aiterate_pages(
+                lambda cursor: self.list_contracts(**params, cursor=cursor),
+                items="items", position="next_cursor"):
+            yield item
 
     async def update_contract(self, contract_id: str,
                               changes: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from cms_client.errors import ApiError, AuthenticationFailed
 from cms_client.generated.operations import IDEMPOTENT_OPERATIONS, Operations
 from cms_client.signers import Signer
 from cms_client.tokens import SignedIn
-from cms_client.transport import ApiCall, RetryPolicy, Transport
+from cms_client.transport import ApiCall, RetryPolicy, Transport, iterate_pages
 
 
 class CmsClient:
@@ -166,13 +166,8 @@ class CmsClient:
 
     def iter_contracts(self, **params: Any) -> Iterator[dict[str, Any]]:
         """Every matching contract, newest first, following next_cursor to the end."""
-        cursor = None
-        while True:
-            page = self.list_contracts(**params, cursor=cursor)
-            yield from page["items"]
-            cursor = page.get("next_cursor")
-            if cursor is None:
-                return
+        return iterate_pages(lambda cursor: self.list_contracts(**params, cursor=cursor),
+                             items="items", position="next_cursor")
 
     def update_contract(self, contract_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         return self._call("PATCH", f"/api/v1/contracts/{contract_id}", changes)
@@ -308,13 +303,8 @@ class CmsClient:
 
     def iter_training_jobs(self, **params: Any) -> Iterator[dict[str, Any]]:
         """Every matching training job, newest first, following next_cursor to the end."""
-        cursor = None
-        while True:
-            page = self.list_training_jobs(**params, cursor=cursor)
-            yield from page["items"]
-            cursor = page.get("next_cursor")
-            if cursor is None:
-                return
+        return iterate_pages(lambda cursor: self.list_training_jobs(**params, cursor=cursor),
+                             items="items", position="next_cursor")
 
     def datasets(self, contract_id: str) -> list[dict[str, Any]]:
         return self._call("GET", f"/api/v1/contracts/{contract_id}/datasets")["items"]

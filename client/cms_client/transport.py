@@ -228,7 +228,7 @@ def iterate_pages(fetch: Callable[[Any], Any], *, items: str, position: str,
     seen = _Positions(start, position)
     page = fetch(start)
     while True:
-        yield from getattr(page, items)
+        yield from _member(page, items)
         following = seen.next_of(page)
         if following is None:
             return
@@ -241,12 +241,17 @@ async def aiterate_pages(fetch: Callable[[Any], Awaitable[Any]], *, items: str,
     seen = _Positions(start, position)
     page = await fetch(start)
     while True:
-        for item in getattr(page, items):
+        for item in _member(page, items):
             yield item
         following = seen.next_of(page)
         if following is None:
             return
         page = await fetch(following)
+
+
+def _member(page: Any, name: str) -> Any:
+    """A page's member, from a typed model or from the facade's plain JSON."""
+    return page.get(name) if isinstance(page, dict) else getattr(page, name)
 
 
 class _Positions:
@@ -257,7 +262,7 @@ class _Positions:
         self._seen = {start} if start is not None else set()
 
     def next_of(self, page: Any) -> Any:
-        following = getattr(page, self._field)
+        following = _member(page, self._field)
         if following is None:
             return None
         if following in self._seen:

@@ -122,6 +122,17 @@ def test_the_async_iterators_follow_the_pages_too():
     assert asyncio.run(scenario()) == ([DID, WEB_DID], ["a", "b"])
 
 
+def test_the_facades_plain_iterators_follow_pages_and_stop_a_loop():
+    api = ScriptedApi()
+    api.answer("/api/v1/contracts",
+               httpx.Response(200, json={"items": [{"id": "a"}], "next_cursor": "x"}),
+               httpx.Response(200, json={"items": [{"id": "b"}], "next_cursor": "x"}))
+    listed = api.client().iter_contracts(status="draft")
+    assert [next(listed)["id"], next(listed)["id"]] == ["a", "b"]
+    with pytest.raises(UnexpectedResponse, match="a second time"):
+        next(listed)
+
+
 def test_an_answer_that_breaks_the_document_is_the_servers_fault_not_the_callers() -> None:
     from cms_client import CmsClient
 
