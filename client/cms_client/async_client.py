@@ -105,8 +105,11 @@ class AsyncCmsClient:
             signed_in = self._signed_in
             if signed_in is None or self.token != signed_in.token:
                 return False
-            if self.token == refused:
-                await self.sign_in(signed_in.signer)
+            if self.token != refused:
+                return True  # another caller signed in since this call was sent
+            if not signed_in.may_have_expired(self._clock()):
+                return False  # revoked, not expired: the revocation stands
+            await self.sign_in(signed_in.signer)
             return True
 
     async def logout(self) -> None:

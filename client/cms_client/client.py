@@ -100,15 +100,19 @@ class CmsClient:
         return signed_in if signed_in and signed_in.due(self.token, self._clock()) else None
 
     def _sign_in_again(self, refused: str | None) -> bool:
-        """After the API refused the token ``refused`` (revoked, or expired early): sign in
-        again with the signer that obtained it, once whichever thread saw the refusal first.
-        True when the call is worth sending again; never for a token set by hand."""
+        """After the API refused the token ``refused`` near its expiry (the API's clock ahead
+        of ours): sign in again with the signer that obtained it, once whichever thread saw
+        the refusal first. True when the call is worth sending again; never for a token set
+        by hand, nor for one refused well before its expiry (revoked: that stands)."""
         with self._renewal:
             signed_in = self._signed_in
             if signed_in is None or self.token != signed_in.token:
                 return False
-            if self.token == refused:
-                self.sign_in(signed_in.signer)
+            if self.token != refused:
+                return True  # another caller signed in since this call was sent
+            if not signed_in.may_have_expired(self._clock()):
+                return False  # revoked, not expired: the revocation stands
+            self.sign_in(signed_in.signer)
             return True  # else another thread signed in since the call was sent
 
     def logout(self) -> None:

@@ -11,6 +11,9 @@ from cms_client.signers import Signer
 
 # Renew this long before expires_at: the request must still reach the authorizer in time.
 RENEW_BEFORE_S = 60.0
+# How far this machine's clock may lag the API's: a token refused this close to its expiry
+# (by our clock) may simply have expired there. One refused earlier was revoked.
+CLOCK_SKEW_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -34,3 +37,8 @@ class SignedIn:
         """True when ``token`` is still this sign-in's and expires within RENEW_BEFORE_S
         (a token set by hand, or none after logout, is never renewed)."""
         return token == self.token and now >= self.expires_at - RENEW_BEFORE_S
+
+    def may_have_expired(self, now: float) -> bool:
+        """Whether a refusal of this token can be its expiry rather than a revocation (which
+        must stand: "sign out everywhere" and an admin ending sessions stop this client)."""
+        return now >= self.expires_at - CLOCK_SKEW_S

@@ -141,7 +141,7 @@ def test_a_refused_cached_token_is_replaced_by_signing_in_once(
     monkeypatch.setenv("CMS_KEY_PASSPHRASE", "pw")
     entry = KeyStore().add_ed25519("me", bytes(range(32)), "pw")
     monkeypatch.setenv("CMS_KEY", "me")
-    cached_login(entry.did, expires_in=600)
+    cached_login(entry.did, expires_in=200)  # refused this near its expiry: expired there
     api = RevokedApi(clock, advance=0)
     serve(monkeypatch, api)
     code, out, _ = cms(capsys, "--url", URL, "contract", "list")
