@@ -442,11 +442,11 @@ class CmsClient:
 
     def _request(self, method: str, path: str, body: Any = None, *,
                  params: dict[str, Any] | None = None, expect_error: bool = False,
-                 authenticated: bool = True,
-                 idempotency_key: str | None = None) -> httpx.Response:
+                 authenticated: bool = True, idempotency_key: str | None = None,
+                 headers: dict[str, str] | None = None) -> httpx.Response:
         return self._transport.request(facade_call(
             method, path, body, params=params, expect_error=expect_error,
-            authenticated=authenticated, idempotency_key=idempotency_key))
+            authenticated=authenticated, idempotency_key=idempotency_key, headers=headers))
 
 
 # A 401 that refuses the bearer token: the token service's code, and the gateway's (which
@@ -478,12 +478,14 @@ class _SigningInAgain(Transport):
 
 def facade_call(method: str, path: str, body: Any = None, *,
                 params: dict[str, Any] | None = None, expect_error: bool = False,
-                authenticated: bool = True, idempotency_key: str | None = None) -> ApiCall:
+                authenticated: bool = True, idempotency_key: str | None = None,
+                headers: dict[str, str] | None = None) -> ApiCall:
     """A hand-written call (a formatted path, a JSON body) as the transport takes it; a call
     to an operation that takes an Idempotency-Key (every create) carries one, so that its
     retries are safe."""
     return ApiCall(method, path, query=params or {}, body=body, expect_error=expect_error,
                    authenticated=authenticated, idempotency_key=idempotency_key,
+                   headers=headers or {},
                    idempotency_header=_idempotency_header(method, path))
 
 

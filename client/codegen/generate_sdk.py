@@ -379,7 +379,12 @@ def problems(document: dict[str, Any]) -> list[Problem]:
 
     _import_layer()
     found: dict[str, Problem] = {}
-    for error in _subclasses(DomainError):
+    # The layer's own classes only (a test may subclass DomainError), in a fixed order (the
+    # first class of a code names it, whatever order the caller imported modules in).
+    layer_errors = sorted((error for error in _subclasses(DomainError)
+                           if error.__module__.startswith("cms.")),
+                          key=lambda error: (error.__module__, error.__qualname__))
+    for error in layer_errors:
         found.setdefault(error.code, Problem(error.code, error.status, error.title))
     for response in GATEWAY_RESPONSES:
         found.setdefault(response.code, Problem(response.code, response.status or 500,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.cli.test_contracts_cli import VARIABLES, as_party
+from tests.e2e.cli_on_stack.test_contracts_cli import VARIABLES, as_party
 
 pytestmark = pytest.mark.e2e
 
