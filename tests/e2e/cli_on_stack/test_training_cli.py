@@ -14,7 +14,9 @@ from enclave_app.attestation_module import local_measurements
 from tests.e2e.test_training_runs import active_contract
 from tests.unit.test_enclave_jobs import mnist_archive
 
-pytestmark = pytest.mark.e2e
+# A training run inside: its own waits (up to 360 s when the cores are busy) bound it, not
+# pytest's default 300 s for the whole test.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 QUICK = ("--epochs", "1", "--epsilon", "1.0", "--batch-size", "400", "--lr", "1.0")
 
 
