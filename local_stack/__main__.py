@@ -39,8 +39,8 @@ def _cli_hint(stack: LocalStack, result: dict) -> str:
             f"  export CMS_URL={stack.url}\n"
             f"  .venv/bin/cms key import demo-consumer {key_file}\n"
             "  .venv/bin/cms login\n"
-            f"  .venv/bin/cms contract get {result['contract_id']} -o table\n"
-            f"  .venv/bin/cms contract events {result['contract_id']} -o table\n")
+            f"  .venv/bin/cms -o table contract get {result['contract_id']}\n"
+            f"  .venv/bin/cms -o table contract events {result['contract_id']}\n")
 
 
 def _verify_hint(receipt: Path | None, stack: LocalStack) -> str:
